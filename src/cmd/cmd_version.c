@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * "ikewatch version": the version and the git revision it was built from.
+ */
+#include "cmd/cmd.h"
+
+#include "build_config.h"
+
+#include <stdio.h>
+
+static int version_run(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("ikewatch %s (revision %s)\n", IKEWATCH_VERSION, IKEWATCH_REVISION);
+	return 0;
+}
+
+const struct cmd cmd_version = {
+	.name = "version",
+	.run = version_run,
+	.summary = "print the version and exit",
+	.usage = "Usage: ikewatch version\n\nPrints the version and the git revision it was built "
+		 "from.\n",
+};

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Every hard limit on a resource that a peer, a daemon or a user controls, in one place.
+ * Code checks these before it allocates; tests and docs refer to them by name.
+ */
+#ifndef IKEWATCH_LIMITS_H
+#define IKEWATCH_LIMITS_H
+
+/* VICI (strongSwan src/libcharon/plugins/vici/vici_socket.h: VICI_MESSAGE_SIZE_MAX). */
+#define VICI_MSG_MAX (512u * 1024u)
+/* Deepest section/list nesting we accept; charon's own messages stay below 8. */
+#define VICI_NEST_MAX 32
+/* Elements in one message; a 512 KiB message cannot hold more than one per 3 bytes anyway. */
+#define VICI_ELEMS_MAX (VICI_MSG_MAX / 3)
+/* Default time one VICI command may take end to end before the connection is reset. */
+#define VICI_TIMEOUT_MS 5000
+/* Events queued while a command is running, before older ones are dropped and counted. */
+#define VICI_EVENT_QUEUE_MAX 1024
+
+/* Label cardinality bounds for the exporter: beyond these, series are dropped and counted. */
+#define EXPORT_CONNS_MAX 4096
+#define EXPORT_CHILDREN_MAX 16384
+#define EXPORT_CERTS_MAX 1024
+/* Longest label value we export; longer values are cut at a UTF-8 boundary. */
+#define LABEL_VALUE_MAX 256
+
+/* HTTP server (libmicrohttpd). */
+#define HTTP_MAX_CLIENTS 64
+#define HTTP_CLIENT_TIMEOUT_S 10
+#define HTTP_BODY_MAX (64u * 1024u * 1024u)
+
+/* Log lines longer than this are cut and counted, never buffered without bound. */
+#define LOGLINE_MAX 8192
+
+/* STAMP probing and reflection. */
+#define PROBE_MAX_SESSIONS 1024
+#define PROBE_MAX_TARGETS 256
+
+/* Configuration file. */
+#define CONFIG_FILE_MAX (1024u * 1024u)
+
+#endif
