@@ -834,7 +834,10 @@ _lab_main() {
 		printf "LAB_DIR='%s'; LAB_PREFIX='%s'; export LAB_DIR LAB_PREFIX\n" "$LAB_DIR" "$LAB_PREFIX"
 		echo "# lab up in $(cat "$LAB_DIR/up_ms") ms; A vici $(lab_vici_path A), B vici $(lab_vici_path B)" >&2
 		;;
-	down) lab_down ;;
+	down)
+		[ -n "${LAB_DIR:-}" ] || { _lab_err "LAB_DIR is not set (eval the output of 'lab.sh up')"; return 1; }
+		lab_down
+		;;
 	status) lab_status ;;
 	shell)
 		_lab_load || return 1
