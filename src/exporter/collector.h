@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The scrape: asks charon over one persistent VICI connection (list-conns, list-sas with
+ * noblock=yes, and every cert_interval list-certs), keeps the snapshot, and renders the
+ * exporter's own metrics plus the tunnel metrics. When charon is unreachable or misbehaves the
+ * scrape still succeeds with ipsec_up 0, and the next scrape reconnects.
+ * Thread-safe: the HTTP thread scrapes, the probe thread asks for fresh CHILD counters.
+ */
+#ifndef IKEWATCH_COLLECTOR_H
+#define IKEWATCH_COLLECTOR_H
+
+#include "common/buf.h"
+#include "exporter/sa_counters.h"
+#include "exporter/sa_view.h"
+#include "prom/prom_writer.h"
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+struct collector_config {
+	const char *vici_socket;
+	unsigned vici_timeout_ms;
+	unsigned cert_interval_s; /* 0: every scrape */
+	bool redact_ids;
+};
+
+struct collector;
+
+struct collector *collector_new(const struct collector_config *cfg);
+void collector_free(struct collector *c);
+
+/* One scrape into @w. Returns 0 (VICI trouble is reported as ipsec_up 0) or -ENOMEM. */
+int collector_scrape(struct collector *c, struct prom_writer *w);
+/* True once charon has answered a scrape. */
+bool collector_ready(struct collector *c);
+/* The counter store that the event stream feeds final CHILD SA counters into. */
+struct sa_counters *collector_counters(struct collector *c);
+
+/* Refresh the snapshot now (list-sas) and give a CHILD config's monotonic packet counters;
+ * 0 or -ENOENT (no such conn/child) or a VICI error. For the probes' in-tunnel check. */
+int collector_child_packets(struct collector *c, const char *conn, const char *child,
+			    uint64_t *ret_out, uint64_t *ret_in);
+/* The CHILD SA (from the last snapshot) whose remote traffic selector holds @target. */
+int collector_find_child(struct collector *c, const struct sockaddr *target, char *ret_conn,
+			 size_t conn_len, char *ret_child, size_t child_len);
+
+/* Render the last snapshot as an HTML table (the status page) into @out. */
+void collector_status_html(struct collector *c, struct buf *out);
+
+#endif
