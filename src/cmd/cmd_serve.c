@@ -1,11 +1,161 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * "ikewatch serve": the exporter daemon. Reads like a table of contents: options, config,
+ * the collector (VICI), the HTTP endpoint, readiness to systemd, wait for a signal, tear down
+ * in reverse order.
+ */
 #include "cmd/cmd.h"
+#include "cmd/serve_opts.h"
+
+#include "common/limits.h"
+#include "common/log.h"
+#include "exporter/collector.h"
+#include "http/http_server.h"
+#include "prom/prom_writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+struct serve {
+	struct config cfg;
+	struct collector *collector;
+	struct http_server *http;
+};
+
+static int serve_metrics(void *ctx, struct buf *out)
+{
+	struct serve *s = ctx;
+	struct prom_writer w;
+	int err;
+
+	prom_writer_init(&w, out);
+	err = collector_scrape(s->collector, &w);
+	if (err < 0)
+		return err;
+	return out->err;
+}
+
+static void serve_landing(void *ctx, struct buf *out)
+{
+	struct serve *s = ctx;
+
+	collector_status_html(s->collector, out);
+}
+
+static bool serve_ready(void *ctx)
+{
+	struct serve *s = ctx;
+
+	return collector_ready(s->collector);
+}
+
+static int serve_parse(int argc, char **argv, struct serve_flags *f)
+{
+	static const struct option longopts[] = {
+		SERVE_COMMON_LONGOPTS,
+		{"web.listen-address", required_argument, NULL, OPT_WEB_LISTEN},
+		{"web.config.file", required_argument, NULL, OPT_WEB_CONFIG},
+		{NULL, 0, NULL, 0},
+	};
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (!serve_flags_take(f, opt, optarg))
+			return cmd_usage_error(&cmd_serve, "unknown option");
+	}
+	if (optind < argc)
+		return cmd_usage_error(&cmd_serve, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* Block the signals that end us before any thread starts, so that only sigwait() sees them. */
+static void serve_block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 static int serve_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "not yet\n");
-	return 1;
+	struct serve_flags flags = {0};
+	struct serve s = {0};
+	sigset_t sigs;
+	int r, sig;
+
+	if ((r = serve_parse(argc, argv, &flags)) != 0)
+		return r;
+	if ((r = serve_flags_resolve(&cmd_serve, &flags, &s.cfg)) != 0)
+		return r;
+	log_setup(s.cfg.log_level);
+	serve_block_signals(&sigs);
+
+	s.collector = collector_new(&(struct collector_config){
+		.vici_socket = s.cfg.vici_socket,
+		.vici_timeout_ms = s.cfg.vici_timeout_ms,
+		.cert_interval_s = s.cfg.cert_interval_s,
+		.redact_ids = s.cfg.redact_identities,
+	});
+	if (!s.collector) {
+		log_err("cannot set up the collector for %s (path too long, or out of memory)",
+			s.cfg.vici_socket);
+		r = 1;
+		goto out_config;
+	}
+	r = http_server_start(
+		&(struct http_config){.listen = s.cfg.web_listen,
+				      .web_config_file = s.cfg.web_config_file},
+		&(struct http_handlers){.metrics = serve_metrics,
+					.landing = serve_landing,
+					.ready = serve_ready,
+					.ctx = &s},
+		&s.http);
+	if (r < 0) {
+		log_err("cannot serve HTTP on %s: %s", s.cfg.web_listen, strerror(-r));
+		r = 1;
+		goto out_collector;
+	}
+	log_info("serving metrics on http%s://%s/metrics, reading %s",
+		 s.cfg.web_config_file ? "(s)" : "", s.cfg.web_listen, s.cfg.vici_socket);
+	sd_notify(0, "READY=1");
+
+	do {
+		if (sigwait(&sigs, &sig) != 0)
+			break;
+		if (sig == SIGHUP)
+			log_info("SIGHUP: nothing to reload yet; restart to apply a changed config");
+	} while (sig == SIGHUP);
+	log_info("signal %d: shutting down", sig);
+	sd_notify(0, "STOPPING=1");
+	r = 0;
+
+	http_server_free(s.http);
+out_collector:
+	collector_free(s.collector);
+out_config:
+	config_done(&s.cfg);
+	return r;
 }
-const struct cmd cmd_serve = {.name = "serve", .run = serve_run, .summary = "TODO", .usage = "TODO\n"};
+
+const struct cmd cmd_serve = {
+	.name = "serve",
+	.run = serve_run,
+	.summary = "run the exporter: Prometheus metrics of the tunnels at /metrics",
+	.usage = "Usage: ikewatch serve [OPTIONS]\n\n"
+		 "Serves Prometheus metrics of strongSwan's IKE and CHILD SAs, read over VICI at\n"
+		 "each scrape, plus a status page at / and /-/healthy, /-/ready.\n\n"
+		 "Options:\n"
+		 "  --web.listen-address ADDR  where to listen (default " CONFIG_DEFAULT_LISTEN
+		 "; [::1]:PORT, :PORT for all)\n"
+		 "  --web.config.file FILE     TLS and basic auth, exporter-toolkit format\n"
+		 "                             (docs/security.md)\n" SERVE_COMMON_HELP
+		 "\nSignals: SIGINT/SIGTERM stop the daemon cleanly.\n",
+};

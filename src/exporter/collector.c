@@ -339,6 +339,29 @@ int collector_find_child(struct collector *c, const struct sockaddr *target, cha
 	return err;
 }
 
+int collector_with_view(struct collector *c, collector_view_fn fn, void *ctx)
+{
+	struct sa_view v = {0};
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	err = collect(c);
+	if (err < 0) {
+		const char *why = vici_conn_last_error(c->vici)[0] ? vici_conn_last_error(c->vici)
+								  : strerror(-err);
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "%s", why);
+		vici_conn_close(c->vici);
+		fn(ctx, &c->snap, &v, false, msg);
+	} else if ((err = sa_view_build(&c->snap, &v)) == 0) {
+		fn(ctx, &c->snap, &v, true, NULL);
+		sa_view_done(&v);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
 static void html_escape(struct buf *out, const char *s)
 {
 	for (; *s; s++) {

@@ -44,6 +44,12 @@ int collector_child_packets(struct collector *c, const char *conn, const char *c
 int collector_find_child(struct collector *c, const struct sockaddr *target, char *ret_conn,
 			 size_t conn_len, char *ret_child, size_t child_len);
 
+/* Read the daemon now and hand the result to @fn (under the collector's lock). Returns the VICI
+ * error, if any, after calling @fn with up == false. */
+typedef void (*collector_view_fn)(void *ctx, const struct sa_snapshot *s, const struct sa_view *v,
+				  bool up, const char *error);
+int collector_with_view(struct collector *c, collector_view_fn fn, void *ctx);
+
 /* Render the last snapshot as an HTML table (the status page) into @out. */
 void collector_status_html(struct collector *c, struct buf *out);
 
