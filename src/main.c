@@ -12,6 +12,7 @@
 const struct cmd *const cmd_table[] = {
 	&cmd_serve,
 	&cmd_status,
+	&cmd_reflect,
 	&cmd_version,
 	&cmd_help,
 	NULL,

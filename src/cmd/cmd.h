@@ -16,6 +16,7 @@ struct cmd {
 
 extern const struct cmd cmd_serve;
 extern const struct cmd cmd_status;
+extern const struct cmd cmd_reflect;
 extern const struct cmd cmd_version;
 extern const struct cmd cmd_help;
 
