@@ -24,6 +24,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # keep mixin/ free of __pycache__
 import dashboard  # noqa: E402  (mixin/dashboard.py, next to this file)
 
 TEMPLATES = {
