@@ -135,10 +135,21 @@ lab_pid() {
 	local g pid; g=$(_lab_gw "$1") || return 1
 	[ -f "$LAB_DIR/$g/charon.pidfile" ] || return 0
 	read -r pid <"$LAB_DIR/$g/charon.pidfile" || return 0
-	# Only report it if it is still our charon (PIDs are reused).
-	if [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/lib/ipsec/charon ]; then
+	if [ -n "$pid" ] && _lab_is_ours "$pid"; then
 		echo "$pid"
 	fi
+}
+
+# Is PID (still) a charon we started, and not a zombie? PIDs are reused, so check what it is:
+# charon itself, or, for the first milliseconds, the ip/unshare/sh/env chain that execs it (its
+# command line carries the "lab-charon" marker).
+_lab_is_ours() {
+	local pid=$1 st
+	[ -d "/proc/$pid" ] || return 1
+	st=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] || return 1
+	[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/lib/ipsec/charon ] && return 0
+	tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx lab-charon
 }
 
 # swanctl needs --uri AFTER the command word (`swanctl --list-sas --uri X`); swanctl ignores
@@ -581,7 +592,7 @@ lab_down() {
 	while read -r kind a1 a2; do
 		[ "$kind" = pid ] || continue
 		pid=$a1
-		if [ -d "/proc/$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$a2" ]; then
+		if _lab_is_ours "$pid"; then
 			kill -KILL "$pid" 2>/dev/null
 			_lab_wait_pid_gone "$pid" 5
 		fi
@@ -752,11 +763,11 @@ _lab_nft_ensure() {
 	ip netns exec "$r" nft list table inet lab >/dev/null 2>&1 && return 0
 	ip netns exec "$r" nft -f - <<'EOF'
 table inet lab {
-	chain esp { type filter hook forward priority 0; policy accept; }
-	chain ike { type filter hook forward priority 0; policy accept; }
-	chain loss { type filter hook forward priority 0; policy accept; }
-	chain mtu_fwd { type filter hook forward priority 0; policy accept; }
-	chain mtu_out { type filter hook output priority 0; policy accept; }
+	chain f_esp { type filter hook forward priority 0; policy accept; }
+	chain f_ike { type filter hook forward priority 0; policy accept; }
+	chain f_loss { type filter hook forward priority 0; policy accept; }
+	chain f_mtu_fwd { type filter hook forward priority 0; policy accept; }
+	chain f_mtu_out { type filter hook output priority 0; policy accept; }
 }
 EOF
 }
@@ -778,27 +789,27 @@ lab_drop_esp() {
 	*) _lab_err "direction must be out or in"; return 1 ;;
 	esac
 	_lab_nft_ensure || return 1
-	_lab_nft add rule inet lab esp "$sel" $_LAB_NFT_ESP_UDP counter drop &&
-		_lab_nft add rule inet lab esp "$sel" $_LAB_NFT_ESP_RAW counter drop
+	_lab_nft add rule inet lab f_esp "$sel" $_LAB_NFT_ESP_UDP counter drop &&
+		_lab_nft add rule inet lab f_esp "$sel" $_LAB_NFT_ESP_RAW counter drop
 }
-lab_undrop_esp() { _lab_load && _lab_nft_ensure && _lab_nft flush chain inet lab esp; }
+lab_undrop_esp() { _lab_load && _lab_nft_ensure && _lab_nft flush chain inet lab f_esp; }
 
 lab_drop_ike() {
 	_lab_load || return 1
 	_lab_nft_ensure || return 1
-	_lab_nft add rule inet lab ike udp dport 500 counter drop &&
-		_lab_nft add rule inet lab ike udp dport 4500 @th,64,32 == 0 counter drop
+	_lab_nft add rule inet lab f_ike udp dport 500 counter drop &&
+		_lab_nft add rule inet lab f_ike udp dport 4500 @th,64,32 == 0 counter drop
 }
-lab_undrop_ike() { _lab_load && _lab_nft_ensure && _lab_nft flush chain inet lab ike; }
+lab_undrop_ike() { _lab_load && _lab_nft_ensure && _lab_nft flush chain inet lab f_ike; }
 
 lab_loss() {
 	_lab_load || return 1
 	local pct=${1:?percent}
 	_lab_nft_ensure || return 1
-	_lab_nft flush chain inet lab loss
+	_lab_nft flush chain inet lab f_loss
 	[ "$pct" -gt 0 ] || return 0
-	_lab_nft add rule inet lab loss $_LAB_NFT_ESP_UDP numgen random mod 100 '<' "$pct" counter drop &&
-		_lab_nft add rule inet lab loss $_LAB_NFT_ESP_RAW numgen random mod 100 '<' "$pct" counter drop
+	_lab_nft add rule inet lab f_loss $_LAB_NFT_ESP_UDP numgen random mod 100 '<' "$pct" counter drop &&
+		_lab_nft add rule inet lab f_loss $_LAB_NFT_ESP_RAW numgen random mod 100 '<' "$pct" counter drop
 }
 
 # A path-MTU black hole (RFC 2923 section 2.1): the router's link to B gets a small MTU and the
@@ -808,17 +819,17 @@ lab_mtu_blackhole() {
 	local bytes=${1:?bytes}
 	_lab_nft_ensure || return 1
 	ip -n "${LAB_PREFIX}r" link set rb mtu "$bytes" || return 1
-	_lab_nft flush chain inet lab mtu_out
-	_lab_nft flush chain inet lab mtu_fwd
-	_lab_nft add rule inet lab mtu_out icmp type destination-unreachable icmp code frag-needed counter drop &&
-		_lab_nft add rule inet lab mtu_fwd icmp type destination-unreachable icmp code frag-needed counter drop
+	_lab_nft flush chain inet lab f_mtu_out
+	_lab_nft flush chain inet lab f_mtu_fwd
+	_lab_nft add rule inet lab f_mtu_out icmp type destination-unreachable icmp code frag-needed counter drop &&
+		_lab_nft add rule inet lab f_mtu_fwd icmp type destination-unreachable icmp code frag-needed counter drop
 }
 
 lab_heal_net() {
 	_lab_load || return 1
 	_lab_nft_ensure || return 1
 	local c
-	for c in esp ike loss mtu_fwd mtu_out; do _lab_nft flush chain inet lab "$c"; done
+	for c in f_esp f_ike f_loss f_mtu_fwd f_mtu_out; do _lab_nft flush chain inet lab "$c"; done
 	ip -n "${LAB_PREFIX}r" link set rb mtu 1500
 }
 
