@@ -28,6 +28,11 @@
 #define HTTP_MAX_CLIENTS 64
 #define HTTP_CLIENT_TIMEOUT_S 10
 #define HTTP_BODY_MAX (64u * 1024u * 1024u)
+/* web-config (exporter-toolkit format): users and YAML nesting we accept, and how many verified
+ * (user, password) pairs the basic-auth cache keeps so bcrypt does not run on every scrape. */
+#define WEB_CONFIG_USERS_MAX 1024
+#define WEB_CONFIG_NEST_MAX 16
+#define BASIC_AUTH_CACHE_SIZE 64
 
 /* Log lines longer than this are cut and counted, never buffered without bound. */
 #define LOGLINE_MAX 8192

@@ -37,6 +37,8 @@ struct http_server;
  * unreadable web-config); the caller logs. */
 int http_server_start(const struct http_config *cfg, const struct http_handlers *h,
 		      struct http_server **ret_server);
+/* The port actually bound (useful with port 0 in tests). */
+unsigned http_server_port(const struct http_server *s);
 /* Stop, wait for the server thread, free. NULL is a no-op. */
 void http_server_free(struct http_server *s);
 
