@@ -70,15 +70,7 @@ void collector_free(struct collector *c)
 	free(c);
 }
 
-bool collector_ready(struct collector *c)
-{
-	bool r;
 
-	pthread_mutex_lock(&c->lock);
-	r = c->ready;
-	pthread_mutex_unlock(&c->lock);
-	return r;
-}
 
 struct sa_counters *collector_counters(struct collector *c)
 {
@@ -113,6 +105,48 @@ static void copy_value(const struct vici_msg *m, const char *key, char *out, siz
 	out[len] = '\0';
 }
 
+/* Connect if needed; a new connection forgets what was cached from the old one. */
+static int collector_connect(struct collector *c)
+{
+	int err;
+
+	if (vici_conn_connected(c->vici))
+		return 0;
+	if ((err = vici_conn_connect(c->vici)) < 0)
+		return err;
+	c->reconnects++;
+	c->daemon[0] = '\0';
+	c->certs_at_ms = 0;
+	return 0;
+}
+
+static int read_version(struct collector *c)
+{
+	int err;
+
+	if (c->daemon[0])
+		return 0;
+	if ((err = vici_conn_simple(c->vici, "version", NULL, NULL, NULL, &c->msg)) < 0)
+		return err;
+	copy_value(&c->msg, "daemon", c->daemon, sizeof(c->daemon));
+	copy_value(&c->msg, "version", c->version, sizeof(c->version));
+	return 0;
+}
+
+bool collector_ready(struct collector *c)
+{
+	bool r;
+
+	pthread_mutex_lock(&c->lock);
+	/* not scraped yet: ask charon for its version, so that readiness does not wait for
+	 * Prometheus to come by first */
+	if (!c->ready && collector_connect(c) == 0 && read_version(c) == 0)
+		c->ready = true;
+	r = c->ready;
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
 /* list-sas, optionally narrowed to one IKE config name; noblock so that a busy IKE SA does
  * not stall the scrape. */
 static int list_sas(struct collector *c, struct sa_snapshot *into, const char *ike)
@@ -136,25 +170,13 @@ static int list_sas(struct collector *c, struct sa_snapshot *into, const char *i
 /* The VICI part of a scrape, under the lock. */
 static int collect(struct collector *c)
 {
-	bool was_connected = vici_conn_connected(c->vici);
 	uint64_t now_ms = clock_mono_ms();
 	int err;
 
 	sa_snapshot_reset(&c->snap);
 	c->snap.now = clock_real_s();
-	if ((err = vici_conn_connect(c->vici)) < 0)
+	if ((err = collector_connect(c)) < 0 || (err = read_version(c)) < 0)
 		return err;
-	if (!was_connected) {
-		c->reconnects++;
-		c->daemon[0] = '\0';
-		c->certs_at_ms = 0;
-	}
-	if (!c->daemon[0]) {
-		if ((err = vici_conn_simple(c->vici, "version", NULL, NULL, NULL, &c->msg)) < 0)
-			return err;
-		copy_value(&c->msg, "daemon", c->daemon, sizeof(c->daemon));
-		copy_value(&c->msg, "version", c->version, sizeof(c->version));
-	}
 	if ((err = vici_conn_simple(c->vici, "list-conns", "list-conn", on_list_conn, &c->snap,
 				    &c->msg)) < 0)
 		return err;
@@ -284,7 +306,9 @@ int collector_child_packets(struct collector *c, const char *conn, const char *c
 	 * every pair, or it would take the missing ones for ended */
 	sa_snapshot_reset(&c->probe_snap);
 	c->probe_snap.now = clock_real_s();
-	err = list_sas(c, &c->probe_snap, NULL);
+	err = collector_connect(c);
+	if (err == 0)
+		err = list_sas(c, &c->probe_snap, NULL);
 	if (err == 0)
 		err = sa_counters_update(c->counters, &c->probe_snap);
 	if (err < 0) {
