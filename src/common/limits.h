@@ -10,8 +10,10 @@
 #define VICI_MSG_MAX (512u * 1024u)
 /* Deepest section/list nesting we accept; charon's own messages stay below 8. */
 #define VICI_NEST_MAX 32
-/* Elements in one message; a 512 KiB message cannot hold more than one per 3 bytes anyway. */
-#define VICI_ELEMS_MAX (VICI_MSG_MAX / 3)
+/* Elements in one message: every element but the implicit root takes at least 3 bytes (an
+ * empty list item) after the 1-byte packet type, so VICI_MSG_MAX / 3 plus the root is the most a
+ * legal message can hold. */
+#define VICI_ELEMS_MAX (VICI_MSG_MAX / 3 + 1)
 /* Default time one VICI command may take end to end before the connection is reset. */
 #define VICI_TIMEOUT_MS 5000
 /* Events queued while a command is running, before older ones are dropped and counted. */

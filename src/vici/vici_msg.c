@@ -110,7 +110,7 @@ static int vici_decode_body(struct vici_msg *m, struct rd *r)
 		switch (et) {
 		case VICI_ELEM_SECTION_START:
 		case VICI_ELEM_LIST_START:
-			if (in_list || depth + 1 >= VICI_NEST_MAX)
+			if (in_list || depth >= VICI_NEST_MAX)
 				return -EBADMSG;
 			if ((err = vici_push(m, &e)) < 0)
 				return err;
@@ -291,7 +291,7 @@ void vici_build_init(struct vici_builder *b, uint8_t pkt_type, const char *name)
 
 static void vici_build_open(struct vici_builder *b, uint8_t type, const char *name)
 {
-	if (b->depth >= VICI_NEST_MAX - 1 ||
+	if (b->depth >= VICI_NEST_MAX ||
 	    (b->depth > 0 && b->stack[b->depth - 1] == VICI_ELEM_LIST_START)) {
 		b->err = -EINVAL;
 		return;
