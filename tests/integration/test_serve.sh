@@ -71,6 +71,15 @@ done
 t_check rekey_counters_include_old_sa sh -c "[ \$(printf '%s' '$before') -ge \$(( $(lab_child_counter A out bytes) + 1 )) ]"
 t_check after_rekey_promtool sh -c "curl -fsS '$SERVE_URL/metrics' | promtool check metrics"
 
+# textfile mode: the same metrics, written atomically for node_exporter.
+tf=$(mktemp -d)
+t_cleanup rm -rf "$tf"
+t_check textfile_once "$IKEWATCH" textfile --output "$tf/ikewatch.prom" --vici.socket "$(lab_vici_path A)"
+t_check textfile_content grep -q '^ipsec_child_sa_up{conn="a-b",child="net"} 1$' "$tf/ikewatch.prom"
+t_check textfile_promtool sh -c "promtool check metrics < '$tf/ikewatch.prom'"
+t_check textfile_no_temp_left sh -c "[ \$(ls '$tf' | wc -l) = 1 ]"
+t_check textfile_charon_missing sh -c "'$IKEWATCH' textfile -o '$tf/down.prom' --vici.socket '$tf/nope.vici' 2>/dev/null && grep -q '^ipsec_up 0$' '$tf/down.prom'"
+
 # The peer dies without a word: DPD (fast in the lab, ~8-10 s) takes the SA down.
 lab_kill_gateway B >/dev/null
 t_eventually 40 peer_killed_ike_down metric_is 'ipsec_ike_sa_up{conn="a-b"}' 0

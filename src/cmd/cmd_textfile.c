@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * "ikewatch textfile": the same metrics as serve, written to a file for node_exporter's
+ * textfile collector, once or every --interval. Each write replaces the file atomically, so
+ * node_exporter never reads half a file.
+ */
+#include "cmd/cmd.h"
+#include "cmd/serve_opts.h"
+
+#include "common/atomic_file.h"
+#include "common/clock.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "common/num.h"
+#include "exporter/collector.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t textfile_stop;
+
+static void textfile_on_signal(int sig)
+{
+	(void)sig;
+	textfile_stop = 1;
+}
+
+static int textfile_write(struct collector *col, const char *path)
+{
+	struct buf out;
+	struct prom_writer w;
+	int err;
+
+	buf_init(&out, HTTP_BODY_MAX);
+	prom_writer_init(&w, &out);
+	err = collector_scrape(col, &w);
+	if (err == 0)
+		err = out.err;
+	if (err == 0)
+		err = atomic_file_write(path, out.data ? out.data : "", out.len, 0644);
+	buf_done(&out);
+	return err;
+}
+
+static int textfile_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		SERVE_COMMON_LONGOPTS,
+		{"output", required_argument, NULL, OPT_OUTPUT},
+		{"interval", required_argument, NULL, OPT_INTERVAL},
+		{NULL, 0, NULL, 0},
+	};
+	struct serve_flags flags = {0};
+	const char *output = NULL;
+	uint64_t interval_ms = 0;
+	struct collector *col;
+	struct config cfg;
+	int opt, r, err;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+		if (opt == OPT_OUTPUT || opt == 'o')
+			output = optarg;
+		else if (opt == OPT_INTERVAL) {
+			if (num_parse_duration_ms_str(optarg, 86400000, &interval_ms) < 0 ||
+			    interval_ms < 1000)
+				return cmd_usage_error(&cmd_textfile,
+						       "--interval: expected a duration of 1s or more");
+		} else if (!serve_flags_take(&flags, opt, optarg))
+			return cmd_usage_error(&cmd_textfile, "unknown option");
+	}
+	if (!output)
+		return cmd_usage_error(&cmd_textfile, "--output FILE is required");
+	if (optind < argc)
+		return cmd_usage_error(&cmd_textfile, "unexpected argument '%s'", argv[optind]);
+	if ((r = serve_flags_resolve(&cmd_textfile, &flags, &cfg)) != 0)
+		return r;
+	log_setup(cfg.log_level);
+	col = collector_new(&(struct collector_config){.vici_socket = cfg.vici_socket,
+						       .vici_timeout_ms = cfg.vici_timeout_ms,
+						       .cert_interval_s = cfg.cert_interval_s,
+						       .redact_ids = cfg.redact_identities});
+	if (!col) {
+		log_err("bad VICI socket path '%s'", cfg.vici_socket);
+		config_done(&cfg);
+		return 1;
+	}
+	signal(SIGINT, textfile_on_signal);
+	signal(SIGTERM, textfile_on_signal);
+	r = 0;
+	do {
+		uint64_t next = clock_mono_ms() + interval_ms;
+
+		err = textfile_write(col, output);
+		if (err < 0) {
+			log_err("writing %s: %s", output, strerror(-err));
+			r = 1;
+			if (!interval_ms)
+				break;
+		}
+		while (interval_ms && !textfile_stop && clock_mono_ms() < next) {
+			struct timespec ts = {0, 100 * 1000 * 1000};
+
+			nanosleep(&ts, NULL);
+		}
+	} while (interval_ms && !textfile_stop);
+	collector_free(col);
+	config_done(&cfg);
+	return interval_ms ? 0 : r;
+}
+
+const struct cmd cmd_textfile = {
+	.name = "textfile",
+	.run = textfile_run,
+	.summary = "write the metrics to a file for node_exporter's textfile collector",
+	.usage = "Usage: ikewatch textfile --output FILE.prom [--interval DURATION] [OPTIONS]\n\n"
+		 "Writes the same metrics as 'serve' to FILE.prom, replacing it atomically\n"
+		 "(temporary file, then rename). Once by default; with --interval (1s or more),\n"
+		 "again and again until SIGINT/SIGTERM.\n\n"
+		 "Options:\n"
+		 "  -o, --output FILE        the file to write (put it in node_exporter's\n"
+		 "                           --collector.textfile.directory)\n"
+		 "  --interval DURATION      repeat every DURATION (e.g. 30s)\n" SERVE_COMMON_HELP
+		 "\nExit status: 0 written (a charon that does not answer still gives a file with\n"
+		 "ipsec_up 0), 1 the file could not be written, 2 usage error.\n",
+};
