@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 struct fixture {
 	int metrics_ret;
@@ -271,6 +272,71 @@ static void large_body_and_keepalive(void)
 	T_EQ_INT(f.calls, 2);
 	T_EQ_INT(status_of(&r), 200);
 	T_ASSERT(r.len > 2 * (8u << 20));
+	buf_done(&r);
+	http_server_free(s);
+}
+
+static int gunzip(const char *in, size_t len, char *out, size_t outlen, size_t *ret_len)
+{
+	z_stream z;
+	int r;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		return -1;
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)outlen;
+	r = inflate(&z, Z_FINISH);
+	*ret_len = z.total_out;
+	inflateEnd(&z);
+	return r == Z_STREAM_END ? 0 : -1;
+}
+
+static void gzip_when_accepted(void)
+{
+	static const struct {
+		const char *accept;
+		bool gzip;
+	} v[] = {
+		{"Accept-Encoding: gzip\r\n", true},
+		{"Accept-Encoding: br, GZIP;q=0.5\r\n", true},
+		{"Accept-Encoding: gzip;q=0\r\n", false},
+		{"Accept-Encoding: gzip ; q=0.000, br\r\n", false},
+		{"Accept-Encoding: x-gzip, deflate\r\n", false},
+		{"Accept-Encoding: identity\r\n", false},
+		{"Accept-Encoding: gzipped\r\n", false},
+		{"", false},
+	};
+	struct fixture f = {.ready = true, .body_size = 200000};
+	struct http_server *s = start(&f, NULL, 0, 0, NULL);
+	static char plain[1 << 20], unz[1 << 20];
+	size_t plain_len, unz_len, hdr;
+	struct buf r;
+
+	T_ASSERT(s != NULL);
+	buf_init(&r, 1 << 22);
+	T_EQ_INT(request(http_server_port(s), "GET", "/metrics", NULL, &r), 0);
+	plain_len = strlen(body_of(&r));
+	T_ASSERT(plain_len >= 200000 && plain_len < sizeof(plain));
+	memcpy(plain, body_of(&r), plain_len);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		T_EQ_INT(request(http_server_port(s), "GET", "/metrics", v[i].accept, &r), 0);
+		T_EQ_INT(status_of(&r), 200);
+		if (!v[i].gzip) {
+			T_NOT_CONTAINS(r.data, "Content-Encoding");
+			T_EQ_INT(strlen(body_of(&r)), plain_len);
+			continue;
+		}
+		T_CONTAINS(r.data, "\r\nContent-Encoding: gzip\r\n");
+		T_CONTAINS(r.data, "\r\nVary: Accept-Encoding\r\n");
+		hdr = (size_t)(body_of(&r) - r.data);
+		T_ASSERT(r.len - hdr < plain_len / 5); /* it really is compressed */
+		T_EQ_INT(gunzip(r.data + hdr, r.len - hdr, unz, sizeof(unz), &unz_len), 0);
+		T_EQ_INT(unz_len, plain_len);
+		T_ASSERT(memcmp(unz, plain, plain_len) == 0);
+	}
 	buf_done(&r);
 	http_server_free(s);
 }
@@ -644,7 +710,7 @@ static void cleanup(void)
 }
 
 TEST_MAIN("http_server", TEST(listen_address_vectors), TEST(routes_and_headers),
-	  TEST(large_body_and_keepalive), TEST(bind_errors_are_returned),
+	  TEST(large_body_and_keepalive), TEST(gzip_when_accepted), TEST(bind_errors_are_returned),
 	  TEST(connection_limit_and_timeout), TEST(basic_auth_enforced),
 	  TEST(bad_web_config_fails_start), TEST(tls_serves_and_refuses_old_versions),
 	  TEST(tls_client_certificates), TEST(cleanup))
