@@ -13,6 +13,8 @@ const struct cmd *const cmd_table[] = {
 	&cmd_serve,
 	&cmd_status,
 	&cmd_reflect,
+	&cmd_ping,
+	&cmd_mtu,
 	&cmd_version,
 	&cmd_help,
 	NULL,

@@ -17,6 +17,8 @@ struct cmd {
 extern const struct cmd cmd_serve;
 extern const struct cmd cmd_status;
 extern const struct cmd cmd_reflect;
+extern const struct cmd cmd_ping;
+extern const struct cmd cmd_mtu;
 extern const struct cmd cmd_version;
 extern const struct cmd cmd_help;
 

@@ -42,6 +42,18 @@
 /* STAMP probing and reflection. */
 #define PROBE_MAX_SESSIONS 1024
 #define PROBE_MAX_TARGETS 256
+/* Sources the reflector keeps a rate-limit bucket for; the oldest is reused beyond this. */
+#define REFLECT_SOURCES_MAX 4096
+/* Largest datagram reflected (jumbo frames); anything longer is malformed. */
+#define REFLECT_PKT_MAX 9216
+/* Entries in a reflector's allow list. */
+#define REFLECT_ALLOW_MAX 256
+/* Default per-source reply rate and burst (RFC 8762 section 4.3: do not amplify). */
+#define REFLECT_RATE_PPS_DEFAULT 1000
+/* Probes kept in flight per target (sequence window); older unanswered ones count as lost. */
+#define PROBE_WINDOW 4096
+/* RTT samples kept for percentiles in the ping summary. */
+#define PROBE_RTT_SAMPLES_MAX 100000
 
 /* Configuration file. */
 #define CONFIG_FILE_MAX (1024u * 1024u)
