@@ -441,11 +441,13 @@ _lab_wait_pid_gone() {
 lab_wait_child_installed() {
 	_lab_load || return 1
 	local g; g=$(_lab_gw "$1") || return 1
-	local timeout=${2:-10} child=${3:-net} deadline
+	local timeout=${2:-10} child=${3:-net} deadline out
 	deadline=$(($(_lab_now_ms) + timeout * 1000))
+	# Output is captured before grep: with a caller's `set -o pipefail`, grep -q closing the pipe
+	# early would turn a match into a SIGPIPE failure.
 	while :; do
-		if lab_swanctl "$g" --list-sas --noblock 2>/dev/null |
-			grep -Eq "^  $child: #[0-9]+, reqid [0-9]+, INSTALLED"; then
+		out=$(lab_swanctl "$g" --list-sas --noblock 2>/dev/null)
+		if grep -Eq "^  $child: #[0-9]+, reqid [0-9]+, INSTALLED" <<<"$out"; then
 			return 0
 		fi
 		if [ "$(_lab_now_ms)" -ge "$deadline" ]; then
@@ -461,7 +463,7 @@ lab_wait_ike_gone() {
 	local g; g=$(_lab_gw "$1") || return 1
 	local timeout=${2:-30} ike=${3:-a-b} deadline
 	deadline=$(($(_lab_now_ms) + timeout * 1000))
-	while lab_swanctl "$g" --list-sas --noblock --ike "$ike" 2>/dev/null | grep -q "^$ike: #"; do
+	while grep -q "^$ike: #" <<<"$(lab_swanctl "$g" --list-sas --noblock --ike "$ike" 2>/dev/null)"; do
 		if [ "$(_lab_now_ms)" -ge "$deadline" ]; then
 			_lab_err "IKE SA $ike still present on $g after ${timeout}s"
 			return 1
@@ -607,6 +609,8 @@ lab_down() {
 	if [ "${LAB_KEEP:-0}" != 1 ] && [ -f "$LAB_DIR/owned" ]; then
 		rm -rf "$LAB_DIR"
 	fi
+	# A directory lab_up chose is forgotten, so a later lab_up picks a fresh one.
+	[ -f "$LAB_DIR/owned" ] || [ -d "$LAB_DIR" ] || unset LAB_DIR
 	return 0
 }
 
@@ -647,8 +651,8 @@ lab_start_gateway() {
 	if [ "${LAB_REINITIATE:-1}" = 1 ]; then
 		# The other side may still hold the dead IKE SA; unique=replace and INITIAL_CONTACT
 		# clear it when the new one authenticates.
-		if ! lab_swanctl A --list-sas --noblock --ike a-b 2>/dev/null | grep -Eq '^  net: .*INSTALLED' ||
-			! lab_swanctl B --list-sas --noblock --ike a-b 2>/dev/null | grep -Eq '^  net: .*INSTALLED'; then
+		if ! grep -Eq '^  net: .*INSTALLED' <<<"$(lab_swanctl A --list-sas --noblock --ike a-b 2>/dev/null)" ||
+			! grep -Eq '^  net: .*INSTALLED' <<<"$(lab_swanctl B --list-sas --noblock --ike a-b 2>/dev/null)"; then
 			lab_initiate A || return 1
 		fi
 	fi
@@ -780,7 +784,7 @@ _LAB_NFT_ESP_RAW='meta l4proto esp'
 
 lab_drop_esp() {
 	_lab_load || return 1
-	local g dir addr; g=$(_lab_gw "$1") || return 1
+	local g dir addr sel; g=$(_lab_gw "$1") || return 1
 	dir=${2:-out}
 	[ "$g" = a ] && addr=192.0.2.1 || addr=198.51.100.1
 	case "$dir" in

@@ -52,6 +52,16 @@ $rec -s "$(lab_vici_path A)" -o "$out" -p list-certs.a stream list-certs list-ce
 $rec -s "$(lab_vici_path A)" -o "$out" -p unknown-command.a cmd no-such-command
 $rec -s "$(lab_vici_path A)" -o "$out" -p unknown-event.a stream list-sas no-such-event noblock=yes
 
+if command -v openssl >/dev/null; then
+	step "one x509 certificate loaded on A (RSA, self-signed; no connection uses it)"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/C=ZZ/O=ikewatch lab/CN=gw-a.lab" \
+		-keyout "$LAB_DIR/a/swanctl/private/gw-a.key" -out "$LAB_DIR/a/swanctl/x509/gw-a.crt" \
+		>/dev/null 2>&1 || die "openssl"
+	lab_swanctl A --load-creds --file "$LAB_DIR/a/swanctl/swanctl.conf" >/dev/null || die "load-creds"
+	$rec -s "$(lab_vici_path A)" -o "$out" -p list-certs.one-x509.a stream list-certs list-cert
+	rm -f "$LAB_DIR/a/swanctl/private/gw-a.key" "$LAB_DIR/a/swanctl/x509/gw-a.crt"
+fi
+
 step "second IKE SA: a-c CONNECTING to a peer that does not exist"
 lab_swanctl A --initiate --ike a-c --child c-net --timeout 1 >/dev/null 2>&1
 sleep 0.3
@@ -93,6 +103,24 @@ ev_start A events.pfs-rekey-fails.a 10
 lab_rekey_child A
 ev_stop 3
 $rec -s "$(lab_vici_path A)" -o "$out" -p list-sas.pfs-rekey-failed.a stream list-sas list-sa noblock=yes
+
+step "rekey overdue: A's CHILD rekey_time 3 s while B still refuses the PFS group"
+lab_short_lifetimes 3 || die "short lifetimes"	# re-establishes a-b: rekey at 3 s, expiry at 9 s
+ev_start A events.rekey-overdue.a 20
+# Record as soon as swanctl shows the rekey as overdue ("rekeying in -Ns"), before the expiry.
+for _ in $(seq 100); do
+	grep -q 'rekeying in -[1-9]' <<<"$(lab_swanctl A --list-sas --noblock --ike a-b)" && break
+	sleep 0.1
+done
+$rec -s "$(lab_vici_path A)" -o "$out" -p list-sas.rekey-overdue.a stream list-sas list-sa noblock=yes
+# Until the CHILD's hard lifetime ends it (the IKE SA stays, without CHILD).
+for _ in $(seq 100); do
+	grep -q '^  net: ' <<<"$(lab_swanctl A --list-sas --noblock --ike a-b)" || break
+	sleep 0.1
+done
+ev_stop 1
+$rec -s "$(lab_vici_path A)" -o "$out" -p list-sas.child-expired.a stream list-sas list-sa noblock=yes
+lab_reset_config A >/dev/null 2>&1
 
 step "PSK mismatch: initiate fails"
 ev_start A events.psk-mismatch.a 10
