@@ -66,7 +66,12 @@ static bool ts_one_contains(const char *ts, size_t len, const unsigned char a[16
 
 	if (bracket)
 		len = (size_t)(bracket - ts);
-	dots = len >= 2 ? memmem(ts, len, "..", 2) : NULL;
+	/* a plain loop, not memmem(): GCC's -Wnonnull misfires on memmem() under
+	 * -fsanitize=address,undefined and breaks the sanitizer build */
+	dots = NULL;
+	for (size_t i = 0; i + 1 < len && !dots; i++)
+		if (ts[i] == '.' && ts[i + 1] == '.')
+			dots = ts + i;
 	if (dots) {
 		if (!parse_addr(ts, (size_t)(dots - ts), lo, &f1) ||
 		    !parse_addr(dots + 2, len - (size_t)(dots - ts) - 2, hi, &f2) || f1 != fam ||

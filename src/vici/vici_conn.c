@@ -215,8 +215,10 @@ static int vici_fill(struct vici_conn *c, size_t need, uint64_t deadline)
 		ssize_t n;
 
 		if (c->rpos + need > c->rcap) {
-			/* compact, then grow if the packet still does not fit */
-			memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+			/* compact, then grow if the packet still does not fit (the first read
+			 * has no buffer yet: memmove() must not see its NULL) */
+			if (c->rpos > 0)
+				memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
 			c->rlen -= c->rpos;
 			c->rpos = 0;
 			if (need + VICI_READ_CHUNK / 4 > c->rcap) {
