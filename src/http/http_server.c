@@ -320,8 +320,13 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 		return reply_text(s, c, MHD_HTTP_NOT_FOUND, "Not Found\n");
 	buf_init(&b, HTTP_BODY_MAX);
 	/* most scrapes are the size of the last one: one allocation instead of a doubling run */
-	if (s->last_body)
-		buf_reserve(&b, s->last_body + s->last_body / 8);
+	if (s->last_body) {
+		size_t hint = s->last_body + s->last_body / 8;
+
+		/* a hint past the cap must not leave the buffer's sticky -E2BIG behind */
+		buf_reserve(&b, hint < HTTP_BODY_MAX ? hint : HTTP_BODY_MAX);
+		buf_reset(&b);
+	}
 	r = s->h.metrics(s->h.ctx, &b);
 	if (r >= 0 && b.err)
 		r = b.err;
