@@ -588,10 +588,10 @@ EOF
 
 lab_down() {
 	[ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/created" ] || return 0
-	local kind a1 pid ns
+	local kind a1 a2 pid ns
 	# Daemons first (SIGKILL: a SIGTERMed charon whose peer is gone spends ~2 s sending DELETEs),
 	# then namespaces, which takes the veths, routes and nft tables with them.
-	while read -r kind a1 _; do
+	while read -r kind a1 a2; do
 		[ "$kind" = pid ] || continue
 		pid=$a1
 		if _lab_is_ours "$pid"; then
@@ -599,7 +599,7 @@ lab_down() {
 			_lab_wait_pid_gone "$pid" 5
 		fi
 	done <"$LAB_DIR/created"
-	while read -r kind a1 _; do
+	while read -r kind a1 a2; do
 		[ "$kind" = netns ] || continue
 		ns=$a1
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
