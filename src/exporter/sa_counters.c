@@ -146,6 +146,20 @@ static int live_track(struct sa_counters *c, struct pair *p, uint32_t id,
 	return 0;
 }
 
+/* Every pair's live sum from the live entries: totals are carry + live_sum, so this must hold
+ * after anything that changes, adds or folds a live entry. */
+static void live_sums_recompute(struct sa_counters *c)
+{
+	strmap_foreach(&c->pairs, slot) memset(&((struct pair *)slot->value)->live_sum, 0,
+					       sizeof(struct sa_totals));
+	strmap_foreach(&c->live, slot)
+	{
+		struct live *l = slot->value;
+
+		totals_add(&l->pair->live_sum, &l->last);
+	}
+}
+
 int sa_counters_update(struct sa_counters *c, const struct sa_snapshot *s)
 {
 	uint32_t *gone = NULL;
@@ -182,15 +196,7 @@ int sa_counters_update(struct sa_counters *c, const struct sa_snapshot *s)
 	}
 	for (size_t i = 0; i < n_gone; i++)
 		live_retire(c, strmap_get(&c->live, (const char *)&gone[i], sizeof(gone[i])));
-	/* sum what is live per pair */
-	strmap_foreach(&c->pairs, slot) memset(&((struct pair *)slot->value)->live_sum, 0,
-					       sizeof(struct sa_totals));
-	strmap_foreach(&c->live, slot)
-	{
-		struct live *l = slot->value;
-
-		totals_add(&l->pair->live_sum, &l->last);
-	}
+	live_sums_recompute(c);
 out:
 	free(gone);
 	pthread_mutex_unlock(&c->lock);
@@ -221,21 +227,14 @@ int sa_counters_retire(struct sa_counters *c, const char *conn, const char *chil
 	pthread_mutex_lock(&c->lock);
 	p = pair_get(c, conn, child, true);
 	if (p) {
-		struct live *l = strmap_get(&c->live, (const char *)&uniqueid, sizeof(uniqueid));
-		struct sa_totals before = l && l->pair == p ? l->last : (struct sa_totals){0};
-
 		/* keep the entry (marked final) until a scrape no longer lists it, so the
 		 * DELETED SA that charon shows for a few seconds is not counted twice */
 		err = live_track(c, p, uniqueid, final, true);
-		if (err == 0) {
-			/* the pair's live sum must already include the final values */
-			if (!totals_below(final, &before)) {
-				p->live_sum.bytes_in += final->bytes_in - before.bytes_in;
-				p->live_sum.bytes_out += final->bytes_out - before.bytes_out;
-				p->live_sum.packets_in += final->packets_in - before.packets_in;
-				p->live_sum.packets_out += final->packets_out - before.packets_out;
-			}
-		}
+		/* live_track() may also have folded an older SA with this id into a carry:
+		 * recompute rather than patch one pair's live sum, or that SA counts twice
+		 * until the next scrape and the total then goes down */
+		if (err == 0)
+			live_sums_recompute(c);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return err;
