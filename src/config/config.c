@@ -249,8 +249,9 @@ int config_parse(const char *text, size_t len, struct config *c, char *err, size
 	yaml_parser_delete(&parser);
 	c->has_doc = true;
 	root = yaml_document_get_root_node(&c->doc);
-	if (!root)
-		return 0; /* an empty file: all defaults */
+	/* an empty file, or one with only "---" and comments (a null root): all defaults */
+	if (!root || (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
+		return 0;
 	if (root->type != YAML_MAPPING_NODE) {
 		r = config_error(err, n, root, "the top level must be a mapping");
 		goto out_fail;
