@@ -43,7 +43,11 @@ class ConfigError(Exception):
 
 
 def parse_duration(text):
-    """Seconds of a Prometheus duration such as 90s, 5m, 1h30m; None if TEXT is not one."""
+    """Seconds of a Prometheus duration such as 90s, 5m, 1h30m; None if TEXT is not one.
+
+    >>> parse_duration("1h30m"), parse_duration("90s"), parse_duration("0.5"), parse_duration("")
+    (5400, 90, None, None)
+    """
     m = DURATION_RE.match(text)
     if not m or not any(m.groups()):
         return None
@@ -52,7 +56,11 @@ def parse_duration(text):
 
 
 def format_duration(seconds):
-    """The shortest single-unit Prometheus duration for SECONDS (whole seconds)."""
+    """The shortest single-unit Prometheus duration for SECONDS (whole seconds).
+
+    >>> format_duration(120), format_duration(90), format_duration(86400)
+    ('2m', '90s', '1d')
+    """
     if seconds <= 0:
         return "0s"
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
@@ -78,11 +86,23 @@ def unquote(value, where):
 
 
 def parse_config(text, name="config.yaml"):
-    """The flat key: value subset of YAML used by mixin/config.yaml, as an ordered dict.
+    r"""The flat key: value subset of YAML used by mixin/config.yaml, as an ordered dict.
 
     Comments (#) and blank lines are skipped; anything else that is not `key: value` at the
     start of a line, and any duplicate key, is an error: a silently ignored line would be a
     threshold nobody applied.
+
+    >>> parse_config("a: 5m  # why\nb: 'job=\"x\"'  # c\nc: 'it''s'")
+    {'a': '5m', 'b': 'job="x"', 'c': "it's"}
+    >>> for bad in ("a: 1\n  b: 2", "a: 1\na: 2", "a 1", "a: 'x"):
+    ...     try:
+    ...         parse_config(bad)
+    ...     except ConfigError as e:
+    ...         print(e)
+    config.yaml:2: nested values are not supported
+    config.yaml:2: duplicate key a
+    config.yaml:1: expected 'key: value'
+    config.yaml:1: unterminated quote
     """
     cfg = {}
     for lineno, raw in enumerate(text.splitlines(), 1):

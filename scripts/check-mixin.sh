@@ -65,6 +65,7 @@ for f in "$mixin"/alertmanager/*.yml; do
 	run "alertmanager/$(basename "$f")" amtool check-config "$f"
 done
 
+run build-selftest python3 -B -m doctest "$mixin/build.py"
 run lint-selftest python3 -B -m doctest "$mixin/lint.py"
 
 # Structural checks: one line each, printed by lint.py itself.
