@@ -38,6 +38,7 @@
 
 /* Log lines longer than this are cut and counted, never buffered without bound. */
 #define LOGLINE_MAX 8192
+/* The log sources' position file (journal cursor or file offset), and a journal cursor in it. */
 
 /* STAMP probing and reflection. */
 #define PROBE_MAX_SESSIONS 1024
