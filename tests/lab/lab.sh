@@ -77,6 +77,12 @@
 #   lab_loss PERCENT              router drops PERCENT % of ESP (both directions)
 #   lab_heal_net                  remove every router fault (esp, ike, loss, mtu)
 #
+# Timings measured here (Debian 12, strongSwan 5.9.8, kernel-libipsec, 2 CPUs): lab_up 0.75-0.85 s
+# alone, 2.6-2.9 s with three labs starting at once; lab_down ~0.1 s; SIGKILLed B declared dead on A
+# after 9.7 s (fast DPD); lab_start_gateway B 0.5-1.1 s; lab_restart_charon A 1.5 s;
+# lab_*_mismatch 0.35-0.8 s; lab_reset_config 0.7-0.95 s; lab_short_lifetimes 1.0 s;
+# nft faults 0.1-0.25 s; lab_loss 50 -> 75 % of pings lost (both directions).
+#
 # ESP on the wire: with kernel-libipsec, ESP is always UDP-encapsulated on port 4500 (RFC 3948),
 # the same port IKE floats to. RFC 3948 section 2.2: an IKE message on port 4500 starts with the
 # 4-byte non-ESP marker (zero); an ESP packet starts with its SPI, never zero (RFC 4303 section
@@ -588,10 +594,10 @@ EOF
 
 lab_down() {
 	[ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/created" ] || return 0
-	local kind a1 a2 pid ns
+	local kind a1 pid ns
 	# Daemons first (SIGKILL: a SIGTERMed charon whose peer is gone spends ~2 s sending DELETEs),
 	# then namespaces, which takes the veths, routes and nft tables with them.
-	while read -r kind a1 a2; do
+	while read -r kind a1 _; do
 		[ "$kind" = pid ] || continue
 		pid=$a1
 		if _lab_is_ours "$pid"; then
@@ -599,7 +605,7 @@ lab_down() {
 			_lab_wait_pid_gone "$pid" 5
 		fi
 	done <"$LAB_DIR/created"
-	while read -r kind a1 a2; do
+	while read -r kind a1 _; do
 		[ "$kind" = netns ] || continue
 		ns=$a1
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
