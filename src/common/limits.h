@@ -38,6 +38,8 @@
 
 /* Log lines longer than this are cut and counted, never buffered without bound. */
 #define LOGLINE_MAX 8192
+#define LOG_STATE_MAX 4096
+#define LOG_CURSOR_MAX 1024
 /* The log sources' position file (journal cursor or file offset), and a journal cursor in it. */
 
 /* STAMP probing and reflection. */
