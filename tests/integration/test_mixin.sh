@@ -224,7 +224,7 @@ t_eventually 20 healthy/configured-but-down-webhook webhook_has IPsecIKESADown a
 # Every query of the dashboard evaluates on this real Prometheus (template variables set to
 # "all"); those that read series ikewatch does not export yet come back empty and are listed.
 dash_queries() {
-	python3 - "$T_TOP/mixin/dashboards/ikewatch.json" "$PROM" <<'PYEOF'
+	python3 - "$T_TOP/mixin/dashboards/ikewatch.json" "$PROM" "$W/dashboard.txt" <<'PYEOF'
 import json, sys, urllib.parse, urllib.request
 board, prom = json.load(open(sys.argv[1])), sys.argv[2]
 exprs = []
@@ -250,13 +250,16 @@ for title, e in exprs:
         data += 1
     else:
         empty.append(title)
-print("# dashboard: %d queries, %d with data, empty: %s" % (len(exprs), data, ", ".join(sorted(set(empty)))), file=sys.stderr)
+with open(sys.argv[3], "w") as f:
+    f.write("dashboard: %d queries, %d with data, empty: %s\n"
+            % (len(exprs), data, ", ".join(sorted(set(empty))) or "none"))
 if errors or data == 0:
     print("; ".join(errors) or "no query returned data")
     sys.exit(1)
 PYEOF
 }
 t_check healthy/dashboard-queries dash_queries
+[ -f "$W/dashboard.txt" ] && note "$(cat "$W/dashboard.txt")"
 
 # ---- 2. Data plane broken one way, IKE up ---------------------------------------------------
 mark=$(hook_lines)
