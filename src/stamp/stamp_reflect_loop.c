@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define IFCACHE 32
@@ -49,44 +50,70 @@ static bool via_ipsec(struct ifcache *c, int ifindex)
 	return v;
 }
 
+/* Buffers of one batch, per thread (serve runs the loop in a thread of its own). */
+struct batch {
+	uint8_t in[STAMP_SOCK_BATCH][REFLECT_PKT_MAX];
+	uint8_t out[STAMP_SOCK_BATCH][REFLECT_PKT_MAX];
+	struct stamp_rx rx[STAMP_SOCK_BATCH];
+	struct stamp_rx_meta meta[STAMP_SOCK_BATCH];
+	struct stamp_tx tx[STAMP_SOCK_BATCH];
+};
+
 int stamp_reflect_run(struct stamp_reflector *r, int fd, const int *stop)
 {
-	static __thread uint8_t in[REFLECT_PKT_MAX], out[REFLECT_PKT_MAX];
+	struct batch *b = malloc(sizeof(*b));
 	struct ifcache cache = {0};
 	uint16_t ee = stamp_clock_ee();
 	uint64_t ee_at = 0;
+	int ret = 0;
 
+	if (!b)
+		return -ENOMEM;
 	while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int e = poll(&p, 1, 200);
 
-		if (e < 0 && errno != EINTR)
-			return -errno;
+		if (e < 0 && errno != EINTR) {
+			ret = -errno;
+			break;
+		}
 		if (e <= 0)
 			continue;
+		/* drain the socket in batches: one recvmmsg and one sendmmsg per batch */
 		for (;;) {
-			struct stamp_rx rx;
-			struct stamp_rx_meta meta;
-			size_t n = 0;
+			unsigned ntx = 0;
+			int got = stamp_sock_recv_batch(fd, &b->in[0][0], REFLECT_PKT_MAX,
+							STAMP_SOCK_BATCH, b->rx, b->meta);
 
-			e = stamp_sock_recv(fd, in, sizeof(in), &rx, &meta);
-			if (e == -EAGAIN || e == -EINTR)
+			if (got == -EAGAIN || got == -EINTR || got == 0)
 				break;
-			if (e < 0)
-				return e;
-			/* the clock's sync state changes slowly: refresh once a second */
-			if (rx.mono_ns - ee_at > 1000000000u) {
-				ee = stamp_clock_ee();
-				ee_at = rx.mono_ns;
+			if (got < 0) {
+				log_debug("stamp reflector: receive: %s", strerror(-got));
+				break;
 			}
-			rx.via_ipsec = via_ipsec(&cache, meta.ifindex);
-			if (stamp_reflector_handle(r, &rx, stamp_clock_real_ns(), ee, out, sizeof(out),
-						   &n) != STAMP_REFL_REFLECTED)
-				continue;
-			e = stamp_sock_send(fd, out, n, (const struct sockaddr *)&rx.src, &meta);
-			if (e < 0)
-				log_debug("stamp reflector: send: %s", strerror(-e));
+			/* the clock's sync state changes slowly: refresh once a second */
+			if (b->rx[0].mono_ns - ee_at > 1000000000u) {
+				ee = stamp_clock_ee();
+				ee_at = b->rx[0].mono_ns;
+			}
+			for (int i = 0; i < got; i++) {
+				size_t n = 0;
+
+				b->rx[i].via_ipsec = via_ipsec(&cache, b->meta[i].ifindex);
+				if (stamp_reflector_handle(r, &b->rx[i], stamp_clock_real_ns(), ee,
+							   b->out[ntx], REFLECT_PKT_MAX,
+							   &n) != STAMP_REFL_REFLECTED)
+					continue;
+				b->tx[ntx] = (struct stamp_tx){b->out[ntx], n, &b->rx[i].src,
+							      &b->meta[i]};
+				ntx++;
+			}
+			if (ntx)
+				stamp_sock_send_batch(fd, b->tx, ntx);
+			if (got < STAMP_SOCK_BATCH)
+				break;
 		}
 	}
-	return 0;
+	free(b);
+	return ret;
 }

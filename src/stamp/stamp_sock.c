@@ -127,6 +127,119 @@ int stamp_sock_recv(int fd, uint8_t *buf, size_t cap, struct stamp_rx *rx,
 	return 0;
 }
 
+int stamp_sock_recv_batch(int fd, uint8_t *bufs, size_t cap, unsigned n, struct stamp_rx *rx,
+			  struct stamp_rx_meta *meta)
+{
+	union ctl {
+		char b[256];
+		struct cmsghdr align;
+	} ctl[STAMP_SOCK_BATCH];
+	struct mmsghdr mm[STAMP_SOCK_BATCH];
+	struct iovec iov[STAMP_SOCK_BATCH];
+	uint64_t mono, real = 0;
+	int got;
+
+	if (n > STAMP_SOCK_BATCH)
+		n = STAMP_SOCK_BATCH;
+	memset(mm, 0, n * sizeof(mm[0]));
+	for (unsigned i = 0; i < n; i++) {
+		memset(&rx[i], 0, sizeof(rx[i]));
+		iov[i] = (struct iovec){bufs + i * cap, cap};
+		mm[i].msg_hdr.msg_name = &rx[i].src;
+		mm[i].msg_hdr.msg_namelen = sizeof(rx[i].src);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_control = ctl[i].b;
+		mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].b);
+	}
+	got = recvmmsg(fd, mm, n, MSG_DONTWAIT, NULL);
+	if (got < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	mono = clock_mono_ns();
+	for (int i = 0; i < got; i++) {
+		memset(&meta[i], 0, sizeof(meta[i]));
+		rx[i].mono_ns = mono;
+		rx[i].data = bufs + (size_t)i * cap;
+		rx[i].len = mm[i].msg_len;
+		rx[i].truncated = (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+		rx[i].ttl = 255;
+		parse_cmsgs(&mm[i].msg_hdr, &rx[i], &meta[i]);
+		if (!meta[i].kernel_ts) {
+			if (real == 0)
+				real = stamp_clock_real_ns();
+			rx[i].rx_ns = real;
+		}
+	}
+	return got;
+}
+
+/* Control message that makes a reply leave from the address the request came to. */
+static size_t pktinfo_cmsg(const struct stamp_rx_meta *meta, char *buf)
+{
+	struct cmsghdr *c = (struct cmsghdr *)buf;
+
+	if (!meta || !meta->have_local)
+		return 0;
+	if (meta->local.ss_family == AF_INET) {
+		struct in_pktinfo pi = {0};
+
+		pi.ipi_spec_dst = ((const struct sockaddr_in *)&meta->local)->sin_addr;
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		return CMSG_SPACE(sizeof(pi));
+	}
+	{
+		struct in6_pktinfo pi = {0};
+
+		pi.ipi6_addr = ((const struct sockaddr_in6 *)&meta->local)->sin6_addr;
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		return CMSG_SPACE(sizeof(pi));
+	}
+}
+
+int stamp_sock_send_batch(int fd, const struct stamp_tx *tx, unsigned n)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl[STAMP_SOCK_BATCH];
+	struct mmsghdr mm[STAMP_SOCK_BATCH];
+	struct iovec iov[STAMP_SOCK_BATCH];
+	unsigned done = 0;
+
+	if (n > STAMP_SOCK_BATCH)
+		n = STAMP_SOCK_BATCH;
+	memset(mm, 0, n * sizeof(mm[0]));
+	memset(ctl, 0, n * sizeof(ctl[0]));
+	for (unsigned i = 0; i < n; i++) {
+		iov[i] = (struct iovec){(void *)tx[i].data, tx[i].len};
+		mm[i].msg_hdr.msg_name = (void *)tx[i].dst;
+		mm[i].msg_hdr.msg_namelen = stamp_addr_len((const struct sockaddr *)tx[i].dst);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_controllen = pktinfo_cmsg(tx[i].meta, ctl[i].b);
+		mm[i].msg_hdr.msg_control = mm[i].msg_hdr.msg_controllen ? ctl[i].b : NULL;
+	}
+	while (done < n) {
+		int r = sendmmsg(fd, mm + done, n - done, 0);
+
+		if (r < 0) {
+			/* one bad destination must not stop the rest: skip it */
+			if (errno == EINTR)
+				continue;
+			done++;
+			continue;
+		}
+		done += (unsigned)r;
+	}
+	return (int)done;
+}
+
 int stamp_sock_send(int fd, const void *p, size_t len, const struct sockaddr *dst,
 		    const struct stamp_rx_meta *meta)
 {
