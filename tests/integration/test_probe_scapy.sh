@@ -57,12 +57,16 @@ if [ "$out" = OK ]; then t_ok "scapy-decodes-our-reflector"; else t_fail "scapy-
 
 # A reflector written with scapy's classes answers our sender.
 sport=$((port + 1))
-$PY - "$sport" <<'PYEOF' &
+ready=$(mktemp /tmp/iw-scapy.XXXXXX)
+rm -f "$ready"
+t_cleanup rm -f "$ready"
+$PY - "$sport" "$ready" <<'PYEOF' &
 import socket, sys, time
 from scapy.contrib.stamp import (STAMPSessionSenderTestUnauthenticated as S,
                                  STAMPSessionReflectorTestUnauthenticated as R)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('127.0.0.1', int(sys.argv[1])))
+open(sys.argv[2], 'w').close()  # bound: the sender may start (importing scapy takes a while)
 s.settimeout(10)
 n = 0
 try:
@@ -79,7 +83,7 @@ except socket.timeout:
 PYEOF
 pyrefl=$!
 t_cleanup kill "$pyrefl"
-sleep 0.5
+for _ in $(seq 100); do [ -e "$ready" ] && break; sleep 0.1; done
 out=$("$IKEWATCH" ping -c 5 -i 0.05 -W 1 -p "$sport" 127.0.0.1 2>&1)
 max_ms=$(echo "$out" | sed -n 's|^rtt min/avg/max/mdev = [0-9.]*/[0-9.]*/\([0-9]*\)\..*|\1|p')
 # the RTT subtracts the reflector's dwell (T3 - T2): Python's slowness must not show as delay
