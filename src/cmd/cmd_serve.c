@@ -11,6 +11,8 @@
 #include "common/log.h"
 #include "exporter/collector.h"
 #include "http/http_server.h"
+#include "probe/probe_set.h"
+#include "probe/reflect_service.h"
 #include "prom/prom_writer.h"
 
 #include <errno.h>
@@ -23,6 +25,10 @@
 struct serve {
 	struct config cfg;
 	struct collector *collector;
+	struct probe_config *probe_cfg;
+	struct probe_set *probes;
+	struct reflect_config *reflect_cfg;
+	struct reflect_service *reflector;
 	struct http_server *http;
 };
 
@@ -36,7 +42,77 @@ static int serve_metrics(void *ctx, struct buf *out)
 	err = collector_scrape(s->collector, &w);
 	if (err < 0)
 		return err;
+	if (s->probes)
+		probe_set_write_metrics(s->probes, &w);
+	if (s->reflector)
+		reflect_service_write_metrics(s->reflector, &w);
 	return out->err;
+}
+
+/* The probes' view of the tunnels, answered by the collector. */
+static int serve_child_packets(void *ctx, const char *conn, const char *child, uint64_t *ret_out,
+			       uint64_t *ret_in)
+{
+	return collector_child_packets(ctx, conn, child, ret_out, ret_in);
+}
+
+static int serve_find_child(void *ctx, const struct sockaddr *target, char *ret_conn,
+			    size_t conn_len, char *ret_child, size_t child_len)
+{
+	return collector_find_child(ctx, target, ret_conn, conn_len, ret_child, child_len);
+}
+
+static int serve_source_in_local_ts(void *ctx, const char *conn, const char *child,
+				    const struct sockaddr *source)
+{
+	return collector_source_in_local_ts(ctx, conn, child, source);
+}
+
+/* Parse the sections of the config file that belong to the probe modules. */
+static int serve_parse_modules(struct serve *s)
+{
+	char err[512];
+
+	if (s->cfg.probes &&
+	    probe_config_parse(&s->cfg.doc, s->cfg.probes, &s->probe_cfg, err, sizeof(err)) < 0) {
+		log_err("config: probes: %s", err);
+		return -EINVAL;
+	}
+	if (s->cfg.reflector && reflect_config_parse(&s->cfg.doc, s->cfg.reflector,
+						     &s->reflect_cfg, err, sizeof(err)) < 0) {
+		log_err("config: reflector: %s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int serve_start_probes(struct serve *s)
+{
+	int r;
+
+	if (s->reflect_cfg) {
+		r = reflect_service_start(s->reflect_cfg, &s->reflector);
+		if (r < 0) {
+			log_err("reflector: cannot start: %s", strerror(-r));
+			return r;
+		}
+	}
+	if (s->probe_cfg && s->probe_cfg->n > 0) {
+		r = probe_set_start(s->probe_cfg,
+				    &(struct probe_child_ops){
+					    .child_packets = serve_child_packets,
+					    .find_child = serve_find_child,
+					    .source_in_local_ts = serve_source_in_local_ts,
+					    .ctx = s->collector,
+				    },
+				    &s->probes);
+		if (r < 0) {
+			log_err("probes: cannot start: %s", strerror(-r));
+			return r;
+		}
+		log_info("probes: %zu target(s)", s->probe_cfg->n);
+	}
+	return 0;
 }
 
 static void serve_landing(void *ctx, struct buf *out)
@@ -96,6 +172,10 @@ static int serve_run(int argc, char **argv)
 	if ((r = serve_flags_resolve(&cmd_serve, &flags, &s.cfg)) != 0)
 		return r;
 	log_setup(s.cfg.log_level);
+	if (serve_parse_modules(&s) < 0) {
+		r = 1;
+		goto out_config;
+	}
 	serve_block_signals(&sigs);
 
 	s.collector = collector_new(&(struct collector_config){
@@ -110,6 +190,10 @@ static int serve_run(int argc, char **argv)
 		r = 1;
 		goto out_config;
 	}
+	if (serve_start_probes(&s) < 0) {
+		r = 1;
+		goto out_probes;
+	}
 	r = http_server_start(
 		&(struct http_config){.listen = s.cfg.web_listen,
 				      .web_config_file = s.cfg.web_config_file},
@@ -121,7 +205,7 @@ static int serve_run(int argc, char **argv)
 	if (r < 0) {
 		log_err("cannot serve HTTP on %s: %s", s.cfg.web_listen, strerror(-r));
 		r = 1;
-		goto out_collector;
+		goto out_probes;
 	}
 	log_info("serving metrics on http%s://%s/metrics, reading %s",
 		 s.cfg.web_config_file ? "(s)" : "", s.cfg.web_listen, s.cfg.vici_socket);
@@ -138,9 +222,13 @@ static int serve_run(int argc, char **argv)
 	r = 0;
 
 	http_server_free(s.http);
-out_collector:
+out_probes:
+	probe_set_free(s.probes);
+	reflect_service_free(s.reflector);
 	collector_free(s.collector);
 out_config:
+	probe_config_free(s.probe_cfg);
+	reflect_config_free(s.reflect_cfg);
 	config_done(&s.cfg);
 	return r;
 }
@@ -151,7 +239,9 @@ const struct cmd cmd_serve = {
 	.summary = "run the exporter: Prometheus metrics of the tunnels at /metrics",
 	.usage = "Usage: ikewatch serve [OPTIONS]\n\n"
 		 "Serves Prometheus metrics of strongSwan's IKE and CHILD SAs, read over VICI at\n"
-		 "each scrape, plus a status page at / and /-/healthy, /-/ready.\n\n"
+		 "each scrape, plus a status page at / and /-/healthy, /-/ready. With a config\n"
+		 "file, also runs data-plane probes through the tunnels (probes:) and a STAMP\n"
+		 "reflector (reflector:), see docs/probes.md.\n\n"
 		 "Options:\n"
 		 "  --web.listen-address ADDR  where to listen (default " CONFIG_DEFAULT_LISTEN
 		 "; [::1]:PORT, :PORT for all)\n"

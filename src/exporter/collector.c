@@ -335,6 +335,9 @@ int collector_find_child(struct collector *c, const struct sockaddr *target, cha
 	int err = -ENOENT;
 
 	pthread_mutex_lock(&c->lock);
+	/* nothing scraped yet (or charon was down): look now rather than wait for Prometheus */
+	if (c->snap.n_conns == 0 && c->snap.n_ikes == 0)
+		note_result(c, collect(c));
 	for (uint32_t i = 0; i < c->snap.n_ikes && err; i++) {
 		const struct snap_ike *ike = &c->snap.ikes[i];
 
@@ -361,6 +364,25 @@ int collector_find_child(struct collector *c, const struct sockaddr *target, cha
 	}
 	pthread_mutex_unlock(&c->lock);
 	return err;
+}
+
+int collector_source_in_local_ts(struct collector *c, const char *conn, const char *child,
+				 const struct sockaddr *source)
+{
+	int r = -ENOENT;
+
+	pthread_mutex_lock(&c->lock);
+	for (uint32_t i = 0; i < c->snap.n_ikes && r < 0; i++) {
+		const struct snap_ike *ike = &c->snap.ikes[i];
+
+		if (strcmp(ike->conn, conn) != 0)
+			continue;
+		for (uint32_t j = 0; j < ike->n_children && r < 0; j++)
+			if (strcmp(ike->children[j].name, child) == 0 && ike->children[j].local_ts[0])
+				r = ts_list_contains(ike->children[j].local_ts, source) ? 1 : 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return r;
 }
 
 int collector_with_view(struct collector *c, collector_view_fn fn, void *ctx)

@@ -44,6 +44,11 @@ int collector_child_packets(struct collector *c, const char *conn, const char *c
 int collector_find_child(struct collector *c, const struct sockaddr *target, char *ret_conn,
 			 size_t conn_len, char *ret_child, size_t child_len);
 
+/* Is @source inside the local traffic selectors of (conn, child) in the last snapshot?
+ * 1 yes, 0 no, -ENOENT no such CHILD SA known. */
+int collector_source_in_local_ts(struct collector *c, const char *conn, const char *child,
+				 const struct sockaddr *source);
+
 /* Read the daemon now and hand the result to @fn (under the collector's lock). Returns the VICI
  * error, if any, after calling @fn with up == false. */
 typedef void (*collector_view_fn)(void *ctx, const struct sa_snapshot *s, const struct sa_view *v,
