@@ -1,0 +1,164 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# bench_scrape.sh - how long one Prometheus scrape of "ikewatch serve" takes, next to the floor
+# that charon sets (bench/vici_bare: the same VICI round trip, bytes read and skipped) and to
+# the tool operators use today (swanctl --list-sas --raw), at 1, 100, 1,000 and 10,000 IKE SAs.
+#
+# Why: the exporter's promise is that a scrape costs about what charon's answer costs, and less
+# than running swanctl; and that it stays small (peak RSS) with a thousand tunnels. The SAs come
+# from tests/fakevici/fakevici --sas N (recorded charon packets, re-encoded N times), which
+# answers from prepared bytes, so the numbers measure the clients, not the server.
+#
+# Usage: bench/bench_scrape.sh [-b BUILD_DIR] [-r RUNS] [-s "1 100 1000 10000"] [-l] [-o FILE]
+#   -b  meson build directory holding ikewatch, bench/vici_bare, tests/fakevici/fakevici
+#       (default: build; use a buildtype=release or debugoptimized build without sanitizers)
+#   -r  runs per measurement (default 30; sizes of 10,000 SAs and more use RUNS/3, at least 5)
+#   -s  SA counts
+#   -l  also measure 1 SA against a real charon in the lab (tests/lab/lab.sh; needs root)
+#   -o  also append the markdown table to FILE
+# Prints a markdown table: median milliseconds of (a) a scrape (curl's time_total for GET
+# /metrics on a kept-alive connection), (b) the bare VICI round trip, (c) swanctl --list-sas
+# --raw (a whole process, as an operator or a cron job runs it); the ratios; the scrape size;
+# and the peak RSS (VmHWM) of the ikewatch serve process after its scrapes.
+
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$top/build
+runs=30
+sizes="1 100 1000 10000"
+lab=0
+outfile=
+while getopts 'b:r:s:lo:' o; do
+	case $o in
+	b) build=$(cd "$OPTARG" && pwd) ;;
+	r) runs=$OPTARG ;;
+	s) sizes=$OPTARG ;;
+	l) lab=1 ;;
+	o) outfile=$OPTARG ;;
+	*) sed -n '2,24p' "$0"; exit 2 ;;
+	esac
+done
+
+ikewatch=$build/ikewatch
+bare=$build/bench/vici_bare
+fake=$build/tests/fakevici/fakevici
+for b in "$ikewatch" "$bare" "$fake"; do
+	[ -x "$b" ] || { echo "bench_scrape: missing $b (ninja -C $build)" >&2; exit 1; }
+done
+for c in curl swanctl; do
+	command -v $c >/dev/null || { echo "bench_scrape: $c is needed" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/iw-bench-scrape.XXXXXX)
+serve_pid= fake_pid=
+cleanup() {
+	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+	[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
+	[ "$lab" = 1 ] && declare -F lab_down >/dev/null && lab_down >/dev/null 2>&1
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+start_serve() { # start_serve SOCKET: ikewatch serve on a free loopback port -> $port
+	local try
+	for try in 1 2 3 4 5 6 7 8; do
+		port=$((20000 + RANDOM % 40000))
+		ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && continue
+		"$ikewatch" serve --web.listen-address "127.0.0.1:$port" --vici.socket "$1" \
+			--vici.timeout 60s --log.level warn 2>"$work/serve.err" &
+		serve_pid=$!
+		for _ in $(seq 50); do
+			curl -s -o /dev/null "http://127.0.0.1:$port/-/healthy" && return 0
+			kill -0 "$serve_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$serve_pid" 2>/dev/null
+		wait "$serve_pid" 2>/dev/null
+		serve_pid=
+	done
+	echo "bench_scrape: ikewatch serve did not start: $(tail -n 2 "$work/serve.err")" >&2
+	return 1
+}
+
+stop_serve() {
+	kill "$serve_pid" 2>/dev/null
+	wait "$serve_pid" 2>/dev/null
+	serve_pid=
+}
+
+# measure LABEL SOCKET RUNS: one table row (and a check that the scrape saw every SA).
+measure() {
+	local label=$1 sock=$2 n=$3 url urls=() i scrape_ms bare_ms swan_ms t0 t1 hwm size sas
+	start_serve "$sock" || return 1
+	url="http://127.0.0.1:$port/metrics"
+	# warm-up: the first scrape also reads version and list-certs, and sizes the buffers
+	curl -s -o "$work/metrics.txt" "$url"
+	curl -s -o /dev/null "$url"
+	grep -q '^ipsec_up 1' "$work/metrics.txt" || {
+		echo "bench_scrape: $label: ipsec_up is not 1: $(tail -n 1 "$work/serve.err")" >&2
+		stop_serve
+		return 1
+	}
+	size=$(wc -c <"$work/metrics.txt")
+	sas=$(grep -c '^ipsec_ike_sa_info{' "$work/metrics.txt")
+	for ((i = 0; i < n; i++)); do urls+=(-o /dev/null "$url"); done
+	# one curl, one kept-alive connection, n requests: time_total of each in seconds
+	scrape_ms=$(curl -s -w '%{time_total}\n' "${urls[@]}" |
+		awk '{print $1 * 1000}' | median)
+	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$serve_pid/status")
+	stop_serve
+	bare_ms=$("$bare" -n "$n" -w 2 "$sock" | awk '{print $1 / 1000}' | median)
+	for ((i = 0; i < n; i++)); do
+		t0=$EPOCHREALTIME
+		swanctl --list-sas --raw --uri "unix://$sock" >/dev/null 2>&1
+		t1=$EPOCHREALTIME
+		echo "$t0 $t1"
+	done | awk '{printf "%.3f\n", ($2 - $1) * 1000}' | median >"$work/swan"
+	swan_ms=$(cat "$work/swan")
+	awk -v l="$label" -v n="$n" -v s="$scrape_ms" -v b="$bare_ms" -v w="$swan_ms" \
+		-v h="$hwm" -v z="$size" -v k="$sas" 'BEGIN {
+		printf "| %s | %d | %.3f | %.3f | %.3f | %.2f | %.3f | %d | %s | %.1f |\n",
+			l, n, s, b, w, s / b, s / w, k, z, h / 1024 }'
+}
+
+header='| SAs (source) | runs | scrape ms | bare VICI ms | swanctl ms | scrape/bare | scrape/swanctl | ipsec_ike_sa_info series | scrape bytes | serve VmHWM MiB |
+|---|---|---|---|---|---|---|---|---|---|'
+table=$header
+echo "$header"
+for n in $sizes; do
+	r=$runs
+	[ "$n" -ge 10000 ] && r=$((runs / 3)) && [ "$r" -lt 5 ] && r=5
+	sock=$work/fake-$n.vici
+	"$fake" --sas "$n" "$sock" 2>"$work/fake.err" &
+	fake_pid=$!
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+	row=$(measure "$n (fakevici)" "$sock" "$r") && { echo "$row"; table+=$'\n'"$row"; }
+	kill "$fake_pid"
+	wait "$fake_pid" 2>/dev/null
+	fake_pid=
+done
+
+if [ "$lab" = 1 ]; then
+	# shellcheck source=../tests/lab/lab.sh
+	. "$top/tests/lab/lab.sh"
+	if LAB_PREFIX=iwbs$$ lab_up >"$work/lab.log" 2>&1; then
+		row=$(measure "1 (real charon, lab)" "$(lab_vici_path A)" "$runs") &&
+			{ echo "$row"; table+=$'\n'"$row"; }
+		lab_down >/dev/null 2>&1
+	else
+		echo "bench_scrape: lab_up failed: $(tail -n 3 "$work/lab.log")" >&2
+	fi
+fi
+
+if [ -n "$outfile" ]; then
+	{
+		echo
+		echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), ikewatch $(git -C "$top" rev-parse --short HEAD), build $(basename "$build")."
+		echo
+		echo "$table"
+	} >>"$outfile"
+fi
