@@ -13,6 +13,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Names are length-prefixed on the wire and may contain NUL bytes, which the builder's C-string
+ * API cannot express: such messages are still checked, but not re-encoded. */
+static bool has_nul(const char *name, size_t len)
+{
+	return name && memchr(name, '\0', len) != NULL;
+}
+
 static void rebuild(struct vici_builder *b, const struct vici_msg *m, uint32_t parent)
 {
 	vici_foreach_child(m, parent, i)
@@ -71,6 +78,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (uint32_t i = 1; i < m.n_elems; i++)
 		if (m.elems[i].end <= i || m.elems[i].end > m.n_elems)
 			abort();
+	if (has_nul(m.name, m.name_len))
+		return 0;
+	for (uint32_t i = 1; i < m.n_elems; i++)
+		if (has_nul(m.elems[i].name, m.elems[i].name_len))
+			return 0;
 	{
 		const char *v;
 		size_t vlen;
