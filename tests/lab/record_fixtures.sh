@@ -127,5 +127,4 @@ ev_start A events.psk-mismatch.a 10
 lab_psk_mismatch B
 ev_stop 1
 
-for f in "$out"/*.bin; do :; done
 step "done: $(ls "$out"/*.bin | wc -l) packets in $out"
