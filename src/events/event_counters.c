@@ -56,6 +56,8 @@ struct conn_entry {
 	uint32_t retx_ike_id;
 	enum log_exchange retx_exchange;
 	bool has_retx;
+	uint32_t up_ids[REQ_RING]; /* IKE SAs seen established or rekeyed in (unique ids) */
+	unsigned up_next;
 	unsigned ike_delete_suppress;  /* "deleting IKE_SA" lines that end a rekey */
 	unsigned child_rekey_pending;  /* REKEY_SA requests whose new CHILD SA is not up yet */
 	unsigned child_close_suppress; /* "closing CHILD_SA" lines that end a rekey */
@@ -230,12 +232,17 @@ static void count_failure(struct conn_entry *c, const struct log_class *lc, doub
 	enum log_failure kind = lc->failure;
 
 	if (lc->giveup) {
-		/* RFC 7296 2.4: no answer to retransmissions means the peer is gone. Before the SA
-		 * was established that is an unreachable peer; after it, a dead one. */
-		bool setup = c->has_retx && c->retx_ike_id == lc->ike_id &&
-			     (c->retx_exchange == LOG_EXCH_IKE_SA_INIT ||
-			      c->retx_exchange == LOG_EXCH_IKE_AUTH);
+		/* RFC 7296 2.4: no answer to retransmissions means the peer is gone. While the SA
+		 * is being set up (IKE_SA_INIT, IKE_AUTH) the peer was never reached; on an SA seen
+		 * established, or when nothing tells (charon logging without ENC lines), it died. */
+		bool known = c->has_retx && c->retx_ike_id == lc->ike_id;
+		bool setup = known && (c->retx_exchange == LOG_EXCH_IKE_SA_INIT ||
+				       c->retx_exchange == LOG_EXCH_IKE_AUTH);
 
+		if (setup && lc->ike_id)
+			for (unsigned i = 0; i < REQ_RING; i++)
+				if (c->up_ids[i] == lc->ike_id)
+					setup = false;
 		kind = setup ? LOG_FAIL_PEER_UNREACHABLE : LOG_FAIL_DPD_TIMEOUT;
 	}
 	if ((unsigned)kind >= LOG_FAIL_COUNT)
@@ -300,11 +307,16 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 
 	if (!ec || !lc || lc->cat == LOG_CAT_NONE)
 		return;
-	if (!lifecycle && (lc->cat == LOG_CAT_IKE_EVENT || lc->cat == LOG_CAT_CHILD_EVENT))
-		return;
 	pthread_mutex_lock(&ec->lock);
 	c = conn_get(ec, lc->conn.p, lc->conn.len);
 	if (!c)
+		goto out_unlock;
+	if (lc->cat == LOG_CAT_IKE_EVENT && lc->event != LOG_EV_IKE_DELETED && lc->sa_id) {
+		/* remembered even when lifecycle events come from VICI: see count_failure() */
+		c->up_ids[c->up_next] = lc->sa_id;
+		c->up_next = (c->up_next + 1) % REQ_RING;
+	}
+	if (!lifecycle && (lc->cat == LOG_CAT_IKE_EVENT || lc->cat == LOG_CAT_CHILD_EVENT))
 		goto out_unlock;
 	switch (lc->cat) {
 	case LOG_CAT_FAILURE:

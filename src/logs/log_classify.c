@@ -405,9 +405,10 @@ static int extract(const struct log_pattern *pat, const char *msg, const char *e
 		if (parse_u32_at(hit + pat->contains_len, end, &c->msgid) < 0)
 			return -EBADMSG;
 		c->has_msgid = true;
-		/* Message ID 0 is always IKE_SA_INIT (RFC 7296 2.2); other IDs are resolved by the
-		 * counter store from the last "generating ... request" of the same SA. */
-		c->exchange = c->msgid == 0 ? LOG_EXCH_IKE_SA_INIT : LOG_EXCH_UNKNOWN;
+		/* The line does not name the exchange, and message ID 0 does not tell either: every
+		 * IKE SA, also one made by a rekey, starts at 0 (RFC 7296 2.2). The counter store
+		 * resolves it from the "generating ... request" line of the same SA and ID. */
+		c->exchange = LOG_EXCH_UNKNOWN;
 		return 0;
 	case X_GIVEUP:
 		if (parse_u32_at(after, end, &c->count) < 0)
@@ -439,6 +440,7 @@ static int extract(const struct log_pattern *pat, const char *msg, const char *e
 				c->conn = name;
 			if (!c->ike_id)
 				c->ike_id = v;
+			c->sa_id = v;
 		} else {
 			c->child = name;
 		}

@@ -100,6 +100,7 @@ struct log_class {
 	struct log_span conn;       /* connection name from "<conn|id>" or the SA name in the text */
 	struct log_span child;      /* CHILD SA name for CHILD events */
 	uint32_t ike_id;            /* unique id from "<conn|id>", 0 when absent */
+	uint32_t sa_id;             /* IKE events: unique id of the SA the text names ("a-b[2]") */
 	struct log_span msg;        /* the message text after any timestamp/thread/name prefix */
 };
 

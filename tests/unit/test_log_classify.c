@@ -35,7 +35,7 @@ static const struct vector vectors[] = {
 	{"Nov 23 07:40:01 11[IKE] <a-b|1> retransmit 1 of request with message ID 2",
 	 LOG_CAT_RETRANSMIT, -1, 0, "a-b", NULL, LOG_EXCH_UNKNOWN, 2, 1},
 	{"Nov 23 07:40:01 05[IKE] <a-b|7> retransmit 3 of request with message ID 0",
-	 LOG_CAT_RETRANSMIT, -1, 0, "a-b", NULL, LOG_EXCH_IKE_SA_INIT, 0, 3},
+	 LOG_CAT_RETRANSMIT, -1, 0, "a-b", NULL, LOG_EXCH_UNKNOWN, 0, 3},
 	{"Nov 23 07:40:09 16[IKE] <a-b|1> giving up after 3 retransmits", F(DPD_TIMEOUT), 0, "a-b",
 	 NULL, LOG_EXCH_UNKNOWN, -1, 3},
 	{"Nov 23 07:40:09 16[IKE] <a-b|1> establishing IKE_SA failed, peer not responding", NONE, 0,
