@@ -9,6 +9,7 @@
  */
 #include "exporter/sa_counters.h"
 
+#include "common/clock.h"
 #include "common/limits.h"
 #include "common/strmap.h"
 
@@ -28,7 +29,14 @@ struct live {
 	struct sa_totals last;
 	uint64_t gen;
 	bool final; /* retired by an event: values are final, scrapes don't change them */
+	bool gone;  /* not listed by the last scrape: ->last is already in the pair's carry */
+	uint64_t gone_at_ms;
 };
+
+/* How long an SA that left the listing is remembered. A busy IKE SA that list-sas skipped
+ * (noblock) may come back, and a child-updown/child-rekey event may arrive after the scrape
+ * that no longer listed the SA: either way the carry must not count it twice. */
+#define SA_GONE_KEEP_MS (120u * 1000u)
 
 struct sa_counters {
 	pthread_mutex_t lock;
@@ -108,10 +116,20 @@ static struct pair *pair_get(struct sa_counters *c, const char *conn, const char
 	return p;
 }
 
-/* Fold a live entry into its pair's carry and forget it. */
-static void live_retire(struct sa_counters *c, struct live *l)
+
+static void totals_sub(struct sa_totals *a, const struct sa_totals *b)
 {
-	totals_add(&l->pair->carry, &l->last);
+	a->bytes_in -= b->bytes_in;
+	a->bytes_out -= b->bytes_out;
+	a->packets_in -= b->packets_in;
+	a->packets_out -= b->packets_out;
+}
+
+/* Forget an entry; if it was live, its last values go into the carry first. */
+static void live_drop(struct sa_counters *c, struct live *l)
+{
+	if (!l->gone)
+		totals_add(&l->pair->carry, &l->last);
 	free(strmap_del(&c->live, (const char *)&l->uniqueid, sizeof(l->uniqueid)));
 }
 
@@ -120,9 +138,9 @@ static int live_track(struct sa_counters *c, struct pair *p, uint32_t id,
 {
 	struct live *l = strmap_get(&c->live, (const char *)&id, sizeof(id));
 
-	if (l && (l->pair != p || (!l->final && totals_below(now, &l->last)))) {
-		/* same id, different SA (charon restarted): the old one is gone */
-		live_retire(c, l);
+	if (l && (l->pair != p || (!final && !l->final && totals_below(now, &l->last)))) {
+		/* same id, different SA (charon restarted and reuses ids) */
+		live_drop(c, l);
 		l = NULL;
 	}
 	if (!l) {
@@ -136,13 +154,32 @@ static int live_track(struct sa_counters *c, struct pair *p, uint32_t id,
 		l->uniqueid = id;
 		l->pair = p;
 	}
-	if (final) {
-		l->last = *now;
+	if (l->gone && final) {
+		/* a late final report: the carry already has ->last, add only what is new */
+		if (!totals_below(now, &l->last)) {
+			struct sa_totals diff = *now;
+
+			totals_sub(&diff, &l->last);
+			totals_add(&p->carry, &diff);
+			l->last = *now;
+		}
 		l->final = true;
-	} else if (!l->final) {
-		l->last = *now;
+		return 0;
 	}
-	l->gen = c->gen;
+	if (l->gone) {
+		/* listed again (list-sas skipped its busy IKE SA once): live, not carried */
+		totals_sub(&p->carry, &l->last);
+		l->gone = false;
+	}
+	if (final) {
+		if (!totals_below(now, &l->last))
+			l->last = *now;
+		l->final = true;
+	} else {
+		if (!l->final)
+			l->last = *now;
+		l->gen = c->gen;
+	}
 	return 0;
 }
 
@@ -156,12 +193,14 @@ static void live_sums_recompute(struct sa_counters *c)
 	{
 		struct live *l = slot->value;
 
-		totals_add(&l->pair->live_sum, &l->last);
+		if (!l->gone)
+			totals_add(&l->pair->live_sum, &l->last);
 	}
 }
 
 int sa_counters_update(struct sa_counters *c, const struct sa_snapshot *s)
 {
+	uint64_t now_ms = clock_mono_ms();
 	uint32_t *gone = NULL;
 	size_t n_gone = 0;
 	int err = 0;
@@ -191,11 +230,19 @@ int sa_counters_update(struct sa_counters *c, const struct sa_snapshot *s)
 	{
 		struct live *l = slot->value;
 
-		if (l->gen != c->gen)
+		if (l->gen == c->gen)
+			continue;
+		if (!l->gone) {
+			/* not listed any more: it ended, carry its last values */
+			totals_add(&l->pair->carry, &l->last);
+			l->gone = true;
+			l->gone_at_ms = now_ms;
+		} else if (now_ms - l->gone_at_ms > SA_GONE_KEEP_MS) {
 			gone[n_gone++] = l->uniqueid;
+		}
 	}
 	for (size_t i = 0; i < n_gone; i++)
-		live_retire(c, strmap_get(&c->live, (const char *)&gone[i], sizeof(gone[i])));
+		live_drop(c, strmap_get(&c->live, (const char *)&gone[i], sizeof(gone[i])));
 	live_sums_recompute(c);
 out:
 	free(gone);
@@ -242,10 +289,10 @@ int sa_counters_retire(struct sa_counters *c, const char *conn, const char *chil
 
 uint32_t sa_counters_tracked(struct sa_counters *c)
 {
-	uint32_t n;
+	uint32_t n = 0;
 
 	pthread_mutex_lock(&c->lock);
-	n = (uint32_t)c->live.len;
+	strmap_foreach(&c->live, slot) n += !((struct live *)slot->value)->gone;
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }

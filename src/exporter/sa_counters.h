@@ -31,7 +31,7 @@ void sa_counters_get(struct sa_counters *c, const char *conn, const char *child,
 /* A CHILD SA ended (rekeyed away or deleted) with these final counters. */
 int sa_counters_retire(struct sa_counters *c, const char *conn, const char *child,
 		       uint32_t uniqueid, const struct sa_totals *final);
-/* Number of CHILD SAs tracked, for the bench and tests. */
+/* Number of CHILD SAs currently live (listed by the last scrape), for the bench and tests. */
 uint32_t sa_counters_tracked(struct sa_counters *c);
 
 #endif

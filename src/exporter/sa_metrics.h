@@ -14,7 +14,8 @@
 
 /* Options that change what is exported. */
 struct sa_metrics_opts {
-	bool redact_ids; /* replace local_id/remote_id/remote_host by a short hash */
+	bool redact_ids; /* replace the peer's identity (remote_id, remote_host) by a short hash;
+			  * our own local_id is not the peer's and stays */
 };
 
 /* 0 or -ENOMEM. Series beyond the label-cardinality limits are dropped and counted in

@@ -232,6 +232,48 @@ static void pairs_are_separate(void)
 	sa_counters_free(c);
 }
 
-TEST_MAIN("sa_counters", TEST(rekey_is_monotonic), TEST(deleted_sa_not_counted_twice),
+/* The event that reports an SA's end arrives after the scrape that no longer listed it: only
+ * what the SA carried after that scrape is added. */
+static void late_retire_adds_only_the_rest(void)
+{
+	struct sa_counters *c = sa_counters_new();
+	struct sa_totals f = fin(160);
+
+	T_ASSERT(c);
+	last_total = 0;
+	SCRAPE(c, CH(1, "INSTALLED", 100));
+	T_TOTAL(c, 100);
+	SCRAPE(c, CH(2, "INSTALLED", 0));
+	T_TOTAL(c, 100);
+	T_EQ_INT(sa_counters_retire(c, "a-b", "net", 1, &f), 0);
+	T_TOTAL(c, 160);
+	SCRAPE(c, CH(2, "INSTALLED", 0));
+	T_TOTAL(c, 160);
+	/* the same report twice changes nothing */
+	T_EQ_INT(sa_counters_retire(c, "a-b", "net", 1, &f), 0);
+	SCRAPE(c, CH(2, "INSTALLED", 10));
+	T_TOTAL(c, 170);
+	sa_counters_free(c);
+}
+
+/* list-sas with noblock skips a busy IKE SA: its CHILD SAs vanish for one scrape and come
+ * back. They must not be counted twice (carried, then live again). */
+static void skipped_sa_comes_back(void)
+{
+	struct sa_counters *c = sa_counters_new();
+
+	T_ASSERT(c);
+	last_total = 0;
+	SCRAPE(c, CH(1, "INSTALLED", 100));
+	T_TOTAL(c, 100);
+	T_EQ_INT(scrape_none(c), 0);
+	T_TOTAL(c, 100);
+	SCRAPE(c, CH(1, "INSTALLED", 120));
+	T_TOTAL(c, 120);
+	T_EQ_INT(sa_counters_tracked(c), 1);
+	sa_counters_free(c);
+}
+
+TEST_MAIN("sa_counters", TEST(late_retire_adds_only_the_rest), TEST(skipped_sa_comes_back), TEST(rekey_is_monotonic), TEST(deleted_sa_not_counted_twice),
 	  TEST(retire_adds_the_difference_once), TEST(retire_of_an_sa_never_scraped),
 	  TEST(charon_restart_reuses_ids), TEST(pairs_are_separate))
