@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,6 +37,9 @@ struct log_file_source {
 	uint64_t last_save_ms;
 	struct log_lines lines;
 	struct log_file_stats st;
+	/* a copy of the counters for other threads (scrapes), refreshed after each poll */
+	pthread_mutex_t pub_lock;
+	struct log_file_stats pub;
 	char chunk[READ_CHUNK];
 };
 
@@ -62,6 +66,7 @@ struct log_file_source *log_file_source_new(const struct log_file_opts *o,
 	s->fd = -1;
 	s->saved_off = UINT64_MAX;
 	log_lines_init(&s->lines);
+	pthread_mutex_init(&s->pub_lock, NULL);
 	return s;
 }
 
@@ -73,7 +78,17 @@ void log_file_source_free(struct log_file_source *s)
 		close(s->fd);
 	free(s->path);
 	free(s->state_path);
+	pthread_mutex_destroy(&s->pub_lock);
 	free(s);
+}
+
+static void publish(struct log_file_source *s)
+{
+	pthread_mutex_lock(&s->pub_lock);
+	s->pub = s->st;
+	s->pub.lines = s->lines.lines;
+	s->pub.cut = s->lines.cut;
+	pthread_mutex_unlock(&s->pub_lock);
 }
 
 static uint64_t safe_offset(const struct log_file_source *s)
@@ -203,6 +218,7 @@ int log_file_source_poll(struct log_file_source *s)
 			return r;
 		r = drain(s);
 	}
+	publish(s);
 	return r;
 }
 
@@ -252,9 +268,9 @@ void log_file_source_run(struct log_file_source *s, const atomic_bool *stop)
 	log_file_source_save(s);
 }
 
-void log_file_source_stats(const struct log_file_source *s, struct log_file_stats *ret)
+void log_file_source_stats(struct log_file_source *s, struct log_file_stats *ret)
 {
-	*ret = s->st;
-	ret->lines = s->lines.lines;
-	ret->cut = s->lines.cut;
+	pthread_mutex_lock(&s->pub_lock);
+	*ret = s->pub;
+	pthread_mutex_unlock(&s->pub_lock);
 }

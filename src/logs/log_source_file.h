@@ -46,6 +46,7 @@ int log_file_source_poll(struct log_file_source *s);
 int log_file_source_save(struct log_file_source *s);
 /* Poll every poll_ms until *stop, saving the state at most every save_ms and once at the end. */
 void log_file_source_run(struct log_file_source *s, const atomic_bool *stop);
-void log_file_source_stats(const struct log_file_source *s, struct log_file_stats *ret);
+/* Counters as of the last poll; safe to call from any thread. */
+void log_file_source_stats(struct log_file_source *s, struct log_file_stats *ret);
 
 #endif
