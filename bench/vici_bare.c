@@ -67,7 +67,8 @@ static int bare_feed(struct bare_framer *f, const uint8_t *p, size_t n)
 			int err;
 
 			rd_init(&r, f->hdr, 4);
-			if ((err = rd_u32(&r, &len)) < 0 || (err = vici_frame_len(f->hdr, &len)) < 0)
+			if ((err = rd_u32(&r, &len)) < 0 ||
+			    (err = vici_frame_len(f->hdr, &len)) < 0)
 				return err;
 			f->skip = len - 1; /* the type byte is read */
 			f->have = 0;
@@ -97,7 +98,7 @@ static int bare_send(int fd, const uint8_t *p, size_t len)
 
 /* Send one packet and read until a packet of type @want has been read whole. */
 static int bare_exchange(int fd, const uint8_t *req, size_t len, uint8_t want, uint8_t *buf,
-			 uint64_t *bytes)
+                         uint64_t *bytes)
 {
 	struct bare_framer f = {.want = want};
 	int err;
@@ -161,11 +162,11 @@ int main(int argc, char **argv)
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	buf = malloc(BARE_READ_CHUNK);
-	if (!buf || bare_build(VICI_PKT_EVENT_REGISTER, "list-conn", false, &reg_conn,
-			       &reg_conn_len) < 0 ||
+	if (!buf ||
+	    bare_build(VICI_PKT_EVENT_REGISTER, "list-conn", false, &reg_conn, &reg_conn_len) < 0 ||
 	    bare_build(VICI_PKT_EVENT_REGISTER, "list-sa", false, &reg_sa, &reg_sa_len) < 0 ||
 	    bare_build(VICI_PKT_CMD_REQUEST, "list-conns", false, &list_conns, &list_conns_len) <
-		    0 ||
+	        0 ||
 	    bare_build(VICI_PKT_CMD_REQUEST, "list-sas", true, &list_sas, &list_sas_len) < 0) {
 		fprintf(stderr, "vici_bare: out of memory\n");
 		goto out_free;
@@ -180,17 +181,17 @@ int main(int argc, char **argv)
 	uint64_t dummy = 0;
 
 	/* registration once, as ikewatch's persistent connection does */
-	if ((err = bare_exchange(fd, reg_conn, reg_conn_len, VICI_PKT_EVENT_CONFIRM, buf,
-				 &dummy)) < 0 ||
+	if ((err = bare_exchange(fd, reg_conn, reg_conn_len, VICI_PKT_EVENT_CONFIRM, buf, &dummy)) <
+	        0 ||
 	    (err = bare_exchange(fd, reg_sa, reg_sa_len, VICI_PKT_EVENT_CONFIRM, buf, &dummy)) < 0)
 		goto out_err;
 	for (uint64_t i = 0; i < warmup + runs; i++) {
 		uint64_t bytes = 0, t0 = bare_now_ns();
 
 		if ((err = bare_exchange(fd, list_conns, list_conns_len, VICI_PKT_CMD_RESPONSE, buf,
-					 &bytes)) < 0 ||
+		                         &bytes)) < 0 ||
 		    (err = bare_exchange(fd, list_sas, list_sas_len, VICI_PKT_CMD_RESPONSE, buf,
-					 &bytes)) < 0)
+		                         &bytes)) < 0)
 			goto out_err;
 		if (i >= warmup)
 			printf("%.1f %llu\n", (double)(bare_now_ns() - t0) / 1e3,

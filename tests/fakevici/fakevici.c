@@ -74,9 +74,9 @@ struct fv_client {
 /* Events charon 5.9 knows (vici_query.c, vici_control.c, vici_config.c, vici_cred.c,
  * vici_logger.c); the rest get EVENT_UNKNOWN, as from charon. */
 static const char *const fv_known_events[] = {
-	"list-sa",     "list-policy",  "list-conn",   "list-cert",   "list-authority",
-	"ike-updown",  "ike-rekey",    "ike-update",  "child-updown", "child-rekey",
-	"log",	       "control-log",
+    "list-sa",        "list-policy", "list-conn", "list-cert",
+    "list-authority", "ike-updown",  "ike-rekey", "ike-update",
+    "child-updown",   "child-rekey", "log",       "control-log",
 };
 
 static void fv_usage(FILE *f)
@@ -100,22 +100,32 @@ static void fv_usage(FILE *f)
 
 static int fv_parse(int argc, char **argv, struct fv_opts *o)
 {
-	enum { O_FIX = 1000, O_SAS, O_ONE, O_SASREC, O_CONNREC, O_MAL, O_OVER, O_SLOW, O_HANG,
-	       O_CLOSE };
+	enum {
+		O_FIX = 1000,
+		O_SAS,
+		O_ONE,
+		O_SASREC,
+		O_CONNREC,
+		O_MAL,
+		O_OVER,
+		O_SLOW,
+		O_HANG,
+		O_CLOSE
+	};
 	static const struct option longopts[] = {
-		{"fixtures", required_argument, NULL, O_FIX},
-		{"sas", required_argument, NULL, O_SAS},
-		{"one-conn", no_argument, NULL, O_ONE},
-		{"list-sas-rec", required_argument, NULL, O_SASREC},
-		{"list-conns-rec", required_argument, NULL, O_CONNREC},
-		{"malformed", no_argument, NULL, O_MAL},
-		{"oversized", no_argument, NULL, O_OVER},
-		{"slow", required_argument, NULL, O_SLOW},
-		{"hang", no_argument, NULL, O_HANG},
-		{"close-after", required_argument, NULL, O_CLOSE},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"fixtures", required_argument, NULL, O_FIX},
+	    {"sas", required_argument, NULL, O_SAS},
+	    {"one-conn", no_argument, NULL, O_ONE},
+	    {"list-sas-rec", required_argument, NULL, O_SASREC},
+	    {"list-conns-rec", required_argument, NULL, O_CONNREC},
+	    {"malformed", no_argument, NULL, O_MAL},
+	    {"oversized", no_argument, NULL, O_OVER},
+	    {"slow", required_argument, NULL, O_SLOW},
+	    {"hang", no_argument, NULL, O_HANG},
+	    {"close-after", required_argument, NULL, O_CLOSE},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	uint64_t v;
 	int opt;
@@ -203,7 +213,7 @@ static int fv_load_rec(struct fv_world *w, const char *rec, struct fv_stream *re
 
 	if (err < 0)
 		fprintf(stderr, "fakevici: recording %s in %s: %s\n", rec, w->o.fixtures,
-			strerror(-err));
+		        strerror(-err));
 	return err;
 }
 
@@ -214,15 +224,15 @@ static int fv_world_init(struct fv_world *w)
 	int err;
 
 	if ((err = fv_load_one(w, "version.a.0002.rx-cmd-response.bin", &w->version,
-			       &w->version_len)) < 0 ||
+	                       &w->version_len)) < 0 ||
 	    (err = fv_load_one(w, "stats.a.0002.rx-cmd-response.bin", &w->stats, &w->stats_len)) <
-		    0 ||
+	        0 ||
 	    (err = fv_load_one(w, "list-sas.established.a.0002.rx-event-confirm.bin", &w->confirm,
-			       &w->confirm_len)) < 0 ||
+	                       &w->confirm_len)) < 0 ||
 	    (err = fv_load_one(w, "unknown-event.a.0002.rx-event-unknown.bin", &w->event_unknown,
-			       &w->event_unknown_len)) < 0 ||
+	                       &w->event_unknown_len)) < 0 ||
 	    (err = fv_load_one(w, "unknown-command.a.0002.rx-cmd-unknown.bin", &w->cmd_unknown,
-			       &w->cmd_unknown_len)) < 0 ||
+	                       &w->cmd_unknown_len)) < 0 ||
 	    (err = fv_load_rec(w, "list-certs.a", &w->list_certs)) < 0)
 		return err;
 	if (!w->o.synth) {
@@ -244,22 +254,22 @@ static int fv_world_init(struct fv_world *w)
 		rd_init(&r, sa_rec.data, sa_rec.len);
 		err = rd_u32(&r, &ev_len);
 		if (!err)
-			err = fv_synth_sas(sa_rec.data, 4 + (size_t)ev_len,
-					   sa_rec.data + sa_rec.resp_off, sa_rec.len - sa_rec.resp_off,
-					   w->o.sas, w->o.one_conn, &w->list_sas);
+			err = fv_synth_sas(
+			    sa_rec.data, 4 + (size_t)ev_len, sa_rec.data + sa_rec.resp_off,
+			    sa_rec.len - sa_rec.resp_off, w->o.sas, w->o.one_conn, &w->list_sas);
 		rd_init(&r, conn_rec.data, conn_rec.len);
 		if (!err)
 			err = rd_u32(&r, &ev_len);
 		if (!err)
 			err = fv_synth_conns(conn_rec.data, 4 + (size_t)ev_len,
-					     conn_rec.data + conn_rec.resp_off,
-					     conn_rec.len - conn_rec.resp_off, w->o.sas,
-					     w->o.one_conn, &w->list_conns);
+			                     conn_rec.data + conn_rec.resp_off,
+			                     conn_rec.len - conn_rec.resp_off, w->o.sas,
+			                     w->o.one_conn, &w->list_conns);
 		fv_stream_done(&sa_rec);
 		fv_stream_done(&conn_rec);
 		if (err < 0) {
 			fprintf(stderr, "fakevici: synthesising %" PRIu32 " SAs: %s\n", w->o.sas,
-				strerror(-err));
+			        strerror(-err));
 			return err;
 		}
 	}
@@ -317,7 +327,8 @@ static int fv_write_full(int fd, const uint8_t *p, size_t len)
 
 static void fv_sleep_ms(uint64_t ms)
 {
-	struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+	                      .tv_nsec = (long)(ms % 1000) * 1000000};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -325,7 +336,7 @@ static void fv_sleep_ms(uint64_t ms)
 
 /* A streamed answer: events only to a registered client, then the CMD_RESPONSE. */
 static int fv_send_stream(struct fv_client *c, const struct fv_stream *s, const uint8_t *data,
-			  bool registered)
+                          bool registered)
 {
 	if (registered)
 		return fv_write_full(c->fd, data, s->len);
@@ -454,7 +465,7 @@ static void *fv_client_main(void *arg)
 	}
 	if (c->w->o.verbose)
 		fprintf(stderr, "fakevici: client %u: closing (%s)\n", c->id,
-			err > 0 ? "--close-after" : strerror(-err));
+		        err > 0 ? "--close-after" : strerror(-err));
 	close(c->fd);
 	atomic_fetch_sub(&c->w->clients, 1);
 	free(c->sas_copy);
@@ -555,11 +566,11 @@ int main(int argc, char **argv)
 		goto out_sfd;
 	}
 	fprintf(stderr,
-		"fakevici: listening on %s: %" PRIu32 " list-sa events (%zu bytes), %" PRIu32
-		" list-conn events%s%s%s%s\n",
-		w->o.socket_path, w->list_sas.n_events, w->list_sas.len, w->list_conns.n_events,
-		w->o.malformed ? ", malformed" : "", w->o.oversized ? ", oversized" : "",
-		w->o.hang ? ", hang" : "", w->o.slow_ms ? ", slow" : "");
+	        "fakevici: listening on %s: %" PRIu32 " list-sa events (%zu bytes), %" PRIu32
+	        " list-conn events%s%s%s%s\n",
+	        w->o.socket_path, w->list_sas.n_events, w->list_sas.len, w->list_conns.n_events,
+	        w->o.malformed ? ", malformed" : "", w->o.oversized ? ", oversized" : "",
+	        w->o.hang ? ", hang" : "", w->o.slow_ms ? ", slow" : "");
 	for (;;) {
 		struct pollfd p[2] = {{.fd = lfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
 

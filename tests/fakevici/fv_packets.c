@@ -285,7 +285,7 @@ static bool fv_counter_kind(const char *name, unsigned *ret)
 
 /* A key/value of a list-sa event: depth 2 is the IKE SA, depth 4 a CHILD SA. */
 static void fv_sa_value(struct fv_synth *s, unsigned depth, const char *name,
-			const struct vici_elem *e)
+                        const struct vici_elem *e)
 {
 	uint32_t id = s->sa + 1;
 	unsigned kind;
@@ -334,8 +334,7 @@ static void fv_emit(struct fv_synth *s, const struct vici_msg *m, uint32_t idx, 
 			snprintf(renamed, sizeof(renamed), "%s", name);
 		}
 		vici_build_section_start(&s->b, renamed);
-		vici_foreach_child(m, idx, c)
-			fv_emit(s, m, c, depth + 1);
+		vici_foreach_child(m, idx, c) fv_emit(s, m, c, depth + 1);
 		vici_build_section_end(&s->b);
 		break;
 	case VICI_ELEM_LIST_START: {
@@ -344,11 +343,10 @@ static void fv_emit(struct fv_synth *s, const struct vici_msg *m, uint32_t idx, 
 		vici_build_list_start(&s->b, name);
 		if (addrs) {
 			vici_build_list_item(&s->b, s->one_conn ? "198.18.0.0/15" : s->host,
-					     strlen(s->one_conn ? "198.18.0.0/15" : s->host));
+			                     strlen(s->one_conn ? "198.18.0.0/15" : s->host));
 		} else {
 			vici_foreach_child(m, idx, c)
-				vici_build_list_item(&s->b, m->elems[c].value,
-						     m->elems[c].value_len);
+			    vici_build_list_item(&s->b, m->elems[c].value, m->elems[c].value_len);
 		}
 		vici_build_list_end(&s->b);
 		break;
@@ -364,8 +362,7 @@ static void fv_emit(struct fv_synth *s, const struct vici_msg *m, uint32_t idx, 
 	}
 }
 
-static int fv_patch_push(struct fv_stream *st, uint32_t off, uint32_t sa, uint8_t kind,
-			 size_t *cap)
+static int fv_patch_push(struct fv_stream *st, uint32_t off, uint32_t sa, uint8_t kind, size_t *cap)
 {
 	if (st->n_patch == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 256;
@@ -392,8 +389,8 @@ static int fv_patch_push(struct fv_stream *st, uint32_t off, uint32_t sa, uint8_
 	return 0;
 }
 
-static int fv_synth(const uint8_t *event, size_t event_len, const uint8_t *resp,
-		    size_t resp_len, uint32_t n, bool one_conn, bool conns, struct fv_stream *ret)
+static int fv_synth(const uint8_t *event, size_t event_len, const uint8_t *resp, size_t resp_len,
+                    uint32_t n, bool one_conn, bool conns, struct fv_stream *ret)
 {
 	struct fv_stream st = {0};
 	struct vici_msg m = {0};
@@ -421,14 +418,14 @@ static int fv_synth(const uint8_t *event, size_t event_len, const uint8_t *resp,
 
 		fv_bench_host(i, s.host, sizeof(s.host));
 		vici_build_init(&s.b, VICI_PKT_EVENT, ev_name);
-		vici_foreach_child(&m, 0, c)
-			fv_emit(&s, &m, c, 1);
+		vici_foreach_child(&m, 0, c) fv_emit(&s, &m, c, 1);
 		if ((err = vici_build_finish(&s.b, &pkt, &len)) < 0)
 			break;
 		buf_append(&out, pkt, len);
 		free(pkt);
 		for (unsigned k = 0; k < s.n_rel && !err; k++)
-			err = fv_patch_push(&st, (uint32_t)(at + s.rel[k]), i, s.kind[k], &patch_cap);
+			err =
+			    fv_patch_push(&st, (uint32_t)(at + s.rel[k]), i, s.kind[k], &patch_cap);
 	}
 	st.n_events = n_packets;
 	st.resp_off = out.len;
@@ -448,13 +445,13 @@ static int fv_synth(const uint8_t *event, size_t event_len, const uint8_t *resp,
 }
 
 int fv_synth_sas(const uint8_t *event, size_t event_len, const uint8_t *resp, size_t resp_len,
-		 uint32_t n, bool one_conn, struct fv_stream *ret)
+                 uint32_t n, bool one_conn, struct fv_stream *ret)
 {
 	return fv_synth(event, event_len, resp, resp_len, n, one_conn, false, ret);
 }
 
-int fv_synth_conns(const uint8_t *event, size_t event_len, const uint8_t *resp,
-		   size_t resp_len, uint32_t n, bool one_conn, struct fv_stream *ret)
+int fv_synth_conns(const uint8_t *event, size_t event_len, const uint8_t *resp, size_t resp_len,
+                   uint32_t n, bool one_conn, struct fv_stream *ret)
 {
 	return fv_synth(event, event_len, resp, resp_len, n, one_conn, true, ret);
 }
@@ -463,7 +460,7 @@ void fv_stream_advance(const struct fv_stream *s, uint8_t *data, uint64_t gen)
 {
 	for (size_t i = 0; i < s->n_patch; i++)
 		fv_put_digits(data + s->patch_off[i],
-			      fv_counter_value(s->patch_sa[i], s->patch_kind[i], gen));
+		              fv_counter_value(s->patch_sa[i], s->patch_kind[i], gen));
 }
 
 int fv_stream_malform(struct fv_stream *s)

@@ -57,12 +57,12 @@ int fv_stream_from_response(const uint8_t *resp, size_t len, struct fv_stream *r
  * growing fixed-width counters.
  */
 int fv_synth_sas(const uint8_t *event, size_t event_len, const uint8_t *resp, size_t resp_len,
-		 uint32_t n, bool one_conn, struct fv_stream *ret);
+                 uint32_t n, bool one_conn, struct fv_stream *ret);
 
 /* The matching list-conns: @n conns "a-b-<i+1>" (one "a-b" if @one_conn) from one recorded
  * list-conn EVENT, with remote_addrs set to the SA's remote host (198.18.0.0/15 if one conn). */
-int fv_synth_conns(const uint8_t *event, size_t event_len, const uint8_t *resp,
-		   size_t resp_len, uint32_t n, bool one_conn, struct fv_stream *ret);
+int fv_synth_conns(const uint8_t *event, size_t event_len, const uint8_t *resp, size_t resp_len,
+                   uint32_t n, bool one_conn, struct fv_stream *ret);
 
 /* Write the counters of generation @gen (request number) into @data, a copy of s->data. */
 void fv_stream_advance(const struct fv_stream *s, uint8_t *data, uint64_t gen);

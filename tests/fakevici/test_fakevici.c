@@ -317,6 +317,6 @@ static void test_fault_close_after(void)
 }
 
 TEST_MAIN("fakevici", TEST(test_replays_recording), TEST(test_events_only_when_registered),
-	  TEST(test_synthesised_sas), TEST(test_one_conn), TEST(test_fault_malformed),
-	  TEST(test_fault_oversized), TEST(test_fault_slow_within_deadline),
-	  TEST(test_fault_slow_past_deadline), TEST(test_fault_hang), TEST(test_fault_close_after))
+          TEST(test_synthesised_sas), TEST(test_one_conn), TEST(test_fault_malformed),
+          TEST(test_fault_oversized), TEST(test_fault_slow_within_deadline),
+          TEST(test_fault_slow_past_deadline), TEST(test_fault_hang), TEST(test_fault_close_after))
