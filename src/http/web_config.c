@@ -249,7 +249,7 @@ static int tls_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_t
 	struct web_config *c = obj;
 	const char *key = tls_keys[idx];
 	bool ignored;
-	int e, r;
+	int e = 0, r;
 
 	switch (idx) {
 	case TLS_CERT_FILE:
