@@ -15,6 +15,7 @@
 #include "stamp/stamp_addr.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -23,6 +24,9 @@
 #define MS 1000000ull
 #define REOPEN_NS (5000 * MS)
 #define LOOP_MAX_WAIT_MS 100
+#define IN_TUNNEL_LAG_NS (50 * MS)
+/* Probes the SA's counters may trail by at a window's end without losing the verdict. */
+#define IN_TUNNEL_SLACK 1
 
 struct tstate {
 	struct probe_target_config cfg;
@@ -31,7 +35,8 @@ struct tstate {
 	pthread_mutex_t lock; /* guards everything below */
 	struct probe_stats st;
 	char conn[PROBE_NAME_MAX], child[PROBE_NAME_MAX];
-	uint64_t win_start, win_sent0, win_recv0, pk_out0, pk_in0;
+	uint64_t win_sent0, win_recv0, pk_out0, pk_in0;
+	uint64_t owed_out, owed_in; /* probes (replies) not yet seen in the SA's counters */
 	bool have_pk0, warned_source;
 	int in_tunnel;
 	bool have_mtu, blackhole;
@@ -44,6 +49,7 @@ struct probe_set {
 	struct tstate *t;
 	size_t n;
 	int stop;
+	uint64_t win_start, window_ns; /* one window for the in-tunnel check of all targets */
 	pthread_t probe_thread, mtu_thread;
 	bool probe_started, mtu_started;
 };
@@ -78,44 +84,102 @@ static void resolve_child(struct probe_set *s, struct tstate *ts, char *conn, ch
 		conn[0] = child[0] = '\0';
 }
 
-/* End of a window: did the CHILD SA's counters move by at least what we sent and got? */
-static void window_end(struct probe_set *s, struct tstate *ts, uint64_t now)
+/*
+ * End of a window, for all targets at once: a CHILD SA must have carried at least the probes of
+ * every target that claims it (their sum), or none of them is proven in the tunnel; with
+ * per-target checks, a target that bypasses the tunnel would be "proven" by its neighbours'
+ * traffic.
+ */
+static uint64_t sat_sub(uint64_t a, uint64_t b)
 {
+	return a > b ? a - b : 0;
+}
+
+struct wend {
 	char conn[PROBE_NAME_MAX], child[PROBE_NAME_MAX];
-	uint64_t out = 0, in = 0;
-	bool have = false;
+	uint64_t out, in, sent, recv, cut;
+	bool have;
+};
 
-	resolve_child(s, ts, conn, child);
-	if (conn[0] && s->ops.child_packets &&
-	    s->ops.child_packets(s->ops.ctx, conn, child, &out, &in) == 0)
-		have = true;
-	if (conn[0] && ts->cfg.t.has_source && s->ops.source_in_local_ts && !ts->warned_source &&
-	    s->ops.source_in_local_ts(s->ops.ctx, conn, child,
-				      (const struct sockaddr *)&ts->cfg.t.source) == 0) {
-		log_warn("probe %s: source address is outside the local traffic selector of %s/%s: "
-			 "probes will not cross the tunnel",
-			 ts->cfg.target, conn, child);
-		ts->warned_source = true;
-	}
-	pthread_mutex_lock(&ts->lock);
-	if (strcmp(conn, ts->conn) != 0 || strcmp(child, ts->child) != 0)
-		ts->have_pk0 = false; /* another SA: start over */
-	memcpy(ts->conn, conn, sizeof(conn));
-	memcpy(ts->child, child, sizeof(child));
-	if (have && ts->have_pk0 && out >= ts->pk_out0 && in >= ts->pk_in0) {
-		uint64_t sent = ts->st.sent - ts->win_sent0, recv = ts->st.received - ts->win_recv0;
+static void window_end_all(struct probe_set *s, uint64_t now)
+{
+	struct wend *w = calloc(s->n, sizeof(*w));
 
-		ts->in_tunnel = sent > 0 && out - ts->pk_out0 >= sent && in - ts->pk_in0 >= recv;
-	} else {
-		ts->in_tunnel = 0;
+	if (!w)
+		return;
+	/* Probes up to a cutoff IN_TUNNEL_LAG_NS ago: one sent just now may not be counted by the
+	 * SA yet (kernel-libipsec encrypts in its own thread); it counts in the next window. */
+	for (size_t i = 0; i < s->n; i++) {
+		struct tstate *ts = &s->t[i];
+
+		pthread_mutex_lock(&ts->lock);
+		w[i].cut = probe_stats_sent_before(&ts->st, now - IN_TUNNEL_LAG_NS);
+		w[i].sent = w[i].cut > ts->win_sent0 ? w[i].cut - ts->win_sent0 : 0;
+		w[i].recv = ts->st.received - ts->win_recv0;
+		pthread_mutex_unlock(&ts->lock);
 	}
-	ts->have_pk0 = have;
-	ts->pk_out0 = out;
-	ts->pk_in0 = in;
-	ts->win_sent0 = ts->st.sent;
-	ts->win_recv0 = ts->st.received;
-	ts->win_start = now;
-	pthread_mutex_unlock(&ts->lock);
+	for (size_t i = 0; i < s->n; i++) {
+		struct tstate *ts = &s->t[i];
+
+		resolve_child(s, ts, w[i].conn, w[i].child);
+		w[i].have = w[i].conn[0] && s->ops.child_packets &&
+			    s->ops.child_packets(s->ops.ctx, w[i].conn, w[i].child, &w[i].out,
+						 &w[i].in) == 0;
+		if (w[i].conn[0] && ts->cfg.t.has_source && s->ops.source_in_local_ts &&
+		    !ts->warned_source &&
+		    s->ops.source_in_local_ts(s->ops.ctx, w[i].conn, w[i].child,
+					      (const struct sockaddr *)&ts->cfg.t.source) == 0) {
+			log_warn("probe %s: source address is outside the local traffic selector "
+				 "of %s/%s: probes will not cross the tunnel",
+				 ts->cfg.target, w[i].conn, w[i].child);
+			ts->warned_source = true;
+		}
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		struct tstate *ts = &s->t[i];
+		uint64_t sum_sent = 0, sum_recv = 0;
+		int in_tunnel = 0;
+
+		for (size_t j = 0; j < s->n; j++)
+			if (w[i].conn[0] && strcmp(w[i].conn, w[j].conn) == 0 &&
+			    strcmp(w[i].child, w[j].child) == 0) {
+				sum_sent += w[j].sent;
+				sum_recv += w[j].recv;
+			}
+		pthread_mutex_lock(&ts->lock);
+		if (strcmp(w[i].conn, ts->conn) != 0 || strcmp(w[i].child, ts->child) != 0)
+			ts->have_pk0 = false; /* another SA: start over */
+		if (w[i].have && ts->have_pk0 && w[i].out >= ts->pk_out0 && w[i].in >= ts->pk_in0) {
+			uint64_t d_out = w[i].out - ts->pk_out0, d_in = w[i].in - ts->pk_in0;
+
+			/* What the SA still owes us, carried over: its counters may trail our own
+			 * by a packet (kernel-libipsec updates them in its own thread), which the
+			 * next window makes up; probes that bypass the SA make the debt grow. */
+			ts->owed_out = sat_sub(ts->owed_out + sum_sent, d_out);
+			ts->owed_in = sat_sub(ts->owed_in + sum_recv, d_in);
+			in_tunnel = w[i].sent > 0 && d_out > 0 && ts->owed_out <= IN_TUNNEL_SLACK &&
+				    ts->owed_in <= IN_TUNNEL_SLACK;
+		} else {
+			ts->owed_out = ts->owed_in = 0;
+		}
+		ts->in_tunnel = in_tunnel;
+		log_debug("probe %s: window: sa %s/%s %s out +%" PRIu64 " in +%" PRIu64
+			  ", probes of the SA sent %" PRIu64 " answered %" PRIu64 ": in tunnel %d",
+			  ts->cfg.target, w[i].conn, w[i].child, w[i].have ? "found" : "unknown",
+			  w[i].have && ts->have_pk0 ? w[i].out - ts->pk_out0 : 0,
+			  w[i].have && ts->have_pk0 ? w[i].in - ts->pk_in0 : 0, sum_sent, sum_recv,
+			  in_tunnel);
+		memcpy(ts->conn, w[i].conn, sizeof(ts->conn));
+		memcpy(ts->child, w[i].child, sizeof(ts->child));
+		ts->have_pk0 = w[i].have;
+		ts->pk_out0 = w[i].out;
+		ts->pk_in0 = w[i].in;
+		ts->win_sent0 = w[i].cut > ts->win_sent0 ? w[i].cut : ts->win_sent0;
+		ts->win_recv0 += w[i].recv;
+		pthread_mutex_unlock(&ts->lock);
+	}
+	s->win_start = now;
+	free(w);
 }
 
 static void drain(struct tstate *ts)
@@ -166,14 +230,14 @@ static void *probe_thread(void *arg)
 			pthread_mutex_lock(&ts->lock);
 			probe_stats_tick(&ts->st, now);
 			pthread_mutex_unlock(&ts->lock);
-			if (now - ts->win_start >= ts->cfg.window_ns)
-				window_end(s, ts, now);
 			if (ts->sess && ts->next_send < wake)
 				wake = ts->next_send;
 			pfd[i].fd = ts->sess ? probe_sess_fd(ts->sess) : -1;
 			pfd[i].events = POLLIN;
 			pfd[i].revents = 0;
 		}
+		if (now - s->win_start >= s->window_ns)
+			window_end_all(s, now);
 		if (poll(pfd, s->n, wake > now ? (int)((wake - now + MS - 1) / MS) : 0) <= 0)
 			continue;
 		for (size_t i = 0; i < s->n; i++)
@@ -247,10 +311,12 @@ int probe_set_start(const struct probe_config *cfg, const struct probe_child_ops
 		sc.window = (uint32_t)(w < 1 ? 1 : w > PROBE_OUTCOMES_MAX ? PROBE_OUTCOMES_MAX : w);
 		pthread_mutex_init(&ts->lock, NULL);
 		probe_stats_init(&ts->st, &sc);
-		ts->win_start = now;
+		if (s->window_ns == 0 || ts->cfg.window_ns < s->window_ns)
+			s->window_ns = ts->cfg.window_ns;
 		ts->next_mtu = now;
 		any_mtu = any_mtu || ts->cfg.mtu_enabled;
 	}
+	s->win_start = now;
 	if (s->n && pthread_create(&s->probe_thread, NULL, probe_thread, s) == 0)
 		s->probe_started = true;
 	if (any_mtu && pthread_create(&s->mtu_thread, NULL, mtu_thread, s) == 0)

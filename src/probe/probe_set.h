@@ -5,9 +5,10 @@
  * time). Metrics are rendered from a snapshot taken under each target's lock, so
  * probe_set_write_metrics() may be called from the HTTP thread at any time.
  *
- * ipsec_probe_in_tunnel: at the end of every window, 1 when the CHILD SA's outbound packet
- * counter advanced by at least the probes sent in that window and its inbound counter by at
- * least the replies received: the probes could not have gone around the SA.
+ * ipsec_probe_in_tunnel: at the end of every window (the shortest `window` of the targets), 1
+ * when the CHILD SA's outbound packet counter advanced by at least the probes sent in that
+ * window and its inbound counter by at least the replies received, counting the probes of
+ * every target that belongs to the same CHILD SA: the probes could not have gone around it.
  */
 #ifndef IKEWATCH_PROBE_SET_H
 #define IKEWATCH_PROBE_SET_H

@@ -220,6 +220,21 @@ enum probe_rx_kind probe_stats_received(struct probe_stats *st, const struct pro
 	return PROBE_RX_NEW;
 }
 
+uint64_t probe_stats_sent_before(const struct probe_stats *st, uint64_t mono_ns)
+{
+	uint64_t later = 0;
+	uint32_t seq = st->next_seq;
+
+	while (later < st->sent && later < PROBE_WINDOW) {
+		const struct probe_slot *s = &st->ring[--seq % PROBE_WINDOW];
+
+		if (s->seq != seq || s->state == SLOT_EMPTY || s->sent_ns <= mono_ns)
+			break;
+		later++;
+	}
+	return st->sent - later;
+}
+
 uint64_t probe_stats_lost(const struct probe_stats *st)
 {
 	return st->lost_forward + st->lost_reverse + st->lost_unknown + st->pending_n;

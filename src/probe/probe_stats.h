@@ -110,6 +110,8 @@ enum probe_rx_kind probe_stats_received(struct probe_stats *st, const struct pro
 /* Declare lost what has been waiting longer than the timeout. */
 void probe_stats_tick(struct probe_stats *st, uint64_t mono_ns);
 
+/* Probes sent at or before @mono_ns (those sent later are still in the ring). */
+uint64_t probe_stats_sent_before(const struct probe_stats *st, uint64_t mono_ns);
 /* Lost so far, whatever the direction, including those whose direction is still pending. */
 uint64_t probe_stats_lost(const struct probe_stats *st);
 /* Probes sent whose fate is not known yet. */

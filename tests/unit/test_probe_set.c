@@ -78,13 +78,20 @@ static void config_good_and_bad(void)
 	T_EQ_INT(parse("target: 203.0.113.130\n", &c, err, sizeof(err)), -EINVAL);
 }
 
-static uint64_t fake_packets;
+static uint64_t fake_packets, tight_packets;
 
 static int child_packets(void *ctx, const char *conn, const char *child, uint64_t *out,
 			 uint64_t *in)
 {
 	(void)ctx;
 	(void)child;
+	if (strcmp(conn, "shared") == 0) {
+		/* two targets of 15 probes per window query twice per window: +20 per window is
+		 * more than either target's probes but less than their sum */
+		tight_packets += 10;
+		*out = *in = tight_packets;
+		return 0;
+	}
 	if (strcmp(conn, "a-b") != 0)
 		return -ENOENT;
 	/* the SA carries our probes and more */
@@ -105,7 +112,7 @@ static int find_child(void *ctx, const struct sockaddr *target, char *conn, size
 
 static void probe_set_against_reflector(void)
 {
-	char text[512], err[256] = "";
+	char text[1024], err[256] = "";
 	struct reflect_config *rc = NULL;
 	struct reflect_service *rs = NULL;
 	struct probe_config *pc = NULL;
@@ -127,8 +134,10 @@ static void probe_set_against_reflector(void)
 		 "- {target: 127.0.0.1, port: %u, conn: a-b, child: net, interval: 20ms,"
 		 " timeout: 150ms, window: 300ms, reflector: stateful}\n"
 		 "- {target: 127.0.0.1, port: %u, conn: gone, interval: 20ms, window: 300ms}\n"
-		 "- {target: 127.0.0.1, port: %u, interval: 20ms, window: 300ms}\n",
-		 port, port, port);
+		 "- {target: 127.0.0.1, port: %u, interval: 20ms, window: 300ms}\n"
+		 "- {target: 127.0.0.2, port: %u, conn: shared, interval: 20ms, window: 300ms}\n"
+		 "- {target: 127.0.0.3, port: %u, conn: shared, interval: 20ms, window: 300ms}\n",
+		 port, port, port, port, port);
 	T_EQ_INT(parse(text, &pc, err, sizeof(err)), 0);
 	T_EQ_INT(probe_set_start(pc, &ops, &ps), 0);
 	poll(NULL, 0, 800);
@@ -144,6 +153,11 @@ static void probe_set_against_reflector(void)
 			   "module=\"stamp\"} 1");
 	T_CONTAINS(b.data, "ipsec_probe_in_tunnel{target=\"127.0.0.1\",conn=\"gone\",child=\"gone\","
 			   "module=\"stamp\"} 0");
+	/* a CHILD SA must carry the probes of all targets that claim it */
+	T_CONTAINS(b.data, "ipsec_probe_in_tunnel{target=\"127.0.0.2\",conn=\"shared\","
+			   "child=\"shared\",module=\"stamp\"} 0");
+	T_CONTAINS(b.data, "ipsec_probe_in_tunnel{target=\"127.0.0.3\",conn=\"shared\","
+			   "child=\"shared\",module=\"stamp\"} 0");
 	/* no conn configured: found by traffic selector */
 	T_CONTAINS(b.data, "conn=\"found\",child=\"kid\"");
 	T_CONTAINS(b.data, "ipsec_probe_success{target=\"127.0.0.1\",conn=\"a-b\",child=\"net\","

@@ -197,6 +197,16 @@ static void reflector_restart_rebases(void)
 	T_EQ_INT(st.fwd_detected, 0);
 }
 
+static void sent_before_cutoff(void)
+{
+	init(PROBE_FAR_STATELESS);
+	for (uint32_t i = 0; i < 5; i++)
+		probe_stats_sent(&st, i * 10 * MS);
+	T_EQ_INT(probe_stats_sent_before(&st, 100 * MS), 5);
+	T_EQ_INT(probe_stats_sent_before(&st, 25 * MS), 3);
+	T_EQ_INT(probe_stats_sent_before(&st, 0), 1);
+}
+
 static void quantiles(void)
 {
 	double v[] = {5, 1, 4, 2, 3, 10, 9, 8, 7, 6};
@@ -210,4 +220,4 @@ static void quantiles(void)
 
 TEST_MAIN("probe_stats", TEST(direction_split_stateful), TEST(stateless_is_unknown),
 	  TEST(pending_then_attributed), TEST(duplicates_reordering_late), TEST(jitter_and_rtt),
-	  TEST(window_forgets), TEST(reflector_restart_rebases), TEST(quantiles))
+	  TEST(window_forgets), TEST(reflector_restart_rebases), TEST(sent_before_cutoff), TEST(quantiles))
