@@ -23,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (log_state_format(&st, &b) == 0) {
 		if (log_state_parse(b.data, b.len, &back) < 0)
 			abort();
-		if (back.has_file != st.has_file || back.offset != st.offset || back.dev != st.dev ||
-		    back.ino != st.ino || back.has_cursor != st.has_cursor ||
+		if (back.has_file != st.has_file || back.offset != st.offset ||
+		    back.dev != st.dev || back.ino != st.ino || back.has_cursor != st.has_cursor ||
 		    strcmp(back.cursor, st.cursor) != 0)
 			abort();
 	}

@@ -176,7 +176,7 @@ static struct conn_entry *conn_get(struct event_counters *ec, const char *name, 
 }
 
 static struct child_entry *child_get(struct event_counters *ec, struct conn_entry *c,
-				     const char *name, size_t len)
+                                     const char *name, size_t len)
 {
 	struct child_entry *e;
 
@@ -219,7 +219,7 @@ static struct child_entry *child_get(struct event_counters *ec, struct conn_entr
 }
 
 static enum log_exchange request_exchange(const struct conn_entry *c, uint32_t ike_id,
-					  uint32_t msgid)
+                                          uint32_t msgid)
 {
 	for (unsigned i = 0; i < REQ_RING; i++)
 		if (c->reqs[i].used && c->reqs[i].ike_id == ike_id && c->reqs[i].msgid == msgid)
@@ -234,10 +234,11 @@ static void count_failure(struct conn_entry *c, const struct log_class *lc, doub
 	if (lc->giveup) {
 		/* RFC 7296 2.4: no answer to retransmissions means the peer is gone. While the SA
 		 * is being set up (IKE_SA_INIT, IKE_AUTH) the peer was never reached; on an SA seen
-		 * established, or when nothing tells (charon logging without ENC lines), it died. */
+		 * established, or when nothing tells (charon logging without ENC lines), it died.
+		 */
 		bool known = c->has_retx && c->retx_ike_id == lc->ike_id;
 		bool setup = known && (c->retx_exchange == LOG_EXCH_IKE_SA_INIT ||
-				       c->retx_exchange == LOG_EXCH_IKE_AUTH);
+		                       c->retx_exchange == LOG_EXCH_IKE_AUTH);
 
 		if (setup && lc->ike_id)
 			for (unsigned i = 0; i < REQ_RING; i++)
@@ -256,7 +257,7 @@ static void count_failure(struct conn_entry *c, const struct log_class *lc, doub
 }
 
 static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
-			    const struct log_class *lc)
+                            const struct log_class *lc)
 {
 	struct child_entry *ch;
 
@@ -301,7 +302,7 @@ static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
 }
 
 void event_counters_feed_log(struct event_counters *ec, const struct log_class *lc, bool lifecycle,
-			     double now_s)
+                             double now_s)
 {
 	struct conn_entry *c;
 
@@ -335,7 +336,8 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 	}
 	case LOG_CAT_REQUEST:
 		if (!lc->inbound && lc->has_msgid) {
-			c->reqs[c->req_next] = (struct req_slot){lc->ike_id, lc->msgid, lc->exchange, true};
+			c->reqs[c->req_next] =
+			    (struct req_slot){lc->ike_id, lc->msgid, lc->exchange, true};
 			c->req_next = (c->req_next + 1) % REQ_RING;
 		}
 		if (lifecycle && lc->rekey)
@@ -364,7 +366,7 @@ void event_counters_note_line(struct event_counters *ec, bool truncated)
 }
 
 void event_counters_ike_event(struct event_counters *ec, const char *conn, size_t conn_len,
-			      enum log_event ev)
+                              enum log_event ev)
 {
 	struct conn_entry *c;
 
@@ -386,8 +388,8 @@ static void carry_add(struct event_child_totals *t, const struct event_child_tot
 }
 
 void event_counters_child_event(struct event_counters *ec, const char *conn, size_t conn_len,
-				const char *child, size_t child_len, enum log_event ev,
-				const struct event_child_totals *final)
+                                const char *child, size_t child_len, enum log_event ev,
+                                const struct event_child_totals *final)
 {
 	struct conn_entry *c;
 	struct child_entry *ch;
@@ -408,7 +410,7 @@ void event_counters_child_event(struct event_counters *ec, const char *conn, siz
 }
 
 int event_counters_child_carry(struct event_counters *ec, const char *conn, const char *child,
-			       struct event_child_totals *ret)
+                               struct event_child_totals *ret)
 {
 	struct conn_entry *c;
 	int r = -ENOENT;
@@ -463,21 +465,21 @@ void event_counters_write_metrics(struct event_counters *ec, struct prom_writer 
 	pthread_mutex_lock(&ec->lock);
 
 	prom_family(w, "ipsec_ike_sa_events_total", PROM_COUNTER,
-		    "IKE SA lifecycle events per connection: established, deleted, rekeyed.");
+	            "IKE SA lifecycle events per connection: established, deleted, rekeyed.");
 	for (size_t i = 0; i < ec->nconns; i++) {
 		const struct conn_entry *c = ec->conns[i];
 
 		for (int e = 0; e < 3; e++) {
 			struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len),
-						 PROM_LABEL("event", ike_event_names[e])};
+			                         PROM_LABEL("event", ike_event_names[e])};
 
 			prom_sample_u64(w, l, 2, c->ike_events[e]);
 		}
 	}
 
 	prom_family(w, "ipsec_child_sa_events_total", PROM_COUNTER,
-		    "CHILD SA lifecycle events per connection and CHILD SA name: installed, "
-		    "deleted, rekeyed.");
+	            "CHILD SA lifecycle events per connection and CHILD SA name: installed, "
+	            "deleted, rekeyed.");
 	for (size_t i = 0; i < ec->nconns; i++) {
 		const struct conn_entry *c = ec->conns[i];
 
@@ -485,9 +487,10 @@ void event_counters_write_metrics(struct event_counters *ec, struct prom_writer 
 			const struct child_entry *ch = &c->children[k];
 
 			for (int e = 0; e < 3; e++) {
-				struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len),
-							 PROM_LABEL_SPAN("child", ch->name, ch->len),
-							 PROM_LABEL("event", child_event_names[e])};
+				struct prom_label l[] = {
+				    PROM_LABEL_SPAN("conn", c->name, c->len),
+				    PROM_LABEL_SPAN("child", ch->name, ch->len),
+				    PROM_LABEL("event", child_event_names[e])};
 
 				prom_sample_u64(w, l, 3, ch->events[e]);
 			}
@@ -495,38 +498,38 @@ void event_counters_write_metrics(struct event_counters *ec, struct prom_writer 
 	}
 
 	prom_family(w, "ipsec_failures_total", PROM_COUNTER,
-		    "IKE/IPsec failures per connection, by kind, from charon's log; unknown "
-		    "failures are counted as kind=\"other\".");
+	            "IKE/IPsec failures per connection, by kind, from charon's log; unknown "
+	            "failures are counted as kind=\"other\".");
 	for (size_t i = 0; i < ec->nconns; i++) {
 		const struct conn_entry *c = ec->conns[i];
 
 		for (int k = 0; k < LOG_FAIL_COUNT; k++) {
 			struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len),
-						 PROM_LABEL("kind", log_failure_name(k))};
+			                         PROM_LABEL("kind", log_failure_name(k))};
 
 			prom_sample_u64(w, l, 2, c->failures[k]);
 		}
 	}
 
 	prom_family(w, "ipsec_retransmits_total", PROM_COUNTER,
-		    "IKE requests retransmitted by charon, per connection and exchange type.");
+	            "IKE requests retransmitted by charon, per connection and exchange type.");
 	for (size_t i = 0; i < ec->nconns; i++) {
 		const struct conn_entry *c = ec->conns[i];
 
 		for (int x = 0; x < LOG_EXCH_COUNT; x++) {
 			struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len),
-						 PROM_LABEL("exchange", log_exchange_name(x))};
+			                         PROM_LABEL("exchange", log_exchange_name(x))};
 
 			/* the four RFC 7296 exchanges always, the others once seen */
-			if (c->retransmits[x] || (x >= LOG_EXCH_IKE_SA_INIT &&
-						  x <= LOG_EXCH_INFORMATIONAL))
+			if (c->retransmits[x] ||
+			    (x >= LOG_EXCH_IKE_SA_INIT && x <= LOG_EXCH_INFORMATIONAL))
 				prom_sample_u64(w, l, 2, c->retransmits[x]);
 		}
 	}
 
 	prom_family(w, "ipsec_ike_last_error_code", PROM_GAUGE,
-		    "IKEv2 notify error type (RFC 7296 section 3.10.1) of the last error received "
-		    "or sent on this connection.");
+	            "IKEv2 notify error type (RFC 7296 section 3.10.1) of the last error received "
+	            "or sent on this connection.");
 	for (size_t i = 0; i < ec->nconns; i++) {
 		const struct conn_entry *c = ec->conns[i];
 		struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len)};
@@ -535,7 +538,7 @@ void event_counters_write_metrics(struct event_counters *ec, struct prom_writer 
 			prom_sample_u64(w, l, 1, c->last_error);
 	}
 	prom_family(w, "ipsec_ike_last_error_timestamp_seconds", PROM_GAUGE,
-		    "When ipsec_ike_last_error_code last changed (seconds since the epoch).");
+	            "When ipsec_ike_last_error_code last changed (seconds since the epoch).");
 	for (size_t i = 0; i < ec->nconns; i++) {
 		const struct conn_entry *c = ec->conns[i];
 		struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len)};
@@ -545,14 +548,14 @@ void event_counters_write_metrics(struct event_counters *ec, struct prom_writer 
 	}
 
 	prom_family(w, "ikewatch_log_lines_total", PROM_COUNTER,
-		    "charon log lines read by ikewatch from any log source.");
+	            "charon log lines read by ikewatch from any log source.");
 	prom_sample_u64(w, NULL, 0, ec->lines);
 	prom_family(w, "ikewatch_log_lines_truncated_total", PROM_COUNTER,
-		    "charon log lines longer than LOGLINE_MAX, classified on their head.");
+	            "charon log lines longer than LOGLINE_MAX, classified on their head.");
 	prom_sample_u64(w, NULL, 0, ec->truncated);
 	prom_family(w, "ikewatch_event_series_overflow_total", PROM_COUNTER,
-		    "Events counted under conn or child \"_other\" because of the cardinality "
-		    "limits.");
+	            "Events counted under conn or child \"_other\" because of the cardinality "
+	            "limits.");
 	prom_sample_u64(w, NULL, 0, ec->overflow);
 
 	pthread_mutex_unlock(&ec->lock);

@@ -45,14 +45,14 @@ void event_counters_free(struct event_counters *ec);
  * ipsec_ike_last_error_timestamp_seconds.
  */
 void event_counters_feed_log(struct event_counters *ec, const struct log_class *c, bool lifecycle,
-			     double now_s);
+                             double now_s);
 
 /* A line seen by a log source, classified or not (ikewatch_log_lines_total). */
 void event_counters_note_line(struct event_counters *ec, bool truncated);
 
 /* VICI ike-updown / ike-rekey: @ev is LOG_EV_IKE_ESTABLISHED, _DELETED or _REKEYED. */
 void event_counters_ike_event(struct event_counters *ec, const char *conn, size_t conn_len,
-			      enum log_event ev);
+                              enum log_event ev);
 
 /*
  * VICI child-updown / child-rekey: @ev is LOG_EV_CHILD_INSTALLED, _DELETED or _REKEYED. @final
@@ -60,8 +60,8 @@ void event_counters_ike_event(struct event_counters *ec, const char *conn, size_
  * SA of a rekey, the SA of a down event); they are added to the carried totals of (conn, child).
  */
 void event_counters_child_event(struct event_counters *ec, const char *conn, size_t conn_len,
-				const char *child, size_t child_len, enum log_event ev,
-				const struct event_child_totals *final);
+                                const char *child, size_t child_len, enum log_event ev,
+                                const struct event_child_totals *final);
 
 /*
  * The totals carried over from CHILD SAs of (conn, child) that no longer exist. The collector
@@ -71,7 +71,7 @@ void event_counters_child_event(struct event_counters *ec, const char *conn, siz
  * Returns 0 and *ret, or -ENOENT (nothing carried: add 0).
  */
 int event_counters_child_carry(struct event_counters *ec, const char *conn, const char *child,
-			       struct event_child_totals *ret);
+                               struct event_child_totals *ret);
 
 /* Make a configured connection appear with zero counters before its first event, so that
  * rate() and increase() see the first one. 0, or -ENOSPC past EXPORT_CONNS_MAX. */

@@ -12,7 +12,7 @@ static void count(struct event_feed *f, const struct log_class *c)
 	event_counters_note_line(f->ec, c->truncated);
 	if (c->cat != LOG_CAT_NONE)
 		event_counters_feed_log(f->ec, c, f->lifecycle,
-					c->cat == LOG_CAT_FAILURE ? clock_real_s() : 0.0);
+		                        c->cat == LOG_CAT_FAILURE ? clock_real_s() : 0.0);
 }
 
 void event_feed_line(void *feed, const char *line, size_t len)
@@ -25,7 +25,7 @@ void event_feed_line(void *feed, const char *line, size_t len)
 }
 
 void event_feed_msg(void *feed, const char *group, size_t group_len, const char *msg, size_t len,
-		    const char *conn, size_t conn_len)
+                    const char *conn, size_t conn_len)
 {
 	struct event_feed *f = feed;
 	struct log_class c;

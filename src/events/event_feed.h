@@ -24,6 +24,6 @@ struct log_sink event_feed_sink(struct event_feed *f);
 /* The sink's callbacks, usable directly. */
 void event_feed_line(void *feed, const char *line, size_t len);
 void event_feed_msg(void *feed, const char *group, size_t group_len, const char *msg, size_t len,
-		    const char *conn, size_t conn_len);
+                    const char *conn, size_t conn_len);
 
 #endif

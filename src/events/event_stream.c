@@ -25,17 +25,10 @@
 #include <string.h>
 #include <time.h>
 
-enum {
-	EV_IKE_UPDOWN,
-	EV_IKE_REKEY,
-	EV_CHILD_UPDOWN,
-	EV_CHILD_REKEY,
-	EV_LOG,
-	EV_COUNT
-};
+enum { EV_IKE_UPDOWN, EV_IKE_REKEY, EV_CHILD_UPDOWN, EV_CHILD_REKEY, EV_LOG, EV_COUNT };
 
 static const char *const event_names[EV_COUNT] = {
-	"ike-updown", "ike-rekey", "child-updown", "child-rekey", "log",
+    "ike-updown", "ike-rekey", "child-updown", "child-rekey", "log",
 };
 
 struct event_stream {
@@ -105,7 +98,8 @@ static int dispatch_ike(struct event_counters *ec, const struct vici_msg *m, enu
 {
 	int n = 0;
 
-	vici_foreach_child(m, 0, ike) {
+	vici_foreach_child(m, 0, ike)
+	{
 		if (!is_section(m, ike))
 			continue;
 		event_counters_ike_event(ec, m->elems[ike].name, m->elems[ike].name_len, ev);
@@ -119,7 +113,8 @@ static int dispatch_child_updown(struct event_counters *ec, const struct vici_ms
 	bool up = has_up(m);
 	int n = 0;
 
-	vici_foreach_child(m, 0, ike) {
+	vici_foreach_child(m, 0, ike)
+	{
 		uint32_t children;
 
 		if (!is_section(m, ike))
@@ -127,7 +122,8 @@ static int dispatch_child_updown(struct event_counters *ec, const struct vici_ms
 		children = vici_find(m, ike, "child-sas");
 		if (!children || !is_section(m, children))
 			continue;
-		vici_foreach_child(m, children, sa) {
+		vici_foreach_child(m, children, sa)
+		{
 			struct event_child_totals t;
 			const char *name;
 			size_t len;
@@ -136,10 +132,9 @@ static int dispatch_child_updown(struct event_counters *ec, const struct vici_ms
 				continue;
 			child_name(m, sa, &name, &len);
 			child_totals(m, sa, &t);
-			event_counters_child_event(ec, m->elems[ike].name, m->elems[ike].name_len, name,
-						   len,
-						   up ? LOG_EV_CHILD_INSTALLED : LOG_EV_CHILD_DELETED,
-						   up ? NULL : &t);
+			event_counters_child_event(
+			    ec, m->elems[ike].name, m->elems[ike].name_len, name, len,
+			    up ? LOG_EV_CHILD_INSTALLED : LOG_EV_CHILD_DELETED, up ? NULL : &t);
 			n++;
 		}
 	}
@@ -150,7 +145,8 @@ static int dispatch_child_rekey(struct event_counters *ec, const struct vici_msg
 {
 	int n = 0;
 
-	vici_foreach_child(m, 0, ike) {
+	vici_foreach_child(m, 0, ike)
+	{
 		uint32_t children;
 
 		if (!is_section(m, ike))
@@ -158,7 +154,8 @@ static int dispatch_child_rekey(struct event_counters *ec, const struct vici_msg
 		children = vici_find(m, ike, "child-sas");
 		if (!children || !is_section(m, children))
 			continue;
-		vici_foreach_child(m, children, pair) {
+		vici_foreach_child(m, children, pair)
+		{
 			uint32_t old = is_section(m, pair) ? vici_find(m, pair, "old") : 0;
 			struct event_child_totals t;
 			const char *name;
@@ -173,8 +170,8 @@ static int dispatch_child_rekey(struct event_counters *ec, const struct vici_msg
 				len = m->elems[pair].name_len;
 			}
 			child_totals(m, old, &t);
-			event_counters_child_event(ec, m->elems[ike].name, m->elems[ike].name_len, name,
-						   len, LOG_EV_CHILD_REKEYED, &t);
+			event_counters_child_event(ec, m->elems[ike].name, m->elems[ike].name_len,
+			                           name, len, LOG_EV_CHILD_REKEYED, &t);
 			n++;
 		}
 	}
@@ -289,12 +286,12 @@ static void *stream_main(void *arg)
 			if (r < 0) {
 				if (r != last_err)
 					log_warn("event stream: %s: %s; retrying", es->socket,
-						 vici_conn_last_error(c));
+					         vici_conn_last_error(c));
 				last_err = r;
 				vici_conn_close(c);
 				nap(es, backoff);
 				backoff = backoff * 2 > es->backoff_max_ms ? es->backoff_max_ms
-									     : backoff * 2;
+				                                           : backoff * 2;
 				continue;
 			}
 			if (last_err)
@@ -309,7 +306,7 @@ static void *stream_main(void *arg)
 			continue;
 		if (r < 0) {
 			log_warn("event stream: %s: %s; reconnecting", es->socket,
-				 vici_conn_last_error(c));
+			         vici_conn_last_error(c));
 			atomic_store(&es->up, false);
 			last_err = r;
 			vici_conn_close(c);
@@ -370,13 +367,13 @@ void event_stream_write_metrics(struct event_stream *es, struct prom_writer *w)
 	if (!es || !w)
 		return;
 	prom_family(w, "ikewatch_event_stream_up", PROM_GAUGE,
-		    "1 while the VICI event connection is up and registered.");
+	            "1 while the VICI event connection is up and registered.");
 	prom_sample_u64(w, NULL, 0, atomic_load(&es->up) ? 1 : 0);
 	prom_family(w, "ikewatch_event_stream_connects_total", PROM_COUNTER,
-		    "Successful (re)connections of the VICI event connection.");
+	            "Successful (re)connections of the VICI event connection.");
 	prom_sample_u64(w, NULL, 0, atomic_load(&es->connects));
 	prom_family(w, "ikewatch_vici_events_total", PROM_COUNTER,
-		    "VICI events received, by event name.");
+	            "VICI events received, by event name.");
 	for (int i = 0; i < EV_COUNT; i++) {
 		struct prom_label l = PROM_LABEL("event", event_names[i]);
 
@@ -385,6 +382,6 @@ void event_stream_write_metrics(struct event_stream *es, struct prom_writer *w)
 		prom_sample_u64(w, &l, 1, atomic_load(&es->events[i]));
 	}
 	prom_family(w, "ikewatch_vici_events_malformed_total", PROM_COUNTER,
-		    "VICI events that lacked the structure charon gives them (not counted).");
+	            "VICI events that lacked the structure charon gives them (not counted).");
 	prom_sample_u64(w, NULL, 0, atomic_load(&es->malformed));
 }

@@ -25,9 +25,8 @@
 #include <unistd.h>
 
 static const char *const source_names[] = {
-	[EVENTS_LOG_VICI] = "vici",       [EVENTS_LOG_JOURNAL] = "journal",
-	[EVENTS_LOG_FILE] = "file",       [EVENTS_LOG_STDIN] = "stdin",
-	[EVENTS_LOG_NONE] = "none",
+    [EVENTS_LOG_VICI] = "vici",   [EVENTS_LOG_JOURNAL] = "journal", [EVENTS_LOG_FILE] = "file",
+    [EVENTS_LOG_STDIN] = "stdin", [EVENTS_LOG_NONE] = "none",
 };
 
 void events_config_defaults(struct events_config *c)
@@ -44,7 +43,8 @@ void events_config_done(struct events_config *c)
 	c->log_file = c->state_file = NULL;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -73,7 +73,7 @@ static int set_path(char **dst, const char *value, const char *key, char *err, s
 }
 
 int events_config_set(struct events_config *c, const char *key, const char *value, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	if (!key || !value)
 		return fail(err, errlen, "missing value");
@@ -94,7 +94,7 @@ int events_config_set(struct events_config *c, const char *key, const char *valu
 				return 0;
 			}
 		return fail(err, errlen,
-			    "log_source: want vici, journal, file, stdin or none, not '%s'", value);
+		            "log_source: want vici, journal, file, stdin or none, not '%s'", value);
 	}
 	if (strcmp(key, "log_file") == 0)
 		return set_path(&c->log_file, value, key, err, errlen);
@@ -104,7 +104,7 @@ int events_config_set(struct events_config *c, const char *key, const char *valu
 }
 
 int events_config_parse(yaml_document_t *doc, yaml_node_t *node, struct events_config *ret,
-			char *err, size_t errlen)
+                        char *err, size_t errlen)
 {
 	struct events_config c;
 	char sub[400];
@@ -121,7 +121,7 @@ int events_config_parse(yaml_document_t *doc, yaml_node_t *node, struct events_c
 			if (!k || !v) {
 				events_config_done(&c);
 				return fail(err, errlen, "line %zu: events: want 'key: value'",
-					    (kn ? kn->start_mark.line : 0) + 1);
+				            (kn ? kn->start_mark.line : 0) + 1);
 			}
 			r = events_config_set(&c, k, v, sub, sizeof(sub));
 			if (r < 0) {
@@ -133,9 +133,9 @@ int events_config_parse(yaml_document_t *doc, yaml_node_t *node, struct events_c
 			}
 		}
 	} else if (node && !(node->type == YAML_SCALAR_NODE && config_scalar(node) &&
-			     !config_scalar(node)[0])) {
+	                     !config_scalar(node)[0])) {
 		return fail(err, errlen, "line %zu: events: want a mapping",
-			    node->start_mark.line + 1);
+		            node->start_mark.line + 1);
 	}
 	if (c.log_source == EVENTS_LOG_FILE && !c.log_file) {
 		events_config_done(&c);
@@ -187,7 +187,7 @@ static void *source_main(void *arg)
 }
 
 struct events_service *events_service_start(const struct events_config *cfg,
-					    const char *vici_socket, int *ret_err)
+                                            const char *vici_socket, int *ret_err)
 {
 	struct events_service *s = calloc(1, sizeof(*s));
 	struct log_sink sink;
@@ -205,8 +205,8 @@ struct events_service *events_service_start(const struct events_config *cfg,
 	sink = event_feed_sink(&s->feed);
 	if (cfg->stream || cfg->log_source == EVENTS_LOG_VICI) {
 		struct event_stream_opts o = {
-			.socket = vici_socket,
-			.with_log = cfg->log_source == EVENTS_LOG_VICI,
+		    .socket = vici_socket,
+		    .with_log = cfg->log_source == EVENTS_LOG_VICI,
 		};
 
 		s->stream = event_stream_new(&o, s->ec);
@@ -215,9 +215,9 @@ struct events_service *events_service_start(const struct events_config *cfg,
 	}
 	if (cfg->log_source == EVENTS_LOG_FILE) {
 		struct log_file_opts o = {
-			.path = cfg->log_file,
-			.state_path = cfg->state_file,
-			.from_start = cfg->from_start,
+		    .path = cfg->log_file,
+		    .state_path = cfg->state_file,
+		    .from_start = cfg->from_start,
 		};
 
 		s->file = log_file_source_new(&o, &sink);
@@ -231,8 +231,8 @@ struct events_service *events_service_start(const struct events_config *cfg,
 			log_warn("events: %s: %s (will retry)", cfg->log_file, strerror(-r));
 	} else if (cfg->log_source == EVENTS_LOG_JOURNAL) {
 		struct log_journal_opts o = {
-			.state_path = cfg->state_file,
-			.from_start = cfg->from_start,
+		    .state_path = cfg->state_file,
+		    .from_start = cfg->from_start,
 		};
 
 		s->journal = log_journal_source_new(&o, &sink, &r);
@@ -251,7 +251,7 @@ struct events_service *events_service_start(const struct events_config *cfg,
 		s->thread_started = true;
 	}
 	log_info("events: stream %s, log source %s", s->stream ? "on" : "off",
-		 source_names[s->source]);
+	         source_names[s->source]);
 	return s;
 
 out_free:
@@ -293,10 +293,10 @@ void events_service_write_metrics(struct events_service *s, struct prom_writer *
 
 		log_file_source_stats(s->file, &st);
 		prom_family(w, "ikewatch_log_file_rotations_total", PROM_COUNTER,
-			    "Times the followed charon log file was replaced (rotated).");
+		            "Times the followed charon log file was replaced (rotated).");
 		prom_sample_u64(w, NULL, 0, st.rotations);
 		prom_family(w, "ikewatch_log_file_truncations_total", PROM_COUNTER,
-			    "Times the followed charon log file was truncated in place.");
+		            "Times the followed charon log file was truncated in place.");
 		prom_sample_u64(w, NULL, 0, st.truncations);
 	}
 }

@@ -44,17 +44,17 @@ struct events_config {
 void events_config_defaults(struct events_config *c);
 /* Parse the `events:` mapping (@node may be NULL: defaults). 0, or -EINVAL with @err. */
 int events_config_parse(yaml_document_t *doc, yaml_node_t *node, struct events_config *ret,
-			char *err, size_t errlen);
+                        char *err, size_t errlen);
 /* Set one option by name ("stream", "log_source", ...), for command-line flags. */
 int events_config_set(struct events_config *c, const char *key, const char *value, char *err,
-		      size_t errlen);
+                      size_t errlen);
 void events_config_done(struct events_config *c);
 
 struct events_service;
 
 /* Start the threads. @vici_socket is charon's socket. NULL on failure (*ret_err = -errno). */
 struct events_service *events_service_start(const struct events_config *cfg,
-					    const char *vici_socket, int *ret_err);
+                                            const char *vici_socket, int *ret_err);
 /* Stop the threads (saving log positions) and free everything. NULL is a no-op. */
 void events_service_stop(struct events_service *s);
 /* All event metrics: counters, stream and source health. */

@@ -33,11 +33,11 @@ enum extract {
 };
 
 struct log_pattern {
-	uint8_t group;    /* enum log_group */
-	uint8_t cat;      /* enum log_cat */
-	uint8_t code;     /* enum log_failure or enum log_event */
-	uint8_t extract;  /* enum extract */
-	uint16_t notify;  /* notify error type this line implies (RFC 7296 3.10.1), or 0 */
+	uint8_t group;   /* enum log_group */
+	uint8_t cat;     /* enum log_cat */
+	uint8_t code;    /* enum log_failure or enum log_event */
+	uint8_t extract; /* enum extract */
+	uint16_t notify; /* notify error type this line implies (RFC 7296 3.10.1), or 0 */
 	uint8_t prefix_len;
 	uint8_t contains_len;
 	const char *prefix;   /* the message starts with this */
@@ -45,7 +45,10 @@ struct log_pattern {
 };
 
 #define ROW(g, pre, con, c, k, n, x)                                                               \
-	{LOG_GROUP_##g, LOG_CAT_##c, (k), (x), (n), sizeof(pre) - 1, sizeof(con) - 1, (pre), (con)}
+	{                                                                                          \
+		LOG_GROUP_##g, LOG_CAT_##c, (k), (x), (n), sizeof(pre) - 1, sizeof(con) - 1,       \
+		    (pre), (con)                                                                   \
+	}
 #define FAIL(g, pre, con, kind, n, x) ROW(g, pre, con, FAILURE, LOG_FAIL_##kind, n, x)
 #define IGNORE(g, pre, con) ROW(g, pre, con, NONE, 0, 0, X_NONE)
 #define EVENT(cat, pre, con, ev, x) ROW(IKE, pre, con, cat, LOG_EV_##ev, 0, x)
@@ -59,112 +62,104 @@ struct log_pattern {
 /*
  * The pattern table. Order matters only inside a group: the first matching row wins, so the
  * explicit IGNORE rows (follow-up lines of a failure already counted by an earlier line) come
- * before the IKE group's catch-all in log_classify_text(). Message texts are strongSwan 5.9.8's;
+ * before the IKE group's catch-all in classify_text(). Message texts are strongSwan 5.9.8's;
  * the source file is named where it is not obvious.
  */
 static const struct log_pattern log_patterns[] = {
-	/* task_manager_v2.c retransmit(): one line per retransmission, then a give-up line. */
-	ROW(IKE, "retransmit ", " of request with message ID ", RETRANSMIT, 0, 0, X_RETRANSMIT),
-	FAIL(IKE, "giving up after ", " retransmits", DPD_TIMEOUT, 0, X_GIVEUP),
-	IGNORE(IKE, "giving up after ", " path probings"),
-	/* ike_sa.c retransmit(): always follows "giving up after", which is what we count. */
-	IGNORE(IKE, "peer not responding, trying again", ""),
-	IGNORE(IKE, "establishing IKE_SA failed, peer not responding", ""),
-	IGNORE(IKE, "rekeying IKE_SA failed, peer not responding", ""),
-	IGNORE(IKE, "proper IKE_SA delete failed, peer not responding", ""),
-	IGNORE(IKE, "delete during reauthentication failed", ""),
-	FAIL(IKE, "unable to resolve ", ", initiate aborted", PEER_UNREACHABLE, 0, X_NONE),
+    /* task_manager_v2.c retransmit(): one line per retransmission, then a give-up line. */
+    ROW(IKE, "retransmit ", " of request with message ID ", RETRANSMIT, 0, 0, X_RETRANSMIT),
+    FAIL(IKE, "giving up after ", " retransmits", DPD_TIMEOUT, 0, X_GIVEUP),
+    IGNORE(IKE, "giving up after ", " path probings"),
+    /* ike_sa.c retransmit(): always follows "giving up after", which is what we count. */
+    IGNORE(IKE, "peer not responding, trying again", ""),
+    IGNORE(IKE, "establishing IKE_SA failed, peer not responding", ""),
+    IGNORE(IKE, "rekeying IKE_SA failed, peer not responding", ""),
+    IGNORE(IKE, "proper IKE_SA delete failed, peer not responding", ""),
+    IGNORE(IKE, "delete during reauthentication failed", ""),
+    FAIL(IKE, "unable to resolve ", ", initiate aborted", PEER_UNREACHABLE, 0, X_NONE),
 
-	/* Notify errors from the peer (ike_init.c, ike_auth.c, child_create.c, task_manager_v2.c):
-	 * the kind follows from the notify type. TEMPORARY_FAILURE is retried by charon. */
-	IGNORE(IKE, "received ", " notify, will retry later"),
-	FAIL(IKE, "received ", " notify error", OTHER, 0, X_NOTIFY_NAME),
-	FAIL(IKE, "received ", " notify, no CHILD_SA built", OTHER, 0, X_NOTIFY_NAME),
+    /* Notify errors from the peer (ike_init.c, ike_auth.c, child_create.c, task_manager_v2.c):
+     * the kind follows from the notify type. TEMPORARY_FAILURE is retried by charon. */
+    IGNORE(IKE, "received ", " notify, will retry later"),
+    FAIL(IKE, "received ", " notify error", OTHER, 0, X_NOTIFY_NAME),
+    FAIL(IKE, "received ", " notify, no CHILD_SA built", OTHER, 0, X_NOTIFY_NAME),
 
-	/* Authentication (authenticators/, ike_auth.c). */
-	FAIL(IKE, "tried ", "but MAC mismatched", AUTH_FAILED, N_AUTHENTICATION_FAILED, X_NONE),
-	FAIL(IKE, "verification of AUTH payload with", "failed", AUTH_FAILED, N_AUTHENTICATION_FAILED,
-	     X_NONE),
-	FAIL(IKE, "EAP method ", " failed for peer", AUTH_FAILED, N_AUTHENTICATION_FAILED, X_NONE),
-	FAIL(IKE, "EAP vendor specific method ", " failed for peer", AUTH_FAILED,
-	     N_AUTHENTICATION_FAILED, X_NONE),
-	FAIL(IKE, "received ", ", EAP authentication failed", AUTH_FAILED, N_AUTHENTICATION_FAILED,
-	     X_NONE),
-	FAIL(IKE, "authentication of '", "' (myself) failed", AUTH_FAILED, N_AUTHENTICATION_FAILED,
-	     X_NONE),
-	FAIL(IKE, "no private key found for '", "", AUTH_FAILED, N_AUTHENTICATION_FAILED, X_NONE),
-	FAIL(IKE, "peer requested EAP, config unacceptable", "", AUTH_FAILED,
-	     N_AUTHENTICATION_FAILED, X_NONE),
-	FAIL(CFG, "no matching peer config found", "", AUTH_FAILED, N_AUTHENTICATION_FAILED, X_NONE),
-	IGNORE(IKE, "signature validation failed, looking for another key", ""),
+    /* Authentication (authenticators/, ike_auth.c). */
+    FAIL(IKE, "tried ", "but MAC mismatched", AUTH_FAILED, N_AUTHENTICATION_FAILED, X_NONE),
+    FAIL(IKE, "verification of AUTH payload with", "failed", AUTH_FAILED, N_AUTHENTICATION_FAILED,
+         X_NONE),
+    FAIL(IKE, "EAP method ", " failed for peer", AUTH_FAILED, N_AUTHENTICATION_FAILED, X_NONE),
+    FAIL(IKE, "EAP vendor specific method ", " failed for peer", AUTH_FAILED,
+         N_AUTHENTICATION_FAILED, X_NONE),
+    FAIL(IKE, "received ", ", EAP authentication failed", AUTH_FAILED, N_AUTHENTICATION_FAILED,
+         X_NONE),
+    FAIL(IKE, "authentication of '", "' (myself) failed", AUTH_FAILED, N_AUTHENTICATION_FAILED,
+         X_NONE),
+    FAIL(IKE, "no private key found for '", "", AUTH_FAILED, N_AUTHENTICATION_FAILED, X_NONE),
+    FAIL(IKE, "peer requested EAP, config unacceptable", "", AUTH_FAILED, N_AUTHENTICATION_FAILED,
+         X_NONE),
+    FAIL(CFG, "no matching peer config found", "", AUTH_FAILED, N_AUTHENTICATION_FAILED, X_NONE),
+    IGNORE(IKE, "signature validation failed, looking for another key", ""),
 
-	/* Certificates: the trust chain's own CFG lines precede these; count only the verdict. */
-	FAIL(IKE, "no trusted ", " public key found for '", CERT_INVALID, N_AUTHENTICATION_FAILED,
-	     X_NONE),
-	FAIL(IKE, "peer certificate invalid", "", CERT_INVALID, 0, X_NONE),
-	FAIL(IKE, "peer certificate verification failed", "", CERT_INVALID, 0, X_NONE),
+    /* Certificates: the trust chain's own CFG lines precede these; count only the verdict. */
+    FAIL(IKE, "no trusted ", " public key found for '", CERT_INVALID, N_AUTHENTICATION_FAILED,
+         X_NONE),
+    FAIL(IKE, "peer certificate invalid", "", CERT_INVALID, 0, X_NONE),
+    FAIL(IKE, "peer certificate verification failed", "", CERT_INVALID, 0, X_NONE),
 
-	/* Proposals and key exchange (ike_init.c, child_create.c, task_manager_v2.c). */
-	FAIL(IKE, "no acceptable proposal found", "", NO_PROPOSAL, N_NO_PROPOSAL_CHOSEN, X_NONE),
-	FAIL(IKE, "received proposals unacceptable", "", NO_PROPOSAL, N_NO_PROPOSAL_CHOSEN, X_NONE),
-	FAIL(IKE, "no IKE config found for ", "", NO_PROPOSAL, N_NO_PROPOSAL_CHOSEN, X_NONE),
-	FAIL(IKE, "DH group ", " unacceptable, requesting ", INVALID_KE, N_INVALID_KE_PAYLOAD, X_NONE),
-	FAIL(IKE, "peer didn't accept DH group ", "", INVALID_KE, N_INVALID_KE_PAYLOAD, X_NONE),
+    /* Proposals and key exchange (ike_init.c, child_create.c, task_manager_v2.c). */
+    FAIL(IKE, "no acceptable proposal found", "", NO_PROPOSAL, N_NO_PROPOSAL_CHOSEN, X_NONE),
+    FAIL(IKE, "received proposals unacceptable", "", NO_PROPOSAL, N_NO_PROPOSAL_CHOSEN, X_NONE),
+    FAIL(IKE, "no IKE config found for ", "", NO_PROPOSAL, N_NO_PROPOSAL_CHOSEN, X_NONE),
+    FAIL(IKE, "DH group ", " unacceptable, requesting ", INVALID_KE, N_INVALID_KE_PAYLOAD, X_NONE),
+    FAIL(IKE, "peer didn't accept DH group ", "", INVALID_KE, N_INVALID_KE_PAYLOAD, X_NONE),
 
-	/* Traffic selectors (child_create.c). */
-	FAIL(IKE, "no acceptable traffic selectors found", "", TS_UNACCEPTABLE, N_TS_UNACCEPTABLE,
-	     X_NONE),
-	FAIL(IKE, "traffic selectors ", " unacceptable", TS_UNACCEPTABLE, N_TS_UNACCEPTABLE, X_NONE),
+    /* Traffic selectors (child_create.c). */
+    FAIL(IKE, "no acceptable traffic selectors found", "", TS_UNACCEPTABLE, N_TS_UNACCEPTABLE,
+         X_NONE),
+    FAIL(IKE, "traffic selectors ", " unacceptable", TS_UNACCEPTABLE, N_TS_UNACCEPTABLE, X_NONE),
 
-	/* Kernel installation (child_create.c, child_rekey.c, child_delete.c, ike_sa.c). */
-	FAIL(IKE, "unable to install ", " in kernel", INSTALL_FAILED, 0, X_NONE),
-	FAIL(IKE, "installing virtual IP ", " failed", INSTALL_FAILED, 0, X_NONE),
+    /* Kernel installation (child_create.c, child_rekey.c, child_delete.c, ike_sa.c). */
+    FAIL(IKE, "unable to install ", " in kernel", INSTALL_FAILED, 0, X_NONE),
+    FAIL(IKE, "installing virtual IP ", " failed", INSTALL_FAILED, 0, X_NONE),
 
-	/* Rekeying (child_rekey.c, ike_rekey.c, ike_reauth.c). */
-	FAIL(IKE, "CHILD_SA rekeying failed", "", REKEY_FAILED, 0, X_NONE),
-	FAIL(IKE, "IKE_SA rekeying failed", "", REKEY_FAILED, 0, X_NONE),
-	FAIL(IKE, "reauthenticating IKE_SA failed", "", REKEY_FAILED, 0, X_NONE),
+    /* Rekeying (child_rekey.c, ike_rekey.c, ike_reauth.c). */
+    FAIL(IKE, "CHILD_SA rekeying failed", "", REKEY_FAILED, 0, X_NONE),
+    FAIL(IKE, "IKE_SA rekeying failed", "", REKEY_FAILED, 0, X_NONE),
+    FAIL(IKE, "reauthenticating IKE_SA failed", "", REKEY_FAILED, 0, X_NONE),
 
-	/* Follow-ups of a cause counted above. */
-	IGNORE(IKE, "failed to establish CHILD_SA, keeping IKE_SA", ""),
-	IGNORE(IKE, "closing IKE_SA due CHILD_SA setup failure", ""),
+    /* Follow-ups of a cause counted above. */
+    IGNORE(IKE, "failed to establish CHILD_SA, keeping IKE_SA", ""),
+    IGNORE(IKE, "closing IKE_SA due CHILD_SA setup failure", ""),
 
-	/* Lifecycle (ike_establish.c, ike_rekey.c, ike_delete.c, child_create.c, child_delete.c). */
-	EVENT(IKE_EVENT, "IKE_SA ", "] established between ", IKE_ESTABLISHED, X_IKE_NAME),
-	EVENT(IKE_EVENT, "IKE_SA ", "] rekeyed between ", IKE_REKEYED, X_IKE_NAME),
-	EVENT(IKE_EVENT, "deleting IKE_SA ", "] between ", IKE_DELETED, X_IKE_NAME),
-	EVENT(CHILD_EVENT, "CHILD_SA ", "} established with SPIs", CHILD_INSTALLED, X_CHILD_NAME),
-	EVENT(CHILD_EVENT, "inbound CHILD_SA ", "} established with SPIs", CHILD_INSTALLED,
-	      X_CHILD_NAME),
-	EVENT(CHILD_EVENT, "closing CHILD_SA ", "} with SPIs", CHILD_DELETED, X_CHILD_NAME),
-	EVENT(CHILD_EVENT, "closing expired CHILD_SA ", "} with SPIs", CHILD_DELETED, X_CHILD_NAME),
+    /* Lifecycle (ike_establish.c, ike_rekey.c, ike_delete.c, child_create.c, child_delete.c). */
+    EVENT(IKE_EVENT, "IKE_SA ", "] established between ", IKE_ESTABLISHED, X_IKE_NAME),
+    EVENT(IKE_EVENT, "IKE_SA ", "] rekeyed between ", IKE_REKEYED, X_IKE_NAME),
+    EVENT(IKE_EVENT, "deleting IKE_SA ", "] between ", IKE_DELETED, X_IKE_NAME),
+    EVENT(CHILD_EVENT, "CHILD_SA ", "} established with SPIs", CHILD_INSTALLED, X_CHILD_NAME),
+    EVENT(CHILD_EVENT, "inbound CHILD_SA ", "} established with SPIs", CHILD_INSTALLED,
+          X_CHILD_NAME),
+    EVENT(CHILD_EVENT, "closing CHILD_SA ", "} with SPIs", CHILD_DELETED, X_CHILD_NAME),
+    EVENT(CHILD_EVENT, "closing expired CHILD_SA ", "} with SPIs", CHILD_DELETED, X_CHILD_NAME),
 
-	/* message.c: what we send, so that a later retransmit can be named by its exchange. */
-	ROW(ENC, "generating ", " request ", REQUEST, 0, 0, X_REQUEST),
-	/* ...and what the peer asks, so that a CHILD SA rekey it starts is seen too. */
-	ROW(ENC, "parsed ", " request ", REQUEST, 0, 0, X_REQUEST),
+    /* message.c: what we send, so that a later retransmit can be named by its exchange. */
+    ROW(ENC, "generating ", " request ", REQUEST, 0, 0, X_REQUEST),
+    /* ...and what the peer asks, so that a CHILD SA rekey it starts is seen too. */
+    ROW(ENC, "parsed ", " request ", REQUEST, 0, 0, X_REQUEST),
 };
 
 static const char *const failure_names[LOG_FAIL_COUNT] = {
-	[LOG_FAIL_REKEY_FAILED] = "rekey_failed",
-	[LOG_FAIL_DPD_TIMEOUT] = "dpd_timeout",
-	[LOG_FAIL_AUTH_FAILED] = "auth_failed",
-	[LOG_FAIL_NO_PROPOSAL] = "no_proposal",
-	[LOG_FAIL_TS_UNACCEPTABLE] = "ts_unacceptable",
-	[LOG_FAIL_INVALID_KE] = "invalid_ke",
-	[LOG_FAIL_INSTALL_FAILED] = "install_failed",
-	[LOG_FAIL_CERT_INVALID] = "cert_invalid",
-	[LOG_FAIL_PEER_UNREACHABLE] = "peer_unreachable",
-	[LOG_FAIL_OTHER] = "other",
+    [LOG_FAIL_REKEY_FAILED] = "rekey_failed",         [LOG_FAIL_DPD_TIMEOUT] = "dpd_timeout",
+    [LOG_FAIL_AUTH_FAILED] = "auth_failed",           [LOG_FAIL_NO_PROPOSAL] = "no_proposal",
+    [LOG_FAIL_TS_UNACCEPTABLE] = "ts_unacceptable",   [LOG_FAIL_INVALID_KE] = "invalid_ke",
+    [LOG_FAIL_INSTALL_FAILED] = "install_failed",     [LOG_FAIL_CERT_INVALID] = "cert_invalid",
+    [LOG_FAIL_PEER_UNREACHABLE] = "peer_unreachable", [LOG_FAIL_OTHER] = "other",
 };
 
 static const char *const event_names[LOG_EV_COUNT] = {
-	[LOG_EV_IKE_ESTABLISHED] = "established",
-	[LOG_EV_IKE_DELETED] = "deleted",
-	[LOG_EV_IKE_REKEYED] = "rekeyed",
-	[LOG_EV_CHILD_INSTALLED] = "installed",
-	[LOG_EV_CHILD_DELETED] = "deleted",
-	[LOG_EV_CHILD_REKEYED] = "rekeyed",
+    [LOG_EV_IKE_ESTABLISHED] = "established", [LOG_EV_IKE_DELETED] = "deleted",
+    [LOG_EV_IKE_REKEYED] = "rekeyed",         [LOG_EV_CHILD_INSTALLED] = "installed",
+    [LOG_EV_CHILD_DELETED] = "deleted",       [LOG_EV_CHILD_REKEYED] = "rekeyed",
 };
 
 /* charon's exchange_type_names spelling first, then the label value. */
@@ -172,12 +167,12 @@ static const struct {
 	const char *charon;
 	const char *label;
 } exchange_names[LOG_EXCH_COUNT] = {
-	[LOG_EXCH_UNKNOWN] = {"", "unknown"},
-	[LOG_EXCH_IKE_SA_INIT] = {"IKE_SA_INIT", "ike_sa_init"},
-	[LOG_EXCH_IKE_AUTH] = {"IKE_AUTH", "ike_auth"},
-	[LOG_EXCH_CREATE_CHILD_SA] = {"CREATE_CHILD_SA", "create_child_sa"},
-	[LOG_EXCH_INFORMATIONAL] = {"INFORMATIONAL", "informational"},
-	[LOG_EXCH_IKE_INTERMEDIATE] = {"IKE_INTERMEDIATE", "ike_intermediate"},
+    [LOG_EXCH_UNKNOWN] = {"", "unknown"},
+    [LOG_EXCH_IKE_SA_INIT] = {"IKE_SA_INIT", "ike_sa_init"},
+    [LOG_EXCH_IKE_AUTH] = {"IKE_AUTH", "ike_auth"},
+    [LOG_EXCH_CREATE_CHILD_SA] = {"CREATE_CHILD_SA", "create_child_sa"},
+    [LOG_EXCH_INFORMATIONAL] = {"INFORMATIONAL", "informational"},
+    [LOG_EXCH_IKE_INTERMEDIATE] = {"IKE_INTERMEDIATE", "ike_intermediate"},
 };
 
 /* IKEv2 error notify types, RFC 7296 section 3.10.1 (40-42: RFC 4555, RFC 5555), as strongSwan
@@ -186,26 +181,16 @@ static const struct {
 	uint16_t type;
 	const char *name;
 } notify_names[] = {
-	{1, "UNSUPPORTED_CRITICAL_PAYLOAD"},
-	{4, "INVALID_IKE_SPI"},
-	{5, "INVALID_MAJOR_VERSION"},
-	{7, "INVALID_SYNTAX"},
-	{9, "INVALID_MESSAGE_ID"},
-	{11, "INVALID_SPI"},
-	{14, "NO_PROPOSAL_CHOSEN"},
-	{17, "INVALID_KE_PAYLOAD"},
-	{24, "AUTHENTICATION_FAILED"},
-	{34, "SINGLE_PAIR_REQUIRED"},
-	{35, "NO_ADDITIONAL_SAS"},
-	{36, "INTERNAL_ADDRESS_FAILURE"},
-	{37, "FAILED_CP_REQUIRED"},
-	{38, "TS_UNACCEPTABLE"},
-	{39, "INVALID_SELECTORS"},
-	{40, "UNACCEPTABLE_ADDRESSES"},
-	{41, "UNEXPECTED_NAT_DETECTED"},
-	{42, "USE_ASSIGNED_HoA"},
-	{43, "TEMPORARY_FAILURE"},
-	{44, "CHILD_SA_NOT_FOUND"},
+    {1, "UNSUPPORTED_CRITICAL_PAYLOAD"}, {4, "INVALID_IKE_SPI"},
+    {5, "INVALID_MAJOR_VERSION"},        {7, "INVALID_SYNTAX"},
+    {9, "INVALID_MESSAGE_ID"},           {11, "INVALID_SPI"},
+    {14, "NO_PROPOSAL_CHOSEN"},          {17, "INVALID_KE_PAYLOAD"},
+    {24, "AUTHENTICATION_FAILED"},       {34, "SINGLE_PAIR_REQUIRED"},
+    {35, "NO_ADDITIONAL_SAS"},           {36, "INTERNAL_ADDRESS_FAILURE"},
+    {37, "FAILED_CP_REQUIRED"},          {38, "TS_UNACCEPTABLE"},
+    {39, "INVALID_SELECTORS"},           {40, "UNACCEPTABLE_ADDRESSES"},
+    {41, "UNEXPECTED_NAT_DETECTED"},     {42, "USE_ASSIGNED_HoA"},
+    {43, "TEMPORARY_FAILURE"},           {44, "CHILD_SA_NOT_FOUND"},
 };
 
 const char *log_failure_name(enum log_failure f)
@@ -288,8 +273,8 @@ static enum log_group group_from_name(const char *g, size_t len)
 		char name[4];
 		enum log_group group;
 	} groups[] = {
-		{"IKE", LOG_GROUP_IKE}, {"CFG", LOG_GROUP_CFG}, {"ENC", LOG_GROUP_ENC},
-		{"NET", LOG_GROUP_NET}, {"CHD", LOG_GROUP_CHD}, {"KNL", LOG_GROUP_KNL},
+	    {"IKE", LOG_GROUP_IKE}, {"CFG", LOG_GROUP_CFG}, {"ENC", LOG_GROUP_ENC},
+	    {"NET", LOG_GROUP_NET}, {"CHD", LOG_GROUP_CHD}, {"KNL", LOG_GROUP_KNL},
 	};
 
 	if (len != 3)
@@ -392,8 +377,8 @@ static const char *memmem_span(const char *hay, const char *end, const char *nee
 
 /* Fill in the fields that a row's extract kind names; -EBADMSG when the line only looks like
  * one of ours (then it is reported as LOG_CAT_NONE, not misread). */
-static int extract(const struct log_pattern *pat, const char *msg, const char *end,
-		   const char *hit, struct log_class *c)
+static int extract(const struct log_pattern *pat, const char *msg, const char *end, const char *hit,
+                   struct log_class *c)
 {
 	const char *after = msg + pat->prefix_len, *q;
 	uint32_t v;
@@ -427,7 +412,8 @@ static int extract(const struct log_pattern *pat, const char *msg, const char *e
 		char open = pat->extract == X_IKE_NAME ? '[' : '{';
 		struct log_span name;
 
-		/* hit points at "]..." or "}...": the name runs from the prefix to the last opener */
+		/* hit points at "]..." or "}...": the name runs from the prefix to the last opener
+		 */
 		for (q = hit - 1; q >= after && *q != open; q--)
 			;
 		if (q < after || q == after || parse_u32_at(q + 1, hit, &v) < 0 ||
@@ -468,7 +454,7 @@ static int extract(const struct log_pattern *pat, const char *msg, const char *e
 
 /* Match @msg against the rows of @group (LOG_GROUP_UNKNOWN: all rows). */
 static void classify_text(enum log_group group, const char *msg, const char *end,
-			  struct log_class *c)
+                          struct log_class *c)
 {
 	size_t len = (size_t)(end - msg);
 
@@ -514,11 +500,11 @@ static void classify_text(enum log_group group, const char *msg, const char *end
 }
 
 int log_classify_pattern_at(size_t i, const char **ret_group, const char **ret_prefix,
-			    const char **ret_contains)
+                            const char **ret_contains)
 {
 	static const char *const group_names[] = {
-		[LOG_GROUP_IKE] = "IKE", [LOG_GROUP_CFG] = "CFG", [LOG_GROUP_ENC] = "ENC",
-		[LOG_GROUP_NET] = "NET", [LOG_GROUP_CHD] = "CHD", [LOG_GROUP_KNL] = "KNL",
+	    [LOG_GROUP_IKE] = "IKE", [LOG_GROUP_CFG] = "CFG", [LOG_GROUP_ENC] = "ENC",
+	    [LOG_GROUP_NET] = "NET", [LOG_GROUP_CHD] = "CHD", [LOG_GROUP_KNL] = "KNL",
 	};
 
 	if (i >= sizeof(log_patterns) / sizeof(log_patterns[0]))
@@ -563,7 +549,7 @@ int log_classify_line(const char *line, size_t len, struct log_class *ret)
 }
 
 int log_classify_msg(const char *group, size_t group_len, const char *msg, size_t len,
-		     const char *conn, size_t conn_len, struct log_class *ret)
+                     const char *conn, size_t conn_len, struct log_class *ret)
 {
 	struct log_class c = {0};
 	const char *end;

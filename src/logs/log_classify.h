@@ -38,7 +38,7 @@ enum log_cat {
 	LOG_CAT_IKE_EVENT,   /* ->event, ->ike_id */
 	LOG_CAT_CHILD_EVENT, /* ->event, ->child */
 	LOG_CAT_REQUEST,     /* "generating/parsed X request N": ->exchange, ->msgid, ->rekey,
-			      * ->inbound */
+	                      * ->inbound */
 };
 
 /* Label values of ipsec_failures_total{kind}; the order is the metric's order. */
@@ -88,20 +88,20 @@ struct log_class {
 	enum log_failure failure;   /* LOG_CAT_FAILURE */
 	enum log_event event;       /* LOG_CAT_*_EVENT */
 	enum log_exchange exchange; /* LOG_CAT_REQUEST; LOG_CAT_RETRANSMIT when known */
-	uint16_t notify;            /* IKEv2 notify error type (RFC 7296 3.10.1) received or sent, or 0 */
-	uint32_t msgid;             /* LOG_CAT_REQUEST, LOG_CAT_RETRANSMIT */
-	uint32_t count;             /* retransmit number, or the tries of "giving up after N" */
+	uint16_t notify; /* IKEv2 notify error type (RFC 7296 3.10.1) received or sent, or 0 */
+	uint32_t msgid;  /* LOG_CAT_REQUEST, LOG_CAT_RETRANSMIT */
+	uint32_t count;  /* retransmit number, or the tries of "giving up after N" */
 	bool has_msgid;
-	bool rekey;                 /* a REQUEST that carries N(REKEY_SA): a CHILD SA rekey */
-	bool inbound;               /* a REQUEST we parsed (the peer's) rather than generated */
-	bool giveup;                /* "giving up after N retransmits": the counter store decides
-				     * between dpd_timeout and peer_unreachable by the exchange */
-	bool truncated;             /* the line was longer than LOGLINE_MAX; its head was used */
-	struct log_span conn;       /* connection name from "<conn|id>" or the SA name in the text */
-	struct log_span child;      /* CHILD SA name for CHILD events */
-	uint32_t ike_id;            /* unique id from "<conn|id>", 0 when absent */
-	uint32_t sa_id;             /* IKE events: unique id of the SA the text names ("a-b[2]") */
-	struct log_span msg;        /* the message text after any timestamp/thread/name prefix */
+	bool rekey;            /* a REQUEST that carries N(REKEY_SA): a CHILD SA rekey */
+	bool inbound;          /* a REQUEST we parsed (the peer's) rather than generated */
+	bool giveup;           /* "giving up after N retransmits": the counter store decides
+	                        * between dpd_timeout and peer_unreachable by the exchange */
+	bool truncated;        /* the line was longer than LOGLINE_MAX; its head was used */
+	struct log_span conn;  /* connection name from "<conn|id>" or the SA name in the text */
+	struct log_span child; /* CHILD SA name for CHILD events */
+	uint32_t ike_id;       /* unique id from "<conn|id>", 0 when absent */
+	uint32_t sa_id;        /* IKE events: unique id of the SA the text names ("a-b[2]") */
+	struct log_span msg;   /* the message text after any timestamp/thread/name prefix */
 };
 
 /*
@@ -118,7 +118,7 @@ int log_classify_line(const char *line, size_t len, struct log_class *ret);
  * text itself names the SA.
  */
 int log_classify_msg(const char *group, size_t group_len, const char *msg, size_t len,
-		     const char *conn, size_t conn_len, struct log_class *ret);
+                     const char *conn, size_t conn_len, struct log_class *ret);
 
 /* Label values; never NULL. */
 const char *log_failure_name(enum log_failure f);
@@ -132,6 +132,6 @@ enum log_failure log_failure_from_notify(uint16_t notify);
 /* The pattern table, row by row, for the benchmark's grep baseline and for docs: 0 and the
  * row's group name, prefix and contains literals (contains may be ""), or -ENOENT past the end. */
 int log_classify_pattern_at(size_t i, const char **ret_group, const char **ret_prefix,
-			    const char **ret_contains);
+                            const char **ret_contains);
 
 #endif

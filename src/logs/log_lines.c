@@ -20,7 +20,7 @@ void log_lines_reset(struct log_lines *l)
 }
 
 static void deliver(struct log_lines *l, const char *p, size_t len, bool cut,
-		    const struct log_sink *sink)
+                    const struct log_sink *sink)
 {
 	l->lines++;
 	if (cut)
@@ -40,7 +40,8 @@ static void keep(struct log_lines *l, const char *p, size_t n)
 	l->len += n;
 }
 
-size_t log_lines_feed(struct log_lines *l, const char *data, size_t len, const struct log_sink *sink)
+size_t log_lines_feed(struct log_lines *l, const char *data, size_t len,
+                      const struct log_sink *sink)
 {
 	const char *p = data, *end = data + len, *nl;
 	size_t consumed = 0;

@@ -16,16 +16,17 @@
 
 struct log_lines {
 	char buf[LOGLINE_MAX + 1];
-	size_t len;      /* bytes of the unfinished line kept in buf */
-	size_t pending;  /* bytes of the unfinished line, including dropped ones */
-	uint64_t lines;  /* lines delivered */
-	uint64_t cut;    /* of which overlong */
+	size_t len;     /* bytes of the unfinished line kept in buf */
+	size_t pending; /* bytes of the unfinished line, including dropped ones */
+	uint64_t lines; /* lines delivered */
+	uint64_t cut;   /* of which overlong */
 };
 
 void log_lines_init(struct log_lines *l);
 /* Feed bytes; calls @sink->on_line for each line they complete. Returns the number of bytes of
  * @data that belong to complete lines (the caller's "safe offset" advances by that much). */
-size_t log_lines_feed(struct log_lines *l, const char *data, size_t len, const struct log_sink *sink);
+size_t log_lines_feed(struct log_lines *l, const char *data, size_t len,
+                      const struct log_sink *sink);
 /* End of input: deliver an unfinished last line, if any (stdin at EOF; not for followed files,
  * whose writer may still finish the line). */
 void log_lines_flush(struct log_lines *l, const struct log_sink *sink);

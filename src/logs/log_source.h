@@ -13,7 +13,7 @@
 
 typedef void (*log_line_cb)(void *ctx, const char *line, size_t len);
 typedef void (*log_msg_cb)(void *ctx, const char *group, size_t group_len, const char *msg,
-			   size_t len, const char *conn, size_t conn_len);
+                           size_t len, const char *conn, size_t conn_len);
 
 struct log_sink {
 	log_line_cb on_line;

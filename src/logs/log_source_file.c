@@ -44,7 +44,7 @@ struct log_file_source {
 };
 
 struct log_file_source *log_file_source_new(const struct log_file_opts *o,
-					    const struct log_sink *sink)
+                                            const struct log_sink *sink)
 {
 	struct log_file_source *s;
 
@@ -117,7 +117,7 @@ static uint64_t start_offset(struct log_file_source *s, const struct stat *st)
 		if (r < 0 && r != -ENOENT) {
 			s->st.state_errors++;
 			log_warn("log state %s unreadable (%s), starting at the end of %s",
-				 s->state_path, strerror(-r), s->path);
+			         s->state_path, strerror(-r), s->path);
 			return (uint64_t)st->st_size;
 		}
 	}

@@ -21,8 +21,8 @@ struct log_file_opts {
 	/* Without state: read the existing file from its start (true) or only what is written
 	 * from now on (false, the default for serve: history is not news). */
 	bool from_start;
-	unsigned poll_ms;       /* 0: 250 */
-	unsigned save_ms;       /* least time between state writes; 0: 1000 */
+	unsigned poll_ms; /* 0: 250 */
+	unsigned save_ms; /* least time between state writes; 0: 1000 */
 };
 
 struct log_file_stats {
@@ -37,7 +37,7 @@ struct log_file_source;
 
 /* Copies @o's strings. NULL on allocation failure or bad options. */
 struct log_file_source *log_file_source_new(const struct log_file_opts *o,
-					    const struct log_sink *sink);
+                                            const struct log_sink *sink);
 void log_file_source_free(struct log_file_source *s);
 /* One round: read whatever is new (handling rotation/truncation). 0, or -errno when the file
  * cannot be opened (it may appear later: callers keep polling). */

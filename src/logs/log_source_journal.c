@@ -23,8 +23,8 @@ struct log_journal_source {
 	char *state_path;
 	unsigned poll_ms, save_ms;
 	struct log_sink sink;
-	char *cursor;       /* of the last entry delivered (sd-journal allocated) */
-	bool cursor_saved;  /* the state file holds ->cursor */
+	char *cursor;      /* of the last entry delivered (sd-journal allocated) */
+	bool cursor_saved; /* the state file holds ->cursor */
 	uint64_t last_save_ms;
 	struct log_journal_stats st;
 };
@@ -55,7 +55,7 @@ static int seek_start(struct log_journal_source *s, bool from_start)
 	if (r < 0 && r != -ENOENT) {
 		s->st.state_errors++;
 		log_warn("log state %s unreadable (%s), reading only new journal entries",
-			 s->state_path, strerror(-r));
+		         s->state_path, strerror(-r));
 	}
 	if (r == 0 && saved.has_cursor && sd_journal_seek_cursor(s->j, saved.cursor) >= 0) {
 		/* seek_cursor lands on the entry or, if it is gone, near where it was */
@@ -74,7 +74,7 @@ static int seek_start(struct log_journal_source *s, bool from_start)
 }
 
 struct log_journal_source *log_journal_source_new(const struct log_journal_opts *o,
-						  const struct log_sink *sink, int *ret_err)
+                                                  const struct log_sink *sink, int *ret_err)
 {
 	struct log_journal_source *s;
 	int r = -EINVAL;
@@ -150,7 +150,8 @@ static void deliver(struct log_journal_source *s)
 	conn = field(s->j, "IKE_SA_NAME", &conn_len);
 	s->st.entries++;
 	if (group && s->sink.on_msg)
-		s->sink.on_msg(s->sink.ctx, group, group_len, msg, msg_len, conn, conn ? conn_len : 0);
+		s->sink.on_msg(s->sink.ctx, group, group_len, msg, msg_len, conn,
+		               conn ? conn_len : 0);
 	else
 		s->sink.on_line(s->sink.ctx, msg, msg_len);
 }

@@ -21,9 +21,9 @@ struct log_journal_opts {
 	 * (NULL-terminated, used by tests). */
 	const char *directory;
 	const char *const *files;
-	bool from_start;        /* without state: read what the journal holds (else only new) */
-	unsigned poll_ms;       /* 0: 250 */
-	unsigned save_ms;       /* 0: 1000 */
+	bool from_start;  /* without state: read what the journal holds (else only new) */
+	unsigned poll_ms; /* 0: 250 */
+	unsigned save_ms; /* 0: 1000 */
 };
 
 struct log_journal_stats {
@@ -35,12 +35,13 @@ struct log_journal_source;
 
 /* NULL on failure; *ret_err (may be NULL) then holds -errno (e.g. no journal). */
 struct log_journal_source *log_journal_source_new(const struct log_journal_opts *o,
-						  const struct log_sink *sink, int *ret_err);
+                                                  const struct log_sink *sink, int *ret_err);
 void log_journal_source_free(struct log_journal_source *s);
 /* Deliver every entry not yet seen. 0 or -errno. */
 int log_journal_source_poll(struct log_journal_source *s);
 int log_journal_source_save(struct log_journal_source *s);
-/* Wait for and deliver entries until *stop; saves the cursor at most every save_ms and at the end. */
+/* Wait for and deliver entries until *stop; saves the cursor at most every save_ms and at the end.
+ */
 void log_journal_source_run(struct log_journal_source *s, const atomic_bool *stop);
 void log_journal_source_stats(const struct log_journal_source *s, struct log_journal_stats *ret);
 

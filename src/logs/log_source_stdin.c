@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 int log_stdin_source_run(int fd, const struct log_sink *sink, const atomic_bool *stop,
-			 unsigned poll_ms, uint64_t *ret_lines)
+                         unsigned poll_ms, uint64_t *ret_lines)
 {
 	struct log_lines lines;
 	char chunk[65536];

@@ -15,6 +15,6 @@
 /* Read @fd until EOF or *stop (checked at least every @poll_ms, 0: 250). Returns 0 at EOF or
  * stop, -errno on a read error; *ret_lines (may be NULL) gets the number of lines delivered. */
 int log_stdin_source_run(int fd, const struct log_sink *sink, const atomic_bool *stop,
-			 unsigned poll_ms, uint64_t *ret_lines);
+                         unsigned poll_ms, uint64_t *ret_lines);
 
 #endif

@@ -78,7 +78,7 @@ int log_state_parse(const char *text, size_t len, struct log_state *ret)
 		r = parse_kv(p, (size_t)(eq - p), eq + 1, (size_t)(eol - eq - 1), &st);
 		if (r < 0)
 			return r;
-next:
+	next:
 		p = nl ? nl + 1 : end;
 	}
 	*ret = st;
@@ -153,7 +153,8 @@ int log_state_save(const char *path, const struct log_state *st)
 
 	buf_init(&b, LOG_STATE_MAX);
 	buf_init(&tmp, 4096);
-	if (log_state_format(st, &b) < 0 || buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+	if (log_state_format(st, &b) < 0 ||
+	    buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
 		r = -ENOMEM;
 		goto out_bufs;
 	}

@@ -65,9 +65,12 @@ static void healthy_rekeys_count_rekeys_only(void)
 	m = render(ec);
 	T_ASSERT(m);
 	/* A rekeyed its CHILD SA twice (once started by A, once by B) and its IKE SA twice */
-	T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"rekeyed\"} 2\n");
-	T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"installed\"} 0\n");
-	T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"deleted\"} 0\n");
+	T_CONTAINS(m,
+	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"rekeyed\"} 2\n");
+	T_CONTAINS(
+	    m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"installed\"} 0\n");
+	T_CONTAINS(m,
+	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"deleted\"} 0\n");
 	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"rekeyed\"} 2\n");
 	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"deleted\"} 0\n");
 	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"rekey_failed\"} 0\n");
@@ -132,13 +135,13 @@ static void fault_fixtures_move_one_counter(void)
 	static const struct {
 		const char *file, *want;
 	} cases[] = {
-		{FIXTURE("psk.b.log"), "kind=\"auth_failed\"} 1\n"},
-		{FIXTURE("proposal.a.log"), "kind=\"no_proposal\"} 1\n"},
-		{FIXTURE("proposal.b.log"), "kind=\"no_proposal\"} 1\n"},
-		{FIXTURE("ts.a.log"), "kind=\"ts_unacceptable\"} 1\n"},
-		{FIXTURE("ts.b.log"), "kind=\"ts_unacceptable\"} 1\n"},
-		{FIXTURE("install_failed.a.log"), "kind=\"install_failed\"} 1\n"},
-		{FIXTURE("drop_ike.a.log"), "kind=\"dpd_timeout\"} 1\n"},
+	    {FIXTURE("psk.b.log"), "kind=\"auth_failed\"} 1\n"},
+	    {FIXTURE("proposal.a.log"), "kind=\"no_proposal\"} 1\n"},
+	    {FIXTURE("proposal.b.log"), "kind=\"no_proposal\"} 1\n"},
+	    {FIXTURE("ts.a.log"), "kind=\"ts_unacceptable\"} 1\n"},
+	    {FIXTURE("ts.b.log"), "kind=\"ts_unacceptable\"} 1\n"},
+	    {FIXTURE("install_failed.a.log"), "kind=\"install_failed\"} 1\n"},
+	    {FIXTURE("drop_ike.a.log"), "kind=\"dpd_timeout\"} 1\n"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -159,7 +162,8 @@ static void fault_fixtures_move_one_counter(void)
 				ones++;
 		}
 		if (ones != 1)
-			test_fail(__FILE__, __LINE__, "%s: %d failure series moved", cases[i].file, ones);
+			test_fail(__FILE__, __LINE__, "%s: %d failure series moved", cases[i].file,
+			          ones);
 		free(m);
 		event_counters_free(ec);
 		T_EQ_INT(ones, 1);
@@ -170,15 +174,15 @@ static void fault_fixtures_move_one_counter(void)
 static void giveup_in_ike_sa_init_is_unreachable(void)
 {
 	static const char *const lines[] = {
-		"Nov 23 08:00:00 05[ENC] <a-c|4> generating IKE_SA_INIT request 0 [ SA KE No ]",
-		"Nov 23 08:00:01 06[IKE] <a-c|4> retransmit 1 of request with message ID 0",
-		"Nov 23 08:00:03 07[IKE] <a-c|4> retransmit 2 of request with message ID 0",
-		"Nov 23 08:00:08 08[IKE] <a-c|4> giving up after 2 retransmits",
-		"Nov 23 08:00:08 08[IKE] <a-c|4> establishing IKE_SA failed, peer not responding",
-		/* and an IKE_AUTH that the peer never answers (e.g. lost fragments) */
-		"Nov 23 08:01:00 05[ENC] <a-c|5> generating IKE_AUTH request 1 [ IDi AUTH SA TSi TSr ]",
-		"Nov 23 08:01:01 06[IKE] <a-c|5> retransmit 1 of request with message ID 1",
-		"Nov 23 08:01:08 08[IKE] <a-c|5> giving up after 1 retransmits",
+	    "Nov 23 08:00:00 05[ENC] <a-c|4> generating IKE_SA_INIT request 0 [ SA KE No ]",
+	    "Nov 23 08:00:01 06[IKE] <a-c|4> retransmit 1 of request with message ID 0",
+	    "Nov 23 08:00:03 07[IKE] <a-c|4> retransmit 2 of request with message ID 0",
+	    "Nov 23 08:00:08 08[IKE] <a-c|4> giving up after 2 retransmits",
+	    "Nov 23 08:00:08 08[IKE] <a-c|4> establishing IKE_SA failed, peer not responding",
+	    /* and an IKE_AUTH that the peer never answers (e.g. lost fragments) */
+	    "Nov 23 08:01:00 05[ENC] <a-c|5> generating IKE_AUTH request 1 [ IDi AUTH SA TSi TSr ]",
+	    "Nov 23 08:01:01 06[IKE] <a-c|5> retransmit 1 of request with message ID 1",
+	    "Nov 23 08:01:08 08[IKE] <a-c|5> giving up after 1 retransmits",
 	};
 	struct event_counters *ec = event_counters_new();
 	char *m;
@@ -223,9 +227,12 @@ static void vici_events_and_child_carry(void)
 	m = render(ec);
 	T_ASSERT(m);
 	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"established\"} 1\n");
-	T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"installed\"} 1\n");
-	T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"rekeyed\"} 1\n");
-	T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"deleted\"} 1\n");
+	T_CONTAINS(
+	    m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"installed\"} 1\n");
+	T_CONTAINS(m,
+	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"rekeyed\"} 1\n");
+	T_CONTAINS(m,
+	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"deleted\"} 1\n");
 	free(m);
 	event_counters_free(ec);
 }
@@ -250,7 +257,7 @@ static void unknown_conn_and_escaping(void)
 {
 	static const char l1[] = "Nov 23 08:00:00 05[CFG] <7> no matching peer config found";
 	static const char l2[] = "Nov 23 08:00:00 05[IKE] <we\"ird|7> received TS_UNACCEPTABLE "
-				 "notify, no CHILD_SA built";
+	                         "notify, no CHILD_SA built";
 	struct event_counters *ec = event_counters_new();
 	struct log_class c;
 	char *m;
@@ -300,7 +307,7 @@ static void *feeder(void *arg)
 {
 	struct event_counters *ec = arg;
 	static const char l[] = "Nov 23 07:40:01 11[IKE] <a-b|1> retransmit 1 of request with "
-				"message ID 2";
+	                        "message ID 2";
 	struct log_class c;
 
 	log_classify_line(l, strlen(l), &c);
@@ -328,8 +335,9 @@ static void concurrent_feeding(void)
 		pthread_join(th[i], NULL);
 	m = render(ec);
 	T_ASSERT(m);
-	snprintf(want, sizeof(want), "ipsec_retransmits_total{conn=\"a-b\",exchange=\"unknown\"} %d\n",
-		 THREADS * PER_THREAD);
+	snprintf(want, sizeof(want),
+	         "ipsec_retransmits_total{conn=\"a-b\",exchange=\"unknown\"} %d\n",
+	         THREADS * PER_THREAD);
 	T_CONTAINS(m, want);
 	snprintf(want, sizeof(want), "ikewatch_log_lines_total %d\n", THREADS * PER_THREAD);
 	T_CONTAINS(m, want);
@@ -339,8 +347,8 @@ static void concurrent_feeding(void)
 }
 
 TEST_MAIN("event_counters", TEST(healthy_rekeys_count_rekeys_only),
-	  TEST(without_lifecycle_only_failures_count), TEST(dpd_fixture),
-	  TEST(psk_fixture_sets_last_error), TEST(fault_fixtures_move_one_counter),
-	  TEST(giveup_in_ike_sa_init_is_unreachable), TEST(vici_events_and_child_carry),
-	  TEST(touched_conn_shows_zeros), TEST(unknown_conn_and_escaping),
-	  TEST(conn_limit_overflows_to_other), TEST(concurrent_feeding))
+          TEST(without_lifecycle_only_failures_count), TEST(dpd_fixture),
+          TEST(psk_fixture_sets_last_error), TEST(fault_fixtures_move_one_counter),
+          TEST(giveup_in_ike_sa_init_is_unreachable), TEST(vici_events_and_child_carry),
+          TEST(touched_conn_shows_zeros), TEST(unknown_conn_and_escaping),
+          TEST(conn_limit_overflows_to_other), TEST(concurrent_feeding))

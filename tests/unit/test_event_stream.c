@@ -100,8 +100,10 @@ static void recorded_child_rekey(void)
 	T_ASSERT(ec);
 	T_ASSERT(replay(ec, "child-rekey") > 10);
 	m = render(ec, NULL);
-	T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"rekeyed\"} 1\n");
-	T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"installed\"} 0\n");
+	T_CONTAINS(m,
+	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"rekeyed\"} 1\n");
+	T_CONTAINS(
+	    m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"installed\"} 0\n");
 	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"rekeyed\"} 0\n");
 	T_NOT_CONTAINS(m, "kind=\"rekey_failed\"} 1");
 	/* the old SA's final counters are carried */
@@ -139,7 +141,8 @@ static void recorded_peer_killed(void)
 	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"peer_unreachable\"} 0\n");
 	T_CONTAINS(m, "ipsec_retransmits_total{conn=\"a-b\",exchange=\"informational\"} 3\n");
 	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"deleted\"} 1\n");
-	T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"deleted\"} 1\n");
+	T_CONTAINS(m,
+	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"deleted\"} 1\n");
 	T_EQ_INT(event_counters_child_carry(ec, "a-b", "net", &t), 0);
 	free(m);
 	event_counters_free(ec);
@@ -177,7 +180,7 @@ static void recorded_pfs_rekey_fails(void)
 
 /* Build and decode an event; the message keeps pointing into *ret_pkt (free it after). */
 static int build_event(const char *name, void (*fill)(struct vici_builder *), struct vici_msg *m,
-		       uint8_t **ret_pkt)
+                       uint8_t **ret_pkt)
 {
 	struct vici_builder b;
 	size_t len;
@@ -310,7 +313,8 @@ static void *server_main(void *arg)
 
 			if (read_full(fd, hdr, 4) < 0)
 				break;
-			len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+			len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+			      (uint32_t)hdr[2] << 8 | hdr[3];
 			if (len == 0 || len > sizeof(body) || read_full(fd, body, len) < 0)
 				break;
 			if (body[0] == VICI_PKT_EVENT_REGISTER) {
@@ -355,7 +359,8 @@ static void stream_thread_reconnects(void)
 	struct server s = {.sessions = 2};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct event_counters *ec = event_counters_new();
-	struct event_stream_opts o = {.with_log = true, .backoff_min_ms = 50, .backoff_max_ms = 200};
+	struct event_stream_opts o = {
+	    .with_log = true, .backoff_min_ms = 50, .backoff_max_ms = 200};
 	struct event_stream *es;
 	pthread_t th;
 	char *m;
@@ -374,7 +379,8 @@ static void stream_thread_reconnects(void)
 	es = event_stream_new(&o, ec);
 	T_ASSERT(es);
 	T_EQ_INT(event_stream_start(es), 0);
-	T_ASSERT(wait_for(ec, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"established\"} 2\n", 5000));
+	T_ASSERT(wait_for(ec, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"established\"} 2\n",
+	                  5000));
 	T_EQ_INT(atomic_load(&s.registered), 10);
 	m = render(NULL, es);
 	T_CONTAINS(m, "ikewatch_event_stream_connects_total 2\n");
@@ -394,7 +400,8 @@ static void stream_thread_reconnects(void)
 static void stream_thread_no_server(void)
 {
 	struct event_counters *ec = event_counters_new();
-	struct event_stream_opts o = {.socket = "/nonexistent-iw/charon.vici", .backoff_min_ms = 20};
+	struct event_stream_opts o = {.socket = "/nonexistent-iw/charon.vici",
+	                              .backoff_min_ms = 20};
 	struct event_stream *es = event_stream_new(&o, ec);
 	struct timespec ts = {0, 200 * 1000000L};
 	char *m;
@@ -414,5 +421,5 @@ static void stream_thread_no_server(void)
 }
 
 TEST_MAIN("event_stream", TEST(recorded_child_rekey), TEST(recorded_ike_rekey),
-	  TEST(recorded_peer_killed), TEST(recorded_psk_mismatch), TEST(recorded_pfs_rekey_fails),
-	  TEST(malformed_events), TEST(stream_thread_reconnects), TEST(stream_thread_no_server))
+          TEST(recorded_peer_killed), TEST(recorded_psk_mismatch), TEST(recorded_pfs_rekey_fails),
+          TEST(malformed_events), TEST(stream_thread_reconnects), TEST(stream_thread_no_server))

@@ -37,7 +37,8 @@ static int parse(const char *text, struct events_config *ret, char *err, size_t 
 		     pr < root->data.mapping.pairs.top; pr++) {
 			yaml_node_t *k = yaml_document_get_node(&doc, pr->key);
 
-			if (k->type == YAML_SCALAR_NODE && strcmp((char *)k->data.scalar.value, "events") == 0)
+			if (k->type == YAML_SCALAR_NODE &&
+			    strcmp((char *)k->data.scalar.value, "events") == 0)
 				node = yaml_document_get_node(&doc, pr->value);
 		}
 	r = events_config_parse(&doc, node, ret, err, errlen);
@@ -58,10 +59,11 @@ static void config_vectors(void)
 	T_EQ_INT(parse("events: {}\n", &c, err, sizeof(err)), 0);
 	T_EQ_INT(c.log_source, EVENTS_LOG_VICI);
 	events_config_done(&c);
-	T_EQ_INT(parse("events:\n  stream: false\n  log_source: file\n  log_file: /var/log/charon.log\n"
-		       "  state_file: /var/lib/ikewatch/ev.state\n  from_start: yes\n",
-		       &c, err, sizeof(err)),
-		 0);
+	T_EQ_INT(
+	    parse("events:\n  stream: false\n  log_source: file\n  log_file: /var/log/charon.log\n"
+	          "  state_file: /var/lib/ikewatch/ev.state\n  from_start: yes\n",
+	          &c, err, sizeof(err)),
+	    0);
 	T_ASSERT(!c.stream && c.from_start);
 	T_EQ_INT(c.log_source, EVENTS_LOG_FILE);
 	T_EQ_STR(c.log_file, "/var/log/charon.log");
@@ -75,13 +77,13 @@ static void config_vectors(void)
 static void config_malformed(void)
 {
 	static const char *const bad[] = {
-		"events: [1, 2]\n",
-		"events:\n  log_source: syslog\n",
-		"events:\n  stream: maybe\n",
-		"events:\n  log_source: file\n",
-		"events:\n  log_file: ''\n",
-		"events:\n  colour: blue\n",
-		"events:\n  stream: [true]\n",
+	    "events: [1, 2]\n",
+	    "events:\n  log_source: syslog\n",
+	    "events:\n  stream: maybe\n",
+	    "events:\n  log_source: file\n",
+	    "events:\n  log_file: ''\n",
+	    "events:\n  colour: blue\n",
+	    "events:\n  stream: [true]\n",
 	};
 	struct events_config c;
 	char err[256];
@@ -143,7 +145,8 @@ static void service_follows_file(void)
 	T_ASSERT(mkdtemp(dir));
 	snprintf(log, sizeof(log), "%s/charon.log", dir);
 	snprintf(state, sizeof(state), "%s/ev.state", dir);
-	append(log, "Nov 23 07:40:01 11[IKE] <a-b|1> received AUTHENTICATION_FAILED notify error\n");
+	append(log,
+	       "Nov 23 07:40:01 11[IKE] <a-b|1> received AUTHENTICATION_FAILED notify error\n");
 	events_config_defaults(&c);
 	T_EQ_INT(events_config_set(&c, "stream", "false", NULL, 0), 0);
 	T_EQ_INT(events_config_set(&c, "log_source", "file", NULL, 0), 0);
@@ -153,9 +156,10 @@ static void service_follows_file(void)
 	T_ASSERT(s);
 	/* history is not news */
 	append(log, "Nov 23 07:40:02 11[IKE] <a-b|1> IKE_SA a-b[1] established between "
-		    "192.0.2.1[a]...198.51.100.1[b]\n"
-		    "Nov 23 07:40:03 11[IKE] <a-b|1> giving up after 3 retransmits\n");
-	T_ASSERT(wait_contains(s, "ipsec_failures_total{conn=\"a-b\",kind=\"dpd_timeout\"} 1\n", 3000));
+	            "192.0.2.1[a]...198.51.100.1[b]\n"
+	            "Nov 23 07:40:03 11[IKE] <a-b|1> giving up after 3 retransmits\n");
+	T_ASSERT(
+	    wait_contains(s, "ipsec_failures_total{conn=\"a-b\",kind=\"dpd_timeout\"} 1\n", 3000));
 	m = render(s);
 	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"auth_failed\"} 0\n");
 	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"established\"} 1\n");
@@ -207,5 +211,5 @@ static void service_default_stream(void)
 	events_config_done(&c);
 }
 
-TEST_MAIN("events_service", TEST(config_vectors), TEST(config_malformed), TEST(service_follows_file),
-	  TEST(service_default_stream))
+TEST_MAIN("events_service", TEST(config_vectors), TEST(config_malformed),
+          TEST(service_follows_file), TEST(service_default_stream))

@@ -31,119 +31,119 @@ struct vector {
 #define NONE LOG_CAT_NONE, -1
 
 static const struct vector vectors[] = {
-	/* retransmits and their end */
-	{"Nov 23 07:40:01 11[IKE] <a-b|1> retransmit 1 of request with message ID 2",
-	 LOG_CAT_RETRANSMIT, -1, 0, "a-b", NULL, LOG_EXCH_UNKNOWN, 2, 1},
-	{"Nov 23 07:40:01 05[IKE] <a-b|7> retransmit 3 of request with message ID 0",
-	 LOG_CAT_RETRANSMIT, -1, 0, "a-b", NULL, LOG_EXCH_UNKNOWN, 0, 3},
-	{"Nov 23 07:40:09 16[IKE] <a-b|1> giving up after 3 retransmits", F(DPD_TIMEOUT), 0, "a-b",
-	 NULL, LOG_EXCH_UNKNOWN, -1, 3},
-	{"Nov 23 07:40:09 16[IKE] <a-b|1> establishing IKE_SA failed, peer not responding", NONE, 0,
-	 "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:40:09 16[IKE] <a-b|1> peer not responding, trying again (2/0)", NONE, 0, "a-b",
-	 NULL, 0, -1, 0},
-	{"Nov 23 07:40:09 16[IKE] <gw|3> unable to resolve vpn.example, initiate aborted",
-	 F(PEER_UNREACHABLE), 0, "gw", NULL, 0, -1, 0},
-	/* notify errors from the peer */
-	{"Nov 23 07:41:00 09[IKE] <a-b|2> received AUTHENTICATION_FAILED notify error", F(AUTH_FAILED),
-	 24, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 09[IKE] <a-b|2> received NO_PROPOSAL_CHOSEN notify error", F(NO_PROPOSAL),
-	 14, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 09[IKE] <a-b|2> received TS_UNACCEPTABLE notify, no CHILD_SA built",
-	 F(TS_UNACCEPTABLE), 38, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 09[IKE] <a-b|2> received INVALID_SELECTORS notify error",
-	 F(TS_UNACCEPTABLE), 39, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 09[IKE] <a-b|2> received INTERNAL_ADDRESS_FAILURE notify error", F(OTHER),
-	 36, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 09[IKE] <a-b|2> received (46) notify error", F(OTHER), 46, "a-b", NULL, 0,
-	 -1, 0},
-	{"Nov 23 07:41:00 09[IKE] <a-b|2> received WEIRD_NAME notify error", F(OTHER), 0, "a-b", NULL,
-	 0, -1, 0},
-	{"Nov 23 07:41:00 09[IKE] <a-b|2> received TEMPORARY_FAILURE notify, will retry later", NONE,
-	 0, "a-b", NULL, 0, -1, 0},
-	/* local verdicts */
-	{"Nov 23 07:41:00 12[IKE] <a-b|2> tried 1 shared key for 'gw-b' - 'gw-a', but MAC mismatched",
-	 F(AUTH_FAILED), 24, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[CFG] <3> no matching peer config found", F(AUTH_FAILED), 24, NULL, NULL, 0,
-	 -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|2> no trusted RSA public key found for 'CN=b'", F(CERT_INVALID),
-	 24, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|2> peer certificate invalid (valid from Jan 01 00:00:00 2020 "
-	 "to Jan 01 00:00:00 2021)",
-	 F(CERT_INVALID), 0, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <4> no acceptable proposal found", F(NO_PROPOSAL), 14, NULL, NULL, 0,
-	 -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <4> received proposals unacceptable", F(NO_PROPOSAL), 14, NULL, NULL,
-	 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|4> DH group MODP_2048 unacceptable, requesting MODP_3072",
-	 F(INVALID_KE), 17, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|4> peer didn't accept DH group MODP_2048, it requested "
-	 "MODP_3072",
-	 F(INVALID_KE), 17, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|4> traffic selectors 203.0.113.0/25 === 203.0.113.128/25 "
-	 "unacceptable",
-	 F(TS_UNACCEPTABLE), 38, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|4> no acceptable traffic selectors found", F(TS_UNACCEPTABLE),
-	 38, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|4> unable to install inbound and outbound IPsec SA (SAD) in "
-	 "kernel",
-	 F(INSTALL_FAILED), 0, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|4> unable to install IPsec policies (SPD) in kernel",
-	 F(INSTALL_FAILED), 0, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|4> CHILD_SA rekeying failed, trying again in 13 seconds",
-	 F(REKEY_FAILED), 0, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|4> IKE_SA rekeying failed, trying again in 25 seconds",
-	 F(REKEY_FAILED), 0, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|4> failed to establish CHILD_SA, keeping IKE_SA", NONE, 0,
-	 "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|4> message parsing failed", F(OTHER), 0, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:41:00 12[IKE] <a-b|4> something new failed in 6.1", F(OTHER), 0, "a-b", NULL, 0, -1,
-	 0},
-	/* "failed" outside the IKE group is not ours to count */
-	{"Nov 23 07:41:00 12[KNL] <a-b|4> unable to add SAD entry: failed", NONE, 0, "a-b", NULL, 0, -1,
-	 0},
-	/* lifecycle */
-	{"Nov 23 07:42:00 13[IKE] <a-b|1> IKE_SA a-b[1] established between 192.0.2.1[gw-a]..."
-	 "198.51.100.1[gw-b]",
-	 E(IKE_EVENT, IKE_ESTABLISHED), 0, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:42:00 13[IKE] <a-b|1> IKE_SA a-b[2] rekeyed between 192.0.2.1[gw-a]..."
-	 "198.51.100.1[gw-b]",
-	 E(IKE_EVENT, IKE_REKEYED), 0, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:42:00 13[IKE] <a-b|1> deleting IKE_SA a-b[1] between 192.0.2.1[gw-a]..."
-	 "198.51.100.1[gw-b]",
-	 E(IKE_EVENT, IKE_DELETED), 0, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:42:00 13[IKE] <a-b|1> CHILD_SA net{1} established with SPIs c1a2b3c4_i "
-	 "c5d6e7f8_o and TS 203.0.113.0/25 === 203.0.113.128/25",
-	 E(CHILD_EVENT, CHILD_INSTALLED), 0, "a-b", "net", 0, -1, 0},
-	{"Nov 23 07:42:00 13[IKE] <a-b|1> closing CHILD_SA net{1} with SPIs c1a2b3c4_i (84 bytes) "
-	 "c5d6e7f8_o (84 bytes) and TS 203.0.113.0/25 === 203.0.113.128/25",
-	 E(CHILD_EVENT, CHILD_DELETED), 0, "a-b", "net", 0, -1, 0},
-	{"Nov 23 07:42:00 13[IKE] <a-b|1> outbound CHILD_SA net{2} established with SPIs c1a2b3c4_i "
-	 "c5d6e7f8_o and TS 203.0.113.0/25 === 203.0.113.128/25",
-	 NONE, 0, "a-b", NULL, 0, -1, 0},
-	/* a name with brackets, and no ike_name prefix at all */
-	{"Nov 23 07:42:00 13[IKE] IKE_SA x[y][12] established between 192.0.2.1[a]...192.0.2.2[b]",
-	 E(IKE_EVENT, IKE_ESTABLISHED), 0, "x[y]", NULL, 0, -1, 0},
-	/* requests */
-	{"Nov 23 07:42:00 13[ENC] <a-b|1> generating INFORMATIONAL request 5 [ ]", LOG_CAT_REQUEST, -1,
-	 0, "a-b", NULL, LOG_EXCH_INFORMATIONAL, 5, 0},
-	{"Nov 23 07:42:00 13[ENC] <a-b|1> generating CREATE_CHILD_SA request 3 [ N(REKEY_SA) SA No KE "
-	 "TSi TSr ]",
-	 LOG_CAT_REQUEST, -1, 0, "a-b", NULL, LOG_EXCH_CREATE_CHILD_SA, 3, 0},
-	{"Nov 23 07:42:00 13[ENC] <a-b|1> generating INFORMATIONAL response 5 [ ]", NONE, 0, "a-b",
-	 NULL, 0, -1, 0},
-	/* syslog shape and log_level = yes */
-	{"Nov 23 07:40:01 gw-a charon: 11[IKE] <a-b|1> retransmit 2 of request with message ID 9",
-	 LOG_CAT_RETRANSMIT, -1, 0, "a-b", NULL, LOG_EXCH_UNKNOWN, 9, 2},
-	{"2026-11-23T07:40:01.123456+00:00 gw-a charon-systemd[812]: 11[IKE1] <a-b|1> giving up after "
-	 "5 retransmits",
-	 F(DPD_TIMEOUT), 0, "a-b", NULL, 0, -1, 5},
-	/* ordinary lines */
-	{"Nov 23 07:42:00 13[NET] <a-b|1> sending packet: from 192.0.2.1[4500] to "
-	 "198.51.100.1[4500] (80 bytes)",
-	 NONE, 0, "a-b", NULL, 0, -1, 0},
-	{"Nov 23 07:42:00 00[DMN] Starting IKE charon daemon (strongSwan 5.9.8, Linux 6.18.0, x86_64)",
-	 NONE, 0, NULL, NULL, 0, -1, 0},
+    /* retransmits and their end */
+    {"Nov 23 07:40:01 11[IKE] <a-b|1> retransmit 1 of request with message ID 2",
+     LOG_CAT_RETRANSMIT, -1, 0, "a-b", NULL, LOG_EXCH_UNKNOWN, 2, 1},
+    {"Nov 23 07:40:01 05[IKE] <a-b|7> retransmit 3 of request with message ID 0",
+     LOG_CAT_RETRANSMIT, -1, 0, "a-b", NULL, LOG_EXCH_UNKNOWN, 0, 3},
+    {"Nov 23 07:40:09 16[IKE] <a-b|1> giving up after 3 retransmits", F(DPD_TIMEOUT), 0, "a-b",
+     NULL, LOG_EXCH_UNKNOWN, -1, 3},
+    {"Nov 23 07:40:09 16[IKE] <a-b|1> establishing IKE_SA failed, peer not responding", NONE, 0,
+     "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:40:09 16[IKE] <a-b|1> peer not responding, trying again (2/0)", NONE, 0, "a-b",
+     NULL, 0, -1, 0},
+    {"Nov 23 07:40:09 16[IKE] <gw|3> unable to resolve vpn.example, initiate aborted",
+     F(PEER_UNREACHABLE), 0, "gw", NULL, 0, -1, 0},
+    /* notify errors from the peer */
+    {"Nov 23 07:41:00 09[IKE] <a-b|2> received AUTHENTICATION_FAILED notify error", F(AUTH_FAILED),
+     24, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 09[IKE] <a-b|2> received NO_PROPOSAL_CHOSEN notify error", F(NO_PROPOSAL), 14,
+     "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 09[IKE] <a-b|2> received TS_UNACCEPTABLE notify, no CHILD_SA built",
+     F(TS_UNACCEPTABLE), 38, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 09[IKE] <a-b|2> received INVALID_SELECTORS notify error", F(TS_UNACCEPTABLE),
+     39, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 09[IKE] <a-b|2> received INTERNAL_ADDRESS_FAILURE notify error", F(OTHER), 36,
+     "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 09[IKE] <a-b|2> received (46) notify error", F(OTHER), 46, "a-b", NULL, 0, -1,
+     0},
+    {"Nov 23 07:41:00 09[IKE] <a-b|2> received WEIRD_NAME notify error", F(OTHER), 0, "a-b", NULL,
+     0, -1, 0},
+    {"Nov 23 07:41:00 09[IKE] <a-b|2> received TEMPORARY_FAILURE notify, will retry later", NONE, 0,
+     "a-b", NULL, 0, -1, 0},
+    /* local verdicts */
+    {"Nov 23 07:41:00 12[IKE] <a-b|2> tried 1 shared key for 'gw-b' - 'gw-a', but MAC mismatched",
+     F(AUTH_FAILED), 24, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[CFG] <3> no matching peer config found", F(AUTH_FAILED), 24, NULL, NULL, 0,
+     -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|2> no trusted RSA public key found for 'CN=b'", F(CERT_INVALID),
+     24, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|2> peer certificate invalid (valid from Jan 01 00:00:00 2020 "
+     "to Jan 01 00:00:00 2021)",
+     F(CERT_INVALID), 0, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <4> no acceptable proposal found", F(NO_PROPOSAL), 14, NULL, NULL, 0,
+     -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <4> received proposals unacceptable", F(NO_PROPOSAL), 14, NULL, NULL,
+     0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|4> DH group MODP_2048 unacceptable, requesting MODP_3072",
+     F(INVALID_KE), 17, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|4> peer didn't accept DH group MODP_2048, it requested "
+     "MODP_3072",
+     F(INVALID_KE), 17, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|4> traffic selectors 203.0.113.0/25 === 203.0.113.128/25 "
+     "unacceptable",
+     F(TS_UNACCEPTABLE), 38, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|4> no acceptable traffic selectors found", F(TS_UNACCEPTABLE),
+     38, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|4> unable to install inbound and outbound IPsec SA (SAD) in "
+     "kernel",
+     F(INSTALL_FAILED), 0, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|4> unable to install IPsec policies (SPD) in kernel",
+     F(INSTALL_FAILED), 0, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|4> CHILD_SA rekeying failed, trying again in 13 seconds",
+     F(REKEY_FAILED), 0, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|4> IKE_SA rekeying failed, trying again in 25 seconds",
+     F(REKEY_FAILED), 0, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|4> failed to establish CHILD_SA, keeping IKE_SA", NONE, 0, "a-b",
+     NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|4> message parsing failed", F(OTHER), 0, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:41:00 12[IKE] <a-b|4> something new failed in 6.1", F(OTHER), 0, "a-b", NULL, 0, -1,
+     0},
+    /* "failed" outside the IKE group is not ours to count */
+    {"Nov 23 07:41:00 12[KNL] <a-b|4> unable to add SAD entry: failed", NONE, 0, "a-b", NULL, 0, -1,
+     0},
+    /* lifecycle */
+    {"Nov 23 07:42:00 13[IKE] <a-b|1> IKE_SA a-b[1] established between 192.0.2.1[gw-a]..."
+     "198.51.100.1[gw-b]",
+     E(IKE_EVENT, IKE_ESTABLISHED), 0, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:42:00 13[IKE] <a-b|1> IKE_SA a-b[2] rekeyed between 192.0.2.1[gw-a]..."
+     "198.51.100.1[gw-b]",
+     E(IKE_EVENT, IKE_REKEYED), 0, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:42:00 13[IKE] <a-b|1> deleting IKE_SA a-b[1] between 192.0.2.1[gw-a]..."
+     "198.51.100.1[gw-b]",
+     E(IKE_EVENT, IKE_DELETED), 0, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:42:00 13[IKE] <a-b|1> CHILD_SA net{1} established with SPIs c1a2b3c4_i "
+     "c5d6e7f8_o and TS 203.0.113.0/25 === 203.0.113.128/25",
+     E(CHILD_EVENT, CHILD_INSTALLED), 0, "a-b", "net", 0, -1, 0},
+    {"Nov 23 07:42:00 13[IKE] <a-b|1> closing CHILD_SA net{1} with SPIs c1a2b3c4_i (84 bytes) "
+     "c5d6e7f8_o (84 bytes) and TS 203.0.113.0/25 === 203.0.113.128/25",
+     E(CHILD_EVENT, CHILD_DELETED), 0, "a-b", "net", 0, -1, 0},
+    {"Nov 23 07:42:00 13[IKE] <a-b|1> outbound CHILD_SA net{2} established with SPIs c1a2b3c4_i "
+     "c5d6e7f8_o and TS 203.0.113.0/25 === 203.0.113.128/25",
+     NONE, 0, "a-b", NULL, 0, -1, 0},
+    /* a name with brackets, and no ike_name prefix at all */
+    {"Nov 23 07:42:00 13[IKE] IKE_SA x[y][12] established between 192.0.2.1[a]...192.0.2.2[b]",
+     E(IKE_EVENT, IKE_ESTABLISHED), 0, "x[y]", NULL, 0, -1, 0},
+    /* requests */
+    {"Nov 23 07:42:00 13[ENC] <a-b|1> generating INFORMATIONAL request 5 [ ]", LOG_CAT_REQUEST, -1,
+     0, "a-b", NULL, LOG_EXCH_INFORMATIONAL, 5, 0},
+    {"Nov 23 07:42:00 13[ENC] <a-b|1> generating CREATE_CHILD_SA request 3 [ N(REKEY_SA) SA No KE "
+     "TSi TSr ]",
+     LOG_CAT_REQUEST, -1, 0, "a-b", NULL, LOG_EXCH_CREATE_CHILD_SA, 3, 0},
+    {"Nov 23 07:42:00 13[ENC] <a-b|1> generating INFORMATIONAL response 5 [ ]", NONE, 0, "a-b",
+     NULL, 0, -1, 0},
+    /* syslog shape and log_level = yes */
+    {"Nov 23 07:40:01 gw-a charon: 11[IKE] <a-b|1> retransmit 2 of request with message ID 9",
+     LOG_CAT_RETRANSMIT, -1, 0, "a-b", NULL, LOG_EXCH_UNKNOWN, 9, 2},
+    {"2026-11-23T07:40:01.123456+00:00 gw-a charon-systemd[812]: 11[IKE1] <a-b|1> giving up after "
+     "5 retransmits",
+     F(DPD_TIMEOUT), 0, "a-b", NULL, 0, -1, 5},
+    /* ordinary lines */
+    {"Nov 23 07:42:00 13[NET] <a-b|1> sending packet: from 192.0.2.1[4500] to "
+     "198.51.100.1[4500] (80 bytes)",
+     NONE, 0, "a-b", NULL, 0, -1, 0},
+    {"Nov 23 07:42:00 00[DMN] Starting IKE charon daemon (strongSwan 5.9.8, Linux 6.18.0, x86_64)",
+     NONE, 0, NULL, NULL, 0, -1, 0},
 };
 
 static void span_is(const struct log_span *s, const char *want, bool *ok)
@@ -163,8 +163,8 @@ static void vectors_classify(void)
 
 		T_EQ_INT(log_classify_line(v->line, strlen(v->line), &c), 0);
 		if (c.cat != v->cat)
-			test_fail(__FILE__, __LINE__, "vector %zu: cat %d != %d: %s", i, c.cat, v->cat,
-				  v->line);
+			test_fail(__FILE__, __LINE__, "vector %zu: cat %d != %d: %s", i, c.cat,
+			          v->cat, v->line);
 		T_EQ_INT(c.cat, v->cat);
 		if (v->code >= 0 && v->cat == LOG_CAT_FAILURE)
 			T_EQ_INT(c.failure, v->code);
@@ -174,7 +174,7 @@ static void vectors_classify(void)
 		span_is(&c.conn, v->conn, &ok);
 		if (!ok)
 			test_fail(__FILE__, __LINE__, "vector %zu: conn '%.*s'", i, (int)c.conn.len,
-				  c.conn.p ? c.conn.p : "");
+			          c.conn.p ? c.conn.p : "");
 		T_ASSERT(ok);
 		if (v->child) {
 			span_is(&c.child, v->child, &ok);
@@ -193,9 +193,9 @@ static void vectors_classify(void)
 static void rekey_request_flag(void)
 {
 	static const char rekey[] = "Nov 23 07:42:00 13[ENC] <a-b|1> generating CREATE_CHILD_SA "
-				    "request 3 [ N(REKEY_SA) SA No KE TSi TSr ]";
+	                            "request 3 [ N(REKEY_SA) SA No KE TSi TSr ]";
 	static const char create[] = "Nov 23 07:42:00 13[ENC] <a-b|1> generating CREATE_CHILD_SA "
-				     "request 3 [ SA No KE TSi TSr ]";
+	                             "request 3 [ SA No KE TSi TSr ]";
 	struct log_class c;
 
 	T_EQ_INT(log_classify_line(rekey, strlen(rekey), &c), 0);
@@ -251,26 +251,27 @@ static void bare_messages(void)
 static void malformed_lines(void)
 {
 	static const char *const bad[] = {
-		"",
-		"\n",
-		"no marker at all: retransmit 1 of request with message ID 2",
-		"Nov 23 07:40:01 [IKE] <a-b|1> retransmit 1 of request with message ID 2", /* no thread */
-		"Nov 23 07:40:01 11[ike] <a-b|1> retransmit 1 of request with message ID 2",
-		"Nov 23 07:40:01 11[IKE]<a-b|1> retransmit 1 of request with message ID 2",
-		"Nov 23 07:40:01 11[IKE] <a-b|1> retransmit x of request with message ID 2",
-		"Nov 23 07:40:01 11[IKE] <a-b|1> retransmit 1 of request with message ID ",
-		"Nov 23 07:40:01 11[IKE] <a-b|1> retransmit 1 of request with message ID 99999999999",
-		"Nov 23 07:40:01 11[IKE] <a-b|1> giving up after  retransmits",
-		"Nov 23 07:40:01 11[IKE] <a-b|1> received two words notify error",
-		"Nov 23 07:40:01 11[IKE] <a-b|1> IKE_SA [1] established between x...y",
-		"Nov 23 07:40:01 11[IKE] <a-b|1> IKE_SA a-b[x] established between x...y",
-		"Nov 23 07:40:01 11[IKE] <a-b|1> CHILD_SA net{} established with SPIs",
-		"Nov 23 07:40:01 11[ENC] <a-b|1> generating request 3 [ ]",
-		"[",
-		"1[",
-		"11[IK",
-		"11[IKE",
-		"11[IKE]",
+	    "",
+	    "\n",
+	    "no marker at all: retransmit 1 of request with message ID 2",
+	    "Nov 23 07:40:01 [IKE] <a-b|1> retransmit 1 of request with message ID 2", /* no thread
+	                                                                                */
+	    "Nov 23 07:40:01 11[ike] <a-b|1> retransmit 1 of request with message ID 2",
+	    "Nov 23 07:40:01 11[IKE]<a-b|1> retransmit 1 of request with message ID 2",
+	    "Nov 23 07:40:01 11[IKE] <a-b|1> retransmit x of request with message ID 2",
+	    "Nov 23 07:40:01 11[IKE] <a-b|1> retransmit 1 of request with message ID ",
+	    "Nov 23 07:40:01 11[IKE] <a-b|1> retransmit 1 of request with message ID 99999999999",
+	    "Nov 23 07:40:01 11[IKE] <a-b|1> giving up after  retransmits",
+	    "Nov 23 07:40:01 11[IKE] <a-b|1> received two words notify error",
+	    "Nov 23 07:40:01 11[IKE] <a-b|1> IKE_SA [1] established between x...y",
+	    "Nov 23 07:40:01 11[IKE] <a-b|1> IKE_SA a-b[x] established between x...y",
+	    "Nov 23 07:40:01 11[IKE] <a-b|1> CHILD_SA net{} established with SPIs",
+	    "Nov 23 07:40:01 11[ENC] <a-b|1> generating request 3 [ ]",
+	    "[",
+	    "1[",
+	    "11[IK",
+	    "11[IKE",
+	    "11[IKE]",
 	};
 	struct log_class c;
 
@@ -290,10 +291,10 @@ static void malformed_lines(void)
 static void bad_name_prefix(void)
 {
 	static const char *const lines[] = {
-		"Nov 23 07:40:01 11[IKE] <a-b|x> giving up after 3 retransmits",
-		"Nov 23 07:40:01 11[IKE] <a-b|1>giving up after 3 retransmits",
-		"Nov 23 07:40:01 11[IKE] <a-b|1 giving up after 3 retransmits",
-		"Nov 23 07:40:01 11[IKE] <> giving up after 3 retransmits",
+	    "Nov 23 07:40:01 11[IKE] <a-b|x> giving up after 3 retransmits",
+	    "Nov 23 07:40:01 11[IKE] <a-b|1>giving up after 3 retransmits",
+	    "Nov 23 07:40:01 11[IKE] <a-b|1 giving up after 3 retransmits",
+	    "Nov 23 07:40:01 11[IKE] <> giving up after 3 retransmits",
 	};
 	struct log_class c;
 
@@ -319,8 +320,10 @@ static void truncated_lines(void)
 			T_ASSERT(copy);
 			memcpy(copy, l, k);
 			T_EQ_INT(log_classify_line(copy, k, &c), 0);
-			T_ASSERT(c.msg.p == NULL || (c.msg.p >= copy && c.msg.p + c.msg.len <= copy + k));
-			T_ASSERT(c.conn.p == NULL || (c.conn.p >= copy && c.conn.p + c.conn.len <= copy + k));
+			T_ASSERT(c.msg.p == NULL ||
+			         (c.msg.p >= copy && c.msg.p + c.msg.len <= copy + k));
+			T_ASSERT(c.conn.p == NULL ||
+			         (c.conn.p >= copy && c.conn.p + c.conn.len <= copy + k));
 			free(copy);
 		}
 	}
@@ -354,9 +357,10 @@ static void overlong_line(void)
 static void non_utf8_and_nul(void)
 {
 	static const char l1[] = "Nov 23 07:40:01 11[IKE] <\xff\xfe\xc3|1> received "
-				 "AUTHENTICATION_FAILED notify error";
-	static const char l2[] = "Nov 23 07:40:01 11[IKE] <a\0b|1> received NO_PROPOSAL_CHOSEN notify "
-				 "error";
+	                         "AUTHENTICATION_FAILED notify error";
+	static const char l2[] =
+	    "Nov 23 07:40:01 11[IKE] <a\0b|1> received NO_PROPOSAL_CHOSEN notify "
+	    "error";
 	static const char l3[] = "Nov\0 23 11[IKE] <c|1> retransmit 1 of request with message ID 2";
 	struct log_class c;
 
@@ -430,8 +434,10 @@ static unsigned fail_sum(const struct tally *t)
 static void fixture_healthy_rekey_has_no_failure(void)
 {
 	static const char *const files[] = {
-		FIXTURE("healthy_rekey.a.log"), FIXTURE("healthy_rekey.b.log"),
-		FIXTURE("auto_rekey.a.log"), FIXTURE("auto_rekey.b.log"),
+	    FIXTURE("healthy_rekey.a.log"),
+	    FIXTURE("healthy_rekey.b.log"),
+	    FIXTURE("auto_rekey.a.log"),
+	    FIXTURE("auto_rekey.b.log"),
 	};
 	struct tally t;
 
@@ -538,7 +544,8 @@ static void fixture_pfs_rekey(void)
 }
 
 TEST_MAIN("log_classify", TEST(vectors_classify), TEST(rekey_request_flag), TEST(ike_id_and_giveup),
-	  TEST(bare_messages), TEST(malformed_lines), TEST(bad_name_prefix), TEST(truncated_lines),
-	  TEST(overlong_line), TEST(non_utf8_and_nul), TEST(names),
-	  TEST(fixture_healthy_rekey_has_no_failure), TEST(fixture_psk), TEST(fixture_proposal),
-	  TEST(fixture_ts), TEST(fixture_install_failed), TEST(fixture_dpd), TEST(fixture_drop_ike), TEST(fixture_pfs_rekey))
+          TEST(bare_messages), TEST(malformed_lines), TEST(bad_name_prefix), TEST(truncated_lines),
+          TEST(overlong_line), TEST(non_utf8_and_nul), TEST(names),
+          TEST(fixture_healthy_rekey_has_no_failure), TEST(fixture_psk), TEST(fixture_proposal),
+          TEST(fixture_ts), TEST(fixture_install_failed), TEST(fixture_dpd), TEST(fixture_drop_ike),
+          TEST(fixture_pfs_rekey))

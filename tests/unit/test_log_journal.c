@@ -44,7 +44,7 @@ static void on_line(void *ctx, const char *line, size_t len)
 }
 
 static void on_msg(void *ctx, const char *group, size_t glen, const char *msg, size_t len,
-		   const char *conn, size_t clen)
+                   const char *conn, size_t clen)
 {
 	struct got *g = ctx;
 
@@ -60,7 +60,7 @@ static bool have_tools(void)
 {
 	if (access(JOURNAL_REMOTE, X_OK) != 0) {
 		fprintf(stderr, "# %s missing (package systemd-journal-remote): skipped\n",
-			JOURNAL_REMOTE);
+		        JOURNAL_REMOTE);
 		return false;
 	}
 	if (!dir[0]) {
@@ -84,29 +84,29 @@ static int write_entries(const char *export_text)
 	fputs(export_text, f);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "%s --output=%s/t.journal - < %s 2>/dev/null", JOURNAL_REMOTE,
-		 dir, path);
+	         dir, path);
 	return system(cmd) == 0 ? 0 : -EIO;
 }
 
 #define BOOT "_BOOT_ID=0123456789abcdef0123456789abcdef\n"
 
 static const char batch1[] =
-	"__REALTIME_TIMESTAMP=1700000000000000\n__MONOTONIC_TIMESTAMP=1000\n" BOOT
-	"_COMM=charon-systemd\nGROUP=IKE\nIKE_SA_NAME=a-b\nIKE_SA_UNIQUE_ID=1\n"
-	"MESSAGE=retransmit 1 of request with message ID 2\n\n"
-	"__REALTIME_TIMESTAMP=1700000001000000\n__MONOTONIC_TIMESTAMP=2000\n" BOOT
-	"_COMM=sshd\nSYSLOG_IDENTIFIER=sshd\nMESSAGE=Accepted publickey for root\n\n"
-	"__REALTIME_TIMESTAMP=1700000002000000\n__MONOTONIC_TIMESTAMP=3000\n" BOOT
-	"_COMM=charon\nSYSLOG_IDENTIFIER=charon\n"
-	"MESSAGE=11[IKE] <a-b|1> giving up after 3 retransmits\n\n"
-	"__REALTIME_TIMESTAMP=1700000003000000\n__MONOTONIC_TIMESTAMP=4000\n" BOOT
-	"_COMM=charon-systemd\nGROUP=CFG\n"
-	"MESSAGE=no matching peer config found\n\n";
+    "__REALTIME_TIMESTAMP=1700000000000000\n__MONOTONIC_TIMESTAMP=1000\n" BOOT
+    "_COMM=charon-systemd\nGROUP=IKE\nIKE_SA_NAME=a-b\nIKE_SA_UNIQUE_ID=1\n"
+    "MESSAGE=retransmit 1 of request with message ID 2\n\n"
+    "__REALTIME_TIMESTAMP=1700000001000000\n__MONOTONIC_TIMESTAMP=2000\n" BOOT
+    "_COMM=sshd\nSYSLOG_IDENTIFIER=sshd\nMESSAGE=Accepted publickey for root\n\n"
+    "__REALTIME_TIMESTAMP=1700000002000000\n__MONOTONIC_TIMESTAMP=3000\n" BOOT
+    "_COMM=charon\nSYSLOG_IDENTIFIER=charon\n"
+    "MESSAGE=11[IKE] <a-b|1> giving up after 3 retransmits\n\n"
+    "__REALTIME_TIMESTAMP=1700000003000000\n__MONOTONIC_TIMESTAMP=4000\n" BOOT
+    "_COMM=charon-systemd\nGROUP=CFG\n"
+    "MESSAGE=no matching peer config found\n\n";
 
 static const char batch2[] =
-	"__REALTIME_TIMESTAMP=1700000009000000\n__MONOTONIC_TIMESTAMP=9000\n" BOOT
-	"_COMM=charon-systemd\nGROUP=IKE\nIKE_SA_NAME=a-c\n"
-	"MESSAGE=received AUTHENTICATION_FAILED notify error\n\n";
+    "__REALTIME_TIMESTAMP=1700000009000000\n__MONOTONIC_TIMESTAMP=9000\n" BOOT
+    "_COMM=charon-systemd\nGROUP=IKE\nIKE_SA_NAME=a-c\n"
+    "MESSAGE=received AUTHENTICATION_FAILED notify error\n\n";
 
 static void journal_fields_and_cursor(void)
 {
@@ -127,8 +127,8 @@ static void journal_fields_and_cursor(void)
 	T_ASSERT(src);
 	T_EQ_INT(log_journal_source_poll(src), 0);
 	T_EQ_STR(g.text, "IKE|a-b|retransmit 1 of request with message ID 2|"
-			 "L:|11[IKE] <a-b|1> giving up after 3 retransmits|"
-			 "CFG|-|no matching peer config found|");
+	                 "L:|11[IKE] <a-b|1> giving up after 3 retransmits|"
+	                 "CFG|-|no matching peer config found|");
 	T_EQ_INT(g.msgs, 2);
 	T_EQ_INT(g.lines, 1);
 	T_EQ_INT(log_journal_source_save(src), 0);
@@ -198,4 +198,4 @@ static void cleanup(void)
 }
 
 TEST_MAIN("log_journal", TEST(journal_fields_and_cursor), TEST(journal_tail_without_state),
-	  TEST(journal_open_errors), TEST(cleanup))
+          TEST(journal_open_errors), TEST(cleanup))

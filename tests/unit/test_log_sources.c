@@ -108,7 +108,7 @@ static void lines_overlong(void)
 static void state_vectors(void)
 {
 	static const char good[] = "# ikewatch log position\nversion=1\ndev=2049\nino=77\n"
-				   "offset=81920\ncursor=s=abc;i=1f;b=x\nfuture=whatever\n";
+	                           "offset=81920\ncursor=s=abc;i=1f;b=x\nfuture=whatever\n";
 	struct log_state st;
 	struct buf b;
 
@@ -121,7 +121,7 @@ static void state_vectors(void)
 	buf_init(&b, LOG_STATE_MAX);
 	T_EQ_INT(log_state_format(&st, &b), 0);
 	T_EQ_STR(b.data, "# ikewatch log position\nversion=1\ndev=2049\nino=77\noffset=81920\n"
-			 "cursor=s=abc;i=1f;b=x\n");
+	                 "cursor=s=abc;i=1f;b=x\n");
 	/* round trip */
 	T_EQ_INT(log_state_parse(b.data, b.len, &st), 0);
 	T_EQ_INT(st.offset, 81920);
@@ -135,16 +135,16 @@ static void state_vectors(void)
 static void state_malformed(void)
 {
 	static const char *const bad[] = {
-		"version=2\n",
-		"offset=-1\n",
-		"offset=12x\n",
-		"offset=99999999999999999999999\n",
-		"dev=\n",
-		"=5\n",
-		"no equals sign\n",
-		"cursor=\n",
-		"cursor=has space\n",
-		"cursor=\x01\n",
+	    "version=2\n",
+	    "offset=-1\n",
+	    "offset=12x\n",
+	    "offset=99999999999999999999999\n",
+	    "dev=\n",
+	    "=5\n",
+	    "no equals sign\n",
+	    "cursor=\n",
+	    "cursor=has space\n",
+	    "cursor=\x01\n",
 	};
 	struct log_state st;
 	char big[LOG_STATE_MAX + 2];
@@ -420,6 +420,6 @@ static void cleanup(void)
 }
 
 TEST_MAIN("log_sources", TEST(lines_split_reads), TEST(lines_overlong), TEST(state_vectors),
-	  TEST(state_malformed), TEST(state_save_load), TEST(file_follow_and_resume),
-	  TEST(file_rotation_and_truncation), TEST(file_missing_then_created),
-	  TEST(file_corrupt_state), TEST(stdin_pipe), TEST(cleanup))
+          TEST(state_malformed), TEST(state_save_load), TEST(file_follow_and_resume),
+          TEST(file_rotation_and_truncation), TEST(file_missing_then_created),
+          TEST(file_corrupt_state), TEST(stdin_pipe), TEST(cleanup))
