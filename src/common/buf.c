@@ -60,7 +60,7 @@ int buf_reserve(struct buf *b, size_t extra)
 	return 0;
 }
 
-int buf_append(struct buf *b, const void *p, size_t len)
+int buf_append_slow(struct buf *b, const void *p, size_t len)
 {
 	if (buf_reserve(b, len) < 0)
 		return b->err;
@@ -71,15 +71,6 @@ int buf_append(struct buf *b, const void *p, size_t len)
 	return 0;
 }
 
-int buf_putc(struct buf *b, char c)
-{
-	return buf_append(b, &c, 1);
-}
-
-int buf_puts(struct buf *b, const char *s)
-{
-	return buf_append(b, s, strlen(s));
-}
 
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct buf {
 	char *data;
@@ -28,9 +29,25 @@ void buf_reset(struct buf *b);
 /* Ensure room for @extra more bytes (plus the terminating NUL). */
 int buf_reserve(struct buf *b, size_t extra);
 
-int buf_append(struct buf *b, const void *p, size_t len);
-int buf_putc(struct buf *b, char c);
-int buf_puts(struct buf *b, const char *s);
+int buf_append_slow(struct buf *b, const void *p, size_t len);
+static inline int buf_append(struct buf *b, const void *p, size_t len)
+{
+	if (!b->err && b->data && len < b->cap - b->len) {
+		memcpy(b->data + b->len, p, len);
+		b->len += len;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_append_slow(b, p, len);
+}
+static inline int buf_putc(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
+static inline int buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Decimal integers, without printf's locale and parsing cost (hot path of the exposition). */

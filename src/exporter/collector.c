@@ -34,6 +34,7 @@ struct collector {
 	bool up, ready;
 	int last_err;
 	uint64_t scrapes, scrape_errors, reconnects, dropped;
+	size_t last_len;
 };
 
 struct collector *collector_new(const struct collector_config *cfg)
@@ -262,32 +263,24 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 		if (err < 0)
 			goto out;
 	}
+	/* the exposition of the last scrape says how much this one needs: one allocation */
+	if (c->last_len)
+		buf_reserve(w->out, c->last_len + c->last_len / 8);
 	if (c->up) {
 		struct sa_metrics_opts opts = {.redact_ids = c->cfg.redact_ids};
-		struct buf body;
-		struct prom_writer bw;
 
-		/* the tunnel families go to their own buffer first, so that the dropped-series
-		 * count they produce is known when the exporter's own families are written */
-		buf_init(&body, w->out->max);
-		prom_writer_init(&bw, &body);
-		err = sa_metrics_write(&bw, &c->snap, &view, c->counters, &opts, &dropped);
-		sa_metrics_write_certs(&bw, &c->certs);
-		if (err == 0 && body.err)
-			err = body.err;
-		c->dropped += dropped;
-		write_self(w, c);
-		buf_append(w->out, body.data ? body.data : "", body.len);
-		buf_done(&body);
+		err = sa_metrics_write(w, &c->snap, &view, c->counters, &opts, &dropped);
 		if (err < 0)
 			goto out;
-	} else {
-		write_self(w, c);
+		sa_metrics_write_certs(w, &c->certs);
+		c->dropped += dropped;
 	}
+	write_self(w, c);
 	prom_family(w, "ikewatch_scrape_duration_seconds", PROM_GAUGE,
 		    "Time this scrape took to read the daemon and render the metrics.");
 	prom_sample(w, NULL, 0, (double)(clock_mono_ns() - t0) / 1e9);
 	err = 0;
+	c->last_len = w->out->len;
 out:
 	sa_view_done(&view);
 	pthread_mutex_unlock(&c->lock);

@@ -75,6 +75,7 @@ static bool has_suffix(const char *s, const char *suffix)
 
 void prom_writer_init(struct prom_writer *w, struct buf *out)
 {
+	memset(w, 0, sizeof(*w));
 	w->out = out;
 	w->family = NULL;
 	w->type = PROM_UNTYPED;
@@ -122,6 +123,16 @@ static void put_escaped(struct buf *out, const char *s, size_t len, bool quote, 
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, span = 0, used = 0;
 
+	if (len <= max) {
+		size_t k = 0;
+
+		while (k < len && p[k] >= 0x20 && p[k] < 0x80 && p[k] != '\\' && p[k] != '"')
+			k++;
+		if (k == len) {
+			buf_append(out, s, len);
+			return;
+		}
+	}
 	while (i < len) {
 		unsigned char c = p[i];
 		size_t n;
@@ -239,13 +250,46 @@ static void close_series(struct prom_writer *w, size_t n)
 	buf_putc(w->out, ' ');
 }
 
+/* Were exactly these label-name pointers checked before? */
+static bool labels_checked(const struct prom_writer *w, const struct prom_label *labels, size_t n)
+{
+	for (unsigned k = 0; k < sizeof(w->checked_n) / sizeof(w->checked_n[0]); k++) {
+		size_t i;
+
+		if (w->checked_n[k] != n || n == 0)
+			continue;
+		for (i = 0; i < n && w->checked[k][i] == labels[i].name && labels[i].value; i++)
+			;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+static void labels_remember(struct prom_writer *w, const struct prom_label *labels, size_t n)
+{
+	unsigned k = w->checked_next++ % (sizeof(w->checked_n) / sizeof(w->checked_n[0]));
+
+	if (n > PROM_CHECKED_LABELS_MAX)
+		return;
+	for (size_t i = 0; i < n; i++)
+		w->checked[k][i] = labels[i].name;
+	w->checked_n[k] = n;
+}
+
 static bool sample_ok(struct prom_writer *w, const struct prom_label *labels, size_t n)
 {
-	if (!w->family || w->type == PROM_HISTOGRAM || (n && !labels) ||
-	    !labels_valid(labels, n, NULL)) {
+	if (!w->family || w->type == PROM_HISTOGRAM || (n && !labels)) {
 		w->dropped++;
 		return false;
 	}
+	if (n == 0 || labels_checked(w, labels, n))
+		return true;
+	if (!labels_valid(labels, n, NULL)) {
+		w->dropped++;
+		return false;
+	}
+	labels_remember(w, labels, n);
 	return true;
 }
 

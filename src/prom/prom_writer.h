@@ -35,11 +35,19 @@ struct prom_label {
 #define PROM_LABEL(n, v) ((struct prom_label){(n), (v), SIZE_MAX})
 #define PROM_LABEL_SPAN(n, v, l) ((struct prom_label){(n), (v), (l)})
 
+#define PROM_CHECKED_LABELS_MAX 16
+
 struct prom_writer {
 	struct buf *out;
 	const char *family;     /* name of the current family */
 	enum prom_type type;
 	uint64_t dropped;       /* samples or families skipped for invalid names */
+	/* label-name lists already checked: the names are our own string constants, so a list
+	 * of the same pointers needs no second look (scrapes write them tens of thousands of
+	 * times) */
+	const char *checked[8][PROM_CHECKED_LABELS_MAX];
+	size_t checked_n[8];
+	unsigned checked_next;
 };
 
 void prom_writer_init(struct prom_writer *w, struct buf *out);
