@@ -28,6 +28,8 @@
 
 /* HTTP server (libmicrohttpd). */
 #define HTTP_MAX_CLIENTS 64
+/* Server threads: one slow scrape blocks only the connections of its own thread. */
+#define HTTP_THREADS 4
 #define HTTP_CLIENT_TIMEOUT_S 10
 #define HTTP_BODY_MAX (64u * 1024u * 1024u)
 /* web-config (exporter-toolkit format): users and YAML nesting we accept, and how many verified
@@ -38,9 +40,9 @@
 
 /* Log lines longer than this are cut and counted, never buffered without bound. */
 #define LOGLINE_MAX 8192
+/* The log sources' position file (journal cursor or file offset), and a journal cursor in it. */
 #define LOG_STATE_MAX 4096
 #define LOG_CURSOR_MAX 1024
-/* The log sources' position file (journal cursor or file offset), and a journal cursor in it. */
 
 /* STAMP probing and reflection. */
 #define PROBE_MAX_SESSIONS 1024

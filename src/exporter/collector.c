@@ -174,12 +174,23 @@ static int collect(struct collector *c)
 	uint64_t now_ms = clock_mono_ms();
 	int err;
 
+	bool was_connected = vici_conn_connected(c->vici);
+
 	sa_snapshot_reset(&c->snap);
 	c->snap.now = clock_real_s();
 	if ((err = collector_connect(c)) < 0 || (err = read_version(c)) < 0)
 		return err;
-	if ((err = vici_conn_simple(c->vici, "list-conns", "list-conn", on_list_conn, &c->snap,
-				    &c->msg)) < 0)
+	err = vici_conn_simple(c->vici, "list-conns", "list-conn", on_list_conn, &c->snap, &c->msg);
+	if (was_connected && vici_conn_is_stale_error(err)) {
+		/* the connection kept since the last scrape died with its charon (restart):
+		 * that is not an outage, so try once more on a fresh one */
+		sa_snapshot_reset(&c->snap);
+		if ((err = collector_connect(c)) < 0 || (err = read_version(c)) < 0)
+			return err;
+		err = vici_conn_simple(c->vici, "list-conns", "list-conn", on_list_conn, &c->snap,
+				       &c->msg);
+	}
+	if (err < 0)
 		return err;
 	if ((err = list_sas(c, &c->snap, NULL)) < 0)
 		return err;

@@ -12,6 +12,7 @@
 
 #include <crypt.h>
 #include <nettle/sha2.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -25,7 +26,9 @@ struct basic_auth {
 	uint64_t hits, runs;
 	/* a hash of the same cost as the first user's, checked for unknown users */
 	char dummy[CRYPT_OUTPUT_SIZE];
-	struct crypt_data cd; /* 32 KiB of crypt scratch space, reused */
+	/* the HTTP server runs several threads: the cache and the counters are shared, bcrypt
+	 * runs outside the lock (in scratch space of its own) so one slow check blocks no other */
+	pthread_mutex_t lock;
 };
 
 static bool ct_equal(const void *a, const void *b, size_t n)
@@ -43,6 +46,7 @@ struct basic_auth *basic_auth_new(const struct web_config *cfg)
 	struct basic_auth *a = calloc(1, sizeof(*a));
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
 	unsigned long cost = 10;
+	struct crypt_data *cd;
 	const char *h;
 
 	if (!a)
@@ -55,10 +59,13 @@ struct basic_auth *basic_auth_new(const struct web_config *cfg)
 	if (cfg && cfg->nusers)
 		cost = (unsigned long)((cfg->users[0].hash[4] - '0') * 10 +
 				       (cfg->users[0].hash[5] - '0'));
-	if (crypt_gensalt_rn("$2b$", cost, NULL, 0, salt, sizeof(salt)) &&
-	    (h = crypt_rn("ikewatch-dummy", salt, &a->cd, sizeof(a->cd))) && h[0] == '$' &&
+	pthread_mutex_init(&a->lock, NULL);
+	cd = calloc(1, sizeof(*cd));
+	if (cd && crypt_gensalt_rn("$2b$", cost, NULL, 0, salt, sizeof(salt)) &&
+	    (h = crypt_rn("ikewatch-dummy", salt, cd, sizeof(*cd))) && h[0] == '$' &&
 	    strlen(h) < sizeof(a->dummy))
 		memcpy(a->dummy, h, strlen(h) + 1);
+	free(cd);
 	return a;
 }
 
@@ -66,6 +73,7 @@ void basic_auth_free(struct basic_auth *a)
 {
 	if (!a)
 		return;
+	pthread_mutex_destroy(&a->lock);
 	explicit_bzero(a, sizeof(*a));
 	free(a);
 }
@@ -85,15 +93,21 @@ static void digest(const struct basic_auth *a, const char *user, const char *pas
 
 static bool bcrypt_ok(struct basic_auth *a, const char *password, const char *hash)
 {
+	struct crypt_data *cd = calloc(1, sizeof(*cd)); /* 32 KiB: not on a thread's stack */
 	const char *out;
 	bool ok;
 
+	pthread_mutex_lock(&a->lock);
 	a->runs++;
-	out = crypt_rn(password, hash, &a->cd, sizeof(a->cd));
+	pthread_mutex_unlock(&a->lock);
+	if (!cd)
+		return false;
+	out = crypt_rn(password, hash, cd, sizeof(*cd));
 	/* crypt_rn returns NULL or a "*..." failure token on error, never the hash */
 	ok = out && out[0] == '$' && strlen(out) == strlen(hash) &&
 	     ct_equal(out, hash, strlen(hash));
-	explicit_bzero(&a->cd, sizeof(a->cd));
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
 	return ok;
 }
 
@@ -110,27 +124,41 @@ bool basic_auth_check(struct basic_auth *a, const char *user, const char *passwo
 		return false;
 	}
 	digest(a, user, password, hash, d);
+	pthread_mutex_lock(&a->lock);
 	for (size_t i = 0; i < BASIC_AUTH_CACHE_SIZE; i++)
 		hit |= a->used[i] && ct_equal(a->cache[i], d, sizeof(d));
-	if (hit) {
+	if (hit)
 		a->hits++;
+	pthread_mutex_unlock(&a->lock);
+	if (hit)
 		return true;
-	}
 	if (!bcrypt_ok(a, password, hash))
 		return false;
 	/* only successes are cached: failures must keep costing an attacker a bcrypt run */
+	pthread_mutex_lock(&a->lock);
 	memcpy(a->cache[a->next], d, sizeof(d));
 	a->used[a->next] = true;
 	a->next = (a->next + 1) % BASIC_AUTH_CACHE_SIZE;
+	pthread_mutex_unlock(&a->lock);
 	return true;
 }
 
-uint64_t basic_auth_cache_hits(const struct basic_auth *a)
+uint64_t basic_auth_cache_hits(struct basic_auth *a)
 {
-	return a->hits;
+	uint64_t n;
+
+	pthread_mutex_lock(&a->lock);
+	n = a->hits;
+	pthread_mutex_unlock(&a->lock);
+	return n;
 }
 
-uint64_t basic_auth_bcrypt_runs(const struct basic_auth *a)
+uint64_t basic_auth_bcrypt_runs(struct basic_auth *a)
 {
-	return a->runs;
+	uint64_t n;
+
+	pthread_mutex_lock(&a->lock);
+	n = a->runs;
+	pthread_mutex_unlock(&a->lock);
+	return n;
 }

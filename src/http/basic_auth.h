@@ -25,7 +25,7 @@ void basic_auth_free(struct basic_auth *a);
 bool basic_auth_check(struct basic_auth *a, const char *user, const char *password);
 
 /* Verifications answered from the cache and by bcrypt; for tests and a debug metric. */
-uint64_t basic_auth_cache_hits(const struct basic_auth *a);
-uint64_t basic_auth_bcrypt_runs(const struct basic_auth *a);
+uint64_t basic_auth_cache_hits(struct basic_auth *a);
+uint64_t basic_auth_bcrypt_runs(struct basic_auth *a);
 
 #endif

@@ -45,7 +45,9 @@ struct http_server {
 	struct basic_auth *auth; /* NULL without basic_auth_users */
 	char *cert_pem, *key_pem, *ca_pem;
 	char priorities[160];
-	size_t last_body; /* size of the previous /metrics body, to size the next buffer */
+	/* size of the previous /metrics body, to size the next buffer; several server threads
+	 * read and write it, a stale value only costs a realloc */
+	_Atomic size_t last_body;
 	unsigned port;
 };
 
@@ -619,7 +621,10 @@ int http_server_start(const struct http_config *cfg, const struct http_handlers 
 		s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 							 : ((struct sockaddr_in *)&ss)->sin_port);
 
+	/* a pool of threads: a scrape that waits for a slow charon must not hold up /-/healthy
+	 * or the status page on other connections */
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, HTTP_THREADS, NULL};
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};

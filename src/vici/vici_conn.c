@@ -98,7 +98,9 @@ void vici_conn_free(struct vici_conn *c)
 
 static int vici_fail(struct vici_conn *c, int err, const char *what)
 {
-	snprintf(c->last_error, sizeof(c->last_error), "%s: %s", what, strerror(-err));
+	/* E2BIG's own text ("Argument list too long") would mislead here */
+	snprintf(c->last_error, sizeof(c->last_error), "%s: %s", what,
+		 err == -E2BIG ? "message too large" : strerror(-err));
 	vici_conn_close(c);
 	return err;
 }
@@ -146,6 +148,11 @@ const char *vici_conn_last_error(const struct vici_conn *c)
 const char *vici_conn_path(const struct vici_conn *c)
 {
 	return c->path;
+}
+
+bool vici_conn_is_stale_error(int err)
+{
+	return err == -EPIPE || err == -ECONNRESET || err == -ENOTCONN;
 }
 
 uint64_t vici_conn_bytes_read(const struct vici_conn *c)
@@ -203,6 +210,10 @@ static int vici_send(struct vici_conn *c, const uint8_t *p, size_t len, uint64_t
 				return vici_fail(c, err, "send");
 			continue;
 		}
+		/* EPIPE and ECONNRESET on send mean the same thing to an operator, and which one
+		 * comes depends on timing: report them alike */
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return vici_fail(c, -ECONNRESET, "send (charon closed the connection)");
 		return vici_fail(c, n < 0 ? -errno : -EPIPE, "send");
 	}
 	return 0;
@@ -263,6 +274,16 @@ static int vici_read_packet(struct vici_conn *c, uint64_t deadline, const uint8_
 	if ((err = vici_fill(c, 4, deadline)) < 0)
 		return err;
 	err = vici_frame_len(c->rbuf + c->rpos, &len);
+	if (err == -E2BIG) {
+		const uint8_t *h = c->rbuf + c->rpos;
+		char what[96];
+
+		snprintf(what, sizeof(what), "packet of %lu bytes announced, over the %u-byte limit",
+			 (unsigned long)h[0] << 24 | (unsigned long)h[1] << 16 |
+				 (unsigned long)h[2] << 8 | h[3],
+			 VICI_MSG_MAX);
+		return vici_fail(c, err, what);
+	}
 	if (err < 0)
 		return vici_fail(c, err, "packet length");
 	if ((err = vici_fill(c, 4 + (size_t)len, deadline)) < 0)

@@ -61,6 +61,10 @@ int vici_conn_register(struct vici_conn *c, const char *event);
  * Returns 0, -EAGAIN on timeout (the connection stays up), or an error (connection reset). */
 int vici_conn_next_event(struct vici_conn *c, int timeout_ms, struct vici_msg *ret);
 
+/* True for the errors a kept connection gives when charon went away since its last use
+ * (-EPIPE, -ECONNRESET, -ENOTCONN): worth one retry on a fresh connection. */
+bool vici_conn_is_stale_error(int err);
+
 /* Bytes and packets read since creation, for the bench and for debugging. */
 uint64_t vici_conn_bytes_read(const struct vici_conn *c);
 
