@@ -117,6 +117,29 @@ else
 	t_fail "auth-wrong-key-rejected-and-counted" "rc $rc, auth_failed $failed, reflected $reflected"
 fi
 
-# 6. ICMP and TCP modules cross the tunnel too (UDP echo: nothing listens, so refused).
+# 6. ICMP crosses the tunnel too.
 t_check "icmp-through-tunnel" ping_a -q -c 3 -i 0.1 -W 1 -m icmp "$B"
+
+# 7. --ipsec-only: probes out of the tunnel (kernel-libipsec's ipsec0) are answered, the same
+#    probes sent in clear to B's WAN address are dropped and counted as not_ipsec.
+if ip -n "${LAB_PREFIX}b" link show ipsec0 >/dev/null 2>&1; then
+	ip netns exec "${LAB_PREFIX}b" "$IKEWATCH" reflect --listen 0.0.0.0:8621 --ipsec-only \
+		>"$work/refl_ipsec.out" 2>&1 &
+	refl_ipsec=$!
+	t_cleanup kill "$refl_ipsec"
+	sleep 0.3
+	in_out=$(ping_a -q -c 4 -i 0.05 -W 0.5 -p 8621 "$B" 2>&1 | grep transmitted)
+	clear_out=$(ip netns exec "${LAB_PREFIX}a" "$IKEWATCH" ping -q -c 3 -i 0.05 -W 0.5 -p 8621 \
+		198.51.100.1 2>&1 | grep transmitted)
+	kill "$refl_ipsec" && wait "$refl_ipsec" 2>/dev/null
+	not_ipsec=$(sed -n 's/^not_ipsec \([0-9]*\)$/\1/p' "$work/refl_ipsec.out")
+	if echo "$in_out" | grep -q '4 received' && echo "$clear_out" | grep -q ' 0 received' &&
+		[ "$not_ipsec" = 3 ]; then
+		t_ok "ipsec-only-reflector"
+	else
+		t_fail "ipsec-only-reflector" "tunnel: $in_out; clear: $clear_out; not_ipsec $not_ipsec"
+	fi
+else
+	t_skip "ipsec-only-reflector" "no ipsec0 (kernel ESP): the interface test does not apply"
+fi
 t_done
