@@ -13,6 +13,7 @@
 #include "events/event_stream.h"
 
 #include "common/clock.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "logs/log_classify.h"
 #include "prom/prom_writer.h"
@@ -36,6 +37,7 @@ struct event_stream {
 	bool with_log;
 	unsigned backoff_min_ms, backoff_max_ms;
 	struct event_counters *ec;
+	struct event_hooks hooks;
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
@@ -94,6 +96,30 @@ static void child_name(const struct vici_msg *m, uint32_t sa, const char **ret, 
 	*ret_len = n;
 }
 
+/* Hand a CHILD SA's final counters to the collector's hook, with NUL-terminated names. */
+static void call_child_final(const struct event_hooks *hooks, const struct vici_msg *m,
+                             uint32_t ike, uint32_t sa, const char *child, size_t child_len,
+                             const struct event_child_totals *t)
+{
+	char conn_z[LABEL_VALUE_MAX + 1], child_z[LABEL_VALUE_MAX + 1];
+	size_t conn_len = m->elems[ike].name_len;
+	uint64_t uid = 0;
+
+	if (!hooks || !hooks->child_final)
+		return;
+	if (conn_len > LABEL_VALUE_MAX)
+		conn_len = LABEL_VALUE_MAX;
+	if (child_len > LABEL_VALUE_MAX)
+		child_len = LABEL_VALUE_MAX;
+	memcpy(conn_z, m->elems[ike].name, conn_len);
+	conn_z[conn_len] = '\0';
+	memcpy(child_z, child, child_len);
+	child_z[child_len] = '\0';
+	if (vici_get_u64(m, sa, "uniqueid", &uid) < 0 || uid > UINT32_MAX)
+		uid = 0;
+	hooks->child_final(hooks->ctx, conn_z, child_z, (uint32_t)uid, t);
+}
+
 static int dispatch_ike(struct event_counters *ec, const struct vici_msg *m, enum log_event ev)
 {
 	int n = 0;
@@ -108,7 +134,8 @@ static int dispatch_ike(struct event_counters *ec, const struct vici_msg *m, enu
 	return n ? 0 : -EBADMSG;
 }
 
-static int dispatch_child_updown(struct event_counters *ec, const struct vici_msg *m)
+static int dispatch_child_updown(struct event_counters *ec, const struct vici_msg *m,
+                                 const struct event_hooks *hooks)
 {
 	bool up = has_up(m);
 	int n = 0;
@@ -135,13 +162,16 @@ static int dispatch_child_updown(struct event_counters *ec, const struct vici_ms
 			event_counters_child_event(
 			    ec, m->elems[ike].name, m->elems[ike].name_len, name, len,
 			    up ? LOG_EV_CHILD_INSTALLED : LOG_EV_CHILD_DELETED, up ? NULL : &t);
+			if (!up)
+				call_child_final(hooks, m, ike, sa, name, len, &t);
 			n++;
 		}
 	}
 	return n ? 0 : -EBADMSG;
 }
 
-static int dispatch_child_rekey(struct event_counters *ec, const struct vici_msg *m)
+static int dispatch_child_rekey(struct event_counters *ec, const struct vici_msg *m,
+                                const struct event_hooks *hooks)
 {
 	int n = 0;
 
@@ -172,6 +202,7 @@ static int dispatch_child_rekey(struct event_counters *ec, const struct vici_msg
 			child_totals(m, old, &t);
 			event_counters_child_event(ec, m->elems[ike].name, m->elems[ike].name_len,
 			                           name, len, LOG_EV_CHILD_REKEYED, &t);
+			call_child_final(hooks, m, ike, old, name, len, &t);
 			n++;
 		}
 	}
@@ -199,7 +230,8 @@ static int dispatch_log(struct event_counters *ec, const struct vici_msg *m, dou
 	return 0;
 }
 
-int event_stream_dispatch(struct event_counters *ec, const struct vici_msg *m, double now_s)
+int event_stream_dispatch(struct event_counters *ec, const struct vici_msg *m, double now_s,
+                          const struct event_hooks *hooks)
 {
 	if (!ec || !m || m->n_elems == 0)
 		return -EINVAL;
@@ -209,9 +241,9 @@ int event_stream_dispatch(struct event_counters *ec, const struct vici_msg *m, d
 	case EV_IKE_REKEY:
 		return dispatch_ike(ec, m, LOG_EV_IKE_REKEYED);
 	case EV_CHILD_UPDOWN:
-		return dispatch_child_updown(ec, m);
+		return dispatch_child_updown(ec, m, hooks);
 	case EV_CHILD_REKEY:
-		return dispatch_child_rekey(ec, m);
+		return dispatch_child_rekey(ec, m, hooks);
 	case EV_LOG:
 		return dispatch_log(ec, m, now_s);
 	default:
@@ -239,6 +271,7 @@ struct event_stream *event_stream_new(const struct event_stream_opts *o, struct 
 	if (es->backoff_max_ms < es->backoff_min_ms)
 		es->backoff_max_ms = es->backoff_min_ms;
 	es->ec = ec;
+	es->hooks = o->hooks;
 	return es;
 }
 
@@ -316,7 +349,7 @@ static void *stream_main(void *arg)
 		r = event_index(&msg);
 		if (r >= 0)
 			atomic_fetch_add(&es->events[r], 1);
-		if (event_stream_dispatch(es->ec, &msg, clock_real_s()) == -EBADMSG)
+		if (event_stream_dispatch(es->ec, &msg, clock_real_s(), &es->hooks) == -EBADMSG)
 			atomic_fetch_add(&es->malformed, 1);
 	}
 	atomic_store(&es->up, false);

@@ -187,7 +187,8 @@ static void *source_main(void *arg)
 }
 
 struct events_service *events_service_start(const struct events_config *cfg,
-                                            const char *vici_socket, int *ret_err)
+                                            const char *vici_socket,
+                                            const struct event_hooks *hooks, int *ret_err)
 {
 	struct events_service *s = calloc(1, sizeof(*s));
 	struct log_sink sink;
@@ -208,6 +209,9 @@ struct events_service *events_service_start(const struct events_config *cfg,
 		    .socket = vici_socket,
 		    .with_log = cfg->log_source == EVENTS_LOG_VICI,
 		};
+
+		if (hooks)
+			o.hooks = *hooks;
 
 		s->stream = event_stream_new(&o, s->ec);
 		if (!s->stream)

@@ -17,6 +17,7 @@
 #define IKEWATCH_EVENTS_SERVICE_H
 
 #include "events/event_counters.h"
+#include "events/event_stream.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,9 +53,12 @@ void events_config_done(struct events_config *c);
 
 struct events_service;
 
-/* Start the threads. @vici_socket is charon's socket. NULL on failure (*ret_err = -errno). */
+/* Start the threads. @vici_socket is charon's socket; @hooks (may be NULL) gets CHILD SA final
+ * counters from the event thread (wire it to sa_counters_retire()). NULL on failure
+ * (*ret_err = -errno). */
 struct events_service *events_service_start(const struct events_config *cfg,
-                                            const char *vici_socket, int *ret_err);
+                                            const char *vici_socket,
+                                            const struct event_hooks *hooks, int *ret_err);
 /* Stop the threads (saving log positions) and free everything. NULL is a no-op. */
 void events_service_stop(struct events_service *s);
 /* All event metrics: counters, stream and source health. */

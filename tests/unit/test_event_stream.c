@@ -49,7 +49,7 @@ static uint8_t *slurp(const char *path, size_t *ret_len)
 
 /* Dispatch every recorded EVENT of @recording in wire order; returns how many were dispatched
  * (negative on a decode failure). */
-static int replay(struct event_counters *ec, const char *recording)
+static int replay(struct event_counters *ec, const char *recording, const struct event_hooks *hooks)
 {
 	char pattern[256];
 	glob_t g;
@@ -68,7 +68,7 @@ static int replay(struct event_counters *ec, const char *recording)
 			globfree(&g);
 			return -EBADMSG;
 		}
-		if (event_stream_dispatch(ec, &m, 1700000000.0) == 0)
+		if (event_stream_dispatch(ec, &m, 1700000000.0, hooks) == 0)
 			n++;
 		vici_msg_done(&m);
 		free(pkt);
@@ -91,14 +91,40 @@ static char *render(struct event_counters *ec, struct event_stream *es)
 	return buf_steal(&b, NULL);
 }
 
+struct retired {
+	char conn[64], child[64];
+	uint32_t uid;
+	struct event_child_totals t;
+	int calls;
+};
+
+static void on_child_final(void *ctx, const char *conn, const char *child, uint32_t uid,
+                           const struct event_child_totals *t)
+{
+	struct retired *r = ctx;
+
+	snprintf(r->conn, sizeof(r->conn), "%s", conn);
+	snprintf(r->child, sizeof(r->child), "%s", child);
+	r->uid = uid;
+	r->t = *t;
+	r->calls++;
+}
+
 static void recorded_child_rekey(void)
 {
 	struct event_counters *ec = event_counters_new();
 	struct event_child_totals t;
+	struct retired got = {0};
+	struct event_hooks hooks = {on_child_final, &got};
 	char *m;
 
 	T_ASSERT(ec);
-	T_ASSERT(replay(ec, "child-rekey") > 10);
+	T_ASSERT(replay(ec, "child-rekey", &hooks) > 10);
+	/* the collector hears of the replaced SA (unique id 1) with its final counters */
+	T_EQ_INT(got.calls, 1);
+	T_EQ_STR(got.conn, "a-b");
+	T_EQ_STR(got.child, "net");
+	T_EQ_INT(got.uid, 1);
 	m = render(ec, NULL);
 	T_CONTAINS(m,
 	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"rekeyed\"} 1\n");
@@ -108,6 +134,8 @@ static void recorded_child_rekey(void)
 	T_NOT_CONTAINS(m, "kind=\"rekey_failed\"} 1");
 	/* the old SA's final counters are carried */
 	T_EQ_INT(event_counters_child_carry(ec, "a-b", "net", &t), 0);
+	T_EQ_INT(t.bytes_in, got.t.bytes_in);
+	T_EQ_INT(t.packets_out, got.t.packets_out);
 	free(m);
 	event_counters_free(ec);
 }
@@ -118,7 +146,7 @@ static void recorded_ike_rekey(void)
 	char *m;
 
 	T_ASSERT(ec);
-	T_ASSERT(replay(ec, "ike-rekey") > 10);
+	T_ASSERT(replay(ec, "ike-rekey", NULL) > 10);
 	m = render(ec, NULL);
 	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"rekeyed\"} 1\n");
 	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"deleted\"} 0\n");
@@ -132,10 +160,15 @@ static void recorded_peer_killed(void)
 {
 	struct event_counters *ec = event_counters_new();
 	struct event_child_totals t;
+	struct retired got = {0};
+	struct event_hooks hooks = {on_child_final, &got};
 	char *m;
 
 	T_ASSERT(ec);
-	T_ASSERT(replay(ec, "peer-killed") > 5);
+	T_ASSERT(replay(ec, "peer-killed", &hooks) > 5);
+	T_EQ_INT(got.calls, 1); /* child-updown (down) of "net" when the IKE SA died */
+	T_EQ_STR(got.child, "net");
+	T_ASSERT(got.uid > 0);
 	m = render(ec, NULL);
 	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"dpd_timeout\"} 1\n");
 	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"peer_unreachable\"} 0\n");
@@ -154,7 +187,7 @@ static void recorded_psk_mismatch(void)
 	char *m;
 
 	T_ASSERT(ec);
-	T_ASSERT(replay(ec, "psk-mismatch") > 5);
+	T_ASSERT(replay(ec, "psk-mismatch", NULL) > 5);
 	m = render(ec, NULL);
 	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"auth_failed\"} 1\n");
 	T_CONTAINS(m, "ipsec_ike_last_error_code{conn=\"a-b\"} 24\n");
@@ -169,7 +202,7 @@ static void recorded_pfs_rekey_fails(void)
 	char *m;
 
 	T_ASSERT(ec);
-	T_ASSERT(replay(ec, "pfs-rekey-fails") > 5);
+	T_ASSERT(replay(ec, "pfs-rekey-fails", NULL) > 5);
 	m = render(ec, NULL);
 	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"rekey_failed\"} 1\n");
 	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"no_proposal\"} 1\n");
@@ -234,23 +267,23 @@ static void malformed_events(void)
 
 	T_ASSERT(ec);
 	T_EQ_INT(build_event("ike-updown", fill_up_only, &m, &pkt), 0);
-	T_EQ_INT(event_stream_dispatch(ec, &m, 1.0), -EBADMSG);
+	T_EQ_INT(event_stream_dispatch(ec, &m, 1.0, NULL), -EBADMSG);
 	free(pkt);
 	T_EQ_INT(build_event("log", fill_log_no_msg, &m, &pkt), 0);
-	T_EQ_INT(event_stream_dispatch(ec, &m, 1.0), -EBADMSG);
+	T_EQ_INT(event_stream_dispatch(ec, &m, 1.0, NULL), -EBADMSG);
 	free(pkt);
 	T_EQ_INT(build_event("child-updown", fill_child_no_children, &m, &pkt), 0);
-	T_EQ_INT(event_stream_dispatch(ec, &m, 1.0), -EBADMSG);
+	T_EQ_INT(event_stream_dispatch(ec, &m, 1.0, NULL), -EBADMSG);
 	free(pkt);
 	T_EQ_INT(build_event("ike-update", fill_child_no_children, &m, &pkt), 0);
-	T_EQ_INT(event_stream_dispatch(ec, &m, 1.0), -ENOENT);
+	T_EQ_INT(event_stream_dispatch(ec, &m, 1.0, NULL), -ENOENT);
 	free(pkt);
 	out = render(ec, NULL);
 	T_NOT_CONTAINS(out, "conn=");
 	free(out);
 	/* a down event without a "name" key: the name comes from "<name>-<uid>" */
 	T_EQ_INT(build_event("child-updown", fill_child_down, &m, &pkt), 0);
-	T_EQ_INT(event_stream_dispatch(ec, &m, 1.0), 0);
+	T_EQ_INT(event_stream_dispatch(ec, &m, 1.0, NULL), 0);
 	free(pkt);
 	T_EQ_INT(event_counters_child_carry(ec, "a-b", "net", &t), 0);
 	T_EQ_INT(t.bytes_in, 1000);
@@ -258,7 +291,7 @@ static void malformed_events(void)
 	T_EQ_INT(t.packets_in, 10);
 	T_EQ_INT(t.packets_out, 0);
 	vici_msg_done(&m);
-	T_EQ_INT(event_stream_dispatch(NULL, &m, 1.0), -EINVAL);
+	T_EQ_INT(event_stream_dispatch(NULL, &m, 1.0, NULL), -EINVAL);
 	event_counters_free(ec);
 }
 

@@ -152,7 +152,7 @@ static void service_follows_file(void)
 	T_EQ_INT(events_config_set(&c, "log_source", "file", NULL, 0), 0);
 	T_EQ_INT(events_config_set(&c, "log_file", log, NULL, 0), 0);
 	T_EQ_INT(events_config_set(&c, "state_file", state, NULL, 0), 0);
-	s = events_service_start(&c, "/nonexistent-iw/charon.vici", &err);
+	s = events_service_start(&c, "/nonexistent-iw/charon.vici", NULL, &err);
 	T_ASSERT(s);
 	/* history is not news */
 	append(log, "Nov 23 07:40:02 11[IKE] <a-b|1> IKE_SA a-b[1] established between "
@@ -172,7 +172,7 @@ static void service_follows_file(void)
 
 	/* restarted: nothing counted twice, new lines counted */
 	append(log, "Nov 23 07:40:04 11[IKE] <a-b|2> received NO_PROPOSAL_CHOSEN notify error\n");
-	s = events_service_start(&c, "/nonexistent-iw/charon.vici", &err);
+	s = events_service_start(&c, "/nonexistent-iw/charon.vici", NULL, &err);
 	T_ASSERT(s);
 	T_ASSERT(wait_contains(s, "kind=\"no_proposal\"} 1\n", 3000));
 	m = render(s);
@@ -194,7 +194,7 @@ static void service_default_stream(void)
 	int err = 0;
 
 	events_config_defaults(&c);
-	s = events_service_start(&c, "/nonexistent-iw/charon.vici", &err);
+	s = events_service_start(&c, "/nonexistent-iw/charon.vici", NULL, &err);
 	T_ASSERT(s);
 	T_ASSERT(events_service_counters(s) != NULL);
 	m = render(s);
@@ -205,7 +205,7 @@ static void service_default_stream(void)
 	/* a file source whose file cannot be opened yet still starts (it may appear later) */
 	T_EQ_INT(events_config_set(&c, "log_source", "file", NULL, 0), 0);
 	T_EQ_INT(events_config_set(&c, "log_file", "/nonexistent-iw/charon.log", NULL, 0), 0);
-	s = events_service_start(&c, "/nonexistent-iw/charon.vici", &err);
+	s = events_service_start(&c, "/nonexistent-iw/charon.vici", NULL, &err);
 	T_ASSERT(s);
 	events_service_stop(s);
 	events_config_done(&c);
