@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Load generator for bench_reflector.sh: keeps WINDOW STAMP test packets (44 octets) in flight
- * to ADDR:PORT over one connected UDP socket (sendmmsg/recvmmsg, 64 at a time) for SECONDS and prints the replies per second.
- * Any same-sized datagram back counts as a reply, so the same tool measures our reflector and
- * a plain UDP echo responder. When nothing comes back for 20 ms the window is refilled, so a
- * dropped packet cannot stall the run.
+ * to ADDR:PORT over one connected UDP socket (sendmmsg/recvmmsg, 64 at a time) for SECONDS and
+ * prints the replies per second. Any same-sized datagram back counts as a reply, so the same tool
+ * measures our reflector and a plain UDP echo responder. When nothing comes back for 20 ms the
+ * window is refilled, so a dropped packet cannot stall the run.
  *
  * Usage: bench_reflector_load ADDR PORT SECONDS WINDOW
  */

@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rx.src.ss_family = AF_INET;
 	if (size <= sizeof(reply) &&
 	    stamp_reflector_handle(refl, &rx, 1, 1, reply, sizeof(reply), &n) ==
-		    STAMP_REFL_REFLECTED &&
+	        STAMP_REFL_REFLECTED &&
 	    n > size)
 		abort();
 	return 0;

@@ -30,25 +30,25 @@ static void on_sigint(int sig)
 static int mtu_run(int argc, char **argv);
 
 const struct cmd cmd_mtu = {
-	.name = "mtu",
-	.run = mtu_run,
-	.summary = "find the path MTU through the tunnel and detect MTU black holes",
-	.usage = "Usage: ikewatch mtu [options] TARGET\n"
-		 "\n"
-		 "Sends DF probes (IP_PMTUDISC_PROBE) of growing and bisected sizes, reads ICMP\n"
-		 "errors through IP_RECVERR, and reports the largest IP packet that makes the round\n"
-		 "trip. A black hole is reported when large probes vanish, small ones pass and no\n"
-		 "ICMP error comes back. Exit: 0 found, 1 nothing passes, 2 error, 3 black hole.\n"
-		 "\n"
-		 "  -m MODULE     stamp (default), udp, icmp\n"
-		 "  -p PORT       port (default 862 STAMP, 7 UDP echo)\n"
-		 "      --min N   smallest IP packet size (default 576, IPv6 1280)\n"
-		 "      --max N   largest IP packet size (default 1500)\n"
-		 "  -r N          tries per size before it counts as dead (default 3)\n"
-		 "  -W SECONDS    wait per try (default 1)\n"
-		 "  -I ADDRESS    source address\n"
-		 "  -k FILE       authenticated STAMP with the HMAC key in FILE\n"
-		 "  -q            quiet: only the result\n",
+    .name = "mtu",
+    .run = mtu_run,
+    .summary = "find the path MTU through the tunnel and detect MTU black holes",
+    .usage = "Usage: ikewatch mtu [options] TARGET\n"
+             "\n"
+             "Sends DF probes (IP_PMTUDISC_PROBE) of growing and bisected sizes, reads ICMP\n"
+             "errors through IP_RECVERR, and reports the largest IP packet that makes the round\n"
+             "trip. A black hole is reported when large probes vanish, small ones pass and no\n"
+             "ICMP error comes back. Exit: 0 found, 1 nothing passes, 2 error, 3 black hole.\n"
+             "\n"
+             "  -m MODULE     stamp (default), udp, icmp\n"
+             "  -p PORT       port (default 862 STAMP, 7 UDP echo)\n"
+             "      --min N   smallest IP packet size (default 576, IPv6 1280)\n"
+             "      --max N   largest IP packet size (default 1500)\n"
+             "  -r N          tries per size before it counts as dead (default 3)\n"
+             "  -W SECONDS    wait per try (default 1)\n"
+             "  -I ADDRESS    source address\n"
+             "  -k FILE       authenticated STAMP with the HMAC key in FILE\n"
+             "  -q            quiet: only the result\n",
 };
 
 static const char *outcome_name(enum probe_mtu_outcome o)
@@ -79,9 +79,9 @@ enum { OPT_MIN = 256, OPT_MAX };
 int mtu_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"min", required_argument, NULL, OPT_MIN},
-		{"max", required_argument, NULL, OPT_MAX},
-		{0},
+	    {"min", required_argument, NULL, OPT_MIN},
+	    {"max", required_argument, NULL, OPT_MAX},
+	    {0},
 	};
 	struct probe_target *t;
 	struct probe_mtu_result res;
@@ -102,7 +102,8 @@ int mtu_run(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "m:p:r:W:I:k:q", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
-			if (probe_module_parse(optarg, &t->module) < 0 || t->module == PROBE_MOD_TCP)
+			if (probe_module_parse(optarg, &t->module) < 0 ||
+			    t->module == PROBE_MOD_TCP)
 				goto usage;
 			break;
 		case 'p':
@@ -133,7 +134,8 @@ int mtu_run(int argc, char **argv)
 		case 'k':
 			e = stamp_key_load(optarg, t->key, &t->key_len);
 			if (e < 0) {
-				fprintf(stderr, "ikewatch mtu: key file %s: %s\n", optarg, strerror(-e));
+				fprintf(stderr, "ikewatch mtu: key file %s: %s\n", optarg,
+				        strerror(-e));
 				goto out;
 			}
 			t->authenticated = true;
@@ -167,7 +169,7 @@ int mtu_run(int argc, char **argv)
 		       probe_module_name(t->module), (unsigned long long)min,
 		       (unsigned long long)max, (unsigned long long)retries);
 	e = probe_mtu_run(t, (uint32_t)min, (uint32_t)max, (uint32_t)retries, timeout_ns, progress,
-			  &quiet, &stop_flag, &res);
+	                  &quiet, &stop_flag, &res);
 	if (e < 0) {
 		fprintf(stderr, "ikewatch mtu: %s: %s\n", name, strerror(-e));
 		goto out;

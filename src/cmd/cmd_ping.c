@@ -35,27 +35,28 @@ static void on_sigint(int sig)
 static int ping_run(int argc, char **argv);
 
 const struct cmd cmd_ping = {
-	.name = "ping",
-	.run = ping_run,
-	.summary = "probe a target through the tunnel (STAMP, ICMP, UDP echo, TCP) like ping",
-	.usage = "Usage: ikewatch ping [options] TARGET\n"
-		 "\n"
-		 "Sends probes and prints a line per reply and a summary like ping(8), plus loss by\n"
-		 "direction (stateful STAMP reflector), reordering, percentiles and jitter.\n"
-		 "\n"
-		 "  -c COUNT        stop after COUNT probes (default: until interrupted)\n"
-		 "  -i SECONDS      interval between probes (default 1, fractions allowed)\n"
-		 "  -s SIZE         payload size: STAMP packet octets (>= 44, 112 authenticated),\n"
-		 "                  ICMP data, UDP datagram\n"
-		 "  -I ADDRESS      source address\n"
-		 "  -W SECONDS      time to wait for a reply (default 2)\n"
-		 "  -Q DSCP         DSCP to mark probes with (0..63)\n"
-		 "  -q              quiet: only the summary\n"
-		 "  -m MODULE       stamp (default), icmp, udp, tcp\n"
-		 "  -p PORT         port (default 862 STAMP, 7 UDP echo, 22 TCP)\n"
-		 "  -k FILE         authenticated STAMP with the HMAC key in FILE\n"
-		 "      --ssid N    STAMP Session-Sender Identifier (RFC 8972)\n"
-		 "      --stateful  the reflector is stateful: split loss by direction from the start\n",
+    .name = "ping",
+    .run = ping_run,
+    .summary = "probe a target through the tunnel (STAMP, ICMP, UDP echo, TCP) like ping",
+    .usage =
+        "Usage: ikewatch ping [options] TARGET\n"
+        "\n"
+        "Sends probes and prints a line per reply and a summary like ping(8), plus loss by\n"
+        "direction (stateful STAMP reflector), reordering, percentiles and jitter.\n"
+        "\n"
+        "  -c COUNT        stop after COUNT probes (default: until interrupted)\n"
+        "  -i SECONDS      interval between probes (default 1, fractions allowed)\n"
+        "  -s SIZE         payload size: STAMP packet octets (>= 44, 112 authenticated),\n"
+        "                  ICMP data, UDP datagram\n"
+        "  -I ADDRESS      source address\n"
+        "  -W SECONDS      time to wait for a reply (default 2)\n"
+        "  -Q DSCP         DSCP to mark probes with (0..63)\n"
+        "  -q              quiet: only the summary\n"
+        "  -m MODULE       stamp (default), icmp, udp, tcp\n"
+        "  -p PORT         port (default 862 STAMP, 7 UDP echo, 22 TCP)\n"
+        "  -k FILE         authenticated STAMP with the HMAC key in FILE\n"
+        "      --ssid N    STAMP Session-Sender Identifier (RFC 8972)\n"
+        "      --stateful  the reflector is stateful: split loss by direction from the start\n",
 };
 
 struct ping {
@@ -140,8 +141,7 @@ static void summary(struct ping *p, uint64_t elapsed_ns)
 		printf(", +%llu duplicates", (unsigned long long)st->duplicated);
 	if (p->errors)
 		printf(", +%llu errors", (unsigned long long)p->errors);
-	printf(", %g%% packet loss, time %llums\n", loss,
-	       (unsigned long long)(elapsed_ns / MS));
+	printf(", %g%% packet loss, time %llums\n", loss, (unsigned long long)(elapsed_ns / MS));
 	printf("lost %llu (forward %llu, reverse %llu, unknown %llu), reordered %llu, late %llu\n",
 	       (unsigned long long)lost, (unsigned long long)st->lost_forward,
 	       (unsigned long long)st->lost_reverse,
@@ -183,8 +183,8 @@ static int ping_loop(struct ping *p)
 			continue;
 		}
 		probe_stats_tick(&p->st, now);
-		if (!sending && (probe_stats_inflight(&p->st) == 0 ||
-				 now - last_sent >= p->timeout_ns))
+		if (!sending &&
+		    (probe_stats_inflight(&p->st) == 0 || now - last_sent >= p->timeout_ns))
 			break;
 		wake = sending ? next : last_sent + p->timeout_ns;
 		e = poll(&pfd, 1, wake > now ? (int)((wake - now + MS - 1) / MS) : 0);
@@ -202,9 +202,9 @@ enum { OPT_SSID = 256, OPT_STATEFUL };
 int ping_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"ssid", required_argument, NULL, OPT_SSID},
-		{"stateful", no_argument, NULL, OPT_STATEFUL},
-		{0},
+	    {"ssid", required_argument, NULL, OPT_SSID},
+	    {"stateful", no_argument, NULL, OPT_STATEFUL},
+	    {0},
 	};
 	struct ping *p;
 	struct probe_stats_config sc = {.window = PROBE_OUTCOMES_MAX};
@@ -267,7 +267,8 @@ int ping_run(int argc, char **argv)
 		case 'k':
 			e = stamp_key_load(optarg, p->t.key, &p->t.key_len);
 			if (e < 0) {
-				fprintf(stderr, "ikewatch ping: key file %s: %s\n", optarg, strerror(-e));
+				fprintf(stderr, "ikewatch ping: key file %s: %s\n", optarg,
+				        strerror(-e));
 				goto out;
 			}
 			p->t.authenticated = true;

@@ -31,21 +31,22 @@ static void on_signal(int sig)
 static int reflect_run(int argc, char **argv);
 
 const struct cmd cmd_reflect = {
-	.name = "reflect",
-	.run = reflect_run,
-	.summary = "run a STAMP reflector (RFC 8762) for probes from other ikewatch or routers",
-	.usage = "Usage: ikewatch reflect [--listen ADDR[:PORT]] [options]\n"
-		 "\n"
-		 "Answers STAMP test packets (RFC 8762, RFC 8972 SSID). Replies are never larger\n"
-		 "than requests; drops are counted and printed on exit.\n"
-		 "\n"
-		 "  -l, --listen ADDR[:PORT]  address to listen on (default 0.0.0.0:862)\n"
-		 "  -k, --key-file FILE       authenticated mode: HMAC-SHA-256 key (hex or raw)\n"
-		 "      --stateless           copy the sender's sequence numbers (no direction split)\n"
-		 "  -r, --rate PPS            replies per second per source (default 1000, 0: no limit)\n"
-		 "      --burst N             bucket depth per source (default: the rate)\n"
-		 "  -a, --allow PREFIX        accept only these sources (repeatable)\n"
-		 "      --ipsec-only          accept only packets that came out of an IPsec tunnel\n",
+    .name = "reflect",
+    .run = reflect_run,
+    .summary = "run a STAMP reflector (RFC 8762) for probes from other ikewatch or routers",
+    .usage =
+        "Usage: ikewatch reflect [--listen ADDR[:PORT]] [options]\n"
+        "\n"
+        "Answers STAMP test packets (RFC 8762, RFC 8972 SSID). Replies are never larger\n"
+        "than requests; drops are counted and printed on exit.\n"
+        "\n"
+        "  -l, --listen ADDR[:PORT]  address to listen on (default 0.0.0.0:862)\n"
+        "  -k, --key-file FILE       authenticated mode: HMAC-SHA-256 key (hex or raw)\n"
+        "      --stateless           copy the sender's sequence numbers (no direction split)\n"
+        "  -r, --rate PPS            replies per second per source (default 1000, 0: no limit)\n"
+        "      --burst N             bucket depth per source (default: the rate)\n"
+        "  -a, --allow PREFIX        accept only these sources (repeatable)\n"
+        "      --ipsec-only          accept only packets that came out of an IPsec tunnel\n",
 };
 
 enum { OPT_STATELESS = 256, OPT_BURST, OPT_IPSEC_ONLY };
@@ -53,14 +54,14 @@ enum { OPT_STATELESS = 256, OPT_BURST, OPT_IPSEC_ONLY };
 int reflect_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"listen", required_argument, NULL, 'l'},
-		{"key-file", required_argument, NULL, 'k'},
-		{"stateless", no_argument, NULL, OPT_STATELESS},
-		{"rate", required_argument, NULL, 'r'},
-		{"burst", required_argument, NULL, OPT_BURST},
-		{"allow", required_argument, NULL, 'a'},
-		{"ipsec-only", no_argument, NULL, OPT_IPSEC_ONLY},
-		{0},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"key-file", required_argument, NULL, 'k'},
+	    {"stateless", no_argument, NULL, OPT_STATELESS},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"burst", required_argument, NULL, OPT_BURST},
+	    {"allow", required_argument, NULL, 'a'},
+	    {"ipsec-only", no_argument, NULL, OPT_IPSEC_ONLY},
+	    {0},
 	};
 	struct stamp_reflector_config *cfg;
 	struct stamp_reflector *r = NULL;
@@ -84,7 +85,7 @@ int reflect_run(int argc, char **argv)
 			e = stamp_key_load(optarg, cfg->key, &cfg->key_len);
 			if (e < 0) {
 				fprintf(stderr, "ikewatch reflect: key file %s: %s\n", optarg,
-					strerror(-e));
+				        strerror(-e));
 				goto out;
 			}
 			cfg->authenticated = true;
@@ -141,8 +142,8 @@ int reflect_run(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	fprintf(stderr, "ikewatch reflect: listening on %s (%s, %s)\n", listen,
-		cfg->authenticated ? "authenticated" : "unauthenticated",
-		cfg->stateless ? "stateless" : "stateful");
+	        cfg->authenticated ? "authenticated" : "unauthenticated",
+	        cfg->stateless ? "stateless" : "stateful");
 	e = stamp_reflect_run(r, fd, &stop_flag);
 	if (e < 0)
 		fprintf(stderr, "ikewatch reflect: %s\n", strerror(-e));

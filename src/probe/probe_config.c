@@ -21,7 +21,7 @@
 #define MS 1000000ull
 
 static int fail(char *err, size_t errlen, yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int fail(char *err, size_t errlen, yaml_node_t *n, const char *fmt, ...)
 {
@@ -51,12 +51,13 @@ static int copy_name(char *dst, const char *s)
 }
 
 static int parse_mtu(yaml_document_t *doc, yaml_node_t *m, struct probe_target_config *tc,
-		     char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
 	if (m->type != YAML_MAPPING_NODE)
 		return fail(err, errlen, m, "mtu must be a mapping");
 	tc->mtu_enabled = true;
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+	     p++) {
 		const char *k = config_scalar(yaml_document_get_node(doc, p->key));
 		yaml_node_t *vn = yaml_document_get_node(doc, p->value);
 		const char *v = config_scalar(vn);
@@ -89,7 +90,7 @@ static int parse_mtu(yaml_document_t *doc, yaml_node_t *m, struct probe_target_c
 }
 
 static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_target_config *tc,
-		     char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
 	const char *target = NULL, *source = NULL, *keyfile = NULL;
 	uint64_t x, port = 0;
@@ -99,9 +100,13 @@ static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_targe
 
 	if (item->type != YAML_MAPPING_NODE)
 		return fail(err, errlen, item, "each probe must be a mapping");
-	*tc = (struct probe_target_config){
-		.interval_ns = 1000 * MS, .timeout_ns = 2000 * MS, .window_ns = 10000 * MS,
-		.mtu_min = 576, .mtu_max = 1500, .mtu_retries = 3, .mtu_interval_ns = 300000 * MS};
+	*tc = (struct probe_target_config){.interval_ns = 1000 * MS,
+	                                   .timeout_ns = 2000 * MS,
+	                                   .window_ns = 10000 * MS,
+	                                   .mtu_min = 576,
+	                                   .mtu_max = 1500,
+	                                   .mtu_retries = 3,
+	                                   .mtu_interval_ns = 300000 * MS};
 	tc->t.module = PROBE_MOD_STAMP;
 	tc->t.dscp = -1;
 	for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top;
@@ -128,7 +133,8 @@ static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_targe
 			has_port = true;
 		} else if (strcmp(k, "module") == 0) {
 			if (probe_module_parse(v, &tc->t.module) < 0)
-				return fail(err, errlen, vn, "module: stamp, icmp, tcp or udp expected");
+				return fail(err, errlen, vn,
+				            "module: stamp, icmp, tcp or udp expected");
 		} else if (strcmp(k, "conn") == 0) {
 			if (copy_name(tc->conn, v) < 0)
 				return fail(err, errlen, vn, "conn: bad name");
@@ -136,12 +142,14 @@ static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_targe
 			if (copy_name(tc->child, v) < 0)
 				return fail(err, errlen, vn, "child: bad name");
 		} else if (strcmp(k, "interval") == 0 || strcmp(k, "timeout") == 0 ||
-			   strcmp(k, "window") == 0) {
+		           strcmp(k, "window") == 0) {
 			/* sub-second intervals are fine ("200ms"); 10 ms is the floor */
 			if (num_parse_duration_ms_str(v, 3600000, &x) < 0 || x < 10)
-				return fail(err, errlen, vn, "%s: a duration of 10ms..1h expected", k);
-			*(k[0] == 'i' ? &tc->interval_ns : k[0] == 't' ? &tc->timeout_ns
-								 : &tc->window_ns) = x * MS;
+				return fail(err, errlen, vn, "%s: a duration of 10ms..1h expected",
+				            k);
+			*(k[0] == 'i'   ? &tc->interval_ns
+			  : k[0] == 't' ? &tc->timeout_ns
+			                : &tc->window_ns) = x * MS;
 		} else if (strcmp(k, "size") == 0) {
 			if (num_parse_u64_str(v, 9000, &x) < 0)
 				return fail(err, errlen, vn, "size: 0..9000 expected");
@@ -166,7 +174,8 @@ static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_targe
 			else if (strcmp(v, "stateless") == 0)
 				tc->far_end = PROBE_FAR_STATELESS;
 			else
-				return fail(err, errlen, vn, "reflector: auto, stateful or stateless");
+				return fail(err, errlen, vn,
+				            "reflector: auto, stateful or stateless");
 		} else {
 			return fail(err, errlen, vn, "unknown key '%s'", k);
 		}
@@ -176,7 +185,7 @@ static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_targe
 	    stamp_addr_port((struct sockaddr *)&tc->t.addr) != 0)
 		return fail(err, errlen, item, "target: an IP address is required");
 	stamp_addr_set_port((struct sockaddr *)&tc->t.addr,
-			    has_port ? (uint16_t)port : probe_module_port(tc->t.module));
+	                    has_port ? (uint16_t)port : probe_module_port(tc->t.module));
 	if (tc->t.module == PROBE_MOD_TCP && !has_port)
 		return fail(err, errlen, item, "target %s: module tcp needs a port", target);
 	if (tc->t.module != PROBE_MOD_STAMP)
@@ -192,19 +201,20 @@ static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_targe
 			return fail(err, errlen, item, "hmac_key_file: only for module stamp");
 		e = stamp_key_load(keyfile, tc->t.key, &tc->t.key_len);
 		if (e < 0)
-			return fail(err, errlen, item, "hmac_key_file %s: %s", keyfile, strerror(-e));
+			return fail(err, errlen, item, "hmac_key_file %s: %s", keyfile,
+			            strerror(-e));
 		tc->t.authenticated = true;
 	}
 	if (tc->t.size && tc->t.size < probe_sess_default_size(&tc->t))
 		return fail(err, errlen, item, "size: at least %u for this module",
-			    probe_sess_default_size(&tc->t));
+		            probe_sess_default_size(&tc->t));
 	if (tc->child[0] && !tc->conn[0])
 		return fail(err, errlen, item, "child without conn");
 	return 0;
 }
 
 int probe_config_parse(yaml_document_t *doc, yaml_node_t *probes_node, struct probe_config **ret,
-		       char *err, size_t errlen)
+                       char *err, size_t errlen)
 {
 	struct probe_config *c;
 	size_t n;
@@ -233,7 +243,7 @@ int probe_config_parse(yaml_document_t *doc, yaml_node_t *probes_node, struct pr
 	}
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *item =
-			yaml_document_get_node(doc, probes_node->data.sequence.items.start[i]);
+		    yaml_document_get_node(doc, probes_node->data.sequence.items.start[i]);
 
 		if (!item) {
 			e = fail(err, errlen, probes_node, "bad list item");

@@ -37,7 +37,7 @@ struct probe_config {
 /* Parse the `probes:` list (@probes_node may be NULL: no probes). 0, -EINVAL with @err, or
  * -ENOMEM. */
 int probe_config_parse(yaml_document_t *doc, yaml_node_t *probes_node, struct probe_config **ret,
-		       char *err, size_t errlen);
+                       char *err, size_t errlen);
 void probe_config_free(struct probe_config *c);
 
 #endif

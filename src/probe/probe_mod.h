@@ -27,7 +27,7 @@ struct probe_sess {
 	const struct probe_mod_ops *ops;
 	int fd; /* the socket, or the epoll set for TCP */
 	struct stamp_auth auth;
-	uint16_t ee;    /* our Error Estimate, refreshed every second */
+	uint16_t ee; /* our Error Estimate, refreshed every second */
 	uint64_t ee_at;
 	bool icmp_raw;
 	uint16_t icmp_id;
@@ -58,7 +58,7 @@ const struct probe_sent *probe_sess_sent_at(const struct probe_sess *s, uint32_t
  * 1 ms, which means the clock was stepped; then use the monotonic times.
  */
 double probe_sess_rtt(const struct probe_sent *p, uint64_t rx_real_ns, uint64_t rx_mono_ns,
-		      int64_t dwell_ns);
+                      int64_t dwell_ns);
 /* Open a UDP socket toward the target (connected, source bound, DSCP, DF, IP_RECVERR). */
 int probe_sess_udp_socket(struct probe_sess *s, int type, int proto);
 /* Read one ICMP error from the error queue into @ev; the original payload goes to s->buf
@@ -66,6 +66,6 @@ int probe_sess_udp_socket(struct probe_sess *s, int type, int proto);
 int probe_sess_read_errqueue(struct probe_sess *s, struct probe_event *ev, size_t *ret_len);
 /* recvmsg with SO_TIMESTAMPNS and TTL: payload into s->buf. */
 int probe_sess_recv_ts(struct probe_sess *s, size_t *ret_len, uint64_t *ret_real_ns,
-		       bool *ret_kernel, uint8_t *ret_ttl, struct sockaddr_storage *ret_from);
+                       bool *ret_kernel, uint8_t *ret_ttl, struct sockaddr_storage *ret_from);
 
 #endif

@@ -81,7 +81,7 @@ static int icmp_send(struct probe_sess *s, uint32_t seq, uint32_t size)
 	probe_sess_mark_sent(s, seq, real, mono);
 	if (s->icmp_raw)
 		n = sendto(s->fd, s->buf, len, 0, (const struct sockaddr *)&s->t.addr,
-			   stamp_addr_len((const struct sockaddr *)&s->t.addr));
+		           stamp_addr_len((const struct sockaddr *)&s->t.addr));
 	else
 		n = send(s->fd, s->buf, len, 0);
 	return n < 0 ? -errno : 0;
@@ -107,8 +107,7 @@ static bool parse_reply(struct probe_sess *s, size_t len, uint32_t *ret_seq)
 	if (rd_u8(&r, &type) || rd_u8(&r, &code) || rd_u16(&r, &cks) || rd_u16(&r, &id) ||
 	    rd_u16(&r, &seq16) || rd_bytes(&r, 4, &magic) || rd_u32(&r, &seq))
 		return false;
-	if (type != (v6 ? 129 : 0) || memcmp(magic, icmp_magic, 4) != 0 ||
-	    (uint16_t)seq != seq16)
+	if (type != (v6 ? 129 : 0) || memcmp(magic, icmp_magic, 4) != 0 || (uint16_t)seq != seq16)
 		return false;
 	if (s->icmp_raw && id != s->icmp_id)
 		return false;
@@ -134,7 +133,7 @@ static int icmp_recv(struct probe_sess *s, struct probe_event *ev)
 	mono = clock_mono_ns();
 	ev->len = len;
 	if (s->icmp_raw && !stamp_addr_equal((const struct sockaddr *)&from,
-					     (const struct sockaddr *)&s->t.addr)) {
+	                                     (const struct sockaddr *)&s->t.addr)) {
 		/* not from our target: somebody else's traffic, not an event */
 		return -EAGAIN;
 	}
@@ -156,14 +155,14 @@ static int icmp_recv(struct probe_sess *s, struct probe_event *ev)
 	ev->kind = PROBE_EV_REPLY;
 	ev->has_seq = true;
 	ev->reply = (struct probe_reply_info){
-		.seq = seq, .rtt_s = probe_sess_rtt(p, t4, mono, 0), .mono_ns = mono};
+	    .seq = seq, .rtt_s = probe_sess_rtt(p, t4, mono, 0), .mono_ns = mono};
 	return 0;
 }
 
 const struct probe_mod_ops probe_mod_icmp = {
-	.open = icmp_open,
-	.send = icmp_send,
-	.recv = icmp_recv,
-	.default_size = 56,
-	.min_size = 8,
+    .open = icmp_open,
+    .send = icmp_send,
+    .recv = icmp_recv,
+    .default_size = 56,
+    .min_size = 8,
 };

@@ -85,24 +85,25 @@ static int stamp_recv(struct probe_sess *s, struct probe_event *ev)
 	ev->kind = PROBE_EV_REPLY;
 	ev->has_seq = true;
 	ev->reply = (struct probe_reply_info){
-		.seq = r.sender_seq,
-		.has_refl_seq = true,
-		.refl_seq = r.seq,
-		.rtt_s = probe_sess_rtt(p, t4, mono, dwell),
-		.mono_ns = mono,
+	    .seq = r.sender_seq,
+	    .has_refl_seq = true,
+	    .refl_seq = r.seq,
+	    .rtt_s = probe_sess_rtt(p, t4, mono, dwell),
+	    .mono_ns = mono,
 	};
 	if (stamp_ee_synced(r.ee) && stamp_ee_synced(s->ee)) {
 		ev->reply.owd_valid = true;
-		ev->reply.owd_fwd_s = (double)(int64_t)(stamp_ts_to_ns(r.rx_ts, ptp) - p->real_ns) * 1e-9;
+		ev->reply.owd_fwd_s =
+		    (double)(int64_t)(stamp_ts_to_ns(r.rx_ts, ptp) - p->real_ns) * 1e-9;
 		ev->reply.owd_rev_s = (double)(int64_t)(t4 - stamp_ts_to_ns(r.ts, ptp)) * 1e-9;
 	}
 	return 0;
 }
 
 const struct probe_mod_ops probe_mod_stamp = {
-	.open = stamp_open,
-	.send = stamp_send,
-	.recv = stamp_recv,
-	.default_size = STAMP_UNAUTH_LEN,
-	.min_size = STAMP_UNAUTH_LEN,
+    .open = stamp_open,
+    .send = stamp_send,
+    .recv = stamp_recv,
+    .default_size = STAMP_UNAUTH_LEN,
+    .min_size = STAMP_UNAUTH_LEN,
 };

@@ -64,9 +64,8 @@ static int tcp_send(struct probe_sess *s, uint32_t seq, uint32_t size)
 		return -errno;
 	if (s->t.dscp >= 0)
 		stamp_sock_set_dscp(fd, dst->sa_family, s->t.dscp);
-	if (s->t.has_source &&
-	    bind(fd, (const struct sockaddr *)&s->t.source,
-		 stamp_addr_len((const struct sockaddr *)&s->t.source)) < 0)
+	if (s->t.has_source && bind(fd, (const struct sockaddr *)&s->t.source,
+	                            stamp_addr_len((const struct sockaddr *)&s->t.source)) < 0)
 		goto out_errno;
 	probe_sess_mark_sent(s, seq, stamp_clock_real_ns(), clock_mono_ns());
 	if (connect(fd, dst, stamp_addr_len(dst)) < 0 && errno != EINPROGRESS)
@@ -122,10 +121,10 @@ static int tcp_recv(struct probe_sess *s, struct probe_event *ev)
 }
 
 const struct probe_mod_ops probe_mod_tcp = {
-	.open = tcp_open,
-	.send = tcp_send,
-	.recv = tcp_recv,
-	.close = tcp_close,
-	.default_size = 0,
-	.min_size = 0,
+    .open = tcp_open,
+    .send = tcp_send,
+    .recv = tcp_recv,
+    .close = tcp_close,
+    .default_size = 0,
+    .min_size = 0,
 };

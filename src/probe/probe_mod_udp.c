@@ -76,14 +76,14 @@ static int udp_recv(struct probe_sess *s, struct probe_event *ev)
 	ev->kind = PROBE_EV_REPLY;
 	ev->has_seq = true;
 	ev->reply = (struct probe_reply_info){
-		.seq = seq, .rtt_s = probe_sess_rtt(p, t4, mono, 0), .mono_ns = mono};
+	    .seq = seq, .rtt_s = probe_sess_rtt(p, t4, mono, 0), .mono_ns = mono};
 	return 0;
 }
 
 const struct probe_mod_ops probe_mod_udp = {
-	.open = udp_open,
-	.send = udp_send,
-	.recv = udp_recv,
-	.default_size = 64,
-	.min_size = 8,
+    .open = udp_open,
+    .send = udp_send,
+    .recv = udp_recv,
+    .default_size = 64,
+    .min_size = 8,
 };

@@ -20,11 +20,10 @@ static void pick(struct probe_mtu_search *s)
 	}
 }
 
-void probe_mtu_search_init(struct probe_mtu_search *s, uint32_t min, uint32_t max,
-			   uint32_t retries)
+void probe_mtu_search_init(struct probe_mtu_search *s, uint32_t min, uint32_t max, uint32_t retries)
 {
 	*s = (struct probe_mtu_search){
-		.min = min, .max = max < min ? min : max, .retries = retries ? retries : 1};
+	    .min = min, .max = max < min ? min : max, .retries = retries ? retries : 1};
 	s->hi = s->max + 1;
 	pick(s);
 }

@@ -26,13 +26,13 @@ enum probe_mtu_outcome {
 
 struct probe_mtu_search {
 	uint32_t min, max, retries;
-	uint32_t lo;      /* largest size that passed (0: none yet) */
-	uint32_t hi;      /* smallest size known not to pass (max + 1: none) */
-	uint32_t cur;     /* size under test */
-	uint32_t tries;   /* timeouts at cur so far */
-	uint32_t hint;    /* the MTU the last ICMP error named */
-	bool icmp_seen;   /* any "too big" came back */
-	bool timed_out;   /* a size was given up after retries */
+	uint32_t lo;    /* largest size that passed (0: none yet) */
+	uint32_t hi;    /* smallest size known not to pass (max + 1: none) */
+	uint32_t cur;   /* size under test */
+	uint32_t tries; /* timeouts at cur so far */
+	uint32_t hint;  /* the MTU the last ICMP error named */
+	bool icmp_seen; /* any "too big" came back */
+	bool timed_out; /* a size was given up after retries */
 	bool done;
 };
 
@@ -44,7 +44,7 @@ struct probe_mtu_result {
 };
 
 void probe_mtu_search_init(struct probe_mtu_search *s, uint32_t min, uint32_t max,
-			   uint32_t retries);
+                           uint32_t retries);
 /* The size to try next, or 0 when the search is over. */
 uint32_t probe_mtu_search_next(const struct probe_mtu_search *s);
 /* What happened to the probe of size probe_mtu_search_next(); @mtu from the ICMP error or 0. */
@@ -53,14 +53,14 @@ void probe_mtu_search_result(const struct probe_mtu_search *s, struct probe_mtu_
 
 /* Called after each probe: size tried and its outcome (for `ikewatch mtu` to show progress). */
 typedef void (*probe_mtu_progress_fn)(void *ctx, uint32_t size, enum probe_mtu_outcome o,
-				      uint32_t icmp_mtu);
+                                      uint32_t icmp_mtu);
 
 /*
  * Run a search to @t (module STAMP or UDP or ICMP; DF is set here) with @timeout_ns per try.
  * 0 and *ret, or -errno when the session could not be opened.
  */
 int probe_mtu_run(const struct probe_target *t, uint32_t min, uint32_t max, uint32_t retries,
-		  uint64_t timeout_ns, probe_mtu_progress_fn progress, void *ctx,
-		  const int *stop, struct probe_mtu_result *ret);
+                  uint64_t timeout_ns, probe_mtu_progress_fn progress, void *ctx, const int *stop,
+                  struct probe_mtu_result *ret);
 
 #endif

@@ -12,7 +12,7 @@
 #include <poll.h>
 
 static enum probe_mtu_outcome one_probe(struct probe_sess *sess, uint32_t seq, uint32_t payload,
-					uint64_t timeout_ns, uint32_t *ret_mtu)
+                                        uint64_t timeout_ns, uint32_t *ret_mtu)
 {
 	uint64_t deadline = clock_mono_ns() + timeout_ns;
 	int e = probe_sess_send(sess, seq, payload);
@@ -40,8 +40,8 @@ static enum probe_mtu_outcome one_probe(struct probe_sess *sess, uint32_t seq, u
 }
 
 int probe_mtu_run(const struct probe_target *t, uint32_t min, uint32_t max, uint32_t retries,
-		  uint64_t timeout_ns, probe_mtu_progress_fn progress, void *ctx,
-		  const int *stop, struct probe_mtu_result *ret)
+                  uint64_t timeout_ns, probe_mtu_progress_fn progress, void *ctx, const int *stop,
+                  struct probe_mtu_result *ret)
 {
 	struct probe_target dt = *t;
 	struct probe_mtu_search s;
@@ -61,7 +61,8 @@ int probe_mtu_run(const struct probe_target *t, uint32_t min, uint32_t max, uint
 	while ((size = probe_mtu_search_next(&s)) != 0 &&
 	       !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED))) {
 		uint32_t mtu;
-		enum probe_mtu_outcome o = one_probe(sess, seq++, size - overhead, timeout_ns, &mtu);
+		enum probe_mtu_outcome o =
+		    one_probe(sess, seq++, size - overhead, timeout_ns, &mtu);
 
 		if (progress)
 			progress(ctx, size, o, mtu);

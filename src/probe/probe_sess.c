@@ -23,7 +23,10 @@
 static const char *const module_names[PROBE_MOD_N] = {"stamp", "icmp", "tcp", "udp"};
 
 static const struct probe_mod_ops *const module_ops[PROBE_MOD_N] = {
-	&probe_mod_stamp, &probe_mod_icmp, &probe_mod_tcp, &probe_mod_udp,
+    &probe_mod_stamp,
+    &probe_mod_icmp,
+    &probe_mod_tcp,
+    &probe_mod_udp,
 };
 
 const char *probe_module_name(enum probe_module m)
@@ -154,7 +157,7 @@ const struct probe_sent *probe_sess_sent_at(const struct probe_sess *s, uint32_t
 }
 
 double probe_sess_rtt(const struct probe_sent *p, uint64_t rx_real_ns, uint64_t rx_mono_ns,
-		      int64_t dwell_ns)
+                      int64_t dwell_ns)
 {
 	int64_t real = (int64_t)(rx_real_ns - p->real_ns);
 	int64_t mono = (int64_t)(rx_mono_ns - p->mono_ns);
@@ -190,15 +193,14 @@ int probe_sess_udp_socket(struct probe_sess *s, int type, int proto)
 		int v = fam == AF_INET ? IP_PMTUDISC_PROBE : IPV6_PMTUDISC_PROBE;
 
 		if (setsockopt(fd, fam == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
-			       fam == AF_INET ? IP_MTU_DISCOVER : IPV6_MTU_DISCOVER, &v,
-			       sizeof(v)) < 0)
+		               fam == AF_INET ? IP_MTU_DISCOVER : IPV6_MTU_DISCOVER, &v,
+		               sizeof(v)) < 0)
 			goto out_errno;
 	}
 	if (s->t.dscp >= 0)
 		stamp_sock_set_dscp(fd, fam, s->t.dscp);
-	if (s->t.has_source &&
-	    bind(fd, (const struct sockaddr *)&s->t.source,
-		 stamp_addr_len((const struct sockaddr *)&s->t.source)) < 0)
+	if (s->t.has_source && bind(fd, (const struct sockaddr *)&s->t.source,
+	                            stamp_addr_len((const struct sockaddr *)&s->t.source)) < 0)
 		goto out_errno;
 	if (type == SOCK_DGRAM && connect(fd, dst, stamp_addr_len(dst)) < 0)
 		goto out_errno;
@@ -217,8 +219,10 @@ int probe_sess_read_errqueue(struct probe_sess *s, struct probe_event *ev, size_
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {s->buf, sizeof(s->buf)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
-			   .msg_controllen = sizeof(ctl.b)};
+	struct msghdr m = {.msg_iov = &iov,
+	                   .msg_iovlen = 1,
+	                   .msg_control = ctl.b,
+	                   .msg_controllen = sizeof(ctl.b)};
 	ssize_t n = recvmsg(s->fd, &m, MSG_ERRQUEUE);
 
 	if (n < 0)
@@ -246,15 +250,19 @@ int probe_sess_read_errqueue(struct probe_sess *s, struct probe_event *ev, size_
 }
 
 int probe_sess_recv_ts(struct probe_sess *s, size_t *ret_len, uint64_t *ret_real_ns,
-		       bool *ret_kernel, uint8_t *ret_ttl, struct sockaddr_storage *ret_from)
+                       bool *ret_kernel, uint8_t *ret_ttl, struct sockaddr_storage *ret_from)
 {
 	union {
 		char b[512];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {s->buf, sizeof(s->buf)};
-	struct msghdr m = {.msg_name = ret_from, .msg_namelen = sizeof(*ret_from), .msg_iov = &iov,
-			   .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b)};
+	struct msghdr m = {.msg_name = ret_from,
+	                   .msg_namelen = sizeof(*ret_from),
+	                   .msg_iov = &iov,
+	                   .msg_iovlen = 1,
+	                   .msg_control = ctl.b,
+	                   .msg_controllen = sizeof(ctl.b)};
 	ssize_t n = recvmsg(s->fd, &m, 0);
 
 	if (n < 0)
@@ -271,8 +279,8 @@ int probe_sess_recv_ts(struct probe_sess *s, size_t *ret_len, uint64_t *ret_real
 			*ret_real_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 			*ret_kernel = true;
 		} else if (((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
-			    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) &&
-			   c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+		            (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) &&
+		           c->cmsg_len >= CMSG_LEN(sizeof(int))) {
 			int v;
 
 			memcpy(&v, CMSG_DATA(c), sizeof(v));

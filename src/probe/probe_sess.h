@@ -54,12 +54,12 @@ enum probe_event_kind {
 
 struct probe_event {
 	enum probe_event_kind kind;
-	bool has_seq;                 /* the event names the probe it is about */
+	bool has_seq;                  /* the event names the probe it is about */
 	struct probe_reply_info reply; /* .seq valid when has_seq */
-	uint32_t mtu;                 /* TOO_BIG: the MTU reported, 0 when unknown */
-	size_t len;                   /* REPLY: octets received */
-	uint8_t ttl;                  /* REPLY: TTL/Hop Limit of the reply (255 unknown) */
-	bool kernel_ts;               /* REPLY: the receive time came from the kernel */
+	uint32_t mtu;                  /* TOO_BIG: the MTU reported, 0 when unknown */
+	size_t len;                    /* REPLY: octets received */
+	uint8_t ttl;                   /* REPLY: TTL/Hop Limit of the reply (255 unknown) */
+	bool kernel_ts;                /* REPLY: the receive time came from the kernel */
 	int err;
 };
 

@@ -61,7 +61,7 @@ static void open_session(struct tstate *ts, uint64_t now)
 	if (e < 0) {
 		if (ts->reopen_at == 0)
 			log_warn("probe %s (%s): cannot open: %s; retrying", ts->cfg.target,
-				 probe_module_name(ts->cfg.t.module), strerror(-e));
+			         probe_module_name(ts->cfg.t.module), strerror(-e));
 		ts->sess = NULL;
 		ts->reopen_at = now + REOPEN_NS;
 		return;
@@ -80,7 +80,7 @@ static void resolve_child(struct probe_set *s, struct tstate *ts, char *conn, ch
 	conn[0] = child[0] = '\0';
 	if (!s->ops.find_child ||
 	    s->ops.find_child(s->ops.ctx, (const struct sockaddr *)&ts->cfg.t.addr, conn,
-			      PROBE_NAME_MAX, child, PROBE_NAME_MAX) < 0)
+	                      PROBE_NAME_MAX, child, PROBE_NAME_MAX) < 0)
 		conn[0] = child[0] = '\0';
 }
 
@@ -123,15 +123,15 @@ static void window_end_all(struct probe_set *s, uint64_t now)
 
 		resolve_child(s, ts, w[i].conn, w[i].child);
 		w[i].have = w[i].conn[0] && s->ops.child_packets &&
-			    s->ops.child_packets(s->ops.ctx, w[i].conn, w[i].child, &w[i].out,
-						 &w[i].in) == 0;
+		            s->ops.child_packets(s->ops.ctx, w[i].conn, w[i].child, &w[i].out,
+		                                 &w[i].in) == 0;
 		if (w[i].conn[0] && ts->cfg.t.has_source && s->ops.source_in_local_ts &&
 		    !ts->warned_source &&
 		    s->ops.source_in_local_ts(s->ops.ctx, w[i].conn, w[i].child,
-					      (const struct sockaddr *)&ts->cfg.t.source) == 0) {
+		                              (const struct sockaddr *)&ts->cfg.t.source) == 0) {
 			log_warn("probe %s: source address is outside the local traffic selector "
-				 "of %s/%s: probes will not cross the tunnel",
-				 ts->cfg.target, w[i].conn, w[i].child);
+			         "of %s/%s: probes will not cross the tunnel",
+			         ts->cfg.target, w[i].conn, w[i].child);
 			ts->warned_source = true;
 		}
 	}
@@ -158,17 +158,17 @@ static void window_end_all(struct probe_set *s, uint64_t now)
 			ts->owed_out = sat_sub(ts->owed_out + sum_sent, d_out);
 			ts->owed_in = sat_sub(ts->owed_in + sum_recv, d_in);
 			in_tunnel = w[i].sent > 0 && d_out > 0 && ts->owed_out <= IN_TUNNEL_SLACK &&
-				    ts->owed_in <= IN_TUNNEL_SLACK;
+			            ts->owed_in <= IN_TUNNEL_SLACK;
 		} else {
 			ts->owed_out = ts->owed_in = 0;
 		}
 		ts->in_tunnel = in_tunnel;
 		log_debug("probe %s: window: sa %s/%s %s out +%" PRIu64 " in +%" PRIu64
-			  ", probes of the SA sent %" PRIu64 " answered %" PRIu64 ": in tunnel %d",
-			  ts->cfg.target, w[i].conn, w[i].child, w[i].have ? "found" : "unknown",
-			  w[i].have && ts->have_pk0 ? w[i].out - ts->pk_out0 : 0,
-			  w[i].have && ts->have_pk0 ? w[i].in - ts->pk_in0 : 0, sum_sent, sum_recv,
-			  in_tunnel);
+		          ", probes of the SA sent %" PRIu64 " answered %" PRIu64 ": in tunnel %d",
+		          ts->cfg.target, w[i].conn, w[i].child, w[i].have ? "found" : "unknown",
+		          w[i].have && ts->have_pk0 ? w[i].out - ts->pk_out0 : 0,
+		          w[i].have && ts->have_pk0 ? w[i].in - ts->pk_in0 : 0, sum_sent, sum_recv,
+		          in_tunnel);
 		memcpy(ts->conn, w[i].conn, sizeof(ts->conn));
 		memcpy(ts->child, w[i].child, sizeof(ts->child));
 		ts->have_pk0 = w[i].have;
@@ -191,7 +191,7 @@ static void drain(struct tstate *ts)
 		if (ev.kind != PROBE_EV_REPLY) {
 			if (ev.kind == PROBE_EV_BAD)
 				log_debug("probe %s: dropped a reply: %s", ts->cfg.target,
-					  strerror(-ev.err));
+				          strerror(-ev.err));
 			continue;
 		}
 		pthread_mutex_lock(&ts->lock);
@@ -265,7 +265,7 @@ static void *mtu_thread(void *arg)
 			/* its own SSID, so that its probes do not disturb the loss figures */
 			t.ssid = (uint16_t)(t.ssid ^ 0x8000);
 			if (probe_mtu_run(&t, ts->cfg.mtu_min, ts->cfg.mtu_max, ts->cfg.mtu_retries,
-					  ts->cfg.timeout_ns, NULL, NULL, &s->stop, &r) == 0) {
+			                  ts->cfg.timeout_ns, NULL, NULL, &s->stop, &r) == 0) {
 				pthread_mutex_lock(&ts->lock);
 				ts->have_mtu = true;
 				ts->path_mtu = r.path_mtu;
@@ -281,7 +281,7 @@ static void *mtu_thread(void *arg)
 }
 
 int probe_set_start(const struct probe_config *cfg, const struct probe_child_ops *ops,
-		    struct probe_set **ret)
+                    struct probe_set **ret)
 {
 	struct probe_set *s;
 	bool any_mtu = false;
@@ -301,9 +301,9 @@ int probe_set_start(const struct probe_config *cfg, const struct probe_child_ops
 	for (size_t i = 0; i < s->n; i++) {
 		struct tstate *ts = &s->t[i];
 		struct probe_stats_config sc = {
-			.timeout_ns = cfg->targets[i].timeout_ns,
-			.interval_ns = cfg->targets[i].interval_ns,
-			.far_end = cfg->targets[i].far_end,
+		    .timeout_ns = cfg->targets[i].timeout_ns,
+		    .interval_ns = cfg->targets[i].interval_ns,
+		    .far_end = cfg->targets[i].far_end,
 		};
 		uint64_t w = cfg->targets[i].window_ns / cfg->targets[i].interval_ns;
 
@@ -387,9 +387,14 @@ static void take(struct tstate *ts, struct snap *p)
 }
 
 #define LBL(ts, p)                                                                                 \
-	{PROM_LABEL("target", (ts)->cfg.target), PROM_LABEL("conn", (p)->conn),                    \
-	 PROM_LABEL("child", (p)->child),                                                          \
-	 PROM_LABEL("module", probe_module_name((ts)->cfg.t.module)), {0}}
+	{                                                                                          \
+		PROM_LABEL("target", (ts)->cfg.target), PROM_LABEL("conn", (p)->conn),             \
+		    PROM_LABEL("child", (p)->child),                                               \
+		    PROM_LABEL("module", probe_module_name((ts)->cfg.t.module)),                   \
+		{                                                                                  \
+			0                                                                          \
+		}                                                                                  \
+	}
 
 enum { F_SENT, F_RECV, F_DUP, F_REORD };
 
@@ -413,15 +418,16 @@ void probe_set_write_metrics(struct probe_set *s, struct prom_writer *w)
 		prom_sample_u64(w, l, 4, sn[i].sent);
 	}
 	prom_family(w, "ipsec_probe_received_total", PROM_COUNTER,
-		    "Probes answered (first answer to each).");
+	            "Probes answered (first answer to each).");
 	for (size_t i = 0; i < s->n; i++) {
 		struct prom_label l[5] = LBL(&s->t[i], &sn[i]);
 
 		prom_sample_u64(w, l, 4, sn[i].received);
 	}
-	prom_family(w, "ipsec_probe_lost_total", PROM_COUNTER,
-		    "Probes unanswered within the timeout, by direction (forward: to the reflector; "
-		    "reverse: back; unknown: stateless far end or not yet decidable).");
+	prom_family(
+	    w, "ipsec_probe_lost_total", PROM_COUNTER,
+	    "Probes unanswered within the timeout, by direction (forward: to the reflector; "
+	    "reverse: back; unknown: stateless far end or not yet decidable).");
 	for (size_t i = 0; i < s->n; i++)
 		for (int d = 0; d < 3; d++) {
 			struct prom_label l[5] = LBL(&s->t[i], &sn[i]);
@@ -436,43 +442,43 @@ void probe_set_write_metrics(struct probe_set *s, struct prom_writer *w)
 		prom_sample_u64(w, l, 4, sn[i].dup);
 	}
 	prom_family(w, "ipsec_probe_reordered_total", PROM_COUNTER,
-		    "Answers that arrived after one to a later probe (RFC 4737).");
+	            "Answers that arrived after one to a later probe (RFC 4737).");
 	for (size_t i = 0; i < s->n; i++) {
 		struct prom_label l[5] = LBL(&s->t[i], &sn[i]);
 
 		prom_sample_u64(w, l, 4, sn[i].reord);
 	}
 	prom_family(w, "ipsec_probe_rtt_seconds", PROM_HISTOGRAM,
-		    "Round-trip time, minus the reflector's dwell time for STAMP.");
+	            "Round-trip time, minus the reflector's dwell time for STAMP.");
 	for (size_t i = 0; i < s->n; i++) {
 		struct prom_label l[5] = LBL(&s->t[i], &sn[i]);
 
 		prom_histogram(w, l, 4, probe_stats_rtt_bounds(), sn[i].cum, PROBE_RTT_BUCKETS,
-			       sn[i].rtt_sum, sn[i].rtt_count);
+		               sn[i].rtt_sum, sn[i].rtt_count);
 	}
 	prom_family(w, "ipsec_probe_jitter_seconds", PROM_GAUGE,
-		    "Interarrival jitter of the round-trip time (RFC 3550 A.8).");
+	            "Interarrival jitter of the round-trip time (RFC 3550 A.8).");
 	for (size_t i = 0; i < s->n; i++) {
 		struct prom_label l[5] = LBL(&s->t[i], &sn[i]);
 
 		prom_sample(w, l, 4, sn[i].jitter);
 	}
 	prom_family(w, "ipsec_probe_success", PROM_GAUGE,
-		    "1 when at least one probe of the last window was answered.");
+	            "1 when at least one probe of the last window was answered.");
 	for (size_t i = 0; i < s->n; i++) {
 		struct prom_label l[5] = LBL(&s->t[i], &sn[i]);
 
 		prom_sample(w, l, 4, sn[i].success);
 	}
 	prom_family(w, "ipsec_probe_loss_ratio", PROM_GAUGE,
-		    "Share of the last window's probes that went unanswered (0..1).");
+	            "Share of the last window's probes that went unanswered (0..1).");
 	for (size_t i = 0; i < s->n; i++) {
 		struct prom_label l[5] = LBL(&s->t[i], &sn[i]);
 
 		prom_sample(w, l, 4, sn[i].loss_ratio);
 	}
 	prom_family(w, "ipsec_probe_path_mtu_bytes", PROM_GAUGE,
-		    "Largest IP packet that made the round trip with DF set (0: none did).");
+	            "Largest IP packet that made the round trip with DF set (0: none did).");
 	for (size_t i = 0; i < s->n; i++) {
 		struct prom_label l[5] = LBL(&s->t[i], &sn[i]);
 
@@ -480,7 +486,7 @@ void probe_set_write_metrics(struct probe_set *s, struct prom_writer *w)
 			prom_sample(w, l, 4, sn[i].path_mtu);
 	}
 	prom_family(w, "ipsec_probe_mtu_blackhole", PROM_GAUGE,
-		    "1 when large probes vanish, small ones pass and no ICMP error comes back.");
+	            "1 when large probes vanish, small ones pass and no ICMP error comes back.");
 	for (size_t i = 0; i < s->n; i++) {
 		struct prom_label l[5] = LBL(&s->t[i], &sn[i]);
 
@@ -488,16 +494,16 @@ void probe_set_write_metrics(struct probe_set *s, struct prom_writer *w)
 			prom_sample(w, l, 4, sn[i].blackhole);
 	}
 	prom_family(w, "ipsec_probe_in_tunnel", PROM_GAUGE,
-		    "1 when the CHILD SA's packet counters advanced by at least the probes sent "
-		    "and answered in the last window.");
+	            "1 when the CHILD SA's packet counters advanced by at least the probes sent "
+	            "and answered in the last window.");
 	for (size_t i = 0; i < s->n; i++) {
 		struct prom_label l[5] = LBL(&s->t[i], &sn[i]);
 
 		prom_sample(w, l, 4, sn[i].in_tunnel);
 	}
 	prom_family(w, "ipsec_probe_one_way_delay_seconds", PROM_GAUGE,
-		    "One-way delay of the latest answered probe, only when both clocks report "
-		    "synchronisation (STAMP Error Estimate S bit).");
+	            "One-way delay of the latest answered probe, only when both clocks report "
+	            "synchronisation (STAMP Error Estimate S bit).");
 	for (size_t i = 0; i < s->n; i++)
 		for (int d = 0; d < 2 && sn[i].owd_valid; d++) {
 			struct prom_label l[5] = LBL(&s->t[i], &sn[i]);

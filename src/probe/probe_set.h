@@ -24,22 +24,22 @@ struct prom_writer;
 struct probe_child_ops { /* supplied by serve, called from the probe thread */
 	/* Current packet counters of a CHILD SA (summed over its SAs, monotonic); 0 or -ENOENT. */
 	int (*child_packets)(void *ctx, const char *conn, const char *child,
-			     uint64_t *ret_packets_out, uint64_t *ret_packets_in);
+	                     uint64_t *ret_packets_out, uint64_t *ret_packets_in);
 	/* Find the CHILD SA whose remote traffic selector holds @target; 0 or -ENOENT. */
 	int (*find_child)(void *ctx, const struct sockaddr *target, char *ret_conn, size_t conn_len,
-			  char *ret_child, size_t child_len);
+	                  char *ret_child, size_t child_len);
 	void *ctx;
 	/* Optional (may be NULL): whether @source lies in the CHILD's local traffic selector;
 	 * 1 yes, 0 no (we warn once), -ENOENT unknown. */
 	int (*source_in_local_ts)(void *ctx, const char *conn, const char *child,
-				  const struct sockaddr *source);
+	                          const struct sockaddr *source);
 };
 
 struct probe_set;
 
 /* Opens every target's socket and starts the threads. 0 or -errno (the config is copied). */
 int probe_set_start(const struct probe_config *cfg, const struct probe_child_ops *ops,
-		    struct probe_set **ret);
+                    struct probe_set **ret);
 /* All ipsec_probe_* families. Thread-safe. */
 void probe_set_write_metrics(struct probe_set *s, struct prom_writer *w);
 /* Stops the threads and frees; NULL is a no-op. */

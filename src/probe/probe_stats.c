@@ -143,7 +143,8 @@ static void track_direction(struct probe_stats *st, uint32_t s, uint32_t r)
 		st->s_hi = s;
 		st->r_hi = r;
 		if (st->stateful) {
-			int64_t d = (int64_t)(uint32_t)(s - st->s0) - (int64_t)(uint32_t)(r - st->r0);
+			int64_t d =
+			    (int64_t)(uint32_t)(s - st->s0) - (int64_t)(uint32_t)(r - st->r0);
 
 			/* requests in (s0, s] that never reached the reflector; only grows */
 			if (d > 0 && (uint64_t)d > st->fwd_span)
@@ -184,7 +185,7 @@ static void rtt_add(struct probe_stats *st, double rtt)
 }
 
 enum probe_rx_kind probe_stats_received(struct probe_stats *st, const struct probe_reply_info *ri,
-					bool *ret_reordered)
+                                        bool *ret_reordered)
 {
 	struct probe_slot *s = &st->ring[ri->seq % PROBE_WINDOW];
 
@@ -270,8 +271,8 @@ const double *probe_stats_rtt_bounds(void)
 {
 	/* 50 us doubling (smokeping_prober's buckets): 50 us .. 3.2768 s */
 	static const double b[PROBE_RTT_BUCKETS] = {
-		50e-6,   100e-6,  200e-6,  400e-6, 800e-6, 1.6e-3,  3.2e-3,  6.4e-3,   12.8e-3,
-		25.6e-3, 51.2e-3, 102.4e-3, 204.8e-3, 409.6e-3, 819.2e-3, 1.6384, 3.2768,
+	    50e-6,   100e-6,  200e-6,   400e-6,   800e-6,   1.6e-3,   3.2e-3, 6.4e-3, 12.8e-3,
+	    25.6e-3, 51.2e-3, 102.4e-3, 204.8e-3, 409.6e-3, 819.2e-3, 1.6384, 3.2768,
 	};
 
 	return b;

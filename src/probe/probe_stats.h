@@ -38,7 +38,7 @@ enum probe_far_end {
 struct probe_stats_config {
 	uint64_t timeout_ns;  /* a probe unanswered for this long is lost */
 	uint64_t interval_ns; /* between probes: how long a loss may wait for its direction */
-	uint32_t window;     /* outcomes kept for the "last window" gauges, 1..PROBE_OUTCOMES_MAX */
+	uint32_t window; /* outcomes kept for the "last window" gauges, 1..PROBE_OUTCOMES_MAX */
 	enum probe_far_end far_end;
 };
 
@@ -50,13 +50,13 @@ enum probe_rx_kind {
 };
 
 struct probe_reply_info {
-	uint32_t seq;         /* our sequence number, echoed */
-	bool has_refl_seq;    /* the far end sent its own sequence number */
+	uint32_t seq;      /* our sequence number, echoed */
+	bool has_refl_seq; /* the far end sent its own sequence number */
 	uint32_t refl_seq;
 	double rtt_s;
-	bool owd_valid;       /* both clocks synchronised */
+	bool owd_valid; /* both clocks synchronised */
 	double owd_fwd_s, owd_rev_s;
-	uint64_t mono_ns;     /* arrival */
+	uint64_t mono_ns; /* arrival */
 };
 
 struct probe_slot {
@@ -82,7 +82,7 @@ struct probe_stats {
 	uint32_t s0, r0, s_hi, r_hi;
 	uint64_t fwd_detected, fwd_attributed; /* forward losses seen by sequence gaps / counted */
 	uint64_t fwd_span_base, fwd_span;      /* detected before this span / within it */
-	uint32_t pending[PROBE_PENDING_MAX]; /* lost, direction not yet known, oldest first */
+	uint32_t pending[PROBE_PENDING_MAX];   /* lost, direction not yet known, oldest first */
 	uint64_t pending_at[PROBE_PENDING_MAX];
 	size_t pending_head, pending_n;
 
@@ -106,7 +106,7 @@ void probe_stats_init(struct probe_stats *st, const struct probe_stats_config *c
 uint32_t probe_stats_sent(struct probe_stats *st, uint64_t mono_ns);
 /* Record a reply. *ret_reordered says whether a new reply came out of order. */
 enum probe_rx_kind probe_stats_received(struct probe_stats *st, const struct probe_reply_info *ri,
-					bool *ret_reordered);
+                                        bool *ret_reordered);
 /* Declare lost what has been waiting longer than the timeout. */
 void probe_stats_tick(struct probe_stats *st, uint64_t mono_ns);
 

@@ -34,7 +34,7 @@ struct reflect_service {
 };
 
 static int fail(char *err, size_t errlen, yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int fail(char *err, size_t errlen, yaml_node_t *n, const char *fmt, ...)
 {
@@ -53,17 +53,18 @@ static int fail(char *err, size_t errlen, yaml_node_t *n, const char *fmt, ...)
 }
 
 static int parse_allow(yaml_document_t *doc, yaml_node_t *list, struct stamp_reflector_config *rc,
-		       char *err, size_t errlen)
+                       char *err, size_t errlen)
 {
 	if (list->type != YAML_SEQUENCE_NODE)
 		return fail(err, errlen, list, "allow: a list of prefixes expected");
-	for (yaml_node_item_t *i = list->data.sequence.items.start; i < list->data.sequence.items.top;
-	     i++) {
+	for (yaml_node_item_t *i = list->data.sequence.items.start;
+	     i < list->data.sequence.items.top; i++) {
 		yaml_node_t *n = yaml_document_get_node(doc, *i);
 		const char *v = config_scalar(n);
 
 		if (rc->nallow >= REFLECT_ALLOW_MAX)
-			return fail(err, errlen, n, "allow: more than %d prefixes", REFLECT_ALLOW_MAX);
+			return fail(err, errlen, n, "allow: more than %d prefixes",
+			            REFLECT_ALLOW_MAX);
 		if (!v || stamp_prefix_parse(v, &rc->allow[rc->nallow]) < 0)
 			return fail(err, errlen, n, "allow: bad prefix");
 		rc->nallow++;
@@ -72,7 +73,7 @@ static int parse_allow(yaml_document_t *doc, yaml_node_t *list, struct stamp_ref
 }
 
 int reflect_config_parse(yaml_document_t *doc, yaml_node_t *node, struct reflect_config **ret,
-			 char *err, size_t errlen)
+                         char *err, size_t errlen)
 {
 	struct reflect_config *c;
 	socklen_t sl;
@@ -120,7 +121,8 @@ int reflect_config_parse(yaml_document_t *doc, yaml_node_t *node, struct reflect
 			}
 			c->rc.authenticated = true;
 		} else if (strcmp(k, "stateless") == 0 || strcmp(k, "ipsec_only") == 0) {
-			if (config_bool(v, k[0] == 's' ? &c->rc.stateless : &c->rc.ipsec_only) < 0) {
+			if (config_bool(v, k[0] == 's' ? &c->rc.stateless : &c->rc.ipsec_only) <
+			    0) {
 				fail(err, errlen, vn, "%s: a boolean expected", k);
 				goto out_free;
 			}
@@ -196,7 +198,7 @@ void reflect_service_write_metrics(struct reflect_service *s, struct prom_writer
 		return;
 	stamp_reflector_counters(s->r, c);
 	prom_family(w, "ipsec_reflector_packets_total", PROM_COUNTER,
-		    "STAMP test packets received by the reflector, by what became of them.");
+	            "STAMP test packets received by the reflector, by what became of them.");
 	for (int i = 0; i < STAMP_REFL_N; i++) {
 		struct prom_label l = PROM_LABEL("result", stamp_refl_result_name(i));
 

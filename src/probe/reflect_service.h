@@ -16,7 +16,7 @@ struct reflect_service;
 
 /* @node may be NULL (no reflector: *ret is NULL). 0, -EINVAL with @err, or -ENOMEM. */
 int reflect_config_parse(yaml_document_t *doc, yaml_node_t *node, struct reflect_config **ret,
-			 char *err, size_t errlen);
+                         char *err, size_t errlen);
 void reflect_config_free(struct reflect_config *c);
 
 /* Bind and start the thread. 0 or -errno (address in use, no permission for port 862). */

@@ -36,7 +36,7 @@ static int parse_ip(const char *s, size_t len, struct sockaddr_storage *ss)
 }
 
 int stamp_addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *ret,
-		     socklen_t *ret_len)
+                     socklen_t *ret_len)
 {
 	struct sockaddr_storage ss;
 	const char *colon, *host = s, *port = NULL;

@@ -20,7 +20,7 @@ struct stamp_prefix {
 
 /* "ADDR" (port 0 or @default_port) or "ADDR:PORT" / "[V6]:PORT". 0 or -EINVAL. */
 int stamp_addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *ret,
-		     socklen_t *ret_len);
+                     socklen_t *ret_len);
 /* "ADDR" or "ADDR/LEN"; host bits must be zero. 0 or -EINVAL. */
 int stamp_prefix_parse(const char *s, struct stamp_prefix *ret);
 bool stamp_prefix_match(const struct stamp_prefix *p, const struct sockaddr *sa);

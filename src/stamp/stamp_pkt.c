@@ -66,7 +66,7 @@ static bool stamp_hmac_ok(const struct stamp_auth *a, const uint8_t *p)
  * HMAC 96..111.
  */
 int stamp_test_encode(const struct stamp_test *t, const struct stamp_auth *auth, uint8_t *buf,
-		      size_t len)
+                      size_t len)
 {
 	size_t base = auth ? STAMP_AUTH_LEN : STAMP_UNAUTH_LEN;
 	size_t o = auth ? 16 : 4;
@@ -90,7 +90,7 @@ int stamp_test_encode(const struct stamp_test *t, const struct stamp_auth *auth,
  * Sender Seq 48, MBZ, Sender Timestamp 64, Sender EE 72, MBZ, Sender TTL 80, MBZ, HMAC 96.
  */
 int stamp_reply_encode(const struct stamp_reply *r, const struct stamp_auth *auth, uint8_t *buf,
-		       size_t len)
+                       size_t len)
 {
 	if (len < (auth ? STAMP_AUTH_LEN : STAMP_UNAUTH_LEN))
 		return -EMSGSIZE;
@@ -124,7 +124,7 @@ int stamp_reply_encode(const struct stamp_reply *r, const struct stamp_auth *aut
  * ones of at least @min octets are zero-filled up to 44 into @frame.
  */
 static int stamp_frame(const uint8_t *p, size_t len, const struct stamp_auth *auth, size_t min,
-		       uint8_t frame[STAMP_UNAUTH_LEN], struct rd *ret)
+                       uint8_t frame[STAMP_UNAUTH_LEN], struct rd *ret)
 {
 	if (auth) {
 		if (len < STAMP_AUTH_LEN)
@@ -147,7 +147,7 @@ static int stamp_frame(const uint8_t *p, size_t len, const struct stamp_auth *au
 }
 
 int stamp_test_decode(const uint8_t *p, size_t len, const struct stamp_auth *auth,
-		      struct stamp_test *ret)
+                      struct stamp_test *ret)
 {
 	uint8_t frame[STAMP_UNAUTH_LEN];
 	struct stamp_test t;
@@ -168,7 +168,7 @@ int stamp_test_decode(const uint8_t *p, size_t len, const struct stamp_auth *aut
 }
 
 int stamp_reply_decode(const uint8_t *p, size_t len, const struct stamp_auth *auth,
-		       struct stamp_reply *ret)
+                       struct stamp_reply *ret)
 {
 	uint8_t frame[STAMP_UNAUTH_LEN];
 	struct stamp_reply x;

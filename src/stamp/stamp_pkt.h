@@ -42,11 +42,11 @@ struct stamp_test {
 };
 
 struct stamp_reply {
-	uint32_t seq;       /* the reflector's own sequence number when stateful */
-	uint64_t ts;        /* T3: transmit time at the reflector */
+	uint32_t seq; /* the reflector's own sequence number when stateful */
+	uint64_t ts;  /* T3: transmit time at the reflector */
 	uint16_t ee;
 	uint16_t ssid;
-	uint64_t rx_ts;     /* T2: receive time at the reflector */
+	uint64_t rx_ts; /* T2: receive time at the reflector */
 	uint32_t sender_seq;
 	uint64_t sender_ts; /* T1, copied */
 	uint16_t sender_ee;
@@ -68,18 +68,18 @@ int stamp_auth_init(struct stamp_auth *a, const uint8_t *key, size_t len);
  * @auth is non-NULL. 0, or -EMSGSIZE when @len is below the mode's base length.
  */
 int stamp_test_encode(const struct stamp_test *t, const struct stamp_auth *auth, uint8_t *buf,
-		      size_t len);
+                      size_t len);
 int stamp_reply_encode(const struct stamp_reply *r, const struct stamp_auth *auth, uint8_t *buf,
-		       size_t len);
+                       size_t len);
 
 /*
  * Decode; @auth non-NULL means authenticated mode. 0, -EBADMSG for a malformed packet,
  * -EACCES for an HMAC mismatch. *ret is written only on success.
  */
 int stamp_test_decode(const uint8_t *p, size_t len, const struct stamp_auth *auth,
-		      struct stamp_test *ret);
+                      struct stamp_test *ret);
 int stamp_reply_decode(const uint8_t *p, size_t len, const struct stamp_auth *auth,
-		       struct stamp_reply *ret);
+                       struct stamp_reply *ret);
 
 /* Error Estimate helpers. */
 uint16_t stamp_ee_make(bool synced, uint8_t scale, uint8_t multiplier);

@@ -83,7 +83,7 @@ int stamp_reflect_run(struct stamp_reflector *r, int fd, const int *stop)
 		for (;;) {
 			unsigned ntx = 0;
 			int got = stamp_sock_recv_batch(fd, &b->in[0][0], REFLECT_PKT_MAX,
-							STAMP_SOCK_BATCH, b->rx, b->meta);
+			                                STAMP_SOCK_BATCH, b->rx, b->meta);
 
 			if (got == -EAGAIN || got == -EINTR || got == 0)
 				break;
@@ -101,11 +101,11 @@ int stamp_reflect_run(struct stamp_reflector *r, int fd, const int *stop)
 
 				b->rx[i].via_ipsec = via_ipsec(&cache, b->meta[i].ifindex);
 				if (stamp_reflector_handle(r, &b->rx[i], stamp_clock_real_ns(), ee,
-							   b->out[ntx], REFLECT_PKT_MAX,
-							   &n) != STAMP_REFL_REFLECTED)
+				                           b->out[ntx], REFLECT_PKT_MAX,
+				                           &n) != STAMP_REFL_REFLECTED)
 					continue;
-				b->tx[ntx] = (struct stamp_tx){b->out[ntx], n, &b->rx[i].src,
-							      &b->meta[i]};
+				b->tx[ntx] =
+				    (struct stamp_tx){b->out[ntx], n, &b->rx[i].src, &b->meta[i]};
 				ntx++;
 			}
 			if (ntx)

@@ -38,9 +38,9 @@ struct stamp_reflector {
 };
 
 static const char *const result_names[STAMP_REFL_N] = {
-	[STAMP_REFL_REFLECTED] = "reflected",       [STAMP_REFL_MALFORMED] = "malformed",
-	[STAMP_REFL_AUTH_FAILED] = "auth_failed",   [STAMP_REFL_RATE_LIMITED] = "rate_limited",
-	[STAMP_REFL_NOT_ALLOWED] = "not_allowed",   [STAMP_REFL_NOT_IPSEC] = "not_ipsec",
+    [STAMP_REFL_REFLECTED] = "reflected",     [STAMP_REFL_MALFORMED] = "malformed",
+    [STAMP_REFL_AUTH_FAILED] = "auth_failed", [STAMP_REFL_RATE_LIMITED] = "rate_limited",
+    [STAMP_REFL_NOT_ALLOWED] = "not_allowed", [STAMP_REFL_NOT_IPSEC] = "not_ipsec",
 };
 
 const char *stamp_refl_result_name(enum stamp_refl_result r)
@@ -121,7 +121,7 @@ static size_t addr_key(const struct sockaddr_storage *ss, uint8_t *key)
 				if ((table)[best_].used)                                           \
 					best_ = s_;                                                \
 			} else if ((table)[best_].used &&                                          \
-				   (table)[s_].last_ns < (table)[best_].last_ns) {                 \
+			           (table)[s_].last_ns < (table)[best_].last_ns) {                 \
 				best_ = s_;                                                        \
 			}                                                                          \
 		}                                                                                  \
@@ -191,8 +191,8 @@ static bool allowed(const struct stamp_reflector *r, const struct sockaddr *src)
 }
 
 static enum stamp_refl_result decide(struct stamp_reflector *r, const struct stamp_rx *rx,
-				     uint64_t tx_ns, uint16_t ee, uint8_t *reply, size_t cap,
-				     size_t *ret_len)
+                                     uint64_t tx_ns, uint16_t ee, uint8_t *reply, size_t cap,
+                                     size_t *ret_len)
 {
 	const struct stamp_auth *auth = r->cfg.authenticated ? &r->auth : NULL;
 	uint8_t frame[STAMP_AUTH_LEN];
@@ -221,15 +221,15 @@ static enum stamp_refl_result decide(struct stamp_reflector *r, const struct sta
 		return STAMP_REFL_MALFORMED;
 
 	rep = (struct stamp_reply){
-		.seq = r->cfg.stateless ? t.seq : next_seq(r, rx, t.ssid),
-		.ts = stamp_ntp_from_ns(tx_ns),
-		.ee = ee,
-		.ssid = t.ssid,
-		.rx_ts = stamp_ntp_from_ns(rx->rx_ns),
-		.sender_seq = t.seq,
-		.sender_ts = t.ts,
-		.sender_ee = t.ee,
-		.sender_ttl = rx->ttl,
+	    .seq = r->cfg.stateless ? t.seq : next_seq(r, rx, t.ssid),
+	    .ts = stamp_ntp_from_ns(tx_ns),
+	    .ee = ee,
+	    .ssid = t.ssid,
+	    .rx_ts = stamp_ntp_from_ns(rx->rx_ns),
+	    .sender_seq = t.seq,
+	    .sender_ts = t.ts,
+	    .sender_ee = t.ee,
+	    .sender_ttl = rx->ttl,
 	};
 	if (rx->len >= base) {
 		/* same length as the request (RFC 8762 section 4.3: symmetrical size) */
@@ -244,8 +244,8 @@ static enum stamp_refl_result decide(struct stamp_reflector *r, const struct sta
 }
 
 enum stamp_refl_result stamp_reflector_handle(struct stamp_reflector *r, const struct stamp_rx *rx,
-					      uint64_t tx_ns, uint16_t ee, uint8_t *reply,
-					      size_t cap, size_t *ret_len)
+                                              uint64_t tx_ns, uint16_t ee, uint8_t *reply,
+                                              size_t cap, size_t *ret_len)
 {
 	enum stamp_refl_result res = decide(r, rx, tx_ns, ee, reply, cap, ret_len);
 

@@ -38,9 +38,9 @@ struct stamp_reflector_config {
 	bool authenticated;
 	uint8_t key[STAMP_KEY_MAX];
 	size_t key_len;
-	bool stateless;       /* copy the sender's sequence number (section 4.3.2) */
-	uint32_t rate_pps;    /* per source address; 0 means unlimited */
-	uint32_t burst;       /* bucket depth; 0 means rate_pps */
+	bool stateless;    /* copy the sender's sequence number (section 4.3.2) */
+	uint32_t rate_pps; /* per source address; 0 means unlimited */
+	uint32_t burst;    /* bucket depth; 0 means rate_pps */
 	struct stamp_prefix allow[REFLECT_ALLOW_MAX]; /* empty list: everyone */
 	size_t nallow;
 	bool ipsec_only;
@@ -50,12 +50,12 @@ struct stamp_reflector_config {
 struct stamp_rx {
 	const uint8_t *data;
 	size_t len;
-	bool truncated;                /* MSG_TRUNC: longer than our buffer */
+	bool truncated; /* MSG_TRUNC: longer than our buffer */
 	struct sockaddr_storage src;
-	uint64_t rx_ns;                /* receive time, Unix ns (kernel timestamp when available) */
-	uint64_t mono_ns;              /* CLOCK_MONOTONIC at receipt, for the rate limiter */
-	uint8_t ttl;                   /* TTL or Hop Limit, 255 when unknown */
-	bool via_ipsec;                /* the socket layer's verdict, used when ipsec_only */
+	uint64_t rx_ns;   /* receive time, Unix ns (kernel timestamp when available) */
+	uint64_t mono_ns; /* CLOCK_MONOTONIC at receipt, for the rate limiter */
+	uint8_t ttl;      /* TTL or Hop Limit, 255 when unknown */
+	bool via_ipsec;   /* the socket layer's verdict, used when ipsec_only */
 };
 
 struct stamp_reflector;
@@ -70,8 +70,8 @@ void stamp_reflector_free(struct stamp_reflector *r);
  * is counted under its result. @cap must be at least rx->len.
  */
 enum stamp_refl_result stamp_reflector_handle(struct stamp_reflector *r, const struct stamp_rx *rx,
-					      uint64_t tx_ns, uint16_t ee, uint8_t *reply,
-					      size_t cap, size_t *ret_len);
+                                              uint64_t tx_ns, uint16_t ee, uint8_t *reply,
+                                              size_t cap, size_t *ret_len);
 
 /* Snapshot of the counters, indexed by enum stamp_refl_result. Thread-safe. */
 void stamp_reflector_counters(const struct stamp_reflector *r, uint64_t ret[STAMP_REFL_N]);

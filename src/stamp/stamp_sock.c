@@ -48,7 +48,8 @@ int stamp_sock_set_dscp(int fd, int family, int dscp)
 	int tos = (dscp & 0x3f) << 2;
 
 	if (family == AF_INET6)
-		return setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos)) < 0 ? -errno : 0;
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos)) < 0 ? -errno
+		                                                                        : 0;
 	return setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)) < 0 ? -errno : 0;
 }
 
@@ -63,7 +64,7 @@ static void parse_cmsgs(struct msghdr *m, struct stamp_rx *rx, struct stamp_rx_m
 			rx->rx_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 			meta->kernel_ts = true;
 		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
-			   (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+		           (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
 			int ttl;
 
 			if (c->cmsg_len >= CMSG_LEN(sizeof(int))) {
@@ -71,7 +72,7 @@ static void parse_cmsgs(struct msghdr *m, struct stamp_rx *rx, struct stamp_rx_m
 				rx->ttl = (uint8_t)ttl;
 			}
 		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
-			   c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+		           c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
 			struct in_pktinfo pi;
 			struct sockaddr_in *l = (struct sockaddr_in *)&meta->local;
 
@@ -81,7 +82,7 @@ static void parse_cmsgs(struct msghdr *m, struct stamp_rx *rx, struct stamp_rx_m
 			l->sin_addr = pi.ipi_addr;
 			meta->have_local = true;
 		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
-			   c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+		           c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
 			struct in6_pktinfo pi;
 			struct sockaddr_in6 *l = (struct sockaddr_in6 *)&meta->local;
 
@@ -95,7 +96,7 @@ static void parse_cmsgs(struct msghdr *m, struct stamp_rx *rx, struct stamp_rx_m
 }
 
 int stamp_sock_recv(int fd, uint8_t *buf, size_t cap, struct stamp_rx *rx,
-		    struct stamp_rx_meta *meta)
+                    struct stamp_rx_meta *meta)
 {
 	union {
 		char b[512];
@@ -128,7 +129,7 @@ int stamp_sock_recv(int fd, uint8_t *buf, size_t cap, struct stamp_rx *rx,
 }
 
 int stamp_sock_recv_batch(int fd, uint8_t *bufs, size_t cap, unsigned n, struct stamp_rx *rx,
-			  struct stamp_rx_meta *meta)
+                          struct stamp_rx_meta *meta)
 {
 	union ctl {
 		char b[256];
@@ -241,7 +242,7 @@ int stamp_sock_send_batch(int fd, const struct stamp_tx *tx, unsigned n)
 }
 
 int stamp_sock_send(int fd, const void *p, size_t len, const struct sockaddr *dst,
-		    const struct stamp_rx_meta *meta)
+                    const struct stamp_rx_meta *meta)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];

@@ -34,13 +34,13 @@ int stamp_sock_set_dscp(int fd, int family, int dscp);
  * and @meta. 0, -EAGAIN when nothing is waiting, or another -errno.
  */
 int stamp_sock_recv(int fd, uint8_t *buf, size_t cap, struct stamp_rx *rx,
-		    struct stamp_rx_meta *meta);
+                    struct stamp_rx_meta *meta);
 /*
  * Receive up to @n datagrams in one recvmmsg(2): buffer i is @bufs + i * @cap. Returns how
  * many (rx[i] and meta[i] filled as stamp_sock_recv does), -EAGAIN or another -errno.
  */
 int stamp_sock_recv_batch(int fd, uint8_t *bufs, size_t cap, unsigned n, struct stamp_rx *rx,
-			  struct stamp_rx_meta *meta);
+                          struct stamp_rx_meta *meta);
 /* One datagram of a batch to send: payload, destination, source address (meta). */
 struct stamp_tx {
 	const uint8_t *data;
@@ -52,6 +52,6 @@ struct stamp_tx {
 int stamp_sock_send_batch(int fd, const struct stamp_tx *tx, unsigned n);
 /* Send to @dst, from @meta's local address when it has one. 0 or -errno. */
 int stamp_sock_send(int fd, const void *p, size_t len, const struct sockaddr *dst,
-		    const struct stamp_rx_meta *meta);
+                    const struct stamp_rx_meta *meta);
 
 #endif

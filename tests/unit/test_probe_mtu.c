@@ -11,7 +11,7 @@
 /* Simulate: sizes <= mtu pass; larger ones get ICMP (with the MTU) or vanish; the first
  * @drop_first probes are lost regardless. */
 static void simulate(struct probe_mtu_search *s, uint32_t mtu, bool icmp, uint32_t drop_first,
-		     uint32_t *ret_probes)
+                     uint32_t *ret_probes)
 {
 	uint32_t size, n = 0;
 
@@ -101,4 +101,4 @@ static void full_path(void)
 }
 
 TEST_MAIN("probe_mtu", TEST(icmp_path_converges_fast), TEST(blackhole_detected),
-	  TEST(retries_absorb_loss), TEST(dead_path_is_not_a_blackhole), TEST(full_path))
+          TEST(retries_absorb_loss), TEST(dead_path_is_not_a_blackhole), TEST(full_path))

@@ -49,11 +49,12 @@ static void config_good_and_bad(void)
 	struct probe_config *c = NULL;
 	char err[256] = "";
 
-	T_EQ_INT(parse("- target: 203.0.113.130\n  conn: a-b\n  child: net\n  interval: 200ms\n"
-		       "  size: 100\n  dscp: 46\n  source: 203.0.113.1\n  mtu: {min: 1200, max: 1500}\n"
-		       "- {target: 203.0.113.131, module: icmp}\n",
-		       &c, err, sizeof(err)),
-		 0);
+	T_EQ_INT(
+	    parse("- target: 203.0.113.130\n  conn: a-b\n  child: net\n  interval: 200ms\n"
+	          "  size: 100\n  dscp: 46\n  source: 203.0.113.1\n  mtu: {min: 1200, max: 1500}\n"
+	          "- {target: 203.0.113.131, module: icmp}\n",
+	          &c, err, sizeof(err)),
+	    0);
 	T_EQ_INT(c->n, 2);
 	T_EQ_STR(c->targets[0].conn, "a-b");
 	T_ASSERT(c->targets[0].interval_ns == 200000000ull);
@@ -68,20 +69,21 @@ static void config_good_and_bad(void)
 	T_CONTAINS(err, "unknown key 'colour'");
 	T_CONTAINS(err, "line 1");
 	T_EQ_INT(parse("- {target: gateway.example}\n", &c, err, sizeof(err)), -EINVAL);
-	T_EQ_INT(parse("- {target: 203.0.113.130, interval: 1ms}\n", &c, err, sizeof(err)), -EINVAL);
+	T_EQ_INT(parse("- {target: 203.0.113.130, interval: 1ms}\n", &c, err, sizeof(err)),
+	         -EINVAL);
 	T_EQ_INT(parse("- {target: 203.0.113.130, size: 20}\n", &c, err, sizeof(err)), -EINVAL);
 	T_EQ_INT(parse("- {target: 203.0.113.130, module: tcp}\n", &c, err, sizeof(err)), -EINVAL);
 	T_EQ_INT(parse("- {target: 203.0.113.130, child: net}\n", &c, err, sizeof(err)), -EINVAL);
 	T_EQ_INT(parse("- {target: 203.0.113.130, hmac_key_file: /nonexistent/key}\n", &c, err,
-		       sizeof(err)),
-		 -EINVAL);
+	               sizeof(err)),
+	         -EINVAL);
 	T_EQ_INT(parse("target: 203.0.113.130\n", &c, err, sizeof(err)), -EINVAL);
 }
 
 static uint64_t fake_packets, tight_packets;
 
 static int child_packets(void *ctx, const char *conn, const char *child, uint64_t *out,
-			 uint64_t *in)
+                         uint64_t *in)
 {
 	(void)ctx;
 	(void)child;
@@ -100,8 +102,8 @@ static int child_packets(void *ctx, const char *conn, const char *child, uint64_
 	return 0;
 }
 
-static int find_child(void *ctx, const struct sockaddr *target, char *conn, size_t cl,
-		      char *child, size_t chl)
+static int find_child(void *ctx, const struct sockaddr *target, char *conn, size_t cl, char *child,
+                      size_t chl)
 {
 	(void)ctx;
 	(void)target;
@@ -131,13 +133,13 @@ static void probe_set_against_reflector(void)
 	T_EQ_INT(reflect_service_start(rc, &rs), 0);
 
 	snprintf(text, sizeof(text),
-		 "- {target: 127.0.0.1, port: %u, conn: a-b, child: net, interval: 20ms,"
-		 " timeout: 150ms, window: 300ms, reflector: stateful}\n"
-		 "- {target: 127.0.0.1, port: %u, conn: gone, interval: 20ms, window: 300ms}\n"
-		 "- {target: 127.0.0.1, port: %u, interval: 20ms, window: 300ms}\n"
-		 "- {target: 127.0.0.2, port: %u, conn: shared, interval: 20ms, window: 300ms}\n"
-		 "- {target: 127.0.0.3, port: %u, conn: shared, interval: 20ms, window: 300ms}\n",
-		 port, port, port, port, port);
+	         "- {target: 127.0.0.1, port: %u, conn: a-b, child: net, interval: 20ms,"
+	         " timeout: 150ms, window: 300ms, reflector: stateful}\n"
+	         "- {target: 127.0.0.1, port: %u, conn: gone, interval: 20ms, window: 300ms}\n"
+	         "- {target: 127.0.0.1, port: %u, interval: 20ms, window: 300ms}\n"
+	         "- {target: 127.0.0.2, port: %u, conn: shared, interval: 20ms, window: 300ms}\n"
+	         "- {target: 127.0.0.3, port: %u, conn: shared, interval: 20ms, window: 300ms}\n",
+	         port, port, port, port, port);
 	T_EQ_INT(parse(text, &pc, err, sizeof(err)), 0);
 	T_EQ_INT(probe_set_start(pc, &ops, &ps), 0);
 	poll(NULL, 0, 800);
@@ -150,26 +152,27 @@ static void probe_set_against_reflector(void)
 	T_EQ_INT(w.dropped, 0);
 	T_CONTAINS(b.data, "# TYPE ipsec_probe_rtt_seconds histogram");
 	T_CONTAINS(b.data, "ipsec_probe_in_tunnel{target=\"127.0.0.1\",conn=\"a-b\",child=\"net\","
-			   "module=\"stamp\"} 1");
-	T_CONTAINS(b.data, "ipsec_probe_in_tunnel{target=\"127.0.0.1\",conn=\"gone\",child=\"gone\","
-			   "module=\"stamp\"} 0");
+	                   "module=\"stamp\"} 1");
+	T_CONTAINS(b.data,
+	           "ipsec_probe_in_tunnel{target=\"127.0.0.1\",conn=\"gone\",child=\"gone\","
+	           "module=\"stamp\"} 0");
 	/* a CHILD SA must carry the probes of all targets that claim it */
 	T_CONTAINS(b.data, "ipsec_probe_in_tunnel{target=\"127.0.0.2\",conn=\"shared\","
-			   "child=\"shared\",module=\"stamp\"} 0");
+	                   "child=\"shared\",module=\"stamp\"} 0");
 	T_CONTAINS(b.data, "ipsec_probe_in_tunnel{target=\"127.0.0.3\",conn=\"shared\","
-			   "child=\"shared\",module=\"stamp\"} 0");
+	                   "child=\"shared\",module=\"stamp\"} 0");
 	/* no conn configured: found by traffic selector */
 	T_CONTAINS(b.data, "conn=\"found\",child=\"kid\"");
 	T_CONTAINS(b.data, "ipsec_probe_success{target=\"127.0.0.1\",conn=\"a-b\",child=\"net\","
-			   "module=\"stamp\"} 1");
+	                   "module=\"stamp\"} 1");
 	T_CONTAINS(b.data, "ipsec_probe_lost_total{target=\"127.0.0.1\",conn=\"a-b\",child=\"net\","
-			   "module=\"stamp\",direction=\"forward\"} 0");
+	                   "module=\"stamp\",direction=\"forward\"} 0");
 	T_CONTAINS(b.data, "ipsec_probe_rtt_seconds_bucket{target=\"127.0.0.1\",conn=\"a-b\","
-			   "child=\"net\",module=\"stamp\",le=\"+Inf\"}");
+	                   "child=\"net\",module=\"stamp\",le=\"+Inf\"}");
 	T_CONTAINS(b.data, "ipsec_reflector_packets_total{result=\"reflected\"}");
 	T_NOT_CONTAINS(b.data, "ipsec_reflector_packets_total{result=\"reflected\"} 0\n");
 	T_NOT_CONTAINS(b.data, "ipsec_probe_sent_total{target=\"127.0.0.1\",conn=\"a-b\","
-			       "child=\"net\",module=\"stamp\"} 0\n");
+	                       "child=\"net\",module=\"stamp\"} 0\n");
 	if (getenv("PROBE_SET_DUMP"))
 		fputs(b.data, stdout);
 	buf_done(&b);
@@ -186,7 +189,7 @@ static void reflector_config_errors(void)
 	yaml_node_t *root;
 
 	root = load("listen: 127.0.0.1:862\nallow: [203.0.113.0/24, 198.51.100.7]\nrate: 50\n"
-		    "ipsec_only: yes\n");
+	            "ipsec_only: yes\n");
 	T_EQ_INT(reflect_config_parse(&doc, root, &rc, err, sizeof(err)), 0);
 	yaml_document_delete(&doc);
 	reflect_config_free(rc);
@@ -201,4 +204,4 @@ static void reflector_config_errors(void)
 }
 
 TEST_MAIN("probe_set", TEST(config_good_and_bad), TEST(probe_set_against_reflector),
-	  TEST(reflector_config_errors))
+          TEST(reflector_config_errors))

@@ -14,17 +14,16 @@ static struct probe_stats st;
 
 static void init(enum probe_far_end fe)
 {
-	struct probe_stats_config c = {.timeout_ns = 500 * MS, .interval_ns = 100 * MS,
-				       .window = 10, .far_end = fe};
+	struct probe_stats_config c = {
+	    .timeout_ns = 500 * MS, .interval_ns = 100 * MS, .window = 10, .far_end = fe};
 
 	probe_stats_init(&st, &c);
 }
 
-static enum probe_rx_kind reply(uint32_t seq, uint32_t refl, double rtt, uint64_t now,
-				bool *reord)
+static enum probe_rx_kind reply(uint32_t seq, uint32_t refl, double rtt, uint64_t now, bool *reord)
 {
-	struct probe_reply_info ri = {.seq = seq, .has_refl_seq = true, .refl_seq = refl,
-				      .rtt_s = rtt, .mono_ns = now};
+	struct probe_reply_info ri = {
+	    .seq = seq, .has_refl_seq = true, .refl_seq = refl, .rtt_s = rtt, .mono_ns = now};
 
 	return probe_stats_received(&st, &ri, reord);
 }
@@ -219,5 +218,6 @@ static void quantiles(void)
 }
 
 TEST_MAIN("probe_stats", TEST(direction_split_stateful), TEST(stateless_is_unknown),
-	  TEST(pending_then_attributed), TEST(duplicates_reordering_late), TEST(jitter_and_rtt),
-	  TEST(window_forgets), TEST(reflector_restart_rebases), TEST(sent_before_cutoff), TEST(quantiles))
+          TEST(pending_then_attributed), TEST(duplicates_reordering_late), TEST(jitter_and_rtt),
+          TEST(window_forgets), TEST(reflector_restart_rebases), TEST(sent_before_cutoff),
+          TEST(quantiles))

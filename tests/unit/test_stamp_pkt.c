@@ -14,8 +14,8 @@ static const uint8_t key[] = "0123456789abcdef0123456789abcdef";
 
 /* Seq 0x01020304, Timestamp 0x1112131415161718, EE 0x8101 (S, scale 1, mult 1), SSID 0xbeef. */
 static const uint8_t test_unauth[STAMP_UNAUTH_LEN] = {
-	0x01, 0x02, 0x03, 0x04, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
-	0x18, 0x81, 0x01, 0xbe, 0xef, /* MBZ 28 */
+    0x01, 0x02, 0x03, 0x04, 0x11, 0x12, 0x13, 0x14,
+    0x15, 0x16, 0x17, 0x18, 0x81, 0x01, 0xbe, 0xef, /* MBZ 28 */
 };
 
 static void test_encode_matches_rfc_layout(void)
@@ -42,14 +42,21 @@ static void test_decode_vector(void)
 static void reply_unauth_layout(void)
 {
 	struct stamp_reply r = {
-		.seq = 7, .ts = 0xa0a1a2a3a4a5a6a7ull, .ee = 0x0001, .ssid = 0x0102,
-		.rx_ts = 0xb0b1b2b3b4b5b6b7ull, .sender_seq = 9, .sender_ts = 0xc0c1c2c3c4c5c6c7ull,
-		.sender_ee = 0x8203, .sender_ttl = 64,
+	    .seq = 7,
+	    .ts = 0xa0a1a2a3a4a5a6a7ull,
+	    .ee = 0x0001,
+	    .ssid = 0x0102,
+	    .rx_ts = 0xb0b1b2b3b4b5b6b7ull,
+	    .sender_seq = 9,
+	    .sender_ts = 0xc0c1c2c3c4c5c6c7ull,
+	    .sender_ee = 0x8203,
+	    .sender_ttl = 64,
 	};
 	static const uint8_t want[STAMP_UNAUTH_LEN] = {
-		0, 0, 0, 7, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0x00, 0x01, 0x01, 0x02,
-		0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0, 0, 0, 9,
-		0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0x82, 0x03, 0, 0, 64, 0, 0, 0,
+	    0,    0,    0,    7,    0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6,
+	    0xa7, 0x00, 0x01, 0x01, 0x02, 0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5,
+	    0xb6, 0xb7, 0,    0,    0,    9,    0xc0, 0xc1, 0xc2, 0xc3, 0xc4,
+	    0xc5, 0xc6, 0xc7, 0x82, 0x03, 0,    0,    64,   0,    0,    0,
 	};
 	struct stamp_reply d;
 	uint8_t b[60];
@@ -69,8 +76,16 @@ static void auth_roundtrip_and_layout(void)
 {
 	struct stamp_auth a;
 	struct stamp_test t = {5, 0x1112131415161718ull, 0x0001, 3}, d;
-	struct stamp_reply r = {.seq = 1, .ts = 2, .ee = 1, .ssid = 3, .rx_ts = 4, .sender_seq = 5,
-				.sender_ts = 6, .sender_ee = 1, .sender_ttl = 255}, rd;
+	struct stamp_reply r = {.seq = 1,
+	                        .ts = 2,
+	                        .ee = 1,
+	                        .ssid = 3,
+	                        .rx_ts = 4,
+	                        .sender_seq = 5,
+	                        .sender_ts = 6,
+	                        .sender_ee = 1,
+	                        .sender_ttl = 255},
+	                   rd;
 	uint8_t b[STAMP_AUTH_LEN], c[STAMP_AUTH_LEN];
 
 	T_EQ_INT(stamp_auth_init(&a, key, 32), 0);
@@ -84,20 +99,20 @@ static void auth_roundtrip_and_layout(void)
 	T_ASSERT(d.seq == 5 && d.ts == t.ts && d.ssid == 3);
 
 	T_EQ_INT(stamp_reply_encode(&r, &a, c, sizeof(c)), 0);
-	T_EQ_INT(c[39], 4);  /* Receive Timestamp at 32 */
-	T_EQ_INT(c[51], 5);  /* Session-Sender Sequence Number at 48 */
-	T_EQ_INT(c[71], 6);  /* Session-Sender Timestamp at 64 */
+	T_EQ_INT(c[39], 4);   /* Receive Timestamp at 32 */
+	T_EQ_INT(c[51], 5);   /* Session-Sender Sequence Number at 48 */
+	T_EQ_INT(c[71], 6);   /* Session-Sender Timestamp at 64 */
 	T_EQ_INT(c[80], 255); /* Session-Sender TTL at 80 */
 	T_EQ_INT(stamp_reply_decode(c, sizeof(c), &a, &rd), 0);
 	T_ASSERT(rd.rx_ts == 4 && rd.sender_seq == 5 && rd.sender_ts == 6 && rd.sender_ttl == 255);
 }
 
-/* HMAC-SHA-256 with the key "Jefe" (RFC 4231 test case 2) over 96 zero octets, truncated to 128 bits,
- * computed independently with Python's hmac module. */
+/* HMAC-SHA-256 with the key "Jefe" (RFC 4231 test case 2) over 96 zero octets, truncated to 128
+ * bits, computed independently with Python's hmac module. */
 static void hmac_known_answer(void)
 {
 	static const uint8_t want[16] = {0x64, 0xd7, 0x87, 0x17, 0x48, 0x1e, 0x12, 0x9b,
-					 0x74, 0x6e, 0x12, 0x0e, 0xe8, 0x3e, 0x1e, 0x2d};
+	                                 0x74, 0x6e, 0x12, 0x0e, 0xe8, 0x3e, 0x1e, 0x2d};
 	struct stamp_auth a;
 	struct stamp_test t = {0, 0, 0, 0};
 	uint8_t b[STAMP_AUTH_LEN];
@@ -136,8 +151,15 @@ static void short_packets_zero_filled(void)
 	struct stamp_test t;
 	struct stamp_reply r;
 	uint8_t full[STAMP_UNAUTH_LEN];
-	struct stamp_reply in = {.seq = 3, .ts = 4, .ee = 1, .ssid = 9, .rx_ts = 5, .sender_seq = 6,
-				 .sender_ts = 7, .sender_ee = 1, .sender_ttl = 60};
+	struct stamp_reply in = {.seq = 3,
+	                         .ts = 4,
+	                         .ee = 1,
+	                         .ssid = 9,
+	                         .rx_ts = 5,
+	                         .sender_seq = 6,
+	                         .sender_ts = 7,
+	                         .sender_ee = 1,
+	                         .sender_ttl = 60};
 
 	/* a TWAMP-Light style 14-octet request: no SSID, zero-filled */
 	T_EQ_INT(stamp_test_decode(test_unauth, 14, NULL, &t), 0);
@@ -198,10 +220,10 @@ static void timestamps(void)
 	T_ASSERT(stamp_ts_to_ns(5ull << 32 | 7, true) == 5000000007ull);
 	/* NTP era 1 (after 2036-02-07): second 10 of era 1 */
 	T_ASSERT(stamp_ts_to_ns(10ull << 32, false) ==
-		 ((1ull << 32) + 10 - 2208988800ull) * 1000000000ull);
+	         ((1ull << 32) + 10 - 2208988800ull) * 1000000000ull);
 }
 
 TEST_MAIN("stamp_pkt", TEST(test_encode_matches_rfc_layout), TEST(test_decode_vector),
-	  TEST(reply_unauth_layout), TEST(auth_roundtrip_and_layout), TEST(hmac_known_answer),
-	  TEST(auth_rejects_wrong_key_and_tamper), TEST(short_packets_zero_filled),
-	  TEST(zero_multiplier_is_corrupt), TEST(error_estimate), TEST(timestamps))
+          TEST(reply_unauth_layout), TEST(auth_roundtrip_and_layout), TEST(hmac_known_answer),
+          TEST(auth_rejects_wrong_key_and_tamper), TEST(short_packets_zero_filled),
+          TEST(zero_multiplier_is_corrupt), TEST(error_estimate), TEST(timestamps))

@@ -12,7 +12,7 @@
 #include <netinet/in.h>
 
 static struct stamp_rx rx_from(const char *ip, uint16_t port, const uint8_t *p, size_t len,
-			       uint64_t mono)
+                               uint64_t mono)
 {
 	struct stamp_rx rx = {.data = p, .len = len, .rx_ns = 1000, .mono_ns = mono, .ttl = 63};
 	struct sockaddr_in *sin = (struct sockaddr_in *)&rx.src;
@@ -39,7 +39,7 @@ static void stateful_sequence_and_echo(void)
 		struct stamp_rx rx = rx_from("192.0.2.1", 4000, req, 60, i);
 
 		T_EQ_INT(stamp_reflector_handle(r, &rx, 2000, 0x0001, rep, sizeof(rep), &n),
-			 STAMP_REFL_REFLECTED);
+		         STAMP_REFL_REFLECTED);
 		T_EQ_INT(n, 60); /* same length as the request */
 		T_EQ_INT(stamp_reply_decode(rep, n, NULL, &d), 0);
 		T_EQ_INT(d.seq, i); /* the reflector's own counter, from zero */
@@ -74,7 +74,7 @@ static void never_amplifies(void)
 	rx = rx_from("192.0.2.1", 1, req, 20, 0);
 	T_EQ_INT(stamp_reflector_handle(r, &rx, 5, 1, rep, sizeof(rep), &n), STAMP_REFL_REFLECTED);
 	T_EQ_INT(n, 20);
-	T_EQ_INT(rep[3], 3); /* stateless: the sender's sequence number */
+	T_EQ_INT(rep[3], 3);     /* stateless: the sender's sequence number */
 	T_EQ_INT(rep[20], 0xee); /* nothing written past the request length */
 	rx = rx_from("192.0.2.1", 1, req, 13, 0);
 	T_EQ_INT(stamp_reflector_handle(r, &rx, 5, 1, rep, sizeof(rep), &n), STAMP_REFL_MALFORMED);
@@ -104,10 +104,12 @@ static void auth_mode_drops_unauthenticated(void)
 
 	stamp_test_encode(&t, &bad, req, sizeof(req));
 	rx = rx_from("192.0.2.1", 1, req, sizeof(req), 0);
-	T_EQ_INT(stamp_reflector_handle(r, &rx, 5, 1, rep, sizeof(rep), &n), STAMP_REFL_AUTH_FAILED);
+	T_EQ_INT(stamp_reflector_handle(r, &rx, 5, 1, rep, sizeof(rep), &n),
+	         STAMP_REFL_AUTH_FAILED);
 	stamp_test_encode(&t, NULL, req, STAMP_UNAUTH_LEN);
 	rx = rx_from("192.0.2.1", 1, req, STAMP_UNAUTH_LEN, 0);
-	T_EQ_INT(stamp_reflector_handle(r, &rx, 5, 1, rep, sizeof(rep), &n), STAMP_REFL_AUTH_FAILED);
+	T_EQ_INT(stamp_reflector_handle(r, &rx, 5, 1, rep, sizeof(rep), &n),
+	         STAMP_REFL_AUTH_FAILED);
 	stamp_test_encode(&t, &good, req, sizeof(req));
 	rx = rx_from("192.0.2.1", 1, req, sizeof(req), 0);
 	T_EQ_INT(stamp_reflector_handle(r, &rx, 5, 1, rep, sizeof(rep), &n), STAMP_REFL_REFLECTED);
@@ -143,7 +145,7 @@ static void rate_limit_per_source(void)
 	rx = rx_from("192.0.2.1", 1, req, sizeof(req), 1100000000);
 	T_EQ_INT(stamp_reflector_handle(r, &rx, 5, 1, rep, sizeof(rep), &n), STAMP_REFL_REFLECTED);
 	T_EQ_INT(stamp_reflector_handle(r, &rx, 5, 1, rep, sizeof(rep), &n),
-		 STAMP_REFL_RATE_LIMITED);
+	         STAMP_REFL_RATE_LIMITED);
 	stamp_reflector_counters(r, c);
 	T_EQ_INT(c[STAMP_REFL_REFLECTED], 5);
 	T_EQ_INT(c[STAMP_REFL_RATE_LIMITED], 3);
@@ -165,7 +167,8 @@ static void allow_list_and_ipsec_only(void)
 	stamp_test_encode(&t, NULL, req, sizeof(req));
 	rx = rx_from("203.0.113.1", 1, req, sizeof(req), 0);
 	rx.via_ipsec = true;
-	T_EQ_INT(stamp_reflector_handle(r, &rx, 5, 1, rep, sizeof(rep), &n), STAMP_REFL_NOT_ALLOWED);
+	T_EQ_INT(stamp_reflector_handle(r, &rx, 5, 1, rep, sizeof(rep), &n),
+	         STAMP_REFL_NOT_ALLOWED);
 	rx = rx_from("203.0.113.130", 1, req, sizeof(req), 0);
 	T_EQ_INT(stamp_reflector_handle(r, &rx, 5, 1, rep, sizeof(rep), &n), STAMP_REFL_NOT_IPSEC);
 	rx.via_ipsec = true;
@@ -200,5 +203,5 @@ static void prefixes_and_addresses(void)
 }
 
 TEST_MAIN("stamp_reflector", TEST(stateful_sequence_and_echo), TEST(never_amplifies),
-	  TEST(auth_mode_drops_unauthenticated), TEST(rate_limit_per_source),
-	  TEST(allow_list_and_ipsec_only), TEST(prefixes_and_addresses))
+          TEST(auth_mode_drops_unauthenticated), TEST(rate_limit_per_source),
+          TEST(allow_list_and_ipsec_only), TEST(prefixes_and_addresses))
