@@ -9,6 +9,7 @@
 
 #include "common/limits.h"
 #include "common/log.h"
+#include "events/events_service.h"
 #include "exporter/collector.h"
 #include "http/http_server.h"
 #include "probe/probe_set.h"
@@ -30,6 +31,8 @@ struct serve {
 	struct reflect_config *reflect_cfg;
 	struct reflect_service *reflector;
 	struct http_server *http;
+	struct events_config events_cfg;
+	struct events_service *events;
 };
 
 static int serve_metrics(void *ctx, struct buf *out)
@@ -46,6 +49,7 @@ static int serve_metrics(void *ctx, struct buf *out)
 		probe_set_write_metrics(s->probes, &w);
 	if (s->reflector)
 		reflect_service_write_metrics(s->reflector, &w);
+	events_service_write_metrics(s->events, &w);
 	return out->err;
 }
 
@@ -68,6 +72,15 @@ static int serve_source_in_local_ts(void *ctx, const char *conn, const char *chi
 	return collector_source_in_local_ts(ctx, conn, child, source);
 }
 
+/* CHILD SA final counters from the event thread keep ipsec_child_sa_*_total monotonic. */
+static void serve_child_final(void *ctx, const char *conn, const char *child, uint32_t uniqueid,
+			      const struct event_child_totals *f)
+{
+	struct sa_totals t = {f->bytes_in, f->bytes_out, f->packets_in, f->packets_out};
+
+	sa_counters_retire(collector_counters(ctx), conn, child, uniqueid, &t);
+}
+
 /* Parse the sections of the config file that belong to the probe modules. */
 static int serve_parse_modules(struct serve *s)
 {
@@ -76,6 +89,10 @@ static int serve_parse_modules(struct serve *s)
 	if (s->cfg.probes &&
 	    probe_config_parse(&s->cfg.doc, s->cfg.probes, &s->probe_cfg, err, sizeof(err)) < 0) {
 		log_err("config: probes: %s", err);
+		return -EINVAL;
+	}
+	if (events_config_parse(&s->cfg.doc, s->cfg.events, &s->events_cfg, err, sizeof(err)) < 0) {
+		log_err("config: %s", err);
 		return -EINVAL;
 	}
 	if (s->cfg.reflector && reflect_config_parse(&s->cfg.doc, s->cfg.reflector,
@@ -129,18 +146,37 @@ static bool serve_ready(void *ctx)
 	return collector_ready(s->collector);
 }
 
-static int serve_parse(int argc, char **argv, struct serve_flags *f)
+/* --events.* flags, applied over the config file's events: section. */
+#define SERVE_EVENT_FLAGS_MAX 8
+struct serve_event_flag {
+	const char *key, *value;
+};
+
+static int serve_parse(int argc, char **argv, struct serve_flags *f,
+		       struct serve_event_flag *ev, size_t *n_ev)
 {
+	enum { OPT_EVENTS = 2000 };
 	static const struct option longopts[] = {
 		SERVE_COMMON_LONGOPTS,
 		{"web.listen-address", required_argument, NULL, OPT_WEB_LISTEN},
 		{"web.config.file", required_argument, NULL, OPT_WEB_CONFIG},
+		{"events.stream", required_argument, NULL, OPT_EVENTS},
+		{"events.log-source", required_argument, NULL, OPT_EVENTS},
+		{"events.log-file", required_argument, NULL, OPT_EVENTS},
+		{"events.state-file", required_argument, NULL, OPT_EVENTS},
 		{NULL, 0, NULL, 0},
 	};
-	int opt;
+	int opt, idx;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
+		if (opt == OPT_EVENTS) {
+			if (*n_ev >= SERVE_EVENT_FLAGS_MAX)
+				return cmd_usage_error(&cmd_serve, "too many --events.* flags");
+			/* "events.log-file" sets the events: key "log_file" */
+			ev[(*n_ev)++] = (struct serve_event_flag){longopts[idx].name, optarg};
+			continue;
+		}
 		if (!serve_flags_take(f, opt, optarg))
 			return cmd_usage_error(&cmd_serve, "unknown option");
 	}
@@ -162,12 +198,15 @@ static void serve_block_signals(sigset_t *set)
 
 static int serve_run(int argc, char **argv)
 {
+	struct serve_event_flag event_flags[SERVE_EVENT_FLAGS_MAX];
+	size_t n_event_flags = 0;
 	struct serve_flags flags = {0};
 	struct serve s = {0};
+	char err[256];
 	sigset_t sigs;
 	int r, sig;
 
-	if ((r = serve_parse(argc, argv, &flags)) != 0)
+	if ((r = serve_parse(argc, argv, &flags, event_flags, &n_event_flags)) != 0)
 		return r;
 	if ((r = serve_flags_resolve(&cmd_serve, &flags, &s.cfg)) != 0)
 		return r;
@@ -175,6 +214,19 @@ static int serve_run(int argc, char **argv)
 	if (serve_parse_modules(&s) < 0) {
 		r = 1;
 		goto out_config;
+	}
+	for (size_t i = 0; i < n_event_flags; i++) {
+		char key[32];
+		size_t k = 0;
+
+		for (const char *p = event_flags[i].key + strlen("events."); *p && k + 1 < sizeof(key);
+		     p++)
+			key[k++] = *p == '-' ? '_' : *p;
+		key[k] = '\0';
+		if (events_config_set(&s.events_cfg, key, event_flags[i].value, err, sizeof(err)) < 0) {
+			r = cmd_usage_error(&cmd_serve, "--%s: %s", event_flags[i].key, err);
+			goto out_config;
+		}
 	}
 	serve_block_signals(&sigs);
 
@@ -189,6 +241,13 @@ static int serve_run(int argc, char **argv)
 			s.cfg.vici_socket);
 		r = 1;
 		goto out_config;
+	}
+	s.events = events_service_start(&s.events_cfg, s.cfg.vici_socket,
+					&(struct event_hooks){serve_child_final, s.collector}, &r);
+	if (!s.events) {
+		log_err("events: cannot start: %s", strerror(-r));
+		r = 1;
+		goto out_probes;
 	}
 	if (serve_start_probes(&s) < 0) {
 		r = 1;
@@ -225,8 +284,10 @@ static int serve_run(int argc, char **argv)
 out_probes:
 	probe_set_free(s.probes);
 	reflect_service_free(s.reflector);
+	events_service_stop(s.events);
 	collector_free(s.collector);
 out_config:
+	events_config_done(&s.events_cfg);
 	probe_config_free(s.probe_cfg);
 	reflect_config_free(s.reflect_cfg);
 	config_done(&s.cfg);
@@ -239,13 +300,21 @@ const struct cmd cmd_serve = {
 	.summary = "run the exporter: Prometheus metrics of the tunnels at /metrics",
 	.usage = "Usage: ikewatch serve [OPTIONS]\n\n"
 		 "Serves Prometheus metrics of strongSwan's IKE and CHILD SAs, read over VICI at\n"
-		 "each scrape, plus a status page at / and /-/healthy, /-/ready. With a config\n"
+		 "each scrape, plus a status page at / and /-/healthy, /-/ready; counts rekeys,\n"
+		 "failures, retransmits and IKE errors from charon's events and logs. With a config\n"
 		 "file, also runs data-plane probes through the tunnels (probes:) and a STAMP\n"
 		 "reflector (reflector:), see docs/probes.md.\n\n"
 		 "Options:\n"
-		 "  --web.listen-address ADDR  where to listen (default " CONFIG_DEFAULT_LISTEN
-		 "; [::1]:PORT, :PORT for all)\n"
-		 "  --web.config.file FILE     TLS and basic auth, exporter-toolkit format\n"
-		 "                             (docs/security.md)\n" SERVE_COMMON_HELP
+		 "  --web.listen-address ADDR where to listen (default " CONFIG_DEFAULT_LISTEN ";\n"
+		 "                           [::1]:PORT, or :PORT for all addresses)\n"
+		 "  --web.config.file FILE   TLS and basic auth, exporter-toolkit format\n"
+		 "                           (docs/security.md)\n"
+		 "  --events.stream BOOL     VICI event connection for rekeys and up/down events\n"
+		 "                           (default true)\n"
+		 "  --events.log-source SRC  where charon's log lines come from: vici (default),\n"
+		 "                           journal, file, stdin or none\n"
+		 "  --events.log-file FILE   the charon log file, for --events.log-source file\n"
+		 "  --events.state-file FILE remember the journal cursor / file offset here, so a\n"
+		 "                           restart does not count old lines again\n" SERVE_COMMON_HELP
 		 "\nSignals: SIGINT/SIGTERM stop the daemon cleanly.\n",
 };

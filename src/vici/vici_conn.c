@@ -122,7 +122,7 @@ int vici_conn_connect(struct vici_conn *c)
 		int err = errno == EAGAIN ? -ECONNREFUSED : -errno;
 
 		close(fd);
-		return vici_fail(c, err, c->path);
+		return vici_fail(c, err, "connect");
 	}
 	c->fd = fd;
 	c->rpos = c->rlen = 0;
