@@ -18,7 +18,7 @@ PACKAGES=(
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins charon-systemd
 	iproute2 nftables iputils-ping procps psmisc util-linux
 	# tests and the demo
-	curl python3 python3-scapy gnutls-bin apache2-utils openssl
+	curl python3 python3-scapy gnutls-bin apache2-utils openssl systemd-journal-remote
 	prometheus prometheus-alertmanager
 )
 
