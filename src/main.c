@@ -12,6 +12,7 @@
 const struct cmd *const cmd_table[] = {
 	&cmd_serve,
 	&cmd_status,
+	&cmd_textfile,
 	&cmd_reflect,
 	&cmd_ping,
 	&cmd_mtu,

@@ -16,6 +16,7 @@ struct cmd {
 
 extern const struct cmd cmd_serve;
 extern const struct cmd cmd_status;
+extern const struct cmd cmd_textfile;
 extern const struct cmd cmd_reflect;
 extern const struct cmd cmd_ping;
 extern const struct cmd cmd_mtu;
