@@ -150,7 +150,9 @@ def rule_blocks(path, key):
 
 
 def block_expr(body):
-    m = re.search(r"(?ms)^    expr: \|\n(.*?)(?=^    \S|\Z)", body)
+    # the block ends at the first line indented 4 spaces or less (a key, the next rule, or a
+    # section comment between rules)
+    m = re.search(r"(?ms)^    expr: \|\n(.*?)(?=^ {0,4}\S|\Z)", body)
     return m.group(1) if m else ""
 
 
