@@ -16,6 +16,7 @@ const struct cmd *const cmd_table[] = {
 	&cmd_reflect,
 	&cmd_ping,
 	&cmd_mtu,
+	&cmd_doctor,
 	&cmd_version,
 	&cmd_help,
 	NULL,

@@ -20,6 +20,7 @@ extern const struct cmd cmd_textfile;
 extern const struct cmd cmd_reflect;
 extern const struct cmd cmd_ping;
 extern const struct cmd cmd_mtu;
+extern const struct cmd cmd_doctor;
 extern const struct cmd cmd_version;
 extern const struct cmd cmd_help;
 

@@ -63,4 +63,19 @@
 /* Configuration file. */
 #define CONFIG_FILE_MAX (1024u * 1024u)
 
+/* ikewatch doctor: how much of the charon log it reads backwards, findings it keeps. */
+#define DOCTOR_LOG_TAIL_BYTES (2u * 1024u * 1024u)
+#define DOCTOR_LOG_TAIL_LINES 5000
+#define DOCTOR_CONNS_MAX 256
+#define DOCTOR_CHILDREN_MAX 16
+#define DOCTOR_FINDINGS_MAX 512
+/* ikewatch heal: webhook body and alerts per notification, connections with a ladder. */
+#define HEAL_WEBHOOK_BODY_MAX (1024u * 1024u)
+#define HEAL_WEBHOOK_ALERTS_MAX 1024
+#define HEAL_CONNS_MAX 256
+#define HEAL_ALLOW_MAX 256
+#define HEAL_ARGV_MAX 32
+/* ikewatch diag: output of one gathered command, before it is cut. */
+#define DIAG_ITEM_MAX (8u * 1024u * 1024u)
+
 #endif
