@@ -888,7 +888,7 @@ _lab_scale_addrs() {
 # are equal (not only the same name) and would put all CHILD SAs under one IKE SA. B accepts any
 # id; the PSK is keyed on B's id alone, so it matches every A id and nothing of a-b or a-c.
 _lab_scale_ike() {
-	local me=192.0.2.1 peer=198.51.100.1 myid="scale-a$2.lab" otherid=scale-b.lab
+	local me=192.0.2.1 peer=198.51.100.1 myid="scale-a${2:-}.lab" otherid=scale-b.lab
 	[ "$1" = a ] || { me=198.51.100.1 peer=192.0.2.1 myid=scale-b.lab otherid=%any; }
 	printf '\t\tversion = 2\n\t\tlocal_addrs = %s\n\t\tremote_addrs = %s\n' "$me" "$peer"
 	printf '\t\tproposals = aes128-sha256-modp2048\n\t\tmobike = no\n\t\tunique = never\n'
