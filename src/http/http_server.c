@@ -624,7 +624,12 @@ int http_server_start(const struct http_config *cfg, const struct http_handlers 
 	/* a pool of threads: a scrape that waits for a slow charon must not hold up /-/healthy
 	 * or the status page on other connections */
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, HTTP_THREADS, NULL};
+	/* libmicrohttpd splits the connection limit among the threads: never more threads than
+	 * connections, or a thread would get a limit of 0 */
+	opts[n++] = (struct MHD_OptionItem){
+		MHD_OPTION_THREAD_POOL_SIZE,
+		cfg->max_clients && cfg->max_clients < HTTP_THREADS ? cfg->max_clients : HTTP_THREADS,
+		NULL};
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
