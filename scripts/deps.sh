@@ -16,7 +16,7 @@ PACKAGES=(
 	libclang-rt-14-dev
 	# the lab: real strongSwan in network namespaces
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins charon-systemd
-	iproute2 nftables iputils-ping procps psmisc util-linux
+	iproute2 nftables iputils-ping procps psmisc util-linux socat
 	# tests and the demo
 	curl python3 python3-scapy gnutls-bin apache2-utils openssl systemd-journal-remote
 	prometheus prometheus-alertmanager

@@ -81,6 +81,12 @@ static void serve_child_final(void *ctx, const char *conn, const char *child, ui
 	sa_counters_retire(collector_counters(ctx), conn, child, uniqueid, &t);
 }
 
+/* Loaded connections show their event counters at 0 before the first event. */
+static void touch_conn(void *ctx, const char *conn)
+{
+	event_counters_touch_conn(events_service_counters(ctx), conn, strlen(conn));
+}
+
 /* Parse the sections of the config file that belong to the probe modules. */
 static int serve_parse_modules(struct serve *s)
 {
@@ -249,6 +255,7 @@ static int serve_run(int argc, char **argv)
 		r = 1;
 		goto out_probes;
 	}
+	collector_on_conn(s.collector, touch_conn, s.events);
 	if (serve_start_probes(&s) < 0) {
 		r = 1;
 		goto out_probes;

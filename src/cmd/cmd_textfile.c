@@ -12,6 +12,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/num.h"
+#include "events/events_service.h"
 #include "exporter/collector.h"
 
 #include <errno.h>
@@ -28,7 +29,22 @@ static void textfile_on_signal(int sig)
 	textfile_stop = 1;
 }
 
-static int textfile_write(struct collector *col, const char *path)
+/* CHILD SA final counters from the event thread keep the traffic totals monotonic. */
+static void textfile_child_final(void *ctx, const char *conn, const char *child, uint32_t uniqueid,
+				 const struct event_child_totals *f)
+{
+	struct sa_totals t = {f->bytes_in, f->bytes_out, f->packets_in, f->packets_out};
+
+	sa_counters_retire(collector_counters(ctx), conn, child, uniqueid, &t);
+}
+
+/* Loaded connections show their event counters at 0 before the first event. */
+static void touch_conn(void *ctx, const char *conn)
+{
+	event_counters_touch_conn(events_service_counters(ctx), conn, strlen(conn));
+}
+
+static int textfile_write(struct collector *col, struct events_service *events, const char *path)
 {
 	struct buf out;
 	struct prom_writer w;
@@ -37,6 +53,7 @@ static int textfile_write(struct collector *col, const char *path)
 	buf_init(&out, HTTP_BODY_MAX);
 	prom_writer_init(&w, &out);
 	err = collector_scrape(col, &w);
+	events_service_write_metrics(events, &w);
 	if (err == 0)
 		err = out.err;
 	if (err == 0)
@@ -56,7 +73,10 @@ static int textfile_run(int argc, char **argv)
 	struct serve_flags flags = {0};
 	const char *output = NULL;
 	uint64_t interval_ms = 0;
+	struct events_service *events = NULL;
+	struct events_config events_cfg;
 	struct collector *col;
+	char err_text[256];
 	struct config cfg;
 	int opt, r, err;
 
@@ -88,13 +108,31 @@ static int textfile_run(int argc, char **argv)
 		config_done(&cfg);
 		return 1;
 	}
+	/* repeated writes also count events between them, as serve does (events: section) */
+	events_config_defaults(&events_cfg);
+	if (interval_ms) {
+		if (events_config_parse(&cfg.doc, cfg.events, &events_cfg, err_text,
+					sizeof(err_text)) < 0) {
+			log_err("config: %s", err_text);
+			r = 1;
+			goto out;
+		}
+		events = events_service_start(&events_cfg, cfg.vici_socket,
+					      &(struct event_hooks){textfile_child_final, col}, &err);
+		if (!events) {
+			log_err("events: cannot start: %s", strerror(-err));
+			r = 1;
+			goto out;
+		}
+		collector_on_conn(col, touch_conn, events);
+	}
 	signal(SIGINT, textfile_on_signal);
 	signal(SIGTERM, textfile_on_signal);
 	r = 0;
 	do {
 		uint64_t next = clock_mono_ms() + interval_ms;
 
-		err = textfile_write(col, output);
+		err = textfile_write(col, events, output);
 		if (err < 0) {
 			log_err("writing %s: %s", output, strerror(-err));
 			r = 1;
@@ -107,9 +145,14 @@ static int textfile_run(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 	} while (interval_ms && !textfile_stop);
+	if (interval_ms)
+		r = 0;
+out:
+	events_service_stop(events);
+	events_config_done(&events_cfg);
 	collector_free(col);
 	config_done(&cfg);
-	return interval_ms ? 0 : r;
+	return r;
 }
 
 const struct cmd cmd_textfile = {
@@ -119,7 +162,8 @@ const struct cmd cmd_textfile = {
 	.usage = "Usage: ikewatch textfile --output FILE.prom [--interval DURATION] [OPTIONS]\n\n"
 		 "Writes the same metrics as 'serve' to FILE.prom, replacing it atomically\n"
 		 "(temporary file, then rename). Once by default; with --interval (1s or more),\n"
-		 "again and again until SIGINT/SIGTERM.\n\n"
+		 "again and again until SIGINT/SIGTERM, and then the event counters (rekeys,\n"
+		 "failures, retransmits; events: in the config file) are written too.\n\n"
 		 "Options:\n"
 		 "  -o, --output FILE        the file to write (put it in node_exporter's\n"
 		 "                           --collector.textfile.directory)\n"

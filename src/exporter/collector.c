@@ -32,6 +32,8 @@ struct collector {
 	uint64_t certs_at_ms; /* monotonic time of the last list-certs, 0 = never */
 	char daemon[64], version[64];
 	bool up, ready;
+	void (*on_conn)(void *ctx, const char *conn);
+	void *on_conn_ctx;
 	int last_err;
 	uint64_t scrapes, scrape_errors, reconnects, dropped;
 	size_t last_len;
@@ -192,6 +194,8 @@ static int collect(struct collector *c)
 	}
 	if (err < 0)
 		return err;
+	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
+		c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
 	if ((err = list_sas(c, &c->snap, NULL)) < 0)
 		return err;
 	if (!c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000) {
@@ -256,6 +260,14 @@ static void write_self(struct prom_writer *w, struct collector *c)
 	prom_family(w, "ikewatch_series_dropped_total", PROM_COUNTER,
 		    "Series not exported because a label-cardinality limit was reached.");
 	prom_sample_u64(w, NULL, 0, c->dropped);
+}
+
+void collector_on_conn(struct collector *c, void (*fn)(void *ctx, const char *conn), void *ctx)
+{
+	pthread_mutex_lock(&c->lock);
+	c->on_conn = fn;
+	c->on_conn_ctx = ctx;
+	pthread_mutex_unlock(&c->lock);
 }
 
 int collector_scrape(struct collector *c, struct prom_writer *w)

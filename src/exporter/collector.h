@@ -29,6 +29,11 @@ struct collector;
 struct collector *collector_new(const struct collector_config *cfg);
 void collector_free(struct collector *c);
 
+/* Called with every loaded connection's name at each scrape (under the collector's lock; it
+ * must not call back into the collector). serve uses it to show event counters at 0 for
+ * connections that had no event yet, so rate() and increase() see their first event. */
+void collector_on_conn(struct collector *c, void (*fn)(void *ctx, const char *conn), void *ctx);
+
 /* One scrape into @w. Returns 0 (VICI trouble is reported as ipsec_up 0) or -ENOMEM. */
 int collector_scrape(struct collector *c, struct prom_writer *w);
 /* True once charon has answered a scrape. */

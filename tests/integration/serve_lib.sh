@@ -5,6 +5,10 @@
 #
 #   serve_start VICI_PATH [extra flags...]   start serve on a free 127.0.0.1 port (SERVE_URL,
 #                                            SERVE_PID, SERVE_LOG are set); waits for /-/healthy
+#   serve_start_in NS VICI_PATH [flags...]   the same, but serve runs inside network namespace NS
+#                                            (so that its probes cross the lab's tunnel); a socat
+#                                            bridge over a unix socket makes it reachable on
+#                                            127.0.0.1 here
 #   serve_stop                               SIGTERM, wait; sets SERVE_RC; fails on a sanitizer
 #                                            report in the log
 #   scrape                                   print /metrics
@@ -26,6 +30,33 @@ serve_start() {
 		>"$SERVE_LOG" 2>&1 &
 	SERVE_PID=$!
 	t_cleanup kill "$SERVE_PID"
+	for _ in $(seq 100); do
+		curl -fsS "$SERVE_URL/-/healthy" >/dev/null 2>&1 && return 0
+		kill -0 "$SERVE_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	return 1
+}
+
+serve_start_in() {
+	local ns=$1 vici=$2 port inner sock
+	shift 2
+	port=$(free_port)
+	inner=$(free_port) # a port inside NS: any free one will do there
+	sock=$(mktemp -u /tmp/iw-bridge.XXXXXX.sock)
+	SERVE_URL="http://127.0.0.1:$port"
+	SERVE_LOG=$(mktemp /tmp/iw-serve.XXXXXX.log)
+	ip netns exec "$ns" "$IKEWATCH" serve --vici.socket "$vici" \
+		--web.listen-address "127.0.0.1:$inner" "$@" >"$SERVE_LOG" 2>&1 &
+	SERVE_PID=$!
+	t_cleanup kill "$SERVE_PID"
+	# unix sockets are files, and files cross network namespaces
+	ip netns exec "$ns" socat "UNIX-LISTEN:$sock,fork,mode=600" "TCP:127.0.0.1:$inner" \
+		>/dev/null 2>&1 &
+	t_cleanup kill $!
+	t_cleanup rm -f "$sock"
+	socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:$sock" >/dev/null 2>&1 &
+	t_cleanup kill $!
 	for _ in $(seq 100); do
 		curl -fsS "$SERVE_URL/-/healthy" >/dev/null 2>&1 && return 0
 		kill -0 "$SERVE_PID" 2>/dev/null || break

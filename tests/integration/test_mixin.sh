@@ -53,7 +53,22 @@ export LAB_REKEY=${LAB_REKEY:-25} LAB_IKE_REKEY=${LAB_IKE_REKEY:-45}
 lab_up || t_bail "lab_up"
 t_cleanup lab_down
 
-serve_start "$(lab_vici_path A)" || t_bail "ikewatch serve did not start: $(tail -n 3 "$SERVE_LOG")"
+# serve runs in gateway A's namespace, with probes through the tunnel (ICMP, and a path-MTU
+# search) so that the probe-based alerts see real data-plane faults.
+cat >"$W/ikewatch.yml" <<YAML
+probes:
+  - target: 203.0.113.129
+    module: icmp
+    source: 203.0.113.1
+    interval: 250ms
+    mtu:
+      enabled: true
+      min: 576
+      max: 1400
+      interval: 10s
+YAML
+serve_start_in "${LAB_PREFIX}a" "$(lab_vici_path A)" --config "$W/ikewatch.yml" ||
+	t_bail "ikewatch serve did not start: $(tail -n 3 "$SERVE_LOG")"
 SERVE_ADDR=${SERVE_URL#http://}
 
 # Traffic through the tunnel all along, as users would have (and what makes a one-way
