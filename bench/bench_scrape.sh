@@ -201,13 +201,13 @@ if [ "$lab" = 1 ]; then
 			ike) label="$n (real charon, $n IKE SAs)" ;;
 			esac
 			if [ "$mode" = single ] ||
-				LAB_SCALE_MODE=$mode lab_scale $((n - 1)) >>"$work/lab.log" 2>&1; then
+				LAB_VERBOSE=1 LAB_SCALE_MODE=$mode lab_scale $((n - 1)) >"$work/scale.log" 2>&1; then
 				[ "$mode" = single ] ||
-					setup_notes+="lab_scale $((n - 1)) ($mode): $(cat "$LAB_DIR/scale_ms") ms after lab_up $(cat "$LAB_DIR/up_ms") ms; "
+					setup_notes+="lab_scale $((n - 1)) ($mode): $(cat "$LAB_DIR/scale_ms") ms after lab_up $(cat "$LAB_DIR/up_ms") ms, $(awk '/re-initiating/ {s += $4} END {print s + 0}' "$work/scale.log") re-initiated; "
 				row=$(measure "$label" "$(lab_vici_path A)" "$runs") &&
 					{ echo "$row"; lab_table+=$'\n'"$row"; }
 			else
-				echo "bench_scrape: lab_scale $((n - 1)) ($mode) failed: $(tail -n 2 "$work/lab.log")" >&2
+				echo "bench_scrape: lab_scale $((n - 1)) ($mode) failed: $(tail -n 2 "$work/scale.log")" >&2
 			fi
 			lab_down >/dev/null 2>&1
 		done

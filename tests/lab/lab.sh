@@ -88,7 +88,7 @@
 #                                 (N <= 1300: VICI's 512 KiB message cap, about 1,400 CHILD SAs
 #                                 per IKE SA); =ike: N IKE SAs scale1..scaleN, one CHILD sK each.
 #                                 LAB_SCALE_TIMEOUT seconds (default 300). Missing SAs are
-#                                 re-initiated a few at a time. Writes the set-up time in ms to
+#                                 re-initiated 8 at a time. Writes the set-up time in ms to
 #                                 $LAB_DIR/scale_ms. Once per lab: lab_down/lab_up to change N.
 #                                 Helpers that reload the config (lab_reset_config, *_mismatch)
 #                                 unload the scale connections (the SAs stay). Measured (2 CPUs,
@@ -973,7 +973,8 @@ lab_scale() {
 			return 1
 		fi
 		# start_action=start fires once; a CHILD SA that failed (or never started) is initiated
-		# again once progress stops for 3 polls, 4 at a time.
+		# again once progress stops for 3 polls, 8 at a time (charon runs the exchanges of one IKE SA
+		# one after the other anyway; the swanctl processes are the cost).
 		if [ "$ca" = "$last" ]; then stall=$((stall + 1)); else stall=0; fi
 		last=$ca
 		if [ "$stall" -ge 3 ]; then
@@ -990,7 +991,7 @@ lab_scale() {
 					lab_swanctl A --initiate --ike scale --child "$c" --timeout 20 >/dev/null 2>&1 &
 				fi
 				pids+=($!)
-				if [ "${#pids[@]}" -ge 4 ]; then wait "${pids[@]}"; pids=(); fi
+				if [ "${#pids[@]}" -ge 8 ]; then wait "${pids[@]}"; pids=(); fi
 			done
 			[ "${#pids[@]}" -eq 0 ] || wait "${pids[@]}"
 			pids=()
