@@ -6,11 +6,11 @@
  */
 #include "logs/log_state.h"
 
+#include "common/atomic_file.h"
 #include "common/num.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,63 +129,15 @@ int log_state_load(const char *path, struct log_state *ret)
 	return log_state_parse(text, got, ret);
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int log_state_save(const char *path, const struct log_state *st)
 {
-	struct buf b, tmp;
-	char *dir_copy;
-	int fd, dfd, r;
+	struct buf b;
+	int r;
 
 	buf_init(&b, LOG_STATE_MAX);
-	buf_init(&tmp, 4096);
-	if (log_state_format(st, &b) < 0 ||
-	    buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
-		r = -ENOMEM;
-		goto out_bufs;
-	}
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = -errno;
-		goto out_bufs;
-	}
-	r = write_all(fd, b.data, b.len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp.data, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp.data);
-		goto out_bufs;
-	}
-	/* make the rename itself durable */
-	dir_copy = strdup(path);
-	if (dir_copy) {
-		dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-		free(dir_copy);
-	}
-out_bufs:
-	buf_done(&tmp);
+	r = log_state_format(st, &b);
+	if (r == 0)
+		r = atomic_file_write(path, b.data ? b.data : "", b.len, 0600);
 	buf_done(&b);
 	return r;
 }
