@@ -36,96 +36,195 @@ static double abs_time(const struct sa_snapshot *s, int64_t rel, int sign)
 	return floor(s->now) + (double)sign * (double)rel;
 }
 
-/* Is this label set new in @seen? Keys are the values joined with NUL bytes. */
-static bool first_time(struct strmap *seen, const struct prom_label *l, size_t n)
+/*
+ * Label sets already written, as 64-bit hashes (a scrape writes thousands of _info series: a
+ * string set cost a malloc and a copy per series). Two different label sets with the same hash
+ * would lose one series, at odds of about n^2 / 2^65.
+ */
+struct seen_set {
+	uint64_t *slots; /* 0 = empty */
+	size_t cap, len;
+};
+
+static void seen_done(struct seen_set *s)
 {
-	char key[16 * (LABEL_VALUE_MAX + 1)];
-	size_t off = 0;
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
+}
+
+static bool seen_insert(struct seen_set *s, uint64_t h)
+{
+	h |= 1; /* never 0 */
+	if ((s->len + 1) * 2 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		uint64_t *n = calloc(ncap, sizeof(*n));
+
+		if (!n)
+			return true; /* out of memory: write it, a duplicate is the lesser harm */
+		for (size_t i = 0; i < s->cap; i++) {
+			size_t j = s->slots[i] & (ncap - 1);
+
+			if (!s->slots[i])
+				continue;
+			while (n[j])
+				j = (j + 1) & (ncap - 1);
+			n[j] = s->slots[i];
+		}
+		free(s->slots);
+		s->slots = n;
+		s->cap = ncap;
+	}
+	for (size_t j = h & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
+		if (s->slots[j] == h)
+			return false;
+		if (!s->slots[j]) {
+			s->slots[j] = h;
+			s->len++;
+			return true;
+		}
+	}
+}
+
+/* Is this label set new? */
+static bool first_time(struct seen_set *seen, const struct prom_label *l, size_t n)
+{
+	uint64_t h = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(l[i].value);
 
-		if (len > LABEL_VALUE_MAX)
-			len = LABEL_VALUE_MAX;
-		if (off + len + 1 > sizeof(key))
-			break;
-		memcpy(key + off, l[i].value, len);
-		off += len;
-		key[off++] = '\0';
+		h = (h ^ strmap_hash(l[i].value, len > LABEL_VALUE_MAX ? LABEL_VALUE_MAX : len)) *
+		    0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
 	}
-	if (strmap_get(seen, key, off))
-		return false;
-	return strmap_put(seen, key, off, (void *)1) == 0;
+	return seen_insert(seen, h);
 }
 
-static void write_ike_families(struct prom_writer *w, const struct sa_snapshot *s,
-			       const struct sa_view *v)
+/*
+ * Label sets rendered once per scrape: each connection's {conn="..."} and each CHILD config's
+ * {conn="...",child="..."} appear in up to ten families, and escaping them once instead of ten
+ * times is a fifth of a scrape at a thousand SAs.
+ */
+struct label_blocks {
+	struct buf text;
+	size_t *off; /* block i is text.data[off[i] .. off[i + 1]) */
+	size_t n;
+};
+
+static int blocks_init(struct label_blocks *b, size_t n)
 {
+	buf_init(&b->text, HTTP_BODY_MAX);
+	b->n = 0;
+	b->off = calloc(n + 1, sizeof(*b->off));
+	return b->off ? 0 : -ENOMEM;
+}
+
+static void blocks_add(struct label_blocks *b, const struct prom_label *l, size_t nl)
+{
+	prom_labels_render(&b->text, l, nl);
+	b->off[++b->n] = b->text.len;
+}
+
+static const char *block_at(const struct label_blocks *b, size_t i, size_t *ret_len)
+{
+	*ret_len = b->off[i + 1] - b->off[i];
+	return b->text.data ? b->text.data + b->off[i] : "";
+}
+
+static void blocks_done(struct label_blocks *b)
+{
+	buf_done(&b->text);
+	free(b->off);
+}
+
+static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s,
+			      const struct sa_view *v)
+{
+	struct label_blocks lb;
+	size_t len;
+	const char *l;
+
+	if (blocks_init(&lb, v->n_conns) < 0)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < v->n_conns; i++)
+		blocks_add(&lb, &PROM_LABEL("conn", v->conns[i].name), 1);
+	if (lb.text.err) {
+		blocks_done(&lb);
+		return lb.text.err;
+	}
 	prom_family(w, "ipsec_ike_sa_up", PROM_GAUGE,
 		    "1 while an IKE SA of the connection is established (rekeying included), 0 "
 		    "when the connection is loaded but has none.");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
-		struct prom_label l = PROM_LABEL("conn", v->conns[i].name);
-
-		prom_sample_u64(w, &l, 1, v->conns[i].up);
+		l = block_at(&lb, i, &len);
+		prom_sample_at_u64(w, l, len, v->conns[i].up);
 	}
 	prom_family(w, "ipsec_ike_sas", PROM_GAUGE,
 		    "Number of IKE SAs of the connection, in any state.");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
-		struct prom_label l = PROM_LABEL("conn", v->conns[i].name);
-
-		prom_sample_u64(w, &l, 1, v->conns[i].n_ikes);
+		l = block_at(&lb, i, &len);
+		prom_sample_at_u64(w, l, len, v->conns[i].n_ikes);
 	}
 	prom_family(w, "ipsec_ike_sa_state", PROM_GAUGE,
 		    "State of the connection's representative IKE SA (state set: 1 for the "
 		    "current state; all 0 without an SA).");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *best = v->conns[i].best;
+		char ls[LABEL_VALUE_MAX * 6 + 64];
 
+		l = block_at(&lb, i, &len);
+		if (len < 2 || len > sizeof(ls) - 32)
+			continue;
+		/* {conn="x"} + ,state="S" before the closing brace; state names need no escaping */
+		memcpy(ls, l, len - 1);
+		memcpy(ls + len - 1, ",state=\"", 8);
 		for (size_t k = 0; k < sizeof(ike_states) / sizeof(ike_states[0]); k++) {
-			struct prom_label l[2] = {PROM_LABEL("conn", v->conns[i].name),
-						  PROM_LABEL("state", ike_states[k])};
+			size_t sl = strlen(ike_states[k]), at = len - 1 + 8;
 
-			prom_sample_u64(w, l, 2, best && strcmp(best->state, ike_states[k]) == 0);
+			memcpy(ls + at, ike_states[k], sl);
+			memcpy(ls + at + sl, "\"}", 2);
+			prom_sample_at_u64(w, ls, at + sl + 2,
+					   best && strcmp(best->state, ike_states[k]) == 0);
 		}
 	}
 	prom_family(w, "ipsec_ike_sa_established_timestamp_seconds", PROM_GAUGE,
 		    "When the connection's representative IKE SA was established (Unix time).");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *b = v->conns[i].best;
-		struct prom_label l = PROM_LABEL("conn", v->conns[i].name);
 
+		l = block_at(&lb, i, &len);
 		if (b && b->established != SNAP_NONE)
-			prom_sample(w, &l, 1, abs_time(s, b->established, -1));
+			prom_sample_at(w, l, len, abs_time(s, b->established, -1));
 	}
 	prom_family(w, "ipsec_ike_sa_rekey_timestamp_seconds", PROM_GAUGE,
 		    "When the representative IKE SA is scheduled to rekey (Unix time; in the past "
 		    "when the rekey is overdue).");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *b = v->conns[i].best;
-		struct prom_label l = PROM_LABEL("conn", v->conns[i].name);
 
+		l = block_at(&lb, i, &len);
 		if (b && b->rekey_time != SNAP_NONE)
-			prom_sample(w, &l, 1, abs_time(s, b->rekey_time, +1));
+			prom_sample_at(w, l, len, abs_time(s, b->rekey_time, +1));
 	}
 	prom_family(w, "ipsec_ike_sa_reauth_timestamp_seconds", PROM_GAUGE,
 		    "When the representative IKE SA is scheduled to reauthenticate (Unix time).");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *b = v->conns[i].best;
-		struct prom_label l = PROM_LABEL("conn", v->conns[i].name);
 
+		l = block_at(&lb, i, &len);
 		if (b && b->reauth_time != SNAP_NONE)
-			prom_sample(w, &l, 1, abs_time(s, b->reauth_time, +1));
+			prom_sample_at(w, l, len, abs_time(s, b->reauth_time, +1));
 	}
+	blocks_done(&lb);
+	return 0;
 }
 
 static int write_ike_info(struct prom_writer *w, const struct sa_snapshot *s,
 			  const struct sa_metrics_opts *o, uint64_t *dropped)
 {
-	struct strmap seen;
+	struct seen_set seen = {0};
 	uint32_t n = 0;
 
-	strmap_init(&seen);
 	prom_family(w, "ipsec_ike_sa_info", PROM_GAUGE,
 		    "Always 1: identities, endpoints and algorithms of each IKE SA.");
 	for (uint32_t i = 0; i < s->n_ikes; i++) {
@@ -154,7 +253,7 @@ static int write_ike_info(struct prom_writer *w, const struct sa_snapshot *s,
 		prom_sample_u64(w, l, sizeof(l) / sizeof(l[0]), 1);
 		n++;
 	}
-	strmap_done(&seen);
+	seen_done(&seen);
 	return 0;
 }
 
@@ -205,46 +304,46 @@ static const struct {
 };
 
 static void write_child_sample(struct prom_writer *w, const struct sa_snapshot *s,
-			       enum child_metric m, const struct prom_label *l,
+			       enum child_metric m, const char *l, size_t len,
 			       const struct sa_view_child *ch, const struct sa_totals *t)
 {
 	const struct snap_child *b = ch->best;
 
 	switch (m) {
 	case CM_UP:
-		prom_sample_u64(w, l, 2, ch->up);
+		prom_sample_at_u64(w, l, len, ch->up);
 		break;
 	case CM_BYTES_IN:
-		prom_sample_u64(w, l, 2, t->bytes_in);
+		prom_sample_at_u64(w, l, len, t->bytes_in);
 		break;
 	case CM_BYTES_OUT:
-		prom_sample_u64(w, l, 2, t->bytes_out);
+		prom_sample_at_u64(w, l, len, t->bytes_out);
 		break;
 	case CM_PACKETS_IN:
-		prom_sample_u64(w, l, 2, t->packets_in);
+		prom_sample_at_u64(w, l, len, t->packets_in);
 		break;
 	case CM_PACKETS_OUT:
-		prom_sample_u64(w, l, 2, t->packets_out);
+		prom_sample_at_u64(w, l, len, t->packets_out);
 		break;
 	case CM_LAST_IN:
 		if (ch->use_in != SNAP_NONE)
-			prom_sample(w, l, 2, abs_time(s, ch->use_in, -1));
+			prom_sample_at(w, l, len, abs_time(s, ch->use_in, -1));
 		break;
 	case CM_LAST_OUT:
 		if (ch->use_out != SNAP_NONE)
-			prom_sample(w, l, 2, abs_time(s, ch->use_out, -1));
+			prom_sample_at(w, l, len, abs_time(s, ch->use_out, -1));
 		break;
 	case CM_INSTALLED:
 		if (b && b->install_time != SNAP_NONE)
-			prom_sample(w, l, 2, abs_time(s, b->install_time, -1));
+			prom_sample_at(w, l, len, abs_time(s, b->install_time, -1));
 		break;
 	case CM_REKEY:
 		if (b && b->rekey_time != SNAP_NONE && snap_child_state_up(b->state))
-			prom_sample(w, l, 2, abs_time(s, b->rekey_time, +1));
+			prom_sample_at(w, l, len, abs_time(s, b->rekey_time, +1));
 		break;
 	case CM_EXPIRE:
 		if (b && b->life_time != SNAP_NONE && snap_child_state_up(b->state))
-			prom_sample(w, l, 2, abs_time(s, b->life_time, +1));
+			prom_sample_at(w, l, len, abs_time(s, b->life_time, +1));
 		break;
 	default:
 		break;
@@ -257,45 +356,61 @@ static int write_child_families(struct prom_writer *w, const struct sa_snapshot 
 {
 	uint32_t total = 0;
 	struct sa_totals *totals;
+	struct label_blocks lb;
+	int err = -ENOMEM;
 
 	for (uint32_t i = 0; i < v->n_conns; i++)
 		total += v->conns[i].n_children;
+	if (total > EXPORT_CHILDREN_MAX) {
+		*dropped += total - EXPORT_CHILDREN_MAX;
+		total = EXPORT_CHILDREN_MAX;
+	}
 	totals = calloc(total ? total : 1, sizeof(*totals));
-	if (!totals)
+	if (!totals || blocks_init(&lb, total) < 0) {
+		free(totals);
 		return -ENOMEM;
-	for (uint32_t i = 0, k = 0; i < v->n_conns; i++)
-		for (uint32_t j = 0; j < v->conns[i].n_children; j++, k++)
-			sa_counters_get(ctr, v->conns[i].name, v->conns[i].children[j].name,
-					&totals[k]);
+	}
+	for (uint32_t i = 0, k = 0; i < v->n_conns; i++) {
+		for (uint32_t j = 0; j < v->conns[i].n_children && k < total; j++, k++) {
+			const char *child = v->conns[i].children[j].name;
+
+			sa_counters_get(ctr, v->conns[i].name, child, &totals[k]);
+			blocks_add(&lb,
+				   (struct prom_label[]){PROM_LABEL("conn", v->conns[i].name),
+							 PROM_LABEL("child", child)},
+				   2);
+		}
+	}
+	if (lb.text.err) {
+		err = lb.text.err;
+		goto out;
+	}
 	for (int m = 0; m < CM_COUNT; m++) {
 		uint32_t k = 0;
 
 		prom_family(w, child_metrics[m].name, child_metrics[m].type, child_metrics[m].help);
 		for (uint32_t i = 0; i < v->n_conns; i++) {
-			for (uint32_t j = 0; j < v->conns[i].n_children; j++, k++) {
-				const struct sa_view_child *ch = &v->conns[i].children[j];
-				struct prom_label l[2] = {PROM_LABEL("conn", v->conns[i].name),
-							  PROM_LABEL("child", ch->name)};
+			for (uint32_t j = 0; j < v->conns[i].n_children && k < total; j++, k++) {
+				size_t len;
+				const char *l = block_at(&lb, k, &len);
 
-				if (k >= EXPORT_CHILDREN_MAX) {
-					if (m == 0)
-						(*dropped)++;
-					continue;
-				}
-				write_child_sample(w, s, m, l, ch, &totals[k]);
+				write_child_sample(w, s, m, l, len, &v->conns[i].children[j],
+						   &totals[k]);
 			}
 		}
 	}
+	err = 0;
+out:
+	blocks_done(&lb);
 	free(totals);
-	return 0;
+	return err;
 }
 
 static int write_child_info(struct prom_writer *w, const struct sa_snapshot *s, uint64_t *dropped)
 {
-	struct strmap seen;
+	struct seen_set seen = {0};
 	uint32_t n = 0;
 
-	strmap_init(&seen);
 	prom_family(w, "ipsec_child_sa_info", PROM_GAUGE,
 		    "Always 1: SPIs, mode, algorithms and traffic selectors of each CHILD SA. SPIs "
 		    "change at every rekey and appear only here.");
@@ -326,15 +441,14 @@ static int write_child_info(struct prom_writer *w, const struct sa_snapshot *s, 
 			n++;
 		}
 	}
-	strmap_done(&seen);
+	seen_done(&seen);
 	return 0;
 }
 
 void sa_metrics_write_certs(struct prom_writer *w, const struct sa_snapshot *s)
 {
-	struct strmap seen;
+	struct seen_set seen = {0};
 
-	strmap_init(&seen);
 	prom_family(w, "ipsec_cert_not_after_timestamp_seconds", PROM_GAUGE,
 		    "End of validity of each loaded X.509 certificate (Unix time).");
 	for (uint32_t i = 0; i < s->n_certs; i++) {
@@ -346,7 +460,7 @@ void sa_metrics_write_certs(struct prom_writer *w, const struct sa_snapshot *s)
 			continue;
 		prom_sample_i64(w, l, 2, c->not_after);
 	}
-	strmap_done(&seen);
+	seen_done(&seen);
 }
 
 int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const struct sa_view *v,
@@ -359,7 +473,9 @@ int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const s
 
 	if (!opts)
 		opts = &no_opts;
-	write_ike_families(w, s, v);
+	err = write_ike_families(w, s, v);
+	if (err < 0)
+		return err;
 	write_ike_info(w, s, opts, &dropped);
 	err = write_child_families(w, s, v, ctr, &dropped);
 	if (err < 0)

@@ -145,7 +145,9 @@ static void sec_index(struct sec_ix *x, const struct vici_msg *m, uint32_t sec)
 		     b < snap_buckets.first[e->name_len + 1]; b++) {
 			unsigned k = snap_buckets.order[b];
 
-			if (memcmp(snap_key_names[k], e->name, e->name_len) == 0) {
+			/* the first byte settles most mismatches without a call */
+			if (snap_key_names[k][0] == e->name[0] &&
+			    memcmp(snap_key_names[k], e->name, e->name_len) == 0) {
 				if (!x->at[k])
 					x->at[k] = i;
 				break;

@@ -189,6 +189,7 @@ void prom_family(struct prom_writer *w, const char *name, enum prom_type type, c
 		return;
 	}
 	w->family = name;
+	w->family_len = strlen(name);
 	w->type = type;
 	if (help) {
 		buf_puts(w->out, "# HELP ");
@@ -225,7 +226,7 @@ static bool labels_valid(const struct prom_label *labels, size_t n, const char *
 static void put_series(struct prom_writer *w, const char *suffix, const struct prom_label *labels,
 		       size_t n, bool open)
 {
-	buf_puts(w->out, w->family);
+	buf_append(w->out, w->family, w->family_len);
 	if (suffix)
 		buf_puts(w->out, suffix);
 	if (n == 0 && !open)
@@ -300,6 +301,58 @@ void prom_sample(struct prom_writer *w, const struct prom_label *labels, size_t 
 	put_series(w, NULL, labels, nlabels, false);
 	close_series(w, nlabels);
 	prom_write_double(w->out, v);
+	buf_putc(w->out, '\n');
+}
+
+int prom_labels_render(struct buf *out, const struct prom_label *labels, size_t n)
+{
+	if ((n && !labels) || !labels_valid(labels, n, NULL))
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	buf_putc(out, '{');
+	for (size_t i = 0; i < n; i++) {
+		size_t len = labels[i].len == SIZE_MAX ? strlen(labels[i].value) : labels[i].len;
+
+		if (i)
+			buf_putc(out, ',');
+		buf_puts(out, labels[i].name);
+		buf_append(out, "=\"", 2);
+		put_escaped(out, labels[i].value, len, true, LABEL_VALUE_MAX);
+		buf_putc(out, '"');
+	}
+	buf_putc(out, '}');
+	return out->err;
+}
+
+static bool sample_at_ok(struct prom_writer *w)
+{
+	if (!w->family || w->type == PROM_HISTOGRAM) {
+		w->dropped++;
+		return false;
+	}
+	return true;
+}
+
+void prom_sample_at(struct prom_writer *w, const char *labels, size_t len, double v)
+{
+	if (!sample_at_ok(w))
+		return;
+	buf_append(w->out, w->family, w->family_len);
+	buf_append(w->out, labels, len);
+	buf_putc(w->out, ' ');
+	prom_write_double(w->out, v);
+	buf_putc(w->out, '\n');
+}
+
+void prom_sample_at_u64(struct prom_writer *w, const char *labels, size_t len, uint64_t v)
+{
+	if (!sample_at_ok(w))
+		return;
+	buf_append(w->out, w->family, w->family_len);
+	buf_append(w->out, labels, len);
+	buf_putc(w->out, ' ');
+	buf_put_u64(w->out, v);
 	buf_putc(w->out, '\n');
 }
 

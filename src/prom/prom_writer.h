@@ -40,6 +40,7 @@ struct prom_label {
 struct prom_writer {
 	struct buf *out;
 	const char *family;     /* name of the current family */
+	size_t family_len;
 	enum prom_type type;
 	uint64_t dropped;       /* samples or families skipped for invalid names */
 	/* label-name lists already checked: the names are our own string constants, so a list
@@ -63,6 +64,14 @@ void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, siz
 		     uint64_t v);
 void prom_sample_i64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
 		     int64_t v);
+
+/* A label set rendered once ("{conn=\"a-b\",child=\"net\"}", checked and escaped) and
+ * appended to @out, for samples of many families with the same labels: the exporter writes one
+ * {conn, child} pair into a dozen families per scrape. 0, or -EINVAL for invalid names. */
+int prom_labels_render(struct buf *out, const struct prom_label *labels, size_t nlabels);
+/* A sample of the current family with a label set from prom_labels_render() ("" for none). */
+void prom_sample_at(struct prom_writer *w, const char *labels, size_t len, double v);
+void prom_sample_at_u64(struct prom_writer *w, const char *labels, size_t len, uint64_t v);
 
 /* A whole histogram of the current family (type PROM_HISTOGRAM): @counts[i] is the number of
  * observations <= @bounds[i] (cumulative, as exposed); the +Inf bucket is @count. */
