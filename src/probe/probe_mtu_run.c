@@ -12,7 +12,7 @@
 #include <poll.h>
 
 static enum probe_mtu_outcome one_probe(struct probe_sess *sess, uint32_t seq, uint32_t payload,
-                                        uint64_t timeout_ns, uint32_t *ret_mtu)
+                                        uint32_t overhead, uint64_t timeout_ns, uint32_t *ret_mtu)
 {
 	uint64_t deadline = clock_mono_ns() + timeout_ns;
 	int e = probe_sess_send(sess, seq, payload);
@@ -31,6 +31,12 @@ static enum probe_mtu_outcome one_probe(struct probe_sess *sess, uint32_t seq, u
 		while (probe_sess_recv(sess, &ev) == 0) {
 			if (ev.kind == PROBE_EV_REPLY && ev.reply.seq == seq)
 				return PROBE_MTU_PASSED;
+			/* a "fragmentation needed, MTU m" for a packet of m bytes or less cannot be
+			 * about this one: it is a late error about an earlier, larger probe (seen on
+			 * kernel-libipsec), and taking it would shrink the result to this size */
+			if (ev.kind == PROBE_EV_TOO_BIG && !ev.has_seq && ev.mtu &&
+			    ev.mtu >= payload + overhead)
+				continue;
 			if (ev.kind == PROBE_EV_TOO_BIG && (!ev.has_seq || ev.reply.seq == seq)) {
 				*ret_mtu = ev.mtu;
 				return PROBE_MTU_TOO_BIG;
@@ -62,7 +68,7 @@ int probe_mtu_run(const struct probe_target *t, uint32_t min, uint32_t max, uint
 	       !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED))) {
 		uint32_t mtu;
 		enum probe_mtu_outcome o =
-		    one_probe(sess, seq++, size - overhead, timeout_ns, &mtu);
+		    one_probe(sess, seq++, size - overhead, overhead, timeout_ns, &mtu);
 
 		if (progress)
 			progress(ctx, size, o, mtu);
