@@ -86,7 +86,8 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 	if CC=clang build "$fuzzdir" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fsanitize=fuzzer-no-link; then
 		for f in "$fuzzdir"/fuzz/fuzz_*; do
-			[ -x "$f" ] || continue
+			# the executables only, not meson's object directories (fuzz_x.p)
+			[ -f "$f" ] && [ -x "$f" ] || continue
 			name=$(basename "$f")
 			corpus=$top/fuzz/corpus/${name#fuzz_}
 			work=$(mktemp -d)
