@@ -94,7 +94,7 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 			cp -r "$corpus/." "$work/" 2>/dev/null
 			if "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
 				-artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
-				say "ok - fuzz/$name: $(grep -oE '#[0-9]+ +DONE' "$work.log" | head -1)"
+				say "ok - fuzz/$name: $(grep -oE 'Done [0-9]+ runs' "$work.log" | head -1)"
 			else
 				say "not ok - fuzz/$name: crash, see $work.log"
 				continue
