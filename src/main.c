@@ -17,6 +17,7 @@ const struct cmd *const cmd_table[] = {
 	&cmd_ping,
 	&cmd_mtu,
 	&cmd_doctor,
+	&cmd_diag,
 	&cmd_heal,
 	&cmd_version,
 	&cmd_help,

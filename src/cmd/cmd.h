@@ -21,6 +21,7 @@ extern const struct cmd cmd_reflect;
 extern const struct cmd cmd_ping;
 extern const struct cmd cmd_mtu;
 extern const struct cmd cmd_doctor;
+extern const struct cmd cmd_diag;
 extern const struct cmd cmd_heal;
 extern const struct cmd cmd_version;
 extern const struct cmd cmd_help;

@@ -77,5 +77,8 @@
 #define HEAL_ARGV_MAX 32
 /* ikewatch diag: output of one gathered command, before it is cut. */
 #define DIAG_ITEM_MAX (8u * 1024u * 1024u)
+/* ikewatch diag: the whole uncompressed bundle, and charon log lines it keeps by default. */
+#define DIAG_BUNDLE_MAX (96u * 1024u * 1024u)
+#define DIAG_LOG_LINES_DEFAULT 2000
 
 #endif
