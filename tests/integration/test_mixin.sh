@@ -288,6 +288,11 @@ fi
 t_check one-way/ike-still-up eval '[ "$(metric "ipsec_ike_sa_up{conn=\"a-b\"}")" = 1 ]'
 lab_undrop_esp
 t_eventually 90 one-way/resolves alert_quiet IPsecTunnelOneWay a-b
+# IPsecChildSADegraded inhibits IPsecProbeLossHigh in Alertmanager (one fault, one page): the
+# next fault starts only once it has resolved too, or its notification would be held back
+if [ $HAVE_PROBES = 1 ]; then
+	t_eventually 90 one-way/degraded-resolves alert_quiet IPsecChildSADegraded a-b
+fi
 
 # ---- 3./4. Random loss and MTU black hole (probe-based) -------------------------------------
 if [ $HAVE_PROBES = 1 ]; then

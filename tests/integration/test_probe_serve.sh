@@ -66,8 +66,9 @@ lab_drop_esp A out
 t_eventually 10 "esp-dropped-success-0" \
 	has 'ipsec_probe_success{target="203.0.113.129",conn="a-b",child="net",module="stamp"} 0'
 # the probes still enter the SA (A's out counter grows): in-tunnel says where they go, success
-# says whether they come back
-t_check "esp-dropped-still-in-tunnel" \
+# says whether they come back (within a few 1 s windows: on a loaded machine kernel-libipsec's
+# counters can lag one window behind)
+t_eventually 5 "esp-dropped-still-in-tunnel" \
 	has 'ipsec_probe_in_tunnel{target="203.0.113.129",conn="a-b",child="net",module="stamp"} 1'
 lab_undrop_esp
 stop_serve
