@@ -85,13 +85,14 @@ static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa
 			if (ch->configured && !ch->up)
 				st->any_down = true;
 			printf("  child %-12s %-12s %-9s rekey %-10s in %-10s out %-10s last in "
-			       "%s ago\n",
+			       "%s%s\n",
 			       ch->name, sc ? sc->state : "DOWN",
 			       fmt_age(a, sizeof(a), sc ? sc->install_time : SNAP_NONE),
 			       fmt_age(b, sizeof(b), sc ? sc->rekey_time : SNAP_NONE),
 			       fmt_bytes(c, sizeof(c), sc ? sc->bytes_in : 0),
 			       fmt_bytes(d, sizeof(d), sc ? sc->bytes_out : 0),
-			       fmt_age(e, sizeof(e), ch->use_in));
+			       ch->use_in == SNAP_NONE ? "never" : fmt_age(e, sizeof(e), ch->use_in),
+			       ch->use_in == SNAP_NONE ? "" : " ago");
 		}
 	}
 	if (v->n_conns == 0)
