@@ -558,9 +558,9 @@ static void bundle_no_secret(void)
 	copy[tlen] = '\0';
 	T_NOT_CONTAINS(copy, psk);
 	T_NOT_CONTAINS(copy, "ikewatch-lab-psk");
-	T_NOT_CONTAINS(copy, KEY_AUTH + 2);
-	T_NOT_CONTAINS(copy, KEY_ENC + 2);
-	T_NOT_CONTAINS(copy, KEY_AEAD + 2);
+	T_NOT_CONTAINS(copy, &KEY_AUTH[2]); /* the hex digits, without "0x" */
+	T_NOT_CONTAINS(copy, &KEY_ENC[2]);
+	T_NOT_CONTAINS(copy, &KEY_AEAD[2]);
 	T_NOT_CONTAINS(copy, "69 6B 65");
 	free(copy);
 	m = member(tar, tlen, "MANIFEST.txt", &mlen);
