@@ -219,6 +219,21 @@ static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s
 	return 0;
 }
 
+/* One _info series (value 1), unless the same label set was written already or the family
+ * holds EXPORT_CHILDREN_MAX series (then it is counted in *dropped). */
+static void write_info(struct prom_writer *w, struct seen_set *seen, const struct prom_label *l,
+		       size_t nl, uint32_t *n, uint64_t *dropped)
+{
+	if (*n >= EXPORT_CHILDREN_MAX) {
+		(*dropped)++;
+		return;
+	}
+	if (!first_time(seen, l, nl))
+		return;
+	prom_sample_u64(w, l, nl, 1);
+	(*n)++;
+}
+
 static int write_ike_info(struct prom_writer *w, const struct sa_snapshot *s,
 			  const struct sa_metrics_opts *o, uint64_t *dropped)
 {
@@ -244,14 +259,7 @@ static int write_ike_info(struct prom_writer *w, const struct sa_snapshot *s,
 			PROM_LABEL("nat", ike->nat),
 		};
 
-		if (n >= EXPORT_CHILDREN_MAX) {
-			(*dropped)++;
-			continue;
-		}
-		if (!first_time(&seen, l, sizeof(l) / sizeof(l[0])))
-			continue;
-		prom_sample_u64(w, l, sizeof(l) / sizeof(l[0]), 1);
-		n++;
+		write_info(w, &seen, l, sizeof(l) / sizeof(l[0]), &n, dropped);
 	}
 	seen_done(&seen);
 	return 0;
@@ -431,14 +439,7 @@ static int write_child_info(struct prom_writer *w, const struct sa_snapshot *s, 
 				PROM_LABEL("remote_ts", c->remote_ts),
 			};
 
-			if (n >= EXPORT_CHILDREN_MAX) {
-				(*dropped)++;
-				continue;
-			}
-			if (!first_time(&seen, l, sizeof(l) / sizeof(l[0])))
-				continue;
-			prom_sample_u64(w, l, sizeof(l) / sizeof(l[0]), 1);
-			n++;
+			write_info(w, &seen, l, sizeof(l) / sizeof(l[0]), &n, dropped);
 		}
 	}
 	seen_done(&seen);
