@@ -7,6 +7,7 @@
 #include "probe/probe_mod.h"
 
 #include "common/clock.h"
+#include "common/rd.h"
 #include "stamp/stamp_clock.h"
 
 #include <errno.h>
@@ -36,11 +37,17 @@ static int udp_send(struct probe_sess *s, uint32_t seq, uint32_t size)
 	return n < 0 ? -errno : 0;
 }
 
+/* Untrusted bytes (whatever answered on the echo port) through the bounded reader. */
 static bool parse_echo(const uint8_t *p, size_t len, uint32_t *ret_seq)
 {
-	if (len < 8 || memcmp(p, udp_magic, 4) != 0)
+	const uint8_t *magic;
+	uint32_t seq;
+	struct rd r;
+
+	rd_init(&r, p, len);
+	if (rd_bytes(&r, 4, &magic) || rd_u32(&r, &seq) || memcmp(magic, udp_magic, 4) != 0)
 		return false;
-	*ret_seq = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+	*ret_seq = seq;
 	return true;
 }
 
