@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "probe/probe_mtu.h"
 #include "probe/probe_stats.h"
+#include "probe/sa_ledger.h"
 #include "prom/prom_writer.h"
 #include "stamp/stamp_addr.h"
 
@@ -36,7 +37,7 @@ struct tstate {
 	struct probe_stats st;
 	char conn[PROBE_NAME_MAX], child[PROBE_NAME_MAX];
 	uint64_t win_sent0, win_recv0, pk_out0, pk_in0;
-	uint64_t owed_out, owed_in; /* probes (replies) not yet seen in the SA's counters */
+	struct sa_ledger led_out, led_in; /* probes (replies) against the SA's counters */
 	bool have_pk0, warned_source;
 	int in_tunnel;
 	bool have_mtu, blackhole;
@@ -90,11 +91,6 @@ static void resolve_child(struct probe_set *s, struct tstate *ts, char *conn, ch
  * per-target checks, a target that bypasses the tunnel would be "proven" by its neighbours'
  * traffic.
  */
-static uint64_t sat_sub(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : 0;
-}
-
 struct wend {
 	char conn[PROBE_NAME_MAX], child[PROBE_NAME_MAX];
 	uint64_t out, in, sent, recv, cut;
@@ -152,15 +148,16 @@ static void window_end_all(struct probe_set *s, uint64_t now)
 		if (w[i].have && ts->have_pk0 && w[i].out >= ts->pk_out0 && w[i].in >= ts->pk_in0) {
 			uint64_t d_out = w[i].out - ts->pk_out0, d_in = w[i].in - ts->pk_in0;
 
-			/* What the SA still owes us, carried over: its counters may trail our own
-			 * by a packet (kernel-libipsec updates them in its own thread), which the
-			 * next window makes up; probes that bypass the SA make the debt grow. */
-			ts->owed_out = sat_sub(ts->owed_out + sum_sent, d_out);
-			ts->owed_in = sat_sub(ts->owed_in + sum_recv, d_in);
-			in_tunnel = w[i].sent > 0 && d_out > 0 && ts->owed_out <= IN_TUNNEL_SLACK &&
-			            ts->owed_in <= IN_TUNNEL_SLACK;
+			/* the SA's counters and ours may be a packet apart at a window's end
+			 * (sa_ledger.h); probes that bypass the SA make the debt grow */
+			uint64_t owed_out = sa_ledger_settle(&ts->led_out, sum_sent, d_out);
+			uint64_t owed_in = sa_ledger_settle(&ts->led_in, sum_recv, d_in);
+
+			in_tunnel = w[i].sent > 0 && d_out > 0 && owed_out <= IN_TUNNEL_SLACK &&
+			            owed_in <= IN_TUNNEL_SLACK;
 		} else {
-			ts->owed_out = ts->owed_in = 0;
+			sa_ledger_reset(&ts->led_out);
+			sa_ledger_reset(&ts->led_in);
 		}
 		ts->in_tunnel = in_tunnel;
 		log_debug("probe %s: window: sa %s/%s %s out +%" PRIu64 " in +%" PRIu64

@@ -43,7 +43,7 @@ port=$((20000 + $$ % 20000))
 serve=
 start_serve() {
 	ip netns exec "$nsa" "$IKEWATCH" serve --vici.socket "$(lab_vici_path A)" \
-		--web.listen-address "127.0.0.1:$port" --config "$1" >"$work/serve.log" 2>&1 &
+		--web.listen-address "127.0.0.1:$port" --config "$1" --log.level debug >"$work/serve.log" 2>&1 &
 	serve=$!
 	t_cleanup kill "$serve"
 	for _ in $(seq 100); do scrape >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -69,7 +69,8 @@ t_eventually 10 "esp-dropped-success-0" \
 # says whether they come back (within a few 1 s windows: on a loaded machine kernel-libipsec's
 # counters can lag one window behind)
 t_eventually 5 "esp-dropped-still-in-tunnel" \
-	has 'ipsec_probe_in_tunnel{target="203.0.113.129",conn="a-b",child="net",module="stamp"} 1'
+	has 'ipsec_probe_in_tunnel{target="203.0.113.129",conn="a-b",child="net",module="stamp"} 1' ||
+	grep -F 'window:' "$work/serve.log" | tail -n 12 >&2
 lab_undrop_esp
 stop_serve
 
