@@ -18,9 +18,12 @@ uint64_t sa_ledger_settle(struct sa_ledger *l, uint64_t ours, uint64_t sa)
 	 * flight, and a bypass rebuilds it in the next window that carries probes. */
 	if (ours == 0)
 		l->owed = 0;
+	uint64_t need, from_credit, from_sa;
+
 	/* saturating: a debt this large already means "not in the tunnel" */
-	uint64_t need = l->owed + ours >= l->owed ? l->owed + ours : UINT64_MAX;
-	uint64_t from_credit = min_u64(l->credit, need), from_sa;
+	if (__builtin_add_overflow(l->owed, ours, &need))
+		need = UINT64_MAX;
+	from_credit = min_u64(l->credit, need);
 
 	need -= from_credit; /* the old credit pays first: it expires now */
 	from_sa = min_u64(sa, need);
