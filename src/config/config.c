@@ -26,6 +26,7 @@ void config_defaults(struct config *c)
 	c->vici_timeout_ms = VICI_TIMEOUT_MS;
 	c->cert_interval_s = 60;
 	c->log_level = LOG_LEVEL_INFO;
+	c->log_format = LOG_FORMAT_LOGFMT;
 }
 
 void config_done(struct config *c)
@@ -168,6 +169,15 @@ static int p_log_level(struct config *c, yaml_node_t *v, char *err, size_t n)
 	return 0;
 }
 
+static int p_log_format(struct config *c, yaml_node_t *v, char *err, size_t n)
+{
+	const char *s = config_scalar(v);
+
+	if (!s || log_format_parse(s, &c->log_format) < 0)
+		return config_error(err, n, v, "log.format: expected logfmt or json");
+	return 0;
+}
+
 static const struct config_key web_keys[] = {
 	{"listen_address", p_web_listen},
 	{"config_file", p_web_config},
@@ -185,6 +195,7 @@ static const struct config_key exporter_keys[] = {
 };
 static const struct config_key log_keys[] = {
 	{"level", p_log_level},
+	{"format", p_log_format},
 	{NULL, NULL},
 };
 

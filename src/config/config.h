@@ -31,6 +31,7 @@ struct config {
 	unsigned cert_interval_s;
 	/* log: */
 	enum log_level log_level;
+	enum log_format log_format;
 	/* other modules' sections, or NULL */
 	yaml_node_t *probes, *reflector, *events, *heal;
 };

@@ -80,7 +80,7 @@ t_check missing-socket/healthy-200 test "$(status_of /-/healthy)" = 200
 t_check missing-socket/ready-503 test "$(status_of /-/ready)" = 503
 scrape >/dev/null
 scrape >/dev/null
-n=$(grep -c 'warn vici:.*No such file or directory' "$serve_err")
+n=$(grep -c 'level=warn msg="vici:.*No such file or directory' "$serve_err")
 t_check missing-socket/one-log-line-for-3-scrapes test "$n" = 1
 
 # charon appears: serve notices within a few scrapes, without a restart.
@@ -95,7 +95,7 @@ if [ "$ok" -gt 0 ]; then t_ok "charon-appears/ipsec-up-1-after-$ok-scrape(s)"; e
 fi
 t_check charon-appears/same-process test "$serve_pid" = "$pid_before"
 t_check charon-appears/ready-200 test "$(status_of /-/ready)" = 200
-t_check charon-appears/logged-connected grep -q 'info vici: connected to' "$serve_err"
+t_check charon-appears/logged-connected grep -q 'level=info msg="vici: connected to' "$serve_err"
 t_check charon-appears/tunnel-metrics sh -c "curl -s -m 10 http://127.0.0.1:$port/metrics | grep -q 'conn=\"a-b\"'"
 
 # charon restarts (serve's persistent connection goes stale): the first scrape afterwards
@@ -128,11 +128,11 @@ fault() { # fault NAME MAX_LINES REGEX fakevici-flags...
 	t_check "$name/serve-alive" serve_alive
 	t_check "$name/healthy-200" test "$(status_of /-/healthy)" = 200
 	new=$(tail -n +"$((before + 1))" "$serve_err")
-	n=$(printf '%s\n' "$new" | grep -c 'warn vici:')
+	n=$(printf '%s\n' "$new" | grep -c 'level=warn msg="vici:')
 	if [ "$n" -ge 1 ] && [ "$n" -le "$max" ] &&
-		! printf '%s\n' "$new" | grep 'warn vici:' | grep -Evq "$re"; then
+		! printf '%s\n' "$new" | grep 'level=warn msg="vici:' | grep -Evq "$re"; then
 		t_ok "$name/one-clear-log-line"
-		echo "# $name: $(printf '%s\n' "$new" | grep 'warn vici:' | cut -d' ' -f3-)"
+		echo "# $name: $(printf '%s\n' "$new" | grep 'level=warn msg="vici:' | cut -d' ' -f3-)"
 	else
 		t_fail "$name/one-clear-log-line" "$n warn lines in 3 scrapes, want 1 to $max, all matching /$re/: $new"
 	fi
