@@ -6,11 +6,11 @@
  */
 #include "probe/probe_config.h"
 
+#include "probe/probe_target.h"
+
 #include "common/limits.h"
 #include "common/num.h"
 #include "config/config.h"
-#include "stamp/stamp_addr.h"
-#include "stamp/stamp_keyfile.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -69,11 +69,11 @@ static int parse_mtu(yaml_document_t *doc, yaml_node_t *m, struct probe_target_c
 			if (config_bool(v, &tc->mtu_enabled) < 0)
 				return fail(err, errlen, vn, "mtu.enabled: not a boolean");
 		} else if (strcmp(k, "min") == 0 || strcmp(k, "max") == 0) {
-			if (num_parse_u64_str(v, 65535, &x) < 0 || x < 68)
+			if (num_parse_u64_str(v, PROBE_MTU_LIMIT, &x) < 0 || x < 68)
 				return fail(err, errlen, vn, "mtu.%s: 68..65535 expected", k);
 			*(k[1] == 'i' ? &tc->mtu_min : &tc->mtu_max) = (uint32_t)x;
 		} else if (strcmp(k, "retries") == 0) {
-			if (num_parse_u64_str(v, 100, &x) < 0 || x == 0)
+			if (num_parse_u64_str(v, PROBE_MTU_RETRIES_MAX, &x) < 0 || x == 0)
 				return fail(err, errlen, vn, "mtu.retries: 1..100 expected");
 			tc->mtu_retries = (uint32_t)x;
 		} else if (strcmp(k, "interval") == 0) {
@@ -84,31 +84,36 @@ static int parse_mtu(yaml_document_t *doc, yaml_node_t *m, struct probe_target_c
 			return fail(err, errlen, vn, "mtu: unknown key '%s'", k);
 		}
 	}
-	if (tc->mtu_min > tc->mtu_max)
-		return fail(err, errlen, m, "mtu.min is above mtu.max");
 	return 0;
 }
+
+/* How errors name the fields of a target: the config file's keys. */
+static const char *const field_names[PT_N] = {
+	[PT_TARGET] = "target", [PT_PORT] = "port",	[PT_SOURCE] = "source",
+	[PT_KEY] = "hmac_key_file", [PT_SIZE] = "size", [PT_MTU_MIN] = "mtu.min",
+	[PT_MTU_MAX] = "mtu.max",
+};
 
 static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_target_config *tc,
                      char *err, size_t errlen)
 {
-	const char *target = NULL, *source = NULL, *keyfile = NULL;
+	struct probe_target_spec spec;
+	const char *target = NULL;
+	char why[320];
 	uint64_t x, port = 0;
 	bool has_port = false;
-	socklen_t sl;
 	int e;
 
 	if (item->type != YAML_MAPPING_NODE)
 		return fail(err, errlen, item, "each probe must be a mapping");
-	*tc = (struct probe_target_config){.interval_ns = 1000 * MS,
-	                                   .timeout_ns = 2000 * MS,
+	probe_target_spec_init(&spec, field_names);
+	spec.no_port = true;
+	*tc = (struct probe_target_config){.interval_ns = PROBE_INTERVAL_DEFAULT_NS,
+	                                   .timeout_ns = PROBE_TIMEOUT_DEFAULT_NS,
 	                                   .window_ns = 10000 * MS,
-	                                   .mtu_min = 576,
-	                                   .mtu_max = 1500,
-	                                   .mtu_retries = 3,
+	                                   .mtu_max = PROBE_MTU_MAX_DEFAULT,
+	                                   .mtu_retries = PROBE_MTU_RETRIES_DEFAULT,
 	                                   .mtu_interval_ns = 300000 * MS};
-	tc->t.module = PROBE_MOD_STAMP;
-	tc->t.dscp = -1;
 	for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top;
 	     p++) {
 		const char *k = config_scalar(yaml_document_get_node(doc, p->key));
@@ -132,7 +137,7 @@ static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_targe
 				return fail(err, errlen, vn, "port: 1..65535 expected");
 			has_port = true;
 		} else if (strcmp(k, "module") == 0) {
-			if (probe_module_parse(v, &tc->t.module) < 0)
+			if (probe_module_parse(v, &spec.module) < 0)
 				return fail(err, errlen, vn,
 				            "module: stamp, icmp, tcp or udp expected");
 		} else if (strcmp(k, "conn") == 0) {
@@ -143,29 +148,30 @@ static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_targe
 				return fail(err, errlen, vn, "child: bad name");
 		} else if (strcmp(k, "interval") == 0 || strcmp(k, "timeout") == 0 ||
 		           strcmp(k, "window") == 0) {
-			/* sub-second intervals are fine ("200ms"); 10 ms is the floor */
-			if (num_parse_duration_ms_str(v, 3600000, &x) < 0 || x < 10)
+			/* sub-second intervals are fine ("200ms"); the floor is the probes' one */
+			if (num_parse_duration_ms_str(v, PROBE_INTERVAL_MAX_NS / MS, &x) < 0 ||
+			    x * MS < PROBE_INTERVAL_MIN_NS)
 				return fail(err, errlen, vn, "%s: a duration of 10ms..1h expected",
 				            k);
 			*(k[0] == 'i'   ? &tc->interval_ns
 			  : k[0] == 't' ? &tc->timeout_ns
 			                : &tc->window_ns) = x * MS;
 		} else if (strcmp(k, "size") == 0) {
-			if (num_parse_u64_str(v, 9000, &x) < 0)
-				return fail(err, errlen, vn, "size: 0..9000 expected");
-			tc->t.size = (uint32_t)x;
+			if (num_parse_u64_str(v, PROBE_SIZE_MAX, &x) < 0)
+				return fail(err, errlen, vn, "size: 0..%u expected", PROBE_SIZE_MAX);
+			spec.size = (uint32_t)x;
 		} else if (strcmp(k, "dscp") == 0) {
 			if (num_parse_u64_str(v, 63, &x) < 0)
 				return fail(err, errlen, vn, "dscp: 0..63 expected");
-			tc->t.dscp = (int)x;
+			spec.dscp = (int)x;
 		} else if (strcmp(k, "source") == 0) {
-			source = v;
+			spec.source = v;
 		} else if (strcmp(k, "hmac_key_file") == 0) {
-			keyfile = v;
+			spec.key_file = v;
 		} else if (strcmp(k, "ssid") == 0) {
 			if (num_parse_u64_str(v, 65535, &x) < 0)
 				return fail(err, errlen, vn, "ssid: 0..65535 expected");
-			tc->t.ssid = (uint16_t)x;
+			spec.ssid = (uint16_t)x;
 		} else if (strcmp(k, "reflector") == 0) {
 			if (strcmp(v, "auto") == 0)
 				tc->far_end = PROBE_FAR_AUTO;
@@ -180,34 +186,23 @@ static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_targe
 			return fail(err, errlen, vn, "unknown key '%s'", k);
 		}
 	}
-	if (!target || copy_name(tc->target, target) < 0 ||
-	    stamp_addr_parse(target, 0, &tc->t.addr, &sl) < 0 ||
-	    stamp_addr_port((struct sockaddr *)&tc->t.addr) != 0)
+	if (!target || copy_name(tc->target, target) < 0)
 		return fail(err, errlen, item, "target: an IP address is required");
-	stamp_addr_set_port((struct sockaddr *)&tc->t.addr,
-	                    has_port ? (uint16_t)port : probe_module_port(tc->t.module));
-	if (tc->t.module == PROBE_MOD_TCP && !has_port)
+	if (spec.module == PROBE_MOD_TCP && !has_port)
 		return fail(err, errlen, item, "target %s: module tcp needs a port", target);
+	spec.target = target;
+	spec.port = (uint16_t)port;
+	if (probe_target_build(&spec, &tc->t, why, sizeof(why)) < 0)
+		return fail(err, errlen, item, "%s", why);
 	if (tc->t.module != PROBE_MOD_STAMP)
 		tc->far_end = PROBE_FAR_STATELESS;
-	if (source) {
-		if (stamp_addr_parse(source, 0, &tc->t.source, &sl) < 0 ||
-		    tc->t.source.ss_family != tc->t.addr.ss_family)
-			return fail(err, errlen, item, "source: an address of the target's family");
-		tc->t.has_source = true;
-	}
-	if (keyfile) {
-		if (tc->t.module != PROBE_MOD_STAMP)
-			return fail(err, errlen, item, "hmac_key_file: only for module stamp");
-		e = stamp_key_load(keyfile, tc->t.key, &tc->t.key_len);
-		if (e < 0)
-			return fail(err, errlen, item, "hmac_key_file %s: %s", keyfile,
-			            strerror(-e));
-		tc->t.authenticated = true;
-	}
-	if (tc->t.size && tc->t.size < probe_sess_default_size(&tc->t))
-		return fail(err, errlen, item, "size: at least %u for this module",
-		            probe_sess_default_size(&tc->t));
+	/* the MTU search starts where the family allows: 1280 for IPv6, not IPv4's 576 */
+	if (tc->mtu_min == 0)
+		tc->mtu_min = probe_mtu_min_default(tc->t.addr.ss_family);
+	if (tc->mtu_enabled &&
+	    probe_target_check_mtu(&tc->t, tc->mtu_min, tc->mtu_max, field_names, why,
+	                           sizeof(why)) < 0)
+		return fail(err, errlen, item, "%s", why);
 	if (tc->child[0] && !tc->conn[0])
 		return fail(err, errlen, item, "child without conn");
 	return 0;

@@ -65,6 +65,13 @@ uint32_t probe_sess_default_size(const struct probe_target *t)
 	return t->module < PROBE_MOD_N ? module_ops[t->module]->default_size : 0;
 }
 
+uint32_t probe_sess_min_size(const struct probe_target *t)
+{
+	if (t->module == PROBE_MOD_STAMP && t->authenticated)
+		return STAMP_AUTH_LEN;
+	return t->module < PROBE_MOD_N ? module_ops[t->module]->min_size : 0;
+}
+
 uint32_t probe_sess_overhead(const struct probe_target *t)
 {
 	uint32_t ip = t->addr.ss_family == AF_INET6 ? 40 : 20;

@@ -76,6 +76,8 @@ int probe_sess_send(struct probe_sess *s, uint32_t seq, uint32_t size);
 int probe_sess_recv(struct probe_sess *s, struct probe_event *ret);
 /* Default payload size of the module (44 for STAMP, 112 authenticated, 56 for ICMP, ...). */
 uint32_t probe_sess_default_size(const struct probe_target *t);
+/* Smallest payload the module can carry (its sequence number, timestamps, HMAC). */
+uint32_t probe_sess_min_size(const struct probe_target *t);
 /* IP + transport header octets in front of the payload (for MTU arithmetic). */
 uint32_t probe_sess_overhead(const struct probe_target *t);
 
