@@ -8,12 +8,12 @@
  * 2 usage error.
  */
 #include "cmd/cmd.h"
-#include "cmd/serve_opts.h"
+#include "build_config.h"
+#include "cmd/charon_opts.h"
 
 #include "common/atomic_file.h"
 #include "common/limits.h"
 #include "common/log.h"
-#include "common/num.h"
 #include "diag/diag_gather.h"
 #include "diag/diag_http.h"
 
@@ -27,47 +27,89 @@
 /* Longest capture we allow: a bundle is a snapshot, not a monitoring session. */
 #define DIAG_CAPTURE_MAX_S 300
 
-enum {
-	OPT_DIAG_OUTPUT = 2100,
-	OPT_DIAG_LOG_FILE,
-	OPT_DIAG_LOG_LINES,
-	OPT_DIAG_EXPORTER,
-	OPT_DIAG_CAPTURE,
-	OPT_DIAG_CONN,
+static int diag_run(int argc, char **argv);
+
+static const struct opt diag_opts[] = {
+	{OPT_OUTPUT, 'o', "output", OPT_T_PATH, "FILE", "the bundle to write (required; mode 0600)"},
+	{OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
+	 "charon's log file (default: events.log_file of --config)"},
+	{OPT_DIAG_LOG_LINES, 0, "log-lines", OPT_T_COUNT, "N",
+	 "newest log lines kept (default 2000)", 1, DOCTOR_LOG_TAIL_LINES * 20},
+	{OPT_DIAG_EXPORTER, 0, "exporter", OPT_T_TEXT, "URL",
+	 "a running exporter, e.g. http://127.0.0.1:9917 (loopback\n"
+	 "only; /metrics unless a path is given)"},
+	{OPT_DIAG_CAPTURE, 0, "capture", OPT_T_COUNT, "SECONDS",
+	 "capture IKE and ESP with tcpdump for this long (1 to 300)", 1, DIAG_CAPTURE_MAX_S},
+	{OPT_DIAG_CONN, 0, "conn", OPT_T_TEXT, "CONN",
+	 "narrow list-sas, list-conns and the doctor to CONN"},
+	{OPT_END},
 };
 
-static int diag_run(int argc, char **argv);
+static const struct opt *const diag_tables[] = {charon_opts, diag_opts, NULL};
 
 const struct cmd cmd_diag = {
 	.name = "diag",
 	.run = diag_run,
 	.summary = "write a support bundle (.tar.gz) with every key and PSK redacted",
-	.usage = "Usage: ikewatch diag --output FILE.tar.gz [OPTIONS]\n\n"
-		 "Gathers, for a support case: VICI list-sas, list-conns, list-policies,\n"
-		 "list-certs, stats and version; ip xfrm state (keys redacted) and policy, routes,\n"
-		 "rules, links and addresses; conntrack entries and sockets of UDP 500/4500; the\n"
-		 "newest lines of charon's log; the exporter's /metrics; the doctor's findings;\n"
-		 "and, with --capture, a tcpdump of IKE and ESP. MANIFEST.txt in the bundle lists\n"
-		 "each file and every item that could not be gathered, with the reason.\n\n"
-		 "Options:\n" SERVE_COMMON_HELP
-		 "  --output FILE            the bundle to write (required; mode 0600)\n"
-		 "  --log-file PATH          charon's log file (default: events.log_file of --config)\n"
-		 "  --log-lines N            newest log lines kept (default 2000)\n"
-		 "  --exporter URL           a running exporter, e.g. http://127.0.0.1:9903 (loopback\n"
-		 "                           only; /metrics unless a path is given)\n"
-		 "  --capture SECONDS        capture IKE and ESP with tcpdump for this long (1..300)\n"
-		 "  --conn CONN              narrow list-sas, list-conns and the doctor to CONN\n"
-		 "\nExit status: 0 written, 1 could not write, 2 usage.\n",
+	.synopsis = "--output FILE.tar.gz [OPTIONS]",
+	.description =
+		"Gathers, for a support case: VICI list-sas, list-conns, list-policies,\n"
+		"list-certs, stats and version; ip xfrm state (keys redacted) and policy, routes,\n"
+		"rules, links and addresses; conntrack entries and sockets of UDP 500/4500; the\n"
+		"newest lines of charon's log; the exporter's /metrics; the doctor's findings;\n"
+		"and, with --capture, a tcpdump of IKE and ESP. MANIFEST.txt in the bundle lists\n"
+		"each file and every item that could not be gathered, with the reason.\n",
+	.opts = diag_tables,
+	.footer = "Exit status: 0 written, 1 could not write, 2 usage.\n",
 };
 
-static const char *config_log_file(struct config *cfg)
-{
-	yaml_node_t *n;
+struct diag_flags {
+	struct charon_flags charon;
+	struct diag_options *o;
+	const char *output;
+};
 
-	if (!cfg->has_doc || !cfg->events)
-		return NULL;
-	n = config_map_get(&cfg->doc, cfg->events, "log_file");
-	return n ? config_scalar(n) : NULL;
+static int diag_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
+		     size_t errlen)
+{
+	struct diag_flags *f = ctx;
+	struct sockaddr_storage ss;
+	char path[DIAG_HTTP_PATH_MAX];
+	socklen_t sl;
+	int r;
+
+	if (charon_flags_take(&f->charon, o, v))
+		return 0;
+	switch (o->id) {
+	case OPT_OUTPUT:
+		f->output = v->text;
+		break;
+	case OPT_LOG_FILE:
+		f->o->log_file = v->text;
+		break;
+	case OPT_DIAG_LOG_LINES:
+		f->o->log_lines = (uint32_t)v->num;
+		break;
+	case OPT_DIAG_EXPORTER:
+		r = diag_http_parse_url(v->text, &ss, &sl, path);
+		if (r < 0) {
+			snprintf(err, errlen, "%s",
+				 r == -EPERM ? "only loopback http:// URLs"
+					     : "expected an http://HOST[:PORT][/PATH] URL");
+			return -1;
+		}
+		f->o->exporter_url = v->text;
+		break;
+	case OPT_DIAG_CAPTURE:
+		f->o->capture_s = (unsigned)v->num;
+		break;
+	case OPT_DIAG_CONN:
+		f->o->conn = v->text;
+		break;
+	default:
+		break;
+	}
+	return 0;
 }
 
 /* The manifest's head: when, where, with what. */
@@ -90,81 +132,30 @@ static void header(struct buf *h, const struct diag_options *o, time_t now)
 
 static int diag_run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		SERVE_COMMON_LONGOPTS,
-		{"output", required_argument, NULL, OPT_DIAG_OUTPUT},
-		{"log-file", required_argument, NULL, OPT_DIAG_LOG_FILE},
-		{"log-lines", required_argument, NULL, OPT_DIAG_LOG_LINES},
-		{"exporter", required_argument, NULL, OPT_DIAG_EXPORTER},
-		{"capture", required_argument, NULL, OPT_DIAG_CAPTURE},
-		{"conn", required_argument, NULL, OPT_DIAG_CONN},
-		{NULL, 0, NULL, 0},
-	};
 	struct diag_options o = {.log_lines = DIAG_LOG_LINES_DEFAULT};
-	struct serve_flags flags = {0};
-	const char *output = NULL;
+	struct diag_flags flags = {.o = &o};
+	const char *output;
 	struct diag_bundle b;
 	struct buf h, gz;
 	struct config cfg;
 	time_t now;
-	uint64_t v;
-	int opt, ret, err;
+	int n, ret, err;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (serve_flags_take(&flags, opt, optarg))
-			continue;
-		switch (opt) {
-		case OPT_DIAG_OUTPUT:
-			output = optarg;
-			break;
-		case OPT_DIAG_LOG_FILE:
-			o.log_file = optarg;
-			break;
-		case OPT_DIAG_LOG_LINES:
-			if (num_parse_u64_str(optarg, DOCTOR_LOG_TAIL_LINES * 20, &v) < 0 || v == 0)
-				return cmd_usage_error(&cmd_diag, "--log-lines: 1..%u",
-						       DOCTOR_LOG_TAIL_LINES * 20);
-			o.log_lines = (uint32_t)v;
-			break;
-		case OPT_DIAG_EXPORTER:
-			o.exporter_url = optarg;
-			break;
-		case OPT_DIAG_CAPTURE:
-			if (num_parse_u64_str(optarg, DIAG_CAPTURE_MAX_S, &v) < 0 || v == 0)
-				return cmd_usage_error(&cmd_diag, "--capture: 1..%u seconds",
-						       DIAG_CAPTURE_MAX_S);
-			o.capture_s = (unsigned)v;
-			break;
-		case OPT_DIAG_CONN:
-			o.conn = optarg;
-			break;
-		default:
-			return cmd_usage_error(&cmd_diag, "unknown option");
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error(&cmd_diag, "unexpected argument '%s'", argv[optind]);
-	if (!output || !*output)
+	n = opt_parse(&cmd_diag, argc, argv, diag_take, &flags);
+	if (n < 0)
+		return 2;
+	if (n > 0)
+		return cmd_usage_error(&cmd_diag, "%s: unexpected argument", argv[1]);
+	if (!flags.output)
 		return cmd_usage_error(&cmd_diag, "--output FILE is required");
-	if (o.exporter_url) {
-		struct sockaddr_storage ss;
-		char path[DIAG_HTTP_PATH_MAX];
-		socklen_t sl;
-		int r = diag_http_parse_url(o.exporter_url, &ss, &sl, path);
-
-		if (r < 0)
-			return cmd_usage_error(&cmd_diag, "--exporter: %s",
-					       r == -EPERM ? "only loopback http:// URLs"
-							   : "not an http://HOST[:PORT][/PATH] URL");
-	}
-	if ((ret = serve_flags_resolve(&cmd_diag, &flags, &cfg)) != 0)
+	output = flags.output;
+	if ((ret = charon_flags_resolve(&cmd_diag, &flags.charon, &cfg)) != 0)
 		return ret;
 	log_setup(LOG_LEVEL_ERR);
 	o.vici_socket = cfg.vici_socket;
 	o.vici_timeout_ms = cfg.vici_timeout_ms;
 	if (!o.log_file)
-		o.log_file = config_log_file(&cfg);
+		o.log_file = charon_config_log_file(&cfg);
 
 	ret = 1;
 	now = time(NULL);

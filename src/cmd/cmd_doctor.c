@@ -7,13 +7,12 @@
  * 2 usage error.
  */
 #include "cmd/cmd.h"
-#include "cmd/serve_opts.h"
+#include "cmd/charon_opts.h"
+#include "cmd/probe_opts.h"
 
 #include "common/buf.h"
-#include "common/num.h"
 #include "doctor/doctor_checks.h"
 #include "doctor/doctor_gather.h"
-#include "stamp/stamp_addr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,65 +20,94 @@
 
 #define MS 1000000ull
 
-enum {
-	OPT_JSON = 2000,
-	OPT_LOG_FILE,
-	OPT_PROBE,
-	OPT_SOURCE,
-	OPT_PROBE_MODULE,
-	OPT_PROBE_COUNT,
-	OPT_NO_MTU,
-	OPT_MTU_MAX,
+static int doctor_run(int argc, char **argv);
+
+static const char *const doctor_modules[] = {"stamp", "udp", "icmp", NULL};
+
+static const struct opt doctor_opts[] = {
+	{OPT_JSON, 0, "json", OPT_T_FLAG, NULL, "findings as JSON: {\"findings\": [...]}, ranked"},
+	{OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
+	 "charon's log file (default: events.log_file of --config)"},
+	{OPT_DOCTOR_PROBE, 0, "probe", OPT_T_TEXT, "ADDR[:PORT]",
+	 "a host behind the peer to probe through the tunnel\n(an IP address or a host name)"},
+	{OPT_PROBE_SOURCE, 0, "source", OPT_T_IP, "ADDR",
+	 "source address inside the local traffic selector"},
+	{OPT_PROBE_MODULE, 0, "probe-module", OPT_T_CHOICE, "MODULE", "stamp (default), udp, icmp",
+	 .choices = doctor_modules},
+	{OPT_DOCTOR_COUNT, 0, "probe-count", OPT_T_COUNT, "N",
+	 "probes in the short run (default 5; 1 to 64)", 1, 64},
+	{OPT_DOCTOR_MTU_MAX, 0, "mtu-max", OPT_T_SIZE, "N",
+	 "largest packet of the MTU search (default 1400;\n600 to 65535)", 600, PROBE_MTU_LIMIT},
+	{OPT_DOCTOR_NO_MTU, 0, "no-mtu", OPT_T_FLAG, NULL, "skip the path-MTU search"},
+	{OPT_END},
 };
 
-static int doctor_run(int argc, char **argv);
+static const struct opt *const doctor_tables[] = {charon_opts, doctor_opts, NULL};
 
 const struct cmd cmd_doctor = {
 	.name = "doctor",
 	.run = doctor_run,
 	.summary = "triage one or every tunnel: ranked likely causes with evidence and next steps",
-	.usage = "Usage: ikewatch doctor [OPTIONS] [CONN]\n\n"
-		 "Reads charon (SAs, configured lifetimes, certificates), the tail of charon's log\n"
-		 "(failures, retransmits, notify errors, proposals), the kernel's XFRM counts and,\n"
-		 "with --probe, a short probe run and a path-MTU search through the tunnel; prints\n"
-		 "findings ranked most likely first, each with evidence and the next command.\n\n"
-		 "Options:\n" SERVE_COMMON_HELP
-		 "  --json                   findings as JSON: {\"findings\": [...]}, ranked\n"
-		 "  --log-file PATH          charon's log file (default: events.log_file of --config)\n"
-		 "  --probe ADDR[:PORT]      a host behind the peer to probe through the tunnel\n"
-		 "  --source ADDR            source address inside the local traffic selector\n"
-		 "  --probe-module MODULE    stamp (default), udp, icmp\n"
-		 "  --probe-count N          probes in the short run (default 5)\n"
-		 "  --mtu-max N              largest packet of the MTU search (default 1400)\n"
-		 "  --no-mtu                 skip the path-MTU search\n"
-		 "\nExit status: 0 nothing critical, 3 a critical finding, 1 failure, 2 usage.\n",
+	.synopsis = "[OPTIONS] [CONN]",
+	.description =
+		"Reads charon (SAs, configured lifetimes, certificates), the tail of charon's log\n"
+		"(failures, retransmits, notify errors, proposals), the kernel's XFRM counts and,\n"
+		"with --probe, a short probe run and a path-MTU search through the tunnel; prints\n"
+		"findings ranked most likely first, each with evidence and the next command.\n",
+	.opts = doctor_tables,
+	.footer = "Exit status: 0 nothing critical, 3 a critical finding, 1 failure, 2 usage.\n",
 };
 
-static const char *config_log_file(struct config *cfg)
-{
-	yaml_node_t *n;
+/* How doctor's errors name the fields of its probe target. */
+static const char *const doctor_names[PT_N] = {
+	[PT_TARGET] = "--probe", [PT_PORT] = "--probe",     [PT_SOURCE] = "--source",
+	[PT_KEY] = "--key",	 [PT_SIZE] = "size",	    [PT_MTU_MIN] = "MTU minimum",
+	[PT_MTU_MAX] = "--mtu-max",
+};
 
-	if (!cfg->has_doc || !cfg->events)
-		return NULL;
-	n = config_map_get(&cfg->doc, cfg->events, "log_file");
-	return n ? config_scalar(n) : NULL;
+struct doctor_flags {
+	struct charon_flags charon;
+	struct doctor_options *o;
+	struct probe_target_spec spec;
+	bool json, has_source;
+};
+
+static int doctor_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
+		       size_t errlen)
+{
+	struct doctor_flags *f = ctx;
+
+	(void)err;
+	(void)errlen;
+	if (charon_flags_take(&f->charon, o, v) || probe_opts_take(&f->spec, o, v))
+		return 0;
+	switch (o->id) {
+	case OPT_JSON:
+		f->json = true;
+		break;
+	case OPT_LOG_FILE:
+		f->o->log_file = v->text;
+		break;
+	case OPT_DOCTOR_PROBE:
+		f->spec.target = v->text;
+		break;
+	case OPT_DOCTOR_COUNT:
+		f->o->probe_count = (uint32_t)v->num;
+		break;
+	case OPT_DOCTOR_NO_MTU:
+		f->o->mtu = false;
+		break;
+	case OPT_DOCTOR_MTU_MAX:
+		f->o->mtu_max = (uint32_t)v->num;
+		break;
+	default:
+		break;
+	}
+	return 0;
 }
 
 int doctor_run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		SERVE_COMMON_LONGOPTS,
-		{"json", no_argument, NULL, OPT_JSON},
-		{"log-file", required_argument, NULL, OPT_LOG_FILE},
-		{"probe", required_argument, NULL, OPT_PROBE},
-		{"source", required_argument, NULL, OPT_SOURCE},
-		{"probe-module", required_argument, NULL, OPT_PROBE_MODULE},
-		{"probe-count", required_argument, NULL, OPT_PROBE_COUNT},
-		{"no-mtu", no_argument, NULL, OPT_NO_MTU},
-		{"mtu-max", required_argument, NULL, OPT_MTU_MAX},
-		{NULL, 0, NULL, 0},
-	};
-	struct serve_flags flags = {0};
 	struct doctor_options o = {
 		.probe_count = 5,
 		.probe_interval_ns = 200 * MS,
@@ -89,83 +117,43 @@ int doctor_run(int argc, char **argv)
 		.mtu_retries = 2,
 		.mtu_timeout_ns = 500 * MS,
 	};
-	struct probe_target t = {.module = PROBE_MOD_STAMP, .dscp = -1};
-	const char *probe = NULL, *source = NULL;
+	struct doctor_flags flags = {.o = &o};
+	struct probe_target t;
 	struct doctor_facts *f = NULL;
 	struct doctor_report r;
 	struct config cfg;
 	struct buf out;
-	bool json = false, crit = false;
-	socklen_t sl;
-	uint64_t v;
-	int opt, ret;
+	bool crit = false;
+	char err[512];
+	int n, ret;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (serve_flags_take(&flags, opt, optarg))
-			continue;
-		switch (opt) {
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_LOG_FILE:
-			o.log_file = optarg;
-			break;
-		case OPT_PROBE:
-			probe = optarg;
-			break;
-		case OPT_SOURCE:
-			source = optarg;
-			break;
-		case OPT_PROBE_MODULE:
-			if (probe_module_parse(optarg, &t.module) < 0 || t.module == PROBE_MOD_TCP)
-				return cmd_usage_error(&cmd_doctor, "--probe-module: stamp, udp or icmp");
-			break;
-		case OPT_PROBE_COUNT:
-			if (num_parse_u64_str(optarg, 64, &v) < 0 || v == 0)
-				return cmd_usage_error(&cmd_doctor, "--probe-count: 1..64");
-			o.probe_count = (uint32_t)v;
-			break;
-		case OPT_NO_MTU:
-			o.mtu = false;
-			break;
-		case OPT_MTU_MAX:
-			if (num_parse_u64_str(optarg, 65535, &v) < 0 || v < 600)
-				return cmd_usage_error(&cmd_doctor, "--mtu-max: 600..65535");
-			o.mtu_max = (uint32_t)v;
-			break;
-		default:
-			return cmd_usage_error(&cmd_doctor, "unknown option");
-		}
-	}
-	if (optind + 1 < argc)
-		return cmd_usage_error(&cmd_doctor, "at most one CONN expected");
-	if (optind < argc)
-		o.conn = argv[optind];
-	if (probe) {
-		if (stamp_addr_parse(probe, 0, &t.addr, &sl) < 0)
-			return cmd_usage_error(&cmd_doctor, "--probe: '%s' is not an address", probe);
-		if (stamp_addr_port((struct sockaddr *)&t.addr) == 0)
-			stamp_addr_set_port((struct sockaddr *)&t.addr, probe_module_port(t.module));
-		if (source) {
-			if (stamp_addr_parse(source, 0, &t.source, &sl) < 0 ||
-			    t.source.ss_family != t.addr.ss_family)
-				return cmd_usage_error(&cmd_doctor, "--source: bad address '%s'",
-						       source);
-			t.has_source = true;
-		}
+	probe_target_spec_init(&flags.spec, doctor_names);
+	flags.spec.resolve = true;
+	n = opt_parse(&cmd_doctor, argc, argv, doctor_take, &flags);
+	if (n < 0)
+		return 2;
+	if (n > 1)
+		return cmd_usage_error(&cmd_doctor, "%s: at most one CONN expected", argv[2]);
+	if (n == 1)
+		o.conn = argv[1];
+	if (flags.spec.target) {
+		if (probe_target_build(&flags.spec, &t, err, sizeof(err)) < 0)
+			return cmd_usage_error(&cmd_doctor, "%s", err);
 		o.probe = &t;
-		o.mtu_min = t.addr.ss_family == AF_INET6 ? 1280 : 576;
-	} else if (source) {
-		return cmd_usage_error(&cmd_doctor, "--source needs --probe");
+		o.mtu_min = probe_mtu_min_default(t.addr.ss_family);
+		if (o.mtu && probe_target_check_mtu(&t, o.mtu_min, o.mtu_max, doctor_names, err,
+						    sizeof(err)) < 0)
+			return cmd_usage_error(&cmd_doctor, "%s", err);
+	} else if (flags.spec.source) {
+		return cmd_usage_error(&cmd_doctor, "--source %s: needs --probe", flags.spec.source);
 	}
-	if ((ret = serve_flags_resolve(&cmd_doctor, &flags, &cfg)) != 0)
+	if ((ret = charon_flags_resolve(&cmd_doctor, &flags.charon, &cfg)) != 0)
 		return ret;
 	log_setup(LOG_LEVEL_ERR);
 	o.vici_socket = cfg.vici_socket;
 	o.vici_timeout_ms = cfg.vici_timeout_ms;
 	if (!o.log_file)
-		o.log_file = config_log_file(&cfg);
+		o.log_file = charon_config_log_file(&cfg);
 	ret = 1;
 	f = calloc(1, sizeof(*f));
 	if (!f)
@@ -180,7 +168,7 @@ int doctor_run(int argc, char **argv)
 	doctor_diagnose(f, o.conn, &r);
 	for (uint32_t i = 0; i < r.n; i++)
 		crit |= r.f[i].severity == DOCTOR_SEV_CRIT;
-	if (json)
+	if (flags.json)
 		doctor_render_json(&r, &out);
 	else
 		doctor_render_text(&r, &out);

@@ -7,7 +7,7 @@
  * access to charon's VICI socket and its own state, nothing else.
  */
 #include "cmd/cmd.h"
-#include "cmd/serve_opts.h"
+#include "cmd/charon_opts.h"
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -24,8 +24,6 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { OPT_DRY_RUN = 3000, OPT_HEAL_LOG_FILE };
-
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -36,20 +34,51 @@ static void on_signal(int sig)
 
 static int heal_run(int argc, char **argv);
 
+static const struct opt heal_opts[] = {
+	{OPT_HEAL_DRY_RUN, 0, "dry-run", OPT_T_FLAG, NULL, "decide and record, but act on nothing"},
+	{OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
+	 "charon's log, for the context of notifications"},
+	{OPT_END},
+};
+
+static const struct opt *const heal_tables[] = {charon_opts, log_format_opts, heal_opts, NULL};
+
 const struct cmd cmd_heal = {
 	.name = "heal",
 	.run = heal_run,
 	.summary = "repair daemon: Alertmanager webhook + own checks, a ladder of gentle repairs",
-	.usage = "Usage: ikewatch heal --config FILE [OPTIONS]\n\n"
-		 "Per connection on heal.allowlist: confirm a fault over several checks, gather a\n"
-		 "bundle, initiate the CHILD SA, rekey it, terminate and initiate the IKE SA, run\n"
-		 "heal.restart_command; then stop. Never while a rekey or DPD is in flight; backoff\n"
-		 "per connection; one restart per restart_interval. Every action goes to the audit\n"
-		 "log and the notification webhook. See docs/heal.md.\n\n"
-		 "Options:\n" SERVE_COMMON_HELP
-		 "  --dry-run                decide and record, but act on nothing\n"
-		 "  --log-file PATH          charon's log, for the context of notifications\n",
+	.synopsis = "--config FILE [OPTIONS]",
+	.description =
+		"Per connection on heal.allowlist: confirm a fault over several checks, gather a\n"
+		"bundle, initiate the CHILD SA, rekey it, terminate and initiate the IKE SA, run\n"
+		"heal.restart_command; then stop. Never while a rekey or DPD is in flight; backoff\n"
+		"per connection; one restart per restart_interval. Every action goes to the audit\n"
+		"log and the notification webhook. See docs/heal.md.\n",
+	.opts = heal_tables,
+	.footer = "Signals: SIGINT/SIGTERM stop the daemon.\n",
 };
+
+struct heal_flags {
+	struct charon_flags charon;
+	const char *log_file;
+	bool dry;
+};
+
+static int heal_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
+		     size_t errlen)
+{
+	struct heal_flags *f = ctx;
+
+	(void)err;
+	(void)errlen;
+	if (o->id == OPT_HEAL_DRY_RUN)
+		f->dry = true;
+	else if (o->id == OPT_LOG_FILE)
+		f->log_file = v->text;
+	else
+		charon_flags_take(&f->charon, o, v);
+	return 0;
+}
 
 /* The token file's first line, without its newline. */
 static int read_token(const char *path, char *out, size_t cap)
@@ -70,43 +99,30 @@ static int read_token(const char *path, char *out, size_t cap)
 
 int heal_run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		SERVE_COMMON_LONGOPTS,
-		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
-		{"log-file", required_argument, NULL, OPT_HEAL_LOG_FILE},
-		{NULL, 0, NULL, 0},
-	};
-	struct serve_flags flags = {0};
+	struct heal_flags flags = {0};
 	struct heal_config hc;
 	struct heal_daemon *d = NULL;
 	struct heal_server *srv = NULL;
-	const char *log_file = NULL;
+	const char *log_file;
 	struct config cfg;
-	bool dry = false;
 	char err[512], token[512] = "";
-	int opt, r, ret = 1;
+	int n, r, ret = 1;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (serve_flags_take(&flags, opt, optarg))
-			continue;
-		if (opt == OPT_DRY_RUN)
-			dry = true;
-		else if (opt == OPT_HEAL_LOG_FILE)
-			log_file = optarg;
-		else
-			return cmd_usage_error(&cmd_heal, "unknown option");
-	}
-	if (optind < argc)
-		return cmd_usage_error(&cmd_heal, "unexpected argument '%s'", argv[optind]);
-	if ((r = serve_flags_resolve(&cmd_heal, &flags, &cfg)) != 0)
+	n = opt_parse(&cmd_heal, argc, argv, heal_take, &flags);
+	if (n < 0)
+		return 2;
+	if (n > 0)
+		return cmd_usage_error(&cmd_heal, "%s: unexpected argument", argv[1]);
+	log_file = flags.log_file;
+	if ((r = charon_flags_resolve(&cmd_heal, &flags.charon, &cfg)) != 0)
 		return r;
 	log_setup(cfg.log_level);
+	log_set_format(cfg.log_format);
 	if (heal_config_parse(&cfg.doc, cfg.has_doc ? cfg.heal : NULL, &hc, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ikewatch heal: %s\n", err);
 		goto out_config;
 	}
-	if (dry)
+	if (flags.dry)
 		hc.dry_run = true;
 	if (hc.token_file[0] && (r = read_token(hc.token_file, token, sizeof(token))) < 0) {
 		fprintf(stderr, "ikewatch heal: token_file %s: %s\n", hc.token_file, strerror(-r));

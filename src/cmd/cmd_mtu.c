@@ -5,15 +5,12 @@
  * is an MTU black hole. Exit 0 found, 1 nothing passes, 2 error, 3 black hole.
  */
 #include "cmd/cmd.h"
+#include "cmd/probe_opts.h"
 
-#include "common/num.h"
 #include "probe/probe_mtu.h"
 #include "stamp/stamp_addr.h"
-#include "stamp/stamp_keyfile.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,26 +26,34 @@ static void on_sigint(int sig)
 
 static int mtu_run(int argc, char **argv);
 
+static const struct opt mtu_opts[] = {
+	{OPT_MTU_MIN, 0, "min", OPT_T_SIZE, "N",
+	 "smallest IP packet size (default 576, IPv6 1280; at least 68, IPv6 1280)", 68,
+	 PROBE_MTU_LIMIT},
+	{OPT_MTU_MAX, 0, "max", OPT_T_SIZE, "N", "largest IP packet size (default 1500)", 68,
+	 PROBE_MTU_LIMIT},
+	{OPT_MTU_RETRIES, 'r', NULL, OPT_T_COUNT, "N",
+	 "tries per size before it counts as dead (default 3; 1 to 100)", 1, PROBE_MTU_RETRIES_MAX},
+	{OPT_MTU_TIMEOUT, 'W', NULL, OPT_T_SECONDS, "SECONDS", "wait per try (default 1; 0.01 to 60)",
+	 PROBE_INTERVAL_MIN_NS, 60000 * PROBE_NS_PER_MS},
+	{OPT_QUIET, 'q', NULL, OPT_T_FLAG, NULL, "quiet: only the result"},
+	{OPT_END},
+};
+
+static const struct opt *const mtu_tables[] = {probe_mtu_opts, mtu_opts, NULL};
+
 const struct cmd cmd_mtu = {
-    .name = "mtu",
-    .run = mtu_run,
-    .summary = "find the path MTU through the tunnel and detect MTU black holes",
-    .usage = "Usage: ikewatch mtu [options] TARGET\n"
-             "\n"
-             "Sends DF probes (IP_PMTUDISC_PROBE) of growing and bisected sizes, reads ICMP\n"
-             "errors through IP_RECVERR, and reports the largest IP packet that makes the round\n"
-             "trip. A black hole is reported when large probes vanish, small ones pass and no\n"
-             "ICMP error comes back. Exit: 0 found, 1 nothing passes, 2 error, 3 black hole.\n"
-             "\n"
-             "  -m MODULE     stamp (default), udp, icmp\n"
-             "  -p PORT       port (default 862 STAMP, 7 UDP echo)\n"
-             "      --min N   smallest IP packet size (default 576, IPv6 1280)\n"
-             "      --max N   largest IP packet size (default 1500)\n"
-             "  -r N          tries per size before it counts as dead (default 3)\n"
-             "  -W SECONDS    wait per try (default 1)\n"
-             "  -I ADDRESS    source address\n"
-             "  -k FILE       authenticated STAMP with the HMAC key in FILE\n"
-             "  -q            quiet: only the result\n",
+	.name = "mtu",
+	.run = mtu_run,
+	.summary = "find the path MTU through the tunnel and detect MTU black holes",
+	.synopsis = "[OPTIONS] TARGET",
+	.description =
+		"Sends DF probes (IP_PMTUDISC_PROBE) of growing and bisected sizes to TARGET (an IP\n"
+		"address or a host name), reads ICMP errors through IP_RECVERR, and reports the\n"
+		"largest IP packet that makes the round trip. A black hole is reported when large\n"
+		"probes vanish, small ones pass and no ICMP error comes back.\n",
+	.opts = mtu_tables,
+	.footer = "Exit status: 0 found, 1 nothing passes, 2 error, 3 black hole.\n",
 };
 
 static const char *outcome_name(enum probe_mtu_outcome o)
@@ -74,109 +79,90 @@ static void progress(void *ctx, uint32_t size, enum probe_mtu_outcome o, uint32_
 	fflush(stdout);
 }
 
-enum { OPT_MIN = 256, OPT_MAX };
+/* How mtu's errors name the fields of its target. */
+static const char *const mtu_names[PT_N] = {
+	[PT_TARGET] = "TARGET", [PT_PORT] = "-p",	  [PT_SOURCE] = "-I", [PT_KEY] = "-k",
+	[PT_SIZE] = "size",	[PT_MTU_MIN] = "--min", [PT_MTU_MAX] = "--max",
+};
+
+struct mtu_flags {
+	struct probe_target_spec spec;
+	uint64_t min, max, retries, timeout_ns;
+	bool quiet;
+};
+
+static int mtu_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
+		    size_t errlen)
+{
+	struct mtu_flags *f = ctx;
+
+	(void)err;
+	(void)errlen;
+	if (probe_opts_take(&f->spec, o, v))
+		return 0;
+	if (o->id == OPT_MTU_MIN)
+		f->min = v->num;
+	else if (o->id == OPT_MTU_MAX)
+		f->max = v->num;
+	else if (o->id == OPT_MTU_RETRIES)
+		f->retries = v->num;
+	else if (o->id == OPT_MTU_TIMEOUT)
+		f->timeout_ns = v->num;
+	else if (o->id == OPT_QUIET)
+		f->quiet = true;
+	return 0;
+}
 
 int mtu_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"min", required_argument, NULL, OPT_MIN},
-	    {"max", required_argument, NULL, OPT_MAX},
-	    {0},
-	};
+	struct mtu_flags f = {.max = PROBE_MTU_MAX_DEFAULT,
+			      .retries = PROBE_MTU_RETRIES_DEFAULT,
+			      .timeout_ns = 1000 * PROBE_NS_PER_MS};
 	struct probe_target *t;
 	struct probe_mtu_result res;
-	uint64_t port = 0, min = 0, max = 1500, retries = 3, timeout_ns = 1000000000u;
-	const char *source = NULL;
-	bool quiet = false, has_port = false;
-	char name[64];
-	socklen_t sl;
-	double d;
-	int opt, e, ret = 2;
+	char name[64], err[512];
+	int n, e, ret = 2;
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return 2;
-	t->module = PROBE_MOD_STAMP;
-	t->dscp = -1;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "m:p:r:W:I:k:q", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'm':
-			if (probe_module_parse(optarg, &t->module) < 0 ||
-			    t->module == PROBE_MOD_TCP)
-				goto usage;
-			break;
-		case 'p':
-			if (num_parse_u64_str(optarg, 65535, &port) < 0)
-				goto usage;
-			has_port = true;
-			break;
-		case OPT_MIN:
-			if (num_parse_u64_str(optarg, 65535, &min) < 0)
-				goto usage;
-			break;
-		case OPT_MAX:
-			if (num_parse_u64_str(optarg, 65535, &max) < 0)
-				goto usage;
-			break;
-		case 'r':
-			if (num_parse_u64_str(optarg, 100, &retries) < 0 || retries == 0)
-				goto usage;
-			break;
-		case 'W':
-			if (num_parse_double(optarg, strlen(optarg), 0.001, 60, &d) < 0)
-				goto usage;
-			timeout_ns = (uint64_t)(d * 1e9);
-			break;
-		case 'I':
-			source = optarg;
-			break;
-		case 'k':
-			e = stamp_key_load(optarg, t->key, &t->key_len);
-			if (e < 0) {
-				fprintf(stderr, "ikewatch mtu: key file %s: %s\n", optarg,
-				        strerror(-e));
-				goto out;
-			}
-			t->authenticated = true;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind + 1 != argc || stamp_addr_parse(argv[optind], 0, &t->addr, &sl) < 0) {
-		ret = cmd_usage_error(&cmd_mtu, "one TARGET IP address expected");
+	probe_target_spec_init(&f.spec, mtu_names);
+	f.spec.resolve = true;
+	n = opt_parse(&cmd_mtu, argc, argv, mtu_take, &f);
+	if (n < 0)
+		goto out;
+	if (n != 1) {
+		ret = n ? cmd_usage_error(&cmd_mtu, "%s: one TARGET expected, not %d", argv[2], n)
+			: cmd_usage_error(&cmd_mtu, "TARGET: an address or a host name is needed");
 		goto out;
 	}
-	if (!has_port)
-		port = stamp_addr_port((struct sockaddr *)&t->addr) ?: probe_module_port(t->module);
-	stamp_addr_set_port((struct sockaddr *)&t->addr, (uint16_t)port);
-	if (source) {
-		if (stamp_addr_parse(source, 0, &t->source, &sl) < 0 ||
-		    t->source.ss_family != t->addr.ss_family)
-			goto usage;
-		t->has_source = true;
+	f.spec.target = argv[1];
+	if (probe_target_build(&f.spec, t, err, sizeof(err)) < 0) {
+		ret = cmd_usage_error(&cmd_mtu, "%s", err);
+		goto out;
 	}
-	if (min == 0)
-		min = t->addr.ss_family == AF_INET6 ? 1280 : 576;
+	if (f.min == 0)
+		f.min = probe_mtu_min_default(t->addr.ss_family);
+	if (probe_target_check_mtu(t, (uint32_t)f.min, (uint32_t)f.max, mtu_names, err,
+				   sizeof(err)) < 0) {
+		ret = cmd_usage_error(&cmd_mtu, "%s", err);
+		goto out;
+	}
 	stamp_addr_format((struct sockaddr *)&t->addr, name, sizeof(name));
 	signal(SIGINT, on_sigint);
-	if (!quiet)
+	if (!f.quiet)
 		printf("MTU search to %s (%s), %llu..%llu bytes, %llu tries per size\n", name,
-		       probe_module_name(t->module), (unsigned long long)min,
-		       (unsigned long long)max, (unsigned long long)retries);
-	e = probe_mtu_run(t, (uint32_t)min, (uint32_t)max, (uint32_t)retries, timeout_ns, progress,
-	                  &quiet, &stop_flag, &res);
+		       probe_module_name(t->module), (unsigned long long)f.min,
+		       (unsigned long long)f.max, (unsigned long long)f.retries);
+	e = probe_mtu_run(t, (uint32_t)f.min, (uint32_t)f.max, (uint32_t)f.retries, f.timeout_ns,
+			  progress, &f.quiet, &stop_flag, &res);
 	if (e < 0) {
 		fprintf(stderr, "ikewatch mtu: %s: %s\n", name, strerror(-e));
 		goto out;
 	}
 	if (res.path_mtu == 0) {
 		printf("%s: no probe passed, even at %llu bytes (%u probes)\n", name,
-		       (unsigned long long)min, res.probes);
+		       (unsigned long long)f.min, res.probes);
 		ret = 1;
 	} else {
 		printf("%s: path MTU %u bytes (%u probes%s)\n", name, res.path_mtu, res.probes,
@@ -189,9 +175,6 @@ int mtu_run(int argc, char **argv)
 			ret = 3;
 		}
 	}
-	goto out;
-usage:
-	ret = cmd_usage_error(&cmd_mtu, "bad option or value");
 out:
 	explicit_bzero(t, sizeof(*t));
 	free(t);

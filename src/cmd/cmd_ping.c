@@ -6,16 +6,14 @@
  * status as ping: 0 when some reply came, 1 when none did, 2 on errors.
  */
 #include "cmd/cmd.h"
+#include "cmd/probe_opts.h"
 
 #include "common/clock.h"
-#include "common/num.h"
 #include "probe/probe_sess.h"
 #include "probe/probe_stats.h"
 #include "stamp/stamp_addr.h"
-#include "stamp/stamp_keyfile.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,29 +32,41 @@ static void on_sigint(int sig)
 
 static int ping_run(int argc, char **argv);
 
+static const struct opt ping_opts[] = {
+	{OPT_PING_COUNT, 'c', NULL, OPT_T_COUNT, "COUNT",
+	 "stop after COUNT probes (default: until interrupted)", 1, UINT32_MAX},
+	{OPT_PING_INTERVAL, 'i', NULL, OPT_T_SECONDS, "SECONDS",
+	 "interval between probes (default 1; 0.01 to 3600, fractions allowed)",
+	 PROBE_INTERVAL_MIN_NS, PROBE_INTERVAL_MAX_NS},
+	{OPT_PING_SIZE, 's', NULL, OPT_T_SIZE, "SIZE",
+	 "payload size: STAMP packet octets (44 to 9000, 112 authenticated),\n"
+	 "ICMP data or UDP datagram (8 to 9000)",
+	 0, PROBE_SIZE_MAX},
+	{OPT_PING_TIMEOUT, 'W', NULL, OPT_T_SECONDS, "SECONDS",
+	 "time to wait for a reply (default 2; 0.01 to 3600)", PROBE_INTERVAL_MIN_NS,
+	 PROBE_INTERVAL_MAX_NS},
+	{OPT_PING_DSCP, 'Q', NULL, OPT_T_COUNT, "DSCP", "DSCP to mark probes with (0 to 63)", 0, 63},
+	{OPT_QUIET, 'q', NULL, OPT_T_FLAG, NULL, "quiet: only the summary"},
+	{OPT_PING_SSID, 0, "ssid", OPT_T_COUNT, "N", "STAMP Session-Sender Identifier (RFC 8972)", 0,
+	 65535},
+	{OPT_PING_STATEFUL, 0, "stateful", OPT_T_FLAG, NULL,
+	 "the reflector is stateful: split loss by direction from the start"},
+	{OPT_END},
+};
+
+static const struct opt *const ping_tables[] = {ping_opts, probe_opts, NULL};
+
 const struct cmd cmd_ping = {
-    .name = "ping",
-    .run = ping_run,
-    .summary = "probe a target through the tunnel (STAMP, ICMP, UDP echo, TCP) like ping",
-    .usage =
-        "Usage: ikewatch ping [options] TARGET\n"
-        "\n"
-        "Sends probes and prints a line per reply and a summary like ping(8), plus loss by\n"
-        "direction (stateful STAMP reflector), reordering, percentiles and jitter.\n"
-        "\n"
-        "  -c COUNT        stop after COUNT probes (default: until interrupted)\n"
-        "  -i SECONDS      interval between probes (default 1, fractions allowed)\n"
-        "  -s SIZE         payload size: STAMP packet octets (>= 44, 112 authenticated),\n"
-        "                  ICMP data, UDP datagram\n"
-        "  -I ADDRESS      source address\n"
-        "  -W SECONDS      time to wait for a reply (default 2)\n"
-        "  -Q DSCP         DSCP to mark probes with (0..63)\n"
-        "  -q              quiet: only the summary\n"
-        "  -m MODULE       stamp (default), icmp, udp, tcp\n"
-        "  -p PORT         port (default 862 STAMP, 7 UDP echo, 22 TCP)\n"
-        "  -k FILE         authenticated STAMP with the HMAC key in FILE\n"
-        "      --ssid N    STAMP Session-Sender Identifier (RFC 8972)\n"
-        "      --stateful  the reflector is stateful: split loss by direction from the start\n",
+	.name = "ping",
+	.run = ping_run,
+	.summary = "probe a target through the tunnel (STAMP, ICMP, UDP echo, TCP) like ping",
+	.synopsis = "[OPTIONS] TARGET",
+	.description =
+		"Sends probes to TARGET (an IP address or a host name, with an optional :PORT) and\n"
+		"prints a line per reply and a summary like ping(8), plus loss by direction\n"
+		"(stateful STAMP reflector), reordering, percentiles and jitter.\n",
+	.opts = ping_tables,
+	.footer = "Exit status: 0 some reply came, 1 none did, 2 usage error or failure.\n",
 };
 
 struct ping {
@@ -70,16 +80,6 @@ struct ping {
 	size_t nrtts;
 	uint64_t errors;
 };
-
-static int parse_seconds(const char *s, double max, uint64_t *ret_ns)
-{
-	double v;
-
-	if (num_parse_double(s, strlen(s), 0, max, &v) < 0)
-		return -EINVAL;
-	*ret_ns = (uint64_t)(v * 1e9);
-	return 0;
-}
 
 static void on_event(struct ping *p, const struct probe_event *ev)
 {
@@ -197,115 +197,90 @@ static int ping_loop(struct ping *p)
 	return 0;
 }
 
-enum { OPT_SSID = 256, OPT_STATEFUL };
+/* How ping's errors name the fields of its target. */
+static const char *const ping_names[PT_N] = {
+	[PT_TARGET] = "TARGET", [PT_PORT] = "-p", [PT_SOURCE] = "-I", [PT_KEY] = "-k",
+	[PT_SIZE] = "-s",	[PT_MTU_MIN] = "",  [PT_MTU_MAX] = "",
+};
+
+struct ping_flags {
+	struct ping *p;
+	struct probe_target_spec spec;
+	struct probe_stats_config *sc;
+};
+
+static int ping_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
+		     size_t errlen)
+{
+	struct ping_flags *f = ctx;
+	struct ping *p = f->p;
+
+	(void)err;
+	(void)errlen;
+	if (probe_opts_take(&f->spec, o, v))
+		return 0;
+	switch (o->id) {
+	case OPT_PING_COUNT:
+		p->count = v->num;
+		break;
+	case OPT_PING_INTERVAL:
+		p->interval_ns = v->num;
+		break;
+	case OPT_PING_SIZE:
+		f->spec.size = (uint32_t)v->num;
+		break;
+	case OPT_PING_TIMEOUT:
+		p->timeout_ns = v->num;
+		break;
+	case OPT_PING_DSCP:
+		f->spec.dscp = (int)v->num;
+		break;
+	case OPT_QUIET:
+		p->quiet = true;
+		break;
+	case OPT_PING_SSID:
+		f->spec.ssid = (uint16_t)v->num;
+		break;
+	case OPT_PING_STATEFUL:
+		f->sc->far_end = PROBE_FAR_STATEFUL;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
 
 int ping_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"ssid", required_argument, NULL, OPT_SSID},
-	    {"stateful", no_argument, NULL, OPT_STATEFUL},
-	    {0},
-	};
 	struct ping *p;
 	struct probe_stats_config sc = {.window = PROBE_OUTCOMES_MAX};
-	const char *source = NULL;
-	socklen_t sl;
-	uint64_t v, port = 0;
-	bool has_port = false;
-	int opt, e, ret = 2;
+	struct ping_flags f = {.sc = &sc};
+	char err[512];
+	uint16_t port;
+	int n, e, ret = 2;
 
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return 2;
-	p->t.module = PROBE_MOD_STAMP;
-	p->t.dscp = -1;
-	p->interval_ns = 1000 * MS;
-	p->timeout_ns = 2000 * MS;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:i:s:I:W:Q:qm:p:k:", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			if (num_parse_u64_str(optarg, UINT32_MAX, &p->count) < 0 || p->count == 0)
-				goto usage;
-			break;
-		case 'i':
-			if (parse_seconds(optarg, 3600, &p->interval_ns) < 0)
-				goto usage;
-			/* ping refuses floods below 2 ms unless privileged; we keep a floor */
-			if (p->interval_ns < 100000)
-				p->interval_ns = 100000;
-			break;
-		case 's':
-			if (num_parse_u64_str(optarg, 65000, &v) < 0)
-				goto usage;
-			p->t.size = (uint32_t)v;
-			break;
-		case 'I':
-			source = optarg;
-			break;
-		case 'W':
-			if (parse_seconds(optarg, 3600, &p->timeout_ns) < 0 || p->timeout_ns == 0)
-				goto usage;
-			break;
-		case 'Q':
-			if (num_parse_u64_str(optarg, 63, &v) < 0)
-				goto usage;
-			p->t.dscp = (int)v;
-			break;
-		case 'q':
-			p->quiet = true;
-			break;
-		case 'm':
-			if (probe_module_parse(optarg, &p->t.module) < 0)
-				goto usage;
-			break;
-		case 'p':
-			if (num_parse_u64_str(optarg, 65535, &port) < 0)
-				goto usage;
-			has_port = true;
-			break;
-		case 'k':
-			e = stamp_key_load(optarg, p->t.key, &p->t.key_len);
-			if (e < 0) {
-				fprintf(stderr, "ikewatch ping: key file %s: %s\n", optarg,
-				        strerror(-e));
-				goto out;
-			}
-			p->t.authenticated = true;
-			break;
-		case OPT_SSID:
-			if (num_parse_u64_str(optarg, 65535, &v) < 0)
-				goto usage;
-			p->t.ssid = (uint16_t)v;
-			break;
-		case OPT_STATEFUL:
-			sc.far_end = PROBE_FAR_STATEFUL;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind + 1 != argc) {
-		ret = cmd_usage_error(&cmd_ping, "one TARGET address expected");
+	f.p = p;
+	probe_target_spec_init(&f.spec, ping_names);
+	f.spec.resolve = true;
+	p->interval_ns = PROBE_INTERVAL_DEFAULT_NS;
+	p->timeout_ns = PROBE_TIMEOUT_DEFAULT_NS;
+	n = opt_parse(&cmd_ping, argc, argv, ping_take, &f);
+	if (n < 0)
+		goto out;
+	if (n != 1) {
+		ret = n ? cmd_usage_error(&cmd_ping, "%s: one TARGET expected, not %d", argv[2], n)
+			: cmd_usage_error(&cmd_ping, "TARGET: an address or a host name is needed");
 		goto out;
 	}
-	if (stamp_addr_parse(argv[optind], 0, &p->t.addr, &sl) < 0) {
-		ret = cmd_usage_error(&cmd_ping, "bad TARGET '%s' (an IP address)", argv[optind]);
+	f.spec.target = argv[1];
+	if (probe_target_build(&f.spec, &p->t, err, sizeof(err)) < 0) {
+		ret = cmd_usage_error(&cmd_ping, "%s", err);
 		goto out;
 	}
-	if (!has_port && stamp_addr_port((struct sockaddr *)&p->t.addr) == 0)
-		port = probe_module_port(p->t.module);
-	else if (!has_port)
-		port = stamp_addr_port((struct sockaddr *)&p->t.addr);
-	stamp_addr_set_port((struct sockaddr *)&p->t.addr, (uint16_t)port);
-	if (source) {
-		if (stamp_addr_parse(source, 0, &p->t.source, &sl) < 0 ||
-		    p->t.source.ss_family != p->t.addr.ss_family) {
-			ret = cmd_usage_error(&cmd_ping, "bad -I '%s'", source);
-			goto out;
-		}
-		p->t.has_source = true;
-	}
+	port = stamp_addr_port((struct sockaddr *)&p->t.addr);
 	if (p->t.module != PROBE_MOD_STAMP)
 		sc.far_end = PROBE_FAR_STATELESS;
 	stamp_addr_format((struct sockaddr *)&p->t.addr, p->name, sizeof(p->name));
@@ -321,7 +296,11 @@ int ping_run(int argc, char **argv)
 	sc.interval_ns = p->interval_ns;
 	probe_stats_init(&p->st, &sc);
 	signal(SIGINT, on_sigint);
-	printf("PING %s", p->name);
+	/* as ping(8): the name as given, then the address it stands for */
+	if (strcmp(p->name, argv[1]) != 0)
+		printf("PING %s (%s)", argv[1], p->name);
+	else
+		printf("PING %s", p->name);
 	if (port)
 		printf(" port %u", (unsigned)port);
 	printf(" (%s): %u bytes\n", probe_module_name(p->t.module),
@@ -330,9 +309,6 @@ int ping_run(int argc, char **argv)
 	if (e < 0)
 		fprintf(stderr, "ikewatch ping: %s\n", strerror(-e));
 	ret = e < 0 ? 2 : p->st.received > 0 ? 0 : 1;
-	goto out;
-usage:
-	ret = cmd_usage_error(&cmd_ping, "bad option or value");
 out:
 	probe_sess_free(p->sess);
 	free(p->rtts);

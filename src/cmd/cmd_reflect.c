@@ -5,15 +5,16 @@
  * ipsec_reflector_packets_total) and exits 0.
  */
 #include "cmd/cmd.h"
+#include "cmd/charon_opts.h"
 
-#include "common/num.h"
+#include "common/log.h"
+
 #include "stamp/stamp_addr.h"
 #include "stamp/stamp_keyfile.h"
 #include "stamp/stamp_reflect_loop.h"
 #include "stamp/stamp_reflector.h"
 #include "stamp/stamp_sock.h"
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,123 +31,133 @@ static void on_signal(int sig)
 
 static int reflect_run(int argc, char **argv);
 
-const struct cmd cmd_reflect = {
-    .name = "reflect",
-    .run = reflect_run,
-    .summary = "run a STAMP reflector (RFC 8762) for probes from other ikewatch or routers",
-    .usage =
-        "Usage: ikewatch reflect [--listen ADDR[:PORT]] [options]\n"
-        "\n"
-        "Answers STAMP test packets (RFC 8762, RFC 8972 SSID). Replies are never larger\n"
-        "than requests; drops are counted and printed on exit.\n"
-        "\n"
-        "  -l, --listen ADDR[:PORT]  address to listen on (default 0.0.0.0:862)\n"
-        "  -k, --key-file FILE       authenticated mode: HMAC-SHA-256 key (hex or raw)\n"
-        "      --stateless           copy the sender's sequence numbers (no direction split)\n"
-        "  -r, --rate PPS            replies per second per source (default 1000, 0: no limit)\n"
-        "      --burst N             bucket depth per source (default: the rate)\n"
-        "  -a, --allow PREFIX        accept only these sources (repeatable)\n"
-        "      --ipsec-only          accept only packets that came out of an IPsec tunnel\n",
+static const struct opt reflect_opts[] = {
+	{OPT_REFLECT_LISTEN, 'l', "listen", OPT_T_ENDPOINT, "ADDR[:PORT]",
+	 "address to listen on (default 0.0.0.0:862)"},
+	{OPT_REFLECT_KEY, 'k', "key-file", OPT_T_FILE, "FILE",
+	 "authenticated mode: HMAC-SHA-256 key (hex or raw)"},
+	{OPT_REFLECT_STATELESS, 0, "stateless", OPT_T_FLAG, NULL,
+	 "copy the sender's sequence numbers (no direction split)"},
+	{OPT_REFLECT_RATE, 'r', "rate", OPT_T_COUNT, "PPS",
+	 "replies per second per source (default 1000, 0: no limit)", 0, 10000000},
+	{OPT_REFLECT_BURST, 0, "burst", OPT_T_COUNT, "N", "bucket depth per source (default: the rate)",
+	 0, 10000000},
+	{OPT_REFLECT_ALLOW, 'a', "allow", OPT_T_PREFIX, "PREFIX",
+	 "accept only these sources (repeatable)", .flags = OPT_REPEAT},
+	{OPT_REFLECT_IPSEC_ONLY, 0, "ipsec-only", OPT_T_FLAG, NULL,
+	 "accept only packets that came out of an IPsec tunnel"},
+	{OPT_END},
 };
 
-enum { OPT_STATELESS = 256, OPT_BURST, OPT_IPSEC_ONLY };
+static const struct opt *const reflect_tables[] = {reflect_opts, log_format_opts, NULL};
+
+const struct cmd cmd_reflect = {
+	.name = "reflect",
+	.run = reflect_run,
+	.summary = "run a STAMP reflector (RFC 8762) for probes from other ikewatch or routers",
+	.synopsis = "[--listen ADDR[:PORT]] [OPTIONS]",
+	.description = "Answers STAMP test packets (RFC 8762, RFC 8972 SSID). Replies are never larger\n"
+		       "than requests; drops are counted and printed on exit.\n",
+	.opts = reflect_tables,
+	.footer = "Runs until SIGINT or SIGTERM, then prints its counters and exits 0.\n",
+};
+
+struct reflect_flags {
+	struct stamp_reflector_config *cfg;
+	const char *listen, *key_file, *log_format;
+};
+
+static int reflect_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
+			size_t errlen)
+{
+	struct reflect_flags *f = ctx;
+	struct stamp_reflector_config *cfg = f->cfg;
+
+	switch (o->id) {
+	case OPT_REFLECT_LISTEN:
+		f->listen = v->text;
+		break;
+	case OPT_REFLECT_KEY:
+		f->key_file = v->text;
+		break;
+	case OPT_REFLECT_STATELESS:
+		cfg->stateless = true;
+		break;
+	case OPT_REFLECT_RATE:
+		cfg->rate_pps = (uint32_t)v->num;
+		break;
+	case OPT_REFLECT_BURST:
+		cfg->burst = (uint32_t)v->num;
+		break;
+	case OPT_REFLECT_ALLOW:
+		if (cfg->nallow >= REFLECT_ALLOW_MAX) {
+			snprintf(err, errlen, "at most %d prefixes", REFLECT_ALLOW_MAX);
+			return -1;
+		}
+		(void)stamp_prefix_parse(v->text, &cfg->allow[cfg->nallow++]);
+		break;
+	case OPT_REFLECT_IPSEC_ONLY:
+		cfg->ipsec_only = true;
+		break;
+	case OPT_LOG_FORMAT:
+		f->log_format = v->text;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
 
 int reflect_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"listen", required_argument, NULL, 'l'},
-	    {"key-file", required_argument, NULL, 'k'},
-	    {"stateless", no_argument, NULL, OPT_STATELESS},
-	    {"rate", required_argument, NULL, 'r'},
-	    {"burst", required_argument, NULL, OPT_BURST},
-	    {"allow", required_argument, NULL, 'a'},
-	    {"ipsec-only", no_argument, NULL, OPT_IPSEC_ONLY},
-	    {0},
-	};
 	struct stamp_reflector_config *cfg;
 	struct stamp_reflector *r = NULL;
+	struct reflect_flags f = {.listen = "0.0.0.0:862"};
 	struct sockaddr_storage addr;
-	const char *listen = "0.0.0.0:862";
-	uint64_t v, c[STAMP_REFL_N];
+	enum log_format lf = LOG_FORMAT_LOGFMT;
+	uint64_t c[STAMP_REFL_N];
 	socklen_t alen;
-	int opt, fd = -1, ret = 1, e;
+	int n, fd = -1, ret = 1, e;
 
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
 		return 1;
 	cfg->rate_pps = REFLECT_RATE_PPS_DEFAULT;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "l:k:r:a:", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'l':
-			listen = optarg;
-			break;
-		case 'k':
-			e = stamp_key_load(optarg, cfg->key, &cfg->key_len);
-			if (e < 0) {
-				fprintf(stderr, "ikewatch reflect: key file %s: %s\n", optarg,
-				        strerror(-e));
-				goto out;
-			}
-			cfg->authenticated = true;
-			break;
-		case OPT_STATELESS:
-			cfg->stateless = true;
-			break;
-		case 'r':
-			if (num_parse_u64_str(optarg, 10000000, &v) < 0) {
-				ret = cmd_usage_error(&cmd_reflect, "bad --rate '%s'", optarg);
-				goto out;
-			}
-			cfg->rate_pps = (uint32_t)v;
-			break;
-		case OPT_BURST:
-			if (num_parse_u64_str(optarg, 10000000, &v) < 0) {
-				ret = cmd_usage_error(&cmd_reflect, "bad --burst '%s'", optarg);
-				goto out;
-			}
-			cfg->burst = (uint32_t)v;
-			break;
-		case 'a':
-			if (cfg->nallow >= REFLECT_ALLOW_MAX ||
-			    stamp_prefix_parse(optarg, &cfg->allow[cfg->nallow]) < 0) {
-				ret = cmd_usage_error(&cmd_reflect, "bad --allow '%s'", optarg);
-				goto out;
-			}
-			cfg->nallow++;
-			break;
-		case OPT_IPSEC_ONLY:
-			cfg->ipsec_only = true;
-			break;
-		default:
-			ret = cmd_usage_error(&cmd_reflect, "unknown option");
+	f.cfg = cfg;
+	n = opt_parse(&cmd_reflect, argc, argv, reflect_take, &f);
+	if (n != 0) {
+		ret = n < 0 ? 2 : cmd_usage_error(&cmd_reflect, "%s: unexpected argument", argv[1]);
+		goto out;
+	}
+	if (f.key_file) {
+		e = stamp_key_load(f.key_file, cfg->key, &cfg->key_len);
+		if (e < 0) {
+			ret = cmd_usage_error(&cmd_reflect, "-k %s: %s", f.key_file, strerror(-e));
 			goto out;
 		}
+		cfg->authenticated = true;
 	}
-	if (optind != argc) {
-		ret = cmd_usage_error(&cmd_reflect, "unexpected argument '%s'", argv[optind]);
-		goto out;
-	}
-	if (stamp_addr_parse(listen, STAMP_PORT, &addr, &alen) < 0) {
-		ret = cmd_usage_error(&cmd_reflect, "bad --listen '%s'", listen);
-		goto out;
-	}
+	if (f.log_format)
+		(void)log_format_parse(f.log_format, &lf);
+	log_setup(LOG_LEVEL_INFO);
+	log_set_format(lf);
+	(void)stamp_addr_parse(f.listen, STAMP_PORT, &addr, &alen); /* checked by the table */
 	r = stamp_reflector_new(cfg);
 	if (!r)
 		goto out;
 	e = stamp_sock_open((struct sockaddr *)&addr, &fd);
 	if (e < 0) {
-		fprintf(stderr, "ikewatch reflect: listen on %s: %s\n", listen, strerror(-e));
+		log_msg_err(LOG_LEVEL_ERR, strerror(-e), "reflect: cannot listen on %s", f.listen);
 		goto out;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	fprintf(stderr, "ikewatch reflect: listening on %s (%s, %s)\n", listen,
-	        cfg->authenticated ? "authenticated" : "unauthenticated",
-	        cfg->stateless ? "stateless" : "stateful");
+	log_info("reflect: listening on %s (%s, %s)", f.listen,
+		 cfg->authenticated ? "authenticated" : "unauthenticated",
+		 cfg->stateless ? "stateless" : "stateful");
 	e = stamp_reflect_run(r, fd, &stop_flag);
 	if (e < 0)
-		fprintf(stderr, "ikewatch reflect: %s\n", strerror(-e));
+		log_msg_err(LOG_LEVEL_ERR, strerror(-e), "reflect: stopped");
 	stamp_reflector_counters(r, c);
 	for (int i = 0; i < STAMP_REFL_N; i++)
 		printf("%s %llu\n", stamp_refl_result_name(i), (unsigned long long)c[i]);

@@ -5,7 +5,7 @@
  * in reverse order.
  */
 #include "cmd/cmd.h"
-#include "cmd/serve_opts.h"
+#include "cmd/charon_opts.h"
 
 #include "common/limits.h"
 #include "common/log.h"
@@ -159,36 +159,48 @@ struct serve_event_flag {
 	const char *key, *value;
 };
 
-static int serve_parse(int argc, char **argv, struct serve_flags *f,
-		       struct serve_event_flag *ev, size_t *n_ev)
-{
-	enum { OPT_EVENTS = 2000 };
-	static const struct option longopts[] = {
-		SERVE_COMMON_LONGOPTS,
-		{"web.listen-address", required_argument, NULL, OPT_WEB_LISTEN},
-		{"web.config.file", required_argument, NULL, OPT_WEB_CONFIG},
-		{"events.stream", required_argument, NULL, OPT_EVENTS},
-		{"events.log-source", required_argument, NULL, OPT_EVENTS},
-		{"events.log-file", required_argument, NULL, OPT_EVENTS},
-		{"events.state-file", required_argument, NULL, OPT_EVENTS},
-		{NULL, 0, NULL, 0},
-	};
-	int opt, idx;
+struct serve_flags {
+	struct charon_flags charon;
+	struct serve_event_flag ev[SERVE_EVENT_FLAGS_MAX];
+	size_t n_ev;
+};
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
-		if (opt == OPT_EVENTS) {
-			if (*n_ev >= SERVE_EVENT_FLAGS_MAX)
-				return cmd_usage_error(&cmd_serve, "too many --events.* flags");
-			/* "events.log-file" sets the events: key "log_file" */
-			ev[(*n_ev)++] = (struct serve_event_flag){longopts[idx].name, optarg};
-			continue;
-		}
-		if (!serve_flags_take(f, opt, optarg))
-			return cmd_usage_error(&cmd_serve, "unknown option");
+static const char *const log_sources[] = {"vici", "journal", "file", "stdin", "none", NULL};
+
+static const struct opt serve_opts[] = {
+	{OPT_WEB_LISTEN, 0, "web.listen-address", OPT_T_LISTEN, "ADDR",
+	 "where to listen (default " CONFIG_DEFAULT_LISTEN ";\n"
+	 "[::1]:PORT, or :PORT for all addresses)"},
+	{OPT_WEB_CONFIG, 0, "web.config.file", OPT_T_FILE, "FILE",
+	 "TLS and basic auth, exporter-toolkit format\n(docs/security.md)"},
+	{OPT_EVENTS_STREAM, 0, "events.stream", OPT_T_BOOL, "BOOL",
+	 "VICI event connection for rekeys and up/down events\n(default true)"},
+	{OPT_EVENTS_LOG_SOURCE, 0, "events.log-source", OPT_T_CHOICE, "SRC",
+	 "where charon's log lines come from: vici (default),\njournal, file, stdin or none",
+	 .choices = log_sources},
+	{OPT_EVENTS_LOG_FILE, 0, "events.log-file", OPT_T_PATH, "FILE",
+	 "the charon log file, for --events.log-source file"},
+	{OPT_EVENTS_STATE_FILE, 0, "events.state-file", OPT_T_PATH, "FILE",
+	 "remember the journal cursor / file offset here, so a\n"
+	 "restart does not count old lines again"},
+	{OPT_END},
+};
+
+static const struct opt *const serve_tables[] = {serve_opts, charon_opts, log_format_opts, NULL};
+
+static int serve_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
+		      size_t errlen)
+{
+	struct serve_flags *f = ctx;
+
+	if (charon_flags_take(&f->charon, o, v))
+		return 0;
+	if (f->n_ev >= SERVE_EVENT_FLAGS_MAX) {
+		snprintf(err, errlen, "too many --events.* flags");
+		return -1;
 	}
-	if (optind < argc)
-		return cmd_usage_error(&cmd_serve, "unexpected argument '%s'", argv[optind]);
+	/* "events.log-file" sets the events: key "log_file" */
+	f->ev[f->n_ev++] = (struct serve_event_flag){o->long_name, v->text};
 	return 0;
 }
 
@@ -205,19 +217,19 @@ static void serve_block_signals(sigset_t *set)
 
 static int serve_run(int argc, char **argv)
 {
-	struct serve_event_flag event_flags[SERVE_EVENT_FLAGS_MAX];
-	size_t n_event_flags = 0;
 	struct serve_flags flags = {0};
 	struct serve s = {0};
 	char err[256];
 	sigset_t sigs;
 	int r, sig;
 
-	if ((r = serve_parse(argc, argv, &flags, event_flags, &n_event_flags)) != 0)
-		return r;
-	if ((r = serve_flags_resolve(&cmd_serve, &flags, &s.cfg)) != 0)
+	r = opt_parse(&cmd_serve, argc, argv, serve_take, &flags);
+	if (r != 0)
+		return r < 0 ? 2 : cmd_usage_error(&cmd_serve, "%s: unexpected argument", argv[1]);
+	if ((r = charon_flags_resolve(&cmd_serve, &flags.charon, &s.cfg)) != 0)
 		return r;
 	log_setup(s.cfg.log_level);
+	log_set_format(s.cfg.log_format);
 	/* one malloc arena: glibc gives each of the HTTP, probe and event threads its own, and
 	 * their high-water marks add up (16.6 MiB against 9.8 MiB after 30 scrapes of 1,000 SAs,
 	 * docs/benchmarks.md); our threads allocate little and seldom at the same time */
@@ -226,16 +238,16 @@ static int serve_run(int argc, char **argv)
 		r = 1;
 		goto out_config;
 	}
-	for (size_t i = 0; i < n_event_flags; i++) {
+	for (size_t i = 0; i < flags.n_ev; i++) {
 		char key[32];
 		size_t k = 0;
 
-		for (const char *p = event_flags[i].key + strlen("events."); *p && k + 1 < sizeof(key);
+		for (const char *p = flags.ev[i].key + strlen("events."); *p && k + 1 < sizeof(key);
 		     p++)
 			key[k++] = *p == '-' ? '_' : *p;
 		key[k] = '\0';
-		if (events_config_set(&s.events_cfg, key, event_flags[i].value, err, sizeof(err)) < 0) {
-			r = cmd_usage_error(&cmd_serve, "--%s: %s", event_flags[i].key, err);
+		if (events_config_set(&s.events_cfg, key, flags.ev[i].value, err, sizeof(err)) < 0) {
+			r = cmd_usage_error(&cmd_serve, "--%s: %s", flags.ev[i].key, err);
 			goto out_config;
 		}
 	}
@@ -256,7 +268,7 @@ static int serve_run(int argc, char **argv)
 	s.events = events_service_start(&s.events_cfg, s.cfg.vici_socket,
 					&(struct event_hooks){serve_child_final, s.collector}, &r);
 	if (!s.events) {
-		log_err("events: cannot start: %s", strerror(-r));
+		log_msg_err(LOG_LEVEL_ERR, strerror(-r), "events: cannot start");
 		r = 1;
 		goto out_probes;
 	}
@@ -274,7 +286,7 @@ static int serve_run(int argc, char **argv)
 					.ctx = &s},
 		&s.http);
 	if (r < 0) {
-		log_err("cannot serve HTTP on %s: %s", s.cfg.web_listen, strerror(-r));
+		log_msg_err(LOG_LEVEL_ERR, strerror(-r), "cannot serve HTTP on %s", s.cfg.web_listen);
 		r = 1;
 		goto out_probes;
 	}
@@ -310,23 +322,13 @@ const struct cmd cmd_serve = {
 	.name = "serve",
 	.run = serve_run,
 	.summary = "run the exporter: Prometheus metrics of the tunnels at /metrics",
-	.usage = "Usage: ikewatch serve [OPTIONS]\n\n"
-		 "Serves Prometheus metrics of strongSwan's IKE and CHILD SAs, read over VICI at\n"
-		 "each scrape, plus a status page at / and /-/healthy, /-/ready; counts rekeys,\n"
-		 "failures, retransmits and IKE errors from charon's events and logs. With a config\n"
-		 "file, also runs data-plane probes through the tunnels (probes:) and a STAMP\n"
-		 "reflector (reflector:), see docs/probes.md.\n\n"
-		 "Options:\n"
-		 "  --web.listen-address ADDR where to listen (default " CONFIG_DEFAULT_LISTEN ";\n"
-		 "                           [::1]:PORT, or :PORT for all addresses)\n"
-		 "  --web.config.file FILE   TLS and basic auth, exporter-toolkit format\n"
-		 "                           (docs/security.md)\n"
-		 "  --events.stream BOOL     VICI event connection for rekeys and up/down events\n"
-		 "                           (default true)\n"
-		 "  --events.log-source SRC  where charon's log lines come from: vici (default),\n"
-		 "                           journal, file, stdin or none\n"
-		 "  --events.log-file FILE   the charon log file, for --events.log-source file\n"
-		 "  --events.state-file FILE remember the journal cursor / file offset here, so a\n"
-		 "                           restart does not count old lines again\n" SERVE_COMMON_HELP
-		 "\nSignals: SIGINT/SIGTERM stop the daemon cleanly.\n",
+	.synopsis = "[OPTIONS]",
+	.description =
+		"Serves Prometheus metrics of strongSwan's IKE and CHILD SAs, read over VICI at\n"
+		"each scrape, plus a status page at / and /-/healthy, /-/ready; counts rekeys,\n"
+		"failures, retransmits and IKE errors from charon's events and logs. With a config\n"
+		"file, also runs data-plane probes through the tunnels (probes:) and a STAMP\n"
+		"reflector (reflector:), see docs/probes.md.\n",
+	.opts = serve_tables,
+	.footer = "Signals: SIGINT/SIGTERM stop the daemon cleanly.\n",
 };

@@ -5,7 +5,7 @@
  * (so that scripts and cron can use it too).
  */
 #include "cmd/cmd.h"
-#include "cmd/serve_opts.h"
+#include "cmd/charon_opts.h"
 
 #include "common/log.h"
 #include "exporter/collector.h"
@@ -18,6 +18,9 @@ struct status_ctx {
 	bool any_down;
 	bool up;
 	bool redact;
+	bool found;
+	const char *conn;   /* NULL: every connection */
+	const char *socket; /* for the error line */
 };
 
 /* "3h04m", "52s", "-" for absent: short ages for a table. */
@@ -62,7 +65,13 @@ static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa
 	(void)s;
 	st->up = up;
 	if (!up) {
-		printf("charon is not answering: %s\n", error ? error : "unknown error");
+		const char *why = error ? error : "unknown error";
+
+		/* the socket is named below; "connect: " adds nothing to it */
+		if (strncmp(why, "connect: ", 9) == 0)
+			why += 9;
+		printf("charon is not answering on %s: %s (is charon running? set --vici.socket)\n",
+		       st->socket, why);
 		return;
 	}
 	printf("%-20s %-12s %-9s %-10s %-18s\n", "CONNECTION", "IKE SA", "AGE", "REKEY IN",
@@ -71,6 +80,9 @@ static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa
 		const struct sa_view_conn *vc = &v->conns[i];
 		const struct snap_ike *ike = vc->best;
 
+		if (st->conn && strcmp(st->conn, vc->name) != 0)
+			continue;
+		st->found = true;
 		if (vc->configured && !vc->up)
 			st->any_down = true;
 		printf("%-20s %-12s %-9s %-10s %-18s%s\n", vc->name, ike ? ike->state : "DOWN",
@@ -97,35 +109,45 @@ static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa
 	}
 	if (v->n_conns == 0)
 		printf("(no connections loaded)\n");
+	else if (st->conn && !st->found)
+		printf("(no connection %s loaded)\n", st->conn);
+}
+
+static int status_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
+		       size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	charon_flags_take(ctx, o, v);
+	return 0;
 }
 
 static int status_run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		SERVE_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
-	};
-	struct serve_flags flags = {0};
+	struct charon_flags flags = {0};
 	struct status_ctx st = {0};
 	struct collector *col;
 	struct config cfg;
-	int opt, r;
+	int n, r;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1)
-		if (!serve_flags_take(&flags, opt, optarg))
-			return cmd_usage_error(&cmd_status, "unknown option");
-	if (optind < argc)
-		return cmd_usage_error(&cmd_status, "unexpected argument '%s'", argv[optind]);
-	if ((r = serve_flags_resolve(&cmd_status, &flags, &cfg)) != 0)
+	n = opt_parse(&cmd_status, argc, argv, status_take, &flags);
+	if (n < 0)
+		return 2;
+	if (n > 1)
+		return cmd_usage_error(&cmd_status, "%s: at most one CONN expected", argv[2]);
+	if (n == 1)
+		st.conn = argv[1];
+	if ((r = charon_flags_resolve(&cmd_status, &flags, &cfg)) != 0)
 		return r;
 	log_setup(LOG_LEVEL_ERR);
 	st.redact = cfg.redact_identities;
+	st.socket = cfg.vici_socket;
 	col = collector_new(&(struct collector_config){.vici_socket = cfg.vici_socket,
 						       .vici_timeout_ms = cfg.vici_timeout_ms,
 						       .cert_interval_s = 3600});
 	if (!col) {
-		fprintf(stderr, "ikewatch status: bad VICI socket path '%s'\n", cfg.vici_socket);
+		fprintf(stderr, "ikewatch status: --vici.socket %s: the path is too long\n",
+			cfg.vici_socket);
 		config_done(&cfg);
 		return 1;
 	}
@@ -134,17 +156,23 @@ static int status_run(int argc, char **argv)
 	config_done(&cfg);
 	if (!st.up)
 		return 1;
+	if (st.conn && !st.found)
+		return 3;
 	return st.any_down ? 3 : 0;
 }
+
+static const struct opt *const status_tables[] = {charon_opts, NULL};
 
 const struct cmd cmd_status = {
 	.name = "status",
 	.run = status_run,
 	.summary = "show every loaded tunnel and its health, read over VICI",
-	.usage = "Usage: ikewatch status [OPTIONS]\n\n"
-		 "Prints each loaded connection with its IKE SA (state, age, time to rekey, peer)\n"
-		 "and each CHILD SA (state, age, time to rekey, traffic, last inbound packet).\n\n"
-		 "Options:\n" SERVE_COMMON_HELP
-		 "\nExit status: 0 every configured tunnel is up, 3 at least one is down,\n"
-		 "1 charon did not answer, 2 usage error.\n",
+	.synopsis = "[OPTIONS] [CONN]",
+	.description =
+		"Prints each loaded connection (or only CONN) with its IKE SA (state, age, time to\n"
+		"rekey, peer) and each CHILD SA (state, age, time to rekey, traffic, last inbound\n"
+		"packet).\n",
+	.opts = status_tables,
+	.footer = "Exit status: 0 every configured tunnel (or CONN) is up, 3 at least one is down\n"
+		  "(or CONN is not loaded), 1 charon did not answer, 2 usage error.\n",
 };

@@ -5,13 +5,12 @@
  * node_exporter never reads half a file.
  */
 #include "cmd/cmd.h"
-#include "cmd/serve_opts.h"
+#include "cmd/charon_opts.h"
 
 #include "common/atomic_file.h"
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
-#include "common/num.h"
 #include "events/events_service.h"
 #include "exporter/collector.h"
 
@@ -62,43 +61,53 @@ static int textfile_write(struct collector *col, struct events_service *events, 
 	return err;
 }
 
+struct textfile_flags {
+	struct charon_flags charon;
+	const char *output;
+	uint64_t interval_ms;
+};
+
+static int textfile_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
+			 size_t errlen)
+{
+	struct textfile_flags *f = ctx;
+
+	(void)err;
+	(void)errlen;
+	if (o->id == OPT_OUTPUT)
+		f->output = v->text;
+	else if (o->id == OPT_INTERVAL)
+		f->interval_ms = v->num / 1000000u;
+	else
+		charon_flags_take(&f->charon, o, v);
+	return 0;
+}
+
 static int textfile_run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		SERVE_COMMON_LONGOPTS,
-		{"output", required_argument, NULL, OPT_OUTPUT},
-		{"interval", required_argument, NULL, OPT_INTERVAL},
-		{NULL, 0, NULL, 0},
-	};
-	struct serve_flags flags = {0};
-	const char *output = NULL;
-	uint64_t interval_ms = 0;
+	struct textfile_flags flags = {0};
+	const char *output;
+	uint64_t interval_ms;
 	struct events_service *events = NULL;
 	struct events_config events_cfg;
 	struct collector *col;
 	char err_text[256];
 	struct config cfg;
-	int opt, r, err;
+	int n, r, err;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
-		if (opt == OPT_OUTPUT || opt == 'o')
-			output = optarg;
-		else if (opt == OPT_INTERVAL) {
-			if (num_parse_duration_ms_str(optarg, 86400000, &interval_ms) < 0 ||
-			    interval_ms < 1000)
-				return cmd_usage_error(&cmd_textfile,
-						       "--interval: expected a duration of 1s or more");
-		} else if (!serve_flags_take(&flags, opt, optarg))
-			return cmd_usage_error(&cmd_textfile, "unknown option");
-	}
-	if (!output)
+	n = opt_parse(&cmd_textfile, argc, argv, textfile_take, &flags);
+	if (n < 0)
+		return 2;
+	if (n > 0)
+		return cmd_usage_error(&cmd_textfile, "%s: unexpected argument", argv[1]);
+	if (!flags.output)
 		return cmd_usage_error(&cmd_textfile, "--output FILE is required");
-	if (optind < argc)
-		return cmd_usage_error(&cmd_textfile, "unexpected argument '%s'", argv[optind]);
-	if ((r = serve_flags_resolve(&cmd_textfile, &flags, &cfg)) != 0)
+	output = flags.output;
+	interval_ms = flags.interval_ms;
+	if ((r = charon_flags_resolve(&cmd_textfile, &flags.charon, &cfg)) != 0)
 		return r;
 	log_setup(cfg.log_level);
+	log_set_format(cfg.log_format);
 	col = collector_new(&(struct collector_config){.vici_socket = cfg.vici_socket,
 						       .vici_timeout_ms = cfg.vici_timeout_ms,
 						       .cert_interval_s = cfg.cert_interval_s,
@@ -155,19 +164,27 @@ out:
 	return r;
 }
 
+static const struct opt textfile_opts[] = {
+	{OPT_OUTPUT, 'o', "output", OPT_T_PATH, "FILE",
+	 "the file to write (put it in node_exporter's\n--collector.textfile.directory)"},
+	{OPT_INTERVAL, 0, "interval", OPT_T_DURATION, "DURATION",
+	 "repeat every DURATION (e.g. 30s; 1s to 1d)", 1000000000ull, 86400000000000ull},
+	{OPT_END},
+};
+
+static const struct opt *const textfile_tables[] = {textfile_opts, charon_opts, log_format_opts,
+						     NULL};
+
 const struct cmd cmd_textfile = {
 	.name = "textfile",
 	.run = textfile_run,
 	.summary = "write the metrics to a file for node_exporter's textfile collector",
-	.usage = "Usage: ikewatch textfile --output FILE.prom [--interval DURATION] [OPTIONS]\n\n"
-		 "Writes the same metrics as 'serve' to FILE.prom, replacing it atomically\n"
-		 "(temporary file, then rename). Once by default; with --interval (1s or more),\n"
-		 "again and again until SIGINT/SIGTERM, and then the event counters (rekeys,\n"
-		 "failures, retransmits; events: in the config file) are written too.\n\n"
-		 "Options:\n"
-		 "  -o, --output FILE        the file to write (put it in node_exporter's\n"
-		 "                           --collector.textfile.directory)\n"
-		 "  --interval DURATION      repeat every DURATION (e.g. 30s)\n" SERVE_COMMON_HELP
-		 "\nExit status: 0 written (a charon that does not answer still gives a file with\n"
-		 "ipsec_up 0), 1 the file could not be written, 2 usage error.\n",
+	.synopsis = "--output FILE.prom [--interval DURATION] [OPTIONS]",
+	.description = "Writes the same metrics as 'serve' to FILE.prom, replacing it atomically\n"
+		       "(temporary file, then rename). Once by default; with --interval (1s or more),\n"
+		       "again and again until SIGINT/SIGTERM, and then the event counters (rekeys,\n"
+		       "failures, retransmits; events: in the config file) are written too.\n",
+	.opts = textfile_tables,
+	.footer = "Exit status: 0 written (a charon that does not answer still gives a file with\n"
+		  "ipsec_up 0), 1 the file could not be written, 2 usage error.\n",
 };

@@ -20,6 +20,5 @@ const struct cmd cmd_version = {
 	.name = "version",
 	.run = version_run,
 	.summary = "print the version and exit",
-	.usage = "Usage: ikewatch version\n\nPrints the version and the git revision it was built "
-		 "from.\n",
+	.description = "Prints the version and the git revision it was built from.\n",
 };
