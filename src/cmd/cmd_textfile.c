@@ -166,7 +166,7 @@ out:
 
 static const struct opt textfile_opts[] = {
 	{OPT_OUTPUT, 'o', "output", OPT_T_PATH, "FILE",
-	 "the file to write (put it in node_exporter's\n--collector.textfile.directory)"},
+	 "the file to write (in node_exporter's textfile\ndirectory, --collector.textfile.directory)"},
 	{OPT_INTERVAL, 0, "interval", OPT_T_DURATION, "DURATION",
 	 "repeat every DURATION (e.g. 30s; 1s to 1d)", 1000000000ull, 86400000000000ull},
 	{OPT_END},
