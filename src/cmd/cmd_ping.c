@@ -9,6 +9,7 @@
 #include "cmd/probe_opts.h"
 
 #include "common/clock.h"
+#include "probe/probe_icmp_text.h"
 #include "probe/probe_sess.h"
 #include "probe/probe_stats.h"
 #include "stamp/stamp_addr.h"
@@ -75,11 +76,27 @@ struct ping {
 	struct probe_stats st;
 	uint64_t count, interval_ns, timeout_ns;
 	bool quiet;
+	bool hinted; /* the "no reflector listens there" hint was given */
 	char name[64];
 	double *rtts;
 	size_t nrtts;
 	uint64_t errors;
 };
+
+/* "From 192.0.2.254 icmp_seq=3 Destination Net Unreachable", as ping(8) says it: the sender
+ * of the ICMP error, which is a router on the way as often as it is the target. */
+static void print_error(struct ping *p, const struct probe_event *ev)
+{
+	char from[64], words[96];
+
+	if (ev->offender.ss_family == AF_INET || ev->offender.ss_family == AF_INET6)
+		stamp_addr_format((const struct sockaddr *)&ev->offender, from, sizeof(from));
+	else
+		snprintf(from, sizeof(from), "%s", p->name);
+	printf("From %s %s=%u %s\n", from, p->t.module == PROBE_MOD_ICMP ? "icmp_seq" : "seq",
+	       ev->reply.seq, probe_icmp_words(ev, words, sizeof(words)));
+	fflush(stdout);
+}
 
 static void on_event(struct ping *p, const struct probe_event *ev)
 {
@@ -95,13 +112,17 @@ static void on_event(struct ping *p, const struct probe_event *ev)
 	}
 	if (ev->kind != PROBE_EV_REPLY) {
 		p->errors++;
-		if (!p->quiet) {
-			if (ev->kind == PROBE_EV_TOO_BIG)
-				printf("From %s: seq=%u Frag needed (mtu = %u)\n", p->name,
-				       ev->reply.seq, ev->mtu);
-			else
-				printf("From %s: seq=%u %s\n", p->name, ev->reply.seq,
-				       strerror(-ev->err));
+		if (!p->quiet)
+			print_error(p, ev);
+		if (probe_event_port_unreachable(ev) && !p->hinted &&
+		    (p->t.module == PROBE_MOD_STAMP || p->t.module == PROBE_MOD_UDP)) {
+			p->hinted = true;
+			fprintf(stderr,
+				"ikewatch ping: %s port %u is closed: no %s seems to listen there (%s"
+				"try -m icmp)\n",
+				p->name, stamp_addr_port((struct sockaddr *)&p->t.addr),
+				p->t.module == PROBE_MOD_STAMP ? "STAMP reflector" : "UDP echo service",
+				p->t.module == PROBE_MOD_STAMP ? "run 'ikewatch reflect' there, or " : "");
 		}
 		return;
 	}

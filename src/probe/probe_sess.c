@@ -245,6 +245,18 @@ int probe_sess_read_errqueue(struct probe_sess *s, struct probe_event *ev, size_
 			continue;
 		memcpy(&ee, CMSG_DATA(c), sizeof(ee));
 		ev->err = -(int)ee.ee_errno;
+		if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6) {
+			size_t olen = c->cmsg_len - CMSG_LEN(sizeof(ee));
+
+			ev->has_icmp = true;
+			ev->icmp6 = ee.ee_origin == SO_EE_ORIGIN_ICMP6;
+			ev->icmp_type = ee.ee_type;
+			ev->icmp_code = ee.ee_code;
+			/* the offender follows the error (SO_EE_OFFENDER): the router that spoke */
+			if (olen > sizeof(ev->offender))
+				olen = sizeof(ev->offender);
+			memcpy(&ev->offender, CMSG_DATA(c) + sizeof(ee), olen);
+		}
 		if (ee.ee_errno == EMSGSIZE ||
 		    (ee.ee_origin == SO_EE_ORIGIN_ICMP && ee.ee_type == ICMP_DEST_UNREACH &&
 		     ee.ee_code == ICMP_FRAG_NEEDED) ||

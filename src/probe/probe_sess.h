@@ -61,6 +61,11 @@ struct probe_event {
 	uint8_t ttl;                   /* REPLY: TTL/Hop Limit of the reply (255 unknown) */
 	bool kernel_ts;                /* REPLY: the receive time came from the kernel */
 	int err;
+	/* TOO_BIG, UNREACH from an ICMP error: who sent it and what it said */
+	bool has_icmp;
+	bool icmp6;
+	uint8_t icmp_type, icmp_code;
+	struct sockaddr_storage offender; /* AF_UNSPEC when the kernel did not say */
 };
 
 struct probe_sess;

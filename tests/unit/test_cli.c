@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "common/log.h"
+#include "probe/probe_icmp_text.h"
 #include "probe/probe_target.h"
 #include "stamp/stamp_addr.h"
 
@@ -428,6 +429,42 @@ static void target_mtu(void)
 	T_EQ_STR(err, "--max 70000: an IPv4 packet size from 68 to 65535 expected");
 }
 
+/* ---- ICMP errors in ping(8)'s words ---- */
+
+static void icmp_words(void)
+{
+	struct probe_event ev = {.kind = PROBE_EV_UNREACH, .has_icmp = true, .icmp_type = 3};
+	char b[96];
+
+	T_EQ_STR(probe_icmp_words(&ev, b, sizeof(b)), "Destination Net Unreachable");
+	T_ASSERT(!probe_event_port_unreachable(&ev));
+	ev.icmp_code = 3;
+	T_EQ_STR(probe_icmp_words(&ev, b, sizeof(b)), "Destination Port Unreachable");
+	T_ASSERT(probe_event_port_unreachable(&ev));
+	ev.icmp_code = 13;
+	T_EQ_STR(probe_icmp_words(&ev, b, sizeof(b)), "Packet filtered");
+	ev.icmp_code = 99;
+	T_EQ_STR(probe_icmp_words(&ev, b, sizeof(b)), "Dest Unreachable, Bad Code: 99");
+	ev = (struct probe_event){.kind = PROBE_EV_TOO_BIG, .has_icmp = true, .icmp_type = 3,
+				  .icmp_code = 4, .mtu = 1400};
+	T_EQ_STR(probe_icmp_words(&ev, b, sizeof(b)), "Frag needed and DF set (mtu = 1400)");
+	ev.icmp6 = true;
+	ev.icmp_type = 2;
+	T_EQ_STR(probe_icmp_words(&ev, b, sizeof(b)), "Packet too big: mtu=1400");
+	ev = (struct probe_event){.kind = PROBE_EV_UNREACH, .has_icmp = true, .icmp6 = true,
+				  .icmp_type = 1, .icmp_code = 4};
+	T_EQ_STR(probe_icmp_words(&ev, b, sizeof(b)), "Destination unreachable: Port unreachable");
+	T_ASSERT(probe_event_port_unreachable(&ev));
+	ev.icmp_type = 3;
+	ev.icmp_code = 0;
+	T_EQ_STR(probe_icmp_words(&ev, b, sizeof(b)), "Time exceeded: Hop limit");
+	ev = (struct probe_event){.kind = PROBE_EV_UNREACH, .err = -ECONNREFUSED};
+	T_EQ_STR(probe_icmp_words(&ev, b, sizeof(b)), "Connection refused");
+	T_ASSERT(probe_event_port_unreachable(&ev));
+	ev = (struct probe_event){.kind = PROBE_EV_TOO_BIG, .mtu = 1280};
+	T_EQ_STR(probe_icmp_words(&ev, b, sizeof(b)), "local error: message too long, mtu=1280");
+}
+
 /* ---- log lines ---- */
 
 static void capture_log(char *out, size_t len, enum log_format f, const char *err,
@@ -477,4 +514,4 @@ static void log_formats(void)
 
 TEST_MAIN("cli", TEST(value_table), TEST(duration_format), TEST(walker_good),
 	  TEST(walker_errors), TEST(walker_command_refuses), TEST(tables_consistent),
-	  TEST(target_sizes), TEST(target_addresses), TEST(target_mtu), TEST(log_formats))
+	  TEST(target_sizes), TEST(target_addresses), TEST(target_mtu), TEST(icmp_words), TEST(log_formats))

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * libFuzzer target for the command line: the input, split at NUL bytes into arguments, is
+ * walked against every command's option tables (opt_parse and the typed value parsers behind
+ * it). Operands must come back as arguments that were given, in place; an error must be one
+ * line (checked by the walker's contract, not here: stderr goes to /dev/null).
+ */
+#include "cmd/cmd.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define ARGS_MAX 32
+
+static int accept_all(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
+		      size_t errlen)
+{
+	(void)ctx;
+	(void)o;
+	(void)v;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static bool quiet;
+	char *text, *argv[ARGS_MAX + 2], *given[ARGS_MAX + 2];
+	int argc = 1;
+
+	if (!quiet) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd >= 0) {
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+		quiet = true;
+	}
+	text = malloc(size + 1);
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	for (size_t i = 0; i <= size && argc <= ARGS_MAX; i++) {
+		argv[argc++] = text + i;
+		i += strlen(text + i);
+	}
+	for (size_t c = 0; cmd_table[c]; c++) {
+		int n;
+
+		argv[0] = (char *)cmd_table[c]->name;
+		memcpy(given, argv, sizeof(argv[0]) * (size_t)argc);
+		n = opt_parse(cmd_table[c], argc, given, accept_all, NULL);
+		if (n > argc - 1)
+			abort();
+		for (int k = 1; k <= n; k++) {
+			bool found = false;
+
+			for (int j = 1; j < argc && !found; j++)
+				found = given[k] == argv[j];
+			if (!found)
+				abort();
+		}
+	}
+	free(text);
+	return 0;
+}
