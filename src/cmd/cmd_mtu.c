@@ -6,6 +6,7 @@
  */
 #include "cmd/cmd.h"
 #include "cmd/probe_opts.h"
+#include "cmd/source_check.h"
 
 #include "probe/probe_mtu.h"
 #include "stamp/stamp_addr.h"
@@ -40,7 +41,7 @@ static const struct opt mtu_opts[] = {
 	{OPT_END},
 };
 
-static const struct opt *const mtu_tables[] = {probe_mtu_opts, mtu_opts, NULL};
+static const struct opt *const mtu_tables[] = {probe_mtu_opts, mtu_opts, source_check_opts, NULL};
 
 const struct cmd cmd_mtu = {
 	.name = "mtu",
@@ -89,6 +90,7 @@ struct mtu_flags {
 	struct probe_target_spec spec;
 	uint64_t min, max, retries, timeout_ns;
 	bool quiet;
+	const char *vici_socket;
 };
 
 static int mtu_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
@@ -110,6 +112,8 @@ static int mtu_take(void *ctx, const struct opt *o, const struct opt_val *v, cha
 		f->timeout_ns = v->num;
 	else if (o->id == OPT_QUIET)
 		f->quiet = true;
+	else if (o->id == OPT_VICI_SOCKET)
+		f->vici_socket = v->text;
 	return 0;
 }
 
@@ -148,6 +152,7 @@ int mtu_run(int argc, char **argv)
 		ret = cmd_usage_error(&cmd_mtu, "%s", err);
 		goto out;
 	}
+	source_check_warn(&cmd_mtu, f.vici_socket, t);
 	stamp_addr_format((struct sockaddr *)&t->addr, name, sizeof(name));
 	signal(SIGINT, on_sigint);
 	if (!f.quiet)

@@ -7,6 +7,7 @@
  */
 #include "cmd/cmd.h"
 #include "cmd/probe_opts.h"
+#include "cmd/source_check.h"
 
 #include "common/clock.h"
 #include "probe/probe_icmp_text.h"
@@ -55,7 +56,7 @@ static const struct opt ping_opts[] = {
 	{OPT_END},
 };
 
-static const struct opt *const ping_tables[] = {ping_opts, probe_opts, NULL};
+static const struct opt *const ping_tables[] = {ping_opts, probe_opts, source_check_opts, NULL};
 
 const struct cmd cmd_ping = {
 	.name = "ping",
@@ -228,6 +229,7 @@ struct ping_flags {
 	struct ping *p;
 	struct probe_target_spec spec;
 	struct probe_stats_config *sc;
+	const char *vici_socket;
 };
 
 static int ping_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
@@ -265,6 +267,9 @@ static int ping_take(void *ctx, const struct opt *o, const struct opt_val *v, ch
 	case OPT_PING_STATEFUL:
 		f->sc->far_end = PROBE_FAR_STATEFUL;
 		break;
+	case OPT_VICI_SOCKET:
+		f->vici_socket = v->text;
+		break;
 	default:
 		break;
 	}
@@ -301,6 +306,7 @@ int ping_run(int argc, char **argv)
 		ret = cmd_usage_error(&cmd_ping, "%s", err);
 		goto out;
 	}
+	source_check_warn(&cmd_ping, f.vici_socket, &p->t);
 	port = stamp_addr_port((struct sockaddr *)&p->t.addr);
 	if (p->t.module != PROBE_MOD_STAMP)
 		sc.far_end = PROBE_FAR_STATELESS;

@@ -120,6 +120,18 @@ fi
 # 6. ICMP crosses the tunnel too.
 t_check "icmp-through-tunnel" ping_a -q -c 3 -i 0.1 -W 1 -m icmp "$B"
 
+# A source outside the CHILD SA's local traffic selector (A's WAN address) is warned about,
+# once, with the CHILD SA charon names; one inside it (LAN A) is not.
+warn_out=$(ip netns exec "${LAB_PREFIX}a" "$IKEWATCH" ping -q -c 1 -W 0.3 -I 192.0.2.1 \
+	--vici.socket "$(lab_vici_path A)" "$B" 2>&1 >/dev/null)
+if [ "$(grep -c 'warning: -I 192.0.2.1 is outside the local traffic selector of a-b/' <<<"$warn_out")" = 1 ]; then
+	t_ok source-outside-ts-warned
+else
+	t_fail source-outside-ts-warned "stderr: $warn_out"
+fi
+warn_out=$(ping_a -q -c 1 -W 0.3 --vici.socket "$(lab_vici_path A)" "$B" 2>&1 >/dev/null)
+t_check source-inside-ts-quiet test -z "$warn_out"
+
 # 7. --ipsec-only: probes out of the tunnel (kernel-libipsec's ipsec0) are answered, the same
 #    probes sent in clear to B's WAN address are dropped and counted as not_ipsec.
 if ip -n "${LAB_PREFIX}b" link show ipsec0 >/dev/null 2>&1; then
