@@ -97,6 +97,31 @@ else
 	if [ "$rc" = 2 ]; then ok bad-flag-binds-nothing; else not_ok bad-flag-binds-nothing "exit $rc"; fi
 fi
 
+# Log lines: logfmt by default, JSON with --log.format json or log.format in the config file;
+# every line carries ts, level and msg.
+logs() { timeout -s INT 1 "$ik" serve --web.listen-address 127.0.0.1:0 --vici.socket "$work/none.vici" "$@" 2>&1 >/dev/null; }
+out=$(logs)
+if [ -n "$out" ] && ! grep -vqE '^ts=[0-9T:.-]+Z level=(error|warn|info|debug) msg=' <<<"$out"; then
+	ok log-logfmt
+else
+	not_ok log-logfmt "$out"
+fi
+printf 'log:\n  format: json\n' >"$work/json.yml"
+for how in "--log.format json" "--config $work/json.yml"; do
+	# shellcheck disable=SC2086 # two words on purpose
+	out=$(logs $how)
+	if [ -n "$out" ] && python3 -c '
+import json, sys
+for line in sys.stdin:
+    d = json.loads(line)
+    assert list(d)[:3] == ["ts", "level", "msg"], d
+' <<<"$out"; then
+		ok "log-json/${how%% *}"
+	else
+		not_ok "log-json/${how%% *}" "$out"
+	fi
+done
+
 # --help, man page and completion list the same options.
 cmds=$("$ik" help | awk '/^Commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}')
 [ -n "$cmds" ] || not_ok commands "no command in 'ikewatch help'"
