@@ -65,6 +65,20 @@ int charon_flags_take(struct charon_flags *f, const struct opt *o, const struct 
 	}
 }
 
+/* The listen address from the file gets the flag's check, before anything is bound. */
+static int check_listen(const struct cmd *c, struct config *cfg)
+{
+	const struct opt *o = opt_find(c, OPT_WEB_LISTEN);
+	struct opt_val v;
+	char err[320];
+
+	if (!o || opt_value_parse(o, cfg->web_listen, &v, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "ikewatch %s: web.listen_address %s: %s\n", c->name, cfg->web_listen, err);
+	config_done(cfg);
+	return 1;
+}
+
 int charon_flags_resolve(const struct cmd *c, const struct charon_flags *f, struct config *cfg)
 {
 	char err[512];
@@ -92,7 +106,7 @@ int charon_flags_resolve(const struct cmd *c, const struct charon_flags *f, stru
 		(void)log_format_parse(f->log_format, &cfg->log_format);
 	if (f->redact)
 		cfg->redact_identities = true;
-	return 0;
+	return check_listen(c, cfg);
 }
 
 const char *charon_config_log_file(const struct config *cfg)

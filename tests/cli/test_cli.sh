@@ -72,6 +72,9 @@ expect reflect-allow 2 'ikewatch reflect: -a 10.0.0.1/8: expected an address or 
 expect doctor-source 2 'ikewatch doctor: --source 192.0.2.1: needs --probe' doctor --source 192.0.2.1
 expect diag-exporter 2 'ikewatch diag: --exporter http://192.0.2.1/: only loopback http:// URLs' \
 	diag -o "$work/b.tgz" --exporter http://192.0.2.1/
+printf 'web:\n  listen_address: "gateway:9917"\n' >"$work/listen.yml"
+expect config-listen-host 1 "ikewatch serve: web.listen_address gateway:9917: the host 'gateway' is not an IP address (use an IPv4 address, [IPv6], localhost, or nothing for all addresses)" \
+	serve --config "$work/listen.yml"
 expect flag-with-value 2 'ikewatch status: --redact-identities: takes no value' \
 	status --redact-identities=yes
 expect unknown-command 2 "ikewatch: unknown command 'pong' ('ikewatch help' lists them)" pong
