@@ -19,6 +19,9 @@ struct cmd {
 	/* the option tables, NULL-terminated; each table ends with an entry of id OPT_END */
 	const struct opt *const *opts;
 	const char *footer; /* after the options: exit status, signals */
+	/* operands: how many (opt_parse checks), and their name in errors ("TARGET", "CONN") */
+	int operands_min, operands_max;
+	const char *operand;
 };
 
 extern const struct cmd cmd_serve;

@@ -139,13 +139,10 @@ static int diag_run(int argc, char **argv)
 	struct buf h, gz;
 	struct config cfg;
 	time_t now;
-	int n, ret, err;
+	int ret, err;
 
-	n = opt_parse(&cmd_diag, argc, argv, diag_take, &flags);
-	if (n < 0)
+	if (opt_parse(&cmd_diag, argc, argv, diag_take, &flags) < 0)
 		return 2;
-	if (n > 0)
-		return cmd_usage_error(&cmd_diag, "%s: unexpected argument", argv[1]);
 	if (!flags.output)
 		return cmd_usage_error(&cmd_diag, "--output FILE is required");
 	output = flags.output;

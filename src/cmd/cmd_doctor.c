@@ -55,6 +55,8 @@ const struct cmd cmd_doctor = {
 		"with --probe, a short probe run and a path-MTU search through the tunnel; prints\n"
 		"findings ranked most likely first, each with evidence and the next command.\n",
 	.opts = doctor_tables,
+	.operands_max = 1,
+	.operand = "CONN",
 	.footer = "Exit status: 0 nothing critical, 3 a critical finding, 1 failure, 2 usage.\n",
 };
 
@@ -132,8 +134,6 @@ int doctor_run(int argc, char **argv)
 	n = opt_parse(&cmd_doctor, argc, argv, doctor_take, &flags);
 	if (n < 0)
 		return 2;
-	if (n > 1)
-		return cmd_usage_error(&cmd_doctor, "%s: at most one CONN expected", argv[2]);
 	if (n == 1)
 		o.conn = argv[1];
 	if (flags.spec.target) {

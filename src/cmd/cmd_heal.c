@@ -106,13 +106,10 @@ int heal_run(int argc, char **argv)
 	const char *log_file;
 	struct config cfg;
 	char err[512], token[512] = "";
-	int n, r, ret = 1;
+	int r, ret = 1;
 
-	n = opt_parse(&cmd_heal, argc, argv, heal_take, &flags);
-	if (n < 0)
+	if (opt_parse(&cmd_heal, argc, argv, heal_take, &flags) < 0)
 		return 2;
-	if (n > 0)
-		return cmd_usage_error(&cmd_heal, "%s: unexpected argument", argv[1]);
 	log_file = flags.log_file;
 	if ((r = charon_flags_resolve(&cmd_heal, &flags.charon, &cfg)) != 0)
 		return r;

@@ -45,8 +45,6 @@ static int help_run(int argc, char **argv)
 	n = opt_parse(&cmd_help, argc, argv, help_take, &f);
 	if (n < 0)
 		return 2;
-	if (n > 1)
-		return cmd_usage_error(&cmd_help, "%s: at most one COMMAND expected", argv[2]);
 	if (n == 1) {
 		c = cmd_find(argv[1]);
 		if (!c)
@@ -79,4 +77,6 @@ const struct cmd cmd_help = {
 	.synopsis = "[COMMAND]",
 	.description = "Without COMMAND, lists the commands; with it, shows that command's options.\n",
 	.opts = help_tables,
+	.operands_max = 1,
+	.operand = "COMMAND",
 };

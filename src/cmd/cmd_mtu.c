@@ -54,6 +54,9 @@ const struct cmd cmd_mtu = {
 		"largest IP packet that makes the round trip. A black hole is reported when large\n"
 		"probes vanish, small ones pass and no ICMP error comes back.\n",
 	.opts = mtu_tables,
+	.operands_min = 1,
+	.operands_max = 1,
+	.operand = "TARGET",
 	.footer = "Exit status: 0 found, 1 nothing passes, 2 error, 3 black hole.\n",
 };
 
@@ -135,11 +138,6 @@ int mtu_run(int argc, char **argv)
 	n = opt_parse(&cmd_mtu, argc, argv, mtu_take, &f);
 	if (n < 0)
 		goto out;
-	if (n != 1) {
-		ret = n ? cmd_usage_error(&cmd_mtu, "%s: one TARGET expected, not %d", argv[2], n)
-			: cmd_usage_error(&cmd_mtu, "TARGET: an address or a host name is needed");
-		goto out;
-	}
 	f.spec.target = argv[1];
 	if (probe_target_build(&f.spec, t, err, sizeof(err)) < 0) {
 		ret = cmd_usage_error(&cmd_mtu, "%s", err);

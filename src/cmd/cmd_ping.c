@@ -68,6 +68,9 @@ const struct cmd cmd_ping = {
 		"prints a line per reply and a summary like ping(8), plus loss by direction\n"
 		"(stateful STAMP reflector), reordering, percentiles and jitter.\n",
 	.opts = ping_tables,
+	.operands_min = 1,
+	.operands_max = 1,
+	.operand = "TARGET",
 	.footer = "Exit status: 0 some reply came, 1 none did, 2 usage error or failure.\n",
 };
 
@@ -296,11 +299,6 @@ int ping_run(int argc, char **argv)
 	n = opt_parse(&cmd_ping, argc, argv, ping_take, &f);
 	if (n < 0)
 		goto out;
-	if (n != 1) {
-		ret = n ? cmd_usage_error(&cmd_ping, "%s: one TARGET expected, not %d", argv[2], n)
-			: cmd_usage_error(&cmd_ping, "TARGET: an address or a host name is needed");
-		goto out;
-	}
 	f.spec.target = argv[1];
 	if (probe_target_build(&f.spec, &p->t, err, sizeof(err)) < 0) {
 		ret = cmd_usage_error(&cmd_ping, "%s", err);

@@ -117,16 +117,15 @@ int reflect_run(int argc, char **argv)
 	enum log_format lf = LOG_FORMAT_LOGFMT;
 	uint64_t c[STAMP_REFL_N];
 	socklen_t alen;
-	int n, fd = -1, ret = 1, e;
+	int fd = -1, ret = 1, e;
 
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
 		return 1;
 	cfg->rate_pps = REFLECT_RATE_PPS_DEFAULT;
 	f.cfg = cfg;
-	n = opt_parse(&cmd_reflect, argc, argv, reflect_take, &f);
-	if (n != 0) {
-		ret = n < 0 ? 2 : cmd_usage_error(&cmd_reflect, "%s: unexpected argument", argv[1]);
+	if (opt_parse(&cmd_reflect, argc, argv, reflect_take, &f) < 0) {
+		ret = 2;
 		goto out;
 	}
 	if (f.key_file) {

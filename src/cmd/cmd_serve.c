@@ -223,9 +223,8 @@ static int serve_run(int argc, char **argv)
 	sigset_t sigs;
 	int r, sig;
 
-	r = opt_parse(&cmd_serve, argc, argv, serve_take, &flags);
-	if (r != 0)
-		return r < 0 ? 2 : cmd_usage_error(&cmd_serve, "%s: unexpected argument", argv[1]);
+	if (opt_parse(&cmd_serve, argc, argv, serve_take, &flags) < 0)
+		return 2;
 	if ((r = charon_flags_resolve(&cmd_serve, &flags.charon, &s.cfg)) != 0)
 		return r;
 	log_setup(s.cfg.log_level);

@@ -133,8 +133,6 @@ static int status_run(int argc, char **argv)
 	n = opt_parse(&cmd_status, argc, argv, status_take, &flags);
 	if (n < 0)
 		return 2;
-	if (n > 1)
-		return cmd_usage_error(&cmd_status, "%s: at most one CONN expected", argv[2]);
 	if (n == 1)
 		st.conn = argv[1];
 	if ((r = charon_flags_resolve(&cmd_status, &flags, &cfg)) != 0)
@@ -173,6 +171,8 @@ const struct cmd cmd_status = {
 		"rekey, peer) and each CHILD SA (state, age, time to rekey, traffic, last inbound\n"
 		"packet).\n",
 	.opts = status_tables,
+	.operands_max = 1,
+	.operand = "CONN",
 	.footer = "Exit status: 0 every configured tunnel (or CONN) is up, 3 at least one is down\n"
 		  "(or CONN is not loaded), 1 charon did not answer, 2 usage error.\n",
 };

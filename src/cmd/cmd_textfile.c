@@ -93,13 +93,10 @@ static int textfile_run(int argc, char **argv)
 	struct collector *col;
 	char err_text[256];
 	struct config cfg;
-	int n, r, err;
+	int r, err;
 
-	n = opt_parse(&cmd_textfile, argc, argv, textfile_take, &flags);
-	if (n < 0)
+	if (opt_parse(&cmd_textfile, argc, argv, textfile_take, &flags) < 0)
 		return 2;
-	if (n > 0)
-		return cmd_usage_error(&cmd_textfile, "%s: unexpected argument", argv[1]);
 	if (!flags.output)
 		return cmd_usage_error(&cmd_textfile, "--output FILE is required");
 	output = flags.output;

@@ -10,8 +10,8 @@
 
 static int version_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (opt_parse(&cmd_version, argc, argv, NULL, NULL) < 0)
+		return 2;
 	printf("ikewatch %s (revision %s)\n", IKEWATCH_VERSION, IKEWATCH_REVISION);
 	return 0;
 }

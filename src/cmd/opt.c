@@ -150,5 +150,17 @@ int opt_parse(const struct cmd *c, int argc, char **argv, opt_take_fn take, void
 		if (r < 0)
 			return -1;
 	}
+	if (n < c->operands_min) {
+		cmd_usage_error(c, "%s is missing", c->operand);
+		return -1;
+	}
+	if (n > c->operands_max) {
+		if (c->operands_max == 0)
+			cmd_usage_error(c, "%s: unexpected argument", argv[1]);
+		else
+			cmd_usage_error(c, "%s: only %d %s expected", argv[1 + c->operands_max],
+					c->operands_max, c->operand);
+		return -1;
+	}
 	return n;
 }

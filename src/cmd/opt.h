@@ -139,7 +139,8 @@ struct cmd;
 /*
  * Parse argv[1..argc-1] against @c's tables: options anywhere (GNU style), "--" ends them,
  * "-xVALUE", "-x VALUE", "--long=VALUE", "--long VALUE", "-qc 5". Operands are moved to
- * argv[1..n] in their order. Returns n, or -1 after printing one line to stderr.
+ * argv[1..n] in their order, and their number checked against @c's operands_min and _max.
+ * Returns n, or -1 after printing one line to stderr.
  */
 int opt_parse(const struct cmd *c, int argc, char **argv, opt_take_fn take, void *ctx);
 /* The option of @c with @id (for error messages after parsing), or NULL. */

@@ -44,7 +44,10 @@ expect ping-unknown 2 "ikewatch ping: --bogus: unknown option ('ikewatch help pi
 	ping --bogus 127.0.0.1
 expect ping-interval-floor 2 'ikewatch ping: -i 0.001: expected seconds from 0.01 to 3600' \
 	ping -i 0.001 127.0.0.1
-expect ping-no-target 2 'ikewatch ping: TARGET: an address or a host name is needed' ping -c 1
+expect ping-no-target 2 'ikewatch ping: TARGET is missing' ping -c 1
+expect ping-two-targets 2 'ikewatch ping: 127.0.0.2: only 1 TARGET expected' ping 127.0.0.1 127.0.0.2
+expect serve-operand 2 'ikewatch serve: now: unexpected argument' serve now
+expect version-option 2 "ikewatch version: --short: unknown option ('ikewatch help version' lists them)" version --short
 expect ping-bad-name 2 \
 	'ikewatch ping: TARGET no-such-host.invalid: not an IP address, and the name does not resolve: Name or service not known' \
 	ping -c 1 no-such-host.invalid

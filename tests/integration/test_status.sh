@@ -54,5 +54,5 @@ else
 fi
 out=$(st a-b a-c 2>&1)
 rc=$?
-t_check two-conns-usage test "$rc:$out" = "2:ikewatch status: a-c: at most one CONN expected"
+t_check two-conns-usage test "$rc:$out" = "2:ikewatch status: a-c: only 1 CONN expected"
 t_done

@@ -156,7 +156,8 @@ static const struct opt walk_opts[] = {
 	{OPT_END},
 };
 static const struct opt *const walk_tables[] = {walk_opts, NULL};
-static const struct cmd walk_cmd = {.name = "walk", .opts = walk_tables};
+static const struct cmd walk_cmd = {
+	.name = "walk", .opts = walk_tables, .operands_max = 3, .operand = "X"};
 
 struct walk {
 	uint64_t count;
@@ -277,6 +278,16 @@ static void walker_errors(void)
 			return;
 		}
 	}
+}
+
+static void walker_operands(void)
+{
+	struct walk w = {0};
+	char err[512];
+	const char *a[] = {"walk", "a", "b", "-q", "c", "d", NULL};
+
+	T_EQ_INT(walk(&w, err, sizeof(err), 6, a), -1);
+	T_EQ_STR(err, "ikewatch walk: d: only 3 X expected\n");
 }
 
 static void walker_command_refuses(void)
@@ -513,5 +524,5 @@ static void log_formats(void)
 }
 
 TEST_MAIN("cli", TEST(value_table), TEST(duration_format), TEST(walker_good),
-	  TEST(walker_errors), TEST(walker_command_refuses), TEST(tables_consistent),
+	  TEST(walker_errors), TEST(walker_operands), TEST(walker_command_refuses), TEST(tables_consistent),
 	  TEST(target_sizes), TEST(target_addresses), TEST(target_mtu), TEST(icmp_words), TEST(log_formats))
