@@ -147,6 +147,9 @@ static void field(struct line *l, const char *key, const char *v)
 }
 
 static void log_line(enum log_level level, const char *err, const char *const *kv, size_t n,
+		     const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void log_line(enum log_level level, const char *err, const char *const *kv, size_t n,
 		     const char *fmt, va_list ap)
 {
 	struct line l = {.n = 0};
