@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "common/log.h"
+#include "probe/probe_config.h"
 #include "probe/probe_icmp_text.h"
 #include "probe/probe_target.h"
 #include "stamp/stamp_addr.h"
@@ -440,6 +441,59 @@ static void target_mtu(void)
 	T_EQ_STR(err, "--max 70000: an IPv4 packet size from 68 to 65535 expected");
 }
 
+/* The config file's probes: go through the same builder: same ranges, its own key names. */
+static void target_config_file(void)
+{
+	static const struct {
+		const char *yaml;
+		const char *err; /* NULL: accepted */
+		uint32_t mtu_min;
+	} cases[] = {
+		{"- target: 192.0.2.1\n  size: 10\n",
+		 "line 1: probes: size 10: the STAMP payload needs 44 to 9000 bytes"},
+		{"- target: 192.0.2.1\n  module: icmp\n  size: 8\n", NULL, 576},
+		{"- target: 2001:db8::1\n  mtu: {max: 1400}\n", NULL, 1280},
+		{"- target: 2001:db8::1\n  mtu: {min: 576}\n",
+		 "line 1: probes: mtu.min 576: an IPv6 packet size from 1280 to 65535 expected"},
+		{"- target: 192.0.2.1\n  mtu: {min: 1400, max: 1300}\n",
+		 "line 1: probes: mtu.min 1400: above mtu.max 1300"},
+		{"- target: 192.0.2.1:862\n",
+		 "line 1: probes: target 192.0.2.1:862: an IP address without a port (the port has its "
+		 "own key)"},
+		{"- target: gateway.example\n",
+		 "line 1: probes: target gateway.example: expected an IP address (192.0.2.1, "
+		 "2001:db8::1)"},
+		{"- target: 192.0.2.1\n  source: 2001:db8::2\n",
+		 "line 1: probes: source 2001:db8::2: not of the target's address family"},
+		{"- target: 192.0.2.1\n  interval: 5ms\n",
+		 "line 2: probes: interval: a duration of 10ms..1h expected"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		yaml_parser_t parser;
+		yaml_document_t doc;
+		struct probe_config *pc = NULL;
+		char err[320] = "";
+		int r;
+
+		yaml_parser_initialize(&parser);
+		yaml_parser_set_input_string(&parser, (const unsigned char *)cases[i].yaml,
+					     strlen(cases[i].yaml));
+		T_ASSERT(yaml_parser_load(&parser, &doc));
+		yaml_parser_delete(&parser);
+		r = probe_config_parse(&doc, yaml_document_get_root_node(&doc), &pc, err,
+				       sizeof(err));
+		yaml_document_delete(&doc);
+		if (cases[i].err ? r != -EINVAL || strcmp(err, cases[i].err) != 0
+				 : r != 0 || pc->n != 1 || pc->targets[0].mtu_min != cases[i].mtu_min) {
+			test_fail(__FILE__, __LINE__, "case %zu: r %d err '%s'", i, r, err);
+			probe_config_free(pc);
+			return;
+		}
+		probe_config_free(pc);
+	}
+}
+
 /* ---- ICMP errors in ping(8)'s words ---- */
 
 static void icmp_words(void)
@@ -525,4 +579,4 @@ static void log_formats(void)
 
 TEST_MAIN("cli", TEST(value_table), TEST(duration_format), TEST(walker_good),
 	  TEST(walker_errors), TEST(walker_operands), TEST(walker_command_refuses), TEST(tables_consistent),
-	  TEST(target_sizes), TEST(target_addresses), TEST(target_mtu), TEST(icmp_words), TEST(log_formats))
+	  TEST(target_sizes), TEST(target_addresses), TEST(target_mtu), TEST(target_config_file), TEST(icmp_words), TEST(log_formats))
