@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define ARGS_MAX 32
 
 static int accept_all(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	(void)ctx;
 	(void)o;

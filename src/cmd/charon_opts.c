@@ -14,23 +14,23 @@ static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL}
 static const char *const log_formats[] = {"logfmt", "json", NULL};
 
 const struct opt charon_opts[] = {
-	{OPT_CONFIG, 0, "config", OPT_T_FILE, "FILE",
-	 "YAML configuration file (docs/configuration.md)"},
-	{OPT_VICI_SOCKET, 0, "vici.socket", OPT_T_PATH, "PATH",
-	 "charon's VICI socket (default " IKEWATCH_DEFAULT_VICI_SOCKET ")"},
-	{OPT_VICI_TIMEOUT, 0, "vici.timeout", OPT_T_DURATION, "DURATION",
-	 "time one VICI command may take (default 5s; 1ms to 10m)", NS_PER_MS, 600000 * NS_PER_MS},
-	{OPT_LOG_LEVEL, 0, "log.level", OPT_T_CHOICE, "LEVEL", "error, warn, info (default) or debug",
-	 .choices = log_levels},
-	{OPT_REDACT, 0, "redact-identities", OPT_T_FLAG, NULL,
-	 "export peer identities and addresses as hashes"},
-	{OPT_END},
+    {OPT_CONFIG, 0, "config", OPT_T_FILE, "FILE",
+     "YAML configuration file (docs/configuration.md)"},
+    {OPT_VICI_SOCKET, 0, "vici.socket", OPT_T_PATH, "PATH",
+     "charon's VICI socket (default " IKEWATCH_DEFAULT_VICI_SOCKET ")"},
+    {OPT_VICI_TIMEOUT, 0, "vici.timeout", OPT_T_DURATION, "DURATION",
+     "time one VICI command may take (default 5s; 1ms to 10m)", NS_PER_MS, 600000 * NS_PER_MS},
+    {OPT_LOG_LEVEL, 0, "log.level", OPT_T_CHOICE, "LEVEL", "error, warn, info (default) or debug",
+     .choices = log_levels},
+    {OPT_REDACT, 0, "redact-identities", OPT_T_FLAG, NULL,
+     "export peer identities and addresses as hashes"},
+    {OPT_END},
 };
 
 const struct opt log_format_opts[] = {
-	{OPT_LOG_FORMAT, 0, "log.format", OPT_T_CHOICE, "FORMAT",
-	 "log lines as logfmt (default) or json, as Prometheus does", .choices = log_formats},
-	{OPT_END},
+    {OPT_LOG_FORMAT, 0, "log.format", OPT_T_CHOICE, "FORMAT",
+     "log lines as logfmt (default) or json, as Prometheus does", .choices = log_formats},
+    {OPT_END},
 };
 
 int charon_flags_take(struct charon_flags *f, const struct opt *o, const struct opt_val *v)

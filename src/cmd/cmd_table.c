@@ -10,18 +10,8 @@
 #include <string.h>
 
 const struct cmd *const cmd_table[] = {
-	&cmd_serve,
-	&cmd_status,
-	&cmd_textfile,
-	&cmd_reflect,
-	&cmd_ping,
-	&cmd_mtu,
-	&cmd_doctor,
-	&cmd_diag,
-	&cmd_heal,
-	&cmd_version,
-	&cmd_help,
-	NULL,
+    &cmd_serve,  &cmd_status, &cmd_textfile, &cmd_reflect, &cmd_ping, &cmd_mtu,
+    &cmd_doctor, &cmd_diag,   &cmd_heal,     &cmd_version, &cmd_help, NULL,
 };
 
 const struct cmd *cmd_find(const char *name)
@@ -65,7 +55,7 @@ int cmd_main(int argc, char **argv)
 	c = cmd_find(argv[1]);
 	if (!c) {
 		fprintf(stderr, "ikewatch: unknown command '%s' ('ikewatch help' lists them)\n",
-			argv[1]);
+		        argv[1]);
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {

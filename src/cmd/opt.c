@@ -19,7 +19,7 @@ const char *opt_name(const struct opt *o, char *buf, size_t len)
 }
 
 static const struct opt *find_by(const struct cmd *c, char short_name, const char *long_name,
-				 size_t long_len)
+                                 size_t long_len)
 {
 	if (!c->opts)
 		return NULL;
@@ -46,8 +46,8 @@ const struct opt *opt_find(const struct cmd *c, enum opt_id id)
 }
 
 /* Check the value against the table, then let the command judge it. */
-static int take_one(const struct cmd *c, const struct opt *o, const char *spelled,
-		    const char *text, opt_take_fn take, void *ctx)
+static int take_one(const struct cmd *c, const struct opt *o, const char *spelled, const char *text,
+                    opt_take_fn take, void *ctx)
 {
 	struct opt_val v;
 	char err[320];
@@ -78,7 +78,7 @@ static int missing(const struct cmd *c, const char *spelled, const struct opt *o
 
 /* "--name", "--name=value" or "--name value"; advances *i past what it used. */
 static int parse_long(const struct cmd *c, int argc, char **argv, int *i, opt_take_fn take,
-		      void *ctx)
+                      void *ctx)
 {
 	const char *arg = argv[*i] + 2, *eq = strchr(arg, '=');
 	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -105,7 +105,7 @@ static int parse_long(const struct cmd *c, int argc, char **argv, int *i, opt_ta
 
 /* "-q", "-c5", "-c 5", "-qc 5". */
 static int parse_short(const struct cmd *c, int argc, char **argv, int *i, opt_take_fn take,
-		       void *ctx)
+                       void *ctx)
 {
 	for (const char *p = argv[*i] + 1; *p; p++) {
 		const struct opt *o = find_by(c, *p, NULL, 0);
@@ -146,7 +146,7 @@ int opt_parse(const struct cmd *c, int argc, char **argv, opt_take_fn take, void
 			continue;
 		}
 		r = a[1] == '-' ? parse_long(c, argc, argv, &i, take, ctx)
-				: parse_short(c, argc, argv, &i, take, ctx);
+		                : parse_short(c, argc, argv, &i, take, ctx);
 		if (r < 0)
 			return -1;
 	}
@@ -159,7 +159,7 @@ int opt_parse(const struct cmd *c, int argc, char **argv, opt_take_fn take, void
 			cmd_usage_error(c, "%s: unexpected argument", argv[1]);
 		else
 			cmd_usage_error(c, "%s: only %d %s expected", argv[1 + c->operands_max],
-					c->operands_max, c->operand);
+			                c->operands_max, c->operand);
 		return -1;
 	}
 	return n;

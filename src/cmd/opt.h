@@ -105,7 +105,7 @@ enum opt_type {
 
 struct opt {
 	enum opt_id id;
-	char short_name; /* 0: none */
+	char short_name;       /* 0: none */
 	const char *long_name; /* without "--"; NULL: none */
 	enum opt_type type;
 	const char *metavar; /* "FILE", "DURATION"; NULL for flags */
@@ -119,20 +119,20 @@ struct opt {
 struct opt_val {
 	const char *text; /* as given (NULL for flags) */
 	uint64_t num;     /* COUNT, SIZE, PORT: the number; DURATION, SECONDS: ns; BOOL: 0/1;
-			   * CHOICE: the index in .choices */
+	                   * CHOICE: the index in .choices */
 };
 
 /* Check @text against @o's type and range: 0 and *ret, or -EINVAL with @err saying what is
  * allowed ("expected a duration with a unit, such as 5s or 250ms, from 1ms to 10m"). */
 int opt_value_parse(const struct opt *o, const char *text, struct opt_val *ret, char *err,
-		    size_t errlen);
+                    size_t errlen);
 /* @ns in the largest unit that divides it ("250ms", "5s", "10m"), for help texts and errors. */
 void opt_format_duration(uint64_t ns, char *out, size_t len);
 
 /* A command's verdict on one option (its value already checked against the table):
  * 0, or -1 with @err ("the STAMP payload needs 44 to 9000 bytes"). */
 typedef int (*opt_take_fn)(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
-			   size_t errlen);
+                           size_t errlen);
 
 struct cmd;
 

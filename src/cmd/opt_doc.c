@@ -131,7 +131,7 @@ static void man_header(const char *title, const char *name, const char *summary)
 static void man_main(void)
 {
 	man_header("IKEWATCH", "ikewatch",
-		   "watch IKEv2/IPsec tunnels of strongSwan and export their health to Prometheus");
+	           "watch IKEv2/IPsec tunnels of strongSwan and export their health to Prometheus");
 	puts(".SH SYNOPSIS\n.B ikewatch\n.I COMMAND\n[\\fIOPTIONS\\fR]");
 	puts(".SH DESCRIPTION\nikewatch reads charon over its VICI socket, serves Prometheus "
 	     "metrics, probes the data plane through the tunnels with STAMP (RFC 8762), and helps "

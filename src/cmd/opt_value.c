@@ -19,7 +19,8 @@
 
 #define NS_PER_MS 1000000ull
 
-static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -36,14 +37,16 @@ void opt_format_duration(uint64_t ns, char *out, size_t len)
 	static const struct {
 		const char *unit;
 		uint64_t ns;
-	} units[] = {{"d", 86400000 * NS_PER_MS}, {"h", 3600000 * NS_PER_MS},
-		     {"m", 60000 * NS_PER_MS},    {"s", 1000 * NS_PER_MS},
-		     {"ms", NS_PER_MS}};
+	} units[] = {{"d", 86400000 * NS_PER_MS},
+	             {"h", 3600000 * NS_PER_MS},
+	             {"m", 60000 * NS_PER_MS},
+	             {"s", 1000 * NS_PER_MS},
+	             {"ms", NS_PER_MS}};
 
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (ns >= units[i].ns && ns % units[i].ns == 0) {
 			snprintf(out, len, "%llu%s", (unsigned long long)(ns / units[i].ns),
-				 units[i].unit);
+			         units[i].unit);
 			return;
 		}
 	snprintf(out, len, "%.3fms", (double)ns / (double)NS_PER_MS);
@@ -70,11 +73,11 @@ static int range_error(const struct opt *o, char *err, size_t errlen, const char
 		return bad(err, errlen, "expected %s from %s to %s", what, lo, hi);
 	}
 	return bad(err, errlen, "expected %s from %llu to %llu", what, (unsigned long long)o->min,
-		   (unsigned long long)o->max);
+	           (unsigned long long)o->max);
 }
 
 static int parse_duration(const struct opt *o, const char *s, struct opt_val *ret, char *err,
-			  size_t errlen)
+                          size_t errlen)
 {
 	static const char what[] = "a duration with a unit (ms, s, m, h or d, such as 5s)";
 	size_t n = strlen(s);
@@ -83,15 +86,14 @@ static int parse_duration(const struct opt *o, const char *s, struct opt_val *re
 	/* a bare number is ambiguous on a command line (seconds? milliseconds?): refuse it */
 	if (n == 0 || s[n - 1] < 'a' || s[n - 1] > 'z')
 		return range_error(o, err, errlen, what);
-	if (num_parse_duration_ms_str(s, o->max / NS_PER_MS, &ms) < 0 ||
-	    ms * NS_PER_MS < o->min)
+	if (num_parse_duration_ms_str(s, o->max / NS_PER_MS, &ms) < 0 || ms * NS_PER_MS < o->min)
 		return range_error(o, err, errlen, what);
 	ret->num = ms * NS_PER_MS;
 	return 0;
 }
 
 static int parse_seconds(const struct opt *o, const char *s, struct opt_val *ret, char *err,
-			 size_t errlen)
+                         size_t errlen)
 {
 	double v;
 
@@ -102,7 +104,7 @@ static int parse_seconds(const struct opt *o, const char *s, struct opt_val *ret
 }
 
 static int parse_number(const struct opt *o, const char *s, struct opt_val *ret, char *err,
-			size_t errlen)
+                        size_t errlen)
 {
 	const char *what = o->type == OPT_T_SIZE ? "a size in bytes" : "a whole number";
 	uint64_t v;
@@ -127,9 +129,9 @@ static int listen_error(const char *s, char *err, size_t errlen)
 	if (port > 65535)
 		return bad(err, errlen, "the port %llu is above 65535", (unsigned long long)port);
 	return bad(err, errlen,
-		   "the host '%.*s' is not an IP address (use an IPv4 address, [IPv6], localhost, "
-		   "or nothing for all addresses)",
-		   (int)(colon - s), s);
+	           "the host '%.*s' is not an IP address (use an IPv4 address, [IPv6], localhost, "
+	           "or nothing for all addresses)",
+	           (int)(colon - s), s);
 }
 
 static int parse_file(const char *s, bool must_exist, char *err, size_t errlen)
@@ -148,7 +150,7 @@ static int parse_file(const char *s, bool must_exist, char *err, size_t errlen)
 }
 
 int opt_value_parse(const struct opt *o, const char *s, struct opt_val *ret, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	struct sockaddr_storage ss;
 	struct stamp_prefix pfx;
@@ -181,8 +183,8 @@ int opt_value_parse(const struct opt *o, const char *s, struct opt_val *ret, cha
 	case OPT_T_ENDPOINT:
 		if (stamp_addr_parse(s, 0, &ss, &sl) < 0)
 			return bad(err, errlen,
-				   "expected an IP address with an optional port (192.0.2.1, "
-				   "192.0.2.1:862, [2001:db8::1]:862)");
+			           "expected an IP address with an optional port (192.0.2.1, "
+			           "192.0.2.1:862, [2001:db8::1]:862)");
 		return 0;
 	case OPT_T_IP:
 		if (stamp_addr_parse(s, 0, &ss, &sl) < 0 || stamp_addr_port((struct sockaddr *)&ss))
@@ -190,8 +192,9 @@ int opt_value_parse(const struct opt *o, const char *s, struct opt_val *ret, cha
 		return 0;
 	case OPT_T_PREFIX:
 		if (stamp_prefix_parse(s, &pfx) < 0)
-			return bad(err, errlen,
-				   "expected an address or a prefix without host bits (192.0.2.0/24)");
+			return bad(
+			    err, errlen,
+			    "expected an address or a prefix without host bits (192.0.2.0/24)");
 		return 0;
 	case OPT_T_BOOL:
 		if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0) {
@@ -210,9 +213,9 @@ int opt_value_parse(const struct opt *o, const char *s, struct opt_val *ret, cha
 				ret->num = i;
 				return 0;
 			}
-			off += (size_t)snprintf(list + off, off < sizeof(list) ? sizeof(list) - off : 0,
-						"%s%s", i ? (o->choices[i + 1] ? ", " : " or ") : "",
-						o->choices[i]);
+			off += (size_t)snprintf(
+			    list + off, off < sizeof(list) ? sizeof(list) - off : 0, "%s%s",
+			    i ? (o->choices[i + 1] ? ", " : " or ") : "", o->choices[i]);
 			if (off >= sizeof(list))
 				off = sizeof(list) - 1;
 		}

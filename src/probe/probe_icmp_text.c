@@ -12,32 +12,32 @@
 #include <string.h>
 
 static const char *const unreach4[] = {
-	"Destination Net Unreachable",
-	"Destination Host Unreachable",
-	"Destination Protocol Unreachable",
-	"Destination Port Unreachable",
-	"Frag needed and DF set",
-	"Source Route Failed",
-	"Destination Net Unknown",
-	"Destination Host Unknown",
-	"Source Host Isolated",
-	"Destination Net Prohibited",
-	"Destination Host Prohibited",
-	"Destination Net Unreachable for Type of Service",
-	"Destination Host Unreachable for Type of Service",
-	"Packet filtered",
-	"Precedence Violation",
-	"Precedence Cutoff",
+    "Destination Net Unreachable",
+    "Destination Host Unreachable",
+    "Destination Protocol Unreachable",
+    "Destination Port Unreachable",
+    "Frag needed and DF set",
+    "Source Route Failed",
+    "Destination Net Unknown",
+    "Destination Host Unknown",
+    "Source Host Isolated",
+    "Destination Net Prohibited",
+    "Destination Host Prohibited",
+    "Destination Net Unreachable for Type of Service",
+    "Destination Host Unreachable for Type of Service",
+    "Packet filtered",
+    "Precedence Violation",
+    "Precedence Cutoff",
 };
 
 static const char *const unreach6[] = {
-	"No route",
-	"Administratively prohibited",
-	"Beyond scope of source address",
-	"Address unreachable",
-	"Port unreachable",
-	"Source address failed ingress/egress policy",
-	"Reject route to destination",
+    "No route",
+    "Administratively prohibited",
+    "Beyond scope of source address",
+    "Address unreachable",
+    "Port unreachable",
+    "Source address failed ingress/egress policy",
+    "Reject route to destination",
 };
 
 static const char *icmp4(const struct probe_event *ev, char *out, size_t len)
@@ -51,7 +51,8 @@ static const char *icmp4(const struct probe_event *ev, char *out, size_t len)
 			snprintf(out, len, "Dest Unreachable, Bad Code: %u", ev->icmp_code);
 	} else if (ev->icmp_type == ICMP_TIME_EXCEEDED) {
 		snprintf(out, len, "%s",
-			 ev->icmp_code == 0 ? "Time to live exceeded" : "Frag reassembly time exceeded");
+		         ev->icmp_code == 0 ? "Time to live exceeded"
+		                            : "Frag reassembly time exceeded");
 	} else if (ev->icmp_type == ICMP_PARAMETERPROB) {
 		snprintf(out, len, "Parameter problem");
 	} else {
@@ -67,12 +68,12 @@ static const char *icmp6(const struct probe_event *ev, char *out, size_t len)
 			snprintf(out, len, "Destination unreachable: %s", unreach6[ev->icmp_code]);
 		else
 			snprintf(out, len, "Destination unreachable: Unknown code %u",
-				 ev->icmp_code);
+			         ev->icmp_code);
 	} else if (ev->icmp_type == ICMP6_PACKET_TOO_BIG) {
 		snprintf(out, len, "Packet too big: mtu=%u", ev->mtu);
 	} else if (ev->icmp_type == ICMP6_TIME_EXCEEDED) {
 		snprintf(out, len, "Time exceeded: %s",
-			 ev->icmp_code == 0 ? "Hop limit" : "Defragmentation failure");
+		         ev->icmp_code == 0 ? "Hop limit" : "Defragmentation failure");
 	} else if (ev->icmp_type == ICMP6_PARAM_PROB) {
 		snprintf(out, len, "Parameter problem: code %u", ev->icmp_code);
 	} else {
@@ -98,8 +99,8 @@ bool probe_event_port_unreachable(const struct probe_event *ev)
 		return false;
 	if (ev->has_icmp)
 		return ev->icmp6 ? ev->icmp_type == ICMP6_DST_UNREACH &&
-					   ev->icmp_code == ICMP6_DST_UNREACH_NOPORT
-				 : ev->icmp_type == ICMP_DEST_UNREACH &&
-					   ev->icmp_code == ICMP_PORT_UNREACH;
+		                       ev->icmp_code == ICMP6_DST_UNREACH_NOPORT
+		                 : ev->icmp_type == ICMP_DEST_UNREACH &&
+		                       ev->icmp_code == ICMP_PORT_UNREACH;
 	return ev->err == -ECONNREFUSED;
 }

@@ -32,10 +32,11 @@ void probe_target_spec_init(struct probe_target_spec *s, const char *const *name
 }
 
 static int fail(const struct probe_target_spec *s, enum probe_target_field f, const char *value,
-		char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+                char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 static int fail(const struct probe_target_spec *s, enum probe_target_field f, const char *value,
-		char *err, size_t errlen, const char *fmt, ...)
+                char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	int off;
@@ -51,7 +52,7 @@ static int fail(const struct probe_target_spec *s, enum probe_target_field f, co
 
 /* "host" or "host:port" by name: the first address getaddrinfo gives, of @family if set. */
 static int resolve(const char *s, int family, struct sockaddr_storage *ret, char *why,
-		   size_t whylen)
+                   size_t whylen)
 {
 	struct addrinfo hints = {.ai_family = family, .ai_socktype = SOCK_DGRAM}, *res;
 	const char *colon = strchr(s, ':');
@@ -71,7 +72,7 @@ static int resolve(const char *s, int family, struct sockaddr_storage *ret, char
 	e = getaddrinfo(host, NULL, &hints, &res);
 	if (e != 0) {
 		snprintf(why, whylen, "not an IP address, and the name does not resolve: %s",
-			 gai_strerror(e));
+		         gai_strerror(e));
 		return -EINVAL;
 	}
 	memset(ret, 0, sizeof(*ret));
@@ -96,7 +97,7 @@ static const char *module_words(const struct probe_target *t)
 }
 
 static int build_addr(const struct probe_target_spec *s, struct probe_target *t, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	struct sockaddr_storage src;
 	char why[200];
@@ -107,7 +108,7 @@ static int build_addr(const struct probe_target_spec *s, struct probe_target *t,
 		if (stamp_addr_parse(s->source, 0, &src, &sl) < 0 ||
 		    stamp_addr_port((struct sockaddr *)&src) != 0)
 			return fail(s, PT_SOURCE, s->source, err, errlen,
-				    "expected an IP address (192.0.2.1, 2001:db8::1)");
+			            "expected an IP address (192.0.2.1, 2001:db8::1)");
 		family = src.ss_family;
 	}
 	if (!s->target || !*s->target)
@@ -115,13 +116,13 @@ static int build_addr(const struct probe_target_spec *s, struct probe_target *t,
 	if (stamp_addr_parse(s->target, 0, &t->addr, &sl) < 0) {
 		if (!s->resolve)
 			return fail(s, PT_TARGET, s->target, err, errlen,
-				    "expected an IP address (192.0.2.1, 2001:db8::1)");
+			            "expected an IP address (192.0.2.1, 2001:db8::1)");
 		if (resolve(s->target, family, &t->addr, why, sizeof(why)) < 0)
 			return fail(s, PT_TARGET, s->target, err, errlen, "%s", why);
 	}
 	if (s->no_port && stamp_addr_port((struct sockaddr *)&t->addr) != 0)
 		return fail(s, PT_TARGET, s->target, err, errlen,
-			    "an IP address without a port (the port has its own key)");
+		            "an IP address without a port (the port has its own key)");
 	if (s->port)
 		stamp_addr_set_port((struct sockaddr *)&t->addr, s->port);
 	else if (stamp_addr_port((struct sockaddr *)&t->addr) == 0)
@@ -129,7 +130,7 @@ static int build_addr(const struct probe_target_spec *s, struct probe_target *t,
 	if (s->source) {
 		if (src.ss_family != t->addr.ss_family)
 			return fail(s, PT_SOURCE, s->source, err, errlen,
-				    "not of the target's address family");
+			            "not of the target's address family");
 		t->source = src;
 		t->has_source = true;
 	}
@@ -137,7 +138,7 @@ static int build_addr(const struct probe_target_spec *s, struct probe_target *t,
 }
 
 int probe_target_build(const struct probe_target_spec *s, struct probe_target *t, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	char v[16];
 	int e;
@@ -153,7 +154,7 @@ int probe_target_build(const struct probe_target_spec *s, struct probe_target *t
 	if (s->key_file) {
 		if (s->module != PROBE_MOD_STAMP)
 			return fail(s, PT_KEY, s->key_file, err, errlen,
-				    "an HMAC key is only for module stamp");
+			            "an HMAC key is only for module stamp");
 		e = stamp_key_load(s->key_file, t->key, &t->key_len);
 		if (e < 0)
 			return fail(s, PT_KEY, s->key_file, err, errlen, "%s", strerror(-e));
@@ -162,30 +163,30 @@ int probe_target_build(const struct probe_target_spec *s, struct probe_target *t
 	if (t->size && (t->size < probe_sess_min_size(t) || t->size > PROBE_SIZE_MAX)) {
 		snprintf(v, sizeof(v), "%u", t->size);
 		return fail(s, PT_SIZE, v, err, errlen, "%s needs %u to %u bytes", module_words(t),
-			    probe_sess_min_size(t), PROBE_SIZE_MAX);
+		            probe_sess_min_size(t), PROBE_SIZE_MAX);
 	}
 	return 0;
 }
 
 int probe_target_check_mtu(const struct probe_target *t, uint32_t min, uint32_t max,
-			   const char *const *names, char *err, size_t errlen)
+                           const char *const *names, char *err, size_t errlen)
 {
 	uint32_t floor = probe_mtu_floor(t->addr.ss_family);
 	const char *fam = t->addr.ss_family == AF_INET6 ? "IPv6" : "IPv4";
 
 	if (min < floor || min > PROBE_MTU_LIMIT) {
-		snprintf(err, errlen, "%s %u: an %s packet size from %u to %u expected", names[PT_MTU_MIN],
-			 min, fam, floor, PROBE_MTU_LIMIT);
+		snprintf(err, errlen, "%s %u: an %s packet size from %u to %u expected",
+		         names[PT_MTU_MIN], min, fam, floor, PROBE_MTU_LIMIT);
 		return -EINVAL;
 	}
 	if (max < floor || max > PROBE_MTU_LIMIT) {
-		snprintf(err, errlen, "%s %u: an %s packet size from %u to %u expected", names[PT_MTU_MAX],
-			 max, fam, floor, PROBE_MTU_LIMIT);
+		snprintf(err, errlen, "%s %u: an %s packet size from %u to %u expected",
+		         names[PT_MTU_MAX], max, fam, floor, PROBE_MTU_LIMIT);
 		return -EINVAL;
 	}
 	if (min > max) {
-		snprintf(err, errlen, "%s %u: above %s %u", names[PT_MTU_MIN], min, names[PT_MTU_MAX],
-			 max);
+		snprintf(err, errlen, "%s %u: above %s %u", names[PT_MTU_MIN], min,
+		         names[PT_MTU_MAX], max);
 		return -EINVAL;
 	}
 	return 0;

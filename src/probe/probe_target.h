@@ -53,8 +53,8 @@ struct probe_target_spec {
 	uint32_t size; /* 0: the module's default */
 	int dscp;      /* -1: leave it */
 	uint16_t ssid;
-	bool resolve;      /* host names are allowed (commands; the config file keeps addresses) */
-	bool no_port;      /* the target must not carry a port (the config file has `port:`) */
+	bool resolve; /* host names are allowed (commands; the config file keeps addresses) */
+	bool no_port; /* the target must not carry a port (the config file has `port:`) */
 	const char *const *names; /* how the caller calls each field in errors, PT_N entries */
 };
 
@@ -62,9 +62,9 @@ void probe_target_spec_init(struct probe_target_spec *s, const char *const *name
 /* Build @ret from @s: 0, or -EINVAL with @err such as "-s 10: the STAMP payload needs 44 to
  * 9000 bytes" (the field's name, the value, what is allowed). */
 int probe_target_build(const struct probe_target_spec *s, struct probe_target *ret, char *err,
-		       size_t errlen);
+                       size_t errlen);
 /* Check an MTU search range for @t's family: 0 or -EINVAL with @err naming the field. */
 int probe_target_check_mtu(const struct probe_target *t, uint32_t min, uint32_t max,
-			   const char *const *names, char *err, size_t errlen);
+                           const char *const *names, char *err, size_t errlen);
 
 #endif
