@@ -117,7 +117,7 @@ static int serve_start_probes(struct serve *s)
 	if (s->reflect_cfg) {
 		r = reflect_service_start(s->reflect_cfg, &s->reflector);
 		if (r < 0) {
-			log_err("reflector: cannot start: %s", strerror(-r));
+			log_msg_err(LOG_LEVEL_ERR, strerror(-r), "reflector: cannot start");
 			return r;
 		}
 	}
@@ -131,7 +131,7 @@ static int serve_start_probes(struct serve *s)
 				    },
 				    &s->probes);
 		if (r < 0) {
-			log_err("probes: cannot start: %s", strerror(-r));
+			log_msg_err(LOG_LEVEL_ERR, strerror(-r), "probes: cannot start");
 			return r;
 		}
 		log_info("probes: %zu target(s)", s->probe_cfg->n);

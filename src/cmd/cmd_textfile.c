@@ -126,7 +126,7 @@ static int textfile_run(int argc, char **argv)
 		events = events_service_start(&events_cfg, cfg.vici_socket,
 					      &(struct event_hooks){textfile_child_final, col}, &err);
 		if (!events) {
-			log_err("events: cannot start: %s", strerror(-err));
+			log_msg_err(LOG_LEVEL_ERR, strerror(-err), "events: cannot start");
 			r = 1;
 			goto out;
 		}
@@ -140,7 +140,7 @@ static int textfile_run(int argc, char **argv)
 
 		err = textfile_write(col, events, output);
 		if (err < 0) {
-			log_err("writing %s: %s", output, strerror(-err));
+			log_msg_err(LOG_LEVEL_ERR, strerror(-err), "cannot write %s", output);
 			r = 1;
 			if (!interval_ms)
 				break;
