@@ -151,15 +151,17 @@ static void man_main(void)
 void cmd_write_man(const struct cmd *c)
 {
 	char title[64], name[64];
+	size_t i;
 
 	if (!c) {
 		man_main();
 		return;
 	}
 	snprintf(name, sizeof(name), "ikewatch-%s", c->name);
-	for (size_t i = 0; i < sizeof(title) - 1 && name[i]; i++)
-		title[i] = name[i] >= 'a' && name[i] <= 'z' ? (char)(name[i] - 'a' + 'A') : name[i],
-		title[i + 1] = '\0';
+	/* the title in capitals, as man pages have it (ASCII: command names are) */
+	for (i = 0; i < sizeof(title) - 1 && name[i]; i++)
+		title[i] = name[i] >= 'a' && name[i] <= 'z' ? (char)(name[i] - 'a' + 'A') : name[i];
+	title[i] = '\0';
 	man_header(title, name, c->summary);
 	printf(".SH SYNOPSIS\n.B ikewatch %s\n", c->name);
 	if (c->synopsis) {
@@ -195,18 +197,17 @@ void cmd_write_man(const struct cmd *c)
 
 /* ---- bash completion ---- */
 
+/* Every spelling of every shown option of @c, each followed by a space. */
 static void words(const struct cmd *c)
 {
-	bool first = true;
-
 	for (size_t t = 0; c->opts && c->opts[t]; t++)
 		for (const struct opt *o = c->opts[t]; o->id != OPT_END; o++) {
 			if (!shown(o))
 				continue;
 			if (o->short_name)
-				printf("%s-%c", first ? "" : " ", o->short_name), first = false;
+				printf("-%c ", o->short_name);
 			if (o->long_name)
-				printf("%s--%s", first ? "" : " ", o->long_name), first = false;
+				printf("--%s ", o->long_name);
 		}
 }
 
@@ -279,7 +280,7 @@ void cmd_write_bash_completion(void)
 		words(c);
 		if (c == &cmd_help) {
 			for (size_t k = 0; cmd_table[k]; k++)
-				printf(" %s", cmd_table[k]->name);
+				printf("%s ", cmd_table[k]->name);
 		}
 		puts("' -- \"$cur\")) ;;");
 	}
