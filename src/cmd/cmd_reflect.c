@@ -6,6 +6,7 @@
  */
 #include "cmd/cmd.h"
 #include "cmd/charon_opts.h"
+#include "cmd/probe_opts.h"
 
 #include "common/log.h"
 
@@ -34,8 +35,6 @@ static int reflect_run(int argc, char **argv);
 static const struct opt reflect_opts[] = {
 	{OPT_REFLECT_LISTEN, 'l', "listen", OPT_T_ENDPOINT, "ADDR[:PORT]",
 	 "address to listen on (default 0.0.0.0:862)"},
-	{OPT_REFLECT_KEY, 'k', "key-file", OPT_T_FILE, "FILE",
-	 "authenticated mode: HMAC-SHA-256 key (hex or raw)"},
 	{OPT_REFLECT_STATELESS, 0, "stateless", OPT_T_FLAG, NULL,
 	 "copy the sender's sequence numbers (no direction split)"},
 	{OPT_REFLECT_RATE, 'r', "rate", OPT_T_COUNT, "PPS",
@@ -49,7 +48,8 @@ static const struct opt reflect_opts[] = {
 	{OPT_END},
 };
 
-static const struct opt *const reflect_tables[] = {reflect_opts, log_format_opts, NULL};
+static const struct opt *const reflect_tables[] = {reflect_opts, probe_key_opts, log_format_opts,
+							    NULL};
 
 const struct cmd cmd_reflect = {
 	.name = "reflect",
@@ -77,7 +77,7 @@ static int reflect_take(void *ctx, const struct opt *o, const struct opt_val *v,
 	case OPT_REFLECT_LISTEN:
 		f->listen = v->text;
 		break;
-	case OPT_REFLECT_KEY:
+	case OPT_PROBE_KEY:
 		f->key_file = v->text;
 		break;
 	case OPT_REFLECT_STATELESS:

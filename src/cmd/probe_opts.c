@@ -32,6 +32,11 @@ const struct opt probe_opts[] = {
     {OPT_END},
 };
 
+const struct opt probe_key_opts[] = {
+	PROBE_KEY_OPT,
+	{OPT_END},
+};
+
 const struct opt probe_mtu_opts[] = {
     {OPT_PROBE_MODULE, 'm', "module", OPT_T_CHOICE, "MODULE", "stamp (default), icmp, udp",
      .choices = mtu_modules},
