@@ -9,6 +9,7 @@
 #include "test.h"
 
 #include "common/buf.h"
+#include "common/limits.h"
 #include "http/http_server.h"
 #include "prom/prom_writer.h"
 
@@ -33,14 +34,17 @@ struct fixture {
 	unsigned calls;
 };
 
-static int fx_metrics(void *ctx, struct buf *out)
+static int fx_metrics(void *ctx, const struct http_request *rq, struct http_reply *reply)
 {
 	struct fixture *f = ctx;
+	struct buf *out = &reply->body;
 	struct prom_writer w;
 
+	(void)rq;
 	f->calls++;
 	if (f->metrics_ret < 0)
 		return f->metrics_ret;
+	reply->content_type = PROM_CONTENT_TYPE;
 	prom_writer_init(&w, out);
 	prom_family(&w, "ikewatch_up", PROM_GAUGE, "Test.");
 	prom_sample(&w, NULL, 0, 1);
@@ -49,15 +53,51 @@ static int fx_metrics(void *ctx, struct buf *out)
 	return 0;
 }
 
-static void fx_landing(void *ctx, struct buf *out)
+static int fx_landing(void *ctx, const struct http_request *rq, struct http_reply *reply)
 {
 	(void)ctx;
-	buf_puts(out, "<html><body>ikewatch test landing</body></html>\n");
+	(void)rq;
+	reply->content_type = "text/html; charset=utf-8";
+	buf_puts(&reply->body, "<html><body>ikewatch test landing</body></html>\n");
+	return 0;
 }
 
-static bool fx_ready(void *ctx)
+static int fx_ready(void *ctx, const struct http_request *rq, struct http_reply *reply)
 {
-	return ((struct fixture *)ctx)->ready;
+	(void)rq;
+	if (((struct fixture *)ctx)->ready)
+		return http_reply_text(reply, 200, "OK\n");
+	return http_reply_text(reply, 503, "Service Unavailable\n");
+}
+
+/* POST /echo: answers "<length>:<body>" and the X-Test header, if any. */
+static int fx_echo(void *ctx, const struct http_request *rq, struct http_reply *reply)
+{
+	const char *h = http_request_header(rq, "X-Test");
+
+	((struct fixture *)ctx)->calls++;
+	buf_printf(&reply->body, "%zu:%s|%s", rq->body_len, rq->body, h ? h : "");
+	return 0;
+}
+
+static struct http_server *start_cfg(struct fixture *f, struct http_config *cfg, int *ret_err)
+{
+	const struct http_route routes[] = {
+		{"/metrics", "GET", fx_metrics, f, HTTP_ROUTE_GZIP, 0},
+		{"/", "GET", fx_landing, f, 0, 0},
+		{"/-/healthy", "GET", http_handle_healthy, NULL, HTTP_ROUTE_PUBLIC, 0},
+		{"/-/ready", "GET", fx_ready, f, 0, 0},
+		{"/echo", "POST", fx_echo, f, 0, 64},
+	};
+	struct http_server *s = NULL;
+	int r;
+
+	cfg->routes = routes;
+	cfg->n_routes = sizeof(routes) / sizeof(routes[0]);
+	r = http_server_start(cfg, &s);
+	if (ret_err)
+		*ret_err = r;
+	return r == 0 ? s : NULL;
 }
 
 static struct http_server *start(struct fixture *f, const char *web_config, unsigned max_clients,
@@ -67,13 +107,8 @@ static struct http_server *start(struct fixture *f, const char *web_config, unsi
 				  .web_config_file = web_config,
 				  .max_clients = max_clients,
 				  .timeout_s = timeout_s};
-	struct http_handlers h = {fx_metrics, fx_landing, fx_ready, f};
-	struct http_server *s = NULL;
-	int r = http_server_start(&cfg, &h, &s);
 
-	if (ret_err)
-		*ret_err = r;
-	return r == 0 ? s : NULL;
+	return start_cfg(f, &cfg, ret_err);
 }
 
 static int connect_port(unsigned port)
@@ -344,21 +379,35 @@ static void gzip_when_accepted(void)
 static void bind_errors_are_returned(void)
 {
 	struct fixture f = {0};
-	struct http_handlers h = {fx_metrics, NULL, NULL, &f};
+	struct http_route routes[] = {{"/metrics", "GET", fx_metrics, &f, 0, 0}};
 	struct http_server *s = start(&f, NULL, 0, 0, NULL), *s2 = NULL;
-	struct http_config cfg = {0};
+	struct http_config cfg = {.routes = routes, .n_routes = 1};
 	char listen[32];
 
 	T_ASSERT(s != NULL);
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", http_server_port(s));
 	cfg.listen = listen;
-	T_EQ_INT(http_server_start(&cfg, &h, &s2), -EADDRINUSE);
+	T_EQ_INT(http_server_start(&cfg, &s2), -EADDRINUSE);
 	T_ASSERT(s2 == NULL);
 	cfg.listen = "127.0.0.1:99999";
-	T_EQ_INT(http_server_start(&cfg, &h, &s2), -EINVAL);
+	T_EQ_INT(http_server_start(&cfg, &s2), -EINVAL);
 	cfg.listen = "127.0.0.1:0";
 	cfg.web_config_file = "/nonexistent/web.yml";
-	T_EQ_INT(http_server_start(&cfg, &h, &s2), -ENOENT);
+	T_EQ_INT(http_server_start(&cfg, &s2), -ENOENT);
+	T_ASSERT(s2 == NULL);
+	/* route tables that cannot work are refused */
+	cfg.web_config_file = NULL;
+	routes[0].method = "PUT";
+	T_EQ_INT(http_server_start(&cfg, &s2), -EINVAL);
+	routes[0].method = "POST"; /* a POST route without a body cap */
+	T_EQ_INT(http_server_start(&cfg, &s2), -EINVAL);
+	routes[0].method = "GET";
+	routes[0].path = "metrics";
+	T_EQ_INT(http_server_start(&cfg, &s2), -EINVAL);
+	routes[0].path = "/metrics";
+	/* require_auth without any credential is refused */
+	cfg.require_auth = true;
+	T_EQ_INT(http_server_start(&cfg, &s2), -EINVAL);
 	T_ASSERT(s2 == NULL);
 	http_server_free(s);
 	http_server_free(NULL);
@@ -402,6 +451,204 @@ static void connection_limit_and_timeout(void)
 	usleep(100000);
 	T_EQ_INT(request(http_server_port(s), "GET", "/-/healthy", NULL, &r), 0);
 	T_EQ_INT(status_of(&r), 200);
+	buf_done(&r);
+	http_server_free(s);
+}
+
+/* A connection from @src (a loopback address) to 127.0.0.1:@port. */
+static int connect_from(const char *src, unsigned port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET}, b = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	inet_pton(AF_INET, src, &b.sin_addr);
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&b, sizeof(b)) < 0 ||
+	    connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void post_routes_take_bodies(void)
+{
+	struct fixture f = {.ready = true};
+	struct http_server *s = start(&f, NULL, 0, 0, NULL);
+	char big[200];
+	struct buf r;
+	unsigned port;
+
+	T_ASSERT(s != NULL);
+	port = http_server_port(s);
+	buf_init(&r, 1 << 20);
+	buf_reset(&r);
+	T_EQ_INT(http_raw(port,
+			  "POST /echo HTTP/1.1\r\nHost: x\r\nX-Test: hdr\r\nContent-Length: 5\r\n"
+			  "Connection: close\r\n\r\nhello",
+			  &r),
+		 0);
+	T_EQ_INT(status_of(&r), 200);
+	T_EQ_STR(body_of(&r), "5:hello|hdr");
+	T_EQ_INT(f.calls, 1);
+	/* chunked, empty */
+	buf_reset(&r);
+	T_EQ_INT(http_raw(port,
+			  "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+			  "Connection: close\r\n\r\n0\r\n\r\n",
+			  &r),
+		 0);
+	T_EQ_INT(status_of(&r), 200);
+	T_EQ_STR(body_of(&r), "0:|");
+	/* over the route's cap of 64 bytes: 413, the handler never runs */
+	memset(big, 'a', sizeof(big));
+	snprintf(big + 100, sizeof(big) - 100, "%s", "");
+	{
+		char req[512];
+
+		snprintf(req, sizeof(req),
+			 "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+			 "Connection: close\r\n\r\n%s",
+			 big);
+		buf_reset(&r);
+		T_EQ_INT(http_raw(port, req, &r), 0);
+	}
+	T_EQ_INT(status_of(&r), 413);
+	T_EQ_INT(f.calls, 2);
+	/* the other methods on a POST route, and POST on a GET route */
+	T_EQ_INT(request(port, "GET", "/echo", NULL, &r), 0);
+	T_EQ_INT(status_of(&r), 405);
+	T_CONTAINS(r.data, "\r\nAllow: POST\r\n");
+	T_EQ_INT(request(port, "POST", "/", "Content-Length: 0\r\n", &r), 0);
+	T_EQ_INT(status_of(&r), 405);
+	T_CONTAINS(r.data, "\r\nAllow: GET, HEAD\r\n");
+	T_EQ_INT(request(port, "POST", "/nowhere", "Content-Length: 1\r\n", &r), 0);
+	T_EQ_INT(status_of(&r), 404);
+	buf_done(&r);
+	http_server_free(s);
+}
+
+static unsigned denied;
+
+static void count_denied(void *ctx)
+{
+	(void)ctx;
+	denied++;
+}
+
+static void bearer_token_enforced(void)
+{
+	struct fixture f = {.ready = true};
+	struct http_config cfg = {.listen = "127.0.0.1:0",
+				  .bearer_token = "0123456789abcdef",
+				  .require_auth = true,
+				  .on_unauthorized = count_denied};
+	struct http_server *s = start_cfg(&f, &cfg, NULL);
+	struct buf r;
+	unsigned port;
+
+	T_ASSERT(s != NULL);
+	port = http_server_port(s);
+	buf_init(&r, 1 << 20);
+	denied = 0;
+	T_EQ_INT(request(port, "GET", "/metrics", NULL, &r), 0);
+	T_EQ_INT(status_of(&r), 401);
+	T_CONTAINS(r.data, "WWW-Authenticate: Bearer");
+	T_EQ_INT(request(port, "GET", "/metrics", "Authorization: Bearer 0123456789abcde\r\n", &r),
+		 0);
+	T_EQ_INT(status_of(&r), 401);
+	T_EQ_INT(request(port, "GET", "/metrics", "Authorization: Bearer 0123456789abcdefX\r\n",
+			 &r),
+		 0);
+	T_EQ_INT(status_of(&r), 401);
+	T_EQ_INT(request(port, "GET", "/metrics", "Authorization: Basic dXNlcjpwYXNz\r\n", &r), 0);
+	T_EQ_INT(status_of(&r), 401);
+	T_EQ_INT(denied, 4);
+	T_EQ_INT(request(port, "GET", "/metrics", "Authorization: Bearer 0123456789abcdef\r\n", &r),
+		 0);
+	T_EQ_INT(status_of(&r), 200);
+	/* a public route needs nothing; an unknown path is 401 before it is 404 */
+	T_EQ_INT(request(port, "GET", "/-/healthy", NULL, &r), 0);
+	T_EQ_INT(status_of(&r), 200);
+	T_EQ_INT(request(port, "GET", "/nowhere", NULL, &r), 0);
+	T_EQ_INT(status_of(&r), 401);
+	/* a body from a stranger is refused before it is read: the handler never runs */
+	f.calls = 0;
+	T_EQ_INT(request(port, "POST", "/echo", "Content-Length: 3\r\n", &r), 0);
+	T_EQ_INT(status_of(&r), 401);
+	T_EQ_INT(f.calls, 0);
+	buf_done(&r);
+	http_server_free(s);
+}
+
+/* A client that sends its request a byte at a time never goes idle, and is closed anyway. */
+static void trickling_client_is_closed(void)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaa";
+	struct fixture f = {.ready = true};
+	struct http_server *s = start(&f, NULL, 0, 1, NULL);
+	struct timespec t0, t1;
+	struct pollfd p;
+	bool closed = false;
+	size_t i;
+	double el;
+	int fd;
+
+	T_ASSERT(s != NULL);
+	fd = connect_port(http_server_port(s));
+	T_ASSERT(fd >= 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* one byte every 100 ms: well inside the 1 s idle timeout each time */
+	for (i = 0; i < sizeof(req) - 1 && !closed; i++) {
+		char c;
+
+		if (send(fd, &req[i], 1, MSG_NOSIGNAL) != 1)
+			break;
+		p = (struct pollfd){.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 100) == 1)
+			closed = read(fd, &c, 1) <= 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	T_ASSERT(closed || i < sizeof(req) - 1);
+	T_ASSERT(el >= 0.9 && el < 2.5);
+	T_ASSERT(http_server_deadline_closes(s) >= 1);
+	close(fd);
+	T_EQ_INT(f.calls, 0);
+	http_server_free(s);
+}
+
+/* One address gets HTTP_MAX_CLIENTS_PER_IP connections; another still gets in. */
+static void per_address_limit(void)
+{
+	struct fixture f = {.ready = true};
+	struct http_server *s = start(&f, NULL, 0, 0, NULL);
+	int fds[HTTP_MAX_CLIENTS_PER_IP + 4];
+	unsigned refused = 0;
+	struct buf r;
+
+	T_ASSERT(s != NULL);
+	buf_init(&r, 1 << 20);
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		fds[i] = connect_from("127.0.0.2", http_server_port(s));
+		T_ASSERT(fds[i] >= 0);
+		usleep(20000); /* accepted one by one */
+	}
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		struct pollfd p = {.fd = fds[i], .events = POLLIN};
+		char c;
+
+		if (poll(&p, 1, 200) == 1 && read(fds[i], &c, 1) <= 0)
+			refused++;
+	}
+	T_EQ_INT(refused, 4);
+	T_EQ_INT(request(http_server_port(s), "GET", "/-/healthy", NULL, &r), 0);
+	T_EQ_INT(status_of(&r), 200);
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		close(fds[i]);
 	buf_done(&r);
 	http_server_free(s);
 }
@@ -711,6 +958,8 @@ static void cleanup(void)
 
 TEST_MAIN("http_server", TEST(listen_address_vectors), TEST(routes_and_headers),
 	  TEST(large_body_and_keepalive), TEST(gzip_when_accepted), TEST(bind_errors_are_returned),
-	  TEST(connection_limit_and_timeout), TEST(basic_auth_enforced),
+	  TEST(connection_limit_and_timeout), TEST(post_routes_take_bodies),
+	  TEST(bearer_token_enforced), TEST(trickling_client_is_closed), TEST(per_address_limit),
+	  TEST(basic_auth_enforced),
 	  TEST(bad_web_config_fails_start), TEST(tls_serves_and_refuses_old_versions),
 	  TEST(tls_client_certificates), TEST(cleanup))
