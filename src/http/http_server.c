@@ -52,7 +52,7 @@ struct http_server {
 	struct MHD_Daemon *daemon;
 	struct route *routes;
 	size_t n_routes;
-	void (*on_unauthorized)(void *ctx);
+	void (*on_refused)(void *ctx, unsigned status);
 	void *ctx;
 	char listen[64]; /* for log lines */
 	struct web_config *wc; /* NULL without a web-config file */
@@ -218,13 +218,22 @@ static enum MHD_Result reply_text(const struct http_server *s, struct MHD_Connec
 	return queue(s, c, status, "text/plain; charset=utf-8", static_response(text));
 }
 
+/* An answer of the server's own, before any handler: told to the owner (counters). */
+static enum MHD_Result reply_refused(const struct http_server *s, struct MHD_Connection *c,
+				    unsigned status, const char *text)
+{
+	if (s->on_refused)
+		s->on_refused(s->ctx, status);
+	return reply_text(s, c, status, text);
+}
+
 static enum MHD_Result reply_unauthorized(struct http_server *s, struct MHD_Connection *c)
 {
 	struct MHD_Response *resp = static_response("Unauthorized\n");
 	enum MHD_Result r;
 
-	if (s->on_unauthorized)
-		s->on_unauthorized(s->ctx);
+	if (s->on_refused)
+		s->on_refused(s->ctx, MHD_HTTP_UNAUTHORIZED);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
@@ -517,6 +526,8 @@ static enum MHD_Result reply_not_allowed(struct http_server *s, struct MHD_Conne
 	char allow[64] = "";
 	size_t n = 0;
 
+	if (s->on_refused)
+		s->on_refused(s->ctx, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (!resp)
 		return MHD_NO;
 	for (size_t i = 0; i < s->n_routes; i++) {
@@ -550,7 +561,7 @@ static bool refuse(struct http_server *s, struct MHD_Connection *c, const char *
 
 	rt = find_route(s, url, method, &known, &any);
 	if (!client_cert_ok(s, c)) {
-		*ret = reply_text(s, c, MHD_HTTP_FORBIDDEN, "Forbidden: client certificate\n");
+		*ret = reply_refused(s, c, MHD_HTTP_FORBIDDEN, "Forbidden: client certificate\n");
 		return true;
 	}
 	/* a public path is public whatever the method: its 405 needs no credentials either */
@@ -559,7 +570,7 @@ static bool refuse(struct http_server *s, struct MHD_Connection *c, const char *
 		return true;
 	}
 	if (!known) {
-		*ret = reply_text(s, c, MHD_HTTP_NOT_FOUND, "Not Found\n");
+		*ret = reply_refused(s, c, MHD_HTTP_NOT_FOUND, "Not Found\n");
 		return true;
 	}
 	if (!rt) {
@@ -590,7 +601,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		http_deadline_disarm(s->deadlines, conn_deadline(c));
 		if (q->too_big)
-			return reply_text(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n");
+			return reply_refused(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n");
 		return serve_route(s, c, q->route, method, &q->body);
 	}
 	/* Answer a plain GET/HEAD on the second call: a response queued on the first call makes
@@ -613,7 +624,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	 * connection closed, so no body is ever buffered for nothing */
 	if (rt->r.body_max == 0) {
 		*upload_data_size = 0;
-		return reply_text(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n");
+		return reply_refused(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n");
 	}
 	q = calloc(1, sizeof(*q));
 	if (!q)
@@ -852,7 +863,7 @@ int http_server_start(const struct http_config *cfg, struct http_server **ret_se
 	if (!s)
 		return -ENOMEM;
 	snprintf(s->listen, sizeof(s->listen), "%s", cfg->listen);
-	s->on_unauthorized = cfg->on_unauthorized;
+	s->on_refused = cfg->on_refused;
 	s->ctx = cfg->ctx;
 	s->n_routes = cfg->n_routes;
 	s->routes = calloc(cfg->n_routes ? cfg->n_routes : 1, sizeof(*s->routes));

@@ -63,8 +63,9 @@ struct http_config {
 	const char *bearer_token;
 	const struct http_route *routes; /* copied */
 	size_t n_routes;
-	/* called for every 401 (NULL: nothing); on a server thread */
-	void (*on_unauthorized)(void *ctx);
+	/* called with the status of every request the server refuses itself (401, 403, 404, 405,
+	 * 413) before any handler runs; NULL: nothing. On a server thread. */
+	void (*on_refused)(void *ctx, unsigned status);
 	void *ctx;
 	/* refuse to start (-EINVAL, logged) when no request would need credentials */
 	bool require_auth;

@@ -533,10 +533,11 @@ static void post_routes_take_bodies(void)
 
 static unsigned denied;
 
-static void count_denied(void *ctx)
+static void count_denied(void *ctx, unsigned status)
 {
 	(void)ctx;
-	denied++;
+	if (status == 401)
+		denied++;
 }
 
 static void bearer_token_enforced(void)
@@ -545,7 +546,7 @@ static void bearer_token_enforced(void)
 	struct http_config cfg = {.listen = "127.0.0.1:0",
 				  .bearer_token = "0123456789abcdef",
 				  .require_auth = true,
-				  .on_unauthorized = count_denied};
+				  .on_refused = count_denied};
 	struct http_server *s = start_cfg(&f, &cfg, NULL);
 	struct buf r;
 	unsigned port;
