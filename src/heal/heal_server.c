@@ -56,20 +56,21 @@ static void on_refused(void *ctx, unsigned status)
 }
 
 int heal_server_start(struct heal_daemon *d, const char *listen, const char *token,
-		      const char *web_config_path, char *err, size_t errlen,
-		      struct heal_server **ret)
+                      const char *web_config_path, char *err, size_t errlen,
+                      struct heal_server **ret)
 {
 	const struct http_route routes[] = {
-		{"/webhook", "POST", on_webhook, d, 0, HEAL_WEBHOOK_BODY_MAX},
-		{"/metrics", "GET", on_metrics, d, HTTP_ROUTE_GZIP, 0},
-		{"/-/healthy", "GET", http_handle_healthy, NULL, HTTP_ROUTE_PUBLIC, 0},
+	    {"/webhook", "POST", on_webhook, d, 0, HEAL_WEBHOOK_BODY_MAX},
+	    {"/metrics", "GET", on_metrics, d, HTTP_ROUTE_GZIP, 0},
+	    {"/-/healthy", "GET", http_handle_healthy, NULL, HTTP_ROUTE_PUBLIC, 0},
 	};
 	bool has_token = token && token[0], has_wc = web_config_path && web_config_path[0];
 	struct heal_server *s;
 	int r;
 
 	if (!has_token && !has_wc) {
-		snprintf(err, errlen, "heal needs token_file or web_config: the webhook is never open");
+		snprintf(err, errlen,
+		         "heal needs token_file or web_config: the webhook is never open");
 		return -EINVAL;
 	}
 	if (has_token && (r = heal_config_check_token(token, err, errlen)) < 0)
@@ -77,20 +78,21 @@ int heal_server_start(struct heal_daemon *d, const char *listen, const char *tok
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	r = http_server_start(&(struct http_config){.listen = listen,
-						     .web_config_file = has_wc ? web_config_path
-									       : NULL,
-						     .bearer_token = has_token ? token : NULL,
-						     .routes = routes,
-						     .n_routes = sizeof(routes) / sizeof(routes[0]),
-						     .on_refused = on_refused,
-						     .ctx = d,
-						     .require_auth = true},
-			      &s->http);
+	r = http_server_start(
+	    &(struct http_config){.listen = listen,
+	                          .web_config_file = has_wc ? web_config_path : NULL,
+	                          .bearer_token = has_token ? token : NULL,
+	                          .routes = routes,
+	                          .n_routes = sizeof(routes) / sizeof(routes[0]),
+	                          .on_refused = on_refused,
+	                          .ctx = d,
+	                          .require_auth = true},
+	    &s->http);
 	if (r < 0) {
 		/* web-config problems were logged by the server with their line and key */
-		snprintf(err, errlen, "listen on %s%s%s: %s", listen, has_wc ? " with web_config " : "",
-			 has_wc ? web_config_path : "", strerror(-r));
+		snprintf(err, errlen, "listen on %s%s%s: %s", listen,
+		         has_wc ? " with web_config " : "", has_wc ? web_config_path : "",
+		         strerror(-r));
 		free(s);
 		return r;
 	}
