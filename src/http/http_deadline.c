@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Request deadlines (see http_deadline.h). The connections form a list under one mutex; the
- * watcher wakes every HTTP_DEADLINE_TICK_MS, which bounds how late a deadline fires. The fd
- * stays valid while the watcher holds the mutex: libmicrohttpd reports a connection closed
- * (http_deadline_remove, which takes the mutex) before it closes the socket.
+ * Request deadlines and eviction (see http_deadline.h). The connections form a list under one
+ * mutex, newest first; the watcher wakes every HTTP_DEADLINE_TICK_MS, which bounds how late a
+ * deadline fires. An fd stays valid while the mutex is held: libmicrohttpd reports a
+ * connection closed (http_deadline_remove, which takes the mutex) before it closes the socket.
  */
 #include "http/http_deadline.h"
 
@@ -20,7 +20,9 @@
 struct http_deadline {
 	struct http_deadline *prev, *next;
 	int fd;
-	uint64_t due_ms; /* 0: disarmed */
+	uint64_t due_ms; /* 0: no deadline (handler running, or already shut down) */
+	bool waiting;    /* no complete request yet: may be evicted */
+	bool closing;    /* shut down by us, libmicrohttpd has not reported it closed yet */
 };
 
 struct http_deadlines {
@@ -28,10 +30,21 @@ struct http_deadlines {
 	pthread_cond_t wake;
 	pthread_t thread;
 	struct http_deadline *head;
-	unsigned timeout_ms;
-	unsigned long closed;
+	unsigned timeout_ms, max_conns, live;
+	unsigned long expired, evicted;
 	bool stop;
 };
+
+/* Under the lock. */
+static void shut(struct http_deadlines *ds, struct http_deadline *d)
+{
+	/* both directions: libmicrohttpd's next read sees the end and closes */
+	shutdown(d->fd, SHUT_RDWR);
+	d->due_ms = 0;
+	d->waiting = false;
+	d->closing = true;
+	ds->live--;
+}
 
 static void *watch(void *arg)
 {
@@ -44,11 +57,8 @@ static void *watch(void *arg)
 
 		for (struct http_deadline *d = ds->head; d; d = d->next) {
 			if (d->due_ms && d->due_ms <= now) {
-				/* both directions: libmicrohttpd's next read sees the end and
-				 * closes */
-				shutdown(d->fd, SHUT_RDWR);
-				d->due_ms = 0;
-				ds->closed++;
+				shut(ds, d);
+				ds->expired++;
 			}
 		}
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -61,7 +71,7 @@ static void *watch(void *arg)
 	return NULL;
 }
 
-struct http_deadlines *http_deadlines_new(unsigned timeout_ms)
+struct http_deadlines *http_deadlines_new(unsigned timeout_ms, unsigned max_conns)
 {
 	struct http_deadlines *ds = calloc(1, sizeof(*ds));
 	pthread_condattr_t ca;
@@ -69,6 +79,7 @@ struct http_deadlines *http_deadlines_new(unsigned timeout_ms)
 	if (!ds)
 		return NULL;
 	ds->timeout_ms = timeout_ms;
+	ds->max_conns = max_conns;
 	pthread_mutex_init(&ds->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -104,6 +115,19 @@ void http_deadlines_free(struct http_deadlines *ds)
 	free(ds);
 }
 
+/* Under the lock, with the list over its limit: shut the connection that has waited longest
+ * for a request (the earliest deadline among the waiting; @d itself last of all). */
+static void make_room(struct http_deadlines *ds, struct http_deadline *d)
+{
+	struct http_deadline *victim = NULL;
+
+	for (struct http_deadline *e = d->next; e; e = e->next)
+		if (e->waiting && (!victim || e->due_ms <= victim->due_ms))
+			victim = e;
+	shut(ds, victim ? victim : d);
+	ds->evicted++;
+}
+
 struct http_deadline *http_deadline_add(struct http_deadlines *ds, int fd)
 {
 	struct http_deadline *d = calloc(1, sizeof(*d));
@@ -111,12 +135,15 @@ struct http_deadline *http_deadline_add(struct http_deadlines *ds, int fd)
 	if (!d)
 		return NULL;
 	d->fd = fd;
+	d->waiting = true;
 	pthread_mutex_lock(&ds->lock);
 	d->due_ms = clock_mono_ms() + ds->timeout_ms;
 	d->next = ds->head;
 	if (ds->head)
 		ds->head->prev = d;
 	ds->head = d;
+	if (++ds->live > ds->max_conns)
+		make_room(ds, d);
 	pthread_mutex_unlock(&ds->lock);
 	return d;
 }
@@ -132,34 +159,55 @@ void http_deadline_remove(struct http_deadlines *ds, struct http_deadline *d)
 		ds->head = d->next;
 	if (d->next)
 		d->next->prev = d->prev;
+	if (!d->closing)
+		ds->live--;
 	pthread_mutex_unlock(&ds->lock);
 	free(d);
 }
 
-void http_deadline_disarm(struct http_deadlines *ds, struct http_deadline *d)
+static void set(struct http_deadlines *ds, struct http_deadline *d, bool armed, bool waiting)
 {
 	if (!d)
 		return;
 	pthread_mutex_lock(&ds->lock);
-	d->due_ms = 0;
+	if (!d->closing) {
+		d->due_ms = armed ? clock_mono_ms() + ds->timeout_ms : 0;
+		d->waiting = waiting;
+	}
 	pthread_mutex_unlock(&ds->lock);
 }
 
-void http_deadline_arm(struct http_deadlines *ds, struct http_deadline *d)
+void http_deadline_handling(struct http_deadlines *ds, struct http_deadline *d)
 {
-	if (!d)
-		return;
-	pthread_mutex_lock(&ds->lock);
-	d->due_ms = clock_mono_ms() + ds->timeout_ms;
-	pthread_mutex_unlock(&ds->lock);
+	set(ds, d, false, false);
 }
 
-unsigned long http_deadlines_closed(struct http_deadlines *ds)
+void http_deadline_sending(struct http_deadlines *ds, struct http_deadline *d)
+{
+	set(ds, d, true, false);
+}
+
+void http_deadline_waiting(struct http_deadlines *ds, struct http_deadline *d)
+{
+	set(ds, d, true, true);
+}
+
+unsigned long http_deadlines_expired(struct http_deadlines *ds)
 {
 	unsigned long n;
 
 	pthread_mutex_lock(&ds->lock);
-	n = ds->closed;
+	n = ds->expired;
+	pthread_mutex_unlock(&ds->lock);
+	return n;
+}
+
+unsigned long http_deadlines_evicted(struct http_deadlines *ds)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&ds->lock);
+	n = ds->evicted;
 	pthread_mutex_unlock(&ds->lock);
 	return n;
 }

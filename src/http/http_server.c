@@ -581,28 +581,40 @@ static bool refuse(struct http_server *s, struct MHD_Connection *c, const char *
 	return false;
 }
 
+/* The final call of a request: everything has arrived; answer it. */
+static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c, const char *url,
+			      const char *method, struct body_req *q)
+{
+	struct route *rt = NULL;
+	enum MHD_Result r;
+
+	if (q) {
+		if (q->too_big)
+			return reply_refused(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n");
+		return serve_route(s, c, q->route, method, &q->body);
+	}
+	if (refuse(s, c, url, method, &rt, &r))
+		return r;
+	return serve_route(s, c, rt, method, NULL);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *s = cls;
 	struct body_req *q = *con_cls == &deferred ? NULL : *con_cls;
+	struct http_deadline *dl = conn_deadline(c);
 	struct route *rt = NULL;
 	enum MHD_Result r;
 
 	(void)version;
-	if (q) {
+	if (q && *upload_data_size) {
 		/* a POST route's body, already authorised */
-		if (*upload_data_size) {
-			if (buf_append(&q->body, upload_data, *upload_data_size) < 0)
-				q->too_big = true;
-			*upload_data_size = 0;
-			return MHD_YES;
-		}
-		http_deadline_disarm(s->deadlines, conn_deadline(c));
-		if (q->too_big)
-			return reply_refused(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n");
-		return serve_route(s, c, q->route, method, &q->body);
+		if (buf_append(&q->body, upload_data, *upload_data_size) < 0)
+			q->too_big = true;
+		*upload_data_size = 0;
+		return MHD_YES;
 	}
 	/* Answer a plain GET/HEAD on the second call: a response queued on the first call makes
 	 * libmicrohttpd close the connection (it cannot know the request is complete), which
@@ -613,26 +625,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*con_cls = &deferred;
 		return MHD_YES;
 	}
-	if (refuse(s, c, url, method, &rt, &r))
-		return r;
-	if (*con_cls == &deferred) {
-		http_deadline_disarm(s->deadlines, conn_deadline(c));
-		return serve_route(s, c, rt, method, NULL);
+	if (!*con_cls) {
+		/* a request with a body (or a body announced): only a POST route takes it, and
+		 * only once the client is authorised; anything else is answered at once and the
+		 * connection closed, so no body is ever buffered for nothing */
+		if (refuse(s, c, url, method, &rt, &r))
+			goto out_sending;
+		if (rt->r.body_max == 0) {
+			*upload_data_size = 0;
+			r = reply_refused(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n");
+			goto out_sending;
+		}
+		q = calloc(1, sizeof(*q));
+		if (!q)
+			return MHD_NO;
+		q->route = rt;
+		buf_init(&q->body, rt->r.body_max);
+		*con_cls = q;
+		return MHD_YES;
 	}
-	/* a request with a body (or a body announced): only a POST route takes it, and only
-	 * now that the client is authorised; anything else is answered at once and the
-	 * connection closed, so no body is ever buffered for nothing */
-	if (rt->r.body_max == 0) {
-		*upload_data_size = 0;
-		return reply_refused(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n");
-	}
-	q = calloc(1, sizeof(*q));
-	if (!q)
-		return MHD_NO;
-	q->route = rt;
-	buf_init(&q->body, rt->r.body_max);
-	*con_cls = q;
-	return MHD_YES;
+	/* the handler's time is not the client's: no deadline while it runs */
+	http_deadline_handling(s->deadlines, dl);
+	r = answer(s, c, url, method, q);
+out_sending:
+	http_deadline_sending(s->deadlines, dl);
+	return r;
 }
 
 /* A request ended (answered, or the connection failed): free its body, and give the next
@@ -649,7 +666,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		free(q);
 	}
 	*con_cls = NULL;
-	http_deadline_arm(s->deadlines, conn_deadline(c));
+	http_deadline_waiting(s->deadlines, conn_deadline(c));
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -889,7 +906,7 @@ int http_server_start(const struct http_config *cfg, struct http_server **ret_se
 	}
 	max_clients = cfg->max_clients ? cfg->max_clients : HTTP_MAX_CLIENTS;
 	timeout_s = cfg->timeout_s ? cfg->timeout_s : HTTP_CLIENT_TIMEOUT_S;
-	s->deadlines = http_deadlines_new(timeout_s * 1000u);
+	s->deadlines = http_deadlines_new(timeout_s * 1000u, max_clients);
 	if (!s->deadlines) {
 		r = -ENOMEM;
 		goto out_free;
@@ -914,13 +931,9 @@ int http_server_start(const struct http_config *cfg, struct http_server **ret_se
 		MHD_OPTION_THREAD_POOL_SIZE, max_clients < HTTP_THREADS ? max_clients : HTTP_THREADS,
 		NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, max_clients, NULL};
-	/* one address cannot take every slot: Prometheus, from another, still gets in */
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-					    max_clients > HTTP_MAX_CLIENTS_PER_IP
-						    ? HTTP_MAX_CLIENTS_PER_IP
-						    : max_clients,
-					    NULL};
+	/* libmicrohttpd refuses what is over its own limit before we see it: above ours, so
+	 * that a newcomer can make room (http_deadline.h), which keeps us at max_clients */
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 2 * max_clients, NULL};
 	/* idle timeout; the request deadline (http_deadline.h) catches the tricklers */
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
@@ -965,7 +978,12 @@ bool http_server_tls(const struct http_server *s)
 
 unsigned long http_server_deadline_closes(const struct http_server *s)
 {
-	return http_deadlines_closed(s->deadlines);
+	return http_deadlines_expired(s->deadlines);
+}
+
+unsigned long http_server_evictions(const struct http_server *s)
+{
+	return http_deadlines_evicted(s->deadlines);
 }
 
 static void free_secret(char *p)

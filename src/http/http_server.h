@@ -5,10 +5,11 @@
  * the server does everything else the same way for every route: optional TLS, client
  * certificates and basic auth from an exporter-toolkit web-config file (web_config.h), an
  * optional bearer token, 401/403/404/405/413, gzip, security headers, and the limits that keep
- * one client from starving the others: HTTP_MAX_CLIENTS connections, HTTP_MAX_CLIENTS_PER_IP
- * from one address, and HTTP_CLIENT_TIMEOUT_S both as an idle timeout and as a deadline for a
- * whole request (a client trickling a byte at a time is closed too). Request bodies only for
- * POST routes, capped per route and read only once the client is authenticated.
+ * slow clients from starving the others: HTTP_MAX_CLIENTS connections, of which the one that
+ * has waited longest for a complete request makes room for a newcomer, and
+ * HTTP_CLIENT_TIMEOUT_S both as an idle timeout and as a deadline for a whole request or
+ * response (a client trickling a byte at a time is closed too; http_deadline.h). Request bodies
+ * only for POST routes, capped per route and read only once the client is authenticated.
  */
 #ifndef IKEWATCH_HTTP_SERVER_H
 #define IKEWATCH_HTTP_SERVER_H
@@ -82,8 +83,10 @@ int http_server_start(const struct http_config *cfg, struct http_server **ret_se
 unsigned http_server_port(const struct http_server *s);
 /* True when the web-config turned TLS on. */
 bool http_server_tls(const struct http_server *s);
-/* Connections closed because their request was not complete within the timeout (tests). */
+/* Connections closed because a request or response was not complete within the timeout, and
+ * because a newcomer needed their slot (tests). */
 unsigned long http_server_deadline_closes(const struct http_server *s);
+unsigned long http_server_evictions(const struct http_server *s);
 /* Stop, wait for the server threads, free. NULL is a no-op. */
 void http_server_free(struct http_server *s);
 
