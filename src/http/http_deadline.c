@@ -192,22 +192,11 @@ void http_deadline_waiting(struct http_deadlines *ds, struct http_deadline *d)
 	set(ds, d, true, true);
 }
 
-unsigned long http_deadlines_expired(struct http_deadlines *ds)
+void http_deadlines_counts(struct http_deadlines *ds, unsigned long *ret_expired,
+			  unsigned long *ret_evicted)
 {
-	unsigned long n;
-
 	pthread_mutex_lock(&ds->lock);
-	n = ds->expired;
+	*ret_expired = ds->expired;
+	*ret_evicted = ds->evicted;
 	pthread_mutex_unlock(&ds->lock);
-	return n;
-}
-
-unsigned long http_deadlines_evicted(struct http_deadlines *ds)
-{
-	unsigned long n;
-
-	pthread_mutex_lock(&ds->lock);
-	n = ds->evicted;
-	pthread_mutex_unlock(&ds->lock);
-	return n;
 }

@@ -43,7 +43,7 @@ void http_deadline_sending(struct http_deadlines *ds, struct http_deadline *d);
 void http_deadline_waiting(struct http_deadlines *ds, struct http_deadline *d);
 
 /* Connections shut down so far: past their deadline, and to make room. */
-unsigned long http_deadlines_expired(struct http_deadlines *ds);
-unsigned long http_deadlines_evicted(struct http_deadlines *ds);
+void http_deadlines_counts(struct http_deadlines *ds, unsigned long *ret_expired,
+			  unsigned long *ret_evicted);
 
 #endif

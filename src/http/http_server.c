@@ -976,14 +976,10 @@ bool http_server_tls(const struct http_server *s)
 	return s->wc && s->wc->tls;
 }
 
-unsigned long http_server_deadline_closes(const struct http_server *s)
+void http_server_closes(const struct http_server *s, unsigned long *ret_expired,
+			unsigned long *ret_evicted)
 {
-	return http_deadlines_expired(s->deadlines);
-}
-
-unsigned long http_server_evictions(const struct http_server *s)
-{
-	return http_deadlines_evicted(s->deadlines);
+	http_deadlines_counts(s->deadlines, ret_expired, ret_evicted);
 }
 
 static void free_secret(char *p)

@@ -85,8 +85,8 @@ unsigned http_server_port(const struct http_server *s);
 bool http_server_tls(const struct http_server *s);
 /* Connections closed because a request or response was not complete within the timeout, and
  * because a newcomer needed their slot (tests). */
-unsigned long http_server_deadline_closes(const struct http_server *s);
-unsigned long http_server_evictions(const struct http_server *s);
+void http_server_closes(const struct http_server *s, unsigned long *ret_expired,
+			unsigned long *ret_evicted);
 /* Stop, wait for the server threads, free. NULL is a no-op. */
 void http_server_free(struct http_server *s);
 
