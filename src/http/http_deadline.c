@@ -193,7 +193,7 @@ void http_deadline_waiting(struct http_deadlines *ds, struct http_deadline *d)
 }
 
 void http_deadlines_counts(struct http_deadlines *ds, unsigned long *ret_expired,
-			  unsigned long *ret_evicted)
+                           unsigned long *ret_evicted)
 {
 	pthread_mutex_lock(&ds->lock);
 	*ret_expired = ds->expired;

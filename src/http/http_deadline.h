@@ -44,6 +44,6 @@ void http_deadline_waiting(struct http_deadlines *ds, struct http_deadline *d);
 
 /* Connections shut down so far: past their deadline, and to make room. */
 void http_deadlines_counts(struct http_deadlines *ds, unsigned long *ret_expired,
-			  unsigned long *ret_evicted);
+                           unsigned long *ret_evicted);
 
 #endif

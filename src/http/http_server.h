@@ -86,7 +86,7 @@ bool http_server_tls(const struct http_server *s);
 /* Connections closed because a request or response was not complete within the timeout, and
  * because a newcomer needed their slot (tests). */
 void http_server_closes(const struct http_server *s, unsigned long *ret_expired,
-			unsigned long *ret_evicted);
+                        unsigned long *ret_evicted);
 /* Stop, wait for the server threads, free. NULL is a no-op. */
 void http_server_free(struct http_server *s);
 
@@ -97,7 +97,6 @@ int http_reply_text(struct http_reply *reply, unsigned status, const char *text)
 
 /* Split "host:port" / "[v6]:port" / ":port" into a socket address; exposed for tests. */
 struct sockaddr_storage;
-int http_parse_listen(const char *listen, struct sockaddr_storage *ret_addr,
-		      unsigned *ret_addrlen);
+int http_parse_listen(const char *listen, struct sockaddr_storage *ret_addr, unsigned *ret_addrlen);
 
 #endif
