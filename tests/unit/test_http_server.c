@@ -10,6 +10,7 @@
 
 #include "common/buf.h"
 #include "common/limits.h"
+#include "http/http_gzip.h"
 #include "http/http_server.h"
 #include "prom/prom_writer.h"
 
@@ -377,6 +378,37 @@ static void gzip_when_accepted(void)
 	}
 	buf_done(&r);
 	http_server_free(s);
+}
+
+/* The Accept-Encoding check on its own, with hostile values (fuzz/fuzz_accept_encoding.c). */
+static void accept_encoding_vectors(void)
+{
+	static const struct {
+		const char *v;
+		bool gzip;
+	} v[] = {
+		{"gzip", true},
+		{" gzip ", true},
+		{"GZip;q=1", true},
+		{"deflate, gzip;q=0.001", true},
+		{"gzip;q=0.", false},
+		{"gzip;Q=0", false},
+		{"g zip", false},
+		{"gzip gzip", false},
+		{"gzipgzip", false},
+		{"gzip;q", true}, /* no weight given: the default, 1 */
+		{"gzip;q=", true},
+		{";;;,,,", false},
+		{"", false},
+		{",gzip", true},
+		{"*", false}, /* "*" would allow it; we only answer to a named gzip */
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		T_EQ_INT(http_accepts_gzip(v[i].v, strlen(v[i].v)), v[i].gzip);
+	/* the length bounds the scan: no NUL needed, none read */
+	T_ASSERT(http_accepts_gzip("gzipXXXX", 4));
+	T_ASSERT(!http_accepts_gzip("gzip", 3));
 }
 
 static void bind_errors_are_returned(void)
@@ -1011,7 +1043,8 @@ static void cleanup(void)
 }
 
 TEST_MAIN("http_server", TEST(listen_address_vectors), TEST(routes_and_headers),
-	  TEST(large_body_and_keepalive), TEST(gzip_when_accepted), TEST(bind_errors_are_returned),
+	  TEST(large_body_and_keepalive), TEST(gzip_when_accepted),
+	  TEST(accept_encoding_vectors), TEST(bind_errors_are_returned),
 	  TEST(connection_limit_and_timeout), TEST(post_routes_take_bodies),
 	  TEST(bearer_token_enforced), TEST(trickling_client_is_closed), TEST(newcomer_makes_room),
 	  TEST(busy_connections_are_kept),
