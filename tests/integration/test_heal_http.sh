@@ -13,6 +13,8 @@
 #  - client certificates (RequireAndVerifyClientCert, no password): none or a stranger's is
 #    refused, one signed by the client CA is accepted; the same file gives `serve` the same
 #    answers;
+#  - libmicrohttpd's and GnuTLS's messages about a plain-HTTP request on the TLS port are log
+#    lines (with a timestamp and the listen address), nothing raw on stderr;
 #  - heal refuses to start with a token under 16 characters (naming token_file and the
 #    minimum) and with a web-config that leaves the webhook open (TLS only).
 # Certificates are made here with openssl, bcrypt hashes with htpasswd. charon is absent: heal's
@@ -81,9 +83,9 @@ write_config() { # LINES...: the heal: keys besides listen
 		printf '  %s\n' "$@"
 	} >heal.yml
 }
-start_heal() {
+start_heal() { # [extra flags]
 	: >heal.out
-	"$IKEWATCH" heal --config heal.yml >heal.out 2>&1 &
+	"$IKEWATCH" heal --config heal.yml "$@" >heal.out 2>&1 &
 	heal_pid=$!
 	t_cleanup kill "$heal_pid"
 	for _ in $(seq 100); do
@@ -136,13 +138,21 @@ stop_heal && t_ok "tls-auth-clean-exit" || t_fail "tls-auth-clean-exit" "$(tail 
 
 # ---- 2. bearer token over TLS (token_file and web_config together) ----
 write_config "token_file: $work/token" "web_config: $work/tls-only.yml"
-start_heal || t_bail "heal did not start: $(tail -n 3 heal.out)"
+start_heal --log.level debug || t_bail "heal did not start: $(tail -n 3 heal.out)"
 URL="https://127.0.0.1:$PORT"
 expect "token-plain-http-refused" 000 \
 	"$(post -H "Authorization: Bearer 0123456789abcdef-heal" "http://127.0.0.1:$PORT/webhook")"
 expect "token-wrong-401" 401 "$(post --cacert ca.crt -H "Authorization: Bearer 0123456789abcdef-hea" "$URL/webhook")"
 expect "token-right-200" 200 "$(post --cacert ca.crt -H "Authorization: Bearer 0123456789abcdef-heal" "$URL/webhook")"
 stop_heal
+# the libraries' complaints about that plain-HTTP request: through the log, one line each,
+# naming the server (issue 11: no library's raw line leaks)
+if grep -q "http 127.0.0.1:$PORT: libmicrohttpd: " heal.out &&
+	! grep -vE '20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z' heal.out | grep -q .; then
+	t_ok "library-messages-logged"
+else
+	t_fail "library-messages-logged" "$(grep -vE '20[0-9]{2}-[0-9]{2}-[0-9]{2}T' heal.out | head -n 2)"
+fi
 
 # ---- 3. client certificates, as in serve ----
 write_config "web_config: $work/tls-client.yml"
