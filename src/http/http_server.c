@@ -387,6 +387,19 @@ static bool token_equal(const char *given, const char *want)
 	return diff == 0;
 }
 
+/* "Bearer " in any case (RFC 9110 section 11.1: the scheme is case-insensitive). */
+static bool is_bearer(const char *h)
+{
+	static const char scheme[] = "bearer";
+
+	if (!h)
+		return false;
+	for (size_t i = 0; i < sizeof(scheme) - 1; i++)
+		if ((h[i] | 0x20) != scheme[i])
+			return false; /* also at the NUL of a short value */
+	return h[sizeof(scheme) - 1] == ' ';
+}
+
 /* Basic auth or the bearer token, whichever is configured; open when neither is. */
 static bool authorized(struct http_server *s, struct MHD_Connection *c)
 {
@@ -399,7 +412,7 @@ static bool authorized(struct http_server *s, struct MHD_Connection *c)
 		const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							    MHD_HTTP_HEADER_AUTHORIZATION);
 
-		if (h && strncmp(h, "Bearer ", 7) == 0)
+		if (is_bearer(h))
 			return token_equal(h + 7, s->token);
 	}
 	if (!s->auth)
@@ -427,16 +440,15 @@ static bool method_matches(const struct route *rt, const char *method)
 	return strcmp(rt->r.method, method) == 0;
 }
 
-/* The route for @url and @method; *ret_path_known tells a 405 from a 404. */
+/* The route for @url and @method, or NULL; *ret_any is the first route for @url whatever its
+ * method (NULL: a 404, else a 405). */
 static struct route *find_route(struct http_server *s, const char *url, const char *method,
-				bool *ret_path_known, struct route **ret_any)
+				struct route **ret_any)
 {
-	*ret_path_known = false;
 	*ret_any = NULL;
 	for (size_t i = 0; i < s->n_routes; i++) {
 		if (strcmp(s->routes[i].r.path, url) != 0)
 			continue;
-		*ret_path_known = true;
 		if (!*ret_any)
 			*ret_any = &s->routes[i];
 		if (method_matches(&s->routes[i], method))
@@ -456,12 +468,12 @@ static enum MHD_Result reply_not_allowed(struct http_server *s, struct MHD_Conne
 		s->on_refused(s->ctx, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (!resp)
 		return MHD_NO;
-	for (size_t i = 0; i < s->n_routes; i++) {
+	for (size_t i = 0; i < s->n_routes && n < sizeof(allow); i++) {
 		const char *m = s->routes[i].r.method;
 
 		if (strcmp(s->routes[i].r.path, url) != 0)
 			continue;
-		n += (size_t)snprintf(allow + n, n < sizeof(allow) ? sizeof(allow) - n : 0, "%s%s",
+		n += (size_t)snprintf(allow + n, sizeof(allow) - n, "%s%s",
 				      n ? ", " : "",
 				      strcmp(m, MHD_HTTP_METHOD_GET) == 0 ? "GET, HEAD" : m);
 	}
@@ -483,9 +495,8 @@ static bool refuse(struct http_server *s, struct MHD_Connection *c, const char *
 		   const char *method, struct route **ret_route, enum MHD_Result *ret)
 {
 	struct route *rt, *any;
-	bool known;
 
-	rt = find_route(s, url, method, &known, &any);
+	rt = find_route(s, url, method, &any);
 	if (!client_cert_ok(s, c)) {
 		*ret = reply_refused(s, c, MHD_HTTP_FORBIDDEN, "Forbidden: client certificate\n");
 		return true;
@@ -495,7 +506,7 @@ static bool refuse(struct http_server *s, struct MHD_Connection *c, const char *
 		*ret = reply_unauthorized(s, c);
 		return true;
 	}
-	if (!known) {
+	if (!any) {
 		*ret = reply_refused(s, c, MHD_HTTP_NOT_FOUND, "Not Found\n");
 		return true;
 	}

@@ -589,7 +589,9 @@ static void bearer_token_enforced(void)
 		{NULL, 401},
 		{"Authorization: Bearer 0123456789abcde\r\n", 401},
 		{"Authorization: Bearer 0123456789abcdefX\r\n", 401},
-		{"Authorization: bearer 0123456789abcdef\r\n", 401},
+		{"Authorization: bearer 0123456789abcdef\r\n", 200}, /* the scheme in any case */
+		{"Authorization: Bearer\r\n", 401},
+		{"Authorization: Bearerx0123456789abcdef\r\n", 401},
 		{"Authorization: Basic dXNlcjpwYXNz\r\n", 401},
 		{"Authorization: Bearer 0123456789abcdef\r\n", 200},
 	};
@@ -612,7 +614,7 @@ static void bearer_token_enforced(void)
 		if (v[i].status == 401)
 			T_CONTAINS(r.data, "WWW-Authenticate: Bearer");
 	}
-	T_EQ_INT(denied, 5);
+	T_EQ_INT(denied, 6);
 	/* a public route needs nothing; an unknown path is 401 before it is 404 */
 	T_EQ_INT(request(port, "GET", "/-/healthy", NULL, &r), 0);
 	T_EQ_INT(status_of(&r), 200);
