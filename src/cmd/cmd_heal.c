@@ -141,7 +141,8 @@ int heal_run(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	log_info("heal: listening on %s, %u connections allowed%s", hc.listen, hc.n_allow,
+	log_info("heal: listening on %s://%s, %u connections allowed%s",
+		 heal_server_tls(srv) ? "https" : "http", hc.listen, hc.n_allow,
 		 hc.dry_run ? ", dry run" : "");
 	while (!stop) {
 		uint64_t next = clock_mono_ms() + hc.check_interval_ms;

@@ -36,12 +36,15 @@ struct serve {
 	struct events_service *events;
 };
 
-static int serve_metrics(void *ctx, struct buf *out)
+static int serve_metrics(void *ctx, const struct http_request *rq, struct http_reply *reply)
 {
 	struct serve *s = ctx;
+	struct buf *out = &reply->body;
 	struct prom_writer w;
 	int err;
 
+	(void)rq;
+	reply->content_type = PROM_CONTENT_TYPE;
 	prom_writer_init(&w, out);
 	err = collector_scrape(s->collector, &w);
 	if (err < 0)
@@ -139,18 +142,41 @@ static int serve_start_probes(struct serve *s)
 	return 0;
 }
 
-static void serve_landing(void *ctx, struct buf *out)
+static int serve_landing(void *ctx, const struct http_request *rq, struct http_reply *reply)
 {
 	struct serve *s = ctx;
 
-	collector_status_html(s->collector, out);
+	(void)rq;
+	reply->content_type = "text/html; charset=utf-8";
+	collector_status_html(s->collector, &reply->body);
+	return 0;
 }
 
-static bool serve_ready(void *ctx)
+static int serve_ready(void *ctx, const struct http_request *rq, struct http_reply *reply)
 {
 	struct serve *s = ctx;
 
-	return collector_ready(s->collector);
+	(void)rq;
+	if (collector_ready(s->collector))
+		return http_reply_text(reply, 200, "OK\n");
+	return http_reply_text(reply, 503, "Service Unavailable\n");
+}
+
+/* The exporter's routes on the one HTTP server (src/http). */
+static int serve_start_http(struct serve *s)
+{
+	const struct http_route routes[] = {
+		{"/metrics", "GET", serve_metrics, s, HTTP_ROUTE_GZIP, 0},
+		{"/", "GET", serve_landing, s, 0, 0},
+		{"/-/healthy", "GET", http_handle_healthy, NULL, 0, 0},
+		{"/-/ready", "GET", serve_ready, s, 0, 0},
+	};
+
+	return http_server_start(&(struct http_config){.listen = s->cfg.web_listen,
+						       .web_config_file = s->cfg.web_config_file,
+						       .routes = routes,
+						       .n_routes = sizeof(routes) / sizeof(routes[0])},
+				 &s->http);
 }
 
 /* --events.* flags, applied over the config file's events: section. */
@@ -276,14 +302,7 @@ static int serve_run(int argc, char **argv)
 		r = 1;
 		goto out_probes;
 	}
-	r = http_server_start(
-		&(struct http_config){.listen = s.cfg.web_listen,
-				      .web_config_file = s.cfg.web_config_file},
-		&(struct http_handlers){.metrics = serve_metrics,
-					.landing = serve_landing,
-					.ready = serve_ready,
-					.ctx = &s},
-		&s.http);
+	r = serve_start_http(&s);
 	if (r < 0) {
 		log_msg_err(LOG_LEVEL_ERR, strerror(-r), "cannot serve HTTP on %s", s.cfg.web_listen);
 		r = 1;

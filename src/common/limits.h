@@ -30,6 +30,8 @@
 #define HTTP_MAX_CLIENTS 64
 /* Server threads: one slow scrape blocks only the connections of its own thread. */
 #define HTTP_THREADS 4
+/* Idle timeout, and deadline for a whole request (from accept or the previous response on) and
+ * for sending a response. */
 #define HTTP_CLIENT_TIMEOUT_S 10
 #define HTTP_BODY_MAX (64u * 1024u * 1024u)
 /* web-config (exporter-toolkit format): users and YAML nesting we accept, and how many verified

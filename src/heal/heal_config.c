@@ -185,12 +185,21 @@ int heal_config_parse(yaml_document_t *doc, yaml_node_t *node, struct heal_confi
 		r = fail(err, errlen, "heal: check_interval: at least 100ms");
 	if (r == 0 && c.backoff_max_ms < c.backoff_initial_ms)
 		r = fail(err, errlen, "heal: backoff_max is below backoff_initial");
-	if (r == 0 && c.token_file[0] && c.web_config[0])
-		r = fail(err, errlen, "heal: token_file and web_config: choose one");
 	if (r < 0) {
 		heal_config_done(&c);
 		return r;
 	}
 	*ret = c;
+	return 0;
+}
+
+int heal_config_check_token(const char *token, char *err, size_t errlen)
+{
+	size_t n = strlen(token);
+
+	if (n < HEAL_TOKEN_MIN)
+		return fail(err, errlen,
+			    "heal: token_file: the token has %zu characters, at least %d are needed",
+			    n, HEAL_TOKEN_MIN);
 	return 0;
 }

@@ -15,6 +15,8 @@
 #include <yaml.h>
 
 #define HEAL_DEFAULT_LISTEN "127.0.0.1:9918"
+/* The shortest webhook token taken: 16 characters (e.g. `openssl rand -hex 16` gives 32). */
+#define HEAL_TOKEN_MIN 16
 
 struct heal_config {
 	char listen[64];
@@ -38,6 +40,9 @@ void heal_config_defaults(struct heal_config *c);
 int heal_config_parse(yaml_document_t *doc, yaml_node_t *node, struct heal_config *ret, char *err,
 		      size_t errlen);
 void heal_config_done(struct heal_config *c);
+/* The token read from heal.token_file: 0, or -EINVAL with a message naming the key and the
+ * minimum length. */
+int heal_config_check_token(const char *token, char *err, size_t errlen);
 bool heal_config_allowed(const struct heal_config *c, const char *conn);
 
 #endif

@@ -3,8 +3,8 @@
  * HTTP basic authentication (RFC 7617) against the bcrypt hashes of a web-config. bcrypt is
  * deliberately slow (cost 10 is about 70 ms), and Prometheus scrapes every few seconds with the
  * same credentials, so successful (user, password, hash) triples are remembered as keyed
- * SHA-256 digests, never as passwords, like exporter-toolkit's cache. Not thread-safe: the HTTP
- * server calls it from its single polling thread.
+ * SHA-256 digests, never as passwords, like exporter-toolkit's cache. Thread-safe: the HTTP
+ * server's threads share one object (a mutex guards the cache and the counters).
  */
 #ifndef IKEWATCH_BASIC_AUTH_H
 #define IKEWATCH_BASIC_AUTH_H

@@ -1,24 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The exporter's HTTP endpoint on libmicrohttpd (see http_server.h). One internal polling
- * thread (epoll) serves every connection, so the callbacks never run concurrently. We create,
- * bind and listen on the socket ourselves before handing it to MHD: that way a bind failure
- * comes back as its real -errno (EADDRINUSE, EACCES, EADDRNOTAVAIL) instead of MHD's NULL.
+ * The HTTP server on libmicrohttpd (see http_server.h). A small pool of internal polling threads
+ * (epoll) serves the connections. We create, bind and listen on the socket ourselves before
+ * handing it to MHD: that way a bind failure comes back as its real -errno (EADDRINUSE, EACCES,
+ * EADDRNOTAVAIL) instead of MHD's NULL.
  *
- * Each request is answered on the first call of the access handler (RFC 9110 section 9.3.1:
- * GET and HEAD carry no meaningful body, and we never read one), in this order: TLS client
- * certificate policy, basic auth (RFC 7617), method (405 with Allow, RFC 9110 section 15.5.6),
- * path (404). Every response carries the security headers of the web-config.
+ * Each request is checked in this order: TLS client certificate policy, credentials (basic auth,
+ * RFC 7617, or a bearer token, RFC 6750) unless the route is public, path (404), method (405
+ * with Allow, RFC 9110 section 15.5.6). A request with a body is checked on the first call of
+ * the access handler, before any of the body is read; only a POST route then takes the body,
+ * up to its cap (413 above). Every response carries the security headers of the web-config.
  */
 #include "http/http_server.h"
 
+#include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/num.h"
-#include "common/rd.h"
 #include "http/basic_auth.h"
+#include "http/http_deadline.h"
+#include "http/http_gzip.h"
 #include "http/web_config.h"
-#include "prom/prom_writer.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,27 +36,42 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define HTTP_REALM "ikewatch"
 #define HTTP_LISTEN_BACKLOG 64
 
+struct route {
+	struct http_route r;
+	/* size of the previous body, to size the next buffer; several server threads read and
+	 * write it, a stale value only costs a realloc */
+	_Atomic size_t last_body;
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;
-	struct http_handlers h;
+	struct route *routes;
+	size_t n_routes;
+	void (*on_refused)(void *ctx, unsigned status);
+	void *ctx;
+	char listen[64]; /* for log lines */
 	struct web_config *wc; /* NULL without a web-config file */
 	struct basic_auth *auth; /* NULL without basic_auth_users */
+	char *token;             /* NULL without a bearer token */
 	char *cert_pem, *key_pem, *ca_pem;
 	char priorities[160];
-	/* size of the previous /metrics body, to size the next buffer; several server threads
-	 * read and write it, a stale value only costs a realloc */
-	_Atomic size_t last_body;
+	struct http_deadlines *deadlines;
 	unsigned port;
 };
 
-static const char default_landing[] =
-	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>ikewatch</title></head>\n"
-	"<body><h1>ikewatch</h1><p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
+/* A request with a body, between the first and the last call of the access handler. */
+struct body_req {
+	struct route *route;
+	struct buf body;
+	bool too_big;
+};
+
+/* *con_cls of a GET/HEAD between its first and second call */
+static char deferred;
 
 /* ---- listen address ---- */
 
@@ -187,28 +205,47 @@ static enum MHD_Result queue(const struct http_server *s, struct MHD_Connection 
 	return r;
 }
 
+static struct MHD_Response *static_response(const char *text)
+{
+	return MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
+					       MHD_RESPMEM_PERSISTENT);
+}
+
 static enum MHD_Result reply_text(const struct http_server *s, struct MHD_Connection *c,
 				  unsigned status, const char *text)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
-
-	return queue(s, c, status, "text/plain; charset=utf-8", resp);
+	return queue(s, c, status, "text/plain; charset=utf-8", static_response(text));
 }
 
-static enum MHD_Result reply_unauthorized(const struct http_server *s, struct MHD_Connection *c)
+/* An answer of the server's own, before any handler: told to the owner (counters). */
+static enum MHD_Result reply_refused(const struct http_server *s, struct MHD_Connection *c,
+				    unsigned status, const char *text)
 {
-	static const char text[] = "Unauthorized\n";
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		sizeof(text) - 1, (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
+	if (s->on_refused)
+		s->on_refused(s->ctx, status);
+	return reply_text(s, c, status, text);
+}
+
+static enum MHD_Result reply_unauthorized(struct http_server *s, struct MHD_Connection *c)
+{
+	struct MHD_Response *resp = static_response("Unauthorized\n");
 	enum MHD_Result r;
 
+	if (s->on_refused)
+		s->on_refused(s->ctx, MHD_HTTP_UNAUTHORIZED);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	add_config_headers(s, resp);
-	/* adds WWW-Authenticate: Basic realm="ikewatch" (RFC 7617 section 2) */
-	r = MHD_queue_basic_auth_fail_response(c, HTTP_REALM, resp);
+	if (s->token)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"" HTTP_REALM "\"");
+	if (s->auth) {
+		/* adds WWW-Authenticate: Basic realm="ikewatch" (RFC 7617 section 2) */
+		r = MHD_queue_basic_auth_fail_response(c, HTTP_REALM, resp);
+	} else {
+		r = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, resp);
+	}
 	MHD_destroy_response(resp);
 	return r;
 }
@@ -222,8 +259,7 @@ static struct MHD_Response *response_from_buf(struct buf *b)
 
 	if (b->len == 0) {
 		buf_done(b);
-		return MHD_create_response_from_buffer(0, (void *)(uintptr_t)"",
-						       MHD_RESPMEM_PERSISTENT);
+		return static_response("");
 	}
 	data = buf_steal(b, &len);
 	resp = MHD_create_response_from_buffer_with_free_callback(len, data, free);
@@ -232,146 +268,83 @@ static struct MHD_Response *response_from_buf(struct buf *b)
 	return resp;
 }
 
-/* Does Accept-Encoding (RFC 9110 section 12.5.3) list gzip with a non-zero weight? A bounded
- * scan of the header value: tokens separated by commas, each with optional ";q=..." params. */
 static bool accepts_gzip(struct MHD_Connection *c)
 {
 	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	struct rd r;
 
-	if (!v)
-		return false;
-	rd_init(&r, v, strlen(v));
-	while (rd_left(&r)) {
-		char tok[8], q[8];
-		size_t nt = 0, nq = 0;
-		bool in_q = false, in_param = false;
-		uint8_t ch;
-
-		while (rd_u8(&r, &ch) == 0 && ch != ',') {
-			if (ch == ' ' || ch == '\t')
-				continue;
-			if (ch == ';') {
-				in_param = true;
-				in_q = false;
-				nq = 0;
-				continue;
-			}
-			if (in_param && !in_q && (ch | 0x20) == 'q') {
-				uint8_t eq;
-
-				if (rd_u8(&r, &eq) == 0 && eq == '=')
-					in_q = true;
-				continue;
-			}
-			if (in_q && nq < sizeof(q) - 1)
-				q[nq++] = (char)ch;
-			else if (!in_param && nt < sizeof(tok) - 1)
-				tok[nt++] = (char)(ch | 0x20);
-			else if (!in_param)
-				nt = sizeof(tok); /* too long to be "gzip" */
-		}
-		if (nt == 4 && memcmp(tok, "gzip", 4) == 0) {
-			/* q=0, q=0.0, q=0.00, q=0.000 mean "not acceptable" */
-			bool zero = nq > 0 && q[0] == '0';
-
-			for (size_t i = 1; zero && i < nq; i++)
-				zero = q[i] == '.' || q[i] == '0';
-			return !zero;
-		}
-	}
-	return false;
+	return v && http_accepts_gzip(v, strlen(v));
 }
 
-/* gzip (RFC 1952) @in into a new buffer at level 1: on a scrape, speed beats ratio, and the
- * exposition's repetitive text still shrinks about tenfold. */
-static int gzip_buf(const struct buf *in, struct buf *out)
+/* Run @rt's handler and queue its reply (gzipped when the route allows and the client accepts). */
+static enum MHD_Result serve_route(struct http_server *s, struct MHD_Connection *c,
+				  struct route *rt, const char *method, const struct buf *body)
 {
-	z_stream z;
+	struct http_request rq = {.method = method, .path = rt->r.path, .conn = c};
+	struct http_reply rp = {.status = MHD_HTTP_OK, .content_type = "text/plain; charset=utf-8"};
+	struct MHD_Response *resp;
+	size_t last = rt->last_body;
 	int r;
 
-	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -ENOMEM;
-	buf_init(out, HTTP_BODY_MAX);
-	if (buf_reserve(out, deflateBound(&z, in->len)) < 0) {
-		deflateEnd(&z);
-		return out->err;
+	if (body) {
+		rq.body = body->data ? body->data : "";
+		rq.body_len = body->len;
 	}
-	z.next_in = (Bytef *)in->data;
-	z.avail_in = (uInt)in->len;
-	z.next_out = (Bytef *)out->data;
-	z.avail_out = (uInt)(out->cap - 1);
-	r = deflate(&z, Z_FINISH);
-	out->len = z.total_out;
-	deflateEnd(&z);
-	if (r != Z_STREAM_END) {
-		buf_done(out);
-		return -EIO;
-	}
-	return 0;
-}
-
-static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *c)
-{
-	struct buf b;
-	int r;
-
-	if (!s->h.metrics)
-		return reply_text(s, c, MHD_HTTP_NOT_FOUND, "Not Found\n");
-	buf_init(&b, HTTP_BODY_MAX);
+	buf_init(&rp.body, HTTP_BODY_MAX);
 	/* most scrapes are the size of the last one: one allocation instead of a doubling run */
-	if (s->last_body) {
-		size_t hint = s->last_body + s->last_body / 8;
+	if (last) {
+		size_t hint = last + last / 8;
 
 		/* a hint past the cap must not leave the buffer's sticky -E2BIG behind */
-		buf_reserve(&b, hint < HTTP_BODY_MAX ? hint : HTTP_BODY_MAX);
-		buf_reset(&b);
+		buf_reserve(&rp.body, hint < HTTP_BODY_MAX ? hint : HTTP_BODY_MAX);
+		buf_reset(&rp.body);
 	}
-	r = s->h.metrics(s->h.ctx, &b);
-	if (r >= 0 && b.err)
-		r = b.err;
+	r = rt->r.fn(rt->r.ctx, &rq, &rp);
+	if (r >= 0 && rp.body.err)
+		r = rp.body.err;
 	if (r < 0) {
-		buf_done(&b);
-		log_warn("http: /metrics failed: %s", strerror(-r));
+		buf_done(&rp.body);
+		log_warn("http %s: %s failed: %s", s->listen, rt->r.path, strerror(-r));
 		return reply_text(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				  "An error occurred while collecting metrics.\n");
+				  "An error occurred while serving the request.\n");
 	}
-	s->last_body = b.len;
-	if (b.len > 0 && b.len < UINT32_MAX && accepts_gzip(c)) {
+	rt->last_body = rp.body.len;
+	if ((rt->r.flags & HTTP_ROUTE_GZIP) && rp.body.len > 0 && rp.body.len < UINT32_MAX &&
+	    accepts_gzip(c)) {
 		struct buf z;
 
-		if (gzip_buf(&b, &z) == 0) {
-			struct MHD_Response *resp = response_from_buf(&z);
-
-			buf_done(&b);
+		if (http_gzip(&rp.body, &z) == 0) {
+			resp = response_from_buf(&z);
+			buf_done(&rp.body);
 			if (!resp)
 				return MHD_NO;
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-			return queue(s, c, MHD_HTTP_OK, PROM_CONTENT_TYPE, resp);
+			return queue(s, c, rp.status, rp.content_type, resp);
 		}
 	}
-	return queue(s, c, MHD_HTTP_OK, PROM_CONTENT_TYPE, response_from_buf(&b));
+	return queue(s, c, rp.status, rp.content_type, response_from_buf(&rp.body));
 }
 
-static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connection *c)
+const char *http_request_header(const struct http_request *rq, const char *name)
 {
-	struct buf b;
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
 
-	if (!s->h.landing)
-		return queue(s, c, MHD_HTTP_OK, "text/html; charset=utf-8",
-			     MHD_create_response_from_buffer(sizeof(default_landing) - 1,
-							     (void *)(uintptr_t)default_landing,
-							     MHD_RESPMEM_PERSISTENT));
-	buf_init(&b, HTTP_BODY_MAX);
-	s->h.landing(s->h.ctx, &b);
-	if (b.err) {
-		buf_done(&b);
-		return reply_text(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Internal Server Error\n");
-	}
-	return queue(s, c, MHD_HTTP_OK, "text/html; charset=utf-8", response_from_buf(&b));
+int http_reply_text(struct http_reply *reply, unsigned status, const char *text)
+{
+	reply->status = status;
+	reply->content_type = "text/plain; charset=utf-8";
+	buf_reset(&reply->body);
+	buf_puts(&reply->body, text);
+	return 0;
+}
+
+int http_handle_healthy(void *ctx, const struct http_request *rq, struct http_reply *reply)
+{
+	(void)ctx;
+	(void)rq;
+	return http_reply_text(reply, MHD_HTTP_OK, "OK\n");
 }
 
 /*
@@ -403,13 +376,47 @@ static bool client_cert_ok(const struct http_server *s, struct MHD_Connection *c
 	       status == 0;
 }
 
+/* Equal strings, in time that depends only on the length of @given. */
+static bool token_equal(const char *given, const char *want)
+{
+	size_t lg = strlen(given), lw = strlen(want);
+	unsigned char diff = (unsigned char)(lg != lw);
+
+	for (size_t i = 0; i < lg; i++)
+		diff |= (unsigned char)(given[i] ^ (i < lw ? want[i] : 0));
+	return diff == 0;
+}
+
+/* "Bearer " in any case (RFC 9110 section 11.1: the scheme is case-insensitive). */
+static bool is_bearer(const char *h)
+{
+	static const char scheme[] = "bearer";
+
+	if (!h)
+		return false;
+	for (size_t i = 0; i < sizeof(scheme) - 1; i++)
+		if ((h[i] | 0x20) != scheme[i])
+			return false; /* also at the NUL of a short value */
+	return h[sizeof(scheme) - 1] == ' ';
+}
+
+/* Basic auth or the bearer token, whichever is configured; open when neither is. */
 static bool authorized(struct http_server *s, struct MHD_Connection *c)
 {
 	char *user, *pass = NULL;
 	bool ok;
 
-	if (!s->auth)
+	if (!s->auth && !s->token)
 		return true;
+	if (s->token) {
+		const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_AUTHORIZATION);
+
+		if (is_bearer(h))
+			return token_equal(h + 7, s->token);
+	}
+	if (!s->auth)
+		return false;
 	user = MHD_basic_auth_get_username_password(c, &pass);
 	ok = user && pass && basic_auth_check(s->auth, user, pass);
 	if (pass) {
@@ -426,66 +433,232 @@ static bool is_get_or_head(const char *method)
 	return strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 }
 
+static bool method_matches(const struct route *rt, const char *method)
+{
+	if (strcmp(rt->r.method, MHD_HTTP_METHOD_GET) == 0)
+		return is_get_or_head(method);
+	return strcmp(rt->r.method, method) == 0;
+}
+
+/* The route for @url and @method, or NULL; *ret_any is the first route for @url whatever its
+ * method (NULL: a 404, else a 405). */
+static struct route *find_route(struct http_server *s, const char *url, const char *method,
+				struct route **ret_any)
+{
+	*ret_any = NULL;
+	for (size_t i = 0; i < s->n_routes; i++) {
+		if (strcmp(s->routes[i].r.path, url) != 0)
+			continue;
+		if (!*ret_any)
+			*ret_any = &s->routes[i];
+		if (method_matches(&s->routes[i], method))
+			return &s->routes[i];
+	}
+	return NULL;
+}
+
+static enum MHD_Result reply_not_allowed(struct http_server *s, struct MHD_Connection *c,
+					 const char *url)
+{
+	struct MHD_Response *resp = static_response("Method Not Allowed\n");
+	char allow[64] = "";
+	size_t n = 0;
+
+	if (s->on_refused)
+		s->on_refused(s->ctx, MHD_HTTP_METHOD_NOT_ALLOWED);
+	if (!resp)
+		return MHD_NO;
+	for (size_t i = 0; i < s->n_routes && n < sizeof(allow); i++) {
+		const char *m = s->routes[i].r.method;
+
+		if (strcmp(s->routes[i].r.path, url) != 0)
+			continue;
+		n += (size_t)snprintf(allow + n, sizeof(allow) - n, "%s%s",
+				      n ? ", " : "",
+				      strcmp(m, MHD_HTTP_METHOD_GET) == 0 ? "GET, HEAD" : m);
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	return queue(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", resp);
+}
+
+static struct http_deadline *conn_deadline(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* The checks that need no body: false with *ret_route when the request may go on, true with
+ * *ret the queued answer otherwise. */
+static bool refuse(struct http_server *s, struct MHD_Connection *c, const char *url,
+		   const char *method, struct route **ret_route, enum MHD_Result *ret)
+{
+	struct route *rt, *any;
+
+	rt = find_route(s, url, method, &any);
+	if (!client_cert_ok(s, c)) {
+		*ret = reply_refused(s, c, MHD_HTTP_FORBIDDEN, "Forbidden: client certificate\n");
+		return true;
+	}
+	/* a public path is public whatever the method: its 405 needs no credentials either */
+	if (!(any && (any->r.flags & HTTP_ROUTE_PUBLIC)) && !authorized(s, c)) {
+		*ret = reply_unauthorized(s, c);
+		return true;
+	}
+	if (!any) {
+		*ret = reply_refused(s, c, MHD_HTTP_NOT_FOUND, "Not Found\n");
+		return true;
+	}
+	if (!rt) {
+		*ret = reply_not_allowed(s, c, url);
+		return true;
+	}
+	*ret_route = rt;
+	return false;
+}
+
+/* The final call of a request: everything has arrived; answer it. */
+static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c, const char *url,
+			      const char *method, struct body_req *q)
+{
+	struct route *rt = NULL;
+	enum MHD_Result r;
+
+	if (q) {
+		if (q->too_big)
+			return reply_refused(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n");
+		return serve_route(s, c, q->route, method, &q->body);
+	}
+	if (refuse(s, c, url, method, &rt, &r))
+		return r;
+	return serve_route(s, c, rt, method, NULL);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *s = cls;
-	struct MHD_Response *resp;
+	struct body_req *q = *con_cls == &deferred ? NULL : *con_cls;
+	struct http_deadline *dl = conn_deadline(c);
+	struct route *rt = NULL;
 	enum MHD_Result r;
 
 	(void)version;
-	(void)upload_data;
-	/* Answer a plain GET/HEAD on the second call: a response queued on the first call makes
-	 * libmicrohttpd close the connection (it cannot know the request is complete), which
-	 * would cost Prometheus a new TCP and TLS handshake on every scrape. Anything with a
-	 * body is answered at once and the connection closed, so no body is ever buffered. */
-	if (!*con_cls && is_get_or_head(method) &&
-	    !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH) &&
-	    !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
-		*con_cls = s;
-		return MHD_YES;
-	}
-	if (*upload_data_size) {
+	if (q && *upload_data_size) {
+		/* a POST route's body, already authorised */
+		if (buf_append(&q->body, upload_data, *upload_data_size) < 0)
+			q->too_big = true;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (!client_cert_ok(s, c))
-		return reply_text(s, c, MHD_HTTP_FORBIDDEN, "Forbidden: client certificate\n");
-	if (!authorized(s, c))
-		return reply_unauthorized(s, c);
-	if (!is_get_or_head(method)) {
-		resp = MHD_create_response_from_buffer(sizeof("Method Not Allowed\n") - 1,
-						       (void *)(uintptr_t)"Method Not Allowed\n",
-						       MHD_RESPMEM_PERSISTENT);
-		if (!resp)
+	/* Answer a plain GET/HEAD on the second call: a response queued on the first call makes
+	 * libmicrohttpd close the connection (it cannot know the request is complete), which
+	 * would cost Prometheus a new TCP and TLS handshake on every scrape. */
+	if (!*con_cls && is_get_or_head(method) &&
+	    !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH) &&
+	    !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		*con_cls = &deferred;
+		return MHD_YES;
+	}
+	if (!*con_cls) {
+		/* a request with a body (or a body announced): only a POST route takes it, and
+		 * only once the client is authorised; anything else is answered at once and the
+		 * connection closed, so no body is ever buffered for nothing */
+		if (refuse(s, c, url, method, &rt, &r))
+			goto out_sending;
+		if (rt->r.body_max == 0) {
+			*upload_data_size = 0;
+			r = reply_refused(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n");
+			goto out_sending;
+		}
+		q = calloc(1, sizeof(*q));
+		if (!q)
 			return MHD_NO;
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-		r = queue(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", resp);
-		return r;
+		q->route = rt;
+		buf_init(&q->body, rt->r.body_max);
+		*con_cls = q;
+		return MHD_YES;
 	}
-	if (strcmp(url, "/metrics") == 0)
-		return serve_metrics(s, c);
-	if (strcmp(url, "/") == 0)
-		return serve_landing(s, c);
-	if (strcmp(url, "/-/healthy") == 0)
-		return reply_text(s, c, MHD_HTTP_OK, "OK\n");
-	if (strcmp(url, "/-/ready") == 0) {
-		if (!s->h.ready || s->h.ready(s->h.ctx))
-			return reply_text(s, c, MHD_HTTP_OK, "OK\n");
-		return reply_text(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "Service Unavailable\n");
-	}
-	return reply_text(s, c, MHD_HTTP_NOT_FOUND, "Not Found\n");
+	/* the handler's time is not the client's: no deadline while it runs */
+	http_deadline_handling(s->deadlines, dl);
+	r = answer(s, c, url, method, q);
+out_sending:
+	http_deadline_sending(s->deadlines, dl);
+	return r;
 }
 
+/* A request ended (answered, or the connection failed): free its body, and give the next
+ * request on this connection a fresh deadline. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct body_req *q = *con_cls;
+
+	(void)toe;
+	if (q && *con_cls != &deferred) {
+		buf_done(&q->body);
+		free(q);
+	}
+	*con_cls = NULL;
+	http_deadline_waiting(s->deadlines, conn_deadline(c));
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? http_deadline_add(s->deadlines, ci->connect_fd) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		/* libmicrohttpd closes the socket after this call, never before */
+		http_deadline_remove(s->deadlines, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* libmicrohttpd's messages (its own errors and GnuTLS's, which it relays): one log line each,
+ * with the server they come from. Mostly clients that went away or spoke garbage: debug. */
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	const struct http_server *s = cls;
 	char line[512];
 
-	(void)cls;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = '\0';
-	log_debug("http: libmicrohttpd: %s", line);
+	line[strcspn(line, "\r\n")] = '\0';
+	log_debug("http %s: libmicrohttpd: %s", s->listen, line);
+}
+
+/* GnuTLS's own debug and audit messages, off unless GNUTLS_DEBUG_LEVEL is set: through the
+ * log too, never straight to stderr. */
+static void gnutls_log(int level, const char *msg)
+{
+	int n = (int)strcspn(msg, "\r\n");
+
+	log_debug("http: gnutls<%d>: %.*s", level, n, msg);
+}
+
+static void gnutls_audit(gnutls_session_t session, const char *msg)
+{
+	int n = (int)strcspn(msg, "\r\n");
+
+	(void)session;
+	log_debug("http: gnutls audit: %.*s", n, msg);
+}
+
+/* A libmicrohttpd internal inconsistency: it would print to stderr and abort; say it once,
+ * through the log, and abort. */
+static void mhd_panic(void *cls, const char *file, unsigned line, const char *reason)
+{
+	(void)cls;
+	log_err("http: libmicrohttpd panic at %s:%u: %s", file ? file : "?", line,
+		reason ? reason : "(no reason)");
+	abort();
 }
 
 /* ---- TLS material ---- */
@@ -572,46 +745,108 @@ static int load_tls(struct http_server *s)
 	return 0;
 }
 
+static void gnutls_log_once(void)
+{
+	gnutls_global_set_log_function(gnutls_log);
+	gnutls_global_set_audit_log_function(gnutls_audit);
+	MHD_set_panic_func(mhd_panic, NULL);
+}
+
 /* ---- lifecycle ---- */
 
-int http_server_start(const struct http_config *cfg, const struct http_handlers *h,
-		      struct http_server **ret_server)
+static bool routes_valid(const struct http_route *routes, size_t n)
 {
-	struct MHD_OptionItem opts[12];
+	for (size_t i = 0; i < n; i++) {
+		const struct http_route *r = &routes[i];
+
+		if (!r->path || r->path[0] != '/' || !r->method || !r->fn)
+			return false;
+		if (strcmp(r->method, MHD_HTTP_METHOD_GET) != 0 &&
+		    (strcmp(r->method, MHD_HTTP_METHOD_POST) != 0 || r->body_max == 0))
+			return false;
+	}
+	return true;
+}
+
+/* The web-config, its basic-auth users, its TLS material; the messages exist only here. */
+static int load_web_config(struct http_server *s, const char *path)
+{
+	char err[256];
+	int r;
+
+	r = web_config_load(path, err, sizeof(err), &s->wc);
+	if (r < 0) {
+		/* the message (line number, key) exists only here; the caller logs -errno */
+		log_err("web config %s: %s", path, err);
+		return r;
+	}
+	if (s->wc->nusers) {
+		s->auth = basic_auth_new(s->wc);
+		if (!s->auth)
+			return -ENOMEM;
+	}
+	if (s->wc->tls && (r = load_tls(s)) < 0) {
+		log_err("web config %s: TLS certificate or key: %s", path, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+static void set_gnutls_log(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, gnutls_log_once);
+}
+
+int http_server_start(const struct http_config *cfg, struct http_server **ret_server)
+{
+	struct MHD_OptionItem opts[16];
 	struct sockaddr_storage ss;
 	struct http_server *s;
-	unsigned sslen, flags, n = 0;
-	char err[256];
+	unsigned sslen, flags, n = 0, max_clients, timeout_s;
 	int fd = -1, r;
 
-	if (!cfg || !h)
+	if (!cfg || !routes_valid(cfg->routes, cfg->n_routes))
 		return -EINVAL;
 	r = http_parse_listen(cfg->listen, &ss, &sslen);
 	if (r < 0)
 		return r;
+	set_gnutls_log();
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->h = *h;
-	if (cfg->web_config_file) {
-		r = web_config_load(cfg->web_config_file, err, sizeof(err), &s->wc);
-		if (r < 0) {
-			/* the message (line number, key) exists only here; the caller logs -errno */
-			log_err("web config %s: %s", cfg->web_config_file, err);
-			goto out_free;
-		}
-		if (s->wc->nusers) {
-			s->auth = basic_auth_new(s->wc);
-			if (!s->auth) {
-				r = -ENOMEM;
-				goto out_free;
-			}
-		}
-		if (s->wc->tls && (r = load_tls(s)) < 0) {
-			log_err("web config %s: TLS certificate or key: %s", cfg->web_config_file,
-				strerror(-r));
-			goto out_free;
-		}
+	snprintf(s->listen, sizeof(s->listen), "%s", cfg->listen);
+	s->on_refused = cfg->on_refused;
+	s->ctx = cfg->ctx;
+	s->n_routes = cfg->n_routes;
+	s->routes = calloc(cfg->n_routes ? cfg->n_routes : 1, sizeof(*s->routes));
+	if (!s->routes) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	for (size_t i = 0; i < cfg->n_routes; i++)
+		s->routes[i].r = cfg->routes[i];
+	if (cfg->bearer_token && cfg->bearer_token[0] && !(s->token = strdup(cfg->bearer_token))) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	if (cfg->web_config_file && (r = load_web_config(s, cfg->web_config_file)) < 0)
+		goto out_free;
+	if (cfg->require_auth && !s->token && !s->auth &&
+	    !(s->wc && s->wc->tls && s->wc->client_auth == WEB_CLIENT_AUTH_REQUIRE_AND_VERIFY)) {
+		log_err("http %s: no credentials are configured (a token, basic_auth_users or "
+			"RequireAndVerifyClientCert): refusing to serve without authentication",
+			s->listen);
+		r = -EINVAL;
+		goto out_free;
+	}
+	max_clients = cfg->max_clients ? cfg->max_clients : HTTP_MAX_CLIENTS;
+	timeout_s = cfg->timeout_s ? cfg->timeout_s : HTTP_CLIENT_TIMEOUT_S;
+	s->deadlines = http_deadlines_new(timeout_s * 1000u, max_clients);
+	if (!s->deadlines) {
+		r = -ENOMEM;
+		goto out_free;
 	}
 	r = listen_socket(&ss, sslen, &fd);
 	if (r < 0)
@@ -621,25 +856,27 @@ int http_server_start(const struct http_config *cfg, const struct http_handlers 
 		s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 							 : ((struct sockaddr_in *)&ss)->sin_port);
 
-	/* a pool of threads: a scrape that waits for a slow charon must not hold up /-/healthy
-	 * or the status page on other connections */
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-	/* libmicrohttpd splits the connection limit among the threads: never more threads than
-	 * connections, or a thread would get a limit of 0 */
-	opts[n++] = (struct MHD_OptionItem){
-		MHD_OPTION_THREAD_POOL_SIZE,
-		cfg->max_clients && cfg->max_clients < HTTP_THREADS ? cfg->max_clients : HTTP_THREADS,
-		NULL};
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* first, so that every later message already goes through the log */
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, s};
+	/* a pool of threads: a scrape that waits for a slow charon must not hold up /-/healthy
+	 * or the status page on other connections. libmicrohttpd splits the connection limit
+	 * among the threads: never more threads than connections, or a thread would get 0 */
+	opts[n++] = (struct MHD_OptionItem){
+		MHD_OPTION_THREAD_POOL_SIZE, max_clients < HTTP_THREADS ? max_clients : HTTP_THREADS,
+		NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
-					    cfg->max_clients ? cfg->max_clients : HTTP_MAX_CLIENTS,
-					    NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
-					    cfg->timeout_s ? cfg->timeout_s : HTTP_CLIENT_TIMEOUT_S,
-					    NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
+	/* libmicrohttpd refuses what is over its own limit before we see it: above ours, so
+	 * that a newcomer can make room (http_deadline.h), which keeps us at max_clients */
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 2 * max_clients, NULL};
+	/* idle timeout; the request deadline (http_deadline.h) catches the tricklers */
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
+					    s};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection,
+					    s};
 	if (s->wc && s->wc->tls) {
 		flags |= MHD_USE_TLS;
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->cert_pem};
@@ -671,7 +908,18 @@ unsigned http_server_port(const struct http_server *s)
 	return s->port;
 }
 
-static void free_pem(char *p)
+bool http_server_tls(const struct http_server *s)
+{
+	return s->wc && s->wc->tls;
+}
+
+void http_server_closes(const struct http_server *s, unsigned long *ret_expired,
+			unsigned long *ret_evicted)
+{
+	http_deadlines_counts(s->deadlines, ret_expired, ret_evicted);
+}
+
+static void free_secret(char *p)
 {
 	if (p)
 		explicit_bzero(p, strlen(p));
@@ -684,10 +932,14 @@ void http_server_free(struct http_server *s)
 		return;
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
+	/* after the daemon: every connection has been reported closed */
+	http_deadlines_free(s->deadlines);
 	basic_auth_free(s->auth);
 	web_config_free(s->wc);
 	free(s->cert_pem);
-	free_pem(s->key_pem);
+	free_secret(s->key_pem);
+	free_secret(s->token);
 	free(s->ca_pem);
+	free(s->routes);
 	free(s);
 }

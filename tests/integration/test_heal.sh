@@ -15,6 +15,8 @@
 t_require_root
 # shellcheck disable=SC1091
 . "$T_TOP/tests/lab/lab.sh"
+# shellcheck disable=SC1091
+. "$T_TOP/tests/integration/serve_lib.sh"
 
 t_cleanup lab_down
 lab_up || t_bail "lab_up failed"
@@ -23,9 +25,9 @@ work=$(mktemp -d /tmp/iw-heal.XXXXXX)
 t_cleanup rm -rf "$work"
 A=203.0.113.1
 B=203.0.113.129
-PORT=$((20000 + $$ % 20000))
+PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
-printf 's3cret-token\n' >"$work/token"
+printf 's3cret-token-0123456789\n' >"$work/token"
 mkdir -p "$work/bundles"
 
 ip netns exec "${LAB_PREFIX}b" "$IKEWATCH" reflect --listen "$B:862" >"$work/refl.out" 2>&1 &
@@ -81,7 +83,7 @@ start_heal || t_bail "heal did not start: $(tail -n 3 "$work/heal.out")"
 	t_fail "webhook-wrong-token-refused" "not 401"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/metrics")
 [ "$code" = 401 ] && t_ok "metrics-need-auth" || t_fail "metrics-need-auth" "$code"
-[ "$(post s3cret-token '{"alerts":')" = 400 ] && t_ok "webhook-bad-body-400" ||
+[ "$(post s3cret-token-0123456789 '{"alerts":')" = 400 ] && t_ok "webhook-bad-body-400" ||
 	t_fail "webhook-bad-body-400" "not 400"
 kill_child_from_b
 sleep 4
@@ -106,7 +108,7 @@ t_eventually 5 "recovered-audited" grep -q '"event":"recovered"' "$work/audit.js
 # 3. A persisting fault climbs and stops.
 : >"$work/audit.jsonl"
 lab_drop_esp A out || t_bail "lab_drop_esp"
-[ "$(post s3cret-token "$(alert firing)")" = 200 ] && t_ok "webhook-accepted" ||
+[ "$(post s3cret-token-0123456789 "$(alert firing)")" = 200 ] && t_ok "webhook-accepted" ||
 	t_fail "webhook-accepted" "not 200"
 t_eventually 30 "ladder-exhausted" grep -q '"event":"exhausted"' "$work/audit.jsonl"
 actions=$(python3 - "$work/audit.jsonl" <<'PY'
@@ -127,7 +129,7 @@ n0=$(count '"event":"action"')
 sleep 5
 [ "$(count '"event":"action"')" = "$n0" ] && t_ok "stops-when-exhausted" ||
 	t_fail "stops-when-exhausted" "more actions after exhaustion"
-metrics=$(curl -s -H "Authorization: Bearer s3cret-token" "$URL/metrics")
+metrics=$(curl -s -H "Authorization: Bearer s3cret-token-0123456789" "$URL/metrics")
 if printf '%s' "$metrics" | grep -q 'ikewatch_heal_actions_total{conn="a-b",action="restart",result="ok"} 1' &&
 	printf '%s' "$metrics" | grep -q 'ikewatch_heal_ladder_state{conn="a-b",state="exhausted"} 1'; then
 	t_ok "metrics"
@@ -137,10 +139,10 @@ fi
 
 # 4. Second episode within restart_interval: climbs again but gets no second restart.
 lab_undrop_esp
-[ "$(post s3cret-token "$(alert resolved)")" = 200 ] || t_fail "resolve" "not 200"
+[ "$(post s3cret-token-0123456789 "$(alert resolved)")" = 200 ] || t_fail "resolve" "not 200"
 t_eventually 10 "recovered-after-resolve" sh -c "grep -c '\"event\":\"recovered\"' '$work/audit.jsonl' | grep -q 1"
 rm -f "$work/restarted"
-[ "$(post s3cret-token "$(alert firing)")" = 200 ] || t_fail "refire" "not 200"
+[ "$(post s3cret-token-0123456789 "$(alert firing)")" = 200 ] || t_fail "refire" "not 200"
 sleep 12
 restarts=$(count '"action":"restart"')
 if [ "$restarts" = 1 ] && [ ! -e "$work/restarted" ]; then

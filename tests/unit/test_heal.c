@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "heal/heal_config.h"
+#include "heal/heal_server.h"
 #include "heal/heal_ladder.h"
 #include "heal/heal_webhook.h"
 
@@ -322,10 +323,46 @@ static void test_config(void)
 			   sizeof(err)),
 		 -EINVAL);
 	T_EQ_INT(load_heal("heal:\n  notify_url: https://x/\n", &hc, err, sizeof(err)), -EINVAL);
+	/* a token for the webhook and a web-config for TLS may go together */
 	T_EQ_INT(load_heal("heal:\n  token_file: /a\n  web_config: /b\n", &hc, err, sizeof(err)),
+		 0);
+	T_EQ_STR(hc.token_file, "/a");
+	T_EQ_STR(hc.web_config, "/b");
+	heal_config_done(&hc);
+}
+
+/* A webhook token must be long enough not to be guessed over HTTP. */
+static void test_token_length(void)
+{
+	char err[256] = "";
+
+	T_EQ_INT(heal_config_check_token("", err, sizeof(err)), -EINVAL);
+	T_EQ_INT(heal_config_check_token("x", err, sizeof(err)), -EINVAL);
+	T_CONTAINS(err, "token_file");
+	T_CONTAINS(err, "1 characters");
+	T_CONTAINS(err, "at least 16");
+	T_EQ_INT(heal_config_check_token("0123456789abcde", err, sizeof(err)), -EINVAL);
+	T_CONTAINS(err, "15 characters");
+	T_EQ_INT(heal_config_check_token("0123456789abcdef", err, sizeof(err)), 0);
+	T_EQ_INT(heal_config_check_token("0123456789abcdef0123456789abcdef", err, sizeof(err)), 0);
+}
+
+/* heal_server_start refuses a short token and missing credentials before it binds anything. */
+static void test_server_refuses_weak_setup(void)
+{
+	struct heal_server *s = NULL;
+	char err[256] = "";
+
+	T_EQ_INT(heal_server_start(NULL, "127.0.0.1:0", "short", NULL, err, sizeof(err), &s),
 		 -EINVAL);
+	T_CONTAINS(err, "at least 16");
+	T_ASSERT(s == NULL);
+	T_EQ_INT(heal_server_start(NULL, "127.0.0.1:0", NULL, NULL, err, sizeof(err), &s), -EINVAL);
+	T_CONTAINS(err, "token_file or web_config");
+	T_ASSERT(s == NULL);
 }
 
 TEST_MAIN("heal", TEST(test_ladder_climbs_and_stops), TEST(test_ladder_skips_initiate_when_child_up),
 	  TEST(test_ladder_brakes), TEST(test_restart_limit), TEST(test_names),
-	  TEST(test_webhook_vectors), TEST(test_webhook_limits), TEST(test_config))
+	  TEST(test_webhook_vectors), TEST(test_webhook_limits), TEST(test_config),
+	  TEST(test_token_length), TEST(test_server_refuses_weak_setup))

@@ -9,6 +9,8 @@
 #include "test.h"
 
 #include "common/buf.h"
+#include "common/limits.h"
+#include "http/http_gzip.h"
 #include "http/http_server.h"
 #include "prom/prom_writer.h"
 
@@ -30,17 +32,23 @@ struct fixture {
 	int metrics_ret;
 	bool ready;
 	size_t body_size; /* 0: a small exposition */
+	unsigned sleep_ms; /* a slow scrape */
 	unsigned calls;
 };
 
-static int fx_metrics(void *ctx, struct buf *out)
+static int fx_metrics(void *ctx, const struct http_request *rq, struct http_reply *reply)
 {
 	struct fixture *f = ctx;
+	struct buf *out = &reply->body;
 	struct prom_writer w;
 
+	(void)rq;
 	f->calls++;
+	if (f->sleep_ms)
+		usleep(f->sleep_ms * 1000u);
 	if (f->metrics_ret < 0)
 		return f->metrics_ret;
+	reply->content_type = PROM_CONTENT_TYPE;
 	prom_writer_init(&w, out);
 	prom_family(&w, "ikewatch_up", PROM_GAUGE, "Test.");
 	prom_sample(&w, NULL, 0, 1);
@@ -49,15 +57,51 @@ static int fx_metrics(void *ctx, struct buf *out)
 	return 0;
 }
 
-static void fx_landing(void *ctx, struct buf *out)
+static int fx_landing(void *ctx, const struct http_request *rq, struct http_reply *reply)
 {
 	(void)ctx;
-	buf_puts(out, "<html><body>ikewatch test landing</body></html>\n");
+	(void)rq;
+	reply->content_type = "text/html; charset=utf-8";
+	buf_puts(&reply->body, "<html><body>ikewatch test landing</body></html>\n");
+	return 0;
 }
 
-static bool fx_ready(void *ctx)
+static int fx_ready(void *ctx, const struct http_request *rq, struct http_reply *reply)
 {
-	return ((struct fixture *)ctx)->ready;
+	(void)rq;
+	if (((struct fixture *)ctx)->ready)
+		return http_reply_text(reply, 200, "OK\n");
+	return http_reply_text(reply, 503, "Service Unavailable\n");
+}
+
+/* POST /echo: answers "<length>:<body>" and the X-Test header, if any. */
+static int fx_echo(void *ctx, const struct http_request *rq, struct http_reply *reply)
+{
+	const char *h = http_request_header(rq, "X-Test");
+
+	((struct fixture *)ctx)->calls++;
+	buf_printf(&reply->body, "%zu:%s|%s", rq->body_len, rq->body, h ? h : "");
+	return 0;
+}
+
+static struct http_server *start_cfg(struct fixture *f, struct http_config *cfg, int *ret_err)
+{
+	const struct http_route routes[] = {
+		{"/metrics", "GET", fx_metrics, f, HTTP_ROUTE_GZIP, 0},
+		{"/", "GET", fx_landing, f, 0, 0},
+		{"/-/healthy", "GET", http_handle_healthy, NULL, HTTP_ROUTE_PUBLIC, 0},
+		{"/-/ready", "GET", fx_ready, f, 0, 0},
+		{"/echo", "POST", fx_echo, f, 0, 64},
+	};
+	struct http_server *s = NULL;
+	int r;
+
+	cfg->routes = routes;
+	cfg->n_routes = sizeof(routes) / sizeof(routes[0]);
+	r = http_server_start(cfg, &s);
+	if (ret_err)
+		*ret_err = r;
+	return r == 0 ? s : NULL;
 }
 
 static struct http_server *start(struct fixture *f, const char *web_config, unsigned max_clients,
@@ -67,13 +111,8 @@ static struct http_server *start(struct fixture *f, const char *web_config, unsi
 				  .web_config_file = web_config,
 				  .max_clients = max_clients,
 				  .timeout_s = timeout_s};
-	struct http_handlers h = {fx_metrics, fx_landing, fx_ready, f};
-	struct http_server *s = NULL;
-	int r = http_server_start(&cfg, &h, &s);
 
-	if (ret_err)
-		*ret_err = r;
-	return r == 0 ? s : NULL;
+	return start_cfg(f, &cfg, ret_err);
 }
 
 static int connect_port(unsigned port)
@@ -341,24 +380,69 @@ static void gzip_when_accepted(void)
 	http_server_free(s);
 }
 
+/* The Accept-Encoding check on its own, with hostile values (fuzz/fuzz_accept_encoding.c). */
+static void accept_encoding_vectors(void)
+{
+	static const struct {
+		const char *v;
+		bool gzip;
+	} v[] = {
+		{"gzip", true},
+		{" gzip ", true},
+		{"GZip;q=1", true},
+		{"deflate, gzip;q=0.001", true},
+		{"gzip;q=0.", false},
+		{"gzip;Q=0", false},
+		{"g zip", false},
+		{"gzip gzip", false},
+		{"gzipgzip", false},
+		{"gzip;q", true}, /* no weight given: the default, 1 */
+		{"gzip;q=", true},
+		{";;;,,,", false},
+		{"", false},
+		{",gzip", true},
+		{"*", false}, /* "*" would allow it; we only answer to a named gzip */
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		T_EQ_INT(http_accepts_gzip(v[i].v, strlen(v[i].v)), v[i].gzip);
+	/* the length bounds the scan: no NUL needed, none read */
+	T_ASSERT(http_accepts_gzip("gzipXXXX", 4));
+	T_ASSERT(!http_accepts_gzip("gzip", 3));
+}
+
 static void bind_errors_are_returned(void)
 {
 	struct fixture f = {0};
-	struct http_handlers h = {fx_metrics, NULL, NULL, &f};
+	struct http_route routes[] = {{"/metrics", "GET", fx_metrics, &f, 0, 0}};
 	struct http_server *s = start(&f, NULL, 0, 0, NULL), *s2 = NULL;
-	struct http_config cfg = {0};
+	struct http_config cfg = {.routes = routes, .n_routes = 1};
 	char listen[32];
 
 	T_ASSERT(s != NULL);
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", http_server_port(s));
 	cfg.listen = listen;
-	T_EQ_INT(http_server_start(&cfg, &h, &s2), -EADDRINUSE);
+	T_EQ_INT(http_server_start(&cfg, &s2), -EADDRINUSE);
 	T_ASSERT(s2 == NULL);
 	cfg.listen = "127.0.0.1:99999";
-	T_EQ_INT(http_server_start(&cfg, &h, &s2), -EINVAL);
+	T_EQ_INT(http_server_start(&cfg, &s2), -EINVAL);
 	cfg.listen = "127.0.0.1:0";
 	cfg.web_config_file = "/nonexistent/web.yml";
-	T_EQ_INT(http_server_start(&cfg, &h, &s2), -ENOENT);
+	T_EQ_INT(http_server_start(&cfg, &s2), -ENOENT);
+	T_ASSERT(s2 == NULL);
+	/* route tables that cannot work are refused */
+	cfg.web_config_file = NULL;
+	routes[0].method = "PUT";
+	T_EQ_INT(http_server_start(&cfg, &s2), -EINVAL);
+	routes[0].method = "POST"; /* a POST route without a body cap */
+	T_EQ_INT(http_server_start(&cfg, &s2), -EINVAL);
+	routes[0].method = "GET";
+	routes[0].path = "metrics";
+	T_EQ_INT(http_server_start(&cfg, &s2), -EINVAL);
+	routes[0].path = "/metrics";
+	/* require_auth without any credential is refused */
+	cfg.require_auth = true;
+	T_EQ_INT(http_server_start(&cfg, &s2), -EINVAL);
 	T_ASSERT(s2 == NULL);
 	http_server_free(s);
 	http_server_free(NULL);
@@ -385,23 +469,274 @@ static void connection_limit_and_timeout(void)
 	T_ASSERT(s != NULL);
 	buf_init(&r, 1 << 20);
 	a = connect_port(http_server_port(s));
+	usleep(50000);
 	b = connect_port(http_server_port(s));
 	T_ASSERT(a >= 0 && b >= 0);
 	usleep(100000); /* let the server accept both */
+	/* a third connection: the oldest silent one (a) makes room at once */
 	c = connect_port(http_server_port(s));
-	T_ASSERT(c >= 0); /* the kernel accepts, then the server closes at once */
-	T_ASSERT(closed_by_server(c));
-	close(c);
-	/* idle connections are closed after the 1 s timeout */
+	T_ASSERT(c >= 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	T_ASSERT(closed_by_server(a));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	T_ASSERT(t1.tv_sec - t0.tv_sec <= 3);
+	T_ASSERT(t1.tv_sec - t0.tv_sec < 1);
 	close(a);
+	/* idle connections are closed after the 1 s timeout */
+	T_ASSERT(closed_by_server(b));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	T_ASSERT(t1.tv_sec - t0.tv_sec <= 3);
+	T_ASSERT(closed_by_server(c));
 	close(b);
+	close(c);
 	usleep(100000);
 	T_EQ_INT(request(http_server_port(s), "GET", "/-/healthy", NULL, &r), 0);
 	T_EQ_INT(status_of(&r), 200);
+	buf_done(&r);
+	http_server_free(s);
+}
+
+/* A connection from @src (a loopback address) to 127.0.0.1:@port. */
+static int connect_from(const char *src, unsigned port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET}, b = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	inet_pton(AF_INET, src, &b.sin_addr);
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&b, sizeof(b)) < 0 ||
+	    connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void post_routes_take_bodies(void)
+{
+	struct fixture f = {.ready = true};
+	struct http_server *s = start(&f, NULL, 0, 0, NULL);
+	char big[200];
+	struct buf r;
+	unsigned port;
+
+	T_ASSERT(s != NULL);
+	port = http_server_port(s);
+	buf_init(&r, 1 << 20);
+	buf_reset(&r);
+	T_EQ_INT(http_raw(port,
+			  "POST /echo HTTP/1.1\r\nHost: x\r\nX-Test: hdr\r\nContent-Length: 5\r\n"
+			  "Connection: close\r\n\r\nhello",
+			  &r),
+		 0);
+	T_EQ_INT(status_of(&r), 200);
+	T_EQ_STR(body_of(&r), "5:hello|hdr");
+	T_EQ_INT(f.calls, 1);
+	/* chunked, empty */
+	buf_reset(&r);
+	T_EQ_INT(http_raw(port,
+			  "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+			  "Connection: close\r\n\r\n0\r\n\r\n",
+			  &r),
+		 0);
+	T_EQ_INT(status_of(&r), 200);
+	T_EQ_STR(body_of(&r), "0:|");
+	/* over the route's cap of 64 bytes: 413, the handler never runs */
+	memset(big, 'a', sizeof(big));
+	snprintf(big + 100, sizeof(big) - 100, "%s", "");
+	{
+		char req[512];
+
+		snprintf(req, sizeof(req),
+			 "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+			 "Connection: close\r\n\r\n%s",
+			 big);
+		buf_reset(&r);
+		T_EQ_INT(http_raw(port, req, &r), 0);
+	}
+	T_EQ_INT(status_of(&r), 413);
+	T_EQ_INT(f.calls, 2);
+	/* the other methods on a POST route, and POST on a GET route */
+	T_EQ_INT(request(port, "GET", "/echo", NULL, &r), 0);
+	T_EQ_INT(status_of(&r), 405);
+	T_CONTAINS(r.data, "\r\nAllow: POST\r\n");
+	T_EQ_INT(request(port, "POST", "/", "Content-Length: 0\r\n", &r), 0);
+	T_EQ_INT(status_of(&r), 405);
+	T_CONTAINS(r.data, "\r\nAllow: GET, HEAD\r\n");
+	T_EQ_INT(request(port, "POST", "/nowhere", "Content-Length: 1\r\n", &r), 0);
+	T_EQ_INT(status_of(&r), 404);
+	buf_done(&r);
+	http_server_free(s);
+}
+
+static unsigned denied;
+
+static void count_denied(void *ctx, unsigned status)
+{
+	(void)ctx;
+	if (status == 401)
+		denied++;
+}
+
+static void bearer_token_enforced(void)
+{
+	static const struct {
+		const char *auth;
+		int status;
+	} v[] = {
+		{NULL, 401},
+		{"Authorization: Bearer 0123456789abcde\r\n", 401},
+		{"Authorization: Bearer 0123456789abcdefX\r\n", 401},
+		{"Authorization: bearer 0123456789abcdef\r\n", 200}, /* the scheme in any case */
+		{"Authorization: Bearer\r\n", 401},
+		{"Authorization: Bearerx0123456789abcdef\r\n", 401},
+		{"Authorization: Basic dXNlcjpwYXNz\r\n", 401},
+		{"Authorization: Bearer 0123456789abcdef\r\n", 200},
+	};
+	struct fixture f = {.ready = true};
+	struct http_config cfg = {.listen = "127.0.0.1:0",
+				  .bearer_token = "0123456789abcdef",
+				  .require_auth = true,
+				  .on_refused = count_denied};
+	struct http_server *s = start_cfg(&f, &cfg, NULL);
+	struct buf r;
+	unsigned port;
+
+	T_ASSERT(s != NULL);
+	port = http_server_port(s);
+	buf_init(&r, 1 << 20);
+	denied = 0;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		T_EQ_INT(request(port, "GET", "/metrics", v[i].auth, &r), 0);
+		T_EQ_INT(status_of(&r), v[i].status);
+		if (v[i].status == 401)
+			T_CONTAINS(r.data, "WWW-Authenticate: Bearer");
+	}
+	T_EQ_INT(denied, 6);
+	/* a public route needs nothing; an unknown path is 401 before it is 404 */
+	T_EQ_INT(request(port, "GET", "/-/healthy", NULL, &r), 0);
+	T_EQ_INT(status_of(&r), 200);
+	T_EQ_INT(request(port, "GET", "/nowhere", NULL, &r), 0);
+	T_EQ_INT(status_of(&r), 401);
+	/* a body from a stranger is refused before it is read: the handler never runs */
+	f.calls = 0;
+	T_EQ_INT(request(port, "POST", "/echo", "Content-Length: 3\r\n", &r), 0);
+	T_EQ_INT(status_of(&r), 401);
+	T_EQ_INT(f.calls, 0);
+	buf_done(&r);
+	http_server_free(s);
+}
+
+/* A client that sends its request a byte at a time never goes idle, and is closed anyway. */
+static void trickling_client_is_closed(void)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaa";
+	struct fixture f = {.ready = true};
+	struct http_server *s = start(&f, NULL, 0, 1, NULL);
+	struct timespec t0, t1;
+	unsigned long expired, evicted;
+	struct pollfd p;
+	bool closed = false;
+	size_t i;
+	double el;
+	int fd;
+
+	T_ASSERT(s != NULL);
+	fd = connect_port(http_server_port(s));
+	T_ASSERT(fd >= 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* one byte every 100 ms: well inside the 1 s idle timeout each time */
+	for (i = 0; i < sizeof(req) - 1 && !closed; i++) {
+		char c;
+
+		if (send(fd, &req[i], 1, MSG_NOSIGNAL) != 1)
+			break;
+		p = (struct pollfd){.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 100) == 1)
+			closed = read(fd, &c, 1) <= 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	T_ASSERT(closed || i < sizeof(req) - 1);
+	T_ASSERT(el >= 0.9 && el < 2.5);
+	http_server_closes(s, &expired, &evicted);
+	T_ASSERT(expired >= 1);
+	close(fd);
+	T_EQ_INT(f.calls, 0);
+	http_server_free(s);
+}
+
+/* A full server makes room for a newcomer: the connection that has waited longest for its
+ * request goes, whatever address it came from; the newest stay. */
+static void newcomer_makes_room(void)
+{
+	struct fixture f = {.ready = true};
+	struct http_server *s = start(&f, NULL, 4, 5, NULL);
+	unsigned long expired, evicted;
+	struct timespec t0, t1;
+	int fds[10];
+	bool gone[10];
+	struct buf r;
+
+	T_ASSERT(s != NULL);
+	buf_init(&r, 1 << 20);
+	for (size_t i = 0; i < 10; i++) {
+		fds[i] = connect_from(i % 2 ? "127.0.0.2" : "127.0.0.3", http_server_port(s));
+		T_ASSERT(fds[i] >= 0);
+		usleep(30000); /* accepted in this order */
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	T_EQ_INT(request(http_server_port(s), "GET", "/metrics", NULL, &r), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	T_EQ_INT(status_of(&r), 200);
+	T_ASSERT(t1.tv_sec - t0.tv_sec < 2);
+	for (size_t i = 0; i < 10; i++) {
+		struct pollfd p = {.fd = fds[i], .events = POLLIN};
+		char c;
+
+		gone[i] = poll(&p, 1, 100) == 1 && read(fds[i], &c, 1) <= 0;
+	}
+	/* 10 silent + 1 scrape on 4 slots: the 7 oldest silent ones made room */
+	for (size_t i = 0; i < 10; i++)
+		T_EQ_INT(gone[i], i < 7);
+	http_server_closes(s, &expired, &evicted);
+	T_EQ_INT(evicted, 7);
+	for (size_t i = 0; i < 10; i++)
+		close(fds[i]);
+	buf_done(&r);
+	http_server_free(s);
+}
+
+/* A client whose request is being answered is never evicted, however long the handler takes
+ * (longer than the timeout here): a newcomer is refused instead. One slot, one thread. */
+static void busy_connections_are_kept(void)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	struct fixture f = {.ready = true, .sleep_ms = 1500};
+	struct http_server *s = start(&f, NULL, 1, 1, NULL);
+	char chunk[4096];
+	struct buf r;
+	ssize_t n;
+	int a, c;
+
+	T_ASSERT(s != NULL);
+	buf_init(&r, 1 << 20);
+	a = connect_port(http_server_port(s));
+	T_ASSERT(a >= 0);
+	T_EQ_INT(write(a, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
+	usleep(300000); /* the handler is sleeping now */
+	c = connect_port(http_server_port(s));
+	T_ASSERT(c >= 0);
+	T_ASSERT(closed_by_server(c));
+	close(c);
+	while ((n = read(a, chunk, sizeof(chunk))) > 0)
+		buf_append(&r, chunk, (size_t)n);
+	close(a);
+	/* answered in full although the handler took longer than the 1 s deadline */
+	T_EQ_INT(status_of(&r), 200);
+	T_CONTAINS(body_of(&r), "ikewatch_up 1");
 	buf_done(&r);
 	http_server_free(s);
 }
@@ -710,7 +1045,11 @@ static void cleanup(void)
 }
 
 TEST_MAIN("http_server", TEST(listen_address_vectors), TEST(routes_and_headers),
-	  TEST(large_body_and_keepalive), TEST(gzip_when_accepted), TEST(bind_errors_are_returned),
-	  TEST(connection_limit_and_timeout), TEST(basic_auth_enforced),
+	  TEST(large_body_and_keepalive), TEST(gzip_when_accepted),
+	  TEST(accept_encoding_vectors), TEST(bind_errors_are_returned),
+	  TEST(connection_limit_and_timeout), TEST(post_routes_take_bodies),
+	  TEST(bearer_token_enforced), TEST(trickling_client_is_closed), TEST(newcomer_makes_room),
+	  TEST(busy_connections_are_kept),
+	  TEST(basic_auth_enforced),
 	  TEST(bad_web_config_fails_start), TEST(tls_serves_and_refuses_old_versions),
 	  TEST(tls_client_certificates), TEST(cleanup))
