@@ -2,7 +2,7 @@
 /*
  * Daemon logging: one line per event to stderr. Under systemd (JOURNAL_STREAM set) each line
  * carries a <N> syslog priority prefix so that journald keeps the level. Codecs never log
- * (STYLE.md); their callers log once, with context.
+ * (docs/STYLE.md); their callers log once, with context.
  */
 #ifndef IKEWATCH_LOG_H
 #define IKEWATCH_LOG_H
