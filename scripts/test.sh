@@ -31,6 +31,18 @@ trap 'rm -f "$results"' EXIT
 
 say() { echo "$*" | tee -a "$results"; }
 step() { echo "== $*" >&2; }
+# collect NAME LOG cmd...: run cmd (output kept in LOG), count its result lines; a cmd that fails
+# without printing a "not ok" line (a crash, a missing tool) is one "not ok" line itself.
+collect() {
+	local name=$1 log=$2 rc
+	shift 2
+	"$@" >"$log" 2>&1
+	rc=$?
+	grep -E '^((not )?ok|skip) - ' "$log" | tee -a "$results"
+	if [ "$rc" -ne 0 ] && ! grep -qE '^not ok - ' "$log"; then
+		say "not ok - $name: exit $rc without a failed check: $(tail -n 1 "$log" | cut -c1-200)"
+	fi
+}
 # skip NAME KEY DETAIL: a skip line if KEY holds for this run (tests/skip_reasons.sh), else not ok
 skip() {
 	if skip_reason_holds "$2"; then
@@ -137,21 +149,18 @@ else
 	mkdir -p "$seen"
 	# shellcheck disable=SC2086 # TEST_FILTER is a list of words
 	IKEWATCH=$BUILD_ROOT/asan/ikewatch BUILD_DIR=$BUILD_ROOT/asan METRICS_SEEN_DIR=$seen \
-		tests/integration/run.sh ${TEST_FILTER:-} 2>&1 | tee "$BUILD_ROOT/integration.out" |
-		grep -E '^((not )?ok|skip) - ' | tee -a "$results"
+		collect integration "$BUILD_ROOT/integration.out" tests/integration/run.sh ${TEST_FILTER:-}
 	step "metrics: emitted (during the integration tests) vs docs/metrics.md"
 	if [ -n "${TEST_FILTER:-}" ]; then
 		skip metrics-docs TEST_FILTER "a documented metric may be emitted only by a test not run"
 	else
-		python3 tests/metrics_docs.py check docs/metrics.md "$seen" 2>&1 |
-			grep -E '^(not )?ok - ' | tee -a "$results"
+		collect metrics-docs "$BUILD_ROOT/metrics-docs.out" \
+			python3 tests/metrics_docs.py check docs/metrics.md "$seen"
 	fi
 fi
 
 step "mixin"
-if [ -x scripts/check-mixin.sh ]; then
-	scripts/check-mixin.sh 2>&1 | grep -E '^((not )?ok|skip) - ' | tee -a "$results"
-fi
+collect mixin "$BUILD_ROOT/check-mixin.out" scripts/check-mixin.sh
 
 # A skip counts only with a reason tests/skip_reasons.sh knows; "ok - ... # SKIP" (TAP's way of
 # writing a skip as a pass) is a failure.

@@ -52,9 +52,21 @@ export LAB_REKEY=${LAB_REKEY:-25} LAB_IKE_REKEY=${LAB_IKE_REKEY:-45}
 lab_up || t_bail "lab_up"
 t_cleanup lab_down
 
+# The lab authenticates with PSKs; a certificate loaded into charon A as well gives serve a
+# ipsec_cert_not_after_timestamp_seconds series (and the dashboard's certificate panel data).
+# Valid for a year: far from IPsecCertExpiringSoon's thresholds, so the healthy phase stays quiet.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+	-subj "/CN=ikewatch mixin test" -keyout "$W/cert.key" \
+	-out "$LAB_DIR/a/swanctl/x509/mixin-test.pem" >"$W/openssl.log" 2>&1 ||
+	t_bail "openssl: $(tail -n 1 "$W/openssl.log")"
+lab_swanctl A --load-creds --file "$LAB_DIR/a/swanctl/swanctl.conf" >"$W/load-creds.log" 2>&1 ||
+	t_bail "swanctl --load-creds: $(tail -n 1 "$W/load-creds.log")"
+
 # serve runs in gateway A's namespace, with probes through the tunnel (ICMP, and a path-MTU
 # search) so that the probe-based alerts see real data-plane faults.
 cat >"$W/ikewatch.yml" <<YAML
+exporter:
+  cert_interval: 2s
 probes:
   - target: 203.0.113.129
     module: icmp
@@ -197,6 +209,8 @@ expect() {
 }
 
 t_eventually 20 setup/scraped eval '[ "$(prom_value "up{job=\"ikewatch\"}")" = 1 ]'
+t_eventually 10 setup/cert-exported eval \
+	'scrape | grep -q "^ipsec_cert_not_after_timestamp_seconds{subject=\"CN=ikewatch mixin test\""'
 
 # ---- 1. Healthy lab: several rekeys, no alert -----------------------------------------------
 HEALTHY_S=${HEALTHY_S:-80}
