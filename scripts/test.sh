@@ -154,6 +154,11 @@ else
 	if [ -n "${TEST_FILTER:-}" ]; then
 		skip metrics-docs TEST_FILTER "a documented metric may be emitted only by a test not run"
 	else
+		if python3 -B -m doctest tests/metrics_docs.py >"$BUILD_ROOT/metrics-docs.out" 2>&1; then
+			say "ok - metrics-docs/selftest"
+		else
+			say "not ok - metrics-docs/selftest: $(grep -m1 -E '^(File|Failed)' "$BUILD_ROOT/metrics-docs.out")"
+		fi
 		collect metrics-docs "$BUILD_ROOT/metrics-docs.out" \
 			python3 tests/metrics_docs.py check docs/metrics.md "$seen"
 	fi

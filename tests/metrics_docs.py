@@ -43,7 +43,13 @@ IMPLIED = {"histogram": {"le"}, "summary": {"quantile"}}
 
 
 def label_names(braces):
-    """Label names of a sample's {...}, or None if it is not well formed."""
+    r"""Label names of a sample's {...}, or None if it is not well formed.
+
+    >>> label_names('{a="x,y}",b="say \\"hi\\"",c=""}')
+    ['a', 'b', 'c']
+    >>> label_names('{a="x",}'), label_names('{a=x}'), label_names('{a="x" b="y"}')
+    (['a'], None, None)
+    """
     body = braces[1:-1].strip()
     names, pos = [], 0
     while pos < len(body):
@@ -56,7 +62,13 @@ def label_names(braces):
 
 
 def shape(text):
-    """(types, samples): {family: type}, {family: set of frozensets of label names}."""
+    r"""(types, samples): {family: type}, {family: set of frozensets of label names}.
+
+    >>> t, s = shape('# TYPE h histogram\nh_bucket{le="1",x="a"} 1\nh_sum{x="a"} 2\n'
+    ...              'h_count{x="a"} 1\nu 1\n# TYPE g gauge\ng{y="b"} 3\ng{y="c",z="d"} 3\nj{')
+    >>> sorted(t.items()), sorted((k, sorted(sorted(x) for x in v)) for k, v in s.items())
+    ([('g', 'gauge'), ('h', 'histogram')], [('g', [['y'], ['y', 'z']]), ('h', [['x']]), ('u', [[]])])
+    """
     types, raw = {}, []
     # a body cut short (the reader of curl's output stopped early) ends in a partial line
     text = text[: text.rfind("\n") + 1]
@@ -132,7 +144,23 @@ def cells(line):
 
 
 def read_doc(path):
-    """{metric: (type, set of labels, line number)} from the metric tables of a Markdown file."""
+    r"""{metric: (type, set of labels, line number)} from the metric tables of a Markdown file.
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False) as f:
+    ...     _ = f.write("| label | what |\n|---|---|\n| `conn` | x |\n\n"
+    ...                 "<!-- metrics-check: every row also has labels t -->\n"
+    ...                 "| metric | type | extra labels | meaning |\n|---|---|---|---|\n"
+    ...                 "| `a_total`, `b_total` | counter | `d=\"x\\|y\"` | z |\n"
+    ...                 "| `c` | gauge | | z |\n\n| name | type | labels |\n|---|---|---|\n"
+    ...                 "| `e` | gauge | `f`, `g` |\n| `c` | gauge | |\n")
+    >>> doc, errors = read_doc(f.name)
+    >>> sorted((k, t, sorted(l)) for k, (t, l, _) in doc.items())
+    [('a_total', 'counter', ['d', 't']), ('b_total', 'counter', ['d', 't']), ('c', 'gauge', []), ('e', 'gauge', ['f', 'g'])]
+    >>> [e.split(": ", 1)[1] for e in errors]
+    ['c documented twice (also line 9)']
+    >>> os.unlink(f.name)
+    """
     doc, errors = {}, []
     with open(path, encoding="utf-8") as fh:
         lines = fh.read().splitlines()
