@@ -10,7 +10,7 @@
 # without it this test fails, it does not skip.
 set -u
 fake=$1
-command -v swanctl >/dev/null || { echo "not ok - fakevici-swanctl: swanctl not installed (strongswan-swanctl)"; exit 1; }
+command -v swanctl >/dev/null || { echo "not ok - fakevici-swanctl/swanctl-installed: package strongswan-swanctl missing"; exit 1; }
 dir=$(mktemp -d /tmp/fakevici-swanctl.XXXXXX)
 sock=$dir/charon.vici
 pid=
