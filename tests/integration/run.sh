@@ -15,7 +15,8 @@
 #   -k           keep each script's output directory (default: removed when the script passed)
 #   FILTER       only scripts whose name contains one of these words
 # Env: IKEWATCH=path/to/ikewatch (passed to the scripts); METRICS_SEEN_DIR (passed on: where
-# the scripts' scrapes of serve and heal are kept, see lib.sh).
+# the scripts' scrapes of serve and heal are kept, see lib.sh); INTEG_ROOT (default /tmp): where
+# the work directory iw-integ.XXXXXX (each script's output and labs) is made.
 # Exit status: 0 if no line is "not ok", 1 otherwise. A skip ("skip - NAME: KEY", lib.sh t_skip)
 # is counted apart, never as ok; a script may exit 77 only after printing one (t_require_root).
 
@@ -34,7 +35,7 @@ shift $((OPTIND - 1))
 : "${IKEWATCH:=$top/build/ikewatch}"
 export IKEWATCH
 failed=0 total=0 skipped=0
-work=$(mktemp -d /tmp/iw-integ.XXXXXX)
+work=$(mktemp -d "${INTEG_ROOT:-/tmp}/iw-integ.XXXXXX") || exit 1
 
 for t in "$top"/tests/integration/test_*.sh; do
 	[ -e "$t" ] || continue
@@ -57,6 +58,11 @@ for t in "$top"/tests/integration/test_*.sh; do
 		[ -f "$d/created" ] || continue
 		LAB_DIR=${d%/} bash -c '. "$1"; lab_down' _ "$top/tests/lab/lab.sh"
 	done
+	if [ ! -f "$out/stdout" ]; then
+		echo "not ok - integration/$short/output: $out vanished while the script ran (removed by another process?)"
+		failed=$((failed + 1)); total=$((total + 1))
+		continue
+	fi
 	grep -E '^((not )?ok|skip) - ' "$out/stdout"
 	oks=$(grep -cE '^ok - ' "$out/stdout")
 	noks=$(grep -cE '^not ok - ' "$out/stdout")
