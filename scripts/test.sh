@@ -36,9 +36,9 @@ step() { echo "== $*" >&2; }
 collect() {
 	local name=$1 log=$2 rc
 	shift 2
-	"$@" >"$log" 2>&1
-	rc=$?
-	grep -E '^((not )?ok|skip) - ' "$log" | tee -a "$results"
+	# result lines show as they come (the integration tests take minutes)
+	"$@" 2>&1 | tee "$log" | grep --line-buffered -E '^((not )?ok|skip) - ' | tee -a "$results"
+	rc=${PIPESTATUS[0]}
 	if [ "$rc" -ne 0 ] && ! grep -qE '^not ok - ' "$log"; then
 		say "not ok - $name: exit $rc without a failed check: $(tail -n 1 "$log" | cut -c1-200)"
 	fi
