@@ -24,7 +24,8 @@ struct test_case {
 
 extern bool test_failed;
 void test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int test_run(const char *suite, const struct test_case *cases, size_t n, void (*teardown)(void));
+int test_run(const char *suite, const struct test_case *cases, size_t n,
+	     void (*teardown)(void));
 
 #define T_ASSERT(cond)                                                                             \
 	do {                                                                                       \

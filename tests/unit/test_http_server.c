@@ -705,6 +705,7 @@ static void tls_client_certificates(void)
 
 TEST_MAIN_TEARDOWN("http_server", cleanup_tmpdir, TEST(listen_address_vectors),
 	  TEST(routes_and_headers), TEST(large_body_and_keepalive), TEST(gzip_when_accepted),
-	  TEST(bind_errors_are_returned), TEST(connection_limit_and_timeout), TEST(basic_auth_enforced),
+	  TEST(bind_errors_are_returned), TEST(connection_limit_and_timeout),
+	  TEST(basic_auth_enforced),
 	  TEST(bad_web_config_fails_start), TEST(tls_serves_and_refuses_old_versions),
 	  TEST(tls_client_certificates))
