@@ -7,6 +7,13 @@ mixin/templates/*.yaml.tmpl and writes mixin/rules/*.yaml, and renders the Grafa
 mixin/dashboards/ikewatch.json (mixin/dashboard.py). The rendered files are committed so that
 users need nothing but the files; CI runs `build.py --check` to prove they are up to date.
 
+The documents that quote a threshold (docs/runbooks/*.md, mixin/README.md, README.md) hold it
+between markers, <!-- threshold:KEY -->VALUE<!-- /threshold -->, optionally with a format after
+KEY (percent: 0.01 -> 1%; ms: 0.25 -> 250 ms; quantile: 0.95 -> p95). build.py rewrites VALUE
+from config.yaml and --check fails while one is stale, so a changed threshold cannot leave a
+document behind. A config key quoted with a value in parentheses, `KEY` (VALUE), must be marked.
+These documents state the defaults: variants (--out, --set, --for-scale) leave them alone.
+
     python3 mixin/build.py                      # rewrite the committed files
     python3 mixin/build.py --check              # exit 1 if a committed file is stale
     python3 mixin/build.py --out DIR --for-scale 0.1 --set selector='job="lab"'
@@ -32,6 +39,9 @@ TEMPLATES = {
     "ikewatch-recording.yaml": "ikewatch-recording.yaml.tmpl",
 }
 DASHBOARD = "ikewatch.json"
+ROOT = os.path.dirname(HERE)
+MARKER_RE = re.compile(r"<!-- threshold:([a-z][a-z0-9_]*)(?: ([a-z]+))? -->(.*?)<!-- /threshold -->",
+                       re.S)
 
 DURATION_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -233,6 +243,73 @@ def build(cfg_text, sets=(), for_scale=None, min_window=20):
     return files
 
 
+def doc_files():
+    """The documents that quote thresholds."""
+    runbooks = os.path.join(ROOT, "docs", "runbooks")
+    names = sorted(os.path.join(runbooks, f) for f in os.listdir(runbooks) if f.endswith(".md"))
+    return names + [os.path.join(HERE, "README.md"), os.path.join(ROOT, "README.md")]
+
+
+def doc_value(values, key, fmt, where):
+    """VALUE of a threshold marker.
+
+    >>> v = {"r": "0.01", "s": "0.25", "q": "0.95", "d": "5m"}
+    >>> [doc_value(v, k, f, "x") for k, f in (("r", "percent"), ("s", "ms"), ("q", "quantile"), ("d", None))]
+    ['1%', '250 ms', 'p95', '5m']
+    """
+    if key not in values:
+        raise ConfigError("%s: threshold marker for unknown key %s" % (where, key))
+    value = values[key]
+    try:
+        if fmt == "percent":
+            return "%g%%" % (float(value) * 100)
+        if fmt == "ms":
+            return "%g ms" % (float(value) * 1000)
+        if fmt == "quantile":
+            return "p%g" % (float(value) * 100)
+    except ValueError:
+        raise ConfigError("%s: %s=%s is not a number (format %s)" % (where, key, value, fmt))
+    if fmt:
+        raise ConfigError("%s: unknown threshold format %s" % (where, fmt))
+    return value
+
+
+def render_doc(text, values, keys, where):
+    """TEXT with every threshold marker's value rewritten; an unmarked `KEY` (VALUE) is an error.
+
+    >>> v = {"probe_loss_ratio": "0.02", "probe_loss_for": "5m"}
+    >>> render_doc("over `probe_loss_ratio` (<!-- threshold:probe_loss_ratio percent -->1%"
+    ...            "<!-- /threshold -->)", v, v, "x")
+    'over `probe_loss_ratio` (<!-- threshold:probe_loss_ratio percent -->2%<!-- /threshold -->)'
+    >>> render_doc("for `probe_loss_for` (5m)", v, v, "x")
+    Traceback (most recent call last):
+    ...
+    build.ConfigError: x: `probe_loss_for` (...) quotes a threshold without a <!-- threshold:probe_loss_for --> marker
+    """
+    def sub(m):
+        key, fmt = m.group(1), m.group(2)
+        return "<!-- threshold:%s%s -->%s<!-- /threshold -->" % (
+            key, " " + fmt if fmt else "", doc_value(values, key, fmt, where))
+
+    out = MARKER_RE.sub(sub, text)
+    for key in keys:
+        if re.search(r"`%s`\s+\((?!<!-- threshold:%s[ -])" % (key, key), out):
+            raise ConfigError("%s: `%s` (...) quotes a threshold without a <!-- threshold:%s --> "
+                              "marker" % (where, key, key))
+    return out
+
+
+def build_docs(cfg_text):
+    """Return {path: content} for every document that quotes a threshold (the defaults)."""
+    cfg = parse_config(cfg_text)
+    values = derive(cfg)
+    docs = {}
+    for path in doc_files():
+        with open(path) as f:
+            docs[path] = render_doc(f.read(), values, cfg, os.path.relpath(path, ROOT))
+    return docs
+
+
 def destination(name, out_dir):
     if out_dir:
         return os.path.join(out_dir, name)
@@ -258,13 +335,16 @@ def main(argv):
         ap.error("--min-window: not a duration")
     try:
         with open(args.config) as f:
-            files = build(f.read(), args.set, args.for_scale, min_window)
+            text = f.read()
+        files = {destination(n, args.out): c
+                 for n, c in build(text, args.set, args.for_scale, min_window).items()}
+        if not args.out and not args.set and args.for_scale is None:
+            files.update(build_docs(text))
     except (ConfigError, OSError) as e:
         print("build.py: %s" % e, file=sys.stderr)
         return 2
     stale = []
-    for name, content in files.items():
-        path = destination(name, args.out)
+    for path, content in files.items():
         if args.check:
             try:
                 with open(path) as f:

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 #
-# CI check of the Prometheus mixin (mixin/): the rendered rules are up to date with
+# CI check of the Prometheus mixin (mixin/): the rendered rules, and the thresholds the runbooks
+# and READMEs quote (their <!-- threshold:KEY --> markers), are up to date with
 # mixin/config.yaml, promtool accepts them (default and lab variants), the promtool unit tests
 # pass, the Alertmanager example loads, the runbooks and dashboard are complete, every PromQL
 # expression in the dashboard parses and every metric it reads is documented.

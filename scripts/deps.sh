@@ -9,7 +9,7 @@ set -euo pipefail
 
 PACKAGES=(
 	# build
-	gcc clang meson ninja-build pkg-config
+	gcc clang clang-format meson ninja-build pkg-config
 	libmicrohttpd-dev libyaml-dev nettle-dev libgnutls28-dev libmnl-dev libsystemd-dev
 	libcrypt-dev zlib1g-dev locales libjson-c-dev
 	# fuzzing and sanitizers with clang

@@ -8,11 +8,18 @@
 #   4. source checks (scripts/checksrc)
 #   5. a short run of every libFuzzer target (clang), FUZZ_SECONDS each
 #   6. integration tests with real charon, Prometheus and Alertmanager (tests/integration/run.sh)
-#   7. the Prometheus mixin checks (scripts/check-mixin.sh)
-# Each check prints "ok - NAME" or "not ok - NAME: why"; the last line counts them:
-#   N passed, N failed
+#   7. every metric serve and heal emitted during step 6 against docs/metrics.md, both ways
+#      (tests/metrics_docs.py over the scrapes kept in $BUILD_ROOT/metrics-seen)
+#   8. the Prometheus mixin checks (scripts/check-mixin.sh)
+# Each check prints "ok - NAME", "not ok - NAME: why" or "skip - NAME: KEY[: detail]"; the last
+# line counts them:
+#   N passed, N skipped, N failed
+# A skip is not a pass: it must name a reason of tests/skip_reasons.sh that this run's
+# configuration makes true (not root, SKIP_INTEGRATION=1, ...), else it counts as failed, as does
+# an "ok - ... # SKIP" line or a unit test that meson reports skipped. The run succeeds when
+# nothing failed and something passed.
 # Environment: FUZZ_SECONDS (default 10), SKIP_INTEGRATION=1, SKIP_FUZZ=1, BUILD_ROOT (default
-# ./build-test), TEST_FILTER (a regex on integration test file names).
+# ./build-test), TEST_FILTER (words: only the integration tests whose file name contains one).
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -20,9 +27,30 @@ BUILD_ROOT=${BUILD_ROOT:-$top/build-test}
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
+. tests/skip_reasons.sh
 
 say() { echo "$*" | tee -a "$results"; }
 step() { echo "== $*" >&2; }
+# collect NAME LOG cmd...: run cmd (output kept in LOG), count its result lines; a cmd that fails
+# without printing a "not ok" line (a crash, a missing tool) is one "not ok" line itself.
+collect() {
+	local name=$1 log=$2 rc
+	shift 2
+	# result lines show as they come (the integration tests take minutes)
+	"$@" 2>&1 | tee "$log" | grep --line-buffered -E '^((not )?ok|skip) - ' | tee -a "$results"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" -ne 0 ] && ! grep -qE '^not ok - ' "$log"; then
+		say "not ok - $name: exit $rc without a failed check: $(tail -n 1 "$log" | cut -c1-200)"
+	fi
+}
+# skip NAME KEY DETAIL: a skip line if KEY holds for this run (tests/skip_reasons.sh), else not ok
+skip() {
+	if skip_reason_holds "$2"; then
+		say "skip - $1: $2: $3"
+	else
+		say "not ok - $1: skipped for \"$2\", which this run's configuration does not make true"
+	fi
+}
 
 step "dependencies"
 if ! scripts/deps.sh; then
@@ -63,10 +91,11 @@ if [ "$asan_ok" = 1 ]; then
 	meson test -C "$BUILD_ROOT/asan" --print-errorlogs >"$BUILD_ROOT/meson-test.out" 2>&1
 	# each case line, from every test's own output
 	grep -hE '^(not )?ok - ' "$BUILD_ROOT/asan/meson-logs/testlog.txt" | tee -a "$results"
-	# a test binary that crashed or failed without printing a "not ok" line still counts
+	# a test binary that crashed or failed without printing a "not ok" line still counts, and so
+	# does one that meson reports skipped (exit 77): the unit tests have no reason to skip
 	while read -r line; do
 		say "not ok - meson: $line (see $BUILD_ROOT/asan/meson-logs/testlog.txt)"
-	done < <(grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR) ' "$BUILD_ROOT/meson-test.out" |
+	done < <(grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR|SKIP) ' "$BUILD_ROOT/meson-test.out" |
 		sed -E 's/ +/ /g')
 	# fuzz corpus replays print no case lines: count them by meson's verdict
 	grep -E '^ *[0-9]+/[0-9]+ .*fuzz-corpus-[^ ]+ +OK ' "$BUILD_ROOT/meson-test.out" |
@@ -81,7 +110,9 @@ else
 fi
 
 step "fuzzers (${FUZZ_SECONDS}s each)"
-if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+if [ "${SKIP_FUZZ:-0}" = 1 ]; then
+	skip fuzz SKIP_FUZZ "no libFuzzer run"
+else
 	fuzzdir=$BUILD_ROOT/fuzz
 	if CC=clang build "$fuzzdir" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fsanitize=fuzzer-no-link; then
@@ -107,20 +138,57 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 fi
 
 step "integration tests"
-if [ "${SKIP_INTEGRATION:-0}" != 1 ] && [ "$asan_ok" = 1 ]; then
-	IKEWATCH=$BUILD_ROOT/asan/ikewatch BUILD_DIR=$BUILD_ROOT/asan \
-		tests/integration/run.sh 2>&1 | tee "$BUILD_ROOT/integration.out" |
-		grep -E '^(not )?ok - ' | tee -a "$results"
+seen=$BUILD_ROOT/metrics-seen
+if [ "${SKIP_INTEGRATION:-0}" = 1 ]; then
+	skip integration SKIP_INTEGRATION "no integration test ran"
+	skip metrics-docs SKIP_INTEGRATION "no scrape to compare with docs/metrics.md"
+elif [ "$asan_ok" != 1 ]; then
+	say "not ok - integration: not run, the ASan build failed"
+else
+	rm -rf "$seen"
+	mkdir -p "$seen"
+	# shellcheck disable=SC2086 # TEST_FILTER is a list of words
+	IKEWATCH=$BUILD_ROOT/asan/ikewatch BUILD_DIR=$BUILD_ROOT/asan METRICS_SEEN_DIR=$seen \
+		collect integration "$BUILD_ROOT/integration.out" tests/integration/run.sh ${TEST_FILTER:-}
+	step "metrics: emitted (during the integration tests) vs docs/metrics.md"
+	if [ -n "${TEST_FILTER:-}" ]; then
+		skip metrics-docs TEST_FILTER "a documented metric may be emitted only by a test not run"
+	else
+		if python3 -B -m doctest tests/metrics_docs.py >"$BUILD_ROOT/metrics-docs.out" 2>&1; then
+			say "ok - metrics-docs/selftest"
+		else
+			say "not ok - metrics-docs/selftest: $(grep -m1 -E '^(File|Failed)' "$BUILD_ROOT/metrics-docs.out")"
+		fi
+		collect metrics-docs "$BUILD_ROOT/metrics-docs.out" \
+			python3 tests/metrics_docs.py check docs/metrics.md "$seen"
+	fi
 fi
 
 step "mixin"
-if [ -x scripts/check-mixin.sh ]; then
-	scripts/check-mixin.sh 2>&1 | grep -E '^(not )?ok - ' | tee -a "$results"
-fi
+collect mixin "$BUILD_ROOT/check-mixin.out" scripts/check-mixin.sh
 
+# A skip counts only with a reason tests/skip_reasons.sh knows; "ok - ... # SKIP" (TAP's way of
+# writing a skip as a pass) is a failure.
+tally=$(mktemp)
+while IFS= read -r line; do
+	case $line in
+	"ok - "*"# SKIP"* | "ok - "*"# skip"*)
+		echo "not ok - ${line#ok - } (a skip written as ok: use a reason of tests/skip_reasons.sh)" ;;
+	"skip - "*)
+		key=$(sed -nE 's/^skip - [^:]*: ([A-Za-z0-9_-]+)(:.*)?$/\1/p' <<<"$line")
+		rc=2
+		[ -n "$key" ] && { skip_reason_holds "$key" >/dev/null 2>&1; rc=$?; }
+		if [ "$rc" -ne 2 ]; then echo "$line"; else
+			echo "not ok - ${line#skip - } (a skip without a reason of tests/skip_reasons.sh)"
+		fi ;;
+	*) echo "$line" ;;
+	esac
+done <"$results" >"$tally"
+mv "$tally" "$results"
 passed=$(grep -cE '^ok - ' "$results")
+skipped=$(grep -cE '^skip - ' "$results")
 failed=$(grep -cE '^not ok - ' "$results")
 echo
-grep -E '^not ok - ' "$results" || true
-echo "$passed passed, $failed failed"
+grep -E '^(not ok|skip) - ' "$results" || true
+echo "$passed passed, $skipped skipped, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

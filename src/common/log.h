@@ -3,7 +3,7 @@
  * Daemon logging: one line per event to stderr, in logfmt (default) or JSON with the field names
  * of Prometheus' own logs: ts, level, msg, err, then other keys. Under systemd (JOURNAL_STREAM
  * set) each line also carries a <N> syslog priority prefix so that journald keeps the level.
- * Codecs never log (STYLE.md); their callers log once, with context.
+ * Codecs never log (docs/STYLE.md); their callers log once, with context.
  */
 #ifndef IKEWATCH_LOG_H
 #define IKEWATCH_LOG_H

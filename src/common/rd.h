@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The one bounded cursor that all untrusted bytes go through (STYLE.md, "Untrusted input").
+ * The one bounded cursor that all untrusted bytes go through (docs/STYLE.md, "Untrusted input").
  * Every read checks what is left before it touches memory and fails with -EBADMSG on a short
  * read, leaving the cursor where it was; reads chain with ||. Multi-byte integers are network
  * byte order. Nothing here allocates or logs.

@@ -6,10 +6,11 @@
 # Why: the scrape benchmark uses swanctl as its baseline and the failure tests use fakevici as
 # charon; both are only meaningful if fakevici speaks the wire format exactly as charon does.
 # swanctl's parser is strict (it aborts on any framing or element error), so this is the
-# independent check that our codec-built packets are right. Skipped (77) without swanctl.
+# independent check that our codec-built packets are right. swanctl is required (scripts/deps.sh):
+# without it this test fails, it does not skip.
 set -u
 fake=$1
-command -v swanctl >/dev/null || { echo "swanctl not installed: skipped"; exit 77; }
+command -v swanctl >/dev/null || { echo "not ok - fakevici-swanctl/swanctl-installed: package strongswan-swanctl missing"; exit 1; }
 dir=$(mktemp -d /tmp/fakevici-swanctl.XXXXXX)
 sock=$dir/charon.vici
 pid=

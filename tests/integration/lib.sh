@@ -21,13 +21,23 @@
 #                                  to stderr when T_VERBOSE=1; exports T_ELAPSED_MS
 #   t_cleanup cmd...               register cmd to run at exit (last registered runs first);
 #                                  runs on normal exit, error, SIGINT, SIGTERM and SIGHUP
-#   t_require_root                 exit 77 with "ok - ...# SKIP" when not root
-#   t_skip NAME WHY                print "ok - integration/<file>/NAME # SKIP WHY"
+#   t_require_root                 exit 77 with "skip - .../all: not-root" when not root
+#   t_skip NAME KEY [DETAIL]       print "skip - integration/<file>/NAME: KEY: DETAIL" if KEY is a
+#                                  reason of tests/skip_reasons.sh that this run's configuration
+#                                  makes true; otherwise a "not ok" line (a skip nothing
+#                                  explains is a failure). A skip is never counted as a pass.
 #   t_bail WHY                     print "not ok - integration/<file>/setup: WHY" and exit 1
 #   t_done                         exit 0 if no check failed, else 1 (call at the end)
 #
 # Variables: T_FILE (test file name without test_ and .sh), T_TOP (repository root),
 # T_FAILED (count of failed checks), IKEWATCH (binary under test; default $T_TOP/build/ikewatch).
+#
+# Teardown is the harness's job, never a test case: register it with t_cleanup (run.sh also
+# takes down any lab a script leaves behind).
+#
+# With METRICS_SEEN_DIR set (scripts/test.sh sets it), tests/integration/shim/ comes first on
+# PATH: its curl keeps the shape of every /metrics body of serve or heal that a test fetches,
+# for the metrics-vs-docs check (tests/metrics_docs.py) that runs after all the tests.
 
 T_FILE=$(basename "${0%.sh}")
 T_FILE=${T_FILE#test_}
@@ -37,6 +47,12 @@ T_POLL=${T_POLL:-0.2}
 : "${IKEWATCH:=$T_TOP/build/ikewatch}"
 export IKEWATCH
 _t_cleanups=()
+# shellcheck source=../skip_reasons.sh
+. "$T_TOP/tests/skip_reasons.sh"
+if [ -n "${METRICS_SEEN_DIR:-}" ]; then
+	mkdir -p "$METRICS_SEEN_DIR"
+	export METRICS_SEEN_DIR PATH="$T_TOP/tests/integration/shim:$PATH"
+fi
 
 _t_oneline() { tr '\n\t' '  ' | sed 's/  */ /g; s/^ //; s/ $//' | cut -c1-300; }
 
@@ -50,7 +66,21 @@ t_fail() {
 	return 1
 }
 
-t_skip() { printf 'ok - integration/%s/%s # SKIP %s\n' "$T_FILE" "$1" "${2:-}"; return 0; }
+t_skip() {
+	local name=$1 key=${2:-} detail=${3:-} rc
+	skip_reason_holds "$key"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		printf 'skip - integration/%s/%s: %s%s\n' "$T_FILE" "$name" "$key" \
+			"${detail:+: $(printf '%s' "$detail" | _t_oneline)}"
+		return 0
+	fi
+	if [ "$rc" -eq 2 ]; then
+		t_fail "$name" "skipped for \"$key\", not a reason in tests/skip_reasons.sh${detail:+ ($detail)}"
+	else
+		t_fail "$name" "skipped for \"$key\", which this run's configuration does not make true${detail:+ ($detail)}"
+	fi
+}
 
 t_check() {
 	local name=$1 out rc
@@ -110,7 +140,7 @@ trap '_t_run_cleanups; exit 129' HUP
 
 t_require_root() {
 	if [ "$(id -u)" -ne 0 ]; then
-		t_skip all "needs root (network namespaces)"
+		t_skip all not-root "needs root (network namespaces)"
 		exit 77
 	fi
 }

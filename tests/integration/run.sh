@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # run.sh - run every tests/integration/test_*.sh, each in its own process with a timeout, and
-# print their "ok"/"not ok" lines.
+# print their "ok"/"not ok"/"skip" lines.
 #
 # Why: integration scripts start daemons and namespaces; one that hangs or is killed must not
 # hang the run, hide its failure, or leave a lab behind. A script that ends without printing any
@@ -14,8 +14,11 @@
 #   -t SECONDS   per-script timeout (default 600, env T_TIMEOUT)
 #   -k           keep each script's output directory (default: removed when the script passed)
 #   FILTER       only scripts whose name contains one of these words
-# Env: IKEWATCH=path/to/ikewatch (passed to the scripts).
-# Exit status: 0 if every line is "ok", 1 otherwise. A script exiting 77 counts as skipped.
+# Env: IKEWATCH=path/to/ikewatch (passed to the scripts); METRICS_SEEN_DIR (passed on: where
+# the scripts' scrapes of serve and heal are kept, see lib.sh); INTEG_ROOT (default /tmp): where
+# the work directory iw-integ.XXXXXX (each script's output and labs) is made.
+# Exit status: 0 if no line is "not ok", 1 otherwise. A skip ("skip - NAME: KEY", lib.sh t_skip)
+# is counted apart, never as ok; a script may exit 77 only after printing one (t_require_root).
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 timeout_s=${T_TIMEOUT:-600}
@@ -31,8 +34,8 @@ shift $((OPTIND - 1))
 
 : "${IKEWATCH:=$top/build/ikewatch}"
 export IKEWATCH
-failed=0 total=0
-work=$(mktemp -d /tmp/iw-integ.XXXXXX)
+failed=0 total=0 skipped=0
+work=$(mktemp -d "${INTEG_ROOT:-/tmp}/iw-integ.XXXXXX") || exit 1
 
 for t in "$top"/tests/integration/test_*.sh; do
 	[ -e "$t" ] || continue
@@ -55,10 +58,17 @@ for t in "$top"/tests/integration/test_*.sh; do
 		[ -f "$d/created" ] || continue
 		LAB_DIR=${d%/} bash -c '. "$1"; lab_down' _ "$top/tests/lab/lab.sh"
 	done
-	grep -E '^(not )?ok - ' "$out/stdout"
+	if [ ! -f "$out/stdout" ]; then
+		echo "not ok - integration/$short/output: $out vanished while the script ran (removed by another process?)"
+		failed=$((failed + 1)); total=$((total + 1))
+		continue
+	fi
+	grep -E '^((not )?ok|skip) - ' "$out/stdout"
 	oks=$(grep -cE '^ok - ' "$out/stdout")
 	noks=$(grep -cE '^not ok - ' "$out/stdout")
-	total=$((total + oks + noks))
+	skips=$(grep -cE '^skip - ' "$out/stdout")
+	total=$((total + oks + noks + skips))
+	skipped=$((skipped + skips))
 	if [ "$noks" -gt 0 ]; then
 		failed=$((failed + noks))
 	fi
@@ -68,7 +78,10 @@ for t in "$top"/tests/integration/test_*.sh; do
 	elif [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ "$noks" -eq 0 ]; then
 		echo "not ok - integration/$short/exit: exit status $rc without a failed check: $(tail -n 1 "$out/stderr" | cut -c1-200)"
 		failed=$((failed + 1)); total=$((total + 1))
-	elif [ "$oks" -eq 0 ] && [ "$noks" -eq 0 ]; then
+	elif [ "$rc" -eq 77 ] && [ "$skips" -eq 0 ]; then
+		echo "not ok - integration/$short/exit: exit 77 (skipped) without a skip line naming its reason"
+		failed=$((failed + 1)); total=$((total + 1))
+	elif [ "$oks" -eq 0 ] && [ "$noks" -eq 0 ] && [ "$skips" -eq 0 ]; then
 		echo "not ok - integration/$short/output: no result line (exit $rc): $(tail -n 1 "$out/stderr" | cut -c1-200)"
 		failed=$((failed + 1)); total=$((total + 1))
 	fi
@@ -78,6 +91,6 @@ for t in "$top"/tests/integration/test_*.sh; do
 	fi
 done
 
-echo "# integration: $((total - failed)) of $total ok"
+echo "# integration: $((total - failed - skipped)) ok, $skipped skipped, $failed failed"
 rmdir "$work" 2>/dev/null
 [ "$failed" -eq 0 ]

@@ -152,6 +152,6 @@ if ip -n "${LAB_PREFIX}b" link show ipsec0 >/dev/null 2>&1; then
 		t_fail "ipsec-only-reflector" "tunnel: $in_out; clear: $clear_out; not_ipsec $not_ipsec"
 	fi
 else
-	t_skip "ipsec-only-reflector" "no ipsec0 (kernel ESP): the interface test does not apply"
+	t_skip "ipsec-only-reflector" lab-kernel-esp "no ipsec0: the interface test does not apply"
 fi
 t_done

@@ -6,7 +6,7 @@
 
 . "$(dirname "$0")/lib.sh"
 bin=$(dirname "$IKEWATCH")/tests/unit/test_probe_set
-command -v promtool >/dev/null || { t_skip all "promtool not installed"; exit 77; }
+command -v promtool >/dev/null || t_bail "promtool not installed (package prometheus, scripts/deps.sh)"
 [ -x "$bin" ] || t_bail "no $bin"
 out=$(mktemp /tmp/iw-probe-metrics.XXXXXX)
 t_cleanup rm -f "$out"

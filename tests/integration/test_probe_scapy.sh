@@ -11,8 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 if ! $PY -c 'import scapy.contrib.stamp' 2>/dev/null; then
-	t_skip all "python3-scapy with scapy.contrib.stamp not installed"
-	exit 77
+	t_bail "python3-scapy with scapy.contrib.stamp not installed (scripts/deps.sh)"
 fi
 [ -x "$IKEWATCH" ] || t_bail "no ikewatch binary at $IKEWATCH"
 port=$((30000 + $$ % 20000))

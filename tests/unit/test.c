@@ -24,7 +24,7 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-int test_run(const char *suite, const struct test_case *cases, size_t n)
+int test_run(const char *suite, const struct test_case *cases, size_t n, void (*teardown)(void))
 {
 	int failures = 0;
 
@@ -36,6 +36,15 @@ int test_run(const char *suite, const struct test_case *cases, size_t n)
 			failures++;
 		} else {
 			printf("ok - %s/%s\n", suite, cases[i].name);
+		}
+		fflush(stdout);
+	}
+	if (teardown) {
+		test_failed = false;
+		teardown();
+		if (test_failed) {
+			printf("not ok - %s/teardown: %s\n", suite, test_why);
+			failures++;
 		}
 		fflush(stdout);
 	}

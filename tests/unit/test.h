@@ -2,7 +2,12 @@
 /*
  * A minimal unit-test harness. Each test binary lists its cases with TEST_MAIN(); each case
  * prints "ok - SUITE/NAME" or "not ok - SUITE/NAME: file:line: what failed", which
- * scripts/test.sh counts. A case stops at its first failed assertion.
+ * scripts/test.sh counts. A case stops at its first failed assertion. There is no skip: a case
+ * that cannot run (a tool missing) fails.
+ *
+ * Teardown (removing a scratch directory the cases shared) is not a case: TEST_MAIN_TEARDOWN()
+ * runs it after the last case; it prints nothing when it succeeds and "not ok -
+ * SUITE/teardown: ..." when one of its assertions fails.
  */
 #ifndef IKEWATCH_TEST_H
 #define IKEWATCH_TEST_H
@@ -19,7 +24,8 @@ struct test_case {
 
 extern bool test_failed;
 void test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int test_run(const char *suite, const struct test_case *cases, size_t n);
+int test_run(const char *suite, const struct test_case *cases, size_t n,
+	     void (*teardown)(void));
 
 #define T_ASSERT(cond)                                                                             \
 	do {                                                                                       \
@@ -68,11 +74,12 @@ int test_run(const char *suite, const struct test_case *cases, size_t n);
 	} while (0)
 
 #define TEST(fn) {#fn, fn}
-#define TEST_MAIN(suite, ...)                                                                      \
+#define TEST_MAIN_TEARDOWN(suite, teardown, ...)                                                   \
 	int main(void)                                                                             \
 	{                                                                                          \
 		static const struct test_case cases_[] = {__VA_ARGS__};                            \
-		return test_run(suite, cases_, sizeof(cases_) / sizeof(cases_[0]));               \
+		return test_run(suite, cases_, sizeof(cases_) / sizeof(cases_[0]), teardown);      \
 	}
+#define TEST_MAIN(suite, ...) TEST_MAIN_TEARDOWN(suite, NULL, __VA_ARGS__)
 
 #endif

@@ -777,8 +777,7 @@ static void cleanup_tmpdir(void)
 	if (!tmpdir[0])
 		return;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
+	T_EQ_INT(system(cmd), 0);
 	tmpdir[0] = '\0';
 }
 
@@ -1039,17 +1038,12 @@ static void tls_client_certificates(void)
 	http_server_free(s);
 }
 
-static void cleanup(void)
-{
-	cleanup_tmpdir();
-}
-
-TEST_MAIN("http_server", TEST(listen_address_vectors), TEST(routes_and_headers),
-	  TEST(large_body_and_keepalive), TEST(gzip_when_accepted),
+TEST_MAIN_TEARDOWN("http_server", cleanup_tmpdir, TEST(listen_address_vectors),
+	  TEST(routes_and_headers), TEST(large_body_and_keepalive), TEST(gzip_when_accepted),
 	  TEST(accept_encoding_vectors), TEST(bind_errors_are_returned),
 	  TEST(connection_limit_and_timeout), TEST(post_routes_take_bodies),
 	  TEST(bearer_token_enforced), TEST(trickling_client_is_closed), TEST(newcomer_makes_room),
 	  TEST(busy_connections_are_kept),
 	  TEST(basic_auth_enforced),
 	  TEST(bad_web_config_fails_start), TEST(tls_serves_and_refuses_old_versions),
-	  TEST(tls_client_certificates), TEST(cleanup))
+	  TEST(tls_client_certificates))

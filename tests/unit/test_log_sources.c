@@ -414,12 +414,12 @@ static void cleanup(void)
 
 	if (tmpdir[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", tmpdir);
+		T_EQ_INT(system(cmd), 0);
 	}
 }
 
-TEST_MAIN("log_sources", TEST(lines_split_reads), TEST(lines_overlong), TEST(state_vectors),
-          TEST(state_malformed), TEST(state_save_load), TEST(file_follow_and_resume),
+TEST_MAIN_TEARDOWN("log_sources", cleanup, TEST(lines_split_reads), TEST(lines_overlong),
+          TEST(state_vectors), TEST(state_malformed), TEST(state_save_load),
+          TEST(file_follow_and_resume),
           TEST(file_rotation_and_truncation), TEST(file_missing_then_created),
-          TEST(file_corrupt_state), TEST(stdin_pipe), TEST(cleanup))
+          TEST(file_corrupt_state), TEST(stdin_pipe))
