@@ -176,7 +176,8 @@ _lab_is_ours() {
 	st=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
 	[ -n "$st" ] && [ "$st" != Z ] || return 1
 	[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/lib/ipsec/charon ] && return 0
-	tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx lab-charon
+	# 2>/dev/null before the <: redirections apply left to right, and the process may be gone
+	tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -qx lab-charon
 }
 
 # swanctl needs --uri AFTER the command word (`swanctl --list-sas --uri X`); swanctl ignores
@@ -454,7 +455,8 @@ _lab_wait_pid_gone() {
 	while [ -d "/proc/$pid" ]; do
 		# A zombie child of ours counts as gone; reap it if it is our child.
 		if [ "$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" = Z ]; then
-			wait "$pid" 2>/dev/null
+			# 127 when it is not our child (a charon restarted from another shell)
+			wait "$pid" 2>/dev/null || true
 			return 0
 		fi
 		[ "$(_lab_now_ms)" -lt "$deadline" ] || return 1
@@ -617,19 +619,23 @@ lab_down() {
 	[ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/created" ] || return 0
 	local kind a1 pid ns
 	# Daemons first (SIGKILL: a SIGTERMed charon whose peer is gone spends ~2 s sending DELETEs),
-	# then namespaces, which takes the veths, routes and nft tables with them.
+	# then namespaces, which takes the veths, routes and nft tables with them. Every step goes on
+	# whatever the previous one found (a charon already killed, a namespace already gone), also in
+	# a caller that runs under `set -e` (scripts/demo.sh): nothing here may end the caller early.
 	while read -r kind a1 _; do
 		[ "$kind" = pid ] || continue
 		pid=$a1
 		if _lab_is_ours "$pid"; then
-			kill -KILL "$pid" 2>/dev/null
-			_lab_wait_pid_gone "$pid" 5
+			kill -KILL "$pid" 2>/dev/null || true
+			_lab_wait_pid_gone "$pid" 5 || _lab_err "charon $pid did not die" || true
 		fi
 	done <"$LAB_DIR/created"
 	while read -r kind a1 _; do
 		[ "$kind" = netns ] || continue
 		ns=$a1
-		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
+		if [ -e "/run/netns/$ns" ]; then
+			ip netns del "$ns" 2>/dev/null || _lab_err "ip netns del $ns failed" || true
+		fi
 	done <"$LAB_DIR/created"
 	rm -f "$LAB_DIR/created" "$LAB_DIR/env"
 	# Keep logs when asked (LAB_KEEP=1) or when the caller chose the directory.
