@@ -83,8 +83,13 @@ teardown() {
 	lab_down # also removes $LAB_DIR, where the demo keeps its files
 }
 on_signal() {
-	echo
-	echo "== stopping: ikewatch, the reflector and both gateways; removing the lab"
+	# stdout may be a pipe whose reader the same Ctrl-C ended (scripts/demo.sh | tee demo.log):
+	# a write must not kill the demo before its teardown
+	trap '' PIPE
+	{
+		echo
+		echo "== stopping: ikewatch, the reflector and both gateways; removing the lab"
+	} 2>/dev/null
 	teardown
 	exit 0
 }
