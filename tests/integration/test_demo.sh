@@ -12,8 +12,8 @@
 #   - its first status table shows a-b up and a-c down, and it says a-c is down on purpose;
 #   - serve's probe proves the tunnel (ipsec_probe_in_tunnel 1) and the status page answers;
 #   - every command it prints under "== try it" is run from another shell, in the order printed
-#     (status, ping, mtu, doctor, diag, curl, the lab's faults, and last kill_gateway B,
-#     wait_ike_gone A, start_gateway B); each must exit as documented (status and doctor 3
+#     (status, ping, mtu, doctor, diag, curl, the lab's faults, and last kill_gateway B, a wait
+#     until A has dropped a-b, start_gateway B); each must exit as documented (status and doctor 3
 #     because of a-c, the rest 0) and say what it should;
 #   - B is killed and restarted again at once, as in the bug report;
 #   - then SIGINT to its process group (what Ctrl-C does): the demo must exit 0, print nothing
@@ -78,6 +78,7 @@ while IFS= read -r cmd; do
 	*) want=0 ;;
 	esac
 	case "$cmd" in
+	while\ *) name=wait-a-b-gone ;;
 	*/lab.sh\ *) name=lab-${cmd##*/lab.sh } ;;
 	curl*) name=curl-metrics ;;
 	*) name=${cmd#*/ikewatch } name=${name%% *} ;;
@@ -87,6 +88,7 @@ while IFS= read -r cmd; do
 	rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		t_fail "$name" "exit $rc, want $want: $cmd: $(tail -n 2 "$W/cmd$i.out")"
+		sed "s/^/# $name: /" "$W/cmd$i.out" >&2
 		continue
 	fi
 	said=
@@ -118,11 +120,11 @@ LAB_DIR=$lab_dir "$T_TOP/tests/lab/lab.sh" start_gateway B >"$W/start.out" 2>&1
 : >"$W/procs"
 for ns in a b r; do
 	for pid in $(ip netns pids "$prefix$ns" 2>/dev/null); do
-		printf '%s %s\n' "$pid" "$(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null)" >>"$W/procs"
+		printf '%s %s\n' "$pid" "$(tr '\0' ' ' 2>/dev/null </proc/"$pid"/cmdline)" >>"$W/procs"
 	done
 done
 for pid in $(pgrep -f -- "UNIX-CONNECT:$lab_dir/demo/web.sock"); do
-	printf '%s %s\n' "$pid" "$(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null)" >>"$W/procs"
+	printf '%s %s\n' "$pid" "$(tr '\0' ' ' 2>/dev/null </proc/"$pid"/cmdline)" >>"$W/procs"
 done
 count() { grep -cE -- "$1" "$W/procs"; }
 t_check runs-two-charons eval '[ "$(count "/usr/lib/ipsec/charon")" -eq 2 ]'
@@ -145,7 +147,7 @@ t_check ctrl-c-quiet eval '[ ! -s "$W/err" ] || { cat "$W/err"; false; }'
 t_check no-namespace-left eval '! ip netns list | grep "^$prefix"'
 left=
 while read -r pid cmdline; do
-	[ "$(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null)" = "$cmdline" ] && left="$left $pid($cmdline)"
+	[ "$(tr '\0' ' ' 2>/dev/null </proc/"$pid"/cmdline)" = "$cmdline" ] && left="$left $pid($cmdline)"
 done <"$W/procs"
 t_check no-process-left eval '[ -z "$left" ] || { echo "$left"; false; }'
 t_check no-directory-left test ! -e "$lab_dir"
