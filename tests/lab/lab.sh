@@ -168,8 +168,8 @@ lab_pid() {
 }
 
 # Is PID (still) a charon we started, and not a zombie? PIDs are reused, so check what it is:
-# charon itself, or, for the first milliseconds, the ip/unshare/sh/env chain that execs it (its
-# command line carries the "lab-charon" marker).
+# charon itself, or, for the first milliseconds, the ip/unshare/sh chain that execs it (its
+# command line carries the "lab-charon" marker; no `env` in the chain: its command line would not).
 _lab_is_ours() {
 	local pid=$1 st
 	[ -d "/proc/$pid" ] || return 1
@@ -415,7 +415,7 @@ _lab_kernel_has_esp() {
 
 # charon's pid file (/var/run/charon.pid) and starter paths are compiled in: each charon gets its
 # own mount namespace with a private directory bound over /run. `ip netns exec`, `unshare` and
-# `env` all exec, so $! is charon's own PID.
+# `sh` all exec, so $! is charon's own PID.
 _lab_start_charon() {
 	local g=$1 ns d="$LAB_DIR/$1" pid
 	ns="${LAB_PREFIX}$g"
@@ -423,7 +423,7 @@ _lab_start_charon() {
 	rm -f "$d/run/charon.pid" "$d/charon.vici"
 	_lab_write_strongswan_conf "$g"
 	ip netns exec "$ns" unshare -m --propagation private sh -c \
-		'mount --bind "$1/run" /run && exec env STRONGSWAN_CONF="$1/strongswan.conf" /usr/lib/ipsec/charon' \
+		'mount --bind "$1/run" /run && export STRONGSWAN_CONF="$1/strongswan.conf" && exec /usr/lib/ipsec/charon' \
 		lab-charon "$d" </dev/null >>"$d/charon.stdout" 2>&1 &
 	pid=$!
 	# Not a job of the caller's shell: no "Killed" notices, and it survives the caller's `wait`.
