@@ -119,7 +119,7 @@ probes:
     conn: a-b
     child: net
     interval: 500ms
-    window: 10s
+    window: 5s
     mtu: {enabled: true, max: 1400, interval: 1m}
 YAML
 ip netns exec "$nsa" "$ikewatch" serve --vici.socket "$vici" --web.listen-address "$inner" \
@@ -155,7 +155,8 @@ cat <<MSG
 Connection a-b is up; a-c is down on purpose: its peer 198.51.100.3 does not exist, so the lab
 shows what a dead tunnel looks like (and \`ikewatch status\` and \`doctor\` exit 3).
 
-ikewatch serve watches gateway A and probes through the tunnel every 500 ms.
+ikewatch serve watches gateway A and probes through the tunnel every 500 ms; within about 10 s
+(two 5 s windows) ipsec_probe_in_tunnel turns 1: the CHILD SA's counters saw the probes.
   metrics:      $url/metrics
   status page:  $url/
   logs:         $demo/serve.log  $demo/reflect.log
