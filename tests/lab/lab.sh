@@ -621,7 +621,7 @@ lab_down() {
 	# Daemons first (SIGKILL: a SIGTERMed charon whose peer is gone spends ~2 s sending DELETEs),
 	# then namespaces, which takes the veths, routes and nft tables with them. Every step goes on
 	# whatever the previous one found (a charon already killed, a namespace already gone), also in
-	# a caller that runs under `set -e` (scripts/demo.sh): nothing here may end the caller early.
+	# a caller that runs under `set -e`: nothing here may end the caller early.
 	while read -r kind a1 _; do
 		[ "$kind" = pid ] || continue
 		pid=$a1
