@@ -171,13 +171,19 @@ lab_pid() {
 # charon itself, or, for the first milliseconds, the ip/unshare/sh chain that execs it (its
 # command line carries the "lab-charon" marker; no `env` in the chain: its command line would not).
 _lab_is_ours() {
-	local pid=$1 st
-	[ -d "/proc/$pid" ] || return 1
-	st=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-	[ -n "$st" ] && [ "$st" != Z ] || return 1
+	local pid=$1
+	_lab_alive "$pid" || return 1
 	[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/lib/ipsec/charon ] && return 0
 	# 2>/dev/null before the <: redirections apply left to right, and the process may be gone
 	tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -qx lab-charon
+}
+
+# Does PID exist and is it not a zombie?
+_lab_alive() {
+	local st
+	[ -d "/proc/$1" ] || return 1
+	st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
 }
 
 # swanctl needs --uri AFTER the command word (`swanctl --list-sas --uri X`); swanctl ignores
@@ -440,7 +446,9 @@ _lab_wait_vici() {
 		if [ -S "$LAB_DIR/$g/charon.vici" ] && lab_swanctl "$g" --stats >/dev/null 2>&1; then
 			return 0
 		fi
-		if [ -z "$(lab_pid "$g")" ]; then
+		# Alive, not "ours": on a busy machine the PID can still be the forked bash that has
+		# not yet exec'd `ip netns exec` (no lab-charon marker yet), and it is our fresh child.
+		if ! _lab_alive "$(cat "$LAB_DIR/$g/charon.pidfile" 2>/dev/null)"; then
 			_lab_err "charon $g died; see $LAB_DIR/$g/charon.stdout and charon.log"
 			return 1
 		fi
