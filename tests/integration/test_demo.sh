@@ -84,11 +84,16 @@ while IFS= read -r cmd; do
 	*) name=${cmd#*/ikewatch } name=${name%% *} ;;
 	esac
 	name=$i-$(tr -c 'a-zA-Z0-9_\n-' - <<<"$name")
+	t0=$(date +%s%N)
 	(cd "$W" && bash -c "$cmd") >"$W/cmd$i.out" 2>&1 </dev/null
 	rc=$?
+	echo "# $name: exit $rc in $((($(date +%s%N) - t0) / 1000000)) ms" >&2
 	if [ "$rc" -ne "$want" ]; then
 		t_fail "$name" "exit $rc, want $want: $cmd: $(tail -n 2 "$W/cmd$i.out")"
-		sed "s/^/# $name: /" "$W/cmd$i.out" >&2
+		# the lab's own logs go with its teardown: keep what explains the failure
+		for f in "$W/cmd$i.out" "$lab_dir"/[ab]/charon.stdout "$lab_dir"/[ab]/charon.log; do
+			[ -s "$f" ] && tail -n 25 "$f" | sed "s|^|# $name: ${f#"$lab_dir"/}: |" >&2
+		done
 		continue
 	fi
 	said=
