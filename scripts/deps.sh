@@ -5,7 +5,13 @@
 # again: it installs only what is missing. Needs root. A temporary policy-rc.d keeps packages
 # such as prometheus from starting system services while they are installed (we start our own
 # instances on loopback in the tests).
-set -euo pipefail
+#
+# Exit status: 0 when every package is installed at the end (whatever apt-get said), 1 with the
+# names of the packages still missing otherwise. apt-get's output goes to stderr only when it
+# fails.
+# Environment: DEPS_POLICY_RC_D (default /usr/sbin/policy-rc.d), the policy file to create if
+# absent and remove afterwards; tests/integration/test_deps.sh points it at a scratch file.
+set -uo pipefail
 
 PACKAGES=(
 	# build
@@ -23,12 +29,18 @@ PACKAGES=(
 	prometheus prometheus-alertmanager
 )
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-		missing+=("$p")
-	fi
-done
+policy=${DEPS_POLICY_RC_D:-/usr/sbin/policy-rc.d}
+
+# The packages of "$@" that dpkg does not report as installed.
+not_installed() {
+	local p st
+	for p in "$@"; do
+		st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+		[ "$st" = "install ok installed" ] || echo "$p"
+	done
+}
+
+mapfile -t missing < <(not_installed "${PACKAGES[@]}")
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -37,15 +49,39 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "deps.sh: installing ${missing[*]}" >&2
+# Removed on every way out (an `if`, not `&&`: an EXIT trap's last status becomes the script's).
 created_policy=0
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-	chmod +x /usr/sbin/policy-rc.d
-	created_policy=1
-fi
-cleanup() { [ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d; }
+log=$(mktemp /tmp/deps.XXXXXX.log) || exit 1
+cleanup() {
+	if [ "$created_policy" = 1 ]; then
+		rm -f "$policy"
+	fi
+	rm -f "$log"
+}
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+if [ ! -e "$policy" ]; then
+	created_policy=1
+	printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" ||
+		echo "deps.sh: could not write $policy; services may start during the install" >&2
+fi
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null
-apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+# A failed update (offline mirror) is not fatal: the lists may still hold every package.
+apt-get update -q >"$log" 2>&1 || { echo "deps.sh: apt-get update failed:" >&2; tail -n 5 "$log" >&2; }
+apt_ok=1
+apt-get install -y -q --no-install-recommends "${missing[@]}" >"$log" 2>&1 || apt_ok=0
+
+# What is installed now decides, not apt-get's exit status.
+mapfile -t still < <(not_installed "${missing[@]}")
+if [ ${#still[@]} -ne 0 ]; then
+	[ "$apt_ok" = 1 ] || tail -n 20 "$log" >&2
+	echo "deps.sh: not installed: ${still[*]} (apt-get install -y --no-install-recommends ${still[*]})" >&2
+	exit 1
+fi
+if [ "$apt_ok" = 0 ]; then
+	echo "deps.sh: apt-get install reported an error, but every package is installed:" >&2
+	tail -n 5 "$log" >&2
+fi
+exit 0

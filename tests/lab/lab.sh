@@ -168,15 +168,22 @@ lab_pid() {
 }
 
 # Is PID (still) a charon we started, and not a zombie? PIDs are reused, so check what it is:
-# charon itself, or, for the first milliseconds, the ip/unshare/sh/env chain that execs it (its
-# command line carries the "lab-charon" marker).
+# charon itself, or, for the first milliseconds, the ip/unshare/sh chain that execs it (its
+# command line carries the "lab-charon" marker; no `env` in the chain: its command line would not).
 _lab_is_ours() {
-	local pid=$1 st
-	[ -d "/proc/$pid" ] || return 1
-	st=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-	[ -n "$st" ] && [ "$st" != Z ] || return 1
+	local pid=$1
+	_lab_alive "$pid" || return 1
 	[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/lib/ipsec/charon ] && return 0
-	tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx lab-charon
+	# 2>/dev/null before the <: redirections apply left to right, and the process may be gone
+	tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -qx lab-charon
+}
+
+# Does PID exist and is it not a zombie?
+_lab_alive() {
+	local st
+	[ -d "/proc/$1" ] || return 1
+	st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
 }
 
 # swanctl needs --uri AFTER the command word (`swanctl --list-sas --uri X`); swanctl ignores
@@ -414,7 +421,7 @@ _lab_kernel_has_esp() {
 
 # charon's pid file (/var/run/charon.pid) and starter paths are compiled in: each charon gets its
 # own mount namespace with a private directory bound over /run. `ip netns exec`, `unshare` and
-# `env` all exec, so $! is charon's own PID.
+# `sh` all exec, so $! is charon's own PID.
 _lab_start_charon() {
 	local g=$1 ns d="$LAB_DIR/$1" pid
 	ns="${LAB_PREFIX}$g"
@@ -422,7 +429,7 @@ _lab_start_charon() {
 	rm -f "$d/run/charon.pid" "$d/charon.vici"
 	_lab_write_strongswan_conf "$g"
 	ip netns exec "$ns" unshare -m --propagation private sh -c \
-		'mount --bind "$1/run" /run && exec env STRONGSWAN_CONF="$1/strongswan.conf" /usr/lib/ipsec/charon' \
+		'mount --bind "$1/run" /run && export STRONGSWAN_CONF="$1/strongswan.conf" && exec /usr/lib/ipsec/charon' \
 		lab-charon "$d" </dev/null >>"$d/charon.stdout" 2>&1 &
 	pid=$!
 	# Not a job of the caller's shell: no "Killed" notices, and it survives the caller's `wait`.
@@ -439,7 +446,9 @@ _lab_wait_vici() {
 		if [ -S "$LAB_DIR/$g/charon.vici" ] && lab_swanctl "$g" --stats >/dev/null 2>&1; then
 			return 0
 		fi
-		if [ -z "$(lab_pid "$g")" ]; then
+		# Alive, not "ours": on a busy machine the PID can still be the forked bash that has
+		# not yet exec'd `ip netns exec` (no lab-charon marker yet), and it is our fresh child.
+		if ! _lab_alive "$(cat "$LAB_DIR/$g/charon.pidfile" 2>/dev/null)"; then
 			_lab_err "charon $g died; see $LAB_DIR/$g/charon.stdout and charon.log"
 			return 1
 		fi
@@ -454,7 +463,8 @@ _lab_wait_pid_gone() {
 	while [ -d "/proc/$pid" ]; do
 		# A zombie child of ours counts as gone; reap it if it is our child.
 		if [ "$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" = Z ]; then
-			wait "$pid" 2>/dev/null
+			# 127 when it is not our child (a charon restarted from another shell)
+			wait "$pid" 2>/dev/null || true
 			return 0
 		fi
 		[ "$(_lab_now_ms)" -lt "$deadline" ] || return 1
@@ -617,19 +627,23 @@ lab_down() {
 	[ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/created" ] || return 0
 	local kind a1 pid ns
 	# Daemons first (SIGKILL: a SIGTERMed charon whose peer is gone spends ~2 s sending DELETEs),
-	# then namespaces, which takes the veths, routes and nft tables with them.
+	# then namespaces, which takes the veths, routes and nft tables with them. Every step goes on
+	# whatever the previous one found (a charon already killed, a namespace already gone), also in
+	# a caller that runs under `set -e`: nothing here may end the caller early.
 	while read -r kind a1 _; do
 		[ "$kind" = pid ] || continue
 		pid=$a1
 		if _lab_is_ours "$pid"; then
-			kill -KILL "$pid" 2>/dev/null
-			_lab_wait_pid_gone "$pid" 5
+			kill -KILL "$pid" 2>/dev/null || true
+			_lab_wait_pid_gone "$pid" 5 || _lab_err "charon $pid did not die" || true
 		fi
 	done <"$LAB_DIR/created"
 	while read -r kind a1 _; do
 		[ "$kind" = netns ] || continue
 		ns=$a1
-		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
+		if [ -e "/run/netns/$ns" ]; then
+			ip netns del "$ns" 2>/dev/null || _lab_err "ip netns del $ns failed" || true
+		fi
 	done <"$LAB_DIR/created"
 	rm -f "$LAB_DIR/created" "$LAB_DIR/env"
 	# Keep logs when asked (LAB_KEEP=1) or when the caller chose the directory.
