@@ -6,17 +6,15 @@
 #include "config/config.h"
 
 #include "build_config.h"
+#include "common/file_read.h"
 #include "common/limits.h"
 #include "common/num.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 void config_defaults(struct config *c)
 {
@@ -286,34 +284,20 @@ out_fail:
 
 int config_load(const char *path, struct config *c, char *err, size_t n)
 {
-	struct stat st;
 	char *text;
-	ssize_t got;
-	size_t len = 0;
-	int fd, r;
+	size_t len;
+	int r;
 
 	config_defaults(c);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		r = -errno;
-		snprintf(err, n, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	r = file_read_all(path, CONFIG_FILE_MAX, &text, &len);
+	if (r == -EFBIG) {
+		snprintf(err, n, "%s: larger than %u bytes", path, CONFIG_FILE_MAX);
 		return r;
 	}
-	if (st.st_size > (off_t)CONFIG_FILE_MAX) {
-		close(fd);
-		snprintf(err, n, "%s: larger than %u bytes", path, CONFIG_FILE_MAX);
-		return -EFBIG;
+	if (r < 0) {
+		snprintf(err, n, "%s: %s", path, strerror(-r));
+		return r;
 	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (len < (size_t)st.st_size && (got = read(fd, text + len, (size_t)st.st_size - len)) > 0)
-		len += (size_t)got;
-	close(fd);
 	r = config_parse(text, len, c, err, n);
 	free(text);
 	if (r < 0) {

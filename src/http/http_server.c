@@ -12,6 +12,7 @@
  */
 #include "http/http_server.h"
 
+#include "common/file_read.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/num.h"
@@ -492,41 +493,11 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 
 static int read_pem(const char *path, char **ret)
 {
-	struct stat st;
-	char *data;
-	size_t got = 0;
-	int fd, r;
+	size_t len;
+	int r = file_read_all(path, CONFIG_FILE_MAX, ret, &len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > CONFIG_FILE_MAX) {
-		close(fd);
-		return -EINVAL;
-	}
-	data = malloc((size_t)st.st_size + 1);
-	if (!data) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			explicit_bzero(data, got);
-			free(data);
-			close(fd);
-			return r;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	data[got] = '\0';
-	*ret = data;
-	return 0;
+	/* a directory or an oversized file is not a certificate or a key */
+	return r == -EISDIR || r == -EFBIG ? -EINVAL : r;
 }
 
 static int pem_from(const char *file, const char *inline_pem, char **ret)

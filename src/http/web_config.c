@@ -9,17 +9,15 @@
  */
 #include "http/web_config.h"
 
+#include "common/file_read.h"
 #include "common/limits.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 struct wc_parse {
@@ -628,44 +626,21 @@ int web_config_load(const char *path, char *err, size_t errlen, struct web_confi
 {
 	struct web_config *c = NULL;
 	const char *slash;
-	struct stat st;
 	char *data;
-	size_t got = 0;
-	int fd, r;
+	size_t got;
+	int r;
 
 	if (errlen)
 		err[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-r));
-		return r;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > CONFIG_FILE_MAX) {
-		r = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+	r = file_read_all(path, CONFIG_FILE_MAX, &data, &got);
+	if (r == -EFBIG || r == -EISDIR) {
 		snprintf(err, errlen, "%s: not a regular file of at most %u bytes", path,
 			 CONFIG_FILE_MAX);
-		goto out_close;
+		return r;
 	}
-	data = malloc((size_t)st.st_size + 1);
-	if (!data) {
-		r = -ENOMEM;
-		goto out_close;
-	}
-	/* read at most the size seen; a file growing meanwhile is cut, never read unbounded */
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			snprintf(err, errlen, "%s: %s", path, strerror(-r));
-			goto out_free;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
 	}
 	r = web_config_parse(data, got, err, errlen, &c);
 	if (r < 0)
@@ -686,7 +661,5 @@ int web_config_load(const char *path, char *err, size_t errlen, struct web_confi
 out_free:
 	explicit_bzero(data, got); /* inline keys */
 	free(data);
-out_close:
-	close(fd);
 	return r;
 }

@@ -6,6 +6,7 @@
  */
 #include "test.h"
 
+#include "common/file_read.h"
 #include "doctor/doctor_checks.h"
 #include "doctor/doctor_gather.h"
 #include "doctor/doctor_log.h"
@@ -51,12 +52,11 @@ static int feed_fixture(const char *name)
 {
 	char *text;
 	size_t len;
-	bool partial;
-	int r = doctor_read_tail(name, DOCTOR_LOG_TAIL_BYTES, &text, &len, &partial);
+	int r = file_read_tail_lines(name, DOCTOR_LOG_TAIL_BYTES, DOCTOR_LOG_TAIL_LINES, &text, &len);
 
 	if (r < 0)
 		return r;
-	doctor_log_feed_text(&F, text, len, partial);
+	doctor_log_feed_text(&F, text, len, false);
 	free(text);
 	return 0;
 }
