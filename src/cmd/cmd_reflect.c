@@ -6,6 +6,7 @@
  */
 #include "cmd/cmd.h"
 
+#include "common/netaddr.h"
 #include "common/num.h"
 #include "stamp/stamp_addr.h"
 #include "stamp/stamp_keyfile.h"
@@ -127,8 +128,10 @@ int reflect_run(int argc, char **argv)
 		ret = cmd_usage_error(&cmd_reflect, "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	if (stamp_addr_parse(listen, STAMP_PORT, &addr, &alen) < 0) {
-		ret = cmd_usage_error(&cmd_reflect, "bad --listen '%s'", listen);
+	e = netaddr_parse_listen(listen, STAMP_PORT, &addr, &alen);
+	if (e < 0) {
+		ret = cmd_usage_error(&cmd_reflect, "bad --listen '%s': %s", listen,
+				      netaddr_strerror(e));
 		goto out;
 	}
 	r = stamp_reflector_new(cfg);

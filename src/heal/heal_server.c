@@ -9,9 +9,9 @@
 
 #include "common/clock.h"
 #include "common/limits.h"
+#include "common/netaddr.h"
 #include "http/basic_auth.h"
 #include "http/web_config.h"
-#include "stamp/stamp_addr.h"
 
 #include <errno.h>
 #include <microhttpd.h>
@@ -184,10 +184,11 @@ static int listen_on(const char *addr, int *ret_fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int fd, one = 1;
+	int fd, one = 1, r;
 
-	if (stamp_addr_parse(addr, 9918, &ss, &sl) < 0)
-		return -EINVAL;
+	r = netaddr_parse_listen(addr, 9918, &ss, &sl);
+	if (r < 0)
+		return r;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

@@ -15,7 +15,7 @@
 #include "common/file_read.h"
 #include "common/limits.h"
 #include "common/log.h"
-#include "common/num.h"
+#include "common/netaddr.h"
 #include "common/rd.h"
 #include "http/basic_auth.h"
 #include "http/web_config.h"
@@ -55,77 +55,6 @@ struct http_server {
 static const char default_landing[] =
 	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>ikewatch</title></head>\n"
 	"<body><h1>ikewatch</h1><p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
-
-/* ---- listen address ---- */
-
-static int parse_port(const char *s, in_port_t *ret)
-{
-	uint64_t v;
-
-	if (num_parse_u64(s, strlen(s), 65535, &v) < 0)
-		return -EINVAL;
-	*ret = htons((uint16_t)v);
-	return 0;
-}
-
-int http_parse_listen(const char *listen, struct sockaddr_storage *ret_addr,
-		      unsigned *ret_addrlen)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon;
-	size_t hostlen;
-	unsigned len;
-
-	if (!listen || !*listen)
-		return -EINVAL;
-	memset(&ss, 0, sizeof(ss));
-	if (listen[0] == '[') {
-		const char *end = strchr(listen, ']');
-
-		if (!end || end[1] != ':')
-			return -EINVAL;
-		hostlen = (size_t)(end - listen - 1);
-		if (hostlen == 0 || hostlen >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, listen + 1, hostlen);
-		host[hostlen] = '\0';
-		sin6->sin6_family = AF_INET6;
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1 ||
-		    parse_port(end + 2, &sin6->sin6_port) < 0)
-			return -EINVAL;
-		len = sizeof(*sin6);
-	} else if (listen[0] == ':') {
-		/* all addresses: IPv6 any, made dual-stack at bind time (IPv4 if no IPv6) */
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = in6addr_any;
-		if (parse_port(listen + 1, &sin6->sin6_port) < 0)
-			return -EINVAL;
-		len = sizeof(*sin6);
-	} else {
-		colon = strrchr(listen, ':');
-		if (!colon)
-			return -EINVAL;
-		hostlen = (size_t)(colon - listen);
-		if (hostlen >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, listen, hostlen);
-		host[hostlen] = '\0';
-		if (strcmp(host, "localhost") == 0)
-			memcpy(host, "127.0.0.1", sizeof("127.0.0.1"));
-		sin->sin_family = AF_INET;
-		/* inet_pton, unlike inet_aton, accepts only dotted quads: no "127.1", no hex */
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1 ||
-		    parse_port(colon + 1, &sin->sin_port) < 0)
-			return -EINVAL;
-		len = sizeof(*sin);
-	}
-	*ret_addr = ss;
-	*ret_addrlen = len;
-	return 0;
-}
 
 static int listen_socket(struct sockaddr_storage *ss, unsigned sslen, int *ret_fd)
 {
@@ -557,9 +486,12 @@ int http_server_start(const struct http_config *cfg, const struct http_handlers 
 
 	if (!cfg || !h)
 		return -EINVAL;
-	r = http_parse_listen(cfg->listen, &ss, &sslen);
-	if (r < 0)
+	r = netaddr_parse_listen(cfg->listen, -1, &ss, &sslen);
+	if (r < 0) {
+		/* the reason (port range, syntax, name) exists only here; the caller logs -errno */
+		log_err("listen address '%s': %s", cfg->listen ? cfg->listen : "", netaddr_strerror(r));
 		return r;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;

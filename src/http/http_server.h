@@ -25,7 +25,8 @@ struct http_handlers {
 };
 
 struct http_config {
-	const char *listen;           /* "127.0.0.1:9917", "[::1]:9917", ":9917" (all addresses) */
+	const char *listen;           /* netaddr_parse_listen(): "127.0.0.1:9917", "[::1]:9917",
+	                               * ":9917" (all addresses), "localhost:9917" */
 	const char *web_config_file;  /* NULL: plain HTTP, no auth */
 	unsigned max_clients;         /* 0: HTTP_MAX_CLIENTS */
 	unsigned timeout_s;           /* 0: HTTP_CLIENT_TIMEOUT_S */
@@ -41,10 +42,5 @@ int http_server_start(const struct http_config *cfg, const struct http_handlers 
 unsigned http_server_port(const struct http_server *s);
 /* Stop, wait for the server thread, free. NULL is a no-op. */
 void http_server_free(struct http_server *s);
-
-/* Split "host:port" / "[v6]:port" / ":port" into a socket address; exposed for tests. */
-struct sockaddr_storage;
-int http_parse_listen(const char *listen, struct sockaddr_storage *ret_addr,
-		      unsigned *ret_addrlen);
 
 #endif

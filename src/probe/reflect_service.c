@@ -5,6 +5,7 @@
  */
 #include "probe/reflect_service.h"
 
+#include "common/netaddr.h"
 #include "common/num.h"
 #include "config/config.h"
 #include "prom/prom_writer.h"
@@ -108,8 +109,10 @@ int reflect_config_parse(yaml_document_t *doc, yaml_node_t *node, struct reflect
 			goto out_free;
 		}
 		if (strcmp(k, "listen") == 0) {
-			if (stamp_addr_parse(v, STAMP_PORT, &c->listen, &sl) < 0) {
-				fail(err, errlen, vn, "listen: ADDR[:PORT] expected");
+			int le = netaddr_parse_listen(v, STAMP_PORT, &c->listen, &sl);
+
+			if (le < 0) {
+				fail(err, errlen, vn, "listen: %s", netaddr_strerror(le));
 				goto out_free;
 			}
 		} else if (strcmp(k, "hmac_key_file") == 0) {
