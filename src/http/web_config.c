@@ -11,9 +11,9 @@
 
 #include "common/file_read.h"
 #include "common/limits.h"
+#include "config/config_error.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,25 +32,8 @@ static const char *const allowed_headers[] = {
 	"X-XSS-Protection",        "Strict-Transport-Security",
 };
 
-static int wc_fail(struct wc_parse *p, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int wc_fail(struct wc_parse *p, const yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int k = 0;
-
-	if (!p->errlen)
-		return -EINVAL;
-	if (n)
-		k = snprintf(p->err, p->errlen, "line %zu: ", (size_t)n->start_mark.line + 1);
-	if (k < 0 || (size_t)k >= p->errlen)
-		k = 0;
-	va_start(ap, fmt);
-	vsnprintf(p->err + k, p->errlen - (size_t)k, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+/* "line N: ..." through the one YAML error helper */
+#define wc_fail(p, n, ...) config_fail((p)->err, (p)->errlen, (n), __VA_ARGS__)
 
 static bool ascii_ieq(const char *a, const char *b)
 {
@@ -475,16 +458,16 @@ static int wc_precheck(const void *data, size_t len, struct wc_parse *p)
 	yaml_parser_set_input_string(&parser, data, len);
 	while (!done && r == 0) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			r = wc_fail(p, NULL, "line %zu: %s", (size_t)parser.problem_mark.line + 1,
-				    parser.problem ? parser.problem : "YAML syntax error");
+			r = config_fail_at(p->err, p->errlen, &parser.problem_mark, "%s",
+					   parser.problem ? parser.problem : "YAML syntax error");
 			break;
 		}
 		switch (ev.type) {
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (++depth > WEB_CONFIG_NEST_MAX)
-				r = wc_fail(p, NULL, "line %zu: nested deeper than %d",
-					    (size_t)ev.start_mark.line + 1, WEB_CONFIG_NEST_MAX);
+				r = config_fail_at(p->err, p->errlen, &ev.start_mark,
+						   "nested deeper than %d", WEB_CONFIG_NEST_MAX);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
@@ -492,8 +475,8 @@ static int wc_precheck(const void *data, size_t len, struct wc_parse *p)
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1)
-				r = wc_fail(p, NULL, "line %zu: more than one YAML document",
-					    (size_t)ev.start_mark.line + 1);
+				r = config_fail_at(p->err, p->errlen, &ev.start_mark,
+						   "more than one YAML document");
 			break;
 		case YAML_STREAM_END_EVENT:
 			done = true;

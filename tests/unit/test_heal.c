@@ -318,6 +318,7 @@ static void test_config(void)
 	T_EQ_INT(load_heal("heal:\n  allowlist: [\"a b\"]\n", &hc, err, sizeof(err)), -EINVAL);
 	T_EQ_INT(load_heal("heal:\n  dryrun: true\n", &hc, err, sizeof(err)), -EINVAL);
 	T_CONTAINS(err, "unknown key 'dryrun'");
+	T_CONTAINS(err, "line 2: heal: "); /* the line of the offending value */
 	T_EQ_INT(load_heal("heal:\n  backoff_initial: 2m\n  backoff_max: 1m\n", &hc, err,
 			   sizeof(err)),
 		 -EINVAL);
