@@ -9,6 +9,7 @@
  */
 #include "http/web_config.h"
 
+#include "common/array.h"
 #include "common/file_read.h"
 #include "common/limits.h"
 #include "config/config_error.h"
@@ -307,7 +308,6 @@ static int header_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_nod
 	struct web_config *c = obj;
 	const char *name = NULL;
 	char *value = NULL;
-	struct web_header *h;
 	int r;
 
 	(void)idx;
@@ -337,13 +337,12 @@ static int header_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_nod
 		free(value);
 		return r;
 	}
-	h = reallocarray(c->headers, c->nheaders + 1, sizeof(*h));
-	if (!h) {
+	r = ARRAY_GROW(c->headers, c->nheaders, c->cap_headers, 4, SIZE_MAX);
+	if (r < 0) {
 		free(value);
-		return -ENOMEM;
+		return r;
 	}
-	c->headers = h;
-	h[c->nheaders++] = (struct web_header){name, value};
+	c->headers[c->nheaders++] = (struct web_header){name, value};
 	return 0;
 }
 
@@ -388,7 +387,6 @@ static int user_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_
 		     const yaml_node_t *v)
 {
 	struct web_config *c = obj;
-	struct web_user *u;
 	char *name = NULL, *hash = NULL;
 	int r;
 
@@ -407,14 +405,12 @@ static int user_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_
 		return wc_fail(p, v, "basic_auth_users: %s: not a bcrypt hash", scalar(k));
 	}
 	name = strdup(scalar(k));
-	u = name ? reallocarray(c->users, c->nusers + 1, sizeof(*u)) : NULL;
-	if (!u) {
+	if (!name || ARRAY_GROW(c->users, c->nusers, c->cap_users, 16, SIZE_MAX) < 0) {
 		free(name);
 		free(hash);
 		return -ENOMEM;
 	}
-	c->users = u;
-	u[c->nusers++] = (struct web_user){name, hash};
+	c->users[c->nusers++] = (struct web_user){name, hash};
 	return 0;
 }
 
