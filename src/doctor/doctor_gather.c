@@ -200,7 +200,7 @@ static void gather_log(const struct doctor_options *o, struct doctor_facts *f)
 		copy_z(f->log_error, sizeof(f->log_error), strerror(-r));
 		return;
 	}
-	doctor_log_feed_text(f, text, len, false);
+	doctor_log_feed_text(f, text, len);
 	f->log_read = true;
 	free(text);
 }
