@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * libFuzzer target for the address parsers (src/common/netaddr.c, and the prefix and
+ * libFuzzer target for the address parsers (src/common/netaddr.c, and the prefix, URL and
  * traffic-selector parsers on top of it): whatever the text, parsing must not crash, and an
  * address it accepts must print and parse back to the same address and port. Host names are
  * not resolved here (no NETADDR_NAMES): a fuzzer must not send DNS queries.
  */
 #include "common/netaddr.h"
 #include "exporter/ts_match.h"
+#include "http/http_url.h"
 #include "stamp/stamp_addr.h"
 
 #include <netinet/in.h>
@@ -57,6 +58,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	netaddr_host_name_valid((const char *)data, size);
 	if (stamp_prefix_parse(s, &p) == 0 && p.len > (p.family == AF_INET ? 32 : 128))
 		abort();
+	/* a URL to connect to: the host span and the path lie inside the text */
+	{
+		struct http_url u;
+
+		if (http_url_parse(s, &u) == 0 &&
+		    (u.host < s || u.host + u.host_len > s + size || u.path != u.host + u.host_len))
+			abort();
+	}
 	/* a traffic-selector list as charon sends it, against an address of each family */
 	if (netaddr_parse("192.0.2.1", 0, 0, &ss, &len) == 0)
 		ts_list_contains(s, (const struct sockaddr *)&ss);

@@ -148,10 +148,17 @@ int netaddr_parse(const char *s, int default_port, unsigned flags, struct sockad
 	} else if (netaddr_parse_ip(host, hlen, &ss) == 0) {
 		if (bracket && ss.ss_family != AF_INET6)
 			return -EINVAL;
-	} else if (!bracket && (flags & NETADDR_NAMES) && netaddr_host_name_valid(host, hlen)) {
+	} else if (!bracket && hlen == 9 && memcmp(host, "localhost", 9) == 0 &&
+		   (flags & (NETADDR_NAMES | NETADDR_LOCALHOST))) {
+		/* fixed, not resolved: the same on every host, whatever /etc/hosts says */
+		ss.ss_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else if (bracket || !netaddr_host_name_valid(host, hlen)) {
+		return -EINVAL;
+	} else if (flags & NETADDR_NAMES) {
 		name = true;
 	} else {
-		return -EINVAL;
+		return -EOPNOTSUPP;
 	}
 	/* the port */
 	if (port) {
@@ -195,6 +202,8 @@ const char *netaddr_strerror(int r)
 		return "a port is required (ADDR:PORT, [IPV6]:PORT, :PORT)";
 	case -ERANGE:
 		return "port outside 1-65535";
+	case -EOPNOTSUPP:
+		return "a host name, where only a numeric address is taken";
 	case -EADDRNOTAVAIL:
 		return "host name does not resolve";
 	default:

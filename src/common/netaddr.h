@@ -7,11 +7,14 @@
  *   ADDR:PORT       IPv4 with a port; an IPv6 address needs brackets to carry a port
  *   [V6] [V6]:PORT  IPv6 in brackets (RFC 3986 section 3.2.2)
  *   :PORT           listen only: every address (IPv6 any, dual-stack at bind time)
- *   NAME[:PORT]     listen only: a host name ("localhost") resolved with getaddrinfo(3),
- *                   its first IPv4 address if it has one (as Prometheus' Go listeners do)
+ *   NAME[:PORT]     listen only: a host name resolved with getaddrinfo(3), its first IPv4
+ *                   address if it has one (as Prometheus' Go listeners do)
+ *   localhost       listen addresses and URLs: 127.0.0.1, without asking the resolver
+ *                   (RFC 6761 section 6.3)
  * A written port is 1-65535; a listen address also takes 0 (the kernel picks one, for tests).
  * Results: 0, -EINVAL (not an address of these forms), -EDESTADDRREQ (no port where one is
- * required), -ERANGE (port outside the range), -EADDRNOTAVAIL (a name that does not resolve).
+ * required), -ERANGE (port outside the range), -EOPNOTSUPP (a host name where only numeric
+ * addresses are taken), -EADDRNOTAVAIL (a name that does not resolve).
  * netaddr_strerror() words each for an operator. Out-parameters are written only on success.
  */
 #ifndef IKEWATCH_NETADDR_H
@@ -24,8 +27,10 @@
 
 /* ":PORT" means every address and port 0 is allowed. */
 #define NETADDR_LISTEN 0x1u
-/* Host names are resolved (getaddrinfo: /etc/hosts, then DNS). Without it they are -EINVAL. */
+/* Host names are resolved (getaddrinfo: /etc/hosts, then DNS); implies NETADDR_LOCALHOST. */
 #define NETADDR_NAMES 0x2u
+/* "localhost" is 127.0.0.1. */
+#define NETADDR_LOCALHOST 0x4u
 
 /* @default_port is used when none is written; -1 makes the port required. */
 int netaddr_parse(const char *s, int default_port, unsigned flags, struct sockaddr_storage *ret,

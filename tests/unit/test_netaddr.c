@@ -6,6 +6,7 @@
 #include "test.h"
 
 #include "common/netaddr.h"
+#include "http/http_url.h"
 #include "stamp/stamp_addr.h"
 
 #include <arpa/inet.h>
@@ -38,9 +39,12 @@ static const struct {
     {"203.0.113.1:65536", 0, T, -ERANGE, NULL, 0},
     {"203.0.113.1:99999999999999999999999", 0, T, -ERANGE, NULL, 0},
     {"[::1]:70000", 0, T, -ERANGE, NULL, 0},
-    {":862", 0, T, -EINVAL, NULL, 0},      /* "every address" only to listen */
-    {"localhost", 0, T, -EINVAL, NULL, 0}, /* no names for targets */
-    {"host.example:80", 0, T, -EINVAL, NULL, 0},
+    {":862", 0, T, -EINVAL, NULL, 0},          /* "every address" only to listen */
+    {"localhost", 0, T, -EOPNOTSUPP, NULL, 0}, /* no names for targets */
+    {"host.example:80", 0, T, -EOPNOTSUPP, NULL, 0},
+    {"localhost:80", 0, NETADDR_LOCALHOST, 0, "127.0.0.1", 80},
+    {"localhost.example:80", 0, NETADDR_LOCALHOST, -EOPNOTSUPP, NULL, 0},
+    {"LOCALHOST:80", 0, NETADDR_LOCALHOST, -EOPNOTSUPP, NULL, 0},
     {"203.0.113.1", -1, T, -EDESTADDRREQ, NULL, 0},
     /* listen addresses: the forms `serve` always took */
     {"127.0.0.1:9917", -1, L, 0, "127.0.0.1", 9917},
@@ -140,7 +144,7 @@ static void listen_is_parse_with_names(void)
 	T_EQ_INT(netaddr_parse_listen("localhost:9918", -1, &a, &la), 0);
 	T_EQ_INT(netaddr_parse("localhost:9918", -1, L, &b, &lb), 0);
 	T_ASSERT(la == lb && memcmp(&a, &b, la) == 0);
-	T_EQ_INT(netaddr_parse("localhost:9918", -1, NETADDR_LISTEN, &b, &lb), -EINVAL);
+	T_EQ_INT(netaddr_parse("localhost:9918", -1, NETADDR_LISTEN, &b, &lb), -EOPNOTSUPP);
 	T_EQ_INT(netaddr_parse(":9918", -1, NETADDR_NAMES, &b, &lb), -EINVAL);
 }
 
@@ -178,6 +182,7 @@ static void strerror_words(void)
 	T_CONTAINS(netaddr_strerror(-ERANGE), "1-65535");
 	T_CONTAINS(netaddr_strerror(-EDESTADDRREQ), "port");
 	T_CONTAINS(netaddr_strerror(-EADDRNOTAVAIL), "resolve");
+	T_CONTAINS(netaddr_strerror(-EOPNOTSUPP), "numeric");
 	T_CONTAINS(netaddr_strerror(-EINVAL), ":PORT");
 	T_EQ_STR(netaddr_strerror(-ENOMEM), strerror(ENOMEM));
 }
@@ -198,6 +203,58 @@ static void prefix_bytes(void)
 	T_ASSERT(netaddr_bytes((struct sockaddr *)&ss, &len) == NULL && len == 0);
 }
 
+/* The URLs ikewatch connects to: the address by the same parser, never resolved. */
+static void http_url_vectors(void)
+{
+	static const struct {
+		const char *url;
+		int r;
+		const char *addr, *host, *path;
+		unsigned port;
+	} v[] = {
+	    {"http://127.0.0.1:9093/api/v2/alerts", 0, "127.0.0.1", "127.0.0.1:9093",
+	     "/api/v2/alerts", 9093},
+	    {"http://localhost", 0, "127.0.0.1", "localhost", "", 80},
+	    {"http://[::1]:8080/", 0, "::1", "[::1]:8080", "/", 8080},
+	    {"http://192.0.2.1/x?y=1", 0, "192.0.2.1", "192.0.2.1", "/x?y=1", 80},
+	    {"http://alertmanager.example:9093/", -EOPNOTSUPP, NULL, NULL, NULL, 0},
+	    {"https://127.0.0.1/", -EINVAL, NULL, NULL, NULL, 0},
+	    {"http:/127.0.0.1/", -EINVAL, NULL, NULL, NULL, 0},
+	    {"http://", -EINVAL, NULL, NULL, NULL, 0},
+	    {"http:///x", -EINVAL, NULL, NULL, NULL, 0},
+	    {"http://:80/", -EINVAL, NULL, NULL, NULL, 0},
+	    {"http://127.0.0.1:0/", -ERANGE, NULL, NULL, NULL, 0},
+	    {"http://127.0.0.1:65536/", -ERANGE, NULL, NULL, NULL, 0},
+	    {"http://127.0.0.1:/", -EINVAL, NULL, NULL, NULL, 0},
+	    {"http://[::1/", -EINVAL, NULL, NULL, NULL, 0},
+	    {"http://127.0.0.1/a b", -EINVAL, NULL, NULL, NULL, 0},
+	    {"http://127.0.0.1/a\r\nX: y", -EINVAL, NULL, NULL, NULL, 0},
+	    {"http://127.0.0.1/\x7f", -EINVAL, NULL, NULL, NULL, 0},
+	    {"http://user@127.0.0.1/", -EINVAL, NULL, NULL, NULL, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct http_url u;
+		char text[64] = "";
+		int r = http_url_parse(v[i].url, &u);
+		bool ok = r == v[i].r;
+
+		if (ok && r == 0) {
+			stamp_addr_format((struct sockaddr *)&u.addr, text, sizeof(text));
+			ok = strcmp(text, v[i].addr) == 0 && strcmp(u.path, v[i].path) == 0 &&
+			     u.host_len == strlen(v[i].host) &&
+			     memcmp(u.host, v[i].host, u.host_len) == 0 &&
+			     stamp_addr_port((struct sockaddr *)&u.addr) == v[i].port;
+		}
+		if (!ok) {
+			test_fail(__FILE__, __LINE__, "url %zu \"%s\": r=%d (want %d) %s", i,
+			          v[i].url, r, v[i].r, text);
+			return;
+		}
+	}
+	T_EQ_INT(http_url_parse(NULL, &(struct http_url){0}), -EINVAL);
+}
+
 TEST_MAIN("netaddr", TEST(vectors_table), TEST(failure_leaves_output),
           TEST(listen_is_parse_with_names), TEST(long_and_odd_text), TEST(strerror_words),
-          TEST(prefix_bytes))
+          TEST(prefix_bytes), TEST(http_url_vectors))
