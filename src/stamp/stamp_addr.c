@@ -49,8 +49,14 @@ bool stamp_prefix_match(const struct stamp_prefix *p, const struct sockaddr *sa)
 {
 	size_t alen;
 	const uint8_t *a = netaddr_bytes(sa, &alen);
+	int family = sa->sa_family;
 
-	return a && sa->sa_family == p->family && netaddr_prefix_equal(a, p->addr, p->len);
+	/* an IPv4 peer of a dual-stack socket (listen ":PORT") arrives as ::ffff:a.b.c.d */
+	if (a && family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
+		a += 12;
+		family = AF_INET;
+	}
+	return a && family == p->family && netaddr_prefix_equal(a, p->addr, p->len);
 }
 
 bool stamp_addr_equal(const struct sockaddr *a, const struct sockaddr *b)
