@@ -5,10 +5,10 @@
  * PID is gone, never a live writer's fresh one, another file's, or one that only looks alike.
  */
 #include "test.h"
+#include "tmpdir.h"
 
 #include "common/atomic_file.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -17,32 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/ikewatch-test-atomic-XXXXXX";
-
-static void remove_dir(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
-/* Create DIR/NAME, optionally back-dated by an hour. */
 static int touch(const char *name, bool old)
 {
 	char path[512];
 	struct timespec ts[2];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	tmpdir_path(name, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
@@ -59,7 +40,7 @@ static bool exists(const char *name)
 {
 	char path[512];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	tmpdir_path(name, path, sizeof(path));
 	return access(path, F_OK) == 0;
 }
 
@@ -80,16 +61,15 @@ static void writes_whole_file(void)
 	char path[512], back[16] = "";
 	int fd;
 
-	T_ASSERT(mkdtemp(dir) != NULL);
-	atexit(remove_dir);
-	snprintf(path, sizeof(path), "%s/out.prom", dir);
+	T_ASSERT(tmpdir() != NULL);
+	tmpdir_path("out.prom", path, sizeof(path));
 	T_EQ_INT(atomic_file_write(path, "new\n", 4, 0644), 0);
 	fd = open(path, O_RDONLY);
 	T_ASSERT(fd >= 0);
 	T_EQ_INT(read(fd, back, sizeof(back)), 4);
 	close(fd);
 	T_EQ_STR(back, "new\n");
-	snprintf(path, sizeof(path), "%s/missing/out.prom", dir);
+	tmpdir_path("missing/out.prom", path, sizeof(path));
 	T_EQ_INT(atomic_file_write(path, "x", 1, 0644), -ENOENT);
 }
 
@@ -113,7 +93,7 @@ static void sweeps_stale_temporaries(void)
 	T_EQ_INT(touch("out.prom.tmp.-1", true), 0);
 	T_EQ_INT(touch("out.promX.tmp.1", true), 0);
 	T_EQ_INT(touch(mine, true), 0);
-	snprintf(path, sizeof(path), "%s/out.prom", dir);
+	tmpdir_path("out.prom", path, sizeof(path));
 	T_EQ_INT(atomic_file_write(path, "a", 1, 0644), 0);
 	T_ASSERT(!exists(dead));
 	T_ASSERT(exists(other) && exists("out.prom.tmp.12x") && exists("out.prom.tmp.") &&
@@ -128,11 +108,11 @@ static void sweeps_stale_temporaries(void)
 	T_EQ_INT(atomic_file_sweep(path), 1);
 	T_ASSERT(!exists(live_old));
 	/* a directory that looks like a temporary is never removed */
-	snprintf(name, sizeof(name), "%s/out.prom.tmp.%ld", dir, (long)gone);
+	snprintf(name, sizeof(name), "%s/out.prom.tmp.%ld", tmpdir(), (long)gone);
 	T_EQ_INT(mkdir(name, 0700), 0);
 	T_EQ_INT(atomic_file_sweep(path), 0);
 	T_EQ_INT(rmdir(name), 0);
-	snprintf(path, sizeof(path), "%s/missing/out.prom", dir);
+	tmpdir_path("missing/out.prom", path, sizeof(path));
 	T_EQ_INT(atomic_file_sweep(path), -ENOENT);
 }
 

@@ -4,10 +4,10 @@
  * files without a size (procfs, a FIFO) and the line window of a log tail.
  */
 #include "test.h"
+#include "tmpdir.h"
 
 #include "common/file_read.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,31 +15,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/ikewatch-test-file-read-XXXXXX";
-
-/* Teardown at exit, not as a test case: whatever the cases left in the directory. */
-static void remove_dir(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
 static int put(const char *name, const char *text, size_t len, char *path, size_t pathlen)
 {
 	int fd;
 	ssize_t n;
 
-	snprintf(path, pathlen, "%s/%s", dir, name);
+	tmpdir_path(name, path, pathlen);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
@@ -53,8 +34,7 @@ static void whole_file_at_and_over_the_cap(void)
 	char path[256], *text = NULL, buf[8];
 	size_t len = 99;
 
-	T_ASSERT(mkdtemp(dir) != NULL);
-	atexit(remove_dir);
+	T_ASSERT(tmpdir() != NULL);
 	T_EQ_INT(put("eight", "12345678", 8, path, sizeof(path)), 0);
 	T_EQ_INT(file_read_all(path, 8, &text, &len), 0);
 	T_EQ_INT(len, 8);
@@ -75,10 +55,10 @@ static void whole_file_at_and_over_the_cap(void)
 	T_EQ_INT(file_read_into(path, buf, 0, &len), 0);
 	T_EQ_INT(len, 0);
 	/* distinct errors for what is not a readable file */
-	T_EQ_INT(file_read_all(dir, 1 << 20, &text, &len), -EISDIR);
-	T_EQ_INT(file_read_into(dir, buf, sizeof(buf), &len), -EISDIR);
-	T_EQ_INT(file_read_tail(dir, 10, &text, &len, &(bool){false}), -EISDIR);
-	snprintf(path, sizeof(path), "%s/missing", dir);
+	T_EQ_INT(file_read_all(tmpdir(), 1 << 20, &text, &len), -EISDIR);
+	T_EQ_INT(file_read_into(tmpdir(), buf, sizeof(buf), &len), -EISDIR);
+	T_EQ_INT(file_read_tail(tmpdir(), 10, &text, &len, &(bool){false}), -EISDIR);
+	tmpdir_path("missing", path, sizeof(path));
 	T_EQ_INT(file_read_all(path, 8, &text, &len), -ENOENT);
 	T_EQ_INT(file_read_into(path, buf, 8, &len), -ENOENT);
 	T_EQ_INT(file_read_tail_lines(path, 8, 1, &text, &len), -ENOENT);
@@ -107,7 +87,7 @@ static void fifo_read_until_eof(void)
 		pid_t pid;
 		int status, r;
 
-		snprintf(path, sizeof(path), "%s/fifo%d", dir, round);
+		snprintf(path, sizeof(path), "%s/fifo%d", tmpdir(), round);
 		T_EQ_INT(mkfifo(path, 0600), 0);
 		pid = fork();
 		T_ASSERT(pid >= 0);
