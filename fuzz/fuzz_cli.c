@@ -8,6 +8,7 @@
 #include "cmd/cmd.h"
 
 #include <stdio.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!quiet) {
 		/* our one-line errors go nowhere; libFuzzer keeps its own copy of the old stream */
 		FILE *null = fopen("/dev/null", "w");
+
+		/* listen addresses may be host names: resolving a fuzzed one must never become a
+		 * DNS query that leaves this machine, so the fuzzer runs without any network */
+		if (unshare(CLONE_NEWNET) < 0)
+			abort();
 
 		if (null)
 			stderr = null;

@@ -10,6 +10,7 @@
 #include "cmd/charon_opts.h"
 
 #include "common/clock.h"
+#include "common/file_read.h"
 #include "common/log.h"
 #include "heal/heal_config.h"
 #include "heal/heal_daemon.h"
@@ -83,14 +84,12 @@ static int heal_take(void *ctx, const struct opt *o, const struct opt_val *v, ch
 /* The token file's first line, without its newline. */
 static int read_token(const char *path, char *out, size_t cap)
 {
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n;
+	int r = file_read_into(path, out, cap - 1, &n);
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, out, cap - 1);
-	close(fd);
-	if (n <= 0)
+	if (r < 0)
+		return r;
+	if (n == 0)
 		return -EINVAL;
 	out[n] = '\0';
 	out[strcspn(out, "\r\n")] = '\0';

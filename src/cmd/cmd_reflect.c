@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 
+#include "common/netaddr.h"
 #include "stamp/stamp_addr.h"
 #include "stamp/stamp_keyfile.h"
 #include "stamp/stamp_reflect_loop.h"
@@ -33,8 +34,8 @@ static void on_signal(int sig)
 static int reflect_run(int argc, char **argv);
 
 static const struct opt reflect_opts[] = {
-	{OPT_REFLECT_LISTEN, 'l', "listen", OPT_T_ENDPOINT, "ADDR[:PORT]",
-	 "address to listen on (default 0.0.0.0:862)"},
+	{OPT_REFLECT_LISTEN, 'l', "listen", OPT_T_TEXT, "ADDR[:PORT]",
+	 "address to listen on: 0.0.0.0:862 (default), [::]:862, :862 (all, v4 and v6)"},
 	{OPT_REFLECT_STATELESS, 0, "stateless", OPT_T_FLAG, NULL,
 	 "copy the sender's sequence numbers (no direction split)"},
 	{OPT_REFLECT_RATE, 'r', "rate", OPT_T_COUNT, "PPS",
@@ -140,7 +141,12 @@ int reflect_run(int argc, char **argv)
 		(void)log_format_parse(f.log_format, &lf);
 	log_setup(LOG_LEVEL_INFO);
 	log_set_format(lf);
-	(void)stamp_addr_parse(f.listen, STAMP_PORT, &addr, &alen); /* checked by the table */
+	e = netaddr_parse_listen(f.listen, STAMP_PORT, &addr, &alen);
+	if (e < 0) {
+		ret = cmd_usage_error(&cmd_reflect, "--listen %s: %s", f.listen,
+				      netaddr_strerror(e));
+		goto out;
+	}
 	r = stamp_reflector_new(cfg);
 	if (!r)
 		goto out;

@@ -2,13 +2,13 @@
 /*
  * The typed value parsers of the option tables (opt.h). Each is a thin wrapper over the one
  * parser of its kind elsewhere (common/num for numbers and durations, stamp_addr for probe
- * addresses, http_parse_listen for listen addresses), so that the day those move, one call
+ * addresses, common/netaddr for listen addresses), so that the day those move, one call
  * changes; what this file adds is the message that says what is allowed.
  */
 #include "cmd/opt.h"
 
 #include "common/num.h"
-#include "http/http_server.h"
+#include "common/netaddr.h"
 #include "stamp/stamp_addr.h"
 
 #include <errno.h>
@@ -116,21 +116,24 @@ static int parse_number(const struct opt *o, const char *s, struct opt_val *ret,
 }
 
 /* Say which part of HOST:PORT is wrong: the port range, or the host (IP addresses only). */
-static int listen_error(const char *s, char *err, size_t errlen)
+static int listen_error(const char *s, int r, char *err, size_t errlen)
 {
 	const char *colon = strrchr(s, ':');
 	const char *close = strrchr(s, ']');
 	uint64_t port;
 
 	if (!colon || (close && colon < close))
-		return bad(err, errlen, "expected HOST:PORT (127.0.0.1:9917, [::1]:9917, :9917)");
+		return bad(err, errlen,
+			   "expected HOST:PORT (127.0.0.1:9917, [::1]:9917, :9917, localhost:9917)");
 	if (num_parse_u64_str(colon + 1, UINT64_MAX, &port) < 0)
 		return bad(err, errlen, "the port '%s' is not a number", colon + 1);
 	if (port > 65535)
 		return bad(err, errlen, "the port %llu is above 65535", (unsigned long long)port);
+	if (r == -EADDRNOTAVAIL)
+		return bad(err, errlen, "the host '%.*s' does not resolve", (int)(colon - s), s);
 	return bad(err, errlen,
-	           "the host '%.*s' is not an IP address (use an IPv4 address, [IPv6], localhost, "
-	           "or nothing for all addresses)",
+	           "the host '%.*s' is neither an IP address nor a host name (use an IPv4 address, "
+	           "[IPv6], a name, or nothing for all addresses)",
 	           (int)(colon - s), s);
 }
 
@@ -155,7 +158,6 @@ int opt_value_parse(const struct opt *o, const char *s, struct opt_val *ret, cha
 	struct sockaddr_storage ss;
 	struct stamp_prefix pfx;
 	socklen_t sl;
-	unsigned ul;
 
 	*ret = (struct opt_val){.text = s};
 	switch (o->type) {
@@ -178,8 +180,11 @@ int opt_value_parse(const struct opt *o, const char *s, struct opt_val *ret, cha
 		if (num_parse_u64_str(s, 65535, &ret->num) < 0 || ret->num == 0)
 			return bad(err, errlen, "expected a port from 1 to 65535");
 		return 0;
-	case OPT_T_LISTEN:
-		return http_parse_listen(s, &ss, &ul) < 0 ? listen_error(s, err, errlen) : 0;
+	case OPT_T_LISTEN: {
+		int r = netaddr_parse_listen(s, -1, &ss, &sl);
+
+		return r < 0 ? listen_error(s, r, err, errlen) : 0;
+	}
 	case OPT_T_ENDPOINT:
 		if (stamp_addr_parse(s, 0, &ss, &sl) < 0)
 			return bad(err, errlen,

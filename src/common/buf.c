@@ -4,7 +4,10 @@
  */
 #include "common/buf.h"
 
+#include "common/array.h"
+
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,31 +36,16 @@ void buf_reset(struct buf *b)
 
 int buf_reserve(struct buf *b, size_t extra)
 {
-	size_t need, ncap;
-	char *n;
-
 	if (b->err)
 		return b->err;
-	if (extra > b->max - b->len) {
+	if (extra > b->max - b->len || extra == SIZE_MAX) {
 		b->err = -E2BIG;
 		return b->err;
 	}
-	need = b->len + extra + 1;
-	if (need <= b->cap)
-		return 0;
-	ncap = b->cap ? b->cap : 256;
-	while (ncap < need)
-		ncap *= 2;
-	if (ncap > b->max + 1)
-		ncap = b->max + 1;
-	n = realloc(b->data, ncap);
-	if (!n) {
-		b->err = -ENOMEM;
-		return b->err;
-	}
-	b->data = n;
-	b->cap = ncap;
-	return 0;
+	/* the content and its NUL */
+	b->err = array_reserve(&b->data, 1, b->len, extra + 1, &b->cap, 256,
+			       b->max < SIZE_MAX ? b->max + 1 : SIZE_MAX);
+	return b->err;
 }
 
 int buf_append_slow(struct buf *b, const void *p, size_t len)

@@ -6,17 +6,15 @@
 #include "config/config.h"
 
 #include "build_config.h"
+#include "common/file_read.h"
 #include "common/limits.h"
 #include "common/num.h"
+#include "config/config_error.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 void config_defaults(struct config *c)
 {
@@ -70,24 +68,6 @@ int config_bool(const char *s, bool *ret)
 	return -EINVAL;
 }
 
-static int config_error(char *err, size_t errlen, yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int config_error(char *err, size_t errlen, yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int off = 0;
-
-	if (n)
-		off = snprintf(err, errlen, "line %zu: ", n->start_mark.line + 1);
-	if (off < 0 || (size_t)off >= errlen)
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(err + off, errlen - (size_t)off, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 struct config_key {
 	const char *name;
 	int (*parse)(struct config *c, yaml_node_t *value, char *err, size_t errlen);
@@ -98,7 +78,7 @@ static int want_scalar(yaml_node_t *v, const char *key, const char **ret, char *
 	const char *s = config_scalar(v);
 
 	if (!s || !*s)
-		return config_error(err, n, v, "%s: expected a non-empty value", key);
+		return config_fail(err, n, v, "%s: expected a non-empty value", key);
 	*ret = s;
 	return 0;
 }
@@ -111,7 +91,7 @@ static int parse_duration(yaml_node_t *v, const char *key, uint64_t max_ms, uint
 	if (want_scalar(v, key, &s, err, n) < 0)
 		return -EINVAL;
 	if (num_parse_duration_ms_str(s, max_ms, ret) < 0)
-		return config_error(err, n, v, "%s: '%s' is not a duration (e.g. 500ms, 5s, 2m)",
+		return config_fail(err, n, v, "%s: '%s' is not a duration (e.g. 500ms, 5s, 2m)",
 				    key, s);
 	return 0;
 }
@@ -138,7 +118,7 @@ static int p_vici_timeout(struct config *c, yaml_node_t *v, char *err, size_t n)
 	if (parse_duration(v, "vici.timeout", 600000, &ms, err, n) < 0)
 		return -EINVAL;
 	if (ms == 0)
-		return config_error(err, n, v, "vici.timeout: must be more than 0");
+		return config_fail(err, n, v, "vici.timeout: must be more than 0");
 	c->vici_timeout_ms = (unsigned)ms;
 	return 0;
 }
@@ -146,7 +126,7 @@ static int p_vici_timeout(struct config *c, yaml_node_t *v, char *err, size_t n)
 static int p_redact(struct config *c, yaml_node_t *v, char *err, size_t n)
 {
 	if (config_bool(config_scalar(v), &c->redact_identities) < 0)
-		return config_error(err, n, v, "exporter.redact_identities: expected true or false");
+		return config_fail(err, n, v, "exporter.redact_identities: expected true or false");
 	return 0;
 }
 
@@ -165,7 +145,7 @@ static int p_log_level(struct config *c, yaml_node_t *v, char *err, size_t n)
 	const char *s = config_scalar(v);
 
 	if (!s || log_level_parse(s, &c->log_level) < 0)
-		return config_error(err, n, v, "log.level: expected error, warn, info or debug");
+		return config_fail(err, n, v, "log.level: expected error, warn, info or debug");
 	return 0;
 }
 
@@ -174,7 +154,7 @@ static int p_log_format(struct config *c, yaml_node_t *v, char *err, size_t n)
 	const char *s = config_scalar(v);
 
 	if (!s || log_format_parse(s, &c->log_format) < 0)
-		return config_error(err, n, v, "log.format: expected logfmt or json");
+		return config_fail(err, n, v, "log.format: expected logfmt or json");
 	return 0;
 }
 
@@ -218,7 +198,7 @@ static int parse_section(struct config *c, const char *sec, const struct config_
 			 yaml_node_t *map, char *err, size_t n)
 {
 	if (map->type != YAML_MAPPING_NODE)
-		return config_error(err, n, map, "%s: expected a mapping", sec);
+		return config_fail(err, n, map, "%s: expected a mapping", sec);
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = yaml_document_get_node(&c->doc, p->key);
@@ -227,11 +207,11 @@ static int parse_section(struct config *c, const char *sec, const struct config_
 		const struct config_key *key;
 
 		if (!name || !v)
-			return config_error(err, n, k, "%s: keys must be plain names", sec);
+			return config_fail(err, n, k, "%s: keys must be plain names", sec);
 		for (key = keys; key->name && strcmp(key->name, name) != 0; key++)
 			;
 		if (!key->name)
-			return config_error(err, n, k, "%s: unknown key '%s'", sec, name);
+			return config_fail(err, n, k, "%s: unknown key '%s'", sec, name);
 		if (key->parse(c, v, err, n) < 0)
 			return -EINVAL;
 	}
@@ -246,14 +226,14 @@ int config_parse(const char *text, size_t len, struct config *c, char *err, size
 
 	config_defaults(c);
 	if (len > CONFIG_FILE_MAX)
-		return config_error(err, n, NULL, "file larger than %u bytes", CONFIG_FILE_MAX);
+		return config_fail(err, n, NULL, "file larger than %u bytes", CONFIG_FILE_MAX);
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	r = yaml_parser_load(&parser, &c->doc);
 	if (!r) {
-		config_error(err, n, NULL, "line %zu: %s", parser.problem_mark.line + 1,
-			     parser.problem ? parser.problem : "invalid YAML");
+		config_fail_at(err, n, &parser.problem_mark, "%s",
+			       parser.problem ? parser.problem : "invalid YAML");
 		yaml_parser_delete(&parser);
 		return -EINVAL;
 	}
@@ -264,7 +244,7 @@ int config_parse(const char *text, size_t len, struct config *c, char *err, size
 	if (!root || (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
 		return 0;
 	if (root->type != YAML_MAPPING_NODE) {
-		r = config_error(err, n, root, "the top level must be a mapping");
+		r = config_fail(err, n, root, "the top level must be a mapping");
 		goto out_fail;
 	}
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
@@ -278,7 +258,7 @@ int config_parse(const char *text, size_t len, struct config *c, char *err, size
 			if (name && strcmp(name, sections[i].name) == 0)
 				break;
 		if (i == sizeof(sections) / sizeof(sections[0]) || !v) {
-			r = config_error(err, n, k, "unknown section '%s'", name ? name : "?");
+			r = config_fail(err, n, k, "unknown section '%s'", name ? name : "?");
 			goto out_fail;
 		}
 		if (sections[i].keys) {
@@ -297,34 +277,20 @@ out_fail:
 
 int config_load(const char *path, struct config *c, char *err, size_t n)
 {
-	struct stat st;
 	char *text;
-	ssize_t got;
-	size_t len = 0;
-	int fd, r;
+	size_t len;
+	int r;
 
 	config_defaults(c);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		r = -errno;
-		snprintf(err, n, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	r = file_read_all(path, CONFIG_FILE_MAX, &text, &len);
+	if (r == -EFBIG) {
+		snprintf(err, n, "%s: larger than %u bytes", path, CONFIG_FILE_MAX);
 		return r;
 	}
-	if (st.st_size > (off_t)CONFIG_FILE_MAX) {
-		close(fd);
-		snprintf(err, n, "%s: larger than %u bytes", path, CONFIG_FILE_MAX);
-		return -EFBIG;
+	if (r < 0) {
+		snprintf(err, n, "%s: %s", path, strerror(-r));
+		return r;
 	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (len < (size_t)st.st_size && (got = read(fd, text + len, (size_t)st.st_size - len)) > 0)
-		len += (size_t)got;
-	close(fd);
 	r = config_parse(text, len, c, err, n);
 	free(text);
 	if (r < 0) {

@@ -6,6 +6,7 @@
  */
 #include "diag/diag_gather.h"
 
+#include "common/file_read.h"
 #include "common/limits.h"
 #include "diag/diag_exec.h"
 #include "diag/diag_http.h"
@@ -241,8 +242,7 @@ static void gather_log(const struct diag_options *o, struct diag_bundle *b)
 {
 	const char *what = "charon log, newest lines";
 	char why[320], *text;
-	size_t len, pos, lines = 0;
-	bool partial;
+	size_t len;
 	int err;
 
 	if (!o->log_file) {
@@ -250,26 +250,15 @@ static void gather_log(const struct diag_options *o, struct diag_bundle *b)
 				    "no --log-file (nor events.log_file in --config)");
 		return;
 	}
-	err = doctor_read_tail(o->log_file, DOCTOR_LOG_TAIL_BYTES, &text, &len, &partial);
+	/* the newest o->log_lines lines; a first line cut by the byte window is dropped */
+	err = file_read_tail_lines(o->log_file, DOCTOR_LOG_TAIL_BYTES, o->log_lines, &text, &len);
 	if (err < 0) {
 		snprintf(why, sizeof(why), "%s: %s", o->log_file, strerror(-err));
 		diag_bundle_missing(b, "logs/charon.log", what, DIAG_FAILED, why);
 		return;
 	}
-	/* keep the newest o->log_lines lines; a first line cut by the byte window is dropped */
-	pos = len;
-	while (pos > 0) {
-		if (text[pos - 1] == '\n' && pos < len && ++lines >= o->log_lines)
-			break;
-		pos--;
-	}
-	if (pos == 0 && partial) {
-		char *nl = memchr(text, '\n', len);
-
-		pos = nl ? (size_t)(nl - text) + 1 : len;
-	}
 	snprintf(why, sizeof(why), "charon log %s, newest %u lines", o->log_file, o->log_lines);
-	diag_bundle_add_text(b, "logs/charon.log", why, text + pos, len - pos, NULL);
+	diag_bundle_add_text(b, "logs/charon.log", why, text, len, NULL);
 	free(text);
 }
 

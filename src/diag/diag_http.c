@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/num.h"
 #include "common/rd.h"
+#include "http/http_url.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,70 +23,22 @@
 int diag_http_parse_url(const char *url, struct sockaddr_storage *ret_addr, socklen_t *ret_len,
 			char ret_path[DIAG_HTTP_PATH_MAX])
 {
-	struct sockaddr_storage ss = {0};
-	const char *h = url, *he, *p, *port = NULL;
-	char host[64];
-	uint64_t pn = 80;
-	size_t hl;
+	const char *path;
+	struct http_url u;
+	int r = http_url_parse(url, &u);
 
-	if (strncmp(h, "http://", 7) != 0)
-		return -EINVAL;
-	h += 7;
-	p = strchr(h, '/');
-	if (!p)
-		p = h + strlen(h);
-	if (*h == '[') {
-		he = memchr(h, ']', (size_t)(p - h));
-		if (!he)
-			return -EINVAL;
-		h++;
-		if (he + 1 < p) {
-			if (he[1] != ':')
-				return -EINVAL;
-			port = he + 2;
-		}
-	} else {
-		he = memchr(h, ':', (size_t)(p - h));
-		if (he)
-			port = he + 1;
-		else
-			he = p;
-	}
-	hl = (size_t)(he - h);
-	if (hl == 0 || hl >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (port && (num_parse_u64(port, (size_t)(p - port), 65535, &pn) < 0 || pn == 0))
-		return -EINVAL;
-	if (strlen(p) >= DIAG_HTTP_PATH_MAX)
-		return -EINVAL;
-	for (const char *c = p; *c; c++)
-		if ((unsigned char)*c <= ' ' || *c == 0x7f)
-			return -EINVAL; /* nothing that could split the request line */
-	if (strcmp(host, "localhost") == 0)
-		memcpy(host, "127.0.0.1", sizeof("127.0.0.1"));
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127)
-			return -EPERM;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)pn);
-		*ret_len = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		if (!IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
-			return -EPERM;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)pn);
-		*ret_len = sizeof(*sin6);
-	} else {
+	if (r == -EOPNOTSUPP)
 		return -EPERM; /* a name: we resolve nothing, so it cannot be shown to be local */
-	}
-	*ret_addr = ss;
-	memcpy(ret_path, *p ? p : "/metrics", strlen(*p ? p : "/metrics") + 1);
+	if (r < 0 || strlen(u.path) >= DIAG_HTTP_PATH_MAX)
+		return -EINVAL;
+	if (u.addr.ss_family == AF_INET
+		    ? ntohl(((struct sockaddr_in *)&u.addr)->sin_addr.s_addr) >> 24 != 127
+		    : !IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&u.addr)->sin6_addr))
+		return -EPERM;
+	*ret_addr = u.addr;
+	*ret_len = u.addr_len;
+	path = *u.path ? u.path : "/metrics";
+	memcpy(ret_path, path, strlen(path) + 1);
 	return 0;
 }
 

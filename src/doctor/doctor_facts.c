@@ -5,6 +5,7 @@
  */
 #include "doctor/doctor_facts.h"
 
+#include "common/array.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,17 +53,8 @@ struct doctor_conn_facts *doctor_facts_conn(struct doctor_facts *f, const char *
 	c = doctor_facts_find(f, key);
 	if (c)
 		return c;
-	if (f->n_conns >= DOCTOR_CONNS_MAX)
+	if (ARRAY_GROW(f->conns, f->n_conns, f->cap_conns, 8, DOCTOR_CONNS_MAX) < 0)
 		return NULL;
-	if (f->n_conns == f->cap_conns) {
-		uint32_t cap = f->cap_conns ? f->cap_conns * 2 : 8;
-		struct doctor_conn_facts *n = reallocarray(f->conns, cap, sizeof(*n));
-
-		if (!n)
-			return NULL;
-		f->conns = n;
-		f->cap_conns = cap;
-	}
 	c = &f->conns[f->n_conns++];
 	memset(c, 0, sizeof(*c));
 	memcpy(c->name, key, strlen(key) + 1);
@@ -92,18 +84,11 @@ int doctor_facts_add_cert(struct doctor_facts *f, const char *subject, int64_t n
 			  int64_t not_after)
 {
 	struct doctor_cert_facts *c;
+	int r;
 
-	if (f->n_certs >= EXPORT_CERTS_MAX)
-		return -ENOSPC;
-	if (f->n_certs == f->cap_certs) {
-		uint32_t cap = f->cap_certs ? f->cap_certs * 2 : 8;
-		struct doctor_cert_facts *n = reallocarray(f->certs, cap, sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		f->certs = n;
-		f->cap_certs = cap;
-	}
+	r = ARRAY_GROW(f->certs, f->n_certs, f->cap_certs, 8, EXPORT_CERTS_MAX);
+	if (r < 0)
+		return r == -E2BIG ? -ENOSPC : r;
 	c = &f->certs[f->n_certs++];
 	doctor_copy(c->subject, sizeof(c->subject), subject, subject ? strlen(subject) : 0);
 	c->not_before = not_before;

@@ -9,6 +9,7 @@
 #include "doctor/doctor_gather.h"
 
 #include "common/clock.h"
+#include "common/file_read.h"
 #include "doctor/doctor_log.h"
 #include "doctor/doctor_xfrm.h"
 #include "exporter/collector.h"
@@ -17,13 +18,10 @@
 #include "vici/vici_conn.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MS 1000000ull
 
@@ -187,70 +185,22 @@ static void gather_conns(const struct doctor_options *o, struct doctor_facts *f)
 	vici_conn_free(vc);
 }
 
-int doctor_read_tail(const char *path, size_t max, char **ret, size_t *ret_len, bool *ret_partial)
-{
-	struct stat st;
-	size_t want, got = 0;
-	char *p;
-	off_t off;
-	int fd, r = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = errno ? -errno : -EINVAL;
-		goto out_close;
-	}
-	want = (size_t)st.st_size < max ? (size_t)st.st_size : max;
-	off = st.st_size - (off_t)want;
-	p = malloc(want + 1);
-	if (!p) {
-		r = -ENOMEM;
-		goto out_close;
-	}
-	while (got < want) {
-		ssize_t n = pread(fd, p + got, want - got, off + (off_t)got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	p[got] = '\0';
-	*ret = p;
-	*ret_len = got;
-	*ret_partial = off > 0;
-out_close:
-	close(fd);
-	return r;
-}
-
 static void gather_log(const struct doctor_options *o, struct doctor_facts *f)
 {
 	char *text;
-	size_t len, pos;
-	bool partial;
-	uint32_t lines = 0;
+	size_t len;
 	int r;
 
 	if (!o->log_file)
 		return;
 	copy_z(f->log_path, sizeof(f->log_path), o->log_file);
-	r = doctor_read_tail(o->log_file, DOCTOR_LOG_TAIL_BYTES, &text, &len, &partial);
+	r = file_read_tail_lines(o->log_file, DOCTOR_LOG_TAIL_BYTES, DOCTOR_LOG_TAIL_LINES, &text,
+				 &len);
 	if (r < 0) {
 		copy_z(f->log_error, sizeof(f->log_error), strerror(-r));
 		return;
 	}
-	/* keep the newest DOCTOR_LOG_TAIL_LINES lines only; pos ends at 0 or after a newline */
-	pos = len;
-	while (pos > 0) {
-		if (text[pos - 1] == '\n' && pos < len && ++lines >= DOCTOR_LOG_TAIL_LINES)
-			break;
-		pos--;
-	}
-	doctor_log_feed_text(f, text + pos, len - pos, pos > 0 ? false : partial);
+	doctor_log_feed_text(f, text, len);
 	f->log_read = true;
 	free(text);
 }

@@ -29,8 +29,4 @@ struct doctor_options {
 /* Fill @f (initialised by the caller). Returns 0, or -ENOMEM. */
 int doctor_gather(const struct doctor_options *o, struct doctor_facts *f);
 
-/* Read the last @max bytes of the file at @path into @ret (caller frees); *ret_partial says the
- * first line may be cut. 0 or -errno. Exposed for diag's bundle. */
-int doctor_read_tail(const char *path, size_t max, char **ret, size_t *ret_len, bool *ret_partial);
-
 #endif

@@ -121,17 +121,10 @@ void doctor_log_feed(struct doctor_facts *f, const char *line, size_t len)
 	}
 }
 
-void doctor_log_feed_text(struct doctor_facts *f, const char *text, size_t len, bool first_partial)
+void doctor_log_feed_text(struct doctor_facts *f, const char *text, size_t len)
 {
 	size_t pos = 0;
 
-	if (first_partial) {
-		const char *nl = memchr(text, '\n', len);
-
-		if (!nl)
-			return;
-		pos = (size_t)(nl - text) + 1;
-	}
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - text) : len, n = end - pos;

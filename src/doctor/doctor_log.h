@@ -16,8 +16,7 @@
  * connection, or a connection beyond DOCTOR_CONNS_MAX, are skipped. */
 void doctor_log_feed(struct doctor_facts *f, const char *line, size_t len);
 
-/* Feed every line of @text (a tail of the log, oldest first). A first line without a newline
- * before it may be cut: the caller says so with @first_partial and it is skipped. */
-void doctor_log_feed_text(struct doctor_facts *f, const char *text, size_t len, bool first_partial);
+/* Feed every line of @text (whole lines of the log, oldest first: file_read_tail_lines()). */
+void doctor_log_feed_text(struct doctor_facts *f, const char *text, size_t len);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include "doctor/doctor_report.h"
 
+#include "common/array.h"
 #include "common/limits.h"
 
 #include <errno.h>
@@ -42,20 +43,9 @@ struct doctor_finding *doctor_add(struct doctor_report *r, const char *id, const
 	struct doctor_finding *f;
 	va_list ap;
 
-	if (r->n >= DOCTOR_FINDINGS_MAX) {
+	if (ARRAY_GROW(r->f, r->n, r->cap, 16, DOCTOR_FINDINGS_MAX) < 0) {
 		r->dropped++;
 		return NULL;
-	}
-	if (r->n == r->cap) {
-		uint32_t cap = r->cap ? r->cap * 2 : 16;
-		struct doctor_finding *nf = reallocarray(r->f, cap, sizeof(*nf));
-
-		if (!nf) {
-			r->dropped++;
-			return NULL;
-		}
-		r->f = nf;
-		r->cap = cap;
 	}
 	f = &r->f[r->n];
 	memset(f, 0, sizeof(*f));

@@ -16,6 +16,7 @@
  */
 #include "events/event_counters.h"
 
+#include "common/array.h"
 #include "common/limits.h"
 #include "common/strmap.h"
 #include "prom/prom_writer.h"
@@ -127,15 +128,8 @@ static struct conn_entry *conn_create(struct event_counters *ec, const char *nam
 {
 	struct conn_entry *c;
 
-	if (ec->nconns == ec->cap) {
-		size_t ncap = ec->cap ? ec->cap * 2 : 16;
-		struct conn_entry **n = reallocarray(ec->conns, ncap, sizeof(*n));
-
-		if (!n)
-			return NULL;
-		ec->conns = n;
-		ec->cap = ncap;
-	}
+	if (ARRAY_GROW(ec->conns, ec->nconns, ec->cap, 16, SIZE_MAX) < 0)
+		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
@@ -198,15 +192,8 @@ static struct child_entry *child_get(struct event_counters *ec, struct conn_entr
 		name = EVENT_CONN_OTHER;
 		len = strlen(name);
 	}
-	if (c->nchildren == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 4;
-		struct child_entry *n = reallocarray(c->children, ncap, sizeof(*n));
-
-		if (!n)
-			return NULL;
-		c->children = n;
-		c->cap = ncap;
-	}
+	if (ARRAY_GROW(c->children, c->nchildren, c->cap, 4, SIZE_MAX) < 0)
+		return NULL;
 	e = &c->children[c->nchildren];
 	memset(e, 0, sizeof(*e));
 	e->name = dup_span(name, len);

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "config/config.h"
+#include "config/config_error.h"
 #include "events/event_feed.h"
 #include "events/event_stream.h"
 #include "logs/log_source_file.h"
@@ -17,7 +18,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,20 +43,8 @@ void events_config_done(struct events_config *c)
 	c->log_file = c->state_file = NULL;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+/* errors without a position; the section parser adds "line N: " (the one YAML error helper) */
+#define fail(err, errlen, ...) config_fail(err, errlen, NULL, __VA_ARGS__)
 
 static int set_path(char **dst, const char *value, const char *key, char *err, size_t errlen)
 {
@@ -120,22 +108,19 @@ int events_config_parse(yaml_document_t *doc, yaml_node_t *node, struct events_c
 
 			if (!k || !v) {
 				events_config_done(&c);
-				return fail(err, errlen, "line %zu: events: want 'key: value'",
-				            (kn ? kn->start_mark.line : 0) + 1);
+				return config_fail(err, errlen, kn, "events: want 'key: value'");
 			}
 			r = events_config_set(&c, k, v, sub, sizeof(sub));
 			if (r < 0) {
 				events_config_done(&c);
 				if (r == -EINVAL)
-					fail(err, errlen, "line %zu: events: %s",
-					     vn->start_mark.line + 1, sub);
+					config_fail(err, errlen, vn, "events: %s", sub);
 				return r;
 			}
 		}
 	} else if (node && !(node->type == YAML_SCALAR_NODE && config_scalar(node) &&
 	                     !config_scalar(node)[0])) {
-		return fail(err, errlen, "line %zu: events: want a mapping",
-		            node->start_mark.line + 1);
+		return config_fail(err, errlen, node, "events: want a mapping");
 	}
 	if (c.log_source == EVENTS_LOG_FILE && !c.log_file) {
 		events_config_done(&c);

@@ -7,6 +7,7 @@
  */
 #include "exporter/sa_snapshot.h"
 
+#include "common/array.h"
 #include "common/limits.h"
 #include "common/num.h"
 
@@ -53,17 +54,8 @@ bool snap_child_state_up(const char *state)
 /* Grow one of the snapshot's arrays by one element. */
 static void *snap_grow(void **arr, uint32_t *n, uint32_t *cap, size_t elem, uint32_t max)
 {
-	if (*n >= max)
+	if (array_reserve_u32(arr, elem, *n, 1, cap, 16, max) < 0)
 		return NULL;
-	if (*n == *cap) {
-		uint32_t ncap = *cap ? *cap * 2 : 16;
-		void *p = reallocarray(*arr, ncap, elem);
-
-		if (!p)
-			return NULL;
-		*arr = p;
-		*cap = ncap;
-	}
 	return (char *)*arr + (size_t)(*n)++ * elem;
 }
 

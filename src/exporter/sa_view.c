@@ -4,6 +4,7 @@
  */
 #include "exporter/sa_view.h"
 
+#include "common/array.h"
 #include "common/strmap.h"
 
 #include <errno.h>
@@ -26,15 +27,8 @@ static struct sa_view_conn *view_conn(struct sa_view *v, struct strmap *idx, con
 
 	if (i)
 		return &v->conns[i - 1];
-	if (v->n_conns == v->cap_conns) {
-		uint32_t ncap = v->cap_conns ? v->cap_conns * 2 : 16;
-		struct sa_view_conn *n = reallocarray(v->conns, ncap, sizeof(*n));
-
-		if (!n)
-			return NULL;
-		v->conns = n;
-		v->cap_conns = ncap;
-	}
+	if (ARRAY_GROW(v->conns, v->n_conns, v->cap_conns, 16, UINT32_MAX) < 0)
+		return NULL;
 	c = &v->conns[v->n_conns];
 	memset(c, 0, sizeof(*c));
 	c->name = name;
@@ -51,15 +45,8 @@ static struct sa_view_child *view_child(struct sa_view_conn *c, const char *name
 	for (uint32_t i = 0; i < c->n_children; i++)
 		if (strcmp(c->children[i].name, name) == 0)
 			return &c->children[i];
-	if (c->n_children == c->cap_children) {
-		uint32_t ncap = c->cap_children ? c->cap_children * 2 : 4;
-		struct sa_view_child *n = reallocarray(c->children, ncap, sizeof(*n));
-
-		if (!n)
-			return NULL;
-		c->children = n;
-		c->cap_children = ncap;
-	}
+	if (ARRAY_GROW(c->children, c->n_children, c->cap_children, 4, UINT32_MAX) < 0)
+		return NULL;
 	ch = &c->children[c->n_children++];
 	memset(ch, 0, sizeof(*ch));
 	ch->name = name;

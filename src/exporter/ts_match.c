@@ -4,58 +4,32 @@
  */
 #include "exporter/ts_match.h"
 
+#include "common/netaddr.h"
 #include "common/num.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 
 /* The address as 16 bytes (IPv4 mapped into the last 4) and its family. */
 static bool addr_bytes(const struct sockaddr *sa, unsigned char out[16], int *ret_family)
 {
-	if (sa->sa_family == AF_INET) {
-		memset(out, 0, 12);
-		memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		*ret_family = AF_INET;
-		return true;
-	}
-	if (sa->sa_family == AF_INET6) {
-		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-		*ret_family = AF_INET6;
-		return true;
-	}
-	return false;
+	size_t len;
+	const uint8_t *b = netaddr_bytes(sa, &len);
+
+	if (!b)
+		return false;
+	memset(out, 0, 16);
+	memcpy(out + 16 - len, b, len);
+	*ret_family = sa->sa_family;
+	return true;
 }
 
 static bool parse_addr(const char *s, size_t len, unsigned char out[16], int *ret_family)
 {
-	char tmp[INET6_ADDRSTRLEN + 1];
+	struct sockaddr_storage ss;
 
-	if (len == 0 || len >= sizeof(tmp))
-		return false;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	memset(out, 0, 16);
-	if (inet_pton(AF_INET, tmp, out + 12) == 1) {
-		*ret_family = AF_INET;
-		return true;
-	}
-	if (inet_pton(AF_INET6, tmp, out) == 1) {
-		*ret_family = AF_INET6;
-		return true;
-	}
-	return false;
-}
-
-static bool prefix_match(const unsigned char *a, const unsigned char *net, unsigned bits)
-{
-	unsigned full = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, net, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	return ((a[full] ^ net[full]) & (0xff << (8 - rest)) & 0xff) == 0;
+	return netaddr_parse_ip(s, len, &ss) == 0 &&
+	       addr_bytes((const struct sockaddr *)&ss, out, ret_family);
 }
 
 static bool ts_one_contains(const char *ts, size_t len, const unsigned char a[16], int fam)
@@ -87,8 +61,8 @@ static bool ts_one_contains(const char *ts, size_t len, const unsigned char a[16
 		if (!parse_addr(ts, alen, lo, &f1) || f1 != fam ||
 		    num_parse_u64(slash + 1, len - alen - 1, fam == AF_INET ? 32 : 128, &bits) < 0)
 			return false;
-		return prefix_match(fam == AF_INET ? a + 12 : a, fam == AF_INET ? lo + 12 : lo,
-				    (unsigned)bits);
+		return netaddr_prefix_equal(fam == AF_INET ? a + 12 : a,
+					    fam == AF_INET ? lo + 12 : lo, (unsigned)bits);
 	}
 	return parse_addr(ts, len, lo, &f1) && f1 == fam && memcmp(a, lo, 16) == 0;
 }

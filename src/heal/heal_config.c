@@ -8,10 +8,10 @@
 
 #include "common/num.h"
 #include "config/config.h"
+#include "config/config_error.h"
 #include "heal/heal_webhook.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,17 +45,8 @@ bool heal_config_allowed(const struct heal_config *c, const char *conn)
 	return false;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+/* errors without a position; heal_config_parse() adds "line N: " (the one YAML error helper) */
+#define fail(err, errlen, ...) config_fail(err, errlen, NULL, __VA_ARGS__)
 
 static int set_path(char *dst, size_t cap, const char *v, const char *key, char *err,
 		    size_t errlen)
@@ -164,22 +155,24 @@ int heal_config_parse(yaml_document_t *doc, yaml_node_t *node, struct heal_confi
 		      size_t errlen)
 {
 	struct heal_config c;
+	char sub[400] = "";
 	int r = 0;
 
 	heal_config_defaults(&c);
 	if (node && node->type == YAML_MAPPING_NODE) {
 		for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
 		     r == 0 && p < node->data.mapping.pairs.top; p++) {
-			const char *key = config_scalar(yaml_document_get_node(doc, p->key));
+			yaml_node_t *kn = yaml_document_get_node(doc, p->key);
+			yaml_node_t *vn = yaml_document_get_node(doc, p->value);
+			const char *key = config_scalar(kn);
 
 			if (!key)
-				r = fail(err, errlen, "heal: keys must be strings");
-			else
-				r = take_key(doc, key, yaml_document_get_node(doc, p->value), &c, err,
-					     errlen);
+				r = config_fail(err, errlen, kn, "heal: keys must be strings");
+			else if ((r = take_key(doc, key, vn, &c, sub, sizeof(sub))) < 0)
+				config_fail(err, errlen, vn, "%s", sub);
 		}
 	} else if (node && !(node->type == YAML_SCALAR_NODE && !node->data.scalar.length)) {
-		r = fail(err, errlen, "heal: expected a mapping");
+		r = config_fail(err, errlen, node, "heal: expected a mapping");
 	}
 	if (r == 0 && c.check_interval_ms < 100)
 		r = fail(err, errlen, "heal: check_interval: at least 100ms");

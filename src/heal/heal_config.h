@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <yaml.h>
 
+#define HEAL_DEFAULT_PORT 9918
 #define HEAL_DEFAULT_LISTEN "127.0.0.1:9918"
 /* The shortest webhook token taken: 16 characters (e.g. `openssl rand -hex 16` gives 32). */
 #define HEAL_TOKEN_MIN 16

@@ -7,7 +7,7 @@
  */
 #include "heal/heal_notify.h"
 
-#include "common/num.h"
+#include "http/http_url.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,59 +39,6 @@ int heal_audit_append(const char *path, const char *line, size_t len)
 	return r;
 }
 
-/* http://HOST[:PORT][/PATH] with HOST an IPv4 literal, [IPv6] or localhost. */
-static int parse_url(const char *url, struct sockaddr_storage *ss, socklen_t *sl, char *host,
-		     size_t hostcap, const char **ret_path)
-{
-	const char *p = url + 7, *end, *colon = NULL, *path;
-	uint64_t port = 80;
-	char h[64];
-	size_t hl;
-
-	if (strncmp(url, "http://", 7) != 0)
-		return -EINVAL;
-	path = strchr(p, '/');
-	end = path ? path : p + strlen(p);
-	if (*p == '[') {
-		const char *rb = memchr(p, ']', (size_t)(end - p));
-
-		if (!rb)
-			return -EINVAL;
-		hl = (size_t)(rb - p - 1);
-		if (hl >= sizeof(h))
-			return -EINVAL;
-		memcpy(h, p + 1, hl);
-		if (rb + 1 < end && rb[1] == ':')
-			colon = rb + 1;
-	} else {
-		colon = memchr(p, ':', (size_t)(end - p));
-		hl = (size_t)((colon ? colon : end) - p);
-		if (hl >= sizeof(h))
-			return -EINVAL;
-		memcpy(h, p, hl);
-	}
-	h[hl] = '\0';
-	if (colon && num_parse_u64(colon + 1, (size_t)(end - colon - 1), 65535, &port) < 0)
-		return -EINVAL;
-	if (strcmp(h, "localhost") == 0)
-		snprintf(h, sizeof(h), "127.0.0.1");
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, h, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
-		ss->ss_family = AF_INET;
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-		*sl = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, h, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
-		ss->ss_family = AF_INET6;
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-		*sl = sizeof(struct sockaddr_in6);
-	} else {
-		return -EINVAL;
-	}
-	snprintf(host, hostcap, "%.*s", (int)(end - p), p);
-	*ret_path = path ? path : "/";
-	return 0;
-}
-
 static int wait_fd(int fd, short ev)
 {
 	struct pollfd pfd = {.fd = fd, .events = ev};
@@ -102,29 +49,27 @@ static int wait_fd(int fd, short ev)
 
 int heal_notify_post(const char *url, const char *body, size_t len)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	char host[128], head[512], resp[64];
-	const char *path;
+	struct http_url u;
+	char head[512], resp[64];
 	size_t got = 0;
 	int fd, n, r;
 
-	r = parse_url(url, &ss, &sl, host, sizeof(host), &path);
+	r = http_url_parse(url, &u);
 	if (r < 0)
 		return r;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(u.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
+	if (connect(fd, (struct sockaddr *)&u.addr, u.addr_len) < 0 && errno != EINPROGRESS) {
 		r = -errno;
 		goto out_close;
 	}
 	if ((r = wait_fd(fd, POLLOUT)) < 0)
 		goto out_close;
 	n = snprintf(head, sizeof(head),
-		     "POST %s HTTP/1.0\r\nHost: %s\r\nContent-Type: application/json\r\n"
+		     "POST %s HTTP/1.0\r\nHost: %.*s\r\nContent-Type: application/json\r\n"
 		     "Content-Length: %zu\r\nUser-Agent: ikewatch-heal\r\n\r\n",
-		     path, host, len);
+		     *u.path ? u.path : "/", (int)u.host_len, u.host, len);
 	if (n < 0 || (size_t)n >= sizeof(head)) {
 		r = -E2BIG;
 		goto out_close;

@@ -80,6 +80,7 @@ int heal_server_start(struct heal_daemon *d, const char *listen, const char *tok
 		return -ENOMEM;
 	r = http_server_start(
 	    &(struct http_config){.listen = listen,
+	                          .default_port = HEAL_DEFAULT_PORT,
 	                          .web_config_file = has_wc ? web_config_path : NULL,
 	                          .bearer_token = has_token ? token : NULL,
 	                          .routes = routes,

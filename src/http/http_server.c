@@ -14,9 +14,10 @@
 #include "http/http_server.h"
 
 #include "common/clock.h"
+#include "common/file_read.h"
 #include "common/limits.h"
 #include "common/log.h"
-#include "common/num.h"
+#include "common/netaddr.h"
 #include "http/basic_auth.h"
 #include "http/http_deadline.h"
 #include "http/http_gzip.h"
@@ -72,77 +73,6 @@ struct body_req {
 
 /* *con_cls of a GET/HEAD between its first and second call */
 static char deferred;
-
-/* ---- listen address ---- */
-
-static int parse_port(const char *s, in_port_t *ret)
-{
-	uint64_t v;
-
-	if (num_parse_u64(s, strlen(s), 65535, &v) < 0)
-		return -EINVAL;
-	*ret = htons((uint16_t)v);
-	return 0;
-}
-
-int http_parse_listen(const char *listen, struct sockaddr_storage *ret_addr,
-		      unsigned *ret_addrlen)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon;
-	size_t hostlen;
-	unsigned len;
-
-	if (!listen || !*listen)
-		return -EINVAL;
-	memset(&ss, 0, sizeof(ss));
-	if (listen[0] == '[') {
-		const char *end = strchr(listen, ']');
-
-		if (!end || end[1] != ':')
-			return -EINVAL;
-		hostlen = (size_t)(end - listen - 1);
-		if (hostlen == 0 || hostlen >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, listen + 1, hostlen);
-		host[hostlen] = '\0';
-		sin6->sin6_family = AF_INET6;
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1 ||
-		    parse_port(end + 2, &sin6->sin6_port) < 0)
-			return -EINVAL;
-		len = sizeof(*sin6);
-	} else if (listen[0] == ':') {
-		/* all addresses: IPv6 any, made dual-stack at bind time (IPv4 if no IPv6) */
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = in6addr_any;
-		if (parse_port(listen + 1, &sin6->sin6_port) < 0)
-			return -EINVAL;
-		len = sizeof(*sin6);
-	} else {
-		colon = strrchr(listen, ':');
-		if (!colon)
-			return -EINVAL;
-		hostlen = (size_t)(colon - listen);
-		if (hostlen >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, listen, hostlen);
-		host[hostlen] = '\0';
-		if (strcmp(host, "localhost") == 0)
-			memcpy(host, "127.0.0.1", sizeof("127.0.0.1"));
-		sin->sin_family = AF_INET;
-		/* inet_pton, unlike inet_aton, accepts only dotted quads: no "127.1", no hex */
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1 ||
-		    parse_port(colon + 1, &sin->sin_port) < 0)
-			return -EINVAL;
-		len = sizeof(*sin);
-	}
-	*ret_addr = ss;
-	*ret_addrlen = len;
-	return 0;
-}
 
 static int listen_socket(struct sockaddr_storage *ss, unsigned sslen, int *ret_fd)
 {
@@ -665,41 +595,11 @@ static void mhd_panic(void *cls, const char *file, unsigned line, const char *re
 
 static int read_pem(const char *path, char **ret)
 {
-	struct stat st;
-	char *data;
-	size_t got = 0;
-	int fd, r;
+	size_t len;
+	int r = file_read_all(path, CONFIG_FILE_MAX, ret, &len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > CONFIG_FILE_MAX) {
-		close(fd);
-		return -EINVAL;
-	}
-	data = malloc((size_t)st.st_size + 1);
-	if (!data) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			explicit_bzero(data, got);
-			free(data);
-			close(fd);
-			return r;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	data[got] = '\0';
-	*ret = data;
-	return 0;
+	/* a directory or an oversized file is not a certificate or a key */
+	return r == -EISDIR || r == -EFBIG ? -EINVAL : r;
 }
 
 static int pem_from(const char *file, const char *inline_pem, char **ret)
@@ -809,9 +709,13 @@ int http_server_start(const struct http_config *cfg, struct http_server **ret_se
 
 	if (!cfg || !routes_valid(cfg->routes, cfg->n_routes))
 		return -EINVAL;
-	r = http_parse_listen(cfg->listen, &ss, &sslen);
-	if (r < 0)
+	r = netaddr_parse_listen(cfg->listen, cfg->default_port ? (int)cfg->default_port : -1, &ss,
+				 &sslen);
+	if (r < 0) {
+		/* the reason (port range, syntax, name) exists only here; the caller logs -errno */
+		log_err("listen address '%s': %s", cfg->listen ? cfg->listen : "", netaddr_strerror(r));
 		return r;
+	}
 	set_gnutls_log();
 	s = calloc(1, sizeof(*s));
 	if (!s)

@@ -58,7 +58,9 @@ struct http_route {
 };
 
 struct http_config {
-	const char *listen;          /* "127.0.0.1:9917", "[::1]:9917", ":9917" (all addresses) */
+	const char *listen; /* netaddr_parse_listen(): "127.0.0.1:9917", "[::1]:9917",
+			     * ":9917" (all addresses), "localhost:9917" */
+	unsigned default_port; /* for a listen address without one; 0: it must name its port */
 	const char *web_config_file; /* NULL: plain HTTP, no basic auth */
 	/* NULL, or a secret that "Authorization: Bearer" may present instead of basic auth */
 	const char *bearer_token;
@@ -94,9 +96,5 @@ void http_server_free(struct http_server *s);
 int http_handle_healthy(void *ctx, const struct http_request *rq, struct http_reply *reply);
 /* Set @reply to @status with a one-line plain-text body. Returns 0. */
 int http_reply_text(struct http_reply *reply, unsigned status, const char *text);
-
-/* Split "host:port" / "[v6]:port" / ":port" into a socket address; exposed for tests. */
-struct sockaddr_storage;
-int http_parse_listen(const char *listen, struct sockaddr_storage *ret_addr, unsigned *ret_addrlen);
 
 #endif

@@ -9,17 +9,16 @@
  */
 #include "http/web_config.h"
 
+#include "common/array.h"
+#include "common/file_read.h"
 #include "common/limits.h"
+#include "config/config_error.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 struct wc_parse {
@@ -34,25 +33,8 @@ static const char *const allowed_headers[] = {
 	"X-XSS-Protection",        "Strict-Transport-Security",
 };
 
-static int wc_fail(struct wc_parse *p, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int wc_fail(struct wc_parse *p, const yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int k = 0;
-
-	if (!p->errlen)
-		return -EINVAL;
-	if (n)
-		k = snprintf(p->err, p->errlen, "line %zu: ", (size_t)n->start_mark.line + 1);
-	if (k < 0 || (size_t)k >= p->errlen)
-		k = 0;
-	va_start(ap, fmt);
-	vsnprintf(p->err + k, p->errlen - (size_t)k, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+/* "line N: ..." through the one YAML error helper */
+#define wc_fail(p, n, ...) config_fail((p)->err, (p)->errlen, (n), __VA_ARGS__)
 
 static bool ascii_ieq(const char *a, const char *b)
 {
@@ -326,7 +308,6 @@ static int header_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_nod
 	struct web_config *c = obj;
 	const char *name = NULL;
 	char *value = NULL;
-	struct web_header *h;
 	int r;
 
 	(void)idx;
@@ -356,13 +337,12 @@ static int header_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_nod
 		free(value);
 		return r;
 	}
-	h = reallocarray(c->headers, c->nheaders + 1, sizeof(*h));
-	if (!h) {
+	r = ARRAY_GROW(c->headers, c->nheaders, c->cap_headers, 4, SIZE_MAX);
+	if (r < 0) {
 		free(value);
-		return -ENOMEM;
+		return r;
 	}
-	c->headers = h;
-	h[c->nheaders++] = (struct web_header){name, value};
+	c->headers[c->nheaders++] = (struct web_header){name, value};
 	return 0;
 }
 
@@ -407,7 +387,6 @@ static int user_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_
 		     const yaml_node_t *v)
 {
 	struct web_config *c = obj;
-	struct web_user *u;
 	char *name = NULL, *hash = NULL;
 	int r;
 
@@ -426,14 +405,12 @@ static int user_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_
 		return wc_fail(p, v, "basic_auth_users: %s: not a bcrypt hash", scalar(k));
 	}
 	name = strdup(scalar(k));
-	u = name ? reallocarray(c->users, c->nusers + 1, sizeof(*u)) : NULL;
-	if (!u) {
+	if (!name || ARRAY_GROW(c->users, c->nusers, c->cap_users, 16, SIZE_MAX) < 0) {
 		free(name);
 		free(hash);
 		return -ENOMEM;
 	}
-	c->users = u;
-	u[c->nusers++] = (struct web_user){name, hash};
+	c->users[c->nusers++] = (struct web_user){name, hash};
 	return 0;
 }
 
@@ -477,16 +454,16 @@ static int wc_precheck(const void *data, size_t len, struct wc_parse *p)
 	yaml_parser_set_input_string(&parser, data, len);
 	while (!done && r == 0) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			r = wc_fail(p, NULL, "line %zu: %s", (size_t)parser.problem_mark.line + 1,
-				    parser.problem ? parser.problem : "YAML syntax error");
+			r = config_fail_at(p->err, p->errlen, &parser.problem_mark, "%s",
+					   parser.problem ? parser.problem : "YAML syntax error");
 			break;
 		}
 		switch (ev.type) {
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (++depth > WEB_CONFIG_NEST_MAX)
-				r = wc_fail(p, NULL, "line %zu: nested deeper than %d",
-					    (size_t)ev.start_mark.line + 1, WEB_CONFIG_NEST_MAX);
+				r = config_fail_at(p->err, p->errlen, &ev.start_mark,
+						   "nested deeper than %d", WEB_CONFIG_NEST_MAX);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
@@ -494,8 +471,8 @@ static int wc_precheck(const void *data, size_t len, struct wc_parse *p)
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1)
-				r = wc_fail(p, NULL, "line %zu: more than one YAML document",
-					    (size_t)ev.start_mark.line + 1);
+				r = config_fail_at(p->err, p->errlen, &ev.start_mark,
+						   "more than one YAML document");
 			break;
 		case YAML_STREAM_END_EVENT:
 			done = true;
@@ -628,44 +605,21 @@ int web_config_load(const char *path, char *err, size_t errlen, struct web_confi
 {
 	struct web_config *c = NULL;
 	const char *slash;
-	struct stat st;
 	char *data;
-	size_t got = 0;
-	int fd, r;
+	size_t got;
+	int r;
 
 	if (errlen)
 		err[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-r));
-		return r;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > CONFIG_FILE_MAX) {
-		r = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+	r = file_read_all(path, CONFIG_FILE_MAX, &data, &got);
+	if (r == -EFBIG || r == -EISDIR) {
 		snprintf(err, errlen, "%s: not a regular file of at most %u bytes", path,
 			 CONFIG_FILE_MAX);
-		goto out_close;
+		return r;
 	}
-	data = malloc((size_t)st.st_size + 1);
-	if (!data) {
-		r = -ENOMEM;
-		goto out_close;
-	}
-	/* read at most the size seen; a file growing meanwhile is cut, never read unbounded */
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			snprintf(err, errlen, "%s: %s", path, strerror(-r));
-			goto out_free;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
 	}
 	r = web_config_parse(data, got, err, errlen, &c);
 	if (r < 0)
@@ -686,7 +640,5 @@ int web_config_load(const char *path, char *err, size_t errlen, struct web_confi
 out_free:
 	explicit_bzero(data, got); /* inline keys */
 	free(data);
-out_close:
-	close(fd);
 	return r;
 }

@@ -55,10 +55,10 @@ struct web_config {
 	enum web_tls_version max_version; /* default TLS13 */
 
 	struct web_user *users;
-	size_t nusers;
+	size_t nusers, cap_users;
 
 	struct web_header *headers;
-	size_t nheaders;
+	size_t nheaders, cap_headers;
 };
 
 /* Parse YAML text. Returns 0 and *ret_cfg (owned; web_config_free()), -EINVAL with a message

@@ -7,15 +7,13 @@
 #include "logs/log_state.h"
 
 #include "common/atomic_file.h"
+#include "common/file_read.h"
 #include "common/num.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static bool key_is(const char *k, size_t klen, const char *want)
 {
@@ -107,25 +105,13 @@ int log_state_format(const struct log_state *st, struct buf *out)
 
 int log_state_load(const char *path, struct log_state *ret)
 {
-	char text[LOG_STATE_MAX + 1];
-	size_t got = 0;
-	ssize_t n;
-	int fd, r;
+	char text[LOG_STATE_MAX];
+	size_t got;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (got < sizeof(text) && (n = read(fd, text + got, sizeof(text) - got)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			close(fd);
-			return r;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
+	r = file_read_into(path, text, sizeof(text), &got);
+	if (r < 0)
+		return r == -EFBIG ? -E2BIG : r; /* what log_state_parse() says of too long a text */
 	return log_state_parse(text, got, ret);
 }
 

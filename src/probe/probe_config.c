@@ -11,34 +11,17 @@
 #include "common/limits.h"
 #include "common/num.h"
 #include "config/config.h"
+#include "config/config_error.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MS 1000000ull
 
-static int fail(char *err, size_t errlen, yaml_node_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int off = 0;
-
-	if (errlen == 0)
-		return -EINVAL;
-	if (n)
-		off = snprintf(err, errlen, "line %zu: probes: ", n->start_mark.line + 1);
-	if (off < 0 || (size_t)off >= errlen)
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(err + off, errlen - (size_t)off, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+/* "line N: probes: ..." through the one YAML error helper (the format is a literal) */
+#define fail(err, errlen, n, ...) config_fail(err, errlen, n, "probes: " __VA_ARGS__)
 
 static int copy_name(char *dst, const char *s)
 {

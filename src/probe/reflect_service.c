@@ -5,8 +5,10 @@
  */
 #include "probe/reflect_service.h"
 
+#include "common/netaddr.h"
 #include "common/num.h"
 #include "config/config.h"
+#include "config/config_error.h"
 #include "prom/prom_writer.h"
 #include "stamp/stamp_addr.h"
 #include "stamp/stamp_keyfile.h"
@@ -16,7 +18,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,24 +34,8 @@ struct reflect_service {
 	pthread_t thread;
 };
 
-static int fail(char *err, size_t errlen, yaml_node_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int off;
-
-	if (errlen == 0)
-		return -EINVAL;
-	off = snprintf(err, errlen, "line %zu: reflector: ", n ? n->start_mark.line + 1 : 0);
-	if (off < 0 || (size_t)off >= errlen)
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(err + off, errlen - (size_t)off, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+/* "line N: reflector: ..." through the one YAML error helper (the format is a literal) */
+#define fail(err, errlen, n, ...) config_fail(err, errlen, n, "reflector: " __VA_ARGS__)
 
 static int parse_allow(yaml_document_t *doc, yaml_node_t *list, struct stamp_reflector_config *rc,
                        char *err, size_t errlen)
@@ -108,8 +93,10 @@ int reflect_config_parse(yaml_document_t *doc, yaml_node_t *node, struct reflect
 			goto out_free;
 		}
 		if (strcmp(k, "listen") == 0) {
-			if (stamp_addr_parse(v, STAMP_PORT, &c->listen, &sl) < 0) {
-				fail(err, errlen, vn, "listen: ADDR[:PORT] expected");
+			int le = netaddr_parse_listen(v, STAMP_PORT, &c->listen, &sl);
+
+			if (le < 0) {
+				fail(err, errlen, vn, "listen: %s", netaddr_strerror(le));
 				goto out_free;
 			}
 		} else if (strcmp(k, "hmac_key_file") == 0) {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Address parsing and prefix matching for STAMP targets, listen addresses and the reflector's
- * allow list. Text comes from the command line and the config file, so it is bounded and goes
- * through inet_pton and num_parse_u64 only.
+ * STAMP targets and the reflector's allow list: addresses are parsed by common/netaddr (the one
+ * address parser), prefixes here on top of it.
  */
 #include "stamp/stamp_addr.h"
 
+#include "common/netaddr.h"
 #include "common/num.h"
 
 #include <arpa/inet.h>
@@ -13,74 +13,10 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#define ADDR_TEXT_MAX 64
-
-static int parse_ip(const char *s, size_t len, struct sockaddr_storage *ss)
-{
-	char tmp[ADDR_TEXT_MAX];
-
-	if (len == 0 || len >= sizeof(tmp))
-		return -EINVAL;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, tmp, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
-		ss->ss_family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, tmp, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
-		ss->ss_family = AF_INET6;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 int stamp_addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *ret,
                      socklen_t *ret_len)
 {
-	struct sockaddr_storage ss;
-	const char *colon, *host = s, *port = NULL;
-	size_t hlen = strlen(s);
-	uint64_t p = default_port;
-
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close)
-			return -EINVAL;
-		host = s + 1;
-		hlen = (size_t)(close - host);
-		if (close[1] == ':')
-			port = close + 2;
-		else if (close[1] != '\0')
-			return -EINVAL;
-	} else if ((colon = strchr(s, ':')) && !strchr(colon + 1, ':')) {
-		/* exactly one colon: IPv4 with a port (a bare IPv6 address has several) */
-		hlen = (size_t)(colon - s);
-		port = colon + 1;
-	}
-	if (parse_ip(host, hlen, &ss) < 0)
-		return -EINVAL;
-	if (port && num_parse_u64_str(port, 65535, &p) < 0)
-		return -EINVAL;
-	stamp_addr_set_port((struct sockaddr *)&ss, (uint16_t)p);
-	*ret = ss;
-	*ret_len = stamp_addr_len((struct sockaddr *)&ss);
-	return 0;
-}
-
-static const uint8_t *addr_bytes(const struct sockaddr *sa, size_t *ret_len)
-{
-	if (sa->sa_family == AF_INET) {
-		*ret_len = 4;
-		return (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
-	}
-	if (sa->sa_family == AF_INET6) {
-		*ret_len = 16;
-		return (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-	}
-	*ret_len = 0;
-	return NULL;
+	return netaddr_parse(s, default_port, 0, ret, ret_len);
 }
 
 int stamp_prefix_parse(const char *s, struct stamp_prefix *ret)
@@ -92,9 +28,9 @@ int stamp_prefix_parse(const char *s, struct stamp_prefix *ret)
 	const uint8_t *a;
 	uint64_t len;
 
-	if (parse_ip(s, slash ? (size_t)(slash - s) : strlen(s), &ss) < 0)
+	if (netaddr_parse_ip(s, slash ? (size_t)(slash - s) : strlen(s), &ss) < 0)
 		return -EINVAL;
-	a = addr_bytes((struct sockaddr *)&ss, &alen);
+	a = netaddr_bytes((struct sockaddr *)&ss, &alen);
 	len = alen * 8;
 	if (slash && num_parse_u64_str(slash + 1, alen * 8, &len) < 0)
 		return -EINVAL;
@@ -111,26 +47,22 @@ int stamp_prefix_parse(const char *s, struct stamp_prefix *ret)
 
 bool stamp_prefix_match(const struct stamp_prefix *p, const struct sockaddr *sa)
 {
-	size_t alen, full = p->len / 8, rest = p->len % 8;
-	const uint8_t *a = addr_bytes(sa, &alen);
+	size_t alen;
+	const uint8_t *a = netaddr_bytes(sa, &alen);
+	int family = sa->sa_family;
 
-	if (!a || sa->sa_family != p->family)
-		return false;
-	if (memcmp(a, p->addr, full) != 0)
-		return false;
-	if (rest) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rest));
-
-		if ((a[full] & mask) != (p->addr[full] & mask))
-			return false;
+	/* an IPv4 peer of a dual-stack socket (listen ":PORT") arrives as ::ffff:a.b.c.d */
+	if (a && family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
+		a += 12;
+		family = AF_INET;
 	}
-	return true;
+	return a && family == p->family && netaddr_prefix_equal(a, p->addr, p->len);
 }
 
 bool stamp_addr_equal(const struct sockaddr *a, const struct sockaddr *b)
 {
 	size_t la, lb;
-	const uint8_t *pa = addr_bytes(a, &la), *pb = addr_bytes(b, &lb);
+	const uint8_t *pa = netaddr_bytes(a, &la), *pb = netaddr_bytes(b, &lb);
 
 	return pa && pb && a->sa_family == b->sa_family && memcmp(pa, pb, la) == 0;
 }
@@ -138,7 +70,7 @@ bool stamp_addr_equal(const struct sockaddr *a, const struct sockaddr *b)
 void stamp_addr_format(const struct sockaddr *sa, char *out, size_t len)
 {
 	size_t alen;
-	const uint8_t *a = addr_bytes(sa, &alen);
+	const uint8_t *a = netaddr_bytes(sa, &alen);
 
 	if (len == 0)
 		return;

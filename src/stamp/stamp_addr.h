@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Addresses for the prober and the reflector: "ADDR", "ADDR:PORT", "[V6]:PORT" and
- * "ADDR/LEN" parsing (inet_pton plus the checked number helper), prefix matching of a
- * sockaddr, and printing. Pure: no name resolution, no I/O.
+ * Addresses for the prober and the reflector's allow list: "ADDR/LEN" prefixes and their
+ * matching, printing, ports. Addresses themselves are parsed by common/netaddr.h. Pure: no
+ * name resolution, no I/O.
  */
 #ifndef IKEWATCH_STAMP_ADDR_H
 #define IKEWATCH_STAMP_ADDR_H
@@ -18,7 +18,8 @@ struct stamp_prefix {
 	uint8_t len;
 };
 
-/* "ADDR" (port 0 or @default_port) or "ADDR:PORT" / "[V6]:PORT". 0 or -EINVAL. */
+/* A probe target or source: netaddr_parse() without names or ":PORT"; "ADDR" gets
+ * @default_port (0: none yet). 0 or a netaddr_parse() error. */
 int stamp_addr_parse(const char *s, uint16_t default_port, struct sockaddr_storage *ret,
                      socklen_t *ret_len);
 /* "ADDR" or "ADDR/LEN"; host bits must be zero. 0 or -EINVAL. */

@@ -6,13 +6,12 @@
  */
 #include "stamp/stamp_keyfile.h"
 
+#include "common/file_read.h"
 #include "stamp/stamp_pkt.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
-#include <unistd.h>
 
 static int hexval(char c)
 {
@@ -55,18 +54,16 @@ int stamp_key_parse(const char *text, size_t len, uint8_t *key, size_t *ret_len)
 
 int stamp_key_load(const char *path, uint8_t *key, size_t *ret_len)
 {
-	char buf[2 * STAMP_KEY_MAX + 3];
-	size_t got = 0;
-	ssize_t n;
-	int fd, e;
+	/* hex text of the longest key, a CR LF */
+	char buf[2 * STAMP_KEY_MAX + 2];
+	size_t got;
+	int e;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (got < sizeof(buf) && (n = read(fd, buf + got, sizeof(buf) - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	e = got == sizeof(buf) ? -EINVAL : stamp_key_parse(buf, got, key, ret_len);
+	e = file_read_into(path, buf, sizeof(buf), &got);
+	if (e == -EFBIG)
+		e = -EINVAL; /* longer than any key, as stamp_key_parse() says of long text */
+	if (e == 0)
+		e = stamp_key_parse(buf, got, key, ret_len);
 	explicit_bzero(buf, sizeof(buf));
 	return e;
 }

@@ -32,6 +32,8 @@ int stamp_sock_open(const struct sockaddr *bind_addr, int *ret_fd)
 	} else {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+		/* a dual-stack socket (listen ":PORT") reports an IPv4 sender's TTL only so */
+		setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
 	}
 	if (bind(fd, bind_addr, stamp_addr_len(bind_addr)) < 0) {
 		int e = -errno;

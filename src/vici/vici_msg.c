@@ -6,6 +6,7 @@
  */
 #include "vici/vici_msg.h"
 
+#include "common/array.h"
 #include "common/num.h"
 #include "common/rd.h"
 
@@ -50,20 +51,10 @@ int vici_frame_len(const uint8_t hdr[4], uint32_t *ret_len)
 
 static int vici_push(struct vici_msg *m, struct vici_elem **ret)
 {
-	if (m->n_elems == m->cap_elems) {
-		uint32_t ncap = m->cap_elems ? m->cap_elems * 2 : 64;
-		struct vici_elem *n;
+	int r = ARRAY_GROW(m->elems, m->n_elems, m->cap_elems, 64, VICI_ELEMS_MAX);
 
-		if (m->cap_elems >= VICI_ELEMS_MAX)
-			return -E2BIG;
-		if (ncap > VICI_ELEMS_MAX)
-			ncap = VICI_ELEMS_MAX;
-		n = reallocarray(m->elems, ncap, sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		m->elems = n;
-		m->cap_elems = ncap;
-	}
+	if (r < 0)
+		return r;
 	*ret = &m->elems[m->n_elems++];
 	memset(*ret, 0, sizeof(**ret));
 	return 0;

@@ -14,11 +14,14 @@ not_ok() { echo "not ok - cli/$1: $2"; fails=$((fails + 1)); }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# expect NAME STATUS 'stderr line' ARGS...: exactly one stderr line, equal to the expected one
+# expect NAME STATUS 'stderr line' ARGS...: exactly one stderr line, equal to the expected one.
+# With run=offline, the command runs in a network namespace of its own without any network, so
+# that a host name it resolves never becomes a DNS query leaving this machine.
+run=
 expect() {
 	local name=$1 want_rc=$2 want=$3 rc
 	shift 3
-	"$ik" "$@" >"$work/out" 2>"$work/err"
+	$run "$ik" "$@" >"$work/out" 2>"$work/err"
 	rc=$?
 	if [ "$rc" != "$want_rc" ]; then
 		not_ok "$name" "exit $rc, want $want_rc; stderr: $(cat "$work/err")"
@@ -48,8 +51,8 @@ expect ping-no-target 2 'ikewatch ping: TARGET is missing' ping -c 1
 expect ping-two-targets 2 'ikewatch ping: 127.0.0.2: only 1 TARGET expected' ping 127.0.0.1 127.0.0.2
 expect serve-operand 2 'ikewatch serve: now: unexpected argument' serve now
 expect version-option 2 "ikewatch version: --short: unknown option ('ikewatch help version' lists them)" version --short
-expect ping-bad-name 2 \
-	'ikewatch ping: TARGET no-such-host.invalid: not an IP address, and the name does not resolve: Name or service not known' \
+run="unshare -n" expect ping-bad-name 2 \
+	'ikewatch ping: TARGET no-such-host.invalid: not an IP address, and the name does not resolve: Temporary failure in name resolution' \
 	ping -c 1 no-such-host.invalid
 expect ping-source-family 2 "ikewatch ping: -I 127.0.0.1: not of the target's address family" \
 	ping -I 127.0.0.1 ::1
@@ -61,8 +64,10 @@ expect mtu-v6-floor 2 'ikewatch mtu: --min 576: an IPv6 packet size from 1280 to
 expect mtu-tcp 2 'ikewatch mtu: -m tcp: expected stamp, icmp or udp' mtu -m tcp 127.0.0.1
 expect listen-port 2 'ikewatch serve: --web.listen-address 127.0.0.1:99999: the port 99999 is above 65535' \
 	serve --web.listen-address 127.0.0.1:99999
-expect listen-host 2 "ikewatch serve: --web.listen-address gateway:9917: the host 'gateway' is not an IP address (use an IPv4 address, [IPv6], localhost, or nothing for all addresses)" \
-	serve --web.listen-address gateway:9917
+run="unshare -n" expect listen-host 2 "ikewatch serve: --web.listen-address nosuch.invalid:9917: the host 'nosuch.invalid' does not resolve" \
+	serve --web.listen-address nosuch.invalid:9917
+expect listen-bad-host 2 "ikewatch serve: --web.listen-address gate,way:9917: the host 'gate,way' is neither an IP address nor a host name (use an IPv4 address, [IPv6], a name, or nothing for all addresses)" \
+	serve --web.listen-address gate,way:9917
 expect config-dir 2 "ikewatch status: --config $work/dir: a directory, not a file" \
 	status --config "$work/dir"
 expect vici-timeout-unit 2 'ikewatch serve: --vici.timeout 5: expected a duration with a unit (ms, s, m, h or d, such as 5s) from 1ms to 10m' \
@@ -75,8 +80,8 @@ expect reflect-allow 2 'ikewatch reflect: -a 10.0.0.1/8: expected an address or 
 expect doctor-source 2 'ikewatch doctor: --source 192.0.2.1: needs --probe' doctor --source 192.0.2.1
 expect diag-exporter 2 'ikewatch diag: --exporter http://192.0.2.1/: only loopback http:// URLs' \
 	diag -o "$work/b.tgz" --exporter http://192.0.2.1/
-printf 'web:\n  listen_address: "gateway:9917"\n' >"$work/listen.yml"
-expect config-listen-host 1 "ikewatch serve: web.listen_address gateway:9917: the host 'gateway' is not an IP address (use an IPv4 address, [IPv6], localhost, or nothing for all addresses)" \
+printf 'web:\n  listen_address: "nosuch.invalid:9917"\n' >"$work/listen.yml"
+run="unshare -n" expect config-listen-host 1 "ikewatch serve: web.listen_address nosuch.invalid:9917: the host 'nosuch.invalid' does not resolve" \
 	serve --config "$work/listen.yml"
 expect flag-with-value 2 'ikewatch status: --redact-identities: takes no value' \
 	status --redact-identities=yes

@@ -3,6 +3,7 @@
 #
 # test_heal.sh - `ikewatch heal` against the lab (tests/lab/lab.sh):
 #  - the webhook refuses requests without the right bearer token (401) and takes a valid one;
+#  - heal.listen takes ":PORT" and "localhost:PORT" as serve's --web.listen-address does;
 #  - dry run: a CHILD SA deleted by the peer stays down, the audit log says "dry_run";
 #  - a data plane broken while IKE stays up (the peer deleted the CHILD SA) is healed by
 #    "initiate", and probes through the tunnel pass again;
@@ -94,6 +95,20 @@ else
 fi
 stop_heal
 : >"$work/audit.jsonl"
+
+# 1b. heal.listen takes the forms `serve` takes (one parser): every address, a host name.
+for form in all-addresses:":$PORT" localhost:"localhost:$PORT"; do
+	sed "s|^  listen: .*|  listen: ${form#*:}|" "$work/heal.yml" >"$work/heal-listen.yml"
+	"$IKEWATCH" heal --config "$work/heal-listen.yml" >"$work/heal-listen.out" 2>&1 &
+	listen_pid=$!
+	t_cleanup kill "$listen_pid"
+	up=
+	for _ in $(seq 50); do curl -sf "$URL/-/healthy" >/dev/null && up=1 && break; sleep 0.1; done
+	kill "$listen_pid" 2>/dev/null
+	wait "$listen_pid" 2>/dev/null
+	[ -n "$up" ] && t_ok "listen-${form%%:*}" ||
+		t_fail "listen-${form%%:*}" "$(tail -n 2 "$work/heal-listen.out")"
+done
 
 # 2. Real mode: the missing CHILD SA is initiated again, probes pass.
 write_config false

@@ -5,7 +5,8 @@
 # python3-scapy (scapy.contrib.stamp, RFC 8762/8972). On loopback:
 #  - scapy builds Session-Sender packets, our reflector answers, scapy decodes the answers and
 #    the fields must be what RFC 8762 section 4.3 says (sequence numbers, SSID, copied
-#    timestamp, TTL, receive time <= transmit time, same length as the request);
+#    timestamp, TTL, receive time <= transmit time, same length as the request), also from a
+#    reflector listening on every address (":PORT");
 #  - a scapy-built reflector answers `ikewatch ping`, which must decode every reply.
 
 . "$(dirname "$0")/lib.sh"
@@ -16,12 +17,16 @@ fi
 [ -x "$IKEWATCH" ] || t_bail "no ikewatch binary at $IKEWATCH"
 port=$((30000 + $$ % 20000))
 
-"$IKEWATCH" reflect --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+# Twice: on 127.0.0.1, and on every address (":PORT", a dual-stack IPv6 socket that sees the
+# IPv4 sender as ::ffff:127.0.0.1 and must still copy its TTL).
+for listen in "127.0.0.1:$port" ":$((port + 2))"; do
+lport=${listen##*:}
+"$IKEWATCH" reflect --listen "$listen" >/dev/null 2>&1 &
 refl=$!
 t_cleanup kill "$refl"
 sleep 0.2
 
-out=$($PY - "$port" <<'PYEOF' 2>&1
+out=$($PY - "$lport" <<'PYEOF' 2>&1
 import socket, sys, time
 from scapy.contrib.stamp import (STAMPSessionSenderTestUnauthenticated as S,
                                  STAMPSessionReflectorTestUnauthenticated as R)
@@ -52,7 +57,12 @@ for i, (seq, ssid, pad) in enumerate([(7, 1, 0), (8, 1, 0), (1000, 9, 20)]):
 print('ERRORS: ' + ', '.join(errors) if errors else 'OK')
 PYEOF
 )
-if [ "$out" = OK ]; then t_ok "scapy-decodes-our-reflector"; else t_fail "scapy-decodes-our-reflector" "$out"; fi
+name=scapy-decodes-our-reflector
+[ -z "${listen%%:*}" ] && name=$name-dual-stack
+if [ "$out" = OK ]; then t_ok "$name"; else t_fail "$name" "$out"; fi
+kill "$refl" 2>/dev/null
+wait "$refl" 2>/dev/null
+done
 
 # A reflector written with scapy's classes answers our sender.
 sport=$((port + 1))

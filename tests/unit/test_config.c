@@ -9,6 +9,7 @@
 #include "build_config.h"
 #include "common/limits.h"
 #include "config/config.h"
+#include "config/config_error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -238,5 +239,26 @@ static void load_files(void)
 	T_CONTAINS(err, path);
 }
 
+/* The one "line N: ..." helper: position from a node or a mark, none without, cut safely. */
+static void error_helper(void)
+{
+	yaml_node_t n = {.start_mark = {.line = 6}};
+	yaml_mark_t m = {.line = 0};
+	char err[32], tiny[6];
+
+	T_EQ_INT(config_fail(err, sizeof(err), &n, "%s: bad '%d'", "k", 3), -EINVAL);
+	T_EQ_STR(err, "line 7: k: bad '3'");
+	T_EQ_INT(config_fail(err, sizeof(err), NULL, "plain"), -EINVAL);
+	T_EQ_STR(err, "plain");
+	T_EQ_INT(config_fail_at(err, sizeof(err), &m, "x"), -EINVAL);
+	T_EQ_STR(err, "line 1: x");
+	T_EQ_INT(config_fail(tiny, sizeof(tiny), &n, "message"), -EINVAL);
+	T_EQ_STR(tiny, "line ");
+	T_EQ_INT(config_fail(err, sizeof(err), &n, "%s", "a message longer than the buffer"),
+		 -EINVAL);
+	T_EQ_INT(strlen(err), sizeof(err) - 1);
+	T_EQ_INT(config_fail(NULL, 0, &n, "nothing written"), -EINVAL);
+}
+
 TEST_MAIN("config", TEST(full_file), TEST(defaults), TEST(errors_name_the_line),
-	  TEST(bools_and_durations), TEST(oversize), TEST(load_files))
+	  TEST(bools_and_durations), TEST(oversize), TEST(load_files), TEST(error_helper))

@@ -11,10 +11,16 @@
 #include "heal/heal_config.h"
 #include "heal/heal_server.h"
 #include "heal/heal_ladder.h"
+#include "heal/heal_notify.h"
 #include "heal/heal_webhook.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define MIN 60000ull
 
@@ -319,6 +325,7 @@ static void test_config(void)
 	T_EQ_INT(load_heal("heal:\n  allowlist: [\"a b\"]\n", &hc, err, sizeof(err)), -EINVAL);
 	T_EQ_INT(load_heal("heal:\n  dryrun: true\n", &hc, err, sizeof(err)), -EINVAL);
 	T_CONTAINS(err, "unknown key 'dryrun'");
+	T_CONTAINS(err, "line 2: heal: "); /* the line of the offending value */
 	T_EQ_INT(load_heal("heal:\n  backoff_initial: 2m\n  backoff_max: 1m\n", &hc, err,
 			   sizeof(err)),
 		 -EINVAL);
@@ -362,7 +369,62 @@ static void test_server_refuses_weak_setup(void)
 	T_ASSERT(s == NULL);
 }
 
+/* A notification receiver on loopback: reads one request, answers 200. */
+struct receiver {
+	int lfd;
+	char req[2048];
+};
+
+static void *receive_one(void *arg)
+{
+	struct receiver *r = arg;
+	size_t got = 0;
+	int fd = accept(r->lfd, NULL, NULL);
+
+	if (fd < 0)
+		return NULL;
+	/* HTTP/1.0 with a body: the sender half-closes nothing, so read until the body is in */
+	while (got < sizeof(r->req) - 1 && !strstr(r->req, "}")) {
+		ssize_t n = read(fd, r->req + got, sizeof(r->req) - 1 - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		r->req[got] = '\0';
+	}
+	(void)!write(fd, "HTTP/1.0 200 OK\r\n\r\n", 19);
+	close(fd);
+	return NULL;
+}
+
+/* notify_url goes through the one URL parser: the request names its path and host. */
+static void test_notify_post(void)
+{
+	struct receiver r = {0};
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sin);
+	char url[64], host[40];
+	pthread_t t;
+
+	r.lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	T_ASSERT(r.lfd >= 0);
+	T_ASSERT(bind(r.lfd, (struct sockaddr *)&sin, sizeof(sin)) == 0 && listen(r.lfd, 1) == 0);
+	T_ASSERT(getsockname(r.lfd, (struct sockaddr *)&sin, &sl) == 0);
+	snprintf(url, sizeof(url), "http://localhost:%u/hook?x=1", ntohs(sin.sin_port));
+	snprintf(host, sizeof(host), "Host: localhost:%u\r\n", ntohs(sin.sin_port));
+	T_ASSERT(pthread_create(&t, NULL, receive_one, &r) == 0);
+	T_EQ_INT(heal_notify_post(url, "{\"a\":1}", 7), 0);
+	pthread_join(t, NULL);
+	close(r.lfd);
+	T_ASSERT(strncmp(r.req, "POST /hook?x=1 HTTP/1.0\r\n", 25) == 0);
+	T_CONTAINS(r.req, host);
+	T_CONTAINS(r.req, "{\"a\":1}");
+	T_EQ_INT(heal_notify_post("http://alertmanager.example/", "{}", 2), -EOPNOTSUPP);
+	T_EQ_INT(heal_notify_post("http://127.0.0.1:0/", "{}", 2), -ERANGE);
+	T_EQ_INT(heal_notify_post("http://127.0.0.1/a b", "{}", 2), -EINVAL);
+}
+
 TEST_MAIN("heal", TEST(test_ladder_climbs_and_stops), TEST(test_ladder_skips_initiate_when_child_up),
 	  TEST(test_ladder_brakes), TEST(test_restart_limit), TEST(test_names),
 	  TEST(test_webhook_vectors), TEST(test_webhook_limits), TEST(test_config),
-	  TEST(test_token_length), TEST(test_server_refuses_weak_setup))
+	  TEST(test_token_length), TEST(test_server_refuses_weak_setup), TEST(test_notify_post))

@@ -192,14 +192,23 @@ static void prefixes_and_addresses(void)
 	T_EQ_INT(stamp_addr_port((struct sockaddr *)&ss), 862);
 	T_EQ_INT(stamp_addr_parse("[::1]:9", 862, &ss, &sl), 0);
 	T_EQ_INT(stamp_addr_port((struct sockaddr *)&ss), 9);
-	T_EQ_INT(stamp_addr_parse("127.0.0.1:70000", 862, &ss, &sl), -EINVAL);
+	T_EQ_INT(stamp_addr_parse("127.0.0.1:70000", 862, &ss, &sl), -ERANGE);
 	T_EQ_INT(stamp_addr_parse("127.0.0.1:8620", 862, &ss, &sl), 0);
 	stamp_addr_format((struct sockaddr *)&ss, buf, sizeof(buf));
 	T_EQ_STR(buf, "127.0.0.1");
-	T_EQ_INT(stamp_addr_parse("host.example", 862, &ss, &sl), -EINVAL);
+	T_EQ_INT(stamp_addr_parse("host.example", 862, &ss, &sl), -EOPNOTSUPP);
 	T_EQ_INT(stamp_prefix_parse("10.0.0.0/0", &p), -EINVAL);
 	T_EQ_INT(stamp_prefix_parse("0.0.0.0/0", &p), 0);
 	T_ASSERT(stamp_prefix_match(&p, (struct sockaddr *)&ss));
+	/* an IPv4 sender seen by a dual-stack reflector (--listen :862) */
+	T_EQ_INT(stamp_prefix_parse("203.0.113.0/25", &p), 0);
+	T_EQ_INT(stamp_addr_parse("::ffff:203.0.113.5", 862, &ss, &sl), 0);
+	T_ASSERT(stamp_prefix_match(&p, (struct sockaddr *)&ss));
+	T_EQ_INT(stamp_addr_parse("::ffff:203.0.113.129", 862, &ss, &sl), 0);
+	T_ASSERT(!stamp_prefix_match(&p, (struct sockaddr *)&ss));
+	T_EQ_INT(stamp_prefix_parse("::ffff:0:0/96", &p), 0);
+	T_EQ_INT(stamp_addr_parse("::ffff:203.0.113.5", 862, &ss, &sl), 0);
+	T_ASSERT(!stamp_prefix_match(&p, (struct sockaddr *)&ss)); /* compared as IPv4 */
 }
 
 TEST_MAIN("stamp_reflector", TEST(stateful_sequence_and_echo), TEST(never_amplifies),

@@ -220,7 +220,7 @@ static void loader_resolves_and_caps(void)
 	snprintf(path, sizeof(path), "%s/missing.yml", dir);
 	T_EQ_INT(web_config_load(path, err, sizeof(err), &c), -ENOENT);
 	T_CONTAINS(err, "missing.yml");
-	T_EQ_INT(web_config_load(dir, err, sizeof(err), &c), -EINVAL); /* a directory */
+	T_EQ_INT(web_config_load(dir, err, sizeof(err), &c), -EISDIR);
 	unlink(big_path);
 	snprintf(path, sizeof(path), "%s/web.yml", dir);
 	unlink(path);
