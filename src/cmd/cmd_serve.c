@@ -73,15 +73,6 @@ static int serve_source_in_local_ts(void *ctx, const char *conn, const char *chi
 	return collector_source_in_local_ts(ctx, conn, child, source);
 }
 
-/* CHILD SA final counters from the event thread keep ipsec_child_sa_*_total monotonic. */
-static void serve_child_final(void *ctx, const char *conn, const char *child, uint32_t uniqueid,
-			      const struct event_child_totals *f)
-{
-	struct sa_totals t = {f->bytes_in, f->bytes_out, f->packets_in, f->packets_out};
-
-	sa_counters_retire(collector_counters(ctx), conn, child, uniqueid, &t);
-}
-
 /* Loaded connections show their event counters at 0 before the first event. */
 static void touch_conn(void *ctx, const char *conn)
 {
@@ -254,7 +245,7 @@ static int serve_run(int argc, char **argv)
 		goto out_config;
 	}
 	s.events = events_service_start(&s.events_cfg, s.cfg.vici_socket,
-					&(struct event_hooks){serve_child_final, s.collector}, &r);
+					collector_counters(s.collector), &r);
 	if (!s.events) {
 		log_err("events: cannot start: %s", strerror(-r));
 		r = 1;

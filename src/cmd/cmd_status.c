@@ -89,8 +89,8 @@ static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa
 			       ch->name, sc ? sc->state : "DOWN",
 			       fmt_age(a, sizeof(a), sc ? sc->install_time : SNAP_NONE),
 			       fmt_age(b, sizeof(b), sc ? sc->rekey_time : SNAP_NONE),
-			       fmt_bytes(c, sizeof(c), sc ? sc->bytes_in : 0),
-			       fmt_bytes(d, sizeof(d), sc ? sc->bytes_out : 0),
+			       fmt_bytes(c, sizeof(c), sc ? sc->totals.bytes_in : 0),
+			       fmt_bytes(d, sizeof(d), sc ? sc->totals.bytes_out : 0),
 			       ch->use_in == SNAP_NONE ? "never" : fmt_age(e, sizeof(e), ch->use_in),
 			       ch->use_in == SNAP_NONE ? "" : " ago");
 		}

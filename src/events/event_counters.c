@@ -38,8 +38,6 @@ struct child_entry {
 	char *name;
 	size_t len;
 	uint64_t events[3]; /* installed, deleted, rekeyed */
-	struct event_child_totals carry;
-	bool has_carry;
 };
 
 struct conn_entry {
@@ -379,17 +377,8 @@ void event_counters_ike_event(struct event_counters *ec, const char *conn, size_
 	pthread_mutex_unlock(&ec->lock);
 }
 
-static void carry_add(struct event_child_totals *t, const struct event_child_totals *d)
-{
-	t->bytes_in += d->bytes_in;
-	t->bytes_out += d->bytes_out;
-	t->packets_in += d->packets_in;
-	t->packets_out += d->packets_out;
-}
-
 void event_counters_child_event(struct event_counters *ec, const char *conn, size_t conn_len,
-                                const char *child, size_t child_len, enum log_event ev,
-                                const struct event_child_totals *final)
+                                const char *child, size_t child_len, enum log_event ev)
 {
 	struct conn_entry *c;
 	struct child_entry *ch;
@@ -399,41 +388,9 @@ void event_counters_child_event(struct event_counters *ec, const char *conn, siz
 	pthread_mutex_lock(&ec->lock);
 	c = conn_get(ec, conn, conn_len);
 	ch = c ? child_get(ec, c, child, child_len) : NULL;
-	if (ch) {
+	if (ch)
 		ch->events[ev - LOG_EV_CHILD_INSTALLED]++;
-		if (final) {
-			carry_add(&ch->carry, final);
-			ch->has_carry = true;
-		}
-	}
 	pthread_mutex_unlock(&ec->lock);
-}
-
-int event_counters_child_carry(struct event_counters *ec, const char *conn, const char *child,
-                               struct event_child_totals *ret)
-{
-	struct conn_entry *c;
-	int r = -ENOENT;
-
-	if (!ec || !conn || !child || !ret)
-		return -EINVAL;
-	pthread_mutex_lock(&ec->lock);
-	c = strmap_get(&ec->by_name, conn, strlen(conn));
-	if (c) {
-		size_t len = strlen(child);
-
-		for (size_t i = 0; i < c->nchildren; i++) {
-			const struct child_entry *e = &c->children[i];
-
-			if (e->len == len && memcmp(e->name, child, len) == 0 && e->has_carry) {
-				*ret = e->carry;
-				r = 0;
-				break;
-			}
-		}
-	}
-	pthread_mutex_unlock(&ec->lock);
-	return r;
 }
 
 int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_t conn_len)

@@ -98,10 +98,10 @@ static void established_every_field(void)
 	T_EQ_STR(c->encr, "AES_CBC-128");
 	T_EQ_STR(c->integ, "HMAC_SHA2_256_128");
 	T_EQ_STR(c->dh_group, "");
-	T_EQ_INT(c->bytes_in, 672);
-	T_EQ_INT(c->bytes_out, 672);
-	T_EQ_INT(c->packets_in, 8);
-	T_EQ_INT(c->packets_out, 8);
+	T_EQ_INT(c->totals.bytes_in, 672);
+	T_EQ_INT(c->totals.bytes_out, 672);
+	T_EQ_INT(c->totals.packets_in, 8);
+	T_EQ_INT(c->totals.packets_out, 8);
 	T_EQ_INT(c->use_in, 1);
 	T_EQ_INT(c->use_out, 1);
 	T_EQ_INT(c->install_time, 3);
@@ -184,10 +184,10 @@ static void child_deleted_after_rekey(void)
 	T_EQ_INT(ike->children[0].uniqueid, 1);
 	T_EQ_STR(ike->children[0].state, "DELETED");
 	T_ASSERT(!snap_child_state_up(ike->children[0].state));
-	T_EQ_INT(ike->children[0].bytes_in, 672);
+	T_EQ_INT(ike->children[0].totals.bytes_in, 672);
 	T_EQ_INT(ike->children[1].uniqueid, 2);
 	T_EQ_STR(ike->children[1].state, "INSTALLED");
-	T_EQ_INT(ike->children[1].bytes_in, 0);
+	T_EQ_INT(ike->children[1].totals.bytes_in, 0);
 	T_EQ_INT(ike->children[1].use_in, SNAP_NONE); /* no packet yet */
 	T_EQ_STR(ike->children[1].dh_group, "MODP_2048"); /* rekeyed with PFS */
 	T_ASSERT(strcmp(ike->children[0].spi_in, ike->children[1].spi_in) != 0);
