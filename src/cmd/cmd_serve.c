@@ -15,6 +15,7 @@
 #include "probe/probe_set.h"
 #include "probe/reflect_service.h"
 #include "prom/prom_writer.h"
+#include "status/status_page.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -134,7 +135,7 @@ static void serve_landing(void *ctx, struct buf *out)
 {
 	struct serve *s = ctx;
 
-	collector_status_html(s->collector, out);
+	status_page_write(out, s->collector, s->probes, events_service_counters(s->events));
 }
 
 static bool serve_ready(void *ctx)

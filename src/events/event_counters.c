@@ -72,6 +72,8 @@ struct event_counters {
 	uint64_t overflow;
 	uint64_t lines;
 	uint64_t truncated;
+	struct event_failure recent[EVENT_RECENT_MAX]; /* a ring, ->recent_next is the oldest */
+	size_t recent_next, recent_n;
 };
 
 struct event_counters *event_counters_new(void)
@@ -225,7 +227,9 @@ static enum log_exchange request_exchange(const struct conn_entry *c, uint32_t i
 	return LOG_EXCH_UNKNOWN;
 }
 
-static void count_failure(struct conn_entry *c, const struct log_class *lc, double now_s)
+/* Count a failure; returns its kind. */
+static enum log_failure count_failure(struct conn_entry *c, const struct log_class *lc,
+                                      double now_s)
 {
 	enum log_failure kind = lc->failure;
 
@@ -252,6 +256,22 @@ static void count_failure(struct conn_entry *c, const struct log_class *lc, doub
 		c->last_error_ts = now_s;
 		c->has_error = true;
 	}
+	return kind;
+}
+
+static void remember_failure(struct event_counters *ec, const struct conn_entry *c,
+                             enum log_failure kind, uint16_t notify, double now_s)
+{
+	struct event_failure *f = &ec->recent[ec->recent_next];
+
+	memcpy(f->conn, c->name, c->len);
+	f->conn[c->len] = '\0';
+	f->kind = kind;
+	f->notify = notify;
+	f->at = now_s;
+	ec->recent_next = (ec->recent_next + 1) % EVENT_RECENT_MAX;
+	if (ec->recent_n < EVENT_RECENT_MAX)
+		ec->recent_n++;
 }
 
 static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
@@ -319,7 +339,7 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 		goto out_unlock;
 	switch (lc->cat) {
 	case LOG_CAT_FAILURE:
-		count_failure(c, lc, now_s);
+		remember_failure(ec, c, count_failure(c, lc, now_s), lc->notify, now_s);
 		break;
 	case LOG_CAT_RETRANSMIT: {
 		enum log_exchange x = lc->exchange;
@@ -410,6 +430,44 @@ int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_
 	}
 	pthread_mutex_unlock(&ec->lock);
 	return r;
+}
+
+size_t event_counters_conn_errors(struct event_counters *ec, struct event_conn_errors *ret,
+                                  size_t cap)
+{
+	size_t n;
+
+	if (!ec)
+		return 0;
+	pthread_mutex_lock(&ec->lock);
+	for (size_t i = 0; i < ec->nconns && i < cap; i++) {
+		const struct conn_entry *c = ec->conns[i];
+		struct event_conn_errors *r = &ret[i];
+
+		memcpy(r->conn, c->name, c->len);
+		r->conn[c->len] = '\0';
+		memcpy(r->failures, c->failures, sizeof(r->failures));
+		r->has_error = c->has_error;
+		r->last_error = c->last_error;
+		r->last_error_ts = c->last_error_ts;
+	}
+	n = ec->nconns;
+	pthread_mutex_unlock(&ec->lock);
+	return n;
+}
+
+size_t event_counters_recent_failures(struct event_counters *ec, struct event_failure *ret,
+                                      size_t cap)
+{
+	size_t n = 0;
+
+	if (!ec)
+		return 0;
+	pthread_mutex_lock(&ec->lock);
+	for (; n < ec->recent_n && n < cap; n++)
+		ret[n] = ec->recent[(ec->recent_next + EVENT_RECENT_MAX - 1 - n) % EVENT_RECENT_MAX];
+	pthread_mutex_unlock(&ec->lock);
+	return n;
 }
 
 static const char *const ike_event_names[3] = {"established", "deleted", "rekeyed"};

@@ -12,6 +12,7 @@
 #ifndef IKEWATCH_EVENT_COUNTERS_H
 #define IKEWATCH_EVENT_COUNTERS_H
 
+#include "common/limits.h"
 #include "logs/log_classify.h"
 
 #include <stdbool.h>
@@ -53,6 +54,30 @@ void event_counters_child_event(struct event_counters *ec, const char *conn, siz
 /* Make a configured connection appear with zero counters before its first event, so that
  * rate() and increase() see the first one. 0, or -ENOSPC past EXPORT_CONNS_MAX. */
 int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_t conn_len);
+
+/* One connection's failures and last IKE error, as the status page shows them. */
+struct event_conn_errors {
+	char conn[LABEL_VALUE_MAX + 1];
+	uint64_t failures[LOG_FAIL_COUNT];
+	bool has_error;
+	uint16_t last_error; /* IKEv2 notify type */
+	double last_error_ts;
+};
+/* The first @cap connections (first-seen order) into @ret; returns the number of connections. */
+size_t event_counters_conn_errors(struct event_counters *ec, struct event_conn_errors *ret,
+                                  size_t cap);
+
+/* A failure as counted, kept among the last EVENT_RECENT_MAX. */
+#define EVENT_RECENT_MAX 16
+struct event_failure {
+	char conn[LABEL_VALUE_MAX + 1];
+	enum log_failure kind;
+	uint16_t notify; /* 0 if none */
+	double at;       /* wall clock */
+};
+/* The last failures, newest first, up to @cap; returns how many were written. */
+size_t event_counters_recent_failures(struct event_counters *ec, struct event_failure *ret,
+                                      size_t cap);
 
 /* Write every family this store owns (see docs/metrics-events.md). */
 void event_counters_write_metrics(struct event_counters *ec, struct prom_writer *w);
