@@ -31,6 +31,7 @@ static const char page_head[] =
 	"dl{display:flex;flex-wrap:wrap;gap:.1em 1.2em;margin:.3em 0}"
 	"dl div{display:flex;gap:.35em}dt{color:#666}dd{margin:0}\n"
 	".name,code{overflow-wrap:anywhere}.up{color:#070}.down{color:#b00}.warn{color:#a60}\n"
+	".stale .state{color:#777}\n"
 	".meta{color:#555;font-size:.9em}table{border-collapse:collapse}"
 	"td,th{padding:.15em .6em .15em 0;text-align:left;vertical-align:top}\n"
 	"</style>\n";
@@ -142,11 +143,14 @@ static void render_conns(struct buf *out, const struct collector_last *l)
 {
 	char a[32];
 
-	buf_puts(out, "<h2>Tunnels</h2>\n");
 	if (!l->snap) {
-		buf_puts(out, "<p>(no snapshot yet)</p>\n");
+		buf_puts(out, "<h2>Tunnels</h2>\n<p>(no snapshot yet)</p>\n");
 		return;
 	}
+	/* states that charon no longer vouches for are greyed, not shown green */
+	buf_puts(out, l->up ? "<div id=\"tunnels\">\n<h2>Tunnels</h2>\n"
+			    : "<div id=\"tunnels\" class=\"stale\">\n<h2>Tunnels <span "
+			      "class=\"warn\">(last known: charon is not answering)</span></h2>\n");
 	if (l->view->n_conns == 0)
 		buf_puts(out, "<p>(no connections loaded)</p>\n");
 	for (uint32_t i = 0; i < l->view->n_conns; i++) {
@@ -176,6 +180,7 @@ static void render_conns(struct buf *out, const struct collector_last *l)
 			render_child(out, &vc->children[j]);
 		buf_puts(out, "</ul></section>\n");
 	}
+	buf_puts(out, "</div>\n");
 }
 
 bool status_rtt_quantile(const uint64_t *cum, const double *bounds, size_t n_buckets,

@@ -200,6 +200,7 @@ static void page_with_charon_up(void)
 	T_CONTAINS(p, "<span id=\"version\">0.1.0</span> (&lt;rev&gt;)");
 	T_CONTAINS(p, "<time id=\"snapshot-time\">2023-11-14 22:15:00 UTC</time> (5s ago)");
 	T_CONTAINS(p, "<p id=\"daemon\" class=\"up\">charon answering");
+	T_CONTAINS(p, "<div id=\"tunnels\">");
 	free(p);
 }
 
@@ -213,7 +214,8 @@ static void page_with_charon_down(void)
 	T_CONTAINS(p, "<p id=\"daemon\" class=\"down\">charon not answering");
 	T_CONTAINS(p, "connect: &lt;i&gt;gone&lt;/i&gt; &amp; &quot;away&quot;");
 	T_CONTAINS(p, "the last snapshot it gave");
-	/* the last snapshot is still shown */
+	/* the last snapshot is still shown, marked as such */
+	T_CONTAINS(p, "<div id=\"tunnels\" class=\"stale\">");
 	T_CONTAINS(p, "<span class=\"state up\">ESTABLISHED</span>");
 	free(p);
 	p = render(false, false, &s);
