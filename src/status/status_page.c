@@ -106,20 +106,29 @@ static void render_header(struct buf *out, const struct status_page_data *d)
 		      "</nav></header>\n");
 }
 
+/* The head of a connection's or CHILD SA's box, up to its list of values: @open ends in an
+ * attribute's opening quote, for the name. */
+static void box_head(struct buf *out, const char *open, const char *name, bool up,
+		     const char *state, bool configured)
+{
+	buf_puts(out, open);
+	html_escape(out, name);
+	buf_puts(out, "\"><h3><span class=\"name\">");
+	html_escape(out, name);
+	buf_puts(out, "</span> ");
+	state_span(out, up, state);
+	if (!configured)
+		buf_puts(out, " <span class=\"warn\">(not loaded)</span>");
+	buf_puts(out, "</h3><dl>");
+}
+
 static void render_child(struct buf *out, const struct sa_view_child *ch)
 {
 	const struct snap_child *sc = ch->best;
 	char a[32];
 
-	buf_puts(out, "<li class=\"child\" data-child=\"");
-	html_escape(out, ch->name);
-	buf_puts(out, "\"><h3><span class=\"name\">");
-	html_escape(out, ch->name);
-	buf_puts(out, "</span> ");
-	state_span(out, ch->up, sc ? sc->state : "DOWN");
-	if (!ch->configured)
-		buf_puts(out, " <span class=\"warn\">(not loaded)</span>");
-	buf_puts(out, "</h3><dl>");
+	box_head(out, "<li class=\"child\" data-child=\"", ch->name, ch->up,
+		 sc ? sc->state : "DOWN", ch->configured);
 	kv(out, "age", "age", status_fmt_age(a, sizeof(a), sc ? sc->install_time : SNAP_NONE));
 	kv(out, "rekey", "rekey in", status_fmt_age(a, sizeof(a), sc ? sc->rekey_time : SNAP_NONE));
 	kv(out, "bytes-in", "in", status_fmt_bytes(a, sizeof(a), sc ? sc->totals.bytes_in : 0));
@@ -157,15 +166,8 @@ static void render_conns(struct buf *out, const struct collector_last *l)
 		const struct sa_view_conn *vc = &l->view->conns[i];
 		const struct snap_ike *ike = vc->best;
 
-		buf_puts(out, "<section class=\"conn\" data-conn=\"");
-		html_escape(out, vc->name);
-		buf_puts(out, "\"><h3><span class=\"name\">");
-		html_escape(out, vc->name);
-		buf_puts(out, "</span> ");
-		state_span(out, vc->up, ike ? ike->state : "DOWN");
-		if (!vc->configured)
-			buf_puts(out, " <span class=\"warn\">(not loaded)</span>");
-		buf_puts(out, "</h3><dl>");
+		box_head(out, "<section class=\"conn\" data-conn=\"", vc->name, vc->up,
+			 ike ? ike->state : "DOWN", vc->configured);
 		kv(out, "age", "age",
 		   status_fmt_age(a, sizeof(a), ike ? ike->established : SNAP_NONE));
 		kv(out, "rekey", "rekey in",
