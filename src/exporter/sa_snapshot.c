@@ -422,6 +422,18 @@ int sa_snapshot_add_ike(struct sa_snapshot *s, const struct vici_msg *m)
 	return 0;
 }
 
+void sa_snapshot_keep_ike(struct sa_snapshot *s, uint32_t from, uint32_t uniqueid)
+{
+	uint32_t n = from;
+
+	/* what is dropped stays in the arena until the next reset */
+	for (uint32_t i = from; i < s->n_ikes; i++)
+		if (s->ikes[i].uniqueid == uniqueid)
+			s->ikes[n++] = s->ikes[i];
+	if (n < s->n_ikes)
+		s->n_ikes = n;
+}
+
 int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 {
 	vici_foreach_child(m, 0, i)

@@ -205,5 +205,56 @@ static void status_read_never_waits(void)
 	fake_stop(&f);
 }
 
-TEST_MAIN("collector", TEST(labels_kept_while_charon_is_down), TEST(never_answered_no_labels),
+/* A scrape's list-sas that skips a busy IKE SA (fakevici --busy-every 2 lists none on every
+ * second one) does not make its connection read down: the collector asks again by unique id. */
+static void busy_sa_keeps_its_state(void)
+{
+	static const char *const busy[] = {"--busy-every", "2", NULL};
+	struct fake f = {0};
+	struct collector *c;
+	char *m;
+
+	T_ASSERT(fake_start(&f, busy));
+	c = collector_on(&f, 2000);
+	T_ASSERT(c);
+	for (int i = 1; i <= 4; i++) {
+		char want[64];
+
+		m = scrape(c);
+		T_CONTAINS(m, "\nipsec_ike_sa_up{conn=\"a-b\"} 1\n");
+		T_CONTAINS(m, "\nipsec_child_sa_up{conn=\"a-b\",child=\"net\"} 1\n");
+		snprintf(want, sizeof(want), "\nikewatch_ike_sas_relisted_total %d\n", i / 2);
+		T_CONTAINS(m, want);
+		free(m);
+	}
+	collector_free(c);
+	fake_stop(&f);
+}
+
+/* An IKE SA that is really gone reads down at once, though it is asked about again. */
+static void gone_sa_reads_down(void)
+{
+	static const char *const none[] = {"--list-sas-rec", "list-sas.none.a", NULL};
+	struct fake f = {0};
+	struct collector *c;
+	char *m;
+
+	T_ASSERT(fake_start(&f, NULL));
+	c = collector_on(&f, 2000);
+	T_ASSERT(c);
+	m = scrape(c);
+	T_CONTAINS(m, "\nipsec_ike_sa_up{conn=\"a-b\"} 1\n");
+	free(m);
+	fake_stop_keep(&f, true);
+	T_ASSERT(fake_start(&f, none)); /* charon restarted, the SA did not come back */
+	m = scrape(c);
+	T_CONTAINS(m, "\nipsec_up 1\n");
+	T_CONTAINS(m, "\nipsec_ike_sa_up{conn=\"a-b\"} 0\n");
+	T_CONTAINS(m, "\nikewatch_ike_sas_relisted_total 0\n");
+	free(m);
+	collector_free(c);
+	fake_stop(&f);
+}
+
+TEST_MAIN("collector", TEST(busy_sa_keeps_its_state), TEST(gone_sa_reads_down), TEST(labels_kept_while_charon_is_down), TEST(never_answered_no_labels),
 	  TEST(restart_is_not_an_outage), TEST(status_read_never_waits))

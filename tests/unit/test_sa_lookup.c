@@ -119,5 +119,36 @@ static void has_child(void)
 	T_ASSERT(!sa_lookup_has_child(&snap, "a-b", "c-net"));
 }
 
-TEST_MAIN("sa_lookup", TEST(find_child), TEST(empty_snapshot), TEST(source_in_local_ts),
+/* Which IKE SAs of the last snapshot to ask about again: those whose connection lost every IKE
+ * SA, not those rekeyed away (a successor under the same connection) nor one of several SAs of
+ * a road-warrior connection. */
+static void missing_ikes(void)
+{
+	static struct snap_ike prev_ikes[] = {
+		{.conn = "a-b", .uniqueid = 1}, {.conn = "a-c", .uniqueid = 2},
+		{.conn = "s1", .uniqueid = 3},	{.conn = "rw", .uniqueid = 4},
+		{.conn = "rw", .uniqueid = 5},	{.conn = "s2", .uniqueid = 0}, /* no id: skip */
+	};
+	static struct snap_ike cur_ikes[] = {
+		{.conn = "rw", .uniqueid = 5},
+		{.conn = "a-b", .uniqueid = 6}, /* a-b rekeyed: #1 replaced by #6 */
+	};
+	const struct sa_snapshot prev = {.ikes = prev_ikes, .n_ikes = 6};
+	const struct sa_snapshot cur = {.ikes = cur_ikes, .n_ikes = 2};
+	uint32_t ids[4] = {0};
+
+	T_EQ_INT(sa_lookup_missing_ikes(&prev, &cur, ids, 4), 2);
+	T_EQ_INT(ids[0], 2);
+	T_EQ_INT(ids[1], 3);
+	/* more than fit: counted, the first ones given */
+	ids[0] = ids[1] = 0;
+	T_EQ_INT(sa_lookup_missing_ikes(&prev, &cur, ids, 1), 2);
+	T_EQ_INT(ids[0], 2);
+	T_EQ_INT(ids[1], 0);
+	/* nothing missing from itself, in any order */
+	T_EQ_INT(sa_lookup_missing_ikes(&prev, &prev, ids, 4), 0);
+	T_EQ_INT(sa_lookup_missing_ikes(&cur, &prev, ids, 4), 0);
+}
+
+TEST_MAIN("sa_lookup", TEST(missing_ikes), TEST(find_child), TEST(empty_snapshot), TEST(source_in_local_ts),
 	  TEST(has_child))
