@@ -11,7 +11,6 @@
 #include "exporter/collector.h"
 #include "status/status_fmt.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -254,9 +254,9 @@ static int op_list_sas(struct collector *c, void *arg)
  * list-sas with noblock=yes skips an IKE SA that another thread holds at that moment (a DPD or
  * a rekey in flight: with a thousand SAs and DPD every 5 s, one scrape in five missed some).
  * Such an SA is not down. Ask again, by unique id and after a short pause, for each IKE SA that
- * the last snapshot listed and this one lacks; what charon still does not list after that is
- * gone (a rekeyed-away or deleted SA). More than RELIST_MAX missing at once is no busy SA but a
- * real change (charon restarted): taken as it is.
+ * the last snapshot listed and this one lacks, where that leaves its connection without any IKE
+ * SA (sa_lookup_missing_ikes()); what charon still does not list after that is gone. More than
+ * RELIST_MAX missing at once is no busy SA but a real change (charon restarted): taken as it is.
  */
 #define RELIST_MAX 64
 #define RELIST_TRIES 2

@@ -261,7 +261,7 @@ static void render_failures_row(struct buf *out, const struct event_conn_errors 
 	html_escape(out, e->conn);
 	buf_puts(out, "</td><td class=\"last-error\">");
 	if (e->has_error) {
-		buf_printf(out, "notify %u (%s), ", e->last_error,
+		buf_printf(out, "notify %u (%s), ", (unsigned)e->last_error,
 			   log_failure_name(log_failure_from_notify(e->last_error)));
 		html_escape(out, fmt_time(a, sizeof(a), e->last_error_ts));
 	} else {
@@ -311,7 +311,7 @@ static void render_errors(struct buf *out, const struct status_page_data *d)
 		html_escape(out, f->conn);
 		buf_printf(out, "</span> <span class=\"kind\">%s</span>", log_failure_name(f->kind));
 		if (f->notify)
-			buf_printf(out, " (notify %u)", f->notify);
+			buf_printf(out, " (notify %u)", (unsigned)f->notify);
 		buf_puts(out, "</li>\n");
 	}
 	buf_puts(out, "</ul>\n");
