@@ -2,9 +2,10 @@
 /*
  * The VICI event stream of issue 3: a thread with its own VICI connection (never the one the
  * scrapes use, so an event burst or a stuck event socket cannot delay a scrape), registered for
- * ike-updown, ike-rekey, child-updown, child-rekey and optionally log. Events feed the counter
- * store: lifecycle events directly, CHILD SA final counters into the carried totals, and `log`
- * events through the log classifier. On any error the connection is dropped and re-established
+ * ike-updown, ike-rekey, child-updown, child-rekey and optionally log. Lifecycle events feed the
+ * event counters, `log` events go through the log classifier, and CHILD SAs that ended are
+ * retired with their final counters into the SA counter store (exporter/sa_counters.h); their
+ * sections are read by the snapshot's own CHILD SA parser (sa_snapshot_parse_child()). On any error the connection is dropped and re-established
  * with exponential backoff; a stop request is honoured within about 250 ms.
  */
 #ifndef IKEWATCH_EVENT_STREAM_H
