@@ -32,7 +32,7 @@ static const char page_head[] =
 	"dl div{display:flex;gap:.35em}dt{color:#666}dd{margin:0}\n"
 	".name,code{overflow-wrap:anywhere}.up{color:#070}.down{color:#b00}.warn{color:#a60}\n"
 	".stale .state{color:#777}\n"
-	".meta{color:#555;font-size:.9em}table{border-collapse:collapse}"
+	".meta{color:#555;font-size:.9em}table{border-collapse:collapse;margin-bottom:.8em}"
 	"td,th{padding:.15em .6em .15em 0;text-align:left;vertical-align:top}\n"
 	"</style>\n";
 

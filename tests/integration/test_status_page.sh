@@ -6,8 +6,9 @@
 # to a reflector on B, and gateway A has one more connection whose name is markup. The rendered
 # DOM must show every connection with its state, the CHILD SA, the probe's row (tunnel, loss,
 # RTT, path MTU, in-tunnel proof), the version and the snapshot's time, the hostile name as text
-# and never as an element; with charon killed, the page says so and keeps the last snapshot, and
-# the probe keeps its conn/child labels. The DOM dumps and screenshots (phone and desktop width)
+# and never as an element; after an authentication failure, the connection's last IKE error and
+# the recent failures; with charon killed, the page says so and keeps the last snapshot, and the
+# probe keeps its conn/child labels. The DOM dumps and screenshots (phone and desktop width)
 # are kept in the test's output directory (run.sh -k keeps it).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve_lib.sh"
@@ -97,6 +98,21 @@ t_check screenshot-phone test -s "$out/status-phone.png"
 chrome "$work/shot.out" --screenshot="$out/status-desktop.png" --window-size=1280,1400 \
 	--hide-scrollbars "$SERVE_URL/"
 t_check screenshot-desktop test -s "$out/status-desktop.png"
+
+# a failure: the IKE errors section names it, and the recent failures list it
+lab_psk_mismatch B >/dev/null 2>&1 || t_bail "lab_psk_mismatch B: the initiation did not fail"
+t_eventually 15 auth-failure-counted has 'ipsec_failures_total{conn="a-b",kind="auth_failed"} 1'
+# dom_has FILE TEXT: a fresh DOM into FILE holds TEXT
+dom_has() { dom "$1" && grep -qF -- "$2" "$1"; }
+t_eventually 20 dom-a-b-down-after-failure dom_has "$work/failed.html" \
+	'<section class="conn" data-conn="a-b"><h3><span class="name">a-b</span> <span class="state down">DOWN</span>'
+cp "$work/failed.html" "$out/status-failed.html"
+in_failed() { grep -q"$1" -- "$2" "$work/failed.html"; }
+t_check dom-last-error in_failed F '<tr class="conn-errors" data-conn="a-b"><td class="name">a-b</td><td class="last-error">notify 24 (auth_failed), 20'
+t_check dom-failure-counts in_failed E '<td class="failures">([a-z_]+ [0-9]+, )*auth_failed 1(, [a-z_]+ [0-9]+)*</td>'
+t_check dom-recent-failure in_failed E '<li class="failure">20[0-9: -]+ UTC <span class="name">a-b</span> <span class="kind">auth_failed</span> \(notify 24\)</li>'
+chrome "$work/shot.out" --screenshot="$out/status-failed-phone.png" --window-size=412,2400 \
+	--hide-scrollbars "$SERVE_URL/"
 
 # charon gone: the page says so, still shows the last snapshot, and the probe keeps its labels
 lab_kill_gateway A || t_bail "cannot kill charon A"
