@@ -25,7 +25,7 @@ PACKAGES=(
 	iproute2 nftables iputils-ping procps psmisc util-linux socat
 	# tests and the demo
 	curl python3 python3-scapy gnutls-bin apache2-utils openssl systemd-journal-remote
-	tcpdump conntrack
+	tcpdump conntrack chromium
 	prometheus prometheus-alertmanager
 )
 

@@ -15,6 +15,7 @@
 #include "probe/probe_set.h"
 #include "probe/reflect_service.h"
 #include "prom/prom_writer.h"
+#include "status/status_page.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -74,15 +75,6 @@ static int serve_source_in_local_ts(void *ctx, const char *conn, const char *chi
 				    const struct sockaddr *source)
 {
 	return collector_source_in_local_ts(ctx, conn, child, source);
-}
-
-/* CHILD SA final counters from the event thread keep ipsec_child_sa_*_total monotonic. */
-static void serve_child_final(void *ctx, const char *conn, const char *child, uint32_t uniqueid,
-			      const struct event_child_totals *f)
-{
-	struct sa_totals t = {f->bytes_in, f->bytes_out, f->packets_in, f->packets_out};
-
-	sa_counters_retire(collector_counters(ctx), conn, child, uniqueid, &t);
 }
 
 /* Loaded connections show their event counters at 0 before the first event. */
@@ -148,7 +140,7 @@ static int serve_landing(void *ctx, const struct http_request *rq, struct http_r
 
 	(void)rq;
 	reply->content_type = "text/html; charset=utf-8";
-	collector_status_html(s->collector, &reply->body);
+	status_page_write(&reply->body, s->collector, s->probes, events_service_counters(s->events));
 	return 0;
 }
 
@@ -291,7 +283,7 @@ static int serve_run(int argc, char **argv)
 		goto out_config;
 	}
 	s.events = events_service_start(&s.events_cfg, s.cfg.vici_socket,
-					&(struct event_hooks){serve_child_final, s.collector}, &r);
+					collector_counters(s.collector), &r);
 	if (!s.events) {
 		log_msg_err(LOG_LEVEL_ERR, strerror(-r), "events: cannot start");
 		r = 1;

@@ -9,8 +9,8 @@
 
 #include "common/log.h"
 #include "exporter/collector.h"
+#include "status/status_fmt.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,39 +22,6 @@ struct status_ctx {
 	const char *conn;   /* NULL: every connection */
 	const char *socket; /* for the error line */
 };
-
-/* "3h04m", "52s", "-" for absent: short ages for a table. */
-static const char *fmt_age(char *out, size_t cap, int64_t secs)
-{
-	if (secs == SNAP_NONE) {
-		snprintf(out, cap, "-");
-	} else if (secs < 0) {
-		snprintf(out, cap, "overdue %" PRId64 "s", -secs);
-	} else if (secs < 120) {
-		snprintf(out, cap, "%" PRId64 "s", secs);
-	} else if (secs < 7200) {
-		snprintf(out, cap, "%" PRId64 "m%02" PRId64 "s", secs / 60, secs % 60);
-	} else if (secs < 172800) {
-		snprintf(out, cap, "%" PRId64 "h%02" PRId64 "m", secs / 3600, secs / 60 % 60);
-	} else {
-		snprintf(out, cap, "%" PRId64 "d%02" PRId64 "h", secs / 86400, secs / 3600 % 24);
-	}
-	return out;
-}
-
-static const char *fmt_bytes(char *out, size_t cap, uint64_t b)
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-	double v = (double)b;
-	size_t u = 0;
-
-	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(out, cap, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-	return out;
-}
 
 static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa_view *v, bool up,
 			 const char *error)
@@ -86,8 +53,8 @@ static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa
 		if (vc->configured && !vc->up)
 			st->any_down = true;
 		printf("%-20s %-12s %-9s %-10s %-18s%s\n", vc->name, ike ? ike->state : "DOWN",
-		       fmt_age(a, sizeof(a), ike ? ike->established : SNAP_NONE),
-		       fmt_age(b, sizeof(b), ike ? ike->rekey_time : SNAP_NONE),
+		       status_fmt_age(a, sizeof(a), ike ? ike->established : SNAP_NONE),
+		       status_fmt_age(b, sizeof(b), ike ? ike->rekey_time : SNAP_NONE),
 		       ike && !st->redact ? ike->remote_host : "-",
 		       vc->n_ikes > 1 ? " (+ more SAs)" : "");
 		for (uint32_t j = 0; j < vc->n_children; j++) {
@@ -99,11 +66,11 @@ static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa
 			printf("  child %-12s %-12s %-9s rekey %-10s in %-10s out %-10s last in "
 			       "%s%s\n",
 			       ch->name, sc ? sc->state : "DOWN",
-			       fmt_age(a, sizeof(a), sc ? sc->install_time : SNAP_NONE),
-			       fmt_age(b, sizeof(b), sc ? sc->rekey_time : SNAP_NONE),
-			       fmt_bytes(c, sizeof(c), sc ? sc->bytes_in : 0),
-			       fmt_bytes(d, sizeof(d), sc ? sc->bytes_out : 0),
-			       ch->use_in == SNAP_NONE ? "never" : fmt_age(e, sizeof(e), ch->use_in),
+			       status_fmt_age(a, sizeof(a), sc ? sc->install_time : SNAP_NONE),
+			       status_fmt_age(b, sizeof(b), sc ? sc->rekey_time : SNAP_NONE),
+			       status_fmt_bytes(c, sizeof(c), sc ? sc->totals.bytes_in : 0),
+			       status_fmt_bytes(d, sizeof(d), sc ? sc->totals.bytes_out : 0),
+			       ch->use_in == SNAP_NONE ? "never" : status_fmt_age(e, sizeof(e), ch->use_in),
 			       ch->use_in == SNAP_NONE ? "" : " ago");
 		}
 	}

@@ -28,15 +28,6 @@ static void textfile_on_signal(int sig)
 	textfile_stop = 1;
 }
 
-/* CHILD SA final counters from the event thread keep the traffic totals monotonic. */
-static void textfile_child_final(void *ctx, const char *conn, const char *child, uint32_t uniqueid,
-				 const struct event_child_totals *f)
-{
-	struct sa_totals t = {f->bytes_in, f->bytes_out, f->packets_in, f->packets_out};
-
-	sa_counters_retire(collector_counters(ctx), conn, child, uniqueid, &t);
-}
-
 /* Loaded connections show their event counters at 0 before the first event. */
 static void touch_conn(void *ctx, const char *conn)
 {
@@ -124,7 +115,7 @@ static int textfile_run(int argc, char **argv)
 			goto out;
 		}
 		events = events_service_start(&events_cfg, cfg.vici_socket,
-					      &(struct event_hooks){textfile_child_final, col}, &err);
+					      collector_counters(col), &err);
 		if (!events) {
 			log_msg_err(LOG_LEVEL_ERR, strerror(-err), "events: cannot start");
 			r = 1;

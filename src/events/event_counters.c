@@ -39,8 +39,6 @@ struct child_entry {
 	char *name;
 	size_t len;
 	uint64_t events[3]; /* installed, deleted, rekeyed */
-	struct event_child_totals carry;
-	bool has_carry;
 };
 
 struct conn_entry {
@@ -75,6 +73,8 @@ struct event_counters {
 	uint64_t overflow;
 	uint64_t lines;
 	uint64_t truncated;
+	struct event_failure recent[EVENT_RECENT_MAX]; /* a ring, ->recent_next is the oldest */
+	size_t recent_next, recent_n;
 };
 
 struct event_counters *event_counters_new(void)
@@ -214,7 +214,9 @@ static enum log_exchange request_exchange(const struct conn_entry *c, uint32_t i
 	return LOG_EXCH_UNKNOWN;
 }
 
-static void count_failure(struct conn_entry *c, const struct log_class *lc, double now_s)
+/* Count a failure; returns its kind. */
+static enum log_failure count_failure(struct conn_entry *c, const struct log_class *lc,
+                                      double now_s)
 {
 	enum log_failure kind = lc->failure;
 
@@ -241,6 +243,22 @@ static void count_failure(struct conn_entry *c, const struct log_class *lc, doub
 		c->last_error_ts = now_s;
 		c->has_error = true;
 	}
+	return kind;
+}
+
+static void remember_failure(struct event_counters *ec, const struct conn_entry *c,
+                             enum log_failure kind, uint16_t notify, double now_s)
+{
+	struct event_failure *f = &ec->recent[ec->recent_next];
+
+	memcpy(f->conn, c->name, c->len);
+	f->conn[c->len] = '\0';
+	f->kind = kind;
+	f->notify = notify;
+	f->at = now_s;
+	ec->recent_next = (ec->recent_next + 1) % EVENT_RECENT_MAX;
+	if (ec->recent_n < EVENT_RECENT_MAX)
+		ec->recent_n++;
 }
 
 static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
@@ -308,7 +326,7 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 		goto out_unlock;
 	switch (lc->cat) {
 	case LOG_CAT_FAILURE:
-		count_failure(c, lc, now_s);
+		remember_failure(ec, c, count_failure(c, lc, now_s), lc->notify, now_s);
 		break;
 	case LOG_CAT_RETRANSMIT: {
 		enum log_exchange x = lc->exchange;
@@ -366,17 +384,8 @@ void event_counters_ike_event(struct event_counters *ec, const char *conn, size_
 	pthread_mutex_unlock(&ec->lock);
 }
 
-static void carry_add(struct event_child_totals *t, const struct event_child_totals *d)
-{
-	t->bytes_in += d->bytes_in;
-	t->bytes_out += d->bytes_out;
-	t->packets_in += d->packets_in;
-	t->packets_out += d->packets_out;
-}
-
 void event_counters_child_event(struct event_counters *ec, const char *conn, size_t conn_len,
-                                const char *child, size_t child_len, enum log_event ev,
-                                const struct event_child_totals *final)
+                                const char *child, size_t child_len, enum log_event ev)
 {
 	struct conn_entry *c;
 	struct child_entry *ch;
@@ -386,41 +395,9 @@ void event_counters_child_event(struct event_counters *ec, const char *conn, siz
 	pthread_mutex_lock(&ec->lock);
 	c = conn_get(ec, conn, conn_len);
 	ch = c ? child_get(ec, c, child, child_len) : NULL;
-	if (ch) {
+	if (ch)
 		ch->events[ev - LOG_EV_CHILD_INSTALLED]++;
-		if (final) {
-			carry_add(&ch->carry, final);
-			ch->has_carry = true;
-		}
-	}
 	pthread_mutex_unlock(&ec->lock);
-}
-
-int event_counters_child_carry(struct event_counters *ec, const char *conn, const char *child,
-                               struct event_child_totals *ret)
-{
-	struct conn_entry *c;
-	int r = -ENOENT;
-
-	if (!ec || !conn || !child || !ret)
-		return -EINVAL;
-	pthread_mutex_lock(&ec->lock);
-	c = strmap_get(&ec->by_name, conn, strlen(conn));
-	if (c) {
-		size_t len = strlen(child);
-
-		for (size_t i = 0; i < c->nchildren; i++) {
-			const struct child_entry *e = &c->children[i];
-
-			if (e->len == len && memcmp(e->name, child, len) == 0 && e->has_carry) {
-				*ret = e->carry;
-				r = 0;
-				break;
-			}
-		}
-	}
-	pthread_mutex_unlock(&ec->lock);
-	return r;
 }
 
 int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_t conn_len)
@@ -440,6 +417,44 @@ int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_
 	}
 	pthread_mutex_unlock(&ec->lock);
 	return r;
+}
+
+size_t event_counters_conn_errors(struct event_counters *ec, struct event_conn_errors *ret,
+                                  size_t cap)
+{
+	size_t n;
+
+	if (!ec)
+		return 0;
+	pthread_mutex_lock(&ec->lock);
+	for (size_t i = 0; i < ec->nconns && i < cap; i++) {
+		const struct conn_entry *c = ec->conns[i];
+		struct event_conn_errors *r = &ret[i];
+
+		memcpy(r->conn, c->name, c->len);
+		r->conn[c->len] = '\0';
+		memcpy(r->failures, c->failures, sizeof(r->failures));
+		r->has_error = c->has_error;
+		r->last_error = c->last_error;
+		r->last_error_ts = c->last_error_ts;
+	}
+	n = ec->nconns;
+	pthread_mutex_unlock(&ec->lock);
+	return n;
+}
+
+size_t event_counters_recent_failures(struct event_counters *ec, struct event_failure *ret,
+                                      size_t cap)
+{
+	size_t n = 0;
+
+	if (!ec)
+		return 0;
+	pthread_mutex_lock(&ec->lock);
+	for (; n < ec->recent_n && n < cap; n++)
+		ret[n] = ec->recent[(ec->recent_next + EVENT_RECENT_MAX - 1 - n) % EVENT_RECENT_MAX];
+	pthread_mutex_unlock(&ec->lock);
+	return n;
 }
 
 static const char *const ike_event_names[3] = {"established", "deleted", "rekeyed"};

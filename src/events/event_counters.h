@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The event counter store of issue 3: per connection (and per CHILD SA name) counts of
- * lifecycle events, failures by kind, retransmits by exchange, the last IKEv2 error notify, and
- * the "final counters" of CHILD SAs that went away (rekeyed or deleted), which the SA collector
- * adds to the live SA counters so that ipsec_child_sa_*_total lose nothing across rekeys.
+ * lifecycle events, failures by kind, retransmits by exchange, and the last IKEv2 error notify.
  *
  * Fed by the log classifier (any log source) and by VICI events (event_stream.c); read by the
  * exporter at scrape time. Every function is thread-safe (one mutex; each call is short and does
@@ -14,6 +12,7 @@
 #ifndef IKEWATCH_EVENT_COUNTERS_H
 #define IKEWATCH_EVENT_COUNTERS_H
 
+#include "common/limits.h"
 #include "logs/log_classify.h"
 
 #include <stdbool.h>
@@ -27,13 +26,6 @@ struct event_counters;
 #define EVENT_CONN_UNKNOWN "_unknown"
 /* Label value that collects everything beyond the cardinality limits. */
 #define EVENT_CONN_OTHER "_other"
-
-struct event_child_totals {
-	uint64_t bytes_in;
-	uint64_t bytes_out;
-	uint64_t packets_in;
-	uint64_t packets_out;
-};
 
 struct event_counters *event_counters_new(void);
 void event_counters_free(struct event_counters *ec);
@@ -54,28 +46,38 @@ void event_counters_note_line(struct event_counters *ec, bool truncated);
 void event_counters_ike_event(struct event_counters *ec, const char *conn, size_t conn_len,
                               enum log_event ev);
 
-/*
- * VICI child-updown / child-rekey: @ev is LOG_EV_CHILD_INSTALLED, _DELETED or _REKEYED. @final
- * (may be NULL) holds the counters the event reports for the CHILD SA that went away (the old
- * SA of a rekey, the SA of a down event); they are added to the carried totals of (conn, child).
- */
+/* VICI child-updown / child-rekey: @ev is LOG_EV_CHILD_INSTALLED, _DELETED or _REKEYED. (The
+ * final counters these events carry go to the SA counter store, exporter/sa_counters.h.) */
 void event_counters_child_event(struct event_counters *ec, const char *conn, size_t conn_len,
-                                const char *child, size_t child_len, enum log_event ev,
-                                const struct event_child_totals *final);
-
-/*
- * The totals carried over from CHILD SAs of (conn, child) that no longer exist. The collector
- * renders ipsec_child_sa_bytes_in_total etc. as live value + carried value, summing live values
- * only of SAs that are not REKEYED/DELETED (a rekeyed SA stays listed for
- * charon.delete_rekeyed_delay and its final counters are already carried).
- * Returns 0 and *ret, or -ENOENT (nothing carried: add 0).
- */
-int event_counters_child_carry(struct event_counters *ec, const char *conn, const char *child,
-                               struct event_child_totals *ret);
+                                const char *child, size_t child_len, enum log_event ev);
 
 /* Make a configured connection appear with zero counters before its first event, so that
  * rate() and increase() see the first one. 0, or -ENOSPC past EXPORT_CONNS_MAX. */
 int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_t conn_len);
+
+/* One connection's failures and last IKE error, as the status page shows them. */
+struct event_conn_errors {
+	char conn[LABEL_VALUE_MAX + 1];
+	uint64_t failures[LOG_FAIL_COUNT];
+	bool has_error;
+	uint16_t last_error; /* IKEv2 notify type */
+	double last_error_ts;
+};
+/* The first @cap connections (first-seen order) into @ret; returns the number of connections. */
+size_t event_counters_conn_errors(struct event_counters *ec, struct event_conn_errors *ret,
+                                  size_t cap);
+
+/* A failure as counted, kept among the last EVENT_RECENT_MAX. */
+#define EVENT_RECENT_MAX 16
+struct event_failure {
+	char conn[LABEL_VALUE_MAX + 1];
+	enum log_failure kind;
+	uint16_t notify; /* 0 if none */
+	double at;       /* wall clock */
+};
+/* The last failures, newest first, up to @cap; returns how many were written. */
+size_t event_counters_recent_failures(struct event_counters *ec, struct event_failure *ret,
+                                      size_t cap);
 
 /* Write every family this store owns (see docs/metrics-events.md). */
 void event_counters_write_metrics(struct event_counters *ec, struct prom_writer *w);

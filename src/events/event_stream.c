@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "common/limits.h"
+#include "exporter/sa_snapshot.h"
 #include "common/log.h"
 #include "logs/log_classify.h"
 #include "prom/prom_writer.h"
@@ -37,7 +38,7 @@ struct event_stream {
 	bool with_log;
 	unsigned backoff_min_ms, backoff_max_ms;
 	struct event_counters *ec;
-	struct event_hooks hooks;
+	struct sa_counters *sac;
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
@@ -68,56 +69,21 @@ static bool has_up(const struct vici_msg *m)
 	return i && m->elems[i].type == VICI_ELEM_KEY_VALUE && vici_value_is(&m->elems[i], "yes");
 }
 
-/* A CHILD SA section's final counters; absent keys count as 0 (charon omits none, but a
- * missing key must not stop the event from being counted). */
-static void child_totals(const struct vici_msg *m, uint32_t sa, struct event_child_totals *t)
+/* Count one CHILD SA event of the IKE SA section @ike; a CHILD SA that ended is retired into
+ * @sac with the final counters the event reports, so ipsec_child_sa_*_total lose nothing. */
+static void child_event(struct event_counters *ec, struct sa_counters *sac,
+                        struct sa_snapshot *scratch, const struct vici_msg *m, uint32_t ike,
+                        const struct snap_child *ch, enum log_event ev)
 {
-	memset(t, 0, sizeof(*t));
-	vici_get_u64(m, sa, "bytes-in", &t->bytes_in);
-	vici_get_u64(m, sa, "bytes-out", &t->bytes_out);
-	vici_get_u64(m, sa, "packets-in", &t->packets_in);
-	vici_get_u64(m, sa, "packets-out", &t->packets_out);
-}
+	const struct vici_elem *e = &m->elems[ike];
+	const char *conn;
 
-/* The CHILD SA's configured name: its "name" key, else the section name without "-<uid>". */
-static void child_name(const struct vici_msg *m, uint32_t sa, const char **ret, size_t *ret_len)
-{
-	const struct vici_elem *e = &m->elems[sa];
-	size_t n = e->name_len;
-
-	if (vici_get_str(m, sa, "name", ret, ret_len) == 0 && *ret_len)
+	event_counters_child_event(ec, e->name, e->name_len, ch->name, strlen(ch->name), ev);
+	if (ev == LOG_EV_CHILD_INSTALLED || !sac)
 		return;
-	for (size_t k = n; k > 0; k--)
-		if (e->name[k - 1] == '-') {
-			n = k - 1;
-			break;
-		}
-	*ret = e->name;
-	*ret_len = n;
-}
-
-/* Hand a CHILD SA's final counters to the collector's hook, with NUL-terminated names. */
-static void call_child_final(const struct event_hooks *hooks, const struct vici_msg *m,
-                             uint32_t ike, uint32_t sa, const char *child, size_t child_len,
-                             const struct event_child_totals *t)
-{
-	char conn_z[LABEL_VALUE_MAX + 1], child_z[LABEL_VALUE_MAX + 1];
-	size_t conn_len = m->elems[ike].name_len;
-	uint64_t uid = 0;
-
-	if (!hooks || !hooks->child_final)
-		return;
-	if (conn_len > LABEL_VALUE_MAX)
-		conn_len = LABEL_VALUE_MAX;
-	if (child_len > LABEL_VALUE_MAX)
-		child_len = LABEL_VALUE_MAX;
-	memcpy(conn_z, m->elems[ike].name, conn_len);
-	conn_z[conn_len] = '\0';
-	memcpy(child_z, child, child_len);
-	child_z[child_len] = '\0';
-	if (vici_get_u64(m, sa, "uniqueid", &uid) < 0 || uid > UINT32_MAX)
-		uid = 0;
-	hooks->child_final(hooks->ctx, conn_z, child_z, (uint32_t)uid, t);
+	conn = arena_strndup(&scratch->arena, e->name, e->name_len);
+	if (conn)
+		sa_counters_retire(sac, conn, ch->name, ch->uniqueid, &ch->totals);
 }
 
 static int dispatch_ike(struct event_counters *ec, const struct vici_msg *m, enum log_event ev)
@@ -134,12 +100,16 @@ static int dispatch_ike(struct event_counters *ec, const struct vici_msg *m, enu
 	return n ? 0 : -EBADMSG;
 }
 
+/* The CHILD SA sections are read by the snapshot's parser (one reader of CHILD SA keys), into
+ * a scratch snapshot that lives for one event. */
 static int dispatch_child_updown(struct event_counters *ec, const struct vici_msg *m,
-                                 const struct event_hooks *hooks)
+                                 struct sa_counters *sac)
 {
+	struct sa_snapshot scratch;
 	bool up = has_up(m);
 	int n = 0;
 
+	sa_snapshot_init(&scratch);
 	vici_foreach_child(m, 0, ike)
 	{
 		uint32_t children;
@@ -151,30 +121,27 @@ static int dispatch_child_updown(struct event_counters *ec, const struct vici_ms
 			continue;
 		vici_foreach_child(m, children, sa)
 		{
-			struct event_child_totals t;
-			const char *name;
-			size_t len;
+			struct snap_child ch;
 
 			if (!is_section(m, sa))
 				continue;
-			child_name(m, sa, &name, &len);
-			child_totals(m, sa, &t);
-			event_counters_child_event(
-			    ec, m->elems[ike].name, m->elems[ike].name_len, name, len,
-			    up ? LOG_EV_CHILD_INSTALLED : LOG_EV_CHILD_DELETED, up ? NULL : &t);
-			if (!up)
-				call_child_final(hooks, m, ike, sa, name, len, &t);
+			sa_snapshot_parse_child(&scratch, m, sa, sa, &ch);
+			child_event(ec, sac, &scratch, m, ike, &ch,
+			            up ? LOG_EV_CHILD_INSTALLED : LOG_EV_CHILD_DELETED);
 			n++;
 		}
 	}
+	sa_snapshot_done(&scratch);
 	return n ? 0 : -EBADMSG;
 }
 
 static int dispatch_child_rekey(struct event_counters *ec, const struct vici_msg *m,
-                                const struct event_hooks *hooks)
+                                struct sa_counters *sac)
 {
+	struct sa_snapshot scratch;
 	int n = 0;
 
+	sa_snapshot_init(&scratch);
 	vici_foreach_child(m, 0, ike)
 	{
 		uint32_t children;
@@ -187,25 +154,18 @@ static int dispatch_child_rekey(struct event_counters *ec, const struct vici_msg
 		vici_foreach_child(m, children, pair)
 		{
 			uint32_t old = is_section(m, pair) ? vici_find(m, pair, "old") : 0;
-			struct event_child_totals t;
-			const char *name;
-			size_t len;
+			struct snap_child ch;
 
 			if (!old || !is_section(m, old))
 				continue;
 			/* the pair's section is named after the CHILD SA; "old" has the final
 			 * counters of the SA that the rekey replaced */
-			if (vici_get_str(m, old, "name", &name, &len) < 0 || !len) {
-				name = m->elems[pair].name;
-				len = m->elems[pair].name_len;
-			}
-			child_totals(m, old, &t);
-			event_counters_child_event(ec, m->elems[ike].name, m->elems[ike].name_len,
-			                           name, len, LOG_EV_CHILD_REKEYED, &t);
-			call_child_final(hooks, m, ike, old, name, len, &t);
+			sa_snapshot_parse_child(&scratch, m, old, pair, &ch);
+			child_event(ec, sac, &scratch, m, ike, &ch, LOG_EV_CHILD_REKEYED);
 			n++;
 		}
 	}
+	sa_snapshot_done(&scratch);
 	return n ? 0 : -EBADMSG;
 }
 
@@ -231,7 +191,7 @@ static int dispatch_log(struct event_counters *ec, const struct vici_msg *m, dou
 }
 
 int event_stream_dispatch(struct event_counters *ec, const struct vici_msg *m, double now_s,
-                          const struct event_hooks *hooks)
+                          struct sa_counters *sac)
 {
 	if (!ec || !m || m->n_elems == 0)
 		return -EINVAL;
@@ -241,9 +201,9 @@ int event_stream_dispatch(struct event_counters *ec, const struct vici_msg *m, d
 	case EV_IKE_REKEY:
 		return dispatch_ike(ec, m, LOG_EV_IKE_REKEYED);
 	case EV_CHILD_UPDOWN:
-		return dispatch_child_updown(ec, m, hooks);
+		return dispatch_child_updown(ec, m, sac);
 	case EV_CHILD_REKEY:
-		return dispatch_child_rekey(ec, m, hooks);
+		return dispatch_child_rekey(ec, m, sac);
 	case EV_LOG:
 		return dispatch_log(ec, m, now_s);
 	default:
@@ -271,7 +231,7 @@ struct event_stream *event_stream_new(const struct event_stream_opts *o, struct 
 	if (es->backoff_max_ms < es->backoff_min_ms)
 		es->backoff_max_ms = es->backoff_min_ms;
 	es->ec = ec;
-	es->hooks = o->hooks;
+	es->sac = o->sa_counters;
 	return es;
 }
 
@@ -349,7 +309,7 @@ static void *stream_main(void *arg)
 		r = event_index(&msg);
 		if (r >= 0)
 			atomic_fetch_add(&es->events[r], 1);
-		if (event_stream_dispatch(es->ec, &msg, clock_real_s(), &es->hooks) == -EBADMSG)
+		if (event_stream_dispatch(es->ec, &msg, clock_real_s(), es->sac) == -EBADMSG)
 			atomic_fetch_add(&es->malformed, 1);
 	}
 	atomic_store(&es->up, false);

@@ -2,15 +2,17 @@
 /*
  * The VICI event stream of issue 3: a thread with its own VICI connection (never the one the
  * scrapes use, so an event burst or a stuck event socket cannot delay a scrape), registered for
- * ike-updown, ike-rekey, child-updown, child-rekey and optionally log. Events feed the counter
- * store: lifecycle events directly, CHILD SA final counters into the carried totals, and `log`
- * events through the log classifier. On any error the connection is dropped and re-established
+ * ike-updown, ike-rekey, child-updown, child-rekey and optionally log. Lifecycle events feed the
+ * event counters, `log` events go through the log classifier, and CHILD SAs that ended are
+ * retired with their final counters into the SA counter store (exporter/sa_counters.h); their
+ * sections are read by the snapshot's own CHILD SA parser (sa_snapshot_parse_child()). On any error the connection is dropped and re-established
  * with exponential backoff; a stop request is honoured within about 250 ms.
  */
 #ifndef IKEWATCH_EVENT_STREAM_H
 #define IKEWATCH_EVENT_STREAM_H
 
 #include "events/event_counters.h"
+#include "exporter/sa_counters.h"
 #include "vici/vici_msg.h"
 
 #include <stdbool.h>
@@ -19,21 +21,14 @@
 struct prom_writer;
 struct event_stream;
 
-/* Calls out of the event thread, for the SA collector. */
-struct event_hooks {
-	/* A CHILD SA ended (rekeyed away, or deleted) with these final counters: exactly what
-	 * sa_counters_retire() takes. Names are NUL-terminated copies, valid during the call. */
-	void (*child_final)(void *ctx, const char *conn, const char *child, uint32_t uniqueid,
-	                    const struct event_child_totals *final);
-	void *ctx;
-};
-
 struct event_stream_opts {
 	const char *socket;       /* VICI socket path ("unix://" allowed) */
 	bool with_log;            /* also register for `log` events (the default log source) */
 	unsigned backoff_min_ms;  /* 0: 500 */
 	unsigned backoff_max_ms;  /* 0: 30000 */
-	struct event_hooks hooks; /* optional */
+	/* optional: the store that CHILD SAs that ended (rekeyed away, or deleted) are retired
+	 * into with their final counters (sa_counters_retire()) */
+	struct sa_counters *sa_counters;
 };
 
 struct event_stream *event_stream_new(const struct event_stream_opts *o, struct event_counters *ec);
@@ -50,10 +45,11 @@ void event_stream_write_metrics(struct event_stream *es, struct prom_writer *w);
 
 /*
  * Count one decoded VICI event (no I/O; used by the thread and by tests on recorded packets).
- * @now_s stamps failures found in `log` events. Returns 0, -ENOENT for an event name we do not
+ * @now_s stamps failures found in `log` events; CHILD SAs that ended are retired into @sac (may
+ * be NULL). Returns 0, -ENOENT for an event name we do not
  * handle, or -EBADMSG when the event lacks the structure charon gives it (nothing is counted).
  */
 int event_stream_dispatch(struct event_counters *ec, const struct vici_msg *m, double now_s,
-                          const struct event_hooks *hooks);
+                          struct sa_counters *sac);
 
 #endif

@@ -173,7 +173,7 @@ static void *source_main(void *arg)
 
 struct events_service *events_service_start(const struct events_config *cfg,
                                             const char *vici_socket,
-                                            const struct event_hooks *hooks, int *ret_err)
+                                            struct sa_counters *sac, int *ret_err)
 {
 	struct events_service *s = calloc(1, sizeof(*s));
 	struct log_sink sink;
@@ -193,10 +193,8 @@ struct events_service *events_service_start(const struct events_config *cfg,
 		struct event_stream_opts o = {
 		    .socket = vici_socket,
 		    .with_log = cfg->log_source == EVENTS_LOG_VICI,
+		    .sa_counters = sac,
 		};
-
-		if (hooks)
-			o.hooks = *hooks;
 
 		s->stream = event_stream_new(&o, s->ec);
 		if (!s->stream)

@@ -53,17 +53,16 @@ void events_config_done(struct events_config *c);
 
 struct events_service;
 
-/* Start the threads. @vici_socket is charon's socket; @hooks (may be NULL) gets CHILD SA final
- * counters from the event thread (wire it to sa_counters_retire()). NULL on failure
- * (*ret_err = -errno). */
+/* Start the threads. @vici_socket is charon's socket; CHILD SAs that end are retired into @sac
+ * (may be NULL) with their final counters. NULL on failure (*ret_err = -errno). */
 struct events_service *events_service_start(const struct events_config *cfg,
-                                            const char *vici_socket,
-                                            const struct event_hooks *hooks, int *ret_err);
+                                            const char *vici_socket, struct sa_counters *sac,
+                                            int *ret_err);
 /* Stop the threads (saving log positions) and free everything. NULL is a no-op. */
 void events_service_stop(struct events_service *s);
 /* All event metrics: counters, stream and source health. */
 void events_service_write_metrics(struct events_service *s, struct prom_writer *w);
-/* The counter store, e.g. for event_counters_child_carry() and event_counters_touch_conn(). */
+/* The counter store, e.g. for event_counters_touch_conn(). */
 struct event_counters *events_service_counters(struct events_service *s);
 
 #endif

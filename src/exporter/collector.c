@@ -2,8 +2,13 @@
 /*
  * The scrape (see collector.h). One persistent VICI connection, because charon's VICI socket
  * has a listen backlog of 3 and an exporter that connects per scrape gets refused under load.
- * Errors are logged on state changes only (up -> down, and the first different error), so a
- * charon that is down for a day writes one line, not one per scrape.
+ * Every exchange with charon goes through vici_do(), so every VICI failure takes one path
+ * (note_result): logged on state changes only (up -> down, and the first different error), so a
+ * charon that is down for a day writes one line, not one per scrape; the connection closed;
+ * readers told. Two locks: ->lock serialises the VICI session and the snapshots being filled;
+ * ->pub_lock guards what readers see (the last complete snapshot, whether charon answered) and
+ * is never held across VICI I/O, so the status page and the probes' lookups never wait for
+ * charon.
  */
 #include "exporter/collector.h"
 
@@ -11,17 +16,29 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "exporter/sa_metrics.h"
-#include "exporter/ts_match.h"
+#include "exporter/sa_lookup.h"
 #include "vici/vici_conn.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* What readers see, under ->pub_lock. */
+struct collector_pub {
+	struct sa_snapshot snap; /* the last snapshot charon answered completely */
+	bool have_snap;
+	bool up;		/* the last exchange with charon succeeded */
+	double checked_at;	/* wall clock of that exchange, 0 = never */
+	char error[200];	/* why it failed, when !up */
+	char daemon[64], version[64];
+};
 
 struct collector {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* the VICI session and everything below but ->pub */
 	struct collector_config cfg;
 	struct vici_conn *vici;
 	struct vici_msg msg; /* decode space, reused */
@@ -35,8 +52,10 @@ struct collector {
 	void (*on_conn)(void *ctx, const char *conn);
 	void *on_conn_ctx;
 	int last_err;
-	uint64_t scrapes, scrape_errors, reconnects, dropped;
+	uint64_t scrapes, scrape_errors, reconnects, dropped, relisted;
 	size_t last_len;
+	pthread_mutex_t pub_lock;
+	struct collector_pub pub;
 };
 
 struct collector *collector_new(const struct collector_config *cfg)
@@ -46,16 +65,18 @@ struct collector *collector_new(const struct collector_config *cfg)
 	if (!c)
 		return NULL;
 	c->cfg = *cfg;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->pub_lock, NULL);
+	sa_snapshot_init(&c->snap);
+	sa_snapshot_init(&c->certs);
+	sa_snapshot_init(&c->probe_snap);
+	sa_snapshot_init(&c->pub.snap);
 	c->vici = vici_conn_new(cfg->vici_socket, cfg->vici_timeout_ms);
 	c->counters = sa_counters_new();
 	if (!c->vici || !c->counters) {
 		collector_free(c);
 		return NULL;
 	}
-	pthread_mutex_init(&c->lock, NULL);
-	sa_snapshot_init(&c->snap);
-	sa_snapshot_init(&c->certs);
-	sa_snapshot_init(&c->probe_snap);
 	return c;
 }
 
@@ -69,11 +90,11 @@ void collector_free(struct collector *c)
 	sa_snapshot_done(&c->snap);
 	sa_snapshot_done(&c->certs);
 	sa_snapshot_done(&c->probe_snap);
+	sa_snapshot_done(&c->pub.snap);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->pub_lock);
 	free(c);
 }
-
-
 
 struct sa_counters *collector_counters(struct collector *c)
 {
@@ -108,25 +129,19 @@ static void copy_value(const struct vici_msg *m, const char *key, char *out, siz
 	out[len] = '\0';
 }
 
-/* Connect if needed; a new connection forgets what was cached from the old one. */
-static int collector_connect(struct collector *c)
+/* Connect if needed, and learn the daemon's version once per connection; a new connection
+ * forgets what was cached from the old one. */
+static int vici_open(struct collector *c)
 {
 	int err;
 
-	if (vici_conn_connected(c->vici))
-		return 0;
-	if ((err = vici_conn_connect(c->vici)) < 0)
-		return err;
-	c->reconnects++;
-	c->daemon[0] = '\0';
-	c->certs_at_ms = 0;
-	return 0;
-}
-
-static int read_version(struct collector *c)
-{
-	int err;
-
+	if (!vici_conn_connected(c->vici)) {
+		if ((err = vici_conn_connect(c->vici)) < 0)
+			return err;
+		c->reconnects++;
+		c->daemon[0] = '\0';
+		c->certs_at_ms = 0;
+	}
 	if (c->daemon[0])
 		return 0;
 	if ((err = vici_conn_simple(c->vici, "version", NULL, NULL, NULL, &c->msg)) < 0)
@@ -136,33 +151,85 @@ static int read_version(struct collector *c)
 	return 0;
 }
 
-bool collector_ready(struct collector *c)
+/* The outcome of every exchange with charon, success or failure: the one place that logs it,
+ * closes a connection that failed, and tells the readers. */
+static void note_result(struct collector *c, int err)
 {
-	bool r;
+	const char *why = "";
 
-	pthread_mutex_lock(&c->lock);
-	/* not scraped yet: ask charon for its version, so that readiness does not wait for
-	 * Prometheus to come by first */
-	if (!c->ready && collector_connect(c) == 0 && read_version(c) == 0)
-		c->ready = true;
-	r = c->ready;
-	pthread_mutex_unlock(&c->lock);
-	return r;
+	if (err == 0) {
+		if (!c->up)
+			log_info("vici: connected to %s (%s %s)", vici_conn_path(c->vici), c->daemon,
+				 c->version);
+		c->up = c->ready = true;
+		c->last_err = 0;
+	} else {
+		why = vici_conn_last_error(c->vici)[0] ? vici_conn_last_error(c->vici)
+						       : strerror(-err);
+		if (c->up || c->last_err != err)
+			log_warn("vici: %s: %s; reporting ipsec_up 0 and retrying", vici_conn_path(c->vici),
+				 why);
+		c->up = false;
+		c->last_err = err;
+	}
+	pthread_mutex_lock(&c->pub_lock);
+	c->pub.up = c->up;
+	c->pub.checked_at = clock_real_s();
+	snprintf(c->pub.error, sizeof(c->pub.error), "%s", why);
+	memcpy(c->pub.daemon, c->daemon, sizeof(c->pub.daemon));
+	memcpy(c->pub.version, c->version, sizeof(c->pub.version));
+	pthread_mutex_unlock(&c->pub_lock);
+	/* whatever was half-read is unusable: start from a fresh connection next time (after
+	 * the error text was taken, which closing clears) */
+	if (err < 0)
+		vici_conn_close(c->vici);
 }
 
-/* list-sas, optionally narrowed to one IKE config name; noblock so that a busy IKE SA does
- * not stall the scrape. */
-static int list_sas(struct collector *c, struct sa_snapshot *into, const char *ike)
+/* Run @op over the VICI connection: the one way into charon. A connection kept from before
+ * that turns out dead (charon restarted) is not an outage: @op runs once more on a fresh one.
+ * @op must start its work over when called again. Under ->lock. */
+static int vici_do(struct collector *c, int (*op)(struct collector *c, void *arg), void *arg)
+{
+	bool was_connected = vici_conn_connected(c->vici);
+	int err = vici_open(c);
+
+	if (err == 0)
+		err = op(c, arg);
+	if (err < 0 && was_connected && vici_conn_is_stale_error(err)) {
+		vici_conn_close(c->vici);
+		err = vici_open(c);
+		if (err == 0)
+			err = op(c, arg);
+	}
+	note_result(c, err);
+	return err;
+}
+
+static int op_none(struct collector *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 0;
+}
+
+/* list-sas into @into (appended); noblock so that a busy IKE SA does not stall us. Always the
+ * full list (@ike_id 0), never one narrowed to a connection: the counter store must see every
+ * SA of every pair, or it would take the missing ones for ended. With @ike_id, only that IKE
+ * SA (relist_skipped()). */
+static int list_sas(struct collector *c, struct sa_snapshot *into, uint32_t ike_id)
 {
 	struct vici_builder b;
+	char id[16];
 	uint8_t *req;
 	size_t len;
 	int err;
 
 	vici_build_init(&b, VICI_PKT_CMD_REQUEST, "list-sas");
 	vici_build_kv_str(&b, "noblock", "yes");
-	if (ike)
-		vici_build_kv_str(&b, "ike", ike);
+	if (ike_id) {
+		snprintf(id, sizeof(id), "%" PRIu32, ike_id);
+		vici_build_kv_str(&b, "ike-id", id);
+	}
 	if ((err = vici_build_finish(&b, &req, &len)) < 0)
 		return err;
 	err = vici_conn_command(c->vici, req, len, "list-sa", on_list_sa, into, &c->msg);
@@ -170,33 +237,80 @@ static int list_sas(struct collector *c, struct sa_snapshot *into, const char *i
 	return err;
 }
 
-/* The VICI part of a scrape, under the lock. */
-static int collect(struct collector *c)
+/* The SAs alone, into ->probe_snap: the probes' fresh counters. */
+static int op_list_sas(struct collector *c, void *arg)
+{
+	int err;
+
+	(void)arg;
+	sa_snapshot_reset(&c->probe_snap);
+	c->probe_snap.now = clock_real_s();
+	if ((err = list_sas(c, &c->probe_snap, 0)) < 0)
+		return err;
+	return sa_counters_update(c->counters, &c->probe_snap);
+}
+
+/*
+ * list-sas with noblock=yes skips an IKE SA that another thread holds at that moment (a DPD or
+ * a rekey in flight: with a thousand SAs and DPD every 5 s, one scrape in five missed some).
+ * Such an SA is not down. Ask again, by unique id and after a short pause, for each IKE SA that
+ * the last snapshot listed and this one lacks, where that leaves its connection without any IKE
+ * SA (sa_lookup_missing_ikes()); what charon still does not list after that is gone. More than
+ * RELIST_MAX missing at once is no busy SA but a real change (charon restarted): taken as it is.
+ */
+#define RELIST_MAX 64
+#define RELIST_TRIES 2
+#define RELIST_PAUSE_MS 10
+
+static int relist_skipped(struct collector *c)
+{
+	uint32_t ids[RELIST_MAX];
+	size_t n = 0;
+
+	pthread_mutex_lock(&c->pub_lock);
+	if (c->pub.have_snap)
+		n = sa_lookup_missing_ikes(&c->pub.snap, &c->snap, ids, RELIST_MAX);
+	pthread_mutex_unlock(&c->pub_lock);
+	if (n > RELIST_MAX)
+		return 0;
+	for (unsigned t = 0; t < RELIST_TRIES && n; t++) {
+		size_t left = 0;
+
+		/* 10 ms, then 40 ms: a busy SA is held for a message's processing, not longer */
+		nanosleep(&(struct timespec){.tv_nsec = (long)(RELIST_PAUSE_MS << (2 * t)) * 1000000L},
+			  NULL);
+		for (size_t i = 0; i < n; i++) {
+			uint32_t from = c->snap.n_ikes;
+			int err = list_sas(c, &c->snap, ids[i]);
+
+			if (err < 0)
+				return err;
+			sa_snapshot_keep_ike(&c->snap, from, ids[i]);
+			if (c->snap.n_ikes > from)
+				c->relisted++;
+			else
+				ids[left++] = ids[i];
+		}
+		n = left;
+	}
+	return 0;
+}
+
+/* A whole read into ->snap: loaded connections, SAs, and now and then the certificates. */
+static int op_collect(struct collector *c, void *arg)
 {
 	uint64_t now_ms = clock_mono_ms();
 	int err;
 
-	bool was_connected = vici_conn_connected(c->vici);
-
+	(void)arg;
 	sa_snapshot_reset(&c->snap);
 	c->snap.now = clock_real_s();
-	if ((err = collector_connect(c)) < 0 || (err = read_version(c)) < 0)
-		return err;
-	err = vici_conn_simple(c->vici, "list-conns", "list-conn", on_list_conn, &c->snap, &c->msg);
-	if (was_connected && vici_conn_is_stale_error(err)) {
-		/* the connection kept since the last scrape died with its charon (restart):
-		 * that is not an outage, so try once more on a fresh one */
-		sa_snapshot_reset(&c->snap);
-		if ((err = collector_connect(c)) < 0 || (err = read_version(c)) < 0)
-			return err;
-		err = vici_conn_simple(c->vici, "list-conns", "list-conn", on_list_conn, &c->snap,
-				       &c->msg);
-	}
-	if (err < 0)
+	if ((err = vici_conn_simple(c->vici, "list-conns", "list-conn", on_list_conn, &c->snap,
+				    &c->msg)) < 0)
 		return err;
 	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
 		c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
-	if ((err = list_sas(c, &c->snap, NULL)) < 0)
+	if ((err = list_sas(c, &c->snap, 0)) < 0 || (err = relist_skipped(c)) < 0)
 		return err;
 	if (!c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000) {
 		sa_snapshot_reset(&c->certs);
@@ -208,26 +322,32 @@ static int collect(struct collector *c)
 	return sa_counters_update(c->counters, &c->snap);
 }
 
-static void note_result(struct collector *c, int err)
+/* ->snap, just read and used, becomes what readers see; what they saw is reused for the next
+ * read. Under ->lock, after a successful op_collect. */
+static void publish(struct collector *c)
 {
-	if (err == 0) {
-		if (!c->up)
-			log_info("vici: connected to %s (%s %s)", vici_conn_path(c->vici), c->daemon,
-				 c->version);
-		c->up = c->ready = true;
-		c->last_err = 0;
-		return;
-	}
-	c->scrape_errors++;
-	if (c->up || c->last_err != err)
-		log_warn("vici: %s: %s; reporting ipsec_up 0 and retrying at the next scrape",
-			 vici_conn_path(c->vici),
-			 vici_conn_last_error(c->vici)[0] ? vici_conn_last_error(c->vici)
-							  : strerror(-err));
-	c->up = false;
-	c->last_err = err;
-	/* whatever was half-read is unusable: start from a fresh connection next time */
-	vici_conn_close(c->vici);
+	struct sa_snapshot old;
+
+	pthread_mutex_lock(&c->pub_lock);
+	old = c->pub.snap;
+	c->pub.snap = c->snap;
+	c->pub.have_snap = true;
+	pthread_mutex_unlock(&c->pub_lock);
+	c->snap = old;
+}
+
+bool collector_ready(struct collector *c)
+{
+	bool r;
+
+	pthread_mutex_lock(&c->lock);
+	/* not scraped yet: ask charon for its version, so that readiness does not wait for
+	 * Prometheus to come by first */
+	if (!c->ready)
+		vici_do(c, op_none, NULL);
+	r = c->ready;
+	pthread_mutex_unlock(&c->lock);
+	return r;
 }
 
 static void write_self(struct prom_writer *w, struct collector *c)
@@ -257,6 +377,9 @@ static void write_self(struct prom_writer *w, struct collector *c)
 	prom_family(w, "ikewatch_vici_connects_total", PROM_COUNTER,
 		    "VICI connections opened (1 plus reconnects).");
 	prom_sample_u64(w, NULL, 0, c->reconnects);
+	prom_family(w, "ikewatch_ike_sas_relisted_total", PROM_COUNTER,
+		    "IKE SAs that list-sas skipped because they were busy, found by asking again.");
+	prom_sample_u64(w, NULL, 0, c->relisted);
 	prom_family(w, "ikewatch_series_dropped_total", PROM_COUNTER,
 		    "Series not exported because a label-cardinality limit was reached.");
 	prom_sample_u64(w, NULL, 0, c->dropped);
@@ -278,8 +401,8 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 
 	pthread_mutex_lock(&c->lock);
 	c->scrapes++;
-	err = collect(c);
-	note_result(c, err);
+	if (vici_do(c, op_collect, NULL) < 0)
+		c->scrape_errors++;
 	memset(&view, 0, sizeof(view));
 	if (c->up) {
 		err = sa_view_build(&c->snap, &view);
@@ -306,6 +429,8 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 	c->last_len = w->out->len;
 out:
 	sa_view_done(&view);
+	if (c->up)
+		publish(c);
 	pthread_mutex_unlock(&c->lock);
 	return err;
 }
@@ -314,29 +439,15 @@ int collector_child_packets(struct collector *c, const char *conn, const char *c
 			    uint64_t *ret_out, uint64_t *ret_in)
 {
 	struct sa_totals t;
-	bool found = false;
+	bool found;
 	int err;
 
 	pthread_mutex_lock(&c->lock);
-	/* a full list-sas, not one narrowed to @conn: the counter store must see every SA of
-	 * every pair, or it would take the missing ones for ended */
-	sa_snapshot_reset(&c->probe_snap);
-	c->probe_snap.now = clock_real_s();
-	err = collector_connect(c);
-	if (err == 0)
-		err = list_sas(c, &c->probe_snap, NULL);
-	if (err == 0)
-		err = sa_counters_update(c->counters, &c->probe_snap);
-	if (err < 0) {
-		note_result(c, err);
-		pthread_mutex_unlock(&c->lock);
-		return err;
-	}
-	for (uint32_t i = 0; i < c->probe_snap.n_ikes && !found; i++)
-		for (uint32_t j = 0; j < c->probe_snap.ikes[i].n_children && !found; j++)
-			found = strcmp(c->probe_snap.ikes[i].conn, conn) == 0 &&
-				strcmp(c->probe_snap.ikes[i].children[j].name, child) == 0;
+	err = vici_do(c, op_list_sas, NULL);
+	found = err == 0 && sa_lookup_has_child(&c->probe_snap, conn, child);
 	pthread_mutex_unlock(&c->lock);
+	if (err < 0)
+		return err;
 	sa_counters_get(c->counters, conn, child, &t);
 	if (!found && t.packets_out == 0 && t.packets_in == 0)
 		return -ENOENT;
@@ -345,59 +456,43 @@ int collector_child_packets(struct collector *c, const char *conn, const char *c
 	return 0;
 }
 
+/* Read charon now if it never answered a full read yet, so that a probe started before the
+ * first scrape finds its tunnel without waiting for Prometheus. */
+static void ensure_published(struct collector *c)
+{
+	bool have;
+
+	pthread_mutex_lock(&c->pub_lock);
+	have = c->pub.have_snap;
+	pthread_mutex_unlock(&c->pub_lock);
+	if (have)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (vici_do(c, op_collect, NULL) == 0)
+		publish(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
 int collector_find_child(struct collector *c, const struct sockaddr *target, char *ret_conn,
 			 size_t conn_len, char *ret_child, size_t child_len)
 {
-	int err = -ENOENT;
+	int err;
 
-	pthread_mutex_lock(&c->lock);
-	/* nothing scraped yet (or charon was down): look now rather than wait for Prometheus */
-	if (c->snap.n_conns == 0 && c->snap.n_ikes == 0)
-		note_result(c, collect(c));
-	for (uint32_t i = 0; i < c->snap.n_ikes && err; i++) {
-		const struct snap_ike *ike = &c->snap.ikes[i];
-
-		for (uint32_t j = 0; j < ike->n_children && err; j++) {
-			if (!snap_child_state_up(ike->children[j].state) ||
-			    !ts_list_contains(ike->children[j].remote_ts, target))
-				continue;
-			snprintf(ret_conn, conn_len, "%s", ike->conn);
-			snprintf(ret_child, child_len, "%s", ike->children[j].name);
-			err = 0;
-		}
-	}
-	/* not up now: the configured remote traffic selectors still say which tunnel it is */
-	for (uint32_t i = 0; i < c->snap.n_conns && err; i++) {
-		const struct snap_conn *sc = &c->snap.conns[i];
-
-		for (uint32_t j = 0; j < sc->n_children && err; j++) {
-			if (!ts_list_contains(sc->children_remote_ts[j], target))
-				continue;
-			snprintf(ret_conn, conn_len, "%s", sc->name);
-			snprintf(ret_child, child_len, "%s", sc->children[j]);
-			err = 0;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
+	ensure_published(c);
+	pthread_mutex_lock(&c->pub_lock);
+	err = sa_lookup_find_child(&c->pub.snap, target, ret_conn, conn_len, ret_child, child_len);
+	pthread_mutex_unlock(&c->pub_lock);
 	return err;
 }
 
 int collector_source_in_local_ts(struct collector *c, const char *conn, const char *child,
 				 const struct sockaddr *source)
 {
-	int r = -ENOENT;
+	int r;
 
-	pthread_mutex_lock(&c->lock);
-	for (uint32_t i = 0; i < c->snap.n_ikes && r < 0; i++) {
-		const struct snap_ike *ike = &c->snap.ikes[i];
-
-		if (strcmp(ike->conn, conn) != 0)
-			continue;
-		for (uint32_t j = 0; j < ike->n_children && r < 0; j++)
-			if (strcmp(ike->children[j].name, child) == 0 && ike->children[j].local_ts[0])
-				r = ts_list_contains(ike->children[j].local_ts, source) ? 1 : 0;
-	}
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&c->pub_lock);
+	r = sa_lookup_source_in_local_ts(&c->pub.snap, conn, child, source);
+	pthread_mutex_unlock(&c->pub_lock);
 	return r;
 }
 
@@ -407,92 +502,43 @@ int collector_with_view(struct collector *c, collector_view_fn fn, void *ctx)
 	int err;
 
 	pthread_mutex_lock(&c->lock);
-	err = collect(c);
+	err = vici_do(c, op_collect, NULL);
 	if (err < 0) {
-		const char *why = vici_conn_last_error(c->vici)[0] ? vici_conn_last_error(c->vici)
-								  : strerror(-err);
-		char msg[200];
+		char why[sizeof(c->pub.error)];
 
-		snprintf(msg, sizeof(msg), "%s", why);
-		vici_conn_close(c->vici);
-		fn(ctx, &c->snap, &v, false, msg);
+		pthread_mutex_lock(&c->pub_lock);
+		memcpy(why, c->pub.error, sizeof(why));
+		pthread_mutex_unlock(&c->pub_lock);
+		fn(ctx, &c->snap, &v, false, why);
 	} else if ((err = sa_view_build(&c->snap, &v)) == 0) {
 		fn(ctx, &c->snap, &v, true, NULL);
 		sa_view_done(&v);
+		publish(c);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return err;
 }
 
-static void html_escape(struct buf *out, const char *s)
+int collector_with_last(struct collector *c, collector_last_fn fn, void *ctx)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			buf_puts(out, "&lt;");
-			break;
-		case '>':
-			buf_puts(out, "&gt;");
-			break;
-		case '&':
-			buf_puts(out, "&amp;");
-			break;
-		case '"':
-			buf_puts(out, "&quot;");
-			break;
-		default:
-			buf_putc(out, *s);
-		}
+	struct collector_last l = {0};
+	struct sa_view v = {0};
+	int err = 0;
+
+	pthread_mutex_lock(&c->pub_lock);
+	if (c->pub.have_snap && (err = sa_view_build(&c->pub.snap, &v)) == 0) {
+		l.snap = &c->pub.snap;
+		l.view = &v;
 	}
-}
-
-void collector_status_html(struct collector *c, struct buf *out)
-{
-	struct sa_view v;
-
-	pthread_mutex_lock(&c->lock);
-	buf_puts(out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>ikewatch</title>"
-		      "<style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em .8em;"
-		      "text-align:left}.up{color:#080}.down{color:#b00}</style></head><body>\n"
-		      "<h1>ikewatch</h1>\n<p>IKEv2/IPsec tunnel monitoring. <a href=\"/metrics\">"
-		      "Metrics</a> &middot; <a href=\"/-/healthy\">health</a> &middot; "
-		      "<a href=\"/-/ready\">readiness</a></p>\n");
-	buf_printf(out, "<p>Daemon: %s over <code>", c->up ? "<span class=up>answering</span>"
-							     : "<span class=down>not answering</span>");
-	html_escape(out, vici_conn_path(c->vici));
-	buf_puts(out, "</code> ");
-	html_escape(out, c->daemon);
-	buf_putc(out, ' ');
-	html_escape(out, c->version);
-	buf_puts(out, "</p>\n");
-	if (c->up && sa_view_build(&c->snap, &v) == 0) {
-		buf_puts(out, "<table><tr><th>Connection</th><th>IKE SA</th><th>Child</th>"
-			      "<th>CHILD SA</th><th>Remote</th></tr>\n");
-		for (uint32_t i = 0; i < v.n_conns; i++) {
-			const struct sa_view_conn *vc = &v.conns[i];
-
-			for (uint32_t j = 0; j < (vc->n_children ? vc->n_children : 1); j++) {
-				const struct sa_view_child *ch =
-					vc->n_children ? &vc->children[j] : NULL;
-
-				buf_puts(out, "<tr><td>");
-				html_escape(out, vc->name);
-				buf_printf(out, "</td><td class=%s>", vc->up ? "up" : "down");
-				html_escape(out, vc->best ? vc->best->state : "down");
-				buf_puts(out, "</td><td>");
-				html_escape(out, ch ? ch->name : "");
-				buf_printf(out, "</td><td class=%s>", ch && ch->up ? "up" : "down");
-				html_escape(out, ch && ch->best ? ch->best->state : "down");
-				buf_puts(out, "</td><td>");
-				html_escape(out, vc->best && !c->cfg.redact_ids
-							 ? vc->best->remote_host
-							 : "");
-				buf_puts(out, "</td></tr>\n");
-			}
-		}
-		buf_puts(out, "</table>\n");
-		sa_view_done(&v);
-	}
-	buf_puts(out, "</body></html>\n");
-	pthread_mutex_unlock(&c->lock);
+	l.up = c->pub.up;
+	l.checked_at = c->pub.checked_at;
+	l.error = c->pub.error;
+	l.daemon = c->pub.daemon;
+	l.version = c->pub.version;
+	l.vici_path = vici_conn_path(c->vici);
+	l.redact_ids = c->cfg.redact_ids;
+	fn(ctx, &l);
+	sa_view_done(&v);
+	pthread_mutex_unlock(&c->pub_lock);
+	return err;
 }

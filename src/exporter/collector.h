@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The scrape: asks charon over one persistent VICI connection (list-conns, list-sas with
- * noblock=yes, and every cert_interval list-certs), keeps the snapshot, and renders the
- * exporter's own metrics plus the tunnel metrics. When charon is unreachable or misbehaves the
- * scrape still succeeds with ipsec_up 0, and the next scrape reconnects.
+ * The VICI session of the exporter: asks charon over one persistent connection (list-conns,
+ * list-sas with noblock=yes, and every cert_interval list-certs), renders the exporter's own
+ * metrics plus the tunnel metrics, and keeps the last snapshot that charon answered for readers
+ * that must not wait for charon (the probes' lookups, the status page). When charon is
+ * unreachable or misbehaves the scrape still succeeds with ipsec_up 0, the last snapshot stays,
+ * and the next exchange reconnects.
  * Thread-safe: the HTTP thread scrapes, the probe thread asks for fresh CHILD counters.
  */
 #ifndef IKEWATCH_COLLECTOR_H
 #define IKEWATCH_COLLECTOR_H
 
-#include "common/buf.h"
 #include "exporter/sa_counters.h"
 #include "exporter/sa_view.h"
 #include "prom/prom_writer.h"
@@ -45,11 +46,13 @@ struct sa_counters *collector_counters(struct collector *c);
  * 0 or -ENOENT (no such conn/child) or a VICI error. For the probes' in-tunnel check. */
 int collector_child_packets(struct collector *c, const char *conn, const char *child,
 			    uint64_t *ret_out, uint64_t *ret_in);
-/* The CHILD SA (from the last snapshot) whose remote traffic selector holds @target. */
+/* The CHILD SA (from the last snapshot charon answered, so that a probe keeps its tunnel while
+ * charon is down) whose remote traffic selector holds @target; see sa_lookup_find_child(). */
 int collector_find_child(struct collector *c, const struct sockaddr *target, char *ret_conn,
 			 size_t conn_len, char *ret_child, size_t child_len);
 
-/* Is @source inside the local traffic selectors of (conn, child) in the last snapshot?
+/* Is @source inside the local traffic selectors of (conn, child) in the last snapshot charon
+ * answered?
  * 1 yes, 0 no, -ENOENT no such CHILD SA known. */
 int collector_source_in_local_ts(struct collector *c, const char *conn, const char *child,
 				 const struct sockaddr *source);
@@ -60,7 +63,20 @@ typedef void (*collector_view_fn)(void *ctx, const struct sa_snapshot *s, const 
 				  bool up, const char *error);
 int collector_with_view(struct collector *c, collector_view_fn fn, void *ctx);
 
-/* Render the last snapshot as an HTML table (the status page) into @out. */
-void collector_status_html(struct collector *c, struct buf *out);
+/* What charon last told us, without asking it again (the status page). */
+struct collector_last {
+	const struct sa_snapshot *snap; /* the last complete snapshot, NULL before the first */
+	const struct sa_view *view;	/* of ->snap, NULL with it */
+	bool up;			/* the last exchange with charon succeeded */
+	double checked_at;		/* wall clock of that exchange; 0 never tried */
+	const char *error;		/* why it failed ("" when up) */
+	const char *daemon, *version;	/* charon's own words, "" unknown */
+	const char *vici_path;
+	bool redact_ids;
+};
+typedef void (*collector_last_fn)(void *ctx, const struct collector_last *l);
+/* Hand the last state to @fn (under a lock that no VICI exchange holds: this never waits for
+ * charon). 0 or -ENOMEM (then ->snap is NULL). */
+int collector_with_last(struct collector *c, collector_last_fn fn, void *ctx);
 
 #endif

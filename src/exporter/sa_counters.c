@@ -210,11 +210,9 @@ int sa_counters_update(struct sa_counters *c, const struct sa_snapshot *s)
 	for (uint32_t i = 0; i < s->n_ikes; i++) {
 		for (uint32_t j = 0; j < s->ikes[i].n_children; j++) {
 			const struct snap_child *ch = &s->ikes[i].children[j];
-			struct sa_totals t = {ch->bytes_in, ch->bytes_out, ch->packets_in,
-					      ch->packets_out};
 			struct pair *p = pair_get(c, s->ikes[i].conn, ch->name, true);
 
-			if (p && live_track(c, p, ch->uniqueid, &t, false) == -ENOMEM)
+			if (p && live_track(c, p, ch->uniqueid, &ch->totals, false) == -ENOMEM)
 				err = -ENOMEM;
 		}
 	}

@@ -14,10 +14,6 @@
 
 #include <stdint.h>
 
-struct sa_totals {
-	uint64_t bytes_in, bytes_out, packets_in, packets_out;
-};
-
 struct sa_counters;
 
 struct sa_counters *sa_counters_new(void);

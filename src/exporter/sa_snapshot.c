@@ -309,13 +309,14 @@ static const char *snap_child_name(struct sa_snapshot *s, const struct sec_ix *x
 	return v ? v : "";
 }
 
-static void snap_parse_child(struct sa_snapshot *s, const struct vici_msg *m, uint32_t sec,
-			     struct snap_child *c)
+void sa_snapshot_parse_child(struct sa_snapshot *s, const struct vici_msg *m, uint32_t sec,
+			     uint32_t name_sec, struct snap_child *c)
 {
 	struct sec_ix ix, *x = &ix;
 
+	memset(c, 0, sizeof(*c));
 	sec_index(x, m, sec);
-	c->name = snap_child_name(s, x, &m->elems[sec]);
+	c->name = snap_child_name(s, x, &m->elems[name_sec]);
 	c->uniqueid = (uint32_t)snap_u64(x, K_UNIQUEID);
 	c->reqid = (uint32_t)snap_u64(x, K_REQID);
 	c->state = snap_str(s, x, K_STATE);
@@ -327,10 +328,10 @@ static void snap_parse_child(struct sa_snapshot *s, const struct vici_msg *m, ui
 	c->encr = snap_alg(s, x, K_ENCR_ALG, K_ENCR_KEYSIZE);
 	c->integ = snap_alg(s, x, K_INTEG_ALG, K_INTEG_KEYSIZE);
 	c->dh_group = snap_str(s, x, K_DH_GROUP);
-	c->bytes_in = snap_u64(x, K_BYTES_IN);
-	c->bytes_out = snap_u64(x, K_BYTES_OUT);
-	c->packets_in = snap_u64(x, K_PACKETS_IN);
-	c->packets_out = snap_u64(x, K_PACKETS_OUT);
+	c->totals.bytes_in = snap_u64(x, K_BYTES_IN);
+	c->totals.bytes_out = snap_u64(x, K_BYTES_OUT);
+	c->totals.packets_in = snap_u64(x, K_PACKETS_IN);
+	c->totals.packets_out = snap_u64(x, K_PACKETS_OUT);
 	c->use_in = snap_i64(x, K_USE_IN);
 	c->use_out = snap_i64(x, K_USE_OUT);
 	c->install_time = snap_i64(x, K_INSTALL_TIME);
@@ -387,8 +388,7 @@ int sa_snapshot_parse_ike(struct sa_snapshot *s, const struct vici_msg *m, uint3
 	{
 		if (m->elems[i].type != VICI_ELEM_SECTION_START)
 			continue;
-		memset(&ike->children[ike->n_children], 0, sizeof(ike->children[0]));
-		snap_parse_child(s, m, i, &ike->children[ike->n_children++]);
+		sa_snapshot_parse_child(s, m, i, i, &ike->children[ike->n_children++]);
 	}
 	return 0;
 }
@@ -415,6 +415,18 @@ int sa_snapshot_add_ike(struct sa_snapshot *s, const struct vici_msg *m)
 		}
 	}
 	return 0;
+}
+
+void sa_snapshot_keep_ike(struct sa_snapshot *s, uint32_t from, uint32_t uniqueid)
+{
+	uint32_t n = from;
+
+	/* what is dropped stays in the arena until the next reset */
+	for (uint32_t i = from; i < s->n_ikes; i++)
+		if (s->ikes[i].uniqueid == uniqueid)
+			s->ikes[n++] = s->ikes[i];
+	if (n < s->n_ikes)
+		s->n_ikes = n;
 }
 
 int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)

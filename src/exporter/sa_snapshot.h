@@ -19,6 +19,12 @@
 
 #define SNAP_NONE INT64_MIN
 
+/* A CHILD SA's traffic counters: what list-sas reports of a live SA, what child-updown and
+ * child-rekey report of one that ended, and the monotonic totals of sa_counters.h. */
+struct sa_totals {
+	uint64_t bytes_in, bytes_out, packets_in, packets_out;
+};
+
 struct snap_child {
 	const char *name; /* CHILD config name ("net"), not the "net-7" section key */
 	uint32_t uniqueid;
@@ -27,7 +33,7 @@ struct snap_child {
 	const char *mode, *protocol, *spi_in, *spi_out, *encr, *integ, *dh_group;
 	const char *local_ts, *remote_ts; /* lists joined with "," */
 	bool encap;
-	uint64_t bytes_in, bytes_out, packets_in, packets_out;
+	struct sa_totals totals;
 	int64_t use_in, use_out;	/* seconds since last packet, or SNAP_NONE */
 	int64_t install_time;		/* seconds since installed */
 	int64_t rekey_time, life_time;	/* seconds until rekey / expiry (may be negative) */
@@ -86,10 +92,22 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *list_conn
 int sa_snapshot_add_ike(struct sa_snapshot *s, const struct vici_msg *list_sa_event);
 int sa_snapshot_add_cert(struct sa_snapshot *s, const struct vici_msg *list_cert_event);
 
+/* Keep, of the IKE SAs from index @from on, only those with unique id @uniqueid (the answer to
+ * a list-sas narrowed by ike-id, from a charon that might have ignored the narrowing). */
+void sa_snapshot_keep_ike(struct sa_snapshot *s, uint32_t from, uint32_t uniqueid);
+
 /* Parse one IKE SA section (list-sas, or the same data in ike-updown / child-updown events)
  * into *ret; exposed for the event stream. */
 int sa_snapshot_parse_ike(struct sa_snapshot *s, const struct vici_msg *m, uint32_t ike_sec,
 			  struct snap_ike *ret);
+
+/* Parse one CHILD SA section (of list-sas, child-updown, or the "old"/"new" halves of
+ * child-rekey) into *ret: the one reader of CHILD SA keys. Without a "name" key, the config name
+ * comes from the key of section @name_sec ("net-7" -> "net"), which is @sec itself except for
+ * child-rekey, whose "old" section sits in one named after the CHILD SA. Strings live in @s's
+ * arena. Never fails: absent keys read as "" or SNAP_NONE or 0. */
+void sa_snapshot_parse_child(struct sa_snapshot *s, const struct vici_msg *m, uint32_t sec,
+			     uint32_t name_sec, struct snap_child *ret);
 
 /* "up" as operators mean it: established or installed, including while rekeying (a rekey is
  * not an outage). */

@@ -510,3 +510,30 @@ void probe_set_write_metrics(struct probe_set *s, struct prom_writer *w)
 		}
 	free(sn);
 }
+
+size_t probe_set_summaries(struct probe_set *s, struct probe_summary *ret, size_t cap)
+{
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < s->n && i < cap; i++) {
+		struct probe_summary *r = &ret[i];
+		struct snap p;
+
+		take(&s->t[i], &p);
+		memset(r, 0, sizeof(*r));
+		memcpy(r->target, s->t[i].cfg.target, sizeof(r->target));
+		memcpy(r->conn, p.conn, sizeof(r->conn));
+		memcpy(r->child, p.child, sizeof(r->child));
+		r->module = probe_module_name(s->t[i].cfg.t.module);
+		r->sent = p.sent;
+		r->received = p.received;
+		r->loss_ratio = p.loss_ratio;
+		r->rtt_count = p.rtt_count;
+		memcpy(r->rtt_cum, p.cum, sizeof(r->rtt_cum));
+		r->have_mtu = p.have_mtu;
+		r->blackhole = p.blackhole;
+		r->path_mtu = p.path_mtu;
+		r->in_tunnel = p.in_tunnel;
+	}
+	return s->n;
+}

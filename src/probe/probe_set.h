@@ -42,6 +42,22 @@ int probe_set_start(const struct probe_config *cfg, const struct probe_child_ops
                     struct probe_set **ret);
 /* All ipsec_probe_* families. Thread-safe. */
 void probe_set_write_metrics(struct probe_set *s, struct prom_writer *w);
+/* One target as the status page shows it, copied under the target's lock. */
+struct probe_summary {
+	char target[PROBE_NAME_MAX], conn[PROBE_NAME_MAX], child[PROBE_NAME_MAX];
+	const char *module;
+	uint64_t sent, received;
+	double loss_ratio; /* over the last window, as ipsec_probe_loss_ratio */
+	uint64_t rtt_count;
+	uint64_t rtt_cum[PROBE_RTT_BUCKETS]; /* cumulative, bounds probe_stats_rtt_bounds() */
+	bool have_mtu, blackhole;
+	uint32_t path_mtu;
+	int in_tunnel; /* as ipsec_probe_in_tunnel */
+};
+/* The first @cap targets' summaries into @ret, in configuration order; returns the number of
+ * targets. Thread-safe. */
+size_t probe_set_summaries(struct probe_set *s, struct probe_summary *ret, size_t cap);
+
 /* Stops the threads and frees; NULL is a no-op. */
 void probe_set_free(struct probe_set *s);
 

@@ -49,7 +49,7 @@ struct fv_opts {
 	const char *socket_path, *fixtures, *sas_rec, *conns_rec;
 	uint32_t sas;
 	bool synth, one_conn, malformed, oversized, hang, verbose;
-	uint64_t slow_ms, close_after;
+	uint64_t slow_ms, close_after, busy_every;
 };
 
 /* Everything prepared at start-up; read-only afterwards (clients copy what they patch). */
@@ -68,6 +68,7 @@ struct fv_client {
 	unsigned id;
 	bool reg_sa, reg_conn, reg_cert; /* registered for the streamed events */
 	uint8_t *sas_copy;               /* this client's list-sas bytes, counters advanced */
+	uint64_t full_lists;             /* list-sas requests not narrowed by ike-id */
 	uint8_t *pkt;                    /* receive buffer, VICI_MSG_MAX */
 };
 
@@ -94,6 +95,9 @@ static void fv_usage(FILE *f)
 	      "  --slow MS            sleep MS milliseconds before answering list-sas\n"
 	      "  --hang               never answer list-sas\n"
 	      "  --close-after N      close each connection after answering N commands\n"
+	      "  --busy-every N       every Nth list-sas of a connection lists no IKE SA, as\n"
+	      "                       charon's noblock=yes skips SAs another thread holds; one\n"
+	      "                       narrowed by ike-id answers in full\n"
 	      "  -v, --verbose        log every packet to stderr\n",
 	      f);
 }
@@ -110,7 +114,8 @@ static int fv_parse(int argc, char **argv, struct fv_opts *o)
 		O_OVER,
 		O_SLOW,
 		O_HANG,
-		O_CLOSE
+		O_CLOSE,
+		O_BUSY
 	};
 	static const struct option longopts[] = {
 	    {"fixtures", required_argument, NULL, O_FIX},
@@ -123,6 +128,7 @@ static int fv_parse(int argc, char **argv, struct fv_opts *o)
 	    {"slow", required_argument, NULL, O_SLOW},
 	    {"hang", no_argument, NULL, O_HANG},
 	    {"close-after", required_argument, NULL, O_CLOSE},
+	    {"busy-every", required_argument, NULL, O_BUSY},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -169,6 +175,13 @@ static int fv_parse(int argc, char **argv, struct fv_opts *o)
 			break;
 		case O_HANG:
 			o->hang = true;
+			break;
+		case O_BUSY:
+			if (num_parse_u64_str(optarg, UINT32_MAX, &o->busy_every) < 0 ||
+			    o->busy_every == 0) {
+				fprintf(stderr, "fakevici: --busy-every wants a positive count\n");
+				return -EINVAL;
+			}
 			break;
 		case O_CLOSE:
 			if (num_parse_u64_str(optarg, UINT32_MAX, &o->close_after) < 0 ||
@@ -343,7 +356,7 @@ static int fv_send_stream(struct fv_client *c, const struct fv_stream *s, const 
 	return fv_write_full(c->fd, data + s->resp_off, s->len - s->resp_off);
 }
 
-static int fv_list_sas(struct fv_client *c)
+static int fv_list_sas(struct fv_client *c, bool narrowed)
 {
 	struct fv_world *w = c->w;
 	uint64_t gen;
@@ -373,10 +386,12 @@ static int fv_list_sas(struct fv_client *c)
 	}
 	gen = atomic_fetch_add(&w->generation, 1) + 1;
 	fv_stream_advance(&w->list_sas, c->sas_copy, gen);
+	if (w->o.busy_every && !narrowed && ++c->full_lists % w->o.busy_every == 0)
+		return fv_send_stream(c, &w->list_sas, c->sas_copy, false); /* all "busy" */
 	return fv_send_stream(c, &w->list_sas, c->sas_copy, c->reg_sa);
 }
 
-static int fv_command(struct fv_client *c, const char *name)
+static int fv_command(struct fv_client *c, const char *name, const struct vici_msg *m)
 {
 	struct fv_world *w = c->w;
 
@@ -385,7 +400,7 @@ static int fv_command(struct fv_client *c, const char *name)
 	if (strcmp(name, "stats") == 0)
 		return fv_write_full(c->fd, w->stats, w->stats_len);
 	if (strcmp(name, "list-sas") == 0)
-		return fv_list_sas(c);
+		return fv_list_sas(c, vici_find(m, 0, "ike-id") != 0);
 	if (strcmp(name, "list-conns") == 0)
 		return fv_send_stream(c, &w->list_conns, w->list_conns.data, c->reg_conn);
 	if (strcmp(name, "list-certs") == 0)
@@ -428,7 +443,7 @@ static int fv_handle(struct fv_client *c, const uint8_t *pkt, size_t len, uint64
 		fprintf(stderr, "fakevici: client %u: %s %s\n", c->id, vici_pkt_name(m.type), name);
 	switch (m.type) {
 	case VICI_PKT_CMD_REQUEST:
-		err = fv_command(c, name);
+		err = fv_command(c, name, &m);
 		if (!err && c->w->o.close_after && ++*commands >= c->w->o.close_after)
 			err = 1;
 		break;

@@ -8,6 +8,7 @@
  * socket in a fresh temporary directory and stops it by PID.
  */
 #include "../unit/test.h"
+#include "fake_run.h"
 
 #include "common/clock.h"
 #include "vici/vici_conn.h"
@@ -23,52 +24,6 @@
 #ifndef FAKEVICI_PATH
 #define FAKEVICI_PATH "fakevici"
 #endif
-
-extern char **environ;
-
-struct fake {
-	pid_t pid;
-	char dir[64];
-	char sock[96];
-};
-
-/* Start fakevici with @args (NULL-terminated, without the socket path); wait for its socket. */
-static bool fake_start(struct fake *f, const char *const *args)
-{
-	char *argv[16];
-	size_t n = 0;
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/fakevici-test.XXXXXX");
-	if (!mkdtemp(f->dir))
-		return false;
-	snprintf(f->sock, sizeof(f->sock), "%s/charon.vici", f->dir);
-	argv[n++] = (char *)FAKEVICI_PATH;
-	for (; args && *args && n < 14; args++)
-		argv[n++] = (char *)*args;
-	argv[n++] = f->sock;
-	argv[n] = NULL;
-	if (posix_spawn(&f->pid, FAKEVICI_PATH, NULL, NULL, argv, environ) != 0)
-		return false;
-	for (int i = 0; i < 500; i++) {
-		struct stat st;
-
-		if (stat(f->sock, &st) == 0 && S_ISSOCK(st.st_mode))
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-static void fake_stop(struct fake *f)
-{
-	if (f->pid > 0) {
-		kill(f->pid, SIGTERM);
-		waitpid(f->pid, NULL, 0);
-		f->pid = 0;
-	}
-	unlink(f->sock);
-	rmdir(f->dir);
-}
 
 /* What a streamed command delivered. */
 struct seen {

@@ -87,6 +87,8 @@
 #                                 LAB_SCALE_MODE=child (default): N CHILD SAs under ONE IKE SA
 #                                 (N <= 1300: VICI's 512 KiB message cap, about 1,400 CHILD SAs
 #                                 per IKE SA); =ike: N IKE SAs scale1..scaleN, one CHILD sK each.
+#                                 LAB_SCALE_DPD: dpd_delay of the scale connections (e.g. 5s;
+#                                 default none: idle SAs then run no DPD).
 #                                 LAB_SCALE_TIMEOUT seconds (default 300). Missing SAs are
 #                                 re-initiated a few at a time. Writes the set-up time in ms to
 #                                 $LAB_DIR/scale_ms. Once per lab: lab_down/lab_up to change N.
@@ -910,6 +912,7 @@ _lab_scale_ike() {
 	printf '\t\tproposals = aes128-sha256-modp2048\n\t\tmobike = no\n\t\tunique = never\n'
 	printf '\t\tlocal {\n\t\t\tauth = psk\n\t\t\tid = %s\n\t\t}\n' "$myid"
 	printf '\t\tremote {\n\t\t\tauth = psk\n\t\t\tid = %s\n\t\t}\n' "$otherid"
+	[ -z "${LAB_SCALE_DPD:-}" ] || printf '\t\tdpd_delay = %s\n' "$LAB_SCALE_DPD"
 }
 
 _lab_scale_conf() {	# _lab_scale_conf g N MODE: the scale connections, included with the lab's own

@@ -204,26 +204,16 @@ static void giveup_in_ike_sa_init_is_unreachable(void)
 	event_counters_free(ec);
 }
 
-static void vici_events_and_child_carry(void)
+static void vici_events(void)
 {
 	struct event_counters *ec = event_counters_new();
-	struct event_child_totals t1 = {100, 200, 3, 4}, t2 = {1000, 2000, 30, 40}, got;
 	char *m;
 
 	T_ASSERT(ec);
-	T_EQ_INT(event_counters_child_carry(ec, "a-b", "net", &got), -ENOENT);
 	event_counters_ike_event(ec, "a-b", 3, LOG_EV_IKE_ESTABLISHED);
-	event_counters_child_event(ec, "a-b", 3, "net", 3, LOG_EV_CHILD_INSTALLED, NULL);
-	T_EQ_INT(event_counters_child_carry(ec, "a-b", "net", &got), -ENOENT);
-	event_counters_child_event(ec, "a-b", 3, "net", 3, LOG_EV_CHILD_REKEYED, &t1);
-	event_counters_child_event(ec, "a-b", 3, "net", 3, LOG_EV_CHILD_DELETED, &t2);
-	T_EQ_INT(event_counters_child_carry(ec, "a-b", "net", &got), 0);
-	T_EQ_INT(got.bytes_in, 1100);
-	T_EQ_INT(got.bytes_out, 2200);
-	T_EQ_INT(got.packets_in, 33);
-	T_EQ_INT(got.packets_out, 44);
-	T_EQ_INT(event_counters_child_carry(ec, "a-b", "other", &got), -ENOENT);
-	T_EQ_INT(event_counters_child_carry(ec, "x", "net", &got), -ENOENT);
+	event_counters_child_event(ec, "a-b", 3, "net", 3, LOG_EV_CHILD_INSTALLED);
+	event_counters_child_event(ec, "a-b", 3, "net", 3, LOG_EV_CHILD_REKEYED);
+	event_counters_child_event(ec, "a-b", 3, "net", 3, LOG_EV_CHILD_DELETED);
 	m = render(ec);
 	T_ASSERT(m);
 	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"established\"} 1\n");
@@ -234,6 +224,53 @@ static void vici_events_and_child_carry(void)
 	T_CONTAINS(m,
 	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"deleted\"} 1\n");
 	free(m);
+	event_counters_free(ec);
+}
+
+/* What the status page reads: per connection its failures and last error, and the last
+ * EVENT_RECENT_MAX failures newest first (a ring that wraps). */
+static void summaries_for_the_status_page(void)
+{
+	struct event_counters *ec = event_counters_new();
+	struct event_conn_errors errs[4];
+	struct event_failure recent[EVENT_RECENT_MAX + 2];
+
+	T_ASSERT(ec);
+	T_EQ_INT(event_counters_conn_errors(ec, errs, 4), 0);
+	T_EQ_INT(event_counters_recent_failures(ec, recent, EVENT_RECENT_MAX), 0);
+	event_counters_touch_conn(ec, "quiet", 5);
+	for (int i = 0; i < EVENT_RECENT_MAX + 3; i++) {
+		struct log_class c = {.cat = LOG_CAT_FAILURE,
+				      .failure = i % 2 ? LOG_FAIL_AUTH_FAILED : LOG_FAIL_NO_PROPOSAL,
+				      .notify = (uint16_t)(i % 2 ? 24 : 0),
+				      .conn = {"a-b", 3}};
+
+		event_counters_feed_log(ec, &c, false, 1000.0 + i);
+	}
+	T_EQ_INT(event_counters_conn_errors(ec, errs, 4), 2);
+	T_EQ_STR(errs[0].conn, "quiet");
+	T_ASSERT(!errs[0].has_error);
+	T_EQ_INT(errs[0].failures[LOG_FAIL_AUTH_FAILED], 0);
+	T_EQ_STR(errs[1].conn, "a-b");
+	T_EQ_INT(errs[1].failures[LOG_FAIL_AUTH_FAILED], (EVENT_RECENT_MAX + 3) / 2);
+	T_EQ_INT(errs[1].failures[LOG_FAIL_NO_PROPOSAL], (EVENT_RECENT_MAX + 4) / 2);
+	T_ASSERT(errs[1].has_error);
+	T_EQ_INT(errs[1].last_error, 24);
+	/* a smaller buffer gets the first ones, and the count of all */
+	T_EQ_INT(event_counters_conn_errors(ec, errs, 1), 2);
+	/* the newest first, only the last EVENT_RECENT_MAX kept */
+	T_EQ_INT(event_counters_recent_failures(ec, recent, EVENT_RECENT_MAX + 2), EVENT_RECENT_MAX);
+	for (int i = 0; i < EVENT_RECENT_MAX; i++) {
+		int n = EVENT_RECENT_MAX + 2 - i; /* the failure fed as number n */
+
+		T_ASSERT(recent[i].at == 1000.0 + n);
+		T_EQ_STR(recent[i].conn, "a-b");
+		T_EQ_INT(recent[i].kind, n % 2 ? LOG_FAIL_AUTH_FAILED : LOG_FAIL_NO_PROPOSAL);
+		T_EQ_INT(recent[i].notify, n % 2 ? 24 : 0);
+	}
+	T_EQ_INT(event_counters_recent_failures(ec, recent, 3), 3);
+	T_ASSERT(recent[0].at == 1000.0 + EVENT_RECENT_MAX + 2);
+	T_EQ_INT(event_counters_recent_failures(NULL, recent, 3), 0);
 	event_counters_free(ec);
 }
 
@@ -349,6 +386,6 @@ static void concurrent_feeding(void)
 TEST_MAIN("event_counters", TEST(healthy_rekeys_count_rekeys_only),
           TEST(without_lifecycle_only_failures_count), TEST(dpd_fixture),
           TEST(psk_fixture_sets_last_error), TEST(fault_fixtures_move_one_counter),
-          TEST(giveup_in_ike_sa_init_is_unreachable), TEST(vici_events_and_child_carry),
+          TEST(giveup_in_ike_sa_init_is_unreachable), TEST(vici_events), TEST(summaries_for_the_status_page),
           TEST(touched_conn_shows_zeros), TEST(unknown_conn_and_escaping),
           TEST(conn_limit_overflows_to_other), TEST(concurrent_feeding))

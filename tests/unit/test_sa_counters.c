@@ -18,9 +18,8 @@
 /* A CHILD SA "net" whose four counters derive from one number, so one value checks all. */
 #define CH(id, st, n)                                                                              \
 	{                                                                                          \
-		.name = "net", .uniqueid = (id), .state = (st), .bytes_in = (n),                   \
-		.bytes_out = 2 * (uint64_t)(n), .packets_in = (n) / 10,                            \
-		.packets_out = (n) / 5,                                                            \
+		.name = "net", .uniqueid = (id), .state = (st),                                    \
+		.totals = {(n), 2 * (uint64_t)(n), (n) / 10, (n) / 5},                             \
 	}
 
 static int scrape_conn(struct sa_counters *c, const char *conn, struct snap_child *ch, uint32_t n)

@@ -98,10 +98,10 @@ static void established_every_field(void)
 	T_EQ_STR(c->encr, "AES_CBC-128");
 	T_EQ_STR(c->integ, "HMAC_SHA2_256_128");
 	T_EQ_STR(c->dh_group, "");
-	T_EQ_INT(c->bytes_in, 672);
-	T_EQ_INT(c->bytes_out, 672);
-	T_EQ_INT(c->packets_in, 8);
-	T_EQ_INT(c->packets_out, 8);
+	T_EQ_INT(c->totals.bytes_in, 672);
+	T_EQ_INT(c->totals.bytes_out, 672);
+	T_EQ_INT(c->totals.packets_in, 8);
+	T_EQ_INT(c->totals.packets_out, 8);
 	T_EQ_INT(c->use_in, 1);
 	T_EQ_INT(c->use_out, 1);
 	T_EQ_INT(c->install_time, 3);
@@ -184,10 +184,10 @@ static void child_deleted_after_rekey(void)
 	T_EQ_INT(ike->children[0].uniqueid, 1);
 	T_EQ_STR(ike->children[0].state, "DELETED");
 	T_ASSERT(!snap_child_state_up(ike->children[0].state));
-	T_EQ_INT(ike->children[0].bytes_in, 672);
+	T_EQ_INT(ike->children[0].totals.bytes_in, 672);
 	T_EQ_INT(ike->children[1].uniqueid, 2);
 	T_EQ_STR(ike->children[1].state, "INSTALLED");
-	T_EQ_INT(ike->children[1].bytes_in, 0);
+	T_EQ_INT(ike->children[1].totals.bytes_in, 0);
 	T_EQ_INT(ike->children[1].use_in, SNAP_NONE); /* no packet yet */
 	T_EQ_STR(ike->children[1].dh_group, "MODP_2048"); /* rekeyed with PFS */
 	T_ASSERT(strcmp(ike->children[0].spi_in, ike->children[1].spi_in) != 0);
@@ -544,7 +544,35 @@ static void view_unloaded_conn_still_appears(void)
 	sa_snapshot_done(&s);
 }
 
-TEST_MAIN("sa_snapshot", TEST(established_every_field), TEST(list_conns),
+/* The answer to a list-sas narrowed by ike-id, from a charon that may have ignored the
+ * narrowing: of the IKE SAs it added, only the one asked for stays. */
+static void keep_one_ike(void)
+{
+	struct snap_ike ikes[5] = {
+		{.conn = "a", .uniqueid = 1}, {.conn = "b", .uniqueid = 2}, /* listed before */
+		{.conn = "a", .uniqueid = 1}, {.conn = "c", .uniqueid = 3}, /* the answer */
+		{.conn = "b", .uniqueid = 2},
+	};
+	struct sa_snapshot s = {.ikes = ikes, .n_ikes = 5};
+
+	sa_snapshot_keep_ike(&s, 2, 3);
+	T_EQ_INT(s.n_ikes, 3);
+	T_EQ_INT(s.ikes[0].uniqueid, 1);
+	T_EQ_INT(s.ikes[1].uniqueid, 2);
+	T_EQ_STR(s.ikes[2].conn, "c");
+	/* an answer without it: nothing added stays */
+	s.n_ikes = 5;
+	ikes[2].uniqueid = ikes[3].uniqueid = 4;
+	sa_snapshot_keep_ike(&s, 2, 3);
+	T_EQ_INT(s.n_ikes, 2);
+	/* nothing added at all */
+	sa_snapshot_keep_ike(&s, 2, 3);
+	T_EQ_INT(s.n_ikes, 2);
+	sa_snapshot_keep_ike(&s, 7, 3);
+	T_EQ_INT(s.n_ikes, 2);
+}
+
+TEST_MAIN("sa_snapshot", TEST(keep_one_ike), TEST(established_every_field), TEST(list_conns),
 	  TEST(two_ike_one_connecting), TEST(child_deleted_after_rekey), TEST(empty_and_malformed),
 	  TEST(hand_built_fields), TEST(cert_from_der), TEST(view_configured_but_down),
 	  TEST(view_picks_established_ike), TEST(view_picks_installed_child),
