@@ -6,7 +6,8 @@
 # runs (`version`; `serve` with the packaged config as the package's user, against the lab, with
 # the VICI socket given to the group as docs/security.md says); its units pass
 # `systemd-analyze verify` and score at most 2.0 in `systemd-analyze security`; everything meson
-# installs is in it; `dpkg --purge` leaves no file, user, group or directory behind.
+# installs is in it; every system call serve makes is one the units' SystemCallFilter= allows;
+# `dpkg --purge` leaves no file, user, group or directory behind.
 #
 # This is CI's machine: the package is purged whatever way the script ends (t_cleanup), and the
 # script refuses to run where an ikewatch package or user already exists (it would remove them).
@@ -18,7 +19,7 @@ t_require_root
 score_max=${PKG_SCORE_MAX:-2.0}
 t0=$(date +%s)
 
-for tool in dpkg-buildpackage dh lintian systemd-analyze setpriv; do
+for tool in dpkg-buildpackage dh lintian systemd-analyze setpriv strace; do
 	command -v "$tool" >/dev/null || t_bail "$tool missing (scripts/deps.sh installs it)"
 done
 if dpkg-query -W -f='${Status}' ikewatch 2>/dev/null | grep -qv 'not-installed'; then
@@ -185,6 +186,57 @@ t_check serve_promtool sh -c "curl -fsS '$SERVE_URL/metrics' | promtool check me
 serve_stop
 t_check serve_stops_cleanly [ "$SERVE_RC" = 0 ]
 SERVE_PID=""
+
+# The units' SystemCallFilter= (@system-service without @privileged and @resources) answers
+# anything else with EPERM. systemd cannot start the unit here, so trace serve (start-up, VICI,
+# the event stream, scrapes, shutdown) and check every system call it made against that set.
+allowed_syscalls() {
+	systemd-analyze syscall-filter | python3 -c '
+import sys
+groups, cur = {}, None
+for line in sys.stdin:
+    w = line.strip()
+    if not w or w.startswith("#"):
+        continue
+    if not line[0].isspace():
+        cur = groups.setdefault(w, set())
+    elif cur is not None:
+        cur.add(w)
+def expand(name, seen=()):
+    out = set()
+    for m in groups.get(name, ()):
+        out |= expand(m, seen + (name,)) if m.startswith("@") and m not in seen else {m}
+    return out
+for c in sorted(expand("@system-service") - expand("@privileged") - expand("@resources")):
+    print(c)'
+}
+port=$(free_port)
+strace -f -qq -o "$work/serve.strace" setpriv --reuid=ikewatch --regid=ikewatch --init-groups \
+	--no-new-privs --inh-caps=-all --bounding-set=-all /usr/bin/ikewatch serve \
+	--config /etc/ikewatch/ikewatch.yml --vici.socket "$sock" \
+	--web.listen-address "127.0.0.1:$port" >"$work/serve-strace.log" 2>&1 &
+strace_pid=$!
+t_cleanup kill "$strace_pid"
+traced=""
+for _ in $(seq 100); do
+	traced=$(cat "/proc/$strace_pid/task/$strace_pid/children" 2>/dev/null)
+	curl -fsS "http://127.0.0.1:$port/-/healthy" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+for _ in 1 2 3; do curl -fsS "http://127.0.0.1:$port/metrics" >/dev/null; sleep 0.2; done
+t_check traced_serve_scrapes sh -c "curl -fsS 'http://127.0.0.1:$port/metrics' | grep -q '^ipsec_up 1\$'"
+[ -n "$traced" ] && kill -TERM $traced
+wait "$strace_pid"
+# Only what ikewatch itself called: from its execve on (setpriv's set-up is systemd's job).
+used=$(awk '/execve\("\/usr\/bin\/ikewatch"/ { on = 1; next } on && match($0, /^[0-9]+ +[a-z0-9_]+\(/) {
+	s = substr($0, RSTART, RLENGTH - 1); sub(/^[0-9]+ +/, "", s); print s }' "$work/serve.strace" | sort -u)
+denied=$(comm -23 <(printf '%s\n' "$used") <(allowed_syscalls | sort -u) | tr '\n' ' ')
+echo "# serve used $(printf '%s\n' "$used" | grep -c .) system calls" >&2
+if [ -n "$used" ] && [ -z "$denied" ]; then
+	t_ok serve_syscalls_in_filter
+else
+	t_fail serve_syscalls_in_filter "outside the unit's SystemCallFilter: ${denied:-(no trace)}"
+fi
 
 # What StateDirectory=ikewatch leaves (heal's audit log, serve's events.state): purge removes it.
 install -d -o ikewatch -g ikewatch -m 0750 /var/lib/ikewatch
