@@ -216,13 +216,20 @@ strace -f -qq -o "$work/serve.strace" setpriv --reuid=ikewatch --regid=ikewatch 
 	--config /etc/ikewatch/ikewatch.yml --vici.socket "$sock" \
 	--web.listen-address "127.0.0.1:$port" >"$work/serve-strace.log" 2>&1 &
 strace_pid=$!
-t_cleanup kill "$strace_pid"
 traced=""
+# A SIGTERMed strace would leave serve running (and userdel refusing the user): stop serve first.
+stop_traced() {
+	[ -n "$traced" ] && kill -TERM $traced 2>/dev/null
+	kill "$strace_pid" 2>/dev/null
+	wait "$strace_pid" 2>/dev/null
+}
+t_cleanup stop_traced
 for _ in $(seq 100); do
 	traced=$(cat "/proc/$strace_pid/task/$strace_pid/children" 2>/dev/null)
 	curl -fsS "http://127.0.0.1:$port/-/healthy" >/dev/null 2>&1 && break
 	sleep 0.1
 done
+[ -n "$traced" ] || t_bail "the traced serve did not start: $(tail -3 "$work/serve-strace.log")"
 for _ in 1 2 3; do curl -fsS "http://127.0.0.1:$port/metrics" >/dev/null; sleep 0.2; done
 t_check traced_serve_scrapes sh -c "curl -fsS 'http://127.0.0.1:$port/metrics' | grep -q '^ipsec_up 1\$'"
 [ -n "$traced" ] && kill -TERM $traced
