@@ -14,6 +14,7 @@
 # Env: PKG_WORK (the build area, kept and reused; see below), PKG_SCORE_MAX (default 2.0).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve_lib.sh"
+. "$(dirname "$0")/unit_trace.sh"
 t_require_root
 
 score_max=${PKG_SCORE_MAX:-2.0}
@@ -187,67 +188,64 @@ serve_stop
 t_check serve_stops_cleanly [ "$SERVE_RC" = 0 ]
 SERVE_PID=""
 
-# The units' SystemCallFilter= (@system-service without @privileged and @resources) answers
-# anything else with EPERM. systemd cannot start the unit here, so trace serve (start-up, VICI,
-# the event stream, scrapes, shutdown) and check every system call it made against that set.
-allowed_syscalls() {
-	systemd-analyze syscall-filter | python3 -c '
-import sys
-groups, cur = {}, None
-for line in sys.stdin:
-    w = line.strip()
-    if not w or w.startswith("#"):
-        continue
-    if not line[0].isspace():
-        cur = groups.setdefault(w, set())
-    elif cur is not None:
-        cur.add(w)
-def expand(name, seen=()):
-    out = set()
-    for m in groups.get(name, ()):
-        out |= expand(m, seen + (name,)) if m.startswith("@") and m not in seen else {m}
-    return out
-for c in sorted(expand("@system-service") - expand("@privileged") - expand("@resources")):
-    print(c)'
-}
-port=$(free_port)
-strace -f -qq -o "$work/serve.strace" setpriv --reuid=ikewatch --regid=ikewatch --init-groups \
-	--no-new-privs --inh-caps=-all --bounding-set=-all /usr/bin/ikewatch serve \
-	--config /etc/ikewatch/ikewatch.yml --vici.socket "$sock" \
-	--web.listen-address "127.0.0.1:$port" >"$work/serve-strace.log" 2>&1 &
-strace_pid=$!
-traced=""
-# A SIGTERMed strace would leave serve running (and userdel refusing the user): stop serve first.
-stop_traced() {
-	[ -n "$traced" ] && kill -TERM $traced 2>/dev/null
-	kill "$strace_pid" 2>/dev/null
-	wait "$strace_pid" 2>/dev/null
-}
-t_cleanup stop_traced
-for _ in $(seq 100); do
-	traced=$(cat "/proc/$strace_pid/task/$strace_pid/children" 2>/dev/null)
-	curl -fsS "http://127.0.0.1:$port/-/healthy" >/dev/null 2>&1 && break
-	sleep 0.1
+# What the units' StateDirectory= make before serve or heal starts, as systemd makes them.
+for u in $units; do
+	mode=$(sed -n 's/^StateDirectoryMode=//p' "$u")
+	for d in $(sed -n 's/^StateDirectory=//p' "$u"); do
+		install -d -o ikewatch -g ikewatch -m "${mode:-0755}" "/var/lib/$d"
+	done
 done
-[ -n "$traced" ] || t_bail "the traced serve did not start: $(tail -3 "$work/serve-strace.log")"
-for _ in 1 2 3; do curl -fsS "http://127.0.0.1:$port/metrics" >/dev/null; sleep 0.2; done
-t_check traced_serve_scrapes sh -c "curl -fsS 'http://127.0.0.1:$port/metrics' | grep -q '^ipsec_up 1\$'"
-[ -n "$traced" ] && kill -TERM $traced
-wait "$strace_pid"
-# Only what ikewatch itself called: from its execve on (setpriv's set-up is systemd's job).
-used=$(awk '/execve\("\/usr\/bin\/ikewatch"/ { on = 1; next } on && match($0, /^[0-9]+ +[a-z0-9_]+\(/) {
-	s = substr($0, RSTART, RLENGTH - 1); sub(/^[0-9]+ +/, "", s); print s }' "$work/serve.strace" | sort -u)
-denied=$(comm -23 <(printf '%s\n' "$used") <(allowed_syscalls | sort -u) | tr '\n' ' ')
-echo "# serve used $(printf '%s\n' "$used" | grep -c .) system calls" >&2
-if [ -n "$used" ] && [ -z "$denied" ]; then
-	t_ok serve_syscalls_in_filter
-else
-	t_fail serve_syscalls_in_filter "outside the unit's SystemCallFilter: ${denied:-(no trace)}"
-fi
 
-# What StateDirectory=ikewatch leaves (heal's audit log, serve's events.state): purge removes it.
-install -d -o ikewatch -g ikewatch -m 0750 /var/lib/ikewatch
-setpriv --reuid=ikewatch --regid=ikewatch --init-groups touch /var/lib/ikewatch/events.state
+# The units' SystemCallFilter= and RestrictAddressFamilies= would refuse anything else; systemd
+# cannot start the units here, so trace serve (start-up, VICI, the event stream, scrapes, stop)
+# and check what it did (unit_trace.sh).
+port=$(free_port)
+traced_start "$work/serve.strace" serve --config /etc/ikewatch/ikewatch.yml --vici.socket "$sock" \
+	--web.listen-address "127.0.0.1:$port" || t_bail "traced serve did not start"
+t_eventually 10 traced_serve_scrapes sh -c "curl -fsS 'http://127.0.0.1:$port/metrics' | grep -q '^ipsec_up 1\$'"
+for _ in 1 2 3; do curl -fsS "http://127.0.0.1:$port/metrics" >/dev/null; done
+# In this shell, not in t_check's subshell: it waits for strace and forgets the PIDs.
+if traced_stop; then t_ok traced_serve_stops; else t_fail traced_serve_stops "running 10 s after SIGTERM"; fi
+trace_check serve_within_unit_filters /lib/systemd/system/ikewatch.service "$work/serve.strace"
+
+# heal the same way, through a webhook alert that takes the ladder to its restart rung (bundle,
+# rekey, IKE re-initiation, restart command): its audit log and bundles go to /var/lib/ikewatch,
+# as documented. Its config and token lie in the lab directory, which ikewatch can traverse.
+hport=$(free_port)
+printf 'pkg-test-token\n' >"$labdir/heal.token"
+chgrp ikewatch "$labdir/heal.token" && chmod 0640 "$labdir/heal.token"
+cat >"$labdir/heal.yml" <<YML
+vici:
+  socket: $sock
+heal:
+  listen: 127.0.0.1:$hport
+  token_file: $labdir/heal.token
+  allowlist: [a-b]
+  check_interval: 500ms
+  confirm_checks: 2
+  backoff_initial: 1s
+  backoff_max: 1s
+  restart_command: [/bin/true]
+  audit_log: /var/lib/ikewatch/heal-audit.jsonl
+  bundle_dir: /var/lib/ikewatch/bundles
+YML
+chmod 0644 "$labdir/heal.yml"
+traced_start "$work/heal.strace" heal --config "$labdir/heal.yml" || t_bail "traced heal did not start"
+t_eventually 10 heal_healthy curl -fsS "http://127.0.0.1:$hport/-/healthy"
+curl -fsS -o /dev/null -X POST -H 'Authorization: Bearer pkg-test-token' \
+	-H 'Content-Type: application/json' "http://127.0.0.1:$hport/webhook" --data \
+	'{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"IPsecTunnelOneWay","conn":"a-b","child":"net"}}]}'
+t_eventually 30 heal_restart_rung grep -q '"action":"restart","result":"ok"' /var/lib/ikewatch/heal-audit.jsonl
+t_check heal_bundle_in_state_dir sh -c 'ls /var/lib/ikewatch/bundles/heal-a-b-*.json'
+curl -fsS -o /dev/null -H 'Authorization: Bearer pkg-test-token' "http://127.0.0.1:$hport/metrics"
+# In this shell, not in t_check's subshell: it waits for strace and forgets the PIDs.
+if traced_stop; then t_ok traced_heal_stops; else t_fail traced_heal_stops "running 10 s after SIGTERM"; fi
+# AF_NETLINK: the doctor's XFRM counters in a bundle, which the kernel refuses without
+# CAP_NET_ADMIN anyway (heal has none); heal records the error either way.
+trace_check heal_within_unit_filters /lib/systemd/system/ikewatch-heal.service "$work/heal.strace" AF_NETLINK
+
+# What StateDirectory=ikewatch holds now (heal's audit log and bundles): purge removes it.
+t_check state_dir_written sh -c '[ "$(stat -c %U /var/lib/ikewatch/heal-audit.jsonl)" = ikewatch ]'
 
 # --- purge ------------------------------------------------------------------------------------
 pkg_dpkg --purge ikewatch || t_fail purge "dpkg --purge failed"
