@@ -72,7 +72,7 @@ traced_stop() {
 
 # The system calls a unit file's SystemCallFilter= lines allow (allow lists, minus ~ lines).
 _unit_syscalls() {
-	systemd-analyze syscall-filter | python3 -c '
+	systemd-analyze syscall-filter 2>/dev/null | python3 -c '
 import sys
 groups, cur = {}, None
 for line in sys.stdin:
