@@ -212,7 +212,7 @@ trace_check serve_within_unit_filters /lib/systemd/system/ikewatch.service "$wor
 # rekey, IKE re-initiation, restart command): its audit log and bundles go to /var/lib/ikewatch,
 # as documented. Its config and token lie in the lab directory, which ikewatch can traverse.
 hport=$(free_port)
-printf 'pkg-test-token\n' >"$labdir/heal.token"
+printf 'pkg-test-token-0123456789abcdef\n' >"$labdir/heal.token"
 chgrp ikewatch "$labdir/heal.token" && chmod 0640 "$labdir/heal.token"
 cat >"$labdir/heal.yml" <<YML
 vici:
@@ -232,12 +232,12 @@ YML
 chmod 0644 "$labdir/heal.yml"
 traced_start "$work/heal.strace" heal --config "$labdir/heal.yml" || t_bail "traced heal did not start"
 t_eventually 10 heal_healthy curl -fsS "http://127.0.0.1:$hport/-/healthy"
-curl -fsS -o /dev/null -X POST -H 'Authorization: Bearer pkg-test-token' \
+curl -fsS -o /dev/null -X POST -H 'Authorization: Bearer pkg-test-token-0123456789abcdef' \
 	-H 'Content-Type: application/json' "http://127.0.0.1:$hport/webhook" --data \
 	'{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"IPsecTunnelOneWay","conn":"a-b","child":"net"}}]}'
 t_eventually 30 heal_restart_rung grep -q '"action":"restart","result":"ok"' /var/lib/ikewatch/heal-audit.jsonl
 t_check heal_bundle_in_state_dir sh -c 'ls /var/lib/ikewatch/bundles/heal-a-b-*.json'
-curl -fsS -o /dev/null -H 'Authorization: Bearer pkg-test-token' "http://127.0.0.1:$hport/metrics"
+curl -fsS -o /dev/null -H 'Authorization: Bearer pkg-test-token-0123456789abcdef' "http://127.0.0.1:$hport/metrics"
 # In this shell, not in t_check's subshell: it waits for strace and forgets the PIDs.
 if traced_stop; then t_ok traced_heal_stops; else t_fail traced_heal_stops "running 10 s after SIGTERM"; fi
 # AF_NETLINK: the doctor's XFRM counters in a bundle, which the kernel refuses without
