@@ -48,8 +48,8 @@ rm -f "$work"/ikewatch_* "$work"/ikewatch-dbgsym_*
 
 # dpkg takes a lock that apt on this shared machine may hold for a while: retry on the lock only.
 pkg_dpkg() {
-	local out i
-	for i in $(seq 60); do
+	local out
+	for _ in $(seq 60); do
 		out=$(dpkg "$@" 2>&1) && return 0
 		printf '%s\n' "$out" | grep -q 'lock' || break
 		sleep 2
