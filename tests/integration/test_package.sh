@@ -152,6 +152,20 @@ for u in $units; do
 	fi
 done
 
+# The example drop-in for charon-systemd (docs/security.md) loads cleanly onto strongswan.service.
+ex=/usr/share/doc/ikewatch/examples/strongswan-vici-group.conf
+if [ -f /lib/systemd/system/strongswan.service ] && [ -f "$ex" ]; then
+	mkdir -p "$work/units/strongswan.service.d"
+	cp /lib/systemd/system/strongswan.service "$work/units/"
+	cp "$ex" "$work/units/strongswan.service.d/ikewatch.conf"
+	out=$(SYSTEMD_UNIT_PATH="$work/units:" systemd-analyze verify "$work/units/strongswan.service" 2>&1)
+	[ $? = 0 ] && [ -z "$out" ] && t_ok example_dropin_verifies ||
+		t_fail example_dropin_verifies "${out:-systemd-analyze verify failed}"
+	rm -rf "$work/units"
+else
+	t_fail example_dropin_verifies "no strongswan.service (charon-systemd) or no $ex"
+fi
+
 # --- serve from the package, as its user, against the lab --------------------------------------
 # The lab lives in a directory the ikewatch user can traverse (mode 0711); run.sh still finds it
 # through a link under LAB_ROOT and takes it down if this script is killed.
