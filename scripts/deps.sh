@@ -26,6 +26,7 @@ PACKAGES=(
 	# tests and the demo
 	curl python3 python3-scapy gnutls-bin apache2-utils openssl systemd-journal-remote
 	tcpdump conntrack chromium
+	debhelper lintian dpkg-dev build-essential strace  # the Debian package (tests/integration/test_package.sh)
 	prometheus prometheus-alertmanager
 )
 
