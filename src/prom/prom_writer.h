@@ -24,6 +24,7 @@ enum prom_type {
 	PROM_COUNTER,
 	PROM_HISTOGRAM,
 	PROM_UNTYPED,
+	PROM_SUMMARY, /* only read (prom_parse.c): the writer writes no summaries */
 };
 
 /* A label: value is a span (len SIZE_MAX means NUL-terminated), not necessarily terminated. */
