@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fetching the exporter's /metrics for the diag bundle: one HTTP/1.0 GET over a plain TCP
- * socket (libmicrohttpd has no client), to a loopback address only, with one deadline for the
- * whole exchange and a cap on the answer. HTTP/1.0 so that the server neither keeps the
- * connection nor chunks the body (RFC 9112 section 7.1: chunked is HTTP/1.1 only).
+ * Fetching the exporter's /metrics for the diag bundle: a GET through the one HTTP client, to
+ * a loopback address only, with one deadline for the whole exchange and a cap on the answer.
  */
 #ifndef IKEWATCH_DIAG_HTTP_H
 #define IKEWATCH_DIAG_HTTP_H

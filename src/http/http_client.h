@@ -27,11 +27,17 @@ struct http_client_opts {
 #define HTTP_CLIENT_ERR_MAX 256
 
 /*
- * GET @url into @out (appended). Returns 0 for a 200 answer; -EPROTO for another status (in
- * *ret_status), -ETIMEDOUT, -E2BIG (over max_body), -ECONNREFUSED, -EHOSTUNREACH, -EACCES
- * (TLS or auth failed), -EINVAL (not an http(s) URL), or -EIO; @err gets one line saying why.
+ * GET @url; the body of a 200 answer is appended to @out, which is left as it was on any error.
+ * Returns 0; -EPROTO for another status (in *ret_status, which may be NULL) or an answer that is
+ * not HTTP, -ETIMEDOUT, -E2BIG (over max_body), -ECONNREFUSED, -EHOSTUNREACH, -EACCES (TLS or
+ * auth failed), -EINVAL (not an http(s) URL), or -EIO; @err gets one line saying why.
  */
 int http_get(const char *url, const struct http_client_opts *o, struct buf *out,
 	     long *ret_status, char err[HTTP_CLIENT_ERR_MAX]);
+
+/* POST @len bytes of @body as @content_type; any 2xx answer is success (its body is not read
+ * further than max_body and not kept). Errors as http_get(). */
+int http_post(const char *url, const struct http_client_opts *o, const char *content_type,
+	      const void *body, size_t len, long *ret_status, char err[HTTP_CLIENT_ERR_MAX]);
 
 #endif

@@ -450,7 +450,7 @@ static void http_get(void)
 			  4096, &out, req),
 		 0);
 	T_EQ_STR(out.data, "ikewatch_ike_sa_up{conn=\"a-b\"} 1\n");
-	T_ASSERT(strncmp(req, "GET /metrics HTTP/1.0\r\n", 23) == 0);
+	T_ASSERT(strncmp(req, "GET /metrics HTTP/1.1\r\n", 23) == 0);
 	buf_reset(&out);
 	T_EQ_INT(get_from("HTTP/1.1 401 Unauthorized\r\n\r\nno", 4096, &out, NULL), -EPROTO);
 	T_EQ_INT(get_from("garbage", 4096, &out, NULL), -EPROTO);

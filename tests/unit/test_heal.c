@@ -392,7 +392,7 @@ static void *receive_one(void *arg)
 		got += (size_t)n;
 		r->req[got] = '\0';
 	}
-	(void)!write(fd, "HTTP/1.0 200 OK\r\n\r\n", 19);
+	(void)!write(fd, "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", 38);
 	close(fd);
 	return NULL;
 }
@@ -416,7 +416,7 @@ static void test_notify_post(void)
 	T_EQ_INT(heal_notify_post(url, "{\"a\":1}", 7), 0);
 	pthread_join(t, NULL);
 	close(r.lfd);
-	T_ASSERT(strncmp(r.req, "POST /hook?x=1 HTTP/1.0\r\n", 25) == 0);
+	T_ASSERT(strncmp(r.req, "POST /hook?x=1 HTTP/1.1\r\n", 25) == 0);
 	T_CONTAINS(r.req, host);
 	T_CONTAINS(r.req, "{\"a\":1}");
 	T_EQ_INT(heal_notify_post("http://alertmanager.example/", "{}", 2), -EOPNOTSUPP);
