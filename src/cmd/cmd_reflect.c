@@ -12,6 +12,7 @@
 
 #include "common/netaddr.h"
 #include "stamp/stamp_addr.h"
+#include "stamp/stamp_clock.h"
 #include "stamp/stamp_keyfile.h"
 #include "stamp/stamp_reflect_loop.h"
 #include "stamp/stamp_reflector.h"
@@ -46,6 +47,10 @@ static const struct opt reflect_opts[] = {
 	 "accept only these sources (repeatable)", .flags = OPT_REPEAT},
 	{OPT_REFLECT_IPSEC_ONLY, 0, "ipsec-only", OPT_T_FLAG, NULL,
 	 "accept only packets that came out of an IPsec tunnel"},
+	{OPT_REFLECT_CLOCK_ERROR, 0, "clock.max-error", OPT_T_DURATION, "DURATION",
+	 "this clock is synchronised to UTC within DURATION (PTP, GPS) although the kernel\n"
+	 "does not say so: replies then carry the S bit (one-way delays)",
+	 1000000ull, 10000000000ull},
 	{OPT_END},
 };
 
@@ -99,6 +104,9 @@ static int reflect_take(void *ctx, const struct opt *o, const struct opt_val *v,
 		break;
 	case OPT_REFLECT_IPSEC_ONLY:
 		cfg->ipsec_only = true;
+		break;
+	case OPT_REFLECT_CLOCK_ERROR:
+		stamp_clock_assume_synced((uint32_t)(v->num / 1000));
 		break;
 	case OPT_LOG_FORMAT:
 		f->log_format = v->text;

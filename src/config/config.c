@@ -158,6 +158,18 @@ static int p_log_format(struct config *c, yaml_node_t *v, char *err, size_t n)
 	return 0;
 }
 
+static int p_clock_max_error(struct config *c, yaml_node_t *v, char *err, size_t n)
+{
+	uint64_t ms;
+
+	if (parse_duration(v, "clock.max_error", 10000, &ms, err, n) < 0)
+		return -EINVAL;
+	if (ms == 0)
+		return config_fail(err, n, v, "clock.max_error: from 1ms to 10s");
+	c->clock_max_error_us = (unsigned)(ms * 1000);
+	return 0;
+}
+
 static const struct config_key web_keys[] = {
 	{"listen_address", p_web_listen},
 	{"config_file", p_web_config},
@@ -171,6 +183,10 @@ static const struct config_key vici_keys[] = {
 static const struct config_key exporter_keys[] = {
 	{"redact_identities", p_redact},
 	{"cert_interval", p_cert_interval},
+	{NULL, NULL},
+};
+static const struct config_key clock_keys[] = {
+	{"max_error", p_clock_max_error},
 	{NULL, NULL},
 };
 static const struct config_key log_keys[] = {
@@ -188,6 +204,7 @@ static const struct {
 	{"vici", vici_keys, 0},
 	{"exporter", exporter_keys, 0},
 	{"log", log_keys, 0},
+	{"clock", clock_keys, 0},
 	{"probes", NULL, offsetof(struct config, probes)},
 	{"reflector", NULL, offsetof(struct config, reflector)},
 	{"events", NULL, offsetof(struct config, events)},

@@ -32,6 +32,8 @@ struct config {
 	/* log: */
 	enum log_level log_level;
 	enum log_format log_format;
+	/* clock: the operator's bound on this clock's error, 0: trust the kernel (stamp_clock.h) */
+	unsigned clock_max_error_us;
 	/* other modules' sections, or NULL */
 	yaml_node_t *probes, *reflector, *events, *heal;
 };

@@ -12,7 +12,14 @@
 #include <stdint.h>
 
 uint64_t stamp_clock_real_ns(void);
-/* Our Error Estimate: S from adjtimex, the bound from its maxerror (at least 1 us). */
+/* Our Error Estimate: S from adjtimex, the bound from its maxerror (at least 1 us); or, after
+ * stamp_clock_assume_synced(), S set with the bound the operator stated. */
 uint16_t stamp_clock_ee(void);
+/*
+ * The operator states that this clock is synchronised to UTC within @max_error_us (a clock
+ * disciplined by PTP or GPS whose daemon does not report through adjtimex); 0 goes back to
+ * trusting the kernel. Process-wide; set it once at start-up, before probes or a reflector run.
+ */
+void stamp_clock_assume_synced(uint32_t max_error_us);
 
 #endif

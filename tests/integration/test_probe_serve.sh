@@ -22,11 +22,16 @@ work=$(mktemp -d /tmp/iw-probe-serve.XXXXXX)
 t_cleanup rm -rf "$work"
 nsa="${LAB_PREFIX}a"
 
-ip netns exec "${LAB_PREFIX}b" "$IKEWATCH" reflect --listen 0.0.0.0:862 >"$work/refl.out" 2>&1 &
+# both ends state a clock bound (clock.max_error, --clock.max-error), as a PTP-disciplined
+# gateway would: the replies and the probes then carry the S bit, and one-way delays are exported
+ip netns exec "${LAB_PREFIX}b" "$IKEWATCH" reflect --listen 0.0.0.0:862 --clock.max-error 1ms \
+	>"$work/refl.out" 2>&1 &
 refl=$!
 t_cleanup kill "$refl"
 
 cat >"$work/tunnel.yml" <<YML
+clock:
+  max_error: 1ms
 probes:
   - {target: 203.0.113.129, source: 203.0.113.1, conn: a-b, child: net, interval: 100ms, window: 1s, timeout: 500ms, reflector: stateful}
   - {target: 203.0.113.129, source: 203.0.113.1, module: icmp, interval: 100ms, window: 1s, timeout: 500ms}
@@ -58,6 +63,9 @@ t_eventually 10 "in-tunnel-configured-conn" \
 	has 'ipsec_probe_in_tunnel{target="203.0.113.129",conn="a-b",child="net",module="stamp"} 1'
 t_eventually 10 "in-tunnel-found-by-ts" \
 	has 'ipsec_probe_in_tunnel{target="203.0.113.129",conn="a-b",child="net",module="icmp"} 1'
+owd() { scrape | grep -qE '^ipsec_probe_one_way_delay_seconds\{[^}]*module="stamp"[^}]*direction="'"$1"'"'; }
+t_eventually 10 "one-way-delay-forward-with-stated-clock-bound" owd forward
+t_check "one-way-delay-reverse-with-stated-clock-bound" owd reverse
 t_check "serve-reflector-exported" has 'ipsec_reflector_packets_total{result="reflected"} 0'
 lab_drop_esp A out
 t_eventually 10 "esp-dropped-success-0" \

@@ -260,5 +260,25 @@ static void error_helper(void)
 	T_EQ_INT(config_fail(NULL, 0, &n, "nothing written"), -EINVAL);
 }
 
+/* clock.max_error: the operator's bound on this clock's error (stamp_clock.h) */
+static void clock_bound(void)
+{
+	struct config c;
+	char err[256];
+
+	config_defaults(&c);
+	T_EQ_INT(c.clock_max_error_us, 0);
+	config_done(&c);
+	T_EQ_INT(parse("clock: {max_error: 2ms}\n", &c, err, sizeof(err)), 0);
+	T_EQ_INT(c.clock_max_error_us, 2000);
+	config_done(&c);
+	T_EQ_INT(parse("clock: {max_error: 0ms}\n", &c, err, sizeof(err)), -EINVAL);
+	T_CONTAINS(err, "clock.max_error");
+	T_EQ_INT(parse("clock: {max_error: 11s}\n", &c, err, sizeof(err)), -EINVAL);
+	T_EQ_INT(parse("clock: {max_error: soon}\n", &c, err, sizeof(err)), -EINVAL);
+	T_EQ_INT(parse("clock: {drift: 1ms}\n", &c, err, sizeof(err)), -EINVAL);
+	T_CONTAINS(err, "unknown key");
+}
+
 TEST_MAIN("config", TEST(full_file), TEST(defaults), TEST(errors_name_the_line),
-	  TEST(bools_and_durations), TEST(oversize), TEST(load_files), TEST(error_helper))
+	  TEST(bools_and_durations), TEST(oversize), TEST(load_files), TEST(error_helper), TEST(clock_bound))

@@ -6,6 +6,7 @@
  */
 #include "test.h"
 
+#include "stamp/stamp_clock.h"
 #include "stamp/stamp_pkt.h"
 
 #include <errno.h>
@@ -223,7 +224,24 @@ static void timestamps(void)
 	         ((1ull << 32) + 10 - 2208988800ull) * 1000000000ull);
 }
 
+/* A bound the operator states makes our Error Estimate synchronised, never smaller than it. */
+static void stated_clock_bound(void)
+{
+	uint16_t kernel = stamp_clock_ee(), ee;
+
+	stamp_clock_assume_synced(1500);
+	ee = stamp_clock_ee();
+	stamp_clock_assume_synced(0);
+	T_ASSERT(stamp_ee_valid(ee));
+	T_ASSERT(stamp_ee_synced(ee));
+	T_ASSERT(stamp_ee_seconds(ee) >= 1.5e-3);
+	T_ASSERT(stamp_ee_seconds(ee) < 1.5e-3 * 1.02);
+	/* and back to what the kernel says */
+	T_EQ_INT(stamp_ee_synced(stamp_clock_ee()), stamp_ee_synced(kernel));
+}
+
 TEST_MAIN("stamp_pkt", TEST(test_encode_matches_rfc_layout), TEST(test_decode_vector),
           TEST(reply_unauth_layout), TEST(auth_roundtrip_and_layout), TEST(hmac_known_answer),
           TEST(auth_rejects_wrong_key_and_tamper), TEST(short_packets_zero_filled),
-          TEST(zero_multiplier_is_corrupt), TEST(error_estimate), TEST(timestamps))
+          TEST(zero_multiplier_is_corrupt), TEST(error_estimate), TEST(timestamps),
+          TEST(stated_clock_bound))

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * "ikewatch doctor [CONN]": the triage an operator runs when an alert fires, done by the tool:
+ * gather (VICI, log, kernel, probes), judge, and print findings ranked by likelihood, each with
+ * its evidence and the next command to run. --json gives the same findings for machines.
+ * Exit status: 0 nothing critical found, 3 at least one critical finding, 1 could not run,
+ * 2 usage error.
+ */
+#include "cmd/cmd.h"
+#include "cmd/charon_opts.h"
+#include "cmd/probe_opts.h"
+
+#include "common/buf.h"
+#include "doctor/doctor_checks.h"
+#include "doctor/doctor_gather.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MS 1000000ull
+
+static int doctor_run(int argc, char **argv);
+
+static const char *const doctor_modules[] = {"stamp", "udp", "icmp", NULL};
+
+static const struct opt doctor_opts[] = {
+	{OPT_JSON, 0, "json", OPT_T_FLAG, NULL, "findings as JSON: {\"findings\": [...]}, ranked"},
+	{OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
+	 "charon's log file (default: events.log_file of --config)"},
+	{OPT_DOCTOR_PROBE, 0, "probe", OPT_T_TEXT, "ADDR[:PORT]",
+	 "a host behind the peer to probe through the tunnel\n(an IP address or a host name)"},
+	{OPT_PROBE_SOURCE, 0, "source", OPT_T_IP, "ADDR",
+	 "source address inside the local traffic selector"},
+	{OPT_PROBE_MODULE, 0, "probe-module", OPT_T_CHOICE, "MODULE", "stamp (default), udp, icmp",
+	 .choices = doctor_modules},
+	{OPT_DOCTOR_COUNT, 0, "probe-count", OPT_T_COUNT, "N",
+	 "probes in the short run (default 5; 1 to 64)", 1, 64},
+	{OPT_DOCTOR_MTU_MAX, 0, "mtu-max", OPT_T_SIZE, "N",
+	 "largest packet of the MTU search (default 1400;\n600 to 65535)", 600, PROBE_MTU_LIMIT},
+	{OPT_DOCTOR_NO_MTU, 0, "no-mtu", OPT_T_FLAG, NULL, "skip the path-MTU search"},
+	{OPT_END},
+};
+
+static const struct opt *const doctor_tables[] = {charon_opts, doctor_opts, NULL};
+
+const struct cmd cmd_doctor = {
+	.name = "doctor",
+	.run = doctor_run,
+	.summary = "triage one or every tunnel: ranked likely causes with evidence and next steps",
+	.synopsis = "[OPTIONS] [CONN]",
+	.description =
+		"Reads charon (SAs, configured lifetimes, certificates), the tail of charon's log\n"
+		"(failures, retransmits, notify errors, proposals), the kernel's XFRM counts and,\n"
+		"with --probe, a short probe run and a path-MTU search through the tunnel; prints\n"
+		"findings ranked most likely first, each with evidence and the next command.\n",
+	.opts = doctor_tables,
+	.operands_max = 1,
+	.operand = "CONN",
+	.footer = "Exit status: 0 nothing critical, 3 a critical finding, 1 failure, 2 usage.\n",
+};
+
+/* How doctor's errors name the fields of its probe target. */
+static const char *const doctor_names[PT_N] = {
+	[PT_TARGET] = "--probe", [PT_PORT] = "--probe",     [PT_SOURCE] = "--source",
+	[PT_KEY] = "--key",	 [PT_SIZE] = "size",	    [PT_MTU_MIN] = "MTU minimum",
+	[PT_MTU_MAX] = "--mtu-max",
+};
+
+struct doctor_flags {
+	struct charon_flags charon;
+	struct doctor_options *o;
+	struct probe_target_spec spec;
+	bool json, has_source;
+};
+
+static int doctor_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
+		       size_t errlen)
+{
+	struct doctor_flags *f = ctx;
+
+	(void)err;
+	(void)errlen;
+	if (charon_flags_take(&f->charon, o, v) || probe_opts_take(&f->spec, o, v))
+		return 0;
+	switch (o->id) {
+	case OPT_JSON:
+		f->json = true;
+		break;
+	case OPT_LOG_FILE:
+		f->o->log_file = v->text;
+		break;
+	case OPT_DOCTOR_PROBE:
+		f->spec.target = v->text;
+		break;
+	case OPT_DOCTOR_COUNT:
+		f->o->probe_count = (uint32_t)v->num;
+		break;
+	case OPT_DOCTOR_NO_MTU:
+		f->o->mtu = false;
+		break;
+	case OPT_DOCTOR_MTU_MAX:
+		f->o->mtu_max = (uint32_t)v->num;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int doctor_run(int argc, char **argv)
+{
+	struct doctor_options o = {
+		.probe_count = 5,
+		.probe_interval_ns = 200 * MS,
+		.probe_timeout_ns = 1000 * MS,
+		.mtu = true,
+		.mtu_max = 1400,
+		.mtu_retries = 2,
+		.mtu_timeout_ns = 500 * MS,
+	};
+	struct doctor_flags flags = {.o = &o};
+	struct probe_target t;
+	struct doctor_facts *f = NULL;
+	struct doctor_report r;
+	struct config cfg;
+	struct buf out;
+	bool crit = false;
+	char err[512];
+	int n, ret;
+
+	probe_target_spec_init(&flags.spec, doctor_names);
+	flags.spec.resolve = true;
+	n = opt_parse(&cmd_doctor, argc, argv, doctor_take, &flags);
+	if (n < 0)
+		return 2;
+	if (n == 1)
+		o.conn = argv[1];
+	if (flags.spec.target) {
+		if (probe_target_build(&flags.spec, &t, err, sizeof(err)) < 0)
+			return cmd_usage_error(&cmd_doctor, "%s", err);
+		o.probe = &t;
+		o.mtu_min = probe_mtu_min_default(t.addr.ss_family);
+		if (o.mtu && probe_target_check_mtu(&t, o.mtu_min, o.mtu_max, doctor_names, err,
+						    sizeof(err)) < 0)
+			return cmd_usage_error(&cmd_doctor, "%s", err);
+	} else if (flags.spec.source) {
+		return cmd_usage_error(&cmd_doctor, "--source %s: needs --probe", flags.spec.source);
+	}
+	if ((ret = charon_flags_resolve(&cmd_doctor, &flags.charon, &cfg)) != 0)
+		return ret;
+	log_setup(LOG_LEVEL_ERR);
+	o.vici_socket = cfg.vici_socket;
+	o.vici_timeout_ms = cfg.vici_timeout_ms;
+	if (!o.log_file)
+		o.log_file = charon_config_log_file(&cfg);
+	ret = 1;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		goto out_config;
+	doctor_facts_init(f);
+	doctor_report_init(&r);
+	buf_init(&out, 16u * 1024u * 1024u);
+	if (doctor_gather(&o, f) < 0) {
+		fprintf(stderr, "ikewatch doctor: out of memory\n");
+		goto out_free;
+	}
+	doctor_diagnose(f, o.conn, &r);
+	for (uint32_t i = 0; i < r.n; i++)
+		crit |= r.f[i].severity == DOCTOR_SEV_CRIT;
+	if (flags.json)
+		doctor_render_json(&r, &out);
+	else
+		doctor_render_text(&r, &out);
+	if (out.err) {
+		fprintf(stderr, "ikewatch doctor: rendering failed\n");
+		goto out_free;
+	}
+	fwrite(out.data, 1, out.len, stdout);
+	ret = crit ? 3 : 0;
+out_free:
+	buf_done(&out);
+	doctor_report_done(&r);
+	doctor_facts_done(f);
+	free(f);
+out_config:
+	config_done(&cfg);
+	return ret;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A bump allocator for the many small strings of one scrape: everything is freed at once with
+ * arena_reset() (keeping the first chunk for the next scrape) or arena_done().
+ */
+#ifndef IKEWATCH_ARENA_H
+#define IKEWATCH_ARENA_H
+
+#include <stddef.h>
+
+struct arena_chunk;
+
+struct arena {
+	struct arena_chunk *head;
+	size_t used; /* bytes handed out, for the bench's memory figures */
+};
+
+void arena_init(struct arena *a);
+void arena_reset(struct arena *a);
+void arena_done(struct arena *a);
+/* Aligned for any type; NULL on out of memory. */
+void *arena_alloc(struct arena *a, size_t size);
+/* A NUL-terminated copy of a span. */
+char *arena_strndup(struct arena *a, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A growable byte buffer with a hard cap. Writers append without checking each call: the first
+ * failure (out of memory, or the cap) is sticky in ->err and every later append is a no-op, so a
+ * writer checks once at the end (curl's dynbuf "toobig" idea). Always NUL-terminated when
+ * ->len > 0, so text can be handed to C string functions.
+ */
+#ifndef IKEWATCH_BUF_H
+#define IKEWATCH_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max; /* hard cap on len; appends past it fail with -E2BIG */
+	int err;    /* 0, -ENOMEM or -E2BIG: the first failure */
+};
+
+void buf_init(struct buf *b, size_t max);
+/* Free the storage; the struct may be reused after buf_init(). */
+void buf_done(struct buf *b);
+/* Forget the content and any error, keep the storage. */
+void buf_reset(struct buf *b);
+/* Ensure room for @extra more bytes (plus the terminating NUL). */
+int buf_reserve(struct buf *b, size_t extra);
+
+int buf_append_slow(struct buf *b, const void *p, size_t len);
+static inline int buf_append(struct buf *b, const void *p, size_t len)
+{
+	if (!b->err && b->data && len < b->cap - b->len) {
+		memcpy(b->data + b->len, p, len);
+		b->len += len;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_append_slow(b, p, len);
+}
+static inline int buf_putc(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
+static inline int buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Decimal integers, without printf's locale and parsing cost (hot path of the exposition). */
+int buf_put_u64(struct buf *b, uint64_t v);
+int buf_put_i64(struct buf *b, int64_t v);
+int buf_put_u8(struct buf *b, uint8_t v);
+int buf_put_u16be(struct buf *b, uint16_t v);
+int buf_put_u32be(struct buf *b, uint32_t v);
+
+/* Hand the storage to the caller (who frees it); the buffer is left empty. */
+char *buf_steal(struct buf *b, size_t *ret_len);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Gathering for `ikewatch doctor` (the I/O half): reads charon over VICI (list-sas, list-conns,
+ * list-certs through the exporter's collector, plus configured lifetimes from list-conns), the
+ * tail of charon's log file, the kernel's XFRM counts, and, when a target is given, runs a short
+ * probe stream and a path-MTU search through the tunnel. Every source that fails is recorded in
+ * the facts (the doctor reports it) rather than aborting the run.
+ */
+#ifndef IKEWATCH_DOCTOR_GATHER_H
+#define IKEWATCH_DOCTOR_GATHER_H
+
+#include "doctor/doctor_facts.h"
+#include "probe/probe_sess.h"
+
+struct doctor_options {
+	const char *vici_socket;
+	unsigned vici_timeout_ms;
+	const char *log_file; /* NULL: the log is not read */
+	const char *conn;     /* NULL: every connection */
+	const struct probe_target *probe; /* NULL: no probe run, no MTU search */
+	uint32_t probe_count;		  /* probes in the short run (default 5) */
+	uint64_t probe_interval_ns, probe_timeout_ns;
+	bool mtu;                 /* also search the path MTU */
+	uint32_t mtu_min, mtu_max; /* IP packet sizes */
+	uint64_t mtu_timeout_ns;
+	uint32_t mtu_retries;
+};
+
+/* Fill @f (initialised by the caller). Returns 0, or -ENOMEM. */
+int doctor_gather(const struct doctor_options *o, struct doctor_facts *f);
+
+#endif

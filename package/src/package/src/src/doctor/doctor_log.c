@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Per-connection folding of classified charon log lines for the doctor. What it keeps is what
+ * triage needs: failure kinds since the last establishment, retransmissions of set-up requests
+ * (the peer never answered: UDP 500/4500 is not reachable or the peer is down), give-ups (RFC
+ * 7296 section 2.4: no answer means the peer is dead), the newest notify error and the proposal
+ * lines that charon prints around a NO_PROPOSAL_CHOSEN.
+ */
+#include "doctor/doctor_log.h"
+
+#include <string.h>
+
+static bool starts_with(const struct log_span *s, const char *pre, size_t *ret_off)
+{
+	size_t n = strlen(pre);
+
+	if (!s->p || s->len < n || memcmp(s->p, pre, n) != 0)
+		return false;
+	*ret_off = n;
+	return true;
+}
+
+static void reset_window(struct doctor_log_facts *l)
+{
+	memset(l->fails, 0, sizeof(l->fails));
+	l->last_fail = -1;
+	l->last_notify = 0;
+	l->retransmits = l->setup_retransmits = l->giveups = 0;
+	l->failed_last = false;
+	l->retx_outstanding = false;
+	l->last_error[0] = '\0';
+}
+
+static void note_proposals(struct doctor_log_facts *l, const struct log_span *msg)
+{
+	size_t off;
+
+	if (starts_with(msg, "parsed ", &off) && memmem(msg->p, msg->len, " response ", 10)) {
+		l->retx_outstanding = false;
+	} else if (starts_with(msg, "configured proposals: ", &off)) {
+		const char *p = msg->p + off;
+		size_t n = msg->len - off;
+
+		if (n >= 4 && memcmp(p, "IKE:", 4) == 0)
+			doctor_copy(l->ike_proposals, sizeof(l->ike_proposals), p, n);
+		else
+			doctor_copy(l->esp_proposals, sizeof(l->esp_proposals), p, n);
+	} else if (starts_with(msg, "received proposals: ", &off)) {
+		doctor_copy(l->peer_proposals, sizeof(l->peer_proposals), msg->p + off,
+			    msg->len - off);
+	}
+}
+
+void doctor_log_feed(struct doctor_facts *f, const char *line, size_t len)
+{
+	struct log_class lc;
+	struct doctor_conn_facts *c;
+	struct doctor_log_facts *l;
+
+	if (log_classify_line(line, len, &lc) < 0)
+		return;
+	f->log_lines++;
+	if (!lc.conn.p || lc.conn.len == 0) {
+		l = &f->anon;
+	} else {
+		c = doctor_facts_conn(f, lc.conn.p, lc.conn.len);
+		if (!c)
+			return;
+		l = &c->log;
+	}
+	switch (lc.cat) {
+	case LOG_CAT_NONE:
+		note_proposals(l, &lc.msg);
+		break;
+	case LOG_CAT_REQUEST:
+		if (!lc.inbound) {
+			l->last_req_exchange = lc.exchange;
+			l->last_req_msgid = lc.msgid;
+			l->has_req = true;
+		}
+		break;
+	case LOG_CAT_RETRANSMIT:
+		l->retransmits++;
+		l->retx_outstanding = true;
+		if (l->has_req && lc.has_msgid && lc.msgid == l->last_req_msgid &&
+		    (l->last_req_exchange == LOG_EXCH_IKE_SA_INIT ||
+		     l->last_req_exchange == LOG_EXCH_IKE_AUTH))
+			l->setup_retransmits++;
+		break;
+	case LOG_CAT_FAILURE: {
+		enum log_failure k = lc.failure < LOG_FAIL_COUNT ? lc.failure : LOG_FAIL_OTHER;
+
+		if (lc.giveup) {
+			l->giveups++;
+			l->retx_outstanding = false;
+			/* the same rule as the event counters: a set-up that was never answered
+			 * means the peer was not reached at all */
+			if (l->setup_retransmits)
+				k = LOG_FAIL_PEER_UNREACHABLE;
+		} else if (k == LOG_FAIL_OTHER && lc.notify) {
+			k = log_failure_from_notify(lc.notify);
+		}
+		l->fails[k]++;
+		l->last_fail = (int)k;
+		if (lc.notify)
+			l->last_notify = lc.notify;
+		l->failed_last = true;
+		doctor_copy(l->last_error, sizeof(l->last_error), lc.msg.p, lc.msg.len);
+		break;
+	}
+	case LOG_CAT_IKE_EVENT:
+		if (lc.event == LOG_EV_IKE_ESTABLISHED) {
+			reset_window(l);
+			l->established++;
+		}
+		break;
+	case LOG_CAT_CHILD_EVENT:
+		if (lc.event == LOG_EV_CHILD_INSTALLED)
+			l->failed_last = false;
+		break;
+	}
+}
+
+void doctor_log_feed_text(struct doctor_facts *f, const char *text, size_t len)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len, n = end - pos;
+
+		if (n && text[end - 1] == '\r')
+			n--;
+		doctor_log_feed(f, text + pos, n);
+		pos = nl ? end + 1 : len;
+	}
+}

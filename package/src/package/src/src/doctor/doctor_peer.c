@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Reading a peer's exposition into a peer_view (see doctor_peer.h). Only the families doctor
+ * reasons with are looked at; everything else the peer serves is ignored.
+ */
+#include "doctor/doctor_peer.h"
+
+#include "common/num.h"
+
+#include <errno.h>
+#include <string.h>
+
+int peer_parse_spi(const char *text, uint32_t *ret)
+{
+	uint64_t v;
+	size_t len;
+
+	if (!text)
+		return -EINVAL;
+	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+		text += 2;
+	len = strlen(text);
+	if (len == 0 || len > 8 || num_parse_hex_u64(text, len, UINT32_MAX, &v) < 0)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+void peer_view_build(const struct prom_scrape *s, struct peer_view *v)
+{
+	v->is_ikewatch = false;
+	v->version = NULL;
+	v->ipsec_up = (struct peer_counter){0};
+	v->n_children = 0;
+	v->skipped = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct prom_parsed_sample *p = &s->samples[i];
+
+		if (strcmp(p->name, "ikewatch_build_info") == 0) {
+			v->is_ikewatch = true;
+			v->version = prom_sample_label(p, "version");
+		} else if (strcmp(p->name, "ipsec_up") == 0) {
+			v->ipsec_up = (struct peer_counter){true, p->value};
+		} else if (strcmp(p->name, "ipsec_child_sa_info") == 0) {
+			struct peer_child c = {
+				.conn = prom_sample_label(p, "conn"),
+				.child = prom_sample_label(p, "child"),
+			};
+
+			if (!c.conn || !c.child || v->n_children == PEER_CHILDREN_MAX ||
+			    peer_parse_spi(prom_sample_label(p, "spi_in"), &c.spi_in) < 0 ||
+			    peer_parse_spi(prom_sample_label(p, "spi_out"), &c.spi_out) < 0) {
+				v->skipped++;
+				continue;
+			}
+			v->children[v->n_children++] = c;
+		}
+	}
+}
+
+const struct peer_child *peer_view_match(const struct peer_view *v, uint32_t our_spi_in,
+					 uint32_t our_spi_out)
+{
+	for (size_t i = 0; i < v->n_children; i++)
+		if (v->children[i].spi_in == our_spi_out && v->children[i].spi_out == our_spi_in)
+			return &v->children[i];
+	return NULL;
+}
+
+static bool label_is(const struct prom_parsed_sample *p, const char *label, const char *value)
+{
+	const char *l;
+
+	if (!label)
+		return true;
+	l = prom_sample_label(p, label);
+	return l && strcmp(l, value) == 0;
+}
+
+struct peer_counter peer_sum(const struct prom_scrape *s, const char *name, const char *label1,
+			     const char *value1, const char *label2, const char *value2)
+{
+	struct peer_counter c = {0};
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct prom_parsed_sample *p = &s->samples[i];
+
+		if (strcmp(p->name, name) != 0 || !label_is(p, label1, value1) ||
+		    !label_is(p, label2, value2))
+			continue;
+		c.known = true;
+		c.v += p->value;
+	}
+	return c;
+}

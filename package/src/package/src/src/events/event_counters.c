@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The event counter store (see event_counters.h). Connections are looked up by name in a
+ * strmap and kept in an array in first-seen order, which is also the exposition order.
+ *
+ * A little state per connection turns single log lines into the right counts:
+ *  - the last few outgoing requests (IKE SA unique id, message ID, exchange), so that
+ *    "retransmit N of request with message ID M" is counted under its exchange;
+ *  - the exchange of the last retransmit per IKE SA, so that "giving up after N retransmits" is
+ *    a dpd_timeout on an established SA but peer_unreachable while still in IKE_SA_INIT or
+ *    IKE_AUTH (the peer was never reached);
+ *  - for lifecycle counting from logs: a CHILD rekey shows as a REKEY_SA request, a new CHILD SA
+ *    "established" and the old one "closing"; an IKE rekey as "rekeyed" then "deleting" the old
+ *    SA. Pending counts make those a single "rekeyed" rather than installed + deleted, matching
+ *    what VICI's child-rekey / ike-rekey events report.
+ */
+#include "events/event_counters.h"
+
+#include "common/array.h"
+#include "common/limits.h"
+#include "common/strmap.h"
+#include "prom/prom_writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REQ_RING 8
+
+struct req_slot {
+	uint32_t ike_id;
+	uint32_t msgid;
+	enum log_exchange exchange;
+	bool used;
+};
+
+struct child_entry {
+	char *name;
+	size_t len;
+	uint64_t events[3]; /* installed, deleted, rekeyed */
+};
+
+struct conn_entry {
+	char *name;
+	size_t len;
+	uint64_t ike_events[3]; /* established, deleted, rekeyed */
+	uint64_t failures[LOG_FAIL_COUNT];
+	uint64_t retransmits[LOG_EXCH_COUNT];
+	uint16_t last_error;
+	double last_error_ts;
+	bool has_error;
+	struct req_slot reqs[REQ_RING];
+	unsigned req_next;
+	uint32_t retx_ike_id;
+	enum log_exchange retx_exchange;
+	bool has_retx;
+	uint32_t up_ids[REQ_RING]; /* IKE SAs seen established or rekeyed in (unique ids) */
+	unsigned up_next;
+	unsigned ike_delete_suppress;  /* "deleting IKE_SA" lines that end a rekey */
+	unsigned child_rekey_pending;  /* REKEY_SA requests whose new CHILD SA is not up yet */
+	unsigned child_close_suppress; /* "closing CHILD_SA" lines that end a rekey */
+	struct child_entry *children;
+	size_t nchildren, cap;
+};
+
+struct event_counters {
+	pthread_mutex_t lock;
+	struct strmap by_name;
+	struct conn_entry **conns;
+	size_t nconns, cap;
+	size_t total_children;
+	uint64_t overflow;
+	uint64_t lines;
+	uint64_t truncated;
+	struct event_failure recent[EVENT_RECENT_MAX]; /* a ring, ->recent_next is the oldest */
+	size_t recent_next, recent_n;
+};
+
+struct event_counters *event_counters_new(void)
+{
+	struct event_counters *ec = calloc(1, sizeof(*ec));
+
+	if (!ec)
+		return NULL;
+	if (pthread_mutex_init(&ec->lock, NULL) != 0) {
+		free(ec);
+		return NULL;
+	}
+	strmap_init(&ec->by_name);
+	return ec;
+}
+
+static void conn_free(struct conn_entry *c)
+{
+	for (size_t i = 0; i < c->nchildren; i++)
+		free(c->children[i].name);
+	free(c->children);
+	free(c->name);
+	free(c);
+}
+
+void event_counters_free(struct event_counters *ec)
+{
+	if (!ec)
+		return;
+	for (size_t i = 0; i < ec->nconns; i++)
+		conn_free(ec->conns[i]);
+	free(ec->conns);
+	strmap_done(&ec->by_name);
+	pthread_mutex_destroy(&ec->lock);
+	free(ec);
+}
+
+static char *dup_span(const char *p, size_t len)
+{
+	char *s = malloc(len + 1);
+
+	if (s) {
+		memcpy(s, p, len);
+		s[len] = '\0';
+	}
+	return s;
+}
+
+/* Create without the cardinality check (for the overflow bucket itself). */
+static struct conn_entry *conn_create(struct event_counters *ec, const char *name, size_t len)
+{
+	struct conn_entry *c;
+
+	if (ARRAY_GROW(ec->conns, ec->nconns, ec->cap, 16, SIZE_MAX) < 0)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->name = dup_span(name, len);
+	c->len = len;
+	if (!c->name || strmap_put(&ec->by_name, name, len, c) < 0) {
+		free(c->name);
+		free(c);
+		return NULL;
+	}
+	ec->conns[ec->nconns++] = c;
+	return c;
+}
+
+/* Find or create the entry of @name; overflow and allocation failures land in "_other"
+ * (NULL only if even that cannot be allocated). Caller holds the lock. */
+static struct conn_entry *conn_get(struct event_counters *ec, const char *name, size_t len)
+{
+	struct conn_entry *c;
+
+	if (!name || len == 0) {
+		name = EVENT_CONN_UNKNOWN;
+		len = strlen(name);
+	}
+	if (len > LABEL_VALUE_MAX)
+		len = LABEL_VALUE_MAX;
+	c = strmap_get(&ec->by_name, name, len);
+	if (c)
+		return c;
+	if (ec->nconns < EXPORT_CONNS_MAX) {
+		c = conn_create(ec, name, len);
+		if (c)
+			return c;
+	}
+	ec->overflow++;
+	c = strmap_get(&ec->by_name, EVENT_CONN_OTHER, strlen(EVENT_CONN_OTHER));
+	return c ? c : conn_create(ec, EVENT_CONN_OTHER, strlen(EVENT_CONN_OTHER));
+}
+
+static struct child_entry *child_get(struct event_counters *ec, struct conn_entry *c,
+                                     const char *name, size_t len)
+{
+	struct child_entry *e;
+
+	if (!name || len == 0) {
+		name = EVENT_CONN_UNKNOWN;
+		len = strlen(name);
+	}
+	if (len > LABEL_VALUE_MAX)
+		len = LABEL_VALUE_MAX;
+	for (size_t i = 0; i < c->nchildren; i++)
+		if (c->children[i].len == len && memcmp(c->children[i].name, name, len) == 0)
+			return &c->children[i];
+	if (ec->total_children >= EXPORT_CHILDREN_MAX) {
+		/* past the limit every new name shares this connection's "_other" entry */
+		ec->overflow++;
+		for (size_t i = 0; i < c->nchildren; i++)
+			if (strcmp(c->children[i].name, EVENT_CONN_OTHER) == 0)
+				return &c->children[i];
+		name = EVENT_CONN_OTHER;
+		len = strlen(name);
+	}
+	if (ARRAY_GROW(c->children, c->nchildren, c->cap, 4, SIZE_MAX) < 0)
+		return NULL;
+	e = &c->children[c->nchildren];
+	memset(e, 0, sizeof(*e));
+	e->name = dup_span(name, len);
+	if (!e->name)
+		return NULL;
+	e->len = len;
+	c->nchildren++;
+	ec->total_children++;
+	return e;
+}
+
+static enum log_exchange request_exchange(const struct conn_entry *c, uint32_t ike_id,
+                                          uint32_t msgid)
+{
+	for (unsigned i = 0; i < REQ_RING; i++)
+		if (c->reqs[i].used && c->reqs[i].ike_id == ike_id && c->reqs[i].msgid == msgid)
+			return c->reqs[i].exchange;
+	return LOG_EXCH_UNKNOWN;
+}
+
+/* Count a failure; returns its kind. */
+static enum log_failure count_failure(struct conn_entry *c, const struct log_class *lc,
+                                      double now_s)
+{
+	enum log_failure kind = lc->failure;
+
+	if (lc->giveup) {
+		/* RFC 7296 2.4: no answer to retransmissions means the peer is gone. While the SA
+		 * is being set up (IKE_SA_INIT, IKE_AUTH) the peer was never reached; on an SA seen
+		 * established, or when nothing tells (charon logging without ENC lines), it died.
+		 */
+		bool known = c->has_retx && c->retx_ike_id == lc->ike_id;
+		bool setup = known && (c->retx_exchange == LOG_EXCH_IKE_SA_INIT ||
+		                       c->retx_exchange == LOG_EXCH_IKE_AUTH);
+
+		if (setup && lc->ike_id)
+			for (unsigned i = 0; i < REQ_RING; i++)
+				if (c->up_ids[i] == lc->ike_id)
+					setup = false;
+		kind = setup ? LOG_FAIL_PEER_UNREACHABLE : LOG_FAIL_DPD_TIMEOUT;
+	}
+	if ((unsigned)kind >= LOG_FAIL_COUNT)
+		kind = LOG_FAIL_OTHER;
+	c->failures[kind]++;
+	if (lc->notify) {
+		c->last_error = lc->notify;
+		c->last_error_ts = now_s;
+		c->has_error = true;
+	}
+	return kind;
+}
+
+static void remember_failure(struct event_counters *ec, const struct conn_entry *c,
+                             enum log_failure kind, uint16_t notify, double now_s)
+{
+	struct event_failure *f = &ec->recent[ec->recent_next];
+
+	memcpy(f->conn, c->name, c->len);
+	f->conn[c->len] = '\0';
+	f->kind = kind;
+	f->notify = notify;
+	f->at = now_s;
+	ec->recent_next = (ec->recent_next + 1) % EVENT_RECENT_MAX;
+	if (ec->recent_n < EVENT_RECENT_MAX)
+		ec->recent_n++;
+}
+
+static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
+                            const struct log_class *lc)
+{
+	struct child_entry *ch;
+
+	switch (lc->event) {
+	case LOG_EV_IKE_ESTABLISHED:
+		c->ike_events[0]++;
+		break;
+	case LOG_EV_IKE_REKEYED:
+		c->ike_events[2]++;
+		c->ike_delete_suppress++;
+		break;
+	case LOG_EV_IKE_DELETED:
+		if (c->ike_delete_suppress)
+			c->ike_delete_suppress--;
+		else
+			c->ike_events[1]++;
+		break;
+	case LOG_EV_CHILD_INSTALLED:
+		ch = child_get(ec, c, lc->child.p, lc->child.len);
+		if (!ch)
+			break;
+		if (c->child_rekey_pending) {
+			c->child_rekey_pending--;
+			c->child_close_suppress++;
+			ch->events[2]++;
+		} else {
+			ch->events[0]++;
+		}
+		break;
+	case LOG_EV_CHILD_DELETED:
+		ch = child_get(ec, c, lc->child.p, lc->child.len);
+		if (!ch)
+			break;
+		if (c->child_close_suppress)
+			c->child_close_suppress--;
+		else
+			ch->events[1]++;
+		break;
+	default:
+		break;
+	}
+}
+
+void event_counters_feed_log(struct event_counters *ec, const struct log_class *lc, bool lifecycle,
+                             double now_s)
+{
+	struct conn_entry *c;
+
+	if (!ec || !lc || lc->cat == LOG_CAT_NONE)
+		return;
+	pthread_mutex_lock(&ec->lock);
+	c = conn_get(ec, lc->conn.p, lc->conn.len);
+	if (!c)
+		goto out_unlock;
+	if (lc->cat == LOG_CAT_IKE_EVENT && lc->event != LOG_EV_IKE_DELETED && lc->sa_id) {
+		/* remembered even when lifecycle events come from VICI: see count_failure() */
+		c->up_ids[c->up_next] = lc->sa_id;
+		c->up_next = (c->up_next + 1) % REQ_RING;
+	}
+	if (!lifecycle && (lc->cat == LOG_CAT_IKE_EVENT || lc->cat == LOG_CAT_CHILD_EVENT))
+		goto out_unlock;
+	switch (lc->cat) {
+	case LOG_CAT_FAILURE:
+		remember_failure(ec, c, count_failure(c, lc, now_s), lc->notify, now_s);
+		break;
+	case LOG_CAT_RETRANSMIT: {
+		enum log_exchange x = lc->exchange;
+
+		if (x == LOG_EXCH_UNKNOWN && lc->has_msgid)
+			x = request_exchange(c, lc->ike_id, lc->msgid);
+		c->retransmits[x]++;
+		c->retx_ike_id = lc->ike_id;
+		c->retx_exchange = x;
+		c->has_retx = true;
+		break;
+	}
+	case LOG_CAT_REQUEST:
+		if (!lc->inbound && lc->has_msgid) {
+			c->reqs[c->req_next] =
+			    (struct req_slot){lc->ike_id, lc->msgid, lc->exchange, true};
+			c->req_next = (c->req_next + 1) % REQ_RING;
+		}
+		if (lifecycle && lc->rekey)
+			c->child_rekey_pending++;
+		break;
+	case LOG_CAT_IKE_EVENT:
+	case LOG_CAT_CHILD_EVENT:
+		count_lifecycle(ec, c, lc);
+		break;
+	default:
+		break;
+	}
+out_unlock:
+	pthread_mutex_unlock(&ec->lock);
+}
+
+void event_counters_note_line(struct event_counters *ec, bool truncated)
+{
+	if (!ec)
+		return;
+	pthread_mutex_lock(&ec->lock);
+	ec->lines++;
+	if (truncated)
+		ec->truncated++;
+	pthread_mutex_unlock(&ec->lock);
+}
+
+void event_counters_ike_event(struct event_counters *ec, const char *conn, size_t conn_len,
+                              enum log_event ev)
+{
+	struct conn_entry *c;
+
+	if (!ec || ev > LOG_EV_IKE_REKEYED)
+		return;
+	pthread_mutex_lock(&ec->lock);
+	c = conn_get(ec, conn, conn_len);
+	if (c)
+		c->ike_events[ev - LOG_EV_IKE_ESTABLISHED]++;
+	pthread_mutex_unlock(&ec->lock);
+}
+
+void event_counters_child_event(struct event_counters *ec, const char *conn, size_t conn_len,
+                                const char *child, size_t child_len, enum log_event ev)
+{
+	struct conn_entry *c;
+	struct child_entry *ch;
+
+	if (!ec || ev < LOG_EV_CHILD_INSTALLED || ev >= LOG_EV_COUNT)
+		return;
+	pthread_mutex_lock(&ec->lock);
+	c = conn_get(ec, conn, conn_len);
+	ch = c ? child_get(ec, c, child, child_len) : NULL;
+	if (ch)
+		ch->events[ev - LOG_EV_CHILD_INSTALLED]++;
+	pthread_mutex_unlock(&ec->lock);
+}
+
+int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_t conn_len)
+{
+	int r = 0;
+
+	if (!ec || !conn || !conn_len)
+		return -EINVAL;
+	pthread_mutex_lock(&ec->lock);
+	if (conn_len > LABEL_VALUE_MAX)
+		conn_len = LABEL_VALUE_MAX;
+	if (!strmap_get(&ec->by_name, conn, conn_len)) {
+		if (ec->nconns >= EXPORT_CONNS_MAX)
+			r = -ENOSPC;
+		else if (!conn_create(ec, conn, conn_len))
+			r = -ENOMEM;
+	}
+	pthread_mutex_unlock(&ec->lock);
+	return r;
+}
+
+size_t event_counters_conn_errors(struct event_counters *ec, struct event_conn_errors *ret,
+                                  size_t cap)
+{
+	size_t n;
+
+	if (!ec)
+		return 0;
+	pthread_mutex_lock(&ec->lock);
+	for (size_t i = 0; i < ec->nconns && i < cap; i++) {
+		const struct conn_entry *c = ec->conns[i];
+		struct event_conn_errors *r = &ret[i];
+
+		memcpy(r->conn, c->name, c->len);
+		r->conn[c->len] = '\0';
+		memcpy(r->failures, c->failures, sizeof(r->failures));
+		r->has_error = c->has_error;
+		r->last_error = c->last_error;
+		r->last_error_ts = c->last_error_ts;
+	}
+	n = ec->nconns;
+	pthread_mutex_unlock(&ec->lock);
+	return n;
+}
+
+size_t event_counters_recent_failures(struct event_counters *ec, struct event_failure *ret,
+                                      size_t cap)
+{
+	size_t n = 0;
+
+	if (!ec)
+		return 0;
+	pthread_mutex_lock(&ec->lock);
+	for (; n < ec->recent_n && n < cap; n++)
+		ret[n] = ec->recent[(ec->recent_next + EVENT_RECENT_MAX - 1 - n) % EVENT_RECENT_MAX];
+	pthread_mutex_unlock(&ec->lock);
+	return n;
+}
+
+static const char *const ike_event_names[3] = {"established", "deleted", "rekeyed"};
+static const char *const child_event_names[3] = {"installed", "deleted", "rekeyed"};
+
+void event_counters_write_metrics(struct event_counters *ec, struct prom_writer *w)
+{
+	if (!ec || !w)
+		return;
+	pthread_mutex_lock(&ec->lock);
+
+	prom_family(w, "ipsec_ike_sa_events_total", PROM_COUNTER,
+	            "IKE SA lifecycle events per connection: established, deleted, rekeyed.");
+	for (size_t i = 0; i < ec->nconns; i++) {
+		const struct conn_entry *c = ec->conns[i];
+
+		for (int e = 0; e < 3; e++) {
+			struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len),
+			                         PROM_LABEL("event", ike_event_names[e])};
+
+			prom_sample_u64(w, l, 2, c->ike_events[e]);
+		}
+	}
+
+	prom_family(w, "ipsec_child_sa_events_total", PROM_COUNTER,
+	            "CHILD SA lifecycle events per connection and CHILD SA name: installed, "
+	            "deleted, rekeyed.");
+	for (size_t i = 0; i < ec->nconns; i++) {
+		const struct conn_entry *c = ec->conns[i];
+
+		for (size_t k = 0; k < c->nchildren; k++) {
+			const struct child_entry *ch = &c->children[k];
+
+			for (int e = 0; e < 3; e++) {
+				struct prom_label l[] = {
+				    PROM_LABEL_SPAN("conn", c->name, c->len),
+				    PROM_LABEL_SPAN("child", ch->name, ch->len),
+				    PROM_LABEL("event", child_event_names[e])};
+
+				prom_sample_u64(w, l, 3, ch->events[e]);
+			}
+		}
+	}
+
+	prom_family(w, "ipsec_failures_total", PROM_COUNTER,
+	            "IKE/IPsec failures per connection, by kind, from charon's log; unknown "
+	            "failures are counted as kind=\"other\".");
+	for (size_t i = 0; i < ec->nconns; i++) {
+		const struct conn_entry *c = ec->conns[i];
+
+		for (int k = 0; k < LOG_FAIL_COUNT; k++) {
+			struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len),
+			                         PROM_LABEL("kind", log_failure_name(k))};
+
+			prom_sample_u64(w, l, 2, c->failures[k]);
+		}
+	}
+
+	prom_family(w, "ipsec_retransmits_total", PROM_COUNTER,
+	            "IKE requests retransmitted by charon, per connection and exchange type.");
+	for (size_t i = 0; i < ec->nconns; i++) {
+		const struct conn_entry *c = ec->conns[i];
+
+		for (int x = 0; x < LOG_EXCH_COUNT; x++) {
+			struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len),
+			                         PROM_LABEL("exchange", log_exchange_name(x))};
+
+			/* the four RFC 7296 exchanges always, the others once seen */
+			if (c->retransmits[x] ||
+			    (x >= LOG_EXCH_IKE_SA_INIT && x <= LOG_EXCH_INFORMATIONAL))
+				prom_sample_u64(w, l, 2, c->retransmits[x]);
+		}
+	}
+
+	prom_family(w, "ipsec_ike_last_error_code", PROM_GAUGE,
+	            "IKEv2 notify error type (RFC 7296 section 3.10.1) of the last error received "
+	            "or sent on this connection.");
+	for (size_t i = 0; i < ec->nconns; i++) {
+		const struct conn_entry *c = ec->conns[i];
+		struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len)};
+
+		if (c->has_error)
+			prom_sample_u64(w, l, 1, c->last_error);
+	}
+	prom_family(w, "ipsec_ike_last_error_timestamp_seconds", PROM_GAUGE,
+	            "When ipsec_ike_last_error_code last changed (seconds since the epoch).");
+	for (size_t i = 0; i < ec->nconns; i++) {
+		const struct conn_entry *c = ec->conns[i];
+		struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len)};
+
+		if (c->has_error)
+			prom_sample(w, l, 1, c->last_error_ts);
+	}
+
+	prom_family(w, "ikewatch_log_lines_total", PROM_COUNTER,
+	            "charon log lines read by ikewatch from any log source.");
+	prom_sample_u64(w, NULL, 0, ec->lines);
+	prom_family(w, "ikewatch_log_lines_truncated_total", PROM_COUNTER,
+	            "charon log lines longer than LOGLINE_MAX, classified on their head.");
+	prom_sample_u64(w, NULL, 0, ec->truncated);
+	prom_family(w, "ikewatch_event_series_overflow_total", PROM_COUNTER,
+	            "Events counted under conn or child \"_other\" because of the cardinality "
+	            "limits.");
+	prom_sample_u64(w, NULL, 0, ec->overflow);
+
+	pthread_mutex_unlock(&ec->lock);
+}

@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The scrape (see collector.h). One persistent VICI connection, because charon's VICI socket
+ * has a listen backlog of 3 and an exporter that connects per scrape gets refused under load.
+ * Every exchange with charon goes through vici_do(), so every VICI failure takes one path
+ * (note_result): logged on state changes only (up -> down, and the first different error), so a
+ * charon that is down for a day writes one line, not one per scrape; the connection closed;
+ * readers told. Two locks: ->lock serialises the VICI session and the snapshots being filled;
+ * ->pub_lock guards what readers see (the last complete snapshot, whether charon answered) and
+ * is never held across VICI I/O, so the status page and the probes' lookups never wait for
+ * charon.
+ */
+#include "exporter/collector.h"
+
+#include "build_config.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "exporter/sa_metrics.h"
+#include "exporter/sa_lookup.h"
+#include "vici/vici_conn.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* What readers see, under ->pub_lock. */
+struct collector_pub {
+	struct sa_snapshot snap; /* the last snapshot charon answered completely */
+	bool have_snap;
+	bool up;		/* the last exchange with charon succeeded */
+	double checked_at;	/* wall clock of that exchange, 0 = never */
+	char error[200];	/* why it failed, when !up */
+	char daemon[64], version[64];
+};
+
+struct collector {
+	pthread_mutex_t lock; /* the VICI session and everything below but ->pub */
+	struct collector_config cfg;
+	struct vici_conn *vici;
+	struct vici_msg msg; /* decode space, reused */
+	struct sa_snapshot snap;
+	struct sa_snapshot certs;
+	struct sa_snapshot probe_snap; /* the probes' refreshes, kept apart from the scrape's */
+	struct sa_counters *counters;
+	uint64_t certs_at_ms; /* monotonic time of the last list-certs, 0 = never */
+	char daemon[64], version[64];
+	bool up, ready;
+	void (*on_conn)(void *ctx, const char *conn);
+	void *on_conn_ctx;
+	int last_err;
+	uint64_t scrapes, scrape_errors, reconnects, dropped, relisted;
+	size_t last_len;
+	pthread_mutex_t pub_lock;
+	struct collector_pub pub;
+};
+
+struct collector *collector_new(const struct collector_config *cfg)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->cfg = *cfg;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->pub_lock, NULL);
+	sa_snapshot_init(&c->snap);
+	sa_snapshot_init(&c->certs);
+	sa_snapshot_init(&c->probe_snap);
+	sa_snapshot_init(&c->pub.snap);
+	c->vici = vici_conn_new(cfg->vici_socket, cfg->vici_timeout_ms);
+	c->counters = sa_counters_new();
+	if (!c->vici || !c->counters) {
+		collector_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void collector_free(struct collector *c)
+{
+	if (!c)
+		return;
+	vici_conn_free(c->vici);
+	sa_counters_free(c->counters);
+	vici_msg_done(&c->msg);
+	sa_snapshot_done(&c->snap);
+	sa_snapshot_done(&c->certs);
+	sa_snapshot_done(&c->probe_snap);
+	sa_snapshot_done(&c->pub.snap);
+	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->pub_lock);
+	free(c);
+}
+
+struct sa_counters *collector_counters(struct collector *c)
+{
+	return c->counters;
+}
+
+static int on_list_conn(void *ctx, const struct vici_msg *m)
+{
+	return sa_snapshot_add_conn(ctx, m);
+}
+
+static int on_list_sa(void *ctx, const struct vici_msg *m)
+{
+	return sa_snapshot_add_ike(ctx, m);
+}
+
+static int on_list_cert(void *ctx, const struct vici_msg *m)
+{
+	return sa_snapshot_add_cert(ctx, m);
+}
+
+static void copy_value(const struct vici_msg *m, const char *key, char *out, size_t cap)
+{
+	const char *v;
+	size_t len;
+
+	if (vici_get_str(m, 0, key, &v, &len) < 0)
+		len = 0;
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(out, v, len);
+	out[len] = '\0';
+}
+
+/* Connect if needed, and learn the daemon's version once per connection; a new connection
+ * forgets what was cached from the old one. */
+static int vici_open(struct collector *c)
+{
+	int err;
+
+	if (!vici_conn_connected(c->vici)) {
+		if ((err = vici_conn_connect(c->vici)) < 0)
+			return err;
+		c->reconnects++;
+		c->daemon[0] = '\0';
+		c->certs_at_ms = 0;
+	}
+	if (c->daemon[0])
+		return 0;
+	if ((err = vici_conn_simple(c->vici, "version", NULL, NULL, NULL, &c->msg)) < 0)
+		return err;
+	copy_value(&c->msg, "daemon", c->daemon, sizeof(c->daemon));
+	copy_value(&c->msg, "version", c->version, sizeof(c->version));
+	return 0;
+}
+
+/* The outcome of every exchange with charon, success or failure: the one place that logs it,
+ * closes a connection that failed, and tells the readers. */
+static void note_result(struct collector *c, int err)
+{
+	const char *why = "";
+
+	if (err == 0) {
+		if (!c->up)
+			log_info("vici: connected to %s (%s %s)", vici_conn_path(c->vici), c->daemon,
+				 c->version);
+		c->up = c->ready = true;
+		c->last_err = 0;
+	} else {
+		why = vici_conn_last_error(c->vici)[0] ? vici_conn_last_error(c->vici)
+						       : strerror(-err);
+		if (c->up || c->last_err != err)
+			log_warn("vici: %s: %s; reporting ipsec_up 0 and retrying", vici_conn_path(c->vici),
+				 why);
+		c->up = false;
+		c->last_err = err;
+	}
+	pthread_mutex_lock(&c->pub_lock);
+	c->pub.up = c->up;
+	c->pub.checked_at = clock_real_s();
+	snprintf(c->pub.error, sizeof(c->pub.error), "%s", why);
+	memcpy(c->pub.daemon, c->daemon, sizeof(c->pub.daemon));
+	memcpy(c->pub.version, c->version, sizeof(c->pub.version));
+	pthread_mutex_unlock(&c->pub_lock);
+	/* whatever was half-read is unusable: start from a fresh connection next time (after
+	 * the error text was taken, which closing clears) */
+	if (err < 0)
+		vici_conn_close(c->vici);
+}
+
+/* Run @op over the VICI connection: the one way into charon. A connection kept from before
+ * that turns out dead (charon restarted) is not an outage: @op runs once more on a fresh one.
+ * @op must start its work over when called again. Under ->lock. */
+static int vici_do(struct collector *c, int (*op)(struct collector *c, void *arg), void *arg)
+{
+	bool was_connected = vici_conn_connected(c->vici);
+	int err = vici_open(c);
+
+	if (err == 0)
+		err = op(c, arg);
+	if (err < 0 && was_connected && vici_conn_is_stale_error(err)) {
+		vici_conn_close(c->vici);
+		err = vici_open(c);
+		if (err == 0)
+			err = op(c, arg);
+	}
+	note_result(c, err);
+	return err;
+}
+
+static int op_none(struct collector *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 0;
+}
+
+/* list-sas into @into (appended); noblock so that a busy IKE SA does not stall us. Always the
+ * full list (@ike_id 0), never one narrowed to a connection: the counter store must see every
+ * SA of every pair, or it would take the missing ones for ended. With @ike_id, only that IKE
+ * SA (relist_skipped()). */
+static int list_sas(struct collector *c, struct sa_snapshot *into, uint32_t ike_id)
+{
+	struct vici_builder b;
+	char id[16];
+	uint8_t *req;
+	size_t len;
+	int err;
+
+	vici_build_init(&b, VICI_PKT_CMD_REQUEST, "list-sas");
+	vici_build_kv_str(&b, "noblock", "yes");
+	if (ike_id) {
+		snprintf(id, sizeof(id), "%" PRIu32, ike_id);
+		vici_build_kv_str(&b, "ike-id", id);
+	}
+	if ((err = vici_build_finish(&b, &req, &len)) < 0)
+		return err;
+	err = vici_conn_command(c->vici, req, len, "list-sa", on_list_sa, into, &c->msg);
+	free(req);
+	return err;
+}
+
+/* The SAs alone, into ->probe_snap: the probes' fresh counters. */
+static int op_list_sas(struct collector *c, void *arg)
+{
+	int err;
+
+	(void)arg;
+	sa_snapshot_reset(&c->probe_snap);
+	c->probe_snap.now = clock_real_s();
+	if ((err = list_sas(c, &c->probe_snap, 0)) < 0)
+		return err;
+	return sa_counters_update(c->counters, &c->probe_snap);
+}
+
+/*
+ * list-sas with noblock=yes skips an IKE SA that another thread holds at that moment (a DPD or
+ * a rekey in flight: with a thousand SAs and DPD every 5 s, one scrape in five missed some).
+ * Such an SA is not down. Ask again, by unique id and after a short pause, for each IKE SA that
+ * the last snapshot listed and this one lacks, where that leaves its connection without any IKE
+ * SA (sa_lookup_missing_ikes()); what charon still does not list after that is gone. More than
+ * RELIST_MAX missing at once is no busy SA but a real change (charon restarted): taken as it is.
+ */
+#define RELIST_MAX 64
+#define RELIST_TRIES 2
+#define RELIST_PAUSE_MS 10
+
+static int relist_skipped(struct collector *c)
+{
+	uint32_t ids[RELIST_MAX];
+	size_t n = 0;
+
+	pthread_mutex_lock(&c->pub_lock);
+	if (c->pub.have_snap)
+		n = sa_lookup_missing_ikes(&c->pub.snap, &c->snap, ids, RELIST_MAX);
+	pthread_mutex_unlock(&c->pub_lock);
+	if (n > RELIST_MAX)
+		return 0;
+	for (unsigned t = 0; t < RELIST_TRIES && n; t++) {
+		size_t left = 0;
+
+		/* 10 ms, then 40 ms: a busy SA is held for a message's processing, not longer */
+		nanosleep(&(struct timespec){.tv_nsec = (long)(RELIST_PAUSE_MS << (2 * t)) * 1000000L},
+			  NULL);
+		for (size_t i = 0; i < n; i++) {
+			uint32_t from = c->snap.n_ikes;
+			int err = list_sas(c, &c->snap, ids[i]);
+
+			if (err < 0)
+				return err;
+			sa_snapshot_keep_ike(&c->snap, from, ids[i]);
+			if (c->snap.n_ikes > from)
+				c->relisted++;
+			else
+				ids[left++] = ids[i];
+		}
+		n = left;
+	}
+	return 0;
+}
+
+/* A whole read into ->snap: loaded connections, SAs, and now and then the certificates. */
+static int op_collect(struct collector *c, void *arg)
+{
+	uint64_t now_ms = clock_mono_ms();
+	int err;
+
+	(void)arg;
+	sa_snapshot_reset(&c->snap);
+	c->snap.now = clock_real_s();
+	if ((err = vici_conn_simple(c->vici, "list-conns", "list-conn", on_list_conn, &c->snap,
+				    &c->msg)) < 0)
+		return err;
+	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
+		c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
+	if ((err = list_sas(c, &c->snap, 0)) < 0 || (err = relist_skipped(c)) < 0)
+		return err;
+	if (!c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000) {
+		sa_snapshot_reset(&c->certs);
+		if ((err = vici_conn_simple(c->vici, "list-certs", "list-cert", on_list_cert,
+					    &c->certs, &c->msg)) < 0)
+			return err;
+		c->certs_at_ms = now_ms ? now_ms : 1;
+	}
+	return sa_counters_update(c->counters, &c->snap);
+}
+
+/* ->snap, just read and used, becomes what readers see; what they saw is reused for the next
+ * read. Under ->lock, after a successful op_collect. */
+static void publish(struct collector *c)
+{
+	struct sa_snapshot old;
+
+	pthread_mutex_lock(&c->pub_lock);
+	old = c->pub.snap;
+	c->pub.snap = c->snap;
+	c->pub.have_snap = true;
+	pthread_mutex_unlock(&c->pub_lock);
+	c->snap = old;
+}
+
+bool collector_ready(struct collector *c)
+{
+	bool r;
+
+	pthread_mutex_lock(&c->lock);
+	/* not scraped yet: ask charon for its version, so that readiness does not wait for
+	 * Prometheus to come by first */
+	if (!c->ready)
+		vici_do(c, op_none, NULL);
+	r = c->ready;
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+static void write_self(struct prom_writer *w, struct collector *c)
+{
+	struct prom_label bl[2] = {PROM_LABEL("version", IKEWATCH_VERSION),
+				   PROM_LABEL("revision", IKEWATCH_REVISION)};
+
+	prom_family(w, "ipsec_up", PROM_GAUGE,
+		    "1 when the IPsec daemon answered this scrape over VICI, else 0.");
+	prom_sample_u64(w, NULL, 0, c->up);
+	prom_family(w, "ikewatch_build_info", PROM_GAUGE,
+		    "Always 1: the version and git revision of this ikewatch.");
+	prom_sample_u64(w, bl, 2, 1);
+	if (c->up) {
+		struct prom_label dl[2] = {PROM_LABEL("implementation", "strongswan"),
+					   PROM_LABEL("version", c->version)};
+
+		prom_family(w, "ipsec_daemon_info", PROM_GAUGE,
+			    "Always 1: the IPsec daemon's implementation and version.");
+		prom_sample_u64(w, dl, 2, 1);
+	}
+	prom_family(w, "ikewatch_scrapes_total", PROM_COUNTER, "Scrapes served.");
+	prom_sample_u64(w, NULL, 0, c->scrapes);
+	prom_family(w, "ikewatch_scrape_errors_total", PROM_COUNTER,
+		    "Scrapes in which the daemon could not be read (see the log for why).");
+	prom_sample_u64(w, NULL, 0, c->scrape_errors);
+	prom_family(w, "ikewatch_vici_connects_total", PROM_COUNTER,
+		    "VICI connections opened (1 plus reconnects).");
+	prom_sample_u64(w, NULL, 0, c->reconnects);
+	prom_family(w, "ikewatch_ike_sas_relisted_total", PROM_COUNTER,
+		    "IKE SAs that list-sas skipped because they were busy, found by asking again.");
+	prom_sample_u64(w, NULL, 0, c->relisted);
+	prom_family(w, "ikewatch_series_dropped_total", PROM_COUNTER,
+		    "Series not exported because a label-cardinality limit was reached.");
+	prom_sample_u64(w, NULL, 0, c->dropped);
+}
+
+void collector_on_conn(struct collector *c, void (*fn)(void *ctx, const char *conn), void *ctx)
+{
+	pthread_mutex_lock(&c->lock);
+	c->on_conn = fn;
+	c->on_conn_ctx = ctx;
+	pthread_mutex_unlock(&c->lock);
+}
+
+int collector_scrape(struct collector *c, struct prom_writer *w)
+{
+	uint64_t t0 = clock_mono_ns(), dropped = 0;
+	struct sa_view view;
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	c->scrapes++;
+	if (vici_do(c, op_collect, NULL) < 0)
+		c->scrape_errors++;
+	memset(&view, 0, sizeof(view));
+	if (c->up) {
+		err = sa_view_build(&c->snap, &view);
+		if (err < 0)
+			goto out;
+	}
+	/* the exposition of the last scrape says how much this one needs: one allocation */
+	if (c->last_len)
+		buf_reserve(w->out, c->last_len + c->last_len / 8);
+	if (c->up) {
+		struct sa_metrics_opts opts = {.redact_ids = c->cfg.redact_ids};
+
+		err = sa_metrics_write(w, &c->snap, &view, c->counters, &opts, &dropped);
+		if (err < 0)
+			goto out;
+		sa_metrics_write_certs(w, &c->certs);
+		c->dropped += dropped;
+	}
+	write_self(w, c);
+	prom_family(w, "ikewatch_scrape_duration_seconds", PROM_GAUGE,
+		    "Time this scrape took to read the daemon and render the metrics.");
+	prom_sample(w, NULL, 0, (double)(clock_mono_ns() - t0) / 1e9);
+	err = 0;
+	c->last_len = w->out->len;
+out:
+	sa_view_done(&view);
+	if (c->up)
+		publish(c);
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int collector_child_packets(struct collector *c, const char *conn, const char *child,
+			    uint64_t *ret_out, uint64_t *ret_in)
+{
+	struct sa_totals t;
+	bool found;
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	err = vici_do(c, op_list_sas, NULL);
+	found = err == 0 && sa_lookup_has_child(&c->probe_snap, conn, child);
+	pthread_mutex_unlock(&c->lock);
+	if (err < 0)
+		return err;
+	sa_counters_get(c->counters, conn, child, &t);
+	if (!found && t.packets_out == 0 && t.packets_in == 0)
+		return -ENOENT;
+	*ret_out = t.packets_out;
+	*ret_in = t.packets_in;
+	return 0;
+}
+
+/* Read charon now if it never answered a full read yet, so that a probe started before the
+ * first scrape finds its tunnel without waiting for Prometheus. */
+static void ensure_published(struct collector *c)
+{
+	bool have;
+
+	pthread_mutex_lock(&c->pub_lock);
+	have = c->pub.have_snap;
+	pthread_mutex_unlock(&c->pub_lock);
+	if (have)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (vici_do(c, op_collect, NULL) == 0)
+		publish(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+int collector_find_child(struct collector *c, const struct sockaddr *target, char *ret_conn,
+			 size_t conn_len, char *ret_child, size_t child_len)
+{
+	int err;
+
+	ensure_published(c);
+	pthread_mutex_lock(&c->pub_lock);
+	err = sa_lookup_find_child(&c->pub.snap, target, ret_conn, conn_len, ret_child, child_len);
+	pthread_mutex_unlock(&c->pub_lock);
+	return err;
+}
+
+int collector_source_in_local_ts(struct collector *c, const char *conn, const char *child,
+				 const struct sockaddr *source)
+{
+	int r;
+
+	pthread_mutex_lock(&c->pub_lock);
+	r = sa_lookup_source_in_local_ts(&c->pub.snap, conn, child, source);
+	pthread_mutex_unlock(&c->pub_lock);
+	return r;
+}
+
+int collector_with_view(struct collector *c, collector_view_fn fn, void *ctx)
+{
+	struct sa_view v = {0};
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	err = vici_do(c, op_collect, NULL);
+	if (err < 0) {
+		char why[sizeof(c->pub.error)];
+
+		pthread_mutex_lock(&c->pub_lock);
+		memcpy(why, c->pub.error, sizeof(why));
+		pthread_mutex_unlock(&c->pub_lock);
+		fn(ctx, &c->snap, &v, false, why);
+	} else if ((err = sa_view_build(&c->snap, &v)) == 0) {
+		fn(ctx, &c->snap, &v, true, NULL);
+		sa_view_done(&v);
+		publish(c);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int collector_with_last(struct collector *c, collector_last_fn fn, void *ctx)
+{
+	struct collector_last l = {0};
+	struct sa_view v = {0};
+	int err = 0;
+
+	pthread_mutex_lock(&c->pub_lock);
+	if (c->pub.have_snap && (err = sa_view_build(&c->pub.snap, &v)) == 0) {
+		l.snap = &c->pub.snap;
+		l.view = &v;
+	}
+	l.up = c->pub.up;
+	l.checked_at = c->pub.checked_at;
+	l.error = c->pub.error;
+	l.daemon = c->pub.daemon;
+	l.version = c->pub.version;
+	l.vici_path = vici_conn_path(c->vici);
+	l.redact_ids = c->cfg.redact_ids;
+	fn(ctx, &l);
+	sa_view_done(&v);
+	pthread_mutex_unlock(&c->pub_lock);
+	return err;
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Connection/CHILD grouping of a snapshot (see sa_view.h).
+ */
+#include "exporter/sa_view.h"
+
+#include "common/array.h"
+#include "common/strmap.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sa_view_done(struct sa_view *v)
+{
+	for (uint32_t i = 0; i < v->n_conns; i++)
+		free(v->conns[i].children);
+	free(v->conns);
+	memset(v, 0, sizeof(*v));
+}
+
+static struct sa_view_conn *view_conn(struct sa_view *v, struct strmap *idx, const char *name)
+{
+	size_t len = strlen(name);
+	uintptr_t i = (uintptr_t)strmap_get(idx, name, len);
+	struct sa_view_conn *c;
+
+	if (i)
+		return &v->conns[i - 1];
+	if (ARRAY_GROW(v->conns, v->n_conns, v->cap_conns, 16, UINT32_MAX) < 0)
+		return NULL;
+	c = &v->conns[v->n_conns];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	if (strmap_put(idx, name, len, (void *)(uintptr_t)(v->n_conns + 1)) < 0)
+		return NULL;
+	v->n_conns++;
+	return c;
+}
+
+static struct sa_view_child *view_child(struct sa_view_conn *c, const char *name)
+{
+	struct sa_view_child *ch;
+
+	for (uint32_t i = 0; i < c->n_children; i++)
+		if (strcmp(c->children[i].name, name) == 0)
+			return &c->children[i];
+	if (ARRAY_GROW(c->children, c->n_children, c->cap_children, 4, UINT32_MAX) < 0)
+		return NULL;
+	ch = &c->children[c->n_children++];
+	memset(ch, 0, sizeof(*ch));
+	ch->name = name;
+	ch->use_in = ch->use_out = SNAP_NONE;
+	return ch;
+}
+
+/* Is @a a better representative than @b: up beats down, then newer (smaller age) wins. */
+static bool ike_better(const struct snap_ike *a, const struct snap_ike *b)
+{
+	bool au = snap_ike_state_up(a->state), bu = snap_ike_state_up(b->state);
+
+	if (au != bu)
+		return au;
+	/* ESTABLISHED beats the REKEYED predecessor it replaced */
+	if (strcmp(a->state, "ESTABLISHED") == 0 && strcmp(b->state, "ESTABLISHED") != 0)
+		return true;
+	if (strcmp(b->state, "ESTABLISHED") == 0 && strcmp(a->state, "ESTABLISHED") != 0)
+		return false;
+	if (a->established == SNAP_NONE)
+		return false;
+	return b->established == SNAP_NONE || a->established < b->established;
+}
+
+static bool child_better(const struct snap_child *a, const struct snap_child *b)
+{
+	bool au = snap_child_state_up(a->state), bu = snap_child_state_up(b->state);
+
+	if (au != bu)
+		return au;
+	if (strcmp(a->state, "INSTALLED") == 0 && strcmp(b->state, "INSTALLED") != 0)
+		return true;
+	if (strcmp(b->state, "INSTALLED") == 0 && strcmp(a->state, "INSTALLED") != 0)
+		return false;
+	if (a->install_time == SNAP_NONE)
+		return false;
+	return b->install_time == SNAP_NONE || a->install_time < b->install_time;
+}
+
+/* Seconds since the last packet: the smaller, ignoring absent values. */
+static int64_t min_age(int64_t a, int64_t b)
+{
+	if (a == SNAP_NONE)
+		return b;
+	if (b == SNAP_NONE)
+		return a;
+	return a < b ? a : b;
+}
+
+int sa_view_build(const struct sa_snapshot *s, struct sa_view *v)
+{
+	struct strmap idx;
+	int err = -ENOMEM;
+
+	memset(v, 0, sizeof(*v));
+	strmap_init(&idx);
+	for (uint32_t i = 0; i < s->n_conns; i++) {
+		struct sa_view_conn *c = view_conn(v, &idx, s->conns[i].name);
+
+		if (!c)
+			goto out;
+		c->configured = true;
+		for (uint32_t j = 0; j < s->conns[i].n_children; j++) {
+			struct sa_view_child *ch = view_child(c, s->conns[i].children[j]);
+
+			if (!ch)
+				goto out;
+			ch->configured = true;
+		}
+	}
+	for (uint32_t i = 0; i < s->n_ikes; i++) {
+		const struct snap_ike *ike = &s->ikes[i];
+		struct sa_view_conn *c = view_conn(v, &idx, ike->conn);
+
+		if (!c)
+			goto out;
+		c->n_ikes++;
+		if (snap_ike_state_up(ike->state))
+			c->up = true;
+		if (!c->best || ike_better(ike, c->best))
+			c->best = ike;
+		for (uint32_t j = 0; j < ike->n_children; j++) {
+			const struct snap_child *sc = &ike->children[j];
+			struct sa_view_child *ch = view_child(c, sc->name);
+
+			if (!ch)
+				goto out;
+			ch->n_sas++;
+			if (snap_child_state_up(sc->state))
+				ch->up = true;
+			if (!ch->best || child_better(sc, ch->best))
+				ch->best = sc;
+			ch->use_in = min_age(ch->use_in, sc->use_in);
+			ch->use_out = min_age(ch->use_out, sc->use_out);
+		}
+	}
+	err = 0;
+out:
+	strmap_done(&idx);
+	if (err < 0)
+		sa_view_done(v);
+	return err;
+}

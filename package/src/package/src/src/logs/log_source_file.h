@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Follow a charon log file like `tail -F`: read new lines as they are written; survive
+ * rotation by rename (the old file is drained, then the new one is read from its start),
+ * truncation in place (copytruncate: read again from offset 0) and a file that is missing for a
+ * while. The position (device, inode, offset of the last whole line) is kept in a state file so
+ * that a restarted serve neither counts old lines again nor misses lines written meanwhile.
+ */
+#ifndef IKEWATCH_LOG_SOURCE_FILE_H
+#define IKEWATCH_LOG_SOURCE_FILE_H
+
+#include "logs/log_source.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct log_file_opts {
+	const char *path;
+	const char *state_path; /* NULL: keep no state */
+	/* Without state: read the existing file from its start (true) or only what is written
+	 * from now on (false, the default for serve: history is not news). */
+	bool from_start;
+	unsigned poll_ms; /* 0: 250 */
+	unsigned save_ms; /* least time between state writes; 0: 1000 */
+};
+
+struct log_file_stats {
+	uint64_t lines;
+	uint64_t cut;
+	uint64_t rotations;
+	uint64_t truncations;
+	uint64_t state_errors;
+};
+
+struct log_file_source;
+
+/* Copies @o's strings. NULL on allocation failure or bad options. */
+struct log_file_source *log_file_source_new(const struct log_file_opts *o,
+                                            const struct log_sink *sink);
+void log_file_source_free(struct log_file_source *s);
+/* One round: read whatever is new (handling rotation/truncation). 0, or -errno when the file
+ * cannot be opened (it may appear later: callers keep polling). */
+int log_file_source_poll(struct log_file_source *s);
+/* Write the state file now (if there is one). 0 or -errno. */
+int log_file_source_save(struct log_file_source *s);
+/* Poll every poll_ms until *stop, saving the state at most every save_ms and once at the end. */
+void log_file_source_run(struct log_file_source *s, const atomic_bool *stop);
+/* Counters as of the last poll; safe to call from any thread. */
+void log_file_source_stats(struct log_file_source *s, struct log_file_stats *ret);
+
+#endif

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The journal log source (see log_source_journal.h). Field values from sd_journal_get_data()
+ * come as "NAME=value" byte spans that may hold any bytes; they are passed on as spans and the
+ * classifier bounds everything it reads. The saved cursor points at the last entry delivered; on
+ * restart we seek to it and skip it if it is still there (sd_journal_test_cursor), or else start
+ * at the entry after the place it was.
+ */
+#include "logs/log_source_journal.h"
+
+#include "common/clock.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "logs/log_state.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-journal.h>
+
+struct log_journal_source {
+	sd_journal *j;
+	char *state_path;
+	unsigned poll_ms, save_ms;
+	struct log_sink sink;
+	char *cursor;      /* of the last entry delivered (sd-journal allocated) */
+	bool cursor_saved; /* the state file holds ->cursor */
+	uint64_t last_save_ms;
+	struct log_journal_stats st;
+};
+
+static int add_matches(sd_journal *j)
+{
+	/* charon-systemd logs with sd_journal_send (structured fields); charon under a syslog
+	 * daemon or a unit's stdout shows up with its syslog identifier */
+	int r = sd_journal_add_match(j, "_COMM=charon-systemd", 0);
+
+	if (r >= 0)
+		r = sd_journal_add_disjunction(j);
+	if (r >= 0)
+		r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=charon-systemd", 0);
+	if (r >= 0)
+		r = sd_journal_add_disjunction(j);
+	if (r >= 0)
+		r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=charon", 0);
+	return r;
+}
+
+/* Position the journal: after the saved cursor, at the head, or at the tail. */
+static int seek_start(struct log_journal_source *s, bool from_start)
+{
+	struct log_state saved;
+	int r = s->state_path ? log_state_load(s->state_path, &saved) : -ENOENT;
+
+	if (r < 0 && r != -ENOENT) {
+		s->st.state_errors++;
+		log_warn("log state %s unreadable (%s), reading only new journal entries",
+		         s->state_path, strerror(-r));
+	}
+	if (r == 0 && saved.has_cursor && sd_journal_seek_cursor(s->j, saved.cursor) >= 0) {
+		/* seek_cursor lands on the entry or, if it is gone, near where it was */
+		if (sd_journal_next(s->j) > 0 && sd_journal_test_cursor(s->j, saved.cursor) <= 0)
+			sd_journal_previous(s->j); /* not the saved entry: deliver it too */
+		s->cursor = strdup(saved.cursor);
+		s->cursor_saved = true;
+		return 0;
+	}
+	if (from_start && r == -ENOENT)
+		return sd_journal_seek_head(s->j);
+	r = sd_journal_seek_tail(s->j);
+	if (r >= 0)
+		sd_journal_previous(s->j); /* so that next() returns only entries added from now */
+	return r;
+}
+
+struct log_journal_source *log_journal_source_new(const struct log_journal_opts *o,
+                                                  const struct log_sink *sink, int *ret_err)
+{
+	struct log_journal_source *s;
+	int r = -EINVAL;
+
+	if (!o || !sink || !sink->on_line)
+		goto out_err;
+	s = calloc(1, sizeof(*s));
+	r = -ENOMEM;
+	if (!s)
+		goto out_err;
+	s->sink = *sink;
+	s->poll_ms = o->poll_ms ? o->poll_ms : 250;
+	s->save_ms = o->save_ms ? o->save_ms : 1000;
+	if (o->state_path && !(s->state_path = strdup(o->state_path)))
+		goto out_free;
+	if (o->files)
+		r = sd_journal_open_files(&s->j, (const char **)o->files, 0);
+	else if (o->directory)
+		r = sd_journal_open_directory(&s->j, o->directory, 0);
+	else
+		r = sd_journal_open(&s->j, SD_JOURNAL_LOCAL_ONLY);
+	if (r < 0)
+		goto out_free;
+	sd_journal_set_data_threshold(s->j, LOGLINE_MAX + 64);
+	r = add_matches(s->j);
+	if (r < 0)
+		goto out_free;
+	r = seek_start(s, o->from_start);
+	if (r < 0)
+		goto out_free;
+	return s;
+
+out_free:
+	log_journal_source_free(s);
+out_err:
+	if (ret_err)
+		*ret_err = r;
+	return NULL;
+}
+
+void log_journal_source_free(struct log_journal_source *s)
+{
+	if (!s)
+		return;
+	if (s->j)
+		sd_journal_close(s->j);
+	free(s->cursor);
+	free(s->state_path);
+	free(s);
+}
+
+/* One field's value as a span, or NULL. */
+static const char *field(sd_journal *j, const char *name, size_t *ret_len)
+{
+	const void *d;
+	size_t len, n = strlen(name);
+
+	if (sd_journal_get_data(j, name, &d, &len) < 0 || len <= n || ((const char *)d)[n] != '=')
+		return NULL;
+	*ret_len = len - n - 1;
+	return (const char *)d + n + 1;
+}
+
+static void deliver(struct log_journal_source *s)
+{
+	const char *msg, *group, *conn;
+	size_t msg_len, group_len = 0, conn_len = 0;
+
+	msg = field(s->j, "MESSAGE", &msg_len);
+	if (!msg)
+		return;
+	group = field(s->j, "GROUP", &group_len);
+	conn = field(s->j, "IKE_SA_NAME", &conn_len);
+	s->st.entries++;
+	if (group && s->sink.on_msg)
+		s->sink.on_msg(s->sink.ctx, group, group_len, msg, msg_len, conn,
+		               conn ? conn_len : 0);
+	else
+		s->sink.on_line(s->sink.ctx, msg, msg_len);
+}
+
+int log_journal_source_poll(struct log_journal_source *s)
+{
+	int r;
+
+	while ((r = sd_journal_next(s->j)) > 0) {
+		char *c = NULL;
+
+		deliver(s);
+		if (sd_journal_get_cursor(s->j, &c) >= 0) {
+			free(s->cursor);
+			s->cursor = c;
+			s->cursor_saved = false;
+		}
+	}
+	return r < 0 ? r : 0;
+}
+
+int log_journal_source_save(struct log_journal_source *s)
+{
+	struct log_state st = {0};
+	size_t n;
+	int r;
+
+	if (!s->state_path || !s->cursor || s->cursor_saved)
+		return 0;
+	n = strlen(s->cursor);
+	if (n > LOG_CURSOR_MAX)
+		return -E2BIG;
+	memcpy(st.cursor, s->cursor, n + 1);
+	st.has_cursor = true;
+	r = log_state_save(s->state_path, &st);
+	if (r < 0) {
+		s->st.state_errors++;
+		return r;
+	}
+	s->cursor_saved = true;
+	return 0;
+}
+
+void log_journal_source_run(struct log_journal_source *s, const atomic_bool *stop)
+{
+	while (!atomic_load(stop)) {
+		int r = log_journal_source_poll(s);
+		uint64_t now = clock_mono_ms();
+
+		if (r < 0)
+			log_warn("journal: %s", strerror(-r));
+		if (now - s->last_save_ms >= s->save_ms) {
+			log_journal_source_save(s);
+			s->last_save_ms = now;
+		}
+		sd_journal_wait(s->j, (uint64_t)s->poll_ms * 1000u);
+	}
+	log_journal_source_save(s);
+}
+
+void log_journal_source_stats(const struct log_journal_source *s, struct log_journal_stats *ret)
+{
+	*ret = s->st;
+}

@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Prometheus text exposition format 0.0.4 writer (see prom_writer.h for the contract, and
+ * https://prometheus.io/docs/instrumenting/exposition_formats/ "Text format details").
+ *
+ * This is on the scrape's hot path (tens of thousands of series), so: integers are written by
+ * buf_put_u64/i64, never printf; label values and HELP text are escaped by scanning for the
+ * next byte that needs work and appending the clean span before it in one memcpy; floats that
+ * are exact integers take the integer path. Only non-integral floats use snprintf, and then
+ * under a private "C" locale (uselocale), so that a process that ever calls setlocale() still
+ * writes "0.5" and not "0,5".
+ */
+#include "prom/prom_writer.h"
+
+#include "common/limits.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROM_DOUBLE_TEXT_MAX 32
+
+static const char *const prom_type_names[] = {
+	[PROM_GAUGE] = "gauge",
+	[PROM_COUNTER] = "counter",
+	[PROM_HISTOGRAM] = "histogram",
+	[PROM_UNTYPED] = "untyped",
+};
+
+static bool is_alpha_(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Metric names: [a-zA-Z_:][a-zA-Z0-9_:]* (data model, "Metric names and labels"). */
+bool prom_metric_name_valid(const char *name)
+{
+	if (!name || !(is_alpha_(name[0]) || name[0] == ':'))
+		return false;
+	for (const char *p = name + 1; *p; p++)
+		if (!is_alpha_(*p) && !is_digit(*p) && *p != ':')
+			return false;
+	return true;
+}
+
+/* Label names: [a-zA-Z_][a-zA-Z0-9_]*; names starting with "__" are reserved for Prometheus'
+ * internal use, so an exporter must not emit them. */
+bool prom_label_name_valid(const char *name)
+{
+	if (!name || !is_alpha_(name[0]))
+		return false;
+	if (name[0] == '_' && name[1] == '_')
+		return false;
+	for (const char *p = name + 1; *p; p++)
+		if (!is_alpha_(*p) && !is_digit(*p))
+			return false;
+	return true;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+void prom_writer_init(struct prom_writer *w, struct buf *out)
+{
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	w->family = NULL;
+	w->type = PROM_UNTYPED;
+	w->dropped = 0;
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at @p (at most @n bytes), or 0 when it is not one:
+ * truncated, a stray continuation byte, overlong, a surrogate or beyond U+10FFFF (RFC 3629
+ * section 4, the "UTF8-octets" grammar).
+ */
+static size_t utf8_seq_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+
+		return n >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+
+		return n >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
+				       (p[3] & 0xc0) == 0x80
+			       ? 4
+			       : 0;
+	}
+	return 0;
+}
+
+/*
+ * Append @s[0..len) escaped for a label value (@quote true: \\, \" and \n) or for HELP text
+ * (@quote false: \\ and \n only, as the format says), with invalid UTF-8 replaced by U+FFFD and
+ * the unescaped result cut to @max bytes at a character boundary. Clean runs of bytes are
+ * appended as one span.
+ */
+static void put_escaped(struct buf *out, const char *s, size_t len, bool quote, size_t max)
+{
+	static const char replacement[] = "\xef\xbf\xbd";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, span = 0, used = 0;
+
+	if (len <= max) {
+		size_t k = 0;
+
+		while (k < len && p[k] >= 0x20 && p[k] < 0x80 && p[k] != '\\' && p[k] != '"')
+			k++;
+		if (k == len) {
+			buf_append(out, s, len);
+			return;
+		}
+	}
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t n;
+
+		if (c >= 0x20 && c < 0x80 && c != '\\' && !(quote && c == '"')) {
+			if (used + 1 > max)
+				break;
+			i++;
+			used++;
+			continue;
+		}
+		if (c < 0x80 && c != 0) {
+			/* a byte that needs an escape, or a control byte other than newline, which
+			 * is valid UTF-8 and passes through unchanged */
+			if (used + 1 > max)
+				break;
+			if (c == '\\' || c == '"' || c == '\n') {
+				buf_append(out, s + span, i - span);
+				buf_putc(out, '\\');
+				buf_putc(out, c == '\n' ? 'n' : (char)c);
+				span = i + 1;
+			}
+			i++;
+			used++;
+			continue;
+		}
+		/* NUL is valid UTF-8 but never what a label meant (a C string gone wrong), and a
+		 * raw NUL in the body trips up text tools: replace it like invalid bytes */
+		n = c ? utf8_seq_len(p + i, len - i) : 0;
+		if (n) {
+			if (used + n > max)
+				break;
+			i += n;
+			used += n;
+			continue;
+		}
+		if (used + sizeof(replacement) - 1 > max)
+			break;
+		buf_append(out, s + span, i - span);
+		buf_append(out, replacement, sizeof(replacement) - 1);
+		used += sizeof(replacement) - 1;
+		i++;
+		span = i;
+	}
+	buf_append(out, s + span, i - span);
+}
+
+void prom_family(struct prom_writer *w, const char *name, enum prom_type type, const char *help)
+{
+	if (!prom_metric_name_valid(name) || (unsigned)type > PROM_UNTYPED ||
+	    (type == PROM_COUNTER && !has_suffix(name, "_total"))) {
+		w->family = NULL;
+		w->dropped++;
+		return;
+	}
+	w->family = name;
+	w->family_len = strlen(name);
+	w->type = type;
+	if (help) {
+		buf_puts(w->out, "# HELP ");
+		buf_puts(w->out, name);
+		buf_putc(w->out, ' ');
+		put_escaped(w->out, help, strlen(help), false, SIZE_MAX);
+		buf_putc(w->out, '\n');
+	}
+	buf_puts(w->out, "# TYPE ");
+	buf_puts(w->out, name);
+	buf_putc(w->out, ' ');
+	buf_puts(w->out, prom_type_names[type]);
+	buf_putc(w->out, '\n');
+}
+
+/* A sample's labels are usable when every name is valid and none repeats (or equals @reserved,
+ * "le" for histograms). Label sets are small, so the quadratic check costs nothing. */
+static bool labels_valid(const struct prom_label *labels, size_t n, const char *reserved)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!prom_label_name_valid(labels[i].name) || !labels[i].value)
+			return false;
+		if (reserved && strcmp(labels[i].name, reserved) == 0)
+			return false;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(labels[i].name, labels[j].name) == 0)
+				return false;
+	}
+	return true;
+}
+
+/* "name{a="x",b="y"" without the closing brace, so a histogram can append le. Writes just the
+ * name when there are no labels and @open is false. */
+static void put_series(struct prom_writer *w, const char *suffix, const struct prom_label *labels,
+		       size_t n, bool open)
+{
+	buf_append(w->out, w->family, w->family_len);
+	if (suffix)
+		buf_puts(w->out, suffix);
+	if (n == 0 && !open)
+		return;
+	buf_putc(w->out, '{');
+	for (size_t i = 0; i < n; i++) {
+		size_t len = labels[i].len == SIZE_MAX ? strlen(labels[i].value) : labels[i].len;
+
+		if (i)
+			buf_putc(w->out, ',');
+		buf_puts(w->out, labels[i].name);
+		buf_append(w->out, "=\"", 2);
+		put_escaped(w->out, labels[i].value, len, true, LABEL_VALUE_MAX);
+		buf_putc(w->out, '"');
+	}
+}
+
+static void close_series(struct prom_writer *w, size_t n)
+{
+	if (n)
+		buf_putc(w->out, '}');
+	buf_putc(w->out, ' ');
+}
+
+/* Were exactly these label-name pointers checked before? */
+static bool labels_checked(const struct prom_writer *w, const struct prom_label *labels, size_t n)
+{
+	for (unsigned k = 0; k < sizeof(w->checked_n) / sizeof(w->checked_n[0]); k++) {
+		size_t i;
+
+		if (w->checked_n[k] != n || n == 0)
+			continue;
+		for (i = 0; i < n && w->checked[k][i] == labels[i].name && labels[i].value; i++)
+			;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+static void labels_remember(struct prom_writer *w, const struct prom_label *labels, size_t n)
+{
+	unsigned k = w->checked_next++ % (sizeof(w->checked_n) / sizeof(w->checked_n[0]));
+
+	if (n > PROM_CHECKED_LABELS_MAX)
+		return;
+	for (size_t i = 0; i < n; i++)
+		w->checked[k][i] = labels[i].name;
+	w->checked_n[k] = n;
+}
+
+static bool sample_ok(struct prom_writer *w, const struct prom_label *labels, size_t n)
+{
+	if (!w->family || w->type == PROM_HISTOGRAM || (n && !labels)) {
+		w->dropped++;
+		return false;
+	}
+	if (n == 0 || labels_checked(w, labels, n))
+		return true;
+	if (!labels_valid(labels, n, NULL)) {
+		w->dropped++;
+		return false;
+	}
+	labels_remember(w, labels, n);
+	return true;
+}
+
+void prom_sample(struct prom_writer *w, const struct prom_label *labels, size_t nlabels, double v)
+{
+	if (!sample_ok(w, labels, nlabels))
+		return;
+	put_series(w, NULL, labels, nlabels, false);
+	close_series(w, nlabels);
+	prom_write_double(w->out, v);
+	buf_putc(w->out, '\n');
+}
+
+int prom_labels_render(struct buf *out, const struct prom_label *labels, size_t n)
+{
+	if ((n && !labels) || !labels_valid(labels, n, NULL))
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	buf_putc(out, '{');
+	for (size_t i = 0; i < n; i++) {
+		size_t len = labels[i].len == SIZE_MAX ? strlen(labels[i].value) : labels[i].len;
+
+		if (i)
+			buf_putc(out, ',');
+		buf_puts(out, labels[i].name);
+		buf_append(out, "=\"", 2);
+		put_escaped(out, labels[i].value, len, true, LABEL_VALUE_MAX);
+		buf_putc(out, '"');
+	}
+	buf_putc(out, '}');
+	return out->err;
+}
+
+static bool sample_at_ok(struct prom_writer *w)
+{
+	if (!w->family || w->type == PROM_HISTOGRAM) {
+		w->dropped++;
+		return false;
+	}
+	return true;
+}
+
+void prom_sample_at(struct prom_writer *w, const char *labels, size_t len, double v)
+{
+	if (!sample_at_ok(w))
+		return;
+	buf_append(w->out, w->family, w->family_len);
+	buf_append(w->out, labels, len);
+	buf_putc(w->out, ' ');
+	prom_write_double(w->out, v);
+	buf_putc(w->out, '\n');
+}
+
+void prom_sample_at_u64(struct prom_writer *w, const char *labels, size_t len, uint64_t v)
+{
+	if (!sample_at_ok(w))
+		return;
+	buf_append(w->out, w->family, w->family_len);
+	buf_append(w->out, labels, len);
+	buf_putc(w->out, ' ');
+	buf_put_u64(w->out, v);
+	buf_putc(w->out, '\n');
+}
+
+void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
+		     uint64_t v)
+{
+	if (!sample_ok(w, labels, nlabels))
+		return;
+	put_series(w, NULL, labels, nlabels, false);
+	close_series(w, nlabels);
+	buf_put_u64(w->out, v);
+	buf_putc(w->out, '\n');
+}
+
+void prom_sample_i64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
+		     int64_t v)
+{
+	if (!sample_ok(w, labels, nlabels))
+		return;
+	put_series(w, NULL, labels, nlabels, false);
+	close_series(w, nlabels);
+	buf_put_i64(w->out, v);
+	buf_putc(w->out, '\n');
+}
+
+void prom_histogram(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
+		    const double *bounds, const uint64_t *cumulative_counts, size_t nbounds,
+		    double sum, uint64_t count)
+{
+	if (!w->family || w->type != PROM_HISTOGRAM || (nlabels && !labels) ||
+	    (nbounds && (!bounds || !cumulative_counts)) || !labels_valid(labels, nlabels, "le")) {
+		w->dropped++;
+		return;
+	}
+	/* Bucket bounds must increase and be finite (+Inf is implied), and cumulative counts
+	 * must not decrease nor exceed the total; otherwise Prometheus' histogram functions
+	 * produce nonsense, so the whole histogram is dropped. */
+	for (size_t i = 0; i < nbounds; i++) {
+		if (!isfinite(bounds[i]) || (i && !(bounds[i] > bounds[i - 1])) ||
+		    (i && cumulative_counts[i] < cumulative_counts[i - 1]) ||
+		    cumulative_counts[i] > count) {
+			w->dropped++;
+			return;
+		}
+	}
+	for (size_t i = 0; i < nbounds; i++) {
+		put_series(w, "_bucket", labels, nlabels, true);
+		buf_puts(w->out, nlabels ? ",le=\"" : "le=\"");
+		prom_write_double(w->out, bounds[i]);
+		buf_append(w->out, "\"} ", 3);
+		buf_put_u64(w->out, cumulative_counts[i]);
+		buf_putc(w->out, '\n');
+	}
+	put_series(w, "_bucket", labels, nlabels, true);
+	buf_puts(w->out, nlabels ? ",le=\"+Inf\"} " : "le=\"+Inf\"} ");
+	buf_put_u64(w->out, count);
+	buf_putc(w->out, '\n');
+	put_series(w, "_sum", labels, nlabels, false);
+	close_series(w, nlabels);
+	prom_write_double(w->out, sum);
+	buf_putc(w->out, '\n');
+	put_series(w, "_count", labels, nlabels, false);
+	close_series(w, nlabels);
+	buf_put_u64(w->out, count);
+	buf_putc(w->out, '\n');
+}
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void c_locale_init(void)
+{
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+/*
+ * Shortest of %.15g, %.16g, %.17g that reads back as the same double. %.15g is shortest
+ * whenever any representation of 15 digits or fewer round-trips (15-digit decimals are spaced
+ * wider than doubles), and %.17g always round-trips. Formatting and strtod run under the C
+ * locale so that the decimal point is always '.'.
+ */
+static size_t format_double(double v, char out[PROM_DOUBLE_TEXT_MAX])
+{
+	locale_t old = (locale_t)0;
+	int n = 0;
+
+	pthread_once(&c_locale_once, c_locale_init);
+	if (c_locale)
+		old = uselocale(c_locale);
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(out, PROM_DOUBLE_TEXT_MAX, "%.*g", prec, v);
+		if (n < 0 || n >= PROM_DOUBLE_TEXT_MAX) {
+			n = 0;
+			break;
+		}
+		if (prec == 17 || strtod(out, NULL) == v)
+			break;
+	}
+	if (c_locale)
+		uselocale(old);
+	return (size_t)n;
+}
+
+void prom_write_double(struct buf *out, double v)
+{
+	char text[PROM_DOUBLE_TEXT_MAX];
+	size_t n;
+
+	if (isnan(v)) {
+		buf_append(out, "NaN", 3);
+		return;
+	}
+	if (isinf(v)) {
+		buf_puts(out, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	/* Exact integers within int64 take the cheap path; the range check comes first because
+	 * converting an out-of-range double to an integer is undefined behaviour. */
+	if (v >= -9223372036854775808.0 && v < 9223372036854775808.0 && v == trunc(v)) {
+		buf_put_i64(out, (int64_t)v);
+		return;
+	}
+	n = format_double(v, text);
+	if (n == 0) {
+		/* cannot happen for a finite double; keep the output parseable anyway */
+		buf_append(out, "NaN", 3);
+		return;
+	}
+	buf_append(out, text, n);
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Prometheus text exposition format 0.0.4 writer. Takes values, writes bytes into a struct buf;
+ * does no I/O and never logs. Metric and label names are validated (a bad name is a programming
+ * error: the family/sample is skipped and counted in ->dropped); label values are escaped (\\, ",
+ * newline), cut to LABEL_VALUE_MAX at a UTF-8 boundary, and invalid UTF-8 is replaced with
+ * U+FFFD. Floats are written locale-independently ("+Inf", "-Inf", "NaN", shortest round-trip
+ * form). HELP and TYPE are written once per family; samples of a family must follow its
+ * prom_family() call without interleaving with other families.
+ */
+#ifndef IKEWATCH_PROM_WRITER_H
+#define IKEWATCH_PROM_WRITER_H
+
+#include "common/buf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+enum prom_type {
+	PROM_GAUGE,
+	PROM_COUNTER,
+	PROM_HISTOGRAM,
+	PROM_UNTYPED,
+	PROM_SUMMARY, /* only read (prom_parse.c): the writer writes no summaries */
+};
+
+/* A label: value is a span (len SIZE_MAX means NUL-terminated), not necessarily terminated. */
+struct prom_label {
+	const char *name;
+	const char *value;
+	size_t len;
+};
+#define PROM_LABEL(n, v) ((struct prom_label){(n), (v), SIZE_MAX})
+#define PROM_LABEL_SPAN(n, v, l) ((struct prom_label){(n), (v), (l)})
+
+#define PROM_CHECKED_LABELS_MAX 16
+
+struct prom_writer {
+	struct buf *out;
+	const char *family;     /* name of the current family */
+	size_t family_len;
+	enum prom_type type;
+	uint64_t dropped;       /* samples or families skipped for invalid names */
+	/* label-name lists already checked: the names are our own string constants, so a list
+	 * of the same pointers needs no second look (scrapes write them tens of thousands of
+	 * times) */
+	const char *checked[8][PROM_CHECKED_LABELS_MAX];
+	size_t checked_n[8];
+	unsigned checked_next;
+};
+
+void prom_writer_init(struct prom_writer *w, struct buf *out);
+
+/* Start a family: "# HELP name help" and "# TYPE name type". Counter names end in _total. */
+void prom_family(struct prom_writer *w, const char *name, enum prom_type type, const char *help);
+
+/* One sample of the current family. */
+void prom_sample(struct prom_writer *w, const struct prom_label *labels, size_t nlabels, double v);
+/* The same for exact integers (counters of bytes overflow a double's 53 bits only past 8 PiB,
+ * but an integer is also cheaper to print). */
+void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
+		     uint64_t v);
+void prom_sample_i64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
+		     int64_t v);
+
+/* A label set rendered once ("{conn=\"a-b\",child=\"net\"}", checked and escaped) and
+ * appended to @out, for samples of many families with the same labels: the exporter writes one
+ * {conn, child} pair into a dozen families per scrape. 0, or -EINVAL for invalid names. */
+int prom_labels_render(struct buf *out, const struct prom_label *labels, size_t nlabels);
+/* A sample of the current family with a label set from prom_labels_render() ("" for none). */
+void prom_sample_at(struct prom_writer *w, const char *labels, size_t len, double v);
+void prom_sample_at_u64(struct prom_writer *w, const char *labels, size_t len, uint64_t v);
+
+/* A whole histogram of the current family (type PROM_HISTOGRAM): @counts[i] is the number of
+ * observations <= @bounds[i] (cumulative, as exposed); the +Inf bucket is @count. */
+void prom_histogram(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
+		    const double *bounds, const uint64_t *cumulative_counts, size_t nbounds,
+		    double sum, uint64_t count);
+
+/* Validation helpers, exposed for tests and for config checks. */
+bool prom_metric_name_valid(const char *name);
+bool prom_label_name_valid(const char *name);
+/* Write a float as the exposition format wants it. */
+void prom_write_double(struct buf *out, double v);
+
+#endif

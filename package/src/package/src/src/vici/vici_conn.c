@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * VICI client connection (contract in vici_conn.h). Reads are buffered: one read() usually
+ * brings many streamed packets, which are then framed and decoded in place, so a list-sas of
+ * ten thousand SAs costs a few hundred syscalls, not forty thousand.
+ */
+#include "vici/vici_conn.h"
+
+#include "common/clock.h"
+#include "common/limits.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define VICI_READ_CHUNK (64u * 1024u)
+#define VICI_REGISTERED_MAX 8
+
+struct vici_queued {
+	struct vici_queued *next;
+	size_t len;
+	uint8_t pkt[];
+};
+
+struct vici_conn {
+	char *path;
+	int fd;
+	unsigned timeout_ms;
+	uint8_t *rbuf; /* read buffer: [rpos, rlen) holds unread bytes */
+	size_t rpos, rlen, rcap;
+	uint64_t bytes_read;
+	char registered[VICI_REGISTERED_MAX][64]; /* stream events registered on this socket */
+	unsigned n_registered;
+	struct vici_queued *queue_head, *queue_tail, *queue_current;
+	unsigned queue_len;
+	char last_error[160];
+};
+
+struct vici_conn *vici_conn_new(const char *path, unsigned timeout_ms)
+{
+	struct vici_conn *c;
+
+	if (strncmp(path, "unix://", 7) == 0)
+		path += 7;
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->path = strdup(path);
+	if (!c->path) {
+		free(c);
+		return NULL;
+	}
+	c->fd = -1;
+	c->timeout_ms = timeout_ms ? timeout_ms : VICI_TIMEOUT_MS;
+	return c;
+}
+
+static void vici_queue_clear(struct vici_conn *c)
+{
+	struct vici_queued *q, *n;
+
+	for (q = c->queue_head; q; q = n) {
+		n = q->next;
+		free(q);
+	}
+	free(c->queue_current);
+	c->queue_head = c->queue_tail = c->queue_current = NULL;
+	c->queue_len = 0;
+}
+
+void vici_conn_close(struct vici_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->rpos = c->rlen = 0;
+	c->n_registered = 0;
+	vici_queue_clear(c);
+}
+
+void vici_conn_free(struct vici_conn *c)
+{
+	if (!c)
+		return;
+	vici_conn_close(c);
+	free(c->rbuf);
+	free(c->path);
+	free(c);
+}
+
+static int vici_fail(struct vici_conn *c, int err, const char *what)
+{
+	/* E2BIG's own text ("Argument list too long") would mislead here */
+	snprintf(c->last_error, sizeof(c->last_error), "%s: %s", what,
+		 err == -E2BIG ? "message too large" : strerror(-err));
+	vici_conn_close(c);
+	return err;
+}
+
+int vici_conn_connect(struct vici_conn *c)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (c->fd >= 0)
+		return 0;
+	memcpy(sa.sun_path, c->path, strlen(c->path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return vici_fail(c, -errno, "socket");
+	/* a unix socket connect either succeeds, fails, or reports EAGAIN when charon's
+	 * backlog (3) is full: treat that as refused and retry at the next scrape */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = errno == EAGAIN ? -ECONNREFUSED : -errno;
+
+		close(fd);
+		return vici_fail(c, err, "connect");
+	}
+	c->fd = fd;
+	c->rpos = c->rlen = 0;
+	c->last_error[0] = '\0';
+	return 0;
+}
+
+bool vici_conn_connected(const struct vici_conn *c)
+{
+	return c->fd >= 0;
+}
+
+int vici_conn_fd(const struct vici_conn *c)
+{
+	return c->fd;
+}
+
+const char *vici_conn_last_error(const struct vici_conn *c)
+{
+	return c->last_error;
+}
+
+const char *vici_conn_path(const struct vici_conn *c)
+{
+	return c->path;
+}
+
+bool vici_conn_is_stale_error(int err)
+{
+	return err == -EPIPE || err == -ECONNRESET || err == -ENOTCONN;
+}
+
+uint64_t vici_conn_bytes_read(const struct vici_conn *c)
+{
+	return c->bytes_read;
+}
+
+/* Milliseconds left until @deadline (monotonic ms), or -1 for no deadline. */
+static int vici_remaining(uint64_t deadline)
+{
+	uint64_t now;
+
+	if (deadline == UINT64_MAX)
+		return -1;
+	now = clock_mono_ms();
+	return now >= deadline ? 0 : (int)(deadline - now);
+}
+
+static int vici_wait(struct vici_conn *c, short events, uint64_t deadline)
+{
+	struct pollfd p = {.fd = c->fd, .events = events};
+	int r;
+
+	for (;;) {
+		int left = vici_remaining(deadline);
+
+		if (left == 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, left);
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static int vici_send(struct vici_conn *c, const uint8_t *p, size_t len, uint64_t deadline)
+{
+	while (len > 0) {
+		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			int err = vici_wait(c, POLLOUT, deadline);
+
+			if (err < 0)
+				return vici_fail(c, err, "send");
+			continue;
+		}
+		/* EPIPE and ECONNRESET on send mean the same thing to an operator, and which one
+		 * comes depends on timing: report them alike */
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return vici_fail(c, -ECONNRESET, "send (charon closed the connection)");
+		return vici_fail(c, n < 0 ? -errno : -EPIPE, "send");
+	}
+	return 0;
+}
+
+/* Make sure [rpos, rpos + need) is in the buffer, reading as much as is available. */
+static int vici_fill(struct vici_conn *c, size_t need, uint64_t deadline)
+{
+	while (c->rlen - c->rpos < need) {
+		ssize_t n;
+
+		if (c->rpos + need > c->rcap) {
+			/* compact, then grow if the packet still does not fit (the first read
+			 * has no buffer yet: memmove() must not see its NULL) */
+			if (c->rpos > 0)
+				memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+			c->rlen -= c->rpos;
+			c->rpos = 0;
+			if (need + VICI_READ_CHUNK / 4 > c->rcap) {
+				size_t ncap = need + VICI_READ_CHUNK;
+				uint8_t *nb = realloc(c->rbuf, ncap);
+
+				if (!nb)
+					return vici_fail(c, -ENOMEM, "read buffer");
+				c->rbuf = nb;
+				c->rcap = ncap;
+			}
+		}
+		n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+		if (n > 0) {
+			c->rlen += (size_t)n;
+			c->bytes_read += (uint64_t)n;
+			continue;
+		}
+		if (n == 0)
+			return vici_fail(c, -ECONNRESET, "read (charon closed the connection)");
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN) {
+			int err = vici_wait(c, POLLIN, deadline);
+
+			if (err < 0)
+				return vici_fail(c, err, "read");
+			continue;
+		}
+		return vici_fail(c, -errno, "read");
+	}
+	return 0;
+}
+
+/* Read the next packet; *ret_pkt stays valid until the next read on this connection. */
+static int vici_read_packet(struct vici_conn *c, uint64_t deadline, const uint8_t **ret_pkt,
+			    size_t *ret_len)
+{
+	uint32_t len;
+	int err;
+
+	if ((err = vici_fill(c, 4, deadline)) < 0)
+		return err;
+	err = vici_frame_len(c->rbuf + c->rpos, &len);
+	if (err == -E2BIG) {
+		const uint8_t *h = c->rbuf + c->rpos;
+		char what[96];
+
+		snprintf(what, sizeof(what), "packet of %lu bytes announced, over the %u-byte limit",
+			 (unsigned long)h[0] << 24 | (unsigned long)h[1] << 16 |
+				 (unsigned long)h[2] << 8 | h[3],
+			 VICI_MSG_MAX);
+		return vici_fail(c, err, what);
+	}
+	if (err < 0)
+		return vici_fail(c, err, "packet length");
+	if ((err = vici_fill(c, 4 + (size_t)len, deadline)) < 0)
+		return err;
+	*ret_pkt = c->rbuf + c->rpos + 4;
+	*ret_len = len;
+	c->rpos += 4 + (size_t)len;
+	return 0;
+}
+
+static void vici_queue_event(struct vici_conn *c, const uint8_t *pkt, size_t len)
+{
+	struct vici_queued *q;
+
+	if (c->queue_len >= VICI_EVENT_QUEUE_MAX)
+		return; /* an event connection that nobody reads drops the excess */
+	q = malloc(sizeof(*q) + len);
+	if (!q)
+		return;
+	q->next = NULL;
+	q->len = len;
+	memcpy(q->pkt, pkt, len);
+	if (c->queue_tail)
+		c->queue_tail->next = q;
+	else
+		c->queue_head = q;
+	c->queue_tail = q;
+	c->queue_len++;
+}
+
+static bool vici_pkt_name_is(const uint8_t *pkt, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	return len >= 2 + n && pkt[1] == n && memcmp(pkt + 2, name, n) == 0;
+}
+
+/* Wait for an EVENT_CONFIRM (or EVENT_UNKNOWN) after a (un)registration. */
+static int vici_await_confirm(struct vici_conn *c, uint64_t deadline)
+{
+	for (;;) {
+		const uint8_t *pkt;
+		size_t len;
+		int err = vici_read_packet(c, deadline, &pkt, &len);
+
+		if (err < 0)
+			return err;
+		switch (pkt[0]) {
+		case VICI_PKT_EVENT_CONFIRM:
+			return 0;
+		case VICI_PKT_EVENT_UNKNOWN:
+			snprintf(c->last_error, sizeof(c->last_error), "event unknown to charon");
+			return -ENOSYS;
+		case VICI_PKT_EVENT:
+			vici_queue_event(c, pkt, len);
+			break;
+		default:
+			return vici_fail(c, -EBADMSG, "unexpected packet while registering");
+		}
+	}
+}
+
+static int vici_send_register(struct vici_conn *c, const char *event, uint64_t deadline)
+{
+	struct vici_builder b;
+	uint8_t *req;
+	size_t len;
+	int err;
+
+	vici_build_init(&b, VICI_PKT_EVENT_REGISTER, event);
+	if ((err = vici_build_finish(&b, &req, &len)) < 0)
+		return err;
+	err = vici_send(c, req, len, deadline);
+	free(req);
+	if (err < 0)
+		return err;
+	return vici_await_confirm(c, deadline);
+}
+
+static bool vici_is_registered(const struct vici_conn *c, const char *event)
+{
+	for (unsigned i = 0; i < c->n_registered; i++)
+		if (strcmp(c->registered[i], event) == 0)
+			return true;
+	return false;
+}
+
+static int vici_ensure_registered(struct vici_conn *c, const char *event, uint64_t deadline)
+{
+	int err;
+
+	if (vici_is_registered(c, event))
+		return 0;
+	if (c->n_registered >= VICI_REGISTERED_MAX || strlen(event) >= sizeof(c->registered[0]))
+		return -EINVAL;
+	if ((err = vici_send_register(c, event, deadline)) < 0)
+		return err;
+	snprintf(c->registered[c->n_registered++], sizeof(c->registered[0]), "%s", event);
+	return 0;
+}
+
+int vici_conn_command(struct vici_conn *c, const uint8_t *req, size_t req_len,
+		      const char *stream_event, vici_event_cb cb, void *ctx, struct vici_msg *resp)
+{
+	uint64_t deadline = clock_mono_ms() + c->timeout_ms;
+	int err;
+
+	if ((err = vici_conn_connect(c)) < 0)
+		return err;
+	if (stream_event && (err = vici_ensure_registered(c, stream_event, deadline)) < 0)
+		return err;
+	if ((err = vici_send(c, req, req_len, deadline)) < 0)
+		return err;
+	for (;;) {
+		const uint8_t *pkt;
+		size_t len;
+
+		if ((err = vici_read_packet(c, deadline, &pkt, &len)) < 0)
+			return err;
+		switch (pkt[0]) {
+		case VICI_PKT_CMD_RESPONSE:
+			err = vici_msg_decode(resp, pkt, len);
+			if (err < 0)
+				return vici_fail(c, err, "decoding response");
+			return 0;
+		case VICI_PKT_CMD_UNKNOWN:
+			snprintf(c->last_error, sizeof(c->last_error), "command unknown to charon");
+			return -ENOSYS;
+		case VICI_PKT_EVENT:
+			if (stream_event && cb && vici_pkt_name_is(pkt, len, stream_event)) {
+				err = vici_msg_decode(resp, pkt, len);
+				if (err < 0)
+					return vici_fail(c, err, "decoding streamed event");
+				err = cb(ctx, resp);
+				if (err < 0)
+					return vici_fail(c, err, "streamed event rejected");
+			} else {
+				vici_queue_event(c, pkt, len);
+			}
+			break;
+		default:
+			return vici_fail(c, -EBADMSG, "unexpected packet type in response");
+		}
+	}
+}
+
+int vici_conn_simple(struct vici_conn *c, const char *cmd, const char *stream_event,
+		     vici_event_cb cb, void *ctx, struct vici_msg *resp)
+{
+	struct vici_builder b;
+	uint8_t *req;
+	size_t len;
+	int err;
+
+	vici_build_init(&b, VICI_PKT_CMD_REQUEST, cmd);
+	if ((err = vici_build_finish(&b, &req, &len)) < 0)
+		return err;
+	err = vici_conn_command(c, req, len, stream_event, cb, ctx, resp);
+	free(req);
+	return err;
+}
+
+int vici_conn_register(struct vici_conn *c, const char *event)
+{
+	int err;
+
+	if ((err = vici_conn_connect(c)) < 0)
+		return err;
+	return vici_send_register(c, event, clock_mono_ms() + c->timeout_ms);
+}
+
+int vici_conn_next_event(struct vici_conn *c, int timeout_ms, struct vici_msg *ret)
+{
+	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : clock_mono_ms() + (uint64_t)timeout_ms;
+	int err;
+
+	free(c->queue_current);
+	c->queue_current = NULL;
+	if (c->queue_head) {
+		struct vici_queued *q = c->queue_head;
+
+		c->queue_head = q->next;
+		if (!c->queue_head)
+			c->queue_tail = NULL;
+		c->queue_len--;
+		c->queue_current = q;
+		err = vici_msg_decode(ret, q->pkt, q->len);
+		return err < 0 ? vici_fail(c, err, "decoding queued event") : 0;
+	}
+	if (c->fd < 0)
+		return -ENOTCONN;
+	for (;;) {
+		const uint8_t *pkt;
+		size_t len;
+
+		/* only wait when no whole packet is buffered; a timeout here is not an error */
+		if (c->rlen - c->rpos < 4) {
+			struct pollfd p = {.fd = c->fd, .events = POLLIN};
+			int r = poll(&p, 1, vici_remaining(deadline));
+
+			if (r == 0)
+				return -EAGAIN;
+			if (r < 0)
+				return errno == EINTR ? -EAGAIN : vici_fail(c, -errno, "poll");
+		}
+		/* a packet has started: the rest gets the normal command deadline */
+		deadline = clock_mono_ms() + c->timeout_ms;
+		if ((err = vici_read_packet(c, deadline, &pkt, &len)) < 0)
+			return err;
+		if (pkt[0] != VICI_PKT_EVENT)
+			return vici_fail(c, -EBADMSG, "unexpected packet type on event connection");
+		err = vici_msg_decode(ret, pkt, len);
+		return err < 0 ? vici_fail(c, err, "decoding event") : 0;
+	}
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The collector against fakevici (a replay of the recorded charon): while charon is down the
+ * probes' lookups keep the last known conn/child of their target (so probe series keep their
+ * labels), the status page's read never waits for a charon that hangs, a charon restart
+ * between two scrapes is not an outage, and each VICI failure shows up once, as ipsec_up 0
+ * and one scrape error.
+ */
+#include "../unit/test.h"
+#include "fake_run.h"
+
+#include "common/clock.h"
+#include "exporter/collector.h"
+#include "prom/prom_writer.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *scrape(struct collector *c)
+{
+	struct prom_writer w;
+	struct buf b;
+
+	buf_init(&b, 1u << 22);
+	prom_writer_init(&w, &b);
+	if (collector_scrape(c, &w) < 0 || b.err) {
+		buf_done(&b);
+		return strdup("");
+	}
+	return buf_steal(&b, NULL);
+}
+
+static struct collector *collector_on(const struct fake *f, unsigned timeout_ms)
+{
+	return collector_new(&(struct collector_config){
+		.vici_socket = f->sock, .vici_timeout_ms = timeout_ms, .cert_interval_s = 3600});
+}
+
+/* 203.0.113.200 is behind a-b/net (remote ts 203.0.113.128/25 in the recording); the probe's
+ * source 203.0.113.1 is in its local ts. */
+static void lookup(struct collector *c, int want_err, const char *want_conn,
+		   const char *want_child)
+{
+	struct sockaddr_in t = {.sin_family = AF_INET}, src = {.sin_family = AF_INET};
+	char conn[64] = "", child[64] = "";
+
+	inet_pton(AF_INET, "203.0.113.200", &t.sin_addr);
+	inet_pton(AF_INET, "203.0.113.1", &src.sin_addr);
+	T_EQ_INT(collector_find_child(c, (struct sockaddr *)&t, conn, sizeof(conn), child,
+				      sizeof(child)),
+		 want_err);
+	if (want_err)
+		return;
+	T_EQ_STR(conn, want_conn);
+	T_EQ_STR(child, want_child);
+	T_EQ_INT(collector_source_in_local_ts(c, want_conn, want_child, (struct sockaddr *)&src),
+		 1);
+}
+
+struct last_seen {
+	bool called, up, have_snap;
+	char error[200];
+	uint32_t n_conns;
+};
+
+static void take_last(void *ctx, const struct collector_last *l)
+{
+	struct last_seen *s = ctx;
+
+	s->called = true;
+	s->up = l->up;
+	s->have_snap = l->snap != NULL;
+	s->n_conns = l->view ? l->view->n_conns : 0;
+	snprintf(s->error, sizeof(s->error), "%s", l->error);
+}
+
+static void labels_kept_while_charon_is_down(void)
+{
+	struct fake f = {0};
+	struct collector *c;
+	struct last_seen last = {0};
+	char *m;
+
+	T_ASSERT(fake_start(&f, NULL));
+	c = collector_on(&f, 2000);
+	T_ASSERT(c);
+	/* before any scrape the lookup reads charon itself */
+	lookup(c, 0, "a-b", "net");
+	m = scrape(c);
+	T_CONTAINS(m, "\nipsec_up 1\n");
+	free(m);
+	fake_stop(&f);
+
+	/* charon gone: one failure, reported once, and the lookups answer from the last
+	 * snapshot charon gave */
+	m = scrape(c);
+	T_CONTAINS(m, "\nipsec_up 0\n");
+	T_CONTAINS(m, "\nikewatch_scrape_errors_total 1\n");
+	T_NOT_CONTAINS(m, "ipsec_ike_sa_up{");
+	free(m);
+	lookup(c, 0, "a-b", "net");
+	m = scrape(c);
+	T_CONTAINS(m, "\nikewatch_scrape_errors_total 2\n");
+	free(m);
+	lookup(c, 0, "a-b", "net");
+	/* the status page sees charon down, with the last snapshot and why */
+	T_EQ_INT(collector_with_last(c, take_last, &last), 0);
+	T_ASSERT(last.called && !last.up && last.have_snap);
+	T_ASSERT(last.n_conns >= 2);
+	T_ASSERT(last.error[0]);
+	/* a probe refresh fails the same way, and is not a scrape error */
+	{
+		uint64_t out, in;
+
+		T_ASSERT(collector_child_packets(c, "a-b", "net", &out, &in) < 0);
+		m = scrape(c);
+		T_CONTAINS(m, "\nikewatch_scrape_errors_total 3\n");
+		free(m);
+	}
+	collector_free(c);
+}
+
+static void never_answered_no_labels(void)
+{
+	struct fake f = {0};
+	struct collector *c;
+	struct last_seen last = {0};
+
+	/* a socket path where nothing listens */
+	snprintf(f.sock, sizeof(f.sock), "/nonexistent-iw/charon.vici");
+	c = collector_on(&f, 500);
+	T_ASSERT(c);
+	lookup(c, -ENOENT, NULL, NULL);
+	T_EQ_INT(collector_with_last(c, take_last, &last), 0);
+	T_ASSERT(last.called && !last.up && !last.have_snap);
+	T_ASSERT(!collector_ready(c));
+	collector_free(c);
+}
+
+/* A collector that scraped fakevici once with a-b up, and fakevici restarted on the same
+ * socket with @args; NULL on failure. */
+static struct collector *scraped_then_restarted(struct fake *f, const char *const *args)
+{
+	struct collector *c;
+	char *m;
+	bool up;
+
+	if (!fake_start(f, NULL) || !(c = collector_on(f, 2000)))
+		return NULL;
+	m = scrape(c);
+	up = strstr(m, "\nipsec_ike_sa_up{conn=\"a-b\"} 1\n") != NULL;
+	free(m);
+	fake_stop_keep(f, true);
+	if (!up || !fake_start(f, args)) {
+		collector_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void restart_is_not_an_outage(void)
+{
+	struct fake f = {0};
+	struct collector *c;
+	char *m;
+
+	/* charon restarts between two scrapes: the kept connection is dead, a new one works */
+	c = scraped_then_restarted(&f, NULL);
+	T_ASSERT(c);
+	m = scrape(c);
+	T_CONTAINS(m, "\nipsec_up 1\n");
+	T_CONTAINS(m, "\nikewatch_scrape_errors_total 0\n");
+	T_CONTAINS(m, "\nikewatch_vici_connects_total 2\n");
+	free(m);
+	collector_free(c);
+	fake_stop(&f);
+}
+
+struct bg {
+	struct collector *c;
+	char *out;
+};
+
+static void *bg_scrape(void *arg)
+{
+	struct bg *b = arg;
+
+	b->out = scrape(b->c);
+	return NULL;
+}
+
+static void status_read_never_waits(void)
+{
+	static const char *const hang[] = {"--hang", NULL};
+	struct fake f = {0};
+	struct last_seen last = {0};
+	struct bg b;
+	pthread_t t;
+	uint64_t t0, waited;
+
+	T_ASSERT(fake_start(&f, hang));
+	b.c = collector_on(&f, 1500);
+	T_ASSERT(b.c);
+	T_EQ_INT(pthread_create(&t, NULL, bg_scrape, &b), 0);
+	usleep(300 * 1000); /* the scrape now waits for a list-sas that never comes */
+	t0 = clock_mono_ms();
+	T_EQ_INT(collector_with_last(b.c, take_last, &last), 0);
+	waited = clock_mono_ms() - t0;
+	pthread_join(t, NULL);
+	T_ASSERT(last.called);
+	T_ASSERT(waited < 200);
+	T_CONTAINS(b.out, "\nipsec_up 0\n");
+	free(b.out);
+	collector_free(b.c);
+	fake_stop(&f);
+}
+
+/* A scrape's list-sas that skips a busy IKE SA (fakevici --busy-every 2 lists none on every
+ * second one) does not make its connection read down: the collector asks again by unique id. */
+static void busy_sa_keeps_its_state(void)
+{
+	static const char *const busy[] = {"--busy-every", "2", NULL};
+	struct fake f = {0};
+	struct collector *c;
+	char *m;
+
+	T_ASSERT(fake_start(&f, busy));
+	c = collector_on(&f, 2000);
+	T_ASSERT(c);
+	for (int i = 1; i <= 4; i++) {
+		char want[64];
+
+		m = scrape(c);
+		T_CONTAINS(m, "\nipsec_ike_sa_up{conn=\"a-b\"} 1\n");
+		T_CONTAINS(m, "\nipsec_child_sa_up{conn=\"a-b\",child=\"net\"} 1\n");
+		snprintf(want, sizeof(want), "\nikewatch_ike_sas_relisted_total %d\n", i / 2);
+		T_CONTAINS(m, want);
+		free(m);
+	}
+	collector_free(c);
+	fake_stop(&f);
+}
+
+/* An IKE SA that is really gone reads down at once, though it is asked about again. */
+static void gone_sa_reads_down(void)
+{
+	static const char *const none[] = {"--list-sas-rec", "list-sas.none.a", NULL};
+	struct fake f = {0};
+	struct collector *c;
+	char *m;
+
+	c = scraped_then_restarted(&f, none); /* the SA did not come back */
+	T_ASSERT(c);
+	m = scrape(c);
+	T_CONTAINS(m, "\nipsec_up 1\n");
+	T_CONTAINS(m, "\nipsec_ike_sa_up{conn=\"a-b\"} 0\n");
+	T_CONTAINS(m, "\nikewatch_ike_sas_relisted_total 0\n");
+	free(m);
+	collector_free(c);
+	fake_stop(&f);
+}
+
+TEST_MAIN("collector", TEST(busy_sa_keeps_its_state), TEST(gone_sa_reads_down), TEST(labels_kept_while_charon_is_down), TEST(never_answered_no_labels),
+	  TEST(restart_is_not_an_outage), TEST(status_read_never_waits))

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The event counter store (src/events/event_counters.c): recorded lab logs in, exposition out.
+ * Each fault's fixture must move exactly the right counter by the right amount; a healthy lab
+ * with forced rekeys must count rekeys and no failure; VICI events and CHILD SA final counters;
+ * cardinality limits; and concurrent feeding from several threads.
+ */
+#include "test.h"
+
+#include "common/buf.h"
+#include "common/limits.h"
+#include "events/event_counters.h"
+#include "logs/log_classify.h"
+#include "prom/prom_writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define FIXTURE(name) "../fixtures/logs/" name
+
+static int feed_file(struct event_counters *ec, const char *path, bool lifecycle)
+{
+	FILE *f = fopen(path, "r");
+	char line[LOGLINE_MAX + 2];
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct log_class c;
+
+		if (log_classify_line(line, strlen(line), &c) == 0) {
+			event_counters_note_line(ec, c.truncated);
+			event_counters_feed_log(ec, &c, lifecycle, 1700000000.5);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Render into a NUL-terminated string the caller frees. */
+static char *render(struct event_counters *ec)
+{
+	struct buf b;
+	struct prom_writer w;
+
+	buf_init(&b, 16u << 20);
+	prom_writer_init(&w, &b);
+	event_counters_write_metrics(ec, &w);
+	if (b.err || !b.data) {
+		buf_done(&b);
+		return NULL;
+	}
+	return buf_steal(&b, NULL);
+}
+
+static void healthy_rekeys_count_rekeys_only(void)
+{
+	struct event_counters *ec = event_counters_new();
+	char *m;
+
+	T_ASSERT(ec);
+	T_EQ_INT(feed_file(ec, FIXTURE("healthy_rekey.a.log"), true), 0);
+	m = render(ec);
+	T_ASSERT(m);
+	/* A rekeyed its CHILD SA twice (once started by A, once by B) and its IKE SA twice */
+	T_CONTAINS(m,
+	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"rekeyed\"} 2\n");
+	T_CONTAINS(
+	    m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"installed\"} 0\n");
+	T_CONTAINS(m,
+	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"deleted\"} 0\n");
+	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"rekeyed\"} 2\n");
+	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"deleted\"} 0\n");
+	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"rekey_failed\"} 0\n");
+	T_NOT_CONTAINS(m, "kind=\"other\"} 1");
+	T_NOT_CONTAINS(m, "ipsec_ike_last_error_code{");
+	T_CONTAINS(m, "ipsec_retransmits_total{conn=\"a-b\",exchange=\"informational\"} 0\n");
+	free(m);
+	event_counters_free(ec);
+}
+
+static void without_lifecycle_only_failures_count(void)
+{
+	struct event_counters *ec = event_counters_new();
+	char *m;
+
+	T_ASSERT(ec);
+	T_EQ_INT(feed_file(ec, FIXTURE("healthy_rekey.a.log"), false), 0);
+	m = render(ec);
+	T_ASSERT(m);
+	T_NOT_CONTAINS(m, "event=\"rekeyed\"} 2");
+	T_NOT_CONTAINS(m, "ipsec_child_sa_events_total{");
+	free(m);
+	event_counters_free(ec);
+}
+
+static void dpd_fixture(void)
+{
+	struct event_counters *ec = event_counters_new();
+	char *m;
+
+	T_ASSERT(ec);
+	T_EQ_INT(feed_file(ec, FIXTURE("dpd.a.log"), true), 0);
+	m = render(ec);
+	T_ASSERT(m);
+	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"dpd_timeout\"} 1\n");
+	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"peer_unreachable\"} 0\n");
+	/* DPD is an empty INFORMATIONAL request (RFC 7296 2.4) */
+	T_CONTAINS(m, "ipsec_retransmits_total{conn=\"a-b\",exchange=\"informational\"} 3\n");
+	T_CONTAINS(m, "ipsec_retransmits_total{conn=\"a-b\",exchange=\"ike_sa_init\"} 0\n");
+	free(m);
+	event_counters_free(ec);
+}
+
+static void psk_fixture_sets_last_error(void)
+{
+	struct event_counters *ec = event_counters_new();
+	char *m;
+
+	T_ASSERT(ec);
+	T_EQ_INT(feed_file(ec, FIXTURE("psk.a.log"), true), 0);
+	m = render(ec);
+	T_ASSERT(m);
+	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"auth_failed\"} 1\n");
+	T_CONTAINS(m, "ipsec_ike_last_error_code{conn=\"a-b\"} 24\n");
+	T_CONTAINS(m, "ipsec_ike_last_error_timestamp_seconds{conn=\"a-b\"} 1700000000.5\n");
+	free(m);
+	event_counters_free(ec);
+}
+
+static void fault_fixtures_move_one_counter(void)
+{
+	static const struct {
+		const char *file, *want;
+	} cases[] = {
+	    {FIXTURE("psk.b.log"), "kind=\"auth_failed\"} 1\n"},
+	    {FIXTURE("proposal.a.log"), "kind=\"no_proposal\"} 1\n"},
+	    {FIXTURE("proposal.b.log"), "kind=\"no_proposal\"} 1\n"},
+	    {FIXTURE("ts.a.log"), "kind=\"ts_unacceptable\"} 1\n"},
+	    {FIXTURE("ts.b.log"), "kind=\"ts_unacceptable\"} 1\n"},
+	    {FIXTURE("install_failed.a.log"), "kind=\"install_failed\"} 1\n"},
+	    {FIXTURE("drop_ike.a.log"), "kind=\"dpd_timeout\"} 1\n"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct event_counters *ec = event_counters_new();
+		char *m, *p;
+		int ones = 0;
+
+		T_ASSERT(ec);
+		T_EQ_INT(feed_file(ec, cases[i].file, true), 0);
+		m = render(ec);
+		T_ASSERT(m);
+		T_CONTAINS(m, cases[i].want);
+		/* and no other failure kind moved */
+		for (p = m; (p = strstr(p, "ipsec_failures_total{")); p++) {
+			const char *eol = strchr(p, '\n');
+
+			if (eol && eol[-1] != '0' && eol[-2] == ' ')
+				ones++;
+		}
+		if (ones != 1)
+			test_fail(__FILE__, __LINE__, "%s: %d failure series moved", cases[i].file,
+			          ones);
+		free(m);
+		event_counters_free(ec);
+		T_EQ_INT(ones, 1);
+	}
+}
+
+/* The peer never answers IKE_SA_INIT: that is an unreachable peer, not a DPD timeout. */
+static void giveup_in_ike_sa_init_is_unreachable(void)
+{
+	static const char *const lines[] = {
+	    "Nov 23 08:00:00 05[ENC] <a-c|4> generating IKE_SA_INIT request 0 [ SA KE No ]",
+	    "Nov 23 08:00:01 06[IKE] <a-c|4> retransmit 1 of request with message ID 0",
+	    "Nov 23 08:00:03 07[IKE] <a-c|4> retransmit 2 of request with message ID 0",
+	    "Nov 23 08:00:08 08[IKE] <a-c|4> giving up after 2 retransmits",
+	    "Nov 23 08:00:08 08[IKE] <a-c|4> establishing IKE_SA failed, peer not responding",
+	    /* and an IKE_AUTH that the peer never answers (e.g. lost fragments) */
+	    "Nov 23 08:01:00 05[ENC] <a-c|5> generating IKE_AUTH request 1 [ IDi AUTH SA TSi TSr ]",
+	    "Nov 23 08:01:01 06[IKE] <a-c|5> retransmit 1 of request with message ID 1",
+	    "Nov 23 08:01:08 08[IKE] <a-c|5> giving up after 1 retransmits",
+	};
+	struct event_counters *ec = event_counters_new();
+	char *m;
+
+	T_ASSERT(ec);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct log_class c;
+
+		T_EQ_INT(log_classify_line(lines[i], strlen(lines[i]), &c), 0);
+		event_counters_feed_log(ec, &c, true, 1.0);
+	}
+	m = render(ec);
+	T_ASSERT(m);
+	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-c\",kind=\"peer_unreachable\"} 2\n");
+	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-c\",kind=\"dpd_timeout\"} 0\n");
+	T_CONTAINS(m, "ipsec_retransmits_total{conn=\"a-c\",exchange=\"ike_sa_init\"} 2\n");
+	T_CONTAINS(m, "ipsec_retransmits_total{conn=\"a-c\",exchange=\"ike_auth\"} 1\n");
+	free(m);
+	event_counters_free(ec);
+}
+
+static void vici_events(void)
+{
+	struct event_counters *ec = event_counters_new();
+	char *m;
+
+	T_ASSERT(ec);
+	event_counters_ike_event(ec, "a-b", 3, LOG_EV_IKE_ESTABLISHED);
+	event_counters_child_event(ec, "a-b", 3, "net", 3, LOG_EV_CHILD_INSTALLED);
+	event_counters_child_event(ec, "a-b", 3, "net", 3, LOG_EV_CHILD_REKEYED);
+	event_counters_child_event(ec, "a-b", 3, "net", 3, LOG_EV_CHILD_DELETED);
+	m = render(ec);
+	T_ASSERT(m);
+	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"established\"} 1\n");
+	T_CONTAINS(
+	    m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"installed\"} 1\n");
+	T_CONTAINS(m,
+	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"rekeyed\"} 1\n");
+	T_CONTAINS(m,
+	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"deleted\"} 1\n");
+	free(m);
+	event_counters_free(ec);
+}
+
+/* What the status page reads: per connection its failures and last error, and the last
+ * EVENT_RECENT_MAX failures newest first (a ring that wraps). */
+static void summaries_for_the_status_page(void)
+{
+	struct event_counters *ec = event_counters_new();
+	struct event_conn_errors errs[4];
+	struct event_failure recent[EVENT_RECENT_MAX + 2];
+
+	T_ASSERT(ec);
+	T_EQ_INT(event_counters_conn_errors(ec, errs, 4), 0);
+	T_EQ_INT(event_counters_recent_failures(ec, recent, EVENT_RECENT_MAX), 0);
+	event_counters_touch_conn(ec, "quiet", 5);
+	for (int i = 0; i < EVENT_RECENT_MAX + 3; i++) {
+		struct log_class c = {.cat = LOG_CAT_FAILURE,
+				      .failure = i % 2 ? LOG_FAIL_AUTH_FAILED : LOG_FAIL_NO_PROPOSAL,
+				      .notify = (uint16_t)(i % 2 ? 24 : 0),
+				      .conn = {"a-b", 3}};
+
+		event_counters_feed_log(ec, &c, false, 1000.0 + i);
+	}
+	T_EQ_INT(event_counters_conn_errors(ec, errs, 4), 2);
+	T_EQ_STR(errs[0].conn, "quiet");
+	T_ASSERT(!errs[0].has_error);
+	T_EQ_INT(errs[0].failures[LOG_FAIL_AUTH_FAILED], 0);
+	T_EQ_STR(errs[1].conn, "a-b");
+	T_EQ_INT(errs[1].failures[LOG_FAIL_AUTH_FAILED], (EVENT_RECENT_MAX + 3) / 2);
+	T_EQ_INT(errs[1].failures[LOG_FAIL_NO_PROPOSAL], (EVENT_RECENT_MAX + 4) / 2);
+	T_ASSERT(errs[1].has_error);
+	T_EQ_INT(errs[1].last_error, 24);
+	/* a smaller buffer gets the first ones, and the count of all */
+	T_EQ_INT(event_counters_conn_errors(ec, errs, 1), 2);
+	/* the newest first, only the last EVENT_RECENT_MAX kept */
+	T_EQ_INT(event_counters_recent_failures(ec, recent, EVENT_RECENT_MAX + 2), EVENT_RECENT_MAX);
+	for (int i = 0; i < EVENT_RECENT_MAX; i++) {
+		int n = EVENT_RECENT_MAX + 2 - i; /* the failure fed as number n */
+
+		T_ASSERT(recent[i].at == 1000.0 + n);
+		T_EQ_STR(recent[i].conn, "a-b");
+		T_EQ_INT(recent[i].kind, n % 2 ? LOG_FAIL_AUTH_FAILED : LOG_FAIL_NO_PROPOSAL);
+		T_EQ_INT(recent[i].notify, n % 2 ? 24 : 0);
+	}
+	T_EQ_INT(event_counters_recent_failures(ec, recent, 3), 3);
+	T_ASSERT(recent[0].at == 1000.0 + EVENT_RECENT_MAX + 2);
+	T_EQ_INT(event_counters_recent_failures(NULL, recent, 3), 0);
+	event_counters_free(ec);
+}
+
+static void touched_conn_shows_zeros(void)
+{
+	struct event_counters *ec = event_counters_new();
+	char *m;
+
+	T_ASSERT(ec);
+	T_EQ_INT(event_counters_touch_conn(ec, "site-x", 6), 0);
+	T_EQ_INT(event_counters_touch_conn(ec, "site-x", 6), 0);
+	m = render(ec);
+	T_ASSERT(m);
+	T_CONTAINS(m, "ipsec_failures_total{conn=\"site-x\",kind=\"dpd_timeout\"} 0\n");
+	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"site-x\",event=\"established\"} 0\n");
+	free(m);
+	event_counters_free(ec);
+}
+
+static void unknown_conn_and_escaping(void)
+{
+	static const char l1[] = "Nov 23 08:00:00 05[CFG] <7> no matching peer config found";
+	static const char l2[] = "Nov 23 08:00:00 05[IKE] <we\"ird|7> received TS_UNACCEPTABLE "
+	                         "notify, no CHILD_SA built";
+	struct event_counters *ec = event_counters_new();
+	struct log_class c;
+	char *m;
+
+	T_ASSERT(ec);
+	T_EQ_INT(log_classify_line(l1, strlen(l1), &c), 0);
+	event_counters_feed_log(ec, &c, true, 1.0);
+	T_EQ_INT(log_classify_line(l2, strlen(l2), &c), 0);
+	event_counters_feed_log(ec, &c, true, 1.0);
+	m = render(ec);
+	T_ASSERT(m);
+	T_CONTAINS(m, "ipsec_failures_total{conn=\"_unknown\",kind=\"auth_failed\"} 1\n");
+	T_CONTAINS(m, "ipsec_failures_total{conn=\"we\\\"ird\",kind=\"ts_unacceptable\"} 1\n");
+	T_CONTAINS(m, "ipsec_ike_last_error_code{conn=\"we\\\"ird\"} 38\n");
+	free(m);
+	event_counters_free(ec);
+}
+
+static void conn_limit_overflows_to_other(void)
+{
+	struct event_counters *ec = event_counters_new();
+	char name[32], *m;
+
+	T_ASSERT(ec);
+	for (int i = 0; i < EXPORT_CONNS_MAX + 10; i++) {
+		int n = snprintf(name, sizeof(name), "c%d", i);
+
+		event_counters_ike_event(ec, name, (size_t)n, LOG_EV_IKE_ESTABLISHED);
+	}
+	/* existing names still count as themselves */
+	event_counters_ike_event(ec, "c0", 2, LOG_EV_IKE_ESTABLISHED);
+	m = render(ec);
+	T_ASSERT(m);
+	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"_other\",event=\"established\"} 10\n");
+	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"c0\",event=\"established\"} 2\n");
+	T_CONTAINS(m, "ikewatch_event_series_overflow_total 10\n");
+	T_NOT_CONTAINS(m, "conn=\"c4096\"");
+	T_EQ_INT(event_counters_touch_conn(ec, "new", 3), -ENOSPC);
+	free(m);
+	event_counters_free(ec);
+}
+
+#define THREADS 4
+#define PER_THREAD 20000
+
+static void *feeder(void *arg)
+{
+	struct event_counters *ec = arg;
+	static const char l[] = "Nov 23 07:40:01 11[IKE] <a-b|1> retransmit 1 of request with "
+	                        "message ID 2";
+	struct log_class c;
+
+	log_classify_line(l, strlen(l), &c);
+	for (int i = 0; i < PER_THREAD; i++) {
+		event_counters_feed_log(ec, &c, true, 1.0);
+		event_counters_note_line(ec, false);
+	}
+	return NULL;
+}
+
+static void concurrent_feeding(void)
+{
+	struct event_counters *ec = event_counters_new();
+	pthread_t th[THREADS];
+	char want[128], *m;
+
+	T_ASSERT(ec);
+	for (int i = 0; i < THREADS; i++)
+		T_EQ_INT(pthread_create(&th[i], NULL, feeder, ec), 0);
+	for (int i = 0; i < THREADS; i++) {
+		m = render(ec); /* scrapes while feeding */
+		free(m);
+	}
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+	m = render(ec);
+	T_ASSERT(m);
+	snprintf(want, sizeof(want),
+	         "ipsec_retransmits_total{conn=\"a-b\",exchange=\"unknown\"} %d\n",
+	         THREADS * PER_THREAD);
+	T_CONTAINS(m, want);
+	snprintf(want, sizeof(want), "ikewatch_log_lines_total %d\n", THREADS * PER_THREAD);
+	T_CONTAINS(m, want);
+	free(m);
+	event_counters_free(ec);
+	event_counters_free(NULL);
+}
+
+TEST_MAIN("event_counters", TEST(healthy_rekeys_count_rekeys_only),
+          TEST(without_lifecycle_only_failures_count), TEST(dpd_fixture),
+          TEST(psk_fixture_sets_last_error), TEST(fault_fixtures_move_one_counter),
+          TEST(giveup_in_ike_sa_init_is_unreachable), TEST(vici_events), TEST(summaries_for_the_status_page),
+          TEST(touched_conn_shows_zeros), TEST(unknown_conn_and_escaping),
+          TEST(conn_limit_overflows_to_other), TEST(concurrent_feeding))

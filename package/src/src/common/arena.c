@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Bump allocator (see arena.h). Chunks grow geometrically so that a scrape of ten thousand SAs
+ * takes a handful of mallocs.
+ */
+#include "common/arena.h"
+
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_FIRST_CHUNK (16u * 1024u)
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t size, used;
+	alignas(max_align_t) unsigned char data[];
+};
+
+void arena_init(struct arena *a)
+{
+	a->head = NULL;
+	a->used = 0;
+}
+
+void arena_done(struct arena *a)
+{
+	struct arena_chunk *c, *n;
+
+	for (c = a->head; c; c = n) {
+		n = c->next;
+		free(c);
+	}
+	a->head = NULL;
+	a->used = 0;
+}
+
+void arena_reset(struct arena *a)
+{
+	struct arena_chunk *c, *n, *keep = NULL;
+
+	/* keep the largest (newest) chunk: the next scrape likely needs as much again */
+	for (c = a->head; c; c = n) {
+		n = c->next;
+		if (!keep)
+			keep = c;
+		else
+			free(c);
+	}
+	if (keep) {
+		keep->next = NULL;
+		keep->used = 0;
+	}
+	a->head = keep;
+	a->used = 0;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	size_t align = alignof(max_align_t);
+	struct arena_chunk *c = a->head;
+	void *p;
+
+	size = (size + align - 1) & ~(align - 1);
+	if (!c || c->size - c->used < size) {
+		size_t csize = c ? c->size * 2 : ARENA_FIRST_CHUNK;
+
+		while (csize < size)
+			csize *= 2;
+		c = malloc(sizeof(*c) + csize);
+		if (!c)
+			return NULL;
+		c->size = csize;
+		c->used = 0;
+		c->next = a->head;
+		a->head = c;
+	}
+	p = c->data + c->used;
+	c->used += size;
+	a->used += size;
+	return p;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t len)
+{
+	char *p = arena_alloc(a, len + 1);
+
+	if (!p)
+		return NULL;
+	if (len)
+		memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}

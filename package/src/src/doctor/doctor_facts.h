@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Everything the doctor learned before it judges: the daemon's view (list-sas, list-conns,
+ * list-certs), the recent charon log classified per connection, the kernel's XFRM counts, and
+ * the results of a short probe run and a path-MTU search. Gathering fills it (doctor_gather.c,
+ * doctor_log.c); doctor_diagnose() reads it and nothing else, so each lab fault can be replayed
+ * as a struct in unit tests. Times are seconds; SNAP_NONE means "not known".
+ */
+#ifndef IKEWATCH_DOCTOR_FACTS_H
+#define IKEWATCH_DOCTOR_FACTS_H
+
+#include "common/limits.h"
+#include "exporter/sa_snapshot.h"
+#include "logs/log_classify.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct doctor_child_facts {
+	char name[64];
+	bool configured, up;
+	char state[24]; /* "" when no SA */
+	char mode[24];
+	bool encap;
+	int64_t rekey_time, use_in, use_out; /* from list-sas */
+	uint64_t packets_in, packets_out;
+	char algs[96];
+	int64_t cfg_rekey_time; /* list-conns */
+	char local_ts[128], remote_ts[128];
+};
+
+/* The connection's log since its last IKE SA establishment (older trouble was overcome). */
+struct doctor_log_facts {
+	uint32_t fails[LOG_FAIL_COUNT];
+	int last_fail;        /* enum log_failure of the newest failure, -1 none */
+	uint16_t last_notify; /* newest notify error, 0 none */
+	uint32_t retransmits;
+	uint32_t setup_retransmits; /* of IKE_SA_INIT / IKE_AUTH requests: never answered */
+	uint32_t giveups;
+	bool retx_outstanding; /* the newest request was retransmitted and not yet answered */
+	uint32_t established; /* IKE SAs established within the window read */
+	bool failed_last;     /* the newest lifecycle-or-failure line is a failure */
+	char last_error[160];
+	char ike_proposals[160]; /* newest "configured proposals: IKE:..." */
+	char esp_proposals[160];
+	char peer_proposals[160]; /* newest "received proposals: ..." */
+	enum log_exchange last_req_exchange;
+	uint32_t last_req_msgid;
+	bool has_req;
+};
+
+struct doctor_conn_facts {
+	char name[64];
+	bool configured, up;
+	char ike_state[24]; /* "" when no IKE SA */
+	bool tasks_pending, initiator;
+	char nat[12];
+	char local_host[64], remote_host[64], remote_addrs[128];
+	int64_t established, rekey_time, reauth_time;
+	char ike_algs[96];
+	int64_t cfg_rekey_time, cfg_reauth_time, cfg_dpd_delay; /* list-conns */
+	struct doctor_child_facts children[DOCTOR_CHILDREN_MAX];
+	uint32_t n_children;
+	struct doctor_log_facts log;
+	/* the probe run and MTU search, attached to the connection the target belongs to */
+	bool probed;
+	char probe_target[64];
+	uint32_t probe_sent, probe_received;
+	bool probe_counters; /* CHILD packet counters were read before and after */
+	uint64_t probe_out_delta, probe_in_delta;
+	bool mtu_ran, mtu_blackhole, mtu_icmp_seen;
+	uint32_t path_mtu;
+};
+
+struct doctor_cert_facts {
+	char subject[160];
+	int64_t not_before, not_after; /* epoch seconds, or SNAP_NONE */
+};
+
+struct doctor_facts {
+	double now; /* wall clock, epoch seconds */
+	bool charon_up;
+	char charon_error[128];
+	char vici_socket[128];
+	bool log_read;
+	char log_path[256];
+	char log_error[96];
+	uint32_t log_lines;
+	bool xfrm_read;
+	char xfrm_error[96];
+	uint32_t xfrm_policies, xfrm_states;
+	bool libipsec; /* ESP in user space (ipsec0): an empty SAD is normal */
+	bool probe_configured;
+	char probe_error[128];
+	/* failures in lines that name no connection: a responder logs IKE_SA_INIT trouble before
+	 * it has matched a config ("<2> received proposals unacceptable") */
+	struct doctor_log_facts anon;
+	struct doctor_cert_facts *certs;
+	uint32_t n_certs, cap_certs;
+	struct doctor_conn_facts *conns;
+	uint32_t n_conns, cap_conns;
+};
+
+void doctor_facts_init(struct doctor_facts *f);
+void doctor_facts_done(struct doctor_facts *f);
+/* The connection named @name (len bytes), added when missing; NULL past DOCTOR_CONNS_MAX or
+ * when out of memory. */
+struct doctor_conn_facts *doctor_facts_conn(struct doctor_facts *f, const char *name, size_t len);
+struct doctor_conn_facts *doctor_facts_find(struct doctor_facts *f, const char *name);
+struct doctor_child_facts *doctor_conn_child(struct doctor_conn_facts *c, const char *name);
+int doctor_facts_add_cert(struct doctor_facts *f, const char *subject, int64_t not_before,
+			  int64_t not_after);
+/* Bounded copy that always terminates (for the fixed text fields above). */
+void doctor_copy(char *dst, size_t cap, const char *src, size_t len);
+
+#endif

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Tunnel metrics (see sa_metrics.h). Every loaded connection and CHILD config gets its _up
+ * series even without an SA, so alerts never need absent(). Volatile identifiers (SPIs, unique
+ * ids, reqids) appear only in ipsec_child_sa_info; _info series are de-duplicated, because two
+ * SAs can share every label (an IKE SA and its rekeyed predecessor to the same peer).
+ */
+#include "exporter/sa_metrics.h"
+
+#include "common/limits.h"
+#include "common/strmap.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ike_states[] = {
+	"CREATED", "CONNECTING", "ESTABLISHED", "PASSIVE",
+	"REKEYING", "REKEYED", "DELETING", "DESTROYING",
+};
+
+/* Redaction: a stable short hash, so that one peer still maps to one series. */
+static const char *redact(const char *v, char out[20], bool on)
+{
+	if (!on || !*v)
+		return v;
+	snprintf(out, 20, "h:%016llx", (unsigned long long)strmap_hash(v, strlen(v)));
+	return out;
+}
+
+/* Absolute time of a relative VICI time: @sign +1 for "seconds until", -1 for "seconds since". */
+static double abs_time(const struct sa_snapshot *s, int64_t rel, int sign)
+{
+	return floor(s->now) + (double)sign * (double)rel;
+}
+
+/*
+ * Label sets already written, as 64-bit hashes (a scrape writes thousands of _info series: a
+ * string set cost a malloc and a copy per series). Two different label sets with the same hash
+ * would lose one series, at odds of about n^2 / 2^65.
+ */
+struct seen_set {
+	uint64_t *slots; /* 0 = empty */
+	size_t cap, len;
+};
+
+static void seen_done(struct seen_set *s)
+{
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
+}
+
+static bool seen_insert(struct seen_set *s, uint64_t h)
+{
+	h |= 1; /* never 0 */
+	if ((s->len + 1) * 2 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		uint64_t *n = calloc(ncap, sizeof(*n));
+
+		if (!n)
+			return true; /* out of memory: write it, a duplicate is the lesser harm */
+		for (size_t i = 0; i < s->cap; i++) {
+			size_t j = s->slots[i] & (ncap - 1);
+
+			if (!s->slots[i])
+				continue;
+			while (n[j])
+				j = (j + 1) & (ncap - 1);
+			n[j] = s->slots[i];
+		}
+		free(s->slots);
+		s->slots = n;
+		s->cap = ncap;
+	}
+	for (size_t j = h & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
+		if (s->slots[j] == h)
+			return false;
+		if (!s->slots[j]) {
+			s->slots[j] = h;
+			s->len++;
+			return true;
+		}
+	}
+}
+
+/* Is this label set new? */
+static bool first_time(struct seen_set *seen, const struct prom_label *l, size_t n)
+{
+	uint64_t h = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(l[i].value);
+
+		h = (h ^ strmap_hash(l[i].value, len > LABEL_VALUE_MAX ? LABEL_VALUE_MAX : len)) *
+		    0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	return seen_insert(seen, h);
+}
+
+/*
+ * Label sets rendered once per scrape: each connection's {conn="..."} and each CHILD config's
+ * {conn="...",child="..."} appear in up to ten families, and escaping them once instead of ten
+ * times is a fifth of a scrape at a thousand SAs.
+ */
+struct label_blocks {
+	struct buf text;
+	size_t *off; /* block i is text.data[off[i] .. off[i + 1]) */
+	size_t n;
+};
+
+static int blocks_init(struct label_blocks *b, size_t n)
+{
+	buf_init(&b->text, HTTP_BODY_MAX);
+	b->n = 0;
+	b->off = calloc(n + 1, sizeof(*b->off));
+	return b->off ? 0 : -ENOMEM;
+}
+
+static void blocks_add(struct label_blocks *b, const struct prom_label *l, size_t nl)
+{
+	prom_labels_render(&b->text, l, nl);
+	b->off[++b->n] = b->text.len;
+}
+
+static const char *block_at(const struct label_blocks *b, size_t i, size_t *ret_len)
+{
+	*ret_len = b->off[i + 1] - b->off[i];
+	return b->text.data ? b->text.data + b->off[i] : "";
+}
+
+static void blocks_done(struct label_blocks *b)
+{
+	buf_done(&b->text);
+	free(b->off);
+}
+
+static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s,
+			      const struct sa_view *v)
+{
+	struct label_blocks lb;
+	size_t len;
+	const char *l;
+
+	if (blocks_init(&lb, v->n_conns) < 0)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < v->n_conns; i++)
+		blocks_add(&lb, &PROM_LABEL("conn", v->conns[i].name), 1);
+	if (lb.text.err) {
+		blocks_done(&lb);
+		return lb.text.err;
+	}
+	prom_family(w, "ipsec_ike_sa_up", PROM_GAUGE,
+		    "1 while an IKE SA of the connection is established (rekeying included), 0 "
+		    "when the connection is loaded but has none.");
+	for (uint32_t i = 0; i < v->n_conns; i++) {
+		l = block_at(&lb, i, &len);
+		prom_sample_at_u64(w, l, len, v->conns[i].up);
+	}
+	prom_family(w, "ipsec_ike_sas", PROM_GAUGE,
+		    "Number of IKE SAs of the connection, in any state.");
+	for (uint32_t i = 0; i < v->n_conns; i++) {
+		l = block_at(&lb, i, &len);
+		prom_sample_at_u64(w, l, len, v->conns[i].n_ikes);
+	}
+	prom_family(w, "ipsec_ike_sa_state", PROM_GAUGE,
+		    "State of the connection's representative IKE SA (state set: 1 for the "
+		    "current state; all 0 without an SA).");
+	for (uint32_t i = 0; i < v->n_conns; i++) {
+		const struct snap_ike *best = v->conns[i].best;
+		char ls[LABEL_VALUE_MAX * 6 + 64];
+
+		l = block_at(&lb, i, &len);
+		if (len < 2 || len > sizeof(ls) - 32)
+			continue;
+		/* {conn="x"} + ,state="S" before the closing brace; state names need no escaping */
+		memcpy(ls, l, len - 1);
+		memcpy(ls + len - 1, ",state=\"", 8);
+		for (size_t k = 0; k < sizeof(ike_states) / sizeof(ike_states[0]); k++) {
+			size_t sl = strlen(ike_states[k]), at = len - 1 + 8;
+
+			memcpy(ls + at, ike_states[k], sl);
+			memcpy(ls + at + sl, "\"}", 2);
+			prom_sample_at_u64(w, ls, at + sl + 2,
+					   best && strcmp(best->state, ike_states[k]) == 0);
+		}
+	}
+	prom_family(w, "ipsec_ike_sa_established_timestamp_seconds", PROM_GAUGE,
+		    "When the connection's representative IKE SA was established (Unix time).");
+	for (uint32_t i = 0; i < v->n_conns; i++) {
+		const struct snap_ike *b = v->conns[i].best;
+
+		l = block_at(&lb, i, &len);
+		if (b && b->established != SNAP_NONE)
+			prom_sample_at(w, l, len, abs_time(s, b->established, -1));
+	}
+	prom_family(w, "ipsec_ike_sa_rekey_timestamp_seconds", PROM_GAUGE,
+		    "When the representative IKE SA is scheduled to rekey (Unix time; in the past "
+		    "when the rekey is overdue).");
+	for (uint32_t i = 0; i < v->n_conns; i++) {
+		const struct snap_ike *b = v->conns[i].best;
+
+		l = block_at(&lb, i, &len);
+		if (b && b->rekey_time != SNAP_NONE)
+			prom_sample_at(w, l, len, abs_time(s, b->rekey_time, +1));
+	}
+	prom_family(w, "ipsec_ike_sa_reauth_timestamp_seconds", PROM_GAUGE,
+		    "When the representative IKE SA is scheduled to reauthenticate (Unix time).");
+	for (uint32_t i = 0; i < v->n_conns; i++) {
+		const struct snap_ike *b = v->conns[i].best;
+
+		l = block_at(&lb, i, &len);
+		if (b && b->reauth_time != SNAP_NONE)
+			prom_sample_at(w, l, len, abs_time(s, b->reauth_time, +1));
+	}
+	blocks_done(&lb);
+	return 0;
+}
+
+/* One _info series (value 1), unless the same label set was written already or the family
+ * holds EXPORT_CHILDREN_MAX series (then it is counted in *dropped). */
+static void write_info(struct prom_writer *w, struct seen_set *seen, const struct prom_label *l,
+		       size_t nl, uint32_t *n, uint64_t *dropped)
+{
+	if (*n >= EXPORT_CHILDREN_MAX) {
+		(*dropped)++;
+		return;
+	}
+	if (!first_time(seen, l, nl))
+		return;
+	prom_sample_u64(w, l, nl, 1);
+	(*n)++;
+}
+
+static int write_ike_info(struct prom_writer *w, const struct sa_snapshot *s,
+			  const struct sa_metrics_opts *o, uint64_t *dropped)
+{
+	struct seen_set seen = {0};
+	uint32_t n = 0;
+
+	prom_family(w, "ipsec_ike_sa_info", PROM_GAUGE,
+		    "Always 1: identities, endpoints and algorithms of each IKE SA.");
+	for (uint32_t i = 0; i < s->n_ikes; i++) {
+		const struct snap_ike *ike = &s->ikes[i];
+		char r1[20], r2[20];
+		struct prom_label l[] = {
+			PROM_LABEL("conn", ike->conn),
+			PROM_LABEL("local_host", ike->local_host),
+			PROM_LABEL("remote_host", redact(ike->remote_host, r1, o->redact_ids)),
+			PROM_LABEL("local_id", ike->local_id),
+			PROM_LABEL("remote_id", redact(ike->remote_id, r2, o->redact_ids)),
+			PROM_LABEL("version", ike->version),
+			PROM_LABEL("encr", ike->encr),
+			PROM_LABEL("integ", ike->integ),
+			PROM_LABEL("prf", ike->prf),
+			PROM_LABEL("dh_group", ike->dh_group),
+			PROM_LABEL("nat", ike->nat),
+		};
+
+		write_info(w, &seen, l, sizeof(l) / sizeof(l[0]), &n, dropped);
+	}
+	seen_done(&seen);
+	return 0;
+}
+
+/* One family per CHILD metric, each over every (conn, child) of the view. */
+enum child_metric {
+	CM_UP,
+	CM_BYTES_IN,
+	CM_BYTES_OUT,
+	CM_PACKETS_IN,
+	CM_PACKETS_OUT,
+	CM_LAST_IN,
+	CM_LAST_OUT,
+	CM_INSTALLED,
+	CM_REKEY,
+	CM_EXPIRE,
+	CM_COUNT,
+};
+
+static const struct {
+	const char *name;
+	enum prom_type type;
+	const char *help;
+} child_metrics[CM_COUNT] = {
+	[CM_UP] = {"ipsec_child_sa_up", PROM_GAUGE,
+		   "1 while a CHILD SA of this CHILD config is installed (rekeying included), 0 "
+		   "when it is loaded but has none."},
+	[CM_BYTES_IN] = {"ipsec_child_sa_bytes_in_total", PROM_COUNTER,
+			 "Bytes received over the CHILD SAs of this CHILD config, across rekeys."},
+	[CM_BYTES_OUT] = {"ipsec_child_sa_bytes_out_total", PROM_COUNTER,
+			  "Bytes sent over the CHILD SAs of this CHILD config, across rekeys."},
+	[CM_PACKETS_IN] = {"ipsec_child_sa_packets_in_total", PROM_COUNTER,
+			   "Packets received over the CHILD SAs of this CHILD config, across "
+			   "rekeys."},
+	[CM_PACKETS_OUT] = {"ipsec_child_sa_packets_out_total", PROM_COUNTER,
+			    "Packets sent over the CHILD SAs of this CHILD config, across rekeys."},
+	[CM_LAST_IN] = {"ipsec_child_sa_last_in_timestamp_seconds", PROM_GAUGE,
+			"When the last inbound packet was processed (Unix time; absent before "
+			"the first)."},
+	[CM_LAST_OUT] = {"ipsec_child_sa_last_out_timestamp_seconds", PROM_GAUGE,
+			 "When the last outbound packet was processed (Unix time; absent before "
+			 "the first)."},
+	[CM_INSTALLED] = {"ipsec_child_sa_installed_timestamp_seconds", PROM_GAUGE,
+			  "When the representative CHILD SA was installed (Unix time)."},
+	[CM_REKEY] = {"ipsec_child_sa_rekey_timestamp_seconds", PROM_GAUGE,
+		      "When the representative CHILD SA is scheduled to rekey (Unix time)."},
+	[CM_EXPIRE] = {"ipsec_child_sa_expire_timestamp_seconds", PROM_GAUGE,
+		       "When the representative CHILD SA expires (hard lifetime, Unix time)."},
+};
+
+static void write_child_sample(struct prom_writer *w, const struct sa_snapshot *s,
+			       enum child_metric m, const char *l, size_t len,
+			       const struct sa_view_child *ch, const struct sa_totals *t)
+{
+	const struct snap_child *b = ch->best;
+
+	switch (m) {
+	case CM_UP:
+		prom_sample_at_u64(w, l, len, ch->up);
+		break;
+	case CM_BYTES_IN:
+		prom_sample_at_u64(w, l, len, t->bytes_in);
+		break;
+	case CM_BYTES_OUT:
+		prom_sample_at_u64(w, l, len, t->bytes_out);
+		break;
+	case CM_PACKETS_IN:
+		prom_sample_at_u64(w, l, len, t->packets_in);
+		break;
+	case CM_PACKETS_OUT:
+		prom_sample_at_u64(w, l, len, t->packets_out);
+		break;
+	case CM_LAST_IN:
+		if (ch->use_in != SNAP_NONE)
+			prom_sample_at(w, l, len, abs_time(s, ch->use_in, -1));
+		break;
+	case CM_LAST_OUT:
+		if (ch->use_out != SNAP_NONE)
+			prom_sample_at(w, l, len, abs_time(s, ch->use_out, -1));
+		break;
+	case CM_INSTALLED:
+		if (b && b->install_time != SNAP_NONE)
+			prom_sample_at(w, l, len, abs_time(s, b->install_time, -1));
+		break;
+	case CM_REKEY:
+		if (b && b->rekey_time != SNAP_NONE && snap_child_state_up(b->state))
+			prom_sample_at(w, l, len, abs_time(s, b->rekey_time, +1));
+		break;
+	case CM_EXPIRE:
+		if (b && b->life_time != SNAP_NONE && snap_child_state_up(b->state))
+			prom_sample_at(w, l, len, abs_time(s, b->life_time, +1));
+		break;
+	default:
+		break;
+	}
+}
+
+static int write_child_families(struct prom_writer *w, const struct sa_snapshot *s,
+				const struct sa_view *v, struct sa_counters *ctr,
+				uint64_t *dropped)
+{
+	uint32_t total = 0;
+	struct sa_totals *totals;
+	struct label_blocks lb;
+	int err = -ENOMEM;
+
+	for (uint32_t i = 0; i < v->n_conns; i++)
+		total += v->conns[i].n_children;
+	if (total > EXPORT_CHILDREN_MAX) {
+		*dropped += total - EXPORT_CHILDREN_MAX;
+		total = EXPORT_CHILDREN_MAX;
+	}
+	totals = calloc(total ? total : 1, sizeof(*totals));
+	if (!totals || blocks_init(&lb, total) < 0) {
+		free(totals);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0, k = 0; i < v->n_conns; i++) {
+		for (uint32_t j = 0; j < v->conns[i].n_children && k < total; j++, k++) {
+			const char *child = v->conns[i].children[j].name;
+
+			sa_counters_get(ctr, v->conns[i].name, child, &totals[k]);
+			blocks_add(&lb,
+				   (struct prom_label[]){PROM_LABEL("conn", v->conns[i].name),
+							 PROM_LABEL("child", child)},
+				   2);
+		}
+	}
+	if (lb.text.err) {
+		err = lb.text.err;
+		goto out;
+	}
+	for (int m = 0; m < CM_COUNT; m++) {
+		uint32_t k = 0;
+
+		prom_family(w, child_metrics[m].name, child_metrics[m].type, child_metrics[m].help);
+		for (uint32_t i = 0; i < v->n_conns; i++) {
+			for (uint32_t j = 0; j < v->conns[i].n_children && k < total; j++, k++) {
+				size_t len;
+				const char *l = block_at(&lb, k, &len);
+
+				write_child_sample(w, s, m, l, len, &v->conns[i].children[j],
+						   &totals[k]);
+			}
+		}
+	}
+	err = 0;
+out:
+	blocks_done(&lb);
+	free(totals);
+	return err;
+}
+
+static int write_child_info(struct prom_writer *w, const struct sa_snapshot *s, uint64_t *dropped)
+{
+	struct seen_set seen = {0};
+	uint32_t n = 0;
+
+	prom_family(w, "ipsec_child_sa_info", PROM_GAUGE,
+		    "Always 1: SPIs, mode, algorithms and traffic selectors of each CHILD SA. SPIs "
+		    "change at every rekey and appear only here.");
+	for (uint32_t i = 0; i < s->n_ikes; i++) {
+		for (uint32_t j = 0; j < s->ikes[i].n_children; j++) {
+			const struct snap_child *c = &s->ikes[i].children[j];
+			struct prom_label l[] = {
+				PROM_LABEL("conn", s->ikes[i].conn),
+				PROM_LABEL("child", c->name),
+				PROM_LABEL("spi_in", c->spi_in),
+				PROM_LABEL("spi_out", c->spi_out),
+				PROM_LABEL("mode", c->mode),
+				PROM_LABEL("protocol", c->protocol),
+				PROM_LABEL("encap", c->encap ? "yes" : "no"),
+				PROM_LABEL("encr", c->encr),
+				PROM_LABEL("integ", c->integ),
+				PROM_LABEL("local_ts", c->local_ts),
+				PROM_LABEL("remote_ts", c->remote_ts),
+			};
+
+			write_info(w, &seen, l, sizeof(l) / sizeof(l[0]), &n, dropped);
+		}
+	}
+	seen_done(&seen);
+	return 0;
+}
+
+void sa_metrics_write_certs(struct prom_writer *w, const struct sa_snapshot *s)
+{
+	struct seen_set seen = {0};
+
+	prom_family(w, "ipsec_cert_not_after_timestamp_seconds", PROM_GAUGE,
+		    "End of validity of each loaded X.509 certificate (Unix time).");
+	for (uint32_t i = 0; i < s->n_certs; i++) {
+		const struct snap_cert *c = &s->certs[i];
+		struct prom_label l[2] = {PROM_LABEL("subject", c->subject),
+					  PROM_LABEL("serial", c->serial)};
+
+		if (c->not_after == SNAP_NONE || !first_time(&seen, l, 2))
+			continue;
+		prom_sample_i64(w, l, 2, c->not_after);
+	}
+	seen_done(&seen);
+}
+
+int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const struct sa_view *v,
+		     struct sa_counters *ctr, const struct sa_metrics_opts *opts,
+		     uint64_t *ret_dropped)
+{
+	static const struct sa_metrics_opts no_opts;
+	uint64_t dropped = s->dropped;
+	int err;
+
+	if (!opts)
+		opts = &no_opts;
+	err = write_ike_families(w, s, v);
+	if (err < 0)
+		return err;
+	write_ike_info(w, s, opts, &dropped);
+	err = write_child_families(w, s, v, ctr, &dropped);
+	if (err < 0)
+		return err;
+	write_child_info(w, s, &dropped);
+	*ret_dropped = dropped;
+	return 0;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One scrape's view of the daemon: the loaded connections (list-conns), the IKE and CHILD SAs
+ * (list-sas), and the loaded certificates (list-certs), copied out of the VICI messages into
+ * plain structs. Filling it is pure parsing (no I/O, no logging), so that unit tests and the
+ * fuzzer feed recorded messages straight in; metrics and `ikewatch status` both render from it.
+ *
+ * All strings live in the snapshot's arena and are NUL-terminated; absent values are "" (text)
+ * or SNAP_NONE (times). Times are as VICI gives them: seconds relative to ->now.
+ */
+#ifndef IKEWATCH_SA_SNAPSHOT_H
+#define IKEWATCH_SA_SNAPSHOT_H
+
+#include "common/arena.h"
+#include "vici/vici_msg.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SNAP_NONE INT64_MIN
+
+/* A CHILD SA's traffic counters: what list-sas reports of a live SA, what child-updown and
+ * child-rekey report of one that ended, and the monotonic totals of sa_counters.h. */
+struct sa_totals {
+	uint64_t bytes_in, bytes_out, packets_in, packets_out;
+};
+
+struct snap_child {
+	const char *name; /* CHILD config name ("net"), not the "net-7" section key */
+	uint32_t uniqueid;
+	uint32_t reqid;
+	const char *state; /* INSTALLED, REKEYING, REKEYED, DELETED, ... */
+	const char *mode, *protocol, *spi_in, *spi_out, *encr, *integ, *dh_group;
+	const char *local_ts, *remote_ts; /* lists joined with "," */
+	bool encap;
+	struct sa_totals totals;
+	int64_t use_in, use_out;	/* seconds since last packet, or SNAP_NONE */
+	int64_t install_time;		/* seconds since installed */
+	int64_t rekey_time, life_time;	/* seconds until rekey / expiry (may be negative) */
+};
+
+struct snap_ike {
+	const char *conn;
+	uint32_t uniqueid;
+	const char *state; /* ESTABLISHED, CONNECTING, REKEYING, ... */
+	const char *version, *local_host, *remote_host, *local_id, *remote_id;
+	const char *encr, *integ, *prf, *dh_group;
+	const char *nat; /* none, local, remote, both, fake */
+	bool initiator;
+	bool tasks_pending; /* any queued, active or passive task (a rekey or DPD in flight) */
+	int64_t established, rekey_time, reauth_time;
+	struct snap_child *children;
+	uint32_t n_children;
+};
+
+struct snap_conn {
+	const char *name;
+	const char *version;
+	const char *remote_addrs; /* joined with "," */
+	const char **children;	  /* CHILD config names */
+	const char **children_remote_ts; /* joined with ",", same index */
+	uint32_t n_children;
+};
+
+struct snap_cert {
+	const char *subject;
+	const char *serial; /* hex */
+	const char *type, *flag;
+	bool has_privkey;
+	int64_t not_before, not_after; /* seconds since the epoch, or SNAP_NONE */
+};
+
+struct sa_snapshot {
+	struct arena arena;
+	double now; /* wall clock at collection, seconds since the epoch */
+	struct snap_conn *conns;
+	uint32_t n_conns, cap_conns;
+	struct snap_ike *ikes;
+	uint32_t n_ikes, cap_ikes;
+	struct snap_cert *certs;
+	uint32_t n_certs, cap_certs;
+	uint64_t dropped; /* items beyond the EXPORT_* limits, not kept */
+};
+
+void sa_snapshot_init(struct sa_snapshot *s);
+/* Empty for the next scrape, keeping allocations. */
+void sa_snapshot_reset(struct sa_snapshot *s);
+void sa_snapshot_done(struct sa_snapshot *s);
+
+/* Add what one streamed event carries. 0, -EBADMSG (not the expected shape) or -ENOMEM. */
+int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *list_conn_event);
+int sa_snapshot_add_ike(struct sa_snapshot *s, const struct vici_msg *list_sa_event);
+int sa_snapshot_add_cert(struct sa_snapshot *s, const struct vici_msg *list_cert_event);
+
+/* Keep, of the IKE SAs from index @from on, only those with unique id @uniqueid (the answer to
+ * a list-sas narrowed by ike-id, from a charon that might have ignored the narrowing). */
+void sa_snapshot_keep_ike(struct sa_snapshot *s, uint32_t from, uint32_t uniqueid);
+
+/* Parse one IKE SA section (list-sas, or the same data in ike-updown / child-updown events)
+ * into *ret; exposed for the event stream. */
+int sa_snapshot_parse_ike(struct sa_snapshot *s, const struct vici_msg *m, uint32_t ike_sec,
+			  struct snap_ike *ret);
+
+/* Parse one CHILD SA section (of list-sas, child-updown, or the "old"/"new" halves of
+ * child-rekey) into *ret: the one reader of CHILD SA keys. Without a "name" key, the config name
+ * comes from the key of section @name_sec ("net-7" -> "net"), which is @sec itself except for
+ * child-rekey, whose "old" section sits in one named after the CHILD SA. Strings live in @s's
+ * arena. Never fails: absent keys read as "" or SNAP_NONE or 0. */
+void sa_snapshot_parse_child(struct sa_snapshot *s, const struct vici_msg *m, uint32_t sec,
+			     uint32_t name_sec, struct snap_child *ret);
+
+/* "up" as operators mean it: established or installed, including while rekeying (a rekey is
+ * not an outage). */
+bool snap_ike_state_up(const char *state);
+bool snap_child_state_up(const char *state);
+
+#endif

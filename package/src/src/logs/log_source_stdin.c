@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The stdin log source (see log_source_stdin.h): poll(2) with a timeout so that a quiet pipe
+ * does not keep serve from stopping, read(2), and the shared line assembler.
+ */
+#include "logs/log_source_stdin.h"
+
+#include "logs/log_lines.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <unistd.h>
+
+int log_stdin_source_run(int fd, const struct log_sink *sink, const atomic_bool *stop,
+                         unsigned poll_ms, uint64_t *ret_lines)
+{
+	struct log_lines lines;
+	char chunk[65536];
+	int r = 0;
+
+	if (fd < 0 || !sink)
+		return fd < 0 ? -EBADF : -EINVAL;
+	log_lines_init(&lines);
+	while (!stop || !atomic_load(stop)) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		r = poll(&pfd, 1, poll_ms ? (int)poll_ms : 250);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		if (r == 0)
+			continue;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			r = -errno;
+			break;
+		}
+		if (n == 0) {
+			r = 0;
+			break;
+		}
+		log_lines_feed(&lines, chunk, (size_t)n, sink);
+	}
+	log_lines_flush(&lines, sink);
+	if (ret_lines)
+		*ret_lines = lines.lines;
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A VICI client connection over charon's unix socket: one command at a time (VICI has no
+ * sequence numbers), streamed commands (list-sas, list-conns, list-certs) whose EVENT packets
+ * are handed to a callback as they arrive, event registration, a deadline per command, and
+ * reconnecting on the next call after any failure.
+ *
+ * Any protocol violation, oversized packet, or deadline overrun closes the socket: after a
+ * partial read the stream position is unknown, so the only safe state is a fresh connection.
+ * Errors: -ENOTCONN/-ECONNREFUSED/-ENOENT (charon not there), -ETIMEDOUT, -EBADMSG (malformed,
+ * or an unexpected packet type), -E2BIG (packet over VICI_MSG_MAX), -ENOSYS (charon answered
+ * CMD_UNKNOWN / EVENT_UNKNOWN), -ENOMEM. The last error is also kept as text for logs.
+ * Not thread-safe: one thread per connection.
+ */
+#ifndef IKEWATCH_VICI_CONN_H
+#define IKEWATCH_VICI_CONN_H
+
+#include "vici/vici_msg.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vici_conn;
+
+/* Create an unconnected client for the socket at @path ("unix://" prefix allowed). */
+struct vici_conn *vici_conn_new(const char *path, unsigned timeout_ms);
+void vici_conn_free(struct vici_conn *c);
+
+/* Connect if not connected. 0 or -errno. */
+int vici_conn_connect(struct vici_conn *c);
+bool vici_conn_connected(const struct vici_conn *c);
+void vici_conn_close(struct vici_conn *c);
+int vici_conn_fd(const struct vici_conn *c);
+const char *vici_conn_last_error(const struct vici_conn *c);
+const char *vici_conn_path(const struct vici_conn *c);
+
+/* Called for each streamed EVENT packet; @msg is valid only during the call. A negative
+ * return aborts the command (the connection is reset) and is returned by the caller. */
+typedef int (*vici_event_cb)(void *ctx, const struct vici_msg *msg);
+
+/*
+ * Send a command and wait for its CMD_RESPONSE, decoded into *resp (valid until the next call
+ * on this connection; the caller owns *resp's element array and calls vici_msg_done() at the
+ * end). @req is a framed CMD_REQUEST from vici_build_finish(). If @stream_event is set, the
+ * connection is registered for that event once (registration is kept across commands, as only
+ * this connection's own commands raise it) and each such EVENT is passed to @cb first.
+ */
+int vici_conn_command(struct vici_conn *c, const uint8_t *req, size_t req_len,
+		      const char *stream_event, vici_event_cb cb, void *ctx, struct vici_msg *resp);
+
+/* Convenience: a command with no arguments ("version", "stats", "list-sas"…). */
+int vici_conn_simple(struct vici_conn *c, const char *cmd, const char *stream_event,
+		     vici_event_cb cb, void *ctx, struct vici_msg *resp);
+
+/* Register for an event (ike-updown, log, …): EVENT_REGISTER, wait for EVENT_CONFIRM. Events
+ * that arrive meanwhile are queued and returned by vici_conn_next_event(). */
+int vici_conn_register(struct vici_conn *c, const char *event);
+
+/* Wait up to @timeout_ms (-1: forever) for the next EVENT packet and decode it into *ret.
+ * Returns 0, -EAGAIN on timeout (the connection stays up), or an error (connection reset). */
+int vici_conn_next_event(struct vici_conn *c, int timeout_ms, struct vici_msg *ret);
+
+/* True for the errors a kept connection gives when charon went away since its last use
+ * (-EPIPE, -ECONNRESET, -ENOTCONN): worth one retry on a fresh connection. */
+bool vici_conn_is_stale_error(int err);
+
+/* Bytes and packets read since creation, for the bench and for debugging. */
+uint64_t vici_conn_bytes_read(const struct vici_conn *c);
+
+#endif

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Vectors for src/common: the bounded reader, the capped buffer and checked number parsing.
+ */
+#include "test.h"
+
+#include "common/buf.h"
+#include "common/num.h"
+#include "common/rd.h"
+
+#include <errno.h>
+
+static void rd_reads_big_endian_and_stops_short(void)
+{
+	static const uint8_t in[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07};
+	struct rd r;
+	uint8_t a;
+	uint16_t b;
+	uint32_t c;
+
+	rd_init(&r, in, sizeof(in));
+	T_ASSERT(rd_u8(&r, &a) == 0 && a == 0x01);
+	T_ASSERT(rd_u16(&r, &b) == 0 && b == 0x0203);
+	T_ASSERT(rd_u32(&r, &c) == 0 && c == 0x04050607);
+	T_EQ_INT(rd_u8(&r, &a), -EBADMSG);
+	T_EQ_INT(rd_left(&r), 0);
+}
+
+static void rd_short_read_leaves_cursor(void)
+{
+	static const uint8_t in[] = {0xaa, 0xbb, 0xcc};
+	struct rd r, sub;
+	uint32_t c;
+	const uint8_t *p;
+
+	rd_init(&r, in, sizeof(in));
+	T_EQ_INT(rd_u32(&r, &c), -EBADMSG);
+	T_EQ_INT(rd_left(&r), 3);
+	T_EQ_INT(rd_sub(&r, 4, &sub), -EBADMSG);
+	T_ASSERT(rd_sub(&r, 2, &sub) == 0 && rd_left(&sub) == 2 && rd_left(&r) == 1);
+	T_ASSERT(rd_bytes(&r, 1, &p) == 0 && p[0] == 0xcc);
+	T_EQ_INT(rd_bytes(&r, SIZE_MAX, &p), -EBADMSG);
+}
+
+static void buf_caps_and_sticks(void)
+{
+	struct buf b;
+
+	buf_init(&b, 8);
+	T_EQ_INT(buf_puts(&b, "12345"), 0);
+	T_EQ_INT(buf_puts(&b, "6789"), -E2BIG);
+	T_EQ_INT(buf_puts(&b, "x"), -E2BIG);
+	T_EQ_INT(b.len, 5);
+	T_EQ_STR(b.data, "12345");
+	buf_reset(&b);
+	T_EQ_INT(buf_put_i64(&b, -42), 0);
+	T_EQ_STR(b.data, "-42");
+	buf_done(&b);
+}
+
+static void buf_integers(void)
+{
+	struct buf b;
+
+	buf_init(&b, 1024);
+	buf_put_u64(&b, 0);
+	buf_putc(&b, ' ');
+	buf_put_u64(&b, UINT64_MAX);
+	buf_putc(&b, ' ');
+	buf_put_i64(&b, INT64_MIN);
+	T_EQ_INT(b.err, 0);
+	T_EQ_STR(b.data, "0 18446744073709551615 -9223372036854775808");
+	buf_done(&b);
+}
+
+static void num_parse_rejects_junk(void)
+{
+	uint64_t u;
+	int64_t i;
+
+	T_ASSERT(num_parse_u64("123", 3, 1000, &u) == 0 && u == 123);
+	T_EQ_INT(num_parse_u64("123", 3, 100, &u), -ERANGE);
+	T_EQ_INT(num_parse_u64("12a", 3, 1000, &u), -EINVAL);
+	T_EQ_INT(num_parse_u64("-1", 2, 1000, &u), -EINVAL);
+	T_EQ_INT(num_parse_u64(" 1", 2, 1000, &u), -EINVAL);
+	T_EQ_INT(num_parse_u64("", 0, 1000, &u), -EINVAL);
+	T_EQ_INT(num_parse_u64("99999999999999999999", 20, UINT64_MAX, &u), -ERANGE);
+	/* a span is read only up to its length, not to a NUL */
+	T_ASSERT(num_parse_u64("4567", 2, 1000, &u) == 0 && u == 45);
+	T_ASSERT(num_parse_i64("-12", 3, INT64_MIN, INT64_MAX, &i) == 0 && i == -12);
+	T_EQ_INT(num_parse_i64("--1", 3, INT64_MIN, INT64_MAX, &i), -EINVAL);
+	T_ASSERT(num_parse_hex_u64("c1a0b2ff", 8, UINT32_MAX, &u) == 0 && u == 0xc1a0b2ff);
+	T_EQ_INT(num_parse_hex_u64("0x", 2, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("1g", 2, UINT32_MAX, &u), -EINVAL);
+}
+
+static void num_parse_durations(void)
+{
+	uint64_t ms;
+
+	T_ASSERT(num_parse_duration_ms_str("250ms", 1000000, &ms) == 0 && ms == 250);
+	T_ASSERT(num_parse_duration_ms_str("1.5s", 1000000, &ms) == 0 && ms == 1500);
+	T_ASSERT(num_parse_duration_ms_str("2m", 1000000, &ms) == 0 && ms == 120000);
+	T_ASSERT(num_parse_duration_ms_str("3", 1000000, &ms) == 0 && ms == 3000);
+	T_EQ_INT(num_parse_duration_ms_str("1h", 1000, &ms), -ERANGE);
+	T_EQ_INT(num_parse_duration_ms_str("s", 1000, &ms), -EINVAL);
+	T_EQ_INT(num_parse_duration_ms_str("1x", 1000, &ms), -EINVAL);
+	T_EQ_INT(num_parse_duration_ms_str("nan", 1000, &ms), -EINVAL);
+}
+
+TEST_MAIN("common", TEST(rd_reads_big_endian_and_stops_short), TEST(rd_short_read_leaves_cursor),
+	  TEST(buf_caps_and_sticks), TEST(buf_integers), TEST(num_parse_rejects_junk),
+	  TEST(num_parse_durations))

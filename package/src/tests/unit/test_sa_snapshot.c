@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * SA snapshots (src/exporter/sa_snapshot.c) from the recorded list-sas / list-conns events of
+ * the lab (fields the lab fixes: names, states, addresses, ids, algorithms, NAT, traffic
+ * selectors), hand-built events for the edge cases, and a list-cert event carrying a real DER
+ * certificate made here with GnuTLS; then the connection/CHILD grouping of sa_view.c
+ * (configured-but-down, several IKE or CHILD SAs per name, SAs of unloaded connections).
+ */
+#include "test.h"
+
+#include "fixture.h"
+#include "exporter/sa_snapshot.h"
+#include "exporter/sa_view.h"
+
+#include <errno.h>
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <stdlib.h>
+
+/* Decode a recording and add it to @s as a list-sa (kind 's'), list-conn ('c') or list-cert
+ * ('x') event. */
+static int add_fixture(struct sa_snapshot *s, const char *name, char kind)
+{
+	struct vici_msg m = {0};
+	uint8_t *pkt;
+	int err;
+
+	if ((err = fixture_decode(name, &m, &pkt)) < 0)
+		return err;
+	err = kind == 's' ? sa_snapshot_add_ike(s, &m)
+	      : kind == 'c' ? sa_snapshot_add_conn(s, &m)
+			    : sa_snapshot_add_cert(s, &m);
+	vici_msg_done(&m);
+	free(pkt); /* the snapshot must have copied everything it keeps */
+	return err;
+}
+
+static int add_built(struct sa_snapshot *s, struct vici_builder *b, char kind)
+{
+	struct vici_msg m = {0};
+	uint8_t *pkt;
+	size_t len;
+	int err;
+
+	if ((err = vici_build_finish(b, &pkt, &len)) < 0)
+		return err;
+	if ((err = vici_msg_decode(&m, pkt + 4, len - 4)) == 0)
+		err = kind == 's' ? sa_snapshot_add_ike(s, &m)
+		      : kind == 'c' ? sa_snapshot_add_conn(s, &m)
+				    : sa_snapshot_add_cert(s, &m);
+	vici_msg_done(&m);
+	free(pkt);
+	return err;
+}
+
+static void established_every_field(void)
+{
+	struct sa_snapshot s;
+	const struct snap_ike *ike;
+	const struct snap_child *c;
+
+	sa_snapshot_init(&s);
+	T_EQ_INT(add_fixture(&s, "list-sas.established.a.0004.rx-event.bin", 's'), 0);
+	T_EQ_INT(s.n_ikes, 1);
+	ike = &s.ikes[0];
+	T_EQ_STR(ike->conn, "a-b");
+	T_EQ_INT(ike->uniqueid, 1);
+	T_EQ_STR(ike->state, "ESTABLISHED");
+	T_EQ_STR(ike->version, "2");
+	T_EQ_STR(ike->local_host, "192.0.2.1");
+	T_EQ_STR(ike->remote_host, "198.51.100.1");
+	T_EQ_STR(ike->local_id, "gw-a.lab");
+	T_EQ_STR(ike->remote_id, "gw-b.lab");
+	T_EQ_STR(ike->encr, "AES_CBC-128");
+	T_EQ_STR(ike->integ, "HMAC_SHA2_256_128");
+	T_EQ_STR(ike->prf, "PRF_HMAC_SHA2_256");
+	T_EQ_STR(ike->dh_group, "MODP_2048");
+	T_EQ_STR(ike->nat, "remote"); /* kernel-libipsec: nat-remote + nat-any */
+	T_ASSERT(ike->initiator);
+	T_ASSERT(!ike->tasks_pending);
+	T_EQ_INT(ike->established, 3);
+	T_EQ_INT(ike->rekey_time, 13101);
+	T_EQ_INT(ike->reauth_time, SNAP_NONE);
+	T_ASSERT(snap_ike_state_up(ike->state));
+
+	T_EQ_INT(ike->n_children, 1);
+	c = &ike->children[0];
+	T_EQ_STR(c->name, "net"); /* not the "net-1" section key */
+	T_EQ_INT(c->uniqueid, 1);
+	T_EQ_INT(c->reqid, 1);
+	T_EQ_STR(c->state, "INSTALLED");
+	T_EQ_STR(c->mode, "TUNNEL");
+	T_EQ_STR(c->protocol, "ESP");
+	T_ASSERT(c->encap);
+	T_EQ_STR(c->spi_in, "d0efa7ae");
+	T_EQ_STR(c->spi_out, "75ffcd80");
+	T_EQ_STR(c->encr, "AES_CBC-128");
+	T_EQ_STR(c->integ, "HMAC_SHA2_256_128");
+	T_EQ_STR(c->dh_group, "");
+	T_EQ_INT(c->totals.bytes_in, 672);
+	T_EQ_INT(c->totals.bytes_out, 672);
+	T_EQ_INT(c->totals.packets_in, 8);
+	T_EQ_INT(c->totals.packets_out, 8);
+	T_EQ_INT(c->use_in, 1);
+	T_EQ_INT(c->use_out, 1);
+	T_EQ_INT(c->install_time, 3);
+	T_EQ_INT(c->rekey_time, 3328);
+	T_EQ_INT(c->life_time, 3957);
+	T_EQ_STR(c->local_ts, "203.0.113.0/25");
+	T_EQ_STR(c->remote_ts, "203.0.113.128/25");
+	T_ASSERT(snap_child_state_up(c->state));
+
+	/* reset keeps nothing visible; the snapshot can be filled again */
+	sa_snapshot_reset(&s);
+	T_EQ_INT(s.n_ikes, 0);
+	T_EQ_INT(add_fixture(&s, "list-sas.established.b.0004.rx-event.bin", 's'), 0);
+	T_EQ_INT(s.n_ikes, 1);
+	T_EQ_STR(s.ikes[0].local_id, "gw-b.lab");
+	T_ASSERT(!s.ikes[0].initiator);
+	sa_snapshot_done(&s);
+}
+
+static void list_conns(void)
+{
+	struct sa_snapshot s;
+
+	sa_snapshot_init(&s);
+	T_EQ_INT(add_fixture(&s, "list-conns.a.0004.rx-event.bin", 'c'), 0);
+	T_EQ_INT(add_fixture(&s, "list-conns.a.0005.rx-event.bin", 'c'), 0);
+	T_EQ_INT(s.n_conns, 2);
+	T_EQ_STR(s.conns[0].name, "a-b");
+	T_EQ_STR(s.conns[0].version, "IKEv2");
+	T_EQ_STR(s.conns[0].remote_addrs, "198.51.100.1");
+	T_EQ_INT(s.conns[0].n_children, 1);
+	T_EQ_STR(s.conns[0].children[0], "net");
+	T_EQ_STR(s.conns[0].children_remote_ts[0], "203.0.113.128/25");
+	T_EQ_STR(s.conns[1].name, "a-c");
+	T_EQ_STR(s.conns[1].remote_addrs, "198.51.100.3");
+	T_EQ_INT(s.conns[1].n_children, 1);
+	T_EQ_STR(s.conns[1].children[0], "c-net");
+	T_EQ_STR(s.conns[1].children_remote_ts[0], "198.51.100.3/32");
+	T_EQ_INT(s.n_ikes, 0);
+	sa_snapshot_done(&s);
+}
+
+static void two_ike_one_connecting(void)
+{
+	struct sa_snapshot s;
+
+	sa_snapshot_init(&s);
+	T_EQ_INT(add_fixture(&s, "list-sas.two-ike-connecting.a.0004.rx-event.bin", 's'), 0);
+	T_EQ_INT(add_fixture(&s, "list-sas.two-ike-connecting.a.0005.rx-event.bin", 's'), 0);
+	T_EQ_INT(s.n_ikes, 2);
+	T_EQ_STR(s.ikes[0].conn, "a-c");
+	T_EQ_STR(s.ikes[0].state, "CONNECTING");
+	T_ASSERT(!snap_ike_state_up(s.ikes[0].state));
+	T_EQ_STR(s.ikes[0].remote_host, "198.51.100.3");
+	T_EQ_STR(s.ikes[0].local_id, "%any");
+	T_EQ_STR(s.ikes[0].nat, "none");
+	T_EQ_STR(s.ikes[0].encr, "");
+	T_EQ_INT(s.ikes[0].established, SNAP_NONE);
+	T_EQ_INT(s.ikes[0].n_children, 0);
+	T_EQ_STR(s.ikes[1].conn, "a-b");
+	T_EQ_STR(s.ikes[1].state, "ESTABLISHED");
+	T_EQ_INT(s.ikes[1].n_children, 1);
+	T_EQ_STR(s.ikes[1].children[0].name, "net");
+	T_EQ_STR(s.ikes[1].children[0].state, "INSTALLED");
+	sa_snapshot_done(&s);
+}
+
+static void child_deleted_after_rekey(void)
+{
+	struct sa_snapshot s;
+	const struct snap_ike *ike;
+
+	sa_snapshot_init(&s);
+	T_EQ_INT(add_fixture(&s, "list-sas.child-deleted.a.0004.rx-event.bin", 's'), 0);
+	T_EQ_INT(s.n_ikes, 1);
+	ike = &s.ikes[0];
+	T_EQ_INT(ike->n_children, 2);
+	T_EQ_STR(ike->children[0].name, "net");
+	T_EQ_STR(ike->children[1].name, "net");
+	T_EQ_INT(ike->children[0].uniqueid, 1);
+	T_EQ_STR(ike->children[0].state, "DELETED");
+	T_ASSERT(!snap_child_state_up(ike->children[0].state));
+	T_EQ_INT(ike->children[0].totals.bytes_in, 672);
+	T_EQ_INT(ike->children[1].uniqueid, 2);
+	T_EQ_STR(ike->children[1].state, "INSTALLED");
+	T_EQ_INT(ike->children[1].totals.bytes_in, 0);
+	T_EQ_INT(ike->children[1].use_in, SNAP_NONE); /* no packet yet */
+	T_EQ_STR(ike->children[1].dh_group, "MODP_2048"); /* rekeyed with PFS */
+	T_ASSERT(strcmp(ike->children[0].spi_in, ike->children[1].spi_in) != 0);
+	sa_snapshot_done(&s);
+}
+
+static void empty_and_malformed(void)
+{
+	struct sa_snapshot s;
+	struct vici_builder b;
+
+	sa_snapshot_init(&s);
+	/* list-certs in a PSK lab: the response carries nothing, there are no events */
+	T_EQ_INT(add_fixture(&s, "list-certs.a.0004.rx-cmd-response.bin", 'x'), 0);
+	T_EQ_INT(s.n_certs, 1);
+	T_EQ_STR(s.certs[0].type, "");
+	T_EQ_STR(s.certs[0].subject, "");
+	T_EQ_INT(s.certs[0].not_after, SNAP_NONE);
+	sa_snapshot_reset(&s);
+	T_EQ_INT(add_fixture(&s, "list-sas.none.a.0004.rx-cmd-response.bin", 's'), 0);
+	T_EQ_INT(s.n_ikes, 0);
+
+	/* a list-sa event whose top level is not an IKE section */
+	vici_build_init(&b, VICI_PKT_EVENT, "list-sa");
+	vici_build_kv_str(&b, "a-b", "x");
+	T_EQ_INT(add_built(&s, &b, 's'), -EBADMSG);
+	T_EQ_INT(s.n_ikes, 0);
+	vici_build_init(&b, VICI_PKT_EVENT, "list-conn");
+	vici_build_list_start(&b, "a-b");
+	vici_build_list_end(&b);
+	T_EQ_INT(add_built(&s, &b, 'c'), -EBADMSG);
+	/* numbers that are not numbers are absent, not garbage */
+	vici_build_init(&b, VICI_PKT_EVENT, "list-sa");
+	vici_build_section_start(&b, "x");
+	vici_build_kv_str(&b, "uniqueid", "12abc");
+	vici_build_kv_str(&b, "established", "");
+	vici_build_kv_str(&b, "rekey-time", "99999999999999999999999");
+	vici_build_list_start(&b, "tasks-queued");
+	vici_build_list_item(&b, "CHILD_REKEY", 11);
+	vici_build_list_end(&b);
+	vici_build_section_end(&b);
+	T_EQ_INT(add_built(&s, &b, 's'), 0);
+	T_EQ_INT(s.n_ikes, 1);
+	T_EQ_INT(s.ikes[0].uniqueid, 0);
+	T_EQ_INT(s.ikes[0].established, SNAP_NONE);
+	T_EQ_INT(s.ikes[0].rekey_time, SNAP_NONE);
+	T_EQ_STR(s.ikes[0].state, "");
+	T_ASSERT(s.ikes[0].tasks_pending);
+	sa_snapshot_done(&s);
+}
+
+/* NAT flags, signed times, CHILD names without a "name" key, ts lists of several items. */
+static void hand_built_fields(void)
+{
+	static const struct {
+		const char *local, *remote, *fake, *want;
+	} nat[] = {
+		{"yes", "yes", NULL, "both"}, {"yes", "no", NULL, "local"},
+		{NULL, "yes", NULL, "remote"}, {NULL, NULL, "yes", "fake"},
+		{"no", "no", "no", "none"},
+	};
+	struct sa_snapshot s;
+	struct vici_builder b;
+
+	sa_snapshot_init(&s);
+	for (size_t i = 0; i < sizeof(nat) / sizeof(nat[0]); i++) {
+		vici_build_init(&b, VICI_PKT_EVENT, "list-sa");
+		vici_build_section_start(&b, "c");
+		if (nat[i].local)
+			vici_build_kv_str(&b, "nat-local", nat[i].local);
+		if (nat[i].remote)
+			vici_build_kv_str(&b, "nat-remote", nat[i].remote);
+		if (nat[i].fake)
+			vici_build_kv_str(&b, "nat-fake", nat[i].fake);
+		vici_build_section_end(&b);
+		T_EQ_INT(add_built(&s, &b, 's'), 0);
+		T_EQ_STR(s.ikes[i].nat, nat[i].want);
+	}
+	sa_snapshot_reset(&s);
+
+	vici_build_init(&b, VICI_PKT_EVENT, "list-sa");
+	vici_build_section_start(&b, "gw");
+	vici_build_kv_str(&b, "rekey-time", "-17"); /* overdue: the rekey is failing */
+	vici_build_section_start(&b, "child-sas");
+	vici_build_section_start(&b, "net-42"); /* 5.8 style: no name key */
+	vici_build_kv_str(&b, "rekey-time", "-1");
+	vici_build_list_start(&b, "local-ts");
+	vici_build_list_item(&b, "10.0.0.0/8", 10);
+	vici_build_list_item(&b, "2001:db8::/32[udp/862]", 22);
+	vici_build_list_end(&b);
+	vici_build_list_start(&b, "remote-ts");
+	vici_build_list_end(&b);
+	vici_build_section_end(&b);
+	vici_build_section_start(&b, "my-net");
+	vici_build_section_end(&b);
+	vici_build_section_start(&b, "a-1-2");
+	vici_build_section_end(&b);
+	vici_build_section_start(&b, "net-");
+	vici_build_section_end(&b);
+	vici_build_section_start(&b, "7");
+	vici_build_section_end(&b);
+	vici_build_section_start(&b, "x-9");
+	vici_build_kv_str(&b, "name", "explicit");
+	vici_build_section_end(&b);
+	vici_build_kv_str(&b, "not-a-child", "ignored");
+	vici_build_section_end(&b);
+	vici_build_section_end(&b);
+	T_EQ_INT(add_built(&s, &b, 's'), 0);
+	T_EQ_INT(s.ikes[0].rekey_time, -17);
+	T_EQ_INT(s.ikes[0].n_children, 6);
+	T_EQ_STR(s.ikes[0].children[0].name, "net");
+	T_EQ_INT(s.ikes[0].children[0].rekey_time, -1);
+	T_EQ_STR(s.ikes[0].children[0].local_ts, "10.0.0.0/8,2001:db8::/32[udp/862]");
+	T_EQ_STR(s.ikes[0].children[0].remote_ts, "");
+	T_EQ_STR(s.ikes[0].children[1].name, "my-net");
+	T_EQ_STR(s.ikes[0].children[2].name, "a-1");
+	T_EQ_STR(s.ikes[0].children[3].name, "net-");
+	T_EQ_STR(s.ikes[0].children[4].name, "7");
+	T_EQ_STR(s.ikes[0].children[5].name, "explicit");
+	T_EQ_STR(s.ikes[0].children[5].state, "");
+	sa_snapshot_done(&s);
+}
+
+/* A self-signed certificate with a known subject, serial and validity, as DER. */
+static int make_cert(gnutls_datum_t *ret_der)
+{
+	static const unsigned char serial[] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab};
+	gnutls_x509_privkey_t key;
+	gnutls_x509_crt_t crt;
+	int err;
+
+	if ((err = gnutls_x509_privkey_init(&key)) < 0)
+		return err;
+	if ((err = gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+						GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+						0)) < 0)
+		goto out_key;
+	if ((err = gnutls_x509_crt_init(&crt)) < 0)
+		goto out_key;
+	if ((err = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
+	    (err = gnutls_x509_crt_set_serial(crt, serial, sizeof(serial))) < 0 ||
+	    (err = gnutls_x509_crt_set_dn(crt, "CN=gw-a.lab,O=ikewatch test", NULL)) < 0 ||
+	    (err = gnutls_x509_crt_set_issuer_dn(crt, "CN=gw-a.lab,O=ikewatch test", NULL)) < 0 ||
+	    (err = gnutls_x509_crt_set_activation_time(crt, 1700000000)) < 0 ||
+	    (err = gnutls_x509_crt_set_expiration_time(crt, 1900000000)) < 0 ||
+	    (err = gnutls_x509_crt_set_key(crt, key)) < 0 ||
+	    (err = gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0)) < 0)
+		goto out_crt;
+	err = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, ret_der);
+out_crt:
+	gnutls_x509_crt_deinit(crt);
+out_key:
+	gnutls_x509_privkey_deinit(key);
+	return err;
+}
+
+static void cert_from_der(void)
+{
+	gnutls_datum_t der = {0};
+	struct sa_snapshot s;
+	struct vici_builder b;
+	const struct snap_cert *c;
+
+	T_EQ_INT(make_cert(&der), 0);
+	sa_snapshot_init(&s);
+	vici_build_init(&b, VICI_PKT_EVENT, "list-cert");
+	vici_build_kv_str(&b, "type", "X509");
+	vici_build_kv_str(&b, "flag", "NONE");
+	vici_build_kv_str(&b, "has_privkey", "yes");
+	vici_build_kv(&b, "data", der.data, der.size);
+	T_EQ_INT(add_built(&s, &b, 'x'), 0);
+	T_EQ_INT(s.n_certs, 1);
+	c = &s.certs[0];
+	T_EQ_STR(c->type, "X509");
+	T_EQ_STR(c->flag, "NONE");
+	T_ASSERT(c->has_privkey);
+	T_CONTAINS(c->subject, "CN=gw-a.lab");
+	T_CONTAINS(c->subject, "O=ikewatch test");
+	T_EQ_STR(c->serial, "0123456789ab");
+	T_EQ_INT(c->not_after, 1900000000);
+	T_EQ_INT(c->not_before, 1700000000);
+
+	/* DER that GnuTLS cannot read: the certificate is kept with its type only */
+	vici_build_init(&b, VICI_PKT_EVENT, "list-cert");
+	vici_build_kv_str(&b, "type", "X509");
+	vici_build_kv(&b, "data", der.data, der.size / 2);
+	T_EQ_INT(add_built(&s, &b, 'x'), 0);
+	T_EQ_INT(s.n_certs, 2);
+	T_EQ_STR(s.certs[1].type, "X509");
+	T_EQ_STR(s.certs[1].subject, "");
+	T_EQ_STR(s.certs[1].serial, "");
+	T_EQ_INT(s.certs[1].not_after, SNAP_NONE);
+	T_ASSERT(!s.certs[1].has_privkey);
+	/* another type is not parsed as X.509 */
+	vici_build_init(&b, VICI_PKT_EVENT, "list-cert");
+	vici_build_kv_str(&b, "type", "X509_CRL");
+	vici_build_kv(&b, "data", der.data, der.size);
+	T_EQ_INT(add_built(&s, &b, 'x'), 0);
+	T_EQ_STR(s.certs[2].subject, "");
+	gnutls_free(der.data);
+	sa_snapshot_done(&s);
+}
+
+/* --- sa_view --- */
+
+static const struct sa_view_conn *view_conn(const struct sa_view *v, const char *name)
+{
+	for (uint32_t i = 0; i < v->n_conns; i++)
+		if (strcmp(v->conns[i].name, name) == 0)
+			return &v->conns[i];
+	return NULL;
+}
+
+static const struct sa_view_child *view_child(const struct sa_view_conn *c, const char *name)
+{
+	for (uint32_t i = 0; c && i < c->n_children; i++)
+		if (strcmp(c->children[i].name, name) == 0)
+			return &c->children[i];
+	return NULL;
+}
+
+static void view_configured_but_down(void)
+{
+	struct sa_snapshot s;
+	struct sa_view v;
+	const struct sa_view_conn *ab, *ac;
+	const struct sa_view_child *net, *cnet;
+
+	sa_snapshot_init(&s);
+	T_EQ_INT(add_fixture(&s, "list-conns.a.0004.rx-event.bin", 'c'), 0);
+	T_EQ_INT(add_fixture(&s, "list-conns.a.0005.rx-event.bin", 'c'), 0);
+	T_EQ_INT(add_fixture(&s, "list-sas.established.a.0004.rx-event.bin", 's'), 0);
+	T_EQ_INT(sa_view_build(&s, &v), 0);
+	T_EQ_INT(v.n_conns, 2);
+	ab = view_conn(&v, "a-b");
+	ac = view_conn(&v, "a-c");
+	T_ASSERT(ab && ac);
+	T_ASSERT(ab->configured && ab->up);
+	T_EQ_INT(ab->n_ikes, 1);
+	T_ASSERT(ab->best == &s.ikes[0]);
+	T_ASSERT(ac->configured && !ac->up);
+	T_EQ_INT(ac->n_ikes, 0);
+	T_ASSERT(ac->best == NULL);
+	net = view_child(ab, "net");
+	cnet = view_child(ac, "c-net");
+	T_ASSERT(net && cnet);
+	T_EQ_INT(ab->n_children, 1); /* "net-1" is grouped under "net", not a second child */
+	T_ASSERT(net->configured && net->up);
+	T_EQ_INT(net->n_sas, 1);
+	T_EQ_INT(net->use_in, 1);
+	T_ASSERT(cnet->configured && !cnet->up);
+	T_EQ_INT(cnet->n_sas, 0);
+	T_ASSERT(cnet->best == NULL);
+	T_EQ_INT(cnet->use_in, SNAP_NONE);
+	sa_view_done(&v);
+	sa_snapshot_done(&s);
+}
+
+static void view_picks_established_ike(void)
+{
+	struct sa_snapshot s;
+	struct sa_view v;
+	const struct sa_view_conn *c;
+	struct vici_builder b;
+
+	/* in either order, and against a newer SA that is not established */
+	for (int order = 0; order < 2; order++) {
+		sa_snapshot_init(&s);
+		for (int k = 0; k < 2; k++) {
+			bool est = (k == 0) == (order == 0);
+
+			vici_build_init(&b, VICI_PKT_EVENT, "list-sa");
+			vici_build_section_start(&b, "gw");
+			vici_build_kv_str(&b, "uniqueid", est ? "1" : "2");
+			vici_build_kv_str(&b, "state", est ? "ESTABLISHED" : "CONNECTING");
+			if (est)
+				vici_build_kv_str(&b, "established", "500");
+			vici_build_section_end(&b);
+			T_EQ_INT(add_built(&s, &b, 's'), 0);
+		}
+		T_EQ_INT(sa_view_build(&s, &v), 0);
+		c = view_conn(&v, "gw");
+		T_ASSERT(c);
+		T_EQ_INT(c->n_ikes, 2);
+		T_ASSERT(c->up);
+		T_ASSERT(!c->configured);
+		T_EQ_STR(c->best->state, "ESTABLISHED");
+		T_EQ_INT(c->best->uniqueid, 1);
+		sa_view_done(&v);
+		sa_snapshot_done(&s);
+	}
+	/* the recording: a-c CONNECTING is its own connection, down; a-b is up */
+	sa_snapshot_init(&s);
+	T_EQ_INT(add_fixture(&s, "list-sas.two-ike-connecting.a.0004.rx-event.bin", 's'), 0);
+	T_EQ_INT(add_fixture(&s, "list-sas.two-ike-connecting.a.0005.rx-event.bin", 's'), 0);
+	T_EQ_INT(sa_view_build(&s, &v), 0);
+	T_ASSERT(!view_conn(&v, "a-c")->up);
+	T_ASSERT(view_conn(&v, "a-b")->up);
+	T_EQ_STR(view_conn(&v, "a-c")->best->state, "CONNECTING");
+	sa_view_done(&v);
+	sa_snapshot_done(&s);
+}
+
+static void view_picks_installed_child(void)
+{
+	struct sa_snapshot s;
+	struct sa_view v;
+	const struct sa_view_child *net;
+
+	sa_snapshot_init(&s);
+	T_EQ_INT(add_fixture(&s, "list-conns.a.0004.rx-event.bin", 'c'), 0);
+	T_EQ_INT(add_fixture(&s, "list-sas.child-deleted.a.0004.rx-event.bin", 's'), 0);
+	T_EQ_INT(sa_view_build(&s, &v), 0);
+	net = view_child(view_conn(&v, "a-b"), "net");
+	T_ASSERT(net);
+	T_EQ_INT(view_conn(&v, "a-b")->n_children, 1);
+	T_EQ_INT(net->n_sas, 2);
+	T_ASSERT(net->up);
+	T_EQ_STR(net->best->state, "INSTALLED");
+	T_EQ_INT(net->best->uniqueid, 2);
+	/* last traffic: the newest over both SAs (the DELETED one had some 7 s ago) */
+	T_EQ_INT(net->use_in, 7);
+	sa_view_done(&v);
+	sa_snapshot_done(&s);
+}
+
+static void view_unloaded_conn_still_appears(void)
+{
+	struct sa_snapshot s;
+	struct sa_view v;
+	const struct sa_view_conn *ab, *ac;
+
+	sa_snapshot_init(&s);
+	/* only a-c is loaded, but an a-b SA is still up */
+	T_EQ_INT(add_fixture(&s, "list-conns.a.0005.rx-event.bin", 'c'), 0);
+	T_EQ_INT(add_fixture(&s, "list-sas.established.a.0004.rx-event.bin", 's'), 0);
+	T_EQ_INT(sa_view_build(&s, &v), 0);
+	T_EQ_INT(v.n_conns, 2);
+	/* loaded connections first, then the SAs of unloaded ones */
+	T_EQ_STR(v.conns[0].name, "a-c");
+	ab = view_conn(&v, "a-b");
+	ac = view_conn(&v, "a-c");
+	T_ASSERT(ab && ac);
+	T_ASSERT(!ab->configured && ab->up);
+	T_ASSERT(view_child(ab, "net") && !view_child(ab, "net")->configured);
+	T_ASSERT(view_child(ab, "net")->up);
+	T_ASSERT(ac->configured && !ac->up);
+	sa_view_done(&v);
+	/* an empty snapshot gives an empty view */
+	sa_snapshot_reset(&s);
+	T_EQ_INT(sa_view_build(&s, &v), 0);
+	T_EQ_INT(v.n_conns, 0);
+	sa_view_done(&v);
+	sa_snapshot_done(&s);
+}
+
+/* The answer to a list-sas narrowed by ike-id, from a charon that may have ignored the
+ * narrowing: of the IKE SAs it added, only the one asked for stays. */
+static void keep_one_ike(void)
+{
+	struct snap_ike ikes[5] = {
+		{.conn = "a", .uniqueid = 1}, {.conn = "b", .uniqueid = 2}, /* listed before */
+		{.conn = "a", .uniqueid = 1}, {.conn = "c", .uniqueid = 3}, /* the answer */
+		{.conn = "b", .uniqueid = 2},
+	};
+	struct sa_snapshot s = {.ikes = ikes, .n_ikes = 5};
+
+	sa_snapshot_keep_ike(&s, 2, 3);
+	T_EQ_INT(s.n_ikes, 3);
+	T_EQ_INT(s.ikes[0].uniqueid, 1);
+	T_EQ_INT(s.ikes[1].uniqueid, 2);
+	T_EQ_STR(s.ikes[2].conn, "c");
+	/* an answer without it: nothing added stays */
+	s.n_ikes = 5;
+	ikes[2].uniqueid = ikes[3].uniqueid = 4;
+	sa_snapshot_keep_ike(&s, 2, 3);
+	T_EQ_INT(s.n_ikes, 2);
+	/* nothing added at all */
+	sa_snapshot_keep_ike(&s, 2, 3);
+	T_EQ_INT(s.n_ikes, 2);
+	sa_snapshot_keep_ike(&s, 7, 3);
+	T_EQ_INT(s.n_ikes, 2);
+}
+
+TEST_MAIN("sa_snapshot", TEST(keep_one_ike), TEST(established_every_field), TEST(list_conns),
+	  TEST(two_ike_one_connecting), TEST(child_deleted_after_rekey), TEST(empty_and_malformed),
+	  TEST(hand_built_fields), TEST(cert_from_der), TEST(view_configured_but_down),
+	  TEST(view_picks_established_ike), TEST(view_picks_installed_child),
+	  TEST(view_unloaded_conn_still_appears))
