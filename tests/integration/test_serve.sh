@@ -9,7 +9,8 @@
 . "$(dirname "$0")/serve_lib.sh"
 t_require_root
 . "$T_TOP/tests/lab/lab.sh"
-lab_up || t_bail "lab_up failed"
+# a reauthentication far away: scheduled, so its time is exported, and never reached in the test
+LAB_IKE_REAUTH=7200 lab_up || t_bail "lab_up failed"
 t_cleanup lab_down
 
 serve_start "$(lab_vici_path A)" || t_bail "serve did not start: $(tail -3 "$SERVE_LOG")"
@@ -26,6 +27,13 @@ t_check child_up metric_is 'ipsec_child_sa_up{conn="a-b",child="net"}' 1
 t_check configured_but_down_ike metric_is 'ipsec_ike_sa_up{conn="a-c"}' 0
 t_check configured_but_down_child metric_is 'ipsec_child_sa_up{conn="a-c",child="c-net"}' 0
 t_check state_established metric_is 'ipsec_ike_sa_state{conn="a-b",state="ESTABLISHED"}' 1
+# reauth_time 7200 s (rand_time 0 is for rekeys only: charon schedules it up to 10 % earlier)
+reauth_in() {
+	local at
+	at=$(scrape | sed -n 's/^ipsec_ike_sa_reauth_timestamp_seconds{conn="a-b"} //p')
+	[ -n "$at" ] && awk -v at="$at" -v now="$(date +%s)" 'BEGIN { d = at - now; exit !(d > 6400 && d <= 7200) }'
+}
+t_check reauth_scheduled reauth_in
 t_check daemon_info sh -c "curl -fsS '$SERVE_URL/metrics' | grep -q '^ipsec_daemon_info{implementation=\"strongswan\",version=\"5\.'"
 
 # SPIs: the ones swanctl shows for the INSTALLED CHILD SA are in ipsec_child_sa_info, and no

@@ -26,6 +26,7 @@
 #                   script and sweeps it with lab_down afterwards, even if the script was killed)
 #   LAB_REKEY       CHILD rekey_time on A, seconds (default: none, i.e. strongSwan's 1 h)
 #   LAB_IKE_REKEY   IKE rekey_time on A, seconds (default: none, i.e. strongSwan's 4 h)
+#   LAB_IKE_REAUTH  IKE reauth_time on A, seconds (default: none, i.e. no reauthentication)
 #   LAB_FAST_DPD    1 (default): dpd_delay 2 s, retransmit 3 tries / 1.0 s / base 1.5, so a dead
 #                   peer is declared in about 8-10 s. 0: strongSwan defaults (about 165 s).
 #   LAB_DPD_ACTION  dpd_action of CHILD "net" on both sides (default clear)
@@ -205,11 +206,12 @@ lab_swanctl() {
 # Per-gateway knobs live in $LAB_DIR/<g>/settings (shell assignments), so a restarted charon gets
 # the same configuration and the *_mismatch helpers are one line each.
 _lab_settings_default() {
-	local g=$1 rekey="" ikerekey="" dpd=2s
+	local g=$1 rekey="" ikerekey="" reauth="" dpd=2s
 	[ "${LAB_FAST_DPD:-1}" = 1 ] || dpd=30s
 	if [ "$g" = a ]; then
 		rekey=${LAB_REKEY:-}
 		ikerekey=${LAB_IKE_REKEY:-}
+		reauth=${LAB_IKE_REAUTH:-}
 	fi
 	cat <<EOF
 S_PSK='ikewatch-lab-psk-0123456789abcdef'
@@ -218,6 +220,7 @@ S_ESP_PROP='aes128-sha256-modp2048'
 S_REMOTE_TS_OVERRIDE=''
 S_CHILD_REKEY='$rekey'
 S_IKE_REKEY='$ikerekey'
+S_IKE_REAUTH='$reauth'
 S_DPD='$dpd'
 S_FAST_DPD='${LAB_FAST_DPD:-1}'
 S_DPD_ACTION='${LAB_DPD_ACTION:-clear}'
@@ -299,6 +302,9 @@ _lab_write_swanctl_conf() {
 	[ -n "$S_IKE_REKEY" ] && irekey="rekey_time = ${S_IKE_REKEY}s
 		over_time = ${S_IKE_REKEY}s
 		rand_time = 0"
+	# settings files from before the knob existed have no S_IKE_REAUTH
+	[ -n "${S_IKE_REAUTH:-}" ] && irekey="$irekey
+		reauth_time = ${S_IKE_REAUTH}s"
 	mkdir -p "$d/swanctl"
 	local sub
 	for sub in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12; do
