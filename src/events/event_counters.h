@@ -64,6 +64,17 @@ void event_counters_child_event(struct event_counters *ec, const char *conn, siz
                                 const struct event_child_totals *final);
 
 /*
+ * VICI child-rekey: the CHILD SA with unique id @old_uid (0: unknown) was replaced; @final as for
+ * event_counters_child_event(). A rekey collision that this side won (RFC 7296 2.8.1) makes
+ * charon raise child-rekey twice for the same old SA (once for the peer's redundant SA, once for
+ * ours): the second is neither counted nor carried. 0 when counted, -EALREADY for such a
+ * repeat, -EINVAL or -ENOMEM.
+ */
+int event_counters_child_rekeyed(struct event_counters *ec, const char *conn, size_t conn_len,
+                                 const char *child, size_t child_len, uint32_t old_uid,
+                                 const struct event_child_totals *final);
+
+/*
  * The totals carried over from CHILD SAs of (conn, child) that no longer exist. The collector
  * renders ipsec_child_sa_bytes_in_total etc. as live value + carried value, summing live values
  * only of SAs that are not REKEYED/DELETED (a rekeyed SA stays listed for

@@ -188,6 +188,7 @@ static int dispatch_child_rekey(struct event_counters *ec, const struct vici_msg
 		{
 			uint32_t old = is_section(m, pair) ? vici_find(m, pair, "old") : 0;
 			struct event_child_totals t;
+			uint64_t uid;
 			const char *name;
 			size_t len;
 
@@ -200,10 +201,15 @@ static int dispatch_child_rekey(struct event_counters *ec, const struct vici_msg
 				len = m->elems[pair].name_len;
 			}
 			child_totals(m, old, &t);
-			event_counters_child_event(ec, m->elems[ike].name, m->elems[ike].name_len,
-			                           name, len, LOG_EV_CHILD_REKEYED, &t);
-			call_child_final(hooks, m, ike, old, name, len, &t);
 			n++;
+			if (vici_get_u64(m, old, "uniqueid", &uid) < 0 || uid > UINT32_MAX)
+				uid = 0;
+			/* a won rekey collision repeats the event for the same old SA */
+			if (event_counters_child_rekeyed(ec, m->elems[ike].name,
+			                                 m->elems[ike].name_len, name, len,
+			                                 (uint32_t)uid, &t) == -EALREADY)
+				continue;
+			call_child_final(hooks, m, ike, old, name, len, &t);
 		}
 	}
 	return n ? 0 : -EBADMSG;
