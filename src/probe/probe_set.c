@@ -263,10 +263,14 @@ static void *mtu_thread(void *arg)
 			t.ssid = (uint16_t)(t.ssid ^ 0x8000);
 			if (probe_mtu_run(&t, ts->cfg.mtu_min, ts->cfg.mtu_max, ts->cfg.mtu_retries,
 			                  ts->cfg.timeout_ns, NULL, NULL, &s->stop, &r) == 0) {
+				/* a search that loss cut short keeps the last good result: loss
+				 * is ipsec_probe_lost_total's to report, not a smaller MTU */
 				pthread_mutex_lock(&ts->lock);
-				ts->have_mtu = true;
-				ts->path_mtu = r.path_mtu;
-				ts->blackhole = r.blackhole;
+				if (!r.inconclusive || !ts->have_mtu) {
+					ts->have_mtu = !r.inconclusive;
+					ts->path_mtu = r.path_mtu;
+					ts->blackhole = r.blackhole;
+				}
 				pthread_mutex_unlock(&ts->lock);
 			}
 			ts->next_mtu = clock_mono_ns() + ts->cfg.mtu_interval_ns;
