@@ -390,6 +390,11 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 	switch (lc->cat) {
 	case LOG_CAT_FAILURE:
 		count_failure(c, lc, now_s);
+		/* a CHILD rekey that failed (our side, or the peer's request we refused) will not
+		 * establish a replacement: the next new CHILD SA is no rekey */
+		if (c->child_rekey_pending && lc->failure != LOG_FAIL_AUTH_FAILED &&
+		    lc->failure != LOG_FAIL_CERT_INVALID)
+			c->child_rekey_pending--;
 		break;
 	case LOG_CAT_RETRANSMIT: {
 		const struct req_slot *rq =

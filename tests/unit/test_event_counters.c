@@ -235,6 +235,43 @@ static void rekey_collision_counts_one_rekey(void)
 	}
 }
 
+/* A CHILD rekey that failed (PFS mismatch, recorded on both sides) leaves no rekey pending:
+ * the CHILD SA established next is an install, and its close a delete. */
+static void failed_rekey_leaves_nothing_pending(void)
+{
+	static const char *const files[] = {FIXTURE("pfs_rekey.a.log"), FIXTURE("pfs_rekey.b.log")};
+	static const char *const after[] = {
+	    "Nov 23 07:41:00 08[IKE] <a-b|2> CHILD_SA net{9} established with SPIs c1_i c2_o and TS "
+	    "10.1.0.0/16 === 10.2.0.0/16",
+	    "Nov 23 07:42:00 08[IKE] <a-b|2> closing CHILD_SA net{9} with SPIs c1_i (0 bytes) c2_o "
+	    "(0 bytes) and TS 10.1.0.0/16 === 10.2.0.0/16",
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct event_counters *ec = event_counters_new();
+		char *m;
+
+		T_ASSERT(ec);
+		T_EQ_INT(feed_file(ec, files[i], true), 0);
+		for (size_t k = 0; k < 2; k++) {
+			struct log_class c;
+
+			T_EQ_INT(log_classify_line(after[k], strlen(after[k]), &c), 0);
+			event_counters_feed_log(ec, &c, true, 1.0);
+		}
+		m = render(ec);
+		T_ASSERT(m);
+		T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\","
+		              "event=\"installed\"} 1\n");
+		T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\","
+		              "event=\"deleted\"} 1\n");
+		T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\","
+		              "event=\"rekeyed\"} 0\n");
+		free(m);
+		event_counters_free(ec);
+	}
+}
+
 /* Synthetic: a give-up is named by the request whose retransmits ran out. */
 static void giveup_named_by_request(void)
 {
@@ -426,6 +463,7 @@ TEST_MAIN("event_counters", TEST(healthy_rekeys_count_rekeys_only),
           TEST(without_lifecycle_only_failures_count), TEST(dpd_fixture),
           TEST(psk_fixture_sets_last_error), TEST(fault_fixtures_move_one_counter),
           TEST(giveup_in_ike_sa_init_is_unreachable),
-          TEST(rekey_collision_counts_one_rekey), TEST(giveup_named_by_request), TEST(vici_events_and_child_carry),
+          TEST(rekey_collision_counts_one_rekey), TEST(giveup_named_by_request),
+          TEST(failed_rekey_leaves_nothing_pending), TEST(vici_events_and_child_carry),
           TEST(touched_conn_shows_zeros), TEST(unknown_conn_and_escaping),
           TEST(conn_limit_overflows_to_other), TEST(concurrent_feeding))
