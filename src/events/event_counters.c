@@ -49,10 +49,10 @@ struct req_slot {
 
 /* A CHILD SA that a rekey created (from logs), until the rekey is settled. */
 struct repl_slot {
-	uint32_t uid;    /* CHILD SA unique id ("net{3}") */
-	uint32_t child;  /* index into conn_entry.children */
+	uint32_t uid;   /* CHILD SA unique id ("net{3}") */
+	uint32_t child; /* index into conn_entry.children */
 	bool used;
-	bool settled;    /* the SA it replaces has closed: the rekey is counted */
+	bool settled; /* the SA it replaces has closed: the rekey is counted */
 };
 
 /* Old CHILD SA unique ids of the last VICI child-rekey events, per CHILD name: a won rekey
@@ -411,7 +411,7 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 	}
 	case LOG_CAT_REQUEST:
 		if (!lc->inbound && lc->has_msgid) {
-			enum req_purpose p = lc->liveness                   ? REQ_DPD
+			enum req_purpose p = lc->liveness                 ? REQ_DPD
 			                     : lc->rekey || lc->ike_rekey ? REQ_REKEY
 			                                                  : REQ_OTHER;
 

@@ -17,10 +17,11 @@
  *    last packets to a credit that expired, and with nothing in flight there is nothing to
  *    prove; a bypass rebuilds the debt in the next window that carries probes.
  *  - So does a window that the SA paid by itself (its counter advanced by what we counted in it,
- *    give or take SA_LEDGER_LAG packets; only this window's own shortfall stays): the older debt was lag, or packets that a CHILD rekey moved through the
- *    old SA after its final counters were taken (the totals never count those), not a bypass,
- *    which leaves every window short. Without this, one rekey left a debt of a few packets that
- *    steady probes never paid, and ipsec_probe_in_tunnel read 0 from then on.
+ *    give or take SA_LEDGER_LAG packets; only this window's own shortfall stays): the older
+ *    debt was lag, or packets that a CHILD rekey moved through the old SA after its final
+ *    counters were taken (the totals never count those), not a bypass, which leaves every
+ *    window short. Without this, one rekey left a debt of a few packets that steady probes
+ *    never paid, and ipsec_probe_in_tunnel read 0 from then on.
  *
  * sa_tunnel_window() turns the two ledgers into the in-tunnel verdict, with one window of
  * grace: the window of a CHILD rekey may end short (or with totals that went backwards for a

@@ -311,7 +311,8 @@ static void giveup_named_by_request(void)
 		snprintf(want, sizeof(want), "ipsec_failures_total{conn=\"a-b\",kind=\"%s\"} 1\n",
 		         cases[i].kind);
 		if (!strstr(m, want))
-			test_fail(__FILE__, __LINE__, "%s: want %s", cases[i].request, cases[i].kind);
+			test_fail(__FILE__, __LINE__, "%s: want %s", cases[i].request,
+			          cases[i].kind);
 		free(m);
 		event_counters_free(ec);
 	}

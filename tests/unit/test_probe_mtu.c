@@ -191,7 +191,8 @@ static void ten_percent_loss_never_shrinks_the_mtu(void)
 				else if (size <= paths[p].mtu)
 					probe_mtu_search_report(&s, PROBE_MTU_PASSED, 0);
 				else if (paths[p].icmp)
-					probe_mtu_search_report(&s, PROBE_MTU_TOO_BIG, paths[p].mtu);
+					probe_mtu_search_report(&s, PROBE_MTU_TOO_BIG,
+					                        paths[p].mtu);
 				else
 					probe_mtu_search_report(&s, PROBE_MTU_TIMEOUT, 0);
 			}
