@@ -182,7 +182,8 @@ def derive(cfg):
         if secs is not None:
             out[key + "_seconds"] = str(secs)
     for key in ("probe_loss_ratio", "probe_latency_quantile", "probe_latency_seconds",
-                "cert_expiry_warning_days", "cert_expiry_critical_days", "frequent_rekeys_max"):
+                "cert_expiry_warning_days", "cert_expiry_critical_days", "frequent_rekeys_max",
+                "frequent_rekeys_factor"):
         try:
             float(cfg[key])
         except (KeyError, ValueError):
@@ -194,6 +195,8 @@ def derive(cfg):
     if float(cfg["cert_expiry_critical_days"]) >= float(cfg["cert_expiry_warning_days"]):
         raise ConfigError("cert_expiry_critical_days must be below cert_expiry_warning_days")
     out["frequent_rekeys_threshold"] = "%g" % (float(cfg["frequent_rekeys_max"]) + 0.5)
+    if float(cfg["frequent_rekeys_factor"]) <= 1:
+        raise ConfigError("frequent_rekeys_factor must be above 1 (1: the configured rate)")
     out["runbook_url_base"] = cfg["runbook_url_base"].rstrip("/")
     return out
 

@@ -168,8 +168,12 @@ int mtu_run(int argc, char **argv)
 		       (unsigned long long)f.min, res.probes);
 		ret = 1;
 	} else {
-		printf("%s: path MTU %u bytes (%u probes%s)\n", name, res.path_mtu, res.probes,
-		       res.icmp_seen ? ", ICMP errors seen" : "");
+		printf("%s: path MTU %s%u bytes (%u probes%s%s)\n", name,
+		       res.inconclusive ? "at least " : "", res.path_mtu, res.probes,
+		       res.icmp_seen ? ", ICMP errors seen" : "",
+		       res.inconclusive ? "; probes were lost at sizes that pass, so larger sizes "
+		                          "that timed out prove nothing"
+		                        : "");
 		ret = 0;
 		if (res.blackhole) {
 			printf("%s: MTU BLACK HOLE: probes above %u bytes vanish and no ICMP error "

@@ -6,13 +6,18 @@
  * A little state per connection turns single log lines into the right counts:
  *  - the last few outgoing requests (IKE SA unique id, message ID, exchange), so that
  *    "retransmit N of request with message ID M" is counted under its exchange;
- *  - the exchange of the last retransmit per IKE SA, so that "giving up after N retransmits" is
- *    a dpd_timeout on an established SA but peer_unreachable while still in IKE_SA_INIT or
- *    IKE_AUTH (the peer was never reached);
+ *  - what the last retransmitted request of each IKE SA was, so that "giving up after N
+ *    retransmits" is named by the task whose retransmits ran out: dpd_timeout only for a DPD
+ *    (an empty INFORMATIONAL request), rekey_failed for a rekey (CREATE_CHILD_SA with REKEY_SA,
+ *    or without traffic selectors for the IKE SA), peer_unreachable for anything else, also for
+ *    IKE_SA_INIT or IKE_AUTH (the peer was never reached) and when no request line told;
  *  - for lifecycle counting from logs: a CHILD rekey shows as a REKEY_SA request, a new CHILD SA
  *    "established" and the old one "closing"; an IKE rekey as "rekeyed" then "deleting" the old
- *    SA. Pending counts make those a single "rekeyed" rather than installed + deleted, matching
- *    what VICI's child-rekey / ike-rekey events report.
+ *    SA. A CHILD rekey is counted once, when the SA it replaces closes: in a rekey collision
+ *    (RFC 7296 2.8.1) both sides' REKEY_SA requests create a new CHILD SA, and the redundant
+ *    one closes again at once; counting new SAs would count that collision twice. This matches
+ *    what VICI's child-rekey / ike-rekey events report (one per replaced SA, see
+ *    event_counters_child_rekeyed()).
  */
 #include "events/event_counters.h"
 
@@ -28,17 +33,39 @@
 
 #define REQ_RING 8
 
+/* What an outgoing request was for: names the failure when its retransmits run out. */
+enum req_purpose {
+	REQ_OTHER = 0,
+	REQ_DPD,   /* empty INFORMATIONAL */
+	REQ_REKEY, /* CREATE_CHILD_SA rekeying a CHILD SA or the IKE SA */
+};
+
 struct req_slot {
 	uint32_t ike_id;
 	uint32_t msgid;
 	enum log_exchange exchange;
+	enum req_purpose purpose;
 	bool used;
 };
+
+/* A CHILD SA that a rekey created (from logs), until the rekey is settled. */
+struct repl_slot {
+	uint32_t uid;   /* CHILD SA unique id ("net{3}") */
+	uint32_t child; /* index into conn_entry.children */
+	bool used;
+	bool settled; /* the SA it replaces has closed: the rekey is counted */
+};
+
+/* Old CHILD SA unique ids of the last VICI child-rekey events, per CHILD name: a won rekey
+ * collision raises child-rekey twice for the same old SA. */
+#define REKEYED_RING 4
 
 struct child_entry {
 	char *name;
 	size_t len;
 	uint64_t events[3]; /* installed, deleted, rekeyed */
+	uint32_t rekeyed_old[REKEYED_RING];
+	unsigned rekeyed_next;
 };
 
 struct conn_entry {
@@ -53,13 +80,11 @@ struct conn_entry {
 	struct req_slot reqs[REQ_RING];
 	unsigned req_next;
 	uint32_t retx_ike_id;
-	enum log_exchange retx_exchange;
+	enum req_purpose retx_purpose;
 	bool has_retx;
-	uint32_t up_ids[REQ_RING]; /* IKE SAs seen established or rekeyed in (unique ids) */
-	unsigned up_next;
 	unsigned ike_delete_suppress;  /* "deleting IKE_SA" lines that end a rekey */
 	unsigned child_rekey_pending;  /* REKEY_SA requests whose new CHILD SA is not up yet */
-	unsigned child_close_suppress; /* "closing CHILD_SA" lines that end a rekey */
+	struct repl_slot repls[REQ_RING];
 	struct child_entry *children;
 	size_t nchildren, cap;
 };
@@ -205,13 +230,13 @@ static struct child_entry *child_get(struct event_counters *ec, struct conn_entr
 	return e;
 }
 
-static enum log_exchange request_exchange(const struct conn_entry *c, uint32_t ike_id,
-                                          uint32_t msgid)
+static const struct req_slot *request_find(const struct conn_entry *c, uint32_t ike_id,
+                                           uint32_t msgid)
 {
 	for (unsigned i = 0; i < REQ_RING; i++)
 		if (c->reqs[i].used && c->reqs[i].ike_id == ike_id && c->reqs[i].msgid == msgid)
-			return c->reqs[i].exchange;
-	return LOG_EXCH_UNKNOWN;
+			return &c->reqs[i];
+	return NULL;
 }
 
 /* Count a failure; returns its kind. */
@@ -221,19 +246,17 @@ static enum log_failure count_failure(struct conn_entry *c, const struct log_cla
 	enum log_failure kind = lc->failure;
 
 	if (lc->giveup) {
-		/* RFC 7296 2.4: no answer to retransmissions means the peer is gone. While the SA
-		 * is being set up (IKE_SA_INIT, IKE_AUTH) the peer was never reached; on an SA seen
-		 * established, or when nothing tells (charon logging without ENC lines), it died.
-		 */
+		/* RFC 7296 2.4: no answer to retransmissions means the peer is gone. The kind names
+		 * the task whose request went unanswered: a DPD, a rekey, or anything else (set-up,
+		 * delete, MOBIKE, or a request no ENC line described), which says only that the
+		 * peer could not be reached. */
 		bool known = c->has_retx && c->retx_ike_id == lc->ike_id;
-		bool setup = known && (c->retx_exchange == LOG_EXCH_IKE_SA_INIT ||
-		                       c->retx_exchange == LOG_EXCH_IKE_AUTH);
 
-		if (setup && lc->ike_id)
-			for (unsigned i = 0; i < REQ_RING; i++)
-				if (c->up_ids[i] == lc->ike_id)
-					setup = false;
-		kind = setup ? LOG_FAIL_PEER_UNREACHABLE : LOG_FAIL_DPD_TIMEOUT;
+		kind = LOG_FAIL_PEER_UNREACHABLE;
+		if (known && c->retx_purpose == REQ_DPD)
+			kind = LOG_FAIL_DPD_TIMEOUT;
+		else if (known && c->retx_purpose == REQ_REKEY)
+			kind = LOG_FAIL_REKEY_FAILED;
 	}
 	if ((unsigned)kind >= LOG_FAIL_COUNT)
 		kind = LOG_FAIL_OTHER;
@@ -261,6 +284,60 @@ static void remember_failure(struct event_counters *ec, const struct conn_entry 
 		ec->recent_n++;
 }
 
+static void repl_add(struct conn_entry *c, uint32_t uid, uint32_t child)
+{
+	struct repl_slot *free_slot = NULL;
+
+	for (unsigned i = 0; i < REQ_RING; i++)
+		if (!c->repls[i].used) {
+			free_slot = &c->repls[i];
+			break;
+		}
+	/* a full ring (replacements whose old SA never closed in our log): reuse the first */
+	if (!free_slot)
+		free_slot = &c->repls[0];
+	*free_slot = (struct repl_slot){uid, child, true, false};
+}
+
+/* A new rekey starts: replacements of earlier, settled rekeys are ordinary SAs now. */
+static void repl_forget_settled(struct conn_entry *c)
+{
+	for (unsigned i = 0; i < REQ_RING; i++)
+		if (c->repls[i].settled)
+			c->repls[i].used = false;
+}
+
+/*
+ * "closing CHILD_SA name{uid}": the redundant SA of a rekey collision (a replacement closing
+ * again) counts nothing; the SA that replacements of the same CHILD wait for counts one
+ * rekey and settles them; any other close is a delete.
+ */
+static void count_child_close(struct conn_entry *c, struct child_entry *ch, uint32_t child,
+                              uint32_t uid)
+{
+	bool waiting = false;
+
+	for (unsigned i = 0; i < REQ_RING; i++) {
+		struct repl_slot *r = &c->repls[i];
+
+		if (!r->used || r->child != child)
+			continue;
+		if (uid && r->uid == uid) {
+			r->used = false;
+			return;
+		}
+		waiting = waiting || !r->settled;
+	}
+	if (!waiting) {
+		ch->events[1]++;
+		return;
+	}
+	ch->events[2]++;
+	for (unsigned i = 0; i < REQ_RING; i++)
+		if (c->repls[i].used && c->repls[i].child == child)
+			c->repls[i].settled = true;
+}
+
 static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
                             const struct log_class *lc)
 {
@@ -285,21 +362,17 @@ static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
 		if (!ch)
 			break;
 		if (c->child_rekey_pending) {
+			/* a replacement: counted when the SA it replaces closes */
 			c->child_rekey_pending--;
-			c->child_close_suppress++;
-			ch->events[2]++;
+			repl_add(c, lc->sa_id, (uint32_t)(ch - c->children));
 		} else {
 			ch->events[0]++;
 		}
 		break;
 	case LOG_EV_CHILD_DELETED:
 		ch = child_get(ec, c, lc->child.p, lc->child.len);
-		if (!ch)
-			break;
-		if (c->child_close_suppress)
-			c->child_close_suppress--;
-		else
-			ch->events[1]++;
+		if (ch)
+			count_child_close(c, ch, (uint32_t)(ch - c->children), lc->sa_id);
 		break;
 	default:
 		break;
@@ -317,36 +390,45 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 	c = conn_get(ec, lc->conn.p, lc->conn.len);
 	if (!c)
 		goto out_unlock;
-	if (lc->cat == LOG_CAT_IKE_EVENT && lc->event != LOG_EV_IKE_DELETED && lc->sa_id) {
-		/* remembered even when lifecycle events come from VICI: see count_failure() */
-		c->up_ids[c->up_next] = lc->sa_id;
-		c->up_next = (c->up_next + 1) % REQ_RING;
-	}
 	if (!lifecycle && (lc->cat == LOG_CAT_IKE_EVENT || lc->cat == LOG_CAT_CHILD_EVENT))
 		goto out_unlock;
 	switch (lc->cat) {
 	case LOG_CAT_FAILURE:
 		remember_failure(ec, c, count_failure(c, lc, now_s), lc->notify, now_s);
+		/* a CHILD rekey that failed (our side, or the peer's request we refused) will not
+		 * establish a replacement: the next new CHILD SA is no rekey */
+		if (c->child_rekey_pending && lc->failure != LOG_FAIL_AUTH_FAILED &&
+		    lc->failure != LOG_FAIL_CERT_INVALID)
+			c->child_rekey_pending--;
 		break;
 	case LOG_CAT_RETRANSMIT: {
+		const struct req_slot *rq =
+		    lc->has_msgid ? request_find(c, lc->ike_id, lc->msgid) : NULL;
 		enum log_exchange x = lc->exchange;
 
-		if (x == LOG_EXCH_UNKNOWN && lc->has_msgid)
-			x = request_exchange(c, lc->ike_id, lc->msgid);
+		if (x == LOG_EXCH_UNKNOWN && rq)
+			x = rq->exchange;
 		c->retransmits[x]++;
 		c->retx_ike_id = lc->ike_id;
-		c->retx_exchange = x;
+		c->retx_purpose = rq ? rq->purpose : REQ_OTHER;
 		c->has_retx = true;
 		break;
 	}
 	case LOG_CAT_REQUEST:
 		if (!lc->inbound && lc->has_msgid) {
+			enum req_purpose p = lc->liveness                 ? REQ_DPD
+			                     : lc->rekey || lc->ike_rekey ? REQ_REKEY
+			                                                  : REQ_OTHER;
+
 			c->reqs[c->req_next] =
-			    (struct req_slot){lc->ike_id, lc->msgid, lc->exchange, true};
+			    (struct req_slot){lc->ike_id, lc->msgid, lc->exchange, p, true};
 			c->req_next = (c->req_next + 1) % REQ_RING;
 		}
-		if (lifecycle && lc->rekey)
+		if (lifecycle && lc->rekey) {
+			if (!c->child_rekey_pending)
+				repl_forget_settled(c);
 			c->child_rekey_pending++;
+		}
 		break;
 	case LOG_CAT_IKE_EVENT:
 	case LOG_CAT_CHILD_EVENT:
@@ -398,6 +480,33 @@ void event_counters_child_event(struct event_counters *ec, const char *conn, siz
 	if (ch)
 		ch->events[ev - LOG_EV_CHILD_INSTALLED]++;
 	pthread_mutex_unlock(&ec->lock);
+}
+
+int event_counters_child_rekeyed(struct event_counters *ec, const char *conn, size_t conn_len,
+                                 const char *child, size_t child_len, uint32_t old_uid)
+{
+	struct conn_entry *c;
+	struct child_entry *ch;
+	int r = -ENOMEM;
+
+	if (!ec)
+		return -EINVAL;
+	pthread_mutex_lock(&ec->lock);
+	c = conn_get(ec, conn, conn_len);
+	ch = c ? child_get(ec, c, child, child_len) : NULL;
+	if (!ch)
+		goto out_unlock;
+	r = -EALREADY;
+	for (unsigned i = 0; old_uid && i < REKEYED_RING; i++)
+		if (ch->rekeyed_old[i] == old_uid)
+			goto out_unlock;
+	ch->rekeyed_old[ch->rekeyed_next] = old_uid;
+	ch->rekeyed_next = (ch->rekeyed_next + 1) % REKEYED_RING;
+	ch->events[2]++;
+	r = 0;
+out_unlock:
+	pthread_mutex_unlock(&ec->lock);
+	return r;
 }
 
 int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_t conn_len)

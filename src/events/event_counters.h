@@ -51,6 +51,15 @@ void event_counters_ike_event(struct event_counters *ec, const char *conn, size_
 void event_counters_child_event(struct event_counters *ec, const char *conn, size_t conn_len,
                                 const char *child, size_t child_len, enum log_event ev);
 
+/*
+ * VICI child-rekey: the CHILD SA with unique id @old_uid (0: unknown) was replaced. A rekey
+ * collision that this side won (RFC 7296 2.8.1) makes charon raise child-rekey twice for the same
+ * old SA (once for the peer's redundant SA, once for ours): the second is not counted. 0 when
+ * counted, -EALREADY for such a repeat, -EINVAL or -ENOMEM.
+ */
+int event_counters_child_rekeyed(struct event_counters *ec, const char *conn, size_t conn_len,
+                                 const char *child, size_t child_len, uint32_t old_uid);
+
 /* Make a configured connection appear with zero counters before its first event, so that
  * rate() and increase() see the first one. 0, or -ENOSPC past EXPORT_CONNS_MAX. */
 int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_t conn_len);

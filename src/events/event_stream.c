@@ -71,19 +71,29 @@ static bool has_up(const struct vici_msg *m)
 
 /* Count one CHILD SA event of the IKE SA section @ike; a CHILD SA that ended is retired into
  * @sac with the final counters the event reports, so ipsec_child_sa_*_total lose nothing. */
+/* A CHILD SA ended: its final counters go to the SA counter store (NULL: none kept). */
+static void retire_child(struct sa_counters *sac, struct sa_snapshot *scratch,
+                         const struct vici_msg *m, uint32_t ike, const struct snap_child *ch)
+{
+	const struct vici_elem *e = &m->elems[ike];
+	const char *conn;
+
+	if (!sac)
+		return;
+	conn = arena_strndup(&scratch->arena, e->name, e->name_len);
+	if (conn)
+		sa_counters_retire(sac, conn, ch->name, ch->uniqueid, &ch->totals);
+}
+
 static void child_event(struct event_counters *ec, struct sa_counters *sac,
                         struct sa_snapshot *scratch, const struct vici_msg *m, uint32_t ike,
                         const struct snap_child *ch, enum log_event ev)
 {
 	const struct vici_elem *e = &m->elems[ike];
-	const char *conn;
 
 	event_counters_child_event(ec, e->name, e->name_len, ch->name, strlen(ch->name), ev);
-	if (ev == LOG_EV_CHILD_INSTALLED || !sac)
-		return;
-	conn = arena_strndup(&scratch->arena, e->name, e->name_len);
-	if (conn)
-		sa_counters_retire(sac, conn, ch->name, ch->uniqueid, &ch->totals);
+	if (ev != LOG_EV_CHILD_INSTALLED)
+		retire_child(sac, scratch, m, ike, ch);
 }
 
 static int dispatch_ike(struct event_counters *ec, const struct vici_msg *m, enum log_event ev)
@@ -161,8 +171,14 @@ static int dispatch_child_rekey(struct event_counters *ec, const struct vici_msg
 			/* the pair's section is named after the CHILD SA; "old" has the final
 			 * counters of the SA that the rekey replaced */
 			sa_snapshot_parse_child(&scratch, m, old, pair, &ch);
-			child_event(ec, sac, &scratch, m, ike, &ch, LOG_EV_CHILD_REKEYED);
 			n++;
+			/* a won rekey collision repeats the event for the same old SA: counted
+			 * once (its final counters are keyed by unique id, so they are too) */
+			if (event_counters_child_rekeyed(ec, m->elems[ike].name,
+			                                 m->elems[ike].name_len, ch.name,
+			                                 strlen(ch.name), ch.uniqueid) == -EALREADY)
+				continue;
+			retire_child(sac, &scratch, m, ike, &ch);
 		}
 	}
 	sa_snapshot_done(&scratch);

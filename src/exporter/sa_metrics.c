@@ -464,6 +464,29 @@ void sa_metrics_write_certs(struct prom_writer *w, const struct sa_snapshot *s)
 	seen_done(&seen);
 }
 
+/* The configured rekey intervals (list-conns rekey_time): what the mixin compares the rate of
+ * rekeys with, so that a rekey on the configured schedule is never "frequent". */
+static void write_rekey_config(struct prom_writer *w, const struct sa_snapshot *s)
+{
+	prom_family(w, "ipsec_ike_sa_rekey_config_seconds", PROM_GAUGE,
+		    "Configured IKE SA rekey interval of the connection (swanctl rekey_time; 0: "
+		    "no rekeying).");
+	for (uint32_t i = 0; i < s->n_conns; i++)
+		if (s->conns[i].rekey_time != SNAP_NONE)
+			prom_sample(w, &PROM_LABEL("conn", s->conns[i].name), 1,
+				    (double)s->conns[i].rekey_time);
+	prom_family(w, "ipsec_child_sa_rekey_config_seconds", PROM_GAUGE,
+		    "Configured CHILD SA rekey interval (swanctl rekey_time; 0: no rekeying).");
+	for (uint32_t i = 0; i < s->n_conns; i++)
+		for (uint32_t j = 0; j < s->conns[i].n_children; j++)
+			if (s->conns[i].children_rekey_time[j] != SNAP_NONE)
+				prom_sample(w,
+					    (struct prom_label[]){
+						PROM_LABEL("conn", s->conns[i].name),
+						PROM_LABEL("child", s->conns[i].children[j])},
+					    2, (double)s->conns[i].children_rekey_time[j]);
+}
+
 int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const struct sa_view *v,
 		     struct sa_counters *ctr, const struct sa_metrics_opts *opts,
 		     uint64_t *ret_dropped)
@@ -482,6 +505,7 @@ int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const s
 	if (err < 0)
 		return err;
 	write_child_info(w, s, &dropped);
+	write_rekey_config(w, s);
 	*ret_dropped = dropped;
 	return 0;
 }

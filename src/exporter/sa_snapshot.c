@@ -82,7 +82,7 @@ static void *snap_grow(void **arr, uint32_t *n, uint32_t *cap, size_t elem, uint
 	X(TASKS_ACTIVE, "tasks-active") X(TASKS_PASSIVE, "tasks-passive")                          \
 	X(ESTABLISHED, "established") X(REAUTH_TIME, "reauth-time") X(CHILD_SAS, "child-sas")      \
 	X(REMOTE_ADDRS, "remote_addrs") X(CHILDREN, "children") X(TYPE, "type") X(FLAG, "flag")    \
-	X(HAS_PRIVKEY, "has_privkey") X(DATA, "data")
+	X(HAS_PRIVKEY, "has_privkey") X(DATA, "data") X(CONF_REKEY_TIME, "rekey_time")
 /* clang-format on */
 
 enum snap_key {
@@ -451,6 +451,7 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 		c->name = arena_strndup(&s->arena, e->name, e->name_len);
 		c->version = snap_str(s, x, K_VERSION);
 		c->remote_addrs = snap_list(s, x, K_REMOTE_ADDRS);
+		c->rekey_time = snap_i64(x, K_CONF_REKEY_TIME);
 		if (!c->name)
 			return -ENOMEM;
 		children = x->at[K_CHILDREN];
@@ -461,7 +462,8 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 			continue;
 		c->children = arena_alloc(&s->arena, n * sizeof(*c->children));
 		c->children_remote_ts = arena_alloc(&s->arena, n * sizeof(*c->children));
-		if (!c->children || !c->children_remote_ts)
+		c->children_rekey_time = arena_alloc(&s->arena, n * sizeof(*c->children_rekey_time));
+		if (!c->children || !c->children_remote_ts || !c->children_rekey_time)
 			return -ENOMEM;
 		vici_foreach_child(m, children, j)
 		{
@@ -475,6 +477,8 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 
 				sec_index(&cx, m, j);
 				c->children_remote_ts[c->n_children] = snap_list(s, &cx, K_REMOTE_TS);
+				c->children_rekey_time[c->n_children] =
+				    snap_i64(&cx, K_CONF_REKEY_TIME);
 			}
 			if (!c->children[c->n_children])
 				return -ENOMEM;

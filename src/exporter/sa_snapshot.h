@@ -59,6 +59,8 @@ struct snap_conn {
 	const char *remote_addrs; /* joined with "," */
 	const char **children;	  /* CHILD config names */
 	const char **children_remote_ts; /* joined with ",", same index */
+	int64_t *children_rekey_time;	 /* configured CHILD rekey_time (s), same index */
+	int64_t rekey_time;		 /* configured IKE rekey_time (s); SNAP_NONE if absent */
 	uint32_t n_children;
 };
 

@@ -429,6 +429,7 @@ static int extract(const struct log_pattern *pat, const char *msg, const char *e
 			c->sa_id = v;
 		} else {
 			c->child = name;
+			c->sa_id = v;
 		}
 		return 0;
 	}
@@ -445,6 +446,13 @@ static int extract(const struct log_pattern *pat, const char *msg, const char *e
 		c->inbound = pat->prefix[0] == 'p';
 		/* RFC 7296 1.3.3: a CHILD SA rekey carries a REKEY_SA notify */
 		c->rekey = memmem_span(hit, end, "N(REKEY_SA)", 11) != NULL;
+		/* RFC 7296 1.3.2: an IKE SA rekey is a CREATE_CHILD_SA without traffic selectors */
+		c->ike_rekey = c->exchange == LOG_EXCH_CREATE_CHILD_SA && !c->rekey &&
+		               memmem_span(hit, end, "KE", 2) && !memmem_span(hit, end, "TSi", 3);
+		/* RFC 7296 2.4: a liveness check (DPD) is an empty INFORMATIONAL request */
+		q = hit + pat->contains_len + digits_len(hit + pat->contains_len, end);
+		c->liveness = c->exchange == LOG_EXCH_INFORMATIONAL && end - q == 4 &&
+		              memcmp(q, " [ ]", 4) == 0;
 		return 0;
 	}
 	default:

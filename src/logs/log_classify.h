@@ -93,14 +93,18 @@ struct log_class {
 	uint32_t count;  /* retransmit number, or the tries of "giving up after N" */
 	bool has_msgid;
 	bool rekey;            /* a REQUEST that carries N(REKEY_SA): a CHILD SA rekey */
+	bool ike_rekey;        /* a CREATE_CHILD_SA REQUEST without TSi: an IKE SA rekey
+	                        * (RFC 7296 1.3.2) */
+	bool liveness;         /* an INFORMATIONAL REQUEST without payloads: DPD (RFC 7296 2.4) */
 	bool inbound;          /* a REQUEST we parsed (the peer's) rather than generated */
-	bool giveup;           /* "giving up after N retransmits": the counter store decides
-	                        * between dpd_timeout and peer_unreachable by the exchange */
+	bool giveup;           /* "giving up after N retransmits": the counter store names the
+	                        * kind by what the unanswered request was (see event_counters.c) */
 	bool truncated;        /* the line was longer than LOGLINE_MAX; its head was used */
 	struct log_span conn;  /* connection name from "<conn|id>" or the SA name in the text */
 	struct log_span child; /* CHILD SA name for CHILD events */
 	uint32_t ike_id;       /* unique id from "<conn|id>", 0 when absent */
-	uint32_t sa_id;        /* IKE events: unique id of the SA the text names ("a-b[2]") */
+	uint32_t sa_id;        /* IKE and CHILD events: unique id of the SA the text names
+	                        * ("a-b[2]", "net{3}") */
 	struct log_span msg;   /* the message text after any timestamp/thread/name prefix */
 };
 

@@ -8,6 +8,13 @@
  * large probes died, small ones passed and no ICMP error ever came back: the signature of a
  * tunnel whose MTU is clamped where ICMP is filtered.
  *
+ * A lost probe is never taken as "too big" on its own: a size whose tries all time out is
+ * suspect, the last size that passed is probed again (the path is still up), then the suspect
+ * once more; only if that fails too is the size dead. A search that saw a probe lost at a size
+ * that passes (the path loses packets whatever their size) cannot tell loss from size: it ends
+ * inconclusive, and so does one whose smallest size never passed. The caller then keeps its
+ * last good result instead of reporting a smaller MTU.
+ *
  * probe_mtu_search_* are pure; probe_mtu_run() drives them over a probe session.
  */
 #ifndef IKEWATCH_PROBE_MTU_H
@@ -31,8 +38,12 @@ struct probe_mtu_search {
 	uint32_t cur;   /* size under test */
 	uint32_t tries; /* timeouts at cur so far */
 	uint32_t hint;  /* the MTU the last ICMP error named */
-	bool icmp_seen; /* any "too big" came back */
-	bool timed_out; /* a size was given up after retries */
+	uint32_t suspect; /* a size whose tries all timed out, being confirmed */
+	enum { PROBE_MTU_SEARCH, PROBE_MTU_CONFIRM_LO, PROBE_MTU_RECHECK } phase;
+	bool icmp_seen;    /* any "too big" came back */
+	bool timed_out;    /* a size was confirmed dead by timeouts */
+	bool lossy;        /* a probe was lost at a size that passes */
+	bool inconclusive; /* the search could not tell loss from size */
 	bool done;
 };
 
@@ -40,6 +51,7 @@ struct probe_mtu_result {
 	uint32_t path_mtu; /* 0 when even the smallest size did not pass */
 	bool blackhole;
 	bool icmp_seen;
+	bool inconclusive; /* loss, not size, ended the search: keep the last good result */
 	uint32_t probes;
 };
 

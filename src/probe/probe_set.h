@@ -9,6 +9,8 @@
  * when the CHILD SA's outbound packet counter advanced by at least the probes sent in that
  * window and its inbound counter by at least the replies received, counting the probes of
  * every target that belongs to the same CHILD SA: the probes could not have gone around it.
+ * The ledgers, their forgiveness across CHILD rekeys and the one window of grace are in
+ * sa_ledger.h.
  */
 #ifndef IKEWATCH_PROBE_SET_H
 #define IKEWATCH_PROBE_SET_H

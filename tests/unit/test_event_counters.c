@@ -142,6 +142,11 @@ static void fault_fixtures_move_one_counter(void)
 	    {FIXTURE("ts.b.log"), "kind=\"ts_unacceptable\"} 1\n"},
 	    {FIXTURE("install_failed.a.log"), "kind=\"install_failed\"} 1\n"},
 	    {FIXTURE("drop_ike.a.log"), "kind=\"dpd_timeout\"} 1\n"},
+	    /* a rekey whose retransmits ran out: no DPD ran on A (B's DPD did time out) */
+	    {FIXTURE("child_rekey_timeout.a.log"), "kind=\"rekey_failed\"} 1\n"},
+	    {FIXTURE("ike_rekey_timeout.a.log"), "kind=\"rekey_failed\"} 1\n"},
+	    {FIXTURE("child_rekey_timeout.b.log"), "kind=\"dpd_timeout\"} 1\n"},
+	    {FIXTURE("ike_rekey_timeout.b.log"), "kind=\"dpd_timeout\"} 1\n"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -202,6 +207,115 @@ static void giveup_in_ike_sa_init_is_unreachable(void)
 	T_CONTAINS(m, "ipsec_retransmits_total{conn=\"a-c\",exchange=\"ike_auth\"} 1\n");
 	free(m);
 	event_counters_free(ec);
+}
+
+/* A recorded CHILD rekey collision (A won it, B lost): one rekey on each side, no install or
+ * delete, although two new CHILD SAs were established and one of them closed again. */
+static void rekey_collision_counts_one_rekey(void)
+{
+	static const char *const files[] = {FIXTURE("rekey_collision.a.log"),
+	                                    FIXTURE("rekey_collision.b.log")};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct event_counters *ec = event_counters_new();
+		char *m;
+
+		T_ASSERT(ec);
+		T_EQ_INT(feed_file(ec, files[i], true), 0);
+		m = render(ec);
+		T_ASSERT(m);
+		T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\","
+		              "event=\"rekeyed\"} 1\n");
+		T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\","
+		              "event=\"installed\"} 0\n");
+		T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\","
+		              "event=\"deleted\"} 0\n");
+		free(m);
+		event_counters_free(ec);
+	}
+}
+
+/* A CHILD rekey that failed (PFS mismatch, recorded on both sides) leaves no rekey pending:
+ * the CHILD SA established next is an install, and its close a delete. */
+static void failed_rekey_leaves_nothing_pending(void)
+{
+	static const char *const files[] = {FIXTURE("pfs_rekey.a.log"), FIXTURE("pfs_rekey.b.log")};
+	static const char *const after[] = {
+	    "Nov 23 07:41:00 08[IKE] <a-b|2> CHILD_SA net{9} established with SPIs c1_i c2_o and TS "
+	    "10.1.0.0/16 === 10.2.0.0/16",
+	    "Nov 23 07:42:00 08[IKE] <a-b|2> closing CHILD_SA net{9} with SPIs c1_i (0 bytes) c2_o "
+	    "(0 bytes) and TS 10.1.0.0/16 === 10.2.0.0/16",
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct event_counters *ec = event_counters_new();
+		char *m;
+
+		T_ASSERT(ec);
+		T_EQ_INT(feed_file(ec, files[i], true), 0);
+		for (size_t k = 0; k < 2; k++) {
+			struct log_class c;
+
+			T_EQ_INT(log_classify_line(after[k], strlen(after[k]), &c), 0);
+			event_counters_feed_log(ec, &c, true, 1.0);
+		}
+		m = render(ec);
+		T_ASSERT(m);
+		T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\","
+		              "event=\"installed\"} 1\n");
+		T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\","
+		              "event=\"deleted\"} 1\n");
+		T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\","
+		              "event=\"rekeyed\"} 0\n");
+		free(m);
+		event_counters_free(ec);
+	}
+}
+
+/* Synthetic: a give-up is named by the request whose retransmits ran out. */
+static void giveup_named_by_request(void)
+{
+	static const struct {
+		const char *request, *kind;
+	} cases[] = {
+	    {"generating INFORMATIONAL request 5 [ ]", "dpd_timeout"},
+	    {"generating CREATE_CHILD_SA request 5 [ N(REKEY_SA) SA No TSi TSr ]", "rekey_failed"},
+	    {"generating CREATE_CHILD_SA request 5 [ SA No KE ]", "rekey_failed"},
+	    /* a new CHILD SA, a delete: the peer is unreachable, neither DPD nor rekey */
+	    {"generating CREATE_CHILD_SA request 5 [ SA No TSi TSr ]", "peer_unreachable"},
+	    {"generating INFORMATIONAL request 5 [ D ]", "peer_unreachable"},
+	    /* no request line for this message ID: nothing tells */
+	    {"generating INFORMATIONAL request 4 [ ]", "peer_unreachable"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char req[200], want[200];
+		const char *lines[] = {
+		    req,
+		    "Dec  6 01:46:02 14[IKE] <a-b|1> retransmit 1 of request with message ID 5",
+		    "Dec  6 01:46:10 10[IKE] <a-b|1> giving up after 1 retransmits",
+		};
+		struct event_counters *ec = event_counters_new();
+		char *m;
+
+		T_ASSERT(ec);
+		snprintf(req, sizeof(req), "Dec  6 01:46:01 16[ENC] <a-b|1> %s", cases[i].request);
+		for (size_t k = 0; k < 3; k++) {
+			struct log_class c;
+
+			T_EQ_INT(log_classify_line(lines[k], strlen(lines[k]), &c), 0);
+			event_counters_feed_log(ec, &c, true, 1.0);
+		}
+		m = render(ec);
+		T_ASSERT(m);
+		snprintf(want, sizeof(want), "ipsec_failures_total{conn=\"a-b\",kind=\"%s\"} 1\n",
+		         cases[i].kind);
+		if (!strstr(m, want))
+			test_fail(__FILE__, __LINE__, "%s: want %s", cases[i].request,
+			          cases[i].kind);
+		free(m);
+		event_counters_free(ec);
+	}
 }
 
 static void vici_events(void)
@@ -386,6 +500,8 @@ static void concurrent_feeding(void)
 TEST_MAIN("event_counters", TEST(healthy_rekeys_count_rekeys_only),
           TEST(without_lifecycle_only_failures_count), TEST(dpd_fixture),
           TEST(psk_fixture_sets_last_error), TEST(fault_fixtures_move_one_counter),
-          TEST(giveup_in_ike_sa_init_is_unreachable), TEST(vici_events), TEST(summaries_for_the_status_page),
+          TEST(giveup_in_ike_sa_init_is_unreachable), TEST(vici_events),
+          TEST(summaries_for_the_status_page), TEST(rekey_collision_counts_one_rekey),
+          TEST(giveup_named_by_request), TEST(failed_rekey_leaves_nothing_pending),
           TEST(touched_conn_shows_zeros), TEST(unknown_conn_and_escaping),
           TEST(conn_limit_overflows_to_other), TEST(concurrent_feeding))

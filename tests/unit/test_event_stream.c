@@ -47,15 +47,17 @@ static uint8_t *slurp(const char *path, size_t *ret_len)
 	return d;
 }
 
-/* Dispatch every recorded EVENT of @recording in wire order; returns how many were dispatched
- * (negative on a decode failure). */
-static int replay(struct event_counters *ec, const char *recording, struct sa_counters *sac)
+/* Dispatch every recorded EVENT of @recording as gateway @side ("a" or "b") saw it, in wire
+ * order; returns how many were dispatched (negative on a decode failure). */
+static int replay_side(struct event_counters *ec, const char *recording, const char *side,
+                       struct sa_counters *sac)
 {
 	char pattern[256];
 	glob_t g;
 	int n = 0;
 
-	snprintf(pattern, sizeof(pattern), VICI_FIXTURES "events.%s.a.*.rx-event.bin", recording);
+	snprintf(pattern, sizeof(pattern), VICI_FIXTURES "events.%s.%s.*.rx-event.bin", recording,
+	         side);
 	if (glob(pattern, 0, NULL, &g) != 0)
 		return -ENOENT;
 	for (size_t i = 0; i < g.gl_pathc; i++) {
@@ -75,6 +77,11 @@ static int replay(struct event_counters *ec, const char *recording, struct sa_co
 	}
 	globfree(&g);
 	return n;
+}
+
+static int replay(struct event_counters *ec, const char *recording, struct sa_counters *sac)
+{
+	return replay_side(ec, recording, "a", sac);
 }
 
 static char *render(struct event_counters *ec, struct event_stream *es)
@@ -129,6 +136,53 @@ static void recorded_child_rekey(void)
 	T_NOT_CONTAINS(m, "kind=\"rekey_failed\"} 1");
 	free(m);
 	sa_counters_free(sac);
+	event_counters_free(ec);
+}
+
+/*
+ * Both gateways rekeyed net at once (recorded). Gateway B won the collision: charon raised
+ * child-rekey twice for the same old SA (new SAs 3 and 2). One rekey, its final counters
+ * carried and retired once; A, which lost, saw one event.
+ */
+static void recorded_rekey_collision(void)
+{
+	static const char *const sides[] = {"a", "b"};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct event_counters *ec = event_counters_new();
+		struct sa_counters *sac = sa_counters_new();
+		char *m;
+
+		T_ASSERT(ec && sac);
+		T_ASSERT(replay_side(ec, "rekey-collision", sides[i], sac) >= 1);
+		/* the old SA's final counters are kept once, under its unique id */
+		T_EQ_INT(sa_counters_tracked(sac), 1);
+		m = render(ec, NULL);
+		T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\","
+		              "event=\"rekeyed\"} 1\n");
+		free(m);
+		sa_counters_free(sac);
+		event_counters_free(ec);
+	}
+}
+
+/* Synthetic: the same old SA twice is one rekey; another old SA is the next rekey, also
+ * after several others have passed through the ring. */
+static void repeated_rekey_of_one_sa_counts_once(void)
+{
+	struct event_counters *ec = event_counters_new();
+
+	T_ASSERT(ec);
+	T_EQ_INT(event_counters_child_rekeyed(ec, "a-b", 3, "net", 3, 7), 0);
+	T_EQ_INT(event_counters_child_rekeyed(ec, "a-b", 3, "net", 3, 7), -EALREADY);
+	/* the same unique id under another CHILD name is another SA */
+	T_EQ_INT(event_counters_child_rekeyed(ec, "a-b", 3, "voice", 5, 7), 0);
+	for (uint32_t uid = 8; uid < 20; uid++)
+		T_EQ_INT(event_counters_child_rekeyed(ec, "a-b", 3, "net", 3, uid), 0);
+	/* without a unique id nothing can be matched: every event counts */
+	T_EQ_INT(event_counters_child_rekeyed(ec, "a-b", 3, "net", 3, 0), 0);
+	T_EQ_INT(event_counters_child_rekeyed(ec, "a-b", 3, "net", 3, 0), 0);
+	T_EQ_INT(event_counters_child_rekeyed(NULL, "a-b", 3, "net", 3, 1), -EINVAL);
 	event_counters_free(ec);
 }
 
@@ -445,5 +499,6 @@ static void stream_thread_no_server(void)
 }
 
 TEST_MAIN("event_stream", TEST(recorded_child_rekey), TEST(recorded_ike_rekey),
+          TEST(recorded_rekey_collision), TEST(repeated_rekey_of_one_sa_counts_once),
           TEST(recorded_peer_killed), TEST(recorded_psk_mismatch), TEST(recorded_pfs_rekey_fails),
           TEST(malformed_events), TEST(stream_thread_reconnects), TEST(stream_thread_no_server))

@@ -157,6 +157,8 @@ static void service_follows_file(void)
 	/* history is not news */
 	append(log, "Nov 23 07:40:02 11[IKE] <a-b|1> IKE_SA a-b[1] established between "
 	            "192.0.2.1[a]...198.51.100.1[b]\n"
+	            "Nov 23 07:40:02 11[ENC] <a-b|1> generating INFORMATIONAL request 2 [ ]\n"
+	            "Nov 23 07:40:02 11[IKE] <a-b|1> retransmit 1 of request with message ID 2\n"
 	            "Nov 23 07:40:03 11[IKE] <a-b|1> giving up after 3 retransmits\n");
 	T_ASSERT(
 	    wait_contains(s, "ipsec_failures_total{conn=\"a-b\",kind=\"dpd_timeout\"} 1\n", 3000));

@@ -136,6 +136,9 @@ static void established_series(void)
 	T_CONTAINS(t, "\nipsec_ike_sa_up{conn=\"a-c\"} 0\n");
 	T_CONTAINS(t, "\nipsec_ike_sas{conn=\"a-b\"} 1\n");
 	T_CONTAINS(t, "\nipsec_ike_sas{conn=\"a-c\"} 0\n");
+	/* configured rekey intervals from list-conns (rekey_time) */
+	T_CONTAINS(t, "\nipsec_ike_sa_rekey_config_seconds{conn=\"a-b\"} 14400\n");
+	T_CONTAINS(t, "\nipsec_child_sa_rekey_config_seconds{conn=\"a-b\",child=\"net\"} 3600\n");
 	T_CONTAINS(t, "\nipsec_ike_sa_state{conn=\"a-b\",state=\"ESTABLISHED\"} 1\n");
 	T_CONTAINS(t, "\nipsec_ike_sa_state{conn=\"a-b\",state=\"CONNECTING\"} 0\n");
 	T_CONTAINS(t, "\nipsec_ike_sa_state{conn=\"a-c\",state=\"ESTABLISHED\"} 0\n");
