@@ -43,8 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prom_writer_init(&w, &out);
 	if (sa_view_build(&s, &v) == 0) {
 		if (sa_counters_update(ctr, &s) == 0 &&
-		    sa_metrics_write(&w, &s, &v, ctr, &(struct sa_metrics_opts){.redact_ids = size & 1},
-				     &dropped) == 0)
+		    sa_metrics_write(&w, &s, &v, ctr,
+		                     &(struct sa_metrics_opts){.redact_ids = size & 1},
+		                     &dropped) == 0)
 			sa_metrics_write_certs(&w, &s);
 		sa_view_done(&v);
 	}

@@ -13,8 +13,8 @@ struct cmd {
 	const char *name;
 	/* argv[0] is the subcommand's name */
 	int (*run)(int argc, char **argv);
-	const char *summary;  /* one line for "ikewatch help" and the man page's NAME */
-	const char *synopsis; /* after "ikewatch NAME ": "[OPTIONS] TARGET" */
+	const char *summary;     /* one line for "ikewatch help" and the man page's NAME */
+	const char *synopsis;    /* after "ikewatch NAME ": "[OPTIONS] TARGET" */
 	const char *description; /* paragraphs, separated by empty lines */
 	/* the option tables, NULL-terminated; each table ends with an entry of id OPT_END */
 	const struct opt *const *opts;
@@ -45,7 +45,8 @@ int cmd_main(int argc, char **argv);
 /* Print the command's usage to stdout (for --help) and return 0. */
 int cmd_print_usage(const struct cmd *c);
 /* Print "ikewatch NAME: MSG" as one line to stderr, return 2. */
-int cmd_usage_error(const struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Documents generated from the tables (opt_doc.c). */
 void cmd_write_usage(const struct cmd *c);

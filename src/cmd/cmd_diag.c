@@ -30,37 +30,37 @@
 static int diag_run(int argc, char **argv);
 
 static const struct opt diag_opts[] = {
-	{OPT_OUTPUT, 'o', "output", OPT_T_PATH, "FILE", "the bundle to write (required; mode 0600)"},
-	{OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
-	 "charon's log file (default: events.log_file of --config)"},
-	{OPT_DIAG_LOG_LINES, 0, "log-lines", OPT_T_COUNT, "N",
-	 "newest log lines kept (default 2000)", 1, DOCTOR_LOG_TAIL_LINES * 20},
-	{OPT_DIAG_EXPORTER, 0, "exporter", OPT_T_TEXT, "URL",
-	 "a running exporter, e.g. http://127.0.0.1:9917 (loopback\n"
-	 "only; /metrics unless a path is given)"},
-	{OPT_DIAG_CAPTURE, 0, "capture", OPT_T_COUNT, "SECONDS",
-	 "capture IKE and ESP with tcpdump for this long (1 to 300)", 1, DIAG_CAPTURE_MAX_S},
-	{OPT_DIAG_CONN, 0, "conn", OPT_T_TEXT, "CONN",
-	 "narrow list-sas, list-conns and the doctor to CONN"},
-	{OPT_END},
+    {OPT_OUTPUT, 'o', "output", OPT_T_PATH, "FILE", "the bundle to write (required; mode 0600)"},
+    {OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
+     "charon's log file (default: events.log_file of --config)"},
+    {OPT_DIAG_LOG_LINES, 0, "log-lines", OPT_T_COUNT, "N", "newest log lines kept (default 2000)",
+     1, DOCTOR_LOG_TAIL_LINES * 20},
+    {OPT_DIAG_EXPORTER, 0, "exporter", OPT_T_TEXT, "URL",
+     "a running exporter, e.g. http://127.0.0.1:9917 (loopback\n"
+     "only; /metrics unless a path is given)"},
+    {OPT_DIAG_CAPTURE, 0, "capture", OPT_T_COUNT, "SECONDS",
+     "capture IKE and ESP with tcpdump for this long (1 to 300)", 1, DIAG_CAPTURE_MAX_S},
+    {OPT_DIAG_CONN, 0, "conn", OPT_T_TEXT, "CONN",
+     "narrow list-sas, list-conns and the doctor to CONN"},
+    {OPT_END},
 };
 
 static const struct opt *const diag_tables[] = {charon_opts, diag_opts, NULL};
 
 const struct cmd cmd_diag = {
-	.name = "diag",
-	.run = diag_run,
-	.summary = "write a support bundle (.tar.gz) with every key and PSK redacted",
-	.synopsis = "--output FILE.tar.gz [OPTIONS]",
-	.description =
-		"Gathers, for a support case: VICI list-sas, list-conns, list-policies,\n"
-		"list-certs, stats and version; ip xfrm state (keys redacted) and policy, routes,\n"
-		"rules, links and addresses; conntrack entries and sockets of UDP 500/4500; the\n"
-		"newest lines of charon's log; the exporter's /metrics; the doctor's findings;\n"
-		"and, with --capture, a tcpdump of IKE and ESP. MANIFEST.txt in the bundle lists\n"
-		"each file and every item that could not be gathered, with the reason.\n",
-	.opts = diag_tables,
-	.footer = "Exit status: 0 written, 1 could not write, 2 usage.\n",
+    .name = "diag",
+    .run = diag_run,
+    .summary = "write a support bundle (.tar.gz) with every key and PSK redacted",
+    .synopsis = "--output FILE.tar.gz [OPTIONS]",
+    .description =
+        "Gathers, for a support case: VICI list-sas, list-conns, list-policies,\n"
+        "list-certs, stats and version; ip xfrm state (keys redacted) and policy, routes,\n"
+        "rules, links and addresses; conntrack entries and sockets of UDP 500/4500; the\n"
+        "newest lines of charon's log; the exporter's /metrics; the doctor's findings;\n"
+        "and, with --capture, a tcpdump of IKE and ESP. MANIFEST.txt in the bundle lists\n"
+        "each file and every item that could not be gathered, with the reason.\n",
+    .opts = diag_tables,
+    .footer = "Exit status: 0 written, 1 could not write, 2 usage.\n",
 };
 
 struct diag_flags {
@@ -70,7 +70,7 @@ struct diag_flags {
 };
 
 static int diag_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	struct diag_flags *f = ctx;
 	struct sockaddr_storage ss;
@@ -94,8 +94,8 @@ static int diag_take(void *ctx, const struct opt *o, const struct opt_val *v, ch
 		r = diag_http_parse_url(v->text, &ss, &sl, path);
 		if (r < 0) {
 			snprintf(err, errlen, "%s",
-				 r == -EPERM ? "only loopback http:// URLs"
-					     : "expected an http://HOST[:PORT][/PATH] URL");
+			         r == -EPERM ? "only loopback http:// URLs"
+			                     : "expected an http://HOST[:PORT][/PATH] URL");
 			return -1;
 		}
 		f->o->exporter_url = v->text;
@@ -122,12 +122,12 @@ static void header(struct buf *h, const struct diag_options *o, time_t now)
 	if (gmtime_r(&now, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	buf_printf(h, "ikewatch diag bundle\ncreated: %s\nikewatch: %s (%s)\n", when,
-		   IKEWATCH_VERSION, IKEWATCH_REVISION);
+	           IKEWATCH_VERSION, IKEWATCH_REVISION);
 	if (uname(&u) == 0)
 		buf_printf(h, "host: %s, %s %s %s\n", u.nodename, u.sysname, u.release, u.machine);
 	buf_printf(h, "vici socket: %s\nlog file: %s\nexporter: %s\nconnection: %s\n",
-		   o->vici_socket, o->log_file ? o->log_file : "-",
-		   o->exporter_url ? o->exporter_url : "-", o->conn ? o->conn : "(all)");
+	           o->vici_socket, o->log_file ? o->log_file : "-",
+	           o->exporter_url ? o->exporter_url : "-", o->conn ? o->conn : "(all)");
 }
 
 static int diag_run(int argc, char **argv)
@@ -166,7 +166,7 @@ static int diag_run(int argc, char **argv)
 	header(&h, &o, now);
 	if (h.err || (err = diag_bundle_finish(&b, h.data, &gz)) < 0) {
 		fprintf(stderr, "ikewatch diag: could not build the bundle: %s\n",
-			strerror(h.err ? -h.err : -err));
+		        strerror(h.err ? -h.err : -err));
 		goto out;
 	}
 	if ((err = atomic_file_write(output, gz.data, gz.len, 0600)) < 0) {
@@ -175,9 +175,8 @@ static int diag_run(int argc, char **argv)
 	}
 	printf("%s: %zu bytes; %u gathered, %u partial, %u failed, %u skipped; %u secret%s "
 	       "redacted (see MANIFEST.txt)\n",
-	       output, gz.len, b.n_items[DIAG_OK], b.n_items[DIAG_PARTIAL],
-	       b.n_items[DIAG_FAILED], b.n_items[DIAG_SKIPPED], b.redactions,
-	       b.redactions == 1 ? "" : "s");
+	       output, gz.len, b.n_items[DIAG_OK], b.n_items[DIAG_PARTIAL], b.n_items[DIAG_FAILED],
+	       b.n_items[DIAG_SKIPPED], b.redactions, b.redactions == 1 ? "" : "s");
 	ret = 0;
 out:
 	buf_done(&gz);

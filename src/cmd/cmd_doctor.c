@@ -25,46 +25,46 @@ static int doctor_run(int argc, char **argv);
 static const char *const doctor_modules[] = {"stamp", "udp", "icmp", NULL};
 
 static const struct opt doctor_opts[] = {
-	{OPT_JSON, 0, "json", OPT_T_FLAG, NULL, "findings as JSON: {\"findings\": [...]}, ranked"},
-	{OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
-	 "charon's log file (default: events.log_file of --config)"},
-	{OPT_DOCTOR_PROBE, 0, "probe", OPT_T_TEXT, "ADDR[:PORT]",
-	 "a host behind the peer to probe through the tunnel\n(an IP address or a host name)"},
-	{OPT_PROBE_SOURCE, 0, "source", OPT_T_IP, "ADDR",
-	 "source address inside the local traffic selector"},
-	{OPT_PROBE_MODULE, 0, "probe-module", OPT_T_CHOICE, "MODULE", "stamp (default), udp, icmp",
-	 .choices = doctor_modules},
-	{OPT_DOCTOR_COUNT, 0, "probe-count", OPT_T_COUNT, "N",
-	 "probes in the short run (default 5; 1 to 64)", 1, 64},
-	{OPT_DOCTOR_MTU_MAX, 0, "mtu-max", OPT_T_SIZE, "N",
-	 "largest packet of the MTU search (default 1400;\n600 to 65535)", 600, PROBE_MTU_LIMIT},
-	{OPT_DOCTOR_NO_MTU, 0, "no-mtu", OPT_T_FLAG, NULL, "skip the path-MTU search"},
-	{OPT_END},
+    {OPT_JSON, 0, "json", OPT_T_FLAG, NULL, "findings as JSON: {\"findings\": [...]}, ranked"},
+    {OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
+     "charon's log file (default: events.log_file of --config)"},
+    {OPT_DOCTOR_PROBE, 0, "probe", OPT_T_TEXT, "ADDR[:PORT]",
+     "a host behind the peer to probe through the tunnel\n(an IP address or a host name)"},
+    {OPT_PROBE_SOURCE, 0, "source", OPT_T_IP, "ADDR",
+     "source address inside the local traffic selector"},
+    {OPT_PROBE_MODULE, 0, "probe-module", OPT_T_CHOICE, "MODULE", "stamp (default), udp, icmp",
+     .choices = doctor_modules},
+    {OPT_DOCTOR_COUNT, 0, "probe-count", OPT_T_COUNT, "N",
+     "probes in the short run (default 5; 1 to 64)", 1, 64},
+    {OPT_DOCTOR_MTU_MAX, 0, "mtu-max", OPT_T_SIZE, "N",
+     "largest packet of the MTU search (default 1400;\n600 to 65535)", 600, PROBE_MTU_LIMIT},
+    {OPT_DOCTOR_NO_MTU, 0, "no-mtu", OPT_T_FLAG, NULL, "skip the path-MTU search"},
+    {OPT_END},
 };
 
 static const struct opt *const doctor_tables[] = {charon_opts, doctor_opts, NULL};
 
 const struct cmd cmd_doctor = {
-	.name = "doctor",
-	.run = doctor_run,
-	.summary = "triage one or every tunnel: ranked likely causes with evidence and next steps",
-	.synopsis = "[OPTIONS] [CONN]",
-	.description =
-		"Reads charon (SAs, configured lifetimes, certificates), the tail of charon's log\n"
-		"(failures, retransmits, notify errors, proposals), the kernel's XFRM counts and,\n"
-		"with --probe, a short probe run and a path-MTU search through the tunnel; prints\n"
-		"findings ranked most likely first, each with evidence and the next command.\n",
-	.opts = doctor_tables,
-	.operands_max = 1,
-	.operand = "CONN",
-	.footer = "Exit status: 0 nothing critical, 3 a critical finding, 1 failure, 2 usage.\n",
+    .name = "doctor",
+    .run = doctor_run,
+    .summary = "triage one or every tunnel: ranked likely causes with evidence and next steps",
+    .synopsis = "[OPTIONS] [CONN]",
+    .description =
+        "Reads charon (SAs, configured lifetimes, certificates), the tail of charon's log\n"
+        "(failures, retransmits, notify errors, proposals), the kernel's XFRM counts and,\n"
+        "with --probe, a short probe run and a path-MTU search through the tunnel; prints\n"
+        "findings ranked most likely first, each with evidence and the next command.\n",
+    .opts = doctor_tables,
+    .operands_max = 1,
+    .operand = "CONN",
+    .footer = "Exit status: 0 nothing critical, 3 a critical finding, 1 failure, 2 usage.\n",
 };
 
 /* How doctor's errors name the fields of its probe target. */
 static const char *const doctor_names[PT_N] = {
-	[PT_TARGET] = "--probe", [PT_PORT] = "--probe",     [PT_SOURCE] = "--source",
-	[PT_KEY] = "--key",	 [PT_SIZE] = "size",	    [PT_MTU_MIN] = "MTU minimum",
-	[PT_MTU_MAX] = "--mtu-max",
+    [PT_TARGET] = "--probe",    [PT_PORT] = "--probe", [PT_SOURCE] = "--source",
+    [PT_KEY] = "--key",         [PT_SIZE] = "size",    [PT_MTU_MIN] = "MTU minimum",
+    [PT_MTU_MAX] = "--mtu-max",
 };
 
 struct doctor_flags {
@@ -75,7 +75,7 @@ struct doctor_flags {
 };
 
 static int doctor_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	struct doctor_flags *f = ctx;
 
@@ -111,13 +111,13 @@ static int doctor_take(void *ctx, const struct opt *o, const struct opt_val *v, 
 int doctor_run(int argc, char **argv)
 {
 	struct doctor_options o = {
-		.probe_count = 5,
-		.probe_interval_ns = 200 * MS,
-		.probe_timeout_ns = 1000 * MS,
-		.mtu = true,
-		.mtu_max = 1400,
-		.mtu_retries = 2,
-		.mtu_timeout_ns = 500 * MS,
+	    .probe_count = 5,
+	    .probe_interval_ns = 200 * MS,
+	    .probe_timeout_ns = 1000 * MS,
+	    .mtu = true,
+	    .mtu_max = 1400,
+	    .mtu_retries = 2,
+	    .mtu_timeout_ns = 500 * MS,
 	};
 	struct doctor_flags flags = {.o = &o};
 	struct probe_target t;
@@ -142,10 +142,11 @@ int doctor_run(int argc, char **argv)
 		o.probe = &t;
 		o.mtu_min = probe_mtu_min_default(t.addr.ss_family);
 		if (o.mtu && probe_target_check_mtu(&t, o.mtu_min, o.mtu_max, doctor_names, err,
-						    sizeof(err)) < 0)
+		                                    sizeof(err)) < 0)
 			return cmd_usage_error(&cmd_doctor, "%s", err);
 	} else if (flags.spec.source) {
-		return cmd_usage_error(&cmd_doctor, "--source %s: needs --probe", flags.spec.source);
+		return cmd_usage_error(&cmd_doctor, "--source %s: needs --probe",
+		                       flags.spec.source);
 	}
 	if ((ret = charon_flags_resolve(&cmd_doctor, &flags.charon, &cfg)) != 0)
 		return ret;

@@ -36,27 +36,27 @@ static void on_signal(int sig)
 static int heal_run(int argc, char **argv);
 
 static const struct opt heal_opts[] = {
-	{OPT_HEAL_DRY_RUN, 0, "dry-run", OPT_T_FLAG, NULL, "decide and record, but act on nothing"},
-	{OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
-	 "charon's log, for the context of notifications"},
-	{OPT_END},
+    {OPT_HEAL_DRY_RUN, 0, "dry-run", OPT_T_FLAG, NULL, "decide and record, but act on nothing"},
+    {OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
+     "charon's log, for the context of notifications"},
+    {OPT_END},
 };
 
 static const struct opt *const heal_tables[] = {charon_opts, log_format_opts, heal_opts, NULL};
 
 const struct cmd cmd_heal = {
-	.name = "heal",
-	.run = heal_run,
-	.summary = "repair daemon: Alertmanager webhook + own checks, a ladder of gentle repairs",
-	.synopsis = "--config FILE [OPTIONS]",
-	.description =
-		"Per connection on heal.allowlist: confirm a fault over several checks, gather a\n"
-		"bundle, initiate the CHILD SA, rekey it, terminate and initiate the IKE SA, run\n"
-		"heal.restart_command; then stop. Never while a rekey or DPD is in flight; backoff\n"
-		"per connection; one restart per restart_interval. Every action goes to the audit\n"
-		"log and the notification webhook. See docs/heal.md.\n",
-	.opts = heal_tables,
-	.footer = "Signals: SIGINT/SIGTERM stop the daemon.\n",
+    .name = "heal",
+    .run = heal_run,
+    .summary = "repair daemon: Alertmanager webhook + own checks, a ladder of gentle repairs",
+    .synopsis = "--config FILE [OPTIONS]",
+    .description =
+        "Per connection on heal.allowlist: confirm a fault over several checks, gather a\n"
+        "bundle, initiate the CHILD SA, rekey it, terminate and initiate the IKE SA, run\n"
+        "heal.restart_command; then stop. Never while a rekey or DPD is in flight; backoff\n"
+        "per connection; one restart per restart_interval. Every action goes to the audit\n"
+        "log and the notification webhook. See docs/heal.md.\n",
+    .opts = heal_tables,
+    .footer = "Signals: SIGINT/SIGTERM stop the daemon.\n",
 };
 
 struct heal_flags {
@@ -66,7 +66,7 @@ struct heal_flags {
 };
 
 static int heal_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	struct heal_flags *f = ctx;
 
@@ -128,7 +128,8 @@ int heal_run(int argc, char **argv)
 		log_warn("heal: the allowlist is empty: nothing will be repaired");
 	d = heal_daemon_new(&hc, cfg.vici_socket, cfg.vici_timeout_ms, log_file);
 	if (!d) {
-		fprintf(stderr, "ikewatch heal: cannot set up (VICI socket '%s')\n", cfg.vici_socket);
+		fprintf(stderr, "ikewatch heal: cannot set up (VICI socket '%s')\n",
+		        cfg.vici_socket);
 		goto out_heal;
 	}
 	r = heal_server_start(d, hc.listen, token, hc.web_config, err, sizeof(err), &srv);
@@ -141,8 +142,8 @@ int heal_run(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	log_info("heal: listening on %s://%s, %u connections allowed%s",
-		 heal_server_tls(srv) ? "https" : "http", hc.listen, hc.n_allow,
-		 hc.dry_run ? ", dry run" : "");
+	         heal_server_tls(srv) ? "https" : "http", hc.listen, hc.n_allow,
+	         hc.dry_run ? ", dry run" : "");
 	while (!stop) {
 		uint64_t next = clock_mono_ms() + hc.check_interval_ms;
 

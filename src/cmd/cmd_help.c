@@ -9,10 +9,10 @@
 #include <stdio.h>
 
 static const struct opt help_opts[] = {
-	{OPT_HELP_MAN, 0, "man", OPT_T_FLAG, NULL, "write the man page (roff)", .flags = OPT_HIDDEN},
-	{OPT_HELP_COMPLETION, 0, "bash-completion", OPT_T_FLAG, NULL, "write the bash completion",
-	 .flags = OPT_HIDDEN},
-	{OPT_END},
+    {OPT_HELP_MAN, 0, "man", OPT_T_FLAG, NULL, "write the man page (roff)", .flags = OPT_HIDDEN},
+    {OPT_HELP_COMPLETION, 0, "bash-completion", OPT_T_FLAG, NULL, "write the bash completion",
+     .flags = OPT_HIDDEN},
+    {OPT_END},
 };
 
 static const struct opt *const help_tables[] = {help_opts, NULL};
@@ -22,7 +22,7 @@ struct help_flags {
 };
 
 static int help_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	struct help_flags *f = ctx;
 
@@ -71,12 +71,12 @@ static int help_run(int argc, char **argv)
 }
 
 const struct cmd cmd_help = {
-	.name = "help",
-	.run = help_run,
-	.summary = "show the commands, or one command's options",
-	.synopsis = "[COMMAND]",
-	.description = "Without COMMAND, lists the commands; with it, shows that command's options.\n",
-	.opts = help_tables,
-	.operands_max = 1,
-	.operand = "COMMAND",
+    .name = "help",
+    .run = help_run,
+    .summary = "show the commands, or one command's options",
+    .synopsis = "[COMMAND]",
+    .description = "Without COMMAND, lists the commands; with it, shows that command's options.\n",
+    .opts = help_tables,
+    .operands_max = 1,
+    .operand = "COMMAND",
 };

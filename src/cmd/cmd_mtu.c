@@ -28,36 +28,36 @@ static void on_sigint(int sig)
 static int mtu_run(int argc, char **argv);
 
 static const struct opt mtu_opts[] = {
-	{OPT_MTU_MIN, 0, "min", OPT_T_SIZE, "N",
-	 "smallest IP packet size (default 576, IPv6 1280; at least 68, IPv6 1280)", 68,
-	 PROBE_MTU_LIMIT},
-	{OPT_MTU_MAX, 0, "max", OPT_T_SIZE, "N", "largest IP packet size (default 1500)", 68,
-	 PROBE_MTU_LIMIT},
-	{OPT_MTU_RETRIES, 'r', NULL, OPT_T_COUNT, "N",
-	 "tries per size before it counts as dead (default 3; 1 to 100)", 1, PROBE_MTU_RETRIES_MAX},
-	{OPT_MTU_TIMEOUT, 'W', NULL, OPT_T_SECONDS, "SECONDS", "wait per try (default 1; 0.01 to 60)",
-	 PROBE_INTERVAL_MIN_NS, 60000 * PROBE_NS_PER_MS},
-	{OPT_QUIET, 'q', NULL, OPT_T_FLAG, NULL, "quiet: only the result"},
-	{OPT_END},
+    {OPT_MTU_MIN, 0, "min", OPT_T_SIZE, "N",
+     "smallest IP packet size (default 576, IPv6 1280; at least 68, IPv6 1280)", 68,
+     PROBE_MTU_LIMIT},
+    {OPT_MTU_MAX, 0, "max", OPT_T_SIZE, "N", "largest IP packet size (default 1500)", 68,
+     PROBE_MTU_LIMIT},
+    {OPT_MTU_RETRIES, 'r', NULL, OPT_T_COUNT, "N",
+     "tries per size before it counts as dead (default 3; 1 to 100)", 1, PROBE_MTU_RETRIES_MAX},
+    {OPT_MTU_TIMEOUT, 'W', NULL, OPT_T_SECONDS, "SECONDS", "wait per try (default 1; 0.01 to 60)",
+     PROBE_INTERVAL_MIN_NS, 60000 * PROBE_NS_PER_MS},
+    {OPT_QUIET, 'q', NULL, OPT_T_FLAG, NULL, "quiet: only the result"},
+    {OPT_END},
 };
 
 static const struct opt *const mtu_tables[] = {probe_mtu_opts, mtu_opts, source_check_opts, NULL};
 
 const struct cmd cmd_mtu = {
-	.name = "mtu",
-	.run = mtu_run,
-	.summary = "find the path MTU through the tunnel and detect MTU black holes",
-	.synopsis = "[OPTIONS] TARGET",
-	.description =
-		"Sends DF probes (IP_PMTUDISC_PROBE) of growing and bisected sizes to TARGET (an IP\n"
-		"address or a host name), reads ICMP errors through IP_RECVERR, and reports the\n"
-		"largest IP packet that makes the round trip. A black hole is reported when large\n"
-		"probes vanish, small ones pass and no ICMP error comes back.\n",
-	.opts = mtu_tables,
-	.operands_min = 1,
-	.operands_max = 1,
-	.operand = "TARGET",
-	.footer = "Exit status: 0 found, 1 nothing passes, 2 error, 3 black hole.\n",
+    .name = "mtu",
+    .run = mtu_run,
+    .summary = "find the path MTU through the tunnel and detect MTU black holes",
+    .synopsis = "[OPTIONS] TARGET",
+    .description =
+        "Sends DF probes (IP_PMTUDISC_PROBE) of growing and bisected sizes to TARGET (an IP\n"
+        "address or a host name), reads ICMP errors through IP_RECVERR, and reports the\n"
+        "largest IP packet that makes the round trip. A black hole is reported when large\n"
+        "probes vanish, small ones pass and no ICMP error comes back.\n",
+    .opts = mtu_tables,
+    .operands_min = 1,
+    .operands_max = 1,
+    .operand = "TARGET",
+    .footer = "Exit status: 0 found, 1 nothing passes, 2 error, 3 black hole.\n",
 };
 
 static const char *outcome_name(enum probe_mtu_outcome o)
@@ -85,8 +85,8 @@ static void progress(void *ctx, uint32_t size, enum probe_mtu_outcome o, uint32_
 
 /* How mtu's errors name the fields of its target. */
 static const char *const mtu_names[PT_N] = {
-	[PT_TARGET] = "TARGET", [PT_PORT] = "-p",	  [PT_SOURCE] = "-I", [PT_KEY] = "-k",
-	[PT_SIZE] = "size",	[PT_MTU_MIN] = "--min", [PT_MTU_MAX] = "--max",
+    [PT_TARGET] = "TARGET", [PT_PORT] = "-p",       [PT_SOURCE] = "-I",     [PT_KEY] = "-k",
+    [PT_SIZE] = "size",     [PT_MTU_MIN] = "--min", [PT_MTU_MAX] = "--max",
 };
 
 struct mtu_flags {
@@ -97,7 +97,7 @@ struct mtu_flags {
 };
 
 static int mtu_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	struct mtu_flags *f = ctx;
 
@@ -123,8 +123,8 @@ static int mtu_take(void *ctx, const struct opt *o, const struct opt_val *v, cha
 int mtu_run(int argc, char **argv)
 {
 	struct mtu_flags f = {.max = PROBE_MTU_MAX_DEFAULT,
-			      .retries = PROBE_MTU_RETRIES_DEFAULT,
-			      .timeout_ns = 1000 * PROBE_NS_PER_MS};
+	                      .retries = PROBE_MTU_RETRIES_DEFAULT,
+	                      .timeout_ns = 1000 * PROBE_NS_PER_MS};
 	struct probe_target *t;
 	struct probe_mtu_result res;
 	char name[64], err[512];
@@ -146,7 +146,7 @@ int mtu_run(int argc, char **argv)
 	if (f.min == 0)
 		f.min = probe_mtu_min_default(t->addr.ss_family);
 	if (probe_target_check_mtu(t, (uint32_t)f.min, (uint32_t)f.max, mtu_names, err,
-				   sizeof(err)) < 0) {
+	                           sizeof(err)) < 0) {
 		ret = cmd_usage_error(&cmd_mtu, "%s", err);
 		goto out;
 	}
@@ -158,7 +158,7 @@ int mtu_run(int argc, char **argv)
 		       probe_module_name(t->module), (unsigned long long)f.min,
 		       (unsigned long long)f.max, (unsigned long long)f.retries);
 	e = probe_mtu_run(t, (uint32_t)f.min, (uint32_t)f.max, (uint32_t)f.retries, f.timeout_ns,
-			  progress, &f.quiet, &stop_flag, &res);
+	                  progress, &f.quiet, &stop_flag, &res);
 	if (e < 0) {
 		fprintf(stderr, "ikewatch mtu: %s: %s\n", name, strerror(-e));
 		goto out;

@@ -35,43 +35,43 @@ static void on_sigint(int sig)
 static int ping_run(int argc, char **argv);
 
 static const struct opt ping_opts[] = {
-	{OPT_PING_COUNT, 'c', NULL, OPT_T_COUNT, "COUNT",
-	 "stop after COUNT probes (default: until interrupted)", 1, UINT32_MAX},
-	{OPT_PING_INTERVAL, 'i', NULL, OPT_T_SECONDS, "SECONDS",
-	 "interval between probes (default 1; 0.01 to 3600, fractions allowed)",
-	 PROBE_INTERVAL_MIN_NS, PROBE_INTERVAL_MAX_NS},
-	{OPT_PING_SIZE, 's', NULL, OPT_T_SIZE, "SIZE",
-	 "payload size: STAMP packet octets (44 to 9000, 112 authenticated),\n"
-	 "ICMP data or UDP datagram (8 to 9000)",
-	 0, PROBE_SIZE_MAX},
-	{OPT_PING_TIMEOUT, 'W', NULL, OPT_T_SECONDS, "SECONDS",
-	 "time to wait for a reply (default 2; 0.01 to 3600)", PROBE_INTERVAL_MIN_NS,
-	 PROBE_INTERVAL_MAX_NS},
-	{OPT_PING_DSCP, 'Q', NULL, OPT_T_COUNT, "DSCP", "DSCP to mark probes with (0 to 63)", 0, 63},
-	{OPT_QUIET, 'q', NULL, OPT_T_FLAG, NULL, "quiet: only the summary"},
-	{OPT_PING_SSID, 0, "ssid", OPT_T_COUNT, "N", "STAMP Session-Sender Identifier (RFC 8972)", 0,
-	 65535},
-	{OPT_PING_STATEFUL, 0, "stateful", OPT_T_FLAG, NULL,
-	 "the reflector is stateful: split loss by direction from the start"},
-	{OPT_END},
+    {OPT_PING_COUNT, 'c', NULL, OPT_T_COUNT, "COUNT",
+     "stop after COUNT probes (default: until interrupted)", 1, UINT32_MAX},
+    {OPT_PING_INTERVAL, 'i', NULL, OPT_T_SECONDS, "SECONDS",
+     "interval between probes (default 1; 0.01 to 3600, fractions allowed)", PROBE_INTERVAL_MIN_NS,
+     PROBE_INTERVAL_MAX_NS},
+    {OPT_PING_SIZE, 's', NULL, OPT_T_SIZE, "SIZE",
+     "payload size: STAMP packet octets (44 to 9000, 112 authenticated),\n"
+     "ICMP data or UDP datagram (8 to 9000)",
+     0, PROBE_SIZE_MAX},
+    {OPT_PING_TIMEOUT, 'W', NULL, OPT_T_SECONDS, "SECONDS",
+     "time to wait for a reply (default 2; 0.01 to 3600)", PROBE_INTERVAL_MIN_NS,
+     PROBE_INTERVAL_MAX_NS},
+    {OPT_PING_DSCP, 'Q', NULL, OPT_T_COUNT, "DSCP", "DSCP to mark probes with (0 to 63)", 0, 63},
+    {OPT_QUIET, 'q', NULL, OPT_T_FLAG, NULL, "quiet: only the summary"},
+    {OPT_PING_SSID, 0, "ssid", OPT_T_COUNT, "N", "STAMP Session-Sender Identifier (RFC 8972)", 0,
+     65535},
+    {OPT_PING_STATEFUL, 0, "stateful", OPT_T_FLAG, NULL,
+     "the reflector is stateful: split loss by direction from the start"},
+    {OPT_END},
 };
 
 static const struct opt *const ping_tables[] = {ping_opts, probe_opts, source_check_opts, NULL};
 
 const struct cmd cmd_ping = {
-	.name = "ping",
-	.run = ping_run,
-	.summary = "probe a target through the tunnel (STAMP, ICMP, UDP echo, TCP) like ping",
-	.synopsis = "[OPTIONS] TARGET",
-	.description =
-		"Sends probes to TARGET (an IP address or a host name, with an optional :PORT) and\n"
-		"prints a line per reply and a summary like ping(8), plus loss by direction\n"
-		"(stateful STAMP reflector), reordering, percentiles and jitter.\n",
-	.opts = ping_tables,
-	.operands_min = 1,
-	.operands_max = 1,
-	.operand = "TARGET",
-	.footer = "Exit status: 0 some reply came, 1 none did, 2 usage error or failure.\n",
+    .name = "ping",
+    .run = ping_run,
+    .summary = "probe a target through the tunnel (STAMP, ICMP, UDP echo, TCP) like ping",
+    .synopsis = "[OPTIONS] TARGET",
+    .description =
+        "Sends probes to TARGET (an IP address or a host name, with an optional :PORT) and\n"
+        "prints a line per reply and a summary like ping(8), plus loss by direction\n"
+        "(stateful STAMP reflector), reordering, percentiles and jitter.\n",
+    .opts = ping_tables,
+    .operands_min = 1,
+    .operands_max = 1,
+    .operand = "TARGET",
+    .footer = "Exit status: 0 some reply came, 1 none did, 2 usage error or failure.\n",
 };
 
 struct ping {
@@ -121,12 +121,14 @@ static void on_event(struct ping *p, const struct probe_event *ev)
 		if (probe_event_port_unreachable(ev) && !p->hinted &&
 		    (p->t.module == PROBE_MOD_STAMP || p->t.module == PROBE_MOD_UDP)) {
 			p->hinted = true;
-			fprintf(stderr,
-				"ikewatch ping: %s port %u is closed: no %s seems to listen there (%s"
-				"try -m icmp)\n",
-				p->name, stamp_addr_port((struct sockaddr *)&p->t.addr),
-				p->t.module == PROBE_MOD_STAMP ? "STAMP reflector" : "UDP echo service",
-				p->t.module == PROBE_MOD_STAMP ? "run 'ikewatch reflect' there, or " : "");
+			fprintf(
+			    stderr,
+			    "ikewatch ping: %s port %u is closed: no %s seems to listen there (%s"
+			    "try -m icmp)\n",
+			    p->name, stamp_addr_port((struct sockaddr *)&p->t.addr),
+			    p->t.module == PROBE_MOD_STAMP ? "STAMP reflector" : "UDP echo service",
+			    p->t.module == PROBE_MOD_STAMP ? "run 'ikewatch reflect' there, or "
+			                                   : "");
 		}
 		return;
 	}
@@ -224,8 +226,8 @@ static int ping_loop(struct ping *p)
 
 /* How ping's errors name the fields of its target. */
 static const char *const ping_names[PT_N] = {
-	[PT_TARGET] = "TARGET", [PT_PORT] = "-p", [PT_SOURCE] = "-I", [PT_KEY] = "-k",
-	[PT_SIZE] = "-s",	[PT_MTU_MIN] = "",  [PT_MTU_MAX] = "",
+    [PT_TARGET] = "TARGET", [PT_PORT] = "-p",  [PT_SOURCE] = "-I", [PT_KEY] = "-k",
+    [PT_SIZE] = "-s",       [PT_MTU_MIN] = "", [PT_MTU_MAX] = "",
 };
 
 struct ping_flags {
@@ -236,7 +238,7 @@ struct ping_flags {
 };
 
 static int ping_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	struct ping_flags *f = ctx;
 	struct ping *p = f->p;

@@ -35,37 +35,38 @@ static void on_signal(int sig)
 static int reflect_run(int argc, char **argv);
 
 static const struct opt reflect_opts[] = {
-	{OPT_REFLECT_LISTEN, 'l', "listen", OPT_T_TEXT, "ADDR[:PORT]",
-	 "address to listen on: 0.0.0.0:862 (default), [::]:862, :862 (all, v4 and v6)"},
-	{OPT_REFLECT_STATELESS, 0, "stateless", OPT_T_FLAG, NULL,
-	 "copy the sender's sequence numbers (no direction split)"},
-	{OPT_REFLECT_RATE, 'r', "rate", OPT_T_COUNT, "PPS",
-	 "replies per second per source (default 1000, 0: no limit)", 0, 10000000},
-	{OPT_REFLECT_BURST, 0, "burst", OPT_T_COUNT, "N", "bucket depth per source (default: the rate)",
-	 0, 10000000},
-	{OPT_REFLECT_ALLOW, 'a', "allow", OPT_T_PREFIX, "PREFIX",
-	 "accept only these sources (repeatable)", .flags = OPT_REPEAT},
-	{OPT_REFLECT_IPSEC_ONLY, 0, "ipsec-only", OPT_T_FLAG, NULL,
-	 "accept only packets that came out of an IPsec tunnel"},
-	{OPT_REFLECT_CLOCK_ERROR, 0, "clock.max-error", OPT_T_DURATION, "DURATION",
-	 "this clock is synchronised to UTC within DURATION (PTP, GPS) although the kernel\n"
-	 "does not say so: replies then carry the S bit (one-way delays)",
-	 1000000ull, 10000000000ull},
-	{OPT_END},
+    {OPT_REFLECT_LISTEN, 'l', "listen", OPT_T_TEXT, "ADDR[:PORT]",
+     "address to listen on: 0.0.0.0:862 (default), [::]:862, :862 (all, v4 and v6)"},
+    {OPT_REFLECT_STATELESS, 0, "stateless", OPT_T_FLAG, NULL,
+     "copy the sender's sequence numbers (no direction split)"},
+    {OPT_REFLECT_RATE, 'r', "rate", OPT_T_COUNT, "PPS",
+     "replies per second per source (default 1000, 0: no limit)", 0, 10000000},
+    {OPT_REFLECT_BURST, 0, "burst", OPT_T_COUNT, "N", "bucket depth per source (default: the rate)",
+     0, 10000000},
+    {OPT_REFLECT_ALLOW, 'a', "allow", OPT_T_PREFIX, "PREFIX",
+     "accept only these sources (repeatable)", .flags = OPT_REPEAT},
+    {OPT_REFLECT_IPSEC_ONLY, 0, "ipsec-only", OPT_T_FLAG, NULL,
+     "accept only packets that came out of an IPsec tunnel"},
+    {OPT_REFLECT_CLOCK_ERROR, 0, "clock.max-error", OPT_T_DURATION, "DURATION",
+     "this clock is synchronised to UTC within DURATION (PTP, GPS) although the kernel\n"
+     "does not say so: replies then carry the S bit (one-way delays)",
+     1000000ull, 10000000000ull},
+    {OPT_END},
 };
 
 static const struct opt *const reflect_tables[] = {reflect_opts, probe_key_opts, log_format_opts,
-							    NULL};
+                                                   NULL};
 
 const struct cmd cmd_reflect = {
-	.name = "reflect",
-	.run = reflect_run,
-	.summary = "run a STAMP reflector (RFC 8762) for probes from other ikewatch or routers",
-	.synopsis = "[--listen ADDR[:PORT]] [OPTIONS]",
-	.description = "Answers STAMP test packets (RFC 8762, RFC 8972 SSID). Replies are never larger\n"
-		       "than requests; drops are counted and printed on exit.\n",
-	.opts = reflect_tables,
-	.footer = "Runs until SIGINT or SIGTERM, then prints its counters and exits 0.\n",
+    .name = "reflect",
+    .run = reflect_run,
+    .summary = "run a STAMP reflector (RFC 8762) for probes from other ikewatch or routers",
+    .synopsis = "[--listen ADDR[:PORT]] [OPTIONS]",
+    .description =
+        "Answers STAMP test packets (RFC 8762, RFC 8972 SSID). Replies are never larger\n"
+        "than requests; drops are counted and printed on exit.\n",
+    .opts = reflect_tables,
+    .footer = "Runs until SIGINT or SIGTERM, then prints its counters and exits 0.\n",
 };
 
 struct reflect_flags {
@@ -74,7 +75,7 @@ struct reflect_flags {
 };
 
 static int reflect_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
-			size_t errlen)
+                        size_t errlen)
 {
 	struct reflect_flags *f = ctx;
 	struct stamp_reflector_config *cfg = f->cfg;
@@ -151,8 +152,8 @@ int reflect_run(int argc, char **argv)
 	log_set_format(lf);
 	e = netaddr_parse_listen(f.listen, STAMP_PORT, &addr, &alen);
 	if (e < 0) {
-		ret = cmd_usage_error(&cmd_reflect, "--listen %s: %s", f.listen,
-				      netaddr_strerror(e));
+		ret =
+		    cmd_usage_error(&cmd_reflect, "--listen %s: %s", f.listen, netaddr_strerror(e));
 		goto out;
 	}
 	r = stamp_reflector_new(cfg);
@@ -166,8 +167,8 @@ int reflect_run(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	log_info("reflect: listening on %s (%s, %s)", f.listen,
-		 cfg->authenticated ? "authenticated" : "unauthenticated",
-		 cfg->stateless ? "stateless" : "stateful");
+	         cfg->authenticated ? "authenticated" : "unauthenticated",
+	         cfg->stateless ? "stateless" : "stateful");
 	e = stamp_reflect_run(r, fd, &stop_flag);
 	if (e < 0)
 		log_msg_err(LOG_LEVEL_ERR, strerror(-e), "reflect: stopped");

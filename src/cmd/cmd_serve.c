@@ -61,19 +61,19 @@ static int serve_metrics(void *ctx, const struct http_request *rq, struct http_r
 
 /* The probes' view of the tunnels, answered by the collector. */
 static int serve_child_packets(void *ctx, const char *conn, const char *child, uint64_t *ret_out,
-			       uint64_t *ret_in)
+                               uint64_t *ret_in)
 {
 	return collector_child_packets(ctx, conn, child, ret_out, ret_in);
 }
 
 static int serve_find_child(void *ctx, const struct sockaddr *target, char *ret_conn,
-			    size_t conn_len, char *ret_child, size_t child_len)
+                            size_t conn_len, char *ret_child, size_t child_len)
 {
 	return collector_find_child(ctx, target, ret_conn, conn_len, ret_child, child_len);
 }
 
 static int serve_source_in_local_ts(void *ctx, const char *conn, const char *child,
-				    const struct sockaddr *source)
+                                    const struct sockaddr *source)
 {
 	return collector_source_in_local_ts(ctx, conn, child, source);
 }
@@ -98,8 +98,8 @@ static int serve_parse_modules(struct serve *s)
 		log_err("config: %s", err);
 		return -EINVAL;
 	}
-	if (s->cfg.reflector && reflect_config_parse(&s->cfg.doc, s->cfg.reflector,
-						     &s->reflect_cfg, err, sizeof(err)) < 0) {
+	if (s->cfg.reflector && reflect_config_parse(&s->cfg.doc, s->cfg.reflector, &s->reflect_cfg,
+	                                             err, sizeof(err)) < 0) {
 		log_err("config: reflector: %s", err);
 		return -EINVAL;
 	}
@@ -119,13 +119,13 @@ static int serve_start_probes(struct serve *s)
 	}
 	if (s->probe_cfg && s->probe_cfg->n > 0) {
 		r = probe_set_start(s->probe_cfg,
-				    &(struct probe_child_ops){
-					    .child_packets = serve_child_packets,
-					    .find_child = serve_find_child,
-					    .source_in_local_ts = serve_source_in_local_ts,
-					    .ctx = s->collector,
-				    },
-				    &s->probes);
+		                    &(struct probe_child_ops){
+		                        .child_packets = serve_child_packets,
+		                        .find_child = serve_find_child,
+		                        .source_in_local_ts = serve_source_in_local_ts,
+		                        .ctx = s->collector,
+		                    },
+		                    &s->probes);
 		if (r < 0) {
 			log_msg_err(LOG_LEVEL_ERR, strerror(-r), "probes: cannot start");
 			return r;
@@ -141,7 +141,8 @@ static int serve_landing(void *ctx, const struct http_request *rq, struct http_r
 
 	(void)rq;
 	reply->content_type = "text/html; charset=utf-8";
-	status_page_write(&reply->body, s->collector, s->probes, events_service_counters(s->events));
+	status_page_write(&reply->body, s->collector, s->probes,
+	                  events_service_counters(s->events));
 	return 0;
 }
 
@@ -159,17 +160,18 @@ static int serve_ready(void *ctx, const struct http_request *rq, struct http_rep
 static int serve_start_http(struct serve *s)
 {
 	const struct http_route routes[] = {
-		{"/metrics", "GET", serve_metrics, s, HTTP_ROUTE_GZIP, 0},
-		{"/", "GET", serve_landing, s, 0, 0},
-		{"/-/healthy", "GET", http_handle_healthy, NULL, 0, 0},
-		{"/-/ready", "GET", serve_ready, s, 0, 0},
+	    {"/metrics", "GET", serve_metrics, s, HTTP_ROUTE_GZIP, 0},
+	    {"/", "GET", serve_landing, s, 0, 0},
+	    {"/-/healthy", "GET", http_handle_healthy, NULL, 0, 0},
+	    {"/-/ready", "GET", serve_ready, s, 0, 0},
 	};
 
-	return http_server_start(&(struct http_config){.listen = s->cfg.web_listen,
-						       .web_config_file = s->cfg.web_config_file,
-						       .routes = routes,
-						       .n_routes = sizeof(routes) / sizeof(routes[0])},
-				 &s->http);
+	return http_server_start(
+	    &(struct http_config){.listen = s->cfg.web_listen,
+	                          .web_config_file = s->cfg.web_config_file,
+	                          .routes = routes,
+	                          .n_routes = sizeof(routes) / sizeof(routes[0])},
+	    &s->http);
 }
 
 /* --events.* flags, applied over the config file's events: section. */
@@ -187,28 +189,28 @@ struct serve_flags {
 static const char *const log_sources[] = {"vici", "journal", "file", "stdin", "none", NULL};
 
 static const struct opt serve_opts[] = {
-	{OPT_WEB_LISTEN, 0, "web.listen-address", OPT_T_LISTEN, "ADDR",
-	 "where to listen (default " CONFIG_DEFAULT_LISTEN ";\n"
-	 "[::1]:PORT, or :PORT for all addresses)"},
-	{OPT_WEB_CONFIG, 0, "web.config.file", OPT_T_FILE, "FILE",
-	 "TLS and basic auth, exporter-toolkit format\n(docs/security.md)"},
-	{OPT_EVENTS_STREAM, 0, "events.stream", OPT_T_BOOL, "BOOL",
-	 "VICI event connection for rekeys and up/down events\n(default true)"},
-	{OPT_EVENTS_LOG_SOURCE, 0, "events.log-source", OPT_T_CHOICE, "SRC",
-	 "where charon's log lines come from: vici (default),\njournal, file, stdin or none",
-	 .choices = log_sources},
-	{OPT_EVENTS_LOG_FILE, 0, "events.log-file", OPT_T_PATH, "FILE",
-	 "the charon log file, for --events.log-source file"},
-	{OPT_EVENTS_STATE_FILE, 0, "events.state-file", OPT_T_PATH, "FILE",
-	 "remember the journal cursor / file offset here, so a\n"
-	 "restart does not count old lines again"},
-	{OPT_END},
+    {OPT_WEB_LISTEN, 0, "web.listen-address", OPT_T_LISTEN, "ADDR",
+     "where to listen (default " CONFIG_DEFAULT_LISTEN ";\n"
+     "[::1]:PORT, or :PORT for all addresses)"},
+    {OPT_WEB_CONFIG, 0, "web.config.file", OPT_T_FILE, "FILE",
+     "TLS and basic auth, exporter-toolkit format\n(docs/security.md)"},
+    {OPT_EVENTS_STREAM, 0, "events.stream", OPT_T_BOOL, "BOOL",
+     "VICI event connection for rekeys and up/down events\n(default true)"},
+    {OPT_EVENTS_LOG_SOURCE, 0, "events.log-source", OPT_T_CHOICE, "SRC",
+     "where charon's log lines come from: vici (default),\njournal, file, stdin or none",
+     .choices = log_sources},
+    {OPT_EVENTS_LOG_FILE, 0, "events.log-file", OPT_T_PATH, "FILE",
+     "the charon log file, for --events.log-source file"},
+    {OPT_EVENTS_STATE_FILE, 0, "events.state-file", OPT_T_PATH, "FILE",
+     "remember the journal cursor / file offset here, so a\n"
+     "restart does not count old lines again"},
+    {OPT_END},
 };
 
 static const struct opt *const serve_tables[] = {serve_opts, charon_opts, log_format_opts, NULL};
 
 static int serve_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	struct serve_flags *f = ctx;
 
@@ -265,7 +267,8 @@ static int serve_run(int argc, char **argv)
 		     p++)
 			key[k++] = *p == '-' ? '_' : *p;
 		key[k] = '\0';
-		if (events_config_set(&s.events_cfg, key, flags.ev[i].value, err, sizeof(err)) < 0) {
+		if (events_config_set(&s.events_cfg, key, flags.ev[i].value, err, sizeof(err)) <
+		    0) {
 			r = cmd_usage_error(&cmd_serve, "--%s: %s", flags.ev[i].key, err);
 			goto out_config;
 		}
@@ -273,19 +276,19 @@ static int serve_run(int argc, char **argv)
 	serve_block_signals(&sigs);
 
 	s.collector = collector_new(&(struct collector_config){
-		.vici_socket = s.cfg.vici_socket,
-		.vici_timeout_ms = s.cfg.vici_timeout_ms,
-		.cert_interval_s = s.cfg.cert_interval_s,
-		.redact_ids = s.cfg.redact_identities,
+	    .vici_socket = s.cfg.vici_socket,
+	    .vici_timeout_ms = s.cfg.vici_timeout_ms,
+	    .cert_interval_s = s.cfg.cert_interval_s,
+	    .redact_ids = s.cfg.redact_identities,
 	});
 	if (!s.collector) {
 		log_err("cannot set up the collector for %s (path too long, or out of memory)",
-			s.cfg.vici_socket);
+		        s.cfg.vici_socket);
 		r = 1;
 		goto out_config;
 	}
 	s.events = events_service_start(&s.events_cfg, s.cfg.vici_socket,
-					collector_counters(s.collector), &r);
+	                                collector_counters(s.collector), &r);
 	if (!s.events) {
 		log_msg_err(LOG_LEVEL_ERR, strerror(-r), "events: cannot start");
 		r = 1;
@@ -298,19 +301,21 @@ static int serve_run(int argc, char **argv)
 	}
 	r = serve_start_http(&s);
 	if (r < 0) {
-		log_msg_err(LOG_LEVEL_ERR, strerror(-r), "cannot serve HTTP on %s", s.cfg.web_listen);
+		log_msg_err(LOG_LEVEL_ERR, strerror(-r), "cannot serve HTTP on %s",
+		            s.cfg.web_listen);
 		r = 1;
 		goto out_probes;
 	}
 	log_info("serving metrics on http%s://%s/metrics, reading %s",
-		 s.cfg.web_config_file ? "(s)" : "", s.cfg.web_listen, s.cfg.vici_socket);
+	         s.cfg.web_config_file ? "(s)" : "", s.cfg.web_listen, s.cfg.vici_socket);
 	sd_notify(0, "READY=1");
 
 	do {
 		if (sigwait(&sigs, &sig) != 0)
 			break;
 		if (sig == SIGHUP)
-			log_info("SIGHUP: nothing to reload yet; restart to apply a changed config");
+			log_info(
+			    "SIGHUP: nothing to reload yet; restart to apply a changed config");
 	} while (sig == SIGHUP);
 	log_info("signal %d: shutting down", sig);
 	sd_notify(0, "STOPPING=1");
@@ -331,16 +336,16 @@ out_config:
 }
 
 const struct cmd cmd_serve = {
-	.name = "serve",
-	.run = serve_run,
-	.summary = "run the exporter: Prometheus metrics of the tunnels at /metrics",
-	.synopsis = "[OPTIONS]",
-	.description =
-		"Serves Prometheus metrics of strongSwan's IKE and CHILD SAs, read over VICI at\n"
-		"each scrape, plus a status page at / and /-/healthy, /-/ready; counts rekeys,\n"
-		"failures, retransmits and IKE errors from charon's events and logs. With a config\n"
-		"file, also runs data-plane probes through the tunnels (probes:) and a STAMP\n"
-		"reflector (reflector:), see docs/probes.md.\n",
-	.opts = serve_tables,
-	.footer = "Signals: SIGINT/SIGTERM stop the daemon cleanly.\n",
+    .name = "serve",
+    .run = serve_run,
+    .summary = "run the exporter: Prometheus metrics of the tunnels at /metrics",
+    .synopsis = "[OPTIONS]",
+    .description =
+        "Serves Prometheus metrics of strongSwan's IKE and CHILD SAs, read over VICI at\n"
+        "each scrape, plus a status page at / and /-/healthy, /-/ready; counts rekeys,\n"
+        "failures, retransmits and IKE errors from charon's events and logs. With a config\n"
+        "file, also runs data-plane probes through the tunnels (probes:) and a STAMP\n"
+        "reflector (reflector:), see docs/probes.md.\n",
+    .opts = serve_tables,
+    .footer = "Signals: SIGINT/SIGTERM stop the daemon cleanly.\n",
 };

@@ -24,7 +24,7 @@ struct status_ctx {
 };
 
 static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa_view *v, bool up,
-			 const char *error)
+                         const char *error)
 {
 	struct status_ctx *st = ctx;
 	char a[32], b[32], c[32], d[32], e[32];
@@ -70,7 +70,8 @@ static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa
 			       status_fmt_age(b, sizeof(b), sc ? sc->rekey_time : SNAP_NONE),
 			       status_fmt_bytes(c, sizeof(c), sc ? sc->totals.bytes_in : 0),
 			       status_fmt_bytes(d, sizeof(d), sc ? sc->totals.bytes_out : 0),
-			       ch->use_in == SNAP_NONE ? "never" : status_fmt_age(e, sizeof(e), ch->use_in),
+			       ch->use_in == SNAP_NONE ? "never"
+			                               : status_fmt_age(e, sizeof(e), ch->use_in),
 			       ch->use_in == SNAP_NONE ? "" : " ago");
 		}
 	}
@@ -81,7 +82,7 @@ static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa
 }
 
 static int status_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	(void)err;
 	(void)errlen;
@@ -108,11 +109,11 @@ static int status_run(int argc, char **argv)
 	st.redact = cfg.redact_identities;
 	st.socket = cfg.vici_socket;
 	col = collector_new(&(struct collector_config){.vici_socket = cfg.vici_socket,
-						       .vici_timeout_ms = cfg.vici_timeout_ms,
-						       .cert_interval_s = 3600});
+	                                               .vici_timeout_ms = cfg.vici_timeout_ms,
+	                                               .cert_interval_s = 3600});
 	if (!col) {
 		fprintf(stderr, "ikewatch status: --vici.socket %s: the path is too long\n",
-			cfg.vici_socket);
+		        cfg.vici_socket);
 		config_done(&cfg);
 		return 1;
 	}
@@ -129,17 +130,17 @@ static int status_run(int argc, char **argv)
 static const struct opt *const status_tables[] = {charon_opts, NULL};
 
 const struct cmd cmd_status = {
-	.name = "status",
-	.run = status_run,
-	.summary = "show every loaded tunnel and its health, read over VICI",
-	.synopsis = "[OPTIONS] [CONN]",
-	.description =
-		"Prints each loaded connection (or only CONN) with its IKE SA (state, age, time to\n"
-		"rekey, peer) and each CHILD SA (state, age, time to rekey, traffic, last inbound\n"
-		"packet).\n",
-	.opts = status_tables,
-	.operands_max = 1,
-	.operand = "CONN",
-	.footer = "Exit status: 0 every configured tunnel (or CONN) is up, 3 at least one is down\n"
-		  "(or CONN is not loaded), 1 charon did not answer, 2 usage error.\n",
+    .name = "status",
+    .run = status_run,
+    .summary = "show every loaded tunnel and its health, read over VICI",
+    .synopsis = "[OPTIONS] [CONN]",
+    .description =
+        "Prints each loaded connection (or only CONN) with its IKE SA (state, age, time to\n"
+        "rekey, peer) and each CHILD SA (state, age, time to rekey, traffic, last inbound\n"
+        "packet).\n",
+    .opts = status_tables,
+    .operands_max = 1,
+    .operand = "CONN",
+    .footer = "Exit status: 0 every configured tunnel (or CONN) is up, 3 at least one is down\n"
+              "(or CONN is not loaded), 1 charon did not answer, 2 usage error.\n",
 };

@@ -59,7 +59,7 @@ struct textfile_flags {
 };
 
 static int textfile_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
-			 size_t errlen)
+                         size_t errlen)
 {
 	struct textfile_flags *f = ctx;
 
@@ -97,9 +97,9 @@ static int textfile_run(int argc, char **argv)
 	log_setup(cfg.log_level);
 	log_set_format(cfg.log_format);
 	col = collector_new(&(struct collector_config){.vici_socket = cfg.vici_socket,
-						       .vici_timeout_ms = cfg.vici_timeout_ms,
-						       .cert_interval_s = cfg.cert_interval_s,
-						       .redact_ids = cfg.redact_identities});
+	                                               .vici_timeout_ms = cfg.vici_timeout_ms,
+	                                               .cert_interval_s = cfg.cert_interval_s,
+	                                               .redact_ids = cfg.redact_identities});
 	if (!col) {
 		log_err("bad VICI socket path '%s'", cfg.vici_socket);
 		config_done(&cfg);
@@ -109,13 +109,13 @@ static int textfile_run(int argc, char **argv)
 	events_config_defaults(&events_cfg);
 	if (interval_ms) {
 		if (events_config_parse(&cfg.doc, cfg.events, &events_cfg, err_text,
-					sizeof(err_text)) < 0) {
+		                        sizeof(err_text)) < 0) {
 			log_err("config: %s", err_text);
 			r = 1;
 			goto out;
 		}
-		events = events_service_start(&events_cfg, cfg.vici_socket,
-					      collector_counters(col), &err);
+		events = events_service_start(&events_cfg, cfg.vici_socket, collector_counters(col),
+		                              &err);
 		if (!events) {
 			log_msg_err(LOG_LEVEL_ERR, strerror(-err), "events: cannot start");
 			r = 1;
@@ -153,26 +153,26 @@ out:
 }
 
 static const struct opt textfile_opts[] = {
-	{OPT_OUTPUT, 'o', "output", OPT_T_PATH, "FILE",
-	 "the file to write (in node_exporter's textfile\ndirectory, --collector.textfile.directory)"},
-	{OPT_INTERVAL, 0, "interval", OPT_T_DURATION, "DURATION",
-	 "repeat every DURATION (e.g. 30s; 1s to 1d)", 1000000000ull, 86400000000000ull},
-	{OPT_END},
+    {OPT_OUTPUT, 'o', "output", OPT_T_PATH, "FILE",
+     "the file to write (in node_exporter's textfile\ndirectory, --collector.textfile.directory)"},
+    {OPT_INTERVAL, 0, "interval", OPT_T_DURATION, "DURATION",
+     "repeat every DURATION (e.g. 30s; 1s to 1d)", 1000000000ull, 86400000000000ull},
+    {OPT_END},
 };
 
 static const struct opt *const textfile_tables[] = {textfile_opts, charon_opts, log_format_opts,
-						     NULL};
+                                                    NULL};
 
 const struct cmd cmd_textfile = {
-	.name = "textfile",
-	.run = textfile_run,
-	.summary = "write the metrics to a file for node_exporter's textfile collector",
-	.synopsis = "--output FILE.prom [--interval DURATION] [OPTIONS]",
-	.description = "Writes the same metrics as 'serve' to FILE.prom, replacing it atomically\n"
-		       "(temporary file, then rename). Once by default; with --interval (1s or more),\n"
-		       "again and again until SIGINT/SIGTERM, and then the event counters (rekeys,\n"
-		       "failures, retransmits; events: in the config file) are written too.\n",
-	.opts = textfile_tables,
-	.footer = "Exit status: 0 written (a charon that does not answer still gives a file with\n"
-		  "ipsec_up 0), 1 the file could not be written, 2 usage error.\n",
+    .name = "textfile",
+    .run = textfile_run,
+    .summary = "write the metrics to a file for node_exporter's textfile collector",
+    .synopsis = "--output FILE.prom [--interval DURATION] [OPTIONS]",
+    .description = "Writes the same metrics as 'serve' to FILE.prom, replacing it atomically\n"
+                   "(temporary file, then rename). Once by default; with --interval (1s or more),\n"
+                   "again and again until SIGINT/SIGTERM, and then the event counters (rekeys,\n"
+                   "failures, retransmits; events: in the config file) are written too.\n",
+    .opts = textfile_tables,
+    .footer = "Exit status: 0 written (a charon that does not answer still gives a file with\n"
+              "ipsec_up 0), 1 the file could not be written, 2 usage error.\n",
 };

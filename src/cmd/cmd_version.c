@@ -17,8 +17,8 @@ static int version_run(int argc, char **argv)
 }
 
 const struct cmd cmd_version = {
-	.name = "version",
-	.run = version_run,
-	.summary = "print the version and exit",
-	.description = "Prints the version and the git revision it was built from.\n",
+    .name = "version",
+    .run = version_run,
+    .summary = "print the version and exit",
+    .description = "Prints the version and the git revision it was built from.\n",
 };

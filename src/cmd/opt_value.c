@@ -123,8 +123,9 @@ static int listen_error(const char *s, int r, char *err, size_t errlen)
 	uint64_t port;
 
 	if (!colon || (close && colon < close))
-		return bad(err, errlen,
-			   "expected HOST:PORT (127.0.0.1:9917, [::1]:9917, :9917, localhost:9917)");
+		return bad(
+		    err, errlen,
+		    "expected HOST:PORT (127.0.0.1:9917, [::1]:9917, :9917, localhost:9917)");
 	if (num_parse_u64_str(colon + 1, UINT64_MAX, &port) < 0)
 		return bad(err, errlen, "the port '%s' is not a number", colon + 1);
 	if (port > 65535)

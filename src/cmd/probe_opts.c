@@ -33,8 +33,8 @@ const struct opt probe_opts[] = {
 };
 
 const struct opt probe_key_opts[] = {
-	PROBE_KEY_OPT,
-	{OPT_END},
+    PROBE_KEY_OPT,
+    {OPT_END},
 };
 
 const struct opt probe_mtu_opts[] = {

@@ -44,7 +44,7 @@ int buf_reserve(struct buf *b, size_t extra)
 	}
 	/* the content and its NUL */
 	b->err = array_reserve(&b->data, 1, b->len, extra + 1, &b->cap, 256,
-			       b->max < SIZE_MAX ? b->max + 1 : SIZE_MAX);
+	                       b->max < SIZE_MAX ? b->max + 1 : SIZE_MAX);
 	return b->err;
 }
 
@@ -58,7 +58,6 @@ int buf_append_slow(struct buf *b, const void *p, size_t len)
 	b->data[b->len] = '\0';
 	return 0;
 }
-
 
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {

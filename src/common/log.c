@@ -38,9 +38,9 @@ int log_level_parse(const char *s, enum log_level *ret)
 		const char *name;
 		enum log_level level;
 	} names[] = {{"error", LOG_LEVEL_ERR},
-		     {"warn", LOG_LEVEL_WARN},
-		     {"info", LOG_LEVEL_INFO},
-		     {"debug", LOG_LEVEL_DEBUG}};
+	             {"warn", LOG_LEVEL_WARN},
+	             {"info", LOG_LEVEL_INFO},
+	             {"debug", LOG_LEVEL_DEBUG}};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(s, names[i].name) == 0) {
@@ -147,10 +147,10 @@ static void field(struct line *l, const char *key, const char *v)
 }
 
 static void log_line(enum log_level level, const char *err, const char *const *kv, size_t n,
-		     const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+                     const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 static void log_line(enum log_level level, const char *err, const char *const *kv, size_t n,
-		     const char *fmt, va_list ap)
+                     const char *fmt, va_list ap)
 {
 	struct line l = {.n = 0};
 	char msg[LOG_LINE_MAX], ts[64];
@@ -167,7 +167,8 @@ static void log_line(enum log_level level, const char *err, const char *const *k
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(now.tv_nsec / 1000000) % 1000);
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         (long)(now.tv_nsec / 1000000) % 1000);
 	field(&l, "ts", ts);
 	field(&l, "level", log_level_name(level));
 	vsnprintf(msg, sizeof(msg), fmt, ap);

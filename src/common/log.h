@@ -33,10 +33,10 @@ bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same with an err field (@err: strerror() or a library's message; NULL: none). */
 void log_msg_err(enum log_level level, const char *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* The same with key=value fields after msg: @kv holds @n keys and values, alternating. */
 void log_msg_kv(enum log_level level, const char *const *kv, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #define log_err(...) log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)

@@ -149,7 +149,7 @@ int netaddr_parse(const char *s, int default_port, unsigned flags, struct sockad
 		if (bracket && ss.ss_family != AF_INET6)
 			return -EINVAL;
 	} else if (!bracket && hlen == 9 && memcmp(host, "localhost", 9) == 0 &&
-		   (flags & (NETADDR_NAMES | NETADDR_LOCALHOST))) {
+	           (flags & (NETADDR_NAMES | NETADDR_LOCALHOST))) {
 		/* fixed, not resolved: the same on every host, whatever /etc/hosts says */
 		ss.ss_family = AF_INET;
 		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -57,7 +57,7 @@ void strmap_done(struct strmap *m)
 }
 
 static struct strmap_slot *strmap_find(const struct strmap *m, const char *key, size_t len,
-				       uint64_t h)
+                                       uint64_t h)
 {
 	size_t mask = m->cap - 1;
 

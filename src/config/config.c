@@ -42,7 +42,8 @@ yaml_node_t *config_map_get(yaml_document_t *doc, yaml_node_t *map, const char *
 	     p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
 
-		if (k && k->type == YAML_SCALAR_NODE && strcmp((char *)k->data.scalar.value, key) == 0)
+		if (k && k->type == YAML_SCALAR_NODE &&
+		    strcmp((char *)k->data.scalar.value, key) == 0)
 			return yaml_document_get_node(doc, p->value);
 	}
 	return NULL;
@@ -84,7 +85,7 @@ static int want_scalar(yaml_node_t *v, const char *key, const char **ret, char *
 }
 
 static int parse_duration(yaml_node_t *v, const char *key, uint64_t max_ms, uint64_t *ret,
-			  char *err, size_t n)
+                          char *err, size_t n)
 {
 	const char *s = NULL;
 
@@ -92,7 +93,7 @@ static int parse_duration(yaml_node_t *v, const char *key, uint64_t max_ms, uint
 		return -EINVAL;
 	if (num_parse_duration_ms_str(s, max_ms, ret) < 0)
 		return config_fail(err, n, v, "%s: '%s' is not a duration (e.g. 500ms, 5s, 2m)",
-				    key, s);
+		                   key, s);
 	return 0;
 }
 
@@ -171,28 +172,28 @@ static int p_clock_max_error(struct config *c, yaml_node_t *v, char *err, size_t
 }
 
 static const struct config_key web_keys[] = {
-	{"listen_address", p_web_listen},
-	{"config_file", p_web_config},
-	{NULL, NULL},
+    {"listen_address", p_web_listen},
+    {"config_file", p_web_config},
+    {NULL, NULL},
 };
 static const struct config_key vici_keys[] = {
-	{"socket", p_vici_socket},
-	{"timeout", p_vici_timeout},
-	{NULL, NULL},
+    {"socket", p_vici_socket},
+    {"timeout", p_vici_timeout},
+    {NULL, NULL},
 };
 static const struct config_key exporter_keys[] = {
-	{"redact_identities", p_redact},
-	{"cert_interval", p_cert_interval},
-	{NULL, NULL},
+    {"redact_identities", p_redact},
+    {"cert_interval", p_cert_interval},
+    {NULL, NULL},
 };
 static const struct config_key clock_keys[] = {
-	{"max_error", p_clock_max_error},
-	{NULL, NULL},
+    {"max_error", p_clock_max_error},
+    {NULL, NULL},
 };
 static const struct config_key log_keys[] = {
-	{"level", p_log_level},
-	{"format", p_log_format},
-	{NULL, NULL},
+    {"level", p_log_level},
+    {"format", p_log_format},
+    {NULL, NULL},
 };
 
 static const struct {
@@ -200,19 +201,19 @@ static const struct {
 	const struct config_key *keys; /* NULL: kept as a node for its module */
 	size_t node_offset;
 } sections[] = {
-	{"web", web_keys, 0},
-	{"vici", vici_keys, 0},
-	{"exporter", exporter_keys, 0},
-	{"log", log_keys, 0},
-	{"clock", clock_keys, 0},
-	{"probes", NULL, offsetof(struct config, probes)},
-	{"reflector", NULL, offsetof(struct config, reflector)},
-	{"events", NULL, offsetof(struct config, events)},
-	{"heal", NULL, offsetof(struct config, heal)},
+    {"web", web_keys, 0},
+    {"vici", vici_keys, 0},
+    {"exporter", exporter_keys, 0},
+    {"log", log_keys, 0},
+    {"clock", clock_keys, 0},
+    {"probes", NULL, offsetof(struct config, probes)},
+    {"reflector", NULL, offsetof(struct config, reflector)},
+    {"events", NULL, offsetof(struct config, events)},
+    {"heal", NULL, offsetof(struct config, heal)},
 };
 
 static int parse_section(struct config *c, const char *sec, const struct config_key *keys,
-			 yaml_node_t *map, char *err, size_t n)
+                         yaml_node_t *map, char *err, size_t n)
 {
 	if (map->type != YAML_MAPPING_NODE)
 		return config_fail(err, n, map, "%s: expected a mapping", sec);
@@ -250,7 +251,7 @@ int config_parse(const char *text, size_t len, struct config *c, char *err, size
 	r = yaml_parser_load(&parser, &c->doc);
 	if (!r) {
 		config_fail_at(err, n, &parser.problem_mark, "%s",
-			       parser.problem ? parser.problem : "invalid YAML");
+		               parser.problem ? parser.problem : "invalid YAML");
 		yaml_parser_delete(&parser);
 		return -EINVAL;
 	}
@@ -264,8 +265,8 @@ int config_parse(const char *text, size_t len, struct config *c, char *err, size
 		r = config_fail(err, n, root, "the top level must be a mapping");
 		goto out_fail;
 	}
-	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
-	     p < root->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = yaml_document_get_node(&c->doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(&c->doc, p->value);
 		const char *name = config_scalar(k);

@@ -41,11 +41,11 @@ const char *diag_status_name(enum diag_status st)
 }
 
 static void manifest_line(struct diag_bundle *b, const char *path, enum diag_status st,
-			  size_t bytes, const char *what, const char *note)
+                          size_t bytes, const char *what, const char *note)
 {
 	b->n_items[st]++;
 	buf_printf(&b->manifest, "%-28s %-8s %9zu  %s%s%s\n", path, diag_status_name(st), bytes,
-		   what, note ? ": " : "", note ? note : "");
+	           what, note ? ": " : "", note ? note : "");
 }
 
 /* Does a member of @len bytes still fit, leaving the manifest its room? */
@@ -56,8 +56,8 @@ static bool fits(const struct diag_bundle *b, size_t len)
 	return len < DIAG_BUNDLE_MAX && need <= b->tar.out.max - b->tar.out.len;
 }
 
-static int add_member(struct diag_bundle *b, const char *path, const char *what,
-		      const void *data, size_t len, const char *note)
+static int add_member(struct diag_bundle *b, const char *path, const char *what, const void *data,
+                      size_t len, const char *note)
 {
 	int err;
 
@@ -74,7 +74,7 @@ static int add_member(struct diag_bundle *b, const char *path, const char *what,
 }
 
 int diag_bundle_add_text(struct diag_bundle *b, const char *path, const char *what,
-			 const char *text, size_t len, const char *note)
+                         const char *text, size_t len, const char *note)
 {
 	struct buf red;
 	unsigned n = 0;
@@ -94,13 +94,13 @@ int diag_bundle_add_text(struct diag_bundle *b, const char *path, const char *wh
 }
 
 int diag_bundle_add_binary(struct diag_bundle *b, const char *path, const char *what,
-			   const void *data, size_t len, const char *note)
+                           const void *data, size_t len, const char *note)
 {
 	return add_member(b, path, what, data, len, note);
 }
 
 void diag_bundle_missing(struct diag_bundle *b, const char *path, const char *what,
-			 enum diag_status st, const char *why)
+                         enum diag_status st, const char *why)
 {
 	manifest_line(b, path, st, 0, what, why);
 }
@@ -118,12 +118,12 @@ int diag_bundle_finish(struct diag_bundle *b, const char *header, struct buf *re
 	if (b->manifest.err)
 		buf_puts(&m, "(manifest cut: too many items)\n");
 	buf_printf(&m,
-		   "\n%u gathered, %u partial, %u failed, %u skipped. %u secret%s replaced by "
-		   "\"%s\" in the text files; capture/*.pcap files are not redacted (IKE after "
-		   "IKE_SA_INIT and ESP are encrypted).\n",
-		   b->n_items[DIAG_OK], b->n_items[DIAG_PARTIAL], b->n_items[DIAG_FAILED],
-		   b->n_items[DIAG_SKIPPED], b->redactions, b->redactions == 1 ? "" : "s",
-		   DIAG_REDACTED);
+	           "\n%u gathered, %u partial, %u failed, %u skipped. %u secret%s replaced by "
+	           "\"%s\" in the text files; capture/*.pcap files are not redacted (IKE after "
+	           "IKE_SA_INIT and ESP are encrypted).\n",
+	           b->n_items[DIAG_OK], b->n_items[DIAG_PARTIAL], b->n_items[DIAG_FAILED],
+	           b->n_items[DIAG_SKIPPED], b->redactions, b->redactions == 1 ? "" : "s",
+	           DIAG_REDACTED);
 	if ((err = m.err) < 0)
 		goto out;
 	if ((err = diag_tar_add(&b->tar, "MANIFEST.txt", m.data, m.len)) < 0 ||

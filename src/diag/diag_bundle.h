@@ -18,10 +18,10 @@
 #define DIAG_MANIFEST_MAX (256u * 1024u)
 
 enum diag_status {
-	DIAG_OK = 0,	  /* gathered */
-	DIAG_PARTIAL,	  /* a file with something wrong noted (exit status, cut, timeout) */
-	DIAG_FAILED,	  /* no file: the source failed */
-	DIAG_SKIPPED,	  /* no file: not asked for, or the tool is not installed */
+	DIAG_OK = 0,  /* gathered */
+	DIAG_PARTIAL, /* a file with something wrong noted (exit status, cut, timeout) */
+	DIAG_FAILED,  /* no file: the source failed */
+	DIAG_SKIPPED, /* no file: not asked for, or the tool is not installed */
 };
 
 struct diag_bundle {
@@ -37,13 +37,13 @@ void diag_bundle_done(struct diag_bundle *b);
 /* Add @text as member @path (redacted). @note (NULL: none) makes it DIAG_PARTIAL and is shown
  * in the manifest. 0, or -E2BIG when the bundle is full (then listed as failed), or -ENOMEM. */
 int diag_bundle_add_text(struct diag_bundle *b, const char *path, const char *what,
-			 const char *text, size_t len, const char *note);
+                         const char *text, size_t len, const char *note);
 /* Add bytes as they are (a pcap): they are not text and are not redacted. */
 int diag_bundle_add_binary(struct diag_bundle *b, const char *path, const char *what,
-			   const void *data, size_t len, const char *note);
+                           const void *data, size_t len, const char *note);
 /* An item without a file: @st is DIAG_FAILED or DIAG_SKIPPED, @why says why. */
 void diag_bundle_missing(struct diag_bundle *b, const char *path, const char *what,
-			 enum diag_status st, const char *why);
+                         enum diag_status st, const char *why);
 
 /* Append MANIFEST.txt (@header, then the item table and a summary) and the end of the
  * archive, and gzip the whole into @ret_gz. 0 or -errno. */

@@ -139,7 +139,7 @@ int diag_exec(char *const argv[], unsigned timeout_ms, size_t max, struct diag_e
 		goto out_close_pe;
 	while (open_o || open_e) {
 		struct pollfd pfd[2] = {{.fd = open_o ? po[0] : -1, .events = POLLIN},
-					{.fd = open_e ? pe[0] : -1, .events = POLLIN}};
+		                        {.fd = open_e ? pe[0] : -1, .events = POLLIN}};
 		uint64_t now = clock_mono_ms();
 		int n, d;
 

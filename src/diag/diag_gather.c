@@ -37,8 +37,7 @@ static int on_event(void *ctx, const struct vici_msg *msg)
 }
 
 static void vici_item(struct diag_bundle *b, struct vici_conn *vc, const char *cmd,
-		      const char *stream, const struct diag_options *o, bool narrow,
-		      bool noblock)
+                      const char *stream, const struct diag_options *o, bool narrow, bool noblock)
 {
 	struct vici_msg resp = {0};
 	struct vici_builder vb;
@@ -50,7 +49,7 @@ static void vici_item(struct diag_bundle *b, struct vici_conn *vc, const char *c
 
 	snprintf(path, sizeof(path), "vici/%s.txt", cmd);
 	snprintf(what, sizeof(what), "VICI %s%s%s", cmd, narrow && o->conn ? " ike=" : "",
-		 narrow && o->conn ? o->conn : "");
+	         narrow && o->conn ? o->conn : "");
 	buf_init(&out, DIAG_ITEM_MAX);
 	vici_build_init(&vb, VICI_PKT_CMD_REQUEST, cmd);
 	if (noblock)
@@ -58,8 +57,8 @@ static void vici_item(struct diag_bundle *b, struct vici_conn *vc, const char *c
 	if (narrow && o->conn)
 		vici_build_kv_str(&vb, "ike", o->conn);
 	if ((err = vici_build_finish(&vb, &req, &len)) == 0)
-		err = vici_conn_command(vc, req, len, stream, stream ? on_event : NULL, &out,
-					&resp);
+		err =
+		    vici_conn_command(vc, req, len, stream, stream ? on_event : NULL, &out, &resp);
 	free(req);
 	if (err == 0) {
 		if (resp.n_elems > 1) {
@@ -69,9 +68,9 @@ static void vici_item(struct diag_bundle *b, struct vici_conn *vc, const char *c
 		}
 		if (out.err == -E2BIG)
 			snprintf(note, sizeof(note), "cut at DIAG_ITEM_MAX (%u bytes)",
-				 DIAG_ITEM_MAX);
+			         DIAG_ITEM_MAX);
 		diag_bundle_add_text(b, path, what, out.data ? out.data : "", out.len,
-				     out.err == -E2BIG ? note : NULL);
+		                     out.err == -E2BIG ? note : NULL);
 	} else {
 		snprintf(note, sizeof(note), "%s (%s)", strerror(-err), vici_conn_last_error(vc));
 		if (out.len)
@@ -85,15 +84,15 @@ static void vici_item(struct diag_bundle *b, struct vici_conn *vc, const char *c
 
 static void gather_vici(const struct diag_options *o, struct diag_bundle *b)
 {
-	static const char *const items[] = {"version", "stats", "list-conns", "list-sas",
-					    "list-policies", "list-certs"};
+	static const char *const items[] = {"version",  "stats",         "list-conns",
+	                                    "list-sas", "list-policies", "list-certs"};
 	struct vici_conn *vc = vici_conn_new(o->vici_socket, o->vici_timeout_ms);
 	char why[192];
 	int err;
 
 	if (!vc || (err = vici_conn_connect(vc)) < 0) {
 		snprintf(why, sizeof(why), "charon not reachable at %s: %s", o->vici_socket,
-			 vc ? vici_conn_last_error(vc) : "out of memory");
+		         vc ? vici_conn_last_error(vc) : "out of memory");
 		for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
 			char path[64];
 
@@ -131,8 +130,7 @@ static void argv_line(struct buf *out, const char *const *argv)
 	buf_putc(out, '\n');
 }
 
-static void run_spec(const struct diag_options *o, struct diag_bundle *b,
-		     const struct cmd_spec *s)
+static void run_spec(const struct diag_options *o, struct diag_bundle *b, const struct cmd_spec *s)
 {
 	unsigned timeout = o->cmd_timeout_ms ? o->cmd_timeout_ms : CMD_TIMEOUT_DEFAULT_MS;
 	char note[192] = "";
@@ -162,54 +160,67 @@ static void run_spec(const struct diag_options *o, struct diag_bundle *b,
 		}
 		if (r.timed_out)
 			snprintf(note, sizeof(note), "%s timed out after %u ms", s->argv[c][0],
-				 timeout);
+			         timeout);
 		else if (r.truncated)
 			snprintf(note, sizeof(note), "%s output cut at DIAG_ITEM_MAX",
-				 s->argv[c][0]);
+			         s->argv[c][0]);
 		else if (r.status != 0)
-			snprintf(note, sizeof(note), "%s exited with %d", s->argv[c][0],
-				 r.status);
+			snprintf(note, sizeof(note), "%s exited with %d", s->argv[c][0], r.status);
 		if (r.status != 0 || r.timed_out)
 			buf_printf(&out, "# exit status %d%s\n", r.status,
-				   r.timed_out ? " (timed out)" : "");
+			           r.timed_out ? " (timed out)" : "");
 		buf_putc(&out, '\n');
 		diag_exec_result_done(&r);
 	}
 	if (any)
 		diag_bundle_add_text(b, s->path, s->what, out.data ? out.data : "", out.len,
-				     note[0] ? note : NULL);
+		                     note[0] ? note : NULL);
 	else
 		diag_bundle_missing(b, s->path, s->what,
-				    s->optional_tool ? DIAG_SKIPPED : DIAG_FAILED, note);
+		                    s->optional_tool ? DIAG_SKIPPED : DIAG_FAILED, note);
 	buf_done(&out);
 }
 
 static const struct cmd_spec kernel_cmds[] = {
-	/* -d -s: replay windows, lifetimes, counters; the keys this prints are redacted */
-	{"kernel/xfrm-state.txt", "ip -d -s xfrm state (keys redacted)",
-	 {{"ip", "-d", "-s", "xfrm", "state", NULL}}, false},
-	{"kernel/xfrm-policy.txt", "ip -d -s xfrm policy", {{"ip", "-d", "-s", "xfrm", "policy", NULL}},
-	 false},
-	{"kernel/routes.txt", "ip route show table all (IPv4, IPv6)",
-	 {{"ip", "-4", "route", "show", "table", "all", NULL},
-	  {"ip", "-6", "route", "show", "table", "all", NULL}},
-	 false},
-	{"kernel/rules.txt", "ip rule (IPv4, IPv6)",
-	 {{"ip", "-4", "rule", NULL}, {"ip", "-6", "rule", NULL}}, false},
-	{"kernel/links.txt", "ip -s -d link (interface statistics)",
-	 {{"ip", "-s", "-d", "link", NULL}}, false},
-	{"kernel/addresses.txt", "ip address", {{"ip", "address", NULL}}, false},
-	{"kernel/sockets.txt", "ss -uanp, UDP ports 500 and 4500",
-	 {{"ss", "-uanp", "sport", "=", ":500", "or", "sport", "=", ":4500", NULL}}, false},
-	{"kernel/conntrack-500.txt", "conntrack -L -p udp --dport 500",
-	 {{"conntrack", "-L", "-p", "udp", "--dport", "500", NULL}}, true},
-	{"kernel/conntrack-4500.txt", "conntrack -L -p udp --dport 4500",
-	 {{"conntrack", "-L", "-p", "udp", "--dport", "4500", NULL}}, true},
+    /* -d -s: replay windows, lifetimes, counters; the keys this prints are redacted */
+    {"kernel/xfrm-state.txt",
+     "ip -d -s xfrm state (keys redacted)",
+     {{"ip", "-d", "-s", "xfrm", "state", NULL}},
+     false},
+    {"kernel/xfrm-policy.txt",
+     "ip -d -s xfrm policy",
+     {{"ip", "-d", "-s", "xfrm", "policy", NULL}},
+     false},
+    {"kernel/routes.txt",
+     "ip route show table all (IPv4, IPv6)",
+     {{"ip", "-4", "route", "show", "table", "all", NULL},
+      {"ip", "-6", "route", "show", "table", "all", NULL}},
+     false},
+    {"kernel/rules.txt",
+     "ip rule (IPv4, IPv6)",
+     {{"ip", "-4", "rule", NULL}, {"ip", "-6", "rule", NULL}},
+     false},
+    {"kernel/links.txt",
+     "ip -s -d link (interface statistics)",
+     {{"ip", "-s", "-d", "link", NULL}},
+     false},
+    {"kernel/addresses.txt", "ip address", {{"ip", "address", NULL}}, false},
+    {"kernel/sockets.txt",
+     "ss -uanp, UDP ports 500 and 4500",
+     {{"ss", "-uanp", "sport", "=", ":500", "or", "sport", "=", ":4500", NULL}},
+     false},
+    {"kernel/conntrack-500.txt",
+     "conntrack -L -p udp --dport 500",
+     {{"conntrack", "-L", "-p", "udp", "--dport", "500", NULL}},
+     true},
+    {"kernel/conntrack-4500.txt",
+     "conntrack -L -p udp --dport 4500",
+     {{"conntrack", "-L", "-p", "udp", "--dport", "4500", NULL}},
+     true},
 };
 
 /* A small kernel file (procfs reports size 0, so read until EOF, not by size). */
-static void gather_file(struct diag_bundle *b, const char *src, const char *path,
-			const char *what)
+static void gather_file(struct diag_bundle *b, const char *src, const char *path, const char *what)
 {
 	char why[160];
 	struct buf out;
@@ -232,7 +243,7 @@ static void gather_file(struct diag_bundle *b, const char *src, const char *path
 	}
 	close(fd);
 	diag_bundle_add_text(b, path, what, out.data ? out.data : "", out.len,
-			     out.err ? "cut" : NULL);
+	                     out.err ? "cut" : NULL);
 	buf_done(&out);
 }
 
@@ -247,7 +258,7 @@ static void gather_log(const struct diag_options *o, struct diag_bundle *b)
 
 	if (!o->log_file) {
 		diag_bundle_missing(b, "logs/charon.log", what, DIAG_SKIPPED,
-				    "no --log-file (nor events.log_file in --config)");
+		                    "no --log-file (nor events.log_file in --config)");
 		return;
 	}
 	/* the newest o->log_lines lines; a first line cut by the byte window is dropped */
@@ -279,10 +290,10 @@ static void gather_exporter(const struct diag_options *o, struct diag_bundle *b)
 	err = diag_http_get(o->exporter_url, HTTP_TIMEOUT_MS, DIAG_ITEM_MAX, &out);
 	if (err == 0) {
 		diag_bundle_add_text(b, "exporter/metrics.txt", what, out.data ? out.data : "",
-				     out.len, NULL);
+		                     out.len, NULL);
 	} else {
 		snprintf(why, sizeof(why), "GET %s: %s", o->exporter_url,
-			 err == -EPERM ? "only loopback URLs are fetched" : strerror(-err));
+		         err == -EPERM ? "only loopback URLs are fetched" : strerror(-err));
 		diag_bundle_missing(b, "exporter/metrics.txt", what, DIAG_FAILED, why);
 	}
 	buf_done(&out);
@@ -294,10 +305,10 @@ static void gather_doctor(const struct diag_options *o, struct diag_bundle *b)
 {
 	const char *what = "ikewatch doctor findings (JSON), no probe run";
 	struct doctor_options d = {
-		.vici_socket = o->vici_socket,
-		.vici_timeout_ms = o->vici_timeout_ms,
-		.log_file = o->log_file,
-		.conn = o->conn,
+	    .vici_socket = o->vici_socket,
+	    .vici_timeout_ms = o->vici_timeout_ms,
+	    .log_file = o->log_file,
+	    .conn = o->conn,
 	};
 	struct doctor_facts *f = calloc(1, sizeof(*f));
 	struct doctor_report r;
@@ -320,7 +331,7 @@ static void gather_doctor(const struct diag_options *o, struct diag_bundle *b)
 		diag_bundle_missing(b, "doctor.json", what, DIAG_FAILED, "rendering failed");
 	else
 		diag_bundle_add_text(b, "doctor.json", what, out.data ? out.data : "", out.len,
-				     NULL);
+		                     NULL);
 out:
 	buf_done(&out);
 	doctor_report_done(&r);
@@ -334,16 +345,16 @@ static void gather_capture(const struct diag_options *o, struct diag_bundle *b)
 {
 	const char *path = "capture/ike-esp.pcap";
 	char what[96], note[160];
-	char *argv[] = {"tcpdump", "-i",   "any", "-n",  "-U",	  "-w",	    "-",   "udp",
-			"port",	   "500",  "or",  "udp", "port", "4500",  "or",	   "esp", NULL};
+	char *argv[] = {"tcpdump", "-i", "any", "-n",   "-U",   "-w", "-",   "udp", "port",
+	                "500",     "or", "udp", "port", "4500", "or", "esp", NULL};
 	struct diag_exec_result r;
 	int err;
 
 	snprintf(what, sizeof(what), "tcpdump of IKE and ESP for %u s (not redacted)",
-		 o->capture_s);
+	         o->capture_s);
 	if (!o->capture_s) {
 		diag_bundle_missing(b, path, "tcpdump of IKE and ESP", DIAG_SKIPPED,
-				    "no --capture");
+		                    "no --capture");
 		return;
 	}
 	/* the deadline is the capture's length: being stopped there is its normal end */
@@ -358,15 +369,15 @@ static void gather_capture(const struct diag_options *o, struct diag_bundle *b)
 	}
 	if (r.out.len == 0) {
 		snprintf(note, sizeof(note), "tcpdump wrote nothing (exit %d): %.100s", r.status,
-			 r.err.data ? r.err.data : "");
+		         r.err.data ? r.err.data : "");
 		diag_bundle_missing(b, path, what, DIAG_FAILED, note);
 	} else {
 		diag_bundle_add_binary(b, path, what, r.out.data, r.out.len,
-				       r.truncated ? "cut at DIAG_ITEM_MAX" : NULL);
+		                       r.truncated ? "cut at DIAG_ITEM_MAX" : NULL);
 	}
 	if (r.err.len)
 		diag_bundle_add_text(b, "capture/tcpdump.stderr.txt", "tcpdump's messages",
-				     r.err.data, r.err.len, NULL);
+		                     r.err.data, r.err.len, NULL);
 	diag_exec_result_done(&r);
 }
 
@@ -376,7 +387,7 @@ int diag_gather(const struct diag_options *o, struct diag_bundle *b)
 	for (size_t i = 0; i < sizeof(kernel_cmds) / sizeof(kernel_cmds[0]); i++)
 		run_spec(o, b, &kernel_cmds[i]);
 	gather_file(b, "/proc/net/xfrm_stat", "kernel/xfrm-stat.txt",
-		    "/proc/net/xfrm_stat (XFRM error counters)");
+	            "/proc/net/xfrm_stat (XFRM error counters)");
 	gather_log(o, b);
 	gather_exporter(o, b);
 	gather_doctor(o, b);

@@ -15,7 +15,7 @@
 #include <string.h>
 
 int diag_http_parse_url(const char *url, struct sockaddr_storage *ret_addr, socklen_t *ret_len,
-			char ret_path[DIAG_HTTP_PATH_MAX])
+                        char ret_path[DIAG_HTTP_PATH_MAX])
 {
 	const char *path;
 	struct http_url u;
@@ -26,8 +26,8 @@ int diag_http_parse_url(const char *url, struct sockaddr_storage *ret_addr, sock
 	if (r < 0 || strlen(u.path) >= DIAG_HTTP_PATH_MAX)
 		return -EINVAL;
 	if (u.addr.ss_family == AF_INET
-		    ? ntohl(((struct sockaddr_in *)&u.addr)->sin_addr.s_addr) >> 24 != 127
-		    : !IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&u.addr)->sin6_addr))
+	        ? ntohl(((struct sockaddr_in *)&u.addr)->sin_addr.s_addr) >> 24 != 127
+	        : !IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&u.addr)->sin6_addr))
 		return -EPERM;
 	*ret_addr = u.addr;
 	*ret_len = u.addr_len;
@@ -39,7 +39,7 @@ int diag_http_parse_url(const char *url, struct sockaddr_storage *ret_addr, sock
 int diag_http_get(const char *url, unsigned timeout_ms, size_t max, struct buf *out)
 {
 	const struct http_client_opts o = {
-		.timeout_ms = timeout_ms, .max_body = max, .accept = "text/plain"};
+	    .timeout_ms = timeout_ms, .max_body = max, .accept = "text/plain"};
 	char path[DIAG_HTTP_PATH_MAX], host[INET6_ADDRSTRLEN], full[DIAG_HTTP_PATH_MAX + 80];
 	char err[HTTP_CLIENT_ERR_MAX];
 	struct sockaddr_storage ss;
@@ -59,7 +59,8 @@ int diag_http_get(const char *url, unsigned timeout_ms, size_t max, struct buf *
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
 
 		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		snprintf(full, sizeof(full), "http://[%s]:%u%s", host, ntohs(sin6->sin6_port), path);
+		snprintf(full, sizeof(full), "http://[%s]:%u%s", host, ntohs(sin6->sin6_port),
+		         path);
 	}
 	return http_get(full, &o, out, NULL, err);
 }

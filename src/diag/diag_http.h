@@ -18,7 +18,7 @@
  * and an empty PATH to /metrics. 0, -EINVAL (not such a URL) or -EPERM (not loopback).
  */
 int diag_http_parse_url(const char *url, struct sockaddr_storage *ret_addr, socklen_t *ret_len,
-			char ret_path[DIAG_HTTP_PATH_MAX]);
+                        char ret_path[DIAG_HTTP_PATH_MAX]);
 
 /* GET @url; on 0 the body of a 200 answer is appended to @out. -ETIMEDOUT, -EPROTO (not a 200
  * or not HTTP), -E2BIG (over @max), a parse error, or a socket -errno. */

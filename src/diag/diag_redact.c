@@ -86,7 +86,8 @@ static bool dump_at(const char *s, size_t n, size_t i)
 		j++;
 	if (j > i && j + 1 < n && s[j] == ':' && s[j + 1] == ' ') {
 		j += 2;
-		if (j + 1 < n && is_hex(s[j]) && is_hex(s[j + 1]) && (j + 2 == n || s[j + 2] == ' '))
+		if (j + 1 < n && is_hex(s[j]) && is_hex(s[j + 1]) &&
+		    (j + 2 == n || s[j + 2] == ' '))
 			return true;
 	}
 	j = i;
@@ -153,8 +154,8 @@ static size_t skip_token(const char *s, size_t n, size_t i)
 
 static bool sensitive_name(const char *s, size_t n)
 {
-	static const char *const names[] = {"secret", "psk",  "data", "password",
-					    "passwd", "passphrase", "pin"};
+	static const char *const names[] = {"secret", "psk",        "data", "password",
+	                                    "passwd", "passphrase", "pin"};
 
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
 		if (word_is(s, n, names[k]))
@@ -185,7 +186,8 @@ static size_t find_sensitive_kv(const char *s, size_t n)
 			if (k < n && (s[k] == '"' || s[k] == '\''))
 				k++;
 			k = skip_blank(s, n, k);
-			if (k < n && (s[k] == '=' || s[k] == ':') && (k + 1 == n || s[k + 1] != '='))
+			if (k < n && (s[k] == '=' || s[k] == ':') &&
+			    (k + 1 == n || s[k + 1] != '='))
 				return k + 1;
 		}
 		i = j;

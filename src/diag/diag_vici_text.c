@@ -52,8 +52,8 @@ static void value(struct buf *out, const char *v, size_t n, bool secret)
 		buf_append(out, v, n);
 }
 
-static void print_children(const struct vici_msg *m, uint32_t parent, unsigned depth,
-			   bool secret, struct buf *out)
+static void print_children(const struct vici_msg *m, uint32_t parent, unsigned depth, bool secret,
+                           struct buf *out)
 {
 	vici_foreach_child(m, parent, i)
 	{

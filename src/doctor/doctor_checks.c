@@ -16,29 +16,29 @@
 #define SUDO_SWANCTL "swanctl"
 
 static void add_state_fact(struct doctor_report *r, const struct doctor_facts *f,
-			   const struct doctor_conn_facts *c)
+                           const struct doctor_conn_facts *c)
 {
 	struct doctor_finding *d;
 
-	d = doctor_add(r, "state", c->name, DOCTOR_SEV_INFO, c->up ? 2 : 5,
-		       "IKE SA %s%s", c->ike_state[0] ? c->ike_state : "not established",
-		       c->configured ? "" : " (connection not loaded)");
+	d = doctor_add(r, "state", c->name, DOCTOR_SEV_INFO, c->up ? 2 : 5, "IKE SA %s%s",
+	               c->ike_state[0] ? c->ike_state : "not established",
+	               c->configured ? "" : " (connection not loaded)");
 	if (c->ike_state[0])
-		doctor_evidence(d, "%s -> %s, established %" PRId64 " s ago, IKE %s",
-				c->local_host, c->remote_host,
-				c->established == SNAP_NONE ? -1 : c->established,
-				c->ike_algs[0] ? c->ike_algs : "?");
+		doctor_evidence(d, "%s -> %s, established %" PRId64 " s ago, IKE %s", c->local_host,
+		                c->remote_host, c->established == SNAP_NONE ? -1 : c->established,
+		                c->ike_algs[0] ? c->ike_algs : "?");
 	else if (c->remote_addrs[0])
 		doctor_evidence(d, "configured peer %s", c->remote_addrs);
 	if (c->nat[0] && strcmp(c->nat, "none") != 0)
 		doctor_evidence(d, "NAT-T in use (%s behind NAT%s): IKE and ESP on UDP 4500",
-				c->nat, f->libipsec ? "; kernel-libipsec always encapsulates" : "");
+		                c->nat, f->libipsec ? "; kernel-libipsec always encapsulates" : "");
 	else if (c->ike_state[0])
 		doctor_evidence(d, "no NAT detected: IKE on UDP 500, ESP as IP protocol 50");
 	if (c->cfg_rekey_time != SNAP_NONE || c->cfg_reauth_time != SNAP_NONE)
-		doctor_evidence(d, "configured IKE rekey_time %" PRId64 " s, reauth_time %" PRId64
-				" s, dpd_delay %" PRId64 " s",
-				c->cfg_rekey_time, c->cfg_reauth_time, c->cfg_dpd_delay);
+		doctor_evidence(d,
+		                "configured IKE rekey_time %" PRId64 " s, reauth_time %" PRId64
+		                " s, dpd_delay %" PRId64 " s",
+		                c->cfg_rekey_time, c->cfg_reauth_time, c->cfg_dpd_delay);
 	if (c->rekey_time != SNAP_NONE)
 		doctor_evidence(d, "IKE SA rekeys in %" PRId64 " s", c->rekey_time);
 	if (c->log.ike_proposals[0])
@@ -48,13 +48,14 @@ static void add_state_fact(struct doctor_report *r, const struct doctor_facts *f
 	for (uint32_t i = 0; i < c->n_children; i++) {
 		const struct doctor_child_facts *ch = &c->children[i];
 
-		doctor_evidence(d, "CHILD %s: %s%s%s, rekey in %" PRId64 " s (configured %" PRId64
-				   " s), %s === %s",
-				ch->name, ch->state[0] ? ch->state : "no SA",
-				ch->algs[0] ? ", " : "", ch->algs,
-				ch->rekey_time == SNAP_NONE ? -1 : ch->rekey_time,
-				ch->cfg_rekey_time == SNAP_NONE ? -1 : ch->cfg_rekey_time,
-				ch->local_ts, ch->remote_ts);
+		doctor_evidence(d,
+		                "CHILD %s: %s%s%s, rekey in %" PRId64 " s (configured %" PRId64
+		                " s), %s === %s",
+		                ch->name, ch->state[0] ? ch->state : "no SA",
+		                ch->algs[0] ? ", " : "", ch->algs,
+		                ch->rekey_time == SNAP_NONE ? -1 : ch->rekey_time,
+		                ch->cfg_rekey_time == SNAP_NONE ? -1 : ch->cfg_rekey_time,
+		                ch->local_ts, ch->remote_ts);
 	}
 	doctor_next(d, SUDO_SWANCTL " --list-sas --ike %s", c->name);
 	doctor_next(d, SUDO_SWANCTL " --list-conns");
@@ -62,26 +63,27 @@ static void add_state_fact(struct doctor_report *r, const struct doctor_facts *f
 
 /* The control plane failed to come up: which failure the log names decides the cause. */
 static bool check_down_log(struct doctor_report *r, const struct doctor_conn_facts *c,
-			   const struct doctor_log_facts *l, int penalty)
+                           const struct doctor_log_facts *l, int penalty)
 {
 	struct doctor_finding *d = NULL;
 	int k = l->last_fail;
 
 	if (k == LOG_FAIL_AUTH_FAILED) {
-		d = doctor_add(r, "auth_failed", c->name, DOCTOR_SEV_CRIT, 95 - penalty,
-			       "authentication failed: the pre-shared key or the certificate/identity "
-			       "does not match the peer's");
+		d = doctor_add(
+		    r, "auth_failed", c->name, DOCTOR_SEV_CRIT, 95 - penalty,
+		    "authentication failed: the pre-shared key or the certificate/identity "
+		    "does not match the peer's");
 		doctor_next(d, "compare the secrets and identities on both gateways: " SUDO_SWANCTL
-			       " --list-conns; " SUDO_SWANCTL " --load-creds");
+		               " --list-conns; " SUDO_SWANCTL " --load-creds");
 		doctor_next(d, "look at the peer's log for 'MAC mismatched' or 'no matching peer "
-			       "config'");
+		               "config'");
 	} else if (k == LOG_FAIL_CERT_INVALID) {
 		d = doctor_add(r, "cert_invalid", c->name, DOCTOR_SEV_CRIT, 93 - penalty,
-			       "the peer's certificate was not accepted");
+		               "the peer's certificate was not accepted");
 		doctor_next(d, SUDO_SWANCTL " --list-certs; check the CA chain, CRLs and dates");
 	} else if (k == LOG_FAIL_NO_PROPOSAL || k == LOG_FAIL_INVALID_KE) {
 		d = doctor_add(r, "proposal_mismatch", c->name, DOCTOR_SEV_CRIT, 95 - penalty,
-			       "no common proposal: the two gateways offer different algorithms");
+		               "no common proposal: the two gateways offer different algorithms");
 		if (l->ike_proposals[0])
 			doctor_evidence(d, "we offer %s", l->ike_proposals);
 		if (l->esp_proposals[0])
@@ -89,47 +91,52 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_conn_fac
 		if (l->peer_proposals[0])
 			doctor_evidence(d, "the peer offered %s", l->peer_proposals);
 		doctor_next(d, "align 'proposals' / 'esp_proposals' in swanctl.conf on both sides, "
-			       "then " SUDO_SWANCTL " --load-conns");
+		               "then " SUDO_SWANCTL " --load-conns");
 	} else if (k == LOG_FAIL_TS_UNACCEPTABLE) {
 		d = doctor_add(r, "ts_mismatch", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
-			       "traffic selectors refused: local_ts/remote_ts differ between the "
-			       "gateways");
+		               "traffic selectors refused: local_ts/remote_ts differ between the "
+		               "gateways");
 		doctor_next(d, "compare local_ts and remote_ts on both sides (" SUDO_SWANCTL
-			       " --list-conns)");
+		               " --list-conns)");
 	} else if (k == LOG_FAIL_PEER_UNREACHABLE || k == LOG_FAIL_DPD_TIMEOUT ||
-		   (l->retx_outstanding && l->retransmits)) {
+	           (l->retx_outstanding && l->retransmits)) {
 		bool setup = k == LOG_FAIL_PEER_UNREACHABLE || l->setup_retransmits > 0;
 
-		d = doctor_add(r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
-			       setup ? "the peer does not answer IKE: it is down, or UDP 500/4500 is "
-				       "blocked on the way"
-				     : "the peer stopped answering (DPD/retransmission timeout): it is "
-				       "down or the path to it was lost");
-		doctor_evidence(d, "%u retransmissions (%u of set-up requests), %u give-ups since the "
-				   "last establishment",
-				l->retransmits, l->setup_retransmits, l->giveups);
+		d = doctor_add(
+		    r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
+		    setup ? "the peer does not answer IKE: it is down, or UDP 500/4500 is "
+		            "blocked on the way"
+		          : "the peer stopped answering (DPD/retransmission timeout): it is "
+		            "down or the path to it was lost");
+		doctor_evidence(d,
+		                "%u retransmissions (%u of set-up requests), %u give-ups since the "
+		                "last establishment",
+		                l->retransmits, l->setup_retransmits, l->giveups);
 		if (c->remote_addrs[0])
 			doctor_evidence(d, "peer address %s", c->remote_addrs);
-		doctor_next(d, "ping %s; check the peer's charon and firewalls for UDP 500 and 4500",
-			    c->remote_addrs[0] ? c->remote_addrs : "<peer>");
+		doctor_next(d,
+		            "ping %s; check the peer's charon and firewalls for UDP 500 and 4500",
+		            c->remote_addrs[0] ? c->remote_addrs : "<peer>");
 		doctor_next(d, "conntrack -L -p udp --dport 500; conntrack -L -p udp --dport 4500");
 	} else if (k == LOG_FAIL_INSTALL_FAILED) {
 		d = doctor_add(r, "install_failed", c->name, DOCTOR_SEV_CRIT, 85 - penalty,
-			       "the kernel refused to install the SA or its policies");
+		               "the kernel refused to install the SA or its policies");
 		doctor_next(d, "ip xfrm state; ip xfrm policy; dmesg | tail");
 	} else if (k >= 0) {
 		d = doctor_add(r, "ike_failed", c->name, DOCTOR_SEV_CRIT, 80 - penalty,
-			       "IKE failed: %s", log_failure_name((enum log_failure)k));
+		               "IKE failed: %s", log_failure_name((enum log_failure)k));
 	}
 	if (d) {
 		if (l->last_error[0])
 			doctor_evidence(d, "log: %s", l->last_error);
 		if (k >= 0 && l->fails[k] > 1)
-			doctor_evidence(d, "%u such failures since the last establishment", l->fails[k]);
+			doctor_evidence(d, "%u such failures since the last establishment",
+			                l->fails[k]);
 		doctor_evidence(d, "IKE SA %s", c->ike_state[0] ? c->ike_state : "absent");
 		if (penalty)
-			doctor_evidence(d, "the log line names no connection (a responder logs "
-					   "IKE_SA_INIT before it picks a config): likely, not certain");
+			doctor_evidence(
+			    d, "the log line names no connection (a responder logs "
+			       "IKE_SA_INIT before it picks a config): likely, not certain");
 		doctor_next(d, "grep '%s' in charon's log on both gateways", c->name);
 		return true;
 	}
@@ -142,7 +149,7 @@ static bool check_down(struct doctor_report *r, const struct doctor_conn_facts *
 }
 
 static void check_conn_down(struct doctor_report *r, const struct doctor_facts *f,
-			    const struct doctor_conn_facts *c)
+                            const struct doctor_conn_facts *c)
 {
 	struct doctor_finding *d;
 
@@ -152,23 +159,23 @@ static void check_conn_down(struct doctor_report *r, const struct doctor_facts *
 		return;
 	if (strcmp(c->ike_state, "CONNECTING") == 0) {
 		d = doctor_add(r, "ike_connecting", c->name, DOCTOR_SEV_CRIT, 70,
-			       "IKE SA is still connecting: no answer yet");
+		               "IKE SA is still connecting: no answer yet");
 		doctor_next(d, "wait a few seconds and run the doctor again");
 		return;
 	}
 	d = doctor_add(r, "conn_down", c->name, DOCTOR_SEV_CRIT, 60,
-		       "configured but not established, and the log read shows no attempt");
+	               "configured but not established, and the log read shows no attempt");
 	if (c->remote_addrs[0])
 		doctor_evidence(d, "peer address %s", c->remote_addrs);
 	if (c->n_children)
 		doctor_next(d, SUDO_SWANCTL " --initiate --child %s --ike %s", c->children[0].name,
-			    c->name);
+		            c->name);
 	doctor_next(d, "check start_action in swanctl.conf (none: nothing brings it up)");
 }
 
 /* The data plane, judged by the probe run and the CHILD SA counters during it. */
 static void check_dataplane(struct doctor_report *r, const struct doctor_facts *f,
-			    const struct doctor_conn_facts *c)
+                            const struct doctor_conn_facts *c)
 {
 	struct doctor_finding *d;
 
@@ -180,69 +187,76 @@ static void check_dataplane(struct doctor_report *r, const struct doctor_facts *
 			if (ch->up && ch->use_out != SNAP_NONE && ch->use_out < 10 &&
 			    (ch->use_in == SNAP_NONE || ch->use_in > 60)) {
 				d = doctor_add(r, "dataplane_one_way", c->name, DOCTOR_SEV_CRIT, 60,
-					       "CHILD %s sends but receives nothing", ch->name);
-				doctor_evidence(d, "last outbound packet %" PRId64
-						   " s ago, last inbound %s",
-						ch->use_out,
-						ch->use_in == SNAP_NONE ? "never" : "over 60 s ago");
-				doctor_next(d, "ikewatch doctor %s --probe <address behind the peer> "
-					       "--source <local address in local_ts>",
-					    c->name);
+				               "CHILD %s sends but receives nothing", ch->name);
+				doctor_evidence(
+				    d, "last outbound packet %" PRId64 " s ago, last inbound %s",
+				    ch->use_out,
+				    ch->use_in == SNAP_NONE ? "never" : "over 60 s ago");
+				doctor_next(d,
+				            "ikewatch doctor %s --probe <address behind the peer> "
+				            "--source <local address in local_ts>",
+				            c->name);
 			}
 		}
 		return;
 	}
 	if (c->probe_sent && c->probe_received == 0) {
-		bool one_way = c->probe_counters && c->probe_out_delta > 0 && c->probe_in_delta == 0;
+		bool one_way =
+		    c->probe_counters && c->probe_out_delta > 0 && c->probe_in_delta == 0;
 
 		d = doctor_add(r, one_way ? "dataplane_one_way" : "dataplane_down", c->name,
-			       DOCTOR_SEV_CRIT, 90,
-			       one_way ? "data plane broken while IKE is up: probes leave through the "
-					 "CHILD SA and nothing comes back"
-				       : "data plane broken while IKE is up: no probe came back");
-		doctor_evidence(d, "%u of %u probes to %s answered", c->probe_received, c->probe_sent,
-				c->probe_target);
+		               DOCTOR_SEV_CRIT, 90,
+		               one_way
+		                   ? "data plane broken while IKE is up: probes leave through the "
+		                     "CHILD SA and nothing comes back"
+		                   : "data plane broken while IKE is up: no probe came back");
+		doctor_evidence(d, "%u of %u probes to %s answered", c->probe_received,
+		                c->probe_sent, c->probe_target);
 		if (c->probe_counters)
-			doctor_evidence(d, "CHILD SA packets during the probes: out +%" PRIu64
-					   ", in +%" PRIu64,
-					c->probe_out_delta, c->probe_in_delta);
-		doctor_next(d, "compare the CHILD SA counters on the peer (" SUDO_SWANCTL
-			       " --list-sas --ike %s): in frozen there means ESP is lost on the way "
-			       "out, out growing there means it is lost on the way back",
-			    c->name);
+			doctor_evidence(
+			    d, "CHILD SA packets during the probes: out +%" PRIu64 ", in +%" PRIu64,
+			    c->probe_out_delta, c->probe_in_delta);
+		doctor_next(d,
+		            "compare the CHILD SA counters on the peer (" SUDO_SWANCTL
+		            " --list-sas --ike %s): in frozen there means ESP is lost on the way "
+		            "out, out growing there means it is lost on the way back",
+		            c->name);
 		doctor_next(d, "look for firewalls dropping ESP or UDP 4500 between the gateways");
 		doctor_next(d, SUDO_SWANCTL " --rekey --child <child> (new SPIs) or ikewatch heal");
 		return;
 	}
 	if (c->probe_sent && c->probe_received < c->probe_sent) {
 		d = doctor_add(r, "dataplane_loss", c->name, DOCTOR_SEV_WARN, 50,
-			       "probes through the tunnel are lost");
-		doctor_evidence(d, "%u of %u probes to %s answered", c->probe_received, c->probe_sent,
-				c->probe_target);
+		               "probes through the tunnel are lost");
+		doctor_evidence(d, "%u of %u probes to %s answered", c->probe_received,
+		                c->probe_sent, c->probe_target);
 		doctor_next(d, "ikewatch ping -c 100 -i 0.1 -I <source> %s", c->probe_target);
 	}
 	if (c->mtu_ran && c->mtu_blackhole) {
 		d = doctor_add(r, "mtu_blackhole", c->name, DOCTOR_SEV_CRIT, 88,
-			       "path MTU black hole: packets above %u bytes vanish without an ICMP "
-			       "error",
-			       c->path_mtu);
-		doctor_evidence(d, "DF probes to %s pass up to %u bytes; larger ones get no answer "
-				   "and no ICMP 'fragmentation needed'",
-				c->probe_target, c->path_mtu);
-		doctor_next(d, "clamp TCP MSS (nft ... tcp option maxseg size set rt mtu) or send "
-			       "packets of at most %u bytes into the tunnel",
-			    c->path_mtu);
-		doctor_next(d, "find who drops ICMP type 3 code 4 on the path between the gateways");
+		               "path MTU black hole: packets above %u bytes vanish without an ICMP "
+		               "error",
+		               c->path_mtu);
+		doctor_evidence(d,
+		                "DF probes to %s pass up to %u bytes; larger ones get no answer "
+		                "and no ICMP 'fragmentation needed'",
+		                c->probe_target, c->path_mtu);
+		doctor_next(d,
+		            "clamp TCP MSS (nft ... tcp option maxseg size set rt mtu) or send "
+		            "packets of at most %u bytes into the tunnel",
+		            c->path_mtu);
+		doctor_next(d,
+		            "find who drops ICMP type 3 code 4 on the path between the gateways");
 	} else if (c->mtu_ran && c->path_mtu) {
 		d = doctor_add(r, "path_mtu", c->name, DOCTOR_SEV_INFO, 3,
-			       "path MTU through the tunnel is %u bytes", c->path_mtu);
+		               "path MTU through the tunnel is %u bytes", c->path_mtu);
 		doctor_evidence(d, "ICMP errors %s", c->mtu_icmp_seen ? "seen" : "not needed");
 	}
 	(void)f;
 }
 
 static void check_up(struct doctor_report *r, const struct doctor_facts *f,
-		     const struct doctor_conn_facts *c)
+                     const struct doctor_conn_facts *c)
 {
 	const struct doctor_log_facts *l = &c->log;
 	struct doctor_finding *d;
@@ -258,42 +272,45 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 		if (ch->configured && !ch->up) {
 			bool ts = l->last_fail == LOG_FAIL_TS_UNACCEPTABLE;
 
-			d = doctor_add(r, ts ? "ts_mismatch" : "child_down", c->name, DOCTOR_SEV_CRIT,
-				       ts ? 92 : 85, "IKE SA up but CHILD SA %s %s", ch->name,
-				       ts ? "refused: traffic selectors differ" : "is missing");
+			d = doctor_add(r, ts ? "ts_mismatch" : "child_down", c->name,
+			               DOCTOR_SEV_CRIT, ts ? 92 : 85,
+			               "IKE SA up but CHILD SA %s %s", ch->name,
+			               ts ? "refused: traffic selectors differ" : "is missing");
 			if (l->last_error[0])
 				doctor_evidence(d, "log: %s", l->last_error);
 			doctor_evidence(d, "configured %s === %s", ch->local_ts, ch->remote_ts);
-			doctor_next(d, SUDO_SWANCTL " --initiate --child %s --ike %s", ch->name, c->name);
+			doctor_next(d, SUDO_SWANCTL " --initiate --child %s --ike %s", ch->name,
+			            c->name);
 		}
 		if (ch->up && ch->rekey_time != SNAP_NONE && ch->rekey_time < 0) {
 			d = doctor_add(r, "rekey_overdue", c->name, DOCTOR_SEV_WARN, 70,
-				       "CHILD SA %s rekey overdue by %" PRId64 " s", ch->name,
-				       -ch->rekey_time);
+			               "CHILD SA %s rekey overdue by %" PRId64 " s", ch->name,
+			               -ch->rekey_time);
 			if (l->fails[LOG_FAIL_INVALID_KE] || l->fails[LOG_FAIL_NO_PROPOSAL])
-				doctor_evidence(d, "rekeys fail with a proposal/DH group error: "
-						   "check the PFS group of esp_proposals on both sides");
+				doctor_evidence(
+				    d, "rekeys fail with a proposal/DH group error: "
+				       "check the PFS group of esp_proposals on both sides");
 			doctor_next(d, SUDO_SWANCTL " --rekey --child %s", ch->name);
 		}
 	}
 	if (l->fails[LOG_FAIL_REKEY_FAILED] || l->fails[LOG_FAIL_INVALID_KE]) {
 		d = doctor_add(r, "rekey_failed", c->name, DOCTOR_SEV_WARN, 65,
-			       "rekeying failed %u times since the IKE SA was established",
-			       l->fails[LOG_FAIL_REKEY_FAILED] + l->fails[LOG_FAIL_INVALID_KE]);
+		               "rekeying failed %u times since the IKE SA was established",
+		               l->fails[LOG_FAIL_REKEY_FAILED] + l->fails[LOG_FAIL_INVALID_KE]);
 		if (l->last_error[0])
 			doctor_evidence(d, "log: %s", l->last_error);
 		doctor_next(d, "compare esp_proposals (the DH group for PFS) on both gateways");
 	}
 	if (l->retransmits && !l->retx_outstanding) {
 		d = doctor_add(r, "retransmits", c->name, DOCTOR_SEV_WARN, 40,
-			       "%u IKE retransmissions since establishment: the control path "
-			       "loses packets",
-			       l->retransmits);
+		               "%u IKE retransmissions since establishment: the control path "
+		               "loses packets",
+		               l->retransmits);
 		doctor_next(d, "check loss on the path between the gateways (UDP 500/4500)");
 	}
 	if (c->tasks_pending)
 		doctor_add(r, "tasks_in_flight", c->name, DOCTOR_SEV_INFO, 10,
-			   "an exchange (rekey or DPD) is in flight right now");
+		           "an exchange (rekey or DPD) is in flight right now");
 	check_dataplane(r, f, c);
 }
 
@@ -308,27 +325,28 @@ static void check_certs(struct doctor_report *r, const struct doctor_facts *f)
 
 		if (c->not_after != SNAP_NONE && now > c->not_after) {
 			d = doctor_add(r, "cert_expired", "", DOCTOR_SEV_CRIT, 80,
-				       "certificate expired %" PRId64 " days ago: %s",
-				       (now - c->not_after) / 86400, c->subject);
+			               "certificate expired %" PRId64 " days ago: %s",
+			               (now - c->not_after) / 86400, c->subject);
 			doctor_next(d, "renew it and " SUDO_SWANCTL " --load-creds");
 		} else if (c->not_before != SNAP_NONE && now < c->not_before) {
 			future++;
 			d = doctor_add(r, "cert_not_yet_valid", "", DOCTOR_SEV_CRIT, 80,
-				       "certificate not valid for another %" PRId64 " s: %s",
-				       c->not_before - now, c->subject);
+			               "certificate not valid for another %" PRId64 " s: %s",
+			               c->not_before - now, c->subject);
 			doctor_evidence(d, "this host's clock may be behind: compare it with NTP "
-					   "(timedatectl; chronyc tracking)");
+			                   "(timedatectl; chronyc tracking)");
 		} else if (c->not_after != SNAP_NONE && c->not_after - now < DOCTOR_CERT_WARN_S) {
 			d = doctor_add(r, "cert_expiring", "", DOCTOR_SEV_WARN, 45,
-				       "certificate expires in %" PRId64 " days: %s",
-				       (c->not_after - now) / 86400, c->subject);
-			doctor_next(d, "renew it before it expires and " SUDO_SWANCTL " --load-creds");
+			               "certificate expires in %" PRId64 " days: %s",
+			               (c->not_after - now) / 86400, c->subject);
+			doctor_next(d,
+			            "renew it before it expires and " SUDO_SWANCTL " --load-creds");
 		}
 	}
 	if (future > 1)
 		doctor_add(r, "clock_suspect", "", DOCTOR_SEV_CRIT, 82,
-			   "%u certificates look issued in the future: the clock is probably wrong",
-			   future);
+		           "%u certificates look issued in the future: the clock is probably wrong",
+		           future);
 }
 
 static void check_xfrm(struct doctor_report *r, const struct doctor_facts *f)
@@ -342,11 +360,11 @@ static void check_xfrm(struct doctor_report *r, const struct doctor_facts *f)
 		return;
 	if (f->xfrm_policies > 0 && f->xfrm_states == 0) {
 		d = doctor_add(r, "policies_without_states", "", DOCTOR_SEV_CRIT, any_up ? 80 : 55,
-			       "the kernel has %u IPsec policies but no SAs: matching traffic is "
-			       "dropped (XfrmOutNoStates)",
-			       f->xfrm_policies);
+		               "the kernel has %u IPsec policies but no SAs: matching traffic is "
+		               "dropped (XfrmOutNoStates)",
+		               f->xfrm_policies);
 		doctor_next(d, "ip xfrm policy; ip xfrm state; grep XfrmOutNoStates "
-			       "/proc/net/xfrm_stat");
+		               "/proc/net/xfrm_stat");
 		doctor_next(d, "remove stale policies or re-initiate the CHILD SAs");
 	}
 }
@@ -358,7 +376,7 @@ void doctor_diagnose(const struct doctor_facts *f, const char *only, struct doct
 
 	if (!f->charon_up) {
 		d = doctor_add(r, "charon_down", "", DOCTOR_SEV_CRIT, 100,
-			       "charon does not answer on its VICI socket");
+		               "charon does not answer on its VICI socket");
 		doctor_evidence(d, "%s: %s", f->vici_socket, f->charon_error);
 		doctor_next(d, "systemctl status strongswan; ls -l %s", f->vici_socket);
 	}
@@ -381,23 +399,23 @@ void doctor_diagnose(const struct doctor_facts *f, const char *only, struct doct
 	}
 	if (only && seen == 0 && f->charon_up)
 		doctor_add(r, "unknown_conn", only, DOCTOR_SEV_CRIT, 99,
-			   "charon has no connection named '%s' loaded", only);
+		           "charon has no connection named '%s' loaded", only);
 	check_certs(r, f);
 	check_xfrm(r, f);
 	if (!f->probe_configured) {
 		d = doctor_add(r, "no_probe_target", "", DOCTOR_SEV_INFO, 1,
-			       "no probe target configured: data plane and path MTU not tested");
+		               "no probe target configured: data plane and path MTU not tested");
 		doctor_next(d, "ikewatch doctor --probe <address behind the peer> --source <local "
-			       "address inside local_ts>");
+		               "address inside local_ts>");
 	} else if (f->probe_error[0]) {
-		d = doctor_add(r, "probe_error", "", DOCTOR_SEV_WARN, 30, "the probe run failed: %s",
-			       f->probe_error);
+		d = doctor_add(r, "probe_error", "", DOCTOR_SEV_WARN, 30,
+		               "the probe run failed: %s", f->probe_error);
 	}
 	if (!f->log_read) {
 		d = doctor_add(r, "no_log", "", DOCTOR_SEV_INFO, 1,
-			       "charon's log was not read: failures and retransmits not checked");
+		               "charon's log was not read: failures and retransmits not checked");
 		doctor_evidence(d, "%s%s%s", f->log_path[0] ? f->log_path : "no --log-file given",
-				f->log_error[0] ? ": " : "", f->log_error);
+		                f->log_error[0] ? ": " : "", f->log_error);
 		doctor_next(d, "ikewatch doctor --log-file /var/log/charon.log");
 	}
 	doctor_rank(r);

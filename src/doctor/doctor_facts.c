@@ -81,7 +81,7 @@ struct doctor_child_facts *doctor_conn_child(struct doctor_conn_facts *c, const 
 }
 
 int doctor_facts_add_cert(struct doctor_facts *f, const char *subject, int64_t not_before,
-			  int64_t not_after)
+                          int64_t not_after)
 {
 	struct doctor_cert_facts *c;
 	int r;

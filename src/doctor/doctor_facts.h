@@ -38,8 +38,8 @@ struct doctor_log_facts {
 	uint32_t setup_retransmits; /* of IKE_SA_INIT / IKE_AUTH requests: never answered */
 	uint32_t giveups;
 	bool retx_outstanding; /* the newest request was retransmitted and not yet answered */
-	uint32_t established; /* IKE SAs established within the window read */
-	bool failed_last;     /* the newest lifecycle-or-failure line is a failure */
+	uint32_t established;  /* IKE SAs established within the window read */
+	bool failed_last;      /* the newest lifecycle-or-failure line is a failure */
 	char last_error[160];
 	char ike_proposals[160]; /* newest "configured proposals: IKE:..." */
 	char esp_proposals[160];
@@ -109,7 +109,7 @@ struct doctor_conn_facts *doctor_facts_conn(struct doctor_facts *f, const char *
 struct doctor_conn_facts *doctor_facts_find(struct doctor_facts *f, const char *name);
 struct doctor_child_facts *doctor_conn_child(struct doctor_conn_facts *c, const char *name);
 int doctor_facts_add_cert(struct doctor_facts *f, const char *subject, int64_t not_before,
-			  int64_t not_after);
+                          int64_t not_after);
 /* Bounded copy that always terminates (for the fixed text fields above). */
 void doctor_copy(char *dst, size_t cap, const char *src, size_t len);
 

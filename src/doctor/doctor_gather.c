@@ -35,7 +35,7 @@ struct view_ctx {
 };
 
 static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_view *v, bool up,
-		      const char *error)
+                      const char *error)
 {
 	struct doctor_facts *f = ((struct view_ctx *)ctx)->f;
 
@@ -69,7 +69,7 @@ static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_vi
 			c->rekey_time = ike->rekey_time;
 			c->reauth_time = ike->reauth_time;
 			snprintf(c->ike_algs, sizeof(c->ike_algs), "%s/%s/%s/%s", ike->encr,
-				 ike->integ, ike->prf, ike->dh_group);
+			         ike->integ, ike->prf, ike->dh_group);
 		}
 		for (uint32_t j = 0; j < vc->n_children; j++) {
 			const struct sa_view_child *vch = &vc->children[j];
@@ -91,8 +91,8 @@ static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_vi
 			ch->packets_in = sc->totals.packets_in;
 			ch->packets_out = sc->totals.packets_out;
 			snprintf(ch->algs, sizeof(ch->algs), "%s%s%s%s%s", sc->encr,
-				 sc->integ[0] ? "/" : "", sc->integ, sc->dh_group[0] ? "/" : "",
-				 sc->dh_group);
+			         sc->integ[0] ? "/" : "", sc->integ, sc->dh_group[0] ? "/" : "",
+			         sc->dh_group);
 			if (!ch->local_ts[0])
 				copy_z(ch->local_ts, sizeof(ch->local_ts), sc->local_ts);
 			if (!ch->remote_ts[0])
@@ -101,7 +101,7 @@ static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_vi
 	}
 	for (uint32_t i = 0; i < s->n_certs; i++)
 		doctor_facts_add_cert(f, s->certs[i].subject, s->certs[i].not_before,
-				      s->certs[i].not_after);
+		                      s->certs[i].not_after);
 }
 
 /* A list joined with ",", from a VICI list element. */
@@ -165,9 +165,10 @@ static int take_conn(void *ctx, const struct vici_msg *m)
 				continue;
 			if (vici_get_i64(m, cs, "rekey_time", &v) == 0)
 				ch->cfg_rekey_time = v;
-			join_list(m, vici_find(m, cs, "local-ts"), ch->local_ts, sizeof(ch->local_ts));
+			join_list(m, vici_find(m, cs, "local-ts"), ch->local_ts,
+			          sizeof(ch->local_ts));
 			join_list(m, vici_find(m, cs, "remote-ts"), ch->remote_ts,
-				  sizeof(ch->remote_ts));
+			          sizeof(ch->remote_ts));
 		}
 	}
 	return 0;
@@ -195,7 +196,7 @@ static void gather_log(const struct doctor_options *o, struct doctor_facts *f)
 		return;
 	copy_z(f->log_path, sizeof(f->log_path), o->log_file);
 	r = file_read_tail_lines(o->log_file, DOCTOR_LOG_TAIL_BYTES, DOCTOR_LOG_TAIL_LINES, &text,
-				 &len);
+	                         &len);
 	if (r < 0) {
 		copy_z(f->log_error, sizeof(f->log_error), strerror(-r));
 		return;
@@ -247,7 +248,8 @@ static int probe_run(const struct doctor_options *o, uint32_t *ret_sent, uint32_
 		wake = sent < count ? next : last + o->probe_timeout_ns;
 		poll(&pfd, 1, wake > now ? (int)((wake - now + MS - 1) / MS) : 0);
 		while (probe_sess_recv(s, &ev) == 0)
-			if (ev.kind == PROBE_EV_REPLY && ev.reply.seq < count && !got[ev.reply.seq]) {
+			if (ev.kind == PROBE_EV_REPLY && ev.reply.seq < count &&
+			    !got[ev.reply.seq]) {
 				got[ev.reply.seq] = true;
 				recv++;
 			}
@@ -259,7 +261,7 @@ static int probe_run(const struct doctor_options *o, uint32_t *ret_sent, uint32_
 }
 
 static void gather_probe(const struct doctor_options *o, struct collector *col,
-			 struct doctor_facts *f)
+                         struct doctor_facts *f)
 {
 	struct doctor_conn_facts *c = NULL;
 	char conn[64] = "", child[64] = "", target[64];
@@ -271,7 +273,7 @@ static void gather_probe(const struct doctor_options *o, struct collector *col,
 	f->probe_configured = true;
 	stamp_addr_format((const struct sockaddr *)&o->probe->addr, target, sizeof(target));
 	if (collector_find_child(col, (const struct sockaddr *)&o->probe->addr, conn, sizeof(conn),
-				 child, sizeof(child)) == 0)
+	                         child, sizeof(child)) == 0)
 		c = doctor_facts_find(f, conn);
 	if (!c && o->conn)
 		c = doctor_facts_find(f, o->conn);
@@ -279,7 +281,7 @@ static void gather_probe(const struct doctor_options *o, struct collector *col,
 		c = &f->conns[0];
 	if (!c) {
 		snprintf(f->probe_error, sizeof(f->probe_error),
-			 "no CHILD SA's remote traffic selector holds %s", target);
+		         "no CHILD SA's remote traffic selector holds %s", target);
 		return;
 	}
 	counters = child[0] && collector_child_packets(col, conn, child, &out0, &in0) == 0;
@@ -302,7 +304,7 @@ static void gather_probe(const struct doctor_options *o, struct collector *col,
 		static const int no_stop;
 
 		r = probe_mtu_run(o->probe, o->mtu_min, o->mtu_max, o->mtu_retries,
-				  o->mtu_timeout_ns, NULL, NULL, &no_stop, &res);
+		                  o->mtu_timeout_ns, NULL, NULL, &no_stop, &res);
 		if (r == 0) {
 			c->mtu_ran = true;
 			c->path_mtu = res.path_mtu;
@@ -320,8 +322,8 @@ int doctor_gather(const struct doctor_options *o, struct doctor_facts *f)
 	f->now = clock_real_s();
 	copy_z(f->vici_socket, sizeof(f->vici_socket), o->vici_socket);
 	col = collector_new(&(struct collector_config){.vici_socket = o->vici_socket,
-						       .vici_timeout_ms = o->vici_timeout_ms,
-						       .cert_interval_s = 0});
+	                                               .vici_timeout_ms = o->vici_timeout_ms,
+	                                               .cert_interval_s = 0});
 	if (!col)
 		return -ENOMEM;
 	collector_with_view(col, take_view, &vctx);

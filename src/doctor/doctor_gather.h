@@ -15,12 +15,12 @@
 struct doctor_options {
 	const char *vici_socket;
 	unsigned vici_timeout_ms;
-	const char *log_file; /* NULL: the log is not read */
-	const char *conn;     /* NULL: every connection */
+	const char *log_file;             /* NULL: the log is not read */
+	const char *conn;                 /* NULL: every connection */
 	const struct probe_target *probe; /* NULL: no probe run, no MTU search */
-	uint32_t probe_count;		  /* probes in the short run (default 5) */
+	uint32_t probe_count;             /* probes in the short run (default 5) */
 	uint64_t probe_interval_ns, probe_timeout_ns;
-	bool mtu;                 /* also search the path MTU */
+	bool mtu;                  /* also search the path MTU */
 	uint32_t mtu_min, mtu_max; /* IP packet sizes */
 	uint64_t mtu_timeout_ns;
 	uint32_t mtu_retries;

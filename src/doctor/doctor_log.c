@@ -47,7 +47,7 @@ static void note_proposals(struct doctor_log_facts *l, const struct log_span *ms
 			doctor_copy(l->esp_proposals, sizeof(l->esp_proposals), p, n);
 	} else if (starts_with(msg, "received proposals: ", &off)) {
 		doctor_copy(l->peer_proposals, sizeof(l->peer_proposals), msg->p + off,
-			    msg->len - off);
+		            msg->len - off);
 	}
 }
 

@@ -21,13 +21,13 @@ void path_set(struct path_counts *c, enum path_point p, uint64_t n)
 const char *path_point_name(enum path_point p)
 {
 	static const char *const names[PATH_POINTS] = {
-		[PATH_SENT] = "sent",
-		[PATH_OUR_SA_OUT] = "our_sa_out",
-		[PATH_PEER_SA_IN] = "peer_sa_in",
-		[PATH_PEER_REFLECTOR] = "peer_reflector",
-		[PATH_PEER_SA_OUT] = "peer_sa_out",
-		[PATH_OUR_SA_IN] = "our_sa_in",
-		[PATH_RECEIVED] = "received",
+	    [PATH_SENT] = "sent",
+	    [PATH_OUR_SA_OUT] = "our_sa_out",
+	    [PATH_PEER_SA_IN] = "peer_sa_in",
+	    [PATH_PEER_REFLECTOR] = "peer_reflector",
+	    [PATH_PEER_SA_OUT] = "peer_sa_out",
+	    [PATH_OUR_SA_IN] = "our_sa_in",
+	    [PATH_RECEIVED] = "received",
 	};
 
 	return (unsigned)p < PATH_POINTS ? names[p] : "?";
@@ -68,7 +68,7 @@ static bool esp_pair(enum path_point a, enum path_point b)
 }
 
 static struct path_drop *add_drop(struct path_verdict *v, enum path_point from, enum path_point to,
-				  uint64_t before, uint64_t after)
+                                  uint64_t before, uint64_t after)
 {
 	struct path_drop *d = &v->drops[v->n_drops++];
 	uint64_t lost = before - after;

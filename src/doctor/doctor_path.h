@@ -23,13 +23,13 @@
 
 /* The points, in the order a probe and its answer pass them. */
 enum path_point {
-	PATH_SENT,	     /* probes our prober sent */
+	PATH_SENT,           /* probes our prober sent */
 	PATH_OUR_SA_OUT,     /* packets our CHILD SA encrypted (outbound) */
 	PATH_PEER_SA_IN,     /* packets the peer's matching CHILD SA decrypted */
 	PATH_PEER_REFLECTOR, /* probes the peer's reflector received from our prober */
 	PATH_PEER_SA_OUT,    /* packets the peer's CHILD SA encrypted back */
-	PATH_OUR_SA_IN,	     /* packets our CHILD SA decrypted */
-	PATH_RECEIVED,	     /* answers our prober received */
+	PATH_OUR_SA_IN,      /* packets our CHILD SA decrypted */
+	PATH_RECEIVED,       /* answers our prober received */
 	PATH_POINTS
 };
 
@@ -42,9 +42,9 @@ struct path_counts {
 struct path_drop {
 	enum path_point from, to;
 	uint64_t before, after;
-	bool total;		     /* nothing passed */
+	bool total;                    /* nothing passed */
 	double loss, loss_lo, loss_hi; /* share lost, with its 95 % Wilson interval */
-	bool spans_unknown;	     /* points between from and to could not be read */
+	bool spans_unknown;            /* points between from and to could not be read */
 };
 
 #define PATH_DROPS_MAX (PATH_POINTS - 1)

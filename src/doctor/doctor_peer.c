@@ -43,8 +43,8 @@ void peer_view_build(const struct prom_scrape *s, struct peer_view *v)
 			v->ipsec_up = (struct peer_counter){true, p->value};
 		} else if (strcmp(p->name, "ipsec_child_sa_info") == 0) {
 			struct peer_child c = {
-				.conn = prom_sample_label(p, "conn"),
-				.child = prom_sample_label(p, "child"),
+			    .conn = prom_sample_label(p, "conn"),
+			    .child = prom_sample_label(p, "child"),
 			};
 
 			if (!c.conn || !c.child || v->n_children == PEER_CHILDREN_MAX ||
@@ -59,7 +59,7 @@ void peer_view_build(const struct prom_scrape *s, struct peer_view *v)
 }
 
 const struct peer_child *peer_view_match(const struct peer_view *v, uint32_t our_spi_in,
-					 uint32_t our_spi_out)
+                                         uint32_t our_spi_out)
 {
 	for (size_t i = 0; i < v->n_children; i++)
 		if (v->children[i].spi_in == our_spi_out && v->children[i].spi_out == our_spi_in)
@@ -78,7 +78,7 @@ static bool label_is(const struct prom_parsed_sample *p, const char *label, cons
 }
 
 struct peer_counter peer_sum(const struct prom_scrape *s, const char *name, const char *label1,
-			     const char *value1, const char *label2, const char *value2)
+                             const char *value1, const char *label2, const char *value2)
 {
 	struct peer_counter c = {0};
 

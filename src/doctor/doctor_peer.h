@@ -48,12 +48,12 @@ void peer_view_build(const struct prom_scrape *s, struct peer_view *v);
  * the reverse), or NULL. A match on one SPI alone is not a match: SPIs are only unique per
  * destination, and a half match means another SA. */
 const struct peer_child *peer_view_match(const struct peer_view *v, uint32_t our_spi_in,
-					 uint32_t our_spi_out);
+                                         uint32_t our_spi_out);
 
 /* Sum of the samples of metric @name whose label @label1 is @value1 (and @label2 is @value2
  * when label2 is not NULL), over all other labels. known=false when there is none. */
 struct peer_counter peer_sum(const struct prom_scrape *s, const char *name, const char *label1,
-			     const char *value1, const char *label2, const char *value2);
+                             const char *value1, const char *label2, const char *value2);
 
 /* An SPI as ikewatch and swanctl write it (hex, optionally 0x), into a number. */
 int peer_parse_spi(const char *text, uint32_t *ret);

@@ -38,7 +38,7 @@ static void copy_str(char *dst, size_t cap, const char *src)
 }
 
 struct doctor_finding *doctor_add(struct doctor_report *r, const char *id, const char *conn,
-				  enum doctor_severity sev, int score, const char *fmt, ...)
+                                  enum doctor_severity sev, int score, const char *fmt, ...)
 {
 	struct doctor_finding *f;
 	va_list ap;
@@ -83,7 +83,7 @@ void doctor_next(struct doctor_finding *f, const char *fmt, ...)
 }
 
 const struct doctor_finding *doctor_find(const struct doctor_report *r, const char *id,
-					 const char *conn)
+                                         const char *conn)
 {
 	for (uint32_t i = 0; i < r->n; i++)
 		if (strcmp(r->f[i].id, id) == 0 && (!conn || strcmp(r->f[i].conn, conn) == 0))
@@ -130,8 +130,8 @@ void doctor_render_text(const struct doctor_report *r, struct buf *out)
 		const struct doctor_finding *f = &r->f[i];
 
 		buf_printf(out, "%u. [%s] %s%s%s (%s, likelihood %d%%)\n", i + 1,
-			   doctor_severity_name(f->severity), f->conn[0] ? f->conn : "",
-			   f->conn[0] ? ": " : "", f->title, f->id, f->score);
+		           doctor_severity_name(f->severity), f->conn[0] ? f->conn : "",
+		           f->conn[0] ? ": " : "", f->title, f->id, f->score);
 		for (uint32_t j = 0; j < f->n_evidence; j++)
 			buf_printf(out, "     evidence: %s\n", f->evidence[j]);
 		for (uint32_t j = 0; j < f->n_next; j++)
@@ -169,9 +169,10 @@ void doctor_render_json(const struct doctor_report *r, struct buf *out)
 			continue;
 		json_object_object_add(o, "rank", json_object_new_int((int)i + 1));
 		json_object_object_add(o, "id", json_object_new_string(f->id));
-		json_object_object_add(o, "conn", f->conn[0] ? json_object_new_string(f->conn) : NULL);
+		json_object_object_add(o, "conn",
+		                       f->conn[0] ? json_object_new_string(f->conn) : NULL);
 		json_object_object_add(o, "severity",
-				       json_object_new_string(doctor_severity_name(f->severity)));
+		                       json_object_new_string(doctor_severity_name(f->severity)));
 		json_object_object_add(o, "likelihood", json_object_new_int(f->score));
 		json_object_object_add(o, "title", json_object_new_string(f->title));
 		json_object_object_add(o, "evidence", str_array(f->evidence, f->n_evidence));
@@ -180,7 +181,8 @@ void doctor_render_json(const struct doctor_report *r, struct buf *out)
 	}
 	json_object_object_add(root, "findings", arr);
 	json_object_object_add(root, "dropped", json_object_new_int((int)r->dropped));
-	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
 	buf_puts(out, s ? s : "{}");
 	buf_putc(out, '\n');
 	json_object_put(root);

@@ -47,16 +47,16 @@ void doctor_report_done(struct doctor_report *r);
 /* A new finding (title formatted like printf), or NULL when out of memory or past the cap (then
  * counted in ->dropped). The evidence/next helpers ignore a NULL finding, so callers chain. */
 struct doctor_finding *doctor_add(struct doctor_report *r, const char *id, const char *conn,
-				  enum doctor_severity sev, int score, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+                                  enum doctor_severity sev, int score, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 void doctor_evidence(struct doctor_finding *f, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void doctor_next(struct doctor_finding *f, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* The first finding with @id for @conn (NULL conn: any), or NULL. */
 const struct doctor_finding *doctor_find(const struct doctor_report *r, const char *id,
-					 const char *conn);
+                                         const char *conn);
 
 /* Sort: score descending, then severity descending, then insertion order. */
 void doctor_rank(struct doctor_report *r);

@@ -82,8 +82,8 @@ struct conn_entry {
 	uint32_t retx_ike_id;
 	enum req_purpose retx_purpose;
 	bool has_retx;
-	unsigned ike_delete_suppress;  /* "deleting IKE_SA" lines that end a rekey */
-	unsigned child_rekey_pending;  /* REKEY_SA requests whose new CHILD SA is not up yet */
+	unsigned ike_delete_suppress; /* "deleting IKE_SA" lines that end a rekey */
+	unsigned child_rekey_pending; /* REKEY_SA requests whose new CHILD SA is not up yet */
 	struct repl_slot repls[REQ_RING];
 	struct child_entry *children;
 	size_t nchildren, cap;
@@ -561,7 +561,8 @@ size_t event_counters_recent_failures(struct event_counters *ec, struct event_fa
 		return 0;
 	pthread_mutex_lock(&ec->lock);
 	for (; n < ec->recent_n && n < cap; n++)
-		ret[n] = ec->recent[(ec->recent_next + EVENT_RECENT_MAX - 1 - n) % EVENT_RECENT_MAX];
+		ret[n] =
+		    ec->recent[(ec->recent_next + EVENT_RECENT_MAX - 1 - n) % EVENT_RECENT_MAX];
 	pthread_mutex_unlock(&ec->lock);
 	return n;
 }

@@ -5,8 +5,9 @@
  * ike-updown, ike-rekey, child-updown, child-rekey and optionally log. Lifecycle events feed the
  * event counters, `log` events go through the log classifier, and CHILD SAs that ended are
  * retired with their final counters into the SA counter store (exporter/sa_counters.h); their
- * sections are read by the snapshot's own CHILD SA parser (sa_snapshot_parse_child()). On any error the connection is dropped and re-established
- * with exponential backoff; a stop request is honoured within about 250 ms.
+ * sections are read by the snapshot's own CHILD SA parser (sa_snapshot_parse_child()). On any error
+ * the connection is dropped and re-established with exponential backoff; a stop request is honoured
+ * within about 250 ms.
  */
 #ifndef IKEWATCH_EVENT_STREAM_H
 #define IKEWATCH_EVENT_STREAM_H
@@ -22,10 +23,10 @@ struct prom_writer;
 struct event_stream;
 
 struct event_stream_opts {
-	const char *socket;       /* VICI socket path ("unix://" allowed) */
-	bool with_log;            /* also register for `log` events (the default log source) */
-	unsigned backoff_min_ms;  /* 0: 500 */
-	unsigned backoff_max_ms;  /* 0: 30000 */
+	const char *socket;      /* VICI socket path ("unix://" allowed) */
+	bool with_log;           /* also register for `log` events (the default log source) */
+	unsigned backoff_min_ms; /* 0: 500 */
+	unsigned backoff_max_ms; /* 0: 30000 */
 	/* optional: the store that CHILD SAs that ended (rekeyed away, or deleted) are retired
 	 * into with their final counters (sa_counters_retire()) */
 	struct sa_counters *sa_counters;

@@ -172,8 +172,8 @@ static void *source_main(void *arg)
 }
 
 struct events_service *events_service_start(const struct events_config *cfg,
-                                            const char *vici_socket,
-                                            struct sa_counters *sac, int *ret_err)
+                                            const char *vici_socket, struct sa_counters *sac,
+                                            int *ret_err)
 {
 	struct events_service *s = calloc(1, sizeof(*s));
 	struct log_sink sink;

@@ -31,9 +31,9 @@
 struct collector_pub {
 	struct sa_snapshot snap; /* the last snapshot charon answered completely */
 	bool have_snap;
-	bool up;		/* the last exchange with charon succeeded */
-	double checked_at;	/* wall clock of that exchange, 0 = never */
-	char error[200];	/* why it failed, when !up */
+	bool up;           /* the last exchange with charon succeeded */
+	double checked_at; /* wall clock of that exchange, 0 = never */
+	char error[200];   /* why it failed, when !up */
 	char daemon[64], version[64];
 };
 
@@ -159,16 +159,16 @@ static void note_result(struct collector *c, int err)
 
 	if (err == 0) {
 		if (!c->up)
-			log_info("vici: connected to %s (%s %s)", vici_conn_path(c->vici), c->daemon,
-				 c->version);
+			log_info("vici: connected to %s (%s %s)", vici_conn_path(c->vici),
+			         c->daemon, c->version);
 		c->up = c->ready = true;
 		c->last_err = 0;
 	} else {
 		why = vici_conn_last_error(c->vici)[0] ? vici_conn_last_error(c->vici)
-						       : strerror(-err);
+		                                       : strerror(-err);
 		if (c->up || c->last_err != err)
-			log_warn("vici: %s: %s; reporting ipsec_up 0 and retrying", vici_conn_path(c->vici),
-				 why);
+			log_warn("vici: %s: %s; reporting ipsec_up 0 and retrying",
+			         vici_conn_path(c->vici), why);
 		c->up = false;
 		c->last_err = err;
 	}
@@ -277,8 +277,9 @@ static int relist_skipped(struct collector *c)
 		size_t left = 0;
 
 		/* 10 ms, then 40 ms: a busy SA is held for a message's processing, not longer */
-		nanosleep(&(struct timespec){.tv_nsec = (long)(RELIST_PAUSE_MS << (2 * t)) * 1000000L},
-			  NULL);
+		nanosleep(
+		    &(struct timespec){.tv_nsec = (long)(RELIST_PAUSE_MS << (2 * t)) * 1000000L},
+		    NULL);
 		for (size_t i = 0; i < n; i++) {
 			uint32_t from = c->snap.n_ikes;
 			int err = list_sas(c, &c->snap, ids[i]);
@@ -306,7 +307,7 @@ static int op_collect(struct collector *c, void *arg)
 	sa_snapshot_reset(&c->snap);
 	c->snap.now = clock_real_s();
 	if ((err = vici_conn_simple(c->vici, "list-conns", "list-conn", on_list_conn, &c->snap,
-				    &c->msg)) < 0)
+	                            &c->msg)) < 0)
 		return err;
 	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
 		c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
@@ -315,7 +316,7 @@ static int op_collect(struct collector *c, void *arg)
 	if (!c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000) {
 		sa_snapshot_reset(&c->certs);
 		if ((err = vici_conn_simple(c->vici, "list-certs", "list-cert", on_list_cert,
-					    &c->certs, &c->msg)) < 0)
+		                            &c->certs, &c->msg)) < 0)
 			return err;
 		c->certs_at_ms = now_ms ? now_ms : 1;
 	}
@@ -353,35 +354,35 @@ bool collector_ready(struct collector *c)
 static void write_self(struct prom_writer *w, struct collector *c)
 {
 	struct prom_label bl[2] = {PROM_LABEL("version", IKEWATCH_VERSION),
-				   PROM_LABEL("revision", IKEWATCH_REVISION)};
+	                           PROM_LABEL("revision", IKEWATCH_REVISION)};
 
 	prom_family(w, "ipsec_up", PROM_GAUGE,
-		    "1 when the IPsec daemon answered this scrape over VICI, else 0.");
+	            "1 when the IPsec daemon answered this scrape over VICI, else 0.");
 	prom_sample_u64(w, NULL, 0, c->up);
 	prom_family(w, "ikewatch_build_info", PROM_GAUGE,
-		    "Always 1: the version and git revision of this ikewatch.");
+	            "Always 1: the version and git revision of this ikewatch.");
 	prom_sample_u64(w, bl, 2, 1);
 	if (c->up) {
 		struct prom_label dl[2] = {PROM_LABEL("implementation", "strongswan"),
-					   PROM_LABEL("version", c->version)};
+		                           PROM_LABEL("version", c->version)};
 
 		prom_family(w, "ipsec_daemon_info", PROM_GAUGE,
-			    "Always 1: the IPsec daemon's implementation and version.");
+		            "Always 1: the IPsec daemon's implementation and version.");
 		prom_sample_u64(w, dl, 2, 1);
 	}
 	prom_family(w, "ikewatch_scrapes_total", PROM_COUNTER, "Scrapes served.");
 	prom_sample_u64(w, NULL, 0, c->scrapes);
 	prom_family(w, "ikewatch_scrape_errors_total", PROM_COUNTER,
-		    "Scrapes in which the daemon could not be read (see the log for why).");
+	            "Scrapes in which the daemon could not be read (see the log for why).");
 	prom_sample_u64(w, NULL, 0, c->scrape_errors);
 	prom_family(w, "ikewatch_vici_connects_total", PROM_COUNTER,
-		    "VICI connections opened (1 plus reconnects).");
+	            "VICI connections opened (1 plus reconnects).");
 	prom_sample_u64(w, NULL, 0, c->reconnects);
 	prom_family(w, "ikewatch_ike_sas_relisted_total", PROM_COUNTER,
-		    "IKE SAs that list-sas skipped because they were busy, found by asking again.");
+	            "IKE SAs that list-sas skipped because they were busy, found by asking again.");
 	prom_sample_u64(w, NULL, 0, c->relisted);
 	prom_family(w, "ikewatch_series_dropped_total", PROM_COUNTER,
-		    "Series not exported because a label-cardinality limit was reached.");
+	            "Series not exported because a label-cardinality limit was reached.");
 	prom_sample_u64(w, NULL, 0, c->dropped);
 }
 
@@ -423,7 +424,7 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 	}
 	write_self(w, c);
 	prom_family(w, "ikewatch_scrape_duration_seconds", PROM_GAUGE,
-		    "Time this scrape took to read the daemon and render the metrics.");
+	            "Time this scrape took to read the daemon and render the metrics.");
 	prom_sample(w, NULL, 0, (double)(clock_mono_ns() - t0) / 1e9);
 	err = 0;
 	c->last_len = w->out->len;
@@ -436,7 +437,7 @@ out:
 }
 
 int collector_child_packets(struct collector *c, const char *conn, const char *child,
-			    uint64_t *ret_out, uint64_t *ret_in)
+                            uint64_t *ret_out, uint64_t *ret_in)
 {
 	struct sa_totals t;
 	bool found;
@@ -474,7 +475,7 @@ static void ensure_published(struct collector *c)
 }
 
 int collector_find_child(struct collector *c, const struct sockaddr *target, char *ret_conn,
-			 size_t conn_len, char *ret_child, size_t child_len)
+                         size_t conn_len, char *ret_child, size_t child_len)
 {
 	int err;
 
@@ -486,7 +487,7 @@ int collector_find_child(struct collector *c, const struct sockaddr *target, cha
 }
 
 int collector_source_in_local_ts(struct collector *c, const char *conn, const char *child,
-				 const struct sockaddr *source)
+                                 const struct sockaddr *source)
 {
 	int r;
 

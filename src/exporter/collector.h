@@ -45,32 +45,32 @@ struct sa_counters *collector_counters(struct collector *c);
 /* Refresh the snapshot now (list-sas) and give a CHILD config's monotonic packet counters;
  * 0 or -ENOENT (no such conn/child) or a VICI error. For the probes' in-tunnel check. */
 int collector_child_packets(struct collector *c, const char *conn, const char *child,
-			    uint64_t *ret_out, uint64_t *ret_in);
+                            uint64_t *ret_out, uint64_t *ret_in);
 /* The CHILD SA (from the last snapshot charon answered, so that a probe keeps its tunnel while
  * charon is down) whose remote traffic selector holds @target; see sa_lookup_find_child(). */
 int collector_find_child(struct collector *c, const struct sockaddr *target, char *ret_conn,
-			 size_t conn_len, char *ret_child, size_t child_len);
+                         size_t conn_len, char *ret_child, size_t child_len);
 
 /* Is @source inside the local traffic selectors of (conn, child) in the last snapshot charon
  * answered?
  * 1 yes, 0 no, -ENOENT no such CHILD SA known. */
 int collector_source_in_local_ts(struct collector *c, const char *conn, const char *child,
-				 const struct sockaddr *source);
+                                 const struct sockaddr *source);
 
 /* Read the daemon now and hand the result to @fn (under the collector's lock). Returns the VICI
  * error, if any, after calling @fn with up == false. */
 typedef void (*collector_view_fn)(void *ctx, const struct sa_snapshot *s, const struct sa_view *v,
-				  bool up, const char *error);
+                                  bool up, const char *error);
 int collector_with_view(struct collector *c, collector_view_fn fn, void *ctx);
 
 /* What charon last told us, without asking it again (the status page). */
 struct collector_last {
 	const struct sa_snapshot *snap; /* the last complete snapshot, NULL before the first */
-	const struct sa_view *view;	/* of ->snap, NULL with it */
-	bool up;			/* the last exchange with charon succeeded */
-	double checked_at;		/* wall clock of that exchange; 0 never tried */
-	const char *error;		/* why it failed ("" when up) */
-	const char *daemon, *version;	/* charon's own words, "" unknown */
+	const struct sa_view *view;     /* of ->snap, NULL with it */
+	bool up;                        /* the last exchange with charon succeeded */
+	double checked_at;              /* wall clock of that exchange; 0 never tried */
+	const char *error;              /* why it failed ("" when up) */
+	const char *daemon, *version;   /* charon's own words, "" unknown */
 	const char *vici_path;
 	bool redact_ids;
 };

@@ -97,7 +97,7 @@ static size_t pair_key(char *out, size_t cap, const char *conn, const char *chil
 }
 
 static struct pair *pair_get(struct sa_counters *c, const char *conn, const char *child,
-			     bool create)
+                             bool create)
 {
 	char key[2 * LABEL_VALUE_MAX + 2];
 	size_t len = pair_key(key, sizeof(key), conn, child);
@@ -116,7 +116,6 @@ static struct pair *pair_get(struct sa_counters *c, const char *conn, const char
 	return p;
 }
 
-
 static void totals_sub(struct sa_totals *a, const struct sa_totals *b)
 {
 	a->bytes_in -= b->bytes_in;
@@ -134,7 +133,7 @@ static void live_drop(struct sa_counters *c, struct live *l)
 }
 
 static int live_track(struct sa_counters *c, struct pair *p, uint32_t id,
-		      const struct sa_totals *now, bool final)
+                      const struct sa_totals *now, bool final)
 {
 	struct live *l = strmap_get(&c->live, (const char *)&id, sizeof(id));
 
@@ -187,8 +186,8 @@ static int live_track(struct sa_counters *c, struct pair *p, uint32_t id,
  * after anything that changes, adds or folds a live entry. */
 static void live_sums_recompute(struct sa_counters *c)
 {
-	strmap_foreach(&c->pairs, slot) memset(&((struct pair *)slot->value)->live_sum, 0,
-					       sizeof(struct sa_totals));
+	strmap_foreach(&c->pairs, slot)
+	    memset(&((struct pair *)slot->value)->live_sum, 0, sizeof(struct sa_totals));
 	strmap_foreach(&c->live, slot)
 	{
 		struct live *l = slot->value;
@@ -249,7 +248,7 @@ out:
 }
 
 void sa_counters_get(struct sa_counters *c, const char *conn, const char *child,
-		     struct sa_totals *ret)
+                     struct sa_totals *ret)
 {
 	struct pair *p;
 
@@ -264,7 +263,7 @@ void sa_counters_get(struct sa_counters *c, const char *conn, const char *child,
 }
 
 int sa_counters_retire(struct sa_counters *c, const char *conn, const char *child,
-		       uint32_t uniqueid, const struct sa_totals *final)
+                       uint32_t uniqueid, const struct sa_totals *final)
 {
 	struct pair *p;
 	int err = -ENOMEM;

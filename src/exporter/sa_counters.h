@@ -23,10 +23,10 @@ void sa_counters_free(struct sa_counters *c);
 int sa_counters_update(struct sa_counters *c, const struct sa_snapshot *s);
 /* Monotonic totals for (conn, child); zeros for a pair never seen. */
 void sa_counters_get(struct sa_counters *c, const char *conn, const char *child,
-		     struct sa_totals *ret);
+                     struct sa_totals *ret);
 /* A CHILD SA ended (rekeyed away or deleted) with these final counters. */
 int sa_counters_retire(struct sa_counters *c, const char *conn, const char *child,
-		       uint32_t uniqueid, const struct sa_totals *final);
+                       uint32_t uniqueid, const struct sa_totals *final);
 /* Number of CHILD SAs currently live (listed by the last scrape), for the bench and tests. */
 uint32_t sa_counters_tracked(struct sa_counters *c);
 

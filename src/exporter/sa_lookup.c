@@ -11,15 +11,15 @@
 #include <string.h>
 
 static int found(const char *conn, const char *child, char *ret_conn, size_t conn_len,
-		 char *ret_child, size_t child_len)
+                 char *ret_child, size_t child_len)
 {
 	snprintf(ret_conn, conn_len, "%s", conn);
 	snprintf(ret_child, child_len, "%s", child);
 	return 0;
 }
 
-int sa_lookup_find_child(const struct sa_snapshot *s, const struct sockaddr *target,
-			 char *ret_conn, size_t conn_len, char *ret_child, size_t child_len)
+int sa_lookup_find_child(const struct sa_snapshot *s, const struct sockaddr *target, char *ret_conn,
+                         size_t conn_len, char *ret_child, size_t child_len)
 {
 	for (uint32_t i = 0; i < s->n_ikes; i++) {
 		const struct snap_ike *ike = &s->ikes[i];
@@ -28,7 +28,7 @@ int sa_lookup_find_child(const struct sa_snapshot *s, const struct sockaddr *tar
 			if (snap_child_state_up(ike->children[j].state) &&
 			    ts_list_contains(ike->children[j].remote_ts, target))
 				return found(ike->conn, ike->children[j].name, ret_conn, conn_len,
-					     ret_child, child_len);
+				             ret_child, child_len);
 	}
 	/* not up now: the configured remote traffic selectors still say which tunnel it is */
 	for (uint32_t i = 0; i < s->n_conns; i++) {
@@ -36,14 +36,14 @@ int sa_lookup_find_child(const struct sa_snapshot *s, const struct sockaddr *tar
 
 		for (uint32_t j = 0; j < sc->n_children; j++)
 			if (ts_list_contains(sc->children_remote_ts[j], target))
-				return found(sc->name, sc->children[j], ret_conn, conn_len, ret_child,
-					     child_len);
+				return found(sc->name, sc->children[j], ret_conn, conn_len,
+				             ret_child, child_len);
 	}
 	return -ENOENT;
 }
 
 int sa_lookup_source_in_local_ts(const struct sa_snapshot *s, const char *conn, const char *child,
-				 const struct sockaddr *source)
+                                 const struct sockaddr *source)
 {
 	for (uint32_t i = 0; i < s->n_ikes; i++) {
 		const struct snap_ike *ike = &s->ikes[i];
@@ -51,7 +51,8 @@ int sa_lookup_source_in_local_ts(const struct sa_snapshot *s, const char *conn, 
 		if (strcmp(ike->conn, conn) != 0)
 			continue;
 		for (uint32_t j = 0; j < ike->n_children; j++)
-			if (strcmp(ike->children[j].name, child) == 0 && ike->children[j].local_ts[0])
+			if (strcmp(ike->children[j].name, child) == 0 &&
+			    ike->children[j].local_ts[0])
 				return ts_list_contains(ike->children[j].local_ts, source) ? 1 : 0;
 	}
 	return -ENOENT;
@@ -66,7 +67,7 @@ static bool lists_ike(const struct sa_snapshot *s, uint32_t uniqueid, const char
 }
 
 size_t sa_lookup_missing_ikes(const struct sa_snapshot *prev, const struct sa_snapshot *cur,
-			      uint32_t *ret, size_t cap)
+                              uint32_t *ret, size_t cap)
 {
 	size_t n = 0;
 

@@ -17,13 +17,13 @@
 /* The CHILD SA whose remote traffic selectors hold @target: an up CHILD SA first, else a loaded
  * CHILD config (a tunnel that is down is still the tunnel the target is behind). 0 and the names
  * (truncated to the buffers), or -ENOENT. */
-int sa_lookup_find_child(const struct sa_snapshot *s, const struct sockaddr *target,
-			 char *ret_conn, size_t conn_len, char *ret_child, size_t child_len);
+int sa_lookup_find_child(const struct sa_snapshot *s, const struct sockaddr *target, char *ret_conn,
+                         size_t conn_len, char *ret_child, size_t child_len);
 
 /* Is @source inside the local traffic selectors of an SA of (@conn, @child)? 1 yes, 0 no,
  * -ENOENT no such CHILD SA (or it lists no local selector). */
 int sa_lookup_source_in_local_ts(const struct sa_snapshot *s, const char *conn, const char *child,
-				 const struct sockaddr *source);
+                                 const struct sockaddr *source);
 
 /* The unique ids of the IKE SAs that @prev lists and @cur does not, of connections for which
  * @cur lists no IKE SA at all; the first @cap of them into @ret; returns how many there are (may
@@ -32,7 +32,7 @@ int sa_lookup_source_in_local_ts(const struct sa_snapshot *s, const char *conn, 
  * down. (A connection that still has an IKE SA reads up either way, and an SA rekeyed away has
  * its successor listed under the same connection.) */
 size_t sa_lookup_missing_ikes(const struct sa_snapshot *prev, const struct sa_snapshot *cur,
-			      uint32_t *ret, size_t cap);
+                              uint32_t *ret, size_t cap);
 
 /* Does @s list a CHILD SA of (@conn, @child), in any state? */
 bool sa_lookup_has_child(const struct sa_snapshot *s, const char *conn, const char *child);

@@ -17,8 +17,8 @@
 #include <string.h>
 
 static const char *const ike_states[] = {
-	"CREATED", "CONNECTING", "ESTABLISHED", "PASSIVE",
-	"REKEYING", "REKEYED", "DELETING", "DESTROYING",
+    "CREATED",  "CONNECTING", "ESTABLISHED", "PASSIVE",
+    "REKEYING", "REKEYED",    "DELETING",    "DESTROYING",
 };
 
 /* Redaction: a stable short hash, so that one peer still maps to one series. */
@@ -138,7 +138,7 @@ static void blocks_done(struct label_blocks *b)
 }
 
 static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s,
-			      const struct sa_view *v)
+                              const struct sa_view *v)
 {
 	struct label_blocks lb;
 	size_t len;
@@ -153,21 +153,21 @@ static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s
 		return lb.text.err;
 	}
 	prom_family(w, "ipsec_ike_sa_up", PROM_GAUGE,
-		    "1 while an IKE SA of the connection is established (rekeying included), 0 "
-		    "when the connection is loaded but has none.");
+	            "1 while an IKE SA of the connection is established (rekeying included), 0 "
+	            "when the connection is loaded but has none.");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		l = block_at(&lb, i, &len);
 		prom_sample_at_u64(w, l, len, v->conns[i].up);
 	}
 	prom_family(w, "ipsec_ike_sas", PROM_GAUGE,
-		    "Number of IKE SAs of the connection, in any state.");
+	            "Number of IKE SAs of the connection, in any state.");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		l = block_at(&lb, i, &len);
 		prom_sample_at_u64(w, l, len, v->conns[i].n_ikes);
 	}
 	prom_family(w, "ipsec_ike_sa_state", PROM_GAUGE,
-		    "State of the connection's representative IKE SA (state set: 1 for the "
-		    "current state; all 0 without an SA).");
+	            "State of the connection's representative IKE SA (state set: 1 for the "
+	            "current state; all 0 without an SA).");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *best = v->conns[i].best;
 		char ls[LABEL_VALUE_MAX * 6 + 64];
@@ -184,11 +184,11 @@ static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s
 			memcpy(ls + at, ike_states[k], sl);
 			memcpy(ls + at + sl, "\"}", 2);
 			prom_sample_at_u64(w, ls, at + sl + 2,
-					   best && strcmp(best->state, ike_states[k]) == 0);
+			                   best && strcmp(best->state, ike_states[k]) == 0);
 		}
 	}
 	prom_family(w, "ipsec_ike_sa_established_timestamp_seconds", PROM_GAUGE,
-		    "When the connection's representative IKE SA was established (Unix time).");
+	            "When the connection's representative IKE SA was established (Unix time).");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *b = v->conns[i].best;
 
@@ -197,8 +197,8 @@ static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s
 			prom_sample_at(w, l, len, abs_time(s, b->established, -1));
 	}
 	prom_family(w, "ipsec_ike_sa_rekey_timestamp_seconds", PROM_GAUGE,
-		    "When the representative IKE SA is scheduled to rekey (Unix time; in the past "
-		    "when the rekey is overdue).");
+	            "When the representative IKE SA is scheduled to rekey (Unix time; in the past "
+	            "when the rekey is overdue).");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *b = v->conns[i].best;
 
@@ -207,7 +207,7 @@ static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s
 			prom_sample_at(w, l, len, abs_time(s, b->rekey_time, +1));
 	}
 	prom_family(w, "ipsec_ike_sa_reauth_timestamp_seconds", PROM_GAUGE,
-		    "When the representative IKE SA is scheduled to reauthenticate (Unix time).");
+	            "When the representative IKE SA is scheduled to reauthenticate (Unix time).");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *b = v->conns[i].best;
 
@@ -222,7 +222,7 @@ static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s
 /* One _info series (value 1), unless the same label set was written already or the family
  * holds EXPORT_CHILDREN_MAX series (then it is counted in *dropped). */
 static void write_info(struct prom_writer *w, struct seen_set *seen, const struct prom_label *l,
-		       size_t nl, uint32_t *n, uint64_t *dropped)
+                       size_t nl, uint32_t *n, uint64_t *dropped)
 {
 	if (*n >= EXPORT_CHILDREN_MAX) {
 		(*dropped)++;
@@ -235,28 +235,28 @@ static void write_info(struct prom_writer *w, struct seen_set *seen, const struc
 }
 
 static int write_ike_info(struct prom_writer *w, const struct sa_snapshot *s,
-			  const struct sa_metrics_opts *o, uint64_t *dropped)
+                          const struct sa_metrics_opts *o, uint64_t *dropped)
 {
 	struct seen_set seen = {0};
 	uint32_t n = 0;
 
 	prom_family(w, "ipsec_ike_sa_info", PROM_GAUGE,
-		    "Always 1: identities, endpoints and algorithms of each IKE SA.");
+	            "Always 1: identities, endpoints and algorithms of each IKE SA.");
 	for (uint32_t i = 0; i < s->n_ikes; i++) {
 		const struct snap_ike *ike = &s->ikes[i];
 		char r1[20], r2[20];
 		struct prom_label l[] = {
-			PROM_LABEL("conn", ike->conn),
-			PROM_LABEL("local_host", ike->local_host),
-			PROM_LABEL("remote_host", redact(ike->remote_host, r1, o->redact_ids)),
-			PROM_LABEL("local_id", ike->local_id),
-			PROM_LABEL("remote_id", redact(ike->remote_id, r2, o->redact_ids)),
-			PROM_LABEL("version", ike->version),
-			PROM_LABEL("encr", ike->encr),
-			PROM_LABEL("integ", ike->integ),
-			PROM_LABEL("prf", ike->prf),
-			PROM_LABEL("dh_group", ike->dh_group),
-			PROM_LABEL("nat", ike->nat),
+		    PROM_LABEL("conn", ike->conn),
+		    PROM_LABEL("local_host", ike->local_host),
+		    PROM_LABEL("remote_host", redact(ike->remote_host, r1, o->redact_ids)),
+		    PROM_LABEL("local_id", ike->local_id),
+		    PROM_LABEL("remote_id", redact(ike->remote_id, r2, o->redact_ids)),
+		    PROM_LABEL("version", ike->version),
+		    PROM_LABEL("encr", ike->encr),
+		    PROM_LABEL("integ", ike->integ),
+		    PROM_LABEL("prf", ike->prf),
+		    PROM_LABEL("dh_group", ike->dh_group),
+		    PROM_LABEL("nat", ike->nat),
 		};
 
 		write_info(w, &seen, l, sizeof(l) / sizeof(l[0]), &n, dropped);
@@ -285,35 +285,35 @@ static const struct {
 	enum prom_type type;
 	const char *help;
 } child_metrics[CM_COUNT] = {
-	[CM_UP] = {"ipsec_child_sa_up", PROM_GAUGE,
-		   "1 while a CHILD SA of this CHILD config is installed (rekeying included), 0 "
-		   "when it is loaded but has none."},
-	[CM_BYTES_IN] = {"ipsec_child_sa_bytes_in_total", PROM_COUNTER,
-			 "Bytes received over the CHILD SAs of this CHILD config, across rekeys."},
-	[CM_BYTES_OUT] = {"ipsec_child_sa_bytes_out_total", PROM_COUNTER,
-			  "Bytes sent over the CHILD SAs of this CHILD config, across rekeys."},
-	[CM_PACKETS_IN] = {"ipsec_child_sa_packets_in_total", PROM_COUNTER,
-			   "Packets received over the CHILD SAs of this CHILD config, across "
-			   "rekeys."},
-	[CM_PACKETS_OUT] = {"ipsec_child_sa_packets_out_total", PROM_COUNTER,
-			    "Packets sent over the CHILD SAs of this CHILD config, across rekeys."},
-	[CM_LAST_IN] = {"ipsec_child_sa_last_in_timestamp_seconds", PROM_GAUGE,
-			"When the last inbound packet was processed (Unix time; absent before "
-			"the first)."},
-	[CM_LAST_OUT] = {"ipsec_child_sa_last_out_timestamp_seconds", PROM_GAUGE,
-			 "When the last outbound packet was processed (Unix time; absent before "
-			 "the first)."},
-	[CM_INSTALLED] = {"ipsec_child_sa_installed_timestamp_seconds", PROM_GAUGE,
-			  "When the representative CHILD SA was installed (Unix time)."},
-	[CM_REKEY] = {"ipsec_child_sa_rekey_timestamp_seconds", PROM_GAUGE,
-		      "When the representative CHILD SA is scheduled to rekey (Unix time)."},
-	[CM_EXPIRE] = {"ipsec_child_sa_expire_timestamp_seconds", PROM_GAUGE,
-		       "When the representative CHILD SA expires (hard lifetime, Unix time)."},
+    [CM_UP] = {"ipsec_child_sa_up", PROM_GAUGE,
+               "1 while a CHILD SA of this CHILD config is installed (rekeying included), 0 "
+               "when it is loaded but has none."},
+    [CM_BYTES_IN] = {"ipsec_child_sa_bytes_in_total", PROM_COUNTER,
+                     "Bytes received over the CHILD SAs of this CHILD config, across rekeys."},
+    [CM_BYTES_OUT] = {"ipsec_child_sa_bytes_out_total", PROM_COUNTER,
+                      "Bytes sent over the CHILD SAs of this CHILD config, across rekeys."},
+    [CM_PACKETS_IN] = {"ipsec_child_sa_packets_in_total", PROM_COUNTER,
+                       "Packets received over the CHILD SAs of this CHILD config, across "
+                       "rekeys."},
+    [CM_PACKETS_OUT] = {"ipsec_child_sa_packets_out_total", PROM_COUNTER,
+                        "Packets sent over the CHILD SAs of this CHILD config, across rekeys."},
+    [CM_LAST_IN] = {"ipsec_child_sa_last_in_timestamp_seconds", PROM_GAUGE,
+                    "When the last inbound packet was processed (Unix time; absent before "
+                    "the first)."},
+    [CM_LAST_OUT] = {"ipsec_child_sa_last_out_timestamp_seconds", PROM_GAUGE,
+                     "When the last outbound packet was processed (Unix time; absent before "
+                     "the first)."},
+    [CM_INSTALLED] = {"ipsec_child_sa_installed_timestamp_seconds", PROM_GAUGE,
+                      "When the representative CHILD SA was installed (Unix time)."},
+    [CM_REKEY] = {"ipsec_child_sa_rekey_timestamp_seconds", PROM_GAUGE,
+                  "When the representative CHILD SA is scheduled to rekey (Unix time)."},
+    [CM_EXPIRE] = {"ipsec_child_sa_expire_timestamp_seconds", PROM_GAUGE,
+                   "When the representative CHILD SA expires (hard lifetime, Unix time)."},
 };
 
 static void write_child_sample(struct prom_writer *w, const struct sa_snapshot *s,
-			       enum child_metric m, const char *l, size_t len,
-			       const struct sa_view_child *ch, const struct sa_totals *t)
+                               enum child_metric m, const char *l, size_t len,
+                               const struct sa_view_child *ch, const struct sa_totals *t)
 {
 	const struct snap_child *b = ch->best;
 
@@ -359,8 +359,7 @@ static void write_child_sample(struct prom_writer *w, const struct sa_snapshot *
 }
 
 static int write_child_families(struct prom_writer *w, const struct sa_snapshot *s,
-				const struct sa_view *v, struct sa_counters *ctr,
-				uint64_t *dropped)
+                                const struct sa_view *v, struct sa_counters *ctr, uint64_t *dropped)
 {
 	uint32_t total = 0;
 	struct sa_totals *totals;
@@ -384,9 +383,9 @@ static int write_child_families(struct prom_writer *w, const struct sa_snapshot 
 
 			sa_counters_get(ctr, v->conns[i].name, child, &totals[k]);
 			blocks_add(&lb,
-				   (struct prom_label[]){PROM_LABEL("conn", v->conns[i].name),
-							 PROM_LABEL("child", child)},
-				   2);
+			           (struct prom_label[]){PROM_LABEL("conn", v->conns[i].name),
+			                                 PROM_LABEL("child", child)},
+			           2);
 		}
 	}
 	if (lb.text.err) {
@@ -403,7 +402,7 @@ static int write_child_families(struct prom_writer *w, const struct sa_snapshot 
 				const char *l = block_at(&lb, k, &len);
 
 				write_child_sample(w, s, m, l, len, &v->conns[i].children[j],
-						   &totals[k]);
+				                   &totals[k]);
 			}
 		}
 	}
@@ -420,23 +419,23 @@ static int write_child_info(struct prom_writer *w, const struct sa_snapshot *s, 
 	uint32_t n = 0;
 
 	prom_family(w, "ipsec_child_sa_info", PROM_GAUGE,
-		    "Always 1: SPIs, mode, algorithms and traffic selectors of each CHILD SA. SPIs "
-		    "change at every rekey and appear only here.");
+	            "Always 1: SPIs, mode, algorithms and traffic selectors of each CHILD SA. SPIs "
+	            "change at every rekey and appear only here.");
 	for (uint32_t i = 0; i < s->n_ikes; i++) {
 		for (uint32_t j = 0; j < s->ikes[i].n_children; j++) {
 			const struct snap_child *c = &s->ikes[i].children[j];
 			struct prom_label l[] = {
-				PROM_LABEL("conn", s->ikes[i].conn),
-				PROM_LABEL("child", c->name),
-				PROM_LABEL("spi_in", c->spi_in),
-				PROM_LABEL("spi_out", c->spi_out),
-				PROM_LABEL("mode", c->mode),
-				PROM_LABEL("protocol", c->protocol),
-				PROM_LABEL("encap", c->encap ? "yes" : "no"),
-				PROM_LABEL("encr", c->encr),
-				PROM_LABEL("integ", c->integ),
-				PROM_LABEL("local_ts", c->local_ts),
-				PROM_LABEL("remote_ts", c->remote_ts),
+			    PROM_LABEL("conn", s->ikes[i].conn),
+			    PROM_LABEL("child", c->name),
+			    PROM_LABEL("spi_in", c->spi_in),
+			    PROM_LABEL("spi_out", c->spi_out),
+			    PROM_LABEL("mode", c->mode),
+			    PROM_LABEL("protocol", c->protocol),
+			    PROM_LABEL("encap", c->encap ? "yes" : "no"),
+			    PROM_LABEL("encr", c->encr),
+			    PROM_LABEL("integ", c->integ),
+			    PROM_LABEL("local_ts", c->local_ts),
+			    PROM_LABEL("remote_ts", c->remote_ts),
 			};
 
 			write_info(w, &seen, l, sizeof(l) / sizeof(l[0]), &n, dropped);
@@ -451,11 +450,11 @@ void sa_metrics_write_certs(struct prom_writer *w, const struct sa_snapshot *s)
 	struct seen_set seen = {0};
 
 	prom_family(w, "ipsec_cert_not_after_timestamp_seconds", PROM_GAUGE,
-		    "End of validity of each loaded X.509 certificate (Unix time).");
+	            "End of validity of each loaded X.509 certificate (Unix time).");
 	for (uint32_t i = 0; i < s->n_certs; i++) {
 		const struct snap_cert *c = &s->certs[i];
 		struct prom_label l[2] = {PROM_LABEL("subject", c->subject),
-					  PROM_LABEL("serial", c->serial)};
+		                          PROM_LABEL("serial", c->serial)};
 
 		if (c->not_after == SNAP_NONE || !first_time(&seen, l, 2))
 			continue;
@@ -469,27 +468,27 @@ void sa_metrics_write_certs(struct prom_writer *w, const struct sa_snapshot *s)
 static void write_rekey_config(struct prom_writer *w, const struct sa_snapshot *s)
 {
 	prom_family(w, "ipsec_ike_sa_rekey_config_seconds", PROM_GAUGE,
-		    "Configured IKE SA rekey interval of the connection (swanctl rekey_time; 0: "
-		    "no rekeying).");
+	            "Configured IKE SA rekey interval of the connection (swanctl rekey_time; 0: "
+	            "no rekeying).");
 	for (uint32_t i = 0; i < s->n_conns; i++)
 		if (s->conns[i].rekey_time != SNAP_NONE)
 			prom_sample(w, &PROM_LABEL("conn", s->conns[i].name), 1,
-				    (double)s->conns[i].rekey_time);
+			            (double)s->conns[i].rekey_time);
 	prom_family(w, "ipsec_child_sa_rekey_config_seconds", PROM_GAUGE,
-		    "Configured CHILD SA rekey interval (swanctl rekey_time; 0: no rekeying).");
+	            "Configured CHILD SA rekey interval (swanctl rekey_time; 0: no rekeying).");
 	for (uint32_t i = 0; i < s->n_conns; i++)
 		for (uint32_t j = 0; j < s->conns[i].n_children; j++)
 			if (s->conns[i].children_rekey_time[j] != SNAP_NONE)
 				prom_sample(w,
-					    (struct prom_label[]){
-						PROM_LABEL("conn", s->conns[i].name),
-						PROM_LABEL("child", s->conns[i].children[j])},
-					    2, (double)s->conns[i].children_rekey_time[j]);
+				            (struct prom_label[]){
+				                PROM_LABEL("conn", s->conns[i].name),
+				                PROM_LABEL("child", s->conns[i].children[j])},
+				            2, (double)s->conns[i].children_rekey_time[j]);
 }
 
 int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const struct sa_view *v,
-		     struct sa_counters *ctr, const struct sa_metrics_opts *opts,
-		     uint64_t *ret_dropped)
+                     struct sa_counters *ctr, const struct sa_metrics_opts *opts,
+                     uint64_t *ret_dropped)
 {
 	static const struct sa_metrics_opts no_opts;
 	uint64_t dropped = s->dropped;

@@ -15,14 +15,14 @@
 /* Options that change what is exported. */
 struct sa_metrics_opts {
 	bool redact_ids; /* replace the peer's identity (remote_id, remote_host) by a short hash;
-			  * our own local_id is not the peer's and stays */
+	                  * our own local_id is not the peer's and stays */
 };
 
 /* 0 or -ENOMEM. Series beyond the label-cardinality limits are dropped and counted in
  * *ret_dropped. */
-int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s,
-		     const struct sa_view *v, struct sa_counters *ctr,
-		     const struct sa_metrics_opts *opts, uint64_t *ret_dropped);
+int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const struct sa_view *v,
+                     struct sa_counters *ctr, const struct sa_metrics_opts *opts,
+                     uint64_t *ret_dropped);
 
 /* Certificate expiry, from a snapshot filled by list-certs (refreshed less often than SAs). */
 void sa_metrics_write_certs(struct prom_writer *w, const struct sa_snapshot *certs);

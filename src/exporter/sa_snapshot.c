@@ -93,7 +93,7 @@ enum snap_key {
 
 static const char *const snap_key_names[K_COUNT] = {
 #define SNAP_KEY_NAME(id, name) [K_##id] = name,
-	SNAP_KEYS(SNAP_KEY_NAME)
+    SNAP_KEYS(SNAP_KEY_NAME)
 #undef SNAP_KEY_NAME
 };
 
@@ -194,8 +194,8 @@ static int64_t snap_i64(const struct sec_ix *x, enum snap_key k)
 	int64_t n;
 
 	return ix_value(x, k, &v, &len) && num_parse_i64(v, len, INT64_MIN, INT64_MAX, &n) == 0
-		       ? n
-		       : SNAP_NONE;
+	           ? n
+	           : SNAP_NONE;
 }
 
 static bool snap_yes(const struct sec_ix *x, enum snap_key k)
@@ -240,7 +240,7 @@ static const char *snap_list(struct sa_snapshot *s, const struct sec_ix *x, enum
 
 /* "AES_CBC" + "256" -> "AES_CBC-256", as swanctl prints algorithms. */
 static const char *snap_alg(struct sa_snapshot *s, const struct sec_ix *x, enum snap_key alg_key,
-			    enum snap_key size_key)
+                            enum snap_key size_key)
 {
 	const char *alg, *size;
 	size_t alen, slen;
@@ -287,7 +287,7 @@ static bool snap_list_nonempty(const struct sec_ix *x, enum snap_key k)
 /* The CHILD config name: the "name" key (5.9 sends it), else the section key without its
  * "-<uniqueid>" suffix. */
 static const char *snap_child_name(struct sa_snapshot *s, const struct sec_ix *x,
-				   const struct vici_elem *e)
+                                   const struct vici_elem *e)
 {
 	const char *v;
 	size_t len;
@@ -310,7 +310,7 @@ static const char *snap_child_name(struct sa_snapshot *s, const struct sec_ix *x
 }
 
 void sa_snapshot_parse_child(struct sa_snapshot *s, const struct vici_msg *m, uint32_t sec,
-			     uint32_t name_sec, struct snap_child *c)
+                             uint32_t name_sec, struct snap_child *c)
 {
 	struct sec_ix ix, *x = &ix;
 
@@ -342,7 +342,7 @@ void sa_snapshot_parse_child(struct sa_snapshot *s, const struct vici_msg *m, ui
 }
 
 int sa_snapshot_parse_ike(struct sa_snapshot *s, const struct vici_msg *m, uint32_t sec,
-			  struct snap_ike *ike)
+                          struct snap_ike *ike)
 {
 	const struct vici_elem *e = &m->elems[sec];
 	struct sec_ix ix, *x = &ix;
@@ -369,8 +369,8 @@ int sa_snapshot_parse_ike(struct sa_snapshot *s, const struct vici_msg *m, uint3
 	ike->nat = snap_nat(x);
 	ike->initiator = snap_yes(x, K_INITIATOR);
 	ike->tasks_pending = snap_list_nonempty(x, K_TASKS_QUEUED) ||
-			     snap_list_nonempty(x, K_TASKS_ACTIVE) ||
-			     snap_list_nonempty(x, K_TASKS_PASSIVE);
+	                     snap_list_nonempty(x, K_TASKS_ACTIVE) ||
+	                     snap_list_nonempty(x, K_TASKS_PASSIVE);
 	ike->established = snap_i64(x, K_ESTABLISHED);
 	ike->rekey_time = snap_i64(x, K_REKEY_TIME);
 	ike->reauth_time = snap_i64(x, K_REAUTH_TIME);
@@ -403,7 +403,7 @@ int sa_snapshot_add_ike(struct sa_snapshot *s, const struct vici_msg *m)
 		if (m->elems[i].type != VICI_ELEM_SECTION_START)
 			return -EBADMSG;
 		ike = snap_grow((void **)&s->ikes, &s->n_ikes, &s->cap_ikes, sizeof(*s->ikes),
-				EXPORT_CHILDREN_MAX);
+		                EXPORT_CHILDREN_MAX);
 		if (!ike) {
 			s->dropped++;
 			continue;
@@ -441,7 +441,7 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 		if (e->type != VICI_ELEM_SECTION_START)
 			return -EBADMSG;
 		c = snap_grow((void **)&s->conns, &s->n_conns, &s->cap_conns, sizeof(*s->conns),
-			      EXPORT_CONNS_MAX);
+		              EXPORT_CONNS_MAX);
 		if (!c) {
 			s->dropped++;
 			continue;
@@ -462,7 +462,8 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 			continue;
 		c->children = arena_alloc(&s->arena, n * sizeof(*c->children));
 		c->children_remote_ts = arena_alloc(&s->arena, n * sizeof(*c->children));
-		c->children_rekey_time = arena_alloc(&s->arena, n * sizeof(*c->children_rekey_time));
+		c->children_rekey_time =
+		    arena_alloc(&s->arena, n * sizeof(*c->children_rekey_time));
 		if (!c->children || !c->children_remote_ts || !c->children_rekey_time)
 			return -ENOMEM;
 		vici_foreach_child(m, children, j)
@@ -471,12 +472,14 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 
 			if (ce->type != VICI_ELEM_SECTION_START)
 				continue;
-			c->children[c->n_children] = arena_strndup(&s->arena, ce->name, ce->name_len);
+			c->children[c->n_children] =
+			    arena_strndup(&s->arena, ce->name, ce->name_len);
 			{
 				struct sec_ix cx;
 
 				sec_index(&cx, m, j);
-				c->children_remote_ts[c->n_children] = snap_list(s, &cx, K_REMOTE_TS);
+				c->children_remote_ts[c->n_children] =
+				    snap_list(s, &cx, K_REMOTE_TS);
 				c->children_rekey_time[c->n_children] =
 				    snap_i64(&cx, K_CONF_REKEY_TIME);
 			}
@@ -491,7 +494,7 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 /* Certificate details through GnuTLS; a certificate it cannot read is kept with its type only,
  * so that it still shows up (and the scrape does not fail). */
 static void snap_cert_x509(struct sa_snapshot *s, const uint8_t *der, size_t len,
-			   struct snap_cert *c)
+                           struct snap_cert *c)
 {
 	gnutls_x509_crt_t crt;
 	gnutls_datum_t in = {.data = (unsigned char *)der, .size = (unsigned)len};
@@ -542,7 +545,7 @@ int sa_snapshot_add_cert(struct sa_snapshot *s, const struct vici_msg *m)
 	size_t len;
 
 	c = snap_grow((void **)&s->certs, &s->n_certs, &s->cap_certs, sizeof(*s->certs),
-		      EXPORT_CERTS_MAX);
+	              EXPORT_CERTS_MAX);
 	if (!c) {
 		s->dropped++;
 		return 0;

@@ -34,9 +34,9 @@ struct snap_child {
 	const char *local_ts, *remote_ts; /* lists joined with "," */
 	bool encap;
 	struct sa_totals totals;
-	int64_t use_in, use_out;	/* seconds since last packet, or SNAP_NONE */
-	int64_t install_time;		/* seconds since installed */
-	int64_t rekey_time, life_time;	/* seconds until rekey / expiry (may be negative) */
+	int64_t use_in, use_out;       /* seconds since last packet, or SNAP_NONE */
+	int64_t install_time;          /* seconds since installed */
+	int64_t rekey_time, life_time; /* seconds until rekey / expiry (may be negative) */
 };
 
 struct snap_ike {
@@ -56,11 +56,11 @@ struct snap_ike {
 struct snap_conn {
 	const char *name;
 	const char *version;
-	const char *remote_addrs; /* joined with "," */
-	const char **children;	  /* CHILD config names */
+	const char *remote_addrs;        /* joined with "," */
+	const char **children;           /* CHILD config names */
 	const char **children_remote_ts; /* joined with ",", same index */
-	int64_t *children_rekey_time;	 /* configured CHILD rekey_time (s), same index */
-	int64_t rekey_time;		 /* configured IKE rekey_time (s); SNAP_NONE if absent */
+	int64_t *children_rekey_time;    /* configured CHILD rekey_time (s), same index */
+	int64_t rekey_time;              /* configured IKE rekey_time (s); SNAP_NONE if absent */
 	uint32_t n_children;
 };
 
@@ -101,7 +101,7 @@ void sa_snapshot_keep_ike(struct sa_snapshot *s, uint32_t from, uint32_t uniquei
 /* Parse one IKE SA section (list-sas, or the same data in ike-updown / child-updown events)
  * into *ret; exposed for the event stream. */
 int sa_snapshot_parse_ike(struct sa_snapshot *s, const struct vici_msg *m, uint32_t ike_sec,
-			  struct snap_ike *ret);
+                          struct snap_ike *ret);
 
 /* Parse one CHILD SA section (of list-sas, child-updown, or the "old"/"new" halves of
  * child-rekey) into *ret: the one reader of CHILD SA keys. Without a "name" key, the config name
@@ -109,7 +109,7 @@ int sa_snapshot_parse_ike(struct sa_snapshot *s, const struct vici_msg *m, uint3
  * child-rekey, whose "old" section sits in one named after the CHILD SA. Strings live in @s's
  * arena. Never fails: absent keys read as "" or SNAP_NONE or 0. */
 void sa_snapshot_parse_child(struct sa_snapshot *s, const struct vici_msg *m, uint32_t sec,
-			     uint32_t name_sec, struct snap_child *ret);
+                             uint32_t name_sec, struct snap_child *ret);
 
 /* "up" as operators mean it: established or installed, including while rekeying (a rekey is
  * not an outage). */

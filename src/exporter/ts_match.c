@@ -62,7 +62,7 @@ static bool ts_one_contains(const char *ts, size_t len, const unsigned char a[16
 		    num_parse_u64(slash + 1, len - alen - 1, fam == AF_INET ? 32 : 128, &bits) < 0)
 			return false;
 		return netaddr_prefix_equal(fam == AF_INET ? a + 12 : a,
-					    fam == AF_INET ? lo + 12 : lo, (unsigned)bits);
+		                            fam == AF_INET ? lo + 12 : lo, (unsigned)bits);
 	}
 	return parse_addr(ts, len, lo, &f1) && f1 == fam && memcmp(a, lo, 16) == 0;
 }

@@ -46,7 +46,7 @@ static int run(struct vici_conn *vc, struct vici_builder *b, bool stream, char *
 		return r;
 	}
 	r = vici_conn_command(vc, req, len, stream ? "control-log" : NULL,
-			      stream ? ignore_log : NULL, NULL, &resp);
+	                      stream ? ignore_log : NULL, NULL, &resp);
 	free(req);
 	if (r < 0) {
 		snprintf(why, whylen, "vici: %s", vici_conn_last_error(vc));
@@ -68,7 +68,7 @@ out:
 }
 
 int heal_vici_initiate(struct vici_conn *vc, const char *conn, const char *child, char *why,
-		       size_t whylen)
+                       size_t whylen)
 {
 	struct vici_builder b;
 
@@ -81,7 +81,7 @@ int heal_vici_initiate(struct vici_conn *vc, const char *conn, const char *child
 }
 
 int heal_vici_rekey(struct vici_conn *vc, const char *conn, const char *child, char *why,
-		    size_t whylen)
+                    size_t whylen)
 {
 	struct vici_builder b;
 
@@ -92,7 +92,7 @@ int heal_vici_rekey(struct vici_conn *vc, const char *conn, const char *child, c
 }
 
 int heal_vici_reinit(struct vici_conn *vc, const char *conn, const char *child, char *why,
-		     size_t whylen)
+                     size_t whylen)
 {
 	struct vici_builder b;
 	int r;
@@ -144,6 +144,6 @@ int heal_run_command(char *const argv[], unsigned timeout_ms, char *why, size_t 
 		return 0;
 	}
 	snprintf(why, whylen, "%s: exit %d", argv[0],
-		 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	         WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	return -EIO;
 }

@@ -13,12 +13,12 @@
 struct vici_conn;
 
 int heal_vici_initiate(struct vici_conn *vc, const char *conn, const char *child, char *why,
-		       size_t whylen);
+                       size_t whylen);
 int heal_vici_rekey(struct vici_conn *vc, const char *conn, const char *child, char *why,
-		    size_t whylen);
+                    size_t whylen);
 /* terminate the IKE SA (and its CHILD SAs), then initiate the CHILD again */
 int heal_vici_reinit(struct vici_conn *vc, const char *conn, const char *child, char *why,
-		     size_t whylen);
+                     size_t whylen);
 /* Run argv (argv[0] an absolute path) and wait up to @timeout_ms; 0 when it exited 0. */
 int heal_run_command(char *const argv[], unsigned timeout_ms, char *why, size_t whylen);
 

@@ -48,8 +48,7 @@ bool heal_config_allowed(const struct heal_config *c, const char *conn)
 /* errors without a position; heal_config_parse() adds "line N: " (the one YAML error helper) */
 #define fail(err, errlen, ...) config_fail(err, errlen, NULL, __VA_ARGS__)
 
-static int set_path(char *dst, size_t cap, const char *v, const char *key, char *err,
-		    size_t errlen)
+static int set_path(char *dst, size_t cap, const char *v, const char *key, char *err, size_t errlen)
 {
 	if (strlen(v) >= cap)
 		return fail(err, errlen, "heal: %s: too long", key);
@@ -65,7 +64,7 @@ static int set_dur(uint64_t *dst, const char *v, const char *key, char *err, siz
 }
 
 static int take_list(yaml_document_t *doc, yaml_node_t *n, char **out, uint32_t max,
-		     uint32_t *ret_n, const char *key, char *err, size_t errlen)
+                     uint32_t *ret_n, const char *key, char *err, size_t errlen)
 {
 	uint32_t k = 0;
 
@@ -88,7 +87,7 @@ static int take_list(yaml_document_t *doc, yaml_node_t *n, char **out, uint32_t 
 }
 
 static int take_key(yaml_document_t *doc, const char *key, yaml_node_t *vn, struct heal_config *c,
-		    char *err, size_t errlen)
+                    char *err, size_t errlen)
 {
 	const char *v = config_scalar(vn);
 	uint64_t u;
@@ -98,16 +97,18 @@ static int take_key(yaml_document_t *doc, const char *key, yaml_node_t *vn, stru
 		r = take_list(doc, vn, c->allow, HEAL_ALLOW_MAX, &c->n_allow, key, err, errlen);
 		for (uint32_t i = 0; r == 0 && i < c->n_allow; i++)
 			if (!heal_name_valid(c->allow[i], strlen(c->allow[i])))
-				r = fail(err, errlen, "heal: allowlist: '%s' is not a connection name",
-					 c->allow[i]);
+				r = fail(err, errlen,
+				         "heal: allowlist: '%s' is not a connection name",
+				         c->allow[i]);
 		return r;
 	}
 	if (strcmp(key, "restart_command") == 0) {
 		r = take_list(doc, vn, c->restart_argv, HEAL_ARGV_MAX, &c->restart_argc, key, err,
-			      errlen);
+		              errlen);
 		if (r == 0 && (c->restart_argc == 0 || c->restart_argv[0][0] != '/'))
-			r = fail(err, errlen, "heal: restart_command: an argv list starting with an "
-					      "absolute path");
+			r = fail(err, errlen,
+			         "heal: restart_command: an argv list starting with an "
+			         "absolute path");
 		return r;
 	}
 	if (!v)
@@ -152,7 +153,7 @@ static int take_key(yaml_document_t *doc, const char *key, yaml_node_t *vn, stru
 }
 
 int heal_config_parse(yaml_document_t *doc, yaml_node_t *node, struct heal_config *ret, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	struct heal_config c;
 	char sub[400] = "";
@@ -191,8 +192,9 @@ int heal_config_check_token(const char *token, char *err, size_t errlen)
 	size_t n = strlen(token);
 
 	if (n < HEAL_TOKEN_MIN)
-		return fail(err, errlen,
-			    "heal: token_file: the token has %zu characters, at least %d are needed",
-			    n, HEAL_TOKEN_MIN);
+		return fail(
+		    err, errlen,
+		    "heal: token_file: the token has %zu characters, at least %d are needed", n,
+		    HEAL_TOKEN_MIN);
 	return 0;
 }

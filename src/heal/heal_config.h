@@ -21,8 +21,8 @@
 
 struct heal_config {
 	char listen[64];
-	char token_file[256];	/* Authorization: Bearer <contents> */
-	char web_config[256];	/* basic auth users (exporter-toolkit web-config) */
+	char token_file[256]; /* Authorization: Bearer <contents> */
+	char web_config[256]; /* basic auth users (exporter-toolkit web-config) */
 	char *allow[HEAL_ALLOW_MAX];
 	uint32_t n_allow;
 	bool dry_run;
@@ -39,7 +39,7 @@ struct heal_config {
 void heal_config_defaults(struct heal_config *c);
 /* Parse @node (a mapping, or NULL for defaults) of @doc. 0 or -EINVAL with a message. */
 int heal_config_parse(yaml_document_t *doc, yaml_node_t *node, struct heal_config *ret, char *err,
-		      size_t errlen);
+                      size_t errlen);
 void heal_config_done(struct heal_config *c);
 /* The token read from heal.token_file: 0, or -EINVAL with a message naming the key and the
  * minimum length. */

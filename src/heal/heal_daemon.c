@@ -66,7 +66,7 @@ struct heal_daemon {
 static const char *const request_names[3] = {"accepted", "unauthorized", "bad_request"};
 
 struct heal_daemon *heal_daemon_new(const struct heal_config *cfg, const char *vici_socket,
-				    unsigned vici_timeout_ms, const char *log_file)
+                                    unsigned vici_timeout_ms, const char *log_file)
 {
 	struct heal_daemon *d = calloc(1, sizeof(*d));
 
@@ -74,19 +74,19 @@ struct heal_daemon *heal_daemon_new(const struct heal_config *cfg, const char *v
 		return NULL;
 	d->cfg = cfg;
 	d->lcfg = (struct heal_ladder_cfg){
-		.confirm_checks = cfg->confirm_checks,
-		.backoff_initial_ms = cfg->backoff_initial_ms,
-		.backoff_max_ms = cfg->backoff_max_ms,
-		.restart_interval_ms = cfg->restart_interval_ms,
-		.has_restart = cfg->restart_argc > 0,
+	    .confirm_checks = cfg->confirm_checks,
+	    .backoff_initial_ms = cfg->backoff_initial_ms,
+	    .backoff_max_ms = cfg->backoff_max_ms,
+	    .restart_interval_ms = cfg->restart_interval_ms,
+	    .has_restart = cfg->restart_argc > 0,
 	};
 	snprintf(d->vici_socket, sizeof(d->vici_socket), "%s", vici_socket);
 	d->vici_timeout_ms = vici_timeout_ms;
 	d->log_file = log_file;
 	d->conns = calloc(HEAL_CONNS_MAX, sizeof(*d->conns));
 	d->col = collector_new(&(struct collector_config){.vici_socket = vici_socket,
-							  .vici_timeout_ms = vici_timeout_ms,
-							  .cert_interval_s = 3600});
+	                                                  .vici_timeout_ms = vici_timeout_ms,
+	                                                  .cert_interval_s = 3600});
 	/* actions can take a while (initiate waits for the peer): their own connection and a
 	 * longer deadline than the checks */
 	d->vc = vici_conn_new(vici_socket, 15000);
@@ -162,7 +162,7 @@ void heal_daemon_alerts(struct heal_daemon *d, const struct heal_webhook *w, uin
 }
 
 static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_view *v, bool up,
-		      const char *error)
+                      const char *error)
 {
 	struct heal_daemon *d = ctx;
 
@@ -187,8 +187,8 @@ static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_vi
 		c->up = vc->up;
 		snprintf(c->ike_state, sizeof(c->ike_state), "%s", ike ? ike->state : "");
 		c->busy = ike && (ike->tasks_pending || strcmp(ike->state, "REKEYING") == 0 ||
-				  strcmp(ike->state, "CONNECTING") == 0 ||
-				  strcmp(ike->state, "DELETING") == 0);
+		                  strcmp(ike->state, "CONNECTING") == 0 ||
+		                  strcmp(ike->state, "DELETING") == 0);
 		c->established = ike ? ike->established : SNAP_NONE;
 		c->rekey_time = ike ? ike->rekey_time : SNAP_NONE;
 		c->child_up = vc->n_children > 0;
@@ -202,7 +202,7 @@ static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_vi
 				snprintf(c->child, sizeof(c->child), "%s", ch->name);
 				c->child_up = ch->up;
 				snprintf(c->child_state, sizeof(c->child_state), "%s",
-					 ch->best ? ch->best->state : "");
+				         ch->best ? ch->best->state : "");
 				c->child_install = ch->best ? ch->best->install_time : SNAP_NONE;
 				c->child_rekey = ch->best ? ch->best->rekey_time : SNAP_NONE;
 			}
@@ -212,12 +212,12 @@ static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_vi
 
 /* The doctor's top findings for @conn: recent errors and the commands a person would run. */
 static json_object *doctor_context(struct heal_daemon *d, const char *conn, bool full,
-				   struct buf *ret_json)
+                                   struct buf *ret_json)
 {
 	struct doctor_options o = {.vici_socket = d->vici_socket,
-				   .vici_timeout_ms = d->vici_timeout_ms,
-				   .log_file = d->log_file,
-				   .conn = conn};
+	                           .vici_timeout_ms = d->vici_timeout_ms,
+	                           .log_file = d->log_file,
+	                           .conn = conn};
 	struct doctor_facts *f = calloc(1, sizeof(*f));
 	struct doctor_report r;
 	json_object *arr = json_object_new_array();
@@ -236,7 +236,8 @@ static json_object *doctor_context(struct heal_daemon *d, const char *conn, bool
 			json_object_object_add(x, "id", json_object_new_string(r.f[i].id));
 			json_object_object_add(x, "title", json_object_new_string(r.f[i].title));
 			for (uint32_t j = 0; j < r.f[i].n_evidence && j < 3; j++)
-				json_object_array_add(nx, json_object_new_string(r.f[i].evidence[j]));
+				json_object_array_add(nx,
+				                      json_object_new_string(r.f[i].evidence[j]));
 			json_object_object_add(x, "evidence", nx);
 			nx = json_object_new_array();
 			for (uint32_t j = 0; j < r.f[i].n_next; j++)
@@ -271,7 +272,7 @@ static int write_bundle(struct heal_daemon *d, struct heal_conn *c, char *why, s
 	ctx = doctor_context(d, c->name, true, &b);
 	json_object_put(ctx);
 	snprintf(path, sizeof(path), "%s/heal-%s-%lld.json", d->cfg->bundle_dir, c->name,
-		 (long long)time(NULL));
+	         (long long)time(NULL));
 	fp = fopen(path, "wxe");
 	if (!fp || b.err || fwrite(b.data ? b.data : "{}", 1, b.data ? b.len : 2, fp) == 0)
 		r = -EIO;
@@ -283,7 +284,7 @@ static int write_bundle(struct heal_daemon *d, struct heal_conn *c, char *why, s
 }
 
 static int perform(struct heal_daemon *d, struct heal_conn *c, enum heal_action a, char *why,
-		   size_t whylen)
+                   size_t whylen)
 {
 	const char *child = c->child[0] ? c->child : c->name;
 
@@ -303,8 +304,8 @@ static int perform(struct heal_daemon *d, struct heal_conn *c, enum heal_action 
 	}
 }
 
-static void audit(struct heal_daemon *d, struct heal_conn *c, const char *event,
-		  enum heal_action a, const char *result, const char *detail, bool with_doctor)
+static void audit(struct heal_daemon *d, struct heal_conn *c, const char *event, enum heal_action a,
+                  const char *result, const char *detail, bool with_doctor)
 {
 	json_object *o = json_object_new_object(), *ctx = json_object_new_object();
 	const char *s;
@@ -327,24 +328,25 @@ static void audit(struct heal_daemon *d, struct heal_conn *c, const char *event,
 	json_object_object_add(o, "detail", json_object_new_string(detail));
 	json_object_object_add(o, "dry_run", json_object_new_boolean(d->cfg->dry_run));
 	json_object_object_add(o, "ladder_state",
-			       json_object_new_string(heal_state_name(c->ladder.state)));
+	                       json_object_new_string(heal_state_name(c->ladder.state)));
 	json_object_object_add(o, "ladder_step", json_object_new_int((int)c->ladder.actions));
 	json_object_object_add(o, "next_wait_ms",
-			       json_object_new_int64((int64_t)c->ladder.backoff_ms));
+	                       json_object_new_int64((int64_t)c->ladder.backoff_ms));
 	json_object_object_add(ctx, "ike_state", json_object_new_string(c->ike_state));
 	json_object_object_add(ctx, "child_state", json_object_new_string(c->child_state));
 	if (c->established != SNAP_NONE)
 		json_object_object_add(ctx, "ike_established_s_ago",
-				       json_object_new_int64(c->established));
+		                       json_object_new_int64(c->established));
 	if (c->child_install != SNAP_NONE && c->child_state[0])
 		json_object_object_add(ctx, "child_last_rekey_s_ago",
-				       json_object_new_int64(c->child_install));
+		                       json_object_new_int64(c->child_install));
 	if (c->alert_name[0])
 		json_object_object_add(ctx, "alert", json_object_new_string(c->alert_name));
 	if (with_doctor)
 		json_object_object_add(ctx, "findings", doctor_context(d, c->name, false, NULL));
 	json_object_object_add(o, "context", ctx);
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(o,
+	                                   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (d->cfg->audit_log[0] && heal_audit_append(d->cfg->audit_log, s, strlen(s)) < 0)
 		log_warn("heal: cannot append to %s", d->cfg->audit_log);
 	if (d->cfg->notify_url[0] && heal_notify_post(d->cfg->notify_url, s, strlen(s)) < 0)
@@ -365,16 +367,17 @@ void heal_daemon_tick(struct heal_daemon *d, uint64_t now_ms)
 	for (uint32_t i = 0; i < d->n_conns; i++) {
 		struct heal_conn *c = &d->conns[i];
 		struct heal_obs obs = {
-			.allowed = heal_config_allowed(d->cfg, c->name),
-			.busy = c->busy,
-			.child_up = c->child_up,
+		    .allowed = heal_config_allowed(d->cfg, c->name),
+		    .busy = c->busy,
+		    .child_up = c->child_up,
 		};
 		enum heal_hold hold;
 		enum heal_action a;
 		char why[256] = "";
 		int res, r;
 
-		obs.fault = (c->configured && (!c->up || !c->child_up)) || c->alert_until_ms > now_ms;
+		obs.fault =
+		    (c->configured && (!c->up || !c->child_up)) || c->alert_until_ms > now_ms;
 		a = heal_ladder_check(&c->ladder, &d->global, &d->lcfg, &obs, now_ms, &hold);
 		if (c->ladder.recovered) {
 			c->exhausted_noted = false;
@@ -384,7 +387,8 @@ void heal_daemon_tick(struct heal_daemon *d, uint64_t now_ms)
 			if (hold == HEAL_HOLD_EXHAUSTED && !c->exhausted_noted) {
 				c->exhausted_noted = true;
 				audit(d, c, "exhausted", HEAL_ACT_NONE, "stopped",
-				      "every rung tried, the fault persists: a person is needed", true);
+				      "every rung tried, the fault persists: a person is needed",
+				      true);
 			}
 			continue;
 		}
@@ -408,38 +412,38 @@ void heal_daemon_metrics(struct heal_daemon *d, struct buf *out)
 	prom_writer_init(&w, out);
 	pthread_mutex_lock(&d->lock);
 	prom_family(&w, "ikewatch_heal_actions_total", PROM_COUNTER,
-		    "Repair actions by connection, action and result (ok, failed, dry_run).");
+	            "Repair actions by connection, action and result (ok, failed, dry_run).");
 	for (uint32_t i = 0; i < d->n_conns; i++)
 		for (int a = HEAL_ACT_BUNDLE; a < HEAL_ACT_COUNT; a++)
 			for (int r = 0; r < RES_COUNT; r++) {
 				struct prom_label l[3] = {
-					PROM_LABEL("conn", d->conns[i].name),
-					PROM_LABEL("action", heal_action_name((enum heal_action)a)),
-					PROM_LABEL("result", result_names[r]),
+				    PROM_LABEL("conn", d->conns[i].name),
+				    PROM_LABEL("action", heal_action_name((enum heal_action)a)),
+				    PROM_LABEL("result", result_names[r]),
 				};
 
 				prom_sample_u64(&w, l, 3, d->conns[i].actions[a][r]);
 			}
 	prom_family(&w, "ikewatch_heal_ladder_state", PROM_GAUGE,
-		    "1 for the state each connection's repair ladder is in.");
+	            "1 for the state each connection's repair ladder is in.");
 	for (uint32_t i = 0; i < d->n_conns; i++)
 		for (int s = 0; s < HEAL_ST_COUNT; s++) {
 			struct prom_label l[2] = {
-				PROM_LABEL("conn", d->conns[i].name),
-				PROM_LABEL("state", heal_state_name((enum heal_state)s)),
+			    PROM_LABEL("conn", d->conns[i].name),
+			    PROM_LABEL("state", heal_state_name((enum heal_state)s)),
 			};
 
 			prom_sample(&w, l, 2, d->conns[i].ladder.state == (enum heal_state)s);
 		}
 	prom_family(&w, "ikewatch_heal_ladder_step", PROM_GAUGE,
-		    "Rungs taken in the current episode of each connection's ladder.");
+	            "Rungs taken in the current episode of each connection's ladder.");
 	for (uint32_t i = 0; i < d->n_conns; i++) {
 		struct prom_label l[1] = {PROM_LABEL("conn", d->conns[i].name)};
 
 		prom_sample_u64(&w, l, 1, d->conns[i].ladder.actions);
 	}
 	prom_family(&w, "ikewatch_heal_webhook_requests_total", PROM_COUNTER,
-		    "Webhook requests by outcome (accepted, unauthorized, bad_request).");
+	            "Webhook requests by outcome (accepted, unauthorized, bad_request).");
 	for (int i = 0; i < 3; i++) {
 		struct prom_label l[1] = {PROM_LABEL("result", request_names[i])};
 
@@ -448,7 +452,7 @@ void heal_daemon_metrics(struct heal_daemon *d, struct buf *out)
 	prom_family(&w, "ikewatch_heal_dry_run", PROM_GAUGE, "1 when heal only pretends to act.");
 	prom_sample(&w, NULL, 0, d->cfg->dry_run);
 	prom_family(&w, "ikewatch_heal_charon_up", PROM_GAUGE,
-		    "1 when the last check could read charon.");
+	            "1 when the last check could read charon.");
 	prom_sample(&w, NULL, 0, d->charon_up);
 	pthread_mutex_unlock(&d->lock);
 }

@@ -19,7 +19,7 @@ struct heal_daemon;
 /* @cfg is borrowed and must outlive the daemon. @log_file may be NULL (the context of audit
  * entries then lacks recent log errors). */
 struct heal_daemon *heal_daemon_new(const struct heal_config *cfg, const char *vici_socket,
-				    unsigned vici_timeout_ms, const char *log_file);
+                                    unsigned vici_timeout_ms, const char *log_file);
 void heal_daemon_free(struct heal_daemon *d);
 
 /* Take a decoded webhook: firing alerts with a conn label mark that connection faulty until

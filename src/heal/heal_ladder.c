@@ -23,8 +23,8 @@ static enum heal_action hold(enum heal_hold why, enum heal_hold *ret)
 }
 
 enum heal_action heal_ladder_check(struct heal_ladder *l, struct heal_global *g,
-				   const struct heal_ladder_cfg *cfg, const struct heal_obs *obs,
-				   uint64_t now_ms, enum heal_hold *ret_hold)
+                                   const struct heal_ladder_cfg *cfg, const struct heal_obs *obs,
+                                   uint64_t now_ms, enum heal_hold *ret_hold)
 {
 	enum heal_action a;
 
@@ -74,7 +74,7 @@ enum heal_action heal_ladder_check(struct heal_ladder *l, struct heal_global *g,
 		l->next = a == HEAL_ACT_RESTART ? HEAL_ACT_COUNT : (enum heal_action)(a + 1);
 		l->not_before_ms = now_ms + l->backoff_ms;
 		l->backoff_ms = l->backoff_ms * 2 > cfg->backoff_max_ms ? cfg->backoff_max_ms
-									: l->backoff_ms * 2;
+		                                                        : l->backoff_ms * 2;
 		if (a == HEAL_ACT_RESTART)
 			l->state = HEAL_ST_EXHAUSTED;
 	}
@@ -85,7 +85,7 @@ enum heal_action heal_ladder_check(struct heal_ladder *l, struct heal_global *g,
 const char *heal_action_name(enum heal_action a)
 {
 	static const char *const names[HEAL_ACT_COUNT] = {
-		"none", "bundle", "initiate_child", "rekey_child", "reinit_ike", "restart",
+	    "none", "bundle", "initiate_child", "rekey_child", "reinit_ike", "restart",
 	};
 
 	return (unsigned)a < HEAL_ACT_COUNT ? names[a] : "none";
@@ -94,7 +94,7 @@ const char *heal_action_name(enum heal_action a)
 const char *heal_state_name(enum heal_state s)
 {
 	static const char *const names[HEAL_ST_COUNT] = {"idle", "confirming", "acting",
-							 "exhausted"};
+	                                                 "exhausted"};
 
 	return (unsigned)s < HEAL_ST_COUNT ? names[s] : "idle";
 }

@@ -33,7 +33,7 @@ enum heal_action {
 enum heal_state {
 	HEAL_ST_IDLE = 0,
 	HEAL_ST_CONFIRMING,
-	HEAL_ST_ACTING,	   /* climbing: waiting for the next rung */
+	HEAL_ST_ACTING,    /* climbing: waiting for the next rung */
 	HEAL_ST_EXHAUSTED, /* every rung tried, the fault persists: hands off */
 	HEAL_ST_COUNT
 };
@@ -51,8 +51,8 @@ enum heal_hold {
 };
 
 struct heal_ladder_cfg {
-	uint32_t confirm_checks;      /* >= 1 */
-	uint64_t backoff_initial_ms;  /* wait after the first rung */
+	uint32_t confirm_checks;     /* >= 1 */
+	uint64_t backoff_initial_ms; /* wait after the first rung */
 	uint64_t backoff_max_ms;
 	uint64_t restart_interval_ms; /* at most one restart per this (15 min by default) */
 	bool has_restart;             /* a restart command is configured */
@@ -73,7 +73,7 @@ struct heal_global {
 
 struct heal_ladder {
 	enum heal_state state;
-	uint32_t seen;       /* consecutive checks with the fault */
+	uint32_t seen;         /* consecutive checks with the fault */
 	enum heal_action next; /* the rung to try next while ACTING */
 	uint64_t not_before_ms;
 	uint64_t backoff_ms; /* the wait after the next rung */
@@ -86,8 +86,8 @@ void heal_ladder_init(struct heal_ladder *l, const struct heal_ladder_cfg *cfg);
 /* One check at @now_ms. Returns the action to take now (the caller performs it and records its
  * result), or HEAL_ACT_NONE with the reason in *ret_hold. */
 enum heal_action heal_ladder_check(struct heal_ladder *l, struct heal_global *g,
-				   const struct heal_ladder_cfg *cfg, const struct heal_obs *obs,
-				   uint64_t now_ms, enum heal_hold *ret_hold);
+                                   const struct heal_ladder_cfg *cfg, const struct heal_obs *obs,
+                                   uint64_t now_ms, enum heal_hold *ret_hold);
 
 const char *heal_action_name(enum heal_action a);
 const char *heal_state_name(enum heal_state s);

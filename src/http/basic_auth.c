@@ -58,7 +58,7 @@ struct basic_auth *basic_auth_new(const struct web_config *cfg)
 	}
 	if (cfg && cfg->nusers)
 		cost = (unsigned long)((cfg->users[0].hash[4] - '0') * 10 +
-				       (cfg->users[0].hash[5] - '0'));
+		                       (cfg->users[0].hash[5] - '0'));
 	pthread_mutex_init(&a->lock, NULL);
 	cd = calloc(1, sizeof(*cd));
 	if (cd && crypt_gensalt_rn("$2b$", cost, NULL, 0, salt, sizeof(salt)) &&
@@ -79,7 +79,7 @@ void basic_auth_free(struct basic_auth *a)
 }
 
 static void digest(const struct basic_auth *a, const char *user, const char *password,
-		   const char *hash, uint8_t out[SHA256_DIGEST_SIZE])
+                   const char *hash, uint8_t out[SHA256_DIGEST_SIZE])
 {
 	struct sha256_ctx ctx;
 

@@ -67,7 +67,8 @@ static int errno_of(CURLcode rc)
 		return -EHOSTUNREACH;
 	case CURLE_URL_MALFORMAT:
 		return -EINVAL;
-	case CURLE_UNSUPPORTED_PROTOCOL: /* the scheme was checked: an HTTP/0.9 answer (no headers) */
+	case CURLE_UNSUPPORTED_PROTOCOL: /* the scheme was checked: an HTTP/0.9 answer (no headers)
+	                                  */
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
@@ -85,8 +86,8 @@ static int errno_of(CURLcode rc)
 
 /* One exchange: a GET, or a POST when @body is not NULL. The answer goes to @sink. */
 static int perform(const char *url, const struct http_client_opts *o, const char *content_type,
-		   const void *body, size_t len, struct sink *sink, long *ret_status,
-		   char err[HTTP_CLIENT_ERR_MAX])
+                   const void *body, size_t len, struct sink *sink, long *ret_status,
+                   char err[HTTP_CLIENT_ERR_MAX])
 {
 	char cerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *headers = NULL;
@@ -127,7 +128,8 @@ static int perform(const char *url, const struct http_client_opts *o, const char
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_PROXY, ""); /* no proxy from the environment: the URL says all */
+	curl_easy_setopt(c, CURLOPT_PROXY,
+	                 ""); /* no proxy from the environment: the URL says all */
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)o->timeout_ms);
@@ -169,7 +171,7 @@ static int perform(const char *url, const struct http_client_opts *o, const char
 		r = -EPROTO;
 	} else if (body ? status < 200 || status > 299 : status != 200) {
 		snprintf(err, HTTP_CLIENT_ERR_MAX, "HTTP status %ld%s", status,
-			 status == 401 ? " (basic auth needed or refused)" : "");
+		         status == 401 ? " (basic auth needed or refused)" : "");
 		r = -EPROTO;
 	}
 	if (ret_status)
@@ -179,8 +181,8 @@ static int perform(const char *url, const struct http_client_opts *o, const char
 	return r;
 }
 
-int http_get(const char *url, const struct http_client_opts *o, struct buf *out,
-	     long *ret_status, char err[HTTP_CLIENT_ERR_MAX])
+int http_get(const char *url, const struct http_client_opts *o, struct buf *out, long *ret_status,
+             char err[HTTP_CLIENT_ERR_MAX])
 {
 	struct buf answer;
 	struct sink sink = {&answer, o->max_body, 0, false};
@@ -198,7 +200,7 @@ int http_get(const char *url, const struct http_client_opts *o, struct buf *out,
 }
 
 int http_post(const char *url, const struct http_client_opts *o, const char *content_type,
-	      const void *body, size_t len, long *ret_status, char err[HTTP_CLIENT_ERR_MAX])
+              const void *body, size_t len, long *ret_status, char err[HTTP_CLIENT_ERR_MAX])
 {
 	struct buf answer;
 	struct sink sink = {&answer, o->max_body, 0, false};

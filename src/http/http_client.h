@@ -15,11 +15,11 @@
 #include <stddef.h>
 
 struct http_client_opts {
-	unsigned timeout_ms; /* the whole exchange, connect included */
-	size_t max_body;     /* after decompression */
-	const char *accept;  /* Accept header, NULL for curl's default */
+	unsigned timeout_ms;             /* the whole exchange, connect included */
+	size_t max_body;                 /* after decompression */
+	const char *accept;              /* Accept header, NULL for curl's default */
 	const char *username, *password; /* basic auth when username is set */
-	const char *ca_file;		 /* verify the server against this CA (else the system's) */
+	const char *ca_file;             /* verify the server against this CA (else the system's) */
 	const char *cert_file, *key_file; /* client certificate */
 	bool insecure_skip_verify;
 };
@@ -32,12 +32,12 @@ struct http_client_opts {
  * not HTTP, -ETIMEDOUT, -E2BIG (over max_body), -ECONNREFUSED, -EHOSTUNREACH, -EACCES (TLS or
  * auth failed), -EINVAL (not an http(s) URL), or -EIO; @err gets one line saying why.
  */
-int http_get(const char *url, const struct http_client_opts *o, struct buf *out,
-	     long *ret_status, char err[HTTP_CLIENT_ERR_MAX]);
+int http_get(const char *url, const struct http_client_opts *o, struct buf *out, long *ret_status,
+             char err[HTTP_CLIENT_ERR_MAX]);
 
 /* POST @len bytes of @body as @content_type; any 2xx answer is success (its body is not read
  * further than max_body and not kept). Errors as http_get(). */
 int http_post(const char *url, const struct http_client_opts *o, const char *content_type,
-	      const void *body, size_t len, long *ret_status, char err[HTTP_CLIENT_ERR_MAX]);
+              const void *body, size_t len, long *ret_status, char err[HTTP_CLIENT_ERR_MAX]);
 
 #endif

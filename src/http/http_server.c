@@ -54,8 +54,8 @@ struct http_server {
 	size_t n_routes;
 	void (*on_refused)(void *ctx, unsigned status);
 	void *ctx;
-	char listen[64]; /* for log lines */
-	struct web_config *wc; /* NULL without a web-config file */
+	char listen[64];         /* for log lines */
+	struct web_config *wc;   /* NULL without a web-config file */
 	struct basic_auth *auth; /* NULL without basic_auth_users */
 	char *token;             /* NULL without a bearer token */
 	char *cert_pem, *key_pem, *ca_pem;
@@ -120,8 +120,8 @@ static void add_config_headers(const struct http_server *s, struct MHD_Response 
 }
 
 /* Queue @resp with the common headers and drop our reference. */
-static enum MHD_Result queue(const struct http_server *s, struct MHD_Connection *c,
-			     unsigned status, const char *ctype, struct MHD_Response *resp)
+static enum MHD_Result queue(const struct http_server *s, struct MHD_Connection *c, unsigned status,
+                             const char *ctype, struct MHD_Response *resp)
 {
 	enum MHD_Result r;
 
@@ -138,18 +138,18 @@ static enum MHD_Result queue(const struct http_server *s, struct MHD_Connection 
 static struct MHD_Response *static_response(const char *text)
 {
 	return MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
-					       MHD_RESPMEM_PERSISTENT);
+	                                       MHD_RESPMEM_PERSISTENT);
 }
 
 static enum MHD_Result reply_text(const struct http_server *s, struct MHD_Connection *c,
-				  unsigned status, const char *text)
+                                  unsigned status, const char *text)
 {
 	return queue(s, c, status, "text/plain; charset=utf-8", static_response(text));
 }
 
 /* An answer of the server's own, before any handler: told to the owner (counters). */
 static enum MHD_Result reply_refused(const struct http_server *s, struct MHD_Connection *c,
-				    unsigned status, const char *text)
+                                     unsigned status, const char *text)
 {
 	if (s->on_refused)
 		s->on_refused(s->ctx, status);
@@ -169,7 +169,7 @@ static enum MHD_Result reply_unauthorized(struct http_server *s, struct MHD_Conn
 	add_config_headers(s, resp);
 	if (s->token)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer realm=\"" HTTP_REALM "\"");
+		                        "Bearer realm=\"" HTTP_REALM "\"");
 	if (s->auth) {
 		/* adds WWW-Authenticate: Basic realm="ikewatch" (RFC 7617 section 2) */
 		r = MHD_queue_basic_auth_fail_response(c, HTTP_REALM, resp);
@@ -200,15 +200,15 @@ static struct MHD_Response *response_from_buf(struct buf *b)
 
 static bool accepts_gzip(struct MHD_Connection *c)
 {
-	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						    MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	const char *v =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 
 	return v && http_accepts_gzip(v, strlen(v));
 }
 
 /* Run @rt's handler and queue its reply (gzipped when the route allows and the client accepts). */
 static enum MHD_Result serve_route(struct http_server *s, struct MHD_Connection *c,
-				  struct route *rt, const char *method, const struct buf *body)
+                                   struct route *rt, const char *method, const struct buf *body)
 {
 	struct http_request rq = {.method = method, .path = rt->r.path, .conn = c};
 	struct http_reply rp = {.status = MHD_HTTP_OK, .content_type = "text/plain; charset=utf-8"};
@@ -236,7 +236,7 @@ static enum MHD_Result serve_route(struct http_server *s, struct MHD_Connection 
 		buf_done(&rp.body);
 		log_warn("http %s: %s failed: %s", s->listen, rt->r.path, strerror(-r));
 		return reply_text(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				  "An error occurred while serving the request.\n");
+		                  "An error occurred while serving the request.\n");
 	}
 	rt->last_body = rp.body.len;
 	if ((rt->r.flags & HTTP_ROUTE_GZIP) && rp.body.len > 0 && rp.body.len < UINT32_MAX &&
@@ -339,8 +339,8 @@ static bool authorized(struct http_server *s, struct MHD_Connection *c)
 	if (!s->auth && !s->token)
 		return true;
 	if (s->token) {
-		const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-							    MHD_HTTP_HEADER_AUTHORIZATION);
+		const char *h =
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 
 		if (is_bearer(h))
 			return token_equal(h + 7, s->token);
@@ -360,7 +360,8 @@ static bool authorized(struct http_server *s, struct MHD_Connection *c)
 
 static bool is_get_or_head(const char *method)
 {
-	return strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	return strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	       strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 }
 
 static bool method_matches(const struct route *rt, const char *method)
@@ -373,7 +374,7 @@ static bool method_matches(const struct route *rt, const char *method)
 /* The route for @url and @method, or NULL; *ret_any is the first route for @url whatever its
  * method (NULL: a 404, else a 405). */
 static struct route *find_route(struct http_server *s, const char *url, const char *method,
-				struct route **ret_any)
+                                struct route **ret_any)
 {
 	*ret_any = NULL;
 	for (size_t i = 0; i < s->n_routes; i++) {
@@ -388,7 +389,7 @@ static struct route *find_route(struct http_server *s, const char *url, const ch
 }
 
 static enum MHD_Result reply_not_allowed(struct http_server *s, struct MHD_Connection *c,
-					 const char *url)
+                                         const char *url)
 {
 	struct MHD_Response *resp = static_response("Method Not Allowed\n");
 	char allow[64] = "";
@@ -403,9 +404,8 @@ static enum MHD_Result reply_not_allowed(struct http_server *s, struct MHD_Conne
 
 		if (strcmp(s->routes[i].r.path, url) != 0)
 			continue;
-		n += (size_t)snprintf(allow + n, sizeof(allow) - n, "%s%s",
-				      n ? ", " : "",
-				      strcmp(m, MHD_HTTP_METHOD_GET) == 0 ? "GET, HEAD" : m);
+		n += (size_t)snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "",
+		                      strcmp(m, MHD_HTTP_METHOD_GET) == 0 ? "GET, HEAD" : m);
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	return queue(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", resp);
@@ -414,7 +414,7 @@ static enum MHD_Result reply_not_allowed(struct http_server *s, struct MHD_Conne
 static struct http_deadline *conn_deadline(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	return ci ? ci->socket_context : NULL;
 }
@@ -422,7 +422,7 @@ static struct http_deadline *conn_deadline(struct MHD_Connection *c)
 /* The checks that need no body: false with *ret_route when the request may go on, true with
  * *ret the queued answer otherwise. */
 static bool refuse(struct http_server *s, struct MHD_Connection *c, const char *url,
-		   const char *method, struct route **ret_route, enum MHD_Result *ret)
+                   const char *method, struct route **ret_route, enum MHD_Result *ret)
 {
 	struct route *rt, *any;
 
@@ -450,14 +450,15 @@ static bool refuse(struct http_server *s, struct MHD_Connection *c, const char *
 
 /* The final call of a request: everything has arrived; answer it. */
 static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c, const char *url,
-			      const char *method, struct body_req *q)
+                              const char *method, struct body_req *q)
 {
 	struct route *rt = NULL;
 	enum MHD_Result r;
 
 	if (q) {
 		if (q->too_big)
-			return reply_refused(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n");
+			return reply_refused(s, c, MHD_HTTP_CONTENT_TOO_LARGE,
+			                     "Content Too Large\n");
 		return serve_route(s, c, q->route, method, &q->body);
 	}
 	if (refuse(s, c, url, method, &rt, &r))
@@ -466,8 +467,8 @@ static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c, c
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *s = cls;
 	struct body_req *q = *con_cls == &deferred ? NULL : *con_cls;
@@ -522,7 +523,7 @@ out_sending:
 /* A request ended (answered, or the connection failed): free its body, and give the next
  * request on this connection a fresh deadline. */
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	struct http_server *s = cls;
 	struct body_req *q = *con_cls;
@@ -537,7 +538,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-			  enum MHD_ConnectionNotificationCode code)
+                          enum MHD_ConnectionNotificationCode code)
 {
 	struct http_server *s = cls;
 	const union MHD_ConnectionInfo *ci;
@@ -587,7 +588,7 @@ static void mhd_panic(void *cls, const char *file, unsigned line, const char *re
 {
 	(void)cls;
 	log_err("http: libmicrohttpd panic at %s:%u: %s", file ? file : "?", line,
-		reason ? reason : "(no reason)");
+	        reason ? reason : "(no reason)");
 	abort();
 }
 
@@ -616,7 +617,7 @@ static int pem_from(const char *file, const char *inline_pem, char **ret)
 static void tls_priorities(const struct web_config *wc, char *out, size_t outlen)
 {
 	static const char *const vers[] = {"+VERS-TLS1.0", "+VERS-TLS1.1", "+VERS-TLS1.2",
-					   "+VERS-TLS1.3"};
+	                                   "+VERS-TLS1.3"};
 	size_t n;
 
 	n = (size_t)snprintf(out, outlen, "NORMAL:-VERS-ALL");
@@ -710,10 +711,11 @@ int http_server_start(const struct http_config *cfg, struct http_server **ret_se
 	if (!cfg || !routes_valid(cfg->routes, cfg->n_routes))
 		return -EINVAL;
 	r = netaddr_parse_listen(cfg->listen, cfg->default_port ? (int)cfg->default_port : -1, &ss,
-				 &sslen);
+	                         &sslen);
 	if (r < 0) {
 		/* the reason (port range, syntax, name) exists only here; the caller logs -errno */
-		log_err("listen address '%s': %s", cfg->listen ? cfg->listen : "", netaddr_strerror(r));
+		log_err("listen address '%s': %s", cfg->listen ? cfg->listen : "",
+		        netaddr_strerror(r));
 		return r;
 	}
 	set_gnutls_log();
@@ -740,8 +742,8 @@ int http_server_start(const struct http_config *cfg, struct http_server **ret_se
 	if (cfg->require_auth && !s->token && !s->auth &&
 	    !(s->wc && s->wc->tls && s->wc->client_auth == WEB_CLIENT_AUTH_REQUIRE_AND_VERIFY)) {
 		log_err("http %s: no credentials are configured (a token, basic_auth_users or "
-			"RequireAndVerifyClientCert): refusing to serve without authentication",
-			s->listen);
+		        "RequireAndVerifyClientCert): refusing to serve without authentication",
+		        s->listen);
 		r = -EINVAL;
 		goto out_free;
 	}
@@ -758,7 +760,7 @@ int http_server_start(const struct http_config *cfg, struct http_server **ret_se
 	sslen = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
 		s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-							 : ((struct sockaddr_in *)&ss)->sin_port);
+		                                         : ((struct sockaddr_in *)&ss)->sin_port);
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
@@ -768,31 +770,31 @@ int http_server_start(const struct http_config *cfg, struct http_server **ret_se
 	/* a pool of threads: a scrape that waits for a slow charon must not hold up /-/healthy
 	 * or the status page on other connections. libmicrohttpd splits the connection limit
 	 * among the threads: never more threads than connections, or a thread would get 0 */
-	opts[n++] = (struct MHD_OptionItem){
-		MHD_OPTION_THREAD_POOL_SIZE, max_clients < HTTP_THREADS ? max_clients : HTTP_THREADS,
-		NULL};
+	opts[n++] =
+	    (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+	                            max_clients < HTTP_THREADS ? max_clients : HTTP_THREADS, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
 	/* libmicrohttpd refuses what is over its own limit before we see it: above ours, so
 	 * that a newcomer can make room (http_deadline.h), which keeps us at max_clients */
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 2 * max_clients, NULL};
 	/* idle timeout; the request deadline (http_deadline.h) catches the tricklers */
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
-					    s};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection,
-					    s};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
+	opts[n++] =
+	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s};
 	if (s->wc && s->wc->tls) {
 		flags |= MHD_USE_TLS;
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->cert_pem};
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->key_pem};
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, s->priorities};
 		if (s->ca_pem)
-			opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, s->ca_pem};
+			opts[n++] =
+			    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, s->ca_pem};
 	}
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
-				     MHD_OPTION_END);
+	                             MHD_OPTION_END);
 	if (!s->daemon) {
 		/* MHD closes a listen socket it was given, also when it fails to start; the usual
 		 * cause here is TLS material GnuTLS cannot use */
@@ -818,7 +820,7 @@ bool http_server_tls(const struct http_server *s)
 }
 
 void http_server_closes(const struct http_server *s, unsigned long *ret_expired,
-			unsigned long *ret_evicted)
+                        unsigned long *ret_evicted)
 {
 	http_deadlines_counts(s->deadlines, ret_expired, ret_evicted);
 }

@@ -58,8 +58,8 @@ struct http_route {
 };
 
 struct http_config {
-	const char *listen; /* netaddr_parse_listen(): "127.0.0.1:9917", "[::1]:9917",
-			     * ":9917" (all addresses), "localhost:9917" */
+	const char *listen;    /* netaddr_parse_listen(): "127.0.0.1:9917", "[::1]:9917",
+	                        * ":9917" (all addresses), "localhost:9917" */
 	unsigned default_port; /* for a listen address without one; 0: it must name its port */
 	const char *web_config_file; /* NULL: plain HTTP, no basic auth */
 	/* NULL, or a secret that "Authorization: Bearer" may present instead of basic auth */

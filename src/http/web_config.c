@@ -29,8 +29,8 @@ struct wc_parse {
 
 /* Security headers exporter-toolkit lets a config add; any other name is an error. */
 static const char *const allowed_headers[] = {
-	"Content-Security-Policy", "X-Frame-Options",           "X-Content-Type-Options",
-	"X-XSS-Protection",        "Strict-Transport-Security",
+    "Content-Security-Policy", "X-Frame-Options",           "X-Content-Type-Options",
+    "X-XSS-Protection",        "Strict-Transport-Security",
 };
 
 /* "line N: ..." through the one YAML error helper */
@@ -111,10 +111,10 @@ static int get_bool(struct wc_parse *p, const yaml_node_t *n, const char *key, b
  * by comparing against earlier keys.
  */
 typedef int (*wc_pair_fn)(struct wc_parse *p, void *obj, size_t idx, const yaml_node_t *key,
-			  const yaml_node_t *val);
+                          const yaml_node_t *val);
 
 static int walk_map(struct wc_parse *p, const yaml_node_t *map, const char *what,
-		    const char *const *keys, size_t nkeys, wc_pair_fn fn, void *obj)
+                    const char *const *keys, size_t nkeys, wc_pair_fn fn, void *obj)
 {
 	uint32_t seen = 0;
 
@@ -150,7 +150,7 @@ static int walk_map(struct wc_parse *p, const yaml_node_t *map, const char *what
 				if (qk && qk->type == YAML_SCALAR_NODE &&
 				    strcmp(scalar(qk), scalar(k)) == 0)
 					return wc_fail(p, k, "%s: key \"%s\" repeated", what,
-						       scalar(k));
+					               scalar(k));
 			}
 			idx = (size_t)(pair - map->data.mapping.pairs.start);
 		}
@@ -181,38 +181,38 @@ enum {
 };
 
 static const char *const tls_keys[TLS_NKEYS] = {
-	[TLS_CERT_FILE] = "cert_file",
-	[TLS_KEY_FILE] = "key_file",
-	[TLS_CERT] = "cert",
-	[TLS_KEY] = "key",
-	[TLS_CLIENT_CA] = "client_ca",
-	[TLS_CLIENT_CA_FILE] = "client_ca_file",
-	[TLS_CLIENT_AUTH_TYPE] = "client_auth_type",
-	[TLS_MIN_VERSION] = "min_version",
-	[TLS_MAX_VERSION] = "max_version",
-	[TLS_PREFER_SERVER_CIPHER_SUITES] = "prefer_server_cipher_suites",
-	[TLS_CIPHER_SUITES] = "cipher_suites",
-	[TLS_CURVE_PREFERENCES] = "curve_preferences",
-	[TLS_CLIENT_ALLOWED_SANS] = "client_allowed_sans",
+    [TLS_CERT_FILE] = "cert_file",
+    [TLS_KEY_FILE] = "key_file",
+    [TLS_CERT] = "cert",
+    [TLS_KEY] = "key",
+    [TLS_CLIENT_CA] = "client_ca",
+    [TLS_CLIENT_CA_FILE] = "client_ca_file",
+    [TLS_CLIENT_AUTH_TYPE] = "client_auth_type",
+    [TLS_MIN_VERSION] = "min_version",
+    [TLS_MAX_VERSION] = "max_version",
+    [TLS_PREFER_SERVER_CIPHER_SUITES] = "prefer_server_cipher_suites",
+    [TLS_CIPHER_SUITES] = "cipher_suites",
+    [TLS_CURVE_PREFERENCES] = "curve_preferences",
+    [TLS_CLIENT_ALLOWED_SANS] = "client_allowed_sans",
 };
 
 static const char *const client_auth_names[] = {
-	[WEB_CLIENT_AUTH_NONE] = "NoClientCert",
-	[WEB_CLIENT_AUTH_REQUEST] = "RequestClientCert",
-	[WEB_CLIENT_AUTH_REQUIRE_ANY] = "RequireAnyClientCert",
-	[WEB_CLIENT_AUTH_VERIFY_IF_GIVEN] = "VerifyClientCertIfGiven",
-	[WEB_CLIENT_AUTH_REQUIRE_AND_VERIFY] = "RequireAndVerifyClientCert",
+    [WEB_CLIENT_AUTH_NONE] = "NoClientCert",
+    [WEB_CLIENT_AUTH_REQUEST] = "RequestClientCert",
+    [WEB_CLIENT_AUTH_REQUIRE_ANY] = "RequireAnyClientCert",
+    [WEB_CLIENT_AUTH_VERIFY_IF_GIVEN] = "VerifyClientCertIfGiven",
+    [WEB_CLIENT_AUTH_REQUIRE_AND_VERIFY] = "RequireAndVerifyClientCert",
 };
 
 static const char *const tls_version_names[] = {
-	[WEB_TLS10] = "TLS10",
-	[WEB_TLS11] = "TLS11",
-	[WEB_TLS12] = "TLS12",
-	[WEB_TLS13] = "TLS13",
+    [WEB_TLS10] = "TLS10",
+    [WEB_TLS11] = "TLS11",
+    [WEB_TLS12] = "TLS12",
+    [WEB_TLS13] = "TLS13",
 };
 
 static int get_enum(struct wc_parse *p, const yaml_node_t *n, const char *key,
-		    const char *const *names, size_t nnames, int *ret)
+                    const char *const *names, size_t nnames, int *ret)
 {
 	if (n->type != YAML_SCALAR_NODE)
 		return wc_fail(p, n, "%s: expected a string", key);
@@ -226,7 +226,7 @@ static int get_enum(struct wc_parse *p, const yaml_node_t *n, const char *key,
 }
 
 static int tls_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_t *k,
-		    const yaml_node_t *v)
+                    const yaml_node_t *v)
 {
 	struct web_config *c = obj;
 	const char *key = tls_keys[idx];
@@ -275,7 +275,7 @@ static int tls_check(struct wc_parse *p, const yaml_node_t *n, struct web_config
 	bool client_ca = c->client_ca_file || c->client_ca_pem;
 
 	c->tls = c->cert_file || c->key_file || c->cert_pem || c->key_pem || client_ca ||
-		 c->client_auth != WEB_CLIENT_AUTH_NONE;
+	         c->client_auth != WEB_CLIENT_AUTH_NONE;
 	if (!c->tls)
 		return 0;
 	if (c->cert_file && c->cert_pem)
@@ -283,18 +283,20 @@ static int tls_check(struct wc_parse *p, const yaml_node_t *n, struct web_config
 	if (c->key_file && c->key_pem)
 		return wc_fail(p, n, "tls_server_config: key and key_file are exclusive");
 	if (c->client_ca_file && c->client_ca_pem)
-		return wc_fail(p, n, "tls_server_config: client_ca and client_ca_file are exclusive");
+		return wc_fail(p, n,
+		               "tls_server_config: client_ca and client_ca_file are exclusive");
 	if (!c->cert_file && !c->cert_pem)
 		return wc_fail(p, n, "tls_server_config: missing cert_file");
 	if (!c->key_file && !c->key_pem)
 		return wc_fail(p, n, "tls_server_config: missing key_file");
 	if (client_ca && c->client_auth == WEB_CLIENT_AUTH_NONE)
-		return wc_fail(p, n, "tls_server_config: client CA configured without a "
-				     "client_auth_type");
+		return wc_fail(p, n,
+		               "tls_server_config: client CA configured without a "
+		               "client_auth_type");
 	if (!client_ca && (c->client_auth == WEB_CLIENT_AUTH_VERIFY_IF_GIVEN ||
-			   c->client_auth == WEB_CLIENT_AUTH_REQUIRE_AND_VERIFY))
+	                   c->client_auth == WEB_CLIENT_AUTH_REQUIRE_AND_VERIFY))
 		return wc_fail(p, n, "tls_server_config: client_auth_type %s needs client_ca_file",
-			       client_auth_names[c->client_auth]);
+		               client_auth_names[c->client_auth]);
 	if (c->min_version > c->max_version)
 		return wc_fail(p, n, "tls_server_config: min_version is above max_version");
 	return 0;
@@ -303,7 +305,7 @@ static int tls_check(struct wc_parse *p, const yaml_node_t *n, struct web_config
 /* ---- http_server_config ---- */
 
 static int header_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_t *k,
-		       const yaml_node_t *v)
+                       const yaml_node_t *v)
 {
 	struct web_config *c = obj;
 	const char *name = NULL;
@@ -349,7 +351,7 @@ static int header_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_nod
 static const char *const http_keys[] = {"http2", "headers"};
 
 static int http_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_t *k,
-		     const yaml_node_t *v)
+                     const yaml_node_t *v)
 {
 	bool http2;
 
@@ -366,7 +368,7 @@ static int http_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_
 static bool bcrypt_hash_valid(const char *h)
 {
 	static const char alphabet[] =
-		"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	    "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	int cost;
 
 	if (strlen(h) != 60 || h[0] != '$' || h[1] != '2' ||
@@ -384,7 +386,7 @@ static bool bcrypt_hash_valid(const char *h)
 }
 
 static int user_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_t *k,
-		     const yaml_node_t *v)
+                     const yaml_node_t *v)
 {
 	struct web_config *c = obj;
 	char *name = NULL, *hash = NULL;
@@ -392,8 +394,7 @@ static int user_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_
 
 	(void)idx;
 	if (c->nusers >= WEB_CONFIG_USERS_MAX)
-		return wc_fail(p, k, "basic_auth_users: more than %d users",
-			       WEB_CONFIG_USERS_MAX);
+		return wc_fail(p, k, "basic_auth_users: more than %d users", WEB_CONFIG_USERS_MAX);
 	/* RFC 7617 section 2: the user-id cannot contain a colon */
 	if (!*scalar(k) || strchr(scalar(k), ':'))
 		return wc_fail(p, k, "basic_auth_users: user name empty or with ':'");
@@ -417,14 +418,14 @@ static int user_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_
 /* ---- top level ---- */
 
 static const char *const top_keys[] = {
-	"tls_server_config",
-	"http_server_config",
-	"basic_auth_users",
-	"rate_limit",
+    "tls_server_config",
+    "http_server_config",
+    "basic_auth_users",
+    "rate_limit",
 };
 
 static int top_pair(struct wc_parse *p, void *obj, size_t idx, const yaml_node_t *k,
-		    const yaml_node_t *v)
+                    const yaml_node_t *v)
 {
 	int r;
 
@@ -455,7 +456,7 @@ static int wc_precheck(const void *data, size_t len, struct wc_parse *p)
 	while (!done && r == 0) {
 		if (!yaml_parser_parse(&parser, &ev)) {
 			r = config_fail_at(p->err, p->errlen, &parser.problem_mark, "%s",
-					   parser.problem ? parser.problem : "YAML syntax error");
+			                   parser.problem ? parser.problem : "YAML syntax error");
 			break;
 		}
 		switch (ev.type) {
@@ -463,7 +464,7 @@ static int wc_precheck(const void *data, size_t len, struct wc_parse *p)
 		case YAML_MAPPING_START_EVENT:
 			if (++depth > WEB_CONFIG_NEST_MAX)
 				r = config_fail_at(p->err, p->errlen, &ev.start_mark,
-						   "nested deeper than %d", WEB_CONFIG_NEST_MAX);
+				                   "nested deeper than %d", WEB_CONFIG_NEST_MAX);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
@@ -472,7 +473,7 @@ static int wc_precheck(const void *data, size_t len, struct wc_parse *p)
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1)
 				r = config_fail_at(p->err, p->errlen, &ev.start_mark,
-						   "more than one YAML document");
+				                   "more than one YAML document");
 			break;
 		case YAML_STREAM_END_EVENT:
 			done = true;
@@ -498,7 +499,7 @@ static struct web_config *web_config_new(void)
 }
 
 int web_config_parse(const void *data, size_t len, char *err, size_t errlen,
-		     struct web_config **ret_cfg)
+                     struct web_config **ret_cfg)
 {
 	struct wc_parse p = {.err = err, .errlen = errlen};
 	yaml_parser_t parser;
@@ -523,9 +524,10 @@ int web_config_parse(const void *data, size_t len, char *err, size_t errlen,
 	}
 	yaml_parser_set_input_string(&parser, data, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		r = parser.error == YAML_MEMORY_ERROR ? -ENOMEM
-						      : wc_fail(&p, NULL, "YAML error: %s",
-								parser.problem ? parser.problem : "?");
+		r = parser.error == YAML_MEMORY_ERROR
+		        ? -ENOMEM
+		        : wc_fail(&p, NULL, "YAML error: %s",
+		                  parser.problem ? parser.problem : "?");
 		goto out_parser;
 	}
 	p.doc = &doc;
@@ -614,7 +616,7 @@ int web_config_load(const char *path, char *err, size_t errlen, struct web_confi
 	r = file_read_all(path, CONFIG_FILE_MAX, &data, &got);
 	if (r == -EFBIG || r == -EISDIR) {
 		snprintf(err, errlen, "%s: not a regular file of at most %u bytes", path,
-			 CONFIG_FILE_MAX);
+		         CONFIG_FILE_MAX);
 		return r;
 	}
 	if (r < 0) {

@@ -20,11 +20,11 @@
 
 /* Go's crypto/tls ClientAuthType names, in its order. */
 enum web_client_auth {
-	WEB_CLIENT_AUTH_NONE,                 /* NoClientCert (default) */
-	WEB_CLIENT_AUTH_REQUEST,              /* RequestClientCert */
-	WEB_CLIENT_AUTH_REQUIRE_ANY,          /* RequireAnyClientCert */
-	WEB_CLIENT_AUTH_VERIFY_IF_GIVEN,      /* VerifyClientCertIfGiven */
-	WEB_CLIENT_AUTH_REQUIRE_AND_VERIFY,   /* RequireAndVerifyClientCert */
+	WEB_CLIENT_AUTH_NONE,               /* NoClientCert (default) */
+	WEB_CLIENT_AUTH_REQUEST,            /* RequestClientCert */
+	WEB_CLIENT_AUTH_REQUIRE_ANY,        /* RequireAnyClientCert */
+	WEB_CLIENT_AUTH_VERIFY_IF_GIVEN,    /* VerifyClientCertIfGiven */
+	WEB_CLIENT_AUTH_REQUIRE_AND_VERIFY, /* RequireAndVerifyClientCert */
 };
 
 enum web_tls_version {
@@ -65,7 +65,7 @@ struct web_config {
  * in @err (always NUL-terminated when errlen > 0), or -ENOMEM. An empty file is a valid
  * configuration with neither TLS nor authentication. */
 int web_config_parse(const void *data, size_t len, char *err, size_t errlen,
-		     struct web_config **ret_cfg);
+                     struct web_config **ret_cfg);
 
 /* Read and parse @path; relative *_file paths become relative to @path's directory.
  * Returns 0, -errno from open/read, -EFBIG past CONFIG_FILE_MAX, or web_config_parse()'s. */

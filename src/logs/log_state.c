@@ -111,7 +111,8 @@ int log_state_load(const char *path, struct log_state *ret)
 
 	r = file_read_into(path, text, sizeof(text), &got);
 	if (r < 0)
-		return r == -EFBIG ? -E2BIG : r; /* what log_state_parse() says of too long a text */
+		return r == -EFBIG ? -E2BIG
+		                   : r; /* what log_state_parse() says of too long a text */
 	return log_state_parse(text, got, ret);
 }
 

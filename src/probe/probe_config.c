@@ -72,9 +72,9 @@ static int parse_mtu(yaml_document_t *doc, yaml_node_t *m, struct probe_target_c
 
 /* How errors name the fields of a target: the config file's keys. */
 static const char *const field_names[PT_N] = {
-	[PT_TARGET] = "target", [PT_PORT] = "port",	[PT_SOURCE] = "source",
-	[PT_KEY] = "hmac_key_file", [PT_SIZE] = "size", [PT_MTU_MIN] = "mtu.min",
-	[PT_MTU_MAX] = "mtu.max",
+    [PT_TARGET] = "target",     [PT_PORT] = "port", [PT_SOURCE] = "source",
+    [PT_KEY] = "hmac_key_file", [PT_SIZE] = "size", [PT_MTU_MIN] = "mtu.min",
+    [PT_MTU_MAX] = "mtu.max",
 };
 
 static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_target_config *tc,
@@ -141,7 +141,8 @@ static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_targe
 			                : &tc->window_ns) = x * MS;
 		} else if (strcmp(k, "size") == 0) {
 			if (num_parse_u64_str(v, PROBE_SIZE_MAX, &x) < 0)
-				return fail(err, errlen, vn, "size: 0..%u expected", PROBE_SIZE_MAX);
+				return fail(err, errlen, vn, "size: 0..%u expected",
+				            PROBE_SIZE_MAX);
 			spec.size = (uint32_t)x;
 		} else if (strcmp(k, "dscp") == 0) {
 			if (num_parse_u64_str(v, 63, &x) < 0)
@@ -182,9 +183,8 @@ static int parse_one(yaml_document_t *doc, yaml_node_t *item, struct probe_targe
 	/* the MTU search starts where the family allows: 1280 for IPv6, not IPv4's 576 */
 	if (tc->mtu_min == 0)
 		tc->mtu_min = probe_mtu_min_default(tc->t.addr.ss_family);
-	if (tc->mtu_enabled &&
-	    probe_target_check_mtu(&tc->t, tc->mtu_min, tc->mtu_max, field_names, why,
-	                           sizeof(why)) < 0)
+	if (tc->mtu_enabled && probe_target_check_mtu(&tc->t, tc->mtu_min, tc->mtu_max, field_names,
+	                                              why, sizeof(why)) < 0)
 		return fail(err, errlen, item, "%s", why);
 	if (tc->child[0] && !tc->conn[0])
 		return fail(err, errlen, item, "child without conn");

@@ -33,11 +33,11 @@ enum probe_mtu_outcome {
 
 struct probe_mtu_search {
 	uint32_t min, max, retries;
-	uint32_t lo;    /* largest size that passed (0: none yet) */
-	uint32_t hi;    /* smallest size known not to pass (max + 1: none) */
-	uint32_t cur;   /* size under test */
-	uint32_t tries; /* timeouts at cur so far */
-	uint32_t hint;  /* the MTU the last ICMP error named */
+	uint32_t lo;      /* largest size that passed (0: none yet) */
+	uint32_t hi;      /* smallest size known not to pass (max + 1: none) */
+	uint32_t cur;     /* size under test */
+	uint32_t tries;   /* timeouts at cur so far */
+	uint32_t hint;    /* the MTU the last ICMP error named */
 	uint32_t suspect; /* a size whose tries all timed out, being confirmed */
 	enum { PROBE_MTU_SEARCH, PROBE_MTU_CONFIRM_LO, PROBE_MTU_RECHECK } phase;
 	bool icmp_seen;    /* any "too big" came back */

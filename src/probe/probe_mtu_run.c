@@ -32,8 +32,9 @@ static enum probe_mtu_outcome one_probe(struct probe_sess *sess, uint32_t seq, u
 			if (ev.kind == PROBE_EV_REPLY && ev.reply.seq == seq)
 				return PROBE_MTU_PASSED;
 			/* a "fragmentation needed, MTU m" for a packet of m bytes or less cannot be
-			 * about this one: it is a late error about an earlier, larger probe (seen on
-			 * kernel-libipsec), and taking it would shrink the result to this size */
+			 * about this one: it is a late error about an earlier, larger probe (seen
+			 * on kernel-libipsec), and taking it would shrink the result to this size
+			 */
 			if (ev.kind == PROBE_EV_TOO_BIG && !ev.has_seq && ev.mtu &&
 			    ev.mtu >= payload + overhead)
 				continue;

@@ -51,7 +51,8 @@ static bool is_blank(char c)
 
 static bool is_name_start(char c, bool colon_ok)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon_ok && c == ':');
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       (colon_ok && c == ':');
 }
 
 static bool is_name_char(char c, bool colon_ok)
@@ -150,7 +151,7 @@ static int check_timestamp(const char *p, size_t len)
 
 /* A quoted label value; unescaped into the arena, NUL-terminated. */
 static int take_label_value(struct cursor *c, struct arena *a, const char **ret, size_t *ret_len,
-			    const char **why)
+                            const char **why)
 {
 	const char *start;
 	char *out;
@@ -202,8 +203,8 @@ static int take_label_value(struct cursor *c, struct arena *a, const char **ret,
 	return 0;
 }
 
-static int take_labels(struct cursor *c, struct arena *a, struct prom_label *labels,
-		       size_t *ret_n, const char **why)
+static int take_labels(struct cursor *c, struct arena *a, struct prom_label *labels, size_t *ret_n,
+                       const char **why)
 {
 	size_t n = 0;
 	int r;
@@ -225,7 +226,8 @@ static int take_labels(struct cursor *c, struct arena *a, struct prom_label *lab
 			return -E2BIG;
 		}
 		for (size_t i = 0; i < n; i++) {
-			if (strlen(labels[i].name) == len && memcmp(labels[i].name, name, len) == 0) {
+			if (strlen(labels[i].name) == len &&
+			    memcmp(labels[i].name, name, len) == 0) {
 				*why = "duplicate label name";
 				return -EBADMSG;
 			}
@@ -301,9 +303,15 @@ static int parse_type_word(const char *p, size_t len, enum prom_type *ret)
 		const char *word;
 		enum prom_type type;
 	} types[] = {
-		{"counter", PROM_COUNTER},     {"gauge", PROM_GAUGE},	  {"histogram", PROM_HISTOGRAM},
-		{"summary", PROM_SUMMARY},     {"untyped", PROM_UNTYPED}, {"unknown", PROM_UNTYPED},
-		{"info", PROM_GAUGE},	       {"stateset", PROM_GAUGE},  {"gaugehistogram", PROM_HISTOGRAM},
+	    {"counter", PROM_COUNTER},
+	    {"gauge", PROM_GAUGE},
+	    {"histogram", PROM_HISTOGRAM},
+	    {"summary", PROM_SUMMARY},
+	    {"untyped", PROM_UNTYPED},
+	    {"unknown", PROM_UNTYPED},
+	    {"info", PROM_GAUGE},
+	    {"stateset", PROM_GAUGE},
+	    {"gaugehistogram", PROM_HISTOGRAM},
 	};
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -367,7 +375,7 @@ static int push_sample(struct prom_scrape *s, const struct prom_parsed_sample *s
 }
 
 static int parse_sample(struct prom_scrape *s, struct cursor *c, const struct family *f,
-			const char **why)
+                        const char **why)
 {
 	struct prom_label labels[PROM_PARSE_LABELS_MAX];
 	struct prom_parsed_sample sample = {0};
@@ -423,7 +431,7 @@ static int parse_sample(struct prom_scrape *s, struct cursor *c, const struct fa
 }
 
 int prom_parse(struct prom_scrape *s, const char *text, size_t len, size_t *ret_line,
-	       const char **ret_why)
+               const char **ret_why)
 {
 	struct family fam = {0};
 	const char *p = text, *end = text + len, *why = NULL;

@@ -52,7 +52,7 @@ void prom_scrape_done(struct prom_scrape *s);
  * ret_line and ret_why may be NULL.
  */
 int prom_parse(struct prom_scrape *s, const char *text, size_t len, size_t *ret_line,
-	       const char **ret_why);
+               const char **ret_why);
 
 /* The value of label @name of @sample, or NULL when it has none. */
 const char *prom_sample_label(const struct prom_parsed_sample *sample, const char *name);

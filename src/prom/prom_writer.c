@@ -25,10 +25,10 @@
 #define PROM_DOUBLE_TEXT_MAX 32
 
 static const char *const prom_type_names[] = {
-	[PROM_GAUGE] = "gauge",
-	[PROM_COUNTER] = "counter",
-	[PROM_HISTOGRAM] = "histogram",
-	[PROM_UNTYPED] = "untyped",
+    [PROM_GAUGE] = "gauge",
+    [PROM_COUNTER] = "counter",
+    [PROM_HISTOGRAM] = "histogram",
+    [PROM_UNTYPED] = "untyped",
 };
 
 static bool is_alpha_(char c)
@@ -104,9 +104,9 @@ static size_t utf8_seq_len(const unsigned char *p, size_t n)
 		unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
 
 		return n >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
-				       (p[3] & 0xc0) == 0x80
-			       ? 4
-			       : 0;
+		               (p[3] & 0xc0) == 0x80
+		           ? 4
+		           : 0;
 	}
 	return 0;
 }
@@ -224,7 +224,7 @@ static bool labels_valid(const struct prom_label *labels, size_t n, const char *
 /* "name{a="x",b="y"" without the closing brace, so a histogram can append le. Writes just the
  * name when there are no labels and @open is false. */
 static void put_series(struct prom_writer *w, const char *suffix, const struct prom_label *labels,
-		       size_t n, bool open)
+                       size_t n, bool open)
 {
 	buf_append(w->out, w->family, w->family_len);
 	if (suffix)
@@ -357,7 +357,7 @@ void prom_sample_at_u64(struct prom_writer *w, const char *labels, size_t len, u
 }
 
 void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
-		     uint64_t v)
+                     uint64_t v)
 {
 	if (!sample_ok(w, labels, nlabels))
 		return;
@@ -368,7 +368,7 @@ void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, siz
 }
 
 void prom_sample_i64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
-		     int64_t v)
+                     int64_t v)
 {
 	if (!sample_ok(w, labels, nlabels))
 		return;
@@ -379,8 +379,8 @@ void prom_sample_i64(struct prom_writer *w, const struct prom_label *labels, siz
 }
 
 void prom_histogram(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
-		    const double *bounds, const uint64_t *cumulative_counts, size_t nbounds,
-		    double sum, uint64_t count)
+                    const double *bounds, const uint64_t *cumulative_counts, size_t nbounds,
+                    double sum, uint64_t count)
 {
 	if (!w->family || w->type != PROM_HISTOGRAM || (nlabels && !labels) ||
 	    (nbounds && (!bounds || !cumulative_counts)) || !labels_valid(labels, nlabels, "le")) {

@@ -40,10 +40,10 @@ struct prom_label {
 
 struct prom_writer {
 	struct buf *out;
-	const char *family;     /* name of the current family */
+	const char *family; /* name of the current family */
 	size_t family_len;
 	enum prom_type type;
-	uint64_t dropped;       /* samples or families skipped for invalid names */
+	uint64_t dropped; /* samples or families skipped for invalid names */
 	/* label-name lists already checked: the names are our own string constants, so a list
 	 * of the same pointers needs no second look (scrapes write them tens of thousands of
 	 * times) */
@@ -62,9 +62,9 @@ void prom_sample(struct prom_writer *w, const struct prom_label *labels, size_t 
 /* The same for exact integers (counters of bytes overflow a double's 53 bits only past 8 PiB,
  * but an integer is also cheaper to print). */
 void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
-		     uint64_t v);
+                     uint64_t v);
 void prom_sample_i64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
-		     int64_t v);
+                     int64_t v);
 
 /* A label set rendered once ("{conn=\"a-b\",child=\"net\"}", checked and escaped) and
  * appended to @out, for samples of many families with the same labels: the exporter writes one
@@ -77,8 +77,8 @@ void prom_sample_at_u64(struct prom_writer *w, const char *labels, size_t len, u
 /* A whole histogram of the current family (type PROM_HISTOGRAM): @counts[i] is the number of
  * observations <= @bounds[i] (cumulative, as exposed); the +Inf bucket is @count. */
 void prom_histogram(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
-		    const double *bounds, const uint64_t *cumulative_counts, size_t nbounds,
-		    double sum, uint64_t count);
+                    const double *bounds, const uint64_t *cumulative_counts, size_t nbounds,
+                    double sum, uint64_t count);
 
 /* Validation helpers, exposed for tests and for config checks. */
 bool prom_metric_name_valid(const char *name);

@@ -19,22 +19,22 @@
 #include <time.h>
 
 static const char page_head[] =
-	"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	"<title>ikewatch</title>\n<style>\n"
-	"body{font-family:system-ui,sans-serif;margin:0 auto;max-width:64em;padding:.8em;"
-	"line-height:1.4;color:#222}\n"
-	"h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.15em;margin:1.2em 0 .3em}"
-	"h3{font-size:1em;margin:0}\n"
-	"section,li.child{border:1px solid #ccc;border-radius:6px;padding:.4em .7em;margin:.5em 0}"
-	"\nul{list-style:none;padding:0;margin:.3em 0}\n"
-	"dl{display:flex;flex-wrap:wrap;gap:.1em 1.2em;margin:.3em 0}"
-	"dl div{display:flex;gap:.35em}dt{color:#666}dd{margin:0}\n"
-	".name,code{overflow-wrap:anywhere}.up{color:#070}.down{color:#b00}.warn{color:#a60}\n"
-	".stale .state{color:#777}\n"
-	".meta{color:#555;font-size:.9em}table{border-collapse:collapse;margin-bottom:.8em}"
-	"td,th{padding:.15em .6em .15em 0;text-align:left;vertical-align:top}\n"
-	"</style>\n";
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<title>ikewatch</title>\n<style>\n"
+    "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:64em;padding:.8em;"
+    "line-height:1.4;color:#222}\n"
+    "h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.15em;margin:1.2em 0 .3em}"
+    "h3{font-size:1em;margin:0}\n"
+    "section,li.child{border:1px solid #ccc;border-radius:6px;padding:.4em .7em;margin:.5em 0}"
+    "\nul{list-style:none;padding:0;margin:.3em 0}\n"
+    "dl{display:flex;flex-wrap:wrap;gap:.1em 1.2em;margin:.3em 0}"
+    "dl div{display:flex;gap:.35em}dt{color:#666}dd{margin:0}\n"
+    ".name,code{overflow-wrap:anywhere}.up{color:#070}.down{color:#b00}.warn{color:#a60}\n"
+    ".stale .state{color:#777}\n"
+    ".meta{color:#555;font-size:.9em}table{border-collapse:collapse;margin-bottom:.8em}"
+    "td,th{padding:.15em .6em .15em 0;text-align:left;vertical-align:top}\n"
+    "</style>\n";
 
 /* "2026-12-06 01:48:04 UTC" */
 static const char *fmt_time(char *out, size_t cap, double t)
@@ -67,7 +67,8 @@ static void render_header(struct buf *out, const struct status_page_data *d)
 	const struct collector_last *l = d->daemon;
 	char a[48], b[32];
 
-	buf_puts(out, "<header><h1>ikewatch</h1>\n<p class=\"meta\">ikewatch <span id=\"version\">");
+	buf_puts(out,
+	         "<header><h1>ikewatch</h1>\n<p class=\"meta\">ikewatch <span id=\"version\">");
 	html_escape(out, d->version);
 	buf_puts(out, "</span> (");
 	html_escape(out, d->revision);
@@ -84,7 +85,8 @@ static void render_header(struct buf *out, const struct status_page_data *d)
 		buf_puts(out, ")</p>\n");
 	} else {
 		buf_puts(out, "<p id=\"daemon\" class=\"down\">charon ");
-		buf_puts(out, l->checked_at > 0 ? "not answering over <code>" : "not asked yet at <code>");
+		buf_puts(out, l->checked_at > 0 ? "not answering over <code>"
+		                                : "not asked yet at <code>");
 		html_escape(out, l->vici_path);
 		buf_puts(out, "</code>");
 		if (l->error[0]) {
@@ -92,7 +94,8 @@ static void render_header(struct buf *out, const struct status_page_data *d)
 			html_escape(out, l->error);
 			buf_puts(out, "</span>");
 		}
-		buf_puts(out, l->snap ? "; what follows is the last snapshot it gave</p>\n" : "</p>\n");
+		buf_puts(out,
+		         l->snap ? "; what follows is the last snapshot it gave</p>\n" : "</p>\n");
 	}
 	if (l->snap) {
 		buf_puts(out, "<p class=\"meta\">snapshot of <time id=\"snapshot-time\">");
@@ -101,15 +104,16 @@ static void render_header(struct buf *out, const struct status_page_data *d)
 		html_escape(out, status_fmt_age(b, sizeof(b), (int64_t)(d->now - l->snap->now)));
 		buf_puts(out, " ago)</p>\n");
 	}
-	buf_puts(out, "<nav class=\"meta\"><a href=\"/metrics\">metrics</a> &middot; "
-		      "<a href=\"/-/healthy\">health</a> &middot; <a href=\"/-/ready\">readiness</a>"
-		      "</nav></header>\n");
+	buf_puts(out,
+	         "<nav class=\"meta\"><a href=\"/metrics\">metrics</a> &middot; "
+	         "<a href=\"/-/healthy\">health</a> &middot; <a href=\"/-/ready\">readiness</a>"
+	         "</nav></header>\n");
 }
 
 /* The head of a connection's or CHILD SA's box, up to its list of values: @open ends in an
  * attribute's opening quote, for the name. */
 static void box_head(struct buf *out, const char *open, const char *name, bool up,
-		     const char *state, bool configured)
+                     const char *state, bool configured)
 {
 	buf_puts(out, open);
 	html_escape(out, name);
@@ -128,7 +132,7 @@ static void render_child(struct buf *out, const struct sa_view_child *ch)
 	char a[32];
 
 	box_head(out, "<li class=\"child\" data-child=\"", ch->name, ch->up,
-		 sc ? sc->state : "DOWN", ch->configured);
+	         sc ? sc->state : "DOWN", ch->configured);
 	kv(out, "age", "age", status_fmt_age(a, sizeof(a), sc ? sc->install_time : SNAP_NONE));
 	kv(out, "rekey", "rekey in", status_fmt_age(a, sizeof(a), sc ? sc->rekey_time : SNAP_NONE));
 	kv(out, "bytes-in", "in", status_fmt_bytes(a, sizeof(a), sc ? sc->totals.bytes_in : 0));
@@ -158,8 +162,8 @@ static void render_conns(struct buf *out, const struct collector_last *l)
 	}
 	/* states that charon no longer vouches for are greyed, not shown green */
 	buf_puts(out, l->up ? "<div id=\"tunnels\">\n<h2>Tunnels</h2>\n"
-			    : "<div id=\"tunnels\" class=\"stale\">\n<h2>Tunnels <span "
-			      "class=\"warn\">(last known: charon is not answering)</span></h2>\n");
+	                    : "<div id=\"tunnels\" class=\"stale\">\n<h2>Tunnels <span "
+	                      "class=\"warn\">(last known: charon is not answering)</span></h2>\n");
 	if (l->view->n_conns == 0)
 		buf_puts(out, "<p>(no connections loaded)</p>\n");
 	for (uint32_t i = 0; i < l->view->n_conns; i++) {
@@ -167,7 +171,7 @@ static void render_conns(struct buf *out, const struct collector_last *l)
 		const struct snap_ike *ike = vc->best;
 
 		box_head(out, "<section class=\"conn\" data-conn=\"", vc->name, vc->up,
-			 ike ? ike->state : "DOWN", vc->configured);
+		         ike ? ike->state : "DOWN", vc->configured);
 		kv(out, "age", "age",
 		   status_fmt_age(a, sizeof(a), ike ? ike->established : SNAP_NONE));
 		kv(out, "rekey", "rekey in",
@@ -186,7 +190,7 @@ static void render_conns(struct buf *out, const struct collector_last *l)
 }
 
 bool status_rtt_quantile(const uint64_t *cum, const double *bounds, size_t n_buckets,
-			 uint64_t count, double q, double *ret)
+                         uint64_t count, double q, double *ret)
 {
 	double rank = q * (double)count;
 
@@ -229,9 +233,9 @@ static void render_probe(struct buf *out, const struct probe_summary *p)
 		kv(out, "loss", "loss", "- (nothing sent)");
 	}
 	if (status_rtt_quantile(p->rtt_cum, probe_stats_rtt_bounds(), PROBE_RTT_BUCKETS,
-				p->rtt_count, 0.5, &p50) &&
+	                        p->rtt_count, 0.5, &p50) &&
 	    status_rtt_quantile(p->rtt_cum, probe_stats_rtt_bounds(), PROBE_RTT_BUCKETS,
-				p->rtt_count, 0.99, &p99))
+	                        p->rtt_count, 0.99, &p99))
 		snprintf(a, sizeof(a), "%.2f / %.2f ms", p50 * 1e3, p99 * 1e3);
 	else
 		snprintf(a, sizeof(a), "-");
@@ -244,7 +248,7 @@ static void render_probe(struct buf *out, const struct probe_summary *p)
 		snprintf(a, sizeof(a), "-");
 	kv(out, "mtu", "path MTU", a);
 	buf_printf(out, "<div class=\"in-tunnel\"><dt>in tunnel</dt><dd class=\"%s\">%s</dd></div>",
-		   p->in_tunnel == 1 ? "up" : "down", p->in_tunnel == 1 ? "proven" : "not proven");
+	           p->in_tunnel == 1 ? "up" : "down", p->in_tunnel == 1 ? "proven" : "not proven");
 	snprintf(a, sizeof(a), "%" PRIu64 " / %" PRIu64, p->sent, p->received);
 	kv(out, "sent", "sent / answered", a);
 	buf_puts(out, "</dl></section>\n");
@@ -262,7 +266,7 @@ static void render_failures_row(struct buf *out, const struct event_conn_errors 
 	buf_puts(out, "</td><td class=\"last-error\">");
 	if (e->has_error) {
 		buf_printf(out, "notify %u (%s), ", (unsigned)e->last_error,
-			   log_failure_name(log_failure_from_notify(e->last_error)));
+		           log_failure_name(log_failure_from_notify(e->last_error)));
 		html_escape(out, fmt_time(a, sizeof(a), e->last_error_ts));
 	} else {
 		buf_puts(out, "-");
@@ -272,7 +276,7 @@ static void render_failures_row(struct buf *out, const struct event_conn_errors 
 		if (!e->failures[k])
 			continue;
 		buf_printf(out, "%s%s %" PRIu64, first ? "" : ", ", log_failure_name(k),
-			   e->failures[k]);
+		           e->failures[k]);
 		first = false;
 	}
 	buf_puts(out, first ? "-</td></tr>\n" : "</td></tr>\n");
@@ -293,8 +297,9 @@ static void render_errors(struct buf *out, const struct status_page_data *d)
 		if (!failed)
 			continue;
 		if (!any)
-			buf_puts(out, "<table id=\"errors\"><tr><th>connection</th><th>last IKE error"
-				      "</th><th>failures since start</th></tr>\n");
+			buf_puts(out,
+			         "<table id=\"errors\"><tr><th>connection</th><th>last IKE error"
+			         "</th><th>failures since start</th></tr>\n");
 		any = true;
 		render_failures_row(out, e);
 	}
@@ -309,7 +314,8 @@ static void render_errors(struct buf *out, const struct status_page_data *d)
 		html_escape(out, fmt_time(a, sizeof(a), f->at));
 		buf_puts(out, " <span class=\"name\">");
 		html_escape(out, f->conn);
-		buf_printf(out, "</span> <span class=\"kind\">%s</span>", log_failure_name(f->kind));
+		buf_printf(out, "</span> <span class=\"kind\">%s</span>",
+		           log_failure_name(f->kind));
 		if (f->notify)
 			buf_printf(out, " (notify %u)", (unsigned)f->notify);
 		buf_puts(out, "</li>\n");
@@ -322,7 +328,7 @@ void status_page_render(struct buf *out, const struct status_page_data *d)
 	buf_puts(out, page_head);
 	/* a meta refresh rather than script: the page works with JavaScript off */
 	buf_printf(out, "<meta http-equiv=\"refresh\" content=\"%d\">\n</head><body>\n",
-		   STATUS_PAGE_REFRESH_S);
+	           STATUS_PAGE_REFRESH_S);
 	render_header(out, d);
 	buf_puts(out, "<main>\n");
 	render_conns(out, d->daemon);
@@ -349,7 +355,7 @@ static void render_last(void *ctx, const struct collector_last *l)
 }
 
 void status_page_write(struct buf *out, struct collector *c, struct probe_set *probes,
-		       struct event_counters *ec)
+                       struct event_counters *ec)
 {
 	struct gather g = {.out = out};
 	struct probe_summary *ps = NULL;

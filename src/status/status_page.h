@@ -39,13 +39,13 @@ void status_page_render(struct buf *out, const struct status_page_data *d);
 
 /* Gather and render. @probes and @ec may be NULL (no probes, no event counters). */
 void status_page_write(struct buf *out, struct collector *c, struct probe_set *probes,
-		       struct event_counters *ec);
+                       struct event_counters *ec);
 
 /* The @q quantile (0..1) of an RTT histogram (cumulative counts over @n_buckets finite
  * buckets with upper @bounds, @count observations in all), interpolated linearly within its
  * bucket as Prometheus' histogram_quantile() does; the top finite bound when the quantile lies
  * beyond it. Returns false when there is no observation. */
 bool status_rtt_quantile(const uint64_t *cum, const double *bounds, size_t n_buckets,
-			 uint64_t count, double q, double *ret);
+                         uint64_t count, double q, double *ret);
 
 #endif

@@ -100,7 +100,7 @@ static int vici_fail(struct vici_conn *c, int err, const char *what)
 {
 	/* E2BIG's own text ("Argument list too long") would mislead here */
 	snprintf(c->last_error, sizeof(c->last_error), "%s: %s", what,
-		 err == -E2BIG ? "message too large" : strerror(-err));
+	         err == -E2BIG ? "message too large" : strerror(-err));
 	vici_conn_close(c);
 	return err;
 }
@@ -266,7 +266,7 @@ static int vici_fill(struct vici_conn *c, size_t need, uint64_t deadline)
 
 /* Read the next packet; *ret_pkt stays valid until the next read on this connection. */
 static int vici_read_packet(struct vici_conn *c, uint64_t deadline, const uint8_t **ret_pkt,
-			    size_t *ret_len)
+                            size_t *ret_len)
 {
 	uint32_t len;
 	int err;
@@ -278,10 +278,11 @@ static int vici_read_packet(struct vici_conn *c, uint64_t deadline, const uint8_
 		const uint8_t *h = c->rbuf + c->rpos;
 		char what[96];
 
-		snprintf(what, sizeof(what), "packet of %lu bytes announced, over the %u-byte limit",
-			 (unsigned long)h[0] << 24 | (unsigned long)h[1] << 16 |
-				 (unsigned long)h[2] << 8 | h[3],
-			 VICI_MSG_MAX);
+		snprintf(what, sizeof(what),
+		         "packet of %lu bytes announced, over the %u-byte limit",
+		         (unsigned long)h[0] << 24 | (unsigned long)h[1] << 16 |
+		             (unsigned long)h[2] << 8 | h[3],
+		         VICI_MSG_MAX);
 		return vici_fail(c, err, what);
 	}
 	if (err < 0)
@@ -386,7 +387,7 @@ static int vici_ensure_registered(struct vici_conn *c, const char *event, uint64
 }
 
 int vici_conn_command(struct vici_conn *c, const uint8_t *req, size_t req_len,
-		      const char *stream_event, vici_event_cb cb, void *ctx, struct vici_msg *resp)
+                      const char *stream_event, vici_event_cb cb, void *ctx, struct vici_msg *resp)
 {
 	uint64_t deadline = clock_mono_ms() + c->timeout_ms;
 	int err;
@@ -431,7 +432,7 @@ int vici_conn_command(struct vici_conn *c, const uint8_t *req, size_t req_len,
 }
 
 int vici_conn_simple(struct vici_conn *c, const char *cmd, const char *stream_event,
-		     vici_event_cb cb, void *ctx, struct vici_msg *resp)
+                     vici_event_cb cb, void *ctx, struct vici_msg *resp)
 {
 	struct vici_builder b;
 	uint8_t *req;

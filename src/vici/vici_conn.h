@@ -47,11 +47,11 @@ typedef int (*vici_event_cb)(void *ctx, const struct vici_msg *msg);
  * this connection's own commands raise it) and each such EVENT is passed to @cb first.
  */
 int vici_conn_command(struct vici_conn *c, const uint8_t *req, size_t req_len,
-		      const char *stream_event, vici_event_cb cb, void *ctx, struct vici_msg *resp);
+                      const char *stream_event, vici_event_cb cb, void *ctx, struct vici_msg *resp);
 
 /* Convenience: a command with no arguments ("version", "stats", "list-sas"…). */
 int vici_conn_simple(struct vici_conn *c, const char *cmd, const char *stream_event,
-		     vici_event_cb cb, void *ctx, struct vici_msg *resp);
+                     vici_event_cb cb, void *ctx, struct vici_msg *resp);
 
 /* Register for an event (ike-updown, log, …): EVENT_REGISTER, wait for EVENT_CONFIRM. Events
  * that arrive meanwhile are queued and returned by vici_conn_next_event(). */

@@ -29,8 +29,8 @@ bool vici_pkt_has_body(uint8_t type)
 const char *vici_pkt_name(uint8_t type)
 {
 	static const char *const names[] = {
-		"CMD_REQUEST",	  "CMD_RESPONSE",  "CMD_UNKNOWN",   "EVENT_REGISTER",
-		"EVENT_UNREGISTER", "EVENT_CONFIRM", "EVENT_UNKNOWN", "EVENT",
+	    "CMD_REQUEST",      "CMD_RESPONSE",  "CMD_UNKNOWN",   "EVENT_REGISTER",
+	    "EVENT_UNREGISTER", "EVENT_CONFIRM", "EVENT_UNKNOWN", "EVENT",
 	};
 
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "INVALID";
@@ -39,7 +39,7 @@ const char *vici_pkt_name(uint8_t type)
 int vici_frame_len(const uint8_t hdr[4], uint32_t *ret_len)
 {
 	uint32_t len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 |
-		       (uint32_t)hdr[3];
+	               (uint32_t)hdr[3];
 
 	if (len == 0)
 		return -EBADMSG;
@@ -225,7 +225,7 @@ uint32_t vici_find(const struct vici_msg *m, uint32_t parent, const char *name)
 }
 
 int vici_get_str(const struct vici_msg *m, uint32_t parent, const char *name, const char **ret,
-		 size_t *ret_len)
+                 size_t *ret_len)
 {
 	uint32_t i = vici_find(m, parent, name);
 

@@ -108,7 +108,7 @@ int vici_get_u64(const struct vici_msg *m, uint32_t parent, const char *name, ui
 int vici_get_i64(const struct vici_msg *m, uint32_t parent, const char *name, int64_t *ret);
 /* A span into the packet; *ret_len may be 0. */
 int vici_get_str(const struct vici_msg *m, uint32_t parent, const char *name, const char **ret,
-		 size_t *ret_len);
+                 size_t *ret_len);
 
 /*
  * Encoding, for requests (and for the test/bench fake server). The builder writes the length

@@ -38,13 +38,12 @@ static char *scrape(struct collector *c)
 static struct collector *collector_on(const struct fake *f, unsigned timeout_ms)
 {
 	return collector_new(&(struct collector_config){
-		.vici_socket = f->sock, .vici_timeout_ms = timeout_ms, .cert_interval_s = 3600});
+	    .vici_socket = f->sock, .vici_timeout_ms = timeout_ms, .cert_interval_s = 3600});
 }
 
 /* 203.0.113.200 is behind a-b/net (remote ts 203.0.113.128/25 in the recording); the probe's
  * source 203.0.113.1 is in its local ts. */
-static void lookup(struct collector *c, int want_err, const char *want_conn,
-		   const char *want_child)
+static void lookup(struct collector *c, int want_err, const char *want_conn, const char *want_child)
 {
 	struct sockaddr_in t = {.sin_family = AF_INET}, src = {.sin_family = AF_INET};
 	char conn[64] = "", child[64] = "";
@@ -52,14 +51,14 @@ static void lookup(struct collector *c, int want_err, const char *want_conn,
 	inet_pton(AF_INET, "203.0.113.200", &t.sin_addr);
 	inet_pton(AF_INET, "203.0.113.1", &src.sin_addr);
 	T_EQ_INT(collector_find_child(c, (struct sockaddr *)&t, conn, sizeof(conn), child,
-				      sizeof(child)),
-		 want_err);
+	                              sizeof(child)),
+	         want_err);
 	if (want_err)
 		return;
 	T_EQ_STR(conn, want_conn);
 	T_EQ_STR(child, want_child);
 	T_EQ_INT(collector_source_in_local_ts(c, want_conn, want_child, (struct sockaddr *)&src),
-		 1);
+	         1);
 }
 
 struct last_seen {
@@ -265,5 +264,6 @@ static void gone_sa_reads_down(void)
 	fake_stop(&f);
 }
 
-TEST_MAIN("collector", TEST(busy_sa_keeps_its_state), TEST(gone_sa_reads_down), TEST(labels_kept_while_charon_is_down), TEST(never_answered_no_labels),
-	  TEST(restart_is_not_an_outage), TEST(status_read_never_waits))
+TEST_MAIN("collector", TEST(busy_sa_keeps_its_state), TEST(gone_sa_reads_down),
+          TEST(labels_kept_while_charon_is_down), TEST(never_answered_no_labels),
+          TEST(restart_is_not_an_outage), TEST(status_read_never_waits))

@@ -71,7 +71,7 @@ int fixture_packet(const char *name, uint8_t **ret, size_t *ret_len)
 		return -EBADMSG;
 	}
 	framed = (uint32_t)file[0] << 24 | (uint32_t)file[1] << 16 | (uint32_t)file[2] << 8 |
-		 (uint32_t)file[3];
+	         (uint32_t)file[3];
 	if (framed != len - 4) {
 		free(file);
 		return -EBADMSG;

@@ -23,9 +23,9 @@ struct test_case {
 };
 
 extern bool test_failed;
-void test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int test_run(const char *suite, const struct test_case *cases, size_t n,
-	     void (*teardown)(void));
+void test_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int test_run(const char *suite, const struct test_case *cases, size_t n, void (*teardown)(void));
 
 #define T_ASSERT(cond)                                                                             \
 	do {                                                                                       \
@@ -49,7 +49,7 @@ int test_run(const char *suite, const struct test_case *cases, size_t n,
 		const char *a_ = (a), *b_ = (b);                                                   \
 		if (!a_ || !b_ || strcmp(a_, b_) != 0) {                                           \
 			test_fail(__FILE__, __LINE__, "%s == %s (\"%s\" != \"%s\")", #a, #b,       \
-				  a_ ? a_ : "(null)", b_ ? b_ : "(null)");                         \
+			          a_ ? a_ : "(null)", b_ ? b_ : "(null)");                         \
 			return;                                                                    \
 		}                                                                                  \
 	} while (0)
@@ -73,7 +73,10 @@ int test_run(const char *suite, const struct test_case *cases, size_t n,
 		}                                                                                  \
 	} while (0)
 
-#define TEST(fn) {#fn, fn}
+#define TEST(fn)                                                                                   \
+	{                                                                                          \
+#fn, fn                                                                            \
+	}
 #define TEST_MAIN_TEARDOWN(suite, teardown, ...)                                                   \
 	int main(void)                                                                             \
 	{                                                                                          \

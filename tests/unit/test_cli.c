@@ -366,8 +366,8 @@ static int build_fails_unresolved(void *arg)
 	if (build(arg, &t, err, sizeof(err)) != -EINVAL)
 		return -1;
 	return strstr(err, "TARGET name.invalid: not an IP address, and the name does not resolve")
-		       ? 0
-		       : -1;
+	           ? 0
+	           : -1;
 }
 
 static void target_sizes(void)

@@ -25,26 +25,26 @@ static int parse(const char *text, struct config *c, char *err, size_t n)
 static void full_file(void)
 {
 	static const char text[] = "# ikewatch\n"
-				   "web:\n"
-				   "  listen_address: 127.0.0.1:9999\n"
-				   "  config_file: /etc/ikewatch/web.yml\n"
-				   "vici:\n"
-				   "  socket: unix:///run/charon.vici\n"
-				   "  timeout: 250ms\n"
-				   "exporter:\n"
-				   "  redact_identities: yes\n"
-				   "  cert_interval: 5m\n"
-				   "log:\n"
-				   "  level: debug\n"
-				   "probes:\n"
-				   "  interval: 1s\n"
-				   "  targets:\n"
-				   "    - 203.0.113.129\n"
-				   "reflector:\n"
-				   "  listen: 127.0.0.1:862\n"
-				   "events: {}\n"
-				   "heal:\n"
-				   "  enabled: false\n";
+	                           "web:\n"
+	                           "  listen_address: 127.0.0.1:9999\n"
+	                           "  config_file: /etc/ikewatch/web.yml\n"
+	                           "vici:\n"
+	                           "  socket: unix:///run/charon.vici\n"
+	                           "  timeout: 250ms\n"
+	                           "exporter:\n"
+	                           "  redact_identities: yes\n"
+	                           "  cert_interval: 5m\n"
+	                           "log:\n"
+	                           "  level: debug\n"
+	                           "probes:\n"
+	                           "  interval: 1s\n"
+	                           "  targets:\n"
+	                           "    - 203.0.113.129\n"
+	                           "reflector:\n"
+	                           "  listen: 127.0.0.1:862\n"
+	                           "events: {}\n"
+	                           "heal:\n"
+	                           "  enabled: false\n";
 	struct config c;
 	char err[256];
 	yaml_node_t *targets;
@@ -78,7 +78,7 @@ static void full_file(void)
 static void defaults(void)
 {
 	static const char *const texts[] = {"", "# only a comment\n", "---\n",
-					    "---\n# web:\n#   listen_address: x\n", "web: {}\n"};
+	                                    "---\n# web:\n#   listen_address: x\n", "web: {}\n"};
 	struct config c;
 	char err[256];
 
@@ -106,27 +106,28 @@ static void errors_name_the_line(void)
 		const char *line;   /* "line N" expected in the message */
 		const char *detail; /* and this */
 	} v[] = {
-		{"web:\n  listen_address: x\nmetrics:\n  a: 1\n", "line 3", "unknown section 'metrics'"},
-		{"vici:\n  socket: /s\n  sokcet: /t\n", "line 3", "unknown key 'sokcet'"},
-		{"vici:\n  timeout: 5 seconds\n", "line 2", "not a duration"},
-		{"vici:\n  timeout: -1s\n", "line 2", "not a duration"},
-		{"vici:\n  timeout: 0s\n", "line 2", "more than 0"},
-		{"vici:\n  timeout: 11m\n", "line 2", "vici.timeout"}, /* over 10 min */
-		{"exporter:\n  cert_interval: soon\n", "line 2", "exporter.cert_interval"},
-		{"\n\nexporter:\n  redact_identities: maybe\n", "line 4", "true or false"},
-		{"exporter:\n  redact_identities: [yes]\n", "line 2", "true or false"},
-		{"log:\n  level: verbose\n", "line 2", "log.level"},
-		{"log:\n  level: INFO\n", "line 2", "log.level"},
-		{"- web\n- vici\n", "line 1", "top level must be a mapping"},
-		{"just a string\n", "line 1", "top level must be a mapping"},
-		{"web: [1, 2]\n", "line 1", "expected a mapping"},
-		{"web:\n  listen_address:\n", "line 2", "non-empty"},
-		{"web:\n  listen_address: {a: b}\n", "line 2", "non-empty"},
-		{"web:\n  [a]: b\n", "line 2", "plain names"},
-		{"web: {listen_address: a\n", "line 2", ""},   /* unclosed flow mapping */
-		{"web:\n\tlisten_address: a\n", "line 2", ""}, /* a tab is not YAML indentation */
-		{"a: b\n  c: d\n", "line 2", ""},
-		{"web: &x\n  listen_address: *y\n", "line 2", ""}, /* undefined alias */
+	    {"web:\n  listen_address: x\nmetrics:\n  a: 1\n", "line 3",
+	     "unknown section 'metrics'"},
+	    {"vici:\n  socket: /s\n  sokcet: /t\n", "line 3", "unknown key 'sokcet'"},
+	    {"vici:\n  timeout: 5 seconds\n", "line 2", "not a duration"},
+	    {"vici:\n  timeout: -1s\n", "line 2", "not a duration"},
+	    {"vici:\n  timeout: 0s\n", "line 2", "more than 0"},
+	    {"vici:\n  timeout: 11m\n", "line 2", "vici.timeout"}, /* over 10 min */
+	    {"exporter:\n  cert_interval: soon\n", "line 2", "exporter.cert_interval"},
+	    {"\n\nexporter:\n  redact_identities: maybe\n", "line 4", "true or false"},
+	    {"exporter:\n  redact_identities: [yes]\n", "line 2", "true or false"},
+	    {"log:\n  level: verbose\n", "line 2", "log.level"},
+	    {"log:\n  level: INFO\n", "line 2", "log.level"},
+	    {"- web\n- vici\n", "line 1", "top level must be a mapping"},
+	    {"just a string\n", "line 1", "top level must be a mapping"},
+	    {"web: [1, 2]\n", "line 1", "expected a mapping"},
+	    {"web:\n  listen_address:\n", "line 2", "non-empty"},
+	    {"web:\n  listen_address: {a: b}\n", "line 2", "non-empty"},
+	    {"web:\n  [a]: b\n", "line 2", "plain names"},
+	    {"web: {listen_address: a\n", "line 2", ""},   /* unclosed flow mapping */
+	    {"web:\n\tlisten_address: a\n", "line 2", ""}, /* a tab is not YAML indentation */
+	    {"a: b\n  c: d\n", "line 2", ""},
+	    {"web: &x\n  listen_address: *y\n", "line 2", ""}, /* undefined alias */
 	};
 	struct config c;
 	char err[256];
@@ -135,8 +136,8 @@ static void errors_name_the_line(void)
 		int r = parse(v[i].text, &c, err, sizeof(err));
 
 		if (r != -EINVAL || !strstr(err, v[i].line) || !strstr(err, v[i].detail))
-			test_fail(__FILE__, __LINE__, "case %zu: %d \"%s\" (want %s, %s)", i, r, err,
-				  v[i].line, v[i].detail);
+			test_fail(__FILE__, __LINE__, "case %zu: %d \"%s\" (want %s, %s)", i, r,
+			          err, v[i].line, v[i].detail);
 		if (test_failed)
 			return;
 		/* a failed parse leaves defaults and nothing to free twice */
@@ -156,11 +157,11 @@ static void bools_and_durations(void)
 		bool redact;
 		unsigned timeout_ms;
 	} v[] = {
-		{"exporter: {redact_identities: true}\nvici: {timeout: 5s}\n", true, 5000},
-		{"exporter: {redact_identities: on}\nvici: {timeout: 2m}\n", true, 120000},
-		{"exporter: {redact_identities: false}\nvici: {timeout: 10m}\n", false, 600000},
-		{"exporter: {redact_identities: off}\nvici: {timeout: 3}\n", false, 3000},
-		{"exporter: {redact_identities: no}\nvici: {timeout: 1ms}\n", false, 1},
+	    {"exporter: {redact_identities: true}\nvici: {timeout: 5s}\n", true, 5000},
+	    {"exporter: {redact_identities: on}\nvici: {timeout: 2m}\n", true, 120000},
+	    {"exporter: {redact_identities: false}\nvici: {timeout: 10m}\n", false, 600000},
+	    {"exporter: {redact_identities: off}\nvici: {timeout: 3}\n", false, 3000},
+	    {"exporter: {redact_identities: no}\nvici: {timeout: 1ms}\n", false, 1},
 	};
 	struct config c;
 	char err[256];
@@ -255,7 +256,7 @@ static void error_helper(void)
 	T_EQ_INT(config_fail(tiny, sizeof(tiny), &n, "message"), -EINVAL);
 	T_EQ_STR(tiny, "line ");
 	T_EQ_INT(config_fail(err, sizeof(err), &n, "%s", "a message longer than the buffer"),
-		 -EINVAL);
+	         -EINVAL);
 	T_EQ_INT(strlen(err), sizeof(err) - 1);
 	T_EQ_INT(config_fail(NULL, 0, &n, "nothing written"), -EINVAL);
 }
@@ -281,4 +282,5 @@ static void clock_bound(void)
 }
 
 TEST_MAIN("config", TEST(full_file), TEST(defaults), TEST(errors_name_the_line),
-	  TEST(bools_and_durations), TEST(oversize), TEST(load_files), TEST(error_helper), TEST(clock_bound))
+          TEST(bools_and_durations), TEST(oversize), TEST(load_files), TEST(error_helper),
+          TEST(clock_bound))

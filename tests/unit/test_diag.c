@@ -31,21 +31,21 @@
 
 /* iproute2 6.1's format (ip/ipxfrm.c xfrm_state_info_print, -d -s), two SAs of one tunnel. */
 static const char XFRM_STATE[] =
-	"src 203.0.113.1 dst 203.0.113.129\n"
-	"\tproto esp spi 0xc1a2b3c4(3248665540) reqid 1(0x00000001) mode tunnel\n"
-	"\treplay-window 0 seq 0x00000000 flag af-unspec (0x00100000)\n"
-	"\tauth-trunc hmac(sha256) " KEY_AUTH " 128\n"
-	"\tenc cbc(aes) " KEY_ENC "\n"
-	"\tanti-replay context: seq 0x0, oseq 0x2a, bitmap 0x00000000\n"
-	"\tlifetime config:\n"
-	"\t  limit: soft (INF)(bytes), hard (INF)(bytes)\n"
-	"\tlifetime current:\n"
-	"\t  4200(bytes), 42(packets)\n"
-	"src 203.0.113.129 dst 203.0.113.1\n"
-	"\tproto esp spi 0xc5d6e7f8(3319195640) reqid 1(0x00000001) mode tunnel\n"
-	"\treplay-window 32 seq 0x00000000 flag af-unspec (0x00100000)\n"
-	"\taead rfc4106(gcm(aes)) " KEY_AEAD " 128\n"
-	"\tsel src 0.0.0.0/0 dst 0.0.0.0/0 \n";
+    "src 203.0.113.1 dst 203.0.113.129\n"
+    "\tproto esp spi 0xc1a2b3c4(3248665540) reqid 1(0x00000001) mode tunnel\n"
+    "\treplay-window 0 seq 0x00000000 flag af-unspec (0x00100000)\n"
+    "\tauth-trunc hmac(sha256) " KEY_AUTH " 128\n"
+    "\tenc cbc(aes) " KEY_ENC "\n"
+    "\tanti-replay context: seq 0x0, oseq 0x2a, bitmap 0x00000000\n"
+    "\tlifetime config:\n"
+    "\t  limit: soft (INF)(bytes), hard (INF)(bytes)\n"
+    "\tlifetime current:\n"
+    "\t  4200(bytes), 42(packets)\n"
+    "src 203.0.113.129 dst 203.0.113.1\n"
+    "\tproto esp spi 0xc5d6e7f8(3319195640) reqid 1(0x00000001) mode tunnel\n"
+    "\treplay-window 32 seq 0x00000000 flag af-unspec (0x00100000)\n"
+    "\taead rfc4106(gcm(aes)) " KEY_AEAD " 128\n"
+    "\tsel src 0.0.0.0/0 dst 0.0.0.0/0 \n";
 
 static char *redact(const char *in, size_t len, unsigned *ret_n)
 {
@@ -86,52 +86,52 @@ static void redact_vectors(void)
 	static const struct {
 		const char *in, *want;
 	} v[] = {
-		/* swanctl.conf secrets and our VICI printer's key = value */
-		{"\t\tsecret = \"ikewatch-lab-psk-0123456789abcdef\"", "\t\tsecret = [redacted]"},
-		{"secret=s3cr3t", "secret=[redacted]"},
-		{"  psk: hunter2", "  psk: [redacted]"},
-		{"password = a b c", "password = [redacted]"},
-		{"PIN = 1234", "PIN = [redacted]"},
-		{"eap_password=x", "eap_password=[redacted]"},
-		{"data = <812 bytes, not text>", "data = [redacted]"},
-		{"{\"psk\": \"hunter2\", \"x\": 1}", "{\"psk\": [redacted]"},
-		{"ike-a { secret = foo }", "ike-a { secret = [redacted]"},
-		/* not secrets */
-		{"auth = psk", "auth = psk"},
-		{"secrets {", "secrets {"},
-		{"datagram = 5", "datagram = 5"},
-		{"secret == other", "secret == other"},
-		{"spi 0xc1a2b3c4 reqid 1", "spi 0xc1a2b3c4 reqid 1"},
-		{"comp deflate", "comp deflate"},
-		{"enc cbc(aes)", "enc cbc(aes)"},
-		/* key material anywhere */
-		{"x 0x00112233445566778899 y", "x 0x[redacted] y"},
-		{"k=0X0011223344556677", "k=0X[redacted]"},
-		{"0x001122334455667", "0x001122334455667"}, /* 15 digits: kept */
-		{"id 00112233445566778899aabbccddeeff end", "id [redacted] end"},
-		{"id 00112233445566778899aabbccddeef end", "id 00112233445566778899aabbccddeef end"},
-		/* charon chunk dumps (log level 4) and their ASCII column */
-		{"Nov 23 08:00:01 14[IKE]    0: 69 6B 65 77 61 74 63 68  ikewatch",
-		 "Nov 23 08:00:01 14[IKE]    [redacted]"},
-		{"  16: 2D 6C 61 62 2D 70 73 6B 2D 30 31 32 33 34 35 36  -lab-psk-0123456",
-		 "  [redacted]"},
-		{"   32: 61 62 ab", "   [redacted]"},
-		{"aa bb cc dd ee ff 00 11 x", "[redacted]"},
-		{"aa bb cc dd ee ff 00", "aa bb cc dd ee ff 00"},
-		/* log lines without secrets are untouched */
-		{"Nov 23 08:00:01 14[IKE] <a-b|1> IKE_SA a-b[1] established between 203.0.113.1[a]"
-		 "...203.0.113.129[b]",
-		 "Nov 23 08:00:01 14[IKE] <a-b|1> IKE_SA a-b[1] established between 203.0.113.1[a]"
-		 "...203.0.113.129[b]"},
-		{"32766:\tfrom all lookup main", "32766:\tfrom all lookup main"},
+	    /* swanctl.conf secrets and our VICI printer's key = value */
+	    {"\t\tsecret = \"ikewatch-lab-psk-0123456789abcdef\"", "\t\tsecret = [redacted]"},
+	    {"secret=s3cr3t", "secret=[redacted]"},
+	    {"  psk: hunter2", "  psk: [redacted]"},
+	    {"password = a b c", "password = [redacted]"},
+	    {"PIN = 1234", "PIN = [redacted]"},
+	    {"eap_password=x", "eap_password=[redacted]"},
+	    {"data = <812 bytes, not text>", "data = [redacted]"},
+	    {"{\"psk\": \"hunter2\", \"x\": 1}", "{\"psk\": [redacted]"},
+	    {"ike-a { secret = foo }", "ike-a { secret = [redacted]"},
+	    /* not secrets */
+	    {"auth = psk", "auth = psk"},
+	    {"secrets {", "secrets {"},
+	    {"datagram = 5", "datagram = 5"},
+	    {"secret == other", "secret == other"},
+	    {"spi 0xc1a2b3c4 reqid 1", "spi 0xc1a2b3c4 reqid 1"},
+	    {"comp deflate", "comp deflate"},
+	    {"enc cbc(aes)", "enc cbc(aes)"},
+	    /* key material anywhere */
+	    {"x 0x00112233445566778899 y", "x 0x[redacted] y"},
+	    {"k=0X0011223344556677", "k=0X[redacted]"},
+	    {"0x001122334455667", "0x001122334455667"}, /* 15 digits: kept */
+	    {"id 00112233445566778899aabbccddeeff end", "id [redacted] end"},
+	    {"id 00112233445566778899aabbccddeef end", "id 00112233445566778899aabbccddeef end"},
+	    /* charon chunk dumps (log level 4) and their ASCII column */
+	    {"Nov 23 08:00:01 14[IKE]    0: 69 6B 65 77 61 74 63 68  ikewatch",
+	     "Nov 23 08:00:01 14[IKE]    [redacted]"},
+	    {"  16: 2D 6C 61 62 2D 70 73 6B 2D 30 31 32 33 34 35 36  -lab-psk-0123456",
+	     "  [redacted]"},
+	    {"   32: 61 62 ab", "   [redacted]"},
+	    {"aa bb cc dd ee ff 00 11 x", "[redacted]"},
+	    {"aa bb cc dd ee ff 00", "aa bb cc dd ee ff 00"},
+	    /* log lines without secrets are untouched */
+	    {"Nov 23 08:00:01 14[IKE] <a-b|1> IKE_SA a-b[1] established between 203.0.113.1[a]"
+	     "...203.0.113.129[b]",
+	     "Nov 23 08:00:01 14[IKE] <a-b|1> IKE_SA a-b[1] established between 203.0.113.1[a]"
+	     "...203.0.113.129[b]"},
+	    {"32766:\tfrom all lookup main", "32766:\tfrom all lookup main"},
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		char *s = redact(v[i].in, strlen(v[i].in), NULL);
 
 		if (!s || strcmp(s, v[i].want) != 0) {
-			test_fail(__FILE__, __LINE__, "vector %zu: \"%s\" -> \"%s\", want \"%s\"", i,
-				  v[i].in, s ? s : "(null)", v[i].want);
+			test_fail(__FILE__, __LINE__, "vector %zu: \"%s\" -> \"%s\", want \"%s\"",
+			          i, v[i].in, s ? s : "(null)", v[i].want);
 			free(s);
 			return;
 		}
@@ -141,7 +141,8 @@ static void redact_vectors(void)
 
 static void redact_malformed(void)
 {
-	static const char nul[] = "enc cbc(aes) 0x\0\x01\x02\nsecret\0= x\n\xff\xfe 0x0011223344556677";
+	static const char nul[] =
+	    "enc cbc(aes) 0x\0\x01\x02\nsecret\0= x\n\xff\xfe 0x0011223344556677";
 	char *big;
 	unsigned n;
 	char *s;
@@ -206,7 +207,10 @@ static void tar_layout(void)
 	T_EQ_INT(octal((const char *)h + 124, 12), 6);
 	T_EQ_INT(octal((const char *)h + 136, 12), 1700000000);
 	T_EQ_INT(h[156], '0');
-	T_ASSERT(memcmp(h + 257, "ustar\0" "00", 8) == 0);
+	T_ASSERT(memcmp(h + 257,
+	                "ustar\0"
+	                "00",
+	                8) == 0);
 	for (size_t i = 0; i < 512; i++)
 		sum += (i >= 148 && i < 156) ? ' ' : h[i];
 	T_EQ_INT(octal((const char *)h + 148, 8), sum);
@@ -281,7 +285,7 @@ static void gzip_roundtrip(void)
 	T_ASSERT(gz.len > 18 && gz.len < n);
 	/* RFC 1952: ID1 ID2 CM */
 	T_ASSERT((unsigned char)gz.data[0] == 0x1f && (unsigned char)gz.data[1] == 0x8b &&
-		 gz.data[2] == 8);
+	         gz.data[2] == 8);
 	T_EQ_INT(gunzip(gz.data, gz.len, &back, &back_len), 0);
 	T_EQ_INT(back_len, n);
 	T_ASSERT(memcmp(back, plain, n) == 0);
@@ -324,16 +328,16 @@ static void vici_print(void)
 	diag_vici_print(&m, &out);
 	T_EQ_INT(out.err, 0);
 	T_EQ_STR(out.data, "a-b {\n"
-			   "  local_addrs = [\n"
-			   "    203.0.113.1\n"
-			   "  ]\n"
-			   "  version = IKEv2\n"
-			   "  local-1 {\n"
-			   "    class = pre-shared key\n"
-			   "    secret = [redacted]\n"
-			   "  }\n"
-			   "  cert = <5 bytes, not text>\n"
-			   "}\n");
+	                   "  local_addrs = [\n"
+	                   "    203.0.113.1\n"
+	                   "  ]\n"
+	                   "  version = IKEv2\n"
+	                   "  local-1 {\n"
+	                   "    class = pre-shared key\n"
+	                   "    secret = [redacted]\n"
+	                   "  }\n"
+	                   "  cert = <5 bytes, not text>\n"
+	                   "}\n");
 	buf_done(&out);
 	vici_msg_done(&m);
 	free(pkt);
@@ -349,21 +353,21 @@ static void http_urls(void)
 		const char *path;
 		uint16_t port;
 	} v[] = {
-		{"http://127.0.0.1:9903", 0, "/metrics", 9903},
-		{"http://127.0.0.2:8080/probe?x=1", 0, "/probe?x=1", 8080},
-		{"http://localhost/", 0, "/", 80},
-		{"http://[::1]:9903/metrics", 0, "/metrics", 9903},
-		{"http://192.0.2.1:9903", -EPERM, NULL, 0},
-		{"http://[2001:db8::1]:1", -EPERM, NULL, 0},
-		{"http://example.com:9903", -EPERM, NULL, 0},
-		{"https://127.0.0.1:9903", -EINVAL, NULL, 0},
-		{"http://127.0.0.1:0", -EINVAL, NULL, 0},
-		{"http://127.0.0.1:65536", -EINVAL, NULL, 0},
-		{"http://127.0.0.1:99x", -EINVAL, NULL, 0},
-		{"http://:80/", -EINVAL, NULL, 0},
-		{"http://[::1", -EINVAL, NULL, 0},
-		{"http://127.0.0.1/a b", -EINVAL, NULL, 0},
-		{"http://127.0.0.1/a\r\nX: y", -EINVAL, NULL, 0},
+	    {"http://127.0.0.1:9903", 0, "/metrics", 9903},
+	    {"http://127.0.0.2:8080/probe?x=1", 0, "/probe?x=1", 8080},
+	    {"http://localhost/", 0, "/", 80},
+	    {"http://[::1]:9903/metrics", 0, "/metrics", 9903},
+	    {"http://192.0.2.1:9903", -EPERM, NULL, 0},
+	    {"http://[2001:db8::1]:1", -EPERM, NULL, 0},
+	    {"http://example.com:9903", -EPERM, NULL, 0},
+	    {"https://127.0.0.1:9903", -EINVAL, NULL, 0},
+	    {"http://127.0.0.1:0", -EINVAL, NULL, 0},
+	    {"http://127.0.0.1:65536", -EINVAL, NULL, 0},
+	    {"http://127.0.0.1:99x", -EINVAL, NULL, 0},
+	    {"http://:80/", -EINVAL, NULL, 0},
+	    {"http://[::1", -EINVAL, NULL, 0},
+	    {"http://127.0.0.1/a b", -EINVAL, NULL, 0},
+	    {"http://127.0.0.1/a\r\nX: y", -EINVAL, NULL, 0},
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -378,8 +382,8 @@ static void http_urls(void)
 		}
 		if (r == 0) {
 			uint16_t port = ss.ss_family == AF_INET
-						? ntohs(((struct sockaddr_in *)&ss)->sin_port)
-						: ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+			                    ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+			                    : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 
 			T_EQ_STR(path, v[i].path);
 			T_EQ_INT(port, v[i].port);
@@ -446,9 +450,9 @@ static void http_get(void)
 
 	buf_init(&out, 1u << 20);
 	T_EQ_INT(get_from("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"
-			  "ikewatch_ike_sa_up{conn=\"a-b\"} 1\n",
-			  4096, &out, req),
-		 0);
+	                  "ikewatch_ike_sa_up{conn=\"a-b\"} 1\n",
+	                  4096, &out, req),
+	         0);
 	T_EQ_STR(out.data, "ikewatch_ike_sa_up{conn=\"a-b\"} 1\n");
 	T_ASSERT(strncmp(req, "GET /metrics HTTP/1.1\r\n", 23) == 0);
 	buf_reset(&out);
@@ -524,8 +528,9 @@ static void bundle_no_secret(void)
 {
 	static const char psk[] = "ikewatch-lab-psk-0123456789abcdef";
 	static const char vici[] = "a-b {\n  secret = ikewatch-lab-psk-0123456789abcdef\n}\n";
-	static const char dump[] = "08:00:01 14[IKE]    0: 69 6B 65 77 61 74 63 68 2D 6C 61 62 2D 70 "
-				   "73 6B  ikewatch-lab-psk\n";
+	static const char dump[] =
+	    "08:00:01 14[IKE]    0: 69 6B 65 77 61 74 63 68 2D 6C 61 62 2D 70 "
+	    "73 6B  ikewatch-lab-psk\n";
 	struct diag_bundle b;
 	struct buf gz;
 	char *tar, *copy;
@@ -535,18 +540,18 @@ static void bundle_no_secret(void)
 	diag_bundle_init(&b, 1700000000);
 	buf_init(&gz, 1u << 22);
 	T_EQ_INT(diag_bundle_add_text(&b, "kernel/xfrm-state.txt", "xfrm", XFRM_STATE,
-				      sizeof(XFRM_STATE) - 1, NULL),
-		 0);
-	T_EQ_INT(diag_bundle_add_text(&b, "vici/list-conns.txt", "conns", vici, sizeof(vici) - 1,
-				      NULL),
-		 0);
-	T_EQ_INT(diag_bundle_add_text(&b, "logs/charon.log", "log", dump, sizeof(dump) - 1,
-				      "exit 1"),
-		 0);
+	                              sizeof(XFRM_STATE) - 1, NULL),
+	         0);
+	T_EQ_INT(
+	    diag_bundle_add_text(&b, "vici/list-conns.txt", "conns", vici, sizeof(vici) - 1, NULL),
+	    0);
+	T_EQ_INT(
+	    diag_bundle_add_text(&b, "logs/charon.log", "log", dump, sizeof(dump) - 1, "exit 1"),
+	    0);
 	T_EQ_INT(diag_bundle_add_binary(&b, "capture/x.pcap", "pcap", "\xd4\xc3\xb2\xa1", 4, NULL),
-		 0);
+	         0);
 	diag_bundle_missing(&b, "kernel/conntrack-500.txt", "conntrack", DIAG_SKIPPED,
-			    "conntrack is not installed");
+	                    "conntrack is not installed");
 	T_EQ_INT(diag_bundle_add_text(&b, "../escape", "bad", "x", 1, NULL), -EINVAL);
 	T_EQ_INT(diag_bundle_finish(&b, "header line\n", &gz), 0);
 	T_EQ_INT(gunzip(gz.data, gz.len, &tar, &tlen), 0);
@@ -569,7 +574,7 @@ static void bundle_no_secret(void)
 	T_CONTAINS(m, "kernel/xfrm-state.txt        ok");
 	T_CONTAINS(m, "logs/charon.log              partial");
 	T_CONTAINS(m, "kernel/conntrack-500.txt     skipped          0  conntrack: conntrack is "
-		      "not installed");
+	              "not installed");
 	T_CONTAINS(m, "../escape                    failed");
 	T_CONTAINS(m, "3 gathered, 1 partial, 1 failed, 1 skipped. 5 secrets replaced");
 	T_ASSERT(member(tar, tlen, "capture/x.pcap", &mlen) && mlen == 4);
@@ -580,5 +585,5 @@ static void bundle_no_secret(void)
 }
 
 TEST_MAIN("diag", TEST(redact_xfrm_state), TEST(redact_vectors), TEST(redact_malformed),
-	  TEST(tar_layout), TEST(tar_names), TEST(gzip_roundtrip), TEST(vici_print),
-	  TEST(http_urls), TEST(http_get), TEST(exec_runs), TEST(bundle_no_secret))
+          TEST(tar_layout), TEST(tar_names), TEST(gzip_roundtrip), TEST(vici_print),
+          TEST(http_urls), TEST(http_get), TEST(exec_runs), TEST(bundle_no_secret))

@@ -53,7 +53,8 @@ static int feed_fixture(const char *name)
 {
 	char *text;
 	size_t len;
-	int r = file_read_tail_lines(name, DOCTOR_LOG_TAIL_BYTES, DOCTOR_LOG_TAIL_LINES, &text, &len);
+	int r =
+	    file_read_tail_lines(name, DOCTOR_LOG_TAIL_BYTES, DOCTOR_LOG_TAIL_LINES, &text, &len);
 
 	if (r < 0)
 		return r;
@@ -68,14 +69,14 @@ static const struct {
 	bool up;
 	const char *first;
 } fault_vectors[] = {
-	{LOGS "psk.a.log", false, "auth_failed"},
-	{LOGS "psk.b.log", false, "auth_failed"},
-	{LOGS "proposal.a.log", false, "proposal_mismatch"},
-	{LOGS "proposal.b.log", false, "proposal_mismatch"},
-	{LOGS "dpd.a.log", false, "peer_unreachable"},
-	{LOGS "drop_ike.a.log", false, "peer_unreachable"},
-	{LOGS "ts.a.log", true, "ts_mismatch"},
-	{LOGS "healthy_rekey.a.log", true, "state"},
+    {LOGS "psk.a.log", false, "auth_failed"},
+    {LOGS "psk.b.log", false, "auth_failed"},
+    {LOGS "proposal.a.log", false, "proposal_mismatch"},
+    {LOGS "proposal.b.log", false, "proposal_mismatch"},
+    {LOGS "dpd.a.log", false, "peer_unreachable"},
+    {LOGS "drop_ike.a.log", false, "peer_unreachable"},
+    {LOGS "ts.a.log", true, "ts_mismatch"},
+    {LOGS "healthy_rekey.a.log", true, "state"},
 };
 
 static void test_lab_fault_logs(void)
@@ -96,7 +97,7 @@ static void test_lab_fault_logs(void)
 		T_ASSERT(R.n > 0);
 		if (strcmp(R.f[0].id, fault_vectors[i].first) != 0)
 			test_fail(__FILE__, __LINE__, "%s: first finding %s, expected %s",
-				  fault_vectors[i].log, R.f[0].id, fault_vectors[i].first);
+			          fault_vectors[i].log, R.f[0].id, fault_vectors[i].first);
 		T_EQ_STR(R.f[0].id, fault_vectors[i].first);
 	}
 }
@@ -256,8 +257,10 @@ static void test_daemon_and_filter(void)
 
 	/* a connection only the log names is not triaged */
 	reset();
-	doctor_log_feed(&F, "Nov 23 07:40:10 08[IKE] <gone|2> received AUTHENTICATION_FAILED "
-			    "notify error", 76);
+	doctor_log_feed(&F,
+	                "Nov 23 07:40:10 08[IKE] <gone|2> received AUTHENTICATION_FAILED "
+	                "notify error",
+	                76);
 	doctor_diagnose(&F, NULL, &R);
 	T_ASSERT(!doctor_find(&R, "auth_failed", NULL));
 
@@ -318,18 +321,20 @@ static void test_limits(void)
 	}
 	T_EQ_INT(F.n_conns, DOCTOR_CONNS_MAX);
 	/* names that do not fit are refused, not cut */
-	T_ASSERT(!doctor_facts_conn(&F, "0123456789012345678901234567890123456789012345678901234567890123456789", 70));
+	T_ASSERT(!doctor_facts_conn(
+	    &F, "0123456789012345678901234567890123456789012345678901234567890123456789", 70));
 }
 
 /* Malformed and hostile log text: cut lines, CRLF, NUL bytes, no newline at all. */
 static void test_malformed_log(void)
 {
-	static const char text[] = "partial line without its head\r\n"
-				   "Nov 23 07:40:10 08[IKE] <a-b|2> received AUTHENTICATION_FAILED "
-				   "notify error\r\n"
-				   "\0\0\0\n"
-				   "Nov 23 07:40:10 08[IKE] <|2> received NO_PROPOSAL_CHOSEN notify error\n"
-				   "no newline at the end";
+	static const char text[] =
+	    "partial line without its head\r\n"
+	    "Nov 23 07:40:10 08[IKE] <a-b|2> received AUTHENTICATION_FAILED "
+	    "notify error\r\n"
+	    "\0\0\0\n"
+	    "Nov 23 07:40:10 08[IKE] <|2> received NO_PROPOSAL_CHOSEN notify error\n"
+	    "no newline at the end";
 
 	reset();
 	lab_conn(false);
@@ -346,8 +351,8 @@ static void test_malformed_log(void)
 }
 
 TEST_MAIN("doctor", TEST(test_lab_fault_logs), TEST(test_proposals_in_evidence),
-	  TEST(test_history_forgotten_after_establish), TEST(test_one_way_dataplane),
-	  TEST(test_peer_dying_beats_dataplane), TEST(test_mtu_blackhole),
-	  TEST(test_certs_and_clock), TEST(test_xfrm_policies_without_states),
-	  TEST(test_daemon_and_filter), TEST(test_rank_and_render), TEST(test_limits),
-	  TEST(test_malformed_log))
+          TEST(test_history_forgotten_after_establish), TEST(test_one_way_dataplane),
+          TEST(test_peer_dying_beats_dataplane), TEST(test_mtu_blackhole),
+          TEST(test_certs_and_clock), TEST(test_xfrm_policies_without_states),
+          TEST(test_daemon_and_filter), TEST(test_rank_and_render), TEST(test_limits),
+          TEST(test_malformed_log))

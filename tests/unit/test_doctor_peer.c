@@ -71,10 +71,10 @@ static void both_ends_pair_by_spi(void)
 static void not_ikewatch_and_bad_spis(void)
 {
 	static const char doc[] =
-		"# TYPE node_load1 gauge\nnode_load1 0.5\n"
-		"ipsec_child_sa_info{conn=\"x\",child=\"y\",spi_in=\"zz\",spi_out=\"01\"} 1\n"
-		"ipsec_child_sa_info{conn=\"x\",spi_in=\"01\",spi_out=\"02\"} 1\n"
-		"ipsec_child_sa_info{conn=\"x\",child=\"y\",spi_in=\"0x0A\",spi_out=\"c0ffee01\"} 1\n";
+	    "# TYPE node_load1 gauge\nnode_load1 0.5\n"
+	    "ipsec_child_sa_info{conn=\"x\",child=\"y\",spi_in=\"zz\",spi_out=\"01\"} 1\n"
+	    "ipsec_child_sa_info{conn=\"x\",spi_in=\"01\",spi_out=\"02\"} 1\n"
+	    "ipsec_child_sa_info{conn=\"x\",child=\"y\",spi_in=\"0x0A\",spi_out=\"c0ffee01\"} 1\n";
 	struct prom_scrape s;
 	struct peer_view *v = calloc(1, sizeof(*v));
 
@@ -99,10 +99,16 @@ static void spi_text(void)
 		int r;
 		uint32_t v;
 	} vec[] = {
-		{"dc108123", 0, 0xdc108123}, {"0fb08200", 0, 0x0fb08200}, {"0xC1A2B3C4", 0, 0xc1a2b3c4},
-		{"1", 0, 1},		     {"", -EINVAL, 0},		  {"0x", -EINVAL, 0},
-		{"123456789", -EINVAL, 0},   {"12 34", -EINVAL, 0},	  {"-1", -EINVAL, 0},
-		{"g0000000", -EINVAL, 0},
+	    {"dc108123", 0, 0xdc108123},
+	    {"0fb08200", 0, 0x0fb08200},
+	    {"0xC1A2B3C4", 0, 0xc1a2b3c4},
+	    {"1", 0, 1},
+	    {"", -EINVAL, 0},
+	    {"0x", -EINVAL, 0},
+	    {"123456789", -EINVAL, 0},
+	    {"12 34", -EINVAL, 0},
+	    {"-1", -EINVAL, 0},
+	    {"g0000000", -EINVAL, 0},
 	};
 
 	for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
@@ -118,4 +124,4 @@ static void spi_text(void)
 }
 
 TEST_MAIN("doctor_peer", TEST(both_ends_pair_by_spi), TEST(not_ikewatch_and_bad_spis),
-	  TEST(spi_text))
+          TEST(spi_text))

@@ -241,7 +241,8 @@ static void failed_rekey_leaves_nothing_pending(void)
 {
 	static const char *const files[] = {FIXTURE("pfs_rekey.a.log"), FIXTURE("pfs_rekey.b.log")};
 	static const char *const after[] = {
-	    "Nov 23 07:41:00 08[IKE] <a-b|2> CHILD_SA net{9} established with SPIs c1_i c2_o and TS "
+	    "Nov 23 07:41:00 08[IKE] <a-b|2> CHILD_SA net{9} established with SPIs c1_i c2_o and "
+	    "TS "
 	    "10.1.0.0/16 === 10.2.0.0/16",
 	    "Nov 23 07:42:00 08[IKE] <a-b|2> closing CHILD_SA net{9} with SPIs c1_i (0 bytes) c2_o "
 	    "(0 bytes) and TS 10.1.0.0/16 === 10.2.0.0/16",
@@ -355,9 +356,10 @@ static void summaries_for_the_status_page(void)
 	event_counters_touch_conn(ec, "quiet", 5);
 	for (int i = 0; i < EVENT_RECENT_MAX + 3; i++) {
 		struct log_class c = {.cat = LOG_CAT_FAILURE,
-				      .failure = i % 2 ? LOG_FAIL_AUTH_FAILED : LOG_FAIL_NO_PROPOSAL,
-				      .notify = (uint16_t)(i % 2 ? 24 : 0),
-				      .conn = {"a-b", 3}};
+		                      .failure =
+		                          i % 2 ? LOG_FAIL_AUTH_FAILED : LOG_FAIL_NO_PROPOSAL,
+		                      .notify = (uint16_t)(i % 2 ? 24 : 0),
+		                      .conn = {"a-b", 3}};
 
 		event_counters_feed_log(ec, &c, false, 1000.0 + i);
 	}
@@ -373,7 +375,8 @@ static void summaries_for_the_status_page(void)
 	/* a smaller buffer gets the first ones, and the count of all */
 	T_EQ_INT(event_counters_conn_errors(ec, errs, 1), 2);
 	/* the newest first, only the last EVENT_RECENT_MAX kept */
-	T_EQ_INT(event_counters_recent_failures(ec, recent, EVENT_RECENT_MAX + 2), EVENT_RECENT_MAX);
+	T_EQ_INT(event_counters_recent_failures(ec, recent, EVENT_RECENT_MAX + 2),
+	         EVENT_RECENT_MAX);
 	for (int i = 0; i < EVENT_RECENT_MAX; i++) {
 		int n = EVENT_RECENT_MAX + 2 - i; /* the failure fed as number n */
 

@@ -102,7 +102,8 @@ static char *render(struct event_counters *ec, struct event_stream *es)
 static void scrape_one(struct sa_counters *sac, uint32_t uid, const struct sa_totals *t)
 {
 	struct snap_child ch = {.name = "net", .uniqueid = uid, .state = "INSTALLED", .totals = *t};
-	struct snap_ike ike = {.conn = "a-b", .state = "ESTABLISHED", .children = &ch, .n_children = 1};
+	struct snap_ike ike = {
+	    .conn = "a-b", .state = "ESTABLISHED", .children = &ch, .n_children = 1};
 	struct sa_snapshot s = {.ikes = &ike, .n_ikes = 1};
 
 	T_EQ_INT(sa_counters_update(sac, &s), 0);

@@ -25,17 +25,17 @@
 #define MIN 60000ull
 
 static const struct heal_ladder_cfg LCFG = {
-	.confirm_checks = 3,
-	.backoff_initial_ms = 1000,
-	.backoff_max_ms = 4000,
-	.restart_interval_ms = 15 * MIN,
-	.has_restart = true,
+    .confirm_checks = 3,
+    .backoff_initial_ms = 1000,
+    .backoff_max_ms = 4000,
+    .restart_interval_ms = 15 * MIN,
+    .has_restart = true,
 };
 
 static const struct heal_obs FAULT = {.fault = true, .allowed = true};
 
-static enum heal_action step(struct heal_ladder *l, struct heal_global *g,
-			     const struct heal_obs *o, uint64_t now, enum heal_hold *hold)
+static enum heal_action step(struct heal_ladder *l, struct heal_global *g, const struct heal_obs *o,
+                             uint64_t now, enum heal_hold *hold)
 {
 	return heal_ladder_check(l, g, &LCFG, o, now, hold);
 }
@@ -170,7 +170,7 @@ static void test_restart_limit(void)
 		heal_ladder_init(&l, &c);
 		for (int i = 0; i < 200; i++)
 			acts += heal_ladder_check(&l, &g, &c, &FAULT, (uint64_t)i * 1000, &h) !=
-				HEAL_ACT_NONE;
+			        HEAL_ACT_NONE;
 		T_EQ_INT(acts, 4);
 		T_EQ_INT(l.state, HEAL_ST_EXHAUSTED);
 	}
@@ -198,36 +198,37 @@ static void test_webhook_vectors(void)
 		bool firing;
 		const char *conn, *child, *alertname;
 	} v[] = {
-		{"{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-		 "\"labels\":{\"alertname\":\"IPsecTunnelOneWay\",\"conn\":\"a-b\",\"child\":\"net\","
-		 "\"severity\":\"critical\"},\"annotations\":{\"summary\":\"x\"}}]}",
-		 0, 1, 0, true, "a-b", "net", "IPsecTunnelOneWay"},
-		{"{\"alerts\":[{\"status\":\"resolved\",\"labels\":{\"conn\":\"gw_1.x\"}}]}", 0, 1, 0,
-		 false, "gw_1.x", "", ""},
-		{"{\"alerts\":[{\"status\":\"firing\",\"labels\":{\"alertname\":\"IPsecDaemonDown\"}}]}",
-		 0, 1, 0, true, "", "", "IPsecDaemonDown"},
-		/* hostile label values: the alert is skipped, the body accepted */
-		{"{\"alerts\":[{\"status\":\"firing\",\"labels\":{\"conn\":\"a-b; rm -rf /\"}},"
-		 "{\"status\":\"firing\",\"labels\":{\"conn\":\"$(reboot)\"}},"
-		 "{\"status\":\"firing\",\"labels\":{\"conn\":\"a-b\",\"child\":\"`id`\"}},"
-		 "{\"status\":\"firing\",\"labels\":{\"conn\":7}},"
-		 "{\"status\":\"firing\",\"labels\":{\"conn\":\"ok\"}}]}",
-		 0, 1, 4, true, "ok", "", ""},
-		{"{\"alerts\":[]}  \n", 0, 0, 0, false, NULL, NULL, NULL},
-		/* malformed */
-		{"", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
-		{"{", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
-		{"[]", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
-		{"{\"alerts\":{}}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
-		{"{\"status\":\"firing\"}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
-		{"{\"version\":\"3\",\"alerts\":[]}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
-		{"{\"version\":4,\"alerts\":[]}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
-		{"{\"alerts\":[{\"status\":\"maybe\",\"labels\":{}}]}", -EBADMSG, 0, 0, false, NULL,
-		 NULL, NULL},
-		{"{\"alerts\":[{\"status\":\"firing\"}]}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
-		{"{\"alerts\":[1]}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
-		{"{\"alerts\":[]} {}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
-		{"[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
+	    {"{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
+	     "\"labels\":{\"alertname\":\"IPsecTunnelOneWay\",\"conn\":\"a-b\",\"child\":\"net\","
+	     "\"severity\":\"critical\"},\"annotations\":{\"summary\":\"x\"}}]}",
+	     0, 1, 0, true, "a-b", "net", "IPsecTunnelOneWay"},
+	    {"{\"alerts\":[{\"status\":\"resolved\",\"labels\":{\"conn\":\"gw_1.x\"}}]}", 0, 1, 0,
+	     false, "gw_1.x", "", ""},
+	    {"{\"alerts\":[{\"status\":\"firing\",\"labels\":{\"alertname\":\"IPsecDaemonDown\"}}]"
+	     "}",
+	     0, 1, 0, true, "", "", "IPsecDaemonDown"},
+	    /* hostile label values: the alert is skipped, the body accepted */
+	    {"{\"alerts\":[{\"status\":\"firing\",\"labels\":{\"conn\":\"a-b; rm -rf /\"}},"
+	     "{\"status\":\"firing\",\"labels\":{\"conn\":\"$(reboot)\"}},"
+	     "{\"status\":\"firing\",\"labels\":{\"conn\":\"a-b\",\"child\":\"`id`\"}},"
+	     "{\"status\":\"firing\",\"labels\":{\"conn\":7}},"
+	     "{\"status\":\"firing\",\"labels\":{\"conn\":\"ok\"}}]}",
+	     0, 1, 4, true, "ok", "", ""},
+	    {"{\"alerts\":[]}  \n", 0, 0, 0, false, NULL, NULL, NULL},
+	    /* malformed */
+	    {"", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
+	    {"{", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
+	    {"[]", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
+	    {"{\"alerts\":{}}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
+	    {"{\"status\":\"firing\"}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
+	    {"{\"version\":\"3\",\"alerts\":[]}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
+	    {"{\"version\":4,\"alerts\":[]}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
+	    {"{\"alerts\":[{\"status\":\"maybe\",\"labels\":{}}]}", -EBADMSG, 0, 0, false, NULL,
+	     NULL, NULL},
+	    {"{\"alerts\":[{\"status\":\"firing\"}]}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
+	    {"{\"alerts\":[1]}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
+	    {"{\"alerts\":[]} {}", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
+	    {"[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]", -EBADMSG, 0, 0, false, NULL, NULL, NULL},
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -261,17 +262,18 @@ static void test_webhook_limits(void)
 	len += (size_t)snprintf(s + len, cap - len, "{\"alerts\":[");
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)snprintf(s + len, cap - len,
-					"%s{\"status\":\"firing\",\"labels\":{}}", i ? "," : "");
+		                        "%s{\"status\":\"firing\",\"labels\":{}}", i ? "," : "");
 	len += (size_t)snprintf(s + len, cap - len, "]}");
 	T_EQ_INT(heal_webhook_parse(s, len, &w), -E2BIG);
 	free(s);
 	T_EQ_INT(heal_webhook_parse("{}", HEAL_WEBHOOK_BODY_MAX + 1, &w), -E2BIG);
 	T_EQ_INT(heal_webhook_parse(NULL, 0, &w), -EBADMSG);
 	/* a conn label longer than a name may be */
-	T_EQ_INT(parse("{\"alerts\":[{\"status\":\"firing\",\"labels\":{\"conn\":"
-		       "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}]}",
-		       &w),
-		 0);
+	T_EQ_INT(
+	    parse("{\"alerts\":[{\"status\":\"firing\",\"labels\":{\"conn\":"
+	          "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}]}",
+	          &w),
+	    0);
 	T_EQ_INT(w.n_alerts, 0);
 	T_EQ_INT(w.skipped, 1);
 	heal_webhook_done(&w);
@@ -299,13 +301,13 @@ static void test_config(void)
 	char err[256] = "";
 
 	T_EQ_INT(load_heal("heal:\n  allowlist: [a-b, gw2]\n  dry_run: true\n"
-			   "  check_interval: 2s\n  confirm_checks: 2\n  backoff_initial: 5s\n"
-			   "  backoff_max: 1m\n  restart_interval: 15m\n"
-			   "  restart_command: [/bin/systemctl, restart, strongswan]\n"
-			   "  audit_log: /tmp/a.jsonl\n  notify_url: http://127.0.0.1:9/x\n"
-			   "  token_file: /etc/t\n",
-			   &hc, err, sizeof(err)),
-		 0);
+	                   "  check_interval: 2s\n  confirm_checks: 2\n  backoff_initial: 5s\n"
+	                   "  backoff_max: 1m\n  restart_interval: 15m\n"
+	                   "  restart_command: [/bin/systemctl, restart, strongswan]\n"
+	                   "  audit_log: /tmp/a.jsonl\n  notify_url: http://127.0.0.1:9/x\n"
+	                   "  token_file: /etc/t\n",
+	                   &hc, err, sizeof(err)),
+	         0);
 	T_EQ_INT(hc.n_allow, 2);
 	T_ASSERT(heal_config_allowed(&hc, "gw2"));
 	T_ASSERT(!heal_config_allowed(&hc, "gw3"));
@@ -318,21 +320,21 @@ static void test_config(void)
 	T_EQ_STR(hc.listen, HEAL_DEFAULT_LISTEN);
 	heal_config_done(&hc);
 
-	T_EQ_INT(load_heal("heal:\n  restart_command: [systemctl, restart]\n", &hc, err,
-			   sizeof(err)),
-		 -EINVAL);
+	T_EQ_INT(
+	    load_heal("heal:\n  restart_command: [systemctl, restart]\n", &hc, err, sizeof(err)),
+	    -EINVAL);
 	T_CONTAINS(err, "absolute path");
 	T_EQ_INT(load_heal("heal:\n  allowlist: [\"a b\"]\n", &hc, err, sizeof(err)), -EINVAL);
 	T_EQ_INT(load_heal("heal:\n  dryrun: true\n", &hc, err, sizeof(err)), -EINVAL);
 	T_CONTAINS(err, "unknown key 'dryrun'");
 	T_CONTAINS(err, "line 2: heal: "); /* the line of the offending value */
-	T_EQ_INT(load_heal("heal:\n  backoff_initial: 2m\n  backoff_max: 1m\n", &hc, err,
-			   sizeof(err)),
-		 -EINVAL);
+	T_EQ_INT(
+	    load_heal("heal:\n  backoff_initial: 2m\n  backoff_max: 1m\n", &hc, err, sizeof(err)),
+	    -EINVAL);
 	T_EQ_INT(load_heal("heal:\n  notify_url: https://x/\n", &hc, err, sizeof(err)), -EINVAL);
 	/* a token for the webhook and a web-config for TLS may go together */
 	T_EQ_INT(load_heal("heal:\n  token_file: /a\n  web_config: /b\n", &hc, err, sizeof(err)),
-		 0);
+	         0);
 	T_EQ_STR(hc.token_file, "/a");
 	T_EQ_STR(hc.web_config, "/b");
 	heal_config_done(&hc);
@@ -361,7 +363,7 @@ static void test_server_refuses_weak_setup(void)
 	char err[256] = "";
 
 	T_EQ_INT(heal_server_start(NULL, "127.0.0.1:0", "short", NULL, err, sizeof(err), &s),
-		 -EINVAL);
+	         -EINVAL);
 	T_CONTAINS(err, "at least 16");
 	T_ASSERT(s == NULL);
 	T_EQ_INT(heal_server_start(NULL, "127.0.0.1:0", NULL, NULL, err, sizeof(err), &s), -EINVAL);
@@ -424,7 +426,8 @@ static void test_notify_post(void)
 	T_EQ_INT(heal_notify_post("http://127.0.0.1/a b", "{}", 2), -EINVAL);
 }
 
-TEST_MAIN("heal", TEST(test_ladder_climbs_and_stops), TEST(test_ladder_skips_initiate_when_child_up),
-	  TEST(test_ladder_brakes), TEST(test_restart_limit), TEST(test_names),
-	  TEST(test_webhook_vectors), TEST(test_webhook_limits), TEST(test_config),
-	  TEST(test_token_length), TEST(test_server_refuses_weak_setup), TEST(test_notify_post))
+TEST_MAIN("heal", TEST(test_ladder_climbs_and_stops),
+          TEST(test_ladder_skips_initiate_when_child_up), TEST(test_ladder_brakes),
+          TEST(test_restart_limit), TEST(test_names), TEST(test_webhook_vectors),
+          TEST(test_webhook_limits), TEST(test_config), TEST(test_token_length),
+          TEST(test_server_refuses_weak_setup), TEST(test_notify_post))

@@ -77,7 +77,7 @@ static void canned_stop(struct canned *c)
 }
 
 static int get(struct canned *c, const struct http_client_opts *o, struct buf *out, long *status,
-	       char *err)
+               char *err)
 {
 	char url[64];
 
@@ -97,8 +97,8 @@ static void body_of_a_200(void)
 
 	o.accept = "text/plain;version=0.0.4";
 	T_EQ_INT(canned_start(&c, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n"
-				  "\r\nipsec_up 1\n"),
-		 0);
+	                          "\r\nipsec_up 1\n"),
+	         0);
 	buf_init(&b, 1 << 20);
 	T_EQ_INT(get(&c, &o, &b, &status, err), 0);
 	canned_stop(&c);
@@ -122,8 +122,8 @@ static void basic_auth_and_statuses(void)
 	o.username = "u";
 	o.password = "p";
 	T_EQ_INT(canned_start(&c, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n"
-				  "Connection: close\r\n\r\n"),
-		 0);
+	                          "Connection: close\r\n\r\n"),
+	         0);
 	buf_init(&b, 1 << 20);
 	T_EQ_INT(get(&c, &o, &b, &status, err), -EPROTO);
 	canned_stop(&c);
@@ -133,8 +133,8 @@ static void basic_auth_and_statuses(void)
 
 	/* a redirect is not followed: the answer would not be the peer's */
 	T_EQ_INT(canned_start(&c, "HTTP/1.1 302 Found\r\nLocation: http://192.0.2.9/\r\n"
-				  "Content-Length: 0\r\nConnection: close\r\n\r\n"),
-		 0);
+	                          "Content-Length: 0\r\nConnection: close\r\n\r\n"),
+	         0);
 	T_EQ_INT(get(&c, &defaults, &b, &status, err), -EPROTO);
 	canned_stop(&c);
 	T_EQ_INT(status, 302);
@@ -150,8 +150,8 @@ static void bounded_in_size_and_time(void)
 
 	o.max_body = 4;
 	T_EQ_INT(canned_start(&c, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n"
-				  "\r\nipsec_up 1\n"),
-		 0);
+	                          "\r\nipsec_up 1\n"),
+	         0);
 	buf_init(&b, 1 << 20);
 	T_EQ_INT(get(&c, &o, &b, NULL, err), -E2BIG);
 	canned_stop(&c);
@@ -205,8 +205,8 @@ static void post_and_cut_answers(void)
 		char url[64];
 
 		snprintf(url, sizeof(url), "http://127.0.0.1:%u/hook", c.port);
-		T_EQ_INT(http_post(url, &defaults, "application/json", "{\"a\":1}", 7, &status, err),
-			 0);
+		T_EQ_INT(
+		    http_post(url, &defaults, "application/json", "{\"a\":1}", 7, &status, err), 0);
 	}
 	canned_stop(&c);
 	T_EQ_INT(status, 204);
@@ -243,5 +243,4 @@ static void post_and_cut_answers(void)
 }
 
 TEST_MAIN("http_client", TEST(body_of_a_200), TEST(basic_auth_and_statuses),
-	  TEST(bounded_in_size_and_time), TEST(refused_and_not_http),
-	  TEST(post_and_cut_answers))
+          TEST(bounded_in_size_and_time), TEST(refused_and_not_http), TEST(post_and_cut_answers))

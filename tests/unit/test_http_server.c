@@ -31,7 +31,7 @@
 struct fixture {
 	int metrics_ret;
 	bool ready;
-	size_t body_size; /* 0: a small exposition */
+	size_t body_size;  /* 0: a small exposition */
 	unsigned sleep_ms; /* a slow scrape */
 	unsigned calls;
 };
@@ -87,11 +87,11 @@ static int fx_echo(void *ctx, const struct http_request *rq, struct http_reply *
 static struct http_server *start_cfg(struct fixture *f, struct http_config *cfg, int *ret_err)
 {
 	const struct http_route routes[] = {
-		{"/metrics", "GET", fx_metrics, f, HTTP_ROUTE_GZIP, 0},
-		{"/", "GET", fx_landing, f, 0, 0},
-		{"/-/healthy", "GET", http_handle_healthy, NULL, HTTP_ROUTE_PUBLIC, 0},
-		{"/-/ready", "GET", fx_ready, f, 0, 0},
-		{"/echo", "POST", fx_echo, f, 0, 64},
+	    {"/metrics", "GET", fx_metrics, f, HTTP_ROUTE_GZIP, 0},
+	    {"/", "GET", fx_landing, f, 0, 0},
+	    {"/-/healthy", "GET", http_handle_healthy, NULL, HTTP_ROUTE_PUBLIC, 0},
+	    {"/-/ready", "GET", fx_ready, f, 0, 0},
+	    {"/echo", "POST", fx_echo, f, 0, 64},
 	};
 	struct http_server *s = NULL;
 	int r;
@@ -105,12 +105,12 @@ static struct http_server *start_cfg(struct fixture *f, struct http_config *cfg,
 }
 
 static struct http_server *start(struct fixture *f, const char *web_config, unsigned max_clients,
-				 unsigned timeout_s, int *ret_err)
+                                 unsigned timeout_s, int *ret_err)
 {
 	struct http_config cfg = {.listen = "127.0.0.1:0",
-				  .web_config_file = web_config,
-				  .max_clients = max_clients,
-				  .timeout_s = timeout_s};
+	                          .web_config_file = web_config,
+	                          .max_clients = max_clients,
+	                          .timeout_s = timeout_s};
 
 	return start_cfg(f, &cfg, ret_err);
 }
@@ -166,13 +166,14 @@ static const char *body_of(const struct buf *resp)
 }
 
 static int request(unsigned port, const char *method, const char *path, const char *extra,
-		   struct buf *resp)
+                   struct buf *resp)
 {
 	char req[1024];
 
 	buf_reset(resp);
-	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sConnection: close\r\n\r\n",
-		 method, path, extra ? extra : "");
+	snprintf(req, sizeof(req),
+	         "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sConnection: close\r\n\r\n", method, path,
+	         extra ? extra : "");
 	return http_raw(port, req, resp);
 }
 
@@ -191,7 +192,8 @@ static void routes_and_headers(void)
 	T_EQ_INT(request(port, "GET", "/metrics", NULL, &r), 0);
 	T_EQ_INT(status_of(&r), 200);
 	T_CONTAINS(r.data, "\r\nContent-Type: " PROM_CONTENT_TYPE "\r\n");
-	T_EQ_STR(body_of(&r), "# HELP ikewatch_up Test.\n# TYPE ikewatch_up gauge\nikewatch_up 1\n");
+	T_EQ_STR(body_of(&r),
+	         "# HELP ikewatch_up Test.\n# TYPE ikewatch_up gauge\nikewatch_up 1\n");
 
 	T_EQ_INT(request(port, "HEAD", "/metrics", NULL, &r), 0);
 	T_EQ_INT(status_of(&r), 200);
@@ -252,7 +254,7 @@ static void large_body_and_keepalive(void)
 	struct http_server *s = start(&f, NULL, 0, 0, NULL);
 	struct buf r;
 	char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
-		     "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	             "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 
 	T_ASSERT(s != NULL);
 	buf_init(&r, 1 << 26);
@@ -289,14 +291,14 @@ static void gzip_when_accepted(void)
 		const char *accept;
 		bool gzip;
 	} v[] = {
-		{"Accept-Encoding: gzip\r\n", true},
-		{"Accept-Encoding: br, GZIP;q=0.5\r\n", true},
-		{"Accept-Encoding: gzip;q=0\r\n", false},
-		{"Accept-Encoding: gzip ; q=0.000, br\r\n", false},
-		{"Accept-Encoding: x-gzip, deflate\r\n", false},
-		{"Accept-Encoding: identity\r\n", false},
-		{"Accept-Encoding: gzipped\r\n", false},
-		{"", false},
+	    {"Accept-Encoding: gzip\r\n", true},
+	    {"Accept-Encoding: br, GZIP;q=0.5\r\n", true},
+	    {"Accept-Encoding: gzip;q=0\r\n", false},
+	    {"Accept-Encoding: gzip ; q=0.000, br\r\n", false},
+	    {"Accept-Encoding: x-gzip, deflate\r\n", false},
+	    {"Accept-Encoding: identity\r\n", false},
+	    {"Accept-Encoding: gzipped\r\n", false},
+	    {"", false},
 	};
 	struct fixture f = {.ready = true, .body_size = 200000};
 	struct http_server *s = start(&f, NULL, 0, 0, NULL);
@@ -337,21 +339,14 @@ static void accept_encoding_vectors(void)
 		const char *v;
 		bool gzip;
 	} v[] = {
-		{"gzip", true},
-		{" gzip ", true},
-		{"GZip;q=1", true},
-		{"deflate, gzip;q=0.001", true},
-		{"gzip;q=0.", false},
-		{"gzip;Q=0", false},
-		{"g zip", false},
-		{"gzip gzip", false},
-		{"gzipgzip", false},
-		{"gzip;q", true}, /* no weight given: the default, 1 */
-		{"gzip;q=", true},
-		{";;;,,,", false},
-		{"", false},
-		{",gzip", true},
-		{"*", false}, /* "*" would allow it; we only answer to a named gzip */
+	    {"gzip", true},       {" gzip ", true},
+	    {"GZip;q=1", true},   {"deflate, gzip;q=0.001", true},
+	    {"gzip;q=0.", false}, {"gzip;Q=0", false},
+	    {"g zip", false},     {"gzip gzip", false},
+	    {"gzipgzip", false},  {"gzip;q", true}, /* no weight given: the default, 1 */
+	    {"gzip;q=", true},    {";;;,,,", false},
+	    {"", false},          {",gzip", true},
+	    {"*", false}, /* "*" would allow it; we only answer to a named gzip */
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -479,20 +474,20 @@ static void post_routes_take_bodies(void)
 	buf_init(&r, 1 << 20);
 	buf_reset(&r);
 	T_EQ_INT(http_raw(port,
-			  "POST /echo HTTP/1.1\r\nHost: x\r\nX-Test: hdr\r\nContent-Length: 5\r\n"
-			  "Connection: close\r\n\r\nhello",
-			  &r),
-		 0);
+	                  "POST /echo HTTP/1.1\r\nHost: x\r\nX-Test: hdr\r\nContent-Length: 5\r\n"
+	                  "Connection: close\r\n\r\nhello",
+	                  &r),
+	         0);
 	T_EQ_INT(status_of(&r), 200);
 	T_EQ_STR(body_of(&r), "5:hello|hdr");
 	T_EQ_INT(f.calls, 1);
 	/* chunked, empty */
 	buf_reset(&r);
 	T_EQ_INT(http_raw(port,
-			  "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-			  "Connection: close\r\n\r\n0\r\n\r\n",
-			  &r),
-		 0);
+	                  "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+	                  "Connection: close\r\n\r\n0\r\n\r\n",
+	                  &r),
+	         0);
 	T_EQ_INT(status_of(&r), 200);
 	T_EQ_STR(body_of(&r), "0:|");
 	/* over the route's cap of 64 bytes: 413, the handler never runs */
@@ -502,9 +497,9 @@ static void post_routes_take_bodies(void)
 		char req[512];
 
 		snprintf(req, sizeof(req),
-			 "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
-			 "Connection: close\r\n\r\n%s",
-			 big);
+		         "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+		         "Connection: close\r\n\r\n%s",
+		         big);
 		buf_reset(&r);
 		T_EQ_INT(http_raw(port, req, &r), 0);
 	}
@@ -538,20 +533,20 @@ static void bearer_token_enforced(void)
 		const char *auth;
 		int status;
 	} v[] = {
-		{NULL, 401},
-		{"Authorization: Bearer 0123456789abcde\r\n", 401},
-		{"Authorization: Bearer 0123456789abcdefX\r\n", 401},
-		{"Authorization: bearer 0123456789abcdef\r\n", 200}, /* the scheme in any case */
-		{"Authorization: Bearer\r\n", 401},
-		{"Authorization: Bearerx0123456789abcdef\r\n", 401},
-		{"Authorization: Basic dXNlcjpwYXNz\r\n", 401},
-		{"Authorization: Bearer 0123456789abcdef\r\n", 200},
+	    {NULL, 401},
+	    {"Authorization: Bearer 0123456789abcde\r\n", 401},
+	    {"Authorization: Bearer 0123456789abcdefX\r\n", 401},
+	    {"Authorization: bearer 0123456789abcdef\r\n", 200}, /* the scheme in any case */
+	    {"Authorization: Bearer\r\n", 401},
+	    {"Authorization: Bearerx0123456789abcdef\r\n", 401},
+	    {"Authorization: Basic dXNlcjpwYXNz\r\n", 401},
+	    {"Authorization: Bearer 0123456789abcdef\r\n", 200},
 	};
 	struct fixture f = {.ready = true};
 	struct http_config cfg = {.listen = "127.0.0.1:0",
-				  .bearer_token = "0123456789abcdef",
-				  .require_auth = true,
-				  .on_refused = count_denied};
+	                          .bearer_token = "0123456789abcdef",
+	                          .require_auth = true,
+	                          .on_refused = count_denied};
 	struct http_server *s = start_cfg(&f, &cfg, NULL);
 	struct buf r;
 	unsigned port;
@@ -584,7 +579,8 @@ static void bearer_token_enforced(void)
 /* A client that sends its request a byte at a time never goes idle, and is closed anyway. */
 static void trickling_client_is_closed(void)
 {
-	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaa";
+	static const char req[] =
+	    "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaa";
 	struct fixture f = {.ready = true};
 	struct http_server *s = start(&f, NULL, 0, 1, NULL);
 	struct timespec t0, t1;
@@ -698,7 +694,7 @@ static void busy_connections_are_kept(void)
 static char tmpdir[64];
 
 static int write_file(const char *name, const char *text, size_t len, char *ret_path,
-		      size_t pathlen)
+                      size_t pathlen)
 {
 	int fd;
 
@@ -748,17 +744,17 @@ static int make_cert(const char *stem, char *ret_cert, char *ret_key, size_t pat
 		serial[i] = (unsigned char)(now >> (i % 4 * 8)) | 1;
 	if (gnutls_x509_privkey_init(&key) < 0 ||
 	    gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
-					 GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) < 0 ||
+	                                 GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) < 0 ||
 	    gnutls_x509_crt_init(&crt) < 0 || gnutls_x509_crt_set_version(crt, 3) < 0 ||
 	    gnutls_x509_crt_set_serial(crt, serial, sizeof(serial)) < 0 ||
 	    gnutls_x509_crt_set_activation_time(crt, now - 3600) < 0 ||
 	    gnutls_x509_crt_set_expiration_time(crt, now + 3600) < 0 ||
 	    gnutls_x509_crt_set_dn(crt, "CN=localhost", NULL) < 0 ||
 	    gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "localhost", 9,
-						 GNUTLS_FSAN_SET) < 0 ||
+	                                         GNUTLS_FSAN_SET) < 0 ||
 	    gnutls_x509_crt_set_basic_constraints(crt, 1, -1) < 0 ||
 	    gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
-						   GNUTLS_KEY_KEY_CERT_SIGN) < 0 ||
+	                                           GNUTLS_KEY_KEY_CERT_SIGN) < 0 ||
 	    gnutls_x509_crt_set_key(crt, key) < 0 ||
 	    gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0) < 0 ||
 	    gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cp) < 0 ||
@@ -803,9 +799,9 @@ static void basic_auth_enforced(void)
 
 	T_ASSERT(hash && make_tmpdir());
 	snprintf(yml, sizeof(yml),
-		 "basic_auth_users:\n  prometheus: %s\n"
-		 "http_server_config:\n  headers:\n    X-Frame-Options: deny\n",
-		 hash);
+	         "basic_auth_users:\n  prometheus: %s\n"
+	         "http_server_config:\n  headers:\n    X-Frame-Options: deny\n",
+	         hash);
 	free(hash);
 	T_EQ_INT(write_file("auth.yml", yml, strlen(yml), path, sizeof(path)), 0);
 	s = start(&f, path, 0, 0, &err);
@@ -819,14 +815,14 @@ static void basic_auth_enforced(void)
 	T_CONTAINS(r.data, "\r\nX-Frame-Options: deny\r\n");
 	T_EQ_INT(f.calls, 0);
 	/* prometheus:hunter3 */
-	T_EQ_INT(request(port, "GET", "/metrics", "Authorization: Basic cHJvbWV0aGV1czpodW50ZXIz\r\n",
-			 &r),
-		 0);
+	T_EQ_INT(request(port, "GET", "/metrics",
+	                 "Authorization: Basic cHJvbWV0aGV1czpodW50ZXIz\r\n", &r),
+	         0);
 	T_EQ_INT(status_of(&r), 401);
 	/* nobody:hunter2 */
-	T_EQ_INT(request(port, "GET", "/metrics", "Authorization: Basic bm9ib2R5Omh1bnRlcjI=\r\n",
-			 &r),
-		 0);
+	T_EQ_INT(
+	    request(port, "GET", "/metrics", "Authorization: Basic bm9ib2R5Omh1bnRlcjI=\r\n", &r),
+	    0);
 	T_EQ_INT(status_of(&r), 401);
 	T_EQ_INT(request(port, "GET", "/metrics", "Authorization: Basic !!!notbase64\r\n", &r), 0);
 	T_EQ_INT(status_of(&r), 401);
@@ -837,8 +833,8 @@ static void basic_auth_enforced(void)
 	/* prometheus:hunter2, twice (the second from the cache) */
 	for (int i = 0; i < 2; i++) {
 		T_EQ_INT(request(port, "GET", "/metrics",
-				 "Authorization: Basic cHJvbWV0aGV1czpodW50ZXIy\r\n", &r),
-			 0);
+		                 "Authorization: Basic cHJvbWV0aGV1czpodW50ZXIy\r\n", &r),
+		         0);
 		T_EQ_INT(status_of(&r), 200);
 		T_CONTAINS(r.data, "\r\nX-Frame-Options: deny\r\n");
 		T_CONTAINS(body_of(&r), "ikewatch_up 1\n");
@@ -860,16 +856,18 @@ static void bad_web_config_fails_start(void)
 	T_EQ_INT(err, -EINVAL);
 	/* a certificate file that is not a certificate */
 	T_EQ_INT(write_file("junk.pem", "junk\n", 5, path, sizeof(path)), 0);
-	T_EQ_INT(write_file("tlsjunk.yml", "tls_server_config:\n  cert_file: junk.pem\n"
-					   "  key_file: junk.pem\n",
-			    61, path, sizeof(path)),
-		 0);
+	T_EQ_INT(write_file("tlsjunk.yml",
+	                    "tls_server_config:\n  cert_file: junk.pem\n"
+	                    "  key_file: junk.pem\n",
+	                    61, path, sizeof(path)),
+	         0);
 	T_ASSERT(start(&f, path, 0, 0, &err) == NULL);
 	T_EQ_INT(err, -EINVAL);
-	T_EQ_INT(write_file("tlsmissing.yml", "tls_server_config:\n  cert_file: none.pem\n"
-					      "  key_file: none.pem\n",
-			    61, path, sizeof(path)),
-		 0);
+	T_EQ_INT(write_file("tlsmissing.yml",
+	                    "tls_server_config:\n  cert_file: none.pem\n"
+	                    "  key_file: none.pem\n",
+	                    61, path, sizeof(path)),
+	         0);
 	T_ASSERT(start(&f, path, 0, 0, &err) == NULL);
 	T_EQ_INT(err, -ENOENT);
 }
@@ -880,10 +878,10 @@ static void bad_web_config_fails_start(void)
  * or 0 with the response in @resp.
  */
 static int tls_get(unsigned port, const char *prio, const char *ca_file, const char *cert,
-		   const char *key, struct buf *resp)
+                   const char *key, struct buf *resp)
 {
 	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: "
-				  "close\r\n\r\n";
+	                          "close\r\n\r\n";
 	gnutls_certificate_credentials_t cred;
 	gnutls_session_t sess;
 	char chunk[4096];
@@ -935,8 +933,8 @@ static void tls_serves_and_refuses_old_versions(void)
 	T_EQ_INT(make_cert("server", crt, key, sizeof(crt)), 0);
 	/* relative names: resolved against the web-config's directory */
 	snprintf(yml, sizeof(yml),
-		 "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
-		 "  min_version: TLS13\n");
+	         "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+	         "  min_version: TLS13\n");
 	T_EQ_INT(write_file("tls.yml", yml, strlen(yml), path, sizeof(path)), 0);
 	s = start(&f, path, 0, 0, &err);
 	T_EQ_INT(err, 0);
@@ -945,10 +943,11 @@ static void tls_serves_and_refuses_old_versions(void)
 	T_EQ_INT(tls_get(http_server_port(s), "NORMAL", crt, NULL, NULL, &r), 0);
 	T_EQ_INT(status_of(&r), 200);
 	T_CONTAINS(r.data, "Content-Type: " PROM_CONTENT_TYPE);
-	T_EQ_STR(body_of(&r), "# HELP ikewatch_up Test.\n# TYPE ikewatch_up gauge\nikewatch_up 1\n");
+	T_EQ_STR(body_of(&r),
+	         "# HELP ikewatch_up Test.\n# TYPE ikewatch_up gauge\nikewatch_up 1\n");
 	/* min_version TLS13: a TLS 1.2-only client fails the handshake */
-	T_ASSERT(tls_get(http_server_port(s), "NORMAL:-VERS-ALL:+VERS-TLS1.2", crt, NULL, NULL,
-			 &r) < 0);
+	T_ASSERT(
+	    tls_get(http_server_port(s), "NORMAL:-VERS-ALL:+VERS-TLS1.2", crt, NULL, NULL, &r) < 0);
 	/* plain HTTP to the TLS port gets no HTTP answer */
 	T_EQ_INT(request(http_server_port(s), "GET", "/metrics", NULL, &r), 0);
 	T_ASSERT(status_of(&r) == -1);
@@ -970,9 +969,9 @@ static void tls_client_certificates(void)
 	T_EQ_INT(make_cert("client", ccrt, ckey, sizeof(ccrt)), 0);
 	T_EQ_INT(make_cert("stranger", other, okey, sizeof(other)), 0);
 	snprintf(yml, sizeof(yml),
-		 "tls_server_config:\n  cert_file: %s\n  key_file: %s\n"
-		 "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: %s\n",
-		 crt, key, ccrt);
+	         "tls_server_config:\n  cert_file: %s\n  key_file: %s\n"
+	         "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: %s\n",
+	         crt, key, ccrt);
 	T_EQ_INT(write_file("mtls.yml", yml, strlen(yml), path, sizeof(path)), 0);
 	s = start(&f, path, 0, 0, &err);
 	T_EQ_INT(err, 0);
@@ -991,11 +990,10 @@ static void tls_client_certificates(void)
 }
 
 TEST_MAIN_TEARDOWN("http_server", cleanup_tmpdir, TEST(routes_and_headers),
-	  TEST(large_body_and_keepalive), TEST(gzip_when_accepted),
-	  TEST(accept_encoding_vectors), TEST(bind_errors_are_returned),
-	  TEST(connection_limit_and_timeout), TEST(post_routes_take_bodies),
-	  TEST(bearer_token_enforced), TEST(trickling_client_is_closed), TEST(newcomer_makes_room),
-	  TEST(busy_connections_are_kept),
-	  TEST(basic_auth_enforced),
-	  TEST(bad_web_config_fails_start), TEST(tls_serves_and_refuses_old_versions),
-	  TEST(tls_client_certificates))
+                   TEST(large_body_and_keepalive), TEST(gzip_when_accepted),
+                   TEST(accept_encoding_vectors), TEST(bind_errors_are_returned),
+                   TEST(connection_limit_and_timeout), TEST(post_routes_take_bodies),
+                   TEST(bearer_token_enforced), TEST(trickling_client_is_closed),
+                   TEST(newcomer_makes_room), TEST(busy_connections_are_kept),
+                   TEST(basic_auth_enforced), TEST(bad_web_config_fails_start),
+                   TEST(tls_serves_and_refuses_old_versions), TEST(tls_client_certificates))

@@ -419,7 +419,6 @@ static void cleanup(void)
 }
 
 TEST_MAIN_TEARDOWN("log_sources", cleanup, TEST(lines_split_reads), TEST(lines_overlong),
-          TEST(state_vectors), TEST(state_malformed), TEST(state_save_load),
-          TEST(file_follow_and_resume),
-          TEST(file_rotation_and_truncation), TEST(file_missing_then_created),
-          TEST(file_corrupt_state), TEST(stdin_pipe))
+                   TEST(state_vectors), TEST(state_malformed), TEST(state_save_load),
+                   TEST(file_follow_and_resume), TEST(file_rotation_and_truncation),
+                   TEST(file_missing_then_created), TEST(file_corrupt_state), TEST(stdin_pipe))

@@ -137,8 +137,8 @@ static void loss_at_the_smallest_size_is_inconclusive(void)
 static void lost_confirmation_is_inconclusive(void)
 {
 	static const enum probe_mtu_outcome seq[] = {
-	    PROBE_MTU_PASSED, PROBE_MTU_TIMEOUT, PROBE_MTU_TIMEOUT, PROBE_MTU_TIMEOUT,
-	    PROBE_MTU_TIMEOUT, /* 576, the size that passed, lost too */
+	    PROBE_MTU_PASSED,  PROBE_MTU_TIMEOUT, PROBE_MTU_TIMEOUT,
+	    PROBE_MTU_TIMEOUT, PROBE_MTU_TIMEOUT, /* 576, the size that passed, lost too */
 	};
 	struct probe_mtu_search s;
 	struct probe_mtu_result r;
@@ -209,8 +209,9 @@ static void ten_percent_loss_never_shrinks_the_mtu(void)
 				false_bh++;
 		}
 		if (wrong || false_bh)
-			test_fail(__FILE__, __LINE__, "path %u: %u wrong MTUs, %u wrong black-hole flags",
-			          paths[p].mtu, wrong, false_bh);
+			test_fail(__FILE__, __LINE__,
+			          "path %u: %u wrong MTUs, %u wrong black-hole flags", paths[p].mtu,
+			          wrong, false_bh);
 		T_ASSERT(inconclusive > 0);
 		T_ASSERT(inconclusive < 2000);
 	}

@@ -21,21 +21,21 @@ static int parse(struct prom_scrape *s, const char *text, size_t *line, const ch
 static void typical_document(void)
 {
 	static const char doc[] =
-		"# HELP ipsec_up 1 when charon answered.\n"
-		"# TYPE ipsec_up gauge\n"
-		"ipsec_up 1\n"
-		"\n"
-		"# TYPE ipsec_child_sa_packets_out_total counter\n"
-		"ipsec_child_sa_packets_out_total{conn=\"a-b\",child=\"net\"} 1204\n"
-		"ipsec_child_sa_packets_out_total{conn=\"a-c\", child=\"net\",} 0 1700000000000\n"
-		"# TYPE ipsec_probe_rtt_seconds histogram\n"
-		"ipsec_probe_rtt_seconds_bucket{target=\"t\",le=\"+Inf\"} 3\n"
-		"ipsec_probe_rtt_seconds_sum{target=\"t\"} 0.0042\n"
-		"ipsec_probe_rtt_seconds_count{target=\"t\"} 3\n"
-		"untyped_after 2.5e-3\r\n"
-		"  \t# a free comment\n"
-		"nan_value NaN\n"
-		"inf_value{} -Inf\n";
+	    "# HELP ipsec_up 1 when charon answered.\n"
+	    "# TYPE ipsec_up gauge\n"
+	    "ipsec_up 1\n"
+	    "\n"
+	    "# TYPE ipsec_child_sa_packets_out_total counter\n"
+	    "ipsec_child_sa_packets_out_total{conn=\"a-b\",child=\"net\"} 1204\n"
+	    "ipsec_child_sa_packets_out_total{conn=\"a-c\", child=\"net\",} 0 1700000000000\n"
+	    "# TYPE ipsec_probe_rtt_seconds histogram\n"
+	    "ipsec_probe_rtt_seconds_bucket{target=\"t\",le=\"+Inf\"} 3\n"
+	    "ipsec_probe_rtt_seconds_sum{target=\"t\"} 0.0042\n"
+	    "ipsec_probe_rtt_seconds_count{target=\"t\"} 3\n"
+	    "untyped_after 2.5e-3\r\n"
+	    "  \t# a free comment\n"
+	    "nan_value NaN\n"
+	    "inf_value{} -Inf\n";
 	struct prom_scrape s;
 	size_t line = 0;
 	const char *why = NULL;
@@ -68,14 +68,14 @@ static void typical_document(void)
 static void openmetrics_names(void)
 {
 	static const char doc[] = "# TYPE ikewatch_scrapes counter\n"
-				  "ikewatch_scrapes_total 7\n"
-				  "ikewatch_scrapes_created 1.7e9\n"
-				  "# TYPE x summary\n"
-				  "x_sum 1\n"
-				  "x_count 2\n"
-				  "x_other 3\n"
-				  "# EOF\n"
-				  "this is not parsed at all {\n";
+	                          "ikewatch_scrapes_total 7\n"
+	                          "ikewatch_scrapes_created 1.7e9\n"
+	                          "# TYPE x summary\n"
+	                          "x_sum 1\n"
+	                          "x_count 2\n"
+	                          "x_other 3\n"
+	                          "# EOF\n"
+	                          "this is not parsed at all {\n";
 	struct prom_scrape s;
 
 	T_EQ_INT(parse(&s, doc, NULL, NULL), 0);
@@ -92,7 +92,7 @@ static void openmetrics_names(void)
 static void writer_round_trip(void)
 {
 	static const char *const values[] = {
-		"plain", "quote\"inside", "back\\slash", "new\nline", "", "\\\"\n\\n", "caf\xc3\xa9",
+	    "plain", "quote\"inside", "back\\slash", "new\nline", "", "\\\"\n\\n", "caf\xc3\xa9",
 	};
 	static const double numbers[] = {0, -1.5, 1e300, 4294967295.0, 0.1};
 	struct prom_writer w;
@@ -131,31 +131,31 @@ static void malformed_lines_fail_with_their_number(void)
 		size_t line;
 		int err;
 	} v[] = {
-		{"9bad 1\n", 1, -EBADMSG},
-		{"ok 1\nbad-name 1\n", 2, -EBADMSG},
-		{"x\n", 1, -EBADMSG},
-		{"x one\n", 1, -EBADMSG},
-		{"x 1 2 3\n", 1, -EBADMSG},
-		{"x 1 12a\n", 1, -EBADMSG},
-		{"x 0x10\n", 1, -EBADMSG},
-		{"x inf\n", 1, -EBADMSG},
-		{"x{a=\"1\" 1\n", 1, -EBADMSG},
-		{"x{a=\"1} 1\n", 1, -EBADMSG},
-		{"x{a=1} 1\n", 1, -EBADMSG},
-		{"x{a \"1\"} 1\n", 1, -EBADMSG},
-		{"x{a=\"\\t\"} 1\n", 1, -EBADMSG},
-		{"x{a=\"\\\n", 1, -EBADMSG},
-		{"x{a=\"1\",a=\"2\"} 1\n", 1, -EBADMSG},
-		{"x{1a=\"1\"} 1\n", 1, -EBADMSG},
-		{"x{a:b=\"1\"} 1\n", 1, -EBADMSG},
-		{"x{,} 1\n", 1, -EBADMSG},
-		{"x{a=\"1\"}} 1\n", 1, -EBADMSG},
-		{"# TYPE x flavour\nx 1\n", 1, -EBADMSG},
-		{"# TYPE 1x gauge\n", 1, -EBADMSG},
-		{"a 1\n\n\nx{a=\"1\"\n", 4, -EBADMSG},
-		{"x 1\nx\0 1\n", 2, -EBADMSG},
-		{"x{} 1\n{a=\"1\"} 2\n", 2, -EBADMSG},
-		{"<html><body>401 Unauthorized</body></html>\n", 1, -EBADMSG},
+	    {"9bad 1\n", 1, -EBADMSG},
+	    {"ok 1\nbad-name 1\n", 2, -EBADMSG},
+	    {"x\n", 1, -EBADMSG},
+	    {"x one\n", 1, -EBADMSG},
+	    {"x 1 2 3\n", 1, -EBADMSG},
+	    {"x 1 12a\n", 1, -EBADMSG},
+	    {"x 0x10\n", 1, -EBADMSG},
+	    {"x inf\n", 1, -EBADMSG},
+	    {"x{a=\"1\" 1\n", 1, -EBADMSG},
+	    {"x{a=\"1} 1\n", 1, -EBADMSG},
+	    {"x{a=1} 1\n", 1, -EBADMSG},
+	    {"x{a \"1\"} 1\n", 1, -EBADMSG},
+	    {"x{a=\"\\t\"} 1\n", 1, -EBADMSG},
+	    {"x{a=\"\\\n", 1, -EBADMSG},
+	    {"x{a=\"1\",a=\"2\"} 1\n", 1, -EBADMSG},
+	    {"x{1a=\"1\"} 1\n", 1, -EBADMSG},
+	    {"x{a:b=\"1\"} 1\n", 1, -EBADMSG},
+	    {"x{,} 1\n", 1, -EBADMSG},
+	    {"x{a=\"1\"}} 1\n", 1, -EBADMSG},
+	    {"# TYPE x flavour\nx 1\n", 1, -EBADMSG},
+	    {"# TYPE 1x gauge\n", 1, -EBADMSG},
+	    {"a 1\n\n\nx{a=\"1\"\n", 4, -EBADMSG},
+	    {"x 1\nx\0 1\n", 2, -EBADMSG},
+	    {"x{} 1\n{a=\"1\"} 2\n", 2, -EBADMSG},
+	    {"<html><body>401 Unauthorized</body></html>\n", 1, -EBADMSG},
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -171,7 +171,7 @@ static void malformed_lines_fail_with_their_number(void)
 		prom_scrape_done(&s);
 		if (r != v[i].err || line != v[i].line || !why || !why[0]) {
 			test_fail(__FILE__, __LINE__, "vector %zu (%s): r=%d line=%zu why=%s", i,
-				  v[i].text, r, line, why ? why : "(null)");
+			          v[i].text, r, line, why ? why : "(null)");
 			return;
 		}
 	}
@@ -233,5 +233,5 @@ static void many_samples(void)
 }
 
 TEST_MAIN("prom_parse", TEST(typical_document), TEST(openmetrics_names), TEST(writer_round_trip),
-	  TEST(malformed_lines_fail_with_their_number), TEST(bounds_are_enforced),
-	  TEST(many_samples))
+          TEST(malformed_lines_fail_with_their_number), TEST(bounds_are_enforced),
+          TEST(many_samples))

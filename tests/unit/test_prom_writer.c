@@ -35,17 +35,12 @@ static void names_are_validated(void)
 		const char *name;
 		bool metric, label;
 	} v[] = {
-		{"ikewatch_up", true, true},
-		{"_x", true, true},
-		{"a:b", true, false},
-		{":x", true, false},
-		{"__name__", true, false},
-		{"9lives", false, false},
-		{"", false, false},
-		{"a-b", false, false},
-		{"a b", false, false},
-		{"caf\xc3\xa9", false, false},
-		{"A1_z9", true, true},
+	    {"ikewatch_up", true, true}, {"_x", true, true},
+	    {"a:b", true, false},        {":x", true, false},
+	    {"__name__", true, false},   {"9lives", false, false},
+	    {"", false, false},          {"a-b", false, false},
+	    {"a b", false, false},       {"caf\xc3\xa9", false, false},
+	    {"A1_z9", true, true},
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -65,32 +60,32 @@ static void doubles_render(void)
 		double v;
 		const char *text;
 	} v[] = {
-		{0, "0"},
-		{-0.0, "0"},
-		{1, "1"},
-		{-42, "-42"},
-		{1e15, "1000000000000000"},
-		{9007199254740993.0, "9007199254740992"},
-		{0.5, "0.5"},
-		{0.1, "0.1"},
-		{-2.25, "-2.25"},
-		{1.0 / 3.0, "0.3333333333333333"},
-		{0.1 + 0.2, "0.30000000000000004"},
-		{1e-7, "1e-07"},
-		{1e300, "1e+300"},
-		{123456.789, "123456.789"},
-		{5e-324, "4.94065645841247e-324"}, /* subnormal: 15 digits, not shortest */
-		{1.7976931348623157e308, "1.7976931348623157e+308"},
-		{-9223372036854775808.0, "-9223372036854775808"},
-		{9223372036854775808.0, "9.223372036854776e+18"},
+	    {0, "0"},
+	    {-0.0, "0"},
+	    {1, "1"},
+	    {-42, "-42"},
+	    {1e15, "1000000000000000"},
+	    {9007199254740993.0, "9007199254740992"},
+	    {0.5, "0.5"},
+	    {0.1, "0.1"},
+	    {-2.25, "-2.25"},
+	    {1.0 / 3.0, "0.3333333333333333"},
+	    {0.1 + 0.2, "0.30000000000000004"},
+	    {1e-7, "1e-07"},
+	    {1e300, "1e+300"},
+	    {123456.789, "123456.789"},
+	    {5e-324, "4.94065645841247e-324"}, /* subnormal: 15 digits, not shortest */
+	    {1.7976931348623157e308, "1.7976931348623157e+308"},
+	    {-9223372036854775808.0, "-9223372036854775808"},
+	    {9223372036854775808.0, "9.223372036854776e+18"},
 	};
 	char text[64];
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		render_double(v[i].v, text, sizeof(text));
 		if (strcmp(text, v[i].text) != 0) {
-			test_fail(__FILE__, __LINE__, "double vector %zu: \"%s\" != \"%s\"", i, text,
-				  v[i].text);
+			test_fail(__FILE__, __LINE__, "double vector %zu: \"%s\" != \"%s\"", i,
+			          text, v[i].text);
 			return;
 		}
 	}
@@ -157,7 +152,7 @@ static void doubles_ignore_locale(void)
 
 	T_ASSERT(mkdtemp(dir) != NULL);
 	snprintf(cmd, sizeof(cmd), "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1",
-		 dir);
+	         dir);
 	rc = system(cmd); /* exits 1 on mere warnings but still writes the locale */
 	fflush(NULL);
 	pid = fork();
@@ -178,9 +173,9 @@ static void label_values_are_escaped(void)
 	struct buf b;
 	struct prom_writer w;
 	struct prom_label l[] = {
-		PROM_LABEL("conn", "a\\b\"c\nd"),
-		PROM_LABEL_SPAN("id", "xyz-not-this", 3),
-		PROM_LABEL("ok", "plain text, tab\tand \xc3\xa9"),
+	    PROM_LABEL("conn", "a\\b\"c\nd"),
+	    PROM_LABEL_SPAN("id", "xyz-not-this", 3),
+	    PROM_LABEL("ok", "plain text, tab\tand \xc3\xa9"),
 	};
 
 	buf_init(&b, 1 << 20);
@@ -190,9 +185,9 @@ static void label_values_are_escaped(void)
 	T_EQ_INT(b.err, 0);
 	T_EQ_INT(w.dropped, 0);
 	T_EQ_STR(b.data, "# HELP t_info Help with \\\\ and \"quotes\" and\\nnewline.\n"
-			 "# TYPE t_info gauge\n"
-			 "t_info{conn=\"a\\\\b\\\"c\\nd\",id=\"xyz\",ok=\"plain text, tab\tand "
-			 "\xc3\xa9\"} 1\n");
+	                 "# TYPE t_info gauge\n"
+	                 "t_info{conn=\"a\\\\b\\\"c\\nd\",id=\"xyz\",ok=\"plain text, tab\tand "
+	                 "\xc3\xa9\"} 1\n");
 	buf_done(&b);
 }
 
@@ -224,16 +219,16 @@ static void label_utf8_is_repaired(void)
 		size_t len;
 		const char *out;
 	} v[] = {
-		{"ok \xe2\x82\xac", 6, "ok \xe2\x82\xac"},              /* euro sign kept */
-		{"\xff", 1, "\xef\xbf\xbd"},                             /* invalid byte */
-		{"a\x80z", 3, "a\xef\xbf\xbdz"},                         /* stray continuation */
-		{"\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd"},             /* overlong '/' */
-		{"\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate */
-		{"\xf4\x90\x80\x80", 4,
-		 "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},  /* > U+10FFFF */
-		{"x\xe2\x82", 3, "x\xef\xbf\xbd\xef\xbf\xbd"},           /* truncated */
-		{"\xf0\x9f\x94\x92", 4, "\xf0\x9f\x94\x92"},             /* 4-byte kept */
-		{"nul\0in", 6, "nul\xef\xbf\xbdin"},                 /* NUL is never raw */
+	    {"ok \xe2\x82\xac", 6, "ok \xe2\x82\xac"},                   /* euro sign kept */
+	    {"\xff", 1, "\xef\xbf\xbd"},                                 /* invalid byte */
+	    {"a\x80z", 3, "a\xef\xbf\xbdz"},                             /* stray continuation */
+	    {"\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd"},                 /* overlong '/' */
+	    {"\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate */
+	    {"\xf4\x90\x80\x80", 4,
+	     "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* > U+10FFFF */
+	    {"x\xe2\x82", 3, "x\xef\xbf\xbd\xef\xbf\xbd"},        /* truncated */
+	    {"\xf0\x9f\x94\x92", 4, "\xf0\x9f\x94\x92"},          /* 4-byte kept */
+	    {"nul\0in", 6, "nul\xef\xbf\xbdin"},                  /* NUL is never raw */
 	};
 	char out[LABEL_VALUE_MAX * 4];
 
@@ -308,27 +303,27 @@ static void histogram_renders(void)
 	prom_family(&w, "rtt_seconds", PROM_HISTOGRAM, "Round-trip time.");
 	prom_histogram(&w, l, 1, bounds, counts, 4, 6.25, 9);
 	prom_histogram(&w, NULL, 0, bounds, counts, 2, 0.5, 3);
-	prom_histogram(&w, le, 1, bounds, counts, 4, 6.25, 9);    /* le is reserved */
-	prom_histogram(&w, l, 1, bad_bounds, counts, 2, 1, 9);    /* bounds not increasing */
-	prom_histogram(&w, l, 1, bounds, bad_counts, 2, 1, 9);    /* counts decreasing */
-	prom_histogram(&w, l, 1, bounds, counts, 4, 6.25, 5);     /* bucket above count */
-	prom_sample(&w, NULL, 0, 1);                              /* not in a histogram */
+	prom_histogram(&w, le, 1, bounds, counts, 4, 6.25, 9); /* le is reserved */
+	prom_histogram(&w, l, 1, bad_bounds, counts, 2, 1, 9); /* bounds not increasing */
+	prom_histogram(&w, l, 1, bounds, bad_counts, 2, 1, 9); /* counts decreasing */
+	prom_histogram(&w, l, 1, bounds, counts, 4, 6.25, 5);  /* bucket above count */
+	prom_sample(&w, NULL, 0, 1);                           /* not in a histogram */
 	T_EQ_INT(w.dropped, 5);
 	T_EQ_INT(b.err, 0);
 	T_EQ_STR(b.data, "# HELP rtt_seconds Round-trip time.\n"
-			 "# TYPE rtt_seconds histogram\n"
-			 "rtt_seconds_bucket{target=\"gw-b\",le=\"0.001\"} 0\n"
-			 "rtt_seconds_bucket{target=\"gw-b\",le=\"0.5\"} 3\n"
-			 "rtt_seconds_bucket{target=\"gw-b\",le=\"1\"} 7\n"
-			 "rtt_seconds_bucket{target=\"gw-b\",le=\"2.5\"} 7\n"
-			 "rtt_seconds_bucket{target=\"gw-b\",le=\"+Inf\"} 9\n"
-			 "rtt_seconds_sum{target=\"gw-b\"} 6.25\n"
-			 "rtt_seconds_count{target=\"gw-b\"} 9\n"
-			 "rtt_seconds_bucket{le=\"0.001\"} 0\n"
-			 "rtt_seconds_bucket{le=\"0.5\"} 3\n"
-			 "rtt_seconds_bucket{le=\"+Inf\"} 3\n"
-			 "rtt_seconds_sum 0.5\n"
-			 "rtt_seconds_count 3\n");
+	                 "# TYPE rtt_seconds histogram\n"
+	                 "rtt_seconds_bucket{target=\"gw-b\",le=\"0.001\"} 0\n"
+	                 "rtt_seconds_bucket{target=\"gw-b\",le=\"0.5\"} 3\n"
+	                 "rtt_seconds_bucket{target=\"gw-b\",le=\"1\"} 7\n"
+	                 "rtt_seconds_bucket{target=\"gw-b\",le=\"2.5\"} 7\n"
+	                 "rtt_seconds_bucket{target=\"gw-b\",le=\"+Inf\"} 9\n"
+	                 "rtt_seconds_sum{target=\"gw-b\"} 6.25\n"
+	                 "rtt_seconds_count{target=\"gw-b\"} 9\n"
+	                 "rtt_seconds_bucket{le=\"0.001\"} 0\n"
+	                 "rtt_seconds_bucket{le=\"0.5\"} 3\n"
+	                 "rtt_seconds_bucket{le=\"+Inf\"} 3\n"
+	                 "rtt_seconds_sum 0.5\n"
+	                 "rtt_seconds_count 3\n");
 	buf_done(&b);
 }
 
@@ -357,21 +352,20 @@ static void render_realistic(struct buf *b, size_t nchildren)
 	prom_writer_init(&w, b);
 	prom_family(&w, "ikewatch_build_info", PROM_GAUGE, "Build information.");
 	prom_sample(&w,
-		    (struct prom_label[]){PROM_LABEL("version", "0.1.0"),
-					  PROM_LABEL("revision", "abc\"def\\")},
-		    2, 1);
+	            (struct prom_label[]){PROM_LABEL("version", "0.1.0"),
+	                                  PROM_LABEL("revision", "abc\"def\\")},
+	            2, 1);
 	prom_family(&w, "ikewatch_ike_sa_up", PROM_GAUGE, "1 if the IKE SA is ESTABLISHED.");
 	prom_sample(&w, (struct prom_label[]){PROM_LABEL("conn", "gw-b\nweird\xff")}, 1, 1);
 	prom_family(&w, "ikewatch_child_sa_bytes_total", PROM_COUNTER, "Bytes through the SA.");
 	for (size_t i = 0; i < nchildren; i++) {
 		snprintf(name, sizeof(name), "net-%zu", i);
 		snprintf(idx, sizeof(idx), "%zu", i % 7);
-		prom_sample_u64(&w,
-				(struct prom_label[]){PROM_LABEL("conn", "gw-b"),
-						      PROM_LABEL("child", name),
-						      PROM_LABEL("direction", "in"),
-						      PROM_LABEL("shard", idx)},
-				4, (uint64_t)i * 1500u + 18446744073709000000u);
+		prom_sample_u64(
+		    &w,
+		    (struct prom_label[]){PROM_LABEL("conn", "gw-b"), PROM_LABEL("child", name),
+		                          PROM_LABEL("direction", "in"), PROM_LABEL("shard", idx)},
+		    4, (uint64_t)i * 1500u + 18446744073709000000u);
 	}
 	prom_family(&w, "ikewatch_probe_loss_ratio", PROM_GAUGE, "Loss.");
 	prom_sample(&w, NULL, 0, 1.0 / 3.0);
@@ -381,7 +375,7 @@ static void render_realistic(struct buf *b, size_t nchildren)
 	prom_sample_i64(&w, NULL, 0, -12);
 	prom_family(&w, "ikewatch_probe_rtt_seconds", PROM_HISTOGRAM, "RTT.");
 	prom_histogram(&w, (struct prom_label[]){PROM_LABEL("target", "10.0.0.1")}, 1, bounds,
-		       counts, 6, 0.0123, 42);
+	               counts, 6, 0.0123, 42);
 	prom_family(&w, "ikewatch_scrape_last_error", PROM_UNTYPED, "Untyped for the test.");
 	prom_sample(&w, NULL, 0, -INFINITY);
 }
@@ -391,7 +385,8 @@ static int run_promtool(const char *path, bool quiet)
 	char cmd[512];
 	int rc;
 
-	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s%s", path, quiet ? " 2>/dev/null" : "");
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s%s", path,
+	         quiet ? " 2>/dev/null" : "");
 	rc = system(cmd);
 	if (rc == -1 || !WIFEXITED(rc))
 		return -1;
@@ -442,8 +437,7 @@ static void renders_fast(void)
 	buf_done(&b);
 }
 
-TEST_MAIN("prom_writer", TEST(names_are_validated), TEST(doubles_render),
-	  TEST(doubles_round_trip), TEST(doubles_ignore_locale), TEST(label_values_are_escaped),
-	  TEST(label_utf8_is_repaired), TEST(label_values_are_cut), TEST(bad_names_are_dropped),
-	  TEST(histogram_renders), TEST(buffer_cap_is_sticky), TEST(promtool_accepts_output),
-	  TEST(renders_fast))
+TEST_MAIN("prom_writer", TEST(names_are_validated), TEST(doubles_render), TEST(doubles_round_trip),
+          TEST(doubles_ignore_locale), TEST(label_values_are_escaped), TEST(label_utf8_is_repaired),
+          TEST(label_values_are_cut), TEST(bad_names_are_dropped), TEST(histogram_renders),
+          TEST(buffer_cap_is_sticky), TEST(promtool_accepts_output), TEST(renders_fast))

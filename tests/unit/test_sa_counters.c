@@ -24,7 +24,8 @@
 
 static int scrape_conn(struct sa_counters *c, const char *conn, struct snap_child *ch, uint32_t n)
 {
-	struct snap_ike ike = {.conn = conn, .state = "ESTABLISHED", .children = ch, .n_children = n};
+	struct snap_ike ike = {
+	    .conn = conn, .state = "ESTABLISHED", .children = ch, .n_children = n};
 	struct sa_snapshot s = {.ikes = &ike, .n_ikes = 1};
 
 	return sa_counters_update(c, &s);
@@ -273,6 +274,7 @@ static void skipped_sa_comes_back(void)
 	sa_counters_free(c);
 }
 
-TEST_MAIN("sa_counters", TEST(late_retire_adds_only_the_rest), TEST(skipped_sa_comes_back), TEST(rekey_is_monotonic), TEST(deleted_sa_not_counted_twice),
-	  TEST(retire_adds_the_difference_once), TEST(retire_of_an_sa_never_scraped),
-	  TEST(charon_restart_reuses_ids), TEST(pairs_are_separate))
+TEST_MAIN("sa_counters", TEST(late_retire_adds_only_the_rest), TEST(skipped_sa_comes_back),
+          TEST(rekey_is_monotonic), TEST(deleted_sa_not_counted_twice),
+          TEST(retire_adds_the_difference_once), TEST(retire_of_an_sa_never_scraped),
+          TEST(charon_restart_reuses_ids), TEST(pairs_are_separate))

@@ -140,11 +140,11 @@ static void run(struct sa_tunnel *t, const struct win *w, size_t n, char *ret)
 static void rekeys_keep_the_probes_in_the_tunnel(void)
 {
 	static const struct win w[] = {
-	    {0, 0, 10, 10},     {10, 10, 10, 11},   {20, 20, 11, 10},   {30, 30, 10, 10},
+	    {0, 0, 10, 10},   {10, 10, 10, 11},  {20, 20, 11, 10},  {30, 30, 10, 10},
 	    {36, 41, 10, 10}, /* rekey */
 	    {45, 51, 10, 10}, /* and a packet of lag right after it */
-	    {56, 61, 11, 11},   {66, 71, 10, 10},   {72, 81, 10, 10}, /* rekey */
-	    {82, 92, 10, 11},   {92, 102, 10, 10},  {102, 111, 10, 9},  {113, 122, 11, 11},
+	    {56, 61, 11, 11}, {66, 71, 10, 10},  {72, 81, 10, 10}, /* rekey */
+	    {82, 92, 10, 11}, {92, 102, 10, 10}, {102, 111, 10, 9}, {113, 122, 11, 11},
 	};
 	struct sa_tunnel t;
 	char got[32];
@@ -159,8 +159,8 @@ static void rekeys_keep_the_probes_in_the_tunnel(void)
 static void totals_backwards_for_a_window(void)
 {
 	static const struct win w[] = {
-	    {0, 0, 10, 10}, {10, 10, 10, 10}, {20, 20, 10, 10}, {5, 5, 10, 10},
-	    {40, 40, 10, 10}, {50, 50, 10, 10},
+	    {0, 0, 10, 10}, {10, 10, 10, 10}, {20, 20, 10, 10},
+	    {5, 5, 10, 10}, {40, 40, 10, 10}, {50, 50, 10, 10},
 	};
 	struct sa_tunnel t;
 	char got[16];
@@ -175,7 +175,7 @@ static void totals_backwards_for_a_window(void)
 static void bypass_turns_zero_after_two_windows(void)
 {
 	static const struct win w[] = {
-	    {0, 0, 10, 10},  {10, 10, 10, 10}, {20, 20, 10, 10}, {21, 21, 10, 10},
+	    {0, 0, 10, 10},   {10, 10, 10, 10}, {20, 20, 10, 10}, {21, 21, 10, 10},
 	    {22, 22, 10, 10}, {23, 23, 10, 10}, {33, 33, 10, 10},
 	};
 	struct sa_tunnel t;
@@ -201,9 +201,8 @@ static void silent_target_turns_zero(void)
 	T_EQ_INT(sa_tunnel_window(&t, true, 10, 10, 0, 0, 0, 1), 0);
 }
 
-TEST_MAIN("sa_ledger", TEST(in_step), TEST(sa_ahead_then_traffic_stops),
-          TEST(ours_ahead_then_paid), TEST(bypass_debt_grows), TEST(credit_lasts_one_window),
-          TEST(empty_window_forgives), TEST(reset_forgets), TEST(huge_counts_saturate),
-          TEST(full_window_forgives_old_debt), TEST(rekeys_keep_the_probes_in_the_tunnel),
-          TEST(totals_backwards_for_a_window), TEST(bypass_turns_zero_after_two_windows),
-          TEST(silent_target_turns_zero))
+TEST_MAIN("sa_ledger", TEST(in_step), TEST(sa_ahead_then_traffic_stops), TEST(ours_ahead_then_paid),
+          TEST(bypass_debt_grows), TEST(credit_lasts_one_window), TEST(empty_window_forgives),
+          TEST(reset_forgets), TEST(huge_counts_saturate), TEST(full_window_forgives_old_debt),
+          TEST(rekeys_keep_the_probes_in_the_tunnel), TEST(totals_backwards_for_a_window),
+          TEST(bypass_turns_zero_after_two_windows), TEST(silent_target_turns_zero))

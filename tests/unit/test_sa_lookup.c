@@ -35,22 +35,24 @@ static const struct sockaddr *SA(const char *s)
 /* Two tunnels: a-b/net up (203.0.113.128/25 behind it), a-b/voice REKEYED away and a-c/c-net
  * configured only (its SA is down); a-d/old is up but no longer covers 10.1.0.0/16. */
 static struct snap_child ab_children[] = {
-	{.name = "voice", .state = "DELETED", .remote_ts = "10.9.0.0/16", .local_ts = "10.0.0.0/24"},
-	{.name = "net",
-	 .state = "INSTALLED",
-	 .remote_ts = "203.0.113.128/25,2001:db8:1::/48",
-	 .local_ts = "203.0.113.0/25"},
+    {.name = "voice", .state = "DELETED", .remote_ts = "10.9.0.0/16", .local_ts = "10.0.0.0/24"},
+    {.name = "net",
+     .state = "INSTALLED",
+     .remote_ts = "203.0.113.128/25,2001:db8:1::/48",
+     .local_ts = "203.0.113.0/25"},
 };
 static struct snap_ike ikes[] = {
-	{.conn = "a-b", .state = "ESTABLISHED", .children = ab_children, .n_children = 2},
+    {.conn = "a-b", .state = "ESTABLISHED", .children = ab_children, .n_children = 2},
 };
 static const char *ac_children[] = {"c-net"}, *ac_ts[] = {"198.51.100.3/32"};
 static const char *ab_conf_children[] = {"net", "voice"},
-		  *ab_conf_ts[] = {"203.0.113.128/25", "10.9.0.0/16"};
+                  *ab_conf_ts[] = {"203.0.113.128/25", "10.9.0.0/16"};
 static struct snap_conn conns[] = {
-	{.name = "a-b", .children = ab_conf_children, .children_remote_ts = ab_conf_ts,
-	 .n_children = 2},
-	{.name = "a-c", .children = ac_children, .children_remote_ts = ac_ts, .n_children = 1},
+    {.name = "a-b",
+     .children = ab_conf_children,
+     .children_remote_ts = ab_conf_ts,
+     .n_children = 2},
+    {.name = "a-c", .children = ac_children, .children_remote_ts = ac_ts, .n_children = 1},
 };
 static const struct sa_snapshot snap = {.ikes = ikes, .n_ikes = 1, .conns = conns, .n_conns = 2};
 
@@ -59,31 +61,31 @@ static void find_child(void)
 	char conn[16], child[16];
 
 	T_EQ_INT(sa_lookup_find_child(&snap, SA("203.0.113.200"), conn, sizeof(conn), child,
-				      sizeof(child)),
-		 0);
+	                              sizeof(child)),
+	         0);
 	T_EQ_STR(conn, "a-b");
 	T_EQ_STR(child, "net");
 	T_EQ_INT(sa_lookup_find_child(&snap, SA("2001:db8:1::7"), conn, sizeof(conn), child,
-				      sizeof(child)),
-		 0);
+	                              sizeof(child)),
+	         0);
 	T_EQ_STR(child, "net");
 	/* the SA is down: the loaded configuration still names the tunnel */
 	T_EQ_INT(sa_lookup_find_child(&snap, SA("198.51.100.3"), conn, sizeof(conn), child,
-				      sizeof(child)),
-		 0);
+	                              sizeof(child)),
+	         0);
 	T_EQ_STR(conn, "a-c");
 	T_EQ_STR(child, "c-net");
 	/* a DELETED SA is not the tunnel; its configuration is */
-	T_EQ_INT(sa_lookup_find_child(&snap, SA("10.9.1.1"), conn, sizeof(conn), child,
-				      sizeof(child)),
-		 0);
+	T_EQ_INT(
+	    sa_lookup_find_child(&snap, SA("10.9.1.1"), conn, sizeof(conn), child, sizeof(child)),
+	    0);
 	T_EQ_STR(conn, "a-b");
 	T_EQ_STR(child, "voice");
 	/* behind no tunnel */
 	conn[0] = 'x';
-	T_EQ_INT(sa_lookup_find_child(&snap, SA("192.0.2.1"), conn, sizeof(conn), child,
-				      sizeof(child)),
-		 -ENOENT);
+	T_EQ_INT(
+	    sa_lookup_find_child(&snap, SA("192.0.2.1"), conn, sizeof(conn), child, sizeof(child)),
+	    -ENOENT);
 	/* names cut to the caller's buffers, still terminated */
 	T_EQ_INT(sa_lookup_find_child(&snap, SA("198.51.100.3"), conn, 2, child, 3), 0);
 	T_EQ_STR(conn, "a");
@@ -96,8 +98,8 @@ static void empty_snapshot(void)
 	char conn[16], child[16];
 
 	T_EQ_INT(sa_lookup_find_child(&none, SA("203.0.113.200"), conn, sizeof(conn), child,
-				      sizeof(child)),
-		 -ENOENT);
+	                              sizeof(child)),
+	         -ENOENT);
 	T_EQ_INT(sa_lookup_source_in_local_ts(&none, "a-b", "net", SA("203.0.113.1")), -ENOENT);
 	T_ASSERT(!sa_lookup_has_child(&none, "a-b", "net"));
 }
@@ -114,7 +116,7 @@ static void source_in_local_ts(void)
 static void has_child(void)
 {
 	T_ASSERT(sa_lookup_has_child(&snap, "a-b", "net"));
-	T_ASSERT(sa_lookup_has_child(&snap, "a-b", "voice")); /* in any state */
+	T_ASSERT(sa_lookup_has_child(&snap, "a-b", "voice"));  /* in any state */
 	T_ASSERT(!sa_lookup_has_child(&snap, "a-c", "c-net")); /* configured, no SA */
 	T_ASSERT(!sa_lookup_has_child(&snap, "a-b", "c-net"));
 }
@@ -125,13 +127,13 @@ static void has_child(void)
 static void missing_ikes(void)
 {
 	static struct snap_ike prev_ikes[] = {
-		{.conn = "a-b", .uniqueid = 1}, {.conn = "a-c", .uniqueid = 2},
-		{.conn = "s1", .uniqueid = 3},	{.conn = "rw", .uniqueid = 4},
-		{.conn = "rw", .uniqueid = 5},	{.conn = "s2", .uniqueid = 0}, /* no id: skip */
+	    {.conn = "a-b", .uniqueid = 1}, {.conn = "a-c", .uniqueid = 2},
+	    {.conn = "s1", .uniqueid = 3},  {.conn = "rw", .uniqueid = 4},
+	    {.conn = "rw", .uniqueid = 5},  {.conn = "s2", .uniqueid = 0}, /* no id: skip */
 	};
 	static struct snap_ike cur_ikes[] = {
-		{.conn = "rw", .uniqueid = 5},
-		{.conn = "a-b", .uniqueid = 6}, /* a-b rekeyed: #1 replaced by #6 */
+	    {.conn = "rw", .uniqueid = 5},
+	    {.conn = "a-b", .uniqueid = 6}, /* a-b rekeyed: #1 replaced by #6 */
 	};
 	const struct sa_snapshot prev = {.ikes = prev_ikes, .n_ikes = 6};
 	const struct sa_snapshot cur = {.ikes = cur_ikes, .n_ikes = 2};
@@ -150,5 +152,5 @@ static void missing_ikes(void)
 	T_EQ_INT(sa_lookup_missing_ikes(&cur, &prev, ids, 4), 0);
 }
 
-TEST_MAIN("sa_lookup", TEST(missing_ikes), TEST(find_child), TEST(empty_snapshot), TEST(source_in_local_ts),
-	  TEST(has_child))
+TEST_MAIN("sa_lookup", TEST(missing_ikes), TEST(find_child), TEST(empty_snapshot),
+          TEST(source_in_local_ts), TEST(has_child))

@@ -35,7 +35,7 @@ static int add_fixture(struct sa_snapshot *s, const char *name, char kind)
 /* Render @sas (list-sa event recordings, NULL-terminated) on top of list-conns of gateway A;
  * the caller frees the text. */
 static char *render(const char *const *sas, const struct sa_metrics_opts *opts,
-		    uint64_t *ret_dropped)
+                    uint64_t *ret_dropped)
 {
 	struct sa_snapshot s;
 	struct sa_view v;
@@ -57,9 +57,9 @@ static char *render(const char *const *sas, const struct sa_metrics_opts *opts,
 			goto out;
 	if (sa_view_build(&s, &v) < 0)
 		goto out;
-	if (sa_counters_update(ctr, &s) == 0 && sa_metrics_write(&w, &s, &v, ctr, opts,
-								  ret_dropped) == 0 &&
-	    out.err == 0 && w.dropped == 0)
+	if (sa_counters_update(ctr, &s) == 0 &&
+	    sa_metrics_write(&w, &s, &v, ctr, opts, ret_dropped) == 0 && out.err == 0 &&
+	    w.dropped == 0)
 		text = buf_steal(&out, &len);
 	sa_view_done(&v);
 out:
@@ -87,11 +87,11 @@ static bool only_in_info(const char *text, const char *needle)
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 		bool info = strncmp(line, "ipsec_child_sa_info{", 20) == 0 ||
-			    strncmp(line, "ipsec_ike_sa_info{", 18) == 0;
+		            strncmp(line, "ipsec_ike_sa_info{", 18) == 0;
 
 		if (!info && memmem(line, len, needle, strlen(needle))) {
-			test_fail(__FILE__, __LINE__, "\"%s\" outside _info: %.*s", needle, (int)len,
-				  line);
+			test_fail(__FILE__, __LINE__, "\"%s\" outside _info: %.*s", needle,
+			          (int)len, line);
 			return false;
 		}
 		if (!nl)
@@ -116,7 +116,7 @@ static int promtool_check(const char *text, bool quiet)
 	}
 	close(fd);
 	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s%s", path,
-		 quiet ? " >/dev/null 2>&1" : "");
+	         quiet ? " >/dev/null 2>&1" : "");
 	rc = system(cmd);
 	unlink(path);
 	return rc;
@@ -156,23 +156,23 @@ static void established_series(void)
 	T_CONTAINS(t, "\nipsec_child_sa_packets_in_total{conn=\"a-b\",child=\"net\"} 8\n");
 	T_CONTAINS(t, "\nipsec_child_sa_bytes_in_total{conn=\"a-c\",child=\"c-net\"} 0\n");
 	T_CONTAINS(t, "\nipsec_child_sa_last_in_timestamp_seconds{conn=\"a-b\",child=\"net\"} "
-		      "1699999999\n");
+	              "1699999999\n");
 	T_CONTAINS(t, "\nipsec_child_sa_installed_timestamp_seconds{conn=\"a-b\",child=\"net\"} "
-		      "1699999997\n");
+	              "1699999997\n");
 	T_CONTAINS(t, "\nipsec_child_sa_rekey_timestamp_seconds{conn=\"a-b\",child=\"net\"} "
-		      "1700003328\n");
+	              "1700003328\n");
 	T_CONTAINS(t, "\nipsec_child_sa_expire_timestamp_seconds{conn=\"a-b\",child=\"net\"} "
-		      "1700003957\n");
+	              "1700003957\n");
 	T_NOT_CONTAINS(t, "ipsec_child_sa_last_in_timestamp_seconds{conn=\"a-c\"");
 
 	T_CONTAINS(t, "\nipsec_ike_sa_info{conn=\"a-b\",local_host=\"192.0.2.1\","
-		      "remote_host=\"198.51.100.1\",local_id=\"gw-a.lab\",remote_id=\"gw-b.lab\","
-		      "version=\"2\",encr=\"AES_CBC-128\",integ=\"HMAC_SHA2_256_128\","
-		      "prf=\"PRF_HMAC_SHA2_256\",dh_group=\"MODP_2048\",nat=\"remote\"} 1\n");
+	              "remote_host=\"198.51.100.1\",local_id=\"gw-a.lab\",remote_id=\"gw-b.lab\","
+	              "version=\"2\",encr=\"AES_CBC-128\",integ=\"HMAC_SHA2_256_128\","
+	              "prf=\"PRF_HMAC_SHA2_256\",dh_group=\"MODP_2048\",nat=\"remote\"} 1\n");
 	T_CONTAINS(t, "\nipsec_child_sa_info{conn=\"a-b\",child=\"net\",spi_in=\"d0efa7ae\","
-		      "spi_out=\"75ffcd80\",mode=\"TUNNEL\",protocol=\"ESP\",encap=\"yes\","
-		      "encr=\"AES_CBC-128\",integ=\"HMAC_SHA2_256_128\","
-		      "local_ts=\"203.0.113.0/25\",remote_ts=\"203.0.113.128/25\"} 1\n");
+	              "spi_out=\"75ffcd80\",mode=\"TUNNEL\",protocol=\"ESP\",encap=\"yes\","
+	              "encr=\"AES_CBC-128\",integ=\"HMAC_SHA2_256_128\","
+	              "local_ts=\"203.0.113.0/25\",remote_ts=\"203.0.113.128/25\"} 1\n");
 
 	/* volatile identifiers only in the _info series; unique ids and reqids nowhere */
 	T_ASSERT(only_in_info(t, "d0efa7ae"));
@@ -200,7 +200,7 @@ static void rekeyed_child_counts_once(void)
 	T_EQ_INT(count(t, "\nipsec_child_sa_up{conn=\"a-b\""), 1);
 	/* timestamps are the INSTALLED SA's */
 	T_CONTAINS(t, "\nipsec_child_sa_rekey_timestamp_seconds{conn=\"a-b\",child=\"net\"} "
-		      "1700003242\n");
+	              "1700003242\n");
 	T_EQ_INT(promtool_check(t, false), 0);
 	free(t);
 }
@@ -209,7 +209,7 @@ static void info_series_deduplicated(void)
 {
 	/* the same IKE SA listed twice: identical _info label sets are written once */
 	static const char *const twice[] = {"list-sas.established.a.0004.rx-event.bin",
-					    "list-sas.established.a.0004.rx-event.bin", NULL};
+	                                    "list-sas.established.a.0004.rx-event.bin", NULL};
 	uint64_t dropped;
 	char *t = render(twice, NULL, &dropped);
 
@@ -254,12 +254,14 @@ static void certificates(void)
 	struct prom_writer w;
 	struct buf out;
 	struct snap_cert c[] = {
-		{.subject = "CN=gw-a.lab,O=ikewatch test", .serial = "0123456789ab",
-		 .not_after = 1900000000},
-		{.subject = "CN=gw-a.lab,O=ikewatch test", .serial = "0123456789ab",
-		 .not_after = 1900000000}, /* the same certificate loaded twice */
-		{.subject = "CN=\"quoted\"\\ca", .serial = "02", .not_after = 1800000000},
-		{.subject = "", .serial = "", .not_after = SNAP_NONE}, /* unreadable */
+	    {.subject = "CN=gw-a.lab,O=ikewatch test",
+	     .serial = "0123456789ab",
+	     .not_after = 1900000000},
+	    {.subject = "CN=gw-a.lab,O=ikewatch test",
+	     .serial = "0123456789ab",
+	     .not_after = 1900000000}, /* the same certificate loaded twice */
+	    {.subject = "CN=\"quoted\"\\ca", .serial = "02", .not_after = 1800000000},
+	    {.subject = "", .serial = "", .not_after = SNAP_NONE}, /* unreadable */
 	};
 
 	sa_snapshot_init(&s);
@@ -271,9 +273,9 @@ static void certificates(void)
 	T_EQ_INT(out.err, 0);
 	T_CONTAINS(out.data, "# TYPE ipsec_cert_not_after_timestamp_seconds gauge\n");
 	T_CONTAINS(out.data, "\nipsec_cert_not_after_timestamp_seconds{subject=\"CN=gw-a.lab,"
-			     "O=ikewatch test\",serial=\"0123456789ab\"} 1900000000\n");
+	                     "O=ikewatch test\",serial=\"0123456789ab\"} 1900000000\n");
 	T_CONTAINS(out.data, "\nipsec_cert_not_after_timestamp_seconds{subject=\"CN=\\\"quoted\\\""
-			     "\\\\ca\",serial=\"02\"} 1800000000\n");
+	                     "\\\\ca\",serial=\"02\"} 1800000000\n");
 	T_EQ_INT(count(out.data, "\nipsec_cert_not_after_timestamp_seconds{"), 2);
 	T_EQ_INT(promtool_check(out.data, false), 0);
 	buf_done(&out);
@@ -285,9 +287,9 @@ static void certificates(void)
 static void promtool_accepts_everything(void)
 {
 	static const char *const all[] = {"list-sas.two-ike-connecting.a.0004.rx-event.bin",
-					  "list-sas.two-ike-connecting.a.0005.rx-event.bin",
-					  "list-sas.pfs-rekey-failed.a.0004.rx-event.bin",
-					  "list-sas.after-ike-rekey.a.0004.rx-event.bin", NULL};
+	                                  "list-sas.two-ike-connecting.a.0005.rx-event.bin",
+	                                  "list-sas.pfs-rekey-failed.a.0004.rx-event.bin",
+	                                  "list-sas.after-ike-rekey.a.0004.rx-event.bin", NULL};
 	uint64_t dropped;
 	char *t;
 
@@ -307,5 +309,5 @@ static void promtool_accepts_everything(void)
 }
 
 TEST_MAIN("sa_metrics", TEST(established_series), TEST(rekeyed_child_counts_once),
-	  TEST(info_series_deduplicated), TEST(redaction), TEST(certificates),
-	  TEST(promtool_accepts_everything))
+          TEST(info_series_deduplicated), TEST(redaction), TEST(certificates),
+          TEST(promtool_accepts_everything))

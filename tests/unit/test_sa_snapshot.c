@@ -28,9 +28,9 @@ static int add_fixture(struct sa_snapshot *s, const char *name, char kind)
 
 	if ((err = fixture_decode(name, &m, &pkt)) < 0)
 		return err;
-	err = kind == 's' ? sa_snapshot_add_ike(s, &m)
+	err = kind == 's'   ? sa_snapshot_add_ike(s, &m)
 	      : kind == 'c' ? sa_snapshot_add_conn(s, &m)
-			    : sa_snapshot_add_cert(s, &m);
+	                    : sa_snapshot_add_cert(s, &m);
 	vici_msg_done(&m);
 	free(pkt); /* the snapshot must have copied everything it keeps */
 	return err;
@@ -46,9 +46,9 @@ static int add_built(struct sa_snapshot *s, struct vici_builder *b, char kind)
 	if ((err = vici_build_finish(b, &pkt, &len)) < 0)
 		return err;
 	if ((err = vici_msg_decode(&m, pkt + 4, len - 4)) == 0)
-		err = kind == 's' ? sa_snapshot_add_ike(s, &m)
+		err = kind == 's'   ? sa_snapshot_add_ike(s, &m)
 		      : kind == 'c' ? sa_snapshot_add_conn(s, &m)
-				    : sa_snapshot_add_cert(s, &m);
+		                    : sa_snapshot_add_cert(s, &m);
 	vici_msg_done(&m);
 	free(pkt);
 	return err;
@@ -188,7 +188,7 @@ static void child_deleted_after_rekey(void)
 	T_EQ_INT(ike->children[1].uniqueid, 2);
 	T_EQ_STR(ike->children[1].state, "INSTALLED");
 	T_EQ_INT(ike->children[1].totals.bytes_in, 0);
-	T_EQ_INT(ike->children[1].use_in, SNAP_NONE); /* no packet yet */
+	T_EQ_INT(ike->children[1].use_in, SNAP_NONE);     /* no packet yet */
 	T_EQ_STR(ike->children[1].dh_group, "MODP_2048"); /* rekeyed with PFS */
 	T_ASSERT(strcmp(ike->children[0].spi_in, ike->children[1].spi_in) != 0);
 	sa_snapshot_done(&s);
@@ -245,9 +245,9 @@ static void hand_built_fields(void)
 	static const struct {
 		const char *local, *remote, *fake, *want;
 	} nat[] = {
-		{"yes", "yes", NULL, "both"}, {"yes", "no", NULL, "local"},
-		{NULL, "yes", NULL, "remote"}, {NULL, NULL, "yes", "fake"},
-		{"no", "no", "no", "none"},
+	    {"yes", "yes", NULL, "both"},  {"yes", "no", NULL, "local"},
+	    {NULL, "yes", NULL, "remote"}, {NULL, NULL, "yes", "fake"},
+	    {"no", "no", "no", "none"},
 	};
 	struct sa_snapshot s;
 	struct vici_builder b;
@@ -321,9 +321,8 @@ static int make_cert(gnutls_datum_t *ret_der)
 
 	if ((err = gnutls_x509_privkey_init(&key)) < 0)
 		return err;
-	if ((err = gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
-						GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
-						0)) < 0)
+	if ((err = gnutls_x509_privkey_generate(
+	         key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0)) < 0)
 		goto out_key;
 	if ((err = gnutls_x509_crt_init(&crt)) < 0)
 		goto out_key;
@@ -549,9 +548,9 @@ static void view_unloaded_conn_still_appears(void)
 static void keep_one_ike(void)
 {
 	struct snap_ike ikes[5] = {
-		{.conn = "a", .uniqueid = 1}, {.conn = "b", .uniqueid = 2}, /* listed before */
-		{.conn = "a", .uniqueid = 1}, {.conn = "c", .uniqueid = 3}, /* the answer */
-		{.conn = "b", .uniqueid = 2},
+	    {.conn = "a", .uniqueid = 1}, {.conn = "b", .uniqueid = 2}, /* listed before */
+	    {.conn = "a", .uniqueid = 1}, {.conn = "c", .uniqueid = 3}, /* the answer */
+	    {.conn = "b", .uniqueid = 2},
 	};
 	struct sa_snapshot s = {.ikes = ikes, .n_ikes = 5};
 
@@ -573,7 +572,7 @@ static void keep_one_ike(void)
 }
 
 TEST_MAIN("sa_snapshot", TEST(keep_one_ike), TEST(established_every_field), TEST(list_conns),
-	  TEST(two_ike_one_connecting), TEST(child_deleted_after_rekey), TEST(empty_and_malformed),
-	  TEST(hand_built_fields), TEST(cert_from_der), TEST(view_configured_but_down),
-	  TEST(view_picks_established_ike), TEST(view_picks_installed_child),
-	  TEST(view_unloaded_conn_still_appears))
+          TEST(two_ike_one_connecting), TEST(child_deleted_after_rekey), TEST(empty_and_malformed),
+          TEST(hand_built_fields), TEST(cert_from_der), TEST(view_configured_but_down),
+          TEST(view_picks_established_ike), TEST(view_picks_installed_child),
+          TEST(view_unloaded_conn_still_appears))

@@ -28,15 +28,20 @@ static void escape_vectors(void)
 	static const struct {
 		const char *in, *out;
 	} v[] = {
-		{"", ""},
-		{"a-b", "a-b"},
-		{"<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
-		{"\"><img src=x onerror=alert(1)>", "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"},
-		{"' onmouseover='x", "&#39; onmouseover=&#39;x"},
-		{"&amp;", "&amp;amp;"}, /* escaped again, never taken for a reference */
-		{"caf\xc3\xa9 \xe2\x9c\x93", "caf\xc3\xa9 \xe2\x9c\x93"}, /* UTF-8 kept */
-		{"a\x01" "b\x7f" "c\x1b[31m", "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd[31m"},
-		{"tab\tnew\nline", "tab\tnew\nline"},
+	    {"", ""},
+	    {"a-b", "a-b"},
+	    {"<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
+	    {"\"><img src=x onerror=alert(1)>", "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"},
+	    {"' onmouseover='x", "&#39; onmouseover=&#39;x"},
+	    {"&amp;", "&amp;amp;"}, /* escaped again, never taken for a reference */
+	    {"caf\xc3\xa9 \xe2\x9c\x93", "caf\xc3\xa9 \xe2\x9c\x93"}, /* UTF-8 kept */
+	    {"a\x01"
+	     "b\x7f"
+	     "c\x1b[31m",
+	     "a\xef\xbf\xbd"
+	     "b\xef\xbf\xbd"
+	     "c\xef\xbf\xbd[31m"},
+	    {"tab\tnew\nline", "tab\tnew\nline"},
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -53,67 +58,68 @@ static const char hostile_target[] = "<b>198.51.100.9</b>";
 static const char hostile_error[] = "connect: <i>gone</i> & \"away\"";
 
 static struct snap_child children[] = {
-	{.name = hostile_child,
-	 .state = "INSTALLED",
-	 .install_time = 125,
-	 .rekey_time = 3000,
-	 .use_in = 3,
-	 .use_out = 3,
-	 .totals = {.bytes_in = 1536, .bytes_out = 672}},
+    {.name = hostile_child,
+     .state = "INSTALLED",
+     .install_time = 125,
+     .rekey_time = 3000,
+     .use_in = 3,
+     .use_out = 3,
+     .totals = {.bytes_in = 1536, .bytes_out = 672}},
 };
 static struct snap_ike ikes[] = {
-	{.conn = hostile_conn,
-	 .state = "ESTABLISHED",
-	 .remote_host = "198.51.100.1",
-	 .established = 7300,
-	 .rekey_time = 10000,
-	 .children = children,
-	 .n_children = 1},
+    {.conn = hostile_conn,
+     .state = "ESTABLISHED",
+     .remote_host = "198.51.100.1",
+     .established = 7300,
+     .rekey_time = 10000,
+     .children = children,
+     .n_children = 1},
 };
 static const char *conf_children[] = {hostile_child}, *conf_ts[] = {"203.0.113.128/25"};
 static struct snap_conn conns[] = {
-	{.name = hostile_conn, .children = conf_children, .children_remote_ts = conf_ts,
-	 .n_children = 1},
-	{.name = "a-c"}, /* loaded, never up */
+    {.name = hostile_conn,
+     .children = conf_children,
+     .children_remote_ts = conf_ts,
+     .n_children = 1},
+    {.name = "a-c"}, /* loaded, never up */
 };
 
 static char *render(bool up, bool with_snap, struct sa_snapshot *s)
 {
 	struct probe_summary probe = {
-		.module = "stamp",
-		.sent = 100,
-		.received = 98,
-		.loss_ratio = 0.02,
-		.rtt_count = 10,
-		.have_mtu = true,
-		.path_mtu = 1438,
-		.in_tunnel = 1,
+	    .module = "stamp",
+	    .sent = 100,
+	    .received = 98,
+	    .loss_ratio = 0.02,
+	    .rtt_count = 10,
+	    .have_mtu = true,
+	    .path_mtu = 1438,
+	    .in_tunnel = 1,
 	};
-	struct event_conn_errors errs[2] = {{.has_error = true, .last_error = 24,
-					     .last_error_ts = 1700000000.0},
-					    {{0}}};
-	struct event_failure recent = {.kind = LOG_FAIL_AUTH_FAILED, .notify = 24,
-				       .at = 1700000000.0};
+	struct event_conn_errors errs[2] = {
+	    {.has_error = true, .last_error = 24, .last_error_ts = 1700000000.0}, {{0}}};
+	struct event_failure recent = {
+	    .kind = LOG_FAIL_AUTH_FAILED, .notify = 24, .at = 1700000000.0};
 	struct sa_view view = {0};
 	struct collector_last l = {
-		.up = up,
-		.checked_at = 1700000100.0,
-		.error = up ? "" : hostile_error,
-		.daemon = "charon",
-		.version = "5.9.8",
-		.vici_path = "/run/<charon>.vici",
+	    .up = up,
+	    .checked_at = 1700000100.0,
+	    .error = up ? "" : hostile_error,
+	    .daemon = "charon",
+	    .version = "5.9.8",
+	    .vici_path = "/run/<charon>.vici",
 	};
 	struct status_page_data d = {
-		.daemon = &l,
-		.probes = &probe,
-		.n_probes = 1,
-		.errors = errs,
-		.n_errors = 2,
-		.recent = &recent,
-		.n_recent = 1,
-		.now = 1700000105.0,
-		.version = "0.1.0",
-		.revision = "<rev>",
+	    .daemon = &l,
+	    .probes = &probe,
+	    .n_probes = 1,
+	    .errors = errs,
+	    .n_errors = 2,
+	    .recent = &recent,
+	    .n_recent = 1,
+	    .now = 1700000105.0,
+	    .version = "0.1.0",
+	    .revision = "<rev>",
 	};
 	struct buf b;
 
@@ -176,15 +182,15 @@ static void page_with_charon_up(void)
 	T_CONTAINS(p, "data-child=\"&quot;&gt;&lt;img src=x onerror=alert(2)&gt;\"");
 	T_CONTAINS(p, "<span class=\"state up\">ESTABLISHED</span>");
 	T_CONTAINS(p, "<span class=\"state up\">INSTALLED</span>");
-	T_CONTAINS(p, "<dt>age</dt><dd>2h01m</dd>");	/* IKE SA */
+	T_CONTAINS(p, "<dt>age</dt><dd>2h01m</dd>"); /* IKE SA */
 	T_CONTAINS(p, "<dt>rekey in</dt><dd>2h46m</dd>");
-	T_CONTAINS(p, "<dt>age</dt><dd>2m05s</dd>");	/* CHILD SA */
+	T_CONTAINS(p, "<dt>age</dt><dd>2m05s</dd>"); /* CHILD SA */
 	T_CONTAINS(p, "<dt>in</dt><dd>1.5 KiB</dd>");
 	T_CONTAINS(p, "<dt>out</dt><dd>672 B</dd>");
 	T_CONTAINS(p, "<dt>last in</dt><dd>3s ago</dd>");
 	T_CONTAINS(p, "<dt>remote</dt><dd>198.51.100.1</dd>");
 	T_CONTAINS(p, "data-conn=\"a-c\"><h3><span class=\"name\">a-c</span> "
-		      "<span class=\"state down\">DOWN</span>");
+	              "<span class=\"state down\">DOWN</span>");
 	/* the probe */
 	T_CONTAINS(p, "data-target=\"&lt;b&gt;198.51.100.9&lt;/b&gt;\"");
 	T_CONTAINS(p, "<dt>loss</dt><dd>2.0 %</dd>");
@@ -261,4 +267,4 @@ static void formats(void)
 }
 
 TEST_MAIN("status_page", TEST(escape_vectors), TEST(page_with_charon_up),
-	  TEST(page_with_charon_down), TEST(rtt_quantiles), TEST(formats))
+          TEST(page_with_charon_down), TEST(rtt_quantiles), TEST(formats))

@@ -73,7 +73,7 @@ static bool all_there(const struct strmap *m, char keys[][8], const bool *presen
 
 		if (v != (present[i] ? (void *)keys[i] : NULL)) {
 			test_fail(__FILE__, __LINE__, "key %s %s", keys[i],
-				  present[i] ? "lost" : "still there");
+			          present[i] ? "lost" : "still there");
 			return false;
 		}
 	}
@@ -203,4 +203,4 @@ static void random_churn_against_reference(void)
 }
 
 TEST_MAIN("strmap", TEST(basics), TEST(collisions_and_backward_shift), TEST(growth_and_many_keys),
-	  TEST(random_churn_against_reference))
+          TEST(random_churn_against_reference))

@@ -136,9 +136,9 @@ static int srv_step(struct srv *s, const struct step *st)
 		}
 		s->reads++;
 		if (data && (plen + 4 != len || memcmp(hdr, data, 4) != 0 ||
-			     memcmp(pkt, data + 4, plen) != 0)) {
+		             memcmp(pkt, data + 4, plen) != 0)) {
 			snprintf(s->why, sizeof(s->why), "read %u: request differs from %s",
-				 s->reads, st->file ? st->file : "the expected bytes");
+			         s->reads, st->file ? st->file : "the expected bytes");
 			err = -EBADMSG;
 		}
 		free(pkt);
@@ -215,7 +215,8 @@ static bool srv_finish(struct srv *s)
 	return !s->why[0];
 }
 
-#define SRV_START(s, steps) T_EQ_INT(srv_start(&(s), (steps), sizeof(steps) / sizeof((steps)[0])), 0)
+#define SRV_START(s, steps)                                                                        \
+	T_EQ_INT(srv_start(&(s), (steps), sizeof(steps) / sizeof((steps)[0])), 0)
 #define SRV_FINISH(s) T_ASSERT(srv_finish(&(s)))
 
 static const uint8_t too_big_hdr[] = {0x00, 0x08, 0x00, 0x01}; /* VICI_MSG_MAX + 1 */
@@ -260,12 +261,12 @@ static bool msg_named(const struct vici_msg *m, const char *name)
 static void simple_command(void)
 {
 	static const struct step steps[] = {
-		{OP_ACCEPT},
-		{OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
-		{OP_WRITE, "version.a.0002.rx-cmd-response.bin"},
-		{OP_EXPECT, "stats.a.0001.tx-cmd-request.bin"},
-		{OP_WRITE_SLOW, "stats.a.0002.rx-cmd-response.bin"},
-		{OP_WAIT_EOF},
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "version.a.0002.rx-cmd-response.bin"},
+	    {OP_EXPECT, "stats.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE_SLOW, "stats.a.0002.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
 	};
 	struct srv s;
 	struct vici_conn *c;
@@ -297,17 +298,17 @@ static void simple_command(void)
 static void streamed_command(void)
 {
 	static const struct step steps[] = {
-		{OP_ACCEPT},
-		{OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
-		{OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
-		{OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
-		{OP_WRITE, "list-sas.established.a.0004.rx-event.bin", .repeat = 5},
-		{OP_WRITE, "list-sas.established.a.0005.rx-cmd-response.bin"},
-		/* the second command is not registered again (registration is kept) */
-		{OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
-		{OP_WRITE_SLOW, "list-sas.established.a.0004.rx-event.bin", .repeat = 2},
-		{OP_WRITE, "list-sas.established.a.0005.rx-cmd-response.bin"},
-		{OP_WAIT_EOF},
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
+	    {OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
+	    {OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
+	    {OP_WRITE, "list-sas.established.a.0004.rx-event.bin", .repeat = 5},
+	    {OP_WRITE, "list-sas.established.a.0005.rx-cmd-response.bin"},
+	    /* the second command is not registered again (registration is kept) */
+	    {OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
+	    {OP_WRITE_SLOW, "list-sas.established.a.0004.rx-event.bin", .repeat = 2},
+	    {OP_WRITE, "list-sas.established.a.0005.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
 	};
 	struct srv s;
 	struct vici_conn *c;
@@ -341,24 +342,24 @@ static void streamed_command(void)
 static void events_during_command_are_queued(void)
 {
 	static const struct step steps[] = {
-		{OP_ACCEPT},
-		/* an event arrives between the registration and its confirmation */
-		{OP_EXPECT},
-		{OP_WRITE, "events.peer-restarted.a.0011.rx-event.bin"},
-		{OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
-		/* and others in the middle of a streamed command */
-		{OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
-		{OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
-		{OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
-		{OP_WRITE, "list-sas.established.a.0004.rx-event.bin"},
-		{OP_WRITE, "events.peer-restarted.a.0028.rx-event.bin"},
-		{OP_WRITE, "list-sas.established.a.0004.rx-event.bin"},
-		{OP_WRITE, "events.peer-restarted.a.0032.rx-event.bin"},
-		{OP_WRITE, "list-sas.established.a.0005.rx-cmd-response.bin"},
-		/* and one after it, read by vici_conn_next_event() off the socket */
-		{OP_SLEEP, .ms = 50},
-		{OP_WRITE, "events.peer-restarted.a.0012.rx-event.bin"},
-		{OP_WAIT_EOF},
+	    {OP_ACCEPT},
+	    /* an event arrives between the registration and its confirmation */
+	    {OP_EXPECT},
+	    {OP_WRITE, "events.peer-restarted.a.0011.rx-event.bin"},
+	    {OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
+	    /* and others in the middle of a streamed command */
+	    {OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
+	    {OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
+	    {OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
+	    {OP_WRITE, "list-sas.established.a.0004.rx-event.bin"},
+	    {OP_WRITE, "events.peer-restarted.a.0028.rx-event.bin"},
+	    {OP_WRITE, "list-sas.established.a.0004.rx-event.bin"},
+	    {OP_WRITE, "events.peer-restarted.a.0032.rx-event.bin"},
+	    {OP_WRITE, "list-sas.established.a.0005.rx-cmd-response.bin"},
+	    /* and one after it, read by vici_conn_next_event() off the socket */
+	    {OP_SLEEP, .ms = 50},
+	    {OP_WRITE, "events.peer-restarted.a.0012.rx-event.bin"},
+	    {OP_WAIT_EOF},
 	};
 	struct srv s;
 	struct vici_conn *c;
@@ -403,15 +404,15 @@ static void events_during_command_are_queued(void)
 static void unknown_command_and_event(void)
 {
 	static const struct step steps[] = {
-		{OP_ACCEPT},
-		{OP_EXPECT, "unknown-command.a.0001.tx-cmd-request.bin"},
-		{OP_WRITE, "unknown-command.a.0002.rx-cmd-unknown.bin"},
-		{OP_EXPECT, "unknown-event.a.0001.tx-event-register.bin"},
-		{OP_WRITE, "unknown-event.a.0002.rx-event-unknown.bin"},
-		/* neither answer is a broken stream: the connection goes on */
-		{OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
-		{OP_WRITE, "version.a.0002.rx-cmd-response.bin"},
-		{OP_WAIT_EOF},
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "unknown-command.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "unknown-command.a.0002.rx-cmd-unknown.bin"},
+	    {OP_EXPECT, "unknown-event.a.0001.tx-event-register.bin"},
+	    {OP_WRITE, "unknown-event.a.0002.rx-event-unknown.bin"},
+	    /* neither answer is a broken stream: the connection goes on */
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "version.a.0002.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
 	};
 	struct srv s;
 	struct vici_conn *c;
@@ -435,21 +436,21 @@ static void unknown_command_and_event(void)
 static void stop_mid_packet_then_reconnect(void)
 {
 	static const struct step steps[] = {
-		{OP_ACCEPT},
-		{OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
-		{OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
-		{OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
-		{OP_WRITE, "list-sas.established.a.0004.rx-event.bin"},
-		{OP_WRITE_HALF, "list-sas.established.a.0004.rx-event.bin"},
-		{OP_CLOSE},
-		/* a new connection must register again */
-		{OP_ACCEPT},
-		{OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
-		{OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
-		{OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
-		{OP_WRITE, "list-sas.established.a.0004.rx-event.bin"},
-		{OP_WRITE, "list-sas.established.a.0005.rx-cmd-response.bin"},
-		{OP_WAIT_EOF},
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
+	    {OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
+	    {OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
+	    {OP_WRITE, "list-sas.established.a.0004.rx-event.bin"},
+	    {OP_WRITE_HALF, "list-sas.established.a.0004.rx-event.bin"},
+	    {OP_CLOSE},
+	    /* a new connection must register again */
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
+	    {OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
+	    {OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
+	    {OP_WRITE, "list-sas.established.a.0004.rx-event.bin"},
+	    {OP_WRITE, "list-sas.established.a.0005.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
 	};
 	struct srv s;
 	struct vici_conn *c;
@@ -482,14 +483,14 @@ static void stop_mid_packet_then_reconnect(void)
 static void timeout(void)
 {
 	static const struct step steps[] = {
-		{OP_ACCEPT},
-		{OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
-		{OP_WAIT_EOF}, /* never answers; the client must give up and hang up */
-		/* a deadline also covers a packet that started but never finishes */
-		{OP_ACCEPT},
-		{OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
-		{OP_WRITE_HALF, "version.a.0002.rx-cmd-response.bin"},
-		{OP_WAIT_EOF},
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WAIT_EOF}, /* never answers; the client must give up and hang up */
+	    /* a deadline also covers a packet that started but never finishes */
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE_HALF, "version.a.0002.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
 	};
 	struct srv s;
 	struct vici_conn *c;
@@ -505,7 +506,7 @@ static void timeout(void)
 		took = clock_mono_ms() - t0;
 		if (took < 195 || took > 1000)
 			test_fail(__FILE__, __LINE__, "timeout after %llu ms, want 200",
-				  (unsigned long long)took);
+			          (unsigned long long)took);
 		T_ASSERT(!test_failed);
 		T_ASSERT(!vici_conn_connected(c));
 	}
@@ -517,24 +518,24 @@ static void timeout(void)
 static void bad_length_headers(void)
 {
 	static const struct step steps[] = {
-		{OP_ACCEPT},
-		{OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
-		{OP_WRITE, .data = too_big_hdr, .len = sizeof(too_big_hdr)},
-		{OP_WAIT_EOF},
-		{OP_ACCEPT},
-		{OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
-		{OP_WRITE, .data = zero_hdr, .len = sizeof(zero_hdr)},
-		{OP_WAIT_EOF},
-		/* a packet type that has no business in a command's answer */
-		{OP_ACCEPT},
-		{OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
-		{OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
-		{OP_WAIT_EOF},
-		/* a response that does not decode */
-		{OP_ACCEPT},
-		{OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
-		{OP_WRITE, .data = bad_response, .len = sizeof(bad_response)},
-		{OP_WAIT_EOF},
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, .data = too_big_hdr, .len = sizeof(too_big_hdr)},
+	    {OP_WAIT_EOF},
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, .data = zero_hdr, .len = sizeof(zero_hdr)},
+	    {OP_WAIT_EOF},
+	    /* a packet type that has no business in a command's answer */
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
+	    {OP_WAIT_EOF},
+	    /* a response that does not decode */
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, .data = bad_response, .len = sizeof(bad_response)},
+	    {OP_WAIT_EOF},
 	};
 	static const int want[] = {-E2BIG, -EBADMSG, -EBADMSG, -EBADMSG};
 	struct srv s;
@@ -556,13 +557,13 @@ static void bad_length_headers(void)
 static void callback_abort_resets(void)
 {
 	static const struct step steps[] = {
-		{OP_ACCEPT},
-		{OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
-		{OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
-		{OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
-		{OP_WRITE, "list-sas.established.a.0004.rx-event.bin", .repeat = 3},
-		{OP_WRITE, "list-sas.established.a.0005.rx-cmd-response.bin"},
-		{OP_WAIT_EOF},
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
+	    {OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
+	    {OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
+	    {OP_WRITE, "list-sas.established.a.0004.rx-event.bin", .repeat = 3},
+	    {OP_WRITE, "list-sas.established.a.0005.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
 	};
 	struct srv s;
 	struct vici_conn *c;
@@ -589,10 +590,10 @@ static void large_response(void)
 {
 	static char big[60000];
 	struct step steps[] = {
-		{OP_ACCEPT},
-		{OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
-		{OP_WRITE},
-		{OP_WAIT_EOF},
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE},
+	    {OP_WAIT_EOF},
 	};
 	struct vici_builder b;
 	struct srv s;
@@ -632,14 +633,14 @@ static void large_response(void)
 static void event_connection(void)
 {
 	static const struct step steps[] = {
-		{OP_ACCEPT},
-		{OP_EXPECT},
-		{OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
-		{OP_SLEEP, .ms = 100},
-		{OP_WRITE_SLOW, "events.peer-restarted.a.0028.rx-event.bin"},
-		/* an event connection must not see command answers */
-		{OP_WRITE, "version.a.0002.rx-cmd-response.bin"},
-		{OP_WAIT_EOF},
+	    {OP_ACCEPT},
+	    {OP_EXPECT},
+	    {OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
+	    {OP_SLEEP, .ms = 100},
+	    {OP_WRITE_SLOW, "events.peer-restarted.a.0028.rx-event.bin"},
+	    /* an event connection must not see command answers */
+	    {OP_WRITE, "version.a.0002.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
 	};
 	struct srv s;
 	struct vici_conn *c;
@@ -694,7 +695,7 @@ static void no_daemon(void)
 }
 
 TEST_MAIN("vici_conn", TEST(simple_command), TEST(streamed_command),
-	  TEST(events_during_command_are_queued), TEST(unknown_command_and_event),
-	  TEST(stop_mid_packet_then_reconnect), TEST(timeout), TEST(bad_length_headers),
-	  TEST(callback_abort_resets), TEST(large_response), TEST(event_connection),
-	  TEST(no_daemon))
+          TEST(events_during_command_are_queued), TEST(unknown_command_and_event),
+          TEST(stop_mid_packet_then_reconnect), TEST(timeout), TEST(bad_length_headers),
+          TEST(callback_abort_resets), TEST(large_response), TEST(event_connection),
+          TEST(no_daemon))

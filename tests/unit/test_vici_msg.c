@@ -75,8 +75,8 @@ static void rebuild(struct vici_builder *b, const struct vici_msg *m, uint32_t p
 static int type_from_name(const char *name)
 {
 	static const char *const types[] = {
-		"cmd-request",	    "cmd-response",  "cmd-unknown",   "event-register",
-		"event-unregister", "event-confirm", "event-unknown", "event",
+	    "cmd-request",      "cmd-response",  "cmd-unknown",   "event-register",
+	    "event-unregister", "event-confirm", "event-unknown", "event",
 	};
 	const char *dir = strstr(name, ".rx-") ? strstr(name, ".rx-") : strstr(name, ".tx-");
 	size_t len;
@@ -238,8 +238,8 @@ static void version_response_and_lookups(void)
 
 	/* a section is not a key/value; signed numbers (overdue rekey-time) parse */
 	{
-		static const uint8_t p[] = {1, 1, 1, 's', 3, 1, 'k', 0, 1, '7', 2,
-					    3, 2, 'r', 't', 0, 3, '-', '4', '2'};
+		static const uint8_t p[] = {1, 1, 1, 's', 3,   1, 'k', 0,   1,   '7',
+		                            2, 3, 2, 'r', 't', 0, 3,   '-', '4', '2'};
 
 		T_EQ_INT(vici_msg_decode(&m, p, sizeof(p)), 0);
 		T_EQ_INT(vici_get_str(&m, 0, "s", &v, &len), -ENOENT);
@@ -295,11 +295,11 @@ static void every_truncation_is_rejected(void)
 				}
 			got = decode_copy(&part, pkt, cut);
 			if (got != expect || (got == 0 && part.n_elems != expect_elems))
-				test_fail(__FILE__, __LINE__, "%s cut at %zu: %d (want %d)", names[k],
-					  cut, got, expect);
+				test_fail(__FILE__, __LINE__, "%s cut at %zu: %d (want %d)",
+				          names[k], cut, got, expect);
 			if (got < 0 && part.n_elems != 0)
-				test_fail(__FILE__, __LINE__, "%s cut at %zu: elements left", names[k],
-					  cut);
+				test_fail(__FILE__, __LINE__, "%s cut at %zu: elements left",
+				          names[k], cut);
 			if (test_failed)
 				return;
 			cuts++;
@@ -325,52 +325,52 @@ static void vectors(void)
 		int err;
 		uint32_t n_elems;
 	} v[] = {
-		{"empty response", V(1), 0, 1},
-		{"event confirm", V(5), 0, 1},
-		{"cmd unknown", V(2), 0, 1},
-		{"event unknown", V(6), 0, 1},
-		{"named register", V(3, 3, 'l', 'o', 'g'), 0, 1},
-		{"named unregister", V(4, 1, 'x'), 0, 1},
-		{"request with body", V(0, 1, 'c', 3, 1, 'k', 0, 1, 'v'), 0, 2},
-		{"event with list", V(7, 1, 'e', 4, 1, 'l', 5, 0, 1, 'a', 5, 0, 0, 6), 0, 4},
-		{"empty value", V(1, 3, 1, 'k', 0, 0), 0, 2},
-		{"empty list", V(1, 4, 1, 'l', 6), 0, 2},
-		{"empty section", V(1, 1, 1, 's', 2), 0, 2},
-		{"list after section", V(1, 1, 1, 's', 4, 1, 'l', 6, 2, 3, 1, 'k', 0, 0), 0, 4},
-		{"binary value", V(1, 3, 1, 'k', 0, 2, 0, 0xff), 0, 2},
-		{"empty packet", V(0), -EBADMSG, 0},
-		{"unknown packet type 8", V(8), -EBADMSG, 0},
-		{"unknown packet type 255", V(255, 1, 'x'), -EBADMSG, 0},
-		{"trailing byte after confirm", V(5, 0), -EBADMSG, 0},
-		{"trailing byte after cmd unknown", V(2, 1), -EBADMSG, 0},
-		{"trailing byte after event unknown", V(6, 6), -EBADMSG, 0},
-		{"trailing byte after register", V(3, 1, 'x', 0), -EBADMSG, 0},
-		{"request without name", V(0), -EBADMSG, 0},
-		{"request with empty name", V(0, 0), -EBADMSG, 0},
-		{"event with short name", V(7, 5, 'a', 'b'), -EBADMSG, 0},
-		{"section end at top level", V(1, 2), -EBADMSG, 0},
-		{"list end at top level", V(1, 6), -EBADMSG, 0},
-		{"list item outside a list", V(1, 5, 0, 1, 'x'), -EBADMSG, 0},
-		{"list item in a section", V(1, 1, 1, 's', 5, 0, 0, 2), -EBADMSG, 0},
-		{"key/value inside a list", V(1, 4, 1, 'l', 3, 1, 'k', 0, 0, 6), -EBADMSG, 0},
-		{"section inside a list", V(1, 4, 1, 'l', 1, 1, 's', 2, 6), -EBADMSG, 0},
-		{"list inside a list", V(1, 4, 1, 'l', 4, 1, 'm', 6, 6), -EBADMSG, 0},
-		{"section closed by list end", V(1, 1, 1, 's', 6), -EBADMSG, 0},
-		{"list closed by section end", V(1, 4, 1, 'l', 2), -EBADMSG, 0},
-		{"one end too many", V(1, 1, 1, 's', 2, 2), -EBADMSG, 0},
-		{"unclosed section", V(1, 1, 1, 's'), -EBADMSG, 0},
-		{"unclosed inner section", V(1, 1, 1, 's', 1, 1, 't', 2), -EBADMSG, 0},
-		{"unclosed list", V(1, 4, 1, 'l', 5, 0, 0), -EBADMSG, 0},
-		{"zero-length key name", V(1, 3, 0, 0, 0), -EBADMSG, 0},
-		{"zero-length section name", V(1, 1, 0, 2), -EBADMSG, 0},
-		{"zero-length list name", V(1, 4, 0, 6), -EBADMSG, 0},
-		{"element type 0", V(1, 0), -EBADMSG, 0},
-		{"element type 7", V(1, 7, 1, 'x'), -EBADMSG, 0},
-		{"element type 255", V(1, 255), -EBADMSG, 0},
-		{"value longer than packet", V(1, 3, 1, 'k', 0, 5, 'a'), -EBADMSG, 0},
-		{"value length cut", V(1, 3, 1, 'k', 0), -EBADMSG, 0},
-		{"name longer than packet", V(1, 3, 9, 'k'), -EBADMSG, 0},
-		{"list item length cut", V(1, 4, 1, 'l', 5, 0), -EBADMSG, 0},
+	    {"empty response", V(1), 0, 1},
+	    {"event confirm", V(5), 0, 1},
+	    {"cmd unknown", V(2), 0, 1},
+	    {"event unknown", V(6), 0, 1},
+	    {"named register", V(3, 3, 'l', 'o', 'g'), 0, 1},
+	    {"named unregister", V(4, 1, 'x'), 0, 1},
+	    {"request with body", V(0, 1, 'c', 3, 1, 'k', 0, 1, 'v'), 0, 2},
+	    {"event with list", V(7, 1, 'e', 4, 1, 'l', 5, 0, 1, 'a', 5, 0, 0, 6), 0, 4},
+	    {"empty value", V(1, 3, 1, 'k', 0, 0), 0, 2},
+	    {"empty list", V(1, 4, 1, 'l', 6), 0, 2},
+	    {"empty section", V(1, 1, 1, 's', 2), 0, 2},
+	    {"list after section", V(1, 1, 1, 's', 4, 1, 'l', 6, 2, 3, 1, 'k', 0, 0), 0, 4},
+	    {"binary value", V(1, 3, 1, 'k', 0, 2, 0, 0xff), 0, 2},
+	    {"empty packet", V(0), -EBADMSG, 0},
+	    {"unknown packet type 8", V(8), -EBADMSG, 0},
+	    {"unknown packet type 255", V(255, 1, 'x'), -EBADMSG, 0},
+	    {"trailing byte after confirm", V(5, 0), -EBADMSG, 0},
+	    {"trailing byte after cmd unknown", V(2, 1), -EBADMSG, 0},
+	    {"trailing byte after event unknown", V(6, 6), -EBADMSG, 0},
+	    {"trailing byte after register", V(3, 1, 'x', 0), -EBADMSG, 0},
+	    {"request without name", V(0), -EBADMSG, 0},
+	    {"request with empty name", V(0, 0), -EBADMSG, 0},
+	    {"event with short name", V(7, 5, 'a', 'b'), -EBADMSG, 0},
+	    {"section end at top level", V(1, 2), -EBADMSG, 0},
+	    {"list end at top level", V(1, 6), -EBADMSG, 0},
+	    {"list item outside a list", V(1, 5, 0, 1, 'x'), -EBADMSG, 0},
+	    {"list item in a section", V(1, 1, 1, 's', 5, 0, 0, 2), -EBADMSG, 0},
+	    {"key/value inside a list", V(1, 4, 1, 'l', 3, 1, 'k', 0, 0, 6), -EBADMSG, 0},
+	    {"section inside a list", V(1, 4, 1, 'l', 1, 1, 's', 2, 6), -EBADMSG, 0},
+	    {"list inside a list", V(1, 4, 1, 'l', 4, 1, 'm', 6, 6), -EBADMSG, 0},
+	    {"section closed by list end", V(1, 1, 1, 's', 6), -EBADMSG, 0},
+	    {"list closed by section end", V(1, 4, 1, 'l', 2), -EBADMSG, 0},
+	    {"one end too many", V(1, 1, 1, 's', 2, 2), -EBADMSG, 0},
+	    {"unclosed section", V(1, 1, 1, 's'), -EBADMSG, 0},
+	    {"unclosed inner section", V(1, 1, 1, 's', 1, 1, 't', 2), -EBADMSG, 0},
+	    {"unclosed list", V(1, 4, 1, 'l', 5, 0, 0), -EBADMSG, 0},
+	    {"zero-length key name", V(1, 3, 0, 0, 0), -EBADMSG, 0},
+	    {"zero-length section name", V(1, 1, 0, 2), -EBADMSG, 0},
+	    {"zero-length list name", V(1, 4, 0, 6), -EBADMSG, 0},
+	    {"element type 0", V(1, 0), -EBADMSG, 0},
+	    {"element type 7", V(1, 7, 1, 'x'), -EBADMSG, 0},
+	    {"element type 255", V(1, 255), -EBADMSG, 0},
+	    {"value longer than packet", V(1, 3, 1, 'k', 0, 5, 'a'), -EBADMSG, 0},
+	    {"value length cut", V(1, 3, 1, 'k', 0), -EBADMSG, 0},
+	    {"name longer than packet", V(1, 3, 9, 'k'), -EBADMSG, 0},
+	    {"list item length cut", V(1, 4, 1, 'l', 5, 0), -EBADMSG, 0},
 	};
 	struct vici_msg m = {0};
 
@@ -381,7 +381,7 @@ static void vectors(void)
 			test_fail(__FILE__, __LINE__, "%s: %d, want %d", v[i].what, err, v[i].err);
 		else if (m.n_elems != v[i].n_elems)
 			test_fail(__FILE__, __LINE__, "%s: %u elements, want %u", v[i].what,
-				  m.n_elems, v[i].n_elems);
+			          m.n_elems, v[i].n_elems);
 		if (test_failed)
 			break;
 	}
@@ -395,7 +395,8 @@ static uint8_t *nested(unsigned depth, bool list_inside, size_t *ret_len)
 
 	*q++ = VICI_PKT_CMD_RESPONSE;
 	for (unsigned i = 0; i < depth; i++) {
-		*q++ = list_inside && i == depth - 1 ? VICI_ELEM_LIST_START : VICI_ELEM_SECTION_START;
+		*q++ =
+		    list_inside && i == depth - 1 ? VICI_ELEM_LIST_START : VICI_ELEM_SECTION_START;
 		*q++ = 1;
 		*q++ = 'n';
 	}
@@ -412,13 +413,13 @@ static void nesting_is_capped(void)
 		bool list;
 		int err;
 	} v[] = {
-		{1, false, 0},
-		{VICI_NEST_MAX - 1, false, 0},
-		{VICI_NEST_MAX, false, 0}, /* limits.h: the deepest nesting we accept */
-		{VICI_NEST_MAX, true, 0},
-		{VICI_NEST_MAX + 1, false, -EBADMSG},
-		{VICI_NEST_MAX + 1, true, -EBADMSG},
-		{10000, false, -EBADMSG},
+	    {1, false, 0},
+	    {VICI_NEST_MAX - 1, false, 0},
+	    {VICI_NEST_MAX, false, 0}, /* limits.h: the deepest nesting we accept */
+	    {VICI_NEST_MAX, true, 0},
+	    {VICI_NEST_MAX + 1, false, -EBADMSG},
+	    {VICI_NEST_MAX + 1, true, -EBADMSG},
+	    {10000, false, -EBADMSG},
 	};
 	struct vici_msg m = {0};
 
@@ -429,10 +430,10 @@ static void nesting_is_capped(void)
 
 		if (err != v[i].err)
 			test_fail(__FILE__, __LINE__, "depth %u%s: %d, want %d", v[i].depth,
-				  v[i].list ? " (list)" : "", err, v[i].err);
+			          v[i].list ? " (list)" : "", err, v[i].err);
 		else if (err == 0 && m.n_elems != v[i].depth + 1)
 			test_fail(__FILE__, __LINE__, "depth %u: %u elements", v[i].depth,
-				  m.n_elems);
+			          m.n_elems);
 		free(p);
 		if (test_failed)
 			break;
@@ -476,13 +477,13 @@ static void frame_len_bounds(void)
 		int err;
 		uint32_t len;
 	} v[] = {
-		{{0, 0, 0, 0}, -EBADMSG, 0},
-		{{0, 0, 0, 1}, 0, 1},
-		{{0, 0, 3, 0x67}, 0, 871},
-		{{0, 8, 0, 0}, 0, VICI_MSG_MAX},
-		{{0, 8, 0, 1}, -E2BIG, 0},
-		{{1, 0, 0, 0}, -E2BIG, 0},
-		{{0xff, 0xff, 0xff, 0xff}, -E2BIG, 0},
+	    {{0, 0, 0, 0}, -EBADMSG, 0},
+	    {{0, 0, 0, 1}, 0, 1},
+	    {{0, 0, 3, 0x67}, 0, 871},
+	    {{0, 8, 0, 0}, 0, VICI_MSG_MAX},
+	    {{0, 8, 0, 1}, -E2BIG, 0},
+	    {{1, 0, 0, 0}, -E2BIG, 0},
+	    {{0xff, 0xff, 0xff, 0xff}, -E2BIG, 0},
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -554,8 +555,8 @@ static void builder_round_trip(void)
 		uint8_t *rec;
 		size_t rlen;
 
-		T_EQ_INT(fixture_load("list-sas.established.a.0003.tx-cmd-request.bin", &rec, &rlen),
-			 0);
+		T_EQ_INT(
+		    fixture_load("list-sas.established.a.0003.tx-cmd-request.bin", &rec, &rlen), 0);
 		vici_build_init(&b, VICI_PKT_CMD_REQUEST, "list-sas");
 		vici_build_kv_str(&b, "noblock", "yes");
 		T_EQ_INT(vici_build_finish(&b, &p, &len), 0);
@@ -704,6 +705,6 @@ static void packet_type_helpers(void)
 }
 
 TEST_MAIN("vici_msg", TEST(every_recording_decodes_and_reencodes), TEST(list_sa_event_tree),
-	  TEST(version_response_and_lookups), TEST(every_truncation_is_rejected), TEST(vectors),
-	  TEST(nesting_is_capped), TEST(size_caps), TEST(frame_len_bounds),
-	  TEST(builder_round_trip), TEST(builder_misuse_fails), TEST(packet_type_helpers))
+          TEST(version_response_and_lookups), TEST(every_truncation_is_rejected), TEST(vectors),
+          TEST(nesting_is_capped), TEST(size_caps), TEST(frame_len_bounds),
+          TEST(builder_round_trip), TEST(builder_misuse_fails), TEST(packet_type_helpers))

@@ -26,24 +26,23 @@ static int parse(const char *text, struct web_config **ret, char *err, size_t er
 
 static void parses_full_config(void)
 {
-	static const char text[] =
-		"# a comment\n"
-		"tls_server_config:\n"
-		"  cert_file: server.crt\n"
-		"  key_file: /etc/ikewatch/server.key\n"
-		"  client_auth_type: RequireAndVerifyClientCert\n"
-		"  client_ca_file: ca.crt\n"
-		"  min_version: TLS13\n"
-		"  prefer_server_cipher_suites: true\n"
-		"http_server_config:\n"
-		"  http2: false\n"
-		"  headers:\n"
-		"    X-Frame-Options: deny\n"
-		"    Strict-Transport-Security: max-age=31536000\n"
-		"    X-XSS-Protection: \"\"\n"
-		"basic_auth_users:\n"
-		"  prometheus: '" HASH_A "'\n"
-		"  \"other user\": " HASH_A "\n";
+	static const char text[] = "# a comment\n"
+	                           "tls_server_config:\n"
+	                           "  cert_file: server.crt\n"
+	                           "  key_file: /etc/ikewatch/server.key\n"
+	                           "  client_auth_type: RequireAndVerifyClientCert\n"
+	                           "  client_ca_file: ca.crt\n"
+	                           "  min_version: TLS13\n"
+	                           "  prefer_server_cipher_suites: true\n"
+	                           "http_server_config:\n"
+	                           "  http2: false\n"
+	                           "  headers:\n"
+	                           "    X-Frame-Options: deny\n"
+	                           "    Strict-Transport-Security: max-age=31536000\n"
+	                           "    X-XSS-Protection: \"\"\n"
+	                           "basic_auth_users:\n"
+	                           "  prometheus: '" HASH_A "'\n"
+	                           "  \"other user\": " HASH_A "\n";
 	struct web_config *c = NULL;
 	char err[256];
 
@@ -67,9 +66,12 @@ static void parses_full_config(void)
 
 static void empty_means_plain_http(void)
 {
-	static const char *const texts[] = {"", "\n# only a comment\n", "---\n", "~\n",
-					    "tls_server_config:\nbasic_auth_users:\n",
-					    "tls_server_config: {}\n"};
+	static const char *const texts[] = {"",
+	                                    "\n# only a comment\n",
+	                                    "---\n",
+	                                    "~\n",
+	                                    "tls_server_config:\nbasic_auth_users:\n",
+	                                    "tls_server_config: {}\n"};
 	char err[256];
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
@@ -92,48 +94,49 @@ static void rejects_invalid(void)
 		const char *text;
 		const char *msg; /* a piece of the error message */
 	} v[] = {
-		{"foo: bar\n", "unknown key \"foo\""},
-		{"tls_server_config:\n  cert_file: a\n  key_file: b\n  bogus: 1\n",
-		 "unknown key \"bogus\""},
-		{"tls_server_config:\n  cert_file: a\n", "missing key_file"},
-		{"tls_server_config:\n  key_file: a\n", "missing cert_file"},
-		{"tls_server_config:\n  cert_file: a\n  cert: b\n  key_file: c\n", "exclusive"},
-		{"tls_server_config:\n  cert_file: a\n  key_file: b\n  client_ca_file: c\n",
-		 "without a client_auth_type"},
-		{"tls_server_config:\n  cert_file: a\n  key_file: b\n"
-		 "  client_auth_type: RequireAndVerifyClientCert\n",
-		 "needs client_ca_file"},
-		{"tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: Maybe\n",
-		 "unknown value \"Maybe\""},
-		{"tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS14\n",
-		 "unknown value"},
-		{"tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS13\n"
-		 "  max_version: TLS12\n",
-		 "min_version is above"},
-		{"tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites: [x]\n",
-		 "not supported"},
-		{"rate_limit:\n  interval: 1s\n", "not supported"},
-		{"tls_server_config:\n  cert_file: [a]\n  key_file: b\n", "expected a string"},
-		{"tls_server_config: yes\n", "expected a mapping"},
-		{"basic_auth_users:\n  u: plaintext\n", "not a bcrypt hash"},
-		{"basic_auth_users:\n  u: \"$2b$04$short\"\n", "not a bcrypt hash"},
-		{"basic_auth_users:\n  u: \"$1$abcdefgh$abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"
-		 "IJKLMNO\"\n",
-		 "not a bcrypt hash"},
-		{"basic_auth_users:\n  \"a:b\": " HASH_A "\n", "with ':'"},
-		{"basic_auth_users:\n  u: " HASH_A "\n  u: " HASH_A "\n", "repeated"},
-		{"basic_auth_users: [a, b]\n", "expected a mapping"},
-		{"tls_server_config: {}\ntls_server_config: {}\n", "repeated"},
-		{"http_server_config:\n  headers:\n    X-Powered-By: me\n", "not an allowed header"},
-		{"http_server_config:\n  headers:\n    X-Frame-Options: allow\n", "invalid value"},
-		{"http_server_config:\n  headers:\n    Content-Security-Policy: \"a\\r\\nSet-Cookie: x\"\n",
-		 "control character"},
-		{"http_server_config:\n  http2: maybe\n", "expected true or false"},
-		{"tls_server_config:\n  cert_file: \"a\\0b\"\n  key_file: b\n", "NUL"},
-		{"[1, 2]\n", "expected a mapping"},
-		{"a: [\n", "line"},
-		{"basic_auth_users: {u: x}\n---\nfoo: 1\n", "more than one"},
-		{"? [complex]\n: key\n", "keys must be strings"},
+	    {"foo: bar\n", "unknown key \"foo\""},
+	    {"tls_server_config:\n  cert_file: a\n  key_file: b\n  bogus: 1\n",
+	     "unknown key \"bogus\""},
+	    {"tls_server_config:\n  cert_file: a\n", "missing key_file"},
+	    {"tls_server_config:\n  key_file: a\n", "missing cert_file"},
+	    {"tls_server_config:\n  cert_file: a\n  cert: b\n  key_file: c\n", "exclusive"},
+	    {"tls_server_config:\n  cert_file: a\n  key_file: b\n  client_ca_file: c\n",
+	     "without a client_auth_type"},
+	    {"tls_server_config:\n  cert_file: a\n  key_file: b\n"
+	     "  client_auth_type: RequireAndVerifyClientCert\n",
+	     "needs client_ca_file"},
+	    {"tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: Maybe\n",
+	     "unknown value \"Maybe\""},
+	    {"tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS14\n",
+	     "unknown value"},
+	    {"tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS13\n"
+	     "  max_version: TLS12\n",
+	     "min_version is above"},
+	    {"tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites: [x]\n",
+	     "not supported"},
+	    {"rate_limit:\n  interval: 1s\n", "not supported"},
+	    {"tls_server_config:\n  cert_file: [a]\n  key_file: b\n", "expected a string"},
+	    {"tls_server_config: yes\n", "expected a mapping"},
+	    {"basic_auth_users:\n  u: plaintext\n", "not a bcrypt hash"},
+	    {"basic_auth_users:\n  u: \"$2b$04$short\"\n", "not a bcrypt hash"},
+	    {"basic_auth_users:\n  u: \"$1$abcdefgh$abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"
+	     "IJKLMNO\"\n",
+	     "not a bcrypt hash"},
+	    {"basic_auth_users:\n  \"a:b\": " HASH_A "\n", "with ':'"},
+	    {"basic_auth_users:\n  u: " HASH_A "\n  u: " HASH_A "\n", "repeated"},
+	    {"basic_auth_users: [a, b]\n", "expected a mapping"},
+	    {"tls_server_config: {}\ntls_server_config: {}\n", "repeated"},
+	    {"http_server_config:\n  headers:\n    X-Powered-By: me\n", "not an allowed header"},
+	    {"http_server_config:\n  headers:\n    X-Frame-Options: allow\n", "invalid value"},
+	    {"http_server_config:\n  headers:\n    Content-Security-Policy: \"a\\r\\nSet-Cookie: "
+	     "x\"\n",
+	     "control character"},
+	    {"http_server_config:\n  http2: maybe\n", "expected true or false"},
+	    {"tls_server_config:\n  cert_file: \"a\\0b\"\n  key_file: b\n", "NUL"},
+	    {"[1, 2]\n", "expected a mapping"},
+	    {"a: [\n", "line"},
+	    {"basic_auth_users: {u: x}\n---\nfoo: 1\n", "more than one"},
+	    {"? [complex]\n: key\n", "keys must be strings"},
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -143,7 +146,7 @@ static void rejects_invalid(void)
 
 		if (r != -EINVAL || c || !strstr(err, v[i].msg)) {
 			test_fail(__FILE__, __LINE__, "invalid vector %zu: r=%d err=\"%s\"", i, r,
-				  err);
+			          err);
 			web_config_free(c);
 			return;
 		}
@@ -156,7 +159,7 @@ static void error_names_the_line(void)
 	char err[256];
 
 	T_EQ_INT(parse("basic_auth_users:\n  a: " HASH_A "\n\n  b: nope\n", &c, err, sizeof(err)),
-		 -EINVAL);
+	         -EINVAL);
 	T_CONTAINS(err, "line 4:");
 	/* a tiny error buffer is still terminated */
 	T_EQ_INT(parse("foo: 1\n", &c, err, 5), -EINVAL);
@@ -291,6 +294,6 @@ static void basic_auth_accepts_2y(void)
 }
 
 TEST_MAIN("web_config", TEST(parses_full_config), TEST(empty_means_plain_http),
-	  TEST(rejects_invalid), TEST(error_names_the_line), TEST(rejects_deep_nesting),
-	  TEST(loader_resolves_and_caps), TEST(basic_auth_verifies_and_caches),
-	  TEST(basic_auth_accepts_2y))
+          TEST(rejects_invalid), TEST(error_names_the_line), TEST(rejects_deep_nesting),
+          TEST(loader_resolves_and_caps), TEST(basic_auth_verifies_and_caches),
+          TEST(basic_auth_accepts_2y))
