@@ -38,7 +38,7 @@ static ssize_t read_full(int fd, char *p, size_t len, off_t off)
  * SIZE_MAX. 0 and *ret_fd, *ret_st, or -errno. */
 static int open_capped(const char *path, size_t max, int *ret_fd, struct stat *ret_st)
 {
-	int fd, r;
+	int fd = -1, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -75,7 +75,7 @@ int file_read_all(const char *path, size_t max, char **ret, size_t *ret_len)
 	char *p = NULL;
 	size_t got = 0, cap, alloc = 0;
 	ssize_t n;
-	int fd, r;
+	int fd = -1, r;
 
 	r = open_capped(path, max, &fd, &st);
 	if (r < 0)
@@ -127,7 +127,7 @@ int file_read_into(const char *path, void *buf, size_t cap, size_t *ret_len)
 	struct stat st;
 	ssize_t n;
 	char more;
-	int fd, r;
+	int fd = -1, r;
 
 	r = open_capped(path, cap, &fd, &st);
 	if (r < 0)
@@ -156,7 +156,7 @@ int file_read_tail(const char *path, size_t max, char **ret, size_t *ret_len, bo
 	ssize_t n;
 	char *p;
 	off_t off;
-	int fd, r;
+	int fd = -1, r;
 
 	r = open_capped(path, SIZE_MAX, &fd, &st);
 	if (r < 0)
