@@ -183,7 +183,8 @@ def derive(cfg):
             out[key + "_seconds"] = str(secs)
     for key in ("probe_loss_ratio", "probe_latency_quantile", "probe_latency_seconds",
                 "cert_expiry_warning_days", "cert_expiry_critical_days", "frequent_rekeys_max",
-                "frequent_rekeys_factor"):
+                "frequent_rekeys_factor", "esp_lost_min_packets", "esp_loss_ratio",
+                "ike_unanswered_retransmits"):
         try:
             float(cfg[key])
         except (KeyError, ValueError):
@@ -197,6 +198,8 @@ def derive(cfg):
     out["frequent_rekeys_threshold"] = "%g" % (float(cfg["frequent_rekeys_max"]) + 0.5)
     if float(cfg["frequent_rekeys_factor"]) <= 1:
         raise ConfigError("frequent_rekeys_factor must be above 1 (1: the configured rate)")
+    if not 0 < float(cfg["esp_loss_ratio"]) < 1:
+        raise ConfigError("esp_loss_ratio must lie between 0 and 1")
     out["runbook_url_base"] = cfg["runbook_url_base"].rstrip("/")
     return out
 
