@@ -295,6 +295,21 @@ def build(values):
                extra={"transformations": [{"id": "organize", "options": {"excludeByName": {
                    "Time": True, "Value": True, "__name__": True, "job": True}}}]}), 12, 7)
 
+    add(_panel("timeseries", "Both ends: packets sent by one gateway, received by the other",
+               "Needs ikewatch on both gateways (recording group ikewatch.peers pairs the two "
+               "ends of each CHILD SA by SPI). Per direction peer -> this gateway: what the "
+               "peer sent (solid) and what this gateway received (dashed). A gap between "
+               "them is ESP lost on that segment (IPsecESPLost, IPsecESPLossPartial); the "
+               "peer receiving but sending nothing is IPsecFarSideSilent.",
+               [("ipsec_pair:peer_packets_out:rate{%s}" % child,
+                 "{{peer_instance}} -> {{instance}} %s sent" % "{{conn}}/{{child}}", "A"),
+                ("ipsec_pair:packets_in:rate{%s}" % child,
+                 "{{peer_instance}} -> {{instance}} %s received" % "{{conn}}/{{child}}", "B")],
+               extra={"fieldConfig": {"defaults": {"unit": "pps"}, "overrides": [{
+                   "matcher": {"id": "byFrameRefID", "options": "B"},
+                   "properties": [{"id": "custom.lineStyle",
+                                   "value": {"fill": "dash", "dash": [10, 10]}}]}]}}), 24, 8)
+
     # ---- Path MTU and certificates ------------------------------------------------------
     panels.append(g.row("Path MTU and certificates"))
     add(_panel("timeseries", "Path MTU", "Largest probe that crosses the tunnel "
