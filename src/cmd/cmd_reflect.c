@@ -2,7 +2,8 @@
 /*
  * "ikewatch reflect": a STAMP Session-Reflector (RFC 8762 section 4.3) on one address. Runs
  * until SIGINT/SIGTERM, then prints its counters (the same results as
- * ipsec_reflector_packets_total) and exits 0.
+ * ipsec_reflector_packets_total, then "sender ADDRESS RESULT N" lines as
+ * ipsec_reflector_sender_packets_total) and exits 0.
  */
 #include "cmd/cmd.h"
 #include "cmd/charon_opts.h"
@@ -18,6 +19,7 @@
 #include "stamp/stamp_reflector.h"
 #include "stamp/stamp_sock.h"
 
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +120,23 @@ static int reflect_take(void *ctx, const struct opt *o, const struct opt_val *v,
 	return 0;
 }
 
+/* "sender ADDRESS RESULT N": reflected always, other results when they happened */
+static void print_senders(const struct stamp_reflector *r)
+{
+	struct stamp_sender_count rows[REFLECT_SENDERS_MAX + 1];
+	size_t n = stamp_reflector_senders(r, rows, REFLECT_SENDERS_MAX + 1);
+
+	for (size_t k = 0; k < n; k++) {
+		char addr[INET6_ADDRSTRLEN];
+
+		stamp_sender_name(&rows[k], addr, sizeof(addr));
+		for (int i = 0; i < STAMP_REFL_N; i++)
+			if (stamp_sender_shown(&rows[k], i))
+				printf("sender %s %s %llu\n", addr, stamp_refl_result_name(i),
+				       (unsigned long long)rows[k].c[i]);
+	}
+}
+
 int reflect_run(int argc, char **argv)
 {
 	struct stamp_reflector_config *cfg;
@@ -175,6 +194,7 @@ int reflect_run(int argc, char **argv)
 	stamp_reflector_counters(r, c);
 	for (int i = 0; i < STAMP_REFL_N; i++)
 		printf("%s %llu\n", stamp_refl_result_name(i), (unsigned long long)c[i]);
+	print_senders(r);
 	ret = e < 0 ? 1 : 0;
 out:
 	if (fd >= 0)

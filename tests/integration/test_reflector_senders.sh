@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# test_reflector_senders.sh - what the reflector in `serve` received per sender
+# (ipsec_reflector_sender_packets_total), in the strongSwan lab: serve with a reflector runs on
+# gateway B, `ikewatch ping` sends from gateway A:
+#  - through the tunnel from LAN A's address: B counts exactly the probes A sent;
+#  - under random ESP loss (both directions): B's count is what A sent minus what A's ping
+#    attributes to forward loss (the reflector's sequence numbers), so both ends agree;
+#  - in clear from A's WAN address: a row of its own; the rows sum to the reflector's total.
+
+. "$(dirname "$0")/lib.sh"
+t_require_root
+# shellcheck disable=SC1091
+. "$T_TOP/tests/lab/lab.sh"
+# shellcheck disable=SC1091
+. "$T_TOP/tests/integration/serve_lib.sh"
+
+t_cleanup lab_down
+lab_up || t_bail "lab_up failed"
+work=$(mktemp -d /tmp/iw-refl-senders.XXXXXX)
+t_cleanup rm -rf "$work"
+nsa="${LAB_PREFIX}a"
+nsb="${LAB_PREFIX}b"
+
+cat >"$work/b.yml" <<YML
+reflector:
+  listen: 0.0.0.0:862
+YML
+port=$(free_port)
+ip netns exec "$nsb" "$IKEWATCH" serve --vici.socket "$(lab_vici_path B)" \
+	--web.listen-address "127.0.0.1:$port" --config "$work/b.yml" >"$work/serve.log" 2>&1 &
+serve=$!
+t_cleanup kill "$serve"
+scrape() { ip netns exec "$nsb" curl -fsS "http://127.0.0.1:$port/metrics"; }
+for _ in $(seq 100); do scrape >/dev/null 2>&1 && break; sleep 0.1; done
+scrape >/dev/null 2>&1 || t_bail "serve did not start: $(tail -n 2 "$work/serve.log")"
+
+# the value of one sample, "" when absent
+sample() { scrape | awk -v k="$1" '$1 == k { print $2 }'; }
+sender() { sample "ipsec_reflector_sender_packets_total{sender=\"$1\",result=\"$2\"}"; }
+is() { [ "$(sender "$1" "$2")" = "$3" ]; }
+# "N packets transmitted" and "forward N" of a ping summary
+transmitted() { sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$1"; }
+fwd_lost() { sed -n 's/.*(forward \([0-9]*\),.*/\1/p' "$1"; }
+unk_lost() { sed -n 's/.*, unknown \([0-9]*\)).*/\1/p' "$1"; }
+# the sender's count is between LO and HI
+within() { local v; v=$(sender "$1" reflected); [ -n "$v" ] && [ "$v" -ge "$2" ] && [ "$v" -le "$3" ]; }
+
+t_check "no-sender-row-before-any-probe" test -z "$(sender 203.0.113.1 reflected)"
+t_check "other-row-present" is _other reflected 0
+
+ip netns exec "$nsa" "$IKEWATCH" ping -q -c 40 -i 0.02 -W 1 --stateful -I 203.0.113.1 \
+	203.0.113.129 >"$work/ping1.out" 2>&1
+sent1=$(transmitted "$work/ping1.out")
+t_check "ping-sent-40" test "$sent1" = 40
+t_eventually 5 "tunnel-sender-counted-exactly" is 203.0.113.1 reflected 40 ||
+	scrape | grep sender_packets >&2
+
+# random loss of ESP on the router, both directions: the reflector counts what arrived, and A's
+# ping tells from the reflector's sequence numbers how many of its probes did not arrive
+lab_loss 20
+ip netns exec "$nsa" "$IKEWATCH" ping -q -c 200 -i 0.02 -W 1 --stateful -I 203.0.113.1 \
+	203.0.113.129 >"$work/ping2.out" 2>&1
+lab_loss 0
+sent2=$(transmitted "$work/ping2.out")
+fwd2=$(fwd_lost "$work/ping2.out")
+unk2=$(unk_lost "$work/ping2.out")
+# losses whose direction stays unknown (the last probes, with no later reply to tell) may have
+# arrived or not: the count is exact when there are none
+hi=$((40 + sent2 - fwd2))
+lo=$((hi - unk2))
+t_check "loss-run-sent-200" test "$sent2" = 200
+t_check "loss-run-some-forward-loss" test "$fwd2" -gt 0
+t_check "loss-run-few-unknown" test "$unk2" -le 3
+t_eventually 5 "under-loss-reflector-count-is-sent-minus-forward-loss" \
+	within 203.0.113.1 "$lo" "$hi" ||
+	{ cat "$work/ping2.out" >&2; scrape | grep sender_packets >&2; }
+
+# in clear to B's WAN address: A's WAN address gets its own row
+ip netns exec "$nsa" "$IKEWATCH" ping -q -c 7 -i 0.02 -W 1 198.51.100.1 >"$work/ping3.out" 2>&1
+t_eventually 5 "clear-sender-own-row" is 192.0.2.1 reflected 7
+t_check "tunnel-sender-unchanged" within 203.0.113.1 "$lo" "$hi"
+sum=$(scrape | awk '/^ipsec_reflector_sender_packets_total\{.*result="reflected"/ { s += $2 } END { print s + 0 }')
+t_check "rows-sum-to-total" test "$sum" = "$(sample 'ipsec_reflector_packets_total{result="reflected"}')"
+t_check "metric-documented" grep -q 'ipsec_reflector_sender_packets_total' "$T_TOP/docs/metrics.md"
+t_done
