@@ -7,7 +7,8 @@
  * sources to an allow list and optionally to packets that arrived through IPsec. Stateful
  * (section 4.3.1, the default): each session (source address, port, SSID) gets its own sequence
  * numbers, so that the sender can split loss by direction. No I/O, no clock reads: times come in.
- * Counters are atomic and may be read from any thread.
+ * One thread calls stamp_reflector_handle() (the tables are its own); the counters are read
+ * from any thread.
  */
 #ifndef IKEWATCH_STAMP_REFLECTOR_H
 #define IKEWATCH_STAMP_REFLECTOR_H
