@@ -7,7 +7,11 @@
 #  - through the tunnel from LAN A's address: B counts exactly the probes A sent;
 #  - under random ESP loss (both directions): B's count is what A sent minus what A's ping
 #    attributes to forward loss (the reflector's sequence numbers), so both ends agree;
-#  - in clear from A's WAN address: a row of its own; the rows sum to the reflector's total.
+#  - in clear from A's WAN address: a row of its own; the rows sum to the reflector's total;
+#  - serve's own STAMP probes from A (reflector kind left to auto-detection) under random ESP
+#    loss: every loss is forward or reverse (none unknown), and B's count for A is what A sent
+#    minus its forward losses; then a total outage (ESP from A dropped): its losses are unknown,
+#    not charged as forward to the partial loss that follows.
 
 . "$(dirname "$0")/lib.sh"
 t_require_root
@@ -84,4 +88,56 @@ t_check "tunnel-sender-unchanged" within 203.0.113.1 "$lo" "$hi"
 sum=$(scrape | awk '/^ipsec_reflector_sender_packets_total\{.*result="reflected"/ { s += $2 } END { print s + 0 }')
 t_check "rows-sum-to-total" test "$sum" = "$(sample 'ipsec_reflector_packets_total{result="reflected"}')"
 t_check "metric-documented" grep -q 'ipsec_reflector_sender_packets_total' "$T_TOP/docs/metrics.md"
+
+# serve on A probes B's reflector through the tunnel
+cat >"$work/a.yml" <<YML
+probes:
+  - {target: 203.0.113.129, source: 203.0.113.1, conn: a-b, child: net, interval: 50ms, window: 1s, timeout: 300ms}
+YML
+porta=$(free_port)
+base=$(sender 203.0.113.1 reflected)
+ip netns exec "$nsa" "$IKEWATCH" serve --vici.socket "$(lab_vici_path A)" \
+	--web.listen-address "127.0.0.1:$porta" --config "$work/a.yml" >"$work/serve_a.log" 2>&1 &
+servea=$!
+t_cleanup kill "$servea"
+scrape_a() { ip netns exec "$nsa" curl -fsS "http://127.0.0.1:$porta/metrics"; }
+a_sample() { scrape_a | awk -v k="$1" 'index($1, k) == 1 && $1 ~ /module="stamp"/ { print $2 }'; }
+lost() { scrape_a | awk -v d="$1" \
+	'/^ipsec_probe_lost_total\{/ && $1 ~ ("direction=\"" d "\"") { print $2 }'; }
+a_success() { [ "$(a_sample 'ipsec_probe_success{')" = "$1" ]; }
+t_eventually 10 "serve-a-probes-answered" a_success 1 || t_bail "$(tail -n 3 "$work/serve_a.log")"
+lab_loss 10
+sleep 15
+lab_loss 0
+sleep 2 # timeout + 3 intervals: every loss settled
+f1=$(lost forward) r1=$(lost reverse) u1=$(lost unknown)
+t_check "partial-loss-forward-seen" test "${f1:-0}" -gt 0
+t_check "partial-loss-reverse-seen" test "${r1:-0}" -gt 0
+t_check "partial-loss-none-unknown" test "${u1:--1}" -le 1 ||
+	echo "forward $f1 reverse $r1 unknown $u1" >&2
+
+# B counts what A sent minus what A calls forward loss (read one after the other: a probe or two
+# may be on the way, and up to one unknown loss may have arrived)
+sent=$(a_sample 'ipsec_probe_sent_total{')
+got=$(($(sender 203.0.113.1 reflected) - base))
+t_check "serve-probes-counted-by-b" test "$got" -ge $((sent - f1 - u1 - 2)) -a "$got" -le $((sent - f1 + 4)) ||
+	echo "sent $sent forward $f1 unknown $u1, B got $got" >&2
+
+# a total outage one way, then partial loss again
+lab_drop_esp A out
+t_eventually 5 "outage-success-0" a_success 0
+sleep 2
+lab_undrop_esp
+t_eventually 5 "recovered" a_success 1
+lab_loss 10
+sleep 10
+lab_loss 0
+sleep 2
+f2=$(lost forward) r2=$(lost reverse) u2=$(lost unknown)
+echo "# forward $f1 -> $f2, reverse $r1 -> $r2, unknown $u1 -> $u2" >&2
+t_check "outage-losses-unknown" test $((u2 - u1)) -ge 30
+# the outage's 60-odd forward drops must not be charged to the partial loss after it (about 20
+# losses each way in 10 s): if they were, every later loss would read forward until they are
+# used up, and no reverse loss would show
+t_check "outage-not-charged-as-forward" test $((r2 - r1)) -gt 0 -a $((f2 - f1)) -gt 0
 t_done
