@@ -68,7 +68,8 @@ const struct cmd cmd_reflect = {
         "Answers STAMP test packets (RFC 8762, RFC 8972 SSID). Replies are never larger\n"
         "than requests; drops are counted and printed on exit.\n",
     .opts = reflect_tables,
-    .footer = "Runs until SIGINT or SIGTERM, then prints its counters and exits 0.\n",
+    .footer = "Runs until SIGINT or SIGTERM, then prints its counters, in total and per sender "
+              "address, and exits 0.\n",
 };
 
 struct reflect_flags {

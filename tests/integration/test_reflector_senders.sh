@@ -8,6 +8,7 @@
 #  - under random ESP loss (both directions): B's count is what A sent minus what A's ping
 #    attributes to forward loss (the reflector's sequence numbers), so both ends agree;
 #  - in clear from A's WAN address: a row of its own; the rows sum to the reflector's total;
+#  - `ikewatch reflect` prints the same rows when it stops;
 #  - serve's own STAMP probes from A (reflector kind left to auto-detection) under random ESP
 #    loss: every loss is forward or reverse (none unknown), and B's count for A is what A sent
 #    minus its forward losses; then a total outage (ESP from A dropped): its losses are unknown,
@@ -88,6 +89,17 @@ t_check "tunnel-sender-unchanged" within 203.0.113.1 "$lo" "$hi"
 sum=$(scrape | awk '/^ipsec_reflector_sender_packets_total\{.*result="reflected"/ { s += $2 } END { print s + 0 }')
 t_check "rows-sum-to-total" test "$sum" = "$(sample 'ipsec_reflector_packets_total{result="reflected"}')"
 t_check "metric-documented" grep -q 'ipsec_reflector_sender_packets_total' "$T_TOP/docs/metrics.md"
+
+# the standalone reflector prints the same rows when it stops
+ip netns exec "$nsb" "$IKEWATCH" reflect --listen 0.0.0.0:8862 >"$work/refl.out" 2>&1 &
+refl=$!
+t_cleanup kill "$refl"
+sleep 0.3
+ip netns exec "$nsa" "$IKEWATCH" ping -q -c 5 -i 0.02 -W 1 -p 8862 -I 203.0.113.1 \
+	203.0.113.129 >"$work/ping4.out" 2>&1
+kill -TERM "$refl" && wait "$refl"
+t_check "reflect-prints-sender-rows" grep -qx 'sender 203.0.113.1 reflected 5' "$work/refl.out"
+t_check "reflect-prints-other-row" grep -qx 'sender _other reflected 0' "$work/refl.out"
 
 # serve on A probes B's reflector through the tunnel
 cat >"$work/a.yml" <<YML
