@@ -2,7 +2,8 @@
 /*
  * "ikewatch reflect": a STAMP Session-Reflector (RFC 8762 section 4.3) on one address. Runs
  * until SIGINT/SIGTERM, then prints its counters (the same results as
- * ipsec_reflector_packets_total) and exits 0.
+ * ipsec_reflector_packets_total, then "sender ADDRESS RESULT N" lines as
+ * ipsec_reflector_sender_packets_total) and exits 0.
  */
 #include "cmd/cmd.h"
 #include "cmd/charon_opts.h"
@@ -18,6 +19,7 @@
 #include "stamp/stamp_reflector.h"
 #include "stamp/stamp_sock.h"
 
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +68,8 @@ const struct cmd cmd_reflect = {
         "Answers STAMP test packets (RFC 8762, RFC 8972 SSID). Replies are never larger\n"
         "than requests; drops are counted and printed on exit.\n",
     .opts = reflect_tables,
-    .footer = "Runs until SIGINT or SIGTERM, then prints its counters and exits 0.\n",
+    .footer = "Runs until SIGINT or SIGTERM, then prints its counters, in total and per sender "
+              "address, and exits 0.\n",
 };
 
 struct reflect_flags {
@@ -116,6 +119,23 @@ static int reflect_take(void *ctx, const struct opt *o, const struct opt_val *v,
 		break;
 	}
 	return 0;
+}
+
+/* "sender ADDRESS RESULT N": reflected always, other results when they happened */
+static void print_senders(const struct stamp_reflector *r)
+{
+	struct stamp_sender_count rows[REFLECT_SENDERS_MAX + 1];
+	size_t n = stamp_reflector_senders(r, rows, REFLECT_SENDERS_MAX + 1);
+
+	for (size_t k = 0; k < n; k++) {
+		char addr[INET6_ADDRSTRLEN];
+
+		stamp_sender_name(&rows[k], addr, sizeof(addr));
+		for (int i = 0; i < STAMP_REFL_N; i++)
+			if (stamp_sender_shown(&rows[k], i))
+				printf("sender %s %s %llu\n", addr, stamp_refl_result_name(i),
+				       (unsigned long long)rows[k].c[i]);
+	}
 }
 
 int reflect_run(int argc, char **argv)
@@ -175,6 +195,7 @@ int reflect_run(int argc, char **argv)
 	stamp_reflector_counters(r, c);
 	for (int i = 0; i < STAMP_REFL_N; i++)
 		printf("%s %llu\n", stamp_refl_result_name(i), (unsigned long long)c[i]);
+	print_senders(r);
 	ret = e < 0 ? 1 : 0;
 out:
 	if (fd >= 0)

@@ -53,6 +53,12 @@
 #define REFLECT_SOURCES_MAX 4096
 /* Largest datagram reflected (jumbo frames); anything longer is malformed. */
 #define REFLECT_PKT_MAX 9216
+/*
+ * Senders the reflector counts apart in ipsec_reflector_sender_packets_total (times the results
+ * it has seen from each); a sender is listed once one of its packets is reflected and keeps its
+ * row for the life of the process, later senders are summed under sender="_other".
+ */
+#define REFLECT_SENDERS_MAX 64
 /* Entries in a reflector's allow list. */
 #define REFLECT_ALLOW_MAX 256
 /* Default per-source reply rate and burst (RFC 8762 section 4.3: do not amplify). */

@@ -298,6 +298,9 @@ int probe_set_start(const struct probe_config *cfg, const struct probe_child_ops
 		    .timeout_ns = cfg->targets[i].timeout_ns,
 		    .interval_ns = cfg->targets[i].interval_ns,
 		    .far_end = cfg->targets[i].far_end,
+		    /* numbered apart from a stateful reflector's count: see probe_stats.h */
+		    .first_seq =
+		        cfg->targets[i].t.module == PROBE_MOD_STAMP ? PROBE_STAMP_FIRST_SEQ : 0,
 		};
 		uint64_t w = cfg->targets[i].window_ns / cfg->targets[i].interval_ns;
 

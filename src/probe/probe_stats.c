@@ -25,6 +25,7 @@ void probe_stats_init(struct probe_stats *st, const struct probe_stats_config *c
 	if (st->cfg.window > PROBE_OUTCOMES_MAX)
 		st->cfg.window = PROBE_OUTCOMES_MAX;
 	st->stateful = cfg->far_end == PROBE_FAR_STATEFUL;
+	st->next_seq = cfg->first_seq;
 }
 
 static void outcome(struct probe_stats *st, bool answered)
@@ -116,8 +117,10 @@ void probe_stats_tick(struct probe_stats *st, uint64_t now)
 		st->oldest_inflight++;
 	}
 	/* direction still unknown after a few more intervals: give up on it */
-	while (st->pending_n && now - st->pending_at[st->pending_head] > hold)
+	while (st->pending_n && now - st->pending_at[st->pending_head] > hold) {
 		pending_pop_unknown(st);
+		st->gave_up = true;
+	}
 }
 
 static void track_direction(struct probe_stats *st, uint32_t s, uint32_t r)
@@ -126,17 +129,23 @@ static void track_direction(struct probe_stats *st, uint32_t s, uint32_t r)
 		st->have_base = true;
 		st->s0 = st->s_hi = s;
 		st->r0 = st->r_hi = r;
+		st->gave_up = false; /* the first span starts here anyway */
 		/* a stateless reflector copies our number: a different one proves a counter */
 		if (r != s)
 			st->stateful = true;
 	} else if (seq_after(s, st->s_hi)) {
-		if ((int32_t)(r - st->r_hi) < 0) {
-			/* the reflector restarted its counter: start a new span */
+		/*
+		 * The reflector restarted its counter, or losses since the last reply were given up
+		 * as unknown (nothing came back for a while: an outage, whose requests the gap
+		 * would otherwise charge to the next losses as forward): start a new span.
+		 */
+		if ((int32_t)(r - st->r_hi) < 0 || st->gave_up) {
 			st->s0 = s;
 			st->r0 = r;
 			st->fwd_span_base = st->fwd_attributed;
 			st->fwd_span = 0;
 			st->fwd_detected = st->fwd_attributed;
+			st->gave_up = false;
 		} else if (r - st->r0 != s - st->s0) {
 			st->stateful = true;
 		}

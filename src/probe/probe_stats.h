@@ -9,8 +9,11 @@
  *  - loss by direction with a stateful reflector (RFC 8762 section 4.3.1): between the first
  *    reply (s0, r0) and the latest (s, r), (s - s0) - (r - r0) requests never reached the
  *    reflector; the other lost probes in that span were lost on the way back. The split is made
- *    only once the reflector has shown it keeps its own counter (r - r0 != s - s0 at least
- *    once), or when told so; before that, and for stateless far ends, loss is "unknown";
+ *    only once the reflector has shown it keeps its own counter (r != s, or r - r0 != s - s0
+ *    at least once), or when told so; before that, and for stateless far ends, loss is
+ *    "unknown". Losses whose direction stayed unknown because no reply came for a while (an
+ *    outage) end the span: the next reply starts a new one, so that the requests lost in the
+ *    outage are not charged to later losses as forward;
  *  - RTT histogram (exponential buckets from 50 us, doubling), min/avg/max/mdev, RFC 3550
  *    section 6.4.1/A.8 interarrival jitter over successive round-trip times;
  *  - the outcome of the last `window` probes, for ipsec_probe_success and _loss_ratio.
@@ -40,7 +43,16 @@ struct probe_stats_config {
 	uint64_t interval_ns; /* between probes: how long a loss may wait for its direction */
 	uint32_t window; /* outcomes kept for the "last window" gauges, 1..PROBE_OUTCOMES_MAX */
 	enum probe_far_end far_end;
+	uint32_t first_seq; /* the first sequence number sent (see PROBE_STAMP_FIRST_SEQ) */
 };
+
+/*
+ * Where serve's STAMP probes start numbering: far from 0, so that a stateful reflector (which
+ * numbers each session from 0) differs from our number in its first reply and the loss split by
+ * direction starts at once, even when all the loss is on the way back (the reflector's count
+ * then keeps pace with ours and only the offset tells it from a stateless copy).
+ */
+#define PROBE_STAMP_FIRST_SEQ 0x10000u
 
 enum probe_rx_kind {
 	PROBE_RX_NEW,
@@ -79,6 +91,7 @@ struct probe_stats {
 
 	/* direction split */
 	bool have_base, stateful;
+	bool gave_up; /* a loss after s_hi went unknown for want of a reply: rebase at the next */
 	uint32_t s0, r0, s_hi, r_hi;
 	uint64_t fwd_detected, fwd_attributed; /* forward losses seen by sequence gaps / counted */
 	uint64_t fwd_span_base, fwd_span;      /* detected before this span / within it */

@@ -16,6 +16,7 @@
 #include "stamp/stamp_reflector.h"
 #include "stamp/stamp_sock.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -177,6 +178,33 @@ out_free:
 	return e;
 }
 
+/*
+ * Per sender: "reflected" always, the other results once they happened (most senders never
+ * see them), so at most (REFLECT_SENDERS_MAX + 1) * STAMP_REFL_N series.
+ */
+static void write_senders(const struct stamp_reflector *r, struct prom_writer *w)
+{
+	struct stamp_sender_count rows[REFLECT_SENDERS_MAX + 1];
+	size_t n = stamp_reflector_senders(r, rows, REFLECT_SENDERS_MAX + 1);
+
+	prom_family(w, "ipsec_reflector_sender_packets_total", PROM_COUNTER,
+	            "STAMP test packets received by the reflector from each sender address, by "
+	            "what became of them; senders beyond the "
+	            "listed ones are summed under sender=\"_other\".");
+	for (size_t k = 0; k < n; k++) {
+		char addr[INET6_ADDRSTRLEN];
+
+		stamp_sender_name(&rows[k], addr, sizeof(addr));
+		for (int i = 0; i < STAMP_REFL_N; i++) {
+			struct prom_label l[2] = {PROM_LABEL("sender", addr),
+			                          PROM_LABEL("result", stamp_refl_result_name(i))};
+
+			if (stamp_sender_shown(&rows[k], i))
+				prom_sample_u64(w, l, 2, rows[k].c[i]);
+		}
+	}
+}
+
 void reflect_service_write_metrics(struct reflect_service *s, struct prom_writer *w)
 {
 	uint64_t c[STAMP_REFL_N];
@@ -191,6 +219,7 @@ void reflect_service_write_metrics(struct reflect_service *s, struct prom_writer
 
 		prom_sample_u64(w, &l, 1, c[i]);
 	}
+	write_senders(s->r, w);
 }
 
 void reflect_service_free(struct reflect_service *s)

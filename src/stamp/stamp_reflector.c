@@ -4,12 +4,14 @@
  * flood costs little: allow list, IPsec origin, per-source token bucket, and only then the
  * HMAC and the decode. Per-source buckets and per-session sequence counters live in two fixed
  * hashed tables (REFLECT_SOURCES_MAX, PROBE_MAX_SESSIONS): a peer cannot make us allocate, and
- * when a probe run of slots is full the least recently seen entry is reused.
+ * when a probe run of slots is full the least recently seen entry is reused. Per-sender
+ * counters live in a third, small table whose rows are never reused (see stamp_reflector.h).
  */
 #include "stamp/stamp_reflector.h"
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,12 +31,25 @@ struct sess_slot {
 	uint32_t next_seq;
 };
 
+/* Open addressing at most half full, so that a lookup ends at a match or an empty slot soon. */
+#define SENDER_SLOTS (2 * REFLECT_SENDERS_MAX)
+_Static_assert(REFLECT_SENDERS_MAX < 255, "sender_slot holds a row index + 1 in a uint8_t");
+
+struct sender_row {
+	uint8_t key[18]; /* written once, before the row is published */
+	uint64_t c[STAMP_REFL_N];
+};
+
 struct stamp_reflector {
 	struct stamp_reflector_config cfg;
 	struct stamp_auth auth;
 	struct src_slot *srcs;
 	struct sess_slot *sess;
 	uint64_t counters[STAMP_REFL_N];
+	/* per sender: index of hashed slots (row + 1, 0 empty; the handling thread's own) */
+	uint8_t sender_slot[SENDER_SLOTS];
+	struct sender_row rows[REFLECT_SENDERS_MAX + 1]; /* the last one is "other" */
+	uint32_t nrows; /* rows published (release store), read by the metrics thread */
 };
 
 static const char *const result_names[STAMP_REFL_N] = {
@@ -243,18 +258,144 @@ static enum stamp_refl_result decide(struct stamp_reflector *r, const struct sta
 	return STAMP_REFL_REFLECTED;
 }
 
+/*
+ * A cheap hash of the address words: the sender table is small and never evicts, so a
+ * collision only lengthens a probe run, and this is the per-packet path (FNV over 18 octets
+ * costs as much as the rest of the bookkeeping).
+ */
+static uint32_t sender_hash(const uint8_t *key)
+{
+	uint32_t w[4];
+
+	uint32_t h;
+
+	memcpy(w, key + 1, sizeof(w));
+	/* MurmurHash3's finaliser: every address bit reaches the low bits the table uses */
+	h = w[0] ^ w[1] ^ w[2] ^ w[3];
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
+/* Only the handling thread writes counters: a plain add made visible as one atomic store, no
+ * locked read-modify-write on the per-packet path. */
+static void bump(uint64_t *c)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The row that counts packets from @src: its own if listed, a new one if this packet was
+ * reflected and there is room, else "other". Only this thread writes the index and claims
+ * rows, so the lookup needs no lock; the metrics thread sees a row once nrows covers it.
+ */
+static struct sender_row *sender_row(struct stamp_reflector *r, const struct sockaddr_storage *src,
+                                     enum stamp_refl_result res)
+{
+	struct sender_row *other = &r->rows[REFLECT_SENDERS_MAX];
+	uint8_t key[18];
+	uint32_t h;
+
+	if (src->ss_family != AF_INET && src->ss_family != AF_INET6)
+		return other;
+	addr_key(src, key);
+	if (key[0] == 6 && IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)src)->sin6_addr)) {
+		/* a dual-stack socket: list an IPv4 sender under its IPv4 address */
+		memmove(key + 1, key + 13, 4);
+		memset(key + 5, 0, 13);
+		key[0] = 4;
+	}
+	h = sender_hash(key);
+	for (size_t i = 0; i < SENDER_SLOTS; i++) {
+		uint8_t *slot = &r->sender_slot[(h + i) % SENDER_SLOTS];
+		struct sender_row *row;
+
+		if (*slot) {
+			row = &r->rows[*slot - 1];
+			if (memcmp(row->key, key, sizeof(key)) == 0)
+				return row;
+			continue;
+		}
+		/* not listed: list it only for a packet we answered, so junk cannot take rows */
+		if (res != STAMP_REFL_REFLECTED || r->nrows == REFLECT_SENDERS_MAX)
+			return other;
+		row = &r->rows[r->nrows];
+		memcpy(row->key, key, sizeof(key));
+		*slot = (uint8_t)(r->nrows + 1);
+		__atomic_store_n(&r->nrows, r->nrows + 1, __ATOMIC_RELEASE);
+		return row;
+	}
+	return other;
+}
+
 enum stamp_refl_result stamp_reflector_handle(struct stamp_reflector *r, const struct stamp_rx *rx,
                                               uint64_t tx_ns, uint16_t ee, uint8_t *reply,
                                               size_t cap, size_t *ret_len)
 {
 	enum stamp_refl_result res = decide(r, rx, tx_ns, ee, reply, cap, ret_len);
 
-	__atomic_fetch_add(&r->counters[res], 1, __ATOMIC_RELAXED);
+	bump(&r->counters[res]);
+	bump(&sender_row(r, &rx->src, res)->c[res]);
 	return res;
+}
+
+static void key_to_addr(const uint8_t *key, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (key[0] == 4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, key + 1, 4);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, key + 1, 16);
+	}
+}
+
+static void row_counts(const struct sender_row *row, uint64_t *c)
+{
+	for (int i = 0; i < STAMP_REFL_N; i++)
+		c[i] = __atomic_load_n(&row->c[i], __ATOMIC_RELAXED);
+}
+
+size_t stamp_reflector_senders(const struct stamp_reflector *r, struct stamp_sender_count *ret,
+                               size_t cap)
+{
+	uint32_t n = __atomic_load_n(&r->nrows, __ATOMIC_ACQUIRE);
+	size_t k = 0;
+
+	for (uint32_t i = 0; i < n && k < cap; i++, k++) {
+		key_to_addr(r->rows[i].key, &ret[k].addr);
+		row_counts(&r->rows[i], ret[k].c);
+	}
+	if (k < cap) {
+		memset(&ret[k].addr, 0, sizeof(ret[k].addr));
+		row_counts(&r->rows[REFLECT_SENDERS_MAX], ret[k].c);
+		k++;
+	}
+	return k;
 }
 
 void stamp_reflector_counters(const struct stamp_reflector *r, uint64_t ret[STAMP_REFL_N])
 {
 	for (int i = 0; i < STAMP_REFL_N; i++)
 		ret[i] = __atomic_load_n(&r->counters[i], __ATOMIC_RELAXED);
+}
+
+void stamp_sender_name(const struct stamp_sender_count *row, char *out, size_t len)
+{
+	if (row->addr.ss_family == AF_UNSPEC)
+		snprintf(out, len, "_other");
+	else
+		stamp_addr_format((const struct sockaddr *)&row->addr, out, len);
+}
+
+bool stamp_sender_shown(const struct stamp_sender_count *row, enum stamp_refl_result res)
+{
+	return res == STAMP_REFL_REFLECTED || row->c[res] != 0;
 }

@@ -7,7 +7,8 @@
  * sources to an allow list and optionally to packets that arrived through IPsec. Stateful
  * (section 4.3.1, the default): each session (source address, port, SSID) gets its own sequence
  * numbers, so that the sender can split loss by direction. No I/O, no clock reads: times come in.
- * Counters are atomic and may be read from any thread.
+ * One thread calls stamp_reflector_handle() (the tables are its own); the counters are read
+ * from any thread.
  */
 #ifndef IKEWATCH_STAMP_REFLECTOR_H
 #define IKEWATCH_STAMP_REFLECTOR_H
@@ -75,5 +76,29 @@ enum stamp_refl_result stamp_reflector_handle(struct stamp_reflector *r, const s
 
 /* Snapshot of the counters, indexed by enum stamp_refl_result. Thread-safe. */
 void stamp_reflector_counters(const struct stamp_reflector *r, uint64_t ret[STAMP_REFL_N]);
+
+/*
+ * Per-sender counters: a sender address gets a row when one of its packets is first reflected,
+ * up to REFLECT_SENDERS_MAX rows, and keeps it for the reflector's lifetime (so that its
+ * counters only grow); from then on every packet from that address is counted in its row,
+ * whatever the result. Everything else is counted in the "other" row. Thread-safe against the
+ * thread that calls stamp_reflector_handle() (rows are published with release stores).
+ */
+struct stamp_sender_count {
+	struct sockaddr_storage addr; /* AF_UNSPEC for the "other" row */
+	uint64_t c[STAMP_REFL_N];
+};
+
+/*
+ * Fill @ret (room for @cap rows) with the listed senders in the order they were listed, then
+ * the "other" row; returns the number of rows written (at most REFLECT_SENDERS_MAX + 1).
+ */
+size_t stamp_reflector_senders(const struct stamp_reflector *r, struct stamp_sender_count *ret,
+                               size_t cap);
+
+/* The `sender` label of @row: its address, or "_other". @len at least INET6_ADDRSTRLEN. */
+void stamp_sender_name(const struct stamp_sender_count *row, char *out, size_t len);
+/* Whether @row's @res is shown: "reflected" always, the other results once they happened. */
+bool stamp_sender_shown(const struct stamp_sender_count *row, enum stamp_refl_result res);
 
 #endif

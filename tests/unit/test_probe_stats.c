@@ -2,7 +2,8 @@
 /*
  * Probe accounting with crafted sequences: loss split by direction against a stateful
  * reflector, unknown direction against a stateless one, duplicates, reordering, late replies,
- * jitter (RFC 3550 A.8), RTT buckets, the last-window gauges and nearest-rank quantiles.
+ * jitter (RFC 3550 A.8), RTT buckets, the last-window gauges and nearest-rank quantiles;
+ * simulated paths with random loss one way, the other, both, and a total outage that ends.
  */
 #include "test.h"
 
@@ -217,7 +218,185 @@ static void quantiles(void)
 	T_ASSERT(probe_quantile(v, 0, 0.5) == 0);
 }
 
-TEST_MAIN("probe_stats", TEST(direction_split_stateful), TEST(stateless_is_unknown),
+/* What the path does to probe i: */
+enum fate { PASS, FWD, REV };
+
+/* A fixed pseudo-random percentile per probe, so that every run sees the same losses. */
+static uint32_t pct(uint32_t i)
+{
+	uint32_t h = (i + 1) * 2654435761u;
+
+	h ^= h >> 15;
+	h *= 2246822519u;
+	h ^= h >> 13;
+	return h % 100;
+}
+
+struct sim {
+	uint32_t fwd, rev; /* drops the path made, by direction */
+};
+
+/*
+ * @n probes every 100 ms (timeout 500 ms) to a stateful reflector that numbers from 0, through
+ * a path that drops as @fate says; the state ticks after every probe, as the prober does.
+ */
+static void run_sim(enum probe_far_end fe, uint32_t first, uint32_t n, enum fate (*fate)(uint32_t),
+                    struct sim *ret)
+{
+	struct probe_stats_config c = {.timeout_ns = 500 * MS,
+	                               .interval_ns = 100 * MS,
+	                               .window = 10,
+	                               .far_end = fe,
+	                               .first_seq = first};
+	struct sim k = {0};
+	uint32_t refl = 0;
+	bool ro;
+
+	probe_stats_init(&st, &c);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t t = i * 100 * MS;
+		uint32_t seq = probe_stats_sent(&st, t);
+		enum fate f = fate(i);
+
+		T_EQ_INT(seq, first + i);
+		if (f == FWD) {
+			k.fwd++; /* the reflector never counts it */
+		} else if (f == REV) {
+			k.rev++;
+			refl++; /* counted, the answer lost */
+		} else {
+			reply(seq, refl++, 0.001, t + MS, &ro);
+		}
+		probe_stats_tick(&st, t + MS);
+	}
+	/* the last ones are declared lost, then their direction is given up on */
+	probe_stats_tick(&st, n * 100 * MS + 5000 * MS);
+	probe_stats_tick(&st, n * 100 * MS + 10000 * MS);
+	T_EQ_INT(st.sent, n);
+	T_EQ_INT(st.received + k.fwd + k.rev, n);
+	T_EQ_INT(probe_stats_lost(&st), k.fwd + k.rev);
+	T_EQ_INT(probe_stats_inflight(&st), 0);
+	*ret = k;
+}
+
+static struct sim simulate(enum probe_far_end fe, uint32_t first, uint32_t n,
+                           enum fate (*fate)(uint32_t))
+{
+	struct sim k = {UINT32_MAX, UINT32_MAX}; /* fails the callers' checks if run_sim did */
+
+	run_sim(fe, first, n, fate, &k);
+	return k;
+}
+
+/*
+ * The first and last probes always pass: a loss before the first reply of a span, or with no
+ * reply after it, rightly stays unknown (head_and_tail_unknown shows both).
+ */
+#define TAIL(i) ((i) < 10 || (i) >= 990)
+static enum fate fwd10(uint32_t i)
+{
+	return !TAIL(i) && pct(i) < 10 ? FWD : PASS;
+}
+static enum fate rev10(uint32_t i)
+{
+	return !TAIL(i) && pct(i) < 10 ? REV : PASS;
+}
+static enum fate both10(uint32_t i)
+{
+	uint32_t p = pct(i);
+
+	return TAIL(i) ? PASS : p < 10 ? FWD : p < 20 ? REV : PASS;
+}
+
+/* 10 % one way and the other, every loss attributed, from the first probe on. */
+static void partial_loss_attributed(void)
+{
+	struct sim k;
+
+	k = simulate(PROBE_FAR_AUTO, PROBE_STAMP_FIRST_SEQ, 1000, fwd10);
+	T_ASSERT(k.fwd > 60 && k.fwd < 140 && k.rev == 0);
+	T_EQ_INT(st.lost_forward, k.fwd);
+	T_EQ_INT(st.lost_reverse, 0);
+	T_EQ_INT(st.lost_unknown, 0);
+
+	k = simulate(PROBE_FAR_AUTO, PROBE_STAMP_FIRST_SEQ, 1000, rev10);
+	T_ASSERT(k.rev > 60 && k.rev < 140 && k.fwd == 0);
+	T_EQ_INT(st.lost_reverse, k.rev);
+	T_EQ_INT(st.lost_forward, 0);
+	T_EQ_INT(st.lost_unknown, 0);
+
+	k = simulate(PROBE_FAR_AUTO, PROBE_STAMP_FIRST_SEQ, 1000, both10);
+	T_ASSERT(k.fwd > 60 && k.rev > 60);
+	T_EQ_INT(st.lost_forward, k.fwd);
+	T_EQ_INT(st.lost_reverse, k.rev);
+	T_EQ_INT(st.lost_unknown, 0);
+
+	/* configured stateful: the same from 0 */
+	k = simulate(PROBE_FAR_STATEFUL, 0, 1000, both10);
+	T_EQ_INT(st.lost_forward, k.fwd);
+	T_EQ_INT(st.lost_reverse, k.rev);
+	T_EQ_INT(st.lost_unknown, 0);
+
+	/*
+	 * Numbered from 0 with only reverse loss, a stateful reflector's count equals ours
+	 * throughout: nothing tells it from a stateless copy, so the direction stays unknown
+	 * (why serve's STAMP probes start at PROBE_STAMP_FIRST_SEQ).
+	 */
+	k = simulate(PROBE_FAR_AUTO, 0, 1000, rev10);
+	T_EQ_INT(st.lost_unknown, k.rev);
+	T_EQ_INT(st.lost_forward + st.lost_reverse, 0);
+}
+
+/* 10 % both ways, a 6 s total outage (both directions), then 10 % both ways again. */
+#define OUTAGE(i) ((i) >= 200 && (i) < 260)
+static enum fate outage_fate(uint32_t i)
+{
+	if (OUTAGE(i))
+		return i % 2 ? FWD : REV;
+	/* clean just before (every earlier loss has its answer) and just after (the new span's
+	 * first reply comes at once) */
+	if ((i >= 180 && i < 200) || (i >= 260 && i < 270))
+		return PASS;
+	return both10(i);
+}
+
+static enum fate outage_only(uint32_t i)
+{
+	return i >= 500 ? FWD : i >= 480 ? PASS : both10(i);
+}
+
+/* a loss each way before the first reply, and one after the last */
+static enum fate head_tail(uint32_t i)
+{
+	return i == 0 ? REV : i == 1 ? FWD : i == 99 ? FWD : PASS;
+}
+
+static void head_and_tail_unknown(void)
+{
+	simulate(PROBE_FAR_AUTO, PROBE_STAMP_FIRST_SEQ, 100, head_tail);
+	/* where the reflector's numbering starts is not known: which of the two reached it? */
+	T_EQ_INT(st.lost_unknown, 3);
+	T_EQ_INT(st.lost_forward + st.lost_reverse, 0);
+}
+
+static void outage_unknown_then_recovery(void)
+{
+	struct sim k = simulate(PROBE_FAR_AUTO, PROBE_STAMP_FIRST_SEQ, 1000, outage_fate);
+	uint32_t fwd_out = 30, rev_out = 30; /* the outage's own drops */
+
+	/* the outage's 60 losses stay unknown; the partial loss around it is split exactly */
+	T_EQ_INT(st.lost_unknown, 60);
+	T_EQ_INT(st.lost_forward, k.fwd - fwd_out);
+	T_EQ_INT(st.lost_reverse, k.rev - rev_out);
+
+	/* an outage that does not end: all of it unknown, nothing invented */
+	k = simulate(PROBE_FAR_AUTO, PROBE_STAMP_FIRST_SEQ, 1000, outage_only);
+	T_EQ_INT(st.lost_unknown, 500);
+	T_ASSERT(st.lost_forward > 0 && st.lost_forward + st.lost_reverse + 500 == k.fwd + k.rev);
+}
+
+TEST_MAIN("probe_stats", TEST(partial_loss_attributed), TEST(outage_unknown_then_recovery),
+          TEST(head_and_tail_unknown), TEST(direction_split_stateful), TEST(stateless_is_unknown),
           TEST(pending_then_attributed), TEST(duplicates_reordering_late), TEST(jitter_and_rtt),
           TEST(window_forgets), TEST(reflector_restart_rebases), TEST(sent_before_cutoff),
           TEST(quantiles))
