@@ -9,6 +9,8 @@
  */
 #include "doctor/doctor_checks.h"
 
+#include "doctor/doctor_path_checks.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -200,38 +202,7 @@ static void check_dataplane(struct doctor_report *r, const struct doctor_facts *
 		}
 		return;
 	}
-	if (c->probe_sent && c->probe_received == 0) {
-		bool one_way =
-		    c->probe_counters && c->probe_out_delta > 0 && c->probe_in_delta == 0;
-
-		d = doctor_add(r, one_way ? "dataplane_one_way" : "dataplane_down", c->name,
-		               DOCTOR_SEV_CRIT, 90,
-		               one_way
-		                   ? "data plane broken while IKE is up: probes leave through the "
-		                     "CHILD SA and nothing comes back"
-		                   : "data plane broken while IKE is up: no probe came back");
-		doctor_evidence(d, "%u of %u probes to %s answered", c->probe_received,
-		                c->probe_sent, c->probe_target);
-		if (c->probe_counters)
-			doctor_evidence(
-			    d, "CHILD SA packets during the probes: out +%" PRIu64 ", in +%" PRIu64,
-			    c->probe_out_delta, c->probe_in_delta);
-		doctor_next(d,
-		            "compare the CHILD SA counters on the peer (" SUDO_SWANCTL
-		            " --list-sas --ike %s): in frozen there means ESP is lost on the way "
-		            "out, out growing there means it is lost on the way back",
-		            c->name);
-		doctor_next(d, "look for firewalls dropping ESP or UDP 4500 between the gateways");
-		doctor_next(d, SUDO_SWANCTL " --rekey --child <child> (new SPIs) or ikewatch heal");
-		return;
-	}
-	if (c->probe_sent && c->probe_received < c->probe_sent) {
-		d = doctor_add(r, "dataplane_loss", c->name, DOCTOR_SEV_WARN, 50,
-		               "probes through the tunnel are lost");
-		doctor_evidence(d, "%u of %u probes to %s answered", c->probe_received,
-		                c->probe_sent, c->probe_target);
-		doctor_next(d, "ikewatch ping -c 100 -i 0.1 -I <source> %s", c->probe_target);
-	}
+	doctor_check_path(r, f, c);
 	if (c->mtu_ran && c->mtu_blackhole) {
 		d = doctor_add(r, "mtu_blackhole", c->name, DOCTOR_SEV_CRIT, 88,
 		               "path MTU black hole: packets above %u bytes vanish without an ICMP "
@@ -252,7 +223,6 @@ static void check_dataplane(struct doctor_report *r, const struct doctor_facts *
 		               "path MTU through the tunnel is %u bytes", c->path_mtu);
 		doctor_evidence(d, "ICMP errors %s", c->mtu_icmp_seen ? "seen" : "not needed");
 	}
-	(void)f;
 }
 
 static void check_up(struct doctor_report *r, const struct doctor_facts *f,
