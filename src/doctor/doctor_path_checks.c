@@ -302,6 +302,24 @@ static void check_peer(struct doctor_report *r, const struct doctor_facts *f,
 	                p->elapsed_ms);
 }
 
+/*
+ * A drop spans the points that carried other traffic too (path_judge skips them for the
+ * probes' flow). Those points passed at least as much as the flow, so the probes were lost
+ * after the last of them: the drop is named from there, with that point's count.
+ */
+static struct path_drop narrow(const struct path_counts *pc, const struct path_drop *d)
+{
+	struct path_drop n = *d;
+
+	for (int p = (int)d->to - 1; p > (int)d->from; p--)
+		if (pc->known[p]) {
+			n.from = (enum path_point)p;
+			n.before = pc->n[p];
+			break;
+		}
+	return n;
+}
+
 void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
                        const struct doctor_conn_facts *c)
 {
@@ -322,15 +340,22 @@ void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
 		return;
 	}
 	for (size_t i = 0; i < v.n_drops; i++) {
-		const struct path_drop *d = &v.drops[i];
-		/* the first drop is the cause; later ones follow from it or add to it */
-		int score = (d->total ? SCORE_TOTAL : SCORE_PARTIAL) - (i ? 20 : 0);
-		const char *id = segment_id(d, peer_ok(f));
+		struct path_drop d = narrow(&pc, &v.drops[i]);
+		/* the first drop is the cause; later ones follow from it or add to it, and after
+		 * an outage of the probes nothing further along can be judged */
+		int score;
+		const char *id;
 
+		if (i && c->probe_received == 0)
+			break;
+		/* every probe lost: an outage, whatever other traffic still passed that point */
+		d.total |= i == 0 && c->probe_received == 0;
+		score = (d.total ? SCORE_TOTAL : SCORE_PARTIAL) - (i ? 40 : 0);
+		id = segment_id(&d, peer_ok(f));
 		if (strncmp(id, "dataplane_", 10) == 0)
-			x = one_end(r, c, d, score);
+			x = one_end(r, c, &d, score);
 		else
-			title(&x, r, id, c, d, score);
+			title(&x, r, id, c, &d, score);
 		evidence(x, f, c);
 		if (strncmp(id, "dataplane_", 10) == 0)
 			one_end_hint(x, f, c);

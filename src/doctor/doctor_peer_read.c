@@ -43,7 +43,7 @@ static bool counter(const struct prom_scrape *s, const char *name, const char *c
 	return true;
 }
 
-static enum doctor_peer_status judge_body(const char *text, size_t len, uint32_t spi_in,
+enum doctor_peer_status doctor_peer_judge(const char *text, size_t len, uint32_t spi_in,
                                           uint32_t spi_out, struct doctor_peer_facts *pf,
                                           struct doctor_peer_reading *ret)
 {
@@ -122,7 +122,8 @@ enum doctor_peer_status doctor_peer_read(const struct doctor_peer_options *o, ui
 		doctor_copy(pf->error, sizeof(pf->error), err, strlen(err));
 		st = fetch_status(r, status);
 	} else {
-		st = judge_body(body.data ? body.data : "", body.len, spi_in, spi_out, pf, ret);
+		st = doctor_peer_judge(body.data ? body.data : "", body.len, spi_in, spi_out, pf,
+		                       ret);
 	}
 	buf_done(&body);
 	return st;

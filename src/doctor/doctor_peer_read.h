@@ -36,4 +36,9 @@ enum doctor_peer_status doctor_peer_read(const struct doctor_peer_options *o, ui
                                          uint32_t spi_out, struct doctor_peer_facts *pf,
                                          struct doctor_peer_reading *ret);
 
+/* The judgement of one answer body of @len bytes (no I/O): the same statuses, from the text. */
+enum doctor_peer_status doctor_peer_judge(const char *text, size_t len, uint32_t spi_in,
+                                          uint32_t spi_out, struct doctor_peer_facts *pf,
+                                          struct doctor_peer_reading *ret);
+
 #endif
