@@ -114,6 +114,15 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_conn_fac
 		                "%u retransmissions (%u of set-up requests), %u give-ups since the "
 		                "last establishment",
 		                l->retransmits, l->setup_retransmits, l->giveups);
+		if (l->retx_outstanding && l->retx_count)
+			doctor_evidence(d,
+			                "peer silent: %s request (message ID %u) retransmitted %u "
+			                "times and still unanswered; charon gives up after "
+			                "retransmit_tries (5 by default) and then %s",
+			                l->retx_exchange ? log_exchange_name(l->retx_exchange)
+			                                 : "its",
+			                l->retx_msgid, l->retx_count,
+			                c->up ? "closes the IKE SA" : "stops trying");
 		if (c->remote_addrs[0])
 			doctor_evidence(d, "peer address %s", c->remote_addrs);
 		doctor_next(d,
@@ -165,8 +174,13 @@ static void check_conn_down(struct doctor_report *r, const struct doctor_facts *
 		doctor_next(d, "wait a few seconds and run the doctor again");
 		return;
 	}
-	d = doctor_add(r, "conn_down", c->name, DOCTOR_SEV_CRIT, 60,
-	               "configured but not established, and the log read shows no attempt");
+	if (f->log_read)
+		d = doctor_add(r, "conn_down", c->name, DOCTOR_SEV_CRIT, 60,
+		               "configured but not established, and the log read shows no attempt");
+	else
+		d = doctor_add(r, "conn_down", c->name, DOCTOR_SEV_CRIT, 60,
+		               "configured but not established; charon's log was not read, so "
+		               "whether it was attempted is not known");
 	if (c->remote_addrs[0])
 		doctor_evidence(d, "peer address %s", c->remote_addrs);
 	if (c->n_children)
@@ -278,9 +292,14 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 		               l->retransmits);
 		doctor_next(d, "check loss on the path between the gateways (UDP 500/4500)");
 	}
-	if (c->tasks_pending)
-		doctor_add(r, "tasks_in_flight", c->name, DOCTOR_SEV_INFO, 10,
-		           "an exchange (rekey or DPD) is in flight right now");
+	if (c->tasks_pending) {
+		d = doctor_add(r, "tasks_in_flight", c->name, DOCTOR_SEV_INFO, 10,
+		               "an exchange (rekey or DPD) is in flight right now");
+		doctor_evidence(d, "%s",
+		                f->log_read ? "the log shows no retransmit of it: the peer answers"
+		                            : "charon's log was not read: whether the peer answers "
+		                              "it is not known");
+	}
 	check_dataplane(r, f, c);
 }
 

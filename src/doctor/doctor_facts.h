@@ -40,8 +40,11 @@ struct doctor_log_facts {
 	uint32_t setup_retransmits; /* of IKE_SA_INIT / IKE_AUTH requests: never answered */
 	uint32_t giveups;
 	bool retx_outstanding; /* the newest request was retransmitted and not yet answered */
-	uint32_t established;  /* IKE SAs established within the window read */
-	bool failed_last;      /* the newest lifecycle-or-failure line is a failure */
+	uint32_t retx_count;   /* the newest retransmit's number ("retransmit 4 of request") */
+	uint32_t retx_msgid;
+	enum log_exchange retx_exchange; /* of that request, LOG_EXCH_UNKNOWN when not seen */
+	uint32_t established;            /* IKE SAs established within the window read */
+	bool failed_last;                /* the newest lifecycle-or-failure line is a failure */
 	char last_error[160];
 	char ike_proposals[160]; /* newest "configured proposals: IKE:..." */
 	char esp_proposals[160];

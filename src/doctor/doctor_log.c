@@ -82,6 +82,11 @@ void doctor_log_feed(struct doctor_facts *f, const char *line, size_t len)
 	case LOG_CAT_RETRANSMIT:
 		l->retransmits++;
 		l->retx_outstanding = true;
+		l->retx_count = lc.count;
+		l->retx_msgid = lc.has_msgid ? lc.msgid : 0;
+		l->retx_exchange = l->has_req && lc.has_msgid && lc.msgid == l->last_req_msgid
+		                       ? l->last_req_exchange
+		                       : LOG_EXCH_UNKNOWN;
 		if (l->has_req && lc.has_msgid && lc.msgid == l->last_req_msgid &&
 		    (l->last_req_exchange == LOG_EXCH_IKE_SA_INIT ||
 		     l->last_req_exchange == LOG_EXCH_IKE_AUTH))

@@ -186,6 +186,35 @@ static void test_peer_dying_beats_dataplane(void)
 		doctor_log_feed(&F, lines[i], strlen(lines[i]));
 	doctor_diagnose(&F, NULL, &R);
 	T_EQ_STR(R.f[0].id, "peer_unreachable");
+	/* the evidence says what charon is doing, not a bare "in flight" */
+	T_CONTAINS(R.f[0].evidence[1],
+	           "peer silent: informational request (message ID 2) retransmitted 1 times");
+	T_ASSERT(!doctor_find(&R, "tasks_in_flight", NULL));
+}
+
+/* Without a log, doctor does not claim what the log shows. */
+static void test_no_log_no_claims(void)
+{
+	struct doctor_conn_facts *c;
+
+	reset();
+	F.log_read = false;
+	c = lab_conn(false);
+	doctor_diagnose(&F, NULL, &R);
+	T_EQ_STR(R.f[0].id, "conn_down");
+	T_NOT_CONTAINS(R.f[0].title, "log read shows");
+	T_CONTAINS(R.f[0].title, "log was not read");
+	reset();
+	c = lab_conn(true);
+	c->tasks_pending = true;
+	doctor_diagnose(&F, NULL, &R);
+	T_CONTAINS(doctor_find(&R, "tasks_in_flight", NULL)->evidence[0], "no retransmit");
+	F.log_read = false;
+	doctor_report_done(&R);
+	doctor_report_init(&R);
+	doctor_diagnose(&F, NULL, &R);
+	T_CONTAINS(doctor_find(&R, "tasks_in_flight", NULL)->evidence[0], "not known");
+	(void)c;
 }
 
 static void test_mtu_blackhole(void)
@@ -352,7 +381,7 @@ static void test_malformed_log(void)
 
 TEST_MAIN("doctor", TEST(test_lab_fault_logs), TEST(test_proposals_in_evidence),
           TEST(test_history_forgotten_after_establish), TEST(test_one_way_dataplane),
-          TEST(test_peer_dying_beats_dataplane), TEST(test_mtu_blackhole),
-          TEST(test_certs_and_clock), TEST(test_xfrm_policies_without_states),
-          TEST(test_daemon_and_filter), TEST(test_rank_and_render), TEST(test_limits),
-          TEST(test_malformed_log))
+          TEST(test_peer_dying_beats_dataplane), TEST(test_no_log_no_claims),
+          TEST(test_mtu_blackhole), TEST(test_certs_and_clock),
+          TEST(test_xfrm_policies_without_states), TEST(test_daemon_and_filter),
+          TEST(test_rank_and_render), TEST(test_limits), TEST(test_malformed_log))
