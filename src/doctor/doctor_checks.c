@@ -114,15 +114,23 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_conn_fac
 		                "%u retransmissions (%u of set-up requests), %u give-ups since the "
 		                "last establishment",
 		                l->retransmits, l->setup_retransmits, l->giveups);
-		if (l->retx_outstanding && l->retx_count)
-			doctor_evidence(d,
-			                "peer silent: %s request (message ID %u) retransmitted %u "
-			                "times and still unanswered; charon gives up after "
-			                "retransmit_tries (5 by default) and then %s",
-			                l->retx_exchange ? log_exchange_name(l->retx_exchange)
-			                                 : "its",
-			                l->retx_msgid, l->retx_count,
-			                c->up ? "closes the IKE SA" : "stops trying");
+		if (l->retx_outstanding && l->retx_count) {
+			char silent[48] = "";
+
+			if (l->retx_silent_s >= 0)
+				snprintf(silent, sizeof(silent), " for %.0f s", l->retx_silent_s);
+			doctor_evidence(
+			    d,
+			    "peer silent%s: %s request (message ID %u) retransmitted %u "
+			    "times and still unanswered; charon gives up after "
+			    "retransmit_tries (5 by default) and then %s",
+			    silent,
+			    l->retx_liveness   ? "DPD"
+			    : l->retx_exchange ? log_exchange_name(l->retx_exchange)
+			                       : "its",
+			    l->retx_msgid, l->retx_count,
+			    c->up ? "closes the IKE SA" : "stops trying");
+		}
 		if (c->remote_addrs[0])
 			doctor_evidence(d, "peer address %s", c->remote_addrs);
 		doctor_next(d,

@@ -43,8 +43,12 @@ struct doctor_log_facts {
 	uint32_t retx_count;   /* the newest retransmit's number ("retransmit 4 of request") */
 	uint32_t retx_msgid;
 	enum log_exchange retx_exchange; /* of that request, LOG_EXCH_UNKNOWN when not seen */
-	uint32_t established;            /* IKE SAs established within the window read */
-	bool failed_last;                /* the newest lifecycle-or-failure line is a failure */
+	bool retx_liveness;              /* that request is a DPD (an empty INFORMATIONAL) */
+	double retx_silent_s; /* now minus the log time of that request's first send, or -1 */
+	double last_req_time; /* log time of the newest request we sent, -1 unknown */
+	bool last_req_liveness;
+	uint32_t established; /* IKE SAs established within the window read */
+	bool failed_last;     /* the newest lifecycle-or-failure line is a failure */
 	char last_error[160];
 	char ike_proposals[160]; /* newest "configured proposals: IKE:..." */
 	char esp_proposals[160];

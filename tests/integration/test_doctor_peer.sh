@@ -10,6 +10,8 @@
 #  - ESP dropped B->A (lab_drop_esp B out): esp_back_lost with --peer, dataplane_one_way without;
 #  - a wrong peer (A's own serve: ikewatch, no SA paired by SPI) gives peer_sa_mismatch and the
 #    verdict of one end, never a segment the peer's counters would have named;
+#  - 5 % ESP loss each way (lab_loss 5): esp_out_lost as a warning with its loss and interval,
+#    then esp_back_lost; without --peer dataplane_loss;
 #  - a peer that is not ikewatch, answers 401 or 500, is oversized, refuses the connection or
 #    never answers (--peer.timeout 1s) gives its own finding, within the timeout.
 # Figures (time per run, first finding) go to stderr with T_VERBOSE=1.
@@ -148,7 +150,20 @@ has_text esp-b-to-a-peer "ESP from $WAN_B to $WAN_A is lost" && t_ok "esp-b-to-a
 run esp-b-to-a-alone dataplane_one_way "" ""
 lab_undrop_esp
 
-# 4. Peers that cannot be used, on a healthy tunnel: their finding ranks first, nothing
+# 4. Partial loss (5 % of ESP each way, lab_loss): a warning apart from an outage, with the
+# direction and a stated interval when the peer is read; without it, loss without a direction.
+lab_loss 5 || t_bail "lab_loss"
+run loss-peer esp_out_lost esp_back_lost "" --peer "$PEER_B"
+python3 - "$work/loss-peer.json" <<'PY' && t_ok "loss-peer-partial" || t_fail "loss-peer-partial" "$(head -c 400 "$work/loss-peer.json")"
+import json, sys
+f = json.load(open(sys.argv[1]))["findings"][0]
+assert f["severity"] == "warning", f
+assert " loses " in f["title"] and "95 % interval" in f["title"], f
+PY
+run loss-alone dataplane_loss "" ""
+lab_loss 0
+
+# 5. Peers that cannot be used, on a healthy tunnel: their finding ranks first, nothing
 # critical is made up; each within its timeout.
 run wrong-peer-healthy peer_sa_mismatch path_clean "" --peer "$PEER_A" --probe-count 50
 run peer-not-ikewatch peer_not_ikewatch path_clean "" --peer "$FAKE/text" --probe-count 50
