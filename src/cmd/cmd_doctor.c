@@ -11,6 +11,7 @@
 #include "cmd/probe_opts.h"
 
 #include "common/buf.h"
+#include "common/file_read.h"
 #include "doctor/doctor_checks.h"
 #include "doctor/doctor_gather.h"
 
@@ -35,10 +36,29 @@ static const struct opt doctor_opts[] = {
     {OPT_PROBE_MODULE, 0, "probe-module", OPT_T_CHOICE, "MODULE", "stamp (default), udp, icmp",
      .choices = doctor_modules},
     {OPT_DOCTOR_COUNT, 0, "probe-count", OPT_T_COUNT, "N",
-     "probes in the short run (default 5; 1 to 64)", 1, 64},
+     "probes in the run (default 400: enough to tell 2 % loss;\n1 to 2000)", 1,
+     DOCTOR_PROBE_RUN_MAX},
+    {OPT_DOCTOR_INTERVAL, 0, "probe-interval", OPT_T_DURATION, "DURATION",
+     "time between probes (default 20ms; 1ms to 1s)", 1 * MS, 1000 * MS},
     {OPT_DOCTOR_MTU_MAX, 0, "mtu-max", OPT_T_SIZE, "N",
      "largest packet of the MTU search (default 1400;\n600 to 65535)", 600, PROBE_MTU_LIMIT},
     {OPT_DOCTOR_NO_MTU, 0, "no-mtu", OPT_T_FLAG, NULL, "skip the path-MTU search"},
+    {OPT_DOCTOR_PEER, 0, "peer", OPT_T_TEXT, "URL",
+     "the far gateway's ikewatch /metrics, read before and\nafter the probe run (needs --probe): "
+     "names the\nsegment and direction where probes are lost"},
+    {OPT_DOCTOR_PEER_USER, 0, "peer.user", OPT_T_TEXT, "USER",
+     "basic-auth user for --peer (its web-config)"},
+    {OPT_DOCTOR_PEER_PASSWORD_FILE, 0, "peer.password-file", OPT_T_FILE, "FILE",
+     "file holding the basic-auth password for --peer"},
+    {OPT_DOCTOR_PEER_CA_FILE, 0, "peer.ca-file", OPT_T_FILE, "FILE",
+     "CA to verify the peer's TLS certificate"},
+    {OPT_DOCTOR_PEER_CERT_FILE, 0, "peer.cert-file", OPT_T_FILE, "FILE",
+     "client certificate for --peer"},
+    {OPT_DOCTOR_PEER_KEY_FILE, 0, "peer.key-file", OPT_T_FILE, "FILE", "key of --peer.cert-file"},
+    {OPT_DOCTOR_PEER_INSECURE, 0, "peer.insecure-skip-verify", OPT_T_FLAG, NULL,
+     "do not verify the peer's TLS certificate"},
+    {OPT_DOCTOR_PEER_TIMEOUT, 0, "peer.timeout", OPT_T_DURATION, "DURATION",
+     "time for each read of --peer (default 5s; 100ms to 1m)", 100 * MS, 60000 * MS},
     {OPT_END},
 };
 
@@ -71,6 +91,7 @@ struct doctor_flags {
 	struct charon_flags charon;
 	struct doctor_options *o;
 	struct probe_target_spec spec;
+	const char *password_file;
 	bool json, has_source;
 };
 
@@ -102,6 +123,33 @@ static int doctor_take(void *ctx, const struct opt *o, const struct opt_val *v, 
 	case OPT_DOCTOR_MTU_MAX:
 		f->o->mtu_max = (uint32_t)v->num;
 		break;
+	case OPT_DOCTOR_INTERVAL:
+		f->o->probe_interval_ns = v->num;
+		break;
+	case OPT_DOCTOR_PEER:
+		f->o->peer.url = v->text;
+		break;
+	case OPT_DOCTOR_PEER_USER:
+		f->o->peer.http.username = v->text;
+		break;
+	case OPT_DOCTOR_PEER_PASSWORD_FILE:
+		f->password_file = v->text;
+		break;
+	case OPT_DOCTOR_PEER_CA_FILE:
+		f->o->peer.http.ca_file = v->text;
+		break;
+	case OPT_DOCTOR_PEER_CERT_FILE:
+		f->o->peer.http.cert_file = v->text;
+		break;
+	case OPT_DOCTOR_PEER_KEY_FILE:
+		f->o->peer.http.key_file = v->text;
+		break;
+	case OPT_DOCTOR_PEER_INSECURE:
+		f->o->peer.http.insecure_skip_verify = true;
+		break;
+	case OPT_DOCTOR_PEER_TIMEOUT:
+		f->o->peer.http.timeout_ms = (unsigned)(v->num / MS);
+		break;
 	default:
 		break;
 	}
@@ -111,13 +159,14 @@ static int doctor_take(void *ctx, const struct opt *o, const struct opt_val *v, 
 int doctor_run(int argc, char **argv)
 {
 	struct doctor_options o = {
-	    .probe_count = 5,
-	    .probe_interval_ns = 200 * MS,
+	    .probe_count = 400,
+	    .probe_interval_ns = 20 * MS,
 	    .probe_timeout_ns = 1000 * MS,
 	    .mtu = true,
 	    .mtu_max = 1400,
 	    .mtu_retries = 2,
 	    .mtu_timeout_ns = 500 * MS,
+	    .peer.http.timeout_ms = 5000,
 	};
 	struct doctor_flags flags = {.o = &o};
 	struct probe_target t;
@@ -125,6 +174,7 @@ int doctor_run(int argc, char **argv)
 	struct doctor_report r;
 	struct config cfg;
 	struct buf out;
+	char *password = NULL;
 	bool crit = false;
 	char err[512];
 	int n, ret;
@@ -148,8 +198,31 @@ int doctor_run(int argc, char **argv)
 		return cmd_usage_error(&cmd_doctor, "--source %s: needs --probe",
 		                       flags.spec.source);
 	}
-	if ((ret = charon_flags_resolve(&cmd_doctor, &flags.charon, &cfg)) != 0)
+	if (o.peer.url && !o.probe)
+		return cmd_usage_error(&cmd_doctor,
+		                       "--peer %s: needs --probe (the peer's counters "
+		                       "are read around the probe run)",
+		                       o.peer.url);
+	if (!o.peer.url && (o.peer.http.username || flags.password_file))
+		return cmd_usage_error(&cmd_doctor,
+		                       "--peer.user/--peer.password-file: need --peer");
+	if (flags.password_file) {
+		size_t len;
+		int rr = file_read_all(flags.password_file, 4096, &password, &len);
+
+		if (rr < 0)
+			return cmd_usage_error(&cmd_doctor, "--peer.password-file %s: %s",
+			                       flags.password_file, strerror(-rr));
+		while (len && (password[len - 1] == '\n' || password[len - 1] == '\r'))
+			password[--len] = '\0';
+		o.peer.http.password = password;
+		if (!o.peer.http.username)
+			o.peer.http.username = "";
+	}
+	if ((ret = charon_flags_resolve(&cmd_doctor, &flags.charon, &cfg)) != 0) {
+		free(password);
 		return ret;
+	}
 	log_setup(LOG_LEVEL_ERR);
 	o.vici_socket = cfg.vici_socket;
 	o.vici_timeout_ms = cfg.vici_timeout_ms;
@@ -186,5 +259,8 @@ out_free:
 	free(f);
 out_config:
 	config_done(&cfg);
+	if (password)
+		explicit_bzero(password, strlen(password));
+	free(password);
 	return ret;
 }

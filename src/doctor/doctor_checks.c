@@ -9,6 +9,8 @@
  */
 #include "doctor/doctor_checks.h"
 
+#include "doctor/doctor_path_checks.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,6 +114,23 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_conn_fac
 		                "%u retransmissions (%u of set-up requests), %u give-ups since the "
 		                "last establishment",
 		                l->retransmits, l->setup_retransmits, l->giveups);
+		if (l->retx_outstanding && l->retx_count) {
+			char silent[48] = "";
+
+			if (l->retx_silent_s >= 0)
+				snprintf(silent, sizeof(silent), " for %.0f s", l->retx_silent_s);
+			doctor_evidence(
+			    d,
+			    "peer silent%s: %s request (message ID %u) retransmitted %u "
+			    "times and still unanswered; charon gives up after "
+			    "retransmit_tries (5 by default) and then %s",
+			    silent,
+			    l->retx_liveness   ? "DPD"
+			    : l->retx_exchange ? log_exchange_name(l->retx_exchange)
+			                       : "its",
+			    l->retx_msgid, l->retx_count,
+			    c->up ? "closes the IKE SA" : "stops trying");
+		}
 		if (c->remote_addrs[0])
 			doctor_evidence(d, "peer address %s", c->remote_addrs);
 		doctor_next(d,
@@ -163,8 +182,13 @@ static void check_conn_down(struct doctor_report *r, const struct doctor_facts *
 		doctor_next(d, "wait a few seconds and run the doctor again");
 		return;
 	}
-	d = doctor_add(r, "conn_down", c->name, DOCTOR_SEV_CRIT, 60,
-	               "configured but not established, and the log read shows no attempt");
+	if (f->log_read)
+		d = doctor_add(r, "conn_down", c->name, DOCTOR_SEV_CRIT, 60,
+		               "configured but not established, and the log read shows no attempt");
+	else
+		d = doctor_add(r, "conn_down", c->name, DOCTOR_SEV_CRIT, 60,
+		               "configured but not established; charon's log was not read, so "
+		               "whether it was attempted is not known");
 	if (c->remote_addrs[0])
 		doctor_evidence(d, "peer address %s", c->remote_addrs);
 	if (c->n_children)
@@ -200,38 +224,7 @@ static void check_dataplane(struct doctor_report *r, const struct doctor_facts *
 		}
 		return;
 	}
-	if (c->probe_sent && c->probe_received == 0) {
-		bool one_way =
-		    c->probe_counters && c->probe_out_delta > 0 && c->probe_in_delta == 0;
-
-		d = doctor_add(r, one_way ? "dataplane_one_way" : "dataplane_down", c->name,
-		               DOCTOR_SEV_CRIT, 90,
-		               one_way
-		                   ? "data plane broken while IKE is up: probes leave through the "
-		                     "CHILD SA and nothing comes back"
-		                   : "data plane broken while IKE is up: no probe came back");
-		doctor_evidence(d, "%u of %u probes to %s answered", c->probe_received,
-		                c->probe_sent, c->probe_target);
-		if (c->probe_counters)
-			doctor_evidence(
-			    d, "CHILD SA packets during the probes: out +%" PRIu64 ", in +%" PRIu64,
-			    c->probe_out_delta, c->probe_in_delta);
-		doctor_next(d,
-		            "compare the CHILD SA counters on the peer (" SUDO_SWANCTL
-		            " --list-sas --ike %s): in frozen there means ESP is lost on the way "
-		            "out, out growing there means it is lost on the way back",
-		            c->name);
-		doctor_next(d, "look for firewalls dropping ESP or UDP 4500 between the gateways");
-		doctor_next(d, SUDO_SWANCTL " --rekey --child <child> (new SPIs) or ikewatch heal");
-		return;
-	}
-	if (c->probe_sent && c->probe_received < c->probe_sent) {
-		d = doctor_add(r, "dataplane_loss", c->name, DOCTOR_SEV_WARN, 50,
-		               "probes through the tunnel are lost");
-		doctor_evidence(d, "%u of %u probes to %s answered", c->probe_received,
-		                c->probe_sent, c->probe_target);
-		doctor_next(d, "ikewatch ping -c 100 -i 0.1 -I <source> %s", c->probe_target);
-	}
+	doctor_check_path(r, f, c);
 	if (c->mtu_ran && c->mtu_blackhole) {
 		d = doctor_add(r, "mtu_blackhole", c->name, DOCTOR_SEV_CRIT, 88,
 		               "path MTU black hole: packets above %u bytes vanish without an ICMP "
@@ -252,7 +245,6 @@ static void check_dataplane(struct doctor_report *r, const struct doctor_facts *
 		               "path MTU through the tunnel is %u bytes", c->path_mtu);
 		doctor_evidence(d, "ICMP errors %s", c->mtu_icmp_seen ? "seen" : "not needed");
 	}
-	(void)f;
 }
 
 static void check_up(struct doctor_report *r, const struct doctor_facts *f,
@@ -308,9 +300,14 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 		               l->retransmits);
 		doctor_next(d, "check loss on the path between the gateways (UDP 500/4500)");
 	}
-	if (c->tasks_pending)
-		doctor_add(r, "tasks_in_flight", c->name, DOCTOR_SEV_INFO, 10,
-		           "an exchange (rekey or DPD) is in flight right now");
+	if (c->tasks_pending) {
+		d = doctor_add(r, "tasks_in_flight", c->name, DOCTOR_SEV_INFO, 10,
+		               "an exchange (rekey or DPD) is in flight right now");
+		doctor_evidence(d, "%s",
+		                f->log_read ? "the log shows no retransmit of it: the peer answers"
+		                            : "charon's log was not read: whether the peer answers "
+		                              "it is not known");
+	}
 	check_dataplane(r, f, c);
 }
 

@@ -14,6 +14,7 @@ void doctor_facts_init(struct doctor_facts *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->anon.last_fail = -1;
+	f->anon.last_req_time = f->anon.retx_silent_s = -1;
 }
 
 void doctor_facts_done(struct doctor_facts *f)
@@ -61,6 +62,7 @@ struct doctor_conn_facts *doctor_facts_conn(struct doctor_facts *f, const char *
 	c->established = c->rekey_time = c->reauth_time = SNAP_NONE;
 	c->cfg_rekey_time = c->cfg_reauth_time = c->cfg_dpd_delay = SNAP_NONE;
 	c->log.last_fail = -1;
+	c->log.last_req_time = c->log.retx_silent_s = -1;
 	return c;
 }
 

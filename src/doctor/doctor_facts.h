@@ -27,6 +27,8 @@ struct doctor_child_facts {
 	char algs[96];
 	int64_t cfg_rekey_time; /* list-conns */
 	char local_ts[128], remote_ts[128];
+	bool spis; /* spi_in, spi_out read from list-sas */
+	uint32_t spi_in, spi_out;
 };
 
 /* The connection's log since its last IKE SA establishment (older trouble was overcome). */
@@ -38,8 +40,15 @@ struct doctor_log_facts {
 	uint32_t setup_retransmits; /* of IKE_SA_INIT / IKE_AUTH requests: never answered */
 	uint32_t giveups;
 	bool retx_outstanding; /* the newest request was retransmitted and not yet answered */
-	uint32_t established;  /* IKE SAs established within the window read */
-	bool failed_last;      /* the newest lifecycle-or-failure line is a failure */
+	uint32_t retx_count;   /* the newest retransmit's number ("retransmit 4 of request") */
+	uint32_t retx_msgid;
+	enum log_exchange retx_exchange; /* of that request, LOG_EXCH_UNKNOWN when not seen */
+	bool retx_liveness;              /* that request is a DPD (an empty INFORMATIONAL) */
+	double retx_silent_s; /* now minus the log time of that request's first send, or -1 */
+	double last_req_time; /* log time of the newest request we sent, -1 unknown */
+	bool last_req_liveness;
+	uint32_t established; /* IKE SAs established within the window read */
+	bool failed_last;     /* the newest lifecycle-or-failure line is a failure */
 	char last_error[160];
 	char ike_proposals[160]; /* newest "configured proposals: IKE:..." */
 	char esp_proposals[160];
@@ -68,8 +77,38 @@ struct doctor_conn_facts {
 	uint32_t probe_sent, probe_received;
 	bool probe_counters; /* CHILD packet counters were read before and after */
 	uint64_t probe_out_delta, probe_in_delta;
+	char probe_child[64]; /* the CHILD SA the probes went through ("" unknown) */
 	bool mtu_ran, mtu_blackhole, mtu_icmp_seen;
 	uint32_t path_mtu;
+};
+
+/* What reading the far end's ikewatch (--peer) gave, before and after the probe run. */
+enum doctor_peer_status {
+	DOCTOR_PEER_NONE = 0,     /* no --peer */
+	DOCTOR_PEER_OK,           /* the paired CHILD SA and its counters, before and after */
+	DOCTOR_PEER_UNREACHABLE,  /* refused, no route, or any transport error */
+	DOCTOR_PEER_TIMEOUT,      /* no whole answer within --peer.timeout */
+	DOCTOR_PEER_AUTH,         /* 401/403, or TLS refused */
+	DOCTOR_PEER_HTTP,         /* another status than 200 */
+	DOCTOR_PEER_OVERSIZED,    /* the answer exceeded the cap */
+	DOCTOR_PEER_MALFORMED,    /* not a Prometheus exposition */
+	DOCTOR_PEER_NOT_IKEWATCH, /* an exposition without ikewatch_build_info */
+	DOCTOR_PEER_NO_MATCH,     /* ikewatch, but no CHILD SA with our SPIs (another gateway, or
+	                           * SAs out of sync) */
+	DOCTOR_PEER_NO_COUNTERS,  /* the paired SA has no packet counters */
+	DOCTOR_PEER_REKEYED,      /* the pair changed during the probe run (a rekey) */
+};
+
+struct doctor_peer_facts {
+	enum doctor_peer_status status;
+	char url[160];
+	char error[160]; /* one line from the client or the parser */
+	long http_status;
+	uint32_t elapsed_ms; /* both reads */
+	char version[32];
+	char conn[64], child[64];     /* the paired CHILD SA, by the peer's names */
+	uint32_t spi_in, spi_out;     /* ours, that were looked for */
+	uint64_t in_delta, out_delta; /* the paired SA's packets during the probe run */
 };
 
 struct doctor_cert_facts {
@@ -92,6 +131,7 @@ struct doctor_facts {
 	bool libipsec; /* ESP in user space (ipsec0): an empty SAD is normal */
 	bool probe_configured;
 	char probe_error[128];
+	struct doctor_peer_facts peer;
 	/* failures in lines that name no connection: a responder logs IKE_SA_INIT trouble before
 	 * it has matched a config ("<2> received proposals unacceptable") */
 	struct doctor_log_facts anon;

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/file_read.h"
 #include "doctor/doctor_log.h"
+#include "doctor/doctor_peer.h"
 #include "doctor/doctor_xfrm.h"
 #include "exporter/collector.h"
 #include "probe/probe_mtu.h"
@@ -86,6 +87,8 @@ static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_vi
 				continue;
 			copy_z(ch->state, sizeof(ch->state), sc->state);
 			copy_z(ch->mode, sizeof(ch->mode), sc->mode);
+			ch->spis = peer_parse_spi(sc->spi_in, &ch->spi_in) == 0 &&
+			           peer_parse_spi(sc->spi_out, &ch->spi_out) == 0;
 			ch->encap = sc->encap;
 			ch->rekey_time = sc->rekey_time;
 			ch->packets_in = sc->totals.packets_in;
@@ -222,12 +225,12 @@ static int probe_run(const struct doctor_options *o, uint32_t *ret_sent, uint32_
 {
 	struct probe_sess *s;
 	uint64_t start, last = 0;
-	uint32_t sent = 0, recv = 0, count = o->probe_count ? o->probe_count : 5;
-	bool got[64] = {false};
+	uint32_t sent = 0, recv = 0, count = o->probe_count ? o->probe_count : 400;
+	bool got[DOCTOR_PROBE_RUN_MAX] = {false};
 	int r;
 
-	if (count > 64)
-		count = 64;
+	if (count > DOCTOR_PROBE_RUN_MAX)
+		count = DOCTOR_PROBE_RUN_MAX;
 	r = probe_sess_open(o->probe, &s);
 	if (r < 0)
 		return r;
@@ -260,11 +263,68 @@ static int probe_run(const struct doctor_options *o, uint32_t *ret_sent, uint32_
 	return 0;
 }
 
+/* The peer before the probe run: which of its CHILD SAs is ours, and its counters. */
+static void peer_before(const struct doctor_options *o, struct doctor_facts *f,
+                        const struct doctor_child_facts *ch, struct doctor_peer_reading *ret)
+{
+	struct doctor_peer_facts *pf = &f->peer;
+	uint64_t t0;
+
+	if (!o->peer.url)
+		return;
+	copy_z(pf->url, sizeof(pf->url), o->peer.url);
+	if (!ch || !ch->spis) {
+		pf->status = DOCTOR_PEER_NO_MATCH;
+		copy_z(pf->error, sizeof(pf->error),
+		       "our CHILD SA for the probe target has no SPIs to look for");
+		return;
+	}
+	pf->spi_in = ch->spi_in;
+	pf->spi_out = ch->spi_out;
+	t0 = clock_mono_ns();
+	pf->status = doctor_peer_read(&o->peer, ch->spi_in, ch->spi_out, pf, ret);
+	pf->elapsed_ms = (uint32_t)((clock_mono_ns() - t0) / MS);
+}
+
+/* The peer after the run: the same SA's counters, their growth during the run. */
+static void peer_after(const struct doctor_options *o, struct doctor_facts *f,
+                       const struct doctor_child_facts *ch, const struct doctor_peer_reading *p0)
+{
+	struct doctor_peer_facts *pf = &f->peer;
+	struct doctor_peer_reading p1 = {0};
+	uint64_t t0;
+
+	if (!o->peer.url || pf->status != DOCTOR_PEER_OK)
+		return;
+	t0 = clock_mono_ns();
+	pf->status = doctor_peer_read(&o->peer, ch->spi_in, ch->spi_out, pf, &p1);
+	pf->elapsed_ms += (uint32_t)((clock_mono_ns() - t0) / MS);
+	if (pf->status == DOCTOR_PEER_NO_MATCH) {
+		/* it matched a moment ago: our SA or the peer's was rekeyed during the run */
+		pf->status = DOCTOR_PEER_REKEYED;
+		return;
+	}
+	if (pf->status != DOCTOR_PEER_OK)
+		return;
+	if (strcmp(p0->conn, p1.conn) != 0 || strcmp(p0->child, p1.child) != 0 || p1.in < p0->in ||
+	    p1.out < p0->out) {
+		pf->status = DOCTOR_PEER_REKEYED;
+		copy_z(pf->error, sizeof(pf->error), "its counters went back during the run");
+		return;
+	}
+	copy_z(pf->conn, sizeof(pf->conn), p1.conn);
+	copy_z(pf->child, sizeof(pf->child), p1.child);
+	pf->in_delta = p1.in - p0->in;
+	pf->out_delta = p1.out - p0->out;
+}
+
 static void gather_probe(const struct doctor_options *o, struct collector *col,
                          struct doctor_facts *f)
 {
 	struct doctor_conn_facts *c = NULL;
 	char conn[64] = "", child[64] = "", target[64];
+	struct doctor_child_facts *ch;
+	struct doctor_peer_reading p0 = {0};
 	uint64_t out0 = 0, in0 = 0, out1 = 0, in1 = 0;
 	bool counters;
 	uint32_t sent = 0, recv = 0;
@@ -284,13 +344,17 @@ static void gather_probe(const struct doctor_options *o, struct collector *col,
 		         "no CHILD SA's remote traffic selector holds %s", target);
 		return;
 	}
+	ch = child[0] ? doctor_conn_child(c, child) : NULL;
 	counters = child[0] && collector_child_packets(col, conn, child, &out0, &in0) == 0;
+	peer_before(o, f, ch, &p0);
 	r = probe_run(o, &sent, &recv);
 	if (r < 0) {
 		snprintf(f->probe_error, sizeof(f->probe_error), "%s: %s", target, strerror(-r));
 		return;
 	}
 	counters = counters && collector_child_packets(col, conn, child, &out1, &in1) == 0;
+	peer_after(o, f, ch, &p0);
+	copy_z(c->probe_child, sizeof(c->probe_child), child);
 	c->probed = true;
 	copy_z(c->probe_target, sizeof(c->probe_target), target);
 	c->probe_sent = sent;

@@ -10,6 +10,7 @@
 #define IKEWATCH_DOCTOR_GATHER_H
 
 #include "doctor/doctor_facts.h"
+#include "doctor/doctor_peer_read.h"
 #include "probe/probe_sess.h"
 
 struct doctor_options {
@@ -18,13 +19,16 @@ struct doctor_options {
 	const char *log_file;             /* NULL: the log is not read */
 	const char *conn;                 /* NULL: every connection */
 	const struct probe_target *probe; /* NULL: no probe run, no MTU search */
-	uint32_t probe_count;             /* probes in the short run (default 5) */
+	uint32_t probe_count; /* probes in the run (default 400, at most PROBE_RUN_MAX) */
 	uint64_t probe_interval_ns, probe_timeout_ns;
 	bool mtu;                  /* also search the path MTU */
 	uint32_t mtu_min, mtu_max; /* IP packet sizes */
 	uint64_t mtu_timeout_ns;
 	uint32_t mtu_retries;
+	struct doctor_peer_options peer; /* --peer: read before and after the probe run */
 };
+
+#define DOCTOR_PROBE_RUN_MAX 2000
 
 /* Fill @f (initialised by the caller). Returns 0, or -ENOMEM. */
 int doctor_gather(const struct doctor_options *o, struct doctor_facts *f);

@@ -9,6 +9,7 @@
 #include "doctor/doctor_log.h"
 
 #include <string.h>
+#include <time.h>
 
 static bool starts_with(const struct log_span *s, const char *pre, size_t *ret_off)
 {
@@ -51,6 +52,68 @@ static void note_proposals(struct doctor_log_facts *l, const struct log_span *ms
 	}
 }
 
+/* @n digits at @p into *ret; false if any is not a digit. */
+static bool digits(const char *p, size_t n, int *ret)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (p[i] - '0');
+	}
+	*ret = v;
+	return true;
+}
+
+double doctor_log_time(const char *line, size_t len, double now)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	time_t t_now = (time_t)now;
+	struct tm tm, tn;
+	int mon = -1, day, h, m, sec;
+	time_t t;
+
+	/* "Nov 23 07:40:01" or "Nov  3 07:40:01": 15 bytes */
+	if (!line || len < 15 || line[3] != ' ' || line[6] != ' ' || line[9] != ':' ||
+	    line[12] != ':')
+		return -1;
+	for (int i = 0; i < 12; i++)
+		if (memcmp(line, months + 3 * i, 3) == 0)
+			mon = i;
+	if (mon < 0 || !digits(line + 5, 1, &day) || !digits(line + 7, 2, &h) ||
+	    !digits(line + 10, 2, &m) || !digits(line + 13, 2, &sec))
+		return -1;
+	if (line[4] != ' ') {
+		int tens;
+
+		if (!digits(line + 4, 1, &tens))
+			return -1;
+		day += 10 * tens;
+	}
+	if (day < 1 || day > 31 || h > 23 || m > 59 || sec > 60 || !localtime_r(&t_now, &tn))
+		return -1;
+	tm = (struct tm){.tm_year = tn.tm_year,
+	                 .tm_mon = mon,
+	                 .tm_mday = day,
+	                 .tm_hour = h,
+	                 .tm_min = m,
+	                 .tm_sec = sec,
+	                 .tm_isdst = -1};
+	t = mktime(&tm);
+	if (t != (time_t)-1 && (double)t > now + 86400) {
+		tm = (struct tm){.tm_year = tn.tm_year - 1,
+		                 .tm_mon = mon,
+		                 .tm_mday = day,
+		                 .tm_hour = h,
+		                 .tm_min = m,
+		                 .tm_sec = sec,
+		                 .tm_isdst = -1};
+		t = mktime(&tm);
+	}
+	return t == (time_t)-1 ? -1 : (double)t;
+}
+
 void doctor_log_feed(struct doctor_facts *f, const char *line, size_t len)
 {
 	struct log_class lc;
@@ -77,11 +140,24 @@ void doctor_log_feed(struct doctor_facts *f, const char *line, size_t len)
 			l->last_req_exchange = lc.exchange;
 			l->last_req_msgid = lc.msgid;
 			l->has_req = true;
+			l->last_req_time = doctor_log_time(line, len, f->now);
+			l->last_req_liveness = lc.liveness;
 		}
 		break;
 	case LOG_CAT_RETRANSMIT:
 		l->retransmits++;
 		l->retx_outstanding = true;
+		l->retx_count = lc.count;
+		l->retx_msgid = lc.has_msgid ? lc.msgid : 0;
+		l->retx_exchange = LOG_EXCH_UNKNOWN;
+		l->retx_liveness = false;
+		l->retx_silent_s = -1;
+		if (l->has_req && lc.has_msgid && lc.msgid == l->last_req_msgid) {
+			l->retx_exchange = l->last_req_exchange;
+			l->retx_liveness = l->last_req_liveness;
+			if (l->last_req_time >= 0 && f->now >= l->last_req_time)
+				l->retx_silent_s = f->now - l->last_req_time;
+		}
 		if (l->has_req && lc.has_msgid && lc.msgid == l->last_req_msgid &&
 		    (l->last_req_exchange == LOG_EXCH_IKE_SA_INIT ||
 		     l->last_req_exchange == LOG_EXCH_IKE_AUTH))

@@ -19,4 +19,9 @@ void doctor_log_feed(struct doctor_facts *f, const char *line, size_t len);
 /* Feed every line of @text (whole lines of the log, oldest first: file_read_tail_lines()). */
 void doctor_log_feed_text(struct doctor_facts *f, const char *text, size_t len);
 
+/* The time of a filelog line as charon writes it with time_format "%b %e %T" ("Nov 23
+ * 07:40:01 ...", local time, no year), as epoch seconds: the year is the one that puts it at
+ * most a day after @now. -1 when the line does not start with such a time. */
+double doctor_log_time(const char *line, size_t len, double now);
+
 #endif

@@ -13,10 +13,19 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define LOGS "../fixtures/logs/"
 
 static struct doctor_facts F;
+
+/* charon's log has local times: read them as UTC, whatever the machine's zone */
+static void utc(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
 static struct doctor_report R;
 
 static void reset(void)
@@ -178,7 +187,9 @@ static void test_peer_dying_beats_dataplane(void)
 	};
 	struct doctor_conn_facts *c;
 
+	utc();
 	reset();
+	F.now = 1700725205; /* Nov 23 07:40:05 2023 UTC */
 	c = lab_conn(true);
 	c->probed = true;
 	c->probe_sent = 5;
@@ -186,6 +197,74 @@ static void test_peer_dying_beats_dataplane(void)
 		doctor_log_feed(&F, lines[i], strlen(lines[i]));
 	doctor_diagnose(&F, NULL, &R);
 	T_EQ_STR(R.f[0].id, "peer_unreachable");
+	/* the evidence says what charon is doing, not a bare "in flight" */
+	T_CONTAINS(R.f[0].evidence[1],
+	           "peer silent for 10 s: DPD request (message ID 2) retransmitted 1 times");
+	T_ASSERT(!doctor_find(&R, "tasks_in_flight", NULL));
+}
+
+/* charon's filelog time ("%b %e %T", local time, no year), and what is not one */
+static void test_log_time(void)
+{
+	static const char *bad[] = {
+	    "",
+	    "Nov 23 07:40",
+	    "Xyz 23 07:40:01 x",
+	    "Nov 32 07:40:01 x",
+	    "Nov 23 24:40:01 x",
+	    "Nov 23 07:60:01 x",
+	    "Nov 2a 07:40:01 x",
+	    "Nov  0 07:40:01 x",
+	    "nov 23 07:40:01 x",
+	    "Nov 23 07-40-01 x",
+	    "00[IKE] <a-b|1> retransmit 1 of request with message ID 2",
+	    "2023-11-23T07:40:01 00[IKE] x",
+	};
+	double now = 1700725205; /* Nov 23 07:40:05 2023 UTC */
+
+	utc();
+
+	T_ASSERT(doctor_log_time("Nov 23 07:40:01 10[IKE] x", 25, now) == 1700725201);
+	T_ASSERT(doctor_log_time("Nov  3 07:40:01 10[IKE] x", 25, now) == 1700725201 - 20 * 86400);
+	/* a line from December read in January is last year's */
+	T_ASSERT(doctor_log_time("Dec 31 23:59:59 x", 17, 1704067199 + 3600) == 1704067199);
+	T_ASSERT(doctor_log_time("Nov 23 07:40:01", 15, now) == 1700725201);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		T_ASSERT(doctor_log_time(bad[i], strlen(bad[i]), now) == -1);
+	T_ASSERT(doctor_log_time(NULL, 0, now) == -1);
+	/* a retransmit line without its request: silent for an unknown time, not a made-up one */
+	reset();
+	F.now = now;
+	lab_conn(true);
+	doctor_log_feed(&F, bad[10], strlen(bad[10]));
+	doctor_diagnose(&F, NULL, &R);
+	T_EQ_STR(R.f[0].id, "peer_unreachable");
+	T_CONTAINS(R.f[0].evidence[1], "peer silent: its request (message ID 2)");
+}
+
+/* Without a log, doctor does not claim what the log shows. */
+static void test_no_log_no_claims(void)
+{
+	struct doctor_conn_facts *c;
+
+	reset();
+	F.log_read = false;
+	c = lab_conn(false);
+	doctor_diagnose(&F, NULL, &R);
+	T_EQ_STR(R.f[0].id, "conn_down");
+	T_NOT_CONTAINS(R.f[0].title, "log read shows");
+	T_CONTAINS(R.f[0].title, "log was not read");
+	reset();
+	c = lab_conn(true);
+	c->tasks_pending = true;
+	doctor_diagnose(&F, NULL, &R);
+	T_CONTAINS(doctor_find(&R, "tasks_in_flight", NULL)->evidence[0], "no retransmit");
+	F.log_read = false;
+	doctor_report_done(&R);
+	doctor_report_init(&R);
+	doctor_diagnose(&F, NULL, &R);
+	T_CONTAINS(doctor_find(&R, "tasks_in_flight", NULL)->evidence[0], "not known");
+	(void)c;
 }
 
 static void test_mtu_blackhole(void)
@@ -352,7 +431,7 @@ static void test_malformed_log(void)
 
 TEST_MAIN("doctor", TEST(test_lab_fault_logs), TEST(test_proposals_in_evidence),
           TEST(test_history_forgotten_after_establish), TEST(test_one_way_dataplane),
-          TEST(test_peer_dying_beats_dataplane), TEST(test_mtu_blackhole),
-          TEST(test_certs_and_clock), TEST(test_xfrm_policies_without_states),
-          TEST(test_daemon_and_filter), TEST(test_rank_and_render), TEST(test_limits),
-          TEST(test_malformed_log))
+          TEST(test_peer_dying_beats_dataplane), TEST(test_no_log_no_claims), TEST(test_log_time),
+          TEST(test_mtu_blackhole), TEST(test_certs_and_clock),
+          TEST(test_xfrm_policies_without_states), TEST(test_daemon_and_filter),
+          TEST(test_rank_and_render), TEST(test_limits), TEST(test_malformed_log))

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * From the ledger's drops to findings. The first drop along the path is the cause (the
+ * count can only fall after it); later drops are listed below it. A total drop is critical, a
+ * partial one a warning with its loss and 95 % interval, so that 2 % loss reads apart from an
+ * outage. The ends are named by the IKE addresses charon reported.
+ */
+#include "doctor/doctor_path_checks.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SCORE_TOTAL 90
+#define SCORE_PARTIAL 50
+
+static const char *our_name(const struct doctor_conn_facts *c)
+{
+	return c->local_host[0] ? c->local_host : "this gateway";
+}
+
+static const char *peer_name(const struct doctor_conn_facts *c)
+{
+	if (c->remote_host[0])
+		return c->remote_host;
+	return c->remote_addrs[0] ? c->remote_addrs : "the peer";
+}
+
+static bool peer_ok(const struct doctor_facts *f)
+{
+	return f->peer.status == DOCTOR_PEER_OK;
+}
+
+void doctor_path_ledger(const struct doctor_facts *f, const struct doctor_conn_facts *c,
+                        struct path_counts *ret)
+{
+	*ret = (struct path_counts){0};
+	path_set(ret, PATH_SENT, c->probe_sent);
+	path_set(ret, PATH_RECEIVED, c->probe_received);
+	if (c->probe_counters) {
+		path_set(ret, PATH_OUR_SA_OUT, c->probe_out_delta);
+		path_set(ret, PATH_OUR_SA_IN, c->probe_in_delta);
+	}
+	if (peer_ok(f)) {
+		path_set(ret, PATH_PEER_SA_IN, f->peer.in_delta);
+		path_set(ret, PATH_PEER_SA_OUT, f->peer.out_delta);
+	}
+}
+
+/* What a drop between @from and @to is, in the ids above. */
+static const char *segment_id(const struct path_drop *d, bool peer)
+{
+	if (d->to == PATH_OUR_SA_OUT)
+		return "before_our_sa";
+	if (d->from == PATH_OUR_SA_OUT && d->to == PATH_PEER_SA_IN)
+		return "esp_out_lost";
+	if (d->from >= PATH_PEER_SA_IN && d->to <= PATH_PEER_SA_OUT)
+		return "beyond_peer";
+	if (d->from == PATH_PEER_SA_OUT && d->to == PATH_OUR_SA_IN)
+		return "esp_back_lost";
+	if (d->from == PATH_OUR_SA_IN)
+		return "after_our_sa";
+	if (!peer)
+		return d->total ? "dataplane_down" : "dataplane_loss";
+	return "path_loss";
+}
+
+/* " loses 2.0 % (95 % interval 1.0-3.9 %)" or " is lost" */
+static void loss_words(const struct path_drop *d, char *out, size_t cap)
+{
+	if (d->total)
+		snprintf(out, cap, "is lost");
+	else
+		snprintf(out, cap, "loses %.1f %% (95 %% interval %.1f-%.1f %%)", d->loss * 100,
+		         d->loss_lo * 100, d->loss_hi * 100);
+}
+
+static void title(struct doctor_finding **dp, struct doctor_report *r, const char *id,
+                  const struct doctor_conn_facts *c, const struct path_drop *d, int score)
+{
+	const char *a = our_name(c), *b = peer_name(c);
+	enum doctor_severity sev = d->total ? DOCTOR_SEV_CRIT : DOCTOR_SEV_WARN;
+	char loss[96];
+
+	loss_words(d, loss, sizeof(loss));
+	if (strcmp(id, "before_our_sa") == 0)
+		*dp = doctor_add(r, id, c->name, sev, score,
+		                 "probes do not enter the CHILD SA at %s (before our SA): %s sent "
+		                 "%" PRIu64 " probes, its SA encrypted %" PRIu64,
+		                 a, a, d->before, d->after);
+	else if (strcmp(id, "esp_out_lost") == 0)
+		*dp = doctor_add(r, id, c->name, sev, score,
+		                 "ESP from %s to %s %s: %s sent %" PRIu64
+		                 " packets, %s received %" PRIu64,
+		                 a, b, loss, a, d->before, b, d->after);
+	else if (strcmp(id, "esp_back_lost") == 0)
+		*dp = doctor_add(r, id, c->name, sev, score,
+		                 "ESP from %s to %s %s: %s sent %" PRIu64
+		                 " packets, %s received %" PRIu64,
+		                 b, a, loss, b, d->before, a, d->after);
+	else if (strcmp(id, "beyond_peer") == 0)
+		*dp = doctor_add(r, id, c->name, sev, score,
+		                 d->total ? "traffic reaches %s through the tunnel, but nothing "
+		                            "behind %s answers (%s received %" PRIu64
+		                            ", sent %" PRIu64 ")"
+		                          : "traffic reaches %s through the tunnel, but part of it "
+		                            "is not answered behind %s (%s received %" PRIu64
+		                            ", sent %" PRIu64 ")",
+		                 b, b, b, d->before, d->after);
+	else if (strcmp(id, "after_our_sa") == 0)
+		*dp = doctor_add(r, id, c->name, sev, score,
+		                 "answers come back through the CHILD SA at %s but do not reach "
+		                 "the prober (after our SA): SA decrypted %" PRIu64
+		                 ", prober received %" PRIu64,
+		                 a, d->before, d->after);
+	else if (strcmp(id, "path_loss") == 0)
+		*dp = doctor_add(
+		    r, id, c->name, sev, score,
+		    "probes are lost between %s and %s: %" PRIu64 " passed, %" PRIu64 " went on",
+		    path_point_name(d->from), path_point_name(d->to), d->before, d->after);
+	else
+		*dp = NULL;
+}
+
+/* One end alone: probes leave and fewer come back, and the peer's points are dark. */
+static struct doctor_finding *one_end(struct doctor_report *r, const struct doctor_conn_facts *c,
+                                      const struct path_drop *d, int score)
+{
+	const char *a = our_name(c), *b = peer_name(c);
+	bool one_way = c->probe_counters && c->probe_out_delta > 0 && c->probe_in_delta == 0;
+	struct doctor_finding *x;
+	char loss[96];
+
+	loss_words(d, loss, sizeof(loss));
+	if (d->total)
+		x = doctor_add(r, one_way ? "dataplane_one_way" : "dataplane_down", c->name,
+		               DOCTOR_SEV_CRIT, score,
+		               one_way ? "data plane broken while IKE is up: probes leave %s "
+		                         "through the CHILD SA and nothing comes back from %s"
+		                       : "data plane broken while IKE is up: no probe came back "
+		                         "(%s to %s)",
+		               a, b);
+	else
+		x = doctor_add(r, "dataplane_loss", c->name, DOCTOR_SEV_WARN, score,
+		               "the tunnel from %s to %s and back %s", a, b, loss);
+	return x;
+}
+
+static void evidence(struct doctor_finding *x, const struct doctor_facts *f,
+                     const struct doctor_conn_facts *c)
+{
+	const char *a = our_name(c), *b = peer_name(c);
+	double lo, hi;
+
+	if (!x)
+		return;
+	if (c->probe_sent) {
+		path_wilson(c->probe_sent - c->probe_received, c->probe_sent, &lo, &hi);
+		doctor_evidence(x,
+		                "%u of %u probes to %s answered: loss %.1f %% (95 %% interval "
+		                "%.1f-%.1f %%)",
+		                c->probe_received, c->probe_sent, c->probe_target,
+		                100.0 * (c->probe_sent - c->probe_received) / c->probe_sent,
+		                lo * 100, hi * 100);
+	}
+	if (c->probe_counters)
+		doctor_evidence(x,
+		                "%s CHILD SA %s during the probes: out +%" PRIu64 ", in +%" PRIu64,
+		                a, c->probe_child[0] ? c->probe_child : "?", c->probe_out_delta,
+		                c->probe_in_delta);
+	if (peer_ok(f))
+		doctor_evidence(x,
+		                "%s CHILD SA %s/%s (SPIs in 0x%08x, out 0x%08x): in +%" PRIu64
+		                ", out +%" PRIu64,
+		                b, f->peer.conn, f->peer.child, f->peer.spi_out, f->peer.spi_in,
+		                f->peer.in_delta, f->peer.out_delta);
+}
+
+/* What one end cannot tell, and how to find out. */
+static void one_end_hint(struct doctor_finding *x, const struct doctor_facts *f,
+                         const struct doctor_conn_facts *c)
+{
+	const char *a = our_name(c), *b = peer_name(c);
+
+	doctor_evidence(x,
+	                "from %s alone one cannot tell whether ESP is lost on the way to %s, "
+	                "behind %s, or on the way back: %s",
+	                a, b, b,
+	                f->peer.status == DOCTOR_PEER_NONE ? "no --peer given"
+	                                                   : "the peer could not be read");
+	doctor_next(x,
+	            "ikewatch doctor %s --probe %s --peer http://<%s>:9918/metrics (%s's "
+	            "ikewatch counts what arrived)",
+	            c->name, c->probe_target, b, b);
+	doctor_next(x,
+	            "or compare on %s: swanctl --list-sas --ike <conn>: in frozen there means "
+	            "ESP is lost on the way out, out growing there means on the way back",
+	            b);
+}
+
+static void next_steps(struct doctor_finding *x, const char *id, const struct doctor_conn_facts *c)
+{
+	const char *a = our_name(c), *b = peer_name(c);
+
+	if (strcmp(id, "before_our_sa") == 0) {
+		doctor_next(x,
+		            "is the probe source inside local_ts? ip xfrm policy; ip route get %s",
+		            c->probe_target);
+	} else if (strcmp(id, "esp_out_lost") == 0) {
+		doctor_next(x, "look for a firewall dropping ESP (or UDP 4500) from %s to %s", a,
+		            b);
+		doctor_next(x, "tcpdump -ni any esp or udp port 4500 on both gateways");
+	} else if (strcmp(id, "esp_back_lost") == 0) {
+		doctor_next(x, "look for a firewall dropping ESP (or UDP 4500) from %s to %s", b,
+		            a);
+		doctor_next(x, "tcpdump -ni any esp or udp port 4500 on both gateways");
+	} else if (strcmp(id, "beyond_peer") == 0) {
+		doctor_next(x,
+		            "on %s: is %s up and routed there (ip route get %s), does a firewall "
+		            "behind %s drop it?",
+		            b, c->probe_target, c->probe_target, b);
+	} else if (strcmp(id, "after_our_sa") == 0) {
+		doctor_next(
+		    x,
+		    "on %s: a firewall on the decrypted traffic (nft list ruleset), or rp_filter",
+		    a);
+	}
+}
+
+static void check_peer(struct doctor_report *r, const struct doctor_facts *f,
+                       const struct doctor_conn_facts *c)
+{
+	const struct doctor_peer_facts *p = &f->peer;
+	struct doctor_finding *x;
+	const char *b = peer_name(c);
+
+	switch (p->status) {
+	case DOCTOR_PEER_NONE:
+	case DOCTOR_PEER_OK:
+		return;
+	case DOCTOR_PEER_UNREACHABLE:
+		x = doctor_add(r, "peer_metrics_unreachable", c->name, DOCTOR_SEV_WARN, 35,
+		               "the peer's ikewatch at %s could not be reached", p->url);
+		break;
+	case DOCTOR_PEER_TIMEOUT:
+		x = doctor_add(r, "peer_metrics_timeout", c->name, DOCTOR_SEV_WARN, 35,
+		               "the peer's ikewatch at %s did not answer within the timeout",
+		               p->url);
+		break;
+	case DOCTOR_PEER_AUTH:
+		x = doctor_add(
+		    r, "peer_metrics_auth", c->name, DOCTOR_SEV_WARN, 35,
+		    "the peer's ikewatch at %s refused us (HTTP %ld): check --peer.user, "
+		    "--peer.password-file and the TLS files",
+		    p->url, p->http_status);
+		break;
+	case DOCTOR_PEER_HTTP:
+		x = doctor_add(r, "peer_metrics_http", c->name, DOCTOR_SEV_WARN, 35,
+		               "the peer's ikewatch at %s answered HTTP %ld", p->url,
+		               p->http_status);
+		break;
+	case DOCTOR_PEER_OVERSIZED:
+		x = doctor_add(r, "peer_metrics_oversized", c->name, DOCTOR_SEV_WARN, 35,
+		               "the answer of %s is too large for an ikewatch: not read", p->url);
+		break;
+	case DOCTOR_PEER_MALFORMED:
+		x = doctor_add(r, "peer_metrics_malformed", c->name, DOCTOR_SEV_WARN, 35,
+		               "%s does not answer a Prometheus exposition", p->url);
+		break;
+	case DOCTOR_PEER_NOT_IKEWATCH:
+		x = doctor_add(r, "peer_not_ikewatch", c->name, DOCTOR_SEV_WARN, 35,
+		               "%s is not an ikewatch (no ikewatch_build_info): its counters are "
+		               "not used",
+		               p->url);
+		break;
+	case DOCTOR_PEER_NO_MATCH:
+		x = doctor_add(r, "peer_sa_mismatch", c->name, DOCTOR_SEV_WARN, 36,
+		               "%s is an ikewatch but holds no CHILD SA paired with ours: another "
+		               "gateway than %s, or the two ends' SAs are out of sync",
+		               p->url, b);
+		doctor_next(x, "check that --peer points at %s's ikewatch", b);
+		doctor_next(x, "compare swanctl --list-sas on both gateways (SPIs in/out)");
+		break;
+	case DOCTOR_PEER_NO_COUNTERS:
+		x = doctor_add(r, "peer_no_counters", c->name, DOCTOR_SEV_WARN, 35,
+		               "the peer at %s pairs with our CHILD SA but exports no packet "
+		               "counters for it",
+		               p->url);
+		break;
+	case DOCTOR_PEER_REKEYED:
+		x = doctor_add(r, "peer_sa_changed", c->name, DOCTOR_SEV_INFO, 20,
+		               "the paired CHILD SA at %s changed during the probe run (a rekey?): "
+		               "its counters are not used; run doctor again",
+		               p->url);
+		break;
+	default:
+		return;
+	}
+	if (p->error[0])
+		doctor_evidence(x, "%s", p->error);
+	doctor_evidence(x, "reading the peer took %u ms; the verdict below uses this end only",
+	                p->elapsed_ms);
+}
+
+/*
+ * A drop spans the points that carried other traffic too (path_judge skips them for the
+ * probes' flow). Those points passed at least as much as the flow, so the probes were lost
+ * after the last of them: the drop is named from there, with that point's count.
+ */
+static struct path_drop narrow(const struct path_counts *pc, const struct path_drop *d)
+{
+	struct path_drop n = *d;
+
+	for (int p = (int)d->to - 1; p > (int)d->from; p--)
+		if (pc->known[p]) {
+			n.from = (enum path_point)p;
+			n.before = pc->n[p];
+			break;
+		}
+	return n;
+}
+
+void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
+                       const struct doctor_conn_facts *c)
+{
+	struct path_counts pc;
+	struct path_verdict v;
+	struct doctor_finding *x;
+
+	check_peer(r, f, c);
+	doctor_path_ledger(f, c, &pc);
+	if (path_judge(&pc, &v) < 0 || !c->probe_sent)
+		return;
+	if (v.clean) {
+		x = doctor_add(r, "path_clean", c->name, DOCTOR_SEV_INFO, 20,
+		               "all is well on the data plane: %u of %u probes to %s came back%s",
+		               c->probe_received, c->probe_sent, c->probe_target,
+		               peer_ok(f) ? ", and both ends counted them" : "");
+		evidence(x, f, c);
+		return;
+	}
+	for (size_t i = 0; i < v.n_drops; i++) {
+		struct path_drop d = narrow(&pc, &v.drops[i]);
+		/* the first drop is the cause; later ones follow from it or add to it, and after
+		 * an outage of the probes nothing further along can be judged */
+		int score;
+		const char *id;
+
+		if (i && c->probe_received == 0)
+			break;
+		/* every probe lost: an outage, whatever other traffic still passed that point */
+		d.total |= i == 0 && c->probe_received == 0;
+		score = (d.total ? SCORE_TOTAL : SCORE_PARTIAL) - (i ? 40 : 0);
+		id = segment_id(&d, peer_ok(f));
+		if (strncmp(id, "dataplane_", 10) == 0)
+			x = one_end(r, c, &d, score);
+		else
+			title(&x, r, id, c, &d, score);
+		evidence(x, f, c);
+		if (strncmp(id, "dataplane_", 10) == 0)
+			one_end_hint(x, f, c);
+		next_steps(x, id, c);
+	}
+}

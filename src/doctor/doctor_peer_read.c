@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * One reading of a peer's ikewatch. The body is outside input: capped by the client, parsed by
+ * the bounded prom_parse, and only names and numbers are taken from it (copied, bounded).
+ */
+#include "doctor/doctor_peer_read.h"
+
+#include "doctor/doctor_peer.h"
+#include "prom/prom_parse.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum doctor_peer_status fetch_status(int r, long status)
+{
+	switch (r) {
+	case -ETIMEDOUT:
+		return DOCTOR_PEER_TIMEOUT;
+	case -E2BIG:
+		return DOCTOR_PEER_OVERSIZED;
+	case -EACCES:
+		return DOCTOR_PEER_AUTH;
+	case -EPROTO:
+		if (status == 401 || status == 403)
+			return DOCTOR_PEER_AUTH;
+		return status > 0 ? DOCTOR_PEER_HTTP : DOCTOR_PEER_MALFORMED;
+	default:
+		return DOCTOR_PEER_UNREACHABLE;
+	}
+}
+
+/* A counter of the paired SA; a value that is not a count is as good as none. */
+static bool counter(const struct prom_scrape *s, const char *name, const char *conn,
+                    const char *child, uint64_t *ret)
+{
+	struct peer_counter c = peer_sum(s, name, "conn", conn, "child", child);
+
+	if (!c.known || !(c.v >= 0) || c.v > 9.0e15)
+		return false;
+	*ret = (uint64_t)c.v;
+	return true;
+}
+
+enum doctor_peer_status doctor_peer_judge(const char *text, size_t len, uint32_t spi_in,
+                                          uint32_t spi_out, struct doctor_peer_facts *pf,
+                                          struct doctor_peer_reading *ret)
+{
+	struct prom_scrape s;
+	struct peer_view *v = calloc(1, sizeof(*v));
+	const struct peer_child *pc;
+	enum doctor_peer_status st;
+	const char *why = NULL;
+	size_t line = 0;
+	int r;
+
+	if (!v) {
+		doctor_copy(pf->error, sizeof(pf->error), "out of memory", 13);
+		return DOCTOR_PEER_MALFORMED;
+	}
+	prom_scrape_init(&s);
+	r = prom_parse(&s, text, len, &line, &why);
+	if (r < 0) {
+		snprintf(pf->error, sizeof(pf->error), "not a Prometheus exposition: line %zu: %s",
+		         line, why ? why : strerror(-r));
+		st = r == -E2BIG ? DOCTOR_PEER_OVERSIZED : DOCTOR_PEER_MALFORMED;
+		goto out;
+	}
+	peer_view_build(&s, v);
+	if (!v->is_ikewatch) {
+		snprintf(pf->error, sizeof(pf->error),
+		         "%zu samples, none of them ikewatch_build_info", s.n);
+		st = DOCTOR_PEER_NOT_IKEWATCH;
+		goto out;
+	}
+	if (v->version)
+		doctor_copy(pf->version, sizeof(pf->version), v->version, strlen(v->version));
+	pc = peer_view_match(v, spi_in, spi_out);
+	if (!pc) {
+		snprintf(pf->error, sizeof(pf->error),
+		         "it has %zu CHILD SAs, none with SPIs in 0x%08x/out 0x%08x (ours "
+		         "reversed)",
+		         v->n_children, spi_out, spi_in);
+		st = DOCTOR_PEER_NO_MATCH;
+		goto out;
+	}
+	doctor_copy(ret->conn, sizeof(ret->conn), pc->conn, strlen(pc->conn));
+	doctor_copy(ret->child, sizeof(ret->child), pc->child, strlen(pc->child));
+	if (!counter(&s, "ipsec_child_sa_packets_in_total", pc->conn, pc->child, &ret->in) ||
+	    !counter(&s, "ipsec_child_sa_packets_out_total", pc->conn, pc->child, &ret->out)) {
+		snprintf(pf->error, sizeof(pf->error),
+		         "its CHILD SA %s/%s has no ipsec_child_sa_packets_{in,out}_total",
+		         pc->conn, pc->child);
+		st = DOCTOR_PEER_NO_COUNTERS;
+		goto out;
+	}
+	st = DOCTOR_PEER_OK;
+out:
+	prom_scrape_done(&s);
+	free(v);
+	return st;
+}
+
+enum doctor_peer_status doctor_peer_read(const struct doctor_peer_options *o, uint32_t spi_in,
+                                         uint32_t spi_out, struct doctor_peer_facts *pf,
+                                         struct doctor_peer_reading *ret)
+{
+	struct http_client_opts h = o->http;
+	char err[HTTP_CLIENT_ERR_MAX] = "";
+	struct buf body;
+	long status = 0;
+	enum doctor_peer_status st;
+	int r;
+
+	h.max_body = DOCTOR_PEER_BODY_MAX;
+	h.accept = "text/plain;version=0.0.4";
+	buf_init(&body, DOCTOR_PEER_BODY_MAX + 1);
+	r = http_get(o->url, &h, &body, &status, err);
+	if (r < 0) {
+		pf->http_status = status;
+		doctor_copy(pf->error, sizeof(pf->error), err, strlen(err));
+		st = fetch_status(r, status);
+	} else {
+		st = doctor_peer_judge(body.data ? body.data : "", body.len, spi_in, spi_out, pf,
+		                       ret);
+	}
+	buf_done(&body);
+	return st;
+}

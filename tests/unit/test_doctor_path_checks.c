@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * doctor --peer judged on facts (no I/O): each fault of the data plane, seen from both ends,
+ * must rank the finding that names its segment and direction first, with the counters of both
+ * ends as evidence; partial loss is a warning apart from an outage; without a peer the finding
+ * says what one end cannot tell; a peer that could not be read, is not ikewatch or holds no SA
+ * with our SPIs is said so and never changes the verdict into one about a segment it did not
+ * see. The answer bodies (outside input) are judged by doctor_peer_judge(), malformed ones too.
+ */
+#include "test.h"
+
+#include "doctor/doctor_checks.h"
+#include "doctor/doctor_path_checks.h"
+#include "doctor/doctor_peer_read.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct doctor_facts F;
+static struct doctor_report R;
+
+#define A "192.0.2.1"
+#define B "198.51.100.1"
+
+/* a-b probed with @n probes; ends A and B; the peer's SA a-b/net paired */
+static struct doctor_conn_facts *probed(uint32_t n, enum doctor_peer_status peer)
+{
+	struct doctor_conn_facts *c;
+	struct doctor_child_facts *ch;
+
+	doctor_facts_done(&F);
+	doctor_report_done(&R);
+	doctor_facts_init(&F);
+	doctor_report_init(&R);
+	F.charon_up = true;
+	F.now = 1700000000;
+	F.log_read = true;
+	F.probe_configured = true;
+	c = doctor_facts_conn(&F, "a-b", 3);
+	ch = doctor_conn_child(c, "net");
+	c->configured = c->up = true;
+	ch->configured = ch->up = true;
+	memcpy(c->ike_state, "ESTABLISHED", 12);
+	memcpy(ch->state, "INSTALLED", 10);
+	memcpy(c->local_host, A, sizeof(A));
+	memcpy(c->remote_host, B, sizeof(B));
+	c->probed = true;
+	memcpy(c->probe_target, "203.0.113.129", 14);
+	memcpy(c->probe_child, "net", 4);
+	c->probe_sent = n;
+	c->probe_counters = true;
+	F.peer.status = peer;
+	memcpy(F.peer.url, "http://" B ":9918/metrics", sizeof("http://" B ":9918/metrics"));
+	memcpy(F.peer.conn, "a-b", 4);
+	memcpy(F.peer.child, "net", 4);
+	return c;
+}
+
+/* the counts of one run: our SA out, peer in, peer out, our SA in, received */
+static void counts(struct doctor_conn_facts *c, uint64_t out, uint64_t pin, uint64_t pout,
+                   uint64_t in, uint32_t recv)
+{
+	c->probe_out_delta = out;
+	F.peer.in_delta = pin;
+	F.peer.out_delta = pout;
+	c->probe_in_delta = in;
+	c->probe_received = recv;
+	doctor_diagnose(&F, NULL, &R);
+}
+
+static bool has_evidence(const struct doctor_finding *f, const char *needle)
+{
+	for (uint32_t i = 0; i < f->n_evidence; i++)
+		if (strstr(f->evidence[i], needle))
+			return true;
+	return false;
+}
+
+static void test_healthy(void)
+{
+	struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_OK);
+
+	counts(c, 400, 400, 400, 400, 400);
+	T_EQ_STR(R.f[0].id, "path_clean");
+	T_CONTAINS(R.f[0].title, "all is well");
+	T_CONTAINS(R.f[0].title, "both ends counted them");
+	T_ASSERT(has_evidence(&R.f[0], B " CHILD SA a-b/net"));
+	for (uint32_t i = 0; i < R.n; i++)
+		T_ASSERT(R.f[i].severity != DOCTOR_SEV_CRIT);
+}
+
+/* each total fault, named by its segment and direction, with both ends' counters */
+static void test_segments(void)
+{
+	static const struct {
+		uint64_t out, pin, pout, in;
+		uint32_t recv;
+		const char *id, *title;
+	} m[] = {
+	    {400, 0, 0, 0, 0, "esp_out_lost",
+	     "ESP from " A " to " B " is lost: " A " sent 400 packets, " B " received 0"},
+	    {400, 400, 400, 0, 0, "esp_back_lost",
+	     "ESP from " B " to " A " is lost: " B " sent 400 packets, " A " received 0"},
+	    {400, 400, 0, 0, 0, "beyond_peer",
+	     "traffic reaches " B " through the tunnel, but nothing behind " B " answers (" B
+	     " received 400, sent 0)"},
+	    {0, 0, 0, 0, 0, "before_our_sa", "probes do not enter the CHILD SA at " A},
+	    {400, 400, 400, 400, 0, "after_our_sa", "do not reach the prober (after our SA)"},
+	};
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_OK);
+
+		counts(c, m[i].out, m[i].pin, m[i].pout, m[i].in, m[i].recv);
+		T_EQ_STR(R.f[0].id, m[i].id);
+		T_EQ_INT(R.f[0].severity, DOCTOR_SEV_CRIT);
+		T_CONTAINS(R.f[0].title, m[i].title);
+		T_ASSERT(has_evidence(&R.f[0], "0 of 400 probes"));
+	}
+}
+
+/* other traffic in the tunnel does not hide the drop: ESP directions compare raw counts */
+static void test_other_traffic(void)
+{
+	struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_OK);
+
+	counts(c, 430, 430, 30, 30, 0);
+	T_EQ_STR(R.f[0].id, "beyond_peer");
+	c = probed(400, DOCTOR_PEER_OK);
+	counts(c, 430, 12, 12, 12, 0);
+	T_EQ_STR(R.f[0].id, "esp_out_lost");
+	T_CONTAINS(R.f[0].title, A " sent 430 packets, " B " received 12");
+}
+
+/* 2 % lost on the way back: a warning with the direction and a stated confidence */
+static void test_partial(void)
+{
+	struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_OK);
+
+	counts(c, 400, 400, 400, 392, 392);
+	T_EQ_STR(R.f[0].id, "esp_back_lost");
+	T_EQ_INT(R.f[0].severity, DOCTOR_SEV_WARN);
+	T_CONTAINS(R.f[0].title, "ESP from " B " to " A " loses 2.0 % (95 % interval 1.0-3.9 %)");
+	T_ASSERT(has_evidence(&R.f[0], "392 of 400 probes"));
+	/* the same loss from one end: partial, direction not claimed */
+	c = probed(400, DOCTOR_PEER_NONE);
+	counts(c, 400, 0, 0, 392, 392);
+	T_EQ_STR(R.f[0].id, "dataplane_loss");
+	T_EQ_INT(R.f[0].severity, DOCTOR_SEV_WARN);
+	T_CONTAINS(R.f[0].title, "loses 2.0 %");
+	T_ASSERT(has_evidence(&R.f[0], "one cannot tell"));
+	/* within timing slack: not loss */
+	c = probed(400, DOCTOR_PEER_OK);
+	counts(c, 400, 400, 400, 399, 399);
+	T_EQ_STR(R.f[0].id, "path_clean");
+}
+
+/* one end alone: what it cannot tell and how to find out */
+static void test_without_peer(void)
+{
+	struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_NONE);
+
+	counts(c, 400, 0, 0, 0, 0);
+	T_EQ_STR(R.f[0].id, "dataplane_one_way");
+	T_ASSERT(has_evidence(&R.f[0], "one cannot tell whether ESP is lost on the way to " B));
+	T_ASSERT(has_evidence(&R.f[0], "no --peer given"));
+	T_CONTAINS(R.f[0].next[0], "--peer");
+	T_ASSERT(!doctor_find(&R, "esp_out_lost", NULL));
+	/* before our SA is visible from one end */
+	c = probed(400, DOCTOR_PEER_NONE);
+	counts(c, 0, 0, 0, 0, 0);
+	T_EQ_STR(R.f[0].id, "before_our_sa");
+}
+
+/* a peer that could not be used: a finding that says why, and the one-end verdict */
+static void test_peer_trouble(void)
+{
+	static const struct {
+		enum doctor_peer_status st;
+		const char *id;
+	} m[] = {
+	    {DOCTOR_PEER_UNREACHABLE, "peer_metrics_unreachable"},
+	    {DOCTOR_PEER_TIMEOUT, "peer_metrics_timeout"},
+	    {DOCTOR_PEER_AUTH, "peer_metrics_auth"},
+	    {DOCTOR_PEER_HTTP, "peer_metrics_http"},
+	    {DOCTOR_PEER_OVERSIZED, "peer_metrics_oversized"},
+	    {DOCTOR_PEER_MALFORMED, "peer_metrics_malformed"},
+	    {DOCTOR_PEER_NOT_IKEWATCH, "peer_not_ikewatch"},
+	    {DOCTOR_PEER_NO_MATCH, "peer_sa_mismatch"},
+	    {DOCTOR_PEER_NO_COUNTERS, "peer_no_counters"},
+	    {DOCTOR_PEER_REKEYED, "peer_sa_changed"},
+	};
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		struct doctor_conn_facts *c = probed(400, m[i].st);
+
+		/* the peer's (unusable) counters would say "beyond B": they must not be used */
+		counts(c, 400, 400, 0, 0, 0);
+		T_ASSERT(doctor_find(&R, m[i].id, "a-b") != NULL);
+		T_EQ_STR(R.f[0].id, "dataplane_one_way");
+		T_ASSERT(has_evidence(&R.f[0], "the peer could not be read"));
+		T_ASSERT(!doctor_find(&R, "beyond_peer", NULL));
+		/* healthy with an unusable peer: still no critical verdict */
+		c = probed(400, m[i].st);
+		counts(c, 400, 0, 0, 400, 400);
+		T_EQ_STR(R.f[0].id, m[i].id);
+		T_ASSERT(R.f[0].severity != DOCTOR_SEV_CRIT);
+	}
+}
+
+/* the answer bodies, outside input */
+static enum doctor_peer_status judge(const char *text, struct doctor_peer_reading *rd)
+{
+	struct doctor_peer_facts pf = {0};
+
+	*rd = (struct doctor_peer_reading){0};
+	return doctor_peer_judge(text, strlen(text), 0xdc108123, 0x0fb08200, &pf, rd);
+}
+
+#define INFO "ikewatch_build_info{version=\"1\"} 1\n"
+#define SA(in, out)                                                                                \
+	"ipsec_child_sa_info{conn=\"a-b\",child=\"net\","                                          \
+	"spi_in=\"" in "\",spi_out=\"" out "\"} 1\n"
+#define PKTS                                                                                       \
+	"ipsec_child_sa_packets_in_total{conn=\"a-b\",child=\"net\"} 7\n"                          \
+	"ipsec_child_sa_packets_out_total{conn=\"a-b\",child=\"net\"} 9\n"
+
+/* counters that are not counts */
+#define NOT_COUNTS                                                                                 \
+	"ipsec_child_sa_packets_in_total{conn=\"a-b\",child=\"net\"} -1\n"                         \
+	"ipsec_child_sa_packets_out_total{conn=\"a-b\",child=\"net\"} NaN\n"
+
+static void test_bodies(void)
+{
+	struct doctor_peer_reading rd;
+
+	T_EQ_INT(judge(INFO SA("0fb08200", "dc108123") PKTS, &rd), DOCTOR_PEER_OK);
+	T_EQ_STR(rd.conn, "a-b");
+	T_EQ_INT(rd.in, 7);
+	T_EQ_INT(rd.out, 9);
+	/* our own end (A pointed at itself): the SPIs are ours, not reversed */
+	T_EQ_INT(judge(INFO SA("dc108123", "0fb08200") PKTS, &rd), DOCTOR_PEER_NO_MATCH);
+	/* another gateway */
+	T_EQ_INT(judge(INFO SA("11111111", "22222222") PKTS, &rd), DOCTOR_PEER_NO_MATCH);
+	T_EQ_INT(judge(INFO, &rd), DOCTOR_PEER_NO_MATCH);
+	T_EQ_INT(judge(SA("0fb08200", "dc108123") PKTS, &rd), DOCTOR_PEER_NOT_IKEWATCH);
+	T_EQ_INT(judge("", &rd), DOCTOR_PEER_NOT_IKEWATCH);
+	T_EQ_INT(judge("<html><body>login</body></html>\n", &rd), DOCTOR_PEER_MALFORMED);
+	T_EQ_INT(judge(INFO "ipsec_child_sa_info{conn=\"a-b\" 1\n", &rd), DOCTOR_PEER_MALFORMED);
+	T_EQ_INT(judge(INFO SA("0fb08200", "dc108123"), &rd), DOCTOR_PEER_NO_COUNTERS);
+	T_EQ_INT(judge(INFO SA("0fb08200", "dc108123") NOT_COUNTS, &rd), DOCTOR_PEER_NO_COUNTERS);
+	T_EQ_INT(judge(INFO SA("zz", "dc108123") PKTS, &rd), DOCTOR_PEER_NO_MATCH);
+	/* NUL bytes and a truncated last line */
+	{
+		static const char nul[] = "ikewatch_build_info 1\n\0\0garbage";
+		struct doctor_peer_facts pf = {0};
+
+		T_ASSERT(doctor_peer_judge(nul, sizeof(nul) - 1, 1, 2, &pf, &rd) != DOCTOR_PEER_OK);
+	}
+}
+
+static void teardown(void)
+{
+	doctor_facts_done(&F);
+	doctor_report_done(&R);
+}
+
+TEST_MAIN_TEARDOWN("doctor_path_checks", teardown, TEST(test_healthy), TEST(test_segments),
+                   TEST(test_other_traffic), TEST(test_partial), TEST(test_without_peer),
+                   TEST(test_peer_trouble), TEST(test_bodies))
