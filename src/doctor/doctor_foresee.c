@@ -6,6 +6,12 @@
  */
 #include "doctor/doctor_foresee.h"
 
+#include "doctor/doctor_facts.h"
+#include "doctor/doctor_report.h"
+#include "exporter/sa_foresee.h"
+
+#include <inttypes.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,4 +355,54 @@ enum foresee_verdict foresee_proposals(enum foresee_exchange x, const char *ours
 out:
 	free(us);
 	return ret->verdict;
+}
+
+void doctor_foresee_findings(struct doctor_report *r, const struct doctor_facts *f,
+                             const struct doctor_conn_facts *c)
+{
+	struct sa_snapshot now = {.now = f->now};
+
+	if (!f->charon_up || !c->up)
+		return;
+	for (uint32_t i = 0; i < c->n_children; i++) {
+		const struct doctor_child_facts *ch = &c->children[i];
+		struct snap_child sc = {.name = ch->name,
+		                        .state = ch->state,
+		                        .rekey_time = ch->rekey_time,
+		                        .life_time = ch->life_time};
+		struct sa_forecast fc;
+		struct doctor_finding *d;
+
+		if (!ch->up || !sa_foresee_child(&now, &sc, &fc) ||
+		    fc.reason != SA_FORESEE_LIFETIME)
+			continue;
+		if (ch->rekey_time != SNAP_NONE)
+			d = doctor_add(r, "rekey_will_fail", c->name, DOCTOR_SEV_WARN, 60,
+			               "the next CHILD rekey of %s/%s in %" PRId64
+			               " s will fail: the SA expires first, in %" PRId64 " s",
+			               c->name, ch->name, ch->rekey_time, ch->life_time);
+		else
+			d = doctor_add(r, "rekey_will_fail", c->name, DOCTOR_SEV_WARN, 60,
+			               "CHILD SA %s/%s expires in %" PRId64
+			               " s and is never rekeyed: it will go down",
+			               c->name, ch->name, ch->life_time);
+		if (ch->rekey_time != SNAP_NONE)
+			doctor_evidence(d,
+			                "list-sas: rekey due in %" PRId64
+			                " s, hard lifetime ends in %" PRId64 " s",
+			                ch->rekey_time, ch->life_time);
+		else
+			doctor_evidence(
+			    d, "list-sas: no rekey scheduled, hard lifetime ends in %" PRId64 " s",
+			    ch->life_time);
+		if (ch->cfg_rekey_time != SNAP_NONE)
+			doctor_evidence(
+			    d,
+			    "configured rekey_time %" PRId64
+			    " s: life_time must be above it (default rekey_time + 10 %%)",
+			    ch->cfg_rekey_time);
+		doctor_next(d,
+		            "swanctl --list-conns   # then raise life_time of %s above rekey_time",
+		            ch->name);
+	}
 }

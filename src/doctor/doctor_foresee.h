@@ -17,6 +17,8 @@
  * aes128gcm16, gcm128 = gcm16, x25519 = curve25519 ...) are folded; an algorithm we do not know
  * is compared by its name. "default" (charon's built-in list) cannot be compared: the verdict is
  * then FORESEE_UNKNOWN, never a guess.
+ *
+ * doctor_foresee_findings() below turns what one end can tell alone into findings.
  */
 #ifndef IKEWATCH_DOCTOR_FORESEE_H
 #define IKEWATCH_DOCTOR_FORESEE_H
@@ -55,5 +57,17 @@ enum foresee_verdict foresee_proposals(enum foresee_exchange x, const char *ours
 
 /* "encryption", "integrity", "PRF", "key exchange (PFS) group", "ESN"; "" for FORESEE_NONE. */
 const char *foresee_transform_name(enum foresee_transform t);
+
+struct doctor_report;
+struct doctor_facts;
+struct doctor_conn_facts;
+
+/* The single-end forecasts of exporter/sa_foresee.h as doctor findings for connection @c (the
+ * same verdicts as the ipsec_*_rekey_failure_expected_timestamp_seconds metrics): a CHILD SA
+ * whose life_time ends before its rekey, "the next CHILD rekey of a-b/net in 60 s will fail:
+ * ...". Nothing when charon is down or the connection has no IKE SA. (An overdue rekey has its
+ * own finding, rekey_overdue, in doctor_checks.c.) */
+void doctor_foresee_findings(struct doctor_report *r, const struct doctor_facts *f,
+                             const struct doctor_conn_facts *c);
 
 #endif

@@ -7,8 +7,11 @@
  */
 #include "test.h"
 
+#include "doctor/doctor_facts.h"
 #include "doctor/doctor_foresee.h"
+#include "doctor/doctor_report.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct vec {
@@ -123,4 +126,62 @@ static void long_reason(void)
 	T_EQ_STR(foresee_transform_name(FORESEE_NONE), "");
 }
 
-TEST_MAIN("doctor_foresee", TEST(vectors), TEST(symmetric), TEST(long_reason))
+/* The single-end finding: a life_time below the rekey time, as in the lab's LAB_LIFE run; none
+ * for a healthy CHILD SA, a down one, or while charon is down. */
+static void lifetime_finding(void)
+{
+	static const struct {
+		bool charon_up, up;
+		int64_t rekey, life;
+		const char *title; /* NULL: no finding */
+	} rows[] = {
+	    {true, true, 60, 20,
+	     "the next CHILD rekey of a-b/net in 60 s will fail: the SA expires first, in 20 s"},
+	    {true, true, SNAP_NONE, 20,
+	     "CHILD SA a-b/net expires in 20 s and is never rekeyed: it will go down"},
+	    {true, true, 30, 90, NULL},
+	    {true, true, -5, 90, NULL}, /* overdue: doctor_checks.c's rekey_overdue says so */
+	    {true, false, 60, 20, NULL},
+	    {false, true, 60, 20, NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct doctor_facts f;
+		struct doctor_report r;
+		struct doctor_conn_facts *c;
+		struct doctor_child_facts *ch;
+		const struct doctor_finding *d;
+
+		doctor_facts_init(&f);
+		doctor_report_init(&r);
+		f.now = 1e9;
+		f.charon_up = rows[i].charon_up;
+		c = doctor_facts_conn(&f, "a-b", 3);
+		T_ASSERT(c != NULL);
+		c->up = c->configured = true;
+		ch = doctor_conn_child(c, "net");
+		T_ASSERT(ch != NULL);
+		ch->up = ch->configured = rows[i].up;
+		snprintf(ch->state, sizeof(ch->state), "%s", rows[i].up ? "INSTALLED" : "");
+		ch->rekey_time = rows[i].rekey;
+		ch->life_time = rows[i].life;
+		ch->cfg_rekey_time = 60;
+		doctor_foresee_findings(&r, &f, c);
+		d = doctor_find(&r, "rekey_will_fail", "a-b");
+		if (rows[i].title) {
+			T_ASSERT(d != NULL);
+			T_EQ_STR(d->title, rows[i].title);
+			T_ASSERT(d->n_evidence >= 2);
+			T_CONTAINS(d->evidence[0], "hard lifetime ends in 20 s");
+			T_CONTAINS(d->evidence[1], "configured rekey_time 60 s");
+		} else {
+			T_ASSERT(d == NULL);
+			T_EQ_INT(r.n, 0);
+		}
+		doctor_report_done(&r);
+		doctor_facts_done(&f);
+	}
+}
+
+TEST_MAIN("doctor_foresee", TEST(vectors), TEST(symmetric), TEST(long_reason),
+          TEST(lifetime_finding))
