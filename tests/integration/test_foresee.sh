@@ -5,7 +5,8 @@
 #  1. lifetimes: A's CHILD "net" has life_time 20 s below its rekey_time 60 s, so it will expire
 #     instead of rekeying: A exports ipsec_child_sa_rekey_failure_expected_timestamp_seconds
 #     {reason="lifetime"} at its expiry, right away; B (strongSwan's default lifetimes) exports
-#     none. With IKE dropped on the router, A's IKE rekey (due 36 s after start) cannot start:
+#     none; `ikewatch doctor a-b` on A says "the next CHILD rekey of a-b/net in N s will fail:
+#     the SA expires first, in M s". With IKE dropped on the router, A's IKE rekey (due 36 s after start) cannot start:
 #     the IKE twin appears with reason="rekey_overdue".
 #  2. PFS: after lab_pfs_mismatch B, the proposals configured on A and B for a-b/net have no
 #     common key-exchange group and the pure comparison (src/doctor/doctor_foresee.c) says the
@@ -58,6 +59,12 @@ child_life() {
 	near_now "$v" -1 20 && [ "$v" = "$e" ]
 }
 t_eventually 5 child_lifetime_expected child_life
+# doctor says the same, as a finding with the seconds left
+doctor_says_lifetime() {
+	"$IKEWATCH" doctor --vici.socket "$(lab_vici_path A)" --log-file "$(lab_log_path A)" a-b |
+		grep -E 'the next CHILD rekey of a-b/net in [0-9]+ s will fail: the SA expires first, in [0-9]+ s'
+}
+t_check doctor_lifetime_finding doctor_says_lifetime
 t_check child_only_net sh -c "! curl -fsS '$SERVE_URL/metrics' | grep '^ipsec_child_sa_rekey_failure_expected_timestamp_seconds{' | grep -v 'child=\"net\"'"
 t_check ike_not_expected_yet sh -c "! curl -fsS '$SERVE_URL/metrics' | grep -q '^ipsec_ike_sa_rekey_failure_expected_timestamp_seconds{'"
 ike_overdue() {
