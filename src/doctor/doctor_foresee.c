@@ -186,11 +186,104 @@ static bool fs_complete(enum foresee_exchange x, struct fs_prop *p)
 	return true;
 }
 
+/* "IKE:" / "ESP:" / "AH:" starts a proposal in charon's notation (its log's "configured
+ * proposals: ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ"). */
+static bool fs_charon_prefix(const char *p, size_t len, size_t *ret_skip)
+{
+	static const char *const prefixes[] = {"IKE:", "ESP:", "AH:"};
+
+	for (size_t k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++) {
+		size_t n = strlen(prefixes[k]);
+
+		if (len >= n && memcmp(p, prefixes[k], n) == 0) {
+			*ret_skip = n;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A charon algorithm name (already lower case: "aes_gcm_16_256", "hmac_sha2_256_128",
+ * "prf_hmac_sha2_384", "ecp_256_bp", "no_ext_seq") to swanctl's keyword, in place. */
+static void fs_from_charon(char *a, size_t cap)
+{
+	static const char *const fixed[][2] = {
+	    {"hmac_md5_96", "md5"},
+	    {"hmac_md5_128", "md5_128"},
+	    {"hmac_sha1_96", "sha1"},
+	    {"hmac_sha1_160", "sha1_160"},
+	    {"hmac_sha2_256_96", "sha256_96"},
+	    {"hmac_sha2_256_128", "sha256"},
+	    {"hmac_sha2_384_192", "sha384"},
+	    {"hmac_sha2_512_256", "sha512"},
+	    {"aes_xcbc_96", "aesxcbc"},
+	    {"aes_cmac_96", "aescmac"},
+	    {"prf_hmac_md5", "prfmd5"},
+	    {"prf_hmac_sha1", "prfsha1"},
+	    {"prf_hmac_sha2_256", "prfsha256"},
+	    {"prf_hmac_sha2_384", "prfsha384"},
+	    {"prf_hmac_sha2_512", "prfsha512"},
+	    {"prf_aes128_xcbc", "prfaesxcbc"},
+	    {"prf_aes128_cmac", "prfaescmac"},
+	    {"no_ext_seq", "noesn"},
+	    {"ext_seq", "esn"},
+	    {"curve_25519", "curve25519"},
+	    {"curve_448", "curve448"},
+	    {"3des_cbc", "3des"},
+	    {"chacha20_poly1305", "chacha20poly1305"},
+	    {"chacha20_poly1305_256", "chacha20poly1305"},
+	};
+	static const struct {
+		const char *prefix, *before, *after; /* keyword = before + digits + after */
+	} patterns[] = {
+	    {"aes_cbc_", "aes", ""},
+	    {"aes_ctr_", "aes", "ctr"},
+	    {"aes_gcm_16_", "aes", "gcm16"},
+	    {"aes_gcm_12_", "aes", "gcm12"},
+	    {"aes_gcm_8_", "aes", "gcm8"},
+	    {"aes_ccm_16_", "aes", "ccm16"},
+	    {"aes_ccm_12_", "aes", "ccm12"},
+	    {"aes_ccm_8_", "aes", "ccm8"},
+	    {"camellia_cbc_", "camellia", ""},
+	    {"modp_", "modp", ""},
+	    {"ecp_", "ecp", ""},
+	};
+	char tail[FS_NAME_MAX];
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		if (strcmp(a, fixed[i][0]) == 0) {
+			snprintf(a, cap, "%s", fixed[i][1]);
+			return;
+		}
+	}
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+		size_t n = strlen(patterns[i].prefix);
+
+		if (strncmp(a, patterns[i].prefix, n) != 0)
+			continue;
+		snprintf(tail, sizeof(tail), "%s", a + n);
+		/* "ecp_256_bp" -> "ecp256bp" */
+		if (strlen(tail) > 3 && strcmp(tail + strlen(tail) - 3, "_bp") == 0)
+			memmove(tail + strlen(tail) - 3, "bp", 3);
+		{
+			char out[FS_NAME_MAX];
+			int w = snprintf(out, sizeof(out), "%s%s%s", patterns[i].before, tail,
+			                 patterns[i].after);
+
+			if (w > 0 && (size_t)w < sizeof(out))
+				snprintf(a, cap, "%s", out);
+		}
+		return;
+	}
+}
+
 /* Parse one side; a message in @why when it cannot be used. */
 static bool fs_parse(enum foresee_exchange x, const char *s, struct fs_side *side, const char *who,
                      char *why, size_t why_len)
 {
 	const char *at = s;
+	size_t skip;
+	char sep;
 
 	side->n = 0;
 	if (!s || !*s) {
@@ -212,11 +305,19 @@ static bool fs_parse(enum foresee_exchange x, const char *s, struct fs_side *sid
 		memset(p, 0, sizeof(*p));
 		if (len > 0 && at[len - 1] == '!')
 			len--; /* strict flag: no effect on what can match */
+		/* charon's own notation, as its log prints "configured proposals": ", " apart */
+		while (i < len && at[i] == ' ')
+			i++;
+		sep = '-';
+		if (fs_charon_prefix(at + i, len - i, &skip)) {
+			sep = '/';
+			i += skip;
+		}
 		while (i < len) {
 			char a[FS_NAME_MAX];
 			size_t n = 0;
 
-			while (i < len && at[i] != '-') {
+			while (i < len && at[i] != sep) {
 				char c = at[i++];
 
 				if (c >= 'A' && c <= 'Z')
@@ -236,6 +337,8 @@ static bool fs_parse(enum foresee_exchange x, const char *s, struct fs_side *sid
 				         who);
 				return false;
 			}
+			if (sep == '/')
+				fs_from_charon(a, sizeof(a));
 			fs_fold(a, sizeof(a));
 			{
 				bool aead = false;

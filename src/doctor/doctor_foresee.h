@@ -15,8 +15,10 @@
  * For an IKE rekey or reauthentication a PRF left out is derived from the integrity algorithm,
  * as strongSwan does. Aliases (sha = sha1, sha2_256 = sha256, aes = aes128, aes128gcm =
  * aes128gcm16, gcm128 = gcm16, x25519 = curve25519 ...) are folded; an algorithm we do not know
- * is compared by its name. "default" (charon's built-in list) cannot be compared: the verdict is
- * then FORESEE_UNKNOWN, never a guess.
+ * is compared by its name. Either side may also be in charon's own notation, as its log
+ * prints "configured proposals" ("ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ,
+ * ESP:..."), so that a peer's log line can be compared with our swanctl.conf. "default" (charon's
+ * built-in list) cannot be compared: the verdict is then FORESEE_UNKNOWN, never a guess.
  *
  * doctor_foresee_findings() below turns what one end can tell alone into findings.
  */

@@ -68,6 +68,20 @@ static const struct vec vecs[] = {
     {C, "aes128-sha256-modp2048,aes256-sha384-ecp384",
      "aes128-sha384-ecp384,aes256-sha256-modp2048", FORESEE_FAIL, FORESEE_NONE,
      "no proposal of ours"},
+    /* charon's notation, as its log prints "configured proposals", against either */
+    {C, "ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ", "aes128-sha256-modp3072",
+     FORESEE_FAIL, FORESEE_T_KE, "ours modp2048, the peer's modp3072"},
+    {C, "ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ", "aes128-sha256-modp2048", AGREE,
+     ""},
+    {I,
+     "IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384, IKE:AES_CBC_128/HMAC_SHA2_256_128/"
+     "PRF_HMAC_SHA2_256/MODP_2048",
+     "aes128-sha256-modp2048", AGREE, "proposal 2"},
+    {I, "IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384", "aes256gcm16-prfsha384-ecp384", AGREE, ""},
+    {C, "ESP:AES_GCM_16_128/CURVE_25519/ECP_256_BP/EXT_SEQ", "aes128gcm16-ecp256bp-esn", AGREE, ""},
+    {C, "ESP:AES_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ", "aes128-sha256", FORESEE_FAIL, FORESEE_T_INTEG,
+     "ours sha1, the peer's sha256"},
+    {C, "ESP:AES_CBC_128//MODP_2048", "aes128-sha256", UNKNOWN, "cannot be read"},
     /* cannot tell */
     {C, "", "aes128-sha256", UNKNOWN, "not known"},
     {C, NULL, "aes128-sha256", UNKNOWN, "not known"},
