@@ -45,8 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sa_counters_update(ctr, &s) == 0 &&
 		    sa_metrics_write(&w, &s, &v, ctr,
 		                     &(struct sa_metrics_opts){.redact_ids = size & 1},
-		                     &dropped) == 0)
+		                     &dropped) == 0) {
 			sa_metrics_write_certs(&w, &s);
+			sa_metrics_write_foresee(&w, &s, &v, &s);
+		}
 		sa_view_done(&v);
 	}
 	if (out.err == 0 && (out.len == 0 || out.data[out.len - 1] != '\n'))

@@ -8,6 +8,7 @@
  * Each rule adds a finding with its evidence and the next commands to run.
  */
 #include "doctor/doctor_checks.h"
+#include "doctor/doctor_foresee.h"
 
 #include "doctor/doctor_path_checks.h"
 
@@ -393,6 +394,7 @@ void doctor_diagnose(const struct doctor_facts *f, const char *only, struct doct
 				check_conn_down(r, f, c);
 		}
 		add_state_fact(r, f, c);
+		doctor_foresee_findings(r, f, c);
 	}
 	if (only && seen == 0 && f->charon_up)
 		doctor_add(r, "unknown_conn", only, DOCTOR_SEV_CRIT, 99,

@@ -78,7 +78,7 @@ struct doctor_child_facts *doctor_conn_child(struct doctor_conn_facts *c, const 
 	ch = &c->children[c->n_children++];
 	memset(ch, 0, sizeof(*ch));
 	memcpy(ch->name, name, strlen(name) + 1);
-	ch->rekey_time = ch->use_in = ch->use_out = ch->cfg_rekey_time = SNAP_NONE;
+	ch->rekey_time = ch->life_time = ch->use_in = ch->use_out = ch->cfg_rekey_time = SNAP_NONE;
 	return ch;
 }
 

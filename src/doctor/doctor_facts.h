@@ -22,7 +22,7 @@ struct doctor_child_facts {
 	char state[24]; /* "" when no SA */
 	char mode[24];
 	bool encap;
-	int64_t rekey_time, use_in, use_out; /* from list-sas */
+	int64_t rekey_time, life_time, use_in, use_out; /* from list-sas */
 	uint64_t packets_in, packets_out;
 	char algs[96];
 	int64_t cfg_rekey_time; /* list-conns */

@@ -91,6 +91,7 @@ static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_vi
 			           peer_parse_spi(sc->spi_out, &ch->spi_out) == 0;
 			ch->encap = sc->encap;
 			ch->rekey_time = sc->rekey_time;
+			ch->life_time = sc->life_time;
 			ch->packets_in = sc->totals.packets_in;
 			ch->packets_out = sc->totals.packets_out;
 			snprintf(ch->algs, sizeof(ch->algs), "%s%s%s%s%s", sc->encr,

@@ -420,6 +420,7 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 		if (err < 0)
 			goto out;
 		sa_metrics_write_certs(w, &c->certs);
+		sa_metrics_write_foresee(w, &c->snap, &view, &c->certs);
 		c->dropped += dropped;
 	}
 	write_self(w, c);

@@ -7,6 +7,8 @@
  */
 #include "exporter/sa_metrics.h"
 
+#include "exporter/sa_foresee.h"
+
 #include "common/limits.h"
 #include "common/strmap.h"
 
@@ -507,4 +509,53 @@ int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const s
 	write_rekey_config(w, s);
 	*ret_dropped = dropped;
 	return 0;
+}
+
+static const struct snap_conn *conn_config(const struct sa_snapshot *s, const char *name)
+{
+	for (uint32_t i = 0; i < s->n_conns; i++)
+		if (strcmp(s->conns[i].name, name) == 0)
+			return &s->conns[i];
+	return NULL;
+}
+
+/* Expected rekey failures that one end can tell alone (sa_foresee.h): one series per
+ * connection or CHILD config, only while a failure is expected, its reason from a fixed set. */
+void sa_metrics_write_foresee(struct prom_writer *w, const struct sa_snapshot *s,
+                              const struct sa_view *v, const struct sa_snapshot *certs)
+{
+	struct sa_forecast f;
+
+	prom_family(w, "ipsec_ike_sa_rekey_failure_expected_timestamp_seconds", PROM_GAUGE,
+	            "When the representative IKE SA is expected to fail at its next rekey or "
+	            "reauthentication (Unix time; reason cert_expiry or rekey_overdue); absent "
+	            "when nothing is expected to fail.");
+	for (uint32_t i = 0; i < v->n_conns; i++) {
+		const struct snap_ike *b = v->conns[i].best;
+
+		if (b && sa_foresee_ike(s, b, conn_config(s, v->conns[i].name), certs, &f))
+			prom_sample(w,
+			            (struct prom_label[]){
+			                PROM_LABEL("conn", v->conns[i].name),
+			                PROM_LABEL("reason", sa_foresee_reason_name(f.reason))},
+			            2, f.fail_at);
+	}
+	prom_family(w, "ipsec_child_sa_rekey_failure_expected_timestamp_seconds", PROM_GAUGE,
+	            "When the representative CHILD SA is expected to fail instead of rekeying "
+	            "(Unix time; reason lifetime or rekey_overdue); absent when nothing is "
+	            "expected to fail.");
+	for (uint32_t i = 0; i < v->n_conns; i++) {
+		for (uint32_t j = 0; j < v->conns[i].n_children; j++) {
+			const struct sa_view_child *ch = &v->conns[i].children[j];
+
+			if (ch->best && sa_foresee_child(s, ch->best, &f))
+				prom_sample(
+				    w,
+				    (struct prom_label[]){
+				        PROM_LABEL("conn", v->conns[i].name),
+				        PROM_LABEL("child", ch->name),
+				        PROM_LABEL("reason", sa_foresee_reason_name(f.reason))},
+				    3, f.fail_at);
+		}
+	}
 }

@@ -27,4 +27,9 @@ int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const s
 /* Certificate expiry, from a snapshot filled by list-certs (refreshed less often than SAs). */
 void sa_metrics_write_certs(struct prom_writer *w, const struct sa_snapshot *certs);
 
+/* Expected rekey failures one end can tell alone (exporter/sa_foresee.h); @certs is the
+ * list-certs snapshot (may be NULL). */
+void sa_metrics_write_foresee(struct prom_writer *w, const struct sa_snapshot *s,
+                              const struct sa_view *v, const struct sa_snapshot *certs);
+
 #endif

@@ -82,7 +82,8 @@ static void *snap_grow(void **arr, uint32_t *n, uint32_t *cap, size_t elem, uint
 	X(TASKS_ACTIVE, "tasks-active") X(TASKS_PASSIVE, "tasks-passive")                          \
 	X(ESTABLISHED, "established") X(REAUTH_TIME, "reauth-time") X(CHILD_SAS, "child-sas")      \
 	X(REMOTE_ADDRS, "remote_addrs") X(CHILDREN, "children") X(TYPE, "type") X(FLAG, "flag")    \
-	X(HAS_PRIVKEY, "has_privkey") X(DATA, "data") X(CONF_REKEY_TIME, "rekey_time")
+	X(HAS_PRIVKEY, "has_privkey") X(DATA, "data") X(CONF_REKEY_TIME, "rekey_time")          \
+	X(CLASS, "class")
 /* clang-format on */
 
 enum snap_key {
@@ -429,6 +430,25 @@ void sa_snapshot_keep_ike(struct sa_snapshot *s, uint32_t from, uint32_t uniquei
 		s->n_ikes = n;
 }
 
+/* Does a local auth round ("local", "local-1", ... sections of a list-conn) use a public key?
+ * Then a certificate of ours must be valid at each reauthentication. */
+static bool snap_conn_local_pubkey(const struct vici_msg *m, uint32_t conn)
+{
+	vici_foreach_child(m, conn, j)
+	{
+		const struct vici_elem *e = &m->elems[j];
+		struct sec_ix ax;
+
+		if (e->type != VICI_ELEM_SECTION_START || !e->name || e->name_len < 5 ||
+		    memcmp(e->name, "local", 5) != 0 || (e->name_len > 5 && e->name[5] != '-'))
+			continue;
+		sec_index(&ax, m, j);
+		if (ax.at[K_CLASS] && vici_value_is(&m->elems[ax.at[K_CLASS]], "public key"))
+			return true;
+	}
+	return false;
+}
+
 int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 {
 	vici_foreach_child(m, 0, i)
@@ -454,6 +474,7 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 		c->rekey_time = snap_i64(x, K_CONF_REKEY_TIME);
 		if (!c->name)
 			return -ENOMEM;
+		c->local_pubkey = snap_conn_local_pubkey(m, i);
 		children = x->at[K_CHILDREN];
 		if (!children || m->elems[children].type != VICI_ELEM_SECTION_START)
 			continue;

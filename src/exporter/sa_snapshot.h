@@ -61,6 +61,7 @@ struct snap_conn {
 	const char **children_remote_ts; /* joined with ",", same index */
 	int64_t *children_rekey_time;    /* configured CHILD rekey_time (s), same index */
 	int64_t rekey_time;              /* configured IKE rekey_time (s); SNAP_NONE if absent */
+	bool local_pubkey;               /* a local auth round uses a public key (certificate) */
 	uint32_t n_children;
 };
 

@@ -27,6 +27,8 @@
 #   LAB_REKEY       CHILD rekey_time on A, seconds (default: none, i.e. strongSwan's 1 h)
 #   LAB_IKE_REKEY   IKE rekey_time on A, seconds (default: none, i.e. strongSwan's 4 h)
 #   LAB_IKE_REAUTH  IKE reauth_time on A, seconds (default: none, i.e. no reauthentication)
+#   LAB_LIFE        CHILD life_time on A, seconds, with LAB_REKEY (default: 3 x LAB_REKEY); a
+#                   value not above LAB_REKEY makes the CHILD SA expire instead of rekeying
 #   LAB_FAST_DPD    1 (default): dpd_delay 2 s, retransmit 3 tries / 1.0 s / base 1.5, so a dead
 #                   peer is declared in about 8-10 s. 0: strongSwan defaults (about 165 s).
 #   LAB_DPD_ACTION  dpd_action of CHILD "net" on both sides (default clear)
@@ -206,12 +208,13 @@ lab_swanctl() {
 # Per-gateway knobs live in $LAB_DIR/<g>/settings (shell assignments), so a restarted charon gets
 # the same configuration and the *_mismatch helpers are one line each.
 _lab_settings_default() {
-	local g=$1 rekey="" ikerekey="" reauth="" dpd=2s
+	local g=$1 rekey="" ikerekey="" reauth="" life="" dpd=2s
 	[ "${LAB_FAST_DPD:-1}" = 1 ] || dpd=30s
 	if [ "$g" = a ]; then
 		rekey=${LAB_REKEY:-}
 		ikerekey=${LAB_IKE_REKEY:-}
 		reauth=${LAB_IKE_REAUTH:-}
+		life=${LAB_LIFE:-}
 	fi
 	cat <<EOF
 S_PSK='ikewatch-lab-psk-0123456789abcdef'
@@ -221,6 +224,7 @@ S_REMOTE_TS_OVERRIDE=''
 S_CHILD_REKEY='$rekey'
 S_IKE_REKEY='$ikerekey'
 S_IKE_REAUTH='$reauth'
+S_CHILD_LIFE='$life'
 S_DPD='$dpd'
 S_FAST_DPD='${LAB_FAST_DPD:-1}'
 S_DPD_ACTION='${LAB_DPD_ACTION:-clear}'
@@ -297,7 +301,7 @@ _lab_write_swanctl_conf() {
 	[ -n "$S_REMOTE_TS_OVERRIDE" ] && peerlan=$S_REMOTE_TS_OVERRIDE
 	# rand_time 0: a short rekey_time must fire when the test expects it, not up to 10 % earlier.
 	[ -n "$S_CHILD_REKEY" ] && crekey="rekey_time = ${S_CHILD_REKEY}s
-				life_time = $((S_CHILD_REKEY * 3))s
+				life_time = ${S_CHILD_LIFE:-$((S_CHILD_REKEY * 3))}s
 				rand_time = 0"
 	[ -n "$S_IKE_REKEY" ] && irekey="rekey_time = ${S_IKE_REKEY}s
 		over_time = ${S_IKE_REKEY}s

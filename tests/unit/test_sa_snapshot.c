@@ -571,8 +571,46 @@ static void keep_one_ike(void)
 	T_EQ_INT(s.n_ikes, 2);
 }
 
-TEST_MAIN("sa_snapshot", TEST(keep_one_ike), TEST(established_every_field), TEST(list_conns),
-          TEST(two_ike_one_connecting), TEST(child_deleted_after_rekey), TEST(empty_and_malformed),
-          TEST(hand_built_fields), TEST(cert_from_der), TEST(view_configured_but_down),
-          TEST(view_picks_established_ike), TEST(view_picks_installed_child),
-          TEST(view_unloaded_conn_still_appears))
+/* Which connections authenticate us with a certificate: any "local" or "local-N" round whose
+ * class is "public key" (a section merely starting with "local" does not count). */
+static void conn_local_pubkey(void)
+{
+	static const struct {
+		const char *sec, *klass;
+		bool want;
+	} rows[] = {
+	    {"local-1", "public key", true},      {"local", "public key", true},
+	    {"local-1", "pre-shared key", false}, {"localx", "public key", false},
+	    {"remote-1", "public key", false},    {"local-2", "", false},
+	};
+	struct sa_snapshot s;
+	struct vici_builder b;
+
+	sa_snapshot_init(&s);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		sa_snapshot_reset(&s);
+		vici_build_init(&b, VICI_PKT_EVENT, "list-conn");
+		vici_build_section_start(&b, "a-b");
+		vici_build_section_start(&b, "local-0");
+		vici_build_kv_str(&b, "class", "pre-shared key");
+		vici_build_section_end(&b);
+		vici_build_section_start(&b, rows[i].sec);
+		vici_build_kv_str(&b, "class", rows[i].klass);
+		vici_build_section_end(&b);
+		vici_build_section_end(&b);
+		T_EQ_INT(add_built(&s, &b, 'c'), 0);
+		T_EQ_INT(s.n_conns, 1);
+		T_EQ_INT(s.conns[0].local_pubkey, rows[i].want);
+	}
+	/* the lab's PSK connections */
+	sa_snapshot_reset(&s);
+	T_EQ_INT(add_fixture(&s, "list-conns.a.0004.rx-event.bin", 'c'), 0);
+	T_ASSERT(!s.conns[0].local_pubkey);
+	sa_snapshot_done(&s);
+}
+
+TEST_MAIN("sa_snapshot", TEST(keep_one_ike), TEST(conn_local_pubkey), TEST(established_every_field),
+          TEST(list_conns), TEST(two_ike_one_connecting), TEST(child_deleted_after_rekey),
+          TEST(empty_and_malformed), TEST(hand_built_fields), TEST(cert_from_der),
+          TEST(view_configured_but_down), TEST(view_picks_established_ike),
+          TEST(view_picks_installed_child), TEST(view_unloaded_conn_still_appears))

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Single-end rekey failure forecasts (src/exporter/sa_foresee.c) on hand-made SAs: lifetimes
+ * that end before the rekey, overdue rekeys and reauthentications, SAs already replaced, and
+ * certificates of ours that expire before the next reauthentication (or rekey without reauth);
+ * then the exported series of sa_metrics_write_foresee().
+ */
+#include "test.h"
+
+#include "exporter/sa_foresee.h"
+#include "exporter/sa_metrics.h"
+
+#include <string.h>
+
+#define NOW 1000000.0
+
+static struct snap_child child(const char *state, int64_t rekey, int64_t life)
+{
+	return (struct snap_child){
+	    .name = "net", .state = state, .rekey_time = rekey, .life_time = life};
+}
+
+static void child_forecasts(void)
+{
+	static const struct {
+		const char *state;
+		int64_t rekey, life;
+		enum sa_foresee_reason want;
+		double fail_at;
+	} rows[] = {
+	    {"INSTALLED", 30, 90, SA_FORESEE_NONE, 0},            /* healthy: rekeys first */
+	    {"INSTALLED", 60, 40, SA_FORESEE_LIFETIME, NOW + 40}, /* life_time < rekey_time */
+	    {"INSTALLED", 40, 40, SA_FORESEE_LIFETIME, NOW + 40}, /* equal: expiry wins */
+	    {"INSTALLED", SNAP_NONE, 40, SA_FORESEE_LIFETIME, NOW + 40}, /* no rekey at all */
+	    {"INSTALLED", SNAP_NONE, SNAP_NONE, SA_FORESEE_NONE, 0},     /* never expires */
+	    {"INSTALLED", -12, 50, SA_FORESEE_REKEY_OVERDUE, NOW + 50},  /* rekey failing */
+	    {"REKEYING", -3, 70, SA_FORESEE_REKEY_OVERDUE, NOW + 70},
+	    {"REKEYING", 0, 70, SA_FORESEE_NONE, 0}, /* due this second: not yet overdue */
+	    {"REKEYED", -1, 4, SA_FORESEE_NONE, 0},  /* replaced: its times mean nothing */
+	    {"DELETED", -1, -1, SA_FORESEE_NONE, 0},
+	    {"", 10, 5, SA_FORESEE_NONE, 0},
+	};
+	struct sa_snapshot s = {.now = NOW + 0.7};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct snap_child c = child(rows[i].state, rows[i].rekey, rows[i].life);
+		struct sa_forecast f;
+
+		T_EQ_INT(sa_foresee_child(&s, &c, &f), rows[i].want != SA_FORESEE_NONE);
+		T_EQ_INT(f.reason, rows[i].want);
+		if (rows[i].want != SA_FORESEE_NONE)
+			T_ASSERT(f.fail_at == rows[i].fail_at);
+	}
+}
+
+static void ike_forecasts(void)
+{
+	struct snap_cert certs_arr[] = {
+	    {.has_privkey = false, .not_after = (int64_t)NOW + 10}, /* a CA: not ours */
+	    {.has_privkey = true, .not_after = (int64_t)NOW + 3000},
+	    {.has_privkey = true, .not_after = SNAP_NONE},
+	};
+	struct sa_snapshot certs = {.certs = certs_arr, .n_certs = 3};
+	struct sa_snapshot s = {.now = NOW};
+	struct snap_conn pubkey = {.name = "a-b", .local_pubkey = true};
+	struct snap_conn psk = {.name = "a-b"};
+	static const struct {
+		const char *state;
+		int64_t rekey, reauth;
+		bool use_pubkey;
+		enum sa_foresee_reason want;
+		double fail_at;
+	} rows[] = {
+	    {"ESTABLISHED", 1000, SNAP_NONE, true, SA_FORESEE_NONE, 0},
+	    /* the certificate ends at +3000, the reauthentication is at +3600 */
+	    {"ESTABLISHED", 1000, 3600, true, SA_FORESEE_CERT_EXPIRY, NOW + 3600},
+	    {"ESTABLISHED", 1000, 2000, true, SA_FORESEE_NONE, 0},
+	    /* no reauthentication: the next rekey is what authenticates again */
+	    {"ESTABLISHED", 4000, SNAP_NONE, true, SA_FORESEE_CERT_EXPIRY, NOW + 4000},
+	    /* a PSK connection does not care about certificates */
+	    {"ESTABLISHED", 4000, 5000, false, SA_FORESEE_NONE, 0},
+	    {"ESTABLISHED", -5, SNAP_NONE, false, SA_FORESEE_REKEY_OVERDUE, NOW},
+	    {"REKEYING", 100, -2, false, SA_FORESEE_REKEY_OVERDUE, NOW},
+	    {"CONNECTING", -5, SNAP_NONE, false, SA_FORESEE_NONE, 0},
+	    {"DELETING", 4000, 5000, true, SA_FORESEE_NONE, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct snap_ike ike = {.conn = "a-b",
+		                       .state = rows[i].state,
+		                       .rekey_time = rows[i].rekey,
+		                       .reauth_time = rows[i].reauth};
+		struct sa_forecast f;
+
+		T_EQ_INT(sa_foresee_ike(&s, &ike, rows[i].use_pubkey ? &pubkey : &psk, &certs, &f),
+		         rows[i].want != SA_FORESEE_NONE);
+		T_EQ_INT(f.reason, rows[i].want);
+		if (rows[i].want != SA_FORESEE_NONE)
+			T_ASSERT(f.fail_at == rows[i].fail_at);
+		if (rows[i].want == SA_FORESEE_CERT_EXPIRY)
+			T_ASSERT(f.cert_not_after == NOW + 3000);
+		/* without the certificates or the connection, no certificate verdict */
+		sa_foresee_ike(&s, &ike, NULL, &certs, &f);
+		T_ASSERT(f.reason != SA_FORESEE_CERT_EXPIRY);
+		sa_foresee_ike(&s, &ike, &pubkey, NULL, &f);
+		T_ASSERT(f.reason != SA_FORESEE_CERT_EXPIRY);
+	}
+	T_EQ_STR(sa_foresee_reason_name(SA_FORESEE_NONE), "");
+	T_EQ_STR(sa_foresee_reason_name(SA_FORESEE_CERT_EXPIRY), "cert_expiry");
+}
+
+/* The series: one per CHILD config / connection expected to fail, none for healthy ones. */
+static void series(void)
+{
+	struct snap_child kids[] = {child("INSTALLED", 60, 40), child("INSTALLED", 30, 90)};
+	struct snap_ike ike = {.conn = "a-b",
+	                       .state = "ESTABLISHED",
+	                       .rekey_time = -3,
+	                       .reauth_time = SNAP_NONE,
+	                       .children = kids,
+	                       .n_children = 2};
+	struct sa_view_child vc[] = {{.name = "net", .best = &kids[0]},
+	                             {.name = "ok", .best = &kids[1]},
+	                             {.name = "down", .best = NULL}};
+	struct sa_view_conn vconn = {.name = "a-b", .best = &ike, .children = vc, .n_children = 3};
+	struct sa_view v = {.conns = &vconn, .n_conns = 1};
+	struct sa_snapshot s = {.now = NOW};
+	struct buf out;
+	struct prom_writer w;
+
+	kids[1].name = "ok";
+	buf_init(&out, 1 << 20);
+	prom_writer_init(&w, &out);
+	sa_metrics_write_foresee(&w, &s, &v, NULL);
+	T_EQ_INT(out.err, 0);
+	buf_append(&out, "", 1);
+	T_CONTAINS(out.data, "ipsec_child_sa_rekey_failure_expected_timestamp_seconds{conn=\"a-b\","
+	                     "child=\"net\",reason=\"lifetime\"} 1000040\n");
+	T_NOT_CONTAINS(out.data, "child=\"ok\"");
+	T_NOT_CONTAINS(out.data, "child=\"down\"");
+	T_CONTAINS(out.data, "ipsec_ike_sa_rekey_failure_expected_timestamp_seconds{conn=\"a-b\","
+	                     "reason=\"rekey_overdue\"} 1000000\n");
+	T_CONTAINS(out.data,
+	           "# TYPE ipsec_child_sa_rekey_failure_expected_timestamp_seconds gauge");
+	buf_done(&out);
+}
+
+TEST_MAIN("sa_foresee", TEST(child_forecasts), TEST(ike_forecasts), TEST(series))
