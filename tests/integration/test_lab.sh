@@ -97,7 +97,8 @@ lab_down
 left=$(ip netns list | awk '{print $1}' | grep -c "^${prefix}[abrx]$")
 if [ "$left" -eq 0 ]; then t_ok "down-removes-namespaces"; else t_fail "down-removes-namespaces" "$left left"; fi
 alive=""
-for p in $pids; do [ -d "/proc/$p" ] && alive="$alive $p"; done
+# a killed charon that the shell has not reaped yet is a zombie: stopped, not alive
+for p in $pids; do _lab_alive "$p" && alive="$alive $p"; done
 if [ -z "$alive" ]; then t_ok "down-stops-charons"; else t_fail "down-stops-charons" "still alive:$alive"; fi
 t_check "down-idempotent" lab_down
 t_done
