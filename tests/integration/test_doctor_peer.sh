@@ -36,24 +36,29 @@ WAN_B=198.51.100.1
 ip netns exec "$nsb" "$IKEWATCH" reflect --listen "203.0.113.129:862" >"$work/refl.out" 2>&1 &
 t_cleanup kill $!
 
-# B's ikewatch on its WAN address, and A's own (the wrong peer)
-start_serve() { # NS VICI ADDR LOG
+# B's ikewatch on its WAN address, and A's own (the wrong peer). Not called in $(...): its
+# t_cleanup must register in this shell, or the serve outlives the test.
+start_serve() { # NS VICI ADDR LOG -> SERVE_METRICS_URL
 	local port
 	port=$(free_port)
 	ip netns exec "$1" "$IKEWATCH" serve --vici.socket "$2" \
 		--web.listen-address "$3:$port" >"$4" 2>&1 &
 	t_cleanup kill $!
 	for _ in $(seq 100); do
-		ip netns exec "$nsa" curl -fsS "http://$3:$port/-/healthy" >/dev/null 2>&1 &&
-			echo "http://$3:$port/metrics" && return 0
+		if ip netns exec "$nsa" curl -fsS "http://$3:$port/-/healthy" >/dev/null 2>&1; then
+			SERVE_METRICS_URL="http://$3:$port/metrics"
+			return 0
+		fi
 		sleep 0.05
 	done
 	return 1
 }
-PEER_B=$(start_serve "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b.log") ||
+start_serve "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b.log" ||
 	t_bail "B's serve did not start: $(tail -n 2 "$work/serve_b.log")"
-PEER_A=$(start_serve "$nsa" "$(lab_vici_path A)" "$WAN_A" "$work/serve_a.log") ||
+PEER_B=$SERVE_METRICS_URL
+start_serve "$nsa" "$(lab_vici_path A)" "$WAN_A" "$work/serve_a.log" ||
 	t_bail "A's serve did not start: $(tail -n 2 "$work/serve_a.log")"
+PEER_A=$SERVE_METRICS_URL
 
 # A web server in B that is not ikewatch: /text a foreign exposition, /401, /500, /big 20 MB,
 # /slow never answers
