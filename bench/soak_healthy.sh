@@ -55,20 +55,7 @@ B_URL=$SERVE_URL
 HOOK_PORT=$(free_port)
 HOOK_FILE=$W/webhook.jsonl
 : >"$HOOK_FILE"
-python3 - "$HOOK_PORT" "$HOOK_FILE" >"$W/webhook.log" 2>&1 <<'EOF' &
-import http.server, sys
-port, path = int(sys.argv[1]), sys.argv[2]
-class Hook(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open(path, "ab") as f:
-            f.write(body.replace(b"\n", b" ") + b"\n")
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *args):
-        pass
-http.server.HTTPServer(("127.0.0.1", port), Hook).serve_forever()
-EOF
+python3 tests/integration/webhook_sink.py "$HOOK_PORT" "$HOOK_FILE" >"$W/webhook.log" 2>&1 &
 t_cleanup kill $!
 AM_PORT=$(free_port)
 sed -e "s|url: 'http://127.0.0.1:9/[a-z]*'|url: 'http://127.0.0.1:$HOOK_PORT/hook'|" \

@@ -99,20 +99,7 @@ python3 -B "$T_TOP/mixin/build.py" --out "$W/rules" --for-scale 0.1 >"$W/build.l
 HOOK_PORT=$(free_port)
 HOOK_FILE=$W/webhook.jsonl
 : >"$HOOK_FILE"
-python3 - "$HOOK_PORT" "$HOOK_FILE" >"$W/webhook.log" 2>&1 <<'EOF' &
-import http.server, sys
-port, path = int(sys.argv[1]), sys.argv[2]
-class Hook(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open(path, "ab") as f:
-            f.write(body.replace(b"\n", b" ") + b"\n")
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *args):
-        pass
-http.server.HTTPServer(("127.0.0.1", port), Hook).serve_forever()
-EOF
+python3 "$T_TOP/tests/integration/webhook_sink.py" "$HOOK_PORT" "$HOOK_FILE" >"$W/webhook.log" 2>&1 &
 HOOK_PID=$!
 t_cleanup kill "$HOOK_PID"
 
