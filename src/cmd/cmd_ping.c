@@ -85,6 +85,7 @@ struct ping {
 	double *rtts;
 	size_t nrtts;
 	uint64_t errors;
+	uint32_t seq0; /* our first sequence number: lines count from it */
 };
 
 /* "From 192.0.2.254 icmp_seq=3 Destination Net Unreachable", as ping(8) says it: the sender
@@ -98,7 +99,7 @@ static void print_error(struct ping *p, const struct probe_event *ev)
 	else
 		snprintf(from, sizeof(from), "%s", p->name);
 	printf("From %s %s=%u %s\n", from, p->t.module == PROBE_MOD_ICMP ? "icmp_seq" : "seq",
-	       ev->reply.seq, probe_icmp_words(ev, words, sizeof(words)));
+	       ev->reply.seq - p->seq0, probe_icmp_words(ev, words, sizeof(words)));
 	fflush(stdout);
 }
 
@@ -137,7 +138,7 @@ static void on_event(struct ping *p, const struct probe_event *ev)
 		p->rtts[p->nrtts++] = ev->reply.rtt_s;
 	if (p->quiet || k == PROBE_RX_UNKNOWN)
 		return;
-	printf("%zu bytes from %s: seq=%u", ev->len, p->name, ev->reply.seq);
+	printf("%zu bytes from %s: seq=%u", ev->len, p->name, ev->reply.seq - p->seq0);
 	if (ev->ttl != 255 || p->t.module != PROBE_MOD_TCP)
 		printf(" ttl=%u", ev->ttl);
 	printf(" time=%.3f ms", ev->reply.rtt_s * 1e3);
@@ -310,6 +311,9 @@ int ping_run(int argc, char **argv)
 	port = stamp_addr_port((struct sockaddr *)&p->t.addr);
 	if (p->t.module != PROBE_MOD_STAMP)
 		sc.far_end = PROBE_FAR_STATELESS;
+	else
+		sc.first_seq = PROBE_STAMP_FIRST_SEQ; /* as serve: reverse-only loss shows at once */
+	p->seq0 = sc.first_seq; /* printed from 0 as ping(8) does */
 	stamp_addr_format((struct sockaddr *)&p->t.addr, p->name, sizeof(p->name));
 	p->rtts = calloc(PROBE_RTT_SAMPLES_MAX, sizeof(double));
 	if (!p->rtts)

@@ -72,6 +72,20 @@ else
 	t_fail "esp-loss-measured-by-direction" "$(echo "$out" | grep -E 'transmitted|lost')"
 fi
 
+# 2b. Loss on the way back only, without --stateful: the reflector's count keeps pace with our
+#     sequence numbers, and only because ping numbers its probes apart from it (as serve does)
+#     is the loss seen as reverse rather than unknown.
+lab_loss 25 B || t_bail "lab_loss"
+out=$(ping_a -q -c 200 -i 0.01 -W 0.5 "$B" 2>&1)
+lab_heal_net
+fwd=$(echo "$out" | field forward) rev=$(echo "$out" | field reverse)
+unk=$(echo "$out" | field unknown)
+if [ "${fwd:-1}" -eq 0 ] && [ "${rev:-0}" -gt 10 ] && [ "${unk:-1}" -le 2 ]; then
+	t_ok "esp-loss-by-direction-without-flag"
+else
+	t_fail "esp-loss-by-direction-without-flag" "$(echo "$out" | grep -E 'transmitted|lost')"
+fi
+
 # 3. One way broken: ESP from B dropped. Probes reach the reflector (B's SA in counter grows)
 #    but nothing comes back.
 lab_drop_esp B out || t_bail "lab_drop_esp"

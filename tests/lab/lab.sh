@@ -859,14 +859,20 @@ lab_drop_ike() {
 }
 lab_undrop_ike() { _lab_load && _lab_nft_ensure && _lab_nft flush chain inet lab f_ike; }
 
+# lab_loss PCT [GW]: drop PCT % of ESP at random, both ways, or only what GW (A or B) sends.
 lab_loss() {
 	_lab_load || return 1
-	local pct=${1:?percent}
+	local pct=${1:?percent} sel=
+	if [ -n "${2:-}" ]; then
+		local g; g=$(_lab_gw "$2") || return 1
+		[ "$g" = a ] && sel="ip saddr 192.0.2.1" || sel="ip saddr 198.51.100.1"
+	fi
 	_lab_nft_ensure || return 1
 	_lab_nft flush chain inet lab f_loss
 	[ "$pct" -gt 0 ] || return 0
-	_lab_nft add rule inet lab f_loss $_LAB_NFT_ESP_UDP numgen random mod 100 '<' "$pct" counter drop &&
-		_lab_nft add rule inet lab f_loss $_LAB_NFT_ESP_RAW numgen random mod 100 '<' "$pct" counter drop
+	# shellcheck disable=SC2086 # $sel and the matches are several words on purpose
+	_lab_nft add rule inet lab f_loss $sel $_LAB_NFT_ESP_UDP numgen random mod 100 '<' "$pct" counter drop &&
+		_lab_nft add rule inet lab f_loss $sel $_LAB_NFT_ESP_RAW numgen random mod 100 '<' "$pct" counter drop
 }
 
 # A path-MTU black hole (RFC 2923 section 2.1): the router's link to B gets a small MTU and the
