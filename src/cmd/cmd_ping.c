@@ -312,8 +312,9 @@ int ping_run(int argc, char **argv)
 	if (p->t.module != PROBE_MOD_STAMP)
 		sc.far_end = PROBE_FAR_STATELESS;
 	else
-		sc.first_seq = PROBE_STAMP_FIRST_SEQ; /* as serve: reverse-only loss shows at once */
-	p->seq0 = sc.first_seq; /* printed from 0 as ping(8) does */
+		sc.first_seq =
+		    PROBE_STAMP_FIRST_SEQ; /* as serve: reverse-only loss shows at once */
+	p->seq0 = sc.first_seq;            /* printed from 0 as ping(8) does */
 	stamp_addr_format((struct sockaddr *)&p->t.addr, p->name, sizeof(p->name));
 	p->rtts = calloc(PROBE_RTT_SAMPLES_MAX, sizeof(double));
 	if (!p->rtts)
