@@ -309,12 +309,13 @@ int ping_run(int argc, char **argv)
 	}
 	source_check_warn(&cmd_ping, f.vici_socket, &p->t);
 	port = stamp_addr_port((struct sockaddr *)&p->t.addr);
+	/* STAMP is numbered as serve numbers it, so that loss on the way back only shows at once;
+	 * the lines count from 0 as ping(8)'s do */
 	if (p->t.module != PROBE_MOD_STAMP)
 		sc.far_end = PROBE_FAR_STATELESS;
 	else
-		sc.first_seq =
-		    PROBE_STAMP_FIRST_SEQ; /* as serve: reverse-only loss shows at once */
-	p->seq0 = sc.first_seq;            /* printed from 0 as ping(8) does */
+		sc.first_seq = PROBE_STAMP_FIRST_SEQ;
+	p->seq0 = sc.first_seq;
 	stamp_addr_format((struct sockaddr *)&p->t.addr, p->name, sizeof(p->name));
 	p->rtts = calloc(PROBE_RTT_SAMPLES_MAX, sizeof(double));
 	if (!p->rtts)
