@@ -24,7 +24,7 @@ struct config {
 	/* web: listen_address, one or a list (at least one; as repeated --web.listen-address) */
 	const char *web_listen[HTTP_LISTEN_MAX];
 	size_t n_web_listen;
-	bool web_systemd_socket; /* the sockets systemd passes instead of web_listen */
+	bool web_systemd_socket;     /* the sockets systemd passes instead of web_listen */
 	const char *web_config_file; /* NULL: plain HTTP */
 	/* vici: */
 	const char *vici_socket;

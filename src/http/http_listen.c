@@ -37,7 +37,8 @@ static void describe(struct http_listener *l)
 	l->port = 0;
 	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) < 0) {
 		l->family = AF_UNSPEC;
-		snprintf(l->name, sizeof(l->name), "fd %d", l->fd);
+		snprintf(l->name, sizeof(l->name), "%s",
+		         errno == ENOTSOCK ? "not a socket" : "no address");
 		return;
 	}
 	l->family = ss.ss_family;
@@ -49,7 +50,8 @@ static void describe(struct http_listener *l)
 
 		/* an abstract socket's name starts with a NUL; shown with '@' as ss(8) does */
 		if (n > 0 && sun->sun_path[0] == '\0')
-			snprintf(l->name, sizeof(l->name), "@%.*s", (int)(n - 1), sun->sun_path + 1);
+			snprintf(l->name, sizeof(l->name), "@%.*s", (int)(n - 1),
+			         sun->sun_path + 1);
 		else
 			snprintf(l->name, sizeof(l->name), "%.*s", (int)strnlen(sun->sun_path, n),
 			         sun->sun_path);
@@ -118,8 +120,9 @@ int http_listen_address(const char *addr, int default_port, struct http_listener
 	return 0;
 }
 
-/* Why sd_listen_fds() found nothing for us, in the words of its two variables. */
-static void log_none_passed(void)
+/* Why sd_listen_fds() found nothing for us (@r: what it returned), in the words of its two
+ * variables. */
+static void log_none_passed(int r)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
 
@@ -127,11 +130,13 @@ static void log_none_passed(void)
 		log_err("--web.systemd-socket: systemd passed no socket (LISTEN_PID and LISTEN_FDS "
 		        "are not set): start ikewatch through its .socket unit, or drop the flag");
 	else if (strtol(pid, NULL, 10) != (long)getpid())
-		log_err("--web.systemd-socket: the sockets are not for this process (LISTEN_PID=%s, "
-		        "this is %ld)",
-		        pid, (long)getpid());
+		log_err(
+		    "--web.systemd-socket: the sockets are not for this process (LISTEN_PID=%s, "
+		    "this is %ld)",
+		    pid, (long)getpid());
 	else
-		log_err("--web.systemd-socket: systemd passed no socket (LISTEN_FDS=%s)", fds);
+		log_err("--web.systemd-socket: systemd passed no socket (LISTEN_FDS=%s%s)", fds,
+		        r < 0 ? ": not a count" : "");
 }
 
 int http_listen_systemd(struct http_listener *ret, size_t max, size_t *ret_n)
@@ -142,13 +147,9 @@ int http_listen_systemd(struct http_listener *ret, size_t max, size_t *ret_n)
 	 * close-on-exec on every passed descriptor */
 	n = sd_listen_fds(0);
 	if (n <= 0) {
-		if (n < 0)
-			log_msg_err(LOG_LEVEL_ERR, strerror(-n),
-			            "--web.systemd-socket: LISTEN_PID or LISTEN_FDS is malformed");
-		else
-			log_none_passed();
+		log_none_passed(n);
 		sd_listen_fds(1);
-		return n < 0 ? n : -ENOENT;
+		return -ENOENT;
 	}
 	/* now that we know: no child of ours (heal's restart command) takes them for its own */
 	sd_listen_fds(1);
@@ -163,9 +164,10 @@ int http_listen_systemd(struct http_listener *ret, size_t max, size_t *ret_n)
 		ret[i].fd = fd;
 		describe(&ret[i]);
 		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
-			log_err("--web.systemd-socket: fd %d (%s) is not a listening stream socket: "
-			        "HTTP needs ListenStream= in the .socket unit",
-			        fd, ret[i].name);
+			log_err(
+			    "--web.systemd-socket: fd %d (%s) is not a listening stream socket: "
+			    "HTTP needs ListenStream= in the .socket unit",
+			    fd, ret[i].name);
 			r = -ENOTSOCK;
 		}
 	}

@@ -58,8 +58,8 @@ struct http_route {
 };
 
 struct http_config {
-	const char *listen;    /* netaddr_parse_listen(): "127.0.0.1:9917", "[::1]:9917",
-	                        * ":9917" (all addresses), "localhost:9917" */
+	const char *listen; /* netaddr_parse_listen(): "127.0.0.1:9917", "[::1]:9917",
+	                     * ":9917" (all addresses), "localhost:9917" */
 	/* several listen addresses instead of @listen when n_listens > 0 (HTTP_LISTEN_MAX) */
 	const char *const *listens;
 	size_t n_listens;
