@@ -1,0 +1,199 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Where `ikewatch serve` (and heal) listen, as Prometheus' exporter-toolkit has it:
+#  - --web.listen-address repeated, IPv4 and IPv6 loopback at once, each scraped; the same as a
+#    list in web.listen_address; a taken address fails the start with one line naming it;
+#  - TLS and basic auth of one web-config on every address;
+#  - --web.systemd-socket with sockets passed as systemd passes them (tests/integration/
+#    sd_activate.py: fd 3.., LISTEN_FDS, LISTEN_PID, exec in the same process) and with
+#    systemd's own systemd-socket-activate; the address flags are then not bound;
+#  - every refusal of --web.systemd-socket (nothing passed, another process's sockets, a
+#    datagram socket, one that does not listen, not a socket) is one error line and exit 1;
+#  - heal --web.systemd-socket serves its webhook on the passed socket.
+# charon is absent (serve reports ipsec_up 0; heal's checks fail quietly). No root needed; only
+# 127.0.0.1 and ::1, free ports.
+
+. "$(dirname "$0")/lib.sh"
+# shellcheck disable=SC1091
+. "$T_TOP/tests/integration/serve_lib.sh"
+
+[ -x "$IKEWATCH" ] || t_bail "no ikewatch binary at $IKEWATCH (set IKEWATCH)"
+for c in curl openssl htpasswd python3 systemd-socket-activate; do
+	command -v $c >/dev/null || t_bail "$c is needed"
+done
+sd=$T_TOP/tests/integration/sd_activate.py
+
+work=$(mktemp -d /tmp/iw-listen.XXXXXX) || t_bail "mktemp"
+t_cleanup rm -rf "$work"
+cd "$work" || t_bail "cd"
+vici=$work/no-charon.vici
+
+free_port6() {
+	python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+pid=
+# start LOG CMD...: run CMD in the background with its output in LOG
+start() {
+	local log=$1
+	shift
+	: >"$log"
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	t_cleanup kill "$pid"
+}
+stop() { # LOG: SIGTERM, wait, and no sanitizer report
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=
+	! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$1"
+}
+up() { # URL [curl args]: wait until URL answers /-/healthy
+	local url=$1
+	shift
+	for _ in $(seq 100); do
+		curl -fs -o /dev/null --max-time 2 "$@" "$url/-/healthy" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
+expect() { # NAME WANT GOT
+	if [ "$3" = "$2" ]; then t_ok "$1"; else t_fail "$1" "want '$2', got '$3'"; fi
+}
+# one_error NAME LOG TEXT: the command failed with exactly one error line, and it says TEXT
+one_error() {
+	local n
+	n=$(grep -c 'level=error' "$2")
+	if [ "$n" = 1 ] && grep 'level=error' "$2" | grep -qF -- "$3"; then
+		t_ok "$1"
+	else
+		t_fail "$1" "$n error lines, want one saying '$3': $(grep level=error "$2")"
+	fi
+}
+
+# ---- 1. two listen addresses, IPv4 and IPv6 loopback ----
+p4=$(free_port)
+p6=$(free_port6)
+start serve.log "$IKEWATCH" serve --vici.socket "$vici" --web.listen-address "127.0.0.1:$p4" \
+	--web.listen-address "[::1]:$p6"
+up "http://127.0.0.1:$p4" || t_bail "serve did not start: $(tail -n 3 serve.log)"
+t_check two-addresses/ipv4-scrape sh -c "curl -fsS 'http://127.0.0.1:$p4/metrics' | grep -qx 'ipsec_up 0'"
+t_check two-addresses/ipv6-scrape sh -c "curl -fsS 'http://[::1]:$p6/metrics' | grep -qx 'ipsec_up 0'"
+t_check two-addresses/log-names-both \
+	grep -qF "serving metrics at /metrics on 127.0.0.1:$p4, [::1]:$p6 (http)" serve.log
+
+# ---- 2. a taken address: one error line naming it, exit 1 ----
+q6=$(free_port6)
+"$IKEWATCH" serve --vici.socket "$vici" --web.listen-address "[::1]:$q6" \
+	--web.listen-address "127.0.0.1:$p4" >taken.log 2>&1
+expect taken/exit 1 $?
+one_error taken/names-address taken.log "cannot listen on 127.0.0.1:$p4\" err=\"Address already in use"
+t_check two-addresses/sanitizers stop serve.log
+
+# ---- 3. the same from the config file's list ----
+p4=$(free_port)
+p6=$(free_port6)
+printf 'web:\n  listen_address:\n    - 127.0.0.1:%s\n    - "[::1]:%s"\nvici:\n  socket: %s\n' \
+	"$p4" "$p6" "$vici" >list.yml
+start list.log "$IKEWATCH" serve --config list.yml
+up "http://127.0.0.1:$p4" || t_bail "serve with a list did not start: $(tail -n 3 list.log)"
+expect config-list/ipv6 200 "$(code "http://[::1]:$p6/metrics")"
+t_check config-list/sanitizers stop list.log
+
+# ---- 4. TLS and basic auth on every address ----
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
+	-out server.crt -days 2 -subj "/CN=ikewatch test" \
+	-addext "subjectAltName=IP:127.0.0.1,IP:::1" 2>/dev/null || t_bail "openssl"
+hash=$(htpasswd -nbBC 10 prom 'scrape-password' | cut -d: -f2) || t_bail "htpasswd"
+printf 'tls_server_config:\n  cert_file: %s/server.crt\n  key_file: %s/server.key\nbasic_auth_users:\n  prom: %s\n' \
+	"$work" "$work" "'$hash'" >web.yml
+p4=$(free_port)
+p6=$(free_port6)
+start tls.log "$IKEWATCH" serve --vici.socket "$vici" --web.config.file web.yml \
+	--web.listen-address "127.0.0.1:$p4" --web.listen-address "[::1]:$p6"
+up "https://127.0.0.1:$p4" --cacert server.crt -u prom:scrape-password || t_bail "serve with TLS did not start: $(tail -n 3 tls.log)"
+for url in "https://127.0.0.1:$p4" "https://[::1]:$p6"; do
+	host=${url#https://}
+	expect "tls/$host/no-credentials-401" 401 "$(code --cacert server.crt "$url/metrics")"
+	expect "tls/$host/password-200" 200 "$(code --cacert server.crt -u prom:scrape-password "$url/metrics")"
+	expect "tls/$host/plain-http-refused" 000 "$(code "http://${host}/metrics")"
+done
+t_check tls/log-says-https grep -qF "on 127.0.0.1:$p4, [::1]:$p6 (https)" tls.log
+t_check tls/sanitizers stop tls.log
+
+# ---- 5. socket activation: sockets passed at fd 3.., with TLS and basic auth ----
+p4=$(free_port)
+p6=$(free_port6)
+unused=$(free_port)
+start sd.log "$sd" "tcp:127.0.0.1:$p4" "tcp:[::1]:$p6" "unix:$work/http.sock" -- \
+	"$IKEWATCH" serve --web.systemd-socket --web.listen-address "127.0.0.1:$unused" \
+	--vici.socket "$vici" --web.config.file web.yml
+up "https://127.0.0.1:$p4" --cacert server.crt -u prom:scrape-password || t_bail "socket-activated serve did not start: $(tail -n 3 sd.log)"
+for url in "https://127.0.0.1:$p4" "https://[::1]:$p6"; do
+	host=${url#https://}
+	expect "systemd/$host/no-credentials-401" 401 "$(code --cacert server.crt "$url/metrics")"
+	t_check "systemd/$host/scrape" sh -c "curl -fsS --cacert server.crt -u prom:scrape-password '$url/metrics' | grep -qx 'ipsec_up 0'"
+done
+expect systemd/unix-socket 200 \
+	"$(code --unix-socket "$work/http.sock" --cacert server.crt -u prom:scrape-password https://127.0.0.1/metrics)"
+expect systemd/listen-address-not-bound 000 "$(code "http://127.0.0.1:$unused/-/healthy")"
+t_check systemd/log-names-sockets \
+	grep -qF "on 127.0.0.1:$p4, [::1]:$p6, $work/http.sock (https)" sd.log
+t_check systemd/sanitizers stop sd.log
+
+# ---- 6. systemd's own systemd-socket-activate (it execs on the first connection) ----
+p4=$(free_port)
+p6=$(free_port6)
+start ssa.log systemd-socket-activate -l "127.0.0.1:$p4" -l "[::1]:$p6" \
+	"$IKEWATCH" serve --web.systemd-socket --vici.socket "$vici"
+expect systemd-socket-activate/ipv4 200 "$(code --max-time 10 "http://127.0.0.1:$p4/metrics")"
+expect systemd-socket-activate/ipv6 200 "$(code --max-time 10 "http://[::1]:$p6/metrics")"
+t_check systemd-socket-activate/sanitizers stop ssa.log
+
+# ---- 7. every refusal: exit 1, one error line ----
+refuse() { # NAME TEXT CMD...
+	local name=$1 text=$2 rc
+	shift 2
+	"$@" >refuse.log 2>&1
+	rc=$?
+	expect "refuse/$name/exit" 1 "$rc"
+	one_error "refuse/$name/message" refuse.log "$text"
+	! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' refuse.log ||
+		t_fail "refuse/$name/sanitizers" "$(grep -m1 -E 'Sanitizer|runtime error' refuse.log)"
+}
+serve=("$IKEWATCH" serve --web.systemd-socket --vici.socket "$vici")
+p4=$(free_port)
+refuse nothing-passed "systemd passed no socket (LISTEN_PID and LISTEN_FDS are not set)" \
+	env -u LISTEN_PID -u LISTEN_FDS "${serve[@]}"
+refuse other-process "the sockets are not for this process (LISTEN_PID=1," \
+	"$sd" --pid 1 "tcp:127.0.0.1:$p4" -- "${serve[@]}"
+refuse zero-fds "systemd passed no socket (LISTEN_FDS=0" "$sd" --fds 0 -- "${serve[@]}"
+refuse datagram "fd 3 (127.0.0.1:$p4) is not a listening stream socket" \
+	"$sd" "udp:127.0.0.1:$p4" -- "${serve[@]}"
+refuse not-listening "fd 4 (127.0.0.1:$p4) is not a listening stream socket" \
+	"$sd" "tcp:[::1]:$p4" "tcp-idle:127.0.0.1:$p4" -- "${serve[@]}"
+printf 'x\n' >not-a-socket
+refuse not-a-socket "fd 3 (not a socket) is not a listening stream socket" \
+	"$sd" "file:$work/not-a-socket" -- "${serve[@]}"
+
+# ---- 8. heal's webhook on a passed socket ----
+printf '0123456789abcdef-heal\n' >token
+p4=$(free_port)
+unused=$(free_port)
+printf 'vici:\n  socket: %s\nheal:\n  listen: 127.0.0.1:%s\n  token_file: %s/token\n  allowlist: [a-b]\n' \
+	"$vici" "$unused" "$work" >heal.yml
+start heal.log "$sd" "tcp:127.0.0.1:$p4" -- "$IKEWATCH" heal --config heal.yml --web.systemd-socket
+up "http://127.0.0.1:$p4" || t_bail "socket-activated heal did not start: $(tail -n 3 heal.log)"
+expect heal/metrics-needs-token 401 "$(code "http://127.0.0.1:$p4/metrics")"
+expect heal/metrics-with-token 200 \
+	"$(code -H 'Authorization: Bearer 0123456789abcdef-heal' "http://127.0.0.1:$p4/metrics")"
+expect heal/listen-not-bound 000 "$(code "http://127.0.0.1:$unused/-/healthy")"
+t_check heal/log-names-socket grep -qF "listening on http://127.0.0.1:$p4," heal.log
+t_check heal/sanitizers stop heal.log
+refuse heal-nothing-passed "systemd passed no socket" \
+	env -u LISTEN_PID -u LISTEN_FDS "$IKEWATCH" heal --config heal.yml --web.systemd-socket
+
+t_done
