@@ -10,7 +10,9 @@
 #    systemd's own systemd-socket-activate; the address flags are then not bound;
 #  - every refusal of --web.systemd-socket (nothing passed, another process's sockets, a
 #    datagram socket, one that does not listen, not a socket) is one error line and exit 1;
-#  - heal --web.systemd-socket serves its webhook on the passed socket.
+#  - heal --web.systemd-socket serves its webhook on the passed socket;
+#  - packaging/ikewatch.service's ExecStart= (as systemd splits it) takes the sockets that
+#    ikewatch.socket passes, and binds web.listen_address itself when there are none.
 # charon is absent (serve reports ipsec_up 0; heal's checks fail quietly). No root needed; only
 # 127.0.0.1 and ::1, free ports.
 
@@ -195,5 +197,29 @@ t_check heal/log-names-socket grep -qF "listening on http://127.0.0.1:$p4," heal
 t_check heal/sanitizers stop heal.log
 refuse heal-nothing-passed "systemd passed no socket" \
 	env -u LISTEN_PID -u LISTEN_FDS "$IKEWATCH" heal --config heal.yml --web.systemd-socket
+
+# ---- 9. the unit's ExecStart=, with this binary and a test config, with and without sockets ----
+p4=$(free_port)
+p_own=$(free_port)
+printf 'web:\n  listen_address: 127.0.0.1:%s\nvici:\n  socket: %s\n' "$p_own" "$vici" >unit.yml
+# systemd's quoting and its "$$" for a literal "$", as shlex reads them
+mapfile -t exec_start < <(python3 - "$T_TOP/packaging/ikewatch.service" "$IKEWATCH" "$work/unit.yml" <<'PY'
+import shlex, sys
+unit, binary, config = sys.argv[1:]
+line = next(l for l in open(unit) if l.startswith("ExecStart="))[len("ExecStart="):].strip()
+for arg in shlex.split(line.replace("$$", "$")):
+    print(arg.replace("/usr/bin/ikewatch", binary).replace("/etc/ikewatch/ikewatch.yml", config))
+PY
+)
+[ "${#exec_start[@]}" -ge 1 ] || t_bail "no ExecStart= in packaging/ikewatch.service"
+start unit-sd.log "$sd" "tcp:127.0.0.1:$p4" -- "${exec_start[@]}"
+up "http://127.0.0.1:$p4" || t_bail "the unit's ExecStart with a socket did not start: $(tail -n 3 unit-sd.log)"
+expect unit/socket-passed/own-address-not-bound 000 "$(code "http://127.0.0.1:$p_own/-/healthy")"
+t_check unit/socket-passed/log grep -qF "serving metrics at /metrics on 127.0.0.1:$p4 (http)" unit-sd.log
+t_check unit/socket-passed/sanitizers stop unit-sd.log
+start unit-own.log env -u LISTEN_FDS -u LISTEN_PID "${exec_start[@]}"
+up "http://127.0.0.1:$p_own" || t_bail "the unit's ExecStart without a socket did not start: $(tail -n 3 unit-own.log)"
+t_check unit/no-socket/binds-own-address grep -qF "on 127.0.0.1:$p_own (http)" unit-own.log
+t_check unit/no-socket/sanitizers stop unit-own.log
 
 t_done
