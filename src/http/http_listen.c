@@ -102,7 +102,7 @@ int http_listen_address(const char *addr, int default_port, struct http_listener
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	int fd, r;
+	int fd = -1, r;
 
 	r = netaddr_parse_listen(addr, default_port, &ss, &sslen);
 	if (r < 0) {

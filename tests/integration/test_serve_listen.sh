@@ -12,7 +12,8 @@
 #    datagram socket, one that does not listen, not a socket) is one error line and exit 1;
 #  - heal --web.systemd-socket serves its webhook on the passed socket;
 #  - packaging/ikewatch.service's ExecStart= (as systemd splits it) takes the sockets that
-#    ikewatch.socket passes, and binds web.listen_address itself when there are none.
+#    ikewatch.socket passes, and binds web.listen_address itself when there are none; the same
+#    for ikewatch-heal.service.
 # charon is absent (serve reports ipsec_up 0; heal's checks fail quietly). No root needed; only
 # 127.0.0.1 and ::1, free ports.
 
@@ -151,6 +152,10 @@ p4=$(free_port)
 p6=$(free_port6)
 start ssa.log systemd-socket-activate -l "127.0.0.1:$p4" -l "[::1]:$p6" \
 	"$IKEWATCH" serve --web.systemd-socket --vici.socket "$vici"
+for _ in $(seq 100); do # the activator's own sockets first
+	[ "$(ss -Hltn "( sport = :$p4 or sport = :$p6 )" | wc -l)" = 2 ] && break
+	sleep 0.05
+done
 expect systemd-socket-activate/ipv4 200 "$(code --max-time 10 "http://127.0.0.1:$p4/metrics")"
 expect systemd-socket-activate/ipv6 200 "$(code --max-time 10 "http://[::1]:$p6/metrics")"
 t_check systemd-socket-activate/sanitizers stop ssa.log
@@ -202,15 +207,18 @@ refuse heal-nothing-passed "systemd passed no socket" \
 p4=$(free_port)
 p_own=$(free_port)
 printf 'web:\n  listen_address: 127.0.0.1:%s\nvici:\n  socket: %s\n' "$p_own" "$vici" >unit.yml
-# systemd's quoting and its "$$" for a literal "$", as shlex reads them
-mapfile -t exec_start < <(python3 - "$T_TOP/packaging/ikewatch.service" "$IKEWATCH" "$work/unit.yml" <<'PY'
+# unit_exec UNIT CONFIG: ExecStart= of packaging/UNIT, one argument a line, as systemd splits it
+# (its quoting, "$$" for a literal "$"), with this binary and CONFIG
+unit_exec() {
+	python3 - "$T_TOP/packaging/$1" "$IKEWATCH" "$2" <<'PY'
 import shlex, sys
 unit, binary, config = sys.argv[1:]
 line = next(l for l in open(unit) if l.startswith("ExecStart="))[len("ExecStart="):].strip()
 for arg in shlex.split(line.replace("$$", "$")):
     print(arg.replace("/usr/bin/ikewatch", binary).replace("/etc/ikewatch/ikewatch.yml", config))
 PY
-)
+}
+mapfile -t exec_start < <(unit_exec ikewatch.service "$work/unit.yml")
 [ "${#exec_start[@]}" -ge 1 ] || t_bail "no ExecStart= in packaging/ikewatch.service"
 start unit-sd.log "$sd" "tcp:127.0.0.1:$p4" -- "${exec_start[@]}"
 up "http://127.0.0.1:$p4" || t_bail "the unit's ExecStart with a socket did not start: $(tail -n 3 unit-sd.log)"
@@ -221,5 +229,12 @@ start unit-own.log env -u LISTEN_FDS -u LISTEN_PID "${exec_start[@]}"
 up "http://127.0.0.1:$p_own" || t_bail "the unit's ExecStart without a socket did not start: $(tail -n 3 unit-own.log)"
 t_check unit/no-socket/binds-own-address grep -qF "on 127.0.0.1:$p_own (http)" unit-own.log
 t_check unit/no-socket/sanitizers stop unit-own.log
+# heal's unit the same way: the webhook on the passed socket, heal.listen not bound
+p4=$(free_port)
+mapfile -t exec_start < <(unit_exec ikewatch-heal.service "$work/heal.yml")
+start unit-heal.log "$sd" "tcp:127.0.0.1:$p4" -- "${exec_start[@]}"
+up "http://127.0.0.1:$p4" || t_bail "heal's ExecStart with a socket did not start: $(tail -n 3 unit-heal.log)"
+t_check unit/heal-socket-passed/log grep -qF "listening on http://127.0.0.1:$p4," unit-heal.log
+t_check unit/heal-socket-passed/sanitizers stop unit-heal.log
 
 t_done
