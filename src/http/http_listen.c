@@ -134,9 +134,13 @@ static void log_none_passed(int r)
 		    "--web.systemd-socket: the sockets are not for this process (LISTEN_PID=%s, "
 		    "this is %ld)",
 		    pid, (long)getpid());
+	else if (r < 0)
+		/* not a count, or a descriptor that is not open (EBADF) */
+		log_msg_err(LOG_LEVEL_ERR, strerror(-r),
+		            "--web.systemd-socket: systemd passed no usable socket (LISTEN_FDS=%s)",
+		            fds);
 	else
-		log_err("--web.systemd-socket: systemd passed no socket (LISTEN_FDS=%s%s)", fds,
-		        r < 0 ? ": not a count" : "");
+		log_err("--web.systemd-socket: systemd passed no socket (LISTEN_FDS=%s)", fds);
 }
 
 int http_listen_systemd(struct http_listener *ret, size_t max, size_t *ret_n)

@@ -699,7 +699,8 @@ static int start_daemon(struct http_server *s, const struct http_listener *l, un
 	struct MHD_Daemon *d;
 	unsigned flags, n = 0;
 
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	/* ITC: MHD_quiesce_daemon() needs it in this mode (http_server_free()) */
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (l->family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* first, so that every later message already goes through the log */
@@ -854,8 +855,17 @@ void http_server_free(struct http_server *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n_daemons; i++)
+	for (size_t i = 0; i < s->n_daemons; i++) {
+		/* Take the listening socket back before stopping: MHD_stop_daemon() would shut it
+		 * down, and a socket systemd passed is shared with systemd, which keeps it listening
+		 * across our restarts (scrapes wait in its backlog). Closing our descriptor leaves
+		 * systemd's open. */
+		MHD_socket fd = MHD_quiesce_daemon(s->daemons[i]);
+
 		MHD_stop_daemon(s->daemons[i]);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+	}
 	/* after the daemon: every connection has been reported closed */
 	http_deadlines_free(s->deadlines);
 	basic_auth_free(s->auth);

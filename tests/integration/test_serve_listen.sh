@@ -8,6 +8,8 @@
 #  - --web.systemd-socket with sockets passed as systemd passes them (tests/integration/
 #    sd_activate.py: fd 3.., LISTEN_FDS, LISTEN_PID, exec in the same process) and with
 #    systemd's own systemd-socket-activate; the address flags are then not bound;
+#  - a passed socket outlives serve: it still listens after serve stopped, a scrape sent then
+#    waits in its backlog and the next instance answers it (systemd's restart);
 #  - every refusal of --web.systemd-socket (nothing passed, another process's sockets, a
 #    datagram socket, one that does not listen, not a socket) is one error line and exit 1;
 #  - heal --web.systemd-socket serves its webhook on the passed socket;
@@ -147,6 +149,48 @@ t_check systemd/log-names-sockets \
 	grep -qF "on 127.0.0.1:$p4, [::1]:$p6, $work/http.sock (https)" sd.log
 t_check systemd/sanitizers stop sd.log
 
+# ---- 5b. a restart, as systemd does it: the socket stays with the parent, listening, and the
+# next instance takes it again; a scrape sent while none runs waits in the backlog ----
+restart_out=$(python3 - "$IKEWATCH" "$vici" <<'PY' 2>&1
+import os, signal, socket, sys, time, urllib.request
+ik, vici = sys.argv[1:]
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+port = s.getsockname()[1]
+held = os.dup2(s.fileno(), 20)  # "systemd's" copy, out of the way of fd 3
+waiting = None
+for rnd in (1, 2):
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(held, 3, inheritable=True)
+        os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
+        os.execv(ik, [ik, "serve", "--web.systemd-socket", "--vici.socket", vici])
+    if waiting:  # the scrape sent between the two instances is answered by the second
+        waiting.sendall(b"GET /-/healthy HTTP/1.0\r\n\r\n")
+        waiting.settimeout(10)
+        reply = waiting.recv(4096)
+        print("round", rnd, "backlog scrape", "answered" if b" 200 OK" in reply else repr(reply))
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/-/healthy", timeout=2).read()
+            print("round", rnd, "served")
+            break
+        except OSError:
+            time.sleep(0.05)
+    os.kill(pid, signal.SIGTERM)
+    os.waitpid(pid, 0)
+    waiting = socket.create_connection(("127.0.0.1", port), timeout=2)
+print("after", "listening" if s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) else "dead")
+PY
+)
+for want in "round 1 served" "round 2 backlog scrape answered" "round 2 served" "after listening"; do
+	case $restart_out in
+	*"$want"*) t_ok "restart/${want// /-}" ;;
+	*) t_fail "restart/${want// /-}" "$restart_out" ;;
+	esac
+done
+
 # ---- 6. systemd's own systemd-socket-activate (it execs on the first connection) ----
 p4=$(free_port)
 p6=$(free_port6)
@@ -177,7 +221,7 @@ refuse nothing-passed "systemd passed no socket (LISTEN_PID and LISTEN_FDS are n
 	env -u LISTEN_PID -u LISTEN_FDS "${serve[@]}"
 refuse other-process "the sockets are not for this process (LISTEN_PID=1," \
 	"$sd" --pid 1 "tcp:127.0.0.1:$p4" -- "${serve[@]}"
-refuse zero-fds "systemd passed no socket (LISTEN_FDS=0" "$sd" --fds 0 -- "${serve[@]}"
+refuse zero-fds "systemd passed no usable socket (LISTEN_FDS=0)" "$sd" --fds 0 -- "${serve[@]}"
 refuse datagram "fd 3 (127.0.0.1:$p4) is not a listening stream socket" \
 	"$sd" "udp:127.0.0.1:$p4" -- "${serve[@]}"
 refuse not-listening "fd 4 (127.0.0.1:$p4) is not a listening stream socket" \

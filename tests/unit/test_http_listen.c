@@ -139,6 +139,7 @@ static void two_addresses(void)
 	struct http_server *s = NULL;
 	char want[96];
 	struct buf body;
+	int before = open_fds();
 
 	cfg.listens = addrs;
 	cfg.n_listens = 2;
@@ -159,6 +160,8 @@ static void two_addresses(void)
 	T_EQ_INT(scrape("[::1]", http_server_port_at(s, 0), &body), -ECONNREFUSED);
 	http_server_free(s);
 	buf_done(&body);
+	/* our own sockets are closed with the server */
+	T_EQ_INT(open_fds(), before);
 }
 
 /* Credentials apply to every socket: the same bearer token on both, 401 without it. */
@@ -358,6 +361,7 @@ static void systemd_sockets(void)
 	struct sd_result res;
 	struct buf b4, b6;
 	int r4, r6, st;
+	bool still_listening = true;
 	ssize_t n;
 	pid_t pid;
 
@@ -372,9 +376,6 @@ static void systemd_sockets(void)
 	T_EQ_INT(listen(unix_fd, 8), 0);
 	pid = sd_start(&c, &res, &go);
 	T_ASSERT(pid > 0);
-	/* the parent's copies are not needed to serve */
-	for (size_t i = 0; i < 3; i++)
-		close(fds[i]);
 	/* everything the child serves first, then the child ends, then the verdicts: a failed
 	 * check must not leave it waiting */
 	buf_init(&b4, 4096);
@@ -389,6 +390,16 @@ static void systemd_sockets(void)
 	}
 	close(conn);
 	st = sd_finish(pid, go);
+	/* systemd keeps its copies, and they must go on listening after the service ended (the
+	 * next instance takes them; scrapes meanwhile wait in the backlog) */
+	for (size_t i = 0; i < 3; i++) {
+		int on = 0;
+		socklen_t len = sizeof(on);
+
+		if (getsockopt(fds[i], SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 || !on)
+			still_listening = false;
+		close(fds[i]);
+	}
 	unlink(sock);
 	rmdir(path);
 	T_EQ_INT(res.ret, 0);
@@ -402,6 +413,7 @@ static void systemd_sockets(void)
 	T_EQ_STR(b6.data, "ikewatch_up 1\n");
 	T_CONTAINS(reply, " 200 OK\r\n");
 	T_EQ_INT(st, 0);
+	T_ASSERT(still_listening);
 	buf_done(&b4);
 	buf_done(&b6);
 }
@@ -425,8 +437,8 @@ static void systemd_refusals(void)
 	    {"1", NULL, 0, -ENOENT, "LISTEN_PID and LISTEN_FDS are not set"},
 	    {NULL, "self", 0, -ENOENT, "are not set"},
 	    {"1", "other", 0, -ENOENT, "the sockets are not for this process (LISTEN_PID="},
-	    {"0", "self", 0, -ENOENT, "systemd passed no socket (LISTEN_FDS=0"},
-	    {"x", "self", 0, -ENOENT, "systemd passed no socket (LISTEN_FDS=x: not a count)"},
+	    {"0", "self", 0, -ENOENT, "no usable socket (LISTEN_FDS=0)"},
+	    {"x", "self", 0, -ENOENT, "no usable socket (LISTEN_FDS=x)\" err=\"Invalid argument"},
 	    {"1", "self", 1, -ENOTSOCK, "fd 3 (127.0.0.1:"},
 	    {"1", "self", 2, -ENOTSOCK, "is not a listening stream socket"},
 	    {"1", "self", 3, -ENOTSOCK, "fd 3 (not a socket) is not a listening stream socket"},
