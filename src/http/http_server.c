@@ -857,9 +857,9 @@ void http_server_free(struct http_server *s)
 		return;
 	for (size_t i = 0; i < s->n_daemons; i++) {
 		/* Take the listening socket back before stopping: MHD_stop_daemon() would shut it
-		 * down, and a socket systemd passed is shared with systemd, which keeps it listening
-		 * across our restarts (scrapes wait in its backlog). Closing our descriptor leaves
-		 * systemd's open. */
+		 * down, and a socket systemd passed is shared with systemd, which keeps it
+		 * listening across our restarts (scrapes wait in its backlog). Closing our
+		 * descriptor leaves systemd's open. */
 		MHD_socket fd = MHD_quiesce_daemon(s->daemons[i]);
 
 		MHD_stop_daemon(s->daemons[i]);
