@@ -357,7 +357,9 @@ const struct cmd cmd_serve = {
         "each scrape, plus a status page at / and /-/healthy, /-/ready; counts rekeys,\n"
         "failures, retransmits and IKE errors from charon's events and logs. With a config\n"
         "file, also runs data-plane probes through the tunnels (probes:) and a STAMP\n"
-        "reflector (reflector:), see docs/probes.md.\n",
+        "reflector (reflector:), see docs/probes.md. Listens on every --web.listen-address\n"
+        "(IPv4 and IPv6 alike), or on the sockets systemd passes with --web.systemd-socket\n"
+        "(ikewatch.socket; docs/security.md).\n",
     .opts = serve_tables,
     .footer = "Signals: SIGINT/SIGTERM stop the daemon cleanly.\n",
 };
