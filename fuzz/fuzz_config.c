@@ -22,8 +22,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = '\0';
 	r = config_parse((const char *)data, size, &c, err, sizeof(err));
 	if (r == 0) {
-		if (!c.web_listen || !c.vici_socket || c.vici_timeout_ms == 0)
+		if (c.n_web_listen == 0 || c.n_web_listen > HTTP_LISTEN_MAX || !c.vici_socket ||
+		    c.vici_timeout_ms == 0)
 			abort();
+		for (size_t i = 0; i < c.n_web_listen; i++)
+			if (!c.web_listen[i] || !c.web_listen[i][0])
+				abort();
 		(void)config_map_get(&c.doc, c.probes, "targets");
 		(void)config_scalar(config_map_get(&c.doc, c.heal, "enabled"));
 	} else if (r != -EINVAL && r != -ENOMEM) {

@@ -25,6 +25,7 @@ PACKAGES=(
 	iproute2 nftables iputils-ping procps psmisc util-linux socat
 	# tests and the demo
 	curl python3 python3-scapy gnutls-bin apache2-utils openssl systemd-journal-remote
+	systemd  # systemd-socket-activate and systemd-analyze (test_serve_listen.sh, test_package.sh)
 	tcpdump conntrack chromium
 	debhelper lintian dpkg-dev build-essential strace  # the Debian package (tests/integration/test_package.sh)
 	prometheus prometheus-alertmanager

@@ -40,7 +40,11 @@ int charon_flags_take(struct charon_flags *f, const struct opt *o, const struct 
 		f->config_file = v->text;
 		return 1;
 	case OPT_WEB_LISTEN:
-		f->web_listen = v->text;
+		if (f->n_web_listen < HTTP_LISTEN_MAX)
+			f->web_listen[f->n_web_listen++] = v->text;
+		return 1;
+	case OPT_WEB_SYSTEMD_SOCKET:
+		f->web_systemd_socket = true;
 		return 1;
 	case OPT_WEB_CONFIG:
 		f->web_config = v->text;
@@ -65,18 +69,22 @@ int charon_flags_take(struct charon_flags *f, const struct opt *o, const struct 
 	}
 }
 
-/* The listen address from the file gets the flag's check, before anything is bound. */
+/* The listen addresses from the file get the flag's check, before anything is bound. */
 static int check_listen(const struct cmd *c, struct config *cfg)
 {
 	const struct opt *o = opt_find(c, OPT_WEB_LISTEN);
 	struct opt_val v;
 	char err[320];
 
-	if (!o || opt_value_parse(o, cfg->web_listen, &v, err, sizeof(err)) == 0)
-		return 0;
-	fprintf(stderr, "ikewatch %s: web.listen_address %s: %s\n", c->name, cfg->web_listen, err);
-	config_done(cfg);
-	return 1;
+	for (size_t i = 0; o && i < cfg->n_web_listen; i++) {
+		if (opt_value_parse(o, cfg->web_listen[i], &v, err, sizeof(err)) == 0)
+			continue;
+		fprintf(stderr, "ikewatch %s: web.listen_address %s: %s\n", c->name,
+		        cfg->web_listen[i], err);
+		config_done(cfg);
+		return 1;
+	}
+	return 0;
 }
 
 int charon_flags_resolve(const struct cmd *c, const struct charon_flags *f, struct config *cfg)
@@ -91,8 +99,13 @@ int charon_flags_resolve(const struct cmd *c, const struct charon_flags *f, stru
 	} else {
 		config_defaults(cfg);
 	}
-	if (f->web_listen)
-		cfg->web_listen = f->web_listen;
+	if (f->n_web_listen) {
+		for (size_t i = 0; i < f->n_web_listen; i++)
+			cfg->web_listen[i] = f->web_listen[i];
+		cfg->n_web_listen = f->n_web_listen;
+	}
+	if (f->web_systemd_socket)
+		cfg->web_systemd_socket = true;
 	if (f->web_config)
 		cfg->web_config_file = f->web_config;
 	if (f->vici_socket)

@@ -37,6 +37,8 @@ static int heal_run(int argc, char **argv);
 
 static const struct opt heal_opts[] = {
     {OPT_HEAL_DRY_RUN, 0, "dry-run", OPT_T_FLAG, NULL, "decide and record, but act on nothing"},
+    {OPT_WEB_SYSTEMD_SOCKET, 0, "web.systemd-socket", OPT_T_FLAG, NULL,
+     "serve the webhook on the sockets systemd passes\n(socket activation) instead of heal.listen"},
     {OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
      "charon's log, for the context of notifications"},
     {OPT_END},
@@ -132,7 +134,9 @@ int heal_run(int argc, char **argv)
 		        cfg.vici_socket);
 		goto out_heal;
 	}
-	r = heal_server_start(d, hc.listen, token, hc.web_config, err, sizeof(err), &srv);
+	/* the flag only: web.systemd_socket in the shared config file is serve's */
+	r = heal_server_start(d, flags.charon.web_systemd_socket ? NULL : hc.listen, token,
+	                      hc.web_config, err, sizeof(err), &srv);
 	explicit_bzero(token, sizeof(token));
 	if (r < 0) {
 		fprintf(stderr, "ikewatch heal: %s\n", err);
@@ -142,7 +146,7 @@ int heal_run(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	log_info("heal: listening on %s://%s, %u connections allowed%s",
-	         heal_server_tls(srv) ? "https" : "http", hc.listen, hc.n_allow,
+	         heal_server_tls(srv) ? "https" : "http", heal_server_addresses(srv), hc.n_allow,
 	         hc.dry_run ? ", dry run" : "");
 	while (!stop) {
 		uint64_t next = clock_mono_ms() + hc.check_interval_ms;

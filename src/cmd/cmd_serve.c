@@ -167,7 +167,9 @@ static int serve_start_http(struct serve *s)
 	};
 
 	return http_server_start(
-	    &(struct http_config){.listen = s->cfg.web_listen,
+	    &(struct http_config){.listens = s->cfg.web_listen,
+	                          .n_listens = s->cfg.n_web_listen,
+	                          .systemd_socket = s->cfg.web_systemd_socket,
 	                          .web_config_file = s->cfg.web_config_file,
 	                          .routes = routes,
 	                          .n_routes = sizeof(routes) / sizeof(routes[0])},
@@ -191,7 +193,13 @@ static const char *const log_sources[] = {"vici", "journal", "file", "stdin", "n
 static const struct opt serve_opts[] = {
     {OPT_WEB_LISTEN, 0, "web.listen-address", OPT_T_LISTEN, "ADDR",
      "where to listen (default " CONFIG_DEFAULT_LISTEN ";\n"
-     "[::1]:PORT, or :PORT for all addresses)"},
+     "[::1]:PORT, or :PORT for all addresses); repeatable:\n"
+     "listens on each",
+     .flags = OPT_REPEAT},
+    {OPT_WEB_SYSTEMD_SOCKET, 0, "web.systemd-socket", OPT_T_FLAG, NULL,
+     "listen on the sockets systemd passes (socket\n"
+     "activation, ikewatch.socket) instead of\n"
+     "--web.listen-address"},
     {OPT_WEB_CONFIG, 0, "web.config.file", OPT_T_FILE, "FILE",
      "TLS and basic auth, exporter-toolkit format\n(docs/security.md)"},
     {OPT_EVENTS_STREAM, 0, "events.stream", OPT_T_BOOL, "BOOL",
@@ -214,6 +222,10 @@ static int serve_take(void *ctx, const struct opt *o, const struct opt_val *v, c
 {
 	struct serve_flags *f = ctx;
 
+	if (o->id == OPT_WEB_LISTEN && f->charon.n_web_listen == HTTP_LISTEN_MAX) {
+		snprintf(err, errlen, "at most %d listen addresses", HTTP_LISTEN_MAX);
+		return -1;
+	}
 	if (charon_flags_take(&f->charon, o, v))
 		return 0;
 	if (f->n_ev >= SERVE_EVENT_FLAGS_MAX) {
@@ -301,13 +313,13 @@ static int serve_run(int argc, char **argv)
 	}
 	r = serve_start_http(&s);
 	if (r < 0) {
-		log_msg_err(LOG_LEVEL_ERR, strerror(-r), "cannot serve HTTP on %s",
-		            s.cfg.web_listen);
+		/* the server has logged which address or socket, and why: one line */
 		r = 1;
 		goto out_probes;
 	}
-	log_info("serving metrics on http%s://%s/metrics, reading %s",
-	         s.cfg.web_config_file ? "(s)" : "", s.cfg.web_listen, s.cfg.vici_socket);
+	log_info("serving metrics at /metrics on %s (%s), reading %s",
+	         http_server_addresses(s.http), http_server_tls(s.http) ? "https" : "http",
+	         s.cfg.vici_socket);
 	sd_notify(0, "READY=1");
 
 	do {
@@ -345,7 +357,9 @@ const struct cmd cmd_serve = {
         "each scrape, plus a status page at / and /-/healthy, /-/ready; counts rekeys,\n"
         "failures, retransmits and IKE errors from charon's events and logs. With a config\n"
         "file, also runs data-plane probes through the tunnels (probes:) and a STAMP\n"
-        "reflector (reflector:), see docs/probes.md.\n",
+        "reflector (reflector:), see docs/probes.md. Listens on every --web.listen-address\n"
+        "(IPv4 and IPv6 alike), or on the sockets systemd passes with --web.systemd-socket\n"
+        "(ikewatch.socket; docs/security.md).\n",
     .opts = serve_tables,
     .footer = "Signals: SIGINT/SIGTERM stop the daemon cleanly.\n",
 };

@@ -34,6 +34,9 @@
  * for sending a response. */
 #define HTTP_CLIENT_TIMEOUT_S 10
 #define HTTP_BODY_MAX (64u * 1024u * 1024u)
+/* Listening sockets of one server (addresses, or sockets from systemd), each with its own
+ * HTTP_THREADS threads. */
+#define HTTP_LISTEN_MAX 8
 /* web-config (exporter-toolkit format): users and YAML nesting we accept, and how many verified
  * (user, password) pairs the basic-auth cache keeps so bcrypt does not run on every scrape. */
 #define WEB_CONFIG_USERS_MAX 1024

@@ -19,7 +19,8 @@
 void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->web_listen = CONFIG_DEFAULT_LISTEN;
+	c->web_listen[0] = CONFIG_DEFAULT_LISTEN;
+	c->n_web_listen = 1;
 	c->vici_socket = IKEWATCH_DEFAULT_VICI_SOCKET;
 	c->vici_timeout_ms = VICI_TIMEOUT_MS;
 	c->cert_interval_s = 60;
@@ -97,9 +98,35 @@ static int parse_duration(yaml_node_t *v, const char *key, uint64_t max_ms, uint
 	return 0;
 }
 
+/* One address, or a list of them: serve listens on every one. */
 static int p_web_listen(struct config *c, yaml_node_t *v, char *err, size_t n)
 {
-	return want_scalar(v, "web.listen_address", &c->web_listen, err, n);
+	yaml_node_item_t *it;
+	size_t k = 0;
+
+	if (v->type != YAML_SEQUENCE_NODE) {
+		c->n_web_listen = 1;
+		return want_scalar(v, "web.listen_address", &c->web_listen[0], err, n);
+	}
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++, k++) {
+		if (k == HTTP_LISTEN_MAX)
+			return config_fail(err, n, v, "web.listen_address: at most %d addresses",
+			                   HTTP_LISTEN_MAX);
+		if (want_scalar(yaml_document_get_node(&c->doc, *it), "web.listen_address",
+		                &c->web_listen[k], err, n) < 0)
+			return -EINVAL;
+	}
+	if (k == 0)
+		return config_fail(err, n, v, "web.listen_address: the list is empty");
+	c->n_web_listen = k;
+	return 0;
+}
+
+static int p_web_systemd(struct config *c, yaml_node_t *v, char *err, size_t n)
+{
+	if (config_bool(config_scalar(v), &c->web_systemd_socket) < 0)
+		return config_fail(err, n, v, "web.systemd_socket: expected true or false");
+	return 0;
 }
 
 static int p_web_config(struct config *c, yaml_node_t *v, char *err, size_t n)
@@ -173,6 +200,7 @@ static int p_clock_max_error(struct config *c, yaml_node_t *v, char *err, size_t
 
 static const struct config_key web_keys[] = {
     {"listen_address", p_web_listen},
+    {"systemd_socket", p_web_systemd},
     {"config_file", p_web_config},
     {NULL, NULL},
 };

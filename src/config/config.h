@@ -9,6 +9,7 @@
 #ifndef IKEWATCH_CONFIG_H
 #define IKEWATCH_CONFIG_H
 
+#include "common/limits.h"
 #include "common/log.h"
 
 #include <stdbool.h>
@@ -20,8 +21,10 @@
 struct config {
 	yaml_document_t doc;
 	bool has_doc;
-	/* web: */
-	const char *web_listen;
+	/* web: listen_address, one or a list (at least one; as repeated --web.listen-address) */
+	const char *web_listen[HTTP_LISTEN_MAX];
+	size_t n_web_listen;
+	bool web_systemd_socket;     /* the sockets systemd passes instead of web_listen */
 	const char *web_config_file; /* NULL: plain HTTP */
 	/* vici: */
 	const char *vici_socket;

@@ -80,6 +80,7 @@ int heal_server_start(struct heal_daemon *d, const char *listen, const char *tok
 		return -ENOMEM;
 	r = http_server_start(
 	    &(struct http_config){.listen = listen,
+	                          .systemd_socket = listen == NULL,
 	                          .default_port = HEAL_DEFAULT_PORT,
 	                          .web_config_file = has_wc ? web_config_path : NULL,
 	                          .bearer_token = has_token ? token : NULL,
@@ -91,7 +92,7 @@ int heal_server_start(struct heal_daemon *d, const char *listen, const char *tok
 	    &s->http);
 	if (r < 0) {
 		/* web-config problems were logged by the server with their line and key */
-		snprintf(err, errlen, "listen on %s%s%s: %s", listen,
+		snprintf(err, errlen, "listen on %s%s%s: %s", listen ? listen : "systemd's sockets",
 		         has_wc ? " with web_config " : "", has_wc ? web_config_path : "",
 		         strerror(-r));
 		free(s);
@@ -104,6 +105,11 @@ int heal_server_start(struct heal_daemon *d, const char *listen, const char *tok
 bool heal_server_tls(const struct heal_server *s)
 {
 	return http_server_tls(s->http);
+}
+
+const char *heal_server_addresses(const struct heal_server *s)
+{
+	return http_server_addresses(s->http);
 }
 
 void heal_server_stop(struct heal_server *s)

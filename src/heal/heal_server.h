@@ -17,14 +17,16 @@
 
 struct heal_server;
 
-/* @token (may be NULL or empty: none; else at least HEAL_TOKEN_MIN characters) and
+/* @listen: heal.listen, or NULL for the sockets systemd passed (--web.systemd-socket).
+ * @token (may be NULL or empty: none; else at least HEAL_TOKEN_MIN characters) and
  * @web_config_path (may be NULL or empty) as in the config; at least one credential is
  * required. 0 and *ret, or -errno with a message in @err. */
 int heal_server_start(struct heal_daemon *d, const char *listen, const char *token,
                       const char *web_config_path, char *err, size_t errlen,
                       struct heal_server **ret);
-/* True when the server speaks TLS (for the startup log line). */
+/* True when the server speaks TLS; where it listens (for the startup log line). */
 bool heal_server_tls(const struct heal_server *s);
+const char *heal_server_addresses(const struct heal_server *s);
 void heal_server_stop(struct heal_server *s);
 
 #endif

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The HTTP server on libmicrohttpd (see http_server.h). A small pool of internal polling threads
- * (epoll) serves the connections. We create, bind and listen on the socket ourselves before
- * handing it to MHD: that way a bind failure comes back as its real -errno (EADDRINUSE, EACCES,
- * EADDRNOTAVAIL) instead of MHD's NULL.
+ * (epoll) serves the connections: one MHD daemon per listening socket (http_listen.h opens
+ * them, or takes them from systemd), all with the same routes, credentials and limits.
  *
  * Each request is checked in this order: TLS client certificate policy, credentials (basic auth,
  * RFC 7617, or a bearer token, RFC 6750) unless the route is public, path (404), method (405
@@ -17,10 +16,10 @@
 #include "common/file_read.h"
 #include "common/limits.h"
 #include "common/log.h"
-#include "common/netaddr.h"
 #include "http/basic_auth.h"
 #include "http/http_deadline.h"
 #include "http/http_gzip.h"
+#include "http/http_listen.h"
 #include "http/web_config.h"
 
 #include <arpa/inet.h>
@@ -39,7 +38,6 @@
 #include <unistd.h>
 
 #define HTTP_REALM "ikewatch"
-#define HTTP_LISTEN_BACKLOG 64
 
 struct route {
 	struct http_route r;
@@ -49,19 +47,20 @@ struct route {
 };
 
 struct http_server {
-	struct MHD_Daemon *daemon;
+	struct MHD_Daemon *daemons[HTTP_LISTEN_MAX]; /* one per listening socket */
+	unsigned ports[HTTP_LISTEN_MAX];
+	size_t n_daemons;
 	struct route *routes;
 	size_t n_routes;
 	void (*on_refused)(void *ctx, unsigned status);
 	void *ctx;
-	char listen[64];         /* for log lines */
+	char listen[160];        /* for log lines: "127.0.0.1:9917, [::1]:9917" */
 	struct web_config *wc;   /* NULL without a web-config file */
 	struct basic_auth *auth; /* NULL without basic_auth_users */
 	char *token;             /* NULL without a bearer token */
 	char *cert_pem, *key_pem, *ca_pem;
 	char priorities[160];
 	struct http_deadlines *deadlines;
-	unsigned port;
 };
 
 /* A request with a body, between the first and the last call of the access handler. */
@@ -73,41 +72,6 @@ struct body_req {
 
 /* *con_cls of a GET/HEAD between its first and second call */
 static char deferred;
-
-static int listen_socket(struct sockaddr_storage *ss, unsigned sslen, int *ret_fd)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	bool any6 = ss->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
-	int fd, one = 1, zero = 0, r;
-
-	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 && errno == EAFNOSUPPORT && any6) {
-		/* a kernel without IPv6: ":port" means every IPv4 address */
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-		in_port_t port = sin6->sin6_port;
-
-		memset(ss, 0, sizeof(*ss));
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = htonl(INADDR_ANY);
-		sin->sin_port = port;
-		sslen = sizeof(*sin);
-		any6 = false;
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	}
-	if (fd < 0)
-		return -errno;
-	/* restart without waiting out TIME_WAIT of the previous instance's connections */
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (any6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(fd, (struct sockaddr *)ss, sslen) < 0 || listen(fd, HTTP_LISTEN_BACKLOG) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
-}
 
 /* ---- responses ---- */
 
@@ -700,29 +664,106 @@ static void set_gnutls_log(void)
 	pthread_once(&once, gnutls_log_once);
 }
 
-int http_server_start(const struct http_config *cfg, struct http_server **ret_server)
+/* The listening sockets @cfg asks for: systemd's, or bound from its addresses. On failure
+ * (logged) none stays open. */
+static int open_listeners(const struct http_config *cfg, struct http_listener *ls, size_t *ret_n)
+{
+	const char *const *addrs = cfg->n_listens ? cfg->listens : &cfg->listen;
+	size_t n = cfg->n_listens ? cfg->n_listens : 1;
+	int r;
+
+	if (cfg->systemd_socket)
+		return http_listen_systemd(ls, HTTP_LISTEN_MAX, ret_n);
+	if (n > HTTP_LISTEN_MAX) {
+		log_err("%zu listen addresses: at most %d are taken", n, HTTP_LISTEN_MAX);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r = http_listen_address(addrs[i], cfg->default_port ? (int)cfg->default_port : -1,
+		                        &ls[i]);
+		if (r < 0) {
+			while (i-- > 0)
+				close(ls[i].fd);
+			return r;
+		}
+	}
+	*ret_n = n;
+	return 0;
+}
+
+/* One MHD daemon serving @l (which it owns from here on, also when it fails to start). */
+static int start_daemon(struct http_server *s, const struct http_listener *l, unsigned max_clients,
+                        unsigned timeout_s)
 {
 	struct MHD_OptionItem opts[16];
-	struct sockaddr_storage ss;
+	struct MHD_Daemon *d;
+	unsigned flags, n = 0;
+
+	/* ITC: MHD_quiesce_daemon() needs it in this mode (http_server_free()) */
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	if (l->family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* first, so that every later message already goes through the log */
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, s};
+	/* a pool of threads: a scrape that waits for a slow charon must not hold up /-/healthy
+	 * or the status page on other connections. libmicrohttpd splits the connection limit
+	 * among the threads: never more threads than connections, or a thread would get 0 */
+	opts[n++] =
+	    (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+	                            max_clients < HTTP_THREADS ? max_clients : HTTP_THREADS, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, l->fd, NULL};
+	/* libmicrohttpd refuses what is over its own limit before we see it: above ours, so
+	 * that a newcomer can make room (http_deadline.h), which keeps us at max_clients */
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 2 * max_clients, NULL};
+	/* idle timeout; the request deadline (http_deadline.h) catches the tricklers */
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
+	opts[n++] =
+	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s};
+	if (s->wc && s->wc->tls) {
+		flags |= MHD_USE_TLS;
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->cert_pem};
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->key_pem};
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, s->priorities};
+		if (s->ca_pem)
+			opts[n++] =
+			    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, s->ca_pem};
+	}
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
+	                     MHD_OPTION_END);
+	if (!d) {
+		/* MHD closes a listen socket it was given, also when it fails to start; the usual
+		 * cause here is TLS material GnuTLS cannot use */
+		log_err("http %s: libmicrohttpd did not start%s", l->name,
+		        s->wc && s->wc->tls ? " (the TLS certificate or key?)" : "");
+		return s->wc && s->wc->tls ? -EINVAL : -EIO;
+	}
+	s->ports[s->n_daemons] = l->port;
+	s->daemons[s->n_daemons++] = d;
+	return 0;
+}
+
+int http_server_start(const struct http_config *cfg, struct http_server **ret_server)
+{
+	struct http_listener ls[HTTP_LISTEN_MAX];
 	struct http_server *s;
-	unsigned sslen, flags, n = 0, max_clients, timeout_s;
-	int fd = -1, r;
+	unsigned max_clients, timeout_s;
+	size_t nl = 0, len = 0;
+	int r;
 
 	if (!cfg || !routes_valid(cfg->routes, cfg->n_routes))
 		return -EINVAL;
-	r = netaddr_parse_listen(cfg->listen, cfg->default_port ? (int)cfg->default_port : -1, &ss,
-	                         &sslen);
-	if (r < 0) {
-		/* the reason (port range, syntax, name) exists only here; the caller logs -errno */
-		log_err("listen address '%s': %s", cfg->listen ? cfg->listen : "",
-		        netaddr_strerror(r));
-		return r;
-	}
 	set_gnutls_log();
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	snprintf(s->listen, sizeof(s->listen), "%s", cfg->listen);
+	/* until the sockets are open, log lines name what was asked for */
+	snprintf(s->listen, sizeof(s->listen), "%s",
+	         cfg->systemd_socket ? "systemd socket"
+	         : cfg->n_listens    ? cfg->listens[0]
+	                             : (cfg->listen ? cfg->listen : ""));
 	s->on_refused = cfg->on_refused;
 	s->ctx = cfg->ctx;
 	s->n_routes = cfg->n_routes;
@@ -754,52 +795,20 @@ int http_server_start(const struct http_config *cfg, struct http_server **ret_se
 		r = -ENOMEM;
 		goto out_free;
 	}
-	r = listen_socket(&ss, sslen, &fd);
+	r = open_listeners(cfg, ls, &nl);
 	if (r < 0)
 		goto out_free;
-	sslen = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
-		s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-		                                         : ((struct sockaddr_in *)&ss)->sin_port);
-
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	/* first, so that every later message already goes through the log */
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, s};
-	/* a pool of threads: a scrape that waits for a slow charon must not hold up /-/healthy
-	 * or the status page on other connections. libmicrohttpd splits the connection limit
-	 * among the threads: never more threads than connections, or a thread would get 0 */
-	opts[n++] =
-	    (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
-	                            max_clients < HTTP_THREADS ? max_clients : HTTP_THREADS, NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
-	/* libmicrohttpd refuses what is over its own limit before we see it: above ours, so
-	 * that a newcomer can make room (http_deadline.h), which keeps us at max_clients */
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 2 * max_clients, NULL};
-	/* idle timeout; the request deadline (http_deadline.h) catches the tricklers */
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
-	opts[n++] =
-	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s};
-	if (s->wc && s->wc->tls) {
-		flags |= MHD_USE_TLS;
-		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->cert_pem};
-		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->key_pem};
-		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, s->priorities};
-		if (s->ca_pem)
-			opts[n++] =
-			    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, s->ca_pem};
-	}
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-
-	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
-	                             MHD_OPTION_END);
-	if (!s->daemon) {
-		/* MHD closes a listen socket it was given, also when it fails to start; the usual
-		 * cause here is TLS material GnuTLS cannot use */
-		r = s->wc && s->wc->tls ? -EINVAL : -EIO;
-		goto out_free;
+	for (size_t i = 0; i < nl && len < sizeof(s->listen); i++)
+		len += (size_t)snprintf(s->listen + len, sizeof(s->listen) - len, "%s%s",
+		                        i ? ", " : "", ls[i].name);
+	for (size_t i = 0; i < nl; i++) {
+		r = start_daemon(s, &ls[i], max_clients, timeout_s);
+		if (r < 0) {
+			/* the sockets not yet handed to a daemon */
+			while (++i < nl)
+				close(ls[i].fd);
+			goto out_free;
+		}
 	}
 	*ret_server = s;
 	return 0;
@@ -811,7 +820,17 @@ out_free:
 
 unsigned http_server_port(const struct http_server *s)
 {
-	return s->port;
+	return s->ports[0];
+}
+
+unsigned http_server_port_at(const struct http_server *s, size_t i)
+{
+	return i < s->n_daemons ? s->ports[i] : 0;
+}
+
+const char *http_server_addresses(const struct http_server *s)
+{
+	return s->listen;
 }
 
 bool http_server_tls(const struct http_server *s)
@@ -836,8 +855,17 @@ void http_server_free(struct http_server *s)
 {
 	if (!s)
 		return;
-	if (s->daemon)
-		MHD_stop_daemon(s->daemon);
+	for (size_t i = 0; i < s->n_daemons; i++) {
+		/* Take the listening socket back before stopping: MHD_stop_daemon() would shut it
+		 * down, and a socket systemd passed is shared with systemd, which keeps it
+		 * listening across our restarts (scrapes wait in its backlog). Closing our
+		 * descriptor leaves systemd's open. */
+		MHD_socket fd = MHD_quiesce_daemon(s->daemons[i]);
+
+		MHD_stop_daemon(s->daemons[i]);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+	}
 	/* after the daemon: every connection has been reported closed */
 	http_deadlines_free(s->deadlines);
 	basic_auth_free(s->auth);

@@ -58,8 +58,13 @@ struct http_route {
 };
 
 struct http_config {
-	const char *listen;    /* netaddr_parse_listen(): "127.0.0.1:9917", "[::1]:9917",
-	                        * ":9917" (all addresses), "localhost:9917" */
+	const char *listen; /* netaddr_parse_listen(): "127.0.0.1:9917", "[::1]:9917",
+	                     * ":9917" (all addresses), "localhost:9917" */
+	/* several listen addresses instead of @listen when n_listens > 0 (HTTP_LISTEN_MAX) */
+	const char *const *listens;
+	size_t n_listens;
+	/* the listening sockets systemd passed instead of any address (http_listen.h) */
+	bool systemd_socket;
 	unsigned default_port; /* for a listen address without one; 0: it must name its port */
 	const char *web_config_file; /* NULL: plain HTTP, no basic auth */
 	/* NULL, or a secret that "Authorization: Bearer" may present instead of basic auth */
@@ -78,11 +83,17 @@ struct http_config {
 
 struct http_server;
 
-/* Bind and start serving. Returns 0 and *ret_server, or -errno (address in use, bad address,
- * unreadable web-config, a route table that is not valid); the caller logs. */
+/* Bind (or take systemd's sockets) and start serving on every one. Returns 0 and *ret_server,
+ * or -errno (address in use, bad address, no socket from systemd, unreadable web-config), each
+ * logged here once with the address or file it is about; -EINVAL unlogged for a route table
+ * that is not valid. */
 int http_server_start(const struct http_config *cfg, struct http_server **ret_server);
-/* The port actually bound (useful with port 0 in tests). */
+/* The port actually bound on the first socket (useful with port 0 in tests); _at: on the
+ * @i-th, in the order of the addresses (0 past the last). */
 unsigned http_server_port(const struct http_server *s);
+unsigned http_server_port_at(const struct http_server *s, size_t i);
+/* Where it listens, for log lines: "127.0.0.1:9917, [::1]:9917". */
+const char *http_server_addresses(const struct http_server *s);
 /* True when the web-config turned TLS on. */
 bool http_server_tls(const struct http_server *s);
 /* Connections closed because a request or response was not complete within the timeout, and

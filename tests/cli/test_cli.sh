@@ -83,6 +83,16 @@ expect diag-exporter 2 'ikewatch diag: --exporter http://192.0.2.1/: only loopba
 printf 'web:\n  listen_address: "nosuch.invalid:9917"\n' >"$work/listen.yml"
 run="unshare -n" expect config-listen-host 1 "ikewatch serve: web.listen_address nosuch.invalid:9917: the host 'nosuch.invalid' does not resolve" \
 	serve --config "$work/listen.yml"
+printf 'web:\n  listen_address: ["127.0.0.1:0", "[::1]:99999"]\n' >"$work/listens.yml"
+expect config-listen-list 1 "ikewatch serve: web.listen_address [::1]:99999: the port 99999 is above 65535" \
+	serve --config "$work/listens.yml"
+# --web.listen-address repeats, up to 8 (each address gets its server threads)
+nine=()
+for i in 1 2 3 4 5 6 7 8 9; do nine+=(--web.listen-address "127.0.0.$i:0"); done
+expect listen-too-many 2 'ikewatch serve: --web.listen-address 127.0.0.9:0: at most 8 listen addresses' \
+	serve "${nine[@]}"
+expect systemd-socket-value 2 'ikewatch serve: --web.systemd-socket: takes no value' \
+	serve --web.systemd-socket=yes
 expect flag-with-value 2 'ikewatch status: --redact-identities: takes no value' \
 	status --redact-identities=yes
 expect unknown-command 2 "ikewatch: unknown command 'pong' ('ikewatch help' lists them)" pong

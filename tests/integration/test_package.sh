@@ -152,6 +152,12 @@ for u in $units; do
 	fi
 done
 
+# The opt-in socket unit (socket activation of serve) is shipped, loads, and is not enabled.
+sock=/lib/systemd/system/ikewatch.socket
+t_check socket_unit_verify systemd-analyze verify "$sock"
+t_check socket_unit_not_enabled test ! -e /etc/systemd/system/sockets.target.wants/ikewatch.socket
+t_check serve_unit_enabled test -L /etc/systemd/system/multi-user.target.wants/ikewatch.service
+
 # The example drop-in for charon-systemd (docs/security.md) loads cleanly onto strongswan.service.
 ex=/usr/share/doc/ikewatch/examples/strongswan-vici-group.conf
 if [ -f /lib/systemd/system/strongswan.service ] && [ -f "$ex" ]; then

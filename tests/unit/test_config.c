@@ -50,7 +50,7 @@ static void full_file(void)
 	yaml_node_t *targets;
 
 	T_EQ_INT(parse(text, &c, err, sizeof(err)), 0);
-	T_EQ_STR(c.web_listen, "127.0.0.1:9999");
+	T_EQ_STR(c.web_listen[0], "127.0.0.1:9999");
 	T_EQ_STR(c.web_config_file, "/etc/ikewatch/web.yml");
 	T_EQ_STR(c.vici_socket, "unix:///run/charon.vici");
 	T_EQ_INT(c.vici_timeout_ms, 250);
@@ -71,7 +71,7 @@ static void full_file(void)
 	T_ASSERT(config_scalar(c.probes) == NULL);
 	config_done(&c);
 	/* config_done() leaves defaults behind */
-	T_EQ_STR(c.web_listen, CONFIG_DEFAULT_LISTEN);
+	T_EQ_STR(c.web_listen[0], CONFIG_DEFAULT_LISTEN);
 	T_ASSERT(!c.has_doc);
 }
 
@@ -84,7 +84,7 @@ static void defaults(void)
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		T_EQ_INT(parse(texts[i], &c, err, sizeof(err)), 0);
-		T_EQ_STR(c.web_listen, CONFIG_DEFAULT_LISTEN);
+		T_EQ_STR(c.web_listen[0], CONFIG_DEFAULT_LISTEN);
 		T_ASSERT(c.web_config_file == NULL);
 		T_EQ_STR(c.vici_socket, IKEWATCH_DEFAULT_VICI_SOCKET);
 		T_EQ_INT(c.vici_timeout_ms, VICI_TIMEOUT_MS);
@@ -95,7 +95,7 @@ static void defaults(void)
 		config_done(&c);
 	}
 	config_defaults(&c);
-	T_EQ_STR(c.web_listen, CONFIG_DEFAULT_LISTEN);
+	T_EQ_STR(c.web_listen[0], CONFIG_DEFAULT_LISTEN);
 	config_done(&c); /* on defaults only: nothing to free */
 }
 
@@ -141,7 +141,7 @@ static void errors_name_the_line(void)
 		if (test_failed)
 			return;
 		/* a failed parse leaves defaults and nothing to free twice */
-		T_EQ_STR(c.web_listen, CONFIG_DEFAULT_LISTEN);
+		T_EQ_STR(c.web_listen[0], CONFIG_DEFAULT_LISTEN);
 		config_done(&c);
 	}
 	/* a message that does not fit is cut, not overflowed */
@@ -281,6 +281,58 @@ static void clock_bound(void)
 	T_CONTAINS(err, "unknown key");
 }
 
+/* web.listen_address: one address or a list, as --web.listen-address given once or repeated;
+ * web.systemd_socket as --web.systemd-socket */
+static void listen_addresses(void)
+{
+	static const struct {
+		const char *text, *detail;
+	} bad[] = {
+	    {"web:\n  listen_address: []\n", "the list is empty"},
+	    {"web:\n  listen_address: [a, '']\n", "non-empty"},
+	    {"web:\n  listen_address: [a, [b]]\n", "non-empty"},
+	    {"web:\n  listen_address: [a, {b: c}]\n", "non-empty"},
+	    {"web:\n  listen_address: [1, 2, 3, 4, 5, 6, 7, 8, 9]\n", "at most 8"},
+	    {"web:\n  systemd_socket: maybe\n", "web.systemd_socket: expected true or false"},
+	    {"web:\n  systemd_socket: [true]\n", "web.systemd_socket"},
+	};
+	struct config c;
+	char err[256];
+
+	T_EQ_INT(parse("web:\n  listen_address:\n    - 127.0.0.1:9917\n    - '[::1]:9917'\n", &c,
+	               err, sizeof(err)),
+	         0);
+	T_EQ_INT(c.n_web_listen, 2);
+	T_EQ_STR(c.web_listen[0], "127.0.0.1:9917");
+	T_EQ_STR(c.web_listen[1], "[::1]:9917");
+	T_ASSERT(!c.web_systemd_socket);
+	config_done(&c);
+	T_EQ_INT(c.n_web_listen, 1);
+	T_EQ_INT(parse("web: {listen_address: ':1', systemd_socket: yes}\n", &c, err, sizeof(err)),
+	         0);
+	T_EQ_INT(c.n_web_listen, 1);
+	T_EQ_STR(c.web_listen[0], ":1");
+	T_ASSERT(c.web_systemd_socket);
+	config_done(&c);
+	T_EQ_INT(parse("web: {listen_address: [1, 2, 3, 4, 5, 6, 7, 8]}\n", &c, err, sizeof(err)),
+	         0);
+	T_EQ_INT(c.n_web_listen, HTTP_LISTEN_MAX);
+	T_EQ_STR(c.web_listen[7], "8");
+	config_done(&c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = parse(bad[i].text, &c, err, sizeof(err));
+
+		if (r != -EINVAL || !strstr(err, "line 2") || !strstr(err, bad[i].detail))
+			test_fail(__FILE__, __LINE__, "case %zu: %d \"%s\" (want %s)", i, r, err,
+			          bad[i].detail);
+		if (test_failed)
+			return;
+		T_EQ_INT(c.n_web_listen, 1);
+		T_EQ_STR(c.web_listen[0], CONFIG_DEFAULT_LISTEN);
+		config_done(&c);
+	}
+}
+
 TEST_MAIN("config", TEST(full_file), TEST(defaults), TEST(errors_name_the_line),
           TEST(bools_and_durations), TEST(oversize), TEST(load_files), TEST(error_helper),
-          TEST(clock_bound))
+          TEST(clock_bound), TEST(listen_addresses))
