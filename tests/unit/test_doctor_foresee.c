@@ -18,59 +18,60 @@ struct vec {
 	enum foresee_exchange x;
 	const char *ours, *theirs;
 	enum foresee_verdict verdict;
-	enum foresee_transform transform; /* for FAIL */
+	enum proposal_transform transform; /* for FAIL */
 	const char *reason_has;
 };
 
 #define C FORESEE_CHILD_REKEY
 #define I FORESEE_IKE_REKEY
-#define AGREE FORESEE_AGREE, FORESEE_NONE
-#define UNKNOWN FORESEE_UNKNOWN, FORESEE_NONE
+#define AGREE FORESEE_AGREE, PROPOSAL_T_NONE
+#define UNKNOWN FORESEE_UNKNOWN, PROPOSAL_T_NONE
 
 static const struct vec vecs[] = {
     /* the lab: lab_pfs_mismatch B */
-    {C, "aes128-sha256-modp2048", "aes128-sha256-modp3072", FORESEE_FAIL, FORESEE_T_KE,
+    {C, "aes128-sha256-modp2048", "aes128-sha256-modp3072", FORESEE_FAIL, PROPOSAL_T_KE,
      "no common key exchange (PFS) group: ours modp2048, the peer's modp3072"},
     {C, "aes128-sha256-modp2048", "aes128-sha256-modp2048", AGREE, "agree"},
     /* the same lists for an IKE rekey: the groups are the IKE SA's, compared too */
-    {I, "aes128-sha256-modp2048", "aes128-sha256-modp3072", FORESEE_FAIL, FORESEE_T_KE, "modp3072"},
+    {I, "aes128-sha256-modp2048", "aes128-sha256-modp3072", FORESEE_FAIL, PROPOSAL_T_KE,
+     "modp3072"},
     /* no group in esp_proposals means no PFS: matches only no PFS, or "none" */
-    {C, "aes128-sha256", "aes128-sha256-modp2048", FORESEE_FAIL, FORESEE_T_KE,
+    {C, "aes128-sha256", "aes128-sha256-modp2048", FORESEE_FAIL, PROPOSAL_T_KE,
      "ours none (no PFS), the peer's modp2048"},
     {C, "aes128-sha256", "aes128-sha256", AGREE, ""},
     {C, "aes128-sha256", "aes128-sha256-modp2048-none", AGREE, ""},
     {C, "aes128-sha256-ecp256-modp2048", "aes128-sha256-modp2048", AGREE, ""},
     /* AEAD: no integrity on either side */
     {C, "aes256gcm16-ecp384", "aes256gcm128-ecp384", AGREE, ""},
-    {C, "aes256gcm16-ecp384", "aes256gcm12-ecp384", FORESEE_FAIL, FORESEE_T_ENCR, "aes256gcm16"},
+    {C, "aes256gcm16-ecp384", "aes256gcm12-ecp384", FORESEE_FAIL, PROPOSAL_T_ENCR, "aes256gcm16"},
     {C, "aes128gcm-modp2048", "aes128gcm16-modp2048", AGREE, ""},
-    {C, "aes128gcm16", "aes128-sha256", FORESEE_FAIL, FORESEE_T_ENCR, "encryption"},
+    {C, "aes128gcm16", "aes128-sha256", FORESEE_FAIL, PROPOSAL_T_ENCR, "encryption"},
     /* IKE: the PRF follows the integrity algorithm unless named */
     {I, "aes256gcm16-prfsha384-ecp384", "aes256gcm16-prfsha384-ecp384", AGREE, ""},
-    {I, "aes256gcm16-prfsha384-ecp384", "aes256gcm16-prfsha256-ecp384", FORESEE_FAIL, FORESEE_T_PRF,
-     "PRF: ours prfsha384, the peer's prfsha256"},
+    {I, "aes256gcm16-prfsha384-ecp384", "aes256gcm16-prfsha256-ecp384", FORESEE_FAIL,
+     PROPOSAL_T_PRF, "PRF: ours prfsha384, the peer's prfsha256"},
     {I, "aes128-sha256-modp2048", "aes128-sha256-prfsha256-modp2048", AGREE, ""},
-    {I, "aes128-sha256-modp2048", "aes128-sha1-modp2048", FORESEE_FAIL, FORESEE_T_INTEG,
+    {I, "aes128-sha256-modp2048", "aes128-sha1-modp2048", FORESEE_FAIL, PROPOSAL_T_INTEG,
      "integrity: ours sha256, the peer's sha1"},
     /* lab_proposal_mismatch B */
-    {I, "aes128-sha256-modp2048", "aes256-sha512-modp3072", FORESEE_FAIL, FORESEE_T_ENCR,
+    {I, "aes128-sha256-modp2048", "aes256-sha512-modp3072", FORESEE_FAIL, PROPOSAL_T_ENCR,
      "encryption: ours aes128, the peer's aes256"},
     /* aliases and case */
     {I, "AES128-SHA2_256-MODP2048", "aes-sha256-modp2048", AGREE, ""},
     {C, "aes128-sha-x25519", "aes128-sha1-curve25519", AGREE, ""},
     {C, "aes128-sha256-modp2048!", "aes128-sha256-modp2048", AGREE, ""},
     /* ESN */
-    {C, "aes128-sha256-esn", "aes128-sha256", FORESEE_FAIL, FORESEE_T_ESN, "ESN"},
+    {C, "aes128-sha256-esn", "aes128-sha256", FORESEE_FAIL, PROPOSAL_T_ESN, "ESN"},
     {C, "aes128-sha256-esn-noesn", "aes128-sha256", AGREE, ""},
     /* several proposals: a later pair agrees */
     {C, "aes256gcm16-ecp384,aes128-sha256-modp2048", "aes128-sha256-modp2048", AGREE, "proposal 2"},
     /* every type has something in common, but never in one pair */
     {C, "aes128-sha256-modp2048,aes256-sha384-ecp384",
-     "aes128-sha384-ecp384,aes256-sha256-modp2048", FORESEE_FAIL, FORESEE_NONE,
+     "aes128-sha384-ecp384,aes256-sha256-modp2048", FORESEE_FAIL, PROPOSAL_T_NONE,
      "no proposal of ours"},
     /* charon's notation, as its log prints "configured proposals", against either */
     {C, "ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ", "aes128-sha256-modp3072",
-     FORESEE_FAIL, FORESEE_T_KE, "ours modp2048, the peer's modp3072"},
+     FORESEE_FAIL, PROPOSAL_T_KE, "ours modp2048, the peer's modp3072"},
     {C, "ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ", "aes128-sha256-modp2048", AGREE,
      ""},
     {I,
@@ -79,7 +80,7 @@ static const struct vec vecs[] = {
      "aes128-sha256-modp2048", AGREE, "proposal 2"},
     {I, "IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384", "aes256gcm16-prfsha384-ecp384", AGREE, ""},
     {C, "ESP:AES_GCM_16_128/CURVE_25519/ECP_256_BP/EXT_SEQ", "aes128gcm16-ecp256bp-esn", AGREE, ""},
-    {C, "ESP:AES_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ", "aes128-sha256", FORESEE_FAIL, FORESEE_T_INTEG,
+    {C, "ESP:AES_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ", "aes128-sha256", FORESEE_FAIL, PROPOSAL_T_INTEG,
      "ours sha1, the peer's sha256"},
     {C, "ESP:AES_CBC_128//MODP_2048", "aes128-sha256", UNKNOWN, "cannot be read"},
     /* cannot tell */
@@ -92,6 +93,8 @@ static const struct vec vecs[] = {
     {I, "aes128-sha256", "aes128-sha256-modp2048", UNKNOWN, "cannot be read"}, /* no group */
     {I, "aes128gcm16-modp2048", "aes128gcm16-prfsha256-modp2048", UNKNOWN, "cannot be read"},
     {C, "aes128 -sha256", "aes128-sha256", UNKNOWN, "cannot be read"},
+    /* a value of words joined by swanctl.conf's parser: blanks around proposals are trimmed */
+    {C, " aes128-sha256-modp2048 , aes256-sha256\t", "aes256-sha256", AGREE, "proposal 2"},
     {C, "aes128-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "aes128-sha256", UNKNOWN,
      "cannot be read"},
     {C, "a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a", "aes128-sha256", UNKNOWN, "more than 16"},
@@ -134,10 +137,10 @@ static void long_reason(void)
 	                   "ecp384bp-ecp512bp";
 
 	T_EQ_INT(foresee_proposals(C, ours, "aes128-sha256-curve448", &r), FORESEE_FAIL);
-	T_EQ_INT(r.transform, FORESEE_T_KE);
+	T_EQ_INT(r.transform, PROPOSAL_T_KE);
 	T_ASSERT(strlen(r.reason) < sizeof(r.reason));
 	T_CONTAINS(r.reason, "modp1024/modp1536");
-	T_EQ_STR(foresee_transform_name(FORESEE_NONE), "");
+	T_EQ_STR(proposal_transform_name(PROPOSAL_T_NONE), "");
 }
 
 /* The single-end finding: a life_time below the rekey time, as in the lab's LAB_LIFE run; none
