@@ -280,6 +280,8 @@ static int serve_run(int argc, char **argv)
 	    .vici_timeout_ms = s.cfg.vici_timeout_ms,
 	    .cert_interval_s = s.cfg.cert_interval_s,
 	    .redact_ids = s.cfg.redact_identities,
+	    .proposals = true,
+	    .swanctl_conf = s.cfg.swanctl_conf,
 	});
 	if (!s.collector) {
 		log_err("cannot set up the collector for %s (path too long, or out of memory)",

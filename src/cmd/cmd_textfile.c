@@ -99,7 +99,9 @@ static int textfile_run(int argc, char **argv)
 	col = collector_new(&(struct collector_config){.vici_socket = cfg.vici_socket,
 	                                               .vici_timeout_ms = cfg.vici_timeout_ms,
 	                                               .cert_interval_s = cfg.cert_interval_s,
-	                                               .redact_ids = cfg.redact_identities});
+	                                               .redact_ids = cfg.redact_identities,
+	                                               .proposals = true,
+	                                               .swanctl_conf = cfg.swanctl_conf});
 	if (!col) {
 		log_err("bad VICI socket path '%s'", cfg.vici_socket);
 		config_done(&cfg);

@@ -26,6 +26,7 @@ struct config {
 	/* vici: */
 	const char *vici_socket;
 	unsigned vici_timeout_ms;
+	const char *swanctl_conf; /* the configured proposals' source; NULL: swanctl's default */
 	/* exporter: */
 	bool redact_identities;
 	unsigned cert_interval_s;

@@ -23,6 +23,10 @@ struct collector_config {
 	unsigned vici_timeout_ms;
 	unsigned cert_interval_s; /* 0: every scrape */
 	bool redact_ids;
+	/* export the configured proposals (exporter/conn_proposals.h) read from swanctl_conf
+	 * (NULL: swanctl's default path), again whenever the file changes */
+	bool proposals;
+	const char *swanctl_conf;
 };
 
 struct collector;
@@ -73,6 +77,10 @@ struct collector_last {
 	const char *daemon, *version;   /* charon's own words, "" unknown */
 	const char *vici_path;
 	bool redact_ids;
+	/* export the configured proposals (exporter/conn_proposals.h) read from swanctl_conf
+	 * (NULL: swanctl's default path), again whenever the file changes */
+	bool proposals;
+	const char *swanctl_conf;
 };
 typedef void (*collector_last_fn)(void *ctx, const struct collector_last *l);
 /* Hand the last state to @fn (under a lock that no VICI exchange holds: this never waits for
