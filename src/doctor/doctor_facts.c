@@ -6,6 +6,7 @@
 #include "doctor/doctor_facts.h"
 
 #include "common/array.h"
+#include "doctor/doctor_proposals.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ void doctor_facts_done(struct doctor_facts *f)
 {
 	free(f->conns);
 	free(f->certs);
+	doctor_proposal_facts_free(f->proposals);
 	memset(f, 0, sizeof(*f));
 }
 

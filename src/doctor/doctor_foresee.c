@@ -7,6 +7,7 @@
 #include "doctor/doctor_foresee.h"
 
 #include "doctor/doctor_facts.h"
+#include "doctor/doctor_proposals.h"
 #include "doctor/doctor_report.h"
 #include "exporter/sa_foresee.h"
 #include "swanctl/swanctl_proposal.h"
@@ -27,25 +28,6 @@ static bool fs_meet(const struct proposal *a, const struct proposal *b, enum pro
 			if (strcmp(a->alg[t][i], b->alg[t][j]) == 0)
 				return true;
 	return false;
-}
-
-/* Every algorithm of type @t over a side, "/"-joined ("none" read as "none (no PFS)"). */
-static void fs_union(const struct proposal_list *s, enum proposal_transform t, char *out,
-                     size_t cap)
-{
-	const char *algs[PROPOSALS_MAX * PROPOSAL_ALGS_MAX];
-	size_t n = proposal_list_union(s, t, algs, sizeof(algs) / sizeof(algs[0])), off = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < n && i < sizeof(algs) / sizeof(algs[0]) && off < cap; i++) {
-		const char *a = algs[i];
-		int w;
-
-		if (t == PROPOSAL_T_KE && strcmp(a, "none") == 0)
-			a = "none (no PFS)";
-		w = snprintf(out + off, cap - off, "%s%s", off ? "/" : "", a);
-		off = w < 0 ? cap : off + (size_t)w;
-	}
 }
 
 enum foresee_verdict foresee_proposals(enum foresee_exchange x, const char *ours,
@@ -89,15 +71,13 @@ enum foresee_verdict foresee_proposals(enum foresee_exchange x, const char *ours
 	}
 	ret->verdict = FORESEE_FAIL;
 	for (int t = 0; t < PROPOSAL_T_COUNT; t++) {
-		char a[128], b[128];
-
 		if (met[t])
 			continue;
 		ret->transform = (enum proposal_transform)t;
-		fs_union(us, ret->transform, a, sizeof(a));
-		fs_union(them, ret->transform, b, sizeof(b));
-		snprintf(ret->reason, sizeof(ret->reason), "no common %s: ours %s, the peer's %s",
-		         proposal_transform_name(ret->transform), a, b);
+		proposal_list_join(us, ret->transform, ret->ours, sizeof(ret->ours));
+		proposal_list_join(them, ret->transform, ret->theirs, sizeof(ret->theirs));
+		snprintf(ret->reason, sizeof(ret->reason), "no %s in common (we: %s, peer: %s)",
+		         proposal_transform_name(ret->transform), ret->ours, ret->theirs);
 		goto out;
 	}
 	snprintf(ret->reason, sizeof(ret->reason),
@@ -115,6 +95,7 @@ void doctor_foresee_findings(struct doctor_report *r, const struct doctor_facts 
 
 	if (!f->charon_up || !c->up)
 		return;
+	doctor_proposals_findings(r, f, c);
 	for (uint32_t i = 0; i < c->n_children; i++) {
 		const struct doctor_child_facts *ch = &c->children[i];
 		struct snap_child sc = {.name = ch->name,

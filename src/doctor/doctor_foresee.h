@@ -43,6 +43,7 @@ struct foresee_result {
 	enum foresee_verdict verdict;
 	enum proposal_transform transform; /* for FORESEE_FAIL: the type nothing agrees on */
 	char reason[320];                  /* one sentence for a finding, without the subject */
+	char ours[128], theirs[128]; /* for FORESEE_FAIL: each side's algorithms of that type */
 };
 
 /* Compare; fills *ret and returns ret->verdict. @ours and @theirs may be NULL (unknown). */

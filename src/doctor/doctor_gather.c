@@ -12,6 +12,7 @@
 #include "common/file_read.h"
 #include "doctor/doctor_log.h"
 #include "doctor/doctor_peer.h"
+#include "doctor/doctor_proposals.h"
 #include "doctor/doctor_xfrm.h"
 #include "exporter/collector.h"
 #include "probe/probe_mtu.h"
@@ -396,6 +397,7 @@ int doctor_gather(const struct doctor_options *o, struct doctor_facts *f)
 		gather_conns(o, f);
 	gather_log(o, f);
 	gather_xfrm(f);
+	f->proposals = doctor_proposals_gather(o->swanctl_conf, &o->peer);
 	if (o->probe && f->charon_up)
 		gather_probe(o, col, f);
 	collector_free(col);

@@ -14,9 +14,11 @@
 const char *proposal_transform_name(enum proposal_transform t)
 {
 	static const char *const names[PROPOSAL_T_COUNT] = {
-	    [PROPOSAL_T_ENCR] = "encryption", [PROPOSAL_T_INTEG] = "integrity",
-	    [PROPOSAL_T_PRF] = "PRF",         [PROPOSAL_T_KE] = "key exchange (PFS) group",
-	    [PROPOSAL_T_ESN] = "ESN",
+	    [PROPOSAL_T_ENCR] = "encryption algorithm",
+	    [PROPOSAL_T_INTEG] = "integrity algorithm",
+	    [PROPOSAL_T_PRF] = "PRF",
+	    [PROPOSAL_T_KE] = "key-exchange group",
+	    [PROPOSAL_T_ESN] = "ESN mode",
 	};
 
 	return t < PROPOSAL_T_COUNT ? names[t] : "";
@@ -379,4 +381,24 @@ size_t proposal_list_union(const struct proposal_list *l, enum proposal_transfor
 		}
 	}
 	return n;
+}
+
+void proposal_list_join(const struct proposal_list *l, enum proposal_transform t, char *out,
+                        size_t cap)
+{
+	const char *algs[PROPOSALS_MAX * PROPOSAL_ALGS_MAX];
+	size_t n = proposal_list_union(l, t, algs, sizeof(algs) / sizeof(algs[0])), off = 0;
+
+	if (cap == 0)
+		return;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && i < sizeof(algs) / sizeof(algs[0]) && off < cap; i++) {
+		const char *a = algs[i];
+		int w;
+
+		if (t == PROPOSAL_T_KE && strcmp(a, "none") == 0)
+			a = "none (no PFS)";
+		w = snprintf(out + off, cap - off, "%s%s", off ? "/" : "", a);
+		off = w < 0 ? cap : off + (size_t)w;
+	}
 }

@@ -63,7 +63,13 @@ int proposal_list_parse(enum proposal_kind k, const char *s, struct proposal_lis
 size_t proposal_list_union(const struct proposal_list *l, enum proposal_transform t,
                            const char **ret, size_t cap);
 
-/* "encryption", "integrity", "PRF", "key exchange (PFS) group", "ESN"; "" for NONE. */
+/* The same union "/"-joined into @out (cut, never overflowed; "none" as "none (no PFS)" for
+ * PROPOSAL_T_KE): for a sentence. */
+void proposal_list_join(const struct proposal_list *l, enum proposal_transform t, char *out,
+                        size_t cap);
+
+/* "encryption algorithm", "integrity algorithm", "PRF", "key-exchange group", "ESN mode";
+ * "" for NONE. */
 const char *proposal_transform_name(enum proposal_transform t);
 /* The label value: "encr", "integ", "prf", "ke", "esn"; "" for NONE. */
 const char *proposal_transform_key(enum proposal_transform t);

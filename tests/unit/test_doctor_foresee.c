@@ -30,14 +30,14 @@ struct vec {
 static const struct vec vecs[] = {
     /* the lab: lab_pfs_mismatch B */
     {C, "aes128-sha256-modp2048", "aes128-sha256-modp3072", FORESEE_FAIL, PROPOSAL_T_KE,
-     "no common key exchange (PFS) group: ours modp2048, the peer's modp3072"},
+     "no key-exchange group in common (we: modp2048, peer: modp3072)"},
     {C, "aes128-sha256-modp2048", "aes128-sha256-modp2048", AGREE, "agree"},
     /* the same lists for an IKE rekey: the groups are the IKE SA's, compared too */
     {I, "aes128-sha256-modp2048", "aes128-sha256-modp3072", FORESEE_FAIL, PROPOSAL_T_KE,
      "modp3072"},
     /* no group in esp_proposals means no PFS: matches only no PFS, or "none" */
     {C, "aes128-sha256", "aes128-sha256-modp2048", FORESEE_FAIL, PROPOSAL_T_KE,
-     "ours none (no PFS), the peer's modp2048"},
+     "(we: none (no PFS), peer: modp2048)"},
     {C, "aes128-sha256", "aes128-sha256", AGREE, ""},
     {C, "aes128-sha256", "aes128-sha256-modp2048-none", AGREE, ""},
     {C, "aes128-sha256-ecp256-modp2048", "aes128-sha256-modp2048", AGREE, ""},
@@ -49,13 +49,13 @@ static const struct vec vecs[] = {
     /* IKE: the PRF follows the integrity algorithm unless named */
     {I, "aes256gcm16-prfsha384-ecp384", "aes256gcm16-prfsha384-ecp384", AGREE, ""},
     {I, "aes256gcm16-prfsha384-ecp384", "aes256gcm16-prfsha256-ecp384", FORESEE_FAIL,
-     PROPOSAL_T_PRF, "PRF: ours prfsha384, the peer's prfsha256"},
+     PROPOSAL_T_PRF, "no PRF in common (we: prfsha384, peer: prfsha256)"},
     {I, "aes128-sha256-modp2048", "aes128-sha256-prfsha256-modp2048", AGREE, ""},
     {I, "aes128-sha256-modp2048", "aes128-sha1-modp2048", FORESEE_FAIL, PROPOSAL_T_INTEG,
-     "integrity: ours sha256, the peer's sha1"},
+     "no integrity algorithm in common (we: sha256, peer: sha1)"},
     /* lab_proposal_mismatch B */
     {I, "aes128-sha256-modp2048", "aes256-sha512-modp3072", FORESEE_FAIL, PROPOSAL_T_ENCR,
-     "encryption: ours aes128, the peer's aes256"},
+     "no encryption algorithm in common (we: aes128, peer: aes256)"},
     /* aliases and case */
     {I, "AES128-SHA2_256-MODP2048", "aes-sha256-modp2048", AGREE, ""},
     {C, "aes128-sha-x25519", "aes128-sha1-curve25519", AGREE, ""},
@@ -71,7 +71,7 @@ static const struct vec vecs[] = {
      "no proposal of ours"},
     /* charon's notation, as its log prints "configured proposals", against either */
     {C, "ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ", "aes128-sha256-modp3072",
-     FORESEE_FAIL, PROPOSAL_T_KE, "ours modp2048, the peer's modp3072"},
+     FORESEE_FAIL, PROPOSAL_T_KE, "(we: modp2048, peer: modp3072)"},
     {C, "ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ", "aes128-sha256-modp2048", AGREE,
      ""},
     {I,
@@ -81,7 +81,7 @@ static const struct vec vecs[] = {
     {I, "IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384", "aes256gcm16-prfsha384-ecp384", AGREE, ""},
     {C, "ESP:AES_GCM_16_128/CURVE_25519/ECP_256_BP/EXT_SEQ", "aes128gcm16-ecp256bp-esn", AGREE, ""},
     {C, "ESP:AES_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ", "aes128-sha256", FORESEE_FAIL, PROPOSAL_T_INTEG,
-     "ours sha1, the peer's sha256"},
+     "(we: sha1, peer: sha256)"},
     {C, "ESP:AES_CBC_128//MODP_2048", "aes128-sha256", UNKNOWN, "cannot be read"},
     /* cannot tell */
     {C, "", "aes128-sha256", UNKNOWN, "not known"},
