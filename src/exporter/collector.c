@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "exporter/conn_proposals.h"
+#include "exporter/sa_foresee.h"
 #include "exporter/sa_metrics.h"
 #include "exporter/sa_lookup.h"
 #include "swanctl/swanctl_file.h"
@@ -50,7 +51,8 @@ struct collector {
 	struct sa_counters *counters;
 	uint64_t certs_at_ms; /* monotonic time of the last list-certs, 0 = never */
 	char daemon[64], version[64];
-	struct swanctl_file *swanctl; /* the configured proposals, NULL unless cfg.proposals */
+	struct swanctl_file *swanctl;     /* the configured proposals, NULL unless cfg.proposals */
+	struct sa_silence_source silence; /* unanswered IKE requests; lookup NULL: none */
 	bool up, ready;
 	void (*on_conn)(void *ctx, const char *conn);
 	void *on_conn_ctx;
@@ -397,6 +399,13 @@ static void write_self(struct prom_writer *w, struct collector *c)
 	prom_sample_u64(w, NULL, 0, c->dropped);
 }
 
+void collector_on_silence(struct collector *c, const struct sa_silence_source *src)
+{
+	pthread_mutex_lock(&c->lock);
+	c->silence = *src;
+	pthread_mutex_unlock(&c->lock);
+}
+
 void collector_on_conn(struct collector *c, void (*fn)(void *ctx, const char *conn), void *ctx)
 {
 	pthread_mutex_lock(&c->lock);
@@ -451,7 +460,8 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 		if (err < 0)
 			goto out;
 		sa_metrics_write_certs(w, &c->certs);
-		sa_metrics_write_foresee(w, &c->snap, &view, &c->certs);
+		sa_metrics_write_foresee(w, &c->snap, &view, &c->certs,
+		                         c->silence.lookup ? &c->silence : NULL);
 		c->dropped += dropped;
 	}
 	err = write_proposals(w, c);

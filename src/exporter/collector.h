@@ -39,6 +39,12 @@ void collector_free(struct collector *c);
  * connections that had no event yet, so rate() and increase() see their first event. */
 void collector_on_conn(struct collector *c, void (*fn)(void *ctx, const char *conn), void *ctx);
 
+/* Where unanswered IKE requests are known (serve: the event stream's log), for the peer_silent
+ * forecast of ipsec_ike_sa_rekey_failure_expected_timestamp_seconds. Called under the
+ * collector's lock; the lookup must not call back into the collector. */
+struct sa_silence_source;
+void collector_on_silence(struct collector *c, const struct sa_silence_source *src);
+
 /* One scrape into @w. Returns 0 (VICI trouble is reported as ipsec_up 0) or -ENOMEM. */
 int collector_scrape(struct collector *c, struct prom_writer *w);
 /* True once charon has answered a scrape. */

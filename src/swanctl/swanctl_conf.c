@@ -39,7 +39,12 @@ enum p_sec {
 	SEC_CONN,        /* connections.<conn> */
 	SEC_CHILDREN,    /* connections.<conn>.children */
 	SEC_CHILD,       /* connections.<conn>.children.<child> */
+	SEC_CHARON,      /* charon (strongswan.conf) */
 };
+
+/* The settings of section charon that are kept (swanctl_conf.retransmit[]). */
+static const char *const charon_keys[3] = {"retransmit_timeout", "retransmit_base",
+                                           "retransmit_tries"};
 
 enum p_state {
 	ST_STMT,      /* at the start of a statement */
@@ -65,6 +70,7 @@ struct swanctl_parser {
 	bool spent;
 	struct p_conn *conns;
 	size_t n_conns, cap_conns, n_children;
+	char *retransmit[3];
 };
 
 /* One file's scan. */
@@ -132,6 +138,8 @@ void swanctl_parser_free(struct swanctl_parser *p)
 		return;
 	free_refs(p->refs, &p->n_refs);
 	free_conns(p->conns, p->n_conns);
+	for (int i = 0; i < 3; i++)
+		free(p->retransmit[i]);
 	free(p);
 }
 
@@ -195,6 +203,8 @@ static int push(struct p_scan *sc)
 		            SWANCTL_NAME_MAX - 1);
 	if (p->depth == 0 && strcmp(p->name, "connections") == 0) {
 		now = SEC_CONNECTIONS;
+	} else if (p->depth == 0 && strcmp(p->name, "charon") == 0) {
+		now = SEC_CHARON;
 	} else if (up == SEC_CONNECTIONS) {
 		struct p_conn *c = find_conn(p, p->name, &ci);
 
@@ -256,6 +266,9 @@ static char **setting_slot(struct swanctl_parser *p)
 
 	if (p->name_long)
 		return NULL;
+	for (int i = 0; i < 3 && p->sec[d] == SEC_CHARON; i++)
+		if (strcmp(p->name, charon_keys[i]) == 0)
+			return &p->retransmit[i];
 	if (p->sec[d] == SEC_CONN && strcmp(p->name, "proposals") == 0)
 		return &p->conns[p->sec_conn[d]].proposals;
 	if (p->sec[d] == SEC_CHILD) {
@@ -758,6 +771,9 @@ int swanctl_parser_finish(struct swanctl_parser *p, struct swanctl_conf *ret, ch
 		swanctl_conf_done(&out);
 		return e;
 	}
+	for (int i = 0; i < 3; i++)
+		if (dup_opt(&out.retransmit[i], p->retransmit[i]) < 0)
+			goto nomem;
 	*ret = out;
 	return 0;
 nomem:
@@ -779,6 +795,8 @@ void swanctl_conf_done(struct swanctl_conf *c)
 		free(c->conns[i].proposals);
 	}
 	free(c->conns);
+	for (int i = 0; i < 3; i++)
+		free(c->retransmit[i]);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -10,10 +10,11 @@
  * merges, the later value winning, as charon's parser does.
  *
  * Only `connections.<conn>.proposals` and `connections.<conn>.children.<child>.esp_proposals`
- * and `.ah_proposals` are kept, with the names of the connections and CHILD configs; every other
- * value (secrets, keys, identities) is skipped as it is read and never copied, and errors name a
- * file and a line, never a value. A codec: the caller reads the files (swanctl_file.h) and hands
- * them in; includes come back to the caller through a callback. Bounded by the limits below.
+ * and `.ah_proposals` are kept, with the names of the connections and CHILD configs, and, since
+ * strongswan.conf has the same grammar, `charon.retransmit_timeout`, `_base` and `_tries`; every
+ * other value (secrets, keys, identities) is skipped as it is read and never copied, and errors
+ * name a file and a line, never a value. A codec: the caller reads the files (swanctl_file.h) and
+ * hands them in; includes come back to the caller through a callback. Bounded by the limits below.
  */
 #ifndef IKEWATCH_SWANCTL_CONF_H
 #define IKEWATCH_SWANCTL_CONF_H
@@ -47,6 +48,8 @@ struct swanctl_conn {
 struct swanctl_conf {
 	struct swanctl_conn *conns;
 	size_t n_conns;
+	char *
+	    retransmit[3]; /* charon.retransmit_timeout, _base, _tries (strongswan.conf), or NULL */
 };
 
 struct swanctl_parser;

@@ -32,6 +32,7 @@ static void full_file(void)
 	                           "  socket: unix:///run/charon.vici\n"
 	                           "  timeout: 250ms\n"
 	                           "  swanctl_conf: /etc/swanctl/gw.conf\n"
+	                           "  strongswan_conf: /etc/gw/strongswan.conf\n"
 	                           "exporter:\n"
 	                           "  redact_identities: yes\n"
 	                           "  cert_interval: 5m\n"
@@ -56,6 +57,7 @@ static void full_file(void)
 	T_EQ_STR(c.vici_socket, "unix:///run/charon.vici");
 	T_EQ_INT(c.vici_timeout_ms, 250);
 	T_EQ_STR(c.swanctl_conf, "/etc/swanctl/gw.conf");
+	T_EQ_STR(c.strongswan_conf, "/etc/gw/strongswan.conf");
 	T_ASSERT(c.redact_identities);
 	T_EQ_INT(c.cert_interval_s, 300);
 	T_EQ_INT(c.log_level, LOG_LEVEL_DEBUG);

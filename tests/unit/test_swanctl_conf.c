@@ -141,6 +141,26 @@ static void values(void)
 	}
 }
 
+/* strongswan.conf has the same grammar: charon's retransmission settings are kept. */
+static void strongswan_conf(void)
+{
+	static const char text[] = "charon {\n load_modular = yes\n retransmit_timeout = 1.0\n"
+	                           " retransmit_base = 1.5\n plugins { retransmit_tries = 9 }\n"
+	                           " retransmit_tries = 3\n}\nother { retransmit_base = 7 }\n";
+	struct swanctl_conf c;
+	char err[200];
+
+	T_EQ_INT(parse(text, &c, err, sizeof(err)), 0);
+	T_EQ_STR(c.retransmit[0], "1.0");
+	T_EQ_STR(c.retransmit[1], "1.5");
+	T_EQ_STR(c.retransmit[2], "3");
+	T_EQ_INT(c.n_conns, 0);
+	swanctl_conf_done(&c);
+	T_EQ_INT(parse("charon { }", &c, err, sizeof(err)), 0);
+	T_ASSERT(c.retransmit[0] == NULL && c.retransmit[2] == NULL);
+	swanctl_conf_done(&c);
+}
+
 /* Section references (strongSwan 5.7+): settings and CHILD configs are inherited. */
 static void references(void)
 {
@@ -432,5 +452,6 @@ static void proposal_union(void)
 	free(l);
 }
 
-TEST_MAIN("swanctl_conf", TEST(grammar), TEST(values), TEST(references), TEST(malformed),
-          TEST(limits), TEST(secret_stays), TEST(includes), TEST(cache), TEST(proposal_union))
+TEST_MAIN("swanctl_conf", TEST(grammar), TEST(values), TEST(strongswan_conf), TEST(references),
+          TEST(malformed), TEST(limits), TEST(secret_stays), TEST(includes), TEST(cache),
+          TEST(proposal_union))
