@@ -223,6 +223,7 @@ int doctor_run(int argc, char **argv)
 	o.vici_socket = cfg.vici_socket;
 	o.vici_timeout_ms = cfg.vici_timeout_ms;
 	o.swanctl_conf = cfg.swanctl_conf;
+	o.strongswan_conf = cfg.strongswan_conf;
 	if (!o.log_file)
 		o.log_file = charon_config_log_file(&cfg);
 	ret = 1;

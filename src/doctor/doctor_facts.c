@@ -16,6 +16,7 @@ void doctor_facts_init(struct doctor_facts *f)
 	memset(f, 0, sizeof(*f));
 	f->anon.last_fail = -1;
 	f->anon.last_req_time = f->anon.retx_silent_s = -1;
+	f->retx = SA_RETX_TIMING_DEFAULT;
 }
 
 void doctor_facts_done(struct doctor_facts *f)

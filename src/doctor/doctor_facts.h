@@ -10,6 +10,7 @@
 #define IKEWATCH_DOCTOR_FACTS_H
 
 #include "common/limits.h"
+#include "exporter/sa_foresee.h"
 #include "exporter/sa_snapshot.h"
 #include "logs/log_classify.h"
 
@@ -135,6 +136,7 @@ struct doctor_facts {
 	char probe_error[128];
 	struct doctor_peer_facts peer;
 	struct doctor_proposal_facts *proposals; /* doctor_proposals.h; NULL: not gathered */
+	struct sa_retx_timing retx;              /* charon's retransmit settings (charon_retx.h) */
 	/* failures in lines that name no connection: a responder logs IKE_SA_INIT trouble before
 	 * it has matched a config ("<2> received proposals unacceptable") */
 	struct doctor_log_facts anon;

@@ -8,6 +8,7 @@
 
 #include "doctor/doctor_facts.h"
 #include "doctor/doctor_proposals.h"
+#include "doctor/doctor_silent.h"
 #include "doctor/doctor_report.h"
 #include "exporter/sa_foresee.h"
 #include "swanctl/swanctl_proposal.h"
@@ -96,6 +97,7 @@ void doctor_foresee_findings(struct doctor_report *r, const struct doctor_facts 
 	if (!f->charon_up || !c->up)
 		return;
 	doctor_proposals_findings(r, f, c);
+	doctor_silent_findings(r, f, c);
 	for (uint32_t i = 0; i < c->n_children; i++) {
 		const struct doctor_child_facts *ch = &c->children[i];
 		struct snap_child sc = {.name = ch->name,

@@ -200,5 +200,74 @@ static void lifetime_finding(void)
 	}
 }
 
+/* The peer silent on IKE while its ESP arrives (doctor_silent.c): when charon gives up, with the
+ * evidence; nothing without ESP since the request left, without the log, or when answered. */
+static void peer_silent_finding(void)
+{
+	static const struct {
+		bool log_read, outstanding;
+		int64_t use_in, ike_rekey;
+		const char *title; /* NULL: no finding */
+	} rows[] = {
+	    {true, true, 0, SNAP_NONE,
+	     "the IKE SA a-b will fail in about 156 s: the peer stopped answering IKE although its "
+	     "ESP still arrives"},
+	    {true, true, 0, 40,
+	     "the IKE SA a-b will fail in about 40 s: the peer stopped answering IKE although its "
+	     "ESP still arrives"},
+	    {true, true, 20, SNAP_NONE, NULL}, /* no ESP since the request left: maybe dead */
+	    {true, false, 0, SNAP_NONE, NULL}, /* answered */
+	    {false, true, 0, SNAP_NONE, NULL}, /* no log: not known */
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct doctor_facts f;
+		struct doctor_report r;
+		struct doctor_conn_facts *c;
+		struct doctor_child_facts *ch;
+		const struct doctor_finding *d;
+
+		doctor_facts_init(&f);
+		doctor_report_init(&r);
+		f.now = 1e9;
+		f.charon_up = true;
+		f.log_read = rows[i].log_read;
+		c = doctor_facts_conn(&f, "a-b", 3);
+		T_ASSERT(c != NULL);
+		c->up = c->configured = true;
+		snprintf(c->ike_state, sizeof(c->ike_state), "ESTABLISHED");
+		c->rekey_time = rows[i].ike_rekey;
+		c->reauth_time = SNAP_NONE;
+		c->log.retx_outstanding = rows[i].outstanding;
+		c->log.retransmits = c->log.retx_count = 4;
+		c->log.retx_silent_s = 9;
+		ch = doctor_conn_child(c, "net");
+		T_ASSERT(ch != NULL);
+		ch->up = ch->configured = true;
+		snprintf(ch->state, sizeof(ch->state), "INSTALLED");
+		ch->rekey_time = ch->life_time = SNAP_NONE;
+		ch->use_in = rows[i].use_in;
+		ch->packets_in = 312;
+		doctor_foresee_findings(&r, &f, c);
+		d = doctor_find(&r, "peer_silent", "a-b");
+		if (rows[i].title) {
+			T_ASSERT(d != NULL);
+			T_EQ_STR(d->title, rows[i].title);
+			T_EQ_INT(d->severity, DOCTOR_SEV_CRIT);
+			T_EQ_STR(d->evidence[0],
+			         "peer silent for 9 s, 4 retransmits, charon gives up "
+			         "in about 156 s");
+			T_EQ_STR(d->evidence[1],
+			         "ESP still arrives: the last inbound packet on a-b/net "
+			         "0 s ago, 312 packets in on that CHILD SA");
+			T_CONTAINS(d->evidence[2], "(charon's defaults)");
+		} else {
+			T_ASSERT(d == NULL);
+		}
+		doctor_report_done(&r);
+		doctor_facts_done(&f);
+	}
+}
+
 TEST_MAIN("doctor_foresee", TEST(vectors), TEST(symmetric), TEST(long_reason),
-          TEST(lifetime_finding))
+          TEST(lifetime_finding), TEST(peer_silent_finding))
