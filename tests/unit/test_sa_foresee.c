@@ -7,8 +7,14 @@
  */
 #include "test.h"
 
+#include "tmpdir.h"
+
+#include "exporter/charon_retx.h"
 #include "exporter/sa_foresee.h"
 #include "exporter/sa_metrics.h"
+
+#include <errno.h>
+#include <stdio.h>
 
 #include <string.h>
 
@@ -191,4 +197,39 @@ static void peer_silent(void)
 	T_ASSERT(!sa_foresee_silent(&s, &ike, NULL, &def, &f));
 }
 
-TEST_MAIN("sa_foresee", TEST(child_forecasts), TEST(ike_forecasts), TEST(series), TEST(peer_silent))
+/* charon's retransmit settings from strongswan.conf (its includes too); what is missing or out of
+ * range stays the default, and an unreadable file says why. */
+static void retx_from_strongswan_conf(void)
+{
+	char path[512], inc[512], err[300], what[120];
+	struct sa_retx_timing t;
+	FILE *f;
+
+	T_ASSERT(tmpdir_path("strongswan.conf", path, sizeof(path)));
+	T_ASSERT(tmpdir_path("retx.conf", inc, sizeof(inc)));
+	f = fopen(path, "w");
+	T_ASSERT(f != NULL);
+	fputs("charon {\n  retransmit_timeout = 1.0\n  include retx.conf\n"
+	      "  retransmit_tries = 300\n}\n",
+	      f);
+	T_ASSERT(fclose(f) == 0);
+	f = fopen(inc, "w");
+	T_ASSERT(f != NULL);
+	fputs("retransmit_base = 1.5\n", f);
+	T_ASSERT(fclose(f) == 0);
+	T_EQ_INT(charon_retx_load(path, &t, err, sizeof(err)), 0);
+	T_ASSERT(t.configured);
+	T_ASSERT(t.timeout == 1.0 && t.base == 1.5);
+	T_EQ_INT(t.tries, 5); /* 300 is out of range: charon's default stays */
+	charon_retx_describe(&t, what, sizeof(what));
+	T_EQ_STR(what, "retransmit_timeout 1 s, base 1.5, 5 tries (strongswan.conf)");
+	T_ASSERT(tmpdir_path("none.conf", path, sizeof(path)));
+	T_EQ_INT(charon_retx_load(path, &t, err, sizeof(err)), -ENOENT);
+	T_ASSERT(!t.configured && t.timeout == 4.0 && t.base == 1.8 && t.tries == 5);
+	T_CONTAINS(err, "none.conf");
+	charon_retx_describe(&t, what, sizeof(what));
+	T_EQ_STR(what, "retransmit_timeout 4 s, base 1.8, 5 tries (charon's defaults)");
+}
+
+TEST_MAIN("sa_foresee", TEST(child_forecasts), TEST(ike_forecasts), TEST(series), TEST(peer_silent),
+          TEST(retx_from_strongswan_conf))
