@@ -9,8 +9,8 @@
 
 #include "common/limits.h"
 #include "common/log.h"
+#include "events/event_silence.h"
 #include "events/events_service.h"
-#include "exporter/charon_retx.h"
 #include "exporter/collector.h"
 #include "http/http_server.h"
 #include "probe/probe_set.h"
@@ -83,17 +83,6 @@ static int serve_source_in_local_ts(void *ctx, const char *conn, const char *chi
 static void touch_conn(void *ctx, const char *conn)
 {
 	event_counters_touch_conn(events_service_counters(ctx), conn, strlen(conn));
-}
-
-/* An IKE request charon retransmits unanswered, as the event stream saw it (peer_silent). */
-static bool silence_lookup(void *ctx, const char *conn, struct sa_silence *ret)
-{
-	struct event_retx r;
-
-	if (!event_counters_retx(events_service_counters(ctx), conn, strlen(conn), &r))
-		return false;
-	*ret = (struct sa_silence){r.ike_id, r.first_sent, r.count};
-	return true;
 }
 
 /* Parse the sections of the config file that belong to the probe modules. */
@@ -309,18 +298,7 @@ static int serve_run(int argc, char **argv)
 		goto out_probes;
 	}
 	collector_on_conn(s.collector, touch_conn, s.events);
-	{
-		struct sa_silence_source src = {silence_lookup, s.events, SA_RETX_TIMING_DEFAULT};
-		char why[300], timing[120];
-
-		if (charon_retx_load(s.cfg.strongswan_conf, &src.timing, why, sizeof(why)) < 0)
-			log_info(
-			    "charon's retransmit settings not read (%s): assuming its defaults",
-			    why);
-		charon_retx_describe(&src.timing, timing, sizeof(timing));
-		log_info("peer_silent forecasts assume %s", timing);
-		collector_on_silence(s.collector, &src);
-	}
+	event_silence_attach(s.collector, s.events, s.cfg.strongswan_conf);
 	if (serve_start_probes(&s) < 0) {
 		r = 1;
 		goto out_probes;

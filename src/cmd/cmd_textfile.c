@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
+#include "events/event_silence.h"
 #include "events/events_service.h"
 #include "exporter/collector.h"
 
@@ -124,6 +125,7 @@ static int textfile_run(int argc, char **argv)
 			goto out;
 		}
 		collector_on_conn(col, touch_conn, events);
+		event_silence_attach(col, events, cfg.strongswan_conf);
 	}
 	signal(SIGINT, textfile_on_signal);
 	signal(SIGTERM, textfile_on_signal);
