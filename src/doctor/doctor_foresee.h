@@ -21,7 +21,9 @@
  * ESP:..."), so that a peer's log line can be compared with our swanctl.conf. "default" (charon's
  * built-in list) cannot be compared: the verdict is then FORESEE_UNKNOWN, never a guess.
  *
- * doctor_foresee_findings() below turns what one end can tell alone into findings.
+ * doctor_foresee_findings() below turns the forecasts into findings: what one end can tell alone,
+ * both ends' configured proposals (doctor_proposals.h) and a peer silent on IKE while its ESP
+ * flows (doctor_silent.h).
  */
 #ifndef IKEWATCH_DOCTOR_FORESEE_H
 #define IKEWATCH_DOCTOR_FORESEE_H
@@ -58,7 +60,8 @@ struct doctor_conn_facts;
  * same verdicts as the ipsec_*_rekey_failure_expected_timestamp_seconds metrics): a CHILD SA
  * whose life_time ends before its rekey, "the next CHILD rekey of a-b/net in 60 s will fail:
  * ...". Nothing when charon is down or the connection has no IKE SA. (An overdue rekey has its
- * own finding, rekey_overdue, in doctor_checks.c.) */
+ * own finding, rekey_overdue, in doctor_checks.c.) Then doctor_proposals_findings() and
+ * doctor_silent_findings(). */
 void doctor_foresee_findings(struct doctor_report *r, const struct doctor_facts *f,
                              const struct doctor_conn_facts *c);
 
