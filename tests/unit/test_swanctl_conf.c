@@ -375,7 +375,7 @@ static void includes(void)
 /* The cache reads again only after a change: size, mtime, an include that appears. */
 static void cache(void)
 {
-	char path[512];
+	char path[512], dir[512];
 	struct swanctl_file *f;
 	struct timespec later[2] = {{0, UTIME_OMIT}, {0, 0}};
 
@@ -396,6 +396,13 @@ static void cache(void)
 	T_ASSERT(utimensat(AT_FDCWD, path, later, 0) == 0);
 	T_ASSERT(swanctl_file_refresh(f));
 	T_EQ_STR(swanctl_file_conf(f)->conns[0].proposals, "aes256-sha256-modp2048");
+	/* an included file that appears in a searched directory */
+	T_ASSERT(tmpdir_path("cached.d", dir, sizeof(dir)));
+	T_ASSERT(mkdir(dir, 0700) == 0);
+	T_ASSERT(write_file("cached.d/b.conf", "b { proposals = aes128-sha256-ecp256 }\n"));
+	T_ASSERT(swanctl_file_refresh(f));
+	T_EQ_INT(swanctl_file_conf(f)->n_conns, 2);
+	T_ASSERT(!swanctl_file_refresh(f));
 	/* broken: the error, once */
 	T_ASSERT(write_file("cached.conf", "connections {\n"));
 	T_ASSERT(swanctl_file_refresh(f));
