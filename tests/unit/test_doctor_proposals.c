@@ -30,6 +30,12 @@ static const char peer_text[] =
     "ipsec_conn_proposals_info{conn=\"b-a\",child=\"lan\",exchange=\"child\","
     "proposals=\"aes128-sha256-modp2048\"} 1\n";
 
+/* 16 proposals of 16 bytes: 256 bytes, none with modp3072 */
+#define P16 "aes128-sha1-e256"
+#define LONG_LIST                                                                                  \
+	P16 "," P16 "," P16 "," P16 "," P16 "," P16 "," P16 "," P16 "," P16 "," P16 "," P16        \
+	    "," P16 "," P16 "," P16 "," P16 ",aes128-sha256"
+
 static struct doctor_proposal_facts *facts_with(const char *peer)
 {
 	struct doctor_proposal_facts *pf = calloc(1, sizeof(*pf));
@@ -118,6 +124,12 @@ static void ike_mismatch_and_unknowns(void)
 	    "ikewatch_build_info{version=\"1\"} 1\n"
 	    "ipsec_child_sa_info{conn=\"b-a\",child=\"lan\",spi_in=\"c0000003\","
 	    "spi_out=\"c0000001\"} 1\n",
+	    /* a list as long as a label value may be: perhaps cut, never a mismatch */
+	    "ikewatch_build_info{version=\"1\"} 1\n"
+	    "ipsec_child_sa_info{conn=\"b-a\",child=\"lan\",spi_in=\"c0000002\","
+	    "spi_out=\"c0000001\"} 1\n"
+	    "ipsec_conn_proposals_info{conn=\"b-a\",child=\"lan\",exchange=\"child\","
+	    "proposals=\"" LONG_LIST "\"} 1\n",
 	    /* "default" on the peer */
 	    "ikewatch_build_info{version=\"1\"} 1\n"
 	    "ipsec_child_sa_info{conn=\"b-a\",child=\"lan\",spi_in=\"c0000002\","
@@ -133,6 +145,7 @@ static void ike_mismatch_and_unknowns(void)
 	     "in common (we: modp2048, peer: ecp256)"},
 	    {"proposals_unknown", "its ikewatch exports no ipsec_conn_proposals_info for b-a/lan"},
 	    {"proposals_unknown", "none of its CHILD SAs has our SPIs"},
+	    {"proposals_unknown", "it may have been cut"},
 	    {"proposals_unknown", "built-in default list"},
 	};
 
