@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                     &(struct sa_metrics_opts){.redact_ids = size & 1},
 		                     &dropped) == 0) {
 			sa_metrics_write_certs(&w, &s);
-			sa_metrics_write_foresee(&w, &s, &v, &s);
+			sa_metrics_write_foresee(&w, &s, &v, &s, NULL);
 		}
 		sa_view_done(&v);
 	}

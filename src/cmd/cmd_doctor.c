@@ -44,8 +44,9 @@ static const struct opt doctor_opts[] = {
      "largest packet of the MTU search (default 1400;\n600 to 65535)", 600, PROBE_MTU_LIMIT},
     {OPT_DOCTOR_NO_MTU, 0, "no-mtu", OPT_T_FLAG, NULL, "skip the path-MTU search"},
     {OPT_DOCTOR_PEER, 0, "peer", OPT_T_TEXT, "URL",
-     "the far gateway's ikewatch /metrics, read before and\nafter the probe run (needs --probe): "
-     "names the\nsegment and direction where probes are lost"},
+     "the far gateway's ikewatch /metrics: its configured\nproposals are compared with ours; "
+     "read before and\nafter a --probe run, it names the segment and\ndirection where probes are "
+     "lost"},
     {OPT_DOCTOR_PEER_USER, 0, "peer.user", OPT_T_TEXT, "USER",
      "basic-auth user for --peer (its web-config)"},
     {OPT_DOCTOR_PEER_PASSWORD_FILE, 0, "peer.password-file", OPT_T_FILE, "FILE",
@@ -198,11 +199,6 @@ int doctor_run(int argc, char **argv)
 		return cmd_usage_error(&cmd_doctor, "--source %s: needs --probe",
 		                       flags.spec.source);
 	}
-	if (o.peer.url && !o.probe)
-		return cmd_usage_error(&cmd_doctor,
-		                       "--peer %s: needs --probe (the peer's counters "
-		                       "are read around the probe run)",
-		                       o.peer.url);
 	if (!o.peer.url && (o.peer.http.username || flags.password_file))
 		return cmd_usage_error(&cmd_doctor,
 		                       "--peer.user/--peer.password-file: need --peer");
@@ -226,6 +222,8 @@ int doctor_run(int argc, char **argv)
 	log_setup(LOG_LEVEL_ERR);
 	o.vici_socket = cfg.vici_socket;
 	o.vici_timeout_ms = cfg.vici_timeout_ms;
+	o.swanctl_conf = cfg.swanctl_conf;
+	o.strongswan_conf = cfg.strongswan_conf;
 	if (!o.log_file)
 		o.log_file = charon_config_log_file(&cfg);
 	ret = 1;

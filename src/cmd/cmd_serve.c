@@ -9,6 +9,7 @@
 
 #include "common/limits.h"
 #include "common/log.h"
+#include "events/event_silence.h"
 #include "events/events_service.h"
 #include "exporter/collector.h"
 #include "http/http_server.h"
@@ -292,6 +293,8 @@ static int serve_run(int argc, char **argv)
 	    .vici_timeout_ms = s.cfg.vici_timeout_ms,
 	    .cert_interval_s = s.cfg.cert_interval_s,
 	    .redact_ids = s.cfg.redact_identities,
+	    .proposals = true,
+	    .swanctl_conf = s.cfg.swanctl_conf,
 	});
 	if (!s.collector) {
 		log_err("cannot set up the collector for %s (path too long, or out of memory)",
@@ -307,6 +310,7 @@ static int serve_run(int argc, char **argv)
 		goto out_probes;
 	}
 	collector_on_conn(s.collector, touch_conn, s.events);
+	event_silence_attach(s.collector, s.events, s.cfg.strongswan_conf);
 	if (serve_start_probes(&s) < 0) {
 		r = 1;
 		goto out_probes;

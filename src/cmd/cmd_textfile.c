@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
+#include "events/event_silence.h"
 #include "events/events_service.h"
 #include "exporter/collector.h"
 
@@ -99,7 +100,9 @@ static int textfile_run(int argc, char **argv)
 	col = collector_new(&(struct collector_config){.vici_socket = cfg.vici_socket,
 	                                               .vici_timeout_ms = cfg.vici_timeout_ms,
 	                                               .cert_interval_s = cfg.cert_interval_s,
-	                                               .redact_ids = cfg.redact_identities});
+	                                               .redact_ids = cfg.redact_identities,
+	                                               .proposals = true,
+	                                               .swanctl_conf = cfg.swanctl_conf});
 	if (!col) {
 		log_err("bad VICI socket path '%s'", cfg.vici_socket);
 		config_done(&cfg);
@@ -122,6 +125,7 @@ static int textfile_run(int argc, char **argv)
 			goto out;
 		}
 		collector_on_conn(col, touch_conn, events);
+		event_silence_attach(col, events, cfg.strongswan_conf);
 	}
 	signal(SIGINT, textfile_on_signal);
 	signal(SIGTERM, textfile_on_signal);

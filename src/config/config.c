@@ -139,6 +139,16 @@ static int p_vici_socket(struct config *c, yaml_node_t *v, char *err, size_t n)
 	return want_scalar(v, "vici.socket", &c->vici_socket, err, n);
 }
 
+static int p_vici_swanctl_conf(struct config *c, yaml_node_t *v, char *err, size_t n)
+{
+	return want_scalar(v, "vici.swanctl_conf", &c->swanctl_conf, err, n);
+}
+
+static int p_vici_strongswan_conf(struct config *c, yaml_node_t *v, char *err, size_t n)
+{
+	return want_scalar(v, "vici.strongswan_conf", &c->strongswan_conf, err, n);
+}
+
 static int p_vici_timeout(struct config *c, yaml_node_t *v, char *err, size_t n)
 {
 	uint64_t ms;
@@ -207,6 +217,8 @@ static const struct config_key web_keys[] = {
 static const struct config_key vici_keys[] = {
     {"socket", p_vici_socket},
     {"timeout", p_vici_timeout},
+    {"swanctl_conf", p_vici_swanctl_conf},
+    {"strongswan_conf", p_vici_strongswan_conf},
     {NULL, NULL},
 };
 static const struct config_key exporter_keys[] = {

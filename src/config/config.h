@@ -29,6 +29,8 @@ struct config {
 	/* vici: */
 	const char *vici_socket;
 	unsigned vici_timeout_ms;
+	const char *swanctl_conf;    /* the configured proposals' source; NULL: swanctl's default */
+	const char *strongswan_conf; /* charon's retransmit settings; NULL: /etc/strongswan.conf */
 	/* exporter: */
 	bool redact_identities;
 	unsigned cert_interval_s;

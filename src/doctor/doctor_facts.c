@@ -6,6 +6,7 @@
 #include "doctor/doctor_facts.h"
 
 #include "common/array.h"
+#include "doctor/doctor_proposals.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +16,14 @@ void doctor_facts_init(struct doctor_facts *f)
 	memset(f, 0, sizeof(*f));
 	f->anon.last_fail = -1;
 	f->anon.last_req_time = f->anon.retx_silent_s = -1;
+	f->retx = SA_RETX_TIMING_DEFAULT;
 }
 
 void doctor_facts_done(struct doctor_facts *f)
 {
 	free(f->conns);
 	free(f->certs);
+	doctor_proposal_facts_free(f->proposals);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -10,6 +10,7 @@
 #define IKEWATCH_DOCTOR_FACTS_H
 
 #include "common/limits.h"
+#include "exporter/sa_foresee.h"
 #include "exporter/sa_snapshot.h"
 #include "logs/log_classify.h"
 
@@ -111,6 +112,8 @@ struct doctor_peer_facts {
 	uint64_t in_delta, out_delta; /* the paired SA's packets during the probe run */
 };
 
+struct doctor_proposal_facts;
+
 struct doctor_cert_facts {
 	char subject[160];
 	int64_t not_before, not_after; /* epoch seconds, or SNAP_NONE */
@@ -132,6 +135,8 @@ struct doctor_facts {
 	bool probe_configured;
 	char probe_error[128];
 	struct doctor_peer_facts peer;
+	struct doctor_proposal_facts *proposals; /* doctor_proposals.h; NULL: not gathered */
+	struct sa_retx_timing retx;              /* charon's retransmit settings (charon_retx.h) */
 	/* failures in lines that name no connection: a responder logs IKE_SA_INIT trouble before
 	 * it has matched a config ("<2> received proposals unacceptable") */
 	struct doctor_log_facts anon;

@@ -12,7 +12,9 @@
 #include "common/file_read.h"
 #include "doctor/doctor_log.h"
 #include "doctor/doctor_peer.h"
+#include "doctor/doctor_proposals.h"
 #include "doctor/doctor_xfrm.h"
+#include "exporter/charon_retx.h"
 #include "exporter/collector.h"
 #include "probe/probe_mtu.h"
 #include "stamp/stamp_addr.h"
@@ -396,6 +398,8 @@ int doctor_gather(const struct doctor_options *o, struct doctor_facts *f)
 		gather_conns(o, f);
 	gather_log(o, f);
 	gather_xfrm(f);
+	f->proposals = doctor_proposals_gather(o->swanctl_conf, &o->peer);
+	charon_retx_load(o->strongswan_conf, &f->retx, (char[200]){0}, 200); /* else defaults */
 	if (o->probe && f->charon_up)
 		gather_probe(o, col, f);
 	collector_free(col);

@@ -26,6 +26,8 @@ struct doctor_options {
 	uint64_t mtu_timeout_ns;
 	uint32_t mtu_retries;
 	struct doctor_peer_options peer; /* --peer: read before and after the probe run */
+	const char *swanctl_conf;        /* our configured proposals; NULL: swanctl's default */
+	const char *strongswan_conf;     /* charon's retransmit settings; NULL: the default */
 };
 
 #define DOCTOR_PROBE_RUN_MAX 2000

@@ -133,6 +133,7 @@ void doctor_log_feed(struct doctor_facts *f, const char *line, size_t len)
 	}
 	switch (lc.cat) {
 	case LOG_CAT_NONE:
+	case LOG_CAT_RESPONSE: /* "parsed ... response": note_proposals() clears retx_outstanding */
 		note_proposals(l, &lc.msg);
 		break;
 	case LOG_CAT_REQUEST:

@@ -102,29 +102,35 @@ out:
 	return st;
 }
 
-enum doctor_peer_status doctor_peer_read(const struct doctor_peer_options *o, uint32_t spi_in,
-                                         uint32_t spi_out, struct doctor_peer_facts *pf,
-                                         struct doctor_peer_reading *ret)
+enum doctor_peer_status doctor_peer_fetch(const struct doctor_peer_options *o, struct buf *body,
+                                          struct doctor_peer_facts *pf)
 {
 	struct http_client_opts h = o->http;
 	char err[HTTP_CLIENT_ERR_MAX] = "";
-	struct buf body;
 	long status = 0;
-	enum doctor_peer_status st;
 	int r;
 
 	h.max_body = DOCTOR_PEER_BODY_MAX;
 	h.accept = "text/plain;version=0.0.4";
-	buf_init(&body, DOCTOR_PEER_BODY_MAX + 1);
-	r = http_get(o->url, &h, &body, &status, err);
-	if (r < 0) {
-		pf->http_status = status;
-		doctor_copy(pf->error, sizeof(pf->error), err, strlen(err));
-		st = fetch_status(r, status);
-	} else {
+	buf_init(body, DOCTOR_PEER_BODY_MAX + 1);
+	r = http_get(o->url, &h, body, &status, err);
+	if (r == 0)
+		return DOCTOR_PEER_OK;
+	pf->http_status = status;
+	doctor_copy(pf->error, sizeof(pf->error), err, strlen(err));
+	return fetch_status(r, status);
+}
+
+enum doctor_peer_status doctor_peer_read(const struct doctor_peer_options *o, uint32_t spi_in,
+                                         uint32_t spi_out, struct doctor_peer_facts *pf,
+                                         struct doctor_peer_reading *ret)
+{
+	struct buf body;
+	enum doctor_peer_status st = doctor_peer_fetch(o, &body, pf);
+
+	if (st == DOCTOR_PEER_OK)
 		st = doctor_peer_judge(body.data ? body.data : "", body.len, spi_in, spi_out, pf,
 		                       ret);
-	}
 	buf_done(&body);
 	return st;
 }

@@ -36,6 +36,12 @@ enum doctor_peer_status doctor_peer_read(const struct doctor_peer_options *o, ui
                                          uint32_t spi_out, struct doctor_peer_facts *pf,
                                          struct doctor_peer_reading *ret);
 
+/* One GET of the peer's /metrics into @body (initialised here; the caller frees it with
+ * buf_done() whatever the result): DOCTOR_PEER_OK, or the transport's status with @pf->error
+ * and @pf->http_status set. */
+enum doctor_peer_status doctor_peer_fetch(const struct doctor_peer_options *o, struct buf *body,
+                                          struct doctor_peer_facts *pf);
+
 /* The judgement of one answer body of @len bytes (no I/O): the same statuses, from the text. */
 enum doctor_peer_status doctor_peer_judge(const char *text, size_t len, uint32_t spi_in,
                                           uint32_t spi_out, struct doctor_peer_facts *pf,

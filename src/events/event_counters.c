@@ -46,6 +46,7 @@ struct req_slot {
 	enum log_exchange exchange;
 	enum req_purpose purpose;
 	bool used;
+	double sent; /* wall clock of the "generating" line */
 };
 
 /* A CHILD SA that a rekey created (from logs), until the rekey is settled. */
@@ -82,8 +83,9 @@ struct conn_entry {
 	uint32_t retx_ike_id;
 	enum req_purpose retx_purpose;
 	bool has_retx;
-	unsigned ike_delete_suppress; /* "deleting IKE_SA" lines that end a rekey */
-	unsigned child_rekey_pending; /* REKEY_SA requests whose new CHILD SA is not up yet */
+	struct event_retx outstanding; /* the newest retransmitted request, until answered */
+	unsigned ike_delete_suppress;  /* "deleting IKE_SA" lines that end a rekey */
+	unsigned child_rekey_pending;  /* REKEY_SA requests whose new CHILD SA is not up yet */
 	struct repl_slot repls[REQ_RING];
 	struct child_entry *children;
 	size_t nchildren, cap;
@@ -379,6 +381,23 @@ static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
 	}
 }
 
+/* A retransmit: the same request again, or a new one that is now the outstanding one. */
+static void note_retransmit(struct conn_entry *c, const struct log_class *lc,
+                            const struct req_slot *rq, double now_s)
+{
+	struct event_retx *o = &c->outstanding;
+
+	if (!o->active || o->ike_id != lc->ike_id || o->msgid != lc->msgid) {
+		*o = (struct event_retx){.active = true,
+		                         .ike_id = lc->ike_id,
+		                         .msgid = lc->msgid,
+		                         .first_sent = rq && rq->sent > 0 ? rq->sent : now_s,
+		                         .exchange = rq ? rq->exchange : lc->exchange};
+	}
+	o->count = lc->count;
+	o->last_retx = now_s;
+}
+
 void event_counters_feed_log(struct event_counters *ec, const struct log_class *lc, bool lifecycle,
                              double now_s)
 {
@@ -390,6 +409,9 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 	c = conn_get(ec, lc->conn.p, lc->conn.len);
 	if (!c)
 		goto out_unlock;
+	if (lc->cat == LOG_CAT_RESPONSE || (lc->cat == LOG_CAT_FAILURE && lc->giveup) ||
+	    (lc->cat == LOG_CAT_IKE_EVENT && lc->event != LOG_EV_IKE_REKEYED))
+		c->outstanding.active = false; /* answered, given up, or the SA is gone or new */
 	if (!lifecycle && (lc->cat == LOG_CAT_IKE_EVENT || lc->cat == LOG_CAT_CHILD_EVENT))
 		goto out_unlock;
 	switch (lc->cat) {
@@ -409,6 +431,7 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 		if (x == LOG_EXCH_UNKNOWN && rq)
 			x = rq->exchange;
 		c->retransmits[x]++;
+		note_retransmit(c, lc, rq, now_s);
 		c->retx_ike_id = lc->ike_id;
 		c->retx_purpose = rq ? rq->purpose : REQ_OTHER;
 		c->has_retx = true;
@@ -421,7 +444,7 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 			                                                  : REQ_OTHER;
 
 			c->reqs[c->req_next] =
-			    (struct req_slot){lc->ike_id, lc->msgid, lc->exchange, p, true};
+			    (struct req_slot){lc->ike_id, lc->msgid, lc->exchange, p, true, now_s};
 			c->req_next = (c->req_next + 1) % REQ_RING;
 		}
 		if (lifecycle && lc->rekey) {
@@ -463,7 +486,27 @@ void event_counters_ike_event(struct event_counters *ec, const char *conn, size_
 	c = conn_get(ec, conn, conn_len);
 	if (c)
 		c->ike_events[ev - LOG_EV_IKE_ESTABLISHED]++;
+	if (c && ev != LOG_EV_IKE_REKEYED)
+		c->outstanding.active = false;
 	pthread_mutex_unlock(&ec->lock);
+}
+
+bool event_counters_retx(struct event_counters *ec, const char *conn, size_t conn_len,
+                         struct event_retx *ret)
+{
+	struct conn_entry *c;
+	bool active = false;
+
+	if (!ec || !conn)
+		return false;
+	pthread_mutex_lock(&ec->lock);
+	c = strmap_get(&ec->by_name, conn, conn_len > LABEL_VALUE_MAX ? LABEL_VALUE_MAX : conn_len);
+	if (c && c->outstanding.active) {
+		*ret = c->outstanding;
+		active = true;
+	}
+	pthread_mutex_unlock(&ec->lock);
+	return active;
 }
 
 void event_counters_child_event(struct event_counters *ec, const char *conn, size_t conn_len,

@@ -64,6 +64,20 @@ int event_counters_child_rekeyed(struct event_counters *ec, const char *conn, si
  * rate() and increase() see the first one. 0, or -ENOSPC past EXPORT_CONNS_MAX. */
 int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_t conn_len);
 
+/* The newest IKE request of a connection that charon retransmits and the peer has not
+ * answered yet (no "parsed ... response", no give-up, no IKE SA up/down event since). */
+struct event_retx {
+	bool active;
+	uint32_t ike_id, msgid;
+	uint32_t count;             /* the newest retransmit's number */
+	enum log_exchange exchange; /* of the request, LOG_EXCH_UNKNOWN when not seen */
+	double first_sent; /* wall clock of its first send (else of its first retransmit) */
+	double last_retx;  /* wall clock of the newest retransmit */
+};
+/* @conn's outstanding request into *ret: true, or false when there is none. */
+bool event_counters_retx(struct event_counters *ec, const char *conn, size_t conn_len,
+                         struct event_retx *ret);
+
 /* One connection's failures and last IKE error, as the status page shows them. */
 struct event_conn_errors {
 	char conn[LABEL_VALUE_MAX + 1];

@@ -15,8 +15,11 @@
 #include "build_config.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "exporter/conn_proposals.h"
+#include "exporter/sa_foresee.h"
 #include "exporter/sa_metrics.h"
 #include "exporter/sa_lookup.h"
+#include "swanctl/swanctl_file.h"
 #include "vici/vici_conn.h"
 
 #include <errno.h>
@@ -48,6 +51,8 @@ struct collector {
 	struct sa_counters *counters;
 	uint64_t certs_at_ms; /* monotonic time of the last list-certs, 0 = never */
 	char daemon[64], version[64];
+	struct swanctl_file *swanctl;     /* the configured proposals, NULL unless cfg.proposals */
+	struct sa_silence_source silence; /* unanswered IKE requests; lookup NULL: none */
 	bool up, ready;
 	void (*on_conn)(void *ctx, const char *conn);
 	void *on_conn_ctx;
@@ -73,6 +78,13 @@ struct collector *collector_new(const struct collector_config *cfg)
 	sa_snapshot_init(&c->pub.snap);
 	c->vici = vici_conn_new(cfg->vici_socket, cfg->vici_timeout_ms);
 	c->counters = sa_counters_new();
+	if (cfg->proposals) {
+		c->swanctl = swanctl_file_new(cfg->swanctl_conf);
+		if (!c->swanctl) {
+			collector_free(c);
+			return NULL;
+		}
+	}
 	if (!c->vici || !c->counters) {
 		collector_free(c);
 		return NULL;
@@ -86,6 +98,7 @@ void collector_free(struct collector *c)
 		return;
 	vici_conn_free(c->vici);
 	sa_counters_free(c->counters);
+	swanctl_file_free(c->swanctl);
 	vici_msg_done(&c->msg);
 	sa_snapshot_done(&c->snap);
 	sa_snapshot_done(&c->certs);
@@ -386,12 +399,39 @@ static void write_self(struct prom_writer *w, struct collector *c)
 	prom_sample_u64(w, NULL, 0, c->dropped);
 }
 
+void collector_on_silence(struct collector *c, const struct sa_silence_source *src)
+{
+	pthread_mutex_lock(&c->lock);
+	c->silence = *src;
+	pthread_mutex_unlock(&c->lock);
+}
+
 void collector_on_conn(struct collector *c, void (*fn)(void *ctx, const char *conn), void *ctx)
 {
 	pthread_mutex_lock(&c->lock);
 	c->on_conn = fn;
 	c->on_conn_ctx = ctx;
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* The configured proposals, read again only when swanctl.conf changed; whether it can be read
+ * is logged when that changes, never per scrape. Written whether charon is up or not: it is
+ * configuration. */
+static int write_proposals(struct prom_writer *w, struct collector *c)
+{
+	if (!c->swanctl)
+		return 0;
+	if (swanctl_file_refresh(c->swanctl)) {
+		const struct swanctl_conf *conf = swanctl_file_conf(c->swanctl);
+
+		if (conf)
+			log_info("read the proposals of %zu connection(s) from %s", conf->n_conns,
+			         swanctl_file_path(c->swanctl));
+		else
+			log_warn("configured proposals not exported: %s",
+			         swanctl_file_error(c->swanctl));
+	}
+	return conn_proposals_write(w, swanctl_file_conf(c->swanctl));
 }
 
 int collector_scrape(struct collector *c, struct prom_writer *w)
@@ -420,9 +460,13 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 		if (err < 0)
 			goto out;
 		sa_metrics_write_certs(w, &c->certs);
-		sa_metrics_write_foresee(w, &c->snap, &view, &c->certs);
+		sa_metrics_write_foresee(w, &c->snap, &view, &c->certs,
+		                         c->silence.lookup ? &c->silence : NULL);
 		c->dropped += dropped;
 	}
+	err = write_proposals(w, c);
+	if (err < 0)
+		goto out;
 	write_self(w, c);
 	prom_family(w, "ikewatch_scrape_duration_seconds", PROM_GAUGE,
 	            "Time this scrape took to read the daemon and render the metrics.");

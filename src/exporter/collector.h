@@ -23,6 +23,10 @@ struct collector_config {
 	unsigned vici_timeout_ms;
 	unsigned cert_interval_s; /* 0: every scrape */
 	bool redact_ids;
+	/* export the configured proposals (exporter/conn_proposals.h) read from swanctl_conf
+	 * (NULL: swanctl's default path), again whenever the file changes */
+	bool proposals;
+	const char *swanctl_conf;
 };
 
 struct collector;
@@ -34,6 +38,12 @@ void collector_free(struct collector *c);
  * must not call back into the collector). serve uses it to show event counters at 0 for
  * connections that had no event yet, so rate() and increase() see their first event. */
 void collector_on_conn(struct collector *c, void (*fn)(void *ctx, const char *conn), void *ctx);
+
+/* Where unanswered IKE requests are known (serve: the event stream's log), for the peer_silent
+ * forecast of ipsec_ike_sa_rekey_failure_expected_timestamp_seconds. Called under the
+ * collector's lock; the lookup must not call back into the collector. */
+struct sa_silence_source;
+void collector_on_silence(struct collector *c, const struct sa_silence_source *src);
 
 /* One scrape into @w. Returns 0 (VICI trouble is reported as ipsec_up 0) or -ENOMEM. */
 int collector_scrape(struct collector *c, struct prom_writer *w);
@@ -73,6 +83,10 @@ struct collector_last {
 	const char *daemon, *version;   /* charon's own words, "" unknown */
 	const char *vici_path;
 	bool redact_ids;
+	/* export the configured proposals (exporter/conn_proposals.h) read from swanctl_conf
+	 * (NULL: swanctl's default path), again whenever the file changes */
+	bool proposals;
+	const char *swanctl_conf;
 };
 typedef void (*collector_last_fn)(void *ctx, const struct collector_last *l);
 /* Hand the last state to @fn (under a lock that no VICI exchange holds: this never waits for

@@ -16,6 +16,8 @@ const char *sa_foresee_reason_name(enum sa_foresee_reason r)
 		return "lifetime";
 	case SA_FORESEE_REKEY_OVERDUE:
 		return "rekey_overdue";
+	case SA_FORESEE_PEER_SILENT:
+		return "peer_silent";
 	case SA_FORESEE_CERT_EXPIRY:
 		return "cert_expiry";
 	default:
@@ -96,4 +98,47 @@ bool sa_foresee_ike(const struct sa_snapshot *s, const struct snap_ike *ike,
 	if (ike->rekey_time != SNAP_NONE && ike->rekey_time < 0)
 		return forecast(f, SA_FORESEE_REKEY_OVERDUE, now, now + (double)ike->rekey_time);
 	return false;
+}
+
+double sa_retx_giveup_s(const struct sa_retx_timing *t)
+{
+	double sum = 0, step = t->timeout;
+
+	/* the first send and each retransmit wait timeout * base^i (charon's task_manager) */
+	for (unsigned i = 0; i <= t->tries && i < 64; i++) {
+		sum += step;
+		step *= t->base;
+	}
+	return sum;
+}
+
+bool sa_foresee_silent(const struct sa_snapshot *s, const struct snap_ike *ike,
+                       const struct sa_silence *q, const struct sa_retx_timing *t,
+                       struct sa_forecast *f)
+{
+	double now = floor(s->now), fail_at, next = -1;
+	bool esp = false;
+
+	memset(f, 0, sizeof(*f));
+	if (!q || (q->ike_id && q->ike_id != ike->uniqueid) ||
+	    (strcmp(ike->state, "ESTABLISHED") != 0 && strcmp(ike->state, "REKEYING") != 0))
+		return false;
+	/* ESP from the peer after our request left: the peer lives, only its IKE is lost */
+	for (uint32_t i = 0; i < ike->n_children && !esp; i++) {
+		const struct snap_child *c = &ike->children[i];
+
+		esp = c->use_in != SNAP_NONE && c->use_in >= 0 &&
+		      now - (double)c->use_in >= floor(q->first_sent);
+	}
+	if (!esp)
+		return false;
+	fail_at = q->first_sent + sa_retx_giveup_s(t);
+	if (ike->reauth_time != SNAP_NONE && ike->reauth_time > 0)
+		next = now + (double)ike->reauth_time;
+	if (ike->rekey_time != SNAP_NONE && ike->rekey_time > 0 &&
+	    (next < 0 || now + (double)ike->rekey_time < next))
+		next = now + (double)ike->rekey_time;
+	if (next >= 0 && next < fail_at)
+		fail_at = next;
+	return forecast(f, SA_FORESEE_PEER_SILENT, fail_at, fail_at);
 }

@@ -522,18 +522,32 @@ static const struct snap_conn *conn_config(const struct sa_snapshot *s, const ch
 /* Expected rekey failures that one end can tell alone (sa_foresee.h): one series per
  * connection or CHILD config, only while a failure is expected, its reason from a fixed set. */
 void sa_metrics_write_foresee(struct prom_writer *w, const struct sa_snapshot *s,
-                              const struct sa_view *v, const struct sa_snapshot *certs)
+                              const struct sa_view *v, const struct sa_snapshot *certs,
+                              const struct sa_silence_source *silence)
 {
 	struct sa_forecast f;
 
 	prom_family(w, "ipsec_ike_sa_rekey_failure_expected_timestamp_seconds", PROM_GAUGE,
 	            "When the representative IKE SA is expected to fail at its next rekey or "
-	            "reauthentication (Unix time; reason cert_expiry or rekey_overdue); absent "
-	            "when nothing is expected to fail.");
+	            "reauthentication (Unix time; reason cert_expiry, peer_silent or "
+	            "rekey_overdue); absent when nothing is expected to fail.");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *b = v->conns[i].best;
+		bool have = b && sa_foresee_ike(s, b, conn_config(s, v->conns[i].name), certs, &f);
 
-		if (b && sa_foresee_ike(s, b, conn_config(s, v->conns[i].name), certs, &f))
+		/* an unanswered request while ESP flows explains an overdue rekey: say that */
+		if (b && silence && silence->lookup &&
+		    (!have || f.reason == SA_FORESEE_REKEY_OVERDUE)) {
+			struct sa_silence q;
+			struct sa_forecast g;
+
+			if (silence->lookup(silence->ctx, v->conns[i].name, &q) &&
+			    sa_foresee_silent(s, b, &q, &silence->timing, &g)) {
+				f = g;
+				have = true;
+			}
+		}
+		if (have)
 			prom_sample(w,
 			            (struct prom_label[]){
 			                PROM_LABEL("conn", v->conns[i].name),

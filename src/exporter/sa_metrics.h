@@ -28,8 +28,10 @@ int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const s
 void sa_metrics_write_certs(struct prom_writer *w, const struct sa_snapshot *certs);
 
 /* Expected rekey failures one end can tell alone (exporter/sa_foresee.h); @certs is the
- * list-certs snapshot (may be NULL). */
+ * list-certs snapshot, @silence where unanswered IKE requests are known (both may be NULL). */
+struct sa_silence_source;
 void sa_metrics_write_foresee(struct prom_writer *w, const struct sa_snapshot *s,
-                              const struct sa_view *v, const struct sa_snapshot *certs);
+                              const struct sa_view *v, const struct sa_snapshot *certs,
+                              const struct sa_silence_source *silence);
 
 #endif

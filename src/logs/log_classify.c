@@ -146,6 +146,8 @@ static const struct log_pattern log_patterns[] = {
     ROW(ENC, "generating ", " request ", REQUEST, 0, 0, X_REQUEST),
     /* ...and what the peer asks, so that a CHILD SA rekey it starts is seen too. */
     ROW(ENC, "parsed ", " request ", REQUEST, 0, 0, X_REQUEST),
+    /* ...and that the peer answers: a retransmitted request is no longer outstanding. */
+    ROW(ENC, "parsed ", " response ", RESPONSE, 0, 0, X_REQUEST),
 };
 
 static const char *const failure_names[LOG_FAIL_COUNT] = {

@@ -39,6 +39,7 @@ enum log_cat {
 	LOG_CAT_CHILD_EVENT, /* ->event, ->child */
 	LOG_CAT_REQUEST,     /* "generating/parsed X request N": ->exchange, ->msgid, ->rekey,
 	                      * ->inbound */
+	LOG_CAT_RESPONSE,    /* "parsed X response N": the peer answered (->exchange, ->msgid) */
 };
 
 /* Label values of ipsec_failures_total{kind}; the order is the metric's order. */

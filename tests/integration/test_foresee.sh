@@ -86,7 +86,7 @@ verdict_is() { # WANT: compare A's and B's esp_proposals for a CHILD rekey
 t_check pfs_agree_before verdict_is "agree -"
 lab_pfs_mismatch B || t_bail "lab_pfs_mismatch failed"
 t_check pfs_a_b_proposals sh -c "[ '$(esp_proposals a)' = aes128-sha256-modp2048 ] && [ '$(esp_proposals b)' = aes128-sha256-modp3072 ]"
-t_check pfs_comparison_fails verdict_is "fail ke: no common key exchange (PFS) group: ours modp2048, the peer's modp3072"
+t_check pfs_comparison_fails verdict_is "fail ke: no key-exchange group in common (we: modp2048, peer: modp3072)"
 serve_start "$(lab_vici_path A)" || t_bail "serve did not start: $(tail -3 "$SERVE_LOG")"
 child_overdue() {
 	local v e

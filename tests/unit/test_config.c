@@ -31,6 +31,8 @@ static void full_file(void)
 	                           "vici:\n"
 	                           "  socket: unix:///run/charon.vici\n"
 	                           "  timeout: 250ms\n"
+	                           "  swanctl_conf: /etc/swanctl/gw.conf\n"
+	                           "  strongswan_conf: /etc/gw/strongswan.conf\n"
 	                           "exporter:\n"
 	                           "  redact_identities: yes\n"
 	                           "  cert_interval: 5m\n"
@@ -54,6 +56,8 @@ static void full_file(void)
 	T_EQ_STR(c.web_config_file, "/etc/ikewatch/web.yml");
 	T_EQ_STR(c.vici_socket, "unix:///run/charon.vici");
 	T_EQ_INT(c.vici_timeout_ms, 250);
+	T_EQ_STR(c.swanctl_conf, "/etc/swanctl/gw.conf");
+	T_EQ_STR(c.strongswan_conf, "/etc/gw/strongswan.conf");
 	T_ASSERT(c.redact_identities);
 	T_EQ_INT(c.cert_interval_s, 300);
 	T_EQ_INT(c.log_level, LOG_LEVEL_DEBUG);
@@ -88,6 +92,7 @@ static void defaults(void)
 		T_ASSERT(c.web_config_file == NULL);
 		T_EQ_STR(c.vici_socket, IKEWATCH_DEFAULT_VICI_SOCKET);
 		T_EQ_INT(c.vici_timeout_ms, VICI_TIMEOUT_MS);
+		T_ASSERT(c.swanctl_conf == NULL);
 		T_ASSERT(!c.redact_identities);
 		T_EQ_INT(c.cert_interval_s, 60);
 		T_EQ_INT(c.log_level, LOG_LEVEL_INFO);

@@ -18,59 +18,60 @@ struct vec {
 	enum foresee_exchange x;
 	const char *ours, *theirs;
 	enum foresee_verdict verdict;
-	enum foresee_transform transform; /* for FAIL */
+	enum proposal_transform transform; /* for FAIL */
 	const char *reason_has;
 };
 
 #define C FORESEE_CHILD_REKEY
 #define I FORESEE_IKE_REKEY
-#define AGREE FORESEE_AGREE, FORESEE_NONE
-#define UNKNOWN FORESEE_UNKNOWN, FORESEE_NONE
+#define AGREE FORESEE_AGREE, PROPOSAL_T_NONE
+#define UNKNOWN FORESEE_UNKNOWN, PROPOSAL_T_NONE
 
 static const struct vec vecs[] = {
     /* the lab: lab_pfs_mismatch B */
-    {C, "aes128-sha256-modp2048", "aes128-sha256-modp3072", FORESEE_FAIL, FORESEE_T_KE,
-     "no common key exchange (PFS) group: ours modp2048, the peer's modp3072"},
+    {C, "aes128-sha256-modp2048", "aes128-sha256-modp3072", FORESEE_FAIL, PROPOSAL_T_KE,
+     "no key-exchange group in common (we: modp2048, peer: modp3072)"},
     {C, "aes128-sha256-modp2048", "aes128-sha256-modp2048", AGREE, "agree"},
     /* the same lists for an IKE rekey: the groups are the IKE SA's, compared too */
-    {I, "aes128-sha256-modp2048", "aes128-sha256-modp3072", FORESEE_FAIL, FORESEE_T_KE, "modp3072"},
+    {I, "aes128-sha256-modp2048", "aes128-sha256-modp3072", FORESEE_FAIL, PROPOSAL_T_KE,
+     "modp3072"},
     /* no group in esp_proposals means no PFS: matches only no PFS, or "none" */
-    {C, "aes128-sha256", "aes128-sha256-modp2048", FORESEE_FAIL, FORESEE_T_KE,
-     "ours none (no PFS), the peer's modp2048"},
+    {C, "aes128-sha256", "aes128-sha256-modp2048", FORESEE_FAIL, PROPOSAL_T_KE,
+     "(we: none (no PFS), peer: modp2048)"},
     {C, "aes128-sha256", "aes128-sha256", AGREE, ""},
     {C, "aes128-sha256", "aes128-sha256-modp2048-none", AGREE, ""},
     {C, "aes128-sha256-ecp256-modp2048", "aes128-sha256-modp2048", AGREE, ""},
     /* AEAD: no integrity on either side */
     {C, "aes256gcm16-ecp384", "aes256gcm128-ecp384", AGREE, ""},
-    {C, "aes256gcm16-ecp384", "aes256gcm12-ecp384", FORESEE_FAIL, FORESEE_T_ENCR, "aes256gcm16"},
+    {C, "aes256gcm16-ecp384", "aes256gcm12-ecp384", FORESEE_FAIL, PROPOSAL_T_ENCR, "aes256gcm16"},
     {C, "aes128gcm-modp2048", "aes128gcm16-modp2048", AGREE, ""},
-    {C, "aes128gcm16", "aes128-sha256", FORESEE_FAIL, FORESEE_T_ENCR, "encryption"},
+    {C, "aes128gcm16", "aes128-sha256", FORESEE_FAIL, PROPOSAL_T_ENCR, "encryption"},
     /* IKE: the PRF follows the integrity algorithm unless named */
     {I, "aes256gcm16-prfsha384-ecp384", "aes256gcm16-prfsha384-ecp384", AGREE, ""},
-    {I, "aes256gcm16-prfsha384-ecp384", "aes256gcm16-prfsha256-ecp384", FORESEE_FAIL, FORESEE_T_PRF,
-     "PRF: ours prfsha384, the peer's prfsha256"},
+    {I, "aes256gcm16-prfsha384-ecp384", "aes256gcm16-prfsha256-ecp384", FORESEE_FAIL,
+     PROPOSAL_T_PRF, "no PRF in common (we: prfsha384, peer: prfsha256)"},
     {I, "aes128-sha256-modp2048", "aes128-sha256-prfsha256-modp2048", AGREE, ""},
-    {I, "aes128-sha256-modp2048", "aes128-sha1-modp2048", FORESEE_FAIL, FORESEE_T_INTEG,
-     "integrity: ours sha256, the peer's sha1"},
+    {I, "aes128-sha256-modp2048", "aes128-sha1-modp2048", FORESEE_FAIL, PROPOSAL_T_INTEG,
+     "no integrity algorithm in common (we: sha256, peer: sha1)"},
     /* lab_proposal_mismatch B */
-    {I, "aes128-sha256-modp2048", "aes256-sha512-modp3072", FORESEE_FAIL, FORESEE_T_ENCR,
-     "encryption: ours aes128, the peer's aes256"},
+    {I, "aes128-sha256-modp2048", "aes256-sha512-modp3072", FORESEE_FAIL, PROPOSAL_T_ENCR,
+     "no encryption algorithm in common (we: aes128, peer: aes256)"},
     /* aliases and case */
     {I, "AES128-SHA2_256-MODP2048", "aes-sha256-modp2048", AGREE, ""},
     {C, "aes128-sha-x25519", "aes128-sha1-curve25519", AGREE, ""},
     {C, "aes128-sha256-modp2048!", "aes128-sha256-modp2048", AGREE, ""},
     /* ESN */
-    {C, "aes128-sha256-esn", "aes128-sha256", FORESEE_FAIL, FORESEE_T_ESN, "ESN"},
+    {C, "aes128-sha256-esn", "aes128-sha256", FORESEE_FAIL, PROPOSAL_T_ESN, "ESN"},
     {C, "aes128-sha256-esn-noesn", "aes128-sha256", AGREE, ""},
     /* several proposals: a later pair agrees */
     {C, "aes256gcm16-ecp384,aes128-sha256-modp2048", "aes128-sha256-modp2048", AGREE, "proposal 2"},
     /* every type has something in common, but never in one pair */
     {C, "aes128-sha256-modp2048,aes256-sha384-ecp384",
-     "aes128-sha384-ecp384,aes256-sha256-modp2048", FORESEE_FAIL, FORESEE_NONE,
+     "aes128-sha384-ecp384,aes256-sha256-modp2048", FORESEE_FAIL, PROPOSAL_T_NONE,
      "no proposal of ours"},
     /* charon's notation, as its log prints "configured proposals", against either */
     {C, "ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ", "aes128-sha256-modp3072",
-     FORESEE_FAIL, FORESEE_T_KE, "ours modp2048, the peer's modp3072"},
+     FORESEE_FAIL, PROPOSAL_T_KE, "(we: modp2048, peer: modp3072)"},
     {C, "ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ", "aes128-sha256-modp2048", AGREE,
      ""},
     {I,
@@ -79,8 +80,8 @@ static const struct vec vecs[] = {
      "aes128-sha256-modp2048", AGREE, "proposal 2"},
     {I, "IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384", "aes256gcm16-prfsha384-ecp384", AGREE, ""},
     {C, "ESP:AES_GCM_16_128/CURVE_25519/ECP_256_BP/EXT_SEQ", "aes128gcm16-ecp256bp-esn", AGREE, ""},
-    {C, "ESP:AES_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ", "aes128-sha256", FORESEE_FAIL, FORESEE_T_INTEG,
-     "ours sha1, the peer's sha256"},
+    {C, "ESP:AES_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ", "aes128-sha256", FORESEE_FAIL, PROPOSAL_T_INTEG,
+     "(we: sha1, peer: sha256)"},
     {C, "ESP:AES_CBC_128//MODP_2048", "aes128-sha256", UNKNOWN, "cannot be read"},
     /* cannot tell */
     {C, "", "aes128-sha256", UNKNOWN, "not known"},
@@ -92,6 +93,8 @@ static const struct vec vecs[] = {
     {I, "aes128-sha256", "aes128-sha256-modp2048", UNKNOWN, "cannot be read"}, /* no group */
     {I, "aes128gcm16-modp2048", "aes128gcm16-prfsha256-modp2048", UNKNOWN, "cannot be read"},
     {C, "aes128 -sha256", "aes128-sha256", UNKNOWN, "cannot be read"},
+    /* a value of words joined by swanctl.conf's parser: blanks around proposals are trimmed */
+    {C, " aes128-sha256-modp2048 , aes256-sha256\t", "aes256-sha256", AGREE, "proposal 2"},
     {C, "aes128-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "aes128-sha256", UNKNOWN,
      "cannot be read"},
     {C, "a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a", "aes128-sha256", UNKNOWN, "more than 16"},
@@ -134,10 +137,10 @@ static void long_reason(void)
 	                   "ecp384bp-ecp512bp";
 
 	T_EQ_INT(foresee_proposals(C, ours, "aes128-sha256-curve448", &r), FORESEE_FAIL);
-	T_EQ_INT(r.transform, FORESEE_T_KE);
+	T_EQ_INT(r.transform, PROPOSAL_T_KE);
 	T_ASSERT(strlen(r.reason) < sizeof(r.reason));
 	T_CONTAINS(r.reason, "modp1024/modp1536");
-	T_EQ_STR(foresee_transform_name(FORESEE_NONE), "");
+	T_EQ_STR(proposal_transform_name(PROPOSAL_T_NONE), "");
 }
 
 /* The single-end finding: a life_time below the rekey time, as in the lab's LAB_LIFE run; none
@@ -197,5 +200,74 @@ static void lifetime_finding(void)
 	}
 }
 
+/* The peer silent on IKE while its ESP arrives (doctor_silent.c): when charon gives up, with the
+ * evidence; nothing without ESP since the request left, without the log, or when answered. */
+static void peer_silent_finding(void)
+{
+	static const struct {
+		bool log_read, outstanding;
+		int64_t use_in, ike_rekey;
+		const char *title; /* NULL: no finding */
+	} rows[] = {
+	    {true, true, 0, SNAP_NONE,
+	     "the IKE SA a-b will fail in about 156 s: the peer stopped answering IKE although its "
+	     "ESP still arrives"},
+	    {true, true, 0, 40,
+	     "the IKE SA a-b will fail in about 40 s: the peer stopped answering IKE although its "
+	     "ESP still arrives"},
+	    {true, true, 20, SNAP_NONE, NULL}, /* no ESP since the request left: maybe dead */
+	    {true, false, 0, SNAP_NONE, NULL}, /* answered */
+	    {false, true, 0, SNAP_NONE, NULL}, /* no log: not known */
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct doctor_facts f;
+		struct doctor_report r;
+		struct doctor_conn_facts *c;
+		struct doctor_child_facts *ch;
+		const struct doctor_finding *d;
+
+		doctor_facts_init(&f);
+		doctor_report_init(&r);
+		f.now = 1e9;
+		f.charon_up = true;
+		f.log_read = rows[i].log_read;
+		c = doctor_facts_conn(&f, "a-b", 3);
+		T_ASSERT(c != NULL);
+		c->up = c->configured = true;
+		snprintf(c->ike_state, sizeof(c->ike_state), "ESTABLISHED");
+		c->rekey_time = rows[i].ike_rekey;
+		c->reauth_time = SNAP_NONE;
+		c->log.retx_outstanding = rows[i].outstanding;
+		c->log.retransmits = c->log.retx_count = 4;
+		c->log.retx_silent_s = 9;
+		ch = doctor_conn_child(c, "net");
+		T_ASSERT(ch != NULL);
+		ch->up = ch->configured = true;
+		snprintf(ch->state, sizeof(ch->state), "INSTALLED");
+		ch->rekey_time = ch->life_time = SNAP_NONE;
+		ch->use_in = rows[i].use_in;
+		ch->packets_in = 312;
+		doctor_foresee_findings(&r, &f, c);
+		d = doctor_find(&r, "peer_silent", "a-b");
+		if (rows[i].title) {
+			T_ASSERT(d != NULL);
+			T_EQ_STR(d->title, rows[i].title);
+			T_EQ_INT(d->severity, DOCTOR_SEV_CRIT);
+			T_EQ_STR(d->evidence[0],
+			         "peer silent for 9 s, 4 retransmits, charon gives up "
+			         "in about 156 s");
+			T_EQ_STR(d->evidence[1],
+			         "ESP still arrives: the last inbound packet on a-b/net "
+			         "0 s ago, 312 packets in on that CHILD SA");
+			T_CONTAINS(d->evidence[2], "(charon's defaults)");
+		} else {
+			T_ASSERT(d == NULL);
+		}
+		doctor_report_done(&r);
+		doctor_facts_done(&f);
+	}
+}
+
 TEST_MAIN("doctor_foresee", TEST(vectors), TEST(symmetric), TEST(long_reason),
-          TEST(lifetime_finding))
+          TEST(lifetime_finding), TEST(peer_silent_finding))

@@ -274,6 +274,49 @@ static void failed_rekey_leaves_nothing_pending(void)
 }
 
 /* Synthetic: a give-up is named by the request whose retransmits ran out. */
+/* The outstanding request (peer_silent): from its first send, counted per retransmit, ended by
+ * the peer's response, a give-up or the IKE SA going down. */
+static void outstanding_request(void)
+{
+	static const char *const ends[] = {
+	    "Dec  6 01:46:09 14[ENC] <a-b|1> parsed INFORMATIONAL response 5 [ ]",
+	    "Dec  6 01:46:09 10[IKE] <a-b|1> giving up after 2 retransmits",
+	    "Dec  6 01:46:09 10[IKE] <a-b|1> deleting IKE_SA a-b[1] between "
+	    "192.0.2.1...198.51.100.1",
+	};
+
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		const char *lines[] = {
+		    "Dec  6 01:46:00 14[ENC] <a-b|1> generating INFORMATIONAL request 5 [ ]",
+		    "Dec  6 01:46:04 14[IKE] <a-b|1> retransmit 1 of request with message ID 5",
+		    "Dec  6 01:46:08 14[IKE] <a-b|1> retransmit 2 of request with message ID 5",
+		};
+		struct event_counters *ec = event_counters_new();
+		struct event_retx r;
+		struct log_class c;
+
+		T_ASSERT(ec != NULL);
+		T_ASSERT(!event_counters_retx(ec, "a-b", 3, &r));
+		for (size_t k = 0; k < 3; k++) {
+			T_EQ_INT(log_classify_line(lines[k], strlen(lines[k]), &c), 0);
+			event_counters_feed_log(ec, &c, true, 1000.0 + (double)k);
+		}
+		T_ASSERT(event_counters_retx(ec, "a-b", 3, &r));
+		T_EQ_INT(r.ike_id, 1);
+		T_EQ_INT(r.msgid, 5);
+		T_EQ_INT(r.count, 2);
+		T_EQ_INT(r.exchange, LOG_EXCH_INFORMATIONAL);
+		T_ASSERT(r.first_sent ==
+		         1000.0); /* the "generating" line, not the first retransmit */
+		T_ASSERT(r.last_retx == 1002.0);
+		T_ASSERT(!event_counters_retx(ec, "b-c", 3, &r));
+		T_EQ_INT(log_classify_line(ends[i], strlen(ends[i]), &c), 0);
+		event_counters_feed_log(ec, &c, false, 1003.0);
+		T_ASSERT(!event_counters_retx(ec, "a-b", 3, &r));
+		event_counters_free(ec);
+	}
+}
+
 static void giveup_named_by_request(void)
 {
 	static const struct {
@@ -505,6 +548,7 @@ TEST_MAIN("event_counters", TEST(healthy_rekeys_count_rekeys_only),
           TEST(psk_fixture_sets_last_error), TEST(fault_fixtures_move_one_counter),
           TEST(giveup_in_ike_sa_init_is_unreachable), TEST(vici_events),
           TEST(summaries_for_the_status_page), TEST(rekey_collision_counts_one_rekey),
-          TEST(giveup_named_by_request), TEST(failed_rekey_leaves_nothing_pending),
-          TEST(touched_conn_shows_zeros), TEST(unknown_conn_and_escaping),
-          TEST(conn_limit_overflows_to_other), TEST(concurrent_feeding))
+          TEST(giveup_named_by_request), TEST(outstanding_request),
+          TEST(failed_rekey_leaves_nothing_pending), TEST(touched_conn_shows_zeros),
+          TEST(unknown_conn_and_escaping), TEST(conn_limit_overflows_to_other),
+          TEST(concurrent_feeding))

@@ -7,8 +7,14 @@
  */
 #include "test.h"
 
+#include "tmpdir.h"
+
+#include "exporter/charon_retx.h"
 #include "exporter/sa_foresee.h"
 #include "exporter/sa_metrics.h"
+
+#include <errno.h>
+#include <stdio.h>
 
 #include <string.h>
 
@@ -131,7 +137,7 @@ static void series(void)
 	kids[1].name = "ok";
 	buf_init(&out, 1 << 20);
 	prom_writer_init(&w, &out);
-	sa_metrics_write_foresee(&w, &s, &v, NULL);
+	sa_metrics_write_foresee(&w, &s, &v, NULL, NULL);
 	T_EQ_INT(out.err, 0);
 	buf_append(&out, "", 1);
 	T_CONTAINS(out.data, "ipsec_child_sa_rekey_failure_expected_timestamp_seconds{conn=\"a-b\","
@@ -145,4 +151,85 @@ static void series(void)
 	buf_done(&out);
 }
 
-TEST_MAIN("sa_foresee", TEST(child_forecasts), TEST(ike_forecasts), TEST(series))
+/* The peer is silent on IKE while its ESP still arrives: the IKE SA fails when charon gives up,
+ * or at its next rekey if that comes first; no forecast without ESP since the first send. */
+static void peer_silent(void)
+{
+	struct sa_retx_timing def = SA_RETX_TIMING_DEFAULT, fast = {1.0, 1.5, 3, true};
+	struct snap_child ch = {.name = "net", .state = "INSTALLED", .use_in = 2};
+	struct snap_ike ike = {.conn = "a-b",
+	                       .uniqueid = 7,
+	                       .state = "ESTABLISHED",
+	                       .rekey_time = SNAP_NONE,
+	                       .reauth_time = SNAP_NONE,
+	                       .children = &ch,
+	                       .n_children = 1};
+	struct sa_snapshot s = {.now = NOW};
+	struct sa_silence q = {7, NOW - 9, 4};
+	struct sa_forecast f;
+
+	/* 4 s * (1 + 1.8 + ... + 1.8^5): the 165 s of notes/lab.md; 1 + 1.5 + 2.25 + 3.375 */
+	T_ASSERT(sa_retx_giveup_s(&def) > 165.0 && sa_retx_giveup_s(&def) < 165.1);
+	T_ASSERT(sa_retx_giveup_s(&fast) == 8.125);
+	T_ASSERT(sa_foresee_silent(&s, &ike, &q, &def, &f));
+	T_EQ_INT(f.reason, SA_FORESEE_PEER_SILENT);
+	T_EQ_STR(sa_foresee_reason_name(f.reason), "peer_silent");
+	T_ASSERT(f.fail_at > NOW - 9 + 165.0 && f.fail_at < NOW - 9 + 165.1);
+	/* an IKE rekey due first is when it fails */
+	ike.rekey_time = 30;
+	T_ASSERT(sa_foresee_silent(&s, &ike, &q, &def, &f));
+	T_ASSERT(f.fail_at == NOW + 30);
+	ike.rekey_time = SNAP_NONE;
+	/* no ESP since the request left: the peer may be dead, that is not this forecast */
+	ch.use_in = 20;
+	T_ASSERT(!sa_foresee_silent(&s, &ike, &q, &def, &f));
+	T_EQ_INT(f.reason, SA_FORESEE_NONE);
+	ch.use_in = SNAP_NONE;
+	T_ASSERT(!sa_foresee_silent(&s, &ike, &q, &def, &f));
+	ch.use_in = 0;
+	/* another IKE SA's request, or an SA that is not up */
+	q.ike_id = 8;
+	T_ASSERT(!sa_foresee_silent(&s, &ike, &q, &def, &f));
+	q.ike_id = 0;
+	T_ASSERT(sa_foresee_silent(&s, &ike, &q, &def, &f));
+	ike.state = "CONNECTING";
+	T_ASSERT(!sa_foresee_silent(&s, &ike, &q, &def, &f));
+	T_ASSERT(!sa_foresee_silent(&s, &ike, NULL, &def, &f));
+}
+
+/* charon's retransmit settings from strongswan.conf (its includes too); what is missing or out of
+ * range stays the default, and an unreadable file says why. */
+static void retx_from_strongswan_conf(void)
+{
+	char path[512], inc[512], err[300], what[120];
+	struct sa_retx_timing t;
+	FILE *f;
+
+	T_ASSERT(tmpdir_path("strongswan.conf", path, sizeof(path)));
+	T_ASSERT(tmpdir_path("retx.conf", inc, sizeof(inc)));
+	f = fopen(path, "w");
+	T_ASSERT(f != NULL);
+	fputs("charon {\n  retransmit_timeout = 1.0\n  include retx.conf\n"
+	      "  retransmit_tries = 300\n}\n",
+	      f);
+	T_ASSERT(fclose(f) == 0);
+	f = fopen(inc, "w");
+	T_ASSERT(f != NULL);
+	fputs("retransmit_base = 1.5\n", f);
+	T_ASSERT(fclose(f) == 0);
+	T_EQ_INT(charon_retx_load(path, &t, err, sizeof(err)), 0);
+	T_ASSERT(t.configured);
+	T_ASSERT(t.timeout == 1.0 && t.base == 1.5);
+	T_EQ_INT(t.tries, 5); /* 300 is out of range: charon's default stays */
+	charon_retx_describe(&t, what, sizeof(what));
+	T_EQ_STR(what, "retransmit_timeout 1 s, base 1.5, 5 tries (strongswan.conf)");
+	T_ASSERT(tmpdir_path("none.conf", path, sizeof(path)));
+	T_EQ_INT(charon_retx_load(path, &t, err, sizeof(err)), -ENOENT);
+	T_ASSERT(!t.configured && t.timeout == 4.0 && t.base == 1.8 && t.tries == 5);
+	T_CONTAINS(err, "none.conf");
+	charon_retx_describe(&t, what, sizeof(what));
+	T_EQ_STR(what, "retransmit_timeout 4 s, base 1.8, 5 tries (charon's defaults)");
+}
+
+TEST_MAIN("sa_foresee", TEST(child_forecasts), TEST(ike_forecasts), TEST(series), TEST(peer_silent),
+          TEST(retx_from_strongswan_conf))

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * swanctl.conf from disk (contract in swanctl_file.h): the include callback of the parser, and
+ * a cache keyed on the size and mtime of every file and directory the last read looked at.
+ */
+#include "swanctl/swanctl_file.h"
+
+#include "common/array.h"
+#include "common/file_read.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SWANCTL_STAMPS_MAX (2 * SWANCTL_FILES_MAX + 8)
+
+/* What a path looked like when it was read: errno 0 and its identity, or the stat errno. */
+struct stamp {
+	char *path;
+	int err;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+struct stamps {
+	struct stamp *s;
+	size_t n, cap;
+};
+
+struct swanctl_file {
+	char *path;
+	struct stamps seen;
+	bool loaded;
+	struct swanctl_conf conf;
+	bool have_conf;
+	char error[512];
+};
+
+static void stamp_take(struct stamp *s, const char *path)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	if (stat(path, &st) < 0) {
+		s->err = errno;
+		return;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->size = st.st_size;
+	s->mtime = st.st_mtim;
+}
+
+static bool stamp_same(const struct stamp *a, const struct stamp *b)
+{
+	return a->err == b->err && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+static void stamps_done(struct stamps *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		free(st->s[i].path);
+	free(st->s);
+	memset(st, 0, sizeof(*st));
+}
+
+/* Remember @path as it is now (NULL @st: nothing to remember). Quietly gives up at the cap:
+ * a change there is then noticed late, never wrongly. */
+static void stamps_add(struct stamps *st, const char *path)
+{
+	struct stamp *s;
+
+	if (!st || ARRAY_GROW(st->s, st->n, st->cap, 8, SWANCTL_STAMPS_MAX) < 0)
+		return;
+	s = &st->s[st->n];
+	stamp_take(s, path);
+	s->path = strdup(path);
+	if (s->path)
+		st->n++;
+}
+
+struct load_ctx {
+	struct stamps *seen;
+};
+
+static int feed_file(struct swanctl_parser *p, struct load_ctx *lc, const char *path, char *err,
+                     size_t errlen)
+{
+	char *text;
+	size_t len;
+	int e = file_read_all(path, SWANCTL_FILE_MAX, &text, &len);
+
+	stamps_add(lc->seen, path);
+	if (e < 0) {
+		snprintf(err, errlen, "%s: %s", path,
+		         e == -EFBIG ? "larger than 1 MiB" : strerror(-e));
+		return e;
+	}
+	e = swanctl_parser_feed(p, path, text, len, err, errlen);
+	explicit_bzero(text, len);
+	free(text);
+	return e;
+}
+
+/* An include: PATTERN relative to the directory of @from, every match in glob's order. */
+static int include_cb(void *ctx, struct swanctl_parser *p, const char *from, const char *pattern,
+                      char *err, size_t errlen)
+{
+	struct load_ctx *lc = ctx;
+	const char *slash = strrchr(from, '/');
+	char full[4096 + 256], dir[4096 + 256];
+	glob_t g;
+	int w, e = 0, gr;
+
+	if (pattern[0] == '/' || !slash)
+		w = snprintf(full, sizeof(full), "%s", pattern);
+	else
+		w = snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - from), from, pattern);
+	if (w < 0 || (size_t)w >= sizeof(full)) {
+		snprintf(err, errlen, "%s: an include path is too long", from);
+		return -ENAMETOOLONG;
+	}
+	/* the directory searched: a file added there changes its mtime */
+	snprintf(dir, sizeof(dir), "%s", full);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		dir[slash == dir ? 1 : slash - dir] = '\0';
+		if (!strpbrk(dir, "*?["))
+			stamps_add(lc->seen, dir);
+	}
+	memset(&g, 0, sizeof(g));
+	gr = glob(full, 0, NULL, &g);
+	if (gr == GLOB_NOSPACE) {
+		globfree(&g);
+		snprintf(err, errlen, "%s: out of memory", from);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; gr == 0 && i < g.gl_pathc && e == 0; i++)
+		e = feed_file(p, lc, g.gl_pathv[i], err, errlen);
+	globfree(&g);
+	return e; /* no match: nothing to read, as charon */
+}
+
+static int load(const char *path, struct stamps *seen, struct swanctl_conf *ret, char *err,
+                size_t errlen)
+{
+	struct load_ctx lc = {.seen = seen};
+	struct swanctl_parser *p = swanctl_parser_new(include_cb, &lc);
+	int e;
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	e = feed_file(p, &lc, path, err, errlen);
+	if (e == 0) {
+		char why[256];
+
+		e = swanctl_parser_finish(p, ret, why, sizeof(why));
+		if (e < 0)
+			snprintf(err, errlen, "%s: %s", path, why);
+	}
+	swanctl_parser_free(p);
+	return e;
+}
+
+int swanctl_file_load(const char *path, struct swanctl_conf *ret, char *err, size_t errlen)
+{
+	return load(path, NULL, ret, err, errlen);
+}
+
+struct swanctl_file *swanctl_file_new(const char *path)
+{
+	struct swanctl_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->path = strdup(path ? path : SWANCTL_DEFAULT_CONF);
+	if (!f->path) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void swanctl_file_free(struct swanctl_file *f)
+{
+	if (!f)
+		return;
+	if (f->have_conf)
+		swanctl_conf_done(&f->conf);
+	stamps_done(&f->seen);
+	free(f->path);
+	free(f);
+}
+
+static bool unchanged(const struct swanctl_file *f)
+{
+	for (size_t i = 0; i < f->seen.n; i++) {
+		struct stamp now;
+
+		stamp_take(&now, f->seen.s[i].path);
+		if (!stamp_same(&now, &f->seen.s[i]))
+			return false;
+	}
+	return f->seen.n > 0;
+}
+
+bool swanctl_file_refresh(struct swanctl_file *f)
+{
+	struct swanctl_conf conf;
+	struct stamps seen = {0};
+	char error[sizeof(f->error)];
+	bool changed;
+	int e;
+
+	if (f->loaded && unchanged(f))
+		return false;
+	e = load(f->path, &seen, &conf, error, sizeof(error));
+	if (e == 0)
+		error[0] = '\0';
+	/* a read that succeeds follows a change; a failure counts once per distinct reason */
+	changed = !f->loaded || e == 0 || strcmp(error, f->error) != 0;
+	if (f->have_conf)
+		swanctl_conf_done(&f->conf);
+	f->have_conf = e == 0;
+	if (e == 0)
+		f->conf = conf;
+	snprintf(f->error, sizeof(f->error), "%s", error);
+	stamps_done(&f->seen);
+	f->seen = seen;
+	f->loaded = true;
+	return changed;
+}
+
+const struct swanctl_conf *swanctl_file_conf(const struct swanctl_file *f)
+{
+	return f->have_conf ? &f->conf : NULL;
+}
+
+const char *swanctl_file_error(const struct swanctl_file *f)
+{
+	return f->error;
+}
+
+const char *swanctl_file_path(const struct swanctl_file *f)
+{
+	return f->path;
+}
