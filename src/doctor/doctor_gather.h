@@ -11,6 +11,7 @@
 
 #include "doctor/doctor_facts.h"
 #include "doctor/doctor_peer_read.h"
+#include "doctor/doctor_prom_read.h"
 #include "probe/probe_sess.h"
 
 struct doctor_options {
@@ -26,6 +27,7 @@ struct doctor_options {
 	uint64_t mtu_timeout_ns;
 	uint32_t mtu_retries;
 	struct doctor_peer_options peer; /* --peer: read before and after the probe run */
+	struct doctor_prom_options prom; /* --prometheus: both ends, around the probe run */
 };
 
 #define DOCTOR_PROBE_RUN_MAX 2000

@@ -7,6 +7,8 @@
  */
 #include "doctor/doctor_path_checks.h"
 
+#include "doctor/doctor_prom_checks.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +46,13 @@ void doctor_path_ledger(const struct doctor_facts *f, const struct doctor_conn_f
 	if (peer_ok(f)) {
 		path_set(ret, PATH_PEER_SA_IN, f->peer.in_delta);
 		path_set(ret, PATH_PEER_SA_OUT, f->peer.out_delta);
+		if (f->peer.reflector_known)
+			path_set(ret, PATH_PEER_REFLECTOR, f->peer.reflector_delta);
+		/* from Prometheus, our end over the same scrapes as the peer's */
+		if (f->peer.self_known) {
+			path_set(ret, PATH_OUR_SA_OUT, f->peer.self_out_delta);
+			path_set(ret, PATH_OUR_SA_IN, f->peer.self_in_delta);
+		}
 	}
 }
 
@@ -54,6 +63,8 @@ static const char *segment_id(const struct path_drop *d, bool peer)
 		return "before_our_sa";
 	if (d->from == PATH_OUR_SA_OUT && d->to == PATH_PEER_SA_IN)
 		return "esp_out_lost";
+	if (d->from == PATH_PEER_REFLECTOR && d->to == PATH_PEER_SA_OUT)
+		return "reflector_replies_lost";
 	if (d->from >= PATH_PEER_SA_IN && d->to <= PATH_PEER_SA_OUT)
 		return "beyond_peer";
 	if (d->from == PATH_PEER_SA_OUT && d->to == PATH_OUR_SA_IN)
@@ -98,6 +109,18 @@ static void title(struct doctor_finding **dp, struct doctor_report *r, const cha
 		                 "ESP from %s to %s %s: %s sent %" PRIu64
 		                 " packets, %s received %" PRIu64,
 		                 b, a, loss, b, d->before, a, d->after);
+	else if (strcmp(id, "beyond_peer") == 0 && d->to == PATH_PEER_REFLECTOR)
+		*dp =
+		    doctor_add(r, id, c->name, sev, score,
+		               "traffic reaches %s through the tunnel, but %s the reflector behind "
+		               "%s (%s received %" PRIu64 ", the reflector %" PRIu64 ")",
+		               b, d->total ? "never" : "not all of it", b, b, d->before, d->after);
+	else if (strcmp(id, "reflector_replies_lost") == 0)
+		*dp = doctor_add(r, id, c->name, sev, score,
+		                 "probes reach the reflector behind %s, but %s of its answers come "
+		                 "back into the tunnel (the reflector received %" PRIu64
+		                 ", %s sent %" PRIu64 ")",
+		                 b, d->total ? "none" : "not all", d->before, b, d->after);
 	else if (strcmp(id, "beyond_peer") == 0)
 		*dp = doctor_add(r, id, c->name, sev, score,
 		                 d->total ? "traffic reaches %s through the tunnel, but nothing "
@@ -174,6 +197,18 @@ static void evidence(struct doctor_finding *x, const struct doctor_facts *f,
 		                ", out +%" PRIu64,
 		                b, f->peer.conn, f->peer.child, f->peer.spi_out, f->peer.spi_in,
 		                f->peer.in_delta, f->peer.out_delta);
+	if (peer_ok(f) && f->peer.reflector_known)
+		doctor_evidence(x,
+		                "the reflector behind %s counted %" PRIu64 " packets from %s "
+		                "during the run, %" PRIu64 " of them reflected",
+		                b, f->peer.reflector_delta, f->peer.sender,
+		                f->peer.reflected_delta);
+	if (peer_ok(f) && f->peer.self_known)
+		doctor_evidence(x,
+		                "read from Prometheus at %s: %s (here: CHILD SA out +%" PRIu64
+		                ", in +%" PRIu64 ") and %s (the peer), scrapes %.1f s apart",
+		                f->peer.url, f->peer.self_target, f->peer.self_out_delta,
+		                f->peer.self_in_delta, f->peer.peer_target, f->peer.window_s);
 }
 
 /* What one end cannot tell, and how to find out. */
@@ -219,12 +254,26 @@ static void next_steps(struct doctor_finding *x, const char *id, const struct do
 		            "on %s: is %s up and routed there (ip route get %s), does a firewall "
 		            "behind %s drop it?",
 		            b, c->probe_target, c->probe_target, b);
+	} else if (strcmp(id, "reflector_replies_lost") == 0) {
+		doctor_next(
+		    x,
+		    "on %s: does the reflector's answer route back into the tunnel (ip route "
+		    "get %s from %s), does a firewall drop it on its way out?",
+		    b, c->probe_target, c->probe_target);
 	} else if (strcmp(id, "after_our_sa") == 0) {
 		doctor_next(
 		    x,
 		    "on %s: a firewall on the decrypted traffic (nft list ruleset), or rp_filter",
 		    a);
 	}
+}
+
+/* Why the far end's counters were not used, and what the verdict then stands on. */
+static void unusable_evidence(struct doctor_finding *x, const struct doctor_peer_facts *p)
+{
+	if (!x)
+		return;
+	unusable_evidence(x, p);
 }
 
 static void check_peer(struct doctor_report *r, const struct doctor_facts *f,
@@ -234,6 +283,11 @@ static void check_peer(struct doctor_report *r, const struct doctor_facts *f,
 	struct doctor_finding *x;
 	const char *b = peer_name(c);
 
+	if (p->source == DOCTOR_PEER_SRC_PROMETHEUS && p->status != DOCTOR_PEER_NONE &&
+	    p->status != DOCTOR_PEER_OK) {
+		unusable_evidence(doctor_prom_finding(r, p, c, b), p);
+		return;
+	}
 	switch (p->status) {
 	case DOCTOR_PEER_NONE:
 	case DOCTOR_PEER_OK:
@@ -296,10 +350,7 @@ static void check_peer(struct doctor_report *r, const struct doctor_facts *f,
 	default:
 		return;
 	}
-	if (p->error[0])
-		doctor_evidence(x, "%s", p->error);
-	doctor_evidence(x, "reading the peer took %u ms; the verdict below uses this end only",
-	                p->elapsed_ms);
+	unusable_evidence(x, p);
 }
 
 /*
