@@ -131,6 +131,10 @@ struct doctor_peer_facts {
 	bool self_known;
 	uint64_t self_in_delta, self_out_delta;
 	double window_s; /* the longer of the two ends' sample windows */
+	/* packets of each ESP direction that the receiver's window may miss of the sender's
+	 * because the two targets are scraped at different moments (counted by the receiver in
+	 * the scrape interval next to the edge, see doctor_prom_read.c) */
+	uint64_t skew_out, skew_back;
 };
 
 struct doctor_cert_facts {

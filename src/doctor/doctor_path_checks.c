@@ -52,6 +52,8 @@ void doctor_path_ledger(const struct doctor_facts *f, const struct doctor_conn_f
 		if (f->peer.self_known) {
 			path_set(ret, PATH_OUR_SA_OUT, f->peer.self_out_delta);
 			path_set(ret, PATH_OUR_SA_IN, f->peer.self_in_delta);
+			ret->skew[PATH_PEER_SA_IN] = f->peer.skew_out;
+			ret->skew[PATH_OUR_SA_IN] = f->peer.skew_back;
 		}
 	}
 }
@@ -200,15 +202,18 @@ static void evidence(struct doctor_finding *x, const struct doctor_facts *f,
 	if (peer_ok(f) && f->peer.reflector_known)
 		doctor_evidence(x,
 		                "the reflector behind %s counted %" PRIu64 " packets from %s "
-		                "during the run, %" PRIu64 " of them reflected",
+		                "in the window read, %" PRIu64 " of them reflected",
 		                b, f->peer.reflector_delta, f->peer.sender,
 		                f->peer.reflected_delta);
 	if (peer_ok(f) && f->peer.self_known)
 		doctor_evidence(x,
 		                "read from Prometheus at %s: %s (here: CHILD SA out +%" PRIu64
-		                ", in +%" PRIu64 ") and %s (the peer), scrapes %.1f s apart",
+		                ", in +%" PRIu64 ") and %s (the peer), over %.1f s of scrapes; up "
+		                "to %" PRIu64 " and %" PRIu64 " packets each way may be counted "
+		                "at one end only (the targets are scraped at different moments)",
 		                f->peer.url, f->peer.self_target, f->peer.self_out_delta,
-		                f->peer.self_in_delta, f->peer.peer_target, f->peer.window_s);
+		                f->peer.self_in_delta, f->peer.peer_target, f->peer.window_s,
+		                f->peer.skew_out, f->peer.skew_back);
 }
 
 /* What one end cannot tell, and how to find out. */
@@ -273,7 +278,10 @@ static void unusable_evidence(struct doctor_finding *x, const struct doctor_peer
 {
 	if (!x)
 		return;
-	unusable_evidence(x, p);
+	if (p->error[0])
+		doctor_evidence(x, "%s", p->error);
+	doctor_evidence(x, "reading the peer took %u ms; the verdict below uses this end only",
+	                p->elapsed_ms);
 }
 
 static void check_peer(struct doctor_report *r, const struct doctor_facts *f,
@@ -371,6 +379,26 @@ static struct path_drop narrow(const struct path_counts *pc, const struct path_d
 	return n;
 }
 
+/* Every probe came back while charon's newest IKE request goes unanswered: the control
+ * plane alone is cut, and the SA dies when the retransmits run out. */
+static void control_plane_only(struct doctor_report *r, const struct doctor_facts *f,
+                               const struct doctor_conn_facts *c)
+{
+	const char *a = our_name(c), *b = peer_name(c);
+	struct doctor_finding *x;
+
+	if (!c->log.retx_outstanding || !c->log.retransmits)
+		return;
+	x = doctor_add(r, "control_plane_only", c->name, DOCTOR_SEV_CRIT, 93,
+	               "IKE from %s to %s is unanswered while ESP still flows: %u of %u probes "
+	               "came back through the tunnel, the IKE request was retransmitted %u times",
+	               a, b, c->probe_received, c->probe_sent, c->log.retx_count);
+	evidence(x, f, c);
+	doctor_next(x, "look for a firewall dropping IKE (UDP 500, or 4500 without ESP) but not "
+	               "ESP between the gateways");
+	doctor_next(x, "the SAs go down when the retransmits run out: fix the path before then");
+}
+
 void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
                        const struct doctor_conn_facts *c)
 {
@@ -388,6 +416,7 @@ void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
 		               c->probe_received, c->probe_sent, c->probe_target,
 		               peer_ok(f) ? ", and both ends counted them" : "");
 		evidence(x, f, c);
+		control_plane_only(r, f, c);
 		return;
 	}
 	for (size_t i = 0; i < v.n_drops; i++) {

@@ -239,17 +239,41 @@ int doctor_prom_range_expr(struct buf *out, const struct doctor_prom_state *st, 
 	return out->err ? -ENOMEM : 0;
 }
 
+/* Which sample of each series a scrape is built from. */
+enum pick {
+	PICK_AT_OR_BEFORE, /* the last at or before t */
+	PICK_BEFORE,       /* the last before t */
+	PICK_AT_OR_AFTER,  /* the first at or after t */
+	PICK_AFTER,        /* the first after t */
+};
+
+static bool better(enum pick how, double t, double cand, const struct prom_api_point *cur)
+{
+	switch (how) {
+	case PICK_AT_OR_BEFORE:
+		return cand <= t && (!cur || cand > cur->t);
+	case PICK_BEFORE:
+		return cand < t && (!cur || cand > cur->t);
+	case PICK_AT_OR_AFTER:
+		return cand >= t && (!cur || cand < cur->t);
+	default:
+		return cand > t && (!cur || cand < cur->t);
+	}
+}
+
 /*
- * One end's scrape at the sample before @t (the last at or before it) or after it (the first
- * at or after it), over every series of target @job/@instance. Returns the time of the newest
- * sample taken (before) or the oldest (after), NAN when there is none, or -INFINITY when out
- * of memory.
+ * One end's scrape: the sample picked from each series of target @job/@instance. Returns the
+ * time of the scrape (the newest sample taken when looking back, the oldest when looking
+ * forward), NAN when there is none, or -INFINITY when out of memory.
  */
 static double scrape_at(const struct prom_api_result *res, const char *job, const char *instance,
-                        double t, bool after, struct prom_scrape *out)
+                        double t, enum pick how, struct prom_scrape *out)
 {
+	bool back = how == PICK_AT_OR_BEFORE || how == PICK_BEFORE;
 	double when = NAN;
 
+	if (isnan(t))
+		return NAN;
 	for (size_t i = 0; i < res->n; i++) {
 		const struct prom_api_series *s = &res->series[i];
 		const struct prom_api_point *pick = NULL;
@@ -257,66 +281,113 @@ static double scrape_at(const struct prom_api_result *res, const char *job, cons
 		if (!s->name || !is(prom_api_label(s, "instance"), instance) ||
 		    !is(prom_api_label(s, "job"), job))
 			continue;
-		for (size_t k = 0; k < s->npoints; k++) {
-			const struct prom_api_point *p = &s->points[k];
-
-			if (after ? p->t >= t && (!pick || p->t < pick->t)
-			          : p->t <= t && (!pick || p->t > pick->t))
-				pick = p;
-		}
+		for (size_t k = 0; k < s->npoints; k++)
+			if (better(how, t, s->points[k].t, pick))
+				pick = &s->points[k];
 		if (!pick)
 			continue;
 		if (prom_scrape_add(out, s->name, s->labels, s->nlabels, pick->v) < 0)
 			return -INFINITY;
-		if (isnan(when) || (after ? pick->t < when : pick->t > when))
+		if (isnan(when) || (back ? pick->t > when : pick->t < when))
 			when = pick->t;
 	}
 	return when;
 }
 
-/* One end before and after: @b0/@b1 are the sample times, NAN when missing. */
-struct end_scrapes {
-	struct prom_scrape s0, s1;
-	double b0, b1;
+/*
+ * One end's four scrapes around the run: the one before the last before it (prev), the last
+ * before it (b0), the first after it (b1), the one after that (next). b0 and b1 give the
+ * deltas; prev and next the traffic next to the edges, for the skew between two targets.
+ */
+enum { E_PREV, E_B0, E_B1, E_NEXT, E_N };
+
+struct end {
+	struct prom_scrape s[E_N];
+	double t[E_N];
+	struct doctor_peer_reading r[E_N];
 };
 
-static int end_scrapes(const struct prom_api_result *res, const char *job, const char *instance,
-                       double t0, double t1, struct end_scrapes *e)
+static int end_read(const struct prom_api_result *res, const char *job, const char *instance,
+                    double t0, double t1, struct end *e)
 {
-	prom_scrape_init(&e->s0);
-	prom_scrape_init(&e->s1);
-	e->b0 = scrape_at(res, job, instance, t0 - DOCTOR_PROM_MARGIN_S, false, &e->s0);
-	e->b1 = scrape_at(res, job, instance, t1, true, &e->s1);
-	return e->b0 == -INFINITY || e->b1 == -INFINITY ? -ENOMEM : 0;
+	static const enum pick how[E_N] = {PICK_BEFORE, PICK_AT_OR_BEFORE, PICK_AT_OR_AFTER,
+	                                   PICK_AFTER};
+	double at[E_N] = {NAN, t0 - DOCTOR_PROM_MARGIN_S, t1, NAN};
+
+	for (int i = 0; i < E_N; i++)
+		prom_scrape_init(&e->s[i]);
+	e->t[E_B0] = scrape_at(res, job, instance, at[E_B0], how[E_B0], &e->s[E_B0]);
+	e->t[E_B1] = scrape_at(res, job, instance, at[E_B1], how[E_B1], &e->s[E_B1]);
+	e->t[E_PREV] = scrape_at(res, job, instance, e->t[E_B0], how[E_PREV], &e->s[E_PREV]);
+	e->t[E_NEXT] = scrape_at(res, job, instance, e->t[E_B1], how[E_NEXT], &e->s[E_NEXT]);
+	for (int i = 0; i < E_N; i++)
+		if (e->t[i] == -INFINITY)
+			return -ENOMEM;
+	return 0;
 }
 
-static void end_done(struct end_scrapes *e)
+static void end_done(struct end *e)
 {
-	prom_scrape_done(&e->s0);
-	prom_scrape_done(&e->s1);
+	for (int i = 0; i < E_N; i++)
+		prom_scrape_done(&e->s[i]);
 }
 
-/* Judge one end's two scrapes into @pf (with @spi_in/@spi_out as doctor_peer_judge's). */
-static enum doctor_peer_status end_delta(const struct end_scrapes *e, uint32_t spi_in,
-                                         uint32_t spi_out, struct doctor_peer_facts *pf)
+/*
+ * Judge one end's scrapes into @pf (@spi_in/@spi_out as doctor_peer_judge's): the deltas from
+ * b0 to b1; prev and next read as well. An SA that did not exist yet at prev counts from 0.
+ */
+static enum doctor_peer_status end_delta(struct end *e, uint32_t spi_in, uint32_t spi_out,
+                                         struct doctor_peer_facts *pf)
 {
-	struct doctor_peer_reading r0 = {0}, r1 = {0};
 	enum doctor_peer_status st;
 
-	st = doctor_peer_judge_scrape(&e->s0, spi_in, spi_out, pf, &r0);
+	st = doctor_peer_judge_scrape(&e->s[E_B0], spi_in, spi_out, pf, &e->r[E_B0]);
 	if (st != DOCTOR_PEER_OK)
 		return st;
-	st = doctor_peer_judge_scrape(&e->s1, spi_in, spi_out, pf, &r1);
+	st = doctor_peer_judge_scrape(&e->s[E_B1], spi_in, spi_out, pf, &e->r[E_B1]);
 	if (st == DOCTOR_PEER_NO_MATCH)
 		return DOCTOR_PEER_REKEYED; /* it was there before the run */
-	return st == DOCTOR_PEER_OK ? doctor_peer_delta(pf, &r0, &r1) : st;
+	if (st == DOCTOR_PEER_OK)
+		st = doctor_peer_delta(pf, &e->r[E_B0], &e->r[E_B1]);
+	if (st != DOCTOR_PEER_OK)
+		return st;
+	if (doctor_peer_judge_scrape(&e->s[E_NEXT], spi_in, spi_out, pf, &e->r[E_NEXT]) !=
+	        DOCTOR_PEER_OK ||
+	    e->r[E_NEXT].in < e->r[E_B1].in) {
+		snprintf(pf->error, sizeof(pf->error), "the SA changed right after the run");
+		return DOCTOR_PEER_REKEYED;
+	}
+	if (doctor_peer_judge_scrape(&e->s[E_PREV], spi_in, spi_out, pf, &e->r[E_PREV]) !=
+	        DOCTOR_PEER_OK ||
+	    e->r[E_PREV].in > e->r[E_B0].in)
+		e->r[E_PREV].in = 0;
+	pf->error[0] = '\0';
+	return DOCTOR_PEER_OK;
+}
+
+/*
+ * Of one ESP direction, the packets the sender's window may hold and the receiver's not,
+ * because the two targets were scraped at different moments: when the sender's window opens
+ * first, what the receiver got in its scrape interval before its window (which holds the
+ * gap); when it closes last, what the receiver got in its interval after. Both intervals lie
+ * outside the run, so the probes never widen the slack.
+ */
+static uint64_t skew(const struct end *snd, const struct end *rcv)
+{
+	uint64_t n = 0;
+
+	if (snd->t[E_B0] < rcv->t[E_B0])
+		n += rcv->r[E_B0].in - rcv->r[E_PREV].in;
+	if (snd->t[E_B1] > rcv->t[E_B1])
+		n += rcv->r[E_NEXT].in - rcv->r[E_B1].in;
+	return n;
 }
 
 enum doctor_peer_status doctor_prom_judge(const struct prom_api_result *res,
                                           const struct doctor_prom_state *st, double t1,
                                           struct doctor_peer_facts *pf, bool *ret_ready)
 {
-	struct end_scrapes self, peer;
+	struct end self = {0}, peer = {0};
 	struct doctor_peer_facts mine = {0};
 	enum doctor_peer_status s = DOCTOR_PEER_OK;
 
@@ -325,22 +396,22 @@ enum doctor_peer_status doctor_prom_judge(const struct prom_api_result *res,
 		say(pf, "Prometheus answered a range query with something else than a matrix");
 		return DOCTOR_PEER_MALFORMED;
 	}
-	if (end_scrapes(res, st->self_job, st->self_instance, st->t0, t1, &self) < 0 ||
-	    end_scrapes(res, st->peer_job, st->peer_instance, st->t0, t1, &peer) < 0) {
+	if (end_read(res, st->self_job, st->self_instance, st->t0, t1, &self) < 0 ||
+	    end_read(res, st->peer_job, st->peer_instance, st->t0, t1, &peer) < 0) {
 		say(pf, "out of memory");
 		s = DOCTOR_PEER_MALFORMED;
 		goto out;
 	}
-	if (isnan(self.b1) || isnan(peer.b1))
-		goto out; /* not scraped since the run: ask again */
+	if (isnan(self.t[E_NEXT]) || isnan(peer.t[E_NEXT]))
+		goto out; /* not scraped twice since the run: ask again */
 	*ret_ready = true;
-	if (isnan(self.b0) || isnan(peer.b0)) {
+	if (isnan(self.t[E_B0]) || isnan(peer.t[E_B0])) {
 		say(pf, "no sample of %s in the %d s before the probe run",
-		    isnan(self.b0) ? pf->self_target : pf->peer_target, DOCTOR_PROM_LOOKBACK_S);
+		    isnan(self.t[E_B0]) ? pf->self_target : pf->peer_target, DOCTOR_PROM_LOOKBACK_S);
 		s = DOCTOR_PEER_STALE;
 		goto out;
 	}
-	pf->window_s = fmax(self.b1 - self.b0, peer.b1 - peer.b0);
+	pf->window_s = fmax(self.t[E_B1] - self.t[E_B0], peer.t[E_B1] - peer.t[E_B0]);
 	s = end_delta(&peer, pf->spi_in, pf->spi_out, pf);
 	if (s != DOCTOR_PEER_OK)
 		goto out;
@@ -354,6 +425,8 @@ enum doctor_peer_status doctor_prom_judge(const struct prom_api_result *res,
 	pf->self_known = true;
 	pf->self_in_delta = mine.in_delta;
 	pf->self_out_delta = mine.out_delta;
+	pf->skew_out = skew(&self, &peer);
+	pf->skew_back = skew(&peer, &self);
 out:
 	end_done(&self);
 	end_done(&peer);
