@@ -407,7 +407,8 @@ enum doctor_peer_status doctor_prom_judge(const struct prom_api_result *res,
 	*ret_ready = true;
 	if (isnan(self.t[E_B0]) || isnan(peer.t[E_B0])) {
 		say(pf, "no sample of %s in the %d s before the probe run",
-		    isnan(self.t[E_B0]) ? pf->self_target : pf->peer_target, DOCTOR_PROM_LOOKBACK_S);
+		    isnan(self.t[E_B0]) ? pf->self_target : pf->peer_target,
+		    DOCTOR_PROM_LOOKBACK_S);
 		s = DOCTOR_PEER_STALE;
 		goto out;
 	}

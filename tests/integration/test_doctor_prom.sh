@@ -18,7 +18,8 @@
 # JSON, oversized, no series of the peer, one target holding both ends, the peer's series with
 # other SPIs (another gateway), no scrape after the run (--prometheus.wait 2s). The broken
 # ones are a proxy in front of the real Prometheus that alters its answers.
-# With DOCPROM_RECORD=DIR the proxy keeps the real answers (tests/fixtures/prometheus/).
+# With DOCPROM_RECORD=DIR the proxy keeps the real answers of the fault runs, named by case,
+# number, kind and the time the query came (tests/fixtures/prometheus/ holds some).
 
 . "$(dirname "$0")/lib.sh"
 t_require_root
@@ -121,7 +122,8 @@ class H(http.server.BaseHTTPRequestHandler):
         if rec and mode.startswith("rec-"):
             seq[0] += 1
             kind = "range" if "%5B" in rest else "instant"
-            with open(os.path.join(rec, "%s-%d-%s.json" % (mode[4:], seq[0], kind)), "wb") as f:
+            name = "%s-%02d-%s-%.3f.json" % (mode[4:], seq[0], kind, time.time())
+            with open(os.path.join(rec, name), "wb") as f:
                 f.write(body)
         a = json.loads(body)
         res = a.get("data", {}).get("result", [])
@@ -307,7 +309,7 @@ for n in ike-only-peer ike-only-prom; do
 		t_fail "$n-data-plane-clean" "$(ids <"$work/$n.json")"
 done
 has_text ike-only-prom "read from Prometheus at $PROXY/pass" && t_ok ike-only-prom-used ||
-	t_fail ike-only-prom-used "$(head -c 400 "$work/ike-only-prom.json")"
+	t_fail ike-only-prom-used "$(ids <"$work/ike-only-prom.json"): $(python3 -c 'import json,sys; print([f["evidence"] for f in json.load(sys.stdin)["findings"]])' <"$work/ike-only-prom.json" | head -c 1500)"
 lab_undrop_ike
 
 for l in "$work"/serve_*.log "$work"/*.err; do
