@@ -230,7 +230,8 @@ static void one_end_hint(struct doctor_finding *x, const struct doctor_facts *f,
 	                                                   : "the peer could not be read");
 	doctor_next(x,
 	            "ikewatch doctor %s --probe %s --peer http://<%s>:9918/metrics (%s's "
-	            "ikewatch counts what arrived)",
+	            "ikewatch counts what arrived), or --prometheus http://<prometheus>:9090 "
+	            "when one scrapes both gateways",
 	            c->name, c->probe_target, b, b);
 	doctor_next(x,
 	            "or compare on %s: swanctl --list-sas --ike <conn>: in frozen there means "
