@@ -278,7 +278,8 @@ static void peer_before(const struct doctor_options *o, struct doctor_facts *f,
 		return;
 	copy_z(pf->url, sizeof(pf->url), url);
 	pf->source = o->prom.url ? DOCTOR_PEER_SRC_PROMETHEUS : DOCTOR_PEER_SRC_METRICS;
-	if (o->probe->has_source)
+	/* only STAMP probes are what a reflector counts, by our source address */
+	if (o->probe->has_source && o->probe->module == PROBE_MOD_STAMP)
 		stamp_addr_format((const struct sockaddr *)&o->probe->source, pf->sender,
 		                  sizeof(pf->sender));
 	if (!ch || !ch->spis) {

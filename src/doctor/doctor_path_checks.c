@@ -33,6 +33,21 @@ static bool peer_ok(const struct doctor_facts *f)
 	return f->peer.status == DOCTOR_PEER_OK;
 }
 
+/*
+ * The far reflector's count is a point of the path only when it is where the probes went: it
+ * counted at least every answer that came back (or, when none came back, every packet the
+ * peer's SA sent back). A reflector that counted less is another host than the target, and its
+ * count says nothing about the probes.
+ */
+static bool reflector_is_target(const struct doctor_peer_facts *p,
+                                const struct doctor_conn_facts *c)
+{
+	uint64_t answers = c->probe_received ? c->probe_received : p->out_delta;
+	double slack = PATH_SLACK_MIN + (double)answers * PATH_SLACK_SHARE;
+
+	return p->reflector_known && (double)p->reflector_delta + slack >= (double)answers;
+}
+
 void doctor_path_ledger(const struct doctor_facts *f, const struct doctor_conn_facts *c,
                         struct path_counts *ret)
 {
@@ -46,7 +61,7 @@ void doctor_path_ledger(const struct doctor_facts *f, const struct doctor_conn_f
 	if (peer_ok(f)) {
 		path_set(ret, PATH_PEER_SA_IN, f->peer.in_delta);
 		path_set(ret, PATH_PEER_SA_OUT, f->peer.out_delta);
-		if (f->peer.reflector_known)
+		if (reflector_is_target(&f->peer, c))
 			path_set(ret, PATH_PEER_REFLECTOR, f->peer.reflector_delta);
 		/* from Prometheus, our end over the same scrapes as the peer's */
 		if (f->peer.self_known) {
@@ -392,8 +407,9 @@ static void control_plane_only(struct doctor_report *r, const struct doctor_fact
 		return;
 	x = doctor_add(r, "control_plane_only", c->name, DOCTOR_SEV_CRIT, 93,
 	               "IKE from %s to %s is unanswered while ESP still flows: %u of %u probes "
-	               "came back through the tunnel, the IKE request was retransmitted %u times",
-	               a, b, c->probe_received, c->probe_sent, c->log.retx_count);
+	               "came back through the tunnel, the IKE request was retransmitted %u time%s",
+	               a, b, c->probe_received, c->probe_sent, c->log.retx_count,
+	               c->log.retx_count == 1 ? "" : "s");
 	evidence(x, f, c);
 	doctor_next(x, "look for a firewall dropping IKE (UDP 500, or 4500 without ESP) but not "
 	               "ESP between the gateways");

@@ -577,6 +577,24 @@ static void reflector_point(void)
 	doctor_diagnose(&F, NULL, &R);
 	T_EQ_STR(first_id(), "beyond_peer");
 	T_CONTAINS(R.f[0].title, "nothing behind " B " answers");
+
+	/* a reflector that is not the probe target (it counted none of ours while answers came
+	 * back): not a point of the path, whatever else is lost */
+	F.peer.reflector_known = true;
+	F.peer.reflector_delta = F.peer.reflected_delta = 0;
+	F.peer.out_delta = 400;
+	c->probe_in_delta = 400;
+	c->probe_received = 400;
+	doctor_report_done(&R);
+	doctor_report_init(&R);
+	doctor_diagnose(&F, NULL, &R);
+	T_EQ_STR(first_id(), "path_clean");
+	c->probe_in_delta = 0;
+	c->probe_received = 0;
+	doctor_report_done(&R);
+	doctor_report_init(&R);
+	doctor_diagnose(&F, NULL, &R);
+	T_EQ_STR(first_id(), "esp_back_lost");
 }
 
 static void teardown(void)
