@@ -60,6 +60,29 @@ static const struct opt doctor_opts[] = {
      "do not verify the peer's TLS certificate"},
     {OPT_DOCTOR_PEER_TIMEOUT, 0, "peer.timeout", OPT_T_DURATION, "DURATION",
      "time for each read of --peer (default 5s; 100ms to 1m)", 100 * MS, 60000 * MS},
+    {OPT_DOCTOR_PROM, 0, "prometheus", OPT_T_TEXT, "URL",
+     "a Prometheus that scrapes both gateways' ikewatch\n(http://host:9090): both ends' counters "
+     "around the\nprobe run from its HTTP API instead of --peer\n(needs --probe)"},
+    {OPT_DOCTOR_PROM_INSTANCE, 0, "prometheus.instance", OPT_T_TEXT, "INSTANCE",
+     "this gateway's instance label there (default: the\ntarget whose CHILD SA has our SPIs)"},
+    {OPT_DOCTOR_PROM_USER, 0, "prometheus.user", OPT_T_TEXT, "USER",
+     "basic-auth user for --prometheus"},
+    {OPT_DOCTOR_PROM_PASSWORD_FILE, 0, "prometheus.password-file", OPT_T_FILE, "FILE",
+     "file holding the basic-auth password for --prometheus"},
+    {OPT_DOCTOR_PROM_CA_FILE, 0, "prometheus.ca-file", OPT_T_FILE, "FILE",
+     "CA to verify Prometheus' TLS certificate"},
+    {OPT_DOCTOR_PROM_CERT_FILE, 0, "prometheus.cert-file", OPT_T_FILE, "FILE",
+     "client certificate for --prometheus"},
+    {OPT_DOCTOR_PROM_KEY_FILE, 0, "prometheus.key-file", OPT_T_FILE, "FILE",
+     "key of --prometheus.cert-file"},
+    {OPT_DOCTOR_PROM_INSECURE, 0, "prometheus.insecure-skip-verify", OPT_T_FLAG, NULL,
+     "do not verify Prometheus' TLS certificate"},
+    {OPT_DOCTOR_PROM_TIMEOUT, 0, "prometheus.timeout", OPT_T_DURATION, "DURATION",
+     "time for each query of --prometheus (default 5s;\n100ms to 1m)", 100 * MS, 60000 * MS},
+    {OPT_DOCTOR_PROM_WAIT, 0, "prometheus.wait", OPT_T_DURATION, "DURATION",
+     "how long to wait after the probe run for Prometheus\nto scrape both ends (default 35s: "
+     "two scrapes at\n15s; 1s to 10m)",
+     1000 * MS, 600000 * MS},
     {OPT_END},
 };
 
@@ -73,7 +96,8 @@ const struct cmd cmd_doctor = {
     .description =
         "Reads charon (SAs, configured lifetimes, certificates), the tail of charon's log\n"
         "(failures, retransmits, notify errors, proposals), the kernel's XFRM counts and,\n"
-        "with --probe, a short probe run and a path-MTU search through the tunnel; prints\n"
+        "with --probe, a short probe run and a path-MTU search through the tunnel (with\n"
+        "--peer or --prometheus, counted at both ends of the CHILD SA); prints\n"
         "findings ranked most likely first, each with evidence and the next command.\n",
     .opts = doctor_tables,
     .operands_max = 1,
@@ -92,7 +116,7 @@ struct doctor_flags {
 	struct charon_flags charon;
 	struct doctor_options *o;
 	struct probe_target_spec spec;
-	const char *password_file;
+	const char *password_file, *prom_password_file;
 	bool json, has_source;
 };
 
@@ -151,10 +175,63 @@ static int doctor_take(void *ctx, const struct opt *o, const struct opt_val *v, 
 	case OPT_DOCTOR_PEER_TIMEOUT:
 		f->o->peer.http.timeout_ms = (unsigned)(v->num / MS);
 		break;
+	case OPT_DOCTOR_PROM:
+		f->o->prom.url = v->text;
+		break;
+	case OPT_DOCTOR_PROM_INSTANCE:
+		f->o->prom.instance = v->text;
+		break;
+	case OPT_DOCTOR_PROM_USER:
+		f->o->prom.http.username = v->text;
+		break;
+	case OPT_DOCTOR_PROM_PASSWORD_FILE:
+		f->prom_password_file = v->text;
+		break;
+	case OPT_DOCTOR_PROM_CA_FILE:
+		f->o->prom.http.ca_file = v->text;
+		break;
+	case OPT_DOCTOR_PROM_CERT_FILE:
+		f->o->prom.http.cert_file = v->text;
+		break;
+	case OPT_DOCTOR_PROM_KEY_FILE:
+		f->o->prom.http.key_file = v->text;
+		break;
+	case OPT_DOCTOR_PROM_INSECURE:
+		f->o->prom.http.insecure_skip_verify = true;
+		break;
+	case OPT_DOCTOR_PROM_TIMEOUT:
+		f->o->prom.http.timeout_ms = (unsigned)(v->num / MS);
+		break;
+	case OPT_DOCTOR_PROM_WAIT:
+		f->o->prom.wait_ms = (unsigned)(v->num / MS);
+		break;
 	default:
 		break;
 	}
 	return 0;
+}
+
+/* The first line of @file as the basic-auth password of @h (user "" when none given). */
+static int take_password(const char *opt, const char *file, struct http_client_opts *h, char **ret)
+{
+	size_t len;
+	int r = file_read_all(file, 4096, ret, &len);
+
+	if (r < 0)
+		return cmd_usage_error(&cmd_doctor, "%s %s: %s", opt, file, strerror(-r));
+	while (len && ((*ret)[len - 1] == '\n' || (*ret)[len - 1] == '\r'))
+		(*ret)[--len] = '\0';
+	h->password = *ret;
+	if (!h->username)
+		h->username = "";
+	return 0;
+}
+
+static void forget(char *password)
+{
+	if (password)
+		explicit_bzero(password, strlen(password));
+	free(password);
 }
 
 int doctor_run(int argc, char **argv)
@@ -168,6 +245,8 @@ int doctor_run(int argc, char **argv)
 	    .mtu_retries = 2,
 	    .mtu_timeout_ns = 500 * MS,
 	    .peer.http.timeout_ms = 5000,
+	    .prom.http.timeout_ms = 5000,
+	    .prom.wait_ms = 35000,
 	};
 	struct doctor_flags flags = {.o = &o};
 	struct probe_target t;
@@ -175,7 +254,7 @@ int doctor_run(int argc, char **argv)
 	struct doctor_report r;
 	struct config cfg;
 	struct buf out;
-	char *password = NULL;
+	char *password = NULL, *prom_password = NULL;
 	bool crit = false;
 	char err[512];
 	int n, ret;
@@ -202,21 +281,28 @@ int doctor_run(int argc, char **argv)
 	if (!o.peer.url && (o.peer.http.username || flags.password_file))
 		return cmd_usage_error(&cmd_doctor,
 		                       "--peer.user/--peer.password-file: need --peer");
-	if (flags.password_file) {
-		size_t len;
-		int rr = file_read_all(flags.password_file, 4096, &password, &len);
-
-		if (rr < 0)
-			return cmd_usage_error(&cmd_doctor, "--peer.password-file %s: %s",
-			                       flags.password_file, strerror(-rr));
-		while (len && (password[len - 1] == '\n' || password[len - 1] == '\r'))
-			password[--len] = '\0';
-		o.peer.http.password = password;
-		if (!o.peer.http.username)
-			o.peer.http.username = "";
+	if (o.prom.url && !o.probe)
+		return cmd_usage_error(&cmd_doctor,
+		                       "--prometheus %s: needs --probe (both ends' counters are "
+		                       "read around the probe run)",
+		                       o.prom.url);
+	if (o.prom.url && o.peer.url)
+		return cmd_usage_error(&cmd_doctor, "--peer and --prometheus: give one of them");
+	if (!o.prom.url && (o.prom.http.username || flags.prom_password_file || o.prom.instance))
+		return cmd_usage_error(&cmd_doctor, "--prometheus.user/--prometheus.password-file/"
+		                                    "--prometheus.instance: need --prometheus");
+	if (flags.password_file && (ret = take_password("--peer.password-file", flags.password_file,
+	                                                &o.peer.http, &password)) != 0)
+		return ret;
+	if (flags.prom_password_file &&
+	    (ret = take_password("--prometheus.password-file", flags.prom_password_file,
+	                         &o.prom.http, &prom_password)) != 0) {
+		forget(password);
+		return ret;
 	}
 	if ((ret = charon_flags_resolve(&cmd_doctor, &flags.charon, &cfg)) != 0) {
-		free(password);
+		forget(password);
+		forget(prom_password);
 		return ret;
 	}
 	log_setup(LOG_LEVEL_ERR);
@@ -257,8 +343,7 @@ out_free:
 	free(f);
 out_config:
 	config_done(&cfg);
-	if (password)
-		explicit_bzero(password, strlen(password));
-	free(password);
+	forget(password);
+	forget(prom_password);
 	return ret;
 }

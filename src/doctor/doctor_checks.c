@@ -255,8 +255,10 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 	struct doctor_finding *d;
 
 	if (l->retx_outstanding && l->retransmits) {
-		/* IKE looks up but its newest request is unanswered: DPD is about to give up */
+		/* IKE looks up but its newest request is unanswered: DPD is about to give up;
+		 * ESP may still flow (the control plane only), which the probes tell */
 		check_down(r, c);
+		check_dataplane(r, f, c);
 		return;
 	}
 	for (uint32_t i = 0; i < c->n_children; i++) {

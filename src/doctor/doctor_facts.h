@@ -98,6 +98,16 @@ enum doctor_peer_status {
 	                           * SAs out of sync) */
 	DOCTOR_PEER_NO_COUNTERS,  /* the paired SA has no packet counters */
 	DOCTOR_PEER_REKEYED,      /* the pair changed during the probe run (a rekey) */
+	/* --prometheus only (doctor_prom_read.c) */
+	DOCTOR_PEER_API_ERROR, /* Prometheus answered status "error" */
+	DOCTOR_PEER_NO_SELF,   /* no instance in Prometheus holds our CHILD SA */
+	DOCTOR_PEER_STALE,     /* no sample of both ends after the probe run in time */
+};
+
+/* Where the far end's counters came from. */
+enum doctor_peer_source {
+	DOCTOR_PEER_SRC_METRICS = 0, /* --peer: its /metrics, read before and after */
+	DOCTOR_PEER_SRC_PROMETHEUS,  /* --prometheus: both ends' samples around the run */
 };
 
 struct doctor_peer_facts {
@@ -110,6 +120,22 @@ struct doctor_peer_facts {
 	char conn[64], child[64];     /* the paired CHILD SA, by the peer's names */
 	uint32_t spi_in, spi_out;     /* ours, that were looked for */
 	uint64_t in_delta, out_delta; /* the paired SA's packets during the probe run */
+	/* the far reflector's count of our prober's packets during the run (its
+	 * ipsec_reflector_sender_packets_total{sender=<our probe source>}), summed over results */
+	bool reflector_known;
+	uint64_t reflector_delta, reflected_delta; /* received, and of them reflected */
+	char sender[64];                           /* the sender looked for */
+	enum doctor_peer_source source;
+	/* --prometheus: the two scrape targets (job/instance) and our own SA's counters over
+	 * the same samples, so that both ends' windows hold the whole run */
+	char self_target[128], peer_target[128];
+	bool self_known;
+	uint64_t self_in_delta, self_out_delta;
+	double window_s; /* the longer of the two ends' sample windows */
+	/* packets of each ESP direction that the receiver's window may miss of the sender's
+	 * because the two targets are scraped at different moments (counted by the receiver in
+	 * the scrape interval next to the edge, see doctor_prom_read.c) */
+	uint64_t skew_out, skew_back;
 };
 
 struct doctor_proposal_facts;

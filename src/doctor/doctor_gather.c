@@ -266,16 +266,24 @@ static int probe_run(const struct doctor_options *o, uint32_t *ret_sent, uint32_
 	return 0;
 }
 
-/* The peer before the probe run: which of its CHILD SAs is ours, and its counters. */
+/* The peer before the probe run: which of its CHILD SAs is ours, and its counters (from its
+ * /metrics, or which targets in Prometheus are the two ends). */
 static void peer_before(const struct doctor_options *o, struct doctor_facts *f,
-                        const struct doctor_child_facts *ch, struct doctor_peer_reading *ret)
+                        const struct doctor_child_facts *ch, struct doctor_peer_reading *ret,
+                        struct doctor_prom_state *ps)
 {
 	struct doctor_peer_facts *pf = &f->peer;
+	const char *url = o->prom.url ? o->prom.url : o->peer.url;
 	uint64_t t0;
 
-	if (!o->peer.url)
+	if (!url)
 		return;
-	copy_z(pf->url, sizeof(pf->url), o->peer.url);
+	copy_z(pf->url, sizeof(pf->url), url);
+	pf->source = o->prom.url ? DOCTOR_PEER_SRC_PROMETHEUS : DOCTOR_PEER_SRC_METRICS;
+	/* only STAMP probes are what a reflector counts, by our source address */
+	if (o->probe->has_source && o->probe->module == PROBE_MOD_STAMP)
+		stamp_addr_format((const struct sockaddr *)&o->probe->source, pf->sender,
+		                  sizeof(pf->sender));
 	if (!ch || !ch->spis) {
 		pf->status = DOCTOR_PEER_NO_MATCH;
 		copy_z(pf->error, sizeof(pf->error),
@@ -285,21 +293,30 @@ static void peer_before(const struct doctor_options *o, struct doctor_facts *f,
 	pf->spi_in = ch->spi_in;
 	pf->spi_out = ch->spi_out;
 	t0 = clock_mono_ns();
-	pf->status = doctor_peer_read(&o->peer, ch->spi_in, ch->spi_out, pf, ret);
+	if (o->prom.url)
+		pf->status = doctor_prom_before(&o->prom, pf, ps);
+	else
+		pf->status = doctor_peer_read(&o->peer, ch->spi_in, ch->spi_out, pf, ret);
 	pf->elapsed_ms = (uint32_t)((clock_mono_ns() - t0) / MS);
 }
 
 /* The peer after the run: the same SA's counters, their growth during the run. */
 static void peer_after(const struct doctor_options *o, struct doctor_facts *f,
-                       const struct doctor_child_facts *ch, const struct doctor_peer_reading *p0)
+                       const struct doctor_child_facts *ch, const struct doctor_peer_reading *p0,
+                       const struct doctor_prom_state *ps)
 {
 	struct doctor_peer_facts *pf = &f->peer;
 	struct doctor_peer_reading p1 = {0};
 	uint64_t t0;
 
-	if (!o->peer.url || pf->status != DOCTOR_PEER_OK)
+	if ((!o->peer.url && !o->prom.url) || pf->status != DOCTOR_PEER_OK)
 		return;
 	t0 = clock_mono_ns();
+	if (o->prom.url) {
+		pf->status = doctor_prom_after(&o->prom, pf, ps);
+		pf->elapsed_ms += (uint32_t)((clock_mono_ns() - t0) / MS);
+		return;
+	}
 	pf->status = doctor_peer_read(&o->peer, ch->spi_in, ch->spi_out, pf, &p1);
 	pf->elapsed_ms += (uint32_t)((clock_mono_ns() - t0) / MS);
 	if (pf->status == DOCTOR_PEER_NO_MATCH) {
@@ -307,18 +324,8 @@ static void peer_after(const struct doctor_options *o, struct doctor_facts *f,
 		pf->status = DOCTOR_PEER_REKEYED;
 		return;
 	}
-	if (pf->status != DOCTOR_PEER_OK)
-		return;
-	if (strcmp(p0->conn, p1.conn) != 0 || strcmp(p0->child, p1.child) != 0 || p1.in < p0->in ||
-	    p1.out < p0->out) {
-		pf->status = DOCTOR_PEER_REKEYED;
-		copy_z(pf->error, sizeof(pf->error), "its counters went back during the run");
-		return;
-	}
-	copy_z(pf->conn, sizeof(pf->conn), p1.conn);
-	copy_z(pf->child, sizeof(pf->child), p1.child);
-	pf->in_delta = p1.in - p0->in;
-	pf->out_delta = p1.out - p0->out;
+	if (pf->status == DOCTOR_PEER_OK)
+		pf->status = doctor_peer_delta(pf, p0, &p1);
 }
 
 static void gather_probe(const struct doctor_options *o, struct collector *col,
@@ -328,6 +335,7 @@ static void gather_probe(const struct doctor_options *o, struct collector *col,
 	char conn[64] = "", child[64] = "", target[64];
 	struct doctor_child_facts *ch;
 	struct doctor_peer_reading p0 = {0};
+	struct doctor_prom_state ps = {0};
 	uint64_t out0 = 0, in0 = 0, out1 = 0, in1 = 0;
 	bool counters;
 	uint32_t sent = 0, recv = 0;
@@ -349,14 +357,14 @@ static void gather_probe(const struct doctor_options *o, struct collector *col,
 	}
 	ch = child[0] ? doctor_conn_child(c, child) : NULL;
 	counters = child[0] && collector_child_packets(col, conn, child, &out0, &in0) == 0;
-	peer_before(o, f, ch, &p0);
+	peer_before(o, f, ch, &p0, &ps);
 	r = probe_run(o, &sent, &recv);
 	if (r < 0) {
 		snprintf(f->probe_error, sizeof(f->probe_error), "%s: %s", target, strerror(-r));
 		return;
 	}
 	counters = counters && collector_child_packets(col, conn, child, &out1, &in1) == 0;
-	peer_after(o, f, ch, &p0);
+	peer_after(o, f, ch, &p0, &ps);
 	copy_z(c->probe_child, sizeof(c->probe_child), child);
 	c->probed = true;
 	copy_z(c->probe_target, sizeof(c->probe_target), target);

@@ -11,6 +11,7 @@
 
 #include "doctor/doctor_facts.h"
 #include "doctor/doctor_peer_read.h"
+#include "doctor/doctor_prom_read.h"
 #include "probe/probe_sess.h"
 
 struct doctor_options {
@@ -28,6 +29,7 @@ struct doctor_options {
 	struct doctor_peer_options peer; /* --peer: read before and after the probe run */
 	const char *swanctl_conf;        /* our configured proposals; NULL: swanctl's default */
 	const char *strongswan_conf;     /* charon's retransmit settings; NULL: the default */
+	struct doctor_prom_options prom; /* --prometheus: both ends, around the probe run */
 };
 
 #define DOCTOR_PROBE_RUN_MAX 2000

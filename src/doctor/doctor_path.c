@@ -110,7 +110,7 @@ int path_judge(const struct path_counts *c, struct path_verdict *ret)
 		if (esp_pair(prev_any, p) && c->n[prev_any] > 0) {
 			uint64_t before = c->n[prev_any];
 
-			if (n + slack(before) < before) {
+			if (n + slack(before) + c->skew[p] < before) {
 				add_drop(&v, prev_any, p, before, n);
 				/* the probes lost their share of what this direction lost */
 				flow = (uint64_t)((double)flow * (double)n / (double)before + 0.5);

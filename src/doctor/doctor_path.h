@@ -36,6 +36,10 @@ enum path_point {
 struct path_counts {
 	bool known[PATH_POINTS];
 	uint64_t n[PATH_POINTS];
+	/* packets an ESP point may not have counted of what the point before it counted, only
+	 * because the two were read at different moments (scrapes of two targets): added to
+	 * the slack of that comparison. 0 when both were read around the run. */
+	uint64_t skew[PATH_POINTS];
 };
 
 /* One segment where the count fell: between points @from and @to (adjacent among the known). */

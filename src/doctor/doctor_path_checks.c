@@ -7,6 +7,8 @@
  */
 #include "doctor/doctor_path_checks.h"
 
+#include "doctor/doctor_prom_checks.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +33,21 @@ static bool peer_ok(const struct doctor_facts *f)
 	return f->peer.status == DOCTOR_PEER_OK;
 }
 
+/*
+ * The far reflector's count is a point of the path only when it is where the probes went: it
+ * counted at least every answer that came back (or, when none came back, every packet the
+ * peer's SA sent back). A reflector that counted less is another host than the target, and its
+ * count says nothing about the probes.
+ */
+static bool reflector_is_target(const struct doctor_peer_facts *p,
+                                const struct doctor_conn_facts *c)
+{
+	uint64_t answers = c->probe_received ? c->probe_received : p->out_delta;
+	double slack = PATH_SLACK_MIN + (double)answers * PATH_SLACK_SHARE;
+
+	return p->reflector_known && (double)p->reflector_delta + slack >= (double)answers;
+}
+
 void doctor_path_ledger(const struct doctor_facts *f, const struct doctor_conn_facts *c,
                         struct path_counts *ret)
 {
@@ -44,6 +61,15 @@ void doctor_path_ledger(const struct doctor_facts *f, const struct doctor_conn_f
 	if (peer_ok(f)) {
 		path_set(ret, PATH_PEER_SA_IN, f->peer.in_delta);
 		path_set(ret, PATH_PEER_SA_OUT, f->peer.out_delta);
+		if (reflector_is_target(&f->peer, c))
+			path_set(ret, PATH_PEER_REFLECTOR, f->peer.reflector_delta);
+		/* from Prometheus, our end over the same scrapes as the peer's */
+		if (f->peer.self_known) {
+			path_set(ret, PATH_OUR_SA_OUT, f->peer.self_out_delta);
+			path_set(ret, PATH_OUR_SA_IN, f->peer.self_in_delta);
+			ret->skew[PATH_PEER_SA_IN] = f->peer.skew_out;
+			ret->skew[PATH_OUR_SA_IN] = f->peer.skew_back;
+		}
 	}
 }
 
@@ -54,6 +80,8 @@ static const char *segment_id(const struct path_drop *d, bool peer)
 		return "before_our_sa";
 	if (d->from == PATH_OUR_SA_OUT && d->to == PATH_PEER_SA_IN)
 		return "esp_out_lost";
+	if (d->from == PATH_PEER_REFLECTOR && d->to == PATH_PEER_SA_OUT)
+		return "reflector_replies_lost";
 	if (d->from >= PATH_PEER_SA_IN && d->to <= PATH_PEER_SA_OUT)
 		return "beyond_peer";
 	if (d->from == PATH_PEER_SA_OUT && d->to == PATH_OUR_SA_IN)
@@ -98,6 +126,18 @@ static void title(struct doctor_finding **dp, struct doctor_report *r, const cha
 		                 "ESP from %s to %s %s: %s sent %" PRIu64
 		                 " packets, %s received %" PRIu64,
 		                 b, a, loss, b, d->before, a, d->after);
+	else if (strcmp(id, "beyond_peer") == 0 && d->to == PATH_PEER_REFLECTOR)
+		*dp =
+		    doctor_add(r, id, c->name, sev, score,
+		               "traffic reaches %s through the tunnel, but %s the reflector behind "
+		               "%s (%s received %" PRIu64 ", the reflector %" PRIu64 ")",
+		               b, d->total ? "never" : "not all of it", b, b, d->before, d->after);
+	else if (strcmp(id, "reflector_replies_lost") == 0)
+		*dp = doctor_add(r, id, c->name, sev, score,
+		                 "probes reach the reflector behind %s, but %s of its answers come "
+		                 "back into the tunnel (the reflector received %" PRIu64
+		                 ", %s sent %" PRIu64 ")",
+		                 b, d->total ? "none" : "not all", d->before, b, d->after);
 	else if (strcmp(id, "beyond_peer") == 0)
 		*dp = doctor_add(r, id, c->name, sev, score,
 		                 d->total ? "traffic reaches %s through the tunnel, but nothing "
@@ -174,6 +214,21 @@ static void evidence(struct doctor_finding *x, const struct doctor_facts *f,
 		                ", out +%" PRIu64,
 		                b, f->peer.conn, f->peer.child, f->peer.spi_out, f->peer.spi_in,
 		                f->peer.in_delta, f->peer.out_delta);
+	if (peer_ok(f) && f->peer.reflector_known)
+		doctor_evidence(x,
+		                "the reflector behind %s counted %" PRIu64 " packets from %s "
+		                "in the window read, %" PRIu64 " of them reflected",
+		                b, f->peer.reflector_delta, f->peer.sender,
+		                f->peer.reflected_delta);
+	if (peer_ok(f) && f->peer.self_known)
+		doctor_evidence(x,
+		                "read from Prometheus at %s: %s (here: CHILD SA out +%" PRIu64
+		                ", in +%" PRIu64 ") and %s (the peer), over %.1f s of scrapes; up "
+		                "to %" PRIu64 " and %" PRIu64 " packets each way may be counted "
+		                "at one end only (the targets are scraped at different moments)",
+		                f->peer.url, f->peer.self_target, f->peer.self_out_delta,
+		                f->peer.self_in_delta, f->peer.peer_target, f->peer.window_s,
+		                f->peer.skew_out, f->peer.skew_back);
 }
 
 /* What one end cannot tell, and how to find out. */
@@ -190,7 +245,8 @@ static void one_end_hint(struct doctor_finding *x, const struct doctor_facts *f,
 	                                                   : "the peer could not be read");
 	doctor_next(x,
 	            "ikewatch doctor %s --probe %s --peer http://<%s>:9918/metrics (%s's "
-	            "ikewatch counts what arrived)",
+	            "ikewatch counts what arrived), or --prometheus http://<prometheus>:9090 "
+	            "when one scrapes both gateways",
 	            c->name, c->probe_target, b, b);
 	doctor_next(x,
 	            "or compare on %s: swanctl --list-sas --ike <conn>: in frozen there means "
@@ -219,12 +275,29 @@ static void next_steps(struct doctor_finding *x, const char *id, const struct do
 		            "on %s: is %s up and routed there (ip route get %s), does a firewall "
 		            "behind %s drop it?",
 		            b, c->probe_target, c->probe_target, b);
+	} else if (strcmp(id, "reflector_replies_lost") == 0) {
+		doctor_next(
+		    x,
+		    "on %s: does the reflector's answer route back into the tunnel (ip route "
+		    "get %s from %s), does a firewall drop it on its way out?",
+		    b, c->probe_target, c->probe_target);
 	} else if (strcmp(id, "after_our_sa") == 0) {
 		doctor_next(
 		    x,
 		    "on %s: a firewall on the decrypted traffic (nft list ruleset), or rp_filter",
 		    a);
 	}
+}
+
+/* Why the far end's counters were not used, and what the verdict then stands on. */
+static void unusable_evidence(struct doctor_finding *x, const struct doctor_peer_facts *p)
+{
+	if (!x)
+		return;
+	if (p->error[0])
+		doctor_evidence(x, "%s", p->error);
+	doctor_evidence(x, "reading the peer took %u ms; the verdict below uses this end only",
+	                p->elapsed_ms);
 }
 
 static void check_peer(struct doctor_report *r, const struct doctor_facts *f,
@@ -234,6 +307,11 @@ static void check_peer(struct doctor_report *r, const struct doctor_facts *f,
 	struct doctor_finding *x;
 	const char *b = peer_name(c);
 
+	if (p->source == DOCTOR_PEER_SRC_PROMETHEUS && p->status != DOCTOR_PEER_NONE &&
+	    p->status != DOCTOR_PEER_OK) {
+		unusable_evidence(doctor_prom_finding(r, p, c, b), p);
+		return;
+	}
 	switch (p->status) {
 	case DOCTOR_PEER_NONE:
 	case DOCTOR_PEER_OK:
@@ -296,10 +374,7 @@ static void check_peer(struct doctor_report *r, const struct doctor_facts *f,
 	default:
 		return;
 	}
-	if (p->error[0])
-		doctor_evidence(x, "%s", p->error);
-	doctor_evidence(x, "reading the peer took %u ms; the verdict below uses this end only",
-	                p->elapsed_ms);
+	unusable_evidence(x, p);
 }
 
 /*
@@ -320,6 +395,27 @@ static struct path_drop narrow(const struct path_counts *pc, const struct path_d
 	return n;
 }
 
+/* Every probe came back while charon's newest IKE request goes unanswered: the control
+ * plane alone is cut, and the SA dies when the retransmits run out. */
+static void control_plane_only(struct doctor_report *r, const struct doctor_facts *f,
+                               const struct doctor_conn_facts *c)
+{
+	const char *a = our_name(c), *b = peer_name(c);
+	struct doctor_finding *x;
+
+	if (!c->log.retx_outstanding || !c->log.retransmits)
+		return;
+	x = doctor_add(r, "control_plane_only", c->name, DOCTOR_SEV_CRIT, 93,
+	               "IKE from %s to %s is unanswered while ESP still flows: %u of %u probes "
+	               "came back through the tunnel, the IKE request was retransmitted %u time%s",
+	               a, b, c->probe_received, c->probe_sent, c->log.retx_count,
+	               c->log.retx_count == 1 ? "" : "s");
+	evidence(x, f, c);
+	doctor_next(x, "look for a firewall dropping IKE (UDP 500, or 4500 without ESP) but not "
+	               "ESP between the gateways");
+	doctor_next(x, "the SAs go down when the retransmits run out: fix the path before then");
+}
+
 void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
                        const struct doctor_conn_facts *c)
 {
@@ -337,6 +433,7 @@ void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
 		               c->probe_received, c->probe_sent, c->probe_target,
 		               peer_ok(f) ? ", and both ends counted them" : "");
 		evidence(x, f, c);
+		control_plane_only(r, f, c);
 		return;
 	}
 	for (size_t i = 0; i < v.n_drops; i++) {

@@ -6,9 +6,12 @@
  * operator's words, with the counters of both ends as evidence. Without a peer, a drop that
  * spans the peer's points says what one end cannot tell. Pure, as doctor_checks.c.
  *
- * Finding ids by segment: before_our_sa, esp_out_lost, beyond_peer, esp_back_lost,
- * after_our_sa; with only one end: dataplane_one_way, dataplane_down (total), dataplane_loss
- * (partial); path_clean when every probe came back. A peer that could not be read: peer_*.
+ * Finding ids by segment: before_our_sa, esp_out_lost, beyond_peer, reflector_replies_lost
+ * (with the far reflector's count), esp_back_lost, after_our_sa; control_plane_only when every
+ * probe came back while IKE goes unanswered; with only one end: dataplane_one_way, dataplane_down
+ * (total), dataplane_loss (partial); path_clean when every probe came back. A peer that could not
+ * be read: peer_*
+ * (--peer), prometheus_* (--prometheus, doctor_prom_checks.c).
  */
 #ifndef IKEWATCH_DOCTOR_PATH_CHECKS_H
 #define IKEWATCH_DOCTOR_PATH_CHECKS_H

@@ -93,3 +93,62 @@ struct peer_counter peer_sum(const struct prom_scrape *s, const char *name, cons
 	}
 	return c;
 }
+
+/* A count as a counter holds it; NaN, negative or beyond exact doubles is no count. */
+static bool count_ok(double v)
+{
+	return v >= 0 && v <= 9.0e15;
+}
+
+void peer_reflector_read(const struct prom_scrape *s, const char *sender,
+                         struct peer_reflector *ret)
+{
+	const char *fam = "ipsec_reflector_sender_packets_total";
+	struct peer_counter row, refl, total;
+
+	*ret = (struct peer_reflector){0};
+	if (!sender)
+		return;
+	total = peer_sum(s, "ipsec_reflector_packets_total", NULL, NULL, NULL, NULL);
+	row = peer_sum(s, fam, "sender", sender, NULL, NULL);
+	refl = peer_sum(s, fam, "sender", sender, "result", "reflected");
+	if (!total.known || !count_ok(total.v))
+		return;
+	ret->total = total.v;
+	if (!row.known) {
+		ret->state = PEER_REFL_NO_ROW;
+		return;
+	}
+	if (!count_ok(row.v) || (refl.known && !count_ok(refl.v)))
+		return;
+	ret->state = PEER_REFL_ROW;
+	ret->rx = row.v;
+	ret->reflected = refl.known ? refl.v : 0;
+}
+
+bool peer_reflector_delta(const struct peer_reflector *before, const struct peer_reflector *after,
+                          uint64_t *ret_rx, uint64_t *ret_reflected)
+{
+	double rx0 = 0, refl0 = 0;
+
+	if (before->state == PEER_REFL_NONE || after->state == PEER_REFL_NONE ||
+	    after->total < before->total)
+		return false; /* no reflector, or it restarted */
+	if (after->state == PEER_REFL_NO_ROW) {
+		/* nothing of ours reflected; none received only if nobody's packet arrived */
+		if (after->total != before->total)
+			return false;
+		*ret_rx = *ret_reflected = 0;
+		return true;
+	}
+	if (before->state == PEER_REFL_ROW) {
+		rx0 = before->rx;
+		refl0 = before->reflected;
+	}
+	/* a row that appeared during the run holds everything of ours since its first packet */
+	if (after->rx < rx0 || after->reflected < refl0)
+		return false;
+	*ret_rx = (uint64_t)(after->rx - rx0);
+	*ret_reflected = (uint64_t)(after->reflected - refl0);
+	return true;
+}

@@ -55,6 +55,32 @@ const struct peer_child *peer_view_match(const struct peer_view *v, uint32_t our
 struct peer_counter peer_sum(const struct prom_scrape *s, const char *name, const char *label1,
                              const char *value1, const char *label2, const char *value2);
 
+/*
+ * The far reflector's count of one sender's packets (ipsec_reflector_sender_packets_total, see
+ * docs/metrics.md). A sender has a row only once one of its packets was reflected; before that
+ * its packets are counted under "_other", so a missing row means "none reflected", and "none
+ * received" only when the reflector's total did not move either.
+ */
+enum peer_reflector_state {
+	PEER_REFL_NONE = 0, /* no reflector series at all: not known */
+	PEER_REFL_ROW,      /* the sender's row */
+	PEER_REFL_NO_ROW,   /* a reflector, no row for the sender */
+};
+
+struct peer_reflector {
+	enum peer_reflector_state state;
+	double rx, reflected; /* the row summed over results, and result="reflected" */
+	double total;         /* ipsec_reflector_packets_total over results */
+};
+
+/* Read the counts of @sender (NULL: not known) from @s. */
+void peer_reflector_read(const struct prom_scrape *s, const char *sender,
+                         struct peer_reflector *ret);
+
+/* Packets from the sender between two readings, when they can be known. */
+bool peer_reflector_delta(const struct peer_reflector *before, const struct peer_reflector *after,
+                          uint64_t *ret_rx, uint64_t *ret_reflected);
+
 /* An SPI as ikewatch and swanctl write it (hex, optionally 0x), into a number. */
 int peer_parse_spi(const char *text, uint32_t *ret);
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum doctor_peer_status fetch_status(int r, long status)
+enum doctor_peer_status doctor_peer_fetch_status(int r, long status)
 {
 	switch (r) {
 	case -ETIMEDOUT:
@@ -43,34 +43,22 @@ static bool counter(const struct prom_scrape *s, const char *name, const char *c
 	return true;
 }
 
-enum doctor_peer_status doctor_peer_judge(const char *text, size_t len, uint32_t spi_in,
-                                          uint32_t spi_out, struct doctor_peer_facts *pf,
-                                          struct doctor_peer_reading *ret)
+enum doctor_peer_status doctor_peer_judge_scrape(const struct prom_scrape *s, uint32_t spi_in,
+                                                 uint32_t spi_out, struct doctor_peer_facts *pf,
+                                                 struct doctor_peer_reading *ret)
 {
-	struct prom_scrape s;
 	struct peer_view *v = calloc(1, sizeof(*v));
 	const struct peer_child *pc;
 	enum doctor_peer_status st;
-	const char *why = NULL;
-	size_t line = 0;
-	int r;
 
 	if (!v) {
 		doctor_copy(pf->error, sizeof(pf->error), "out of memory", 13);
 		return DOCTOR_PEER_MALFORMED;
 	}
-	prom_scrape_init(&s);
-	r = prom_parse(&s, text, len, &line, &why);
-	if (r < 0) {
-		snprintf(pf->error, sizeof(pf->error), "not a Prometheus exposition: line %zu: %s",
-		         line, why ? why : strerror(-r));
-		st = r == -E2BIG ? DOCTOR_PEER_OVERSIZED : DOCTOR_PEER_MALFORMED;
-		goto out;
-	}
-	peer_view_build(&s, v);
+	peer_view_build(s, v);
 	if (!v->is_ikewatch) {
 		snprintf(pf->error, sizeof(pf->error),
-		         "%zu samples, none of them ikewatch_build_info", s.n);
+		         "%zu samples, none of them ikewatch_build_info", s->n);
 		st = DOCTOR_PEER_NOT_IKEWATCH;
 		goto out;
 	}
@@ -87,19 +75,60 @@ enum doctor_peer_status doctor_peer_judge(const char *text, size_t len, uint32_t
 	}
 	doctor_copy(ret->conn, sizeof(ret->conn), pc->conn, strlen(pc->conn));
 	doctor_copy(ret->child, sizeof(ret->child), pc->child, strlen(pc->child));
-	if (!counter(&s, "ipsec_child_sa_packets_in_total", pc->conn, pc->child, &ret->in) ||
-	    !counter(&s, "ipsec_child_sa_packets_out_total", pc->conn, pc->child, &ret->out)) {
+	if (!counter(s, "ipsec_child_sa_packets_in_total", pc->conn, pc->child, &ret->in) ||
+	    !counter(s, "ipsec_child_sa_packets_out_total", pc->conn, pc->child, &ret->out)) {
 		snprintf(pf->error, sizeof(pf->error),
 		         "its CHILD SA %s/%s has no ipsec_child_sa_packets_{in,out}_total",
 		         pc->conn, pc->child);
 		st = DOCTOR_PEER_NO_COUNTERS;
 		goto out;
 	}
+	peer_reflector_read(s, pf->sender[0] ? pf->sender : NULL, &ret->refl);
 	st = DOCTOR_PEER_OK;
 out:
-	prom_scrape_done(&s);
 	free(v);
 	return st;
+}
+
+enum doctor_peer_status doctor_peer_judge(const char *text, size_t len, uint32_t spi_in,
+                                          uint32_t spi_out, struct doctor_peer_facts *pf,
+                                          struct doctor_peer_reading *ret)
+{
+	struct prom_scrape s;
+	enum doctor_peer_status st;
+	const char *why = NULL;
+	size_t line = 0;
+	int r;
+
+	prom_scrape_init(&s);
+	r = prom_parse(&s, text, len, &line, &why);
+	if (r < 0) {
+		snprintf(pf->error, sizeof(pf->error), "not a Prometheus exposition: line %zu: %s",
+		         line, why ? why : strerror(-r));
+		st = r == -E2BIG ? DOCTOR_PEER_OVERSIZED : DOCTOR_PEER_MALFORMED;
+	} else {
+		st = doctor_peer_judge_scrape(&s, spi_in, spi_out, pf, ret);
+	}
+	prom_scrape_done(&s);
+	return st;
+}
+
+enum doctor_peer_status doctor_peer_delta(struct doctor_peer_facts *pf,
+                                          const struct doctor_peer_reading *p0,
+                                          const struct doctor_peer_reading *p1)
+{
+	if (strcmp(p0->conn, p1->conn) != 0 || strcmp(p0->child, p1->child) != 0 ||
+	    p1->in < p0->in || p1->out < p0->out) {
+		snprintf(pf->error, sizeof(pf->error), "its counters went back during the run");
+		return DOCTOR_PEER_REKEYED;
+	}
+	doctor_copy(pf->conn, sizeof(pf->conn), p1->conn, strlen(p1->conn));
+	doctor_copy(pf->child, sizeof(pf->child), p1->child, strlen(p1->child));
+	pf->in_delta = p1->in - p0->in;
+	pf->out_delta = p1->out - p0->out;
+	pf->reflector_known =
+	    peer_reflector_delta(&p0->refl, &p1->refl, &pf->reflector_delta, &pf->reflected_delta);
+	return DOCTOR_PEER_OK;
 }
 
 enum doctor_peer_status doctor_peer_fetch(const struct doctor_peer_options *o, struct buf *body,
@@ -118,7 +147,7 @@ enum doctor_peer_status doctor_peer_fetch(const struct doctor_peer_options *o, s
 		return DOCTOR_PEER_OK;
 	pf->http_status = status;
 	doctor_copy(pf->error, sizeof(pf->error), err, strlen(err));
-	return fetch_status(r, status);
+	return doctor_peer_fetch_status(r, status);
 }
 
 enum doctor_peer_status doctor_peer_read(const struct doctor_peer_options *o, uint32_t spi_in,

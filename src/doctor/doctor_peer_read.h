@@ -10,6 +10,7 @@
 #define IKEWATCH_DOCTOR_PEER_READ_H
 
 #include "doctor/doctor_facts.h"
+#include "doctor/doctor_peer.h"
 #include "http/http_client.h"
 
 #include <stdint.h>
@@ -24,7 +25,8 @@ struct doctor_peer_options {
 
 struct doctor_peer_reading {
 	char conn[64], child[64];
-	uint64_t in, out; /* the paired SA's packets */
+	uint64_t in, out;           /* the paired SA's packets */
+	struct peer_reflector refl; /* the far reflector's counts of pf->sender */
 };
 
 /*
@@ -46,5 +48,22 @@ enum doctor_peer_status doctor_peer_fetch(const struct doctor_peer_options *o, s
 enum doctor_peer_status doctor_peer_judge(const char *text, size_t len, uint32_t spi_in,
                                           uint32_t spi_out, struct doctor_peer_facts *pf,
                                           struct doctor_peer_reading *ret);
+
+/* The same judgement of a scrape already parsed (or built from Prometheus' answers). */
+enum doctor_peer_status doctor_peer_judge_scrape(const struct prom_scrape *s, uint32_t spi_in,
+                                                 uint32_t spi_out, struct doctor_peer_facts *pf,
+                                                 struct doctor_peer_reading *ret);
+
+/* What an http_get() error (@r, with the answer's @status) means for the peer. */
+enum doctor_peer_status doctor_peer_fetch_status(int r, long status);
+
+/*
+ * Two readings of the same pair, before and after the probe run, into @pf's deltas (conn,
+ * child, in/out, the reflector's). DOCTOR_PEER_OK, or DOCTOR_PEER_REKEYED when the pair or its
+ * counters changed under the run (then @pf->error says so).
+ */
+enum doctor_peer_status doctor_peer_delta(struct doctor_peer_facts *pf,
+                                          const struct doctor_peer_reading *p0,
+                                          const struct doctor_peer_reading *p1);
 
 #endif

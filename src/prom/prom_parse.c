@@ -101,7 +101,7 @@ static bool span_is(const char *p, size_t len, const char *word)
  * ones the format documents (decimal, exponent, NaN, +Inf, -Inf, Inf). strtod is safe here
  * because ikewatch never changes LC_NUMERIC from "C".
  */
-static int parse_value(const char *p, size_t len, double *ret)
+int prom_parse_value(const char *p, size_t len, double *ret)
 {
 	char t[64], *end;
 
@@ -374,6 +374,32 @@ static int push_sample(struct prom_scrape *s, const struct prom_parsed_sample *s
 	return 0;
 }
 
+int prom_scrape_add(struct prom_scrape *s, const char *name, const struct prom_label *labels,
+                    size_t nlabels, double value)
+{
+	struct prom_parsed_sample sample = {.nlabels = nlabels, .value = value};
+	struct prom_label *copy = NULL;
+
+	if (s->n == PROM_PARSE_SAMPLES_MAX || nlabels > PROM_PARSE_LABELS_MAX)
+		return -E2BIG;
+	sample.name = arena_strndup(&s->arena, name, strlen(name));
+	if (nlabels)
+		copy = arena_alloc(&s->arena, nlabels * sizeof(*copy));
+	if (!sample.name || (nlabels && !copy))
+		return -ENOMEM;
+	for (size_t i = 0; i < nlabels; i++) {
+		size_t len = labels[i].len == SIZE_MAX ? strlen(labels[i].value) : labels[i].len;
+
+		copy[i].name = arena_strndup(&s->arena, labels[i].name, strlen(labels[i].name));
+		copy[i].value = arena_strndup(&s->arena, labels[i].value, len);
+		copy[i].len = len;
+		if (!copy[i].name || !copy[i].value)
+			return -ENOMEM;
+	}
+	sample.labels = copy;
+	return push_sample(s, &sample);
+}
+
 static int parse_sample(struct prom_scrape *s, struct cursor *c, const struct family *f,
                         const char **why)
 {
@@ -404,7 +430,7 @@ static int parse_sample(struct prom_scrape *s, struct cursor *c, const struct fa
 	}
 	skip_blanks(c);
 	take_word(c, &w, &wlen);
-	if (parse_value(w, wlen, &sample.value) < 0) {
+	if (prom_parse_value(w, wlen, &sample.value) < 0) {
 		*why = "bad sample value";
 		return -EBADMSG;
 	}

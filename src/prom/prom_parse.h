@@ -54,6 +54,16 @@ void prom_scrape_done(struct prom_scrape *s);
 int prom_parse(struct prom_scrape *s, const char *text, size_t len, size_t *ret_line,
                const char **ret_why);
 
+/* A sample value as the exposition (and Prometheus' HTTP API) spell it: decimal, exponent,
+ * NaN, +Inf, -Inf, Inf. 0 or -EBADMSG. */
+int prom_parse_value(const char *p, size_t len, double *ret);
+
+/* Append one sample (untyped) to @s, its name and labels copied into the arena: for readers
+ * that build a scrape from another source than text (Prometheus' HTTP API). 0, -E2BIG past the
+ * bounds above, or -ENOMEM. */
+int prom_scrape_add(struct prom_scrape *s, const char *name, const struct prom_label *labels,
+                    size_t nlabels, double value);
+
 /* The value of label @name of @sample, or NULL when it has none. */
 const char *prom_sample_label(const struct prom_parsed_sample *sample, const char *name);
 
