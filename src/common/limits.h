@@ -23,6 +23,8 @@
 #define EXPORT_CONNS_MAX 4096
 #define EXPORT_CHILDREN_MAX 16384
 #define EXPORT_CERTS_MAX 1024
+/* Virtual-IP pools (get-pools) exported. */
+#define EXPORT_POOLS_MAX 1024
 /* Longest label value we export; longer values are cut at a UTF-8 boundary. */
 #define LABEL_VALUE_MAX 256
 

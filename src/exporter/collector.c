@@ -15,6 +15,7 @@
 #include "build_config.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "exporter/daemon_collect.h"
 #include "exporter/sa_metrics.h"
 #include "exporter/sa_lookup.h"
 #include "vici/vici_conn.h"
@@ -46,6 +47,8 @@ struct collector {
 	struct sa_snapshot certs;
 	struct sa_snapshot probe_snap; /* the probes' refreshes, kept apart from the scrape's */
 	struct sa_counters *counters;
+	/* stats, get-counters, get-pools */
+	struct daemon_collect own;
 	uint64_t certs_at_ms; /* monotonic time of the last list-certs, 0 = never */
 	char daemon[64], version[64];
 	bool up, ready;
@@ -71,6 +74,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 	sa_snapshot_init(&c->certs);
 	sa_snapshot_init(&c->probe_snap);
 	sa_snapshot_init(&c->pub.snap);
+	daemon_collect_init(&c->own);
 	c->vici = vici_conn_new(cfg->vici_socket, cfg->vici_timeout_ms);
 	c->counters = sa_counters_new();
 	if (!c->vici || !c->counters) {
@@ -91,6 +95,7 @@ void collector_free(struct collector *c)
 	sa_snapshot_done(&c->certs);
 	sa_snapshot_done(&c->probe_snap);
 	sa_snapshot_done(&c->pub.snap);
+	daemon_collect_done(&c->own);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->pub_lock);
 	free(c);
@@ -311,7 +316,8 @@ static int op_collect(struct collector *c, void *arg)
 		return err;
 	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
 		c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
-	if ((err = list_sas(c, &c->snap, 0)) < 0 || (err = relist_skipped(c)) < 0)
+	if ((err = list_sas(c, &c->snap, 0)) < 0 || (err = relist_skipped(c)) < 0 ||
+	    (err = daemon_collect_read(&c->own, c->vici, &c->msg, c->snap.now)) < 0)
 		return err;
 	if (!c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000) {
 		sa_snapshot_reset(&c->certs);
@@ -421,6 +427,7 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 			goto out;
 		sa_metrics_write_certs(w, &c->certs);
 		sa_metrics_write_foresee(w, &c->snap, &view, &c->certs);
+		daemon_collect_write(w, &c->own);
 		c->dropped += dropped;
 	}
 	write_self(w, c);
