@@ -25,6 +25,9 @@
 #define EXPORT_CERTS_MAX 1024
 /* Virtual-IP pools (get-pools) exported. */
 #define EXPORT_POOLS_MAX 1024
+/* Kernel SAs and policies kept from one XFRM dump (more are counted, not kept). */
+#define XFRM_STATES_MAX 65536
+#define XFRM_POLICIES_MAX 65536
 /* Longest label value we export; longer values are cut at a UTF-8 boundary. */
 #define LABEL_VALUE_MAX 256
 

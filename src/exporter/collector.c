@@ -18,6 +18,7 @@
 #include "exporter/daemon_collect.h"
 #include "exporter/sa_metrics.h"
 #include "exporter/sa_lookup.h"
+#include "exporter/xfrm_collect.h"
 #include "vici/vici_conn.h"
 
 #include <errno.h>
@@ -49,6 +50,8 @@ struct collector {
 	struct sa_counters *counters;
 	/* stats, get-counters, get-pools */
 	struct daemon_collect own;
+	/* the kernel's SAs and policies */
+	struct xfrm_collect xfrm;
 	uint64_t certs_at_ms; /* monotonic time of the last list-certs, 0 = never */
 	char daemon[64], version[64];
 	bool up, ready;
@@ -75,6 +78,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 	sa_snapshot_init(&c->probe_snap);
 	sa_snapshot_init(&c->pub.snap);
 	daemon_collect_init(&c->own);
+	xfrm_collect_init(&c->xfrm);
 	c->vici = vici_conn_new(cfg->vici_socket, cfg->vici_timeout_ms);
 	c->counters = sa_counters_new();
 	if (!c->vici || !c->counters) {
@@ -96,6 +100,7 @@ void collector_free(struct collector *c)
 	sa_snapshot_done(&c->probe_snap);
 	sa_snapshot_done(&c->pub.snap);
 	daemon_collect_done(&c->own);
+	xfrm_collect_done(&c->xfrm);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->pub_lock);
 	free(c);
@@ -410,6 +415,7 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 	c->scrapes++;
 	if (vici_do(c, op_collect, NULL) < 0)
 		c->scrape_errors++;
+	xfrm_collect_read(&c->xfrm);
 	memset(&view, 0, sizeof(view));
 	if (c->up) {
 		err = sa_view_build(&c->snap, &view);
@@ -430,6 +436,8 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 		daemon_collect_write(w, &c->own);
 		c->dropped += dropped;
 	}
+	if ((err = xfrm_collect_write(w, &c->xfrm, c->up ? &c->snap : NULL)) < 0)
+		goto out;
 	write_self(w, c);
 	prom_family(w, "ikewatch_scrape_duration_seconds", PROM_GAUGE,
 	            "Time this scrape took to read the daemon and render the metrics.");
