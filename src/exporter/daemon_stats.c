@@ -161,8 +161,10 @@ int daemon_stats_parse(const struct vici_msg *m, double now, struct daemon_stats
 
 			if (s.n_plugins == DAEMON_PLUGINS_MAX)
 				break;
-			/* a name that does not fit is not cut into another plugin's name */
-			if (e->value_len == 0 || e->value_len >= DAEMON_PLUGIN_NAME_MAX)
+			/* a name that does not fit is not cut into another plugin's name, and one
+			 * with a NUL in it is no plugin's name */
+			if (e->value_len == 0 || e->value_len >= DAEMON_PLUGIN_NAME_MAX ||
+			    memchr(e->value, '\0', e->value_len))
 				continue;
 			memcpy(s.plugins[s.n_plugins], e->value, e->value_len);
 			s.plugins[s.n_plugins++][e->value_len] = '\0';
