@@ -7,7 +7,8 @@
 # burst of IKE_SA_INIT requests from 20 addresses of the router (tests/lab/ike_flood.py) piles up
 # half-open IKE SAs on B; XFRM policies added by hand in A's namespace (the lab's kernel has no
 # ESP: charon's kernel-libipsec installs none, and no kernel SA can exist) read as a policy
-# without a state on a-b and as an orphan; without CAP_NET_ADMIN serve logs that once.
+# without a state on a-b and as an orphan; without CAP_NET_ADMIN serve logs that once; doctor
+# on B quotes the half-open IKE SAs and the full pool.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve_lib.sh"
 t_require_root
@@ -89,6 +90,11 @@ t_eventually 10 half_open_pile_up sh -c "[ \"\$(curl -fsS '$SERVE_URL/metrics' |
 after=$(metric "$init_in")
 echo "# IKE_SA_INIT requests in: $before before the flood, $after after; half-open: $(metric ipsec_daemon_ike_sas_half_open)" >&2
 t_check flood_counted test "$after" -ge $((before + 30))
+# doctor on B takes the same facts as evidence
+doc=$(ip netns exec "${LAB_PREFIX}b" "$IKEWATCH" doctor --vici.socket "$(lab_vici_path B)" 2>&1)
+echo "$doc" | grep -E 'half-open|pool' | sed 's/^/# doctor: /' >&2
+t_check doctor_half_open grep -qE '[0-9]+ of [0-9]+ IKE SAs half-open' <<<"$doc"
+t_check doctor_pool_full grep -q 'pool rw 3 of 3 leases online (0 offline)' <<<"$doc"
 t_check b_workers_sum sh -c "curl -fsS '$SERVE_URL/metrics' | awk '/^ipsec_daemon_workers\\{/ { s += \$2 } END { exit !(s == 16) }'"
 t_check b_promtool sh -c "curl -fsS '$SERVE_URL/metrics' | promtool check metrics"
 serve_stop
