@@ -55,6 +55,7 @@ t_check nocap_xfrm_down grep -qx 'ikewatch_xfrm_up 0' "$out"
 t_check nocap_vici_up grep -qx 'ipsec_up 1' "$out"
 t_check nocap_no_policy_gauges sh -c "! grep -q '^ipsec_xfrm_' '$out'"
 t_check nocap_one_line test "$(grep -c 'needs CAP_NET_ADMIN' <<<"$log")" -eq 1
+t_check nocap_no_sanitizer_report sh -c '! grep -qE "Sanitizer|runtime error:"' <<<"$log"
 
 # --- B: counters, the pool filled by four clients, half-open IKE SAs from a flood -------------
 n=$(lab_rw_clients 4)
@@ -95,6 +96,7 @@ doc=$(ip netns exec "${LAB_PREFIX}b" "$IKEWATCH" doctor --vici.socket "$(lab_vic
 echo "$doc" | grep -E 'half-open|pool' | sed 's/^/# doctor: /' >&2
 t_check doctor_half_open grep -qE '[0-9]+ of [0-9]+ IKE SAs half-open' <<<"$doc"
 t_check doctor_pool_full grep -q 'pool rw 3 of 3 leases online (0 offline)' <<<"$doc"
+t_check doctor_no_sanitizer_report sh -c '! grep -qE "Sanitizer|runtime error:"' <<<"$doc"
 t_check b_workers_sum sh -c "curl -fsS '$SERVE_URL/metrics' | awk '/^ipsec_daemon_workers\\{/ { s += \$2 } END { exit !(s == 16) }'"
 t_check b_promtool sh -c "curl -fsS '$SERVE_URL/metrics' | promtool check metrics"
 serve_stop
