@@ -307,6 +307,12 @@ static int relist_skipped(struct collector *c)
 	return 0;
 }
 
+/* charon's own answers (stats, get-counters, get-pools), after the SAs. */
+static int read_own(struct collector *c)
+{
+	return daemon_collect_read(&c->own, c->vici, &c->msg, c->snap.now, c->snap.n_conns);
+}
+
 /* A whole read into ->snap: loaded connections, SAs, and now and then the certificates. */
 static int op_collect(struct collector *c, void *arg)
 {
@@ -322,7 +328,7 @@ static int op_collect(struct collector *c, void *arg)
 	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
 		c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
 	if ((err = list_sas(c, &c->snap, 0)) < 0 || (err = relist_skipped(c)) < 0 ||
-	    (err = daemon_collect_read(&c->own, c->vici, &c->msg, c->snap.now)) < 0)
+	    (err = read_own(c)) < 0)
 		return err;
 	if (!c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000) {
 		sa_snapshot_reset(&c->certs);

@@ -4,13 +4,15 @@
  */
 #include "exporter/daemon_collect.h"
 
+#include "common/limits.h"
 #include "common/log.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { SRC_STATS = 1, SRC_COUNTERS = 2, SRC_POOLS = 4 };
+enum { SRC_STATS = 1, SRC_COUNTERS = 2, SRC_POOLS = 4, SRC_TOO_MANY = 8 };
 
 void daemon_collect_init(struct daemon_collect *d)
 {
@@ -70,7 +72,8 @@ static int command(struct vici_conn *v, struct vici_msg *msg, const char *cmd, c
 	return err;
 }
 
-static int read_counters(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg)
+static int read_counters(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg,
+                         uint32_t n_conns)
 {
 	int err;
 
@@ -78,13 +81,23 @@ static int read_counters(struct daemon_collect *d, struct vici_conn *v, struct v
 	if ((err = command(v, msg, "get-counters", NULL)) < 0 ||
 	    (err = ike_counters_add(&d->counters, msg)) < 0)
 		return err;
+	if (n_conns > IKE_COUNTERS_CONNS_MAX) {
+		if (!(d->logged & SRC_TOO_MANY))
+			log_info("vici: %" PRIu32 " connections loaded, more than %d: IKE counters "
+			         "exported daemon-wide only (a per-connection answer would pass "
+			         "VICI's message size limit)",
+			         n_conns, IKE_COUNTERS_CONNS_MAX);
+		d->logged |= SRC_TOO_MANY;
+		return 0;
+	}
+	d->logged &= ~SRC_TOO_MANY;
 	if ((err = command(v, msg, "get-counters", "all")) < 0)
 		return err;
 	return ike_counters_add(&d->counters, msg);
 }
 
 int daemon_collect_read(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg,
-                        double now)
+                        double now, uint32_t n_conns)
 {
 	int err;
 
@@ -97,7 +110,7 @@ int daemon_collect_read(struct daemon_collect *d, struct vici_conn *v, struct vi
 	d->have_stats = err == 0;
 	note(d, SRC_STATS, err, "stats");
 
-	err = read_counters(d, v, msg);
+	err = read_counters(d, v, msg, n_conns);
 	if (err < 0 && is_fatal(v, err))
 		return err;
 	d->have_counters = err == 0;

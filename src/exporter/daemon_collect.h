@@ -30,9 +30,11 @@ struct daemon_collect {
 void daemon_collect_init(struct daemon_collect *d);
 void daemon_collect_done(struct daemon_collect *d);
 
-/* Read all three over @v (decode space @msg). 0 or a VICI transport error. */
+/* Read all three over @v (decode space @msg); @n_conns, the loaded connections, decides whether
+ * per-connection IKE counters are asked for (IKE_COUNTERS_CONNS_MAX). 0 or a VICI transport
+ * error. */
 int daemon_collect_read(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg,
-                        double now);
+                        double now, uint32_t n_conns);
 
 void daemon_collect_write(struct prom_writer *w, const struct daemon_collect *d);
 
