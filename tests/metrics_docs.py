@@ -24,7 +24,10 @@ Two commands:
         not ok - metrics-docs/NAME: what differs
       (one "not ok" line per difference). A table preceded by the comment
         <!-- metrics-check: every row also has labels a, b -->
-      adds those labels to each of its rows. Exit status 1 if any line is "not ok".
+      adds those labels to each of its rows, and
+        <!-- metrics-check: may be absent from every scrape: WHY -->
+      lets its rows be missing from every scrape (type and labels are still checked when one
+      has them; WHY is for the reader). Exit status 1 if any line is "not ok".
 
 A histogram or summary family owns NAME_bucket / NAME_sum / NAME_count; "le" and "quantile" are
 not labels of the family. A family counts as emitted only when some scrape had a sample of it
@@ -144,7 +147,8 @@ def cells(line):
 
 
 def read_doc(path):
-    r"""{metric: (type, set of labels, line number)} from the metric tables of a Markdown file.
+    r"""{metric: (type, set of labels, line number, may be absent)} from the metric tables of a
+    Markdown file.
 
     >>> import tempfile
     >>> with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False) as f:
@@ -153,10 +157,12 @@ def read_doc(path):
     ...                 "| metric | type | extra labels | meaning |\n|---|---|---|---|\n"
     ...                 "| `a_total`, `b_total` | counter | `d=\"x\\|y\"` | z |\n"
     ...                 "| `c` | gauge | | z |\n\n| name | type | labels |\n|---|---|---|\n"
-    ...                 "| `e` | gauge | `f`, `g` |\n| `c` | gauge | |\n")
+    ...                 "| `e` | gauge | `f`, `g` |\n| `c` | gauge | |\n\n"
+    ...                 "<!-- metrics-check: may be absent from every scrape: no ESP here -->\n"
+    ...                 "| metric | type | labels |\n|---|---|---|\n| `k` | gauge | |\n")
     >>> doc, errors = read_doc(f.name)
-    >>> sorted((k, t, sorted(l)) for k, (t, l, _) in doc.items())
-    [('a_total', 'counter', ['d', 't']), ('b_total', 'counter', ['d', 't']), ('c', 'gauge', []), ('e', 'gauge', ['f', 'g'])]
+    >>> sorted((k, t, sorted(l), a) for k, (t, l, _, a) in doc.items())
+    [('a_total', 'counter', ['d', 't'], False), ('b_total', 'counter', ['d', 't'], False), ('c', 'gauge', [], False), ('e', 'gauge', ['f', 'g'], False), ('k', 'gauge', [], True)]
     >>> [e.split(": ", 1)[1] for e in errors]
     ['c documented twice (also line 9)']
     >>> os.unlink(f.name)
@@ -165,20 +171,25 @@ def read_doc(path):
     with open(path, encoding="utf-8") as fh:
         lines = fh.read().splitlines()
     extra, header, pending = None, None, None
+    absent, pending_absent = False, False
     for no, line in enumerate(lines, 1):
         m = re.match(r"\s*<!--\s*metrics-check:\s*every row also has labels\s+(.*?)\s*-->", line)
         if m:
             pending = {x.strip(" `") for x in m.group(1).split(",") if x.strip(" `")}
             continue
+        if re.match(r"\s*<!--\s*metrics-check:\s*may be absent from every scrape:.*-->", line):
+            pending_absent = True
+            continue
         row = cells(line)
         if row is None:
             header = None
             if line.strip():
-                pending = None
+                pending, pending_absent = None, False
             continue
         if header is None:
             header = [c.lower() for c in row]
             extra, pending = pending or set(), None
+            absent, pending_absent = pending_absent, False
             continue
         if set("".join(row)) <= set("-: "):
             continue  # the |---|---| line
@@ -195,7 +206,7 @@ def read_doc(path):
         for n in names:
             if n in doc:
                 errors.append("%s:%d: %s documented twice (also line %d)" % (path, no, n, doc[n][2]))
-            doc[n] = (typ, labels, no)
+            doc[n] = (typ, labels, no, absent)
     return doc, errors
 
 
@@ -220,8 +231,10 @@ def check(doc_path, seen_paths):
                        % ("/".join(sorted(types.get(name, {"untyped"}))),
                           fmt(samples.get(name, ())), doc_path))
         else:
-            dtype, dlabels, no = doc[name]
-            if name not in samples:
+            dtype, dlabels, no, may_be_absent = doc[name]
+            if name not in samples and may_be_absent:
+                pass
+            elif name not in samples:
                 why.append("documented (%s:%d) but no scrape in any test had a sample of it%s"
                            % (doc_path, no, " (only its # TYPE line)" if name in types else ""))
             else:

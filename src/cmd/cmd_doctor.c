@@ -94,7 +94,8 @@ const struct cmd cmd_doctor = {
     .summary = "triage one or every tunnel: ranked likely causes with evidence and next steps",
     .synopsis = "[OPTIONS] [CONN]",
     .description =
-        "Reads charon (SAs, configured lifetimes, certificates), the tail of charon's log\n"
+        "Reads charon (SAs, configured lifetimes, certificates; its worker threads, job\n"
+        "queues, half-open IKE SAs, pools and IKE counters), the tail of charon's log\n"
         "(failures, retransmits, notify errors, proposals), the kernel's XFRM counts and,\n"
         "with --probe, a short probe run and a path-MTU search through the tunnel (with\n"
         "--peer or --prometheus, counted at both ends of the CHILD SA); prints\n"

@@ -23,6 +23,15 @@
 #define EXPORT_CONNS_MAX 4096
 #define EXPORT_CHILDREN_MAX 16384
 #define EXPORT_CERTS_MAX 1024
+/* Above this many loaded connections, get-counters is not asked with all = yes: its answer (about
+ * 500 bytes per connection) would pass VICI_MSG_MAX, and charon discards such an answer instead
+ * of sending it, so the command would only time out. */
+#define IKE_COUNTERS_CONNS_MAX 800
+/* Virtual-IP pools (get-pools) exported. */
+#define EXPORT_POOLS_MAX 1024
+/* Kernel SAs and policies kept from one XFRM dump (more are counted, not kept). */
+#define XFRM_STATES_MAX 65536
+#define XFRM_POLICIES_MAX 65536
 /* Longest label value we export; longer values are cut at a UTF-8 boundary. */
 #define LABEL_VALUE_MAX 256
 

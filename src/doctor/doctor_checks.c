@@ -403,6 +403,7 @@ void doctor_diagnose(const struct doctor_facts *f, const char *only, struct doct
 		           "charon has no connection named '%s' loaded", only);
 	check_certs(r, f);
 	check_xfrm(r, f);
+	doctor_daemon_check(r, &f->daemon);
 	if (!f->probe_configured) {
 		d = doctor_add(r, "no_probe_target", "", DOCTOR_SEV_INFO, 1,
 		               "no probe target configured: data plane and path MTU not tested");

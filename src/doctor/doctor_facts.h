@@ -10,6 +10,7 @@
 #define IKEWATCH_DOCTOR_FACTS_H
 
 #include "common/limits.h"
+#include "doctor/doctor_daemon.h"
 #include "exporter/sa_foresee.h"
 #include "exporter/sa_snapshot.h"
 #include "logs/log_classify.h"
@@ -158,6 +159,8 @@ struct doctor_facts {
 	char xfrm_error[96];
 	uint32_t xfrm_policies, xfrm_states;
 	bool libipsec; /* ESP in user space (ipsec0): an empty SAD is normal */
+	/* charon's workers, queues, pools, IKE counters */
+	struct doctor_daemon_facts daemon;
 	bool probe_configured;
 	char probe_error[128];
 	struct doctor_peer_facts peer;

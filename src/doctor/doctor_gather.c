@@ -404,12 +404,18 @@ int doctor_gather(const struct doctor_options *o, struct doctor_facts *f)
 	collector_with_view(col, take_view, &vctx);
 	if (f->charon_up)
 		gather_conns(o, f);
+	if (f->charon_up)
+		doctor_daemon_gather(o->vici_socket, o->vici_timeout_ms, f->now, &f->daemon);
 	gather_log(o, f);
 	gather_xfrm(f);
 	f->proposals = doctor_proposals_gather(o->swanctl_conf, &o->peer);
 	charon_retx_load(o->strongswan_conf, &f->retx, (char[200]){0}, 200); /* else defaults */
 	if (o->probe && f->charon_up)
 		gather_probe(o, col, f);
+	/* again: what the IKE counters gained during the run */
+	if (f->charon_up)
+		doctor_daemon_gather(o->vici_socket, o->vici_timeout_ms, clock_real_s(),
+		                     &f->daemon);
 	collector_free(col);
 	return 0;
 }

@@ -16,9 +16,11 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "exporter/conn_proposals.h"
+#include "exporter/daemon_collect.h"
 #include "exporter/sa_foresee.h"
-#include "exporter/sa_metrics.h"
 #include "exporter/sa_lookup.h"
+#include "exporter/sa_metrics.h"
+#include "exporter/xfrm_collect.h"
 #include "swanctl/swanctl_file.h"
 #include "vici/vici_conn.h"
 
@@ -49,6 +51,10 @@ struct collector {
 	struct sa_snapshot certs;
 	struct sa_snapshot probe_snap; /* the probes' refreshes, kept apart from the scrape's */
 	struct sa_counters *counters;
+	/* stats, get-counters, get-pools */
+	struct daemon_collect own;
+	/* the kernel's SAs and policies */
+	struct xfrm_collect xfrm;
 	uint64_t certs_at_ms; /* monotonic time of the last list-certs, 0 = never */
 	char daemon[64], version[64];
 	struct swanctl_file *swanctl;     /* the configured proposals, NULL unless cfg.proposals */
@@ -76,6 +82,8 @@ struct collector *collector_new(const struct collector_config *cfg)
 	sa_snapshot_init(&c->certs);
 	sa_snapshot_init(&c->probe_snap);
 	sa_snapshot_init(&c->pub.snap);
+	daemon_collect_init(&c->own);
+	xfrm_collect_init(&c->xfrm);
 	c->vici = vici_conn_new(cfg->vici_socket, cfg->vici_timeout_ms);
 	c->counters = sa_counters_new();
 	if (cfg->proposals) {
@@ -104,6 +112,8 @@ void collector_free(struct collector *c)
 	sa_snapshot_done(&c->certs);
 	sa_snapshot_done(&c->probe_snap);
 	sa_snapshot_done(&c->pub.snap);
+	daemon_collect_done(&c->own);
+	xfrm_collect_done(&c->xfrm);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->pub_lock);
 	free(c);
@@ -310,6 +320,12 @@ static int relist_skipped(struct collector *c)
 	return 0;
 }
 
+/* charon's own answers (stats, get-counters, get-pools), after the SAs. */
+static int read_own(struct collector *c)
+{
+	return daemon_collect_read(&c->own, c->vici, &c->msg, c->snap.now, c->snap.n_conns);
+}
+
 /* A whole read into ->snap: loaded connections, SAs, and now and then the certificates. */
 static int op_collect(struct collector *c, void *arg)
 {
@@ -324,7 +340,8 @@ static int op_collect(struct collector *c, void *arg)
 		return err;
 	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
 		c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
-	if ((err = list_sas(c, &c->snap, 0)) < 0 || (err = relist_skipped(c)) < 0)
+	if ((err = list_sas(c, &c->snap, 0)) < 0 || (err = relist_skipped(c)) < 0 ||
+	    (err = read_own(c)) < 0)
 		return err;
 	if (!c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000) {
 		sa_snapshot_reset(&c->certs);
@@ -444,6 +461,7 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 	c->scrapes++;
 	if (vici_do(c, op_collect, NULL) < 0)
 		c->scrape_errors++;
+	xfrm_collect_read(&c->xfrm);
 	memset(&view, 0, sizeof(view));
 	if (c->up) {
 		err = sa_view_build(&c->snap, &view);
@@ -462,10 +480,13 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 		sa_metrics_write_certs(w, &c->certs);
 		sa_metrics_write_foresee(w, &c->snap, &view, &c->certs,
 		                         c->silence.lookup ? &c->silence : NULL);
+		daemon_collect_write(w, &c->own);
 		c->dropped += dropped;
 	}
 	err = write_proposals(w, c);
 	if (err < 0)
+		goto out;
+	if ((err = xfrm_collect_write(w, &c->xfrm, c->up ? &c->snap : NULL)) < 0)
 		goto out;
 	write_self(w, c);
 	prom_family(w, "ikewatch_scrape_duration_seconds", PROM_GAUGE,

@@ -60,13 +60,14 @@ static int vici_push(struct vici_msg *m, struct vici_elem **ret)
 	return 0;
 }
 
-/* A name: u8 length, then that many bytes; empty names are not valid VICI. */
-static int rd_vici_name(struct rd *r, const char **ret, uint8_t *ret_len)
+/* A name: u8 length, then that many bytes. Empty names are not valid VICI, except for a
+ * section (@may_be_empty): charon's get-counters names its global counters section "". */
+static int rd_vici_name(struct rd *r, bool may_be_empty, const char **ret, uint8_t *ret_len)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 	uint8_t len;
 
-	if (rd_u8(r, &len) < 0 || len == 0 || rd_bytes(r, len, &p) < 0)
+	if (rd_u8(r, &len) < 0 || (len == 0 && !may_be_empty) || rd_bytes(r, len, &p) < 0)
 		return -EBADMSG;
 	*ret = (const char *)p;
 	*ret_len = len;
@@ -89,7 +90,7 @@ static int vici_decode_body(struct vici_msg *m, struct rd *r)
 {
 	uint32_t open[VICI_NEST_MAX + 1];
 	unsigned depth = 0;
-	bool in_list = false;
+	bool in_list = false, empty_ok;
 	struct vici_elem *e;
 	uint8_t et;
 	int err;
@@ -106,7 +107,8 @@ static int vici_decode_body(struct vici_msg *m, struct rd *r)
 			if ((err = vici_push(m, &e)) < 0)
 				return err;
 			e->type = et;
-			if (rd_vici_name(r, &e->name, &e->name_len) < 0)
+			empty_ok = et == VICI_ELEM_SECTION_START;
+			if (rd_vici_name(r, empty_ok, &e->name, &e->name_len) < 0)
 				return -EBADMSG;
 			open[++depth] = m->n_elems - 1;
 			in_list = et == VICI_ELEM_LIST_START;
@@ -126,7 +128,7 @@ static int vici_decode_body(struct vici_msg *m, struct rd *r)
 			if ((err = vici_push(m, &e)) < 0)
 				return err;
 			e->type = et;
-			if (rd_vici_name(r, &e->name, &e->name_len) < 0 ||
+			if (rd_vici_name(r, false, &e->name, &e->name_len) < 0 ||
 			    rd_vici_value(r, &e->value, &e->value_len) < 0)
 				return -EBADMSG;
 			e->end = m->n_elems;
@@ -164,7 +166,7 @@ int vici_msg_decode(struct vici_msg *m, const uint8_t *pkt, size_t len)
 	if (rd_u8(&r, &type) < 0 || type > VICI_PKT_EVENT)
 		return -EBADMSG;
 	m->type = type;
-	if (vici_pkt_is_named(type) && rd_vici_name(&r, &m->name, &m->name_len) < 0)
+	if (vici_pkt_is_named(type) && rd_vici_name(&r, false, &m->name, &m->name_len) < 0)
 		goto out_bad;
 	if ((err = vici_push(m, &root)) < 0)
 		return err;
@@ -258,11 +260,12 @@ int vici_get_i64(const struct vici_msg *m, uint32_t parent, const char *name, in
 
 /* --- encoding --- */
 
-static void vici_build_name(struct vici_builder *b, const char *name)
+/* As in decoding, only a section may have an empty name (@may_be_empty). */
+static void vici_build_name(struct vici_builder *b, const char *name, bool may_be_empty)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > UINT8_MAX) {
+	if ((n == 0 && !may_be_empty) || n > UINT8_MAX) {
 		b->err = -EINVAL;
 		return;
 	}
@@ -277,7 +280,7 @@ void vici_build_init(struct vici_builder *b, uint8_t pkt_type, const char *name)
 	buf_put_u32be(&b->out, 0); /* length, filled in by vici_build_finish() */
 	buf_put_u8(&b->out, pkt_type);
 	if (vici_pkt_is_named(pkt_type))
-		vici_build_name(b, name ? name : "");
+		vici_build_name(b, name ? name : "", false);
 }
 
 static void vici_build_open(struct vici_builder *b, uint8_t type, const char *name)
@@ -289,7 +292,7 @@ static void vici_build_open(struct vici_builder *b, uint8_t type, const char *na
 	}
 	b->stack[b->depth++] = type;
 	buf_put_u8(&b->out, type);
-	vici_build_name(b, name);
+	vici_build_name(b, name, type == VICI_ELEM_SECTION_START);
 }
 
 static void vici_build_close(struct vici_builder *b, uint8_t open_type, uint8_t end_type)
@@ -344,7 +347,7 @@ void vici_build_kv(struct vici_builder *b, const char *name, const void *value, 
 		return;
 	}
 	buf_put_u8(&b->out, VICI_ELEM_KEY_VALUE);
-	vici_build_name(b, name);
+	vici_build_name(b, name, false);
 	vici_build_value(b, value, len);
 }
 

@@ -264,6 +264,34 @@ static void gone_sa_reads_down(void)
 	fake_stop(&f);
 }
 
-TEST_MAIN("collector", TEST(busy_sa_keeps_its_state), TEST(gone_sa_reads_down),
-          TEST(labels_kept_while_charon_is_down), TEST(never_answered_no_labels),
-          TEST(restart_is_not_an_outage), TEST(status_read_never_waits))
+/* charon's own answers ride on the scrape's connection: stats is read, and the commands this
+ * charon does not know (fakevici answers get-counters and get-pools with CMD_UNKNOWN, as a
+ * charon without them would) cost only their families, not the scrape or the connection. */
+static void daemon_answers_optional(void)
+{
+	struct fake f = {0};
+	struct collector *c;
+	char *m;
+
+	T_ASSERT(fake_start(&f, (const char *const[]){NULL}));
+	c = collector_on(&f, 2000);
+	T_ASSERT(c);
+	for (int i = 0; i < 2; i++) {
+		m = scrape(c);
+		T_CONTAINS(m, "\nipsec_up 1\n");
+		T_CONTAINS(m, "\nipsec_daemon_workers{state=\"idle\"} 6\n");
+		T_CONTAINS(m, "\nipsec_daemon_ike_sas_half_open 0\n");
+		T_NOT_CONTAINS(m, "ipsec_daemon_ike_messages_total");
+		T_NOT_CONTAINS(m, "ipsec_pool_");
+		T_CONTAINS(m, "\nikewatch_scrape_errors_total 0\n");
+		T_CONTAINS(m, "\nikewatch_vici_connects_total 1\n");
+		free(m);
+	}
+	collector_free(c);
+	fake_stop(&f);
+}
+
+TEST_MAIN("collector", TEST(daemon_answers_optional), TEST(busy_sa_keeps_its_state),
+          TEST(gone_sa_reads_down), TEST(labels_kept_while_charon_is_down),
+          TEST(never_answered_no_labels), TEST(restart_is_not_an_outage),
+          TEST(status_read_never_waits))

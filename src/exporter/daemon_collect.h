@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What charon says about itself, read in the scrape's VICI round trip after list-conns and
+ * list-sas: `stats` (always), `get-counters` (when the counters plugin is loaded) and
+ * `get-pools`. An optional answer that charon cannot give (no counters plugin, an older charon
+ * without the command, an answer we cannot parse) drops only its own families and is logged
+ * once; only a transport error (charon gone, timeout, a malformed packet) fails the scrape.
+ * Not thread-safe: the collector calls it under its lock.
+ */
+#ifndef IKEWATCH_DAEMON_COLLECT_H
+#define IKEWATCH_DAEMON_COLLECT_H
+
+#include "exporter/addr_pools.h"
+#include "exporter/daemon_stats.h"
+#include "exporter/ike_counters.h"
+#include "vici/vici_conn.h"
+
+#include <stdbool.h>
+
+struct daemon_collect {
+	struct daemon_stats stats;
+	bool have_stats;
+	struct ike_counters counters;
+	bool have_counters;
+	struct addr_pools pools;
+	bool have_pools;
+	unsigned logged; /* bit per optional source whose absence was logged */
+};
+
+void daemon_collect_init(struct daemon_collect *d);
+void daemon_collect_done(struct daemon_collect *d);
+
+/* Read all three over @v (decode space @msg); @n_conns, the loaded connections, decides whether
+ * per-connection IKE counters are asked for (IKE_COUNTERS_CONNS_MAX). 0 or a VICI transport
+ * error. */
+int daemon_collect_read(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg,
+                        double now, uint32_t n_conns);
+
+void daemon_collect_write(struct prom_writer *w, const struct daemon_collect *d);
+
+#endif

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The XFRM netlink codec (src/xfrm/xfrm_msg.c, xfrm_dump.c's table) and the kernel metrics
+ * joined to charon's CHILD SAs (src/exporter/xfrm_metrics.c). The vectors are built from the
+ * kernel's UAPI structs (<linux/xfrm.h>), as the kernel fills them. Key material: SAs carry
+ * known key bytes in every key-bearing attribute, and no window of those bytes may reach the
+ * parsed structs or the metrics, raw or as hex.
+ */
+#include "test.h"
+
+#include "exporter/xfrm_metrics.h"
+#include "fixture.h"
+#include "xfrm/xfrm_dump.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/xfrm.h>
+#include <stdlib.h>
+
+/* 36 distinct bytes that no counter, address or SPI below contains. */
+static const uint8_t KEY[36] = {0xd7, 0x3a, 0x91, 0x5e, 0xc4, 0x2b, 0x8f, 0x66, 0x19,
+                                0xe2, 0x47, 0xb0, 0x7d, 0x13, 0xfa, 0x58, 0xa9, 0x34,
+                                0xcb, 0x06, 0x9e, 0x71, 0xdd, 0x42, 0xb5, 0x2f, 0x88,
+                                0x6a, 0xf3, 0x1c, 0xe9, 0x50, 0x97, 0x3e, 0xac, 0x25};
+
+struct nlbuf {
+	uint8_t b[4096];
+	size_t len;
+};
+
+static void put(struct nlbuf *m, const void *p, size_t n)
+{
+	memcpy(m->b + m->len, p, n);
+	m->len += NLA_ALIGN(n);
+}
+
+static void put_attr(struct nlbuf *m, uint16_t type, const void *p, size_t n)
+{
+	struct nlattr a = {.nla_len = (uint16_t)(NLA_HDRLEN + n), .nla_type = type};
+
+	memcpy(m->b + m->len, &a, sizeof(a));
+	memcpy(m->b + m->len + NLA_HDRLEN, p, n);
+	m->len += NLA_ALIGN(NLA_HDRLEN + n);
+}
+
+static void finish(struct nlbuf *m, uint16_t type)
+{
+	struct nlmsghdr h = {.nlmsg_len = (uint32_t)m->len,
+	                     .nlmsg_type = type,
+	                     .nlmsg_flags = NLM_F_MULTI,
+	                     .nlmsg_seq = 1};
+
+	memcpy(m->b, &h, sizeof(h));
+}
+
+/* An ESP SA as the kernel dumps it, with every key-bearing attribute holding KEY. */
+static void build_state(struct nlbuf *m, uint32_t spi, uint32_t reqid, const char *dst,
+                        uint64_t bytes, uint32_t integ_failed, bool keys)
+{
+	struct xfrm_usersa_info sa = {0};
+	uint8_t algo[sizeof(struct xfrm_algo_aead) + sizeof(KEY) + 64];
+
+	memset(m, 0, sizeof(*m));
+	m->len = NLMSG_HDRLEN;
+	sa.id.spi = htonl(spi);
+	sa.id.proto = IPPROTO_ESP;
+	inet_pton(AF_INET, dst, &sa.id.daddr.a4);
+	inet_pton(AF_INET, "192.0.2.1", &sa.saddr.a4);
+	sa.family = AF_INET;
+	sa.mode = XFRM_MODE_TUNNEL;
+	sa.reqid = reqid;
+	sa.curlft.bytes = bytes;
+	sa.curlft.packets = bytes / 100;
+	sa.curlft.add_time = 1700000000;
+	sa.stats.replay_window = 3;
+	sa.stats.replay = 2;
+	sa.stats.integrity_failed = integ_failed;
+	sa.lft.hard_byte_limit = XFRM_INF;
+	sa.lft.hard_packet_limit = XFRM_INF;
+	put(m, &sa, sizeof(sa));
+	if (keys) {
+		struct xfrm_algo a = {.alg_key_len = sizeof(KEY) * 8};
+		struct xfrm_algo_auth au = {.alg_key_len = 32 * 8, .alg_trunc_len = 128};
+		struct xfrm_algo_aead ae = {.alg_key_len = sizeof(KEY) * 8, .alg_icv_len = 128};
+
+		snprintf(a.alg_name, sizeof(a.alg_name), "cbc(aes)");
+		memcpy(algo, &a, sizeof(a));
+		memcpy(algo + sizeof(a), KEY, sizeof(KEY));
+		put_attr(m, XFRMA_ALG_CRYPT, algo, sizeof(a) + sizeof(KEY));
+		snprintf(a.alg_name, sizeof(a.alg_name), "hmac(sha256)");
+		memcpy(algo, &a, sizeof(a));
+		put_attr(m, XFRMA_ALG_AUTH, algo, sizeof(a) + 32);
+		snprintf(au.alg_name, sizeof(au.alg_name), "hmac(sha256)");
+		memcpy(algo, &au, sizeof(au));
+		memcpy(algo + sizeof(au), KEY + 4, 32);
+		put_attr(m, XFRMA_ALG_AUTH_TRUNC, algo, sizeof(au) + 32);
+		snprintf(ae.alg_name, sizeof(ae.alg_name), "rfc4106(gcm(aes))");
+		memcpy(algo, &ae, sizeof(ae));
+		memcpy(algo + sizeof(ae), KEY, sizeof(KEY));
+		put_attr(m, XFRMA_ALG_AEAD, algo, sizeof(ae) + sizeof(KEY));
+		put_attr(m, XFRMA_SEC_CTX, KEY, sizeof(KEY));
+	}
+	finish(m, XFRM_MSG_NEWSA);
+}
+
+static void build_policy(struct nlbuf *m, uint8_t dir, const uint32_t *reqids, size_t n,
+                         uint8_t action)
+{
+	struct xfrm_userpolicy_info p = {0};
+	struct xfrm_user_tmpl t[8];
+
+	memset(m, 0, sizeof(*m));
+	memset(t, 0, sizeof(t));
+	m->len = NLMSG_HDRLEN;
+	p.sel.family = AF_INET;
+	inet_pton(AF_INET, "203.0.113.0", &p.sel.saddr.a4);
+	inet_pton(AF_INET, "203.0.113.128", &p.sel.daddr.a4);
+	p.sel.prefixlen_s = p.sel.prefixlen_d = 25;
+	p.dir = dir;
+	p.action = action;
+	p.index = 8 + dir;
+	p.priority = 375423;
+	put(m, &p, sizeof(p));
+	for (size_t i = 0; i < n; i++) {
+		t[i].id.proto = IPPROTO_ESP;
+		t[i].family = AF_INET;
+		t[i].reqid = reqids[i];
+		t[i].mode = XFRM_MODE_TUNNEL;
+	}
+	if (n)
+		put_attr(m, XFRMA_TMPL, t, n * sizeof(t[0]));
+	finish(m, XFRM_MSG_NEWPOLICY);
+}
+
+/* Does any 4-byte window of KEY occur in @p, raw or as lower/upper-case hex? */
+static bool leaks(const void *p, size_t n)
+{
+	for (size_t k = 0; k + 4 <= sizeof(KEY); k++) {
+		char hex[2][9];
+
+		if (memmem(p, n, KEY + k, 4))
+			return true;
+		snprintf(hex[0], sizeof(hex[0]), "%02x%02x%02x%02x", KEY[k], KEY[k + 1], KEY[k + 2],
+		         KEY[k + 3]);
+		snprintf(hex[1], sizeof(hex[1]), "%02X%02X%02X%02X", KEY[k], KEY[k + 1], KEY[k + 2],
+		         KEY[k + 3]);
+		if (memmem(p, n, hex[0], 8) || memmem(p, n, hex[1], 8))
+			return true;
+	}
+	return false;
+}
+
+static void dump_request(void)
+{
+	uint8_t buf[128];
+	struct nlmsghdr h;
+	size_t len;
+
+	T_EQ_INT(xfrm_msg_build_dump(XFRM_MSG_GETSA, 7, buf, sizeof(buf), &len), 0);
+	memcpy(&h, buf, sizeof(h));
+	T_EQ_INT(len, NLMSG_LENGTH(sizeof(struct xfrm_usersa_id)));
+	T_EQ_INT(h.nlmsg_len, len);
+	T_EQ_INT(h.nlmsg_type, XFRM_MSG_GETSA);
+	T_EQ_INT(h.nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+	T_EQ_INT(h.nlmsg_seq, 7);
+	T_EQ_INT(xfrm_msg_build_dump(XFRM_MSG_GETPOLICY, 8, buf, sizeof(buf), &len), 0);
+	T_EQ_INT(len, NLMSG_LENGTH(sizeof(struct xfrm_userpolicy_id)));
+	T_EQ_INT(xfrm_msg_build_dump(XFRM_MSG_GETPOLICY, 8, buf, 40, &len), -ENOBUFS);
+	T_EQ_INT(xfrm_msg_build_dump(XFRM_MSG_NEWSA, 8, buf, sizeof(buf), &len), -EINVAL);
+}
+
+static void state_vector(void)
+{
+	struct nlbuf m;
+	struct xfrm_state_info s;
+	uint8_t want[4] = {198, 51, 100, 1};
+
+	build_state(&m, 0xd0efa7ae, 1, "198.51.100.1", 67200, 5, true);
+	T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), 0);
+	T_EQ_INT(s.spi, 0xd0efa7ae);
+	T_EQ_INT(s.proto, IPPROTO_ESP);
+	T_EQ_INT(s.mode, XFRM_MODE_TUNNEL);
+	T_EQ_INT(s.family, AF_INET);
+	T_ASSERT(memcmp(s.daddr, want, 4) == 0);
+	T_EQ_INT(s.reqid, 1);
+	T_EQ_INT(s.bytes, 67200);
+	T_EQ_INT(s.packets, 672);
+	T_EQ_INT(s.add_time, 1700000000);
+	T_EQ_INT(s.replay_window, 3);
+	T_EQ_INT(s.replay, 2);
+	T_EQ_INT(s.integrity_failed, 5);
+	T_ASSERT(s.hard_byte_limit == XFRM_INF);
+	T_ASSERT(!leaks(&s, sizeof(s)));
+	/* the key bytes are in the message, so the check above can fail */
+	T_ASSERT(leaks(m.b, m.len));
+	/* and the policy parser refuses an SA */
+	{
+		struct xfrm_policy_info p;
+
+		T_EQ_INT(xfrm_msg_parse_policy(m.b, m.len, &p), -EPROTO);
+	}
+}
+
+static void policy_vector(void)
+{
+	static const uint32_t reqids[2] = {1, 9};
+	struct nlbuf m;
+	struct xfrm_policy_info p;
+	struct xfrm_state_info s;
+
+	build_policy(&m, XFRM_POLICY_OUT, reqids, 2, XFRM_POLICY_ALLOW);
+	T_EQ_INT(xfrm_msg_parse_policy(m.b, m.len, &p), 0);
+	T_EQ_INT(p.dir, XFRM_POLICY_OUT);
+	T_EQ_INT(p.action, XFRM_POLICY_ALLOW);
+	T_EQ_INT(p.index, 8 + XFRM_POLICY_OUT);
+	T_EQ_INT(p.priority, 375423);
+	T_EQ_INT(p.family, AF_INET);
+	T_EQ_INT(p.sel_prefixlen_d, 25);
+	T_EQ_INT(p.n_tmpl, 2);
+	T_EQ_INT(p.tmpl[0].reqid, 1);
+	T_EQ_INT(p.tmpl[1].reqid, 9);
+	T_EQ_INT(p.tmpl[1].proto, IPPROTO_ESP);
+	T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), -EPROTO);
+	build_policy(&m, XFRM_POLICY_IN, NULL, 0, XFRM_POLICY_BLOCK);
+	T_EQ_INT(xfrm_msg_parse_policy(m.b, m.len, &p), 0);
+	T_EQ_INT(p.n_tmpl, 0);
+}
+
+static void malformed(void)
+{
+	static const uint32_t many[7] = {1, 2, 3, 4, 5, 6, 7};
+	struct nlbuf m, g;
+	struct xfrm_state_info s;
+	struct xfrm_policy_info p;
+	struct nlmsghdr h;
+	struct nlattr a;
+
+	build_state(&g, 1, 1, "198.51.100.1", 1, 0, true);
+	/* every cut of a good message fails, none reads past it (ASan) */
+	for (size_t cut = 0; cut < g.len; cut++) {
+		uint8_t *copy = malloc(cut ? cut : 1);
+		int r;
+
+		T_ASSERT(copy);
+		memcpy(copy, g.b, cut);
+		r = xfrm_msg_parse_state(copy, cut, &s);
+		free(copy);
+		if (r != -EBADMSG) {
+			test_fail(__FILE__, __LINE__, "cut at %zu: %d", cut, r);
+			return;
+		}
+	}
+	/* nlmsg_len below the fixed body, and above what was received */
+	m = g;
+	memcpy(&h, m.b, sizeof(h));
+	h.nlmsg_len = NLMSG_LENGTH(sizeof(struct xfrm_usersa_info)) - 1;
+	memcpy(m.b, &h, sizeof(h));
+	T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), -EBADMSG);
+	h.nlmsg_len = (uint32_t)m.len + 4;
+	memcpy(m.b, &h, sizeof(h));
+	T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), -EBADMSG);
+	/* an attribute shorter than its header, or longer than the message */
+	m = g;
+	memcpy(&a, m.b + NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct xfrm_usersa_info))), sizeof(a));
+	a.nla_len = 2;
+	memcpy(m.b + NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct xfrm_usersa_info))), &a, sizeof(a));
+	T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), -EBADMSG);
+	a.nla_len = 4000;
+	memcpy(m.b + NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct xfrm_usersa_info))), &a, sizeof(a));
+	T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), -EBADMSG);
+	/* three bytes of garbage after the attributes */
+	m = g;
+	memset(m.b + m.len, 0, 3);
+	m.len += 3;
+	memcpy(&h, m.b, sizeof(h));
+	h.nlmsg_len = (uint32_t)m.len;
+	memcpy(m.b, &h, sizeof(h));
+	T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), -EBADMSG);
+	/* templates: more than the kernel's depth, a partial one, two template lists */
+	build_policy(&m, XFRM_POLICY_OUT, many, 7, XFRM_POLICY_ALLOW);
+	T_EQ_INT(xfrm_msg_parse_policy(m.b, m.len, &p), -EBADMSG);
+	build_policy(&m, XFRM_POLICY_OUT, many, 1, XFRM_POLICY_ALLOW);
+	{
+		size_t at = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct xfrm_userpolicy_info)));
+
+		memcpy(&a, m.b + at, sizeof(a));
+		a.nla_len -= 4;
+		memcpy(m.b + at, &a, sizeof(a));
+		T_EQ_INT(xfrm_msg_parse_policy(m.b, m.len, &p), -EBADMSG);
+		a.nla_len += 4;
+		memcpy(m.b + at, &a, sizeof(a));
+		memcpy(m.b + m.len, m.b + at, a.nla_len);
+		m.len += a.nla_len;
+		finish(&m, XFRM_MSG_NEWPOLICY);
+		T_EQ_INT(xfrm_msg_parse_policy(m.b, m.len, &p), -EBADMSG);
+	}
+	/* a table counts what it cannot parse and carries on */
+	{
+		struct xfrm_table t = {0};
+
+		T_EQ_INT(xfrm_table_add(&t, m.b, m.len), 0);
+		T_EQ_INT(xfrm_table_add(&t, g.b, 10), 0);
+		T_EQ_INT(xfrm_table_add(&t, g.b, g.len), 0);
+		T_EQ_INT(t.dropped, 2);
+		T_EQ_INT(t.n_states, 1);
+		xfrm_table_done(&t);
+	}
+}
+
+static int snapshot(struct sa_snapshot *s)
+{
+	static const char *const files[] = {"list-conns.a.0004.rx-event.bin",
+	                                    "list-conns.a.0005.rx-event.bin",
+	                                    "list-sas.established.a.0004.rx-event.bin"};
+
+	sa_snapshot_init(s);
+	for (size_t i = 0; i < 3; i++) {
+		struct vici_msg m = {0};
+		uint8_t *pkt;
+		int err = fixture_decode(files[i], &m, &pkt);
+
+		if (err == 0)
+			err = i < 2 ? sa_snapshot_add_conn(s, &m) : sa_snapshot_add_ike(s, &m);
+		vici_msg_done(&m);
+		free(pkt);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+static char *render(struct xfrm_metrics *x, const struct xfrm_table *t, const struct sa_snapshot *s,
+                    struct xfrm_mismatch *mm)
+{
+	struct prom_writer w;
+	struct buf out;
+	size_t len;
+
+	buf_init(&out, 1 << 20);
+	prom_writer_init(&w, &out);
+	if (xfrm_metrics_write(&w, x, t, s, mm) < 0 || out.err || w.dropped) {
+		buf_done(&out);
+		return NULL;
+	}
+	return buf_steal(&out, &len);
+}
+
+static int add_state(struct xfrm_table *t, uint32_t spi, uint32_t reqid, const char *dst,
+                     uint64_t bytes, uint32_t integ)
+{
+	struct nlbuf m;
+
+	build_state(&m, spi, reqid, dst, bytes, integ, true);
+	return xfrm_table_add(t, m.b, m.len);
+}
+
+static int add_policy(struct xfrm_table *t, uint8_t dir, uint32_t reqid)
+{
+	struct nlbuf m;
+
+	build_policy(&m, dir, &reqid, 1, XFRM_POLICY_ALLOW);
+	return xfrm_table_add(t, m.b, m.len);
+}
+
+/* CHILD "net" of a-b has spi-in d0efa7ae, spi-out 75ffcd80, reqid 1 in the recording. */
+static void joined_metrics(void)
+{
+	struct sa_snapshot s;
+	struct xfrm_metrics x;
+	struct xfrm_table t = {0};
+	struct xfrm_mismatch mm;
+	char *text;
+
+	T_EQ_INT(snapshot(&s), 0);
+	xfrm_metrics_init(&x);
+	T_EQ_INT(add_state(&t, 0xd0efa7ae, 1, "192.0.2.1", 1000, 4), 0);
+	T_EQ_INT(add_state(&t, 0x75ffcd80, 1, "198.51.100.1", 2000, 0), 0);
+	T_EQ_INT(add_state(&t, 0x12345678, 77, "198.51.100.9", 5, 0), 0); /* no CHILD SA's */
+	T_EQ_INT(add_policy(&t, XFRM_POLICY_OUT, 1), 0);
+	T_EQ_INT(add_policy(&t, XFRM_POLICY_IN, 1), 0);
+	T_EQ_INT(add_policy(&t, XFRM_POLICY_OUT, 4242), 0); /* nobody's, no SA */
+	text = render(&x, &t, &s, &mm);
+	T_ASSERT(text);
+	T_CONTAINS(text, "ipsec_child_sa_kernel_bytes_total{conn=\"a-b\",child=\"net\","
+	                 "direction=\"in\"} 1000\n");
+	T_CONTAINS(text, "ipsec_child_sa_kernel_bytes_total{conn=\"a-b\",child=\"net\","
+	                 "direction=\"out\"} 2000\n");
+	T_CONTAINS(text,
+	           "ipsec_child_sa_kernel_integrity_failures_total{conn=\"a-b\",child=\"net\","
+	           "direction=\"in\"} 4\n");
+	T_CONTAINS(text, "ipsec_child_sa_kernel_replay_window_drops_total{conn=\"a-b\","
+	                 "child=\"net\",direction=\"in\"} 3\n");
+	T_CONTAINS(text, "ipsec_xfrm_policies_without_state{conn=\"a-b\"} 0\n");
+	T_CONTAINS(text, "ipsec_xfrm_policies_without_state{conn=\"a-c\"} 0\n");
+	T_CONTAINS(text, "ipsec_xfrm_orphan_policies 1\n");
+	T_CONTAINS(text, "ipsec_xfrm_orphan_states 1\n");
+	T_CONTAINS(text, "ipsec_xfrm_states_without_policy{conn=\"a-b\"} 0\n");
+	T_EQ_INT(mm.policies_without_state, 1);
+	T_EQ_INT(mm.states_without_policy, 1); /* reqid 77 */
+	T_ASSERT(!leaks(text, strlen(text)));
+	free(text);
+
+	/* a rekey: the inbound SA is replaced by one with a new SPI that charon does not list
+	 * yet; its old counters stay in the total */
+	xfrm_table_reset(&t);
+	T_EQ_INT(add_state(&t, 0x75ffcd80, 1, "198.51.100.1", 2500, 0), 0);
+	text = render(&x, &t, &s, &mm);
+	T_ASSERT(text);
+	T_CONTAINS(text, "ipsec_child_sa_kernel_bytes_total{conn=\"a-b\",child=\"net\","
+	                 "direction=\"in\"} 1000\n");
+	T_CONTAINS(text, "ipsec_child_sa_kernel_bytes_total{conn=\"a-b\",child=\"net\","
+	                 "direction=\"out\"} 2500\n");
+	/* the policies are gone too, the SA now has none */
+	T_CONTAINS(text, "ipsec_xfrm_states_without_policy{conn=\"a-b\"} 1\n");
+	T_CONTAINS(text, "ipsec_xfrm_orphan_policies 0\n");
+	free(text);
+
+	/* the policy back without its SAs: a policy without a state on a-b */
+	xfrm_table_reset(&t);
+	T_EQ_INT(add_policy(&t, XFRM_POLICY_OUT, 1), 0);
+	text = render(&x, &t, &s, &mm);
+	T_ASSERT(text);
+	T_CONTAINS(text, "ipsec_xfrm_policies_without_state{conn=\"a-b\"} 1\n");
+	T_CONTAINS(text, "ipsec_child_sa_kernel_bytes_total{conn=\"a-b\",child=\"net\","
+	                 "direction=\"out\"} 2500\n");
+	free(text);
+	xfrm_table_done(&t);
+	xfrm_metrics_done(&x);
+	sa_snapshot_done(&s);
+}
+
+TEST_MAIN("xfrm", TEST(dump_request), TEST(state_vector), TEST(policy_vector), TEST(malformed),
+          TEST(joined_metrics))
