@@ -27,7 +27,7 @@ PACKAGES=(
 	curl python3 python3-scapy gnutls-bin apache2-utils openssl systemd-journal-remote
 	tcpdump conntrack chromium
 	debhelper lintian dpkg-dev build-essential strace  # the Debian package (tests/integration/test_package.sh)
-	prometheus prometheus-alertmanager
+	prometheus prometheus-alertmanager jsonnet  # the mixin (mixin/build.sh, scripts/check-mixin.sh)
 )
 
 policy=${DEPS_POLICY_RC_D:-/usr/sbin/policy-rc.d}
