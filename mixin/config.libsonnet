@@ -70,10 +70,14 @@
     // 12 + 15 + 15 + 30 + 10 = 82 s to the page in the worst case. A CHILD rekey loses a probe
     // or two at most, so ipsec_probe_success stays 1.
     child_sa_degraded_for: '30s',
-    // Packets leave through an installed CHILD SA and none arrive. The rate window must hold
-    // several scrapes; the alert needs the condition for the whole `for`.
-    tunnel_one_way_window: '1m',
-    tunnel_one_way_for: '1m',
+    // Packets leave through an installed CHILD SA and none arrive (one end's view of a total
+    // loss; without a peer instance it is the page). The window holds three scrapes (one lost
+    // scrape still leaves two); `for` is one evaluation longer than IPsecESPLost's, so that the
+    // two-ended alert, which names the direction, fires first and the Alertmanager example
+    // inhibits this one: 15 + 45 + 15 + 30 + 10 s = 115 s in the very worst case of every
+    // phase, 84 s from the fault in the promtool case.
+    tunnel_one_way_window: '45s',
+    tunnel_one_way_for: '30s',
     // Partial probe loss (lost / sent over the window) above the ratio for the duration, while
     // probes are still being lost (some lost in the last probe_loss_recent_window) and some still
     // answered (ipsec_probe_success 1 throughout that window: a total outage is
@@ -108,18 +112,25 @@
     // steady traffic: the partial-loss ticket below needs its ratio for a while.
     peer_rate_window: '1m',
     // ESP from the peer to us is lost: the peer sent more than esp_lost_min_packets packets in
-    // peer_rate_window and we received none, for esp_lost_for (15 + 15 + 60 + 30 + 10 s group_wait:
-    // about 2 minutes to the page; the window must see no packet at all first).
+    // esp_lost_window and we received none, for esp_lost_for. Both ends' raw counters are read
+    // over esp_lost_window (three scrapes at 15 s, so one lost scrape still leaves two). A page
+    // within 15 (the last packets' scrape) + 45 (the window sees none) + 15 (evaluation)
+    // + 15 (`for`: a second evaluation) + 10 (group_wait) s = 100 s in the very worst case of
+    // every phase, 79 to 89 s from the fault in the promtool cases (mixin/tests/paging_test.yaml).
+    // The two ends are scraped up to one interval apart: a burst at the window's edge makes
+    // them disagree for one evaluation, which `for` rides out.
+    esp_lost_window: '45s',
     esp_lost_min_packets: 10,
-    esp_lost_for: '30s',
+    esp_lost_for: '15s',
     // Part of the ESP from the peer to us is lost: more than esp_loss_ratio of what the peer
     // sent in peer_rate_window did not arrive (and some did), for esp_loss_for: a ticket within
     // 15 + 15 + 60 + 180 + 30 s = 5 minutes.
     esp_loss_ratio: 0.05,
     esp_loss_for: '3m',
     // Our ESP reaches the peer (its inbound counter grows) but the peer sends nothing back
-    // through the tunnel, for far_side_silent_for: nothing behind the peer answers.
-    far_side_silent_for: '30s',
+    // through the tunnel (all over esp_lost_window, like IPsecESPLost), for far_side_silent_for:
+    // nothing behind the peer answers.
+    far_side_silent_for: '15s',
     // IKE is unanswered while ESP still flows: charon retransmitted more than
     // ike_unanswered_retransmits IKE requests (or a DPD or rekey failed) within
     // ike_unanswered_window while packets went both ways through the connection's CHILD SAs.

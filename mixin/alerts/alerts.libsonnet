@@ -19,6 +19,20 @@
 {
   prometheusAlerts+:: {
     local c = (import '../lib/config.libsonnet').values($._config),
+    // increase() of one of the peer's packet counters over esp_lost_window, on our paired
+    // CHILD SA's labels (ipsec_pair:child_sa_peer:info): read from the raw counters, so that
+    // an outage alert does not wait for the recording group's next evaluation.
+    local peerIncrease(metric) = |||
+      ipsec_pair:child_sa_peer:info
+      * on (peer_instance, peer_conn, peer_child) group_left ()
+      label_replace(label_replace(label_replace(
+        sum by (instance, conn, child) (increase(%(metric)s{%(selector)s}[%(esp_lost_window)s])),
+        "peer_instance", "$1", "instance", "(.*)"), "peer_conn", "$1", "conn", "(.*)"),
+        "peer_child", "$1", "child", "(.*)")
+    ||| % (c { metric: metric }),
+    local indent(text) = std.join('\n', [if l == '' then l else '  ' + l for l in std.split(text, '\n')]),
+    local ownIncrease(metric) =
+      'sum by (job, instance, conn, child) (increase(%(metric)s{%(selector)s}[%(esp_lost_window)s]))' % (c { metric: metric }),
     groups+: [
     {
       name: 'ikewatch.alerts',
@@ -246,23 +260,29 @@
         // ESP lost from gw-b to gw-a fires on gw-a's series and the reverse on gw-b's. They sit
         // before IPsecTunnelOneWay: the Alertmanager example inhibits IPsecTunnelOneWay (and the
         // probe alerts) of the same end while one of these says why (one fault, one page); they
-        // fire before it (same rate window, shorter `for`). The ipsec_pair:* series come from the
+        // fire before it (shorter window and `for`). The ipsec_pair:* series come from the
         // recording group ikewatch.peers, which Prometheus evaluates independently of this one: the
-        // alerts may see them one evaluation late.
+        // alerts may see them one evaluation late. The two total ones (IPsecESPLost,
+        // IPsecFarSideSilent) take only the pairing from it and read both ends' counters over
+        // esp_lost_window themselves, to page within 90 s; both ends' windows are that long, so
+        // that the two ends' scrapes, up to one interval apart, disagree for one evaluation at
+        // most and `for` (two evaluations) rides it out.
         {
           alert: 'IPsecESPLost',
           expr: |||
-            ipsec_pair:peer_packets_out:rate * %(peer_rate_window_seconds)s > %(esp_lost_min_packets)s
-            and on (job, instance, conn, child, peer_instance, peer_conn, peer_child) ipsec_pair:packets_in:rate == 0
+            (
+            %(peer)s) > %(esp_lost_min_packets)s
+            and on (job, instance, conn, child) %(own)s == 0
             and on (job, instance, conn, child) ipsec_child_sa_up{%(selector)s} == 1
-          ||| % c,
+          ||| % (c { peer: indent(peerIncrease('ipsec_child_sa_packets_out_total')),
+                     own: ownIncrease('ipsec_child_sa_packets_in_total') }),
           'for': '%(esp_lost_for)s' % c,
           labels: {
             severity: 'critical',
           },
           annotations: {
             summary: 'ESP from {{ $labels.peer_instance }} to {{ $labels.instance }} is lost ({{ $labels.conn }}/{{ $labels.child }})',
-            description: 'ESP from {{ $labels.peer_instance }} to {{ $labels.instance }} is lost: {{ $labels.peer_instance }} sent {{ $value | humanize }} packets in %(peer_rate_window)s through {{ $labels.peer_conn }}/{{ $labels.peer_child }}, {{ $labels.instance }} received 0 on {{ $labels.conn }}/{{ $labels.child }}. Both CHILD SAs are installed: the path from {{ $labels.peer_instance }} to {{ $labels.instance }} drops ESP.' % c,
+            description: 'ESP from {{ $labels.peer_instance }} to {{ $labels.instance }} is lost: {{ $labels.peer_instance }} sent {{ $value | humanize }} packets in %(esp_lost_window)s through {{ $labels.peer_conn }}/{{ $labels.peer_child }}, {{ $labels.instance }} received 0 on {{ $labels.conn }}/{{ $labels.child }}. Both CHILD SAs are installed: the path from {{ $labels.peer_instance }} to {{ $labels.instance }} drops ESP.' % c,
             runbook_url: '%(runbook_url_base)s/IPsecESPLost.md' % c,
           },
         },
@@ -292,18 +312,22 @@
         {
           alert: 'IPsecFarSideSilent',
           expr: |||
-            ipsec_pair:peer_packets_in:rate * %(peer_rate_window_seconds)s > %(esp_lost_min_packets)s
-            and on (job, instance, conn, child, peer_instance, peer_conn, peer_child) ipsec_pair:peer_packets_out:rate == 0
-            and on (job, instance, conn, child, peer_instance, peer_conn, peer_child) ipsec_pair:packets_out:rate > 0
+            (
+            %(peer_in)s) > %(esp_lost_min_packets)s
+            and on (job, instance, conn, child, peer_instance, peer_conn, peer_child) (
+            %(peer_out)s) == 0
+            and on (job, instance, conn, child) %(own_out)s > 0
             and on (job, instance, conn, child) ipsec_child_sa_up{%(selector)s} == 1
-          ||| % c,
+          ||| % (c { peer_in: indent(peerIncrease('ipsec_child_sa_packets_in_total')),
+                     peer_out: indent(peerIncrease('ipsec_child_sa_packets_out_total')),
+                     own_out: ownIncrease('ipsec_child_sa_packets_out_total') }),
           'for': '%(far_side_silent_for)s' % c,
           labels: {
             severity: 'critical',
           },
           annotations: {
             summary: 'Traffic reaches {{ $labels.peer_instance }} through the tunnel, but nothing behind {{ $labels.peer_instance }} answers ({{ $labels.conn }}/{{ $labels.child }} on {{ $labels.instance }})',
-            description: 'Traffic reaches {{ $labels.peer_instance }} through the tunnel, but nothing behind {{ $labels.peer_instance }} answers: {{ $labels.peer_instance }} received {{ $value | humanize }} packets from {{ $labels.instance }} in %(peer_rate_window)s on {{ $labels.peer_conn }}/{{ $labels.peer_child }} and sent 0 back, while {{ $labels.instance }} keeps sending on {{ $labels.conn }}/{{ $labels.child }}. The ESP path works; look behind {{ $labels.peer_instance }} (its LAN, forwarding, firewall, the reflector).' % c,
+            description: 'Traffic reaches {{ $labels.peer_instance }} through the tunnel, but nothing behind {{ $labels.peer_instance }} answers: {{ $labels.peer_instance }} received {{ $value | humanize }} packets from {{ $labels.instance }} in %(esp_lost_window)s on {{ $labels.peer_conn }}/{{ $labels.peer_child }} and sent 0 back, while {{ $labels.instance }} keeps sending on {{ $labels.conn }}/{{ $labels.child }}. The ESP path works; look behind {{ $labels.peer_instance }} (its LAN, forwarding, firewall, the reflector).' % c,
             runbook_url: '%(runbook_url_base)s/IPsecFarSideSilent.md' % c,
           },
         },

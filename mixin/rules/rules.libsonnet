@@ -225,17 +225,19 @@
         // peer comes from the SPI pairing; the IKE SA's peer is the one its paired CHILD SAs lead to
         // (ipsec_ike_sa_info carries no SPIs; an IKE SA without a CHILD SA keeps its own interval).
         // Without a pairing (the peer is not monitored) our own interval alone; no series when
-        // rekeying by time is disabled on both ends.
+        // rekeying by time is disabled on both ends. Each end's interval is the smallest over
+        // peer_pair_window: a lost scrape of one end must not leave only the other end's longer
+        // interval (which once made a healthy end's rekeys "frequent").
         {
           record: 'ipsec_tunnel:child_sa_rekey_config_seconds:min',
           expr: |||
             min by (job, instance, conn, child) (
-              ipsec_child_sa_rekey_config_seconds{%(selector)s} > 0
+              min_over_time(ipsec_child_sa_rekey_config_seconds{%(selector)s}[%(peer_pair_window)s]) > 0
               or
               ipsec_pair:child_sa_peer:info
               * on (peer_instance, peer_conn, peer_child) group_left ()
               label_replace(label_replace(label_replace(
-                ipsec_child_sa_rekey_config_seconds{%(selector)s} > 0,
+                min_over_time(ipsec_child_sa_rekey_config_seconds{%(selector)s}[%(peer_pair_window)s]) > 0,
                 "peer_instance", "$1", "instance", "(.*)"), "peer_conn", "$1", "conn", "(.*)"),
                 "peer_child", "$1", "child", "(.*)")
             )
@@ -245,12 +247,12 @@
           record: 'ipsec_conn:ike_sa_rekey_config_seconds:min',
           expr: |||
             min by (job, instance, conn) (
-              ipsec_ike_sa_rekey_config_seconds{%(selector)s} > 0
+              min_over_time(ipsec_ike_sa_rekey_config_seconds{%(selector)s}[%(peer_pair_window)s]) > 0
               or
               max by (job, instance, conn, peer_instance, peer_conn) (ipsec_pair:child_sa_peer:info)
               * on (peer_instance, peer_conn) group_left ()
               label_replace(label_replace(
-                ipsec_ike_sa_rekey_config_seconds{%(selector)s} > 0,
+                min_over_time(ipsec_ike_sa_rekey_config_seconds{%(selector)s}[%(peer_pair_window)s]) > 0,
                 "peer_instance", "$1", "instance", "(.*)"), "peer_conn", "$1", "conn", "(.*)")
             )
           ||| % c,
