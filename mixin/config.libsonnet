@@ -60,6 +60,10 @@
     // already past), for at least `for` (a rekey in flight can read overdue for a moment).
     rekey_will_fail_margin: '24h',
     rekey_will_fail_for: '1m',
+    // IPsecProposalMismatch: both ends' configured proposals have no algorithm in common for
+    // one transform type, for this long (an operator changing the proposals on both gateways,
+    // one after the other, is not warned about the minutes in between).
+    proposal_mismatch_for: '10m',
     // DPD timeouts and authentication failures counted inside this window fire the alert.
     dpd_timeouts_window: '10m',
     auth_failures_window: '10m',

@@ -198,6 +198,36 @@
             runbook_url: '%(runbook_url_base)s/IPsecRekeyWillFail.md' % c,
           },
         },
+        // Both ends' configured proposals (serve exports them from swanctl.conf) have no
+        // algorithm in common for one transform type: the next rekey runs a negotiation that
+        // cannot succeed. A necessary condition only (one algorithm in common per type does not
+        // make a common proposal); `ikewatch doctor --peer` compares whole proposals. Nothing
+        // when either end exports nothing for that transform (an older ikewatch, no readable
+        // swanctl.conf, a `default` proposal list), or the ends are not paired.
+        {
+          alert: 'IPsecProposalMismatch',
+          expr: |||
+            count by (job, instance, conn, child, exchange, transform, peer_instance, peer_conn, peer_child) (
+              ipsec_pair:peer_proposal_algorithm:info
+            )
+            and on (instance, conn, child, exchange, transform)
+            count by (instance, conn, child, exchange, transform) (ipsec_conn_proposal_algorithm_info{%(selector)s})
+            unless on (instance, conn, child, exchange, transform)
+            count by (instance, conn, child, exchange, transform) (
+              ipsec_conn_proposal_algorithm_info{%(selector)s}
+              and on (instance, conn, child, exchange, transform, algorithm) ipsec_pair:peer_proposal_algorithm:info
+            )
+          ||| % c,
+          'for': '%(proposal_mismatch_for)s' % c,
+          labels: {
+            severity: 'warning',
+          },
+          annotations: {
+            summary: 'Tunnel {{ $labels.conn }}{{ with $labels.child }}/{{ . }}{{ end }} on {{ $labels.instance }}: the next {{ if eq $labels.exchange "ike" }}IKE rekey{{ else }}CHILD rekey{{ end }} will fail, no {{ $labels.transform }} algorithm in common with {{ $labels.peer_instance }}',
+            description: '{{ if eq $labels.exchange "ike" }}The IKE proposals of {{ $labels.conn }} on {{ $labels.instance }} and of {{ $labels.peer_conn }} on {{ $labels.peer_instance }}{{ else }}The esp_proposals of {{ $labels.conn }}/{{ $labels.child }} on {{ $labels.instance }} and of {{ $labels.peer_conn }}/{{ $labels.peer_child }} on {{ $labels.peer_instance }}{{ end }} (the two ends of one tunnel) have no {{ $labels.transform }} algorithm in common{{ if eq $labels.transform "ke" }} (key exchange: {{ if eq $labels.exchange "ike" }}the IKE group{{ else }}the PFS group; "none" is no PFS{{ end }}){{ end }}: {{ $labels.instance }} has {{ with printf "ipsec_conn_proposals_info{instance=%%q,conn=%%q,child=%%q,exchange=%%q}" $labels.instance $labels.conn $labels.child $labels.exchange | query }}{{ . | first | label "proposals" }}{{ else }}?{{ end }}, {{ $labels.peer_instance }} has {{ with printf "ipsec_conn_proposals_info{instance=%%q,conn=%%q,child=%%q,exchange=%%q}" $labels.peer_instance $labels.peer_conn $labels.peer_child $labels.exchange | query }}{{ . | first | label "proposals" }}{{ else }}?{{ end }}. The SA works until its next {{ if eq $labels.exchange "ike" }}rekey or reauthentication{{ else }}rekey{{ end }}, which will fail with NO_PROPOSAL_CHOSEN and take the tunnel down when the SA expires.' % c,
+            runbook_url: '%(runbook_url_base)s/IPsecProposalMismatch.md' % c,
+          },
+        },
         {
           alert: 'IPsecDPDTimeouts',
           expr: |||

@@ -257,6 +257,28 @@
             )
           ||| % c,
         },
+        // The peer's configured proposals (ipsec_conn_proposal_algorithm_info, exported by
+        // serve from swanctl.conf: one series per transform and algorithm, aliases folded) on our
+        // labels: a CHILD config's through its paired CHILD SA, a connection's IKE proposals
+        // through the connection its paired CHILD SAs lead to (as above). IPsecProposalMismatch
+        // compares them with ours, transform by transform.
+        {
+          record: 'ipsec_pair:peer_proposal_algorithm:info',
+          expr: |||
+            label_replace(label_replace(label_replace(
+              ipsec_conn_proposal_algorithm_info{%(selector)s, exchange="child"},
+              "peer_instance", "$1", "instance", "(.*)"), "peer_conn", "$1", "conn", "(.*)"),
+              "peer_child", "$1", "child", "(.*)")
+            * on (peer_instance, peer_conn, peer_child) group_left (job, instance, conn, child)
+            max by (job, instance, conn, child, peer_instance, peer_conn, peer_child) (ipsec_pair:child_sa_peer:info)
+            or
+            label_replace(label_replace(
+              ipsec_conn_proposal_algorithm_info{%(selector)s, exchange="ike"},
+              "peer_instance", "$1", "instance", "(.*)"), "peer_conn", "$1", "conn", "(.*)")
+            * on (peer_instance, peer_conn) group_left (job, instance, conn)
+            max by (job, instance, conn, peer_instance, peer_conn) (ipsec_pair:child_sa_peer:info)
+          ||| % c,
+        },
       ],
     },
     ],
