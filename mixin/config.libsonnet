@@ -78,8 +78,8 @@
     // loss; without a peer instance it is the page). The window holds three scrapes (one lost
     // scrape still leaves two); `for` is one evaluation longer than IPsecESPLost's, so that the
     // two-ended alert, which names the direction, fires first and the Alertmanager example
-    // inhibits this one: 15 + 45 + 15 + 30 + 10 s = 115 s in the very worst case of every
-    // phase, 84 s from the fault in the promtool case.
+    // inhibits this one: 45 + 15 + 30 + 10 s = 100 s to the page in the worst case of every
+    // phase, 74 s to the alert (84 s to the page) in the promtool case.
     tunnel_one_way_window: '45s',
     tunnel_one_way_for: '30s',
     // Partial probe loss (lost / sent over the window) above the ratio for the duration, while
@@ -118,9 +118,10 @@
     // ESP from the peer to us is lost: the peer sent more than esp_lost_min_packets packets in
     // esp_lost_window and we received none, for esp_lost_for. Both ends' raw counters are read
     // over esp_lost_window (three scrapes at 15 s, so one lost scrape still leaves two). A page
-    // within 15 (the last packets' scrape) + 45 (the window sees none) + 15 (evaluation)
-    // + 15 (`for`: a second evaluation) + 10 (group_wait) s = 100 s in the very worst case of
-    // every phase, 79 to 89 s from the fault in the promtool cases (mixin/tests/paging_test.yaml).
+    // within 45 (until the window holds no scrape taken before the last packet arrived) + 15
+    // (the next evaluation) + 15 (`for`: a second evaluation) + 10 (group_wait) s = 85 s in the
+    // worst case of every phase; 59 s to the alert, 69 s to the page in the promtool cases
+    // (mixin/tests/peers_test.yaml, paging_test.yaml).
     // The two ends are scraped up to one interval apart: a burst at the window's edge makes
     // them disagree for one evaluation, which `for` rides out.
     esp_lost_window: '45s',

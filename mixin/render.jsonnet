@@ -10,7 +10,6 @@
 local cfgLib = import 'lib/config.libsonnet';
 local rulefile = import 'lib/rulefile.libsonnet';
 local base = import 'mixin.libsonnet';
-local ext(name, default) = std.extVar(name);
 local sets = [l for l in std.split(std.extVar('sets'), '\n') if l != ''];
 local parseSet(l) =
   local eq = std.findSubstr('=', l);
