@@ -16,7 +16,7 @@ exit status is 1 if any failed. The checks:
                          level:metric:op name, is recorded by mixin/rules/ikewatch-recording.yaml)
   rules-metrics          the same for the alerting rules
 
-Standard library only; the rule files are the ones build.py renders, so a small line-based
+Standard library only; the rule files are the ones mixin/build.sh renders, so a small line-based
 reader is enough for them (no PyYAML in the CI image).
 """
 

@@ -3,12 +3,13 @@
 #
 # CI check of the Prometheus mixin (mixin/): the rendered rules, and the thresholds the runbooks
 # and READMEs quote (their <!-- threshold:KEY --> markers), are up to date with
-# mixin/config.yaml, promtool accepts them (default and lab variants), the promtool unit tests
+# the jsonnet mixin (mixin/mixin.libsonnet, defaults in mixin/config.libsonnet), an override by
+# composition reaches every rule and the dashboard, promtool accepts them (default and lab variants), the promtool unit tests
 # pass, the Alertmanager example loads, the runbooks and dashboard are complete, every PromQL
 # expression in the dashboard parses and every metric it reads is documented.
 # Prints one `ok - mixin/<name>` or `not ok - mixin/<name>: why` line per check and exits 1 if
-# any failed (2 if a tool is missing). Needs promtool (Debian: prometheus), amtool (Debian:
-# prometheus-alertmanager) and python3 (standard library only).
+# any failed (2 if a tool is missing). Needs jsonnet (Debian: jsonnet), promtool (Debian:
+# prometheus), amtool (Debian: prometheus-alertmanager) and python3 (standard library only).
 #
 #   scripts/check-mixin.sh            # from anywhere; works on the checkout it lives in
 set -u
@@ -19,7 +20,7 @@ failed=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-mixin.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-for tool in promtool amtool python3; do
+for tool in jsonnet promtool amtool python3; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "not ok - mixin/tools: $tool not found"
 		exit 2
@@ -41,8 +42,18 @@ run() {
 	fi
 }
 
-# The committed files are what build.py renders from config.yaml now.
-run build-current python3 -B "$mixin/build.py" --check
+# The committed files are what mixin/build.sh renders from the jsonnet now, and the documents
+# quote its thresholds.
+run build-current "$mixin/build.sh" --check
+# An override by composition reaches every rule and the dashboard; a bad value is refused.
+run jsonnet-override jsonnet -J "$mixin" "$mixin/tests/override_test.jsonnet"
+if jsonnet -J "$mixin" -e "(import 'lib/config.libsonnet').values(((import 'mixin.libsonnet')
+	+ { _config+:: { cert_expiry_critical_days: 20 } })._config)" >"$tmp/bad" 2>&1; then
+	echo "not ok - mixin/jsonnet-refuses-bad-config: critical days above warning days accepted"
+	failed=1
+else
+	run jsonnet-refuses-bad-config grep -q 'cert_expiry_critical_days must be below' "$tmp/bad"
+fi
 
 for f in "$mixin"/rules/*.yaml; do
 	run "rules/$(basename "$f")" promtool check rules "$f"
@@ -50,7 +61,7 @@ done
 
 # The short-duration variant the end-to-end test loads must be valid too.
 mkdir -p "$tmp/lab"
-if python3 -B "$mixin/build.py" --out "$tmp/lab" --for-scale 0.1 >"$tmp/out" 2>&1; then
+if "$mixin/build.sh" --out "$tmp/lab" --for-scale 0.1 >"$tmp/out" 2>&1; then
 	run rules-lab-variant promtool check rules "$tmp/lab/ikewatch-alerts.yaml" \
 		"$tmp/lab/ikewatch-recording.yaml"
 else
@@ -66,7 +77,7 @@ for f in "$mixin"/alertmanager/*.yml; do
 	run "alertmanager/$(basename "$f")" amtool check-config "$f"
 done
 
-run build-selftest python3 -B -m doctest "$mixin/build.py"
+run thresholds-selftest python3 -B -m doctest "$mixin/thresholds.py"
 run lint-selftest python3 -B -m doctest "$mixin/lint.py"
 
 # Structural checks: one line each, printed by lint.py itself.

@@ -28,7 +28,7 @@ PACKAGES=(
 	systemd  # systemd-socket-activate and systemd-analyze (test_serve_listen.sh, test_package.sh)
 	tcpdump conntrack chromium
 	debhelper lintian dpkg-dev build-essential strace  # the Debian package (tests/integration/test_package.sh)
-	prometheus prometheus-alertmanager
+	prometheus prometheus-alertmanager jsonnet  # the mixin (mixin/build.sh, scripts/check-mixin.sh)
 )
 
 policy=${DEPS_POLICY_RC_D:-/usr/sbin/policy-rc.d}

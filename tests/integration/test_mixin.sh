@@ -6,7 +6,7 @@
 # Why: promtool's unit tests (mixin/tests/) prove the rules against invented series; this test
 # proves them against what `ikewatch serve` really exports from a real charon. It runs Debian's
 # Prometheus and Alertmanager on loopback with the mixin loaded (every duration / 10 through
-# `mixin/build.py --for-scale 0.1`), scrapes ikewatch on gateway A of the lab every 2 s, and
+# `mixin/build.sh --for-scale 0.1`), scrapes ikewatch on gateway A of the lab every 2 s, and
 # sends notifications to a webhook receiver (a python3 http.server on 127.0.0.1 that appends
 # each POST to a file). Then:
 #   1. a healthy lab with short lifetimes and several rekeys raises no alert at all
@@ -92,8 +92,8 @@ PING_PID=$!
 t_cleanup kill "$PING_PID"
 
 # ---- The mixin, scaled for the lab ------------------------------------------------------------
-python3 -B "$T_TOP/mixin/build.py" --out "$W/rules" --for-scale 0.1 >"$W/build.log" 2>&1 ||
-	t_bail "mixin/build.py: $(cat "$W/build.log")"
+"$T_TOP/mixin/build.sh" --out "$W/rules" --for-scale 0.1 >"$W/build.log" 2>&1 ||
+	t_bail "mixin/build.sh: $(cat "$W/build.log")"
 
 # ---- Webhook receiver ----------------------------------------------------------------------
 HOOK_PORT=$(free_port)

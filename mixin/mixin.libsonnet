@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The ikewatch monitoring mixin, in the layout of the other Prometheus mixins:
+//   _config             every threshold and duration (mixin/config.libsonnet)
+//   prometheusAlerts    {groups: [...]}: alerts/alerts.libsonnet
+//   prometheusRules     {groups: [...]}: rules/rules.libsonnet (recording rules)
+//   grafanaDashboards   {'ikewatch.json': {...}}: dashboards/dashboards.libsonnet
+// Import and override by composition:
+//   (import 'mixin.libsonnet') + { _config+:: { selector: 'job="vpn-gateways"' } }
+(import 'config.libsonnet') +
+(import 'alerts/alerts.libsonnet') +
+(import 'rules/rules.libsonnet') +
+(import 'dashboards/dashboards.libsonnet')
