@@ -24,15 +24,16 @@ struct lsw_source {
 	bool have_global;
 };
 
-/* The first line of what whack wrote to stderr (or stdout), for the log and the status page. */
-static void first_line(const struct buf *b, char *why, size_t why_len, const char *prefix)
+/* The first line of what whack wrote to stderr (or stdout), for the log and the status page:
+ * whack names itself ("whack: Pluto is not running (no ...)"). */
+static void first_line(const struct buf *b, char *why, size_t why_len)
 {
 	const char *p = b->len ? (const char *)b->data : "";
 	size_t n = 0;
 
 	while (n < b->len && p[n] != '\n')
 		n++;
-	snprintf(why, why_len, "%s%.*s", prefix, (int)(n > 150 ? 150 : n), p);
+	snprintf(why, why_len, "%.*s", (int)n, p);
 }
 
 /* `whack --ctlsocket CTL @what`: 0 with *ret to release, or -errno with @why. */
@@ -54,9 +55,10 @@ static int run_whack(struct lsw_source *l, const char *what, struct diag_exec_re
 			snprintf(why, why_len, "whack %s wrote more than %u bytes", what,
 			         LSW_OUTPUT_MAX);
 		else
-			first_line(ret->err.len ? &ret->err : &ret->out, why, why_len, "whack: ");
+			first_line(ret->err.len ? &ret->err : &ret->out, why, why_len);
 		diag_exec_result_done(ret);
-		/* whack exits 33 ("Pluto is not running") when nobody listens on the socket */
+		/* whack exits 33 with "Pluto is not running" (no socket) or "is Pluto running?"
+		 * (nobody listening) */
 		return ret->timed_out ? -ETIMEDOUT : -ECONNREFUSED;
 	}
 	return 0;

@@ -35,6 +35,9 @@
 #   LAB_START       1 (default): lab_up initiates a-b and waits for INSTALLED; 0: only loads.
 #   LAB_KERNEL      auto (default) | libipsec | netlink. auto probes for kernel ESP in a scratch
 #                   namespace and prefers kernel-netlink when the kernel has it.
+#   LAB_CHILDLESS   childless = VALUE on a-b of both charons (default: strongSwan's); "force" lets
+#                   B open an IKE SA without a CHILD SA (RFC 6023) to a peer that cannot install
+#                   one (tests/lab/lab_libreswan.sh: pluto on a kernel without ESP).
 #   LAB_VERBOSE     1: log every step to stderr.
 #
 # Functions. Gateways are named A, B (charon) and R (router). All return 0 on success, non-zero
@@ -179,6 +182,8 @@ _lab_is_ours() {
 	local pid=$1
 	_lab_alive "$pid" || return 1
 	[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/lib/ipsec/charon ] && return 0
+	# Libreswan's pluto as gateway A (lab_libreswan.sh records it here too)
+	case $(readlink "/proc/$pid/exe" 2>/dev/null) in */ipsec/pluto) return 0 ;; esac
 	# 2>/dev/null before the <: redirections apply left to right, and the process may be gone
 	tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -qx lab-charon
 }
@@ -228,6 +233,7 @@ S_CHILD_LIFE='$life'
 S_DPD='$dpd'
 S_FAST_DPD='${LAB_FAST_DPD:-1}'
 S_DPD_ACTION='${LAB_DPD_ACTION:-clear}'
+S_CHILDLESS='${LAB_CHILDLESS:-}'
 EOF
 }
 
@@ -324,7 +330,8 @@ connections {
 		remote_addrs = $peer
 		proposals = $S_IKE_PROP
 		mobike = no
-		unique = replace
+		unique = replace${S_CHILDLESS:+
+		childless = $S_CHILDLESS}
 		dpd_delay = $S_DPD
 		$irekey
 		local {
