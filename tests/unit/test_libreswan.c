@@ -170,7 +170,8 @@ static void child_order_and_orphans(void)
 	    "#7: \"x\":500 ESTABLISHED_CHILD_SA (established Child SA); REKEY in 10s; IKE SA #8;\n"
 	    "#8: \"x\":500 ESTABLISHED_IKE_SA (established IKE SA); REKEY in 20s; newest;\n"
 	    "#9: \"x\":500 ESTABLISHED_CHILD_SA (established Child SA); IKE SA #99;\n"
-	    "#10: \"x\"[3] 192.1.3.33:500 ESTABLISHED_CHILD_SA (established Child SA); IKE SA #8;\n";
+	    "#10: \"x\"[3] 192.1.3.33:500 ESTABLISHED_CHILD_SA (established Child SA); IKE SA "
+	    "#8;\n";
 	struct sa_snapshot s;
 
 	sa_snapshot_init(&s);
@@ -202,7 +203,8 @@ static void malformed_status(void)
 	    "\"a\": ...",
 	    "\"a\": x...y",
 	    "\"a\":   ike_life: 99999999999999999999999s;",
-	    "pluto_version=4.10.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0",
+	    "pluto_version=4.10.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	    "0",
 	};
 	struct sa_snapshot s;
 	struct lsw_info info;

@@ -78,8 +78,8 @@ static const struct pvec vectors[] = {
     {"\"north-any-east\"[1] 192.1.3.33 #2: responder established Child SA using #1; IPsec tunnel "
      "[192.0.2.0/24===192.0.2.101/32] {ESP/ESN=>0xESPESP <0xESPESP xfrm=AES_GCM_16_256-NONE}",
      E(CHILD_EVENT, CHILD_INSTALLED), 0, "north-any-east", 2, LOG_EXCH_UNKNOWN, 0},
-    {"\"a-b\" #6: initiator rekeyed Child SA #2 using #1",
-     E(CHILD_EVENT, CHILD_REKEYED), 0, "a-b", 6, LOG_EXCH_UNKNOWN, 0},
+    {"\"a-b\" #6: initiator rekeyed Child SA #2 using #1", E(CHILD_EVENT, CHILD_REKEYED), 0, "a-b",
+     6, LOG_EXCH_UNKNOWN, 0},
     /* follow-ups and noise: nothing to count */
     {"\"a-b\" #9: responding to IKE_AUTH message (ID 1) from 198.51.100.1:4500 with encrypted "
      "notification AUTHENTICATION_FAILED",
@@ -93,8 +93,8 @@ static const struct pvec vectors[] = {
     {"\"a-b\" #2: setup_half_ipsec_sa() hit fail:", NONE, 0, "a-b", 2, LOG_EXCH_UNKNOWN, 0},
     {"\"a-b\" #7: something else failed badly", F(OTHER), 0, "a-b", 7, LOG_EXCH_UNKNOWN, 0},
     /* not pluto's */
-    {"Dec  6 05:00:14.608680: \"a-b\": added IKEv2 connection", NONE, 0, NULL, 0,
-     LOG_EXCH_UNKNOWN, 0},
+    {"Dec  6 05:00:14.608680: \"a-b\": added IKEv2 connection", NONE, 0, NULL, 0, LOG_EXCH_UNKNOWN,
+     0},
     {"packet from 198.51.100.1:4500: INFORMATIONAL request has no corresponding IKE SA", NONE, 0,
      NULL, 0, LOG_EXCH_UNKNOWN, 0},
     {"\"a b\" #1: authentication failed", NONE, 0, NULL, 0, LOG_EXCH_UNKNOWN, 0},
@@ -125,7 +125,8 @@ static void vectors_classify(void)
 
 		T_EQ_INT(log_classify_line(v->line, strlen(v->line), &c), 0);
 		if (c.cat != v->cat)
-			test_fail(__FILE__, __LINE__, "vector %zu: cat %d, want %d", i, c.cat, v->cat);
+			test_fail(__FILE__, __LINE__, "vector %zu: cat %d, want %d", i, c.cat,
+			          v->cat);
 		if (v->code >= 0 && c.cat == LOG_CAT_FAILURE && (int)c.failure != v->code)
 			test_fail(__FILE__, __LINE__, "vector %zu: failure %s", i,
 			          log_failure_name(c.failure));
@@ -200,8 +201,10 @@ static void cut_lines(void)
 			T_ASSERT(copy);
 			memcpy(copy, l, cut);
 			T_EQ_INT(log_classify_line(copy, cut, &c), 0);
-			T_ASSERT(!c.conn.p || (c.conn.p >= copy && c.conn.p + c.conn.len <= copy + cut));
-			T_ASSERT(!c.msg.p || (c.msg.p >= copy && c.msg.p + c.msg.len <= copy + cut));
+			T_ASSERT(!c.conn.p ||
+			         (c.conn.p >= copy && c.conn.p + c.conn.len <= copy + cut));
+			T_ASSERT(!c.msg.p ||
+			         (c.msg.p >= copy && c.msg.p + c.msg.len <= copy + cut));
 			free(copy);
 		}
 	}
