@@ -284,6 +284,7 @@ static int serve_run(int argc, char **argv)
 		r = 1;
 		goto out_config;
 	}
+	daemon_source_events(src, &s.events_cfg);
 	s.collector = collector_new(&(struct collector_config){
 	    .source = src,
 	    .vici_socket = s.cfg.vici_socket,

@@ -22,6 +22,7 @@ struct status_ctx {
 	bool found;
 	const char *conn;   /* NULL: every connection */
 	const char *socket; /* for the error line */
+	bool pluto;         /* Libreswan's pluto, not charon */
 };
 
 static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa_view *v, bool up,
@@ -38,8 +39,14 @@ static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa
 		/* the socket is named below; "connect: " adds nothing to it */
 		if (strncmp(why, "connect: ", 9) == 0)
 			why += 9;
-		printf("charon is not answering on %s: %s (is charon running? set --vici.socket)\n",
-		       st->socket, why);
+		if (st->pluto)
+			printf("pluto is not answering on %s: %s (is pluto running? set "
+			       "--libreswan.ctl)\n",
+			       st->socket, why);
+		else
+			printf("charon is not answering on %s: %s (is charon running? set "
+			       "--vici.socket)\n",
+			       st->socket, why);
 		return;
 	}
 	printf("%-20s %-12s %-9s %-10s %-18s\n", "CONNECTION", "IKE SA", "AGE", "REKEY IN",
@@ -114,6 +121,10 @@ static int status_run(int argc, char **argv)
 	if (daemon_source_open(&cmd_status, &flags, &cfg, &src, &lsw) != 0) {
 		config_done(&cfg);
 		return 1;
+	}
+	if (src) {
+		st.pluto = true;
+		st.socket = src->where;
 	}
 	col = collector_new(&(struct collector_config){.source = src,
 	                                               .vici_socket = cfg.vici_socket,

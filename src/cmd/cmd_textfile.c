@@ -123,6 +123,7 @@ static int textfile_run(int argc, char **argv)
 			r = 1;
 			goto out;
 		}
+		daemon_source_events(src, &events_cfg);
 		events = events_service_start(&events_cfg, cfg.vici_socket, collector_counters(col),
 		                              &err);
 		if (!events) {

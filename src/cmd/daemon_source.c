@@ -4,6 +4,8 @@
  */
 #include "cmd/daemon_source.h"
 
+#include "common/log.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,4 +47,17 @@ int daemon_source_open(const struct cmd *c, const struct charon_flags *f, const 
 	}
 	*ret_src = lsw_source_collector(*ret_lsw);
 	return 0;
+}
+
+void daemon_source_events(const struct collector_source *src, struct events_config *ec)
+{
+	if (!src)
+		return;
+	ec->stream = false;
+	if (ec->log_source == EVENTS_LOG_VICI) {
+		ec->log_source = EVENTS_LOG_NONE;
+		log_warn(
+		    "events: pluto has no VICI log; set events.log_source to file or journal to "
+		    "count its failures and rekeys (docs/libreswan.md)");
+	}
 }

@@ -61,6 +61,15 @@ status_ok() {
 }
 t_check "status" status_ok
 
+# Found without --libreswan.ctl: in a mount namespace whose /run has pluto's socket and no
+# charon's (/var/run/charon.vici, the default, is under /run)
+detected() {
+	unshare -m --propagation private sh -c 'mount -t tmpfs none /run && mkdir /run/pluto &&
+		mount --bind "$1" /run/pluto && "$2" status --libreswan.whack "$3"' \
+		sh "$(dirname "$(lsw_ctl)")" "$IKEWATCH" "$(lsw_whack_path)" | grep -q '^a-b  *ESTABLISHED'
+}
+t_check "status-detects-pluto" detected
+
 # This kernel has no ESP: the CHILD SA B asks for cannot be installed by pluto.
 b=$(value 'ipsec_failures_total{conn="a-b",kind="install_failed"}')
 t_check "child-install-refused" eval '! b_swanctl --initiate --child net >/dev/null 2>&1'
@@ -103,5 +112,6 @@ t_check "killed-peer-retransmits" ge 'ipsec_retransmits_total{conn="a-b",exchang
 # pluto gone: ipsec_up 0 and the reason in the log, as for charon
 lsw_down
 t_eventually 10 "pluto-gone-ipsec-up-0" eq 'ipsec_up' 0
+t_check "pluto-gone-status" eval '"$IKEWATCH" status --libreswan.ctl "$(lsw_ctl)" --libreswan.whack "$(lsw_whack_path)" | grep -q "^pluto is not answering"; [ "${PIPESTATUS[0]}" = 1 ]'
 t_check "pluto-gone-logged" grep -qE 'libreswan: .*pluto.ctl: whack: .*(is Pluto running|Pluto is not running)' "$SERVE_LOG"
 t_done
