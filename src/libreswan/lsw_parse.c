@@ -64,7 +64,7 @@ static const char *find(struct span l, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return l.len >= n ? memmem(l.p, l.len, lit, n) : NULL;
+	return l.p && l.len >= n ? memmem(l.p, l.len, lit, n) : NULL;
 }
 
 static const char *span_end(struct span l)
