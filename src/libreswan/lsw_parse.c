@@ -76,8 +76,10 @@ static const char *span_end(struct span l)
 static struct span until(struct span l, const char *p, const char *stops)
 {
 	const char *e = span_end(l), *q = p;
+	size_t n = strlen(stops);
 
-	while (q < e && !strchr(stops, *q))
+	/* memchr, not strchr: a NUL in the input is a byte like any other, not a stop */
+	while (q < e && !memchr(stops, *q, n))
 		q++;
 	return (struct span){p, (size_t)(q - p)};
 }
@@ -245,10 +247,11 @@ static void conn_detail(struct parse *ps, struct span name, struct span rest)
 /* "A-B-C" -> the @i-th part ("" when absent). */
 static struct span alg_part(struct span alg, unsigned i)
 {
-	const char *p = alg.p, *e = span_end(alg);
+	const char *p = alg.p, *e;
 
 	if (!p)
 		return (struct span){NULL, 0};
+	e = span_end(alg);
 	for (; i; i--) {
 		p = memchr(p, '-', (size_t)(e - p));
 		if (!p)
@@ -283,7 +286,7 @@ static int state_name(struct span l, const char *after_quote, struct span *ret,
 			*ret_rest = span_end(tok);
 			return 0;
 		}
-		p = span_end(tok);
+		p = tok.len ? span_end(tok) : p + 1;
 	}
 	return -EBADMSG;
 }

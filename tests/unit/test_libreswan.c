@@ -224,6 +224,22 @@ static void malformed_status(void)
 	sa_snapshot_done(&s);
 }
 
+/* A NUL inside a line is data, not the end of a token: the fuzzer found a state line with one
+ * that made the state-name scan loop for ever. */
+static void nul_bytes(void)
+{
+	static const char text[] = "#1: \"a\":500 \0ESTABLISHED_IKE_SA (x);\n"
+	                           "#2: \"a\"\0 ESTABLISHED_IKE_SA (x);\n"
+	                           "#3: \"a\" x\0y ESTABLISHED_IKE_SA (x);\n";
+	struct sa_snapshot s;
+
+	sa_snapshot_init(&s);
+	T_EQ_INT(lsw_parse_status(&s, text, sizeof(text) - 1, NULL), 0);
+	T_EQ_INT(s.n_ikes, 3);
+	T_EQ_STR(s.ikes[0].state, "ESTABLISHED");
+	sa_snapshot_done(&s);
+}
+
 /* The recorded file cut at every byte: never more than the whole gives, never a crash. */
 static void cut_anywhere(void)
 {
@@ -299,5 +315,5 @@ static void global_counters(void)
 
 TEST_MAIN("libreswan", TEST(status_ike_up), TEST(status_halfopen), TEST(showstates_alone),
           TEST(child_up_4x), TEST(child_up_5x), TEST(child_order_and_orphans),
-          TEST(malformed_status), TEST(cut_anywhere), TEST(traffic_malformed),
+          TEST(malformed_status), TEST(nul_bytes), TEST(cut_anywhere), TEST(traffic_malformed),
           TEST(global_counters))
