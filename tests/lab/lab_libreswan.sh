@@ -103,7 +103,7 @@ _lsw_is_ours() {
 
 lsw_up() {
 	_lab_load || return 1
-	local d=$LAB_DIR/lsw libexec pid i
+	local d=$LAB_DIR/lsw libexec pid
 	libexec=$(_lsw_libexec) || { _lab_err "no pluto (scripts/libreswan_fetch.sh)"; return 1; }
 	lab_kill_gateway A || return 1
 	mkdir -p "$d/run" "$d/nss"
@@ -120,7 +120,7 @@ lsw_up() {
 	disown "$pid" 2>/dev/null
 	echo "$pid" >"$d/pluto.pid"
 	_lab_record pid "$pid" pluto # lab_down stops it too, even after a killed test
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -S "$d/run/pluto.ctl" ] && lsw_whack --status >/dev/null 2>&1 && break
 		_lab_alive "$pid" || { _lab_err "pluto died: $(tail -n 3 "$d/pluto.stdout" "$d/pluto.log" 2>/dev/null)"; return 1; }
 		sleep 0.1
