@@ -11,6 +11,7 @@
 # fails.
 # Environment: DEPS_POLICY_RC_D (default /usr/sbin/policy-rc.d), the policy file to create if
 # absent and remove afterwards; tests/integration/test_deps.sh points it at a scratch file.
+# DEPS_LIBRESWAN=0: do not unpack Libreswan (scripts/libreswan_fetch.sh).
 set -uo pipefail
 
 PACKAGES=(
@@ -29,6 +30,7 @@ PACKAGES=(
 	tcpdump conntrack chromium
 	debhelper lintian dpkg-dev build-essential strace  # the Debian package (tests/integration/test_package.sh)
 	prometheus prometheus-alertmanager jsonnet  # the mixin (mixin/build.sh, scripts/check-mixin.sh)
+	libnss3-tools libldns3 libunbound8 libevent-pthreads-2.1-7 libcurl3-nss libcap-ng0 dns-root-data  # Libreswan's pluto: scripts/libreswan_fetch.sh
 )
 
 policy=${DEPS_POLICY_RC_D:-/usr/sbin/policy-rc.d}
@@ -43,7 +45,9 @@ not_installed() {
 }
 
 mapfile -t missing < <(not_installed "${PACKAGES[@]}")
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Libreswan conflicts with strongSwan: unpacked beside it, not installed (DEPS_LIBRESWAN=0: not)
+libreswan() { [ "${DEPS_LIBRESWAN:-1}" = 0 ] || "$(dirname "$0")/libreswan_fetch.sh"; }
+[ ${#missing[@]} -eq 0 ] && { [ "$(id -u)" -ne 0 ] || libreswan; exit $?; }
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: missing packages (${missing[*]}); run as root to install them" >&2
@@ -86,4 +90,4 @@ if [ "$apt_ok" = 0 ]; then
 	echo "deps.sh: apt-get install reported an error, but every package is installed:" >&2
 	tail -n 5 "$log" >&2
 fi
-exit 0
+libreswan

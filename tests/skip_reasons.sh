@@ -25,6 +25,11 @@
 #   no-asan           the ikewatch under test ($IKEWATCH) is not an ASan build
 #   lab-kernel-esp    the lab runs on kernel ESP (LAB_KERNEL_USED=netlink, set by lab_up): there is
 #                     no kernel-libipsec ipsec0 interface
+#   no-pluto          Libreswan's pluto is not unpacked where the Libreswan lab looks for it
+#                     ($LSW_ROOT, default /var/cache/ikewatch/libreswan, or /usr/libexec/ipsec):
+#                     Debian's libreswan conflicts with strongSwan's packages, so scripts/deps.sh
+#                     unpacks it beside them (scripts/libreswan_fetch.sh, which needs apt's
+#                     mirror); a machine set up without that step has no pluto to run
 # Tools the project requires (scripts/deps.sh) are not reasons: without them a test fails.
 
 skip_reason_holds() {
@@ -35,6 +40,8 @@ skip_reason_holds() {
 	TEST_FILTER) [ -n "${TEST_FILTER:-}" ] ;;
 	no-asan) [ -x "${IKEWATCH:-}" ] && ! ldd "$IKEWATCH" 2>/dev/null | grep -q libasan ;;
 	lab-kernel-esp) [ "${LAB_KERNEL_USED:-}" = netlink ] ;;
+	no-pluto) [ ! -x "${LSW_ROOT:-/var/cache/ikewatch/libreswan}/usr/libexec/ipsec/pluto" ] &&
+		[ ! -x /usr/libexec/ipsec/pluto ] ;;
 	*) return 2 ;;
 	esac
 }

@@ -64,6 +64,12 @@ int charon_flags_take(struct charon_flags *f, const struct opt *o, const struct 
 	case OPT_REDACT:
 		f->redact = true;
 		return 1;
+	case OPT_LIBRESWAN_CTL:
+		f->libreswan_ctl = v->text;
+		return 1;
+	case OPT_LIBRESWAN_WHACK:
+		f->libreswan_whack = v->text;
+		return 1;
 	default:
 		return 0;
 	}

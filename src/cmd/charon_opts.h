@@ -24,6 +24,7 @@ struct charon_flags {
 	uint64_t vici_timeout_ns; /* 0: not given */
 	const char *log_level, *log_format;
 	bool redact;
+	const char *libreswan_ctl, *libreswan_whack; /* daemon_opts */
 };
 
 /* Take one option of charon_opts, log_format_opts or --web.*: 1 if it was one, else 0.

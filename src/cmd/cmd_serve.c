@@ -6,6 +6,7 @@
  */
 #include "cmd/cmd.h"
 #include "cmd/charon_opts.h"
+#include "cmd/daemon_source.h"
 
 #include "common/limits.h"
 #include "common/log.h"
@@ -30,6 +31,7 @@
 struct serve {
 	struct config cfg;
 	struct collector *collector;
+	struct lsw_source *lsw; /* reads pluto instead of charon (daemon_source.h) */
 	struct probe_config *probe_cfg;
 	struct probe_set *probes;
 	struct reflect_config *reflect_cfg;
@@ -216,7 +218,8 @@ static const struct opt serve_opts[] = {
     {OPT_END},
 };
 
-static const struct opt *const serve_tables[] = {serve_opts, charon_opts, log_format_opts, NULL};
+static const struct opt *const serve_tables[] = {serve_opts, charon_opts, daemon_opts,
+                                                 log_format_opts, NULL};
 
 static int serve_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
                       size_t errlen)
@@ -288,7 +291,15 @@ static int serve_run(int argc, char **argv)
 	}
 	serve_block_signals(&sigs);
 
+	const struct collector_source *src;
+
+	if (daemon_source_open(&cmd_serve, &flags.charon, &s.cfg, &src, &s.lsw) != 0) {
+		r = 1;
+		goto out_config;
+	}
+	daemon_source_events(src, &s.events_cfg);
 	s.collector = collector_new(&(struct collector_config){
+	    .source = src,
 	    .vici_socket = s.cfg.vici_socket,
 	    .vici_timeout_ms = s.cfg.vici_timeout_ms,
 	    .cert_interval_s = s.cfg.cert_interval_s,
@@ -344,6 +355,7 @@ out_probes:
 	events_service_stop(s.events);
 	collector_free(s.collector);
 out_config:
+	lsw_source_free(s.lsw);
 	events_config_done(&s.events_cfg);
 	probe_config_free(s.probe_cfg);
 	reflect_config_free(s.reflect_cfg);

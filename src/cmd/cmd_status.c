@@ -6,6 +6,7 @@
  */
 #include "cmd/cmd.h"
 #include "cmd/charon_opts.h"
+#include "cmd/daemon_source.h"
 
 #include "common/log.h"
 #include "exporter/collector.h"
@@ -21,6 +22,7 @@ struct status_ctx {
 	bool found;
 	const char *conn;   /* NULL: every connection */
 	const char *socket; /* for the error line */
+	bool pluto;         /* Libreswan's pluto, not charon */
 };
 
 static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa_view *v, bool up,
@@ -37,8 +39,14 @@ static void status_print(void *ctx, const struct sa_snapshot *s, const struct sa
 		/* the socket is named below; "connect: " adds nothing to it */
 		if (strncmp(why, "connect: ", 9) == 0)
 			why += 9;
-		printf("charon is not answering on %s: %s (is charon running? set --vici.socket)\n",
-		       st->socket, why);
+		if (st->pluto)
+			printf("pluto is not answering on %s: %s (is pluto running? set "
+			       "--libreswan.ctl)\n",
+			       st->socket, why);
+		else
+			printf("charon is not answering on %s: %s (is charon running? set "
+			       "--vici.socket)\n",
+			       st->socket, why);
 		return;
 	}
 	printf("%-20s %-12s %-9s %-10s %-18s\n", "CONNECTION", "IKE SA", "AGE", "REKEY IN",
@@ -94,6 +102,8 @@ static int status_run(int argc, char **argv)
 {
 	struct charon_flags flags = {0};
 	struct status_ctx st = {0};
+	const struct collector_source *src;
+	struct lsw_source *lsw;
 	struct collector *col;
 	struct config cfg;
 	int n, r;
@@ -108,17 +118,28 @@ static int status_run(int argc, char **argv)
 	log_setup(LOG_LEVEL_ERR);
 	st.redact = cfg.redact_identities;
 	st.socket = cfg.vici_socket;
-	col = collector_new(&(struct collector_config){.vici_socket = cfg.vici_socket,
+	if (daemon_source_open(&cmd_status, &flags, &cfg, &src, &lsw) != 0) {
+		config_done(&cfg);
+		return 1;
+	}
+	if (src) {
+		st.pluto = true;
+		st.socket = src->where;
+	}
+	col = collector_new(&(struct collector_config){.source = src,
+	                                               .vici_socket = cfg.vici_socket,
 	                                               .vici_timeout_ms = cfg.vici_timeout_ms,
 	                                               .cert_interval_s = 3600});
 	if (!col) {
 		fprintf(stderr, "ikewatch status: --vici.socket %s: the path is too long\n",
 		        cfg.vici_socket);
+		lsw_source_free(lsw);
 		config_done(&cfg);
 		return 1;
 	}
 	collector_with_view(col, status_print, &st);
 	collector_free(col);
+	lsw_source_free(lsw);
 	config_done(&cfg);
 	if (!st.up)
 		return 1;
@@ -127,7 +148,7 @@ static int status_run(int argc, char **argv)
 	return st.any_down ? 3 : 0;
 }
 
-static const struct opt *const status_tables[] = {charon_opts, NULL};
+static const struct opt *const status_tables[] = {charon_opts, daemon_opts, NULL};
 
 const struct cmd cmd_status = {
     .name = "status",

@@ -6,6 +6,7 @@
  */
 #include "cmd/cmd.h"
 #include "cmd/charon_opts.h"
+#include "cmd/daemon_source.h"
 
 #include "common/atomic_file.h"
 #include "common/clock.h"
@@ -82,6 +83,8 @@ static int textfile_run(int argc, char **argv)
 	uint64_t interval_ms;
 	struct events_service *events = NULL;
 	struct events_config events_cfg;
+	const struct collector_source *src;
+	struct lsw_source *lsw;
 	struct collector *col;
 	char err_text[256];
 	struct config cfg;
@@ -97,7 +100,12 @@ static int textfile_run(int argc, char **argv)
 		return r;
 	log_setup(cfg.log_level);
 	log_set_format(cfg.log_format);
-	col = collector_new(&(struct collector_config){.vici_socket = cfg.vici_socket,
+	if (daemon_source_open(&cmd_textfile, &flags.charon, &cfg, &src, &lsw) != 0) {
+		config_done(&cfg);
+		return 1;
+	}
+	col = collector_new(&(struct collector_config){.source = src,
+	                                               .vici_socket = cfg.vici_socket,
 	                                               .vici_timeout_ms = cfg.vici_timeout_ms,
 	                                               .cert_interval_s = cfg.cert_interval_s,
 	                                               .redact_ids = cfg.redact_identities,
@@ -105,6 +113,7 @@ static int textfile_run(int argc, char **argv)
 	                                               .swanctl_conf = cfg.swanctl_conf});
 	if (!col) {
 		log_err("bad VICI socket path '%s'", cfg.vici_socket);
+		lsw_source_free(lsw);
 		config_done(&cfg);
 		return 1;
 	}
@@ -117,6 +126,7 @@ static int textfile_run(int argc, char **argv)
 			r = 1;
 			goto out;
 		}
+		daemon_source_events(src, &events_cfg);
 		events = events_service_start(&events_cfg, cfg.vici_socket, collector_counters(col),
 		                              &err);
 		if (!events) {
@@ -152,6 +162,7 @@ out:
 	events_service_stop(events);
 	events_config_done(&events_cfg);
 	collector_free(col);
+	lsw_source_free(lsw);
 	config_done(&cfg);
 	return r;
 }
@@ -164,8 +175,8 @@ static const struct opt textfile_opts[] = {
     {OPT_END},
 };
 
-static const struct opt *const textfile_tables[] = {textfile_opts, charon_opts, log_format_opts,
-                                                    NULL};
+static const struct opt *const textfile_tables[] = {textfile_opts, charon_opts, daemon_opts,
+                                                    log_format_opts, NULL};
 
 const struct cmd cmd_textfile = {
     .name = "textfile",

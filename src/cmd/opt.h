@@ -26,6 +26,9 @@ enum opt_id {
 	OPT_LOG_LEVEL,
 	OPT_LOG_FORMAT,
 	OPT_REDACT,
+	/* daemon_opts: serve, status, textfile (docs/libreswan.md) */
+	OPT_LIBRESWAN_CTL,
+	OPT_LIBRESWAN_WHACK,
 	/* serve */
 	OPT_WEB_LISTEN,
 	OPT_WEB_CONFIG,

@@ -65,6 +65,7 @@ struct collector {
 	int last_err;
 	uint64_t scrapes, scrape_errors, reconnects, dropped, relisted;
 	size_t last_len;
+	char source_why[200]; /* why ->cfg.source's last read failed */
 	pthread_mutex_t pub_lock;
 	struct collector_pub pub;
 };
@@ -178,20 +179,20 @@ static int vici_open(struct collector *c)
  * closes a connection that failed, and tells the readers. */
 static void note_result(struct collector *c, int err)
 {
-	const char *why = "";
+	const char *why = "", *via = c->cfg.source ? c->cfg.source->implementation : "vici";
+	const char *path = c->cfg.source ? c->cfg.source->where : vici_conn_path(c->vici);
 
 	if (err == 0) {
 		if (!c->up)
-			log_info("vici: connected to %s (%s %s)", vici_conn_path(c->vici),
-			         c->daemon, c->version);
+			log_info("%s: connected to %s (%s %s)", via, path, c->daemon, c->version);
 		c->up = c->ready = true;
 		c->last_err = 0;
 	} else {
-		why = vici_conn_last_error(c->vici)[0] ? vici_conn_last_error(c->vici)
-		                                       : strerror(-err);
+		why = c->cfg.source && c->source_why[0]  ? c->source_why
+		      : vici_conn_last_error(c->vici)[0] ? vici_conn_last_error(c->vici)
+		                                         : strerror(-err);
 		if (c->up || c->last_err != err)
-			log_warn("vici: %s: %s; reporting ipsec_up 0 and retrying",
-			         vici_conn_path(c->vici), why);
+			log_warn("%s: %s: %s; reporting ipsec_up 0 and retrying", via, path, why);
 		c->up = false;
 		c->last_err = err;
 	}
@@ -214,8 +215,14 @@ static void note_result(struct collector *c, int err)
 static int vici_do(struct collector *c, int (*op)(struct collector *c, void *arg), void *arg)
 {
 	bool was_connected = vici_conn_connected(c->vici);
-	int err = vici_open(c);
+	int err;
 
+	if (c->cfg.source) { /* no VICI session: @op reads the daemon through the source */
+		err = op(c, arg);
+		note_result(c, err);
+		return err;
+	}
+	err = vici_open(c);
 	if (err == 0)
 		err = op(c, arg);
 	if (err < 0 && was_connected && vici_conn_is_stale_error(err)) {
@@ -228,11 +235,24 @@ static int vici_do(struct collector *c, int (*op)(struct collector *c, void *arg
 	return err;
 }
 
+/* One read of the other daemon into @into: the source's counterpart of list-conns + list-sas. */
+static int source_read(struct collector *c, struct sa_snapshot *into)
+{
+	const struct collector_source *src = c->cfg.source;
+
+	sa_snapshot_reset(into);
+	into->now = clock_real_s();
+	c->source_why[0] = '\0';
+	snprintf(c->daemon, sizeof(c->daemon), "%s", src->implementation);
+	return src->read(src->ctx, into, c->version, sizeof(c->version), c->source_why,
+	                 sizeof(c->source_why));
+}
+
 static int op_none(struct collector *c, void *arg)
 {
-	(void)c;
 	(void)arg;
-	return 0;
+	/* another daemon answers only by being read */
+	return c->cfg.source ? source_read(c, &c->probe_snap) : 0;
 }
 
 /* list-sas into @into (appended); noblock so that a busy IKE SA does not stall us. Always the
@@ -268,7 +288,11 @@ static int op_list_sas(struct collector *c, void *arg)
 	(void)arg;
 	sa_snapshot_reset(&c->probe_snap);
 	c->probe_snap.now = clock_real_s();
-	if ((err = list_sas(c, &c->probe_snap, 0)) < 0)
+	if (c->cfg.source)
+		err = source_read(c, &c->probe_snap);
+	else
+		err = list_sas(c, &c->probe_snap, 0);
+	if (err < 0)
 		return err;
 	return sa_counters_update(c->counters, &c->probe_snap);
 }
@@ -333,6 +357,13 @@ static int op_collect(struct collector *c, void *arg)
 	int err;
 
 	(void)arg;
+	if (c->cfg.source) {
+		if ((err = source_read(c, &c->snap)) < 0)
+			return err;
+		for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
+			c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
+		return sa_counters_update(c->counters, &c->snap);
+	}
 	sa_snapshot_reset(&c->snap);
 	c->snap.now = clock_real_s();
 	if ((err = vici_conn_simple(c->vici, "list-conns", "list-conn", on_list_conn, &c->snap,
@@ -393,8 +424,10 @@ static void write_self(struct prom_writer *w, struct collector *c)
 	            "Always 1: the version and git revision of this ikewatch.");
 	prom_sample_u64(w, bl, 2, 1);
 	if (c->up) {
-		struct prom_label dl[2] = {PROM_LABEL("implementation", "strongswan"),
-		                           PROM_LABEL("version", c->version)};
+		struct prom_label dl[2] = {
+		    PROM_LABEL("implementation",
+		               c->cfg.source ? c->cfg.source->implementation : "strongswan"),
+		    PROM_LABEL("version", c->version)};
 
 		prom_family(w, "ipsec_daemon_info", PROM_GAUGE,
 		            "Always 1: the IPsec daemon's implementation and version.");
@@ -481,6 +514,8 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 		sa_metrics_write_foresee(w, &c->snap, &view, &c->certs,
 		                         c->silence.lookup ? &c->silence : NULL);
 		daemon_collect_write(w, &c->own);
+		if (c->cfg.source && c->cfg.source->write_metrics)
+			c->cfg.source->write_metrics(c->cfg.source->ctx, w);
 		c->dropped += dropped;
 	}
 	err = write_proposals(w, c);
@@ -602,7 +637,7 @@ int collector_with_last(struct collector *c, collector_last_fn fn, void *ctx)
 	l.error = c->pub.error;
 	l.daemon = c->pub.daemon;
 	l.version = c->pub.version;
-	l.vici_path = vici_conn_path(c->vici);
+	l.vici_path = c->cfg.source ? c->cfg.source->where : vici_conn_path(c->vici);
 	l.redact_ids = c->cfg.redact_ids;
 	fn(ctx, &l);
 	sa_view_done(&v);

@@ -15,6 +15,8 @@
  */
 #include "logs/log_classify.h"
 
+#include "logs/log_classify_pluto.h"
+
 #include "common/limits.h"
 #include "common/num.h"
 
@@ -549,6 +551,8 @@ int log_classify_line(const char *line, size_t len, struct log_class *ret)
 	if (len)
 		c.group = find_marker(line, len, &msg);
 	if (c.group == LOG_GROUP_UNKNOWN) {
+		/* not charon's: Libreswan's pluto, or nothing to count */
+		log_classify_pluto(line, len, &c);
 		*ret = c;
 		return 0;
 	}

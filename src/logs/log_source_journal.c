@@ -43,6 +43,11 @@ static int add_matches(sd_journal *j)
 		r = sd_journal_add_disjunction(j);
 	if (r >= 0)
 		r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=charon", 0);
+	/* Libreswan's pluto (log_classify_pluto.h) */
+	if (r >= 0)
+		r = sd_journal_add_disjunction(j);
+	if (r >= 0)
+		r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=pluto", 0);
 	return r;
 }
 

@@ -21,6 +21,8 @@ S=$W/state
 stub=$W/bin
 mkdir -p "$S" "$stub"
 export S
+# the Libreswan unpacking has its own script and would reach the stubs' apt-get
+export DEPS_LIBRESWAN=0
 
 cat >"$stub/dpkg-query" <<'EOF'
 #!/bin/bash

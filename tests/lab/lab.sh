@@ -35,6 +35,9 @@
 #   LAB_START       1 (default): lab_up initiates a-b and waits for INSTALLED; 0: only loads.
 #   LAB_KERNEL      auto (default) | libipsec | netlink. auto probes for kernel ESP in a scratch
 #                   namespace and prefers kernel-netlink when the kernel has it.
+#   LAB_CHILDLESS   childless = VALUE on a-b of both charons (default: strongSwan's); "force" lets
+#                   B open an IKE SA without a CHILD SA (RFC 6023) to a peer that cannot install
+#                   one (tests/lab/lab_libreswan.sh: pluto on a kernel without ESP).
 #   LAB_VERBOSE     1: log every step to stderr.
 #   LAB_POOL        N > 0: B is also a road-warrior responder: connection "rw" (remote %any,
 #                   ids c<K>.rw.lab, own PSK) hands out virtual IPs from pool "rw" of N
@@ -185,6 +188,8 @@ _lab_is_ours() {
 	local pid=$1
 	_lab_alive "$pid" || return 1
 	[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/lib/ipsec/charon ] && return 0
+	# Libreswan's pluto as gateway A (lab_libreswan.sh records it here too)
+	case $(readlink "/proc/$pid/exe" 2>/dev/null) in */ipsec/pluto) return 0 ;; esac
 	# 2>/dev/null before the <: redirections apply left to right, and the process may be gone
 	tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | grep -qx lab-charon
 }
@@ -236,6 +241,7 @@ S_FAST_DPD='${LAB_FAST_DPD:-1}'
 S_DPD_ACTION='${LAB_DPD_ACTION:-clear}'
 S_POOL='${LAB_POOL:-0}'
 S_COUNTERS='$(case " ${LAB_COUNTERS:-} " in *" $g "*) echo counters ;; esac)'
+S_CHILDLESS='${LAB_CHILDLESS:-}'
 EOF
 }
 
@@ -332,7 +338,8 @@ connections {
 		remote_addrs = $peer
 		proposals = $S_IKE_PROP
 		mobike = no
-		unique = replace
+		unique = replace${S_CHILDLESS:+
+		childless = $S_CHILDLESS}
 		dpd_delay = $S_DPD
 		$irekey
 		local {
