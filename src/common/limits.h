@@ -28,8 +28,6 @@
 
 /* HTTP server (libmicrohttpd). */
 #define HTTP_MAX_CLIENTS 64
-/* Server threads: one slow scrape blocks only the connections of its own thread. */
-#define HTTP_THREADS 4
 /* Idle timeout, and deadline for a whole request (from accept or the previous response on) and
  * for sending a response. */
 #define HTTP_CLIENT_TIMEOUT_S 10

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The HTTP server on libmicrohttpd (see http_server.h). A small pool of internal polling threads
- * (epoll) serves the connections. We create, bind and listen on the socket ourselves before
- * handing it to MHD: that way a bind failure comes back as its real -errno (EADDRINUSE, EACCES,
- * EADDRNOTAVAIL) instead of MHD's NULL.
+ * The HTTP server on libmicrohttpd (see http_server.h). A thread per connection serves it, so a
+ * handler that waits (a scrape behind a slow charon) holds up no other client. We create, bind
+ * and listen on the socket ourselves before handing it to MHD: that way a bind failure comes
+ * back as its real -errno (EADDRINUSE, EACCES, EADDRNOTAVAIL) instead of MHD's NULL.
  *
  * Each request is checked in this order: TLS client certificate policy, credentials (basic auth,
  * RFC 7617, or a bearer token, RFC 6750) unless the route is public, path (404), method (405
@@ -762,17 +762,16 @@ int http_server_start(const struct http_config *cfg, struct http_server **ret_se
 		s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 		                                         : ((struct sockaddr_in *)&ss)->sin_port);
 
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	/* a thread per connection: a scrape that waits for a slow charon holds up no other
+	 * connection (with a pool, one thread accepts a burst of connections and serves them in
+	 * turn, so concurrent scrapes queued behind each other instead of sharing the VICI read
+	 * in flight, collector.c); the connection limit below bounds the threads */
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+	        MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* first, so that every later message already goes through the log */
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, s};
-	/* a pool of threads: a scrape that waits for a slow charon must not hold up /-/healthy
-	 * or the status page on other connections. libmicrohttpd splits the connection limit
-	 * among the threads: never more threads than connections, or a thread would get 0 */
-	opts[n++] =
-	    (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
-	                            max_clients < HTTP_THREADS ? max_clients : HTTP_THREADS, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
 	/* libmicrohttpd refuses what is over its own limit before we see it: above ours, so
 	 * that a newcomer can make room (http_deadline.h), which keeps us at max_clients */
