@@ -52,6 +52,9 @@ pids+=($!)
 "$build/ikewatch" reflect --listen "127.0.0.1:$((port + 4))" --rate 0 --threads 2 >/dev/null 2>&1 &
 pids+=($!)
 sleep 0.5
+for p in "${pids[@]}"; do
+	kill -0 "$p" 2>/dev/null || { echo "bench_reflector: a responder did not start (pid $p)" >&2; exit 1; }
+done
 
 # two senders at once (two source ports), the sum of their rates
 load2() {
