@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Load generator for bench_reflector.sh: keeps WINDOW STAMP test packets (44 octets) in flight
+ * Load generator for bench_reflector.sh: keeps WINDOW STAMP test packets (44 octets, or 112
+ * authenticated with the HMAC key in KEYFILE) in flight
  * to ADDR:PORT over one connected UDP socket (sendmmsg/recvmmsg, 64 at a time) for SECONDS and
  * prints the replies per second. Any same-sized datagram back counts as a reply, so the same tool
  * measures our reflector and a plain UDP echo responder. When nothing comes back for 20 ms the
  * window is refilled, so a dropped packet cannot stall the run.
  *
- * Usage: bench_reflector_load ADDR PORT SECONDS WINDOW
+ * Usage: bench_reflector_load ADDR PORT SECONDS WINDOW [KEYFILE]
  */
 #include "common/clock.h"
 #include "common/num.h"
 #include "stamp/stamp_addr.h"
+#include "stamp/stamp_keyfile.h"
 #include "stamp/stamp_pkt.h"
 
 #include <errno.h>
@@ -27,14 +29,28 @@ int main(int argc, char **argv)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	uint64_t secs, window, replies = 0, sent = 0, start, end;
-	static uint8_t pkt[BATCH][STAMP_UNAUTH_LEN], in[BATCH][2048];
+	static uint8_t pkt[BATCH][STAMP_AUTH_LEN], in[BATCH][2048];
 	struct stamp_test t = {.ee = 1};
+	struct stamp_auth auth, *a = NULL;
+	size_t len = STAMP_UNAUTH_LEN;
 	int fd;
 
-	if (argc != 5 || stamp_addr_parse(argv[1], 0, &ss, &sl) < 0 ||
+	if (argc == 6) {
+		uint8_t key[STAMP_KEY_MAX];
+		size_t klen;
+
+		if (stamp_key_load(argv[5], key, &klen) < 0 ||
+		    stamp_auth_init(&auth, key, klen) < 0) {
+			fprintf(stderr, "%s: cannot use the key in %s\n", argv[0], argv[5]);
+			return 2;
+		}
+		a = &auth;
+		len = STAMP_AUTH_LEN;
+	}
+	if (argc < 5 || argc > 6 || stamp_addr_parse(argv[1], 0, &ss, &sl) < 0 ||
 	    num_parse_u64_str(argv[3], 3600, &secs) < 0 ||
 	    num_parse_u64_str(argv[4], 4096, &window) < 0 || window == 0) {
-		fprintf(stderr, "usage: %s ADDR PORT SECONDS WINDOW\n", argv[0]);
+		fprintf(stderr, "usage: %s ADDR PORT SECONDS WINDOW [KEYFILE]\n", argv[0]);
 		return 2;
 	}
 	{
@@ -64,8 +80,8 @@ int main(int argc, char **argv)
 		/* refill the window with one sendmmsg: the generator must not be what we measure */
 		while (sent - replies + k < window && k < BATCH) {
 			t.seq = (uint32_t)(sent + k);
-			stamp_test_encode(&t, NULL, pkt[k], sizeof(pkt[k]));
-			iov[k] = (struct iovec){pkt[k], sizeof(pkt[k])};
+			stamp_test_encode(&t, a, pkt[k], len);
+			iov[k] = (struct iovec){pkt[k], len};
 			memset(&mm[k], 0, sizeof(mm[k]));
 			mm[k].msg_hdr.msg_iov = &iov[k];
 			mm[k].msg_hdr.msg_iovlen = 1;
@@ -88,7 +104,7 @@ int main(int argc, char **argv)
 		}
 		got = recvmmsg(fd, mm, BATCH, MSG_DONTWAIT, NULL);
 		for (int i = 0; i < got; i++)
-			if (mm[i].msg_len == STAMP_UNAUTH_LEN)
+			if (mm[i].msg_len == len)
 				replies++;
 	}
 	printf("%.0f\n", (double)replies / ((double)(clock_mono_ns() - start) / 1e9));

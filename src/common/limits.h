@@ -37,8 +37,6 @@
 
 /* HTTP server (libmicrohttpd). */
 #define HTTP_MAX_CLIENTS 64
-/* Server threads: one slow scrape blocks only the connections of its own thread. */
-#define HTTP_THREADS 4
 /* Idle timeout, and deadline for a whole request (from accept or the previous response on) and
  * for sending a response. */
 #define HTTP_CLIENT_TIMEOUT_S 10
@@ -73,6 +71,8 @@
 #define REFLECT_SENDERS_MAX 64
 /* Entries in a reflector's allow list. */
 #define REFLECT_ALLOW_MAX 256
+/* `ikewatch reflect --threads`: sockets on one address (SO_REUSEPORT), a thread each. */
+#define REFLECT_THREADS_MAX 64
 /* Default per-source reply rate and burst (RFC 8762 section 4.3: do not amplify). */
 #define REFLECT_RATE_PPS_DEFAULT 1000
 /* Probes kept in flight per target (sequence window); older unanswered ones count as lost. */

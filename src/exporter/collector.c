@@ -6,9 +6,15 @@
  * (note_result): logged on state changes only (up -> down, and the first different error), so a
  * charon that is down for a day writes one line, not one per scrape; the connection closed;
  * readers told. Two locks: ->lock serialises the VICI session and the snapshots being filled;
- * ->pub_lock guards what readers see (the last complete snapshot, whether charon answered) and
- * is never held across VICI I/O, so the status page and the probes' lookups never wait for
- * charon.
+ * ->pub_lock (a read-write lock) guards what readers see (the last complete snapshot and
+ * certificates, whether charon answered) and is never held across VICI I/O, so the status page,
+ * the health endpoints and the probes' lookups never wait for charon.
+ *
+ * Scrapes share the VICI round trip in flight (a single flight, gather_shared()): a scrape that
+ * arrives while another one is reading charon waits for that read and renders its result, which
+ * is fresh enough by definition (it ended after the scrape arrived). So two Prometheus servers
+ * and a curl by hand cost charon one read, and none of them queues behind the others' reads.
+ * Every scrape renders on its own, under ->pub_lock held for reading, from what was published.
  */
 #include "exporter/collector.h"
 
@@ -27,6 +33,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +41,14 @@
 
 /* What readers see, under ->pub_lock. */
 struct collector_pub {
-	struct sa_snapshot snap; /* the last snapshot charon answered completely */
+	struct sa_snapshot snap;  /* the last snapshot charon answered completely */
+	struct sa_snapshot certs; /* the last list-certs charon answered */
 	bool have_snap;
 	bool up;           /* the last exchange with charon succeeded */
 	double checked_at; /* wall clock of that exchange, 0 = never */
 	char error[200];   /* why it failed, when !up */
 	char daemon[64], version[64];
+	struct daemon_collect own; /* charon's stats, IKE counters and pools, read with ->snap */
 };
 
 struct collector {
@@ -49,6 +58,7 @@ struct collector {
 	struct vici_msg msg; /* decode space, reused */
 	struct sa_snapshot snap;
 	struct sa_snapshot certs;
+	bool certs_fresh;              /* ->certs read completely and not published yet */
 	struct sa_snapshot probe_snap; /* the probes' refreshes, kept apart from the scrape's */
 	struct sa_counters *counters;
 	/* stats, get-counters, get-pools */
@@ -58,15 +68,27 @@ struct collector {
 	uint64_t certs_at_ms; /* monotonic time of the last list-certs, 0 = never */
 	char daemon[64], version[64];
 	struct swanctl_file *swanctl;     /* the configured proposals, NULL unless cfg.proposals */
+	pthread_mutex_t proposals_lock;   /* ->swanctl: scrapes render concurrently */
 	struct sa_silence_source silence; /* unanswered IKE requests; lookup NULL: none */
-	bool up, ready;
+	bool up;
 	void (*on_conn)(void *ctx, const char *conn);
 	void *on_conn_ctx;
 	int last_err;
-	uint64_t scrapes, scrape_errors, reconnects, dropped, relisted;
-	size_t last_len;
+	/* read by renderers without ->lock */
+	_Atomic bool ready;
+	_Atomic uint64_t scrapes, scrape_errors, reconnects, dropped, relisted;
+	_Atomic size_t last_len;
+	/* the single flight of scrapes: one gather at a time, the others wait for its end */
+	pthread_mutex_t flight_lock;
+	pthread_cond_t flight_done;
+	bool in_flight;
+	uint64_t flights; /* gathers ended */
+	int flight_err;   /* the last one's outcome */
+	pthread_rwlock_t pub_lock;
 	char source_why[200]; /* why ->cfg.source's last read failed */
-	pthread_mutex_t pub_lock;
+	pthread_mutex_t
+	    source_lock;           /* the source's state: its read, and renderers of its metrics */
+	pthread_mutex_t xfrm_lock; /* ->xfrm: its write carries state, and renders run at once */
 	struct collector_pub pub;
 };
 
@@ -78,13 +100,20 @@ struct collector *collector_new(const struct collector_config *cfg)
 		return NULL;
 	c->cfg = *cfg;
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_mutex_init(&c->pub_lock, NULL);
+	pthread_mutex_init(&c->flight_lock, NULL);
+	pthread_mutex_init(&c->proposals_lock, NULL);
+	pthread_cond_init(&c->flight_done, NULL);
+	pthread_rwlock_init(&c->pub_lock, NULL);
 	sa_snapshot_init(&c->snap);
 	sa_snapshot_init(&c->certs);
 	sa_snapshot_init(&c->probe_snap);
 	sa_snapshot_init(&c->pub.snap);
+	sa_snapshot_init(&c->pub.certs);
 	daemon_collect_init(&c->own);
+	daemon_collect_init(&c->pub.own);
 	xfrm_collect_init(&c->xfrm);
+	pthread_mutex_init(&c->source_lock, NULL);
+	pthread_mutex_init(&c->xfrm_lock, NULL);
 	c->vici = vici_conn_new(cfg->vici_socket, cfg->vici_timeout_ms);
 	c->counters = sa_counters_new();
 	if (cfg->proposals) {
@@ -113,10 +142,17 @@ void collector_free(struct collector *c)
 	sa_snapshot_done(&c->certs);
 	sa_snapshot_done(&c->probe_snap);
 	sa_snapshot_done(&c->pub.snap);
+	sa_snapshot_done(&c->pub.certs);
 	daemon_collect_done(&c->own);
+	daemon_collect_done(&c->pub.own);
 	xfrm_collect_done(&c->xfrm);
+	pthread_mutex_destroy(&c->source_lock);
+	pthread_mutex_destroy(&c->xfrm_lock);
 	pthread_mutex_destroy(&c->lock);
-	pthread_mutex_destroy(&c->pub_lock);
+	pthread_mutex_destroy(&c->flight_lock);
+	pthread_mutex_destroy(&c->proposals_lock);
+	pthread_cond_destroy(&c->flight_done);
+	pthread_rwlock_destroy(&c->pub_lock);
 	free(c);
 }
 
@@ -196,13 +232,13 @@ static void note_result(struct collector *c, int err)
 		c->up = false;
 		c->last_err = err;
 	}
-	pthread_mutex_lock(&c->pub_lock);
+	pthread_rwlock_wrlock(&c->pub_lock);
 	c->pub.up = c->up;
 	c->pub.checked_at = clock_real_s();
 	snprintf(c->pub.error, sizeof(c->pub.error), "%s", why);
 	memcpy(c->pub.daemon, c->daemon, sizeof(c->pub.daemon));
 	memcpy(c->pub.version, c->version, sizeof(c->pub.version));
-	pthread_mutex_unlock(&c->pub_lock);
+	pthread_rwlock_unlock(&c->pub_lock);
 	/* whatever was half-read is unusable: start from a fresh connection next time (after
 	 * the error text was taken, which closing clears) */
 	if (err < 0)
@@ -239,13 +275,17 @@ static int vici_do(struct collector *c, int (*op)(struct collector *c, void *arg
 static int source_read(struct collector *c, struct sa_snapshot *into)
 {
 	const struct collector_source *src = c->cfg.source;
+	int err;
 
 	sa_snapshot_reset(into);
 	into->now = clock_real_s();
 	c->source_why[0] = '\0';
 	snprintf(c->daemon, sizeof(c->daemon), "%s", src->implementation);
-	return src->read(src->ctx, into, c->version, sizeof(c->version), c->source_why,
-	                 sizeof(c->source_why));
+	pthread_mutex_lock(&c->source_lock);
+	err = src->read(src->ctx, into, c->version, sizeof(c->version), c->source_why,
+	                sizeof(c->source_why));
+	pthread_mutex_unlock(&c->source_lock);
+	return err;
 }
 
 static int op_none(struct collector *c, void *arg)
@@ -314,10 +354,10 @@ static int relist_skipped(struct collector *c)
 	uint32_t ids[RELIST_MAX];
 	size_t n = 0;
 
-	pthread_mutex_lock(&c->pub_lock);
+	pthread_rwlock_rdlock(&c->pub_lock);
 	if (c->pub.have_snap)
 		n = sa_lookup_missing_ikes(&c->pub.snap, &c->snap, ids, RELIST_MAX);
-	pthread_mutex_unlock(&c->pub_lock);
+	pthread_rwlock_unlock(&c->pub_lock);
 	if (n > RELIST_MAX)
 		return 0;
 	for (unsigned t = 0; t < RELIST_TRIES && n; t++) {
@@ -376,58 +416,72 @@ static int op_collect(struct collector *c, void *arg)
 		return err;
 	if (!c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000) {
 		sa_snapshot_reset(&c->certs);
+		c->certs_fresh = false;
 		if ((err = vici_conn_simple(c->vici, "list-certs", "list-cert", on_list_cert,
 		                            &c->certs, &c->msg)) < 0)
 			return err;
+		c->certs_fresh = true;
 		c->certs_at_ms = now_ms ? now_ms : 1;
 	}
 	return sa_counters_update(c->counters, &c->snap);
 }
 
-/* ->snap, just read and used, becomes what readers see; what they saw is reused for the next
- * read. Under ->lock, after a successful op_collect. */
+/* ->snap (and ->certs when read anew), just read and used, become what readers see; what they
+ * saw is reused for the next read. Under ->lock, after a successful op_collect. */
 static void publish(struct collector *c)
 {
-	struct sa_snapshot old;
+	struct sa_snapshot old, old_certs;
+	struct daemon_collect own;
 
-	pthread_mutex_lock(&c->pub_lock);
+	pthread_rwlock_wrlock(&c->pub_lock);
 	old = c->pub.snap;
 	c->pub.snap = c->snap;
 	c->pub.have_snap = true;
-	pthread_mutex_unlock(&c->pub_lock);
+	own = c->pub.own;
+	c->pub.own = c->own;
+	c->own = own;
+	c->own.logged = c->pub.own.logged; /* what was logged stays with the reading side */
+	if (c->certs_fresh) {
+		old_certs = c->pub.certs;
+		c->pub.certs = c->certs;
+		c->certs = old_certs;
+		c->certs_fresh = false;
+	}
+	pthread_rwlock_unlock(&c->pub_lock);
 	c->snap = old;
 }
 
 bool collector_ready(struct collector *c)
 {
-	bool r;
-
-	pthread_mutex_lock(&c->lock);
+	if (atomic_load(&c->ready))
+		return true;
 	/* not scraped yet: ask charon for its version, so that readiness does not wait for
-	 * Prometheus to come by first */
-	if (!c->ready)
-		vici_do(c, op_none, NULL);
-	r = c->ready;
-	pthread_mutex_unlock(&c->lock);
-	return r;
+	 * Prometheus to come by first; but never queue behind an exchange in progress */
+	if (pthread_mutex_trylock(&c->lock) == 0) {
+		if (!atomic_load(&c->ready))
+			vici_do(c, op_none, NULL);
+		pthread_mutex_unlock(&c->lock);
+	}
+	return atomic_load(&c->ready);
 }
 
-static void write_self(struct prom_writer *w, struct collector *c)
+/* The exporter's own series; @up: the gather this scrape used succeeded. Under ->pub_lock. */
+static void write_self(struct prom_writer *w, struct collector *c, bool up)
 {
 	struct prom_label bl[2] = {PROM_LABEL("version", IKEWATCH_VERSION),
 	                           PROM_LABEL("revision", IKEWATCH_REVISION)};
 
 	prom_family(w, "ipsec_up", PROM_GAUGE,
 	            "1 when the IPsec daemon answered this scrape over VICI, else 0.");
-	prom_sample_u64(w, NULL, 0, c->up);
+	prom_sample_u64(w, NULL, 0, up);
 	prom_family(w, "ikewatch_build_info", PROM_GAUGE,
 	            "Always 1: the version and git revision of this ikewatch.");
 	prom_sample_u64(w, bl, 2, 1);
-	if (c->up) {
+	if (up) {
 		struct prom_label dl[2] = {
 		    PROM_LABEL("implementation",
 		               c->cfg.source ? c->cfg.source->implementation : "strongswan"),
-		    PROM_LABEL("version", c->version)};
+		    PROM_LABEL("version", c->pub.version)};
 
 		prom_family(w, "ipsec_daemon_info", PROM_GAUGE,
 		            "Always 1: the IPsec daemon's implementation and version.");
@@ -466,11 +520,14 @@ void collector_on_conn(struct collector *c, void (*fn)(void *ctx, const char *co
 
 /* The configured proposals, read again only when swanctl.conf changed; whether it can be read
  * is logged when that changes, never per scrape. Written whether charon is up or not: it is
- * configuration. */
+ * configuration. Scrapes render concurrently: one at a time here (the refresh rereads). */
 static int write_proposals(struct prom_writer *w, struct collector *c)
 {
+	int err;
+
 	if (!c->swanctl)
 		return 0;
+	pthread_mutex_lock(&c->proposals_lock);
 	if (swanctl_file_refresh(c->swanctl)) {
 		const struct swanctl_conf *conf = swanctl_file_conf(c->swanctl);
 
@@ -481,59 +538,110 @@ static int write_proposals(struct prom_writer *w, struct collector *c)
 			log_warn("configured proposals not exported: %s",
 			         swanctl_file_error(c->swanctl));
 	}
-	return conn_proposals_write(w, swanctl_file_conf(c->swanctl));
+	err = conn_proposals_write(w, swanctl_file_conf(c->swanctl));
+	pthread_mutex_unlock(&c->proposals_lock);
+	return err;
 }
 
-int collector_scrape(struct collector *c, struct prom_writer *w)
+/* One read of charon into the published state, shared by the scrapes that arrive while it runs:
+ * the first one reads, the others wait for its end and take its outcome. 0 or the VICI error. */
+static int gather_shared(struct collector *c)
 {
-	uint64_t t0 = clock_mono_ns(), dropped = 0;
-	struct sa_view view;
+	uint64_t seen;
 	int err;
 
-	pthread_mutex_lock(&c->lock);
-	c->scrapes++;
-	if (vici_do(c, op_collect, NULL) < 0)
-		c->scrape_errors++;
-	xfrm_collect_read(&c->xfrm);
-	memset(&view, 0, sizeof(view));
-	if (c->up) {
-		err = sa_view_build(&c->snap, &view);
-		if (err < 0)
-			goto out;
+	pthread_mutex_lock(&c->flight_lock);
+	if (c->in_flight) {
+		seen = c->flights;
+		while (c->flights == seen)
+			pthread_cond_wait(&c->flight_done, &c->flight_lock);
+		err = c->flight_err;
+		pthread_mutex_unlock(&c->flight_lock);
+		return err;
 	}
+	c->in_flight = true;
+	pthread_mutex_unlock(&c->flight_lock);
+
+	pthread_mutex_lock(&c->lock);
+	err = vici_do(c, op_collect, NULL);
+	if (err == 0)
+		publish(c);
+	pthread_mutex_unlock(&c->lock);
+	/* the kernel's tables: a netlink dump, never a wait for charon */
+	pthread_mutex_lock(&c->xfrm_lock);
+	xfrm_collect_read(&c->xfrm);
+	pthread_mutex_unlock(&c->xfrm_lock);
+
+	pthread_mutex_lock(&c->flight_lock);
+	c->in_flight = false;
+	c->flight_err = err;
+	c->flights++;
+	pthread_cond_broadcast(&c->flight_done);
+	pthread_mutex_unlock(&c->flight_lock);
+	return err;
+}
+
+/* Render the published state; @up: the gather succeeded. Under ->pub_lock held for reading. */
+static int render(struct collector *c, struct prom_writer *w, bool up, uint64_t t0)
+{
+	struct sa_view view = {0};
+	uint64_t dropped = 0;
+	size_t last = atomic_load(&c->last_len);
+	int err = 0;
+
+	up = up && c->pub.have_snap;
+	if (up && (err = sa_view_build(&c->pub.snap, &view)) < 0)
+		return err;
 	/* the exposition of the last scrape says how much this one needs: one allocation */
-	if (c->last_len)
-		buf_reserve(w->out, c->last_len + c->last_len / 8);
-	if (c->up) {
+	if (last)
+		buf_reserve(w->out, last + last / 8);
+	if (up) {
 		struct sa_metrics_opts opts = {.redact_ids = c->cfg.redact_ids};
 
-		err = sa_metrics_write(w, &c->snap, &view, c->counters, &opts, &dropped);
+		err = sa_metrics_write(w, &c->pub.snap, &view, c->counters, &opts, &dropped);
 		if (err < 0)
 			goto out;
-		sa_metrics_write_certs(w, &c->certs);
-		sa_metrics_write_foresee(w, &c->snap, &view, &c->certs,
+		sa_metrics_write_certs(w, &c->pub.certs);
+		sa_metrics_write_foresee(w, &c->pub.snap, &view, &c->pub.certs,
 		                         c->silence.lookup ? &c->silence : NULL);
-		daemon_collect_write(w, &c->own);
-		if (c->cfg.source && c->cfg.source->write_metrics)
+		daemon_collect_write(w, &c->pub.own);
+		if (c->cfg.source && c->cfg.source->write_metrics) {
+			pthread_mutex_lock(&c->source_lock);
 			c->cfg.source->write_metrics(c->cfg.source->ctx, w);
+			pthread_mutex_unlock(&c->source_lock);
+		}
 		c->dropped += dropped;
 	}
 	err = write_proposals(w, c);
 	if (err < 0)
 		goto out;
-	if ((err = xfrm_collect_write(w, &c->xfrm, c->up ? &c->snap : NULL)) < 0)
+	pthread_mutex_lock(&c->xfrm_lock);
+	err = xfrm_collect_write(w, &c->xfrm, up ? &c->pub.snap : NULL);
+	pthread_mutex_unlock(&c->xfrm_lock);
+	if (err < 0)
 		goto out;
-	write_self(w, c);
+	write_self(w, c, up);
 	prom_family(w, "ikewatch_scrape_duration_seconds", PROM_GAUGE,
 	            "Time this scrape took to read the daemon and render the metrics.");
 	prom_sample(w, NULL, 0, (double)(clock_mono_ns() - t0) / 1e9);
-	err = 0;
-	c->last_len = w->out->len;
+	atomic_store(&c->last_len, w->out->len);
 out:
 	sa_view_done(&view);
-	if (c->up)
-		publish(c);
-	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int collector_scrape(struct collector *c, struct prom_writer *w)
+{
+	uint64_t t0 = clock_mono_ns();
+	int err;
+
+	c->scrapes++;
+	err = gather_shared(c);
+	if (err < 0)
+		c->scrape_errors++;
+	pthread_rwlock_rdlock(&c->pub_lock);
+	err = render(c, w, err == 0, t0);
+	pthread_rwlock_unlock(&c->pub_lock);
 	return err;
 }
 
@@ -564,9 +672,9 @@ static void ensure_published(struct collector *c)
 {
 	bool have;
 
-	pthread_mutex_lock(&c->pub_lock);
+	pthread_rwlock_rdlock(&c->pub_lock);
 	have = c->pub.have_snap;
-	pthread_mutex_unlock(&c->pub_lock);
+	pthread_rwlock_unlock(&c->pub_lock);
 	if (have)
 		return;
 	pthread_mutex_lock(&c->lock);
@@ -581,9 +689,9 @@ int collector_find_child(struct collector *c, const struct sockaddr *target, cha
 	int err;
 
 	ensure_published(c);
-	pthread_mutex_lock(&c->pub_lock);
+	pthread_rwlock_rdlock(&c->pub_lock);
 	err = sa_lookup_find_child(&c->pub.snap, target, ret_conn, conn_len, ret_child, child_len);
-	pthread_mutex_unlock(&c->pub_lock);
+	pthread_rwlock_unlock(&c->pub_lock);
 	return err;
 }
 
@@ -592,9 +700,9 @@ int collector_source_in_local_ts(struct collector *c, const char *conn, const ch
 {
 	int r;
 
-	pthread_mutex_lock(&c->pub_lock);
+	pthread_rwlock_rdlock(&c->pub_lock);
 	r = sa_lookup_source_in_local_ts(&c->pub.snap, conn, child, source);
-	pthread_mutex_unlock(&c->pub_lock);
+	pthread_rwlock_unlock(&c->pub_lock);
 	return r;
 }
 
@@ -608,9 +716,9 @@ int collector_with_view(struct collector *c, collector_view_fn fn, void *ctx)
 	if (err < 0) {
 		char why[sizeof(c->pub.error)];
 
-		pthread_mutex_lock(&c->pub_lock);
+		pthread_rwlock_rdlock(&c->pub_lock);
 		memcpy(why, c->pub.error, sizeof(why));
-		pthread_mutex_unlock(&c->pub_lock);
+		pthread_rwlock_unlock(&c->pub_lock);
 		fn(ctx, &c->snap, &v, false, why);
 	} else if ((err = sa_view_build(&c->snap, &v)) == 0) {
 		fn(ctx, &c->snap, &v, true, NULL);
@@ -627,7 +735,7 @@ int collector_with_last(struct collector *c, collector_last_fn fn, void *ctx)
 	struct sa_view v = {0};
 	int err = 0;
 
-	pthread_mutex_lock(&c->pub_lock);
+	pthread_rwlock_rdlock(&c->pub_lock);
 	if (c->pub.have_snap && (err = sa_view_build(&c->pub.snap, &v)) == 0) {
 		l.snap = &c->pub.snap;
 		l.view = &v;
@@ -641,6 +749,6 @@ int collector_with_last(struct collector *c, collector_last_fn fn, void *ctx)
 	l.redact_ids = c->cfg.redact_ids;
 	fn(ctx, &l);
 	sa_view_done(&v);
-	pthread_mutex_unlock(&c->pub_lock);
+	pthread_rwlock_unlock(&c->pub_lock);
 	return err;
 }

@@ -511,14 +511,6 @@ int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const s
 	return 0;
 }
 
-static const struct snap_conn *conn_config(const struct sa_snapshot *s, const char *name)
-{
-	for (uint32_t i = 0; i < s->n_conns; i++)
-		if (strcmp(s->conns[i].name, name) == 0)
-			return &s->conns[i];
-	return NULL;
-}
-
 /* Expected rekey failures that one end can tell alone (sa_foresee.h): one series per
  * connection or CHILD config, only while a failure is expected, its reason from a fixed set. */
 void sa_metrics_write_foresee(struct prom_writer *w, const struct sa_snapshot *s,
@@ -533,7 +525,7 @@ void sa_metrics_write_foresee(struct prom_writer *w, const struct sa_snapshot *s
 	            "rekey_overdue); absent when nothing is expected to fail.");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *b = v->conns[i].best;
-		bool have = b && sa_foresee_ike(s, b, conn_config(s, v->conns[i].name), certs, &f);
+		bool have = b && sa_foresee_ike(s, b, v->conns[i].config, certs, &f);
 
 		/* an unanswered request while ESP flows explains an overdue rekey: say that */
 		if (b && silence && silence->lookup &&

@@ -109,6 +109,7 @@ int sa_view_build(const struct sa_snapshot *s, struct sa_view *v)
 		if (!c)
 			goto out;
 		c->configured = true;
+		c->config = &s->conns[i];
 		for (uint32_t j = 0; j < s->conns[i].n_children; j++) {
 			struct sa_view_child *ch = view_child(c, s->conns[i].children[j]);
 

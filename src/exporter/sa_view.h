@@ -23,6 +23,7 @@ struct sa_view_child {
 struct sa_view_conn {
 	const char *name;
 	bool configured;
+	const struct snap_conn *config; /* its list-conns entry, NULL when not loaded */
 	bool up;
 	uint32_t n_ikes;
 	const struct snap_ike *best;

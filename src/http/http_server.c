@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The HTTP server on libmicrohttpd (see http_server.h). A small pool of internal polling threads
- * (epoll) serves the connections: one MHD daemon per listening socket (http_listen.h opens
- * them, or takes them from systemd), all with the same routes, credentials and limits.
+ * The HTTP server on libmicrohttpd (see http_server.h). A thread per connection serves it, so a
+ * handler that waits (a scrape behind a slow charon) holds up no other client: one MHD daemon
+ * per listening socket (http_listen.h opens them, or takes them from systemd), all with the same
+ * routes, credentials and limits.
  *
  * Each request is checked in this order: TLS client certificate policy, credentials (basic auth,
  * RFC 7617, or a bearer token, RFC 6750) unless the route is public, path (404), method (405
@@ -699,18 +700,17 @@ static int start_daemon(struct http_server *s, const struct http_listener *l, un
 	struct MHD_Daemon *d;
 	unsigned flags, n = 0;
 
-	/* ITC: MHD_quiesce_daemon() needs it in this mode (http_server_free()) */
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	/* a thread per connection: a scrape that waits for a slow charon holds up no other
+	 * connection (with a pool, one thread accepts a burst of connections and serves them in
+	 * turn, so concurrent scrapes queued behind each other instead of sharing the VICI read
+	 * in flight, collector.c); the connection limit below bounds the threads. ITC:
+	 * MHD_quiesce_daemon() needs it (http_server_free()) */
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+	        MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (l->family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* first, so that every later message already goes through the log */
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, s};
-	/* a pool of threads: a scrape that waits for a slow charon must not hold up /-/healthy
-	 * or the status page on other connections. libmicrohttpd splits the connection limit
-	 * among the threads: never more threads than connections, or a thread would get 0 */
-	opts[n++] =
-	    (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
-	                            max_clients < HTTP_THREADS ? max_clients : HTTP_THREADS, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, l->fd, NULL};
 	/* libmicrohttpd refuses what is over its own limit before we see it: above ours, so
 	 * that a newcomer can make room (http_deadline.h), which keeps us at max_clients */

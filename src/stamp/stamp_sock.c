@@ -17,13 +17,19 @@
 #include <string.h>
 #include <unistd.h>
 
-int stamp_sock_open(const struct sockaddr *bind_addr, int *ret_fd)
+static int sock_open(const struct sockaddr *bind_addr, bool shared, int *ret_fd)
 {
 	int one = 1, fd, fam = bind_addr->sa_family;
 
 	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
+	if (shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
 	/* best effort: without them we fall back to user-space times and TTL 255 */
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (fam == AF_INET) {
@@ -43,6 +49,16 @@ int stamp_sock_open(const struct sockaddr *bind_addr, int *ret_fd)
 	}
 	*ret_fd = fd;
 	return 0;
+}
+
+int stamp_sock_open(const struct sockaddr *bind_addr, int *ret_fd)
+{
+	return sock_open(bind_addr, false, ret_fd);
+}
+
+int stamp_sock_open_shared(const struct sockaddr *bind_addr, int *ret_fd)
+{
+	return sock_open(bind_addr, true, ret_fd);
 }
 
 int stamp_sock_set_dscp(int fd, int family, int dscp)

@@ -27,6 +27,9 @@ struct stamp_rx_meta {
 
 /* A UDP socket bound to @bind (port 0: any) with the options above; @ret_fd on success. */
 int stamp_sock_open(const struct sockaddr *bind, int *ret_fd);
+/* The same with SO_REUSEPORT: several such sockets share @bind, and the kernel hashes each
+ * sender (address and port pair) onto one of them, so one thread per socket serves a core. */
+int stamp_sock_open_shared(const struct sockaddr *bind, int *ret_fd);
 /* DSCP (0..63) into TOS / Traffic Class. */
 int stamp_sock_set_dscp(int fd, int family, int dscp);
 /*

@@ -46,7 +46,7 @@
 #define FV_SAS_MAX 100000
 
 struct fv_opts {
-	const char *socket_path, *fixtures, *sas_rec, *conns_rec;
+	const char *socket_path, *fixtures, *sas_rec, *conns_rec, *count_file;
 	uint32_t sas;
 	bool synth, one_conn, malformed, oversized, hang, verbose;
 	uint64_t slow_ms, close_after, busy_every;
@@ -59,6 +59,8 @@ struct fv_world {
 	size_t version_len, stats_len, confirm_len, event_unknown_len, cmd_unknown_len;
 	struct fv_stream list_sas, list_conns, list_certs;
 	atomic_uint_fast64_t generation; /* list-sas requests so far, all clients */
+	pthread_mutex_t count_lock;      /* --count-file: one writer at a time */
+	uint64_t requests;               /* list-sas requests received, under count_lock */
 	atomic_int clients;
 };
 
@@ -93,6 +95,8 @@ static void fv_usage(FILE *f)
 	      "  --malformed          list-sas sends a list-sa event with a broken element stream\n"
 	      "  --oversized          list-sas sends a packet header announcing over 512 KiB\n"
 	      "  --slow MS            sleep MS milliseconds before answering list-sas\n"
+	      "  --count-file FILE    write the number of list-sas requests received so far\n"
+	      "                       into FILE at each one (a test counts VICI round trips)\n"
 	      "  --hang               never answer list-sas\n"
 	      "  --close-after N      close each connection after answering N commands\n"
 	      "  --busy-every N       every Nth list-sas of a connection lists no IKE SA, as\n"
@@ -115,7 +119,8 @@ static int fv_parse(int argc, char **argv, struct fv_opts *o)
 		O_SLOW,
 		O_HANG,
 		O_CLOSE,
-		O_BUSY
+		O_BUSY,
+		O_COUNT
 	};
 	static const struct option longopts[] = {
 	    {"fixtures", required_argument, NULL, O_FIX},
@@ -129,6 +134,7 @@ static int fv_parse(int argc, char **argv, struct fv_opts *o)
 	    {"hang", no_argument, NULL, O_HANG},
 	    {"close-after", required_argument, NULL, O_CLOSE},
 	    {"busy-every", required_argument, NULL, O_BUSY},
+	    {"count-file", required_argument, NULL, O_COUNT},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -189,6 +195,9 @@ static int fv_parse(int argc, char **argv, struct fv_opts *o)
 				fprintf(stderr, "fakevici: --close-after wants a positive count\n");
 				return -EINVAL;
 			}
+			break;
+		case O_COUNT:
+			o->count_file = optarg;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -356,11 +365,31 @@ static int fv_send_stream(struct fv_client *c, const struct fv_stream *s, const 
 	return fv_write_full(c->fd, data + s->resp_off, s->len - s->resp_off);
 }
 
+/* --count-file: one more list-sas request arrived (counted before any --slow pause, so that a
+ * test sees the request in flight). */
+static void fv_count_request(struct fv_world *w)
+{
+	char line[32];
+	FILE *f;
+
+	if (!w->o.count_file)
+		return;
+	pthread_mutex_lock(&w->count_lock);
+	snprintf(line, sizeof(line), "%" PRIu64 "\n", ++w->requests);
+	f = fopen(w->o.count_file, "we");
+	if (f) {
+		fputs(line, f);
+		fclose(f);
+	}
+	pthread_mutex_unlock(&w->count_lock);
+}
+
 static int fv_list_sas(struct fv_client *c, bool narrowed)
 {
 	struct fv_world *w = c->w;
 	uint64_t gen;
 
+	fv_count_request(w);
 	if (w->o.hang)
 		return 0; /* the request is swallowed; the client's deadline must save it */
 	if (w->o.slow_ms)
@@ -560,6 +589,7 @@ int main(int argc, char **argv)
 
 	if (!w)
 		return 1;
+	pthread_mutex_init(&w->count_lock, NULL);
 	if (fv_parse(argc, argv, &w->o) < 0)
 		goto out_world;
 	if (fv_world_init(w) < 0)

@@ -219,6 +219,85 @@ static void status_read_never_waits(void)
 	fake_stop(&f);
 }
 
+struct timed_bg {
+	struct bg b;
+	uint64_t took_ms;
+};
+
+static void *timed_scrape(void *arg)
+{
+	struct timed_bg *tb = arg;
+	uint64_t t0 = clock_mono_ms();
+
+	bg_scrape(&tb->b);
+	tb->took_ms = clock_mono_ms() - t0;
+	return NULL;
+}
+
+/* The list-sas requests fakevici received (its --count-file), -1 if unreadable. */
+static long vici_requests(const char *path)
+{
+	char line[32] = "";
+	FILE *f = fopen(path, "re");
+	long n = -1;
+
+	if (f) {
+		if (fgets(line, sizeof(line), f))
+			n = strtol(line, NULL, 10);
+		fclose(f);
+	}
+	return n;
+}
+
+/* Three scrapes at once while charon takes 5 s to answer list-sas: all three are answered in
+ * about 5 s from one VICI read (they used to queue: 5, 10 and 15 s), and the status page's read
+ * and readiness answer at once meanwhile. */
+#define SLOW_MS 5000
+static void concurrent_scrapes_share_one_read(void)
+{
+	char count[128], slow[16];
+	const char *args[] = {"--slow", slow, "--count-file", count, NULL};
+	struct fake f = {0};
+	struct last_seen last = {0};
+	struct timed_bg tb[3];
+	pthread_t t[3];
+	struct collector *c;
+	uint64_t t0, waited;
+
+	snprintf(slow, sizeof(slow), "%d", SLOW_MS);
+	/* fake_start makes f.dir only as it starts fakevici: the count file is named here */
+	snprintf(count, sizeof(count), "/tmp/iw-count.%d", (int)getpid());
+	T_ASSERT(fake_start(&f, args));
+	c = collector_on(&f, 4 * SLOW_MS);
+	T_ASSERT(c);
+	for (int i = 0; i < 3; i++) {
+		tb[i] = (struct timed_bg){.b = {.c = c}};
+		T_EQ_INT(pthread_create(&t[i], NULL, timed_scrape, &tb[i]), 0);
+	}
+	usleep(500 * 1000); /* the first scrape now waits for list-sas, the others for it */
+	T_EQ_INT(vici_requests(count), 1);
+	t0 = clock_mono_ms();
+	T_EQ_INT(collector_with_last(c, take_last, &last), 0);
+	T_ASSERT(!collector_ready(c)); /* charon has not answered yet, and we did not wait */
+	waited = clock_mono_ms() - t0;
+	T_ASSERT(last.called);
+	T_ASSERT(waited < 200);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		T_CONTAINS(tb[i].b.out, "\nipsec_up 1\n");
+		T_CONTAINS(tb[i].b.out, "\nipsec_ike_sa_up{conn=\"a-b\"} 1\n");
+		T_CONTAINS(tb[i].b.out, "\nikewatch_scrape_errors_total 0\n");
+		free(tb[i].b.out);
+		/* queued behind each other they took 5, 10 and 15 s */
+		T_ASSERT(tb[i].took_ms >= SLOW_MS - 100 && tb[i].took_ms < SLOW_MS * 3 / 2);
+	}
+	T_EQ_INT(vici_requests(count), 1);
+	T_ASSERT(collector_ready(c));
+	collector_free(c);
+	fake_stop(&f);
+	unlink(count);
+}
+
 /* A scrape's list-sas that skips a busy IKE SA (fakevici --busy-every 2 lists none on every
  * second one) does not make its connection read down: the collector asks again by unique id. */
 static void busy_sa_keeps_its_state(void)
@@ -292,6 +371,6 @@ static void daemon_answers_optional(void)
 }
 
 TEST_MAIN("collector", TEST(daemon_answers_optional), TEST(busy_sa_keeps_its_state),
-          TEST(gone_sa_reads_down), TEST(labels_kept_while_charon_is_down),
-          TEST(never_answered_no_labels), TEST(restart_is_not_an_outage),
-          TEST(status_read_never_waits))
+          TEST(concurrent_scrapes_share_one_read), TEST(gone_sa_reads_down),
+          TEST(labels_kept_while_charon_is_down), TEST(never_answered_no_labels),
+          TEST(restart_is_not_an_outage), TEST(status_read_never_waits))

@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# bench_scrape_cpu.sh - ikewatch serve's own CPU per scrape and per SA, and its peak RSS, against
+# tests/fakevici --sas N (answers from prepared bytes, so charon's share is nil and all the CPU
+# counted is ikewatch's: VICI decode, grouping, rendering, HTTP, gzip). The CPU is the serve
+# process's task-clock (perf stat -p) over RUNS scrapes on one kept-alive connection, after two
+# warm-up scrapes. With -B, a second (baseline) build is measured in turn with the first, size by
+# size and round by round, so that both see the same machine load; the ratio is printed.
+#
+# Usage: bench/bench_scrape_cpu.sh [-b BUILD] [-B BASELINE_BUILD] [-s "1 100 1000 10000"]
+#                                  [-k ROUNDS] [-z]
+#   -b  build directory (default: build; use buildtype=release, no sanitizers)
+#   -B  a baseline build (e.g. main's) measured interleaved with -b
+#   -s  SA counts (RUNS: 200 scrapes at 1 SA, 100 at 100, 30 at 1,000, 5 at 10,000 and more)
+#   -k  rounds per size; the median is printed (default 3)
+#   -z  ask for gzip (Accept-Encoding: gzip), as Prometheus does
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$top/build
+base=
+sizes="1 100 1000 10000"
+rounds=3
+gzip=
+while getopts 'b:B:s:k:z' o; do
+	case $o in
+	b) build=$(cd "$OPTARG" && pwd) ;;
+	B) base=$(cd "$OPTARG" && pwd) ;;
+	s) sizes=$OPTARG ;;
+	k) rounds=$OPTARG ;;
+	z) gzip=1 ;;
+	*) sed -n '2,20p' "$0"; exit 2 ;;
+	esac
+done
+command -v perf >/dev/null || { echo "bench_scrape_cpu: perf is needed (apt-get install linux-perf)" >&2; exit 1; }
+work=$(mktemp -d /tmp/iw-bench-cpu.XXXXXX)
+sv='' fv=''
+cleanup() {
+	[ -n "$sv" ] && kill "$sv" 2>/dev/null && wait "$sv" 2>/dev/null
+	[ -n "$fv" ] && kill "$fv" 2>/dev/null && wait "$fv" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+median() { sort -g | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+# one B N RUNS: prints "cpu_ms_per_scrape vmhwm_kib"
+one() {
+	local b=$1 n=$2 runs=$3 sock=$work/vici port urls=() h=() ms hwm
+	rm -f "$sock"
+	"$b/tests/fakevici/fakevici" --sas "$n" "$sock" 2>/dev/null &
+	fv=$!
+	for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
+	port=$(free_port)
+	"$b/ikewatch" serve --vici.socket "$sock" --events.stream false --events.log-source none \
+		--web.listen-address "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+	sv=$!
+	for _ in $(seq 200); do curl -fs "http://127.0.0.1:$port/-/healthy" >/dev/null && break; sleep 0.05; done
+	[ -n "$gzip" ] && h=(-H 'Accept-Encoding: gzip')
+	for _ in $(seq "$runs"); do urls+=(-o /dev/null "http://127.0.0.1:$port/metrics"); done
+	curl -s "${h[@]}" -o /dev/null "http://127.0.0.1:$port/metrics" -o /dev/null "http://127.0.0.1:$port/metrics"
+	perf stat -x, -e task-clock -p "$sv" -o "$work/stat" -- curl -s "${h[@]}" "${urls[@]}"
+	ms=$(awk -F, '/task-clock/ {print $1}' "$work/stat")
+	hwm=$(awk '/VmHWM/ {print $2}' "/proc/$sv/status")
+	kill "$sv" "$fv"; wait "$sv" "$fv" 2>/dev/null
+	sv='' fv=''
+	awk -v ms="$ms" -v r="$runs" -v h="$hwm" 'BEGIN { printf "%.4f %d\n", ms / r, h }'
+}
+
+echo "# ikewatch serve CPU per scrape against fakevici; ${gzip:+gzip, }$rounds rounds, median; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -n "$base" ]; then
+	echo "| SAs | CPU ms/scrape (base) | CPU ms/scrape | us per SA (base) | us per SA | after/before | VmHWM MiB (base) | VmHWM MiB |"
+	echo "|---|---|---|---|---|---|---|---|"
+else
+	echo "| SAs | CPU ms/scrape | us per SA | VmHWM MiB |"
+	echo "|---|---|---|---|"
+fi
+for n in $sizes; do
+	runs=5
+	[ "$n" -lt 10000 ] && runs=30
+	[ "$n" -lt 1000 ] && runs=100
+	[ "$n" -lt 100 ] && runs=200
+	: >"$work/a"; : >"$work/ah"; : >"$work/b"; : >"$work/bh"
+	for _ in $(seq "$rounds"); do
+		if [ -n "$base" ]; then
+			read -r ms h < <(one "$base" "$n" "$runs")
+			echo "$ms" >>"$work/b"; echo "$h" >>"$work/bh"
+		fi
+		read -r ms h < <(one "$build" "$n" "$runs")
+		echo "$ms" >>"$work/a"; echo "$h" >>"$work/ah"
+	done
+	a=$(median <"$work/a") ah=$(median <"$work/ah")
+	if [ -n "$base" ]; then
+		b=$(median <"$work/b") bh=$(median <"$work/bh")
+		awk -v n="$n" -v a="$a" -v b="$b" -v ah="$ah" -v bh="$bh" 'BEGIN {
+			printf "| %d | %.3f | %.3f | %.2f | %.2f | %.2f | %.1f | %.1f |\n",
+				n, b, a, b / n * 1000, a / n * 1000, a / b, bh / 1024, ah / 1024 }'
+	else
+		awk -v n="$n" -v a="$a" -v ah="$ah" 'BEGIN {
+			printf "| %d | %.3f | %.2f | %.1f |\n", n, a, a / n * 1000, ah / 1024 }'
+	fi
+done
+echo "# load afterwards $(cut -d' ' -f1-3 /proc/loadavg)"
