@@ -297,7 +297,8 @@ def check_dashboard_json():
         problems.append("duplicate panel ids")
     titles = " ".join(p.get("title", "").lower() for p in board.get("panels", []))
     for want in ("sa up", "round-trip", "loss", "events", "failures", "bytes", "packets",
-                 "path mtu", "certificate"):
+                 "path mtu", "certificate", "worker threads", "queued jobs", "half-open", "pool",
+                 "integrity"):
         if want not in titles:
             problems.append("no panel about %s" % want)
     return board, problems
