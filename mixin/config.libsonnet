@@ -143,6 +143,36 @@
     ike_unanswered_window: '5m',
     ike_unanswered_for: '1m',
 
+    // --- charon's own health, address pools, kernel drops (alerts/daemon.libsonnet) ----------
+    // IPsecDaemonSaturated: no idle worker thread at any scrape of daemon_saturated_window
+    // (ipsec_daemon_workers{state="idle"}) while at least daemon_queue_min jobs are queued (all
+    // priorities) and the queue grew over that window, for daemon_saturated_for more. A busy
+    // spell whose queue drains (charon catching up) or that leaves a worker idle now and then
+    // stays quiet.
+    daemon_saturated_window: '5m',
+    daemon_saturated_for: '5m',
+    daemon_queue_min: 10,
+    // IPsecHalfOpenIKESAsPilingUp: at least half_open_max half-open IKE SAs at every scrape of
+    // half_open_window, for half_open_for more. Below charon's cookie_threshold (30 by default),
+    // so that the warning comes before charon demands COOKIEs from every initiator.
+    half_open_max: 25,
+    half_open_window: '5m',
+    half_open_for: '5m',
+    // IPsecPoolNearlyFull: online leases at least pool_full_ratio of a virtual-IP pool's size
+    // for pool_full_for (offline leases do not count: charon reuses them when it must).
+    pool_full_ratio: 0.9,
+    pool_full_for: '10m',
+    // IPsecInvalidIKESPIs: more than invalid_ike_max IKE messages dropped for an unknown SPI (or
+    // as invalid) within invalid_ike_window (needs charon's counters plugin).
+    invalid_ike_max: 10,
+    invalid_ike_window: '10m',
+    // IPsecESPIntegrityFailures: any inbound ESP packet of a CHILD SA dropped by the kernel for
+    // a failed integrity check or outside the replay window within esp_integrity_window.
+    esp_integrity_window: '10m',
+    // IPsecPolicyWithoutState: a kernel policy of a connection has no kernel SA while its IKE SA
+    // is up, for this long (a CHILD SA being installed or rekeyed lacks it for a moment).
+    policy_without_state_for: '5m',
+
     // --- Certificates --------------------------------------------------------------------------
     // Days before notAfter: warning below the first, critical below the second.
     cert_expiry_warning_days: 14,

@@ -32,7 +32,7 @@ local header(src) =
   + '# Do not edit: change those and run `mixin/build.sh`.\n'
   + (if note != '' then '# Variant: %s\n' % note else '');
 {
-  'ikewatch-alerts.yaml': rulefile.manifest(mixin.prometheusAlerts, header('alerts/alerts.libsonnet')),
+  'ikewatch-alerts.yaml': rulefile.manifest(mixin.prometheusAlerts, header('alerts/*.libsonnet')),
   'ikewatch-recording.yaml': rulefile.manifest(mixin.prometheusRules, header('rules/rules.libsonnet')),
 } + {
   [name]: std.manifestJsonEx(mixin.grafanaDashboards[name], '  ') + '\n'

@@ -87,6 +87,9 @@ function(c)
   local rttThr = std.parseJson(c.probe_latency_seconds);
   local warnS = std.parseInt(c.cert_expiry_warning_days_seconds);
   local critS = std.parseInt(c.cert_expiry_critical_days_seconds);
+  local queueThr = std.parseJson(c.daemon_queue_min);
+  local halfOpenThr = std.parseJson(c.half_open_max);
+  local poolThr = std.parseJson(c.pool_full_ratio);
   local panels = [
     // ---- Overview ------------------------------------------------------------------------
     row('Overview'),
@@ -216,6 +219,52 @@ function(c)
             properties: [{ id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } }],
           }] } }),
 
+    // ---- charon itself (alerts/daemon.libsonnet) -------------------------------------------
+    row('Daemon health (charon)'),
+    panel('timeseries', 'Worker threads', "charon's thread pool, idle and busy (ipsec_daemon_workers); no idle worker while jobs queue up is IPsecDaemonSaturated.",
+          [target('ipsec_daemon_workers{%s}' % inst, '{{instance}} {{state}}')], 8, 8),
+    panel('timeseries', 'Busy workers by priority', 'Busy worker threads by the priority of the job they run (ipsec_daemon_workers_active).',
+          [target('ipsec_daemon_workers_active{%s}' % inst, '{{instance}} {{priority}}')], 8, 8),
+    panel('timeseries', 'Queued jobs',
+          'Jobs waiting for a worker thread, by priority (ipsec_daemon_queued_jobs). The dashed line is the queue IPsecDaemonSaturated needs (all priorities together, growing, no idle worker).',
+          [target('ipsec_daemon_queued_jobs{%s}' % inst, '{{instance}} {{priority}}')], 8, 8,
+          defaults={ min: 0, custom: { thresholdsStyle: { mode: 'dashed' } } } + thresholds([[null, 'green'], [queueThr, 'red']])),
+    panel('timeseries', 'IKE SAs, half-open',
+          'IKE SAs charon holds and the half-open ones among them (IKE_SA_INIT done, no IKE_AUTH). The dashed line is the IPsecHalfOpenIKESAsPilingUp threshold.',
+          [target('ipsec_daemon_ike_sas{%s}' % inst, '{{instance}} all'),
+           target('ipsec_daemon_ike_sas_half_open{%s}' % inst, '{{instance}} half-open')], 8, 8,
+          defaults={ min: 0, custom: { thresholdsStyle: { mode: 'dashed' } } } + thresholds([[null, 'green'], [halfOpenThr, 'red']])),
+    panel('timeseries', 'IKE messages in', 'IKE messages charon processed per second, by exchange and request/response (ipsec_daemon_ike_messages_total; needs the counters plugin).',
+          [target('sum by (instance, exchange, message) (rate(ipsec_daemon_ike_messages_total{%s, direction="in"}[$__rate_interval]))' % inst,
+                  '{{instance}} {{exchange}} {{message}}')], 8, 8, unit='pps'),
+    panel('timeseries', 'Invalid IKE messages',
+          'IKE messages dropped for an unknown IKE SPI or as invalid, per second (IPsecInvalidIKESPIs).',
+          [target('rate(ipsec_daemon_ike_invalid_spi_messages_total{%s}[$__rate_interval])' % inst, '{{instance}} unknown SPI'),
+           target('rate(ipsec_daemon_ike_invalid_messages_total{%s}[$__rate_interval])' % inst, '{{instance}} invalid')], 8, 8, unit='pps'),
+    panel('stat', 'charon uptime', 'Time since charon started (ipsec_daemon_uptime_seconds): a restart shows as a reset.',
+          [target('ipsec_daemon_uptime_seconds{%s}' % inst, '{{instance}}')], 24, 4, unit='s'),
+
+    // ---- Address pools and the kernel's SAs ---------------------------------------------------
+    row('Address pools and kernel drops'),
+    panel('bargauge', 'Pool use',
+          'Online leases over the size of each virtual-IP pool. Red from the IPsecPoolNearlyFull threshold.',
+          [target('ipsec_pool_leases{%s, state="online"} / ignoring (state) (ipsec_pool_size_addresses{%s} > 0)' % [inst, inst],
+                  '{{instance}} {{pool}}')], 8, 8, unit='percentunit',
+          defaults={ min: 0, max: 1, color: { mode: 'thresholds' } } + thresholds([[null, 'green'], [poolThr, 'red']])),
+    panel('timeseries', 'Pool leases and size',
+          'Leases per pool, online (a connected client) and offline (kept for a client that left), against the pool size.',
+          [target('ipsec_pool_leases{%s}' % inst, '{{instance}} {{pool}} {{state}}'),
+           target('ipsec_pool_size_addresses{%s}' % inst, '{{instance}} {{pool}} size')], 8, 8),
+    panel('timeseries', 'Kernel integrity and replay drops',
+          'Inbound ESP packets the kernel dropped per second for a failed integrity check or outside the replay window (IPsecESPIntegrityFailures).',
+          [target('sum by (instance, conn, child) (rate(ipsec_child_sa_kernel_integrity_failures_total{%s}[$__rate_interval]))' % child, tunnel + ' integrity'),
+           target('sum by (instance, conn, child) (rate(ipsec_child_sa_kernel_replay_window_drops_total{%s}[$__rate_interval]))' % child, tunnel + ' replay')],
+          8, 8, unit='pps'),
+    panel('timeseries', 'Kernel policies without SA',
+          'Policies whose CHILD SA has no kernel SA, per connection (IPsecPolicyWithoutState while its IKE SA is up), and orphan policies that belong to no CHILD SA charon lists.',
+          [target('ipsec_xfrm_policies_without_state{%s}' % conn, '{{instance}} {{conn}}'),
+           target('ipsec_xfrm_orphan_policies{%s}' % inst, '{{instance}} orphan')], 24, 6),
+
     // ---- Path MTU and certificates --------------------------------------------------------
     row('Path MTU and certificates'),
     panel('timeseries', 'Path MTU', 'Largest probe that crosses the tunnel (ipsec_probe_path_mtu_bytes).',
@@ -247,7 +296,7 @@ function(c)
   {
     uid: 'ikewatch-tunnels',
     title: 'ikewatch / IPsec tunnels',
-    description: 'IKEv2/IPsec tunnels watched by ikewatch: SA status, STAMP probes, rekeys and failures, traffic, path MTU, certificates. Generated by mixin/build.sh from mixin/dashboards/ikewatch.libsonnet; do not edit by hand.',
+    description: 'IKEv2/IPsec tunnels watched by ikewatch: SA status, STAMP probes, rekeys and failures, traffic, charon\'s own health, address pools, kernel drops, path MTU, certificates. Generated by mixin/build.sh from mixin/dashboards/ikewatch.libsonnet; do not edit by hand.',
     tags: ['ikewatch', 'ipsec', 'strongswan'],
     timezone: 'utc',
     editable: false,

@@ -74,7 +74,11 @@
            'cert_expiry_critical_days must be below cert_expiry_warning_days';
     assert n('frequent_rekeys_factor') > 1 : 'frequent_rekeys_factor must be above 1 (1: the configured rate)';
     assert 0 < n('esp_loss_ratio') && n('esp_loss_ratio') < 1 : 'esp_loss_ratio must lie between 0 and 1';
-    assert std.foldl(function(a, b) a && b, [std.isNumber(n(k)) for k in ['probe_loss_ratio', 'probe_latency_seconds', 'frequent_rekeys_max', 'esp_lost_min_packets', 'ike_unanswered_retransmits']], true);
+    assert 0 < n('pool_full_ratio') && n('pool_full_ratio') <= 1 : 'pool_full_ratio must lie between 0 and 1';
+    assert std.foldl(function(a, b) a && b, [std.isNumber(n(k)) for k in ['probe_loss_ratio', 'probe_latency_seconds', 'frequent_rekeys_max', 'esp_lost_min_packets', 'ike_unanswered_retransmits', 'daemon_queue_min', 'half_open_max', 'invalid_ike_max']], true);
+    // How long a condition read over WINDOW (max_over_time, min_over_time) then held for FOR
+    // has lasted when the alert fires: what the annotations quote.
+    local held(window, for_) = $.formatDuration($.durationSeconds(t[window]) + $.durationSeconds(t[for_]));
     t {
       [k + '_seconds']: '%d' % $.durationSeconds(t[k])
       for k in std.objectFields(t)
@@ -83,6 +87,9 @@
       cert_expiry_warning_days_seconds: '%d' % std.floor(n('cert_expiry_warning_days') * 86400),
       cert_expiry_critical_days_seconds: '%d' % std.floor(n('cert_expiry_critical_days') * 86400),
       frequent_rekeys_threshold: '%.15g' % (n('frequent_rekeys_max') + 0.5),
+      daemon_saturated_held: held('daemon_saturated_window', 'daemon_saturated_for'),
+      half_open_held: held('half_open_window', 'half_open_for'),
+      pool_full_percent: '%g%%' % (n('pool_full_ratio') * 100),
       runbook_url_base: std.rstripChars(t.runbook_url_base, '/'),
     },
 }

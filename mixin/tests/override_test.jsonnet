@@ -10,6 +10,8 @@ local m = (import '../mixin.libsonnet') + {
     probe_loss_ratio: 0.02,
     esp_lost_for: '1m',
     runbook_url_base: 'https://wiki.example/ipsec/',
+    pool_full_ratio: 0.8,
+    half_open_for: '10m',
   },
 };
 local rules = [r for g in m.prometheusAlerts.groups + m.prometheusRules.groups for r in g.rules];
@@ -27,6 +29,11 @@ assert has(alerts.IPsecProbeLossHigh.expr, ') > 0.02\n') : 'probe_loss_ratio not
 assert alerts.IPsecESPLost['for'] == '1m' : 'esp_lost_for not applied';
 assert alerts.IPsecESPLost.annotations.runbook_url == 'https://wiki.example/ipsec/IPsecESPLost.md' : 'runbook_url_base not applied';
 assert steps[1].value == 0.02 : 'dashboard threshold not applied';
+// charon's own alerts (alerts/daemon.libsonnet) follow too, annotations and dashboard included.
+assert has(alerts.IPsecPoolNearlyFull.expr, '>= 0.8\n') : 'pool_full_ratio not applied: ' + alerts.IPsecPoolNearlyFull.expr;
+assert has(alerts.IPsecPoolNearlyFull.annotations.description, 'at least 80% of') : 'pool_full_ratio not in the description';
+assert alerts.IPsecHalfOpenIKESAsPilingUp['for'] == '10m' && has(alerts.IPsecHalfOpenIKESAsPilingUp.annotations.description, ' for 15m:') : 'half_open_for not applied';
+assert [p.fieldConfig.defaults.thresholds.steps[1].value for p in board.panels if std.objectHas(p, 'title') && p.title == 'Pool use'] == [0.8] : 'pool threshold not on the dashboard';
 // The defaults are untouched by the composition above.
 assert has((import '../mixin.libsonnet').prometheusAlerts.groups[0].rules[0].expr, 'job="ikewatch"');
 // Values are checked: a critical expiry above the warning one is refused (the error is

@@ -2,7 +2,8 @@
 /*
  * charon's own health as doctor evidence (see doctor_daemon.h). The parsers are the exporter's
  * (daemon_stats.c, ike_counters.c, addr_pools.c): doctor and serve read the same answers the
- * same way. Thresholds follow the pending alerts (mixin/alerts-daemon.pending.yaml).
+ * same way. Thresholds follow the mixin defaults (half_open_max, pool_full_ratio in
+ * mixin/config.libsonnet).
  */
 #include "doctor/doctor_daemon.h"
 
