@@ -43,6 +43,7 @@ REQUIRED_ALERTS = [
     "IPsecProbeLatencyHigh", "IPsecFrequentRekeys", "IPsecRekeyFailing", "IPsecRekeyOverdue",
     "IPsecDPDTimeouts", "IPsecAuthFailures", "IPsecPathMTUBlackhole", "IPsecCertExpiringSoon",
     "IPsecESPLost", "IPsecESPLossPartial", "IPsecFarSideSilent", "IPsecIKEUnanswered",
+    "IPsecRekeyWillFail", "IPsecProposalMismatch",
 ]
 # Alerts about the gateway as a whole (or one certificate) rather than one tunnel.
 NOT_PER_TUNNEL = {"IPsecExporterDown", "IPsecDaemonDown", "IPsecCertExpiringSoon"}
