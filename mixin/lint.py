@@ -45,6 +45,7 @@ REQUIRED_ALERTS = [
     "IPsecESPLost", "IPsecESPLossPartial", "IPsecFarSideSilent", "IPsecIKEUnanswered",
     "IPsecDaemonSaturated", "IPsecHalfOpenIKESAsPilingUp", "IPsecPoolNearlyFull",
     "IPsecInvalidIKESPIs", "IPsecESPIntegrityFailures", "IPsecPolicyWithoutState",
+    "IPsecRekeyWillFail", "IPsecProposalMismatch",
 ]
 # Alerts about the gateway as a whole (or one certificate, one address pool) rather than one
 # tunnel.

@@ -183,10 +183,27 @@
         // ---- IPsecRekeyWillFail (foresee: failures one end can tell in advance) ----------------
         {
           alert: 'IPsecRekeyWillFail',
+          // reason="rekey_overdue" only once the scheduled rekey (or reauthentication) is
+          // rekey_overdue_margin past, as IPsecRekeyOverdue: charon retries a rekey for minutes
+          // (a lost packet, a collision, a CHILD rekey queued behind an IKE rekey), and a healthy
+          // lab whose CHILD and IKE SAs are due at the same moment saw one overdue for over 1m.
           expr: |||
-            ipsec_child_sa_rekey_failure_expected_timestamp_seconds{%(selector)s} < (time() + %(rekey_will_fail_margin_seconds)s)
+            (
+              ipsec_child_sa_rekey_failure_expected_timestamp_seconds{%(selector)s, reason!="rekey_overdue"}
+              or
+              ipsec_child_sa_rekey_failure_expected_timestamp_seconds{%(selector)s, reason="rekey_overdue"}
+              and on (job, instance, conn, child)
+              ipsec_child_sa_rekey_timestamp_seconds{%(selector)s} < (time() - %(rekey_overdue_margin_seconds)s)
+            ) < (time() + %(rekey_will_fail_margin_seconds)s)
             or
-            ipsec_ike_sa_rekey_failure_expected_timestamp_seconds{%(selector)s} < (time() + %(rekey_will_fail_margin_seconds)s)
+            (
+              ipsec_ike_sa_rekey_failure_expected_timestamp_seconds{%(selector)s, reason!="rekey_overdue"}
+              or
+              ipsec_ike_sa_rekey_failure_expected_timestamp_seconds{%(selector)s, reason="rekey_overdue"}
+              and on (job, instance, conn)
+              min by (job, instance, conn) ({__name__=~"ipsec_ike_sa_(rekey|reauth)_timestamp_seconds", %(selector)s} > 0)
+              < (time() - %(rekey_overdue_margin_seconds)s)
+            ) < (time() + %(rekey_will_fail_margin_seconds)s)
           ||| % c,
           'for': '%(rekey_will_fail_for)s' % c,
           labels: {
