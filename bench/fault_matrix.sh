@@ -24,7 +24,9 @@
 # clean, warmed-up lab). FM_JOBS (4) faults run at once, each with its own lab, ports and
 # daemons.
 #
-# Usage: bench/fault_matrix.sh [--list] [--only NAME[,NAME...]] [--jobs N]
+# Usage: bench/fault_matrix.sh [--list] [--only NAME[,NAME...]] [--jobs N] [--report RUN_DIR]
+#   --report RUN_DIR: no run, only the results and the table of an earlier run, judged with
+#   the expectations of this version of the table.
 # Environment: IKEWATCH (default build/ikewatch), FM_RUN_DIR (default /tmp/fault-matrix.XXXXXX),
 #   FM_WARMUP, FM_OBSERVE, FM_DOCTOR_AT, FM_JOBS.
 # Output: FM_RUN_DIR/results.tsv and results.json, one directory per fault (logs, poll.json,
@@ -42,16 +44,18 @@ JOBS=${FM_JOBS:-4}
 
 # name | segment and kind | fault | first findings that are right, alone | the same, with --peer
 # (doctor finding ids, comma-separated). "Alone" is right when it says what one end can tell:
-# where the evidence of one end cannot name the segment, the one-end finding that says so.
+# where the evidence of one end cannot name the segment, a one-end finding that says so
+# (dataplane_one_way and dataplane_down both do: with probes running both ways, A's inbound
+# counter keeps growing with B's probes, so "nothing comes back" is not always what A sees).
 FAULTS=$(
 	cat <<'EOF'
 healthy|none|healthy lab, nothing injected|path_clean|path_clean
-esp-a-b-total|our ESP out (A->B), data, total|router drops all ESP from A|dataplane_one_way|esp_out_lost
-esp-b-a-total|their ESP out (B->A), data, total|router drops all ESP from B|dataplane_one_way|esp_back_lost
-esp-both-total|ESP both ways, data, total|router drops all ESP, IKE passes|dataplane_down|dataplane_down,esp_out_lost,esp_back_lost
+esp-a-b-total|our ESP out (A->B), data, total|router drops all ESP from A|dataplane_one_way,dataplane_down|esp_out_lost
+esp-b-a-total|their ESP out (B->A), data, total|router drops all ESP from B|dataplane_one_way,dataplane_down|esp_back_lost
+esp-both-total|ESP both ways, data, total|router drops all ESP, IKE passes|dataplane_down,dataplane_one_way|dataplane_down,esp_out_lost,esp_back_lost
 loss-a-b-10|our ESP out (A->B), data, partial|router drops 10 % of ESP from A|dataplane_loss|esp_out_lost
 loss-b-a-3|their ESP out (B->A), data, partial|router drops 3 % of ESP from B|dataplane_loss|esp_back_lost
-lan-b-silent|beyond the far gateway, data, total|B's LAN address (reflector, ICMP) stops answering tunnel traffic|dataplane_down,path_loss|beyond_peer,peer_reflector
+lan-b-silent|beyond the far gateway, data, total|B's LAN address (reflector, ICMP) stops answering tunnel traffic|dataplane_down,dataplane_one_way,path_loss|beyond_peer,peer_reflector
 lan-a-silent|behind us (B's probes to A), data, total|A's LAN address (A's reflector) stops answering B's probes|path_clean|peer_reflector,before_our_sa,after_our_sa
 egress-a|before ours (A's LAN into the tunnel), data, total|A drops what its LAN sends into the tunnel, before ESP|before_our_sa|before_our_sa
 ike-both|control plane only, both ways; bites at the next rekey|router drops IKE (UDP 500, 4500 non-ESP), ESP flows|peer_unreachable,rekey_failed,ike_failed,tasks_in_flight|peer_unreachable,rekey_failed,ike_failed,tasks_in_flight
@@ -63,7 +67,7 @@ mtu-blackhole|path MTU A->B, data, partial (large packets)|router link to B at M
 psk-reauth|control plane; bites at reauthentication|B's PSK changed (no re-establish); A reauthenticates every 120 s|auth_failed|auth_failed
 pfs-rekey|control plane; bites at the first CHILD rekey|B's esp_proposals get modp3072 (re-established; initiation works)|rekey_will_fail,rekey_failed,proposal_mismatch|rekey_will_fail,rekey_failed,proposal_mismatch
 life-short|configuration; bites when the CHILD SA expires|A's CHILD life_time 40 s, rekey_time 60 s (re-established)|rekey_will_fail,rekey_time|rekey_will_fail,rekey_time
-serve-b-down|monitoring: only one end watched|B's ikewatch serve killed|path_clean|peer_metrics_unreachable
+serve-b-down|monitoring: only one end watched|B's ikewatch serve (and the reflector it runs) killed|path_clean,probe_error|peer_metrics_unreachable,peer_metrics_malformed
 cert-expiring|credentials; bites at expiry|a certificate expiring in 2 days loaded into A's charon|cert_expiring|cert_expiring
 EOF
 )
@@ -75,7 +79,7 @@ fault_field() { awk -F'|' -v n="$1" -v f="$2" '$1 == n { print $f }' <<<"$FAULTS
 usage() {
 	sed -n '/^# Usage/,/^# Output/p' "$0" | sed 's/^# \{0,1\}//'
 }
-ONLY=""
+ONLY="" REPORT=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--list)
@@ -86,6 +90,7 @@ while [ $# -gt 0 ]; do
 	--only) ONLY=${2:?--only needs NAME[,NAME]}; shift ;;
 	--only=*) ONLY=${1#--only=} ;;
 	--jobs) JOBS=${2:?}; shift ;;
+	--report) REPORT=${2:?--report needs a run directory}; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "fault_matrix: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
 	esac
@@ -97,6 +102,23 @@ if [ -n "$ONLY" ]; then
 		grep -qx -- "$n" <<<"$NAMES" || { echo "fault_matrix: no fault '$n' (--list)" >&2; exit 2; }
 	done
 	NAMES=$(tr ',' '\n' <<<"$ONLY")
+fi
+
+report() { # report RUN NAMES...: results.tsv, results.json and the table of a run
+	local run=$1 n
+	shift
+	for n in "$@"; do
+		printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$(fault_field "$n" 2)" "$(fault_field "$n" 3)" \
+			"$(fault_field "$n" 4)" "$(fault_field "$n" 5)"
+	done >"$run/faults.tsv"
+	python3 bench/fault_matrix_report.py "$run" "$NOT_RUN" | tee "$run/table.md"
+}
+if [ -n "$REPORT" ]; then
+	[ -f "$REPORT/header" ] || { echo "fault_matrix: $REPORT is no run directory" >&2; exit 2; }
+	cat "$REPORT/header"
+	# shellcheck disable=SC2046 # the faults that ran there, in this table's order
+	report "$REPORT" $(for n in $NAMES; do [ -d "$REPORT/$n" ] && echo "$n"; done)
+	exit 0
 fi
 
 [ "$(id -u)" = 0 ] || { echo "fault_matrix: needs root (network namespaces)" >&2; exit 1; }
@@ -347,9 +369,4 @@ for p in "${CHILDREN[@]}"; do [ "$p" = "$LOADMON" ] || wait "$p"; done
 kill "$LOADMON" 2>/dev/null
 echo "# $(date -u +%T) all done" >&2
 
-# ---- results ---------------------------------------------------------------------------------
-for n in $NAMES; do
-	printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$(fault_field "$n" 2)" "$(fault_field "$n" 3)" \
-		"$(fault_field "$n" 4)" "$(fault_field "$n" 5)"
-done >"$RUN/faults.tsv"
-python3 bench/fault_matrix_report.py "$RUN" "$NOT_RUN" | tee "$RUN/table.md"
+report "$RUN" $NAMES

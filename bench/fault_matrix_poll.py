@@ -93,10 +93,12 @@ while time.time() < end:
     try:
         with open(hook_file) as f:
             f.seek(hook_pos)
-            lines = f.readlines()
-            hook_pos = f.tell()
+            chunk = f.read()
     except OSError:
-        lines = []
+        chunk = ""
+    # only whole lines: the sink may be half-way through writing the last one
+    lines = chunk[:chunk.rfind("\n") + 1].splitlines()
+    hook_pos += len(chunk[:chunk.rfind("\n") + 1].encode())
     for line in lines:
         try:
             body = json.loads(line)
