@@ -34,7 +34,7 @@
 # Every process is started by this script and stopped by its PID on any exit; each lab is removed
 # with lab_down. Needs root, strongSwan, prometheus, prometheus-alertmanager, socat, nft, openssl.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 TOP=$PWD
 : "${IKEWATCH:=$TOP/build/ikewatch}"
 WARMUP=${FM_WARMUP:-75}
