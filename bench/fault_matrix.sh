@@ -77,7 +77,7 @@ NOT_RUN="clock-skew|CLOCK_REALTIME is not namespaced (time namespaces offset onl
 fault_field() { awk -F'|' -v n="$1" -v f="$2" '$1 == n { print $f }' <<<"$FAULTS"; }
 
 usage() {
-	sed -n '/^# Usage/,/^# Output/p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '/^# Usage/,/^# Every process/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 ONLY="" REPORT=""
 while [ $# -gt 0 ]; do
