@@ -365,7 +365,7 @@ for n in $NAMES; do
 	CHILDREN+=($!)
 	sleep 5 # labs come up more reliably one after the other
 done
-for p in "${CHILDREN[@]}"; do [ "$p" = "$LOADMON" ] || wait "$p"; done
+for p in "${CHILDREN[@]}"; do [ "$p" = "$LOADMON" ] || wait "$p" 2>/dev/null; done # some were reaped by wait -n
 kill "$LOADMON" 2>/dev/null
 echo "# $(date -u +%T) all done" >&2
 
