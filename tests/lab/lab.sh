@@ -88,6 +88,17 @@
 #   lab_mtu_blackhole BYTES       router link to B gets MTU BYTES; ICMP frag-needed is dropped
 #   lab_loss PERCENT              router drops PERCENT % of ESP (both directions)
 #   lab_heal_net                  remove every router fault (esp, ike, loss, mtu)
+#   lab_loss_from A|B PERCENT     router drops PERCENT % of the ESP that gateway sends (one way)
+#   lab_drop_ike_from A|B         router drops only the IKE messages that gateway sends
+#   lab_lan_silent A|B            that gateway's LAN address stops answering what arrives through
+#                                 the tunnel (STAMP port 862 and ICMP echo dropped on input); the
+#                                 gateway's own probes and their replies still pass
+#   lab_egress_drop A|B           that gateway drops what its LAN sends into the tunnel before ESP
+#                                 (except replies of its reflector: only "before ours" breaks)
+#   lab_lan_heal A|B              undo lab_lan_silent and lab_egress_drop on that gateway
+#   lab_change_config A|B KEY VAL change one setting (S_PSK, S_ESP_PROP, S_CHILD_LIFE ...) and
+#                                 reload it without touching the SAs: it bites at the next
+#                                 exchange that reads it (reauthentication, a new CHILD SA)
 # Scale (for benchmarks; see bench/lab_scale.sh):
 #   lab_scale N                   A holds N more CHILD SAs, all INSTALLED on both sides. Connection
 #                                 "scale" (ids scale-a*.lab/scale-b.lab, own PSK, unique=never):
@@ -995,6 +1006,67 @@ lab_heal_net() {
 	local c
 	for c in f_esp f_ike f_loss f_mtu_fwd f_mtu_out; do _lab_nft flush chain inet lab "$c"; done
 	ip -n "${LAB_PREFIX}r" link set rb mtu 1500
+}
+
+lab_loss_from() {
+	_lab_load || return 1
+	local g addr pct=${2:?percent}; g=$(_lab_gw "$1") || return 1
+	[ "$g" = a ] && addr=192.0.2.1 || addr=198.51.100.1
+	_lab_nft_ensure || return 1
+	_lab_nft flush chain inet lab f_loss
+	[ "$pct" -gt 0 ] || return 0
+	_lab_nft add rule inet lab f_loss ip saddr "$addr" $_LAB_NFT_ESP_UDP numgen random mod 100 '<' "$pct" counter drop &&
+		_lab_nft add rule inet lab f_loss ip saddr "$addr" $_LAB_NFT_ESP_RAW numgen random mod 100 '<' "$pct" counter drop
+}
+
+lab_drop_ike_from() {
+	_lab_load || return 1
+	local g addr; g=$(_lab_gw "$1") || return 1
+	[ "$g" = a ] && addr=192.0.2.1 || addr=198.51.100.1
+	_lab_nft_ensure || return 1
+	_lab_nft add rule inet lab f_ike ip saddr "$addr" udp dport 500 counter drop &&
+		_lab_nft add rule inet lab f_ike ip saddr "$addr" udp dport 4500 @th,64,32 == 0 counter drop
+}
+
+# Faults inside a gateway, around its LAN address (lo): table inet labgw, gone with the namespace.
+_lab_gw_nft() {
+	local ns; ns=$(_lab_ns "$1") || return 1
+	shift
+	ip netns exec "$ns" nft list table inet labgw >/dev/null 2>&1 ||
+		ip netns exec "$ns" nft -f - <<'EOF' || return 1
+table inet labgw {
+	chain lan_in { type filter hook input priority 0; policy accept; }
+	chain lan_out { type filter hook output priority 0; policy accept; }
+}
+EOF
+	[ $# -eq 0 ] || ip netns exec "$ns" nft "$@"
+}
+_lab_gw_lan() { [ "$(_lab_gw "$1")" = a ] && echo 203.0.113.1 || echo 203.0.113.129; }
+
+lab_lan_silent() {
+	_lab_load || return 1
+	local lan; lan=$(_lab_gw_lan "$1")
+	_lab_gw_nft "$1" add rule inet labgw lan_in ip daddr "$lan" udp dport 862 counter drop &&
+		_lab_gw_nft "$1" add rule inet labgw lan_in ip daddr "$lan" icmp type echo-request counter drop
+}
+
+lab_egress_drop() {
+	_lab_load || return 1
+	local lan; lan=$(_lab_gw_lan "$1")
+	_lab_gw_nft "$1" add rule inet labgw lan_out ip saddr "$lan" oifname ipsec0 udp sport != 862 counter drop &&
+		_lab_gw_nft "$1" add rule inet labgw lan_out ip saddr "$lan" oifname ipsec0 icmp type echo-request counter drop
+}
+
+lab_lan_heal() {
+	_lab_load || return 1
+	_lab_gw_nft "$1" flush table inet labgw
+}
+
+lab_change_config() {
+	_lab_load || return 1
+	local g; g=$(_lab_gw "$1") || return 1
+	_lab_set "$g" "${2:?key}" "${3?value}"
+	_lab_load_conf "$g"
 }
 
 # Scale: N tunnels on A against the real charon, for bench/bench_scrape.sh -l. Addresses and TS
