@@ -1008,16 +1008,8 @@ lab_heal_net() {
 	ip -n "${LAB_PREFIX}r" link set rb mtu 1500
 }
 
-lab_loss_from() {
-	_lab_load || return 1
-	local g addr pct=${2:?percent}; g=$(_lab_gw "$1") || return 1
-	[ "$g" = a ] && addr=192.0.2.1 || addr=198.51.100.1
-	_lab_nft_ensure || return 1
-	_lab_nft flush chain inet lab f_loss
-	[ "$pct" -gt 0 ] || return 0
-	_lab_nft add rule inet lab f_loss ip saddr "$addr" $_LAB_NFT_ESP_UDP numgen random mod 100 '<' "$pct" counter drop &&
-		_lab_nft add rule inet lab f_loss ip saddr "$addr" $_LAB_NFT_ESP_RAW numgen random mod 100 '<' "$pct" counter drop
-}
+# lab_loss_from GW PCT: lab_loss for what GW sends only (the fault matrix's spelling).
+lab_loss_from() { lab_loss "${2:?percent}" "${1:?gateway}"; }
 
 lab_drop_ike_from() {
 	_lab_load || return 1
