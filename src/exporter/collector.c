@@ -221,7 +221,8 @@ static void note_result(struct collector *c, int err)
 	if (err == 0) {
 		if (!c->up)
 			log_info("%s: connected to %s (%s %s)", via, path, c->daemon, c->version);
-		c->up = c->ready = true;
+		c->up = true;
+		atomic_store(&c->ready, true);
 		c->last_err = 0;
 	} else {
 		why = c->cfg.source && c->source_why[0]  ? c->source_why

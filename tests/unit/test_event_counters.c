@@ -281,8 +281,8 @@ static void outstanding_request(void)
 	static const char *const ends[] = {
 	    "Dec  6 01:46:09 14[ENC] <a-b|1> parsed INFORMATIONAL response 5 [ ]",
 	    "Dec  6 01:46:09 10[IKE] <a-b|1> giving up after 2 retransmits",
-	    "Dec  6 01:46:09 10[IKE] <a-b|1> deleting IKE_SA a-b[1] between "
-	    "192.0.2.1...198.51.100.1",
+	    ("Dec  6 01:46:09 10[IKE] <a-b|1> deleting IKE_SA a-b[1] between "
+	     "192.0.2.1...198.51.100.1"),
 	};
 
 	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
