@@ -300,7 +300,7 @@ static int op_none(struct collector *c, void *arg)
  * full list (@ike_id 0), never one narrowed to a connection: the counter store must see every
  * SA of every pair, or it would take the missing ones for ended. With @ike_id, only that IKE
  * SA (relist_skipped()). */
-static int list_sas(struct collector *c, struct sa_snapshot *into, uint32_t ike_id)
+static int list_sas(struct collector *c, struct sa_snapshot *into, uint32_t ike_id, bool block)
 {
 	struct vici_builder b;
 	char id[16];
@@ -309,7 +309,8 @@ static int list_sas(struct collector *c, struct sa_snapshot *into, uint32_t ike_
 	int err;
 
 	vici_build_init(&b, VICI_PKT_CMD_REQUEST, "list-sas");
-	vici_build_kv_str(&b, "noblock", "yes");
+	if (!block)
+		vici_build_kv_str(&b, "noblock", "yes");
 	if (ike_id) {
 		snprintf(id, sizeof(id), "%" PRIu32, ike_id);
 		vici_build_kv_str(&b, "ike-id", id);
@@ -332,7 +333,7 @@ static int op_list_sas(struct collector *c, void *arg)
 	if (c->cfg.source)
 		err = source_read(c, &c->probe_snap);
 	else
-		err = list_sas(c, &c->probe_snap, 0);
+		err = list_sas(c, &c->probe_snap, 0, false);
 	if (err < 0)
 		return err;
 	return sa_counters_update(c->counters, &c->probe_snap);
@@ -347,7 +348,7 @@ static int op_list_sas(struct collector *c, void *arg)
  * RELIST_MAX missing at once is no busy SA but a real change (charon restarted): taken as it is.
  */
 #define RELIST_MAX 64
-#define RELIST_TRIES 2
+#define RELIST_TRIES 3
 #define RELIST_PAUSE_MS 10
 
 static int relist_skipped(struct collector *c)
@@ -364,13 +365,18 @@ static int relist_skipped(struct collector *c)
 	for (unsigned t = 0; t < RELIST_TRIES && n; t++) {
 		size_t left = 0;
 
-		/* 10 ms, then 40 ms: a busy SA is held for a message's processing, not longer */
-		nanosleep(
-		    &(struct timespec){.tv_nsec = (long)(RELIST_PAUSE_MS << (2 * t)) * 1000000L},
-		    NULL);
+		/* 10 ms, then 40 ms: a busy SA is held for a message's processing, not longer. A
+		 * loaded charon can hold it longer: the last try waits for it (blocking list-sas),
+		 * so that only an SA charon no longer has reads down */
+		bool last = t + 1 == RELIST_TRIES;
+
+		if (!last)
+			nanosleep(&(struct timespec){.tv_nsec = (long)(RELIST_PAUSE_MS << (2 * t)) *
+			                                        1000000L},
+			          NULL);
 		for (size_t i = 0; i < n; i++) {
 			uint32_t from = c->snap.n_ikes;
-			int err = list_sas(c, &c->snap, ids[i]);
+			int err = list_sas(c, &c->snap, ids[i], last);
 
 			if (err < 0)
 				return err;
@@ -412,7 +418,7 @@ static int op_collect(struct collector *c, void *arg)
 		return err;
 	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
 		c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
-	if ((err = list_sas(c, &c->snap, 0)) < 0 || (err = relist_skipped(c)) < 0 ||
+	if ((err = list_sas(c, &c->snap, 0, false)) < 0 || (err = relist_skipped(c)) < 0 ||
 	    (err = read_own(c)) < 0)
 		return err;
 	if (!c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000) {
