@@ -300,7 +300,11 @@ t_eventually 15 ike-only/retransmitted retransmitted
 ike_only ike-only-peer --peer "http://$TARGET_B/metrics"
 peer=$FIRST
 ike_only ike-only-prom --prometheus "$PROXY/pass"
-if [ "$FIRST" = "$peer" ] && [ "$FIRST" = control_plane_only ]; then
+# control_plane_only (the probes came back while IKE is retransmitted) and peer_silent (the
+# log's retransmits while the CHILD SA's counters still grow) tell the same thing; which one
+# ranks first depends on how long charon has been retransmitting when doctor runs.
+cp_first() { case $1 in control_plane_only | peer_silent) return 0 ;; esac; return 1; }
+if cp_first "$FIRST" && cp_first "$peer"; then
 	t_ok ike-only
 else
 	t_fail ike-only "--peer: $peer, --prometheus: $FIRST ($ALL)"
