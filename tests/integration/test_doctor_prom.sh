@@ -185,6 +185,17 @@ sys.exit(0 if sys.argv[2] in f["title"] + " ".join(f["evidence"]) else 1)
 PY
 }
 
+has_text_in() { # NAME ID... -- TEXT: the first finding with one of the IDs holds TEXT
+	local name=$1 ids=()
+	shift
+	while [ "$1" != -- ]; do ids+=("$1"); shift; done
+	python3 - "$work/$name.json" "$2" "${ids[@]}" <<'PY'
+import json, sys
+fs = [f for f in json.load(open(sys.argv[1]))["findings"] if f["id"] in sys.argv[3:]]
+sys.exit(0 if fs and sys.argv[2] in fs[0]["title"] + " ".join(fs[0]["evidence"]) else 1)
+PY
+}
+
 # same NAME WANT: --peer and --prometheus both name WANT first ("=": the same as each other)
 same() {
 	local name=$1 want=$2 peer prom mode=pass
@@ -313,7 +324,8 @@ for n in ike-only-peer ike-only-prom; do
 	printf ' %s ' "$(ids <"$work/$n.json")" | grep -q ' path_clean ' && t_ok "$n-data-plane-clean" ||
 		t_fail "$n-data-plane-clean" "$(ids <"$work/$n.json")"
 done
-has_text ike-only-prom "read from Prometheus at $PROXY/pass" && t_ok ike-only-prom-used ||
+has_text_in ike-only-prom control_plane_only path_clean -- "read from Prometheus at $PROXY/pass" &&
+	t_ok ike-only-prom-used ||
 	t_fail ike-only-prom-used "$(ids <"$work/ike-only-prom.json"): $(python3 -c 'import json,sys; print([f["evidence"] for f in json.load(sys.stdin)["findings"]])' <"$work/ike-only-prom.json" | head -c 1500)"
 lab_undrop_ike
 
