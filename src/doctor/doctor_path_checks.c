@@ -48,6 +48,24 @@ static bool reflector_is_target(const struct doctor_peer_facts *p,
 	return p->reflector_known && (double)p->reflector_delta + slack >= (double)answers;
 }
 
+/*
+ * The other traffic the tunnel carries besides the probes (the peer's probes and our answers
+ * to them, anything routed through it): what our SA encrypted beyond the probes sent. Traffic
+ * through a tunnel is mostly request and answer, so the same is taken for every ESP point of
+ * either direction; the reflector counts our prober's packets only.
+ */
+static void other_traffic(struct path_counts *pc)
+{
+	static const enum path_point esp[] = {PATH_OUR_SA_OUT, PATH_PEER_SA_IN, PATH_PEER_SA_OUT,
+	                                      PATH_OUR_SA_IN};
+	uint64_t sent = pc->n[PATH_SENT], out = pc->n[PATH_OUR_SA_OUT];
+
+	if (!pc->known[PATH_OUR_SA_OUT] || out <= sent)
+		return;
+	for (size_t i = 0; i < sizeof(esp) / sizeof(esp[0]); i++)
+		pc->other[esp[i]] = out - sent;
+}
+
 void doctor_path_ledger(const struct doctor_facts *f, const struct doctor_conn_facts *c,
                         struct path_counts *ret)
 {
@@ -71,6 +89,7 @@ void doctor_path_ledger(const struct doctor_facts *f, const struct doctor_conn_f
 			ret->skew[PATH_OUR_SA_IN] = f->peer.skew_back;
 		}
 	}
+	other_traffic(ret);
 }
 
 /* What a drop between @from and @to is, in the ids above. */
@@ -93,14 +112,24 @@ static const char *segment_id(const struct path_drop *d, bool peer)
 	return "path_loss";
 }
 
-/* " loses 2.0 % (95 % interval 1.0-3.9 %)" or " is lost" */
-static void loss_words(const struct path_drop *d, char *out, size_t cap)
+/*
+ * " loses 2.0 % (95 % interval 1.0-3.9 %)" or " is lost": the share of the probes that did not
+ * come back, what doctor sent and got back. The counters only bound where they were lost: they
+ * count other traffic too, so their fall is not the probes' loss.
+ */
+static void loss_words(const struct path_drop *d, const struct doctor_conn_facts *c, char *out,
+                       size_t cap)
 {
-	if (d->total)
+	uint32_t lost = c->probe_sent > c->probe_received ? c->probe_sent - c->probe_received : 0;
+	double lo, hi;
+
+	if (d->total || !c->probe_sent) {
 		snprintf(out, cap, "is lost");
-	else
-		snprintf(out, cap, "loses %.1f %% (95 %% interval %.1f-%.1f %%)", d->loss * 100,
-		         d->loss_lo * 100, d->loss_hi * 100);
+		return;
+	}
+	path_wilson(lost, c->probe_sent, &lo, &hi);
+	snprintf(out, cap, "loses %.1f %% (95 %% interval %.1f-%.1f %%)",
+	         100.0 * lost / c->probe_sent, lo * 100, hi * 100);
 }
 
 static void title(struct doctor_finding **dp, struct doctor_report *r, const char *id,
@@ -110,7 +139,7 @@ static void title(struct doctor_finding **dp, struct doctor_report *r, const cha
 	enum doctor_severity sev = d->total ? DOCTOR_SEV_CRIT : DOCTOR_SEV_WARN;
 	char loss[96];
 
-	loss_words(d, loss, sizeof(loss));
+	loss_words(d, c, loss, sizeof(loss));
 	if (strcmp(id, "before_our_sa") == 0)
 		*dp = doctor_add(r, id, c->name, sev, score,
 		                 "probes do not enter the CHILD SA at %s (before our SA): %s sent "
@@ -171,7 +200,7 @@ static struct doctor_finding *one_end(struct doctor_report *r, const struct doct
 	struct doctor_finding *x;
 	char loss[96];
 
-	loss_words(d, loss, sizeof(loss));
+	loss_words(d, c, loss, sizeof(loss));
 	if (d->total)
 		x = doctor_add(r, one_way ? "dataplane_one_way" : "dataplane_down", c->name,
 		               DOCTOR_SEV_CRIT, score,
@@ -379,15 +408,19 @@ static void check_peer(struct doctor_report *r, const struct doctor_facts *f,
 
 /*
  * A drop spans the points that carried other traffic too (path_judge skips them for the
- * probes' flow). Those points passed at least as much as the flow, so the probes were lost
- * after the last of them: the drop is named from there, with that point's count.
+ * probes' flow). A point whose count, less the other traffic it may hold, is still the whole
+ * flow passed every probe, so the probes were lost after the last such point: the drop is
+ * named from there, with that point's count. A point that other traffic may have filled up
+ * tells nothing.
  */
 static struct path_drop narrow(const struct path_counts *pc, const struct path_drop *d)
 {
 	struct path_drop n = *d;
 
 	for (int p = (int)d->to - 1; p > (int)d->from; p--)
-		if (pc->known[p]) {
+		if (pc->known[p] && (double)pc->n[p] + PATH_SLACK_MIN +
+		                            (double)d->before * PATH_SLACK_SHARE >=
+		                        (double)(d->before + pc->other[p])) {
 			n.from = (enum path_point)p;
 			n.before = pc->n[p];
 			break;

@@ -133,6 +133,39 @@ static void test_other_traffic(void)
 	T_CONTAINS(R.f[0].title, A " sent 430 packets, " B " received 12");
 }
 
+/*
+ * The tunnel carries the peer's probes and our answers too (fault matrix, loss-a-b-10 and
+ * loss-b-a-3): the loss in the title is the probes', and a fall of our SA's counters that the
+ * other traffic explains is no segment verdict.
+ */
+static void test_probes_not_counters(void)
+{
+	struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_NONE);
+
+	/* 10 % lost A->B: 36 other packets each way */
+	counts(c, 436, 0, 0, 391, 356);
+	T_EQ_STR(R.f[0].id, "dataplane_loss");
+	T_CONTAINS(R.f[0].title, "loses 11.0 %");
+	T_ASSERT(!doctor_find(&R, "after_our_sa", NULL));
+	/* 3 % lost B->A */
+	c = probed(400, DOCTOR_PEER_NONE);
+	counts(c, 436, 0, 0, 423, 387);
+	T_EQ_STR(R.f[0].id, "dataplane_loss");
+	T_CONTAINS(R.f[0].title, "loses 3.2 %");
+	T_ASSERT(!doctor_find(&R, "after_our_sa", NULL));
+	/* a fall beyond what the other traffic explains is still named */
+	c = probed(400, DOCTOR_PEER_NONE);
+	counts(c, 436, 0, 0, 436, 300);
+	T_EQ_STR(R.f[0].id, "after_our_sa");
+	T_CONTAINS(R.f[0].title, "SA decrypted 436, prober received 300");
+	/* with the peer: the ESP direction from the raw counts, the loss from the probes */
+	c = probed(400, DOCTOR_PEER_OK);
+	counts(c, 440, 406, 409, 409, 370);
+	T_EQ_STR(R.f[0].id, "esp_out_lost");
+	T_CONTAINS(R.f[0].title, "loses 7.5 %");
+	T_CONTAINS(R.f[0].title, A " sent 440 packets, " B " received 406");
+}
+
 /* 2 % lost on the way back: a warning with the direction and a stated confidence */
 static void test_partial(void)
 {
@@ -267,5 +300,5 @@ static void teardown(void)
 }
 
 TEST_MAIN_TEARDOWN("doctor_path_checks", teardown, TEST(test_healthy), TEST(test_segments),
-                   TEST(test_other_traffic), TEST(test_partial), TEST(test_without_peer),
+                   TEST(test_other_traffic), TEST(test_probes_not_counters), TEST(test_partial), TEST(test_without_peer),
                    TEST(test_peer_trouble), TEST(test_bodies))
