@@ -79,6 +79,9 @@ struct doctor_conn_facts {
 	uint32_t probe_sent, probe_received;
 	bool probe_counters; /* CHILD packet counters were read before and after */
 	uint64_t probe_out_delta, probe_in_delta;
+	/* our CHILD SA was replaced (rekeyed) during the probe run: the traffic the old SA
+	 * carried after the first read is not in the deltas, so they are not the run's */
+	bool probe_sa_changed;
 	char probe_child[64]; /* the CHILD SA the probes went through ("" unknown) */
 	bool mtu_ran, mtu_blackhole, mtu_icmp_seen;
 	uint32_t path_mtu;

@@ -337,7 +337,8 @@ static void gather_probe(const struct doctor_options *o, struct collector *col,
 	struct doctor_peer_reading p0 = {0};
 	struct doctor_prom_state ps = {0};
 	uint64_t out0 = 0, in0 = 0, out1 = 0, in1 = 0;
-	bool counters;
+	uint32_t sa0 = 0;
+	bool counters, changed = false;
 	uint32_t sent = 0, recv = 0;
 	int r;
 
@@ -357,6 +358,8 @@ static void gather_probe(const struct doctor_options *o, struct collector *col,
 	}
 	ch = child[0] ? doctor_conn_child(c, child) : NULL;
 	counters = child[0] && collector_child_packets(col, conn, child, &out0, &in0) == 0;
+	if (counters)
+		sa0 = collector_child_newest(col, conn, child);
 	peer_before(o, f, ch, &p0, &ps);
 	r = probe_run(o, &sent, &recv);
 	if (r < 0) {
@@ -364,13 +367,15 @@ static void gather_probe(const struct doctor_options *o, struct collector *col,
 		return;
 	}
 	counters = counters && collector_child_packets(col, conn, child, &out1, &in1) == 0;
+	changed = counters && collector_child_newest(col, conn, child) != sa0;
 	peer_after(o, f, ch, &p0, &ps);
 	copy_z(c->probe_child, sizeof(c->probe_child), child);
 	c->probed = true;
 	copy_z(c->probe_target, sizeof(c->probe_target), target);
 	c->probe_sent = sent;
 	c->probe_received = recv;
-	c->probe_counters = counters;
+	c->probe_counters = counters && !changed;
+	c->probe_sa_changed = changed;
 	c->probe_out_delta = counters && out1 > out0 ? out1 - out0 : 0;
 	c->probe_in_delta = counters && in1 > in0 ? in1 - in0 : 0;
 	/* an MTU search only means something when small probes pass */

@@ -72,7 +72,8 @@ void doctor_path_ledger(const struct doctor_facts *f, const struct doctor_conn_f
 	*ret = (struct path_counts){0};
 	path_set(ret, PATH_SENT, c->probe_sent);
 	path_set(ret, PATH_RECEIVED, c->probe_received);
-	if (c->probe_counters) {
+	/* counters across a rekey miss what the old SA carried: not the run's */
+	if (c->probe_counters && !c->probe_sa_changed) {
 		path_set(ret, PATH_OUR_SA_OUT, c->probe_out_delta);
 		path_set(ret, PATH_OUR_SA_IN, c->probe_in_delta);
 	}
@@ -457,6 +458,15 @@ void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
 	struct doctor_finding *x;
 
 	check_peer(r, f, c);
+	if (c->probe_sa_changed) {
+		x = doctor_add(r, "probe_sa_changed", c->name, DOCTOR_SEV_INFO, 20,
+		               "our CHILD SA %s was replaced during the probe run (a rekey): its "
+		               "counters are not used, the verdict stands on the probes alone; run "
+		               "doctor again",
+		               c->probe_child[0] ? c->probe_child : "?");
+		doctor_evidence(x, "%u of %u probes to %s answered", c->probe_received,
+		                c->probe_sent, c->probe_target);
+	}
 	doctor_path_ledger(f, c, &pc);
 	if (path_judge(&pc, &v) < 0 || !c->probe_sent)
 		return;

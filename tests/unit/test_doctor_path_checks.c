@@ -166,6 +166,27 @@ static void test_probes_not_counters(void)
 	T_CONTAINS(R.f[0].title, A " sent 440 packets, " B " received 406");
 }
 
+/* our CHILD SA rekeyed during the run (fault matrix, healthy): its counters miss what the old SA
+ * carried, so they name no segment */
+static void test_rekey_during_run(void)
+{
+	struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_NONE);
+
+	c->probe_sa_changed = true;
+	counts(c, 212, 0, 0, 212, 400);
+	T_ASSERT(doctor_find(&R, "path_clean", NULL) != NULL);
+	T_ASSERT(doctor_find(&R, "probe_sa_changed", NULL) != NULL);
+	T_ASSERT(!doctor_find(&R, "before_our_sa", NULL));
+	T_ASSERT(!doctor_find(&R, "after_our_sa", NULL));
+	/* probes lost as well: the one-end verdict from the probes, no segment */
+	c = probed(400, DOCTOR_PEER_NONE);
+	c->probe_sa_changed = true;
+	counts(c, 212, 0, 0, 150, 300);
+	T_EQ_STR(R.f[0].id, "dataplane_loss");
+	T_CONTAINS(R.f[0].title, "loses 25.0 %");
+	T_ASSERT(doctor_find(&R, "probe_sa_changed", NULL) != NULL);
+}
+
 /* 2 % lost on the way back: a warning with the direction and a stated confidence */
 static void test_partial(void)
 {
@@ -300,5 +321,5 @@ static void teardown(void)
 }
 
 TEST_MAIN_TEARDOWN("doctor_path_checks", teardown, TEST(test_healthy), TEST(test_segments),
-                   TEST(test_other_traffic), TEST(test_probes_not_counters), TEST(test_partial), TEST(test_without_peer),
+                   TEST(test_other_traffic), TEST(test_probes_not_counters), TEST(test_rekey_during_run), TEST(test_partial), TEST(test_without_peer),
                    TEST(test_peer_trouble), TEST(test_bodies))
