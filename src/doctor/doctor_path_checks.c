@@ -419,9 +419,9 @@ static struct path_drop narrow(const struct path_counts *pc, const struct path_d
 	struct path_drop n = *d;
 
 	for (int p = (int)d->to - 1; p > (int)d->from; p--)
-		if (pc->known[p] && (double)pc->n[p] + PATH_SLACK_MIN +
-		                            (double)d->before * PATH_SLACK_SHARE >=
-		                        (double)(d->before + pc->other[p])) {
+		if (pc->known[p] &&
+		    (double)pc->n[p] + PATH_SLACK_MIN + (double)d->before * PATH_SLACK_SHARE >=
+		        (double)(d->before + pc->other[p])) {
 			n.from = (enum path_point)p;
 			n.before = pc->n[p];
 			break;

@@ -321,5 +321,6 @@ static void teardown(void)
 }
 
 TEST_MAIN_TEARDOWN("doctor_path_checks", teardown, TEST(test_healthy), TEST(test_segments),
-                   TEST(test_other_traffic), TEST(test_probes_not_counters), TEST(test_rekey_during_run), TEST(test_partial), TEST(test_without_peer),
+                   TEST(test_other_traffic), TEST(test_probes_not_counters),
+                   TEST(test_rekey_during_run), TEST(test_partial), TEST(test_without_peer),
                    TEST(test_peer_trouble), TEST(test_bodies))

@@ -121,7 +121,7 @@ static void has_child(void)
 	T_ASSERT(!sa_lookup_has_child(&snap, "a-b", "c-net"));
 }
 
-/* the newest CHILD SA of a pair: a rekey (old and new listed, or the new alone) shows as a new id */
+/* the newest CHILD SA of a pair: a rekey (old and new listed, or the new alone) is a new id */
 static void child_newest(void)
 {
 	static struct snap_child old_new[] = {
