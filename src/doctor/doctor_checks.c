@@ -253,6 +253,8 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 {
 	const struct doctor_log_facts *l = &c->log;
 	struct doctor_finding *d;
+	bool proposal = l->fails[LOG_FAIL_INVALID_KE] || l->fails[LOG_FAIL_NO_PROPOSAL];
+	bool overdue = false;
 
 	if (l->retx_outstanding && l->retransmits) {
 		/* IKE looks up but its newest request is unanswered: DPD is about to give up;
@@ -278,6 +280,7 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 			            c->name);
 		}
 		if (ch->up && ch->rekey_time != SNAP_NONE && ch->rekey_time < 0) {
+			overdue = true;
 			d = doctor_add(r, "rekey_overdue", c->name, DOCTOR_SEV_WARN, 70,
 			               "CHILD SA %s rekey overdue by %" PRId64 " s", ch->name,
 			               -ch->rekey_time);
@@ -288,10 +291,14 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 			doctor_next(d, SUDO_SWANCTL " --rekey --child %s", ch->name);
 		}
 	}
+	/* the log tells why a rekey is overdue: the cause ranks above the symptom */
 	if (l->fails[LOG_FAIL_REKEY_FAILED] || l->fails[LOG_FAIL_INVALID_KE]) {
-		d = doctor_add(r, "rekey_failed", c->name, DOCTOR_SEV_WARN, 65,
-		               "rekeying failed %u times since the IKE SA was established",
-		               l->fails[LOG_FAIL_REKEY_FAILED] + l->fails[LOG_FAIL_INVALID_KE]);
+		d = doctor_add(r, "rekey_failed", c->name, DOCTOR_SEV_WARN, overdue ? 72 : 65,
+		               "rekeying failed %u times since the IKE SA was established%s",
+		               l->fails[LOG_FAIL_REKEY_FAILED] + l->fails[LOG_FAIL_INVALID_KE],
+		               proposal ? ": the peer refuses the proposal (check the PFS group of "
+		                          "esp_proposals on both sides)"
+		                        : "");
 		if (l->last_error[0])
 			doctor_evidence(d, "log: %s", l->last_error);
 		doctor_next(d, "compare esp_proposals (the DH group for PFS) on both gateways");

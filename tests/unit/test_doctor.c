@@ -146,6 +146,35 @@ static void test_history_forgotten_after_establish(void)
 	T_ASSERT(!doctor_find(&R, "auth_failed", NULL));
 }
 
+/* fault matrix, pfs-rekey: the log says why the CHILD rekey is overdue, and the cause ranks
+ * above the symptom */
+static void test_rekey_cause_first(void)
+{
+	static const char *lines[] = {
+	    "Dec  6 05:22:06 10[IKE] <a-b|2> received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built",
+	    "Dec  6 05:22:06 10[IKE] <a-b|2> failed to establish CHILD_SA, keeping IKE_SA",
+	    "Dec  6 05:22:06 10[IKE] <a-b|2> CHILD_SA rekeying failed, trying again in 14 seconds",
+	};
+	struct doctor_conn_facts *c;
+
+	reset();
+	c = lab_conn(true);
+	c->children[0].rekey_time = -7;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		doctor_log_feed(&F, lines[i], strlen(lines[i]));
+	doctor_diagnose(&F, "a-b", &R);
+	T_ASSERT(doctor_find(&R, "rekey_overdue", NULL) != NULL);
+	T_EQ_STR(R.f[0].id, "rekey_failed");
+	T_CONTAINS(R.f[0].title, "check the PFS group");
+	/* overdue without a failure in the log: the symptom alone */
+	reset();
+	c = lab_conn(true);
+	c->children[0].rekey_time = -7;
+	doctor_diagnose(&F, "a-b", &R);
+	T_EQ_STR(R.f[0].id, "rekey_overdue");
+	T_ASSERT(!doctor_find(&R, "rekey_failed", NULL));
+}
+
 static void test_one_way_dataplane(void)
 {
 	struct doctor_conn_facts *c;
@@ -430,8 +459,9 @@ static void test_malformed_log(void)
 }
 
 TEST_MAIN("doctor", TEST(test_lab_fault_logs), TEST(test_proposals_in_evidence),
-          TEST(test_history_forgotten_after_establish), TEST(test_one_way_dataplane),
-          TEST(test_peer_dying_beats_dataplane), TEST(test_no_log_no_claims), TEST(test_log_time),
-          TEST(test_mtu_blackhole), TEST(test_certs_and_clock),
-          TEST(test_xfrm_policies_without_states), TEST(test_daemon_and_filter),
-          TEST(test_rank_and_render), TEST(test_limits), TEST(test_malformed_log))
+          TEST(test_rekey_cause_first), TEST(test_history_forgotten_after_establish),
+          TEST(test_one_way_dataplane), TEST(test_peer_dying_beats_dataplane),
+          TEST(test_no_log_no_claims), TEST(test_log_time), TEST(test_mtu_blackhole),
+          TEST(test_certs_and_clock), TEST(test_xfrm_policies_without_states),
+          TEST(test_daemon_and_filter), TEST(test_rank_and_render), TEST(test_limits),
+          TEST(test_malformed_log))
