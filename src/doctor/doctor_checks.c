@@ -183,7 +183,18 @@ static void check_conn_down(struct doctor_report *r, const struct doctor_facts *
 		doctor_next(d, "wait a few seconds and run the doctor again");
 		return;
 	}
-	if (f->log_read)
+	if (f->log_read && c->log.peer_deleted) {
+		d = doctor_add(r, "conn_down", c->name, DOCTOR_SEV_CRIT, 60,
+		               "configured but not established: the peer deleted the IKE SA, and "
+		               "nothing brought it up again");
+		if (c->log.peer_delete_time >= 0 && f->now >= c->log.peer_delete_time)
+			doctor_evidence(d, "log, %.0f s ago: %s", f->now - c->log.peer_delete_time,
+			                c->log.peer_delete);
+		else
+			doctor_evidence(d, "log: %s", c->log.peer_delete);
+		doctor_next(d, "ask at the peer why it closed the SA (swanctl --terminate there, "
+		               "its start_action or close_action)");
+	} else if (f->log_read)
 		d = doctor_add(r, "conn_down", c->name, DOCTOR_SEV_CRIT, 60,
 		               "configured but not established, and the log read shows no attempt");
 	else

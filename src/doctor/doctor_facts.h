@@ -58,6 +58,11 @@ struct doctor_log_facts {
 	enum log_exchange last_req_exchange;
 	uint32_t last_req_msgid;
 	bool has_req;
+	/* the peer deleted the IKE SA ("received DELETE for IKE_SA a-b[1]") since the last
+	 * establishment: the line, and its log time (-1 unknown) */
+	bool peer_deleted;
+	char peer_delete[160];
+	double peer_delete_time;
 };
 
 struct doctor_conn_facts {

@@ -175,6 +175,44 @@ static void test_rekey_cause_first(void)
 	T_ASSERT(!doctor_find(&R, "rekey_failed", NULL));
 }
 
+/* fault matrix, b-terminates: the peer deleted the IKE SA, which our log shows; an
+ * establishment after it forgets it */
+static void test_peer_deleted(void)
+{
+	static const char *lines[] = {
+	    "Nov 14 22:12:56 14[IKE] <a-b|1> received DELETE for ESP CHILD_SA with SPI 04fd1090",
+	    "Nov 14 22:13:10 10[IKE] <a-b|1> received DELETE for IKE_SA a-b[1]",
+	    "Nov 14 22:13:10 10[IKE] <a-b|1> deleting IKE_SA a-b[1] between "
+	    "192.0.2.1[gw-a.lab]...198.51.100.1[gw-b.lab]",
+	    "Nov 14 22:13:12 10[IKE] <a-b|2> IKE_SA a-b[2] established between "
+	    "192.0.2.1[gw-a.lab]...198.51.100.1[gw-b.lab]",
+	};
+	const struct doctor_finding *d;
+
+	utc();
+	reset();
+	lab_conn(false);
+	for (size_t i = 0; i < 3; i++)
+		doctor_log_feed(&F, lines[i], strlen(lines[i]));
+	doctor_diagnose(&F, "a-b", &R);
+	d = doctor_find(&R, "conn_down", "a-b");
+	T_ASSERT(d != NULL);
+	T_EQ_STR(R.f[0].id, "conn_down");
+	T_CONTAINS(d->title, "the peer deleted the IKE SA");
+	T_ASSERT(strstr(d->title, "no attempt") == NULL);
+	T_ASSERT(d->n_evidence > 0);
+	T_CONTAINS(d->evidence[0], "10 s ago: received DELETE for IKE_SA a-b[1]");
+	/* established again afterwards, and down again for another reason: not the peer's DELETE */
+	reset();
+	lab_conn(false);
+	for (size_t i = 0; i < 4; i++)
+		doctor_log_feed(&F, lines[i], strlen(lines[i]));
+	doctor_diagnose(&F, "a-b", &R);
+	d = doctor_find(&R, "conn_down", "a-b");
+	T_ASSERT(d != NULL);
+	T_ASSERT(strstr(d->title, "peer deleted") == NULL);
+}
+
 static void test_one_way_dataplane(void)
 {
 	struct doctor_conn_facts *c;
@@ -459,9 +497,9 @@ static void test_malformed_log(void)
 }
 
 TEST_MAIN("doctor", TEST(test_lab_fault_logs), TEST(test_proposals_in_evidence),
-          TEST(test_rekey_cause_first), TEST(test_history_forgotten_after_establish),
-          TEST(test_one_way_dataplane), TEST(test_peer_dying_beats_dataplane),
-          TEST(test_no_log_no_claims), TEST(test_log_time), TEST(test_mtu_blackhole),
-          TEST(test_certs_and_clock), TEST(test_xfrm_policies_without_states),
-          TEST(test_daemon_and_filter), TEST(test_rank_and_render), TEST(test_limits),
-          TEST(test_malformed_log))
+          TEST(test_rekey_cause_first), TEST(test_peer_deleted),
+          TEST(test_history_forgotten_after_establish), TEST(test_one_way_dataplane),
+          TEST(test_peer_dying_beats_dataplane), TEST(test_no_log_no_claims), TEST(test_log_time),
+          TEST(test_mtu_blackhole), TEST(test_certs_and_clock),
+          TEST(test_xfrm_policies_without_states), TEST(test_daemon_and_filter),
+          TEST(test_rank_and_render), TEST(test_limits), TEST(test_malformed_log))
