@@ -11,6 +11,7 @@
 #include "doctor/doctor_foresee.h"
 
 #include "doctor/doctor_path_checks.h"
+#include "doctor/doctor_proposals.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,8 +66,17 @@ static void add_state_fact(struct doctor_report *r, const struct doctor_facts *f
 }
 
 /* The control plane failed to come up: which failure the log names decides the cause. */
-static bool check_down_log(struct doctor_report *r, const struct doctor_conn_facts *c,
-                           const struct doctor_log_facts *l, int penalty)
+/* What the peer's ikewatch (--peer) says of its charon: 1 up, 0 down, -1 not known. */
+static int peer_charon(const struct doctor_facts *f)
+{
+	if (!f->proposals || f->proposals->peer != DOCTOR_PEER_OK)
+		return -1;
+	return f->proposals->peer_charon_up;
+}
+
+static bool check_down_log(struct doctor_report *r, const struct doctor_facts *f,
+                           const struct doctor_conn_facts *c, const struct doctor_log_facts *l,
+                           int penalty)
 {
 	struct doctor_finding *d = NULL;
 	int k = l->last_fail;
@@ -104,13 +114,27 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_conn_fac
 	} else if (k == LOG_FAIL_PEER_UNREACHABLE || k == LOG_FAIL_DPD_TIMEOUT ||
 	           (l->retx_outstanding && l->retransmits)) {
 		bool setup = k == LOG_FAIL_PEER_UNREACHABLE || l->setup_retransmits > 0;
+		int up = peer_charon(f);
 
-		d = doctor_add(
-		    r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
-		    setup ? "the peer does not answer IKE: it is down, or UDP 500/4500 is "
-		            "blocked on the way"
-		          : "the peer stopped answering (DPD/retransmission timeout): it is "
-		            "down or the path to it was lost");
+		/* the peer's ikewatch answered: it tells a dead peer from a path that drops IKE */
+		if (up == 1)
+			d = doctor_add(r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
+			               "the peer's charon is up, but our IKE goes unanswered: the path "
+			               "drops IKE (UDP 500/4500)");
+		else if (up == 0)
+			d = doctor_add(r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
+			               "the peer's charon is down: its ikewatch answers, its charon "
+			               "does not");
+		else
+			d = doctor_add(
+			    r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
+			    setup ? "the peer does not answer IKE: it is down, or UDP 500/4500 is "
+			            "blocked on the way"
+			          : "the peer stopped answering (DPD/retransmission timeout): it is "
+			            "down or the path to it was lost");
+		if (up >= 0)
+			doctor_evidence(d, "the peer's ikewatch at %s says ipsec_up %d",
+			                f->proposals->peer_url, up);
 		doctor_evidence(d,
 		                "%u retransmissions (%u of set-up requests), %u give-ups since the "
 		                "last establishment",
@@ -163,9 +187,10 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_conn_fac
 	return false;
 }
 
-static bool check_down(struct doctor_report *r, const struct doctor_conn_facts *c)
+static bool check_down(struct doctor_report *r, const struct doctor_facts *f,
+                       const struct doctor_conn_facts *c)
 {
-	return check_down_log(r, c, &c->log, 0);
+	return check_down_log(r, f, c, &c->log, 0);
 }
 
 static void check_conn_down(struct doctor_report *r, const struct doctor_facts *f,
@@ -173,9 +198,9 @@ static void check_conn_down(struct doctor_report *r, const struct doctor_facts *
 {
 	struct doctor_finding *d;
 
-	if (check_down(r, c))
+	if (check_down(r, f, c))
 		return;
-	if (check_down_log(r, c, &f->anon, 10))
+	if (check_down_log(r, f, c, &f->anon, 10))
 		return;
 	if (strcmp(c->ike_state, "CONNECTING") == 0) {
 		d = doctor_add(r, "ike_connecting", c->name, DOCTOR_SEV_CRIT, 70,
@@ -270,7 +295,7 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 	if (l->retx_outstanding && l->retransmits) {
 		/* IKE looks up but its newest request is unanswered: DPD is about to give up;
 		 * ESP may still flow (the control plane only), which the probes tell */
-		check_down(r, c);
+		check_down(r, f, c);
 		check_dataplane(r, f, c);
 		return;
 	}

@@ -8,6 +8,7 @@
 
 #include "common/file_read.h"
 #include "doctor/doctor_checks.h"
+#include "doctor/doctor_proposals.h"
 #include "doctor/doctor_gather.h"
 #include "doctor/doctor_log.h"
 
@@ -211,6 +212,43 @@ static void test_peer_deleted(void)
 	d = doctor_find(&R, "conn_down", "a-b");
 	T_ASSERT(d != NULL);
 	T_ASSERT(strstr(d->title, "peer deleted") == NULL);
+}
+
+/* --peer: the peer's ikewatch answers and says whether its charon is up, which tells a path that
+ * drops IKE from a dead peer (fault matrix, ike-both and ike-b-a; charon-b-killed) */
+static void test_peer_charon_tells_path(void)
+{
+	static const struct {
+		const char *body;
+		const char *title;
+	} m[] = {
+	    {"ikewatch_build_info{version=\"1\"} 1\nipsec_up 1\n",
+	     "the path drops IKE (UDP 500/4500)"},
+	    {"ikewatch_build_info{version=\"1\"} 1\nipsec_up 0\n", "the peer's charon is down"},
+	    {"ipsec_up 1\n", "it is down"}, /* not ikewatch */
+	    {NULL, "it is down"},           /* no --peer */
+	};
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		const struct doctor_finding *d;
+
+		reset();
+		lab_conn(false);
+		T_EQ_INT(feed_fixture(LOGS "drop_ike.a.log"), 0);
+		F.proposals = calloc(1, sizeof(*F.proposals));
+		T_ASSERT(F.proposals != NULL);
+		F.proposals->peer_charon_up = -1;
+		if (m[i].body) {
+			snprintf(F.proposals->peer_url, sizeof(F.proposals->peer_url),
+			         "http://198.51.100.1:9917/metrics");
+			F.proposals->peer =
+			    doctor_proposals_judge_peer(m[i].body, strlen(m[i].body), F.proposals);
+		}
+		doctor_diagnose(&F, "a-b", &R);
+		T_EQ_STR(R.f[0].id, "peer_unreachable");
+		d = &R.f[0];
+		T_CONTAINS(d->title, m[i].title);
+	}
 }
 
 static void test_one_way_dataplane(void)
@@ -497,7 +535,7 @@ static void test_malformed_log(void)
 }
 
 TEST_MAIN("doctor", TEST(test_lab_fault_logs), TEST(test_proposals_in_evidence),
-          TEST(test_rekey_cause_first), TEST(test_peer_deleted),
+          TEST(test_rekey_cause_first), TEST(test_peer_deleted), TEST(test_peer_charon_tells_path),
           TEST(test_history_forgotten_after_establish), TEST(test_one_way_dataplane),
           TEST(test_peer_dying_beats_dataplane), TEST(test_no_log_no_claims), TEST(test_log_time),
           TEST(test_mtu_blackhole), TEST(test_certs_and_clock),
