@@ -202,7 +202,18 @@ static struct doctor_finding *one_end(struct doctor_report *r, const struct doct
 	char loss[96];
 
 	loss_words(d, c, loss, sizeof(loss));
-	if (d->total)
+	/* ESP from the peer arrived during the run (its probes, our serve's answers): the tunnel
+	 * is not down both ways. From one end this reads the same whether ESP towards the peer
+	 * is lost or the peer's reflector does not answer (fault matrix: esp-a-b-total and
+	 * serve-b-down gave out +436/+418, in +18), so the finding names all three. */
+	if (d->total && c->probe_counters && c->probe_in_delta > 0)
+		x = doctor_add(
+		    r, "dataplane_down", c->name, DOCTOR_SEV_CRIT, score,
+		    "no probe to %s came back, but ESP from %s still arrives (in +%" PRIu64
+		    " during the run): ESP towards %s is lost, or nothing behind %s "
+		    "answers (is the reflector there running?)",
+		    c->probe_target, b, c->probe_in_delta, b, b);
+	else if (d->total)
 		x = doctor_add(r, one_way ? "dataplane_one_way" : "dataplane_down", c->name,
 		               DOCTOR_SEV_CRIT, score,
 		               one_way ? "data plane broken while IKE is up: probes leave %s "

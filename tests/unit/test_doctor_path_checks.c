@@ -210,6 +210,26 @@ static void test_partial(void)
 	T_EQ_STR(R.f[0].id, "path_clean");
 }
 
+/* fault matrix, serve-b-down (and esp-a-b-total, which reads the same from one end): no probe
+ * answered while ESP from the peer still arrives: not "the data plane is down" */
+static void test_inbound_alive(void)
+{
+	struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_NONE);
+
+	counts(c, 418, 0, 0, 18, 0);
+	T_EQ_STR(R.f[0].id, "dataplane_down");
+	T_ASSERT(strstr(R.f[0].title, "data plane broken") == NULL);
+	T_CONTAINS(R.f[0].title, "ESP from " B " still arrives (in +18 during the run)");
+	T_CONTAINS(R.f[0].title, "is the reflector there running?");
+	T_ASSERT(has_evidence(&R.f[0], "one cannot tell"));
+	/* nothing in either: the old verdict */
+	c = probed(400, DOCTOR_PEER_NONE);
+	c->probe_counters = false;
+	counts(c, 0, 0, 0, 0, 0);
+	T_EQ_STR(R.f[0].id, "dataplane_down");
+	T_CONTAINS(R.f[0].title, "data plane broken while IKE is up");
+}
+
 /* one end alone: what it cannot tell and how to find out */
 static void test_without_peer(void)
 {
@@ -322,5 +342,5 @@ static void teardown(void)
 
 TEST_MAIN_TEARDOWN("doctor_path_checks", teardown, TEST(test_healthy), TEST(test_segments),
                    TEST(test_other_traffic), TEST(test_probes_not_counters),
-                   TEST(test_rekey_during_run), TEST(test_partial), TEST(test_without_peer),
-                   TEST(test_peer_trouble), TEST(test_bodies))
+                   TEST(test_rekey_during_run), TEST(test_inbound_alive), TEST(test_partial),
+                   TEST(test_without_peer), TEST(test_peer_trouble), TEST(test_bodies))
