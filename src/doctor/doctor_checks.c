@@ -118,20 +118,23 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_facts *f
 
 		/* the peer's ikewatch answered: it tells a dead peer from a path that drops IKE */
 		if (up == 1)
-			d = doctor_add(r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
-			               "the peer's charon is up, but our IKE goes unanswered: the path "
-			               "drops IKE (UDP 500/4500)");
+			d = doctor_add(
+			    r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
+			    "the peer's charon is up, but our IKE goes unanswered: the path "
+			    "drops IKE (UDP 500/4500)");
 		else if (up == 0)
-			d = doctor_add(r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
-			               "the peer's charon is down: its ikewatch answers, its charon "
-			               "does not");
+			d = doctor_add(
+			    r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
+			    "the peer's charon is down: its ikewatch answers, its charon "
+			    "does not");
 		else
 			d = doctor_add(
 			    r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
-			    setup ? "the peer does not answer IKE: it is down, or UDP 500/4500 is "
-			            "blocked on the way"
-			          : "the peer stopped answering (DPD/retransmission timeout): it is "
-			            "down or the path to it was lost");
+			    setup
+			        ? "the peer does not answer IKE: it is down, or UDP 500/4500 is "
+			          "blocked on the way"
+			        : "the peer stopped answering (DPD/retransmission timeout): it is "
+			          "down or the path to it was lost");
 		if (up >= 0)
 			doctor_evidence(d, "the peer's ikewatch at %s says ipsec_up %d",
 			                f->proposals->peer_url, up);
