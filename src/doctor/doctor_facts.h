@@ -82,6 +82,9 @@ struct doctor_conn_facts {
 	bool probed;
 	char probe_target[64];
 	uint32_t probe_sent, probe_received;
+	/* ICMP port unreachable (or ECONNREFUSED) answers to the probes: the target host got
+	 * them, and nothing listens on the port */
+	uint32_t probe_refused;
 	bool probe_counters; /* CHILD packet counters were read before and after */
 	uint64_t probe_out_delta, probe_in_delta;
 	/* our CHILD SA was replaced (rekeyed) during the probe run: the traffic the old SA

@@ -461,6 +461,24 @@ static void control_plane_only(struct doctor_report *r, const struct doctor_fact
 	doctor_next(x, "the SAs go down when the retransmits run out: fix the path before then");
 }
 
+/* No probe answered, but the target said that nothing listens on the port: the probes reached
+ * it and its answer came back, so the path works both ways and the reflector is not running. */
+static void refused(struct doctor_report *r, const struct doctor_facts *f,
+                    const struct doctor_conn_facts *c)
+{
+	struct doctor_finding *x;
+
+	x = doctor_add(r, "reflector_not_listening", c->name, DOCTOR_SEV_WARN, 60,
+	               "the probes reach %s, but nothing listens there: %u of %u probes were "
+	               "answered with ICMP port unreachable (the reflector does not run)",
+	               c->probe_target, c->probe_refused, c->probe_sent);
+	evidence(x, f, c);
+	doctor_next(x,
+	            "on %s's side: is ikewatch serve (its reflector) or another STAMP "
+	            "reflector running on %s?",
+	            peer_name(c), c->probe_target);
+}
+
 void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
                        const struct doctor_conn_facts *c)
 {
@@ -481,6 +499,10 @@ void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
 	doctor_path_ledger(f, c, &pc);
 	if (path_judge(&pc, &v) < 0 || !c->probe_sent)
 		return;
+	if (!c->probe_received && c->probe_refused) {
+		refused(r, f, c);
+		return;
+	}
 	if (v.clean) {
 		x = doctor_add(r, "path_clean", c->name, DOCTOR_SEV_INFO, 20,
 		               "all is well on the data plane: %u of %u probes to %s came back%s",

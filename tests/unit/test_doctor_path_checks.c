@@ -230,6 +230,25 @@ static void test_inbound_alive(void)
 	T_CONTAINS(R.f[0].title, "data plane broken while IKE is up");
 }
 
+/* the target answered the probes with ICMP port unreachable: the reflector is gone, the path
+ * works */
+static void test_reflector_refused(void)
+{
+	struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_NONE);
+
+	c->probe_refused = 20;
+	counts(c, 418, 0, 0, 38, 0);
+	T_EQ_STR(R.f[0].id, "reflector_not_listening");
+	T_EQ_INT(R.f[0].severity, DOCTOR_SEV_WARN);
+	T_CONTAINS(R.f[0].title, "20 of 400 probes were answered with ICMP port unreachable");
+	T_ASSERT(!doctor_find(&R, "dataplane_down", NULL));
+	/* some probes answered: the refusals are not the verdict */
+	c = probed(400, DOCTOR_PEER_NONE);
+	c->probe_refused = 3;
+	counts(c, 400, 0, 0, 400, 400);
+	T_EQ_STR(R.f[0].id, "path_clean");
+}
+
 /* one end alone: what it cannot tell and how to find out */
 static void test_without_peer(void)
 {
@@ -342,5 +361,6 @@ static void teardown(void)
 
 TEST_MAIN_TEARDOWN("doctor_path_checks", teardown, TEST(test_healthy), TEST(test_segments),
                    TEST(test_other_traffic), TEST(test_probes_not_counters),
-                   TEST(test_rekey_during_run), TEST(test_inbound_alive), TEST(test_partial),
-                   TEST(test_without_peer), TEST(test_peer_trouble), TEST(test_bodies))
+                   TEST(test_rekey_during_run), TEST(test_inbound_alive),
+                   TEST(test_reflector_refused), TEST(test_partial), TEST(test_without_peer),
+                   TEST(test_peer_trouble), TEST(test_bodies))
