@@ -11,6 +11,7 @@
 #include "doctor/doctor_foresee.h"
 
 #include "doctor/doctor_path_checks.h"
+#include "doctor/doctor_proposals.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,8 +66,17 @@ static void add_state_fact(struct doctor_report *r, const struct doctor_facts *f
 }
 
 /* The control plane failed to come up: which failure the log names decides the cause. */
-static bool check_down_log(struct doctor_report *r, const struct doctor_conn_facts *c,
-                           const struct doctor_log_facts *l, int penalty)
+/* What the peer's ikewatch (--peer) says of its charon: 1 up, 0 down, -1 not known. */
+static int peer_charon(const struct doctor_facts *f)
+{
+	if (!f->proposals || f->proposals->peer != DOCTOR_PEER_OK)
+		return -1;
+	return f->proposals->peer_charon_up;
+}
+
+static bool check_down_log(struct doctor_report *r, const struct doctor_facts *f,
+                           const struct doctor_conn_facts *c, const struct doctor_log_facts *l,
+                           int penalty)
 {
 	struct doctor_finding *d = NULL;
 	int k = l->last_fail;
@@ -104,13 +114,30 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_conn_fac
 	} else if (k == LOG_FAIL_PEER_UNREACHABLE || k == LOG_FAIL_DPD_TIMEOUT ||
 	           (l->retx_outstanding && l->retransmits)) {
 		bool setup = k == LOG_FAIL_PEER_UNREACHABLE || l->setup_retransmits > 0;
+		int up = peer_charon(f);
 
-		d = doctor_add(
-		    r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
-		    setup ? "the peer does not answer IKE: it is down, or UDP 500/4500 is "
-		            "blocked on the way"
-		          : "the peer stopped answering (DPD/retransmission timeout): it is "
-		            "down or the path to it was lost");
+		/* the peer's ikewatch answered: it tells a dead peer from a path that drops IKE */
+		if (up == 1)
+			d = doctor_add(
+			    r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
+			    "the peer's charon is up, but our IKE goes unanswered: the path "
+			    "drops IKE (UDP 500/4500)");
+		else if (up == 0)
+			d = doctor_add(
+			    r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
+			    "the peer's charon is down: its ikewatch answers, its charon "
+			    "does not");
+		else
+			d = doctor_add(
+			    r, "peer_unreachable", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
+			    setup
+			        ? "the peer does not answer IKE: it is down, or UDP 500/4500 is "
+			          "blocked on the way"
+			        : "the peer stopped answering (DPD/retransmission timeout): it is "
+			          "down or the path to it was lost");
+		if (up >= 0)
+			doctor_evidence(d, "the peer's ikewatch at %s says ipsec_up %d",
+			                f->proposals->peer_url, up);
 		doctor_evidence(d,
 		                "%u retransmissions (%u of set-up requests), %u give-ups since the "
 		                "last establishment",
@@ -163,9 +190,10 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_conn_fac
 	return false;
 }
 
-static bool check_down(struct doctor_report *r, const struct doctor_conn_facts *c)
+static bool check_down(struct doctor_report *r, const struct doctor_facts *f,
+                       const struct doctor_conn_facts *c)
 {
-	return check_down_log(r, c, &c->log, 0);
+	return check_down_log(r, f, c, &c->log, 0);
 }
 
 static void check_conn_down(struct doctor_report *r, const struct doctor_facts *f,
@@ -173,9 +201,9 @@ static void check_conn_down(struct doctor_report *r, const struct doctor_facts *
 {
 	struct doctor_finding *d;
 
-	if (check_down(r, c))
+	if (check_down(r, f, c))
 		return;
-	if (check_down_log(r, c, &f->anon, 10))
+	if (check_down_log(r, f, c, &f->anon, 10))
 		return;
 	if (strcmp(c->ike_state, "CONNECTING") == 0) {
 		d = doctor_add(r, "ike_connecting", c->name, DOCTOR_SEV_CRIT, 70,
@@ -183,7 +211,18 @@ static void check_conn_down(struct doctor_report *r, const struct doctor_facts *
 		doctor_next(d, "wait a few seconds and run the doctor again");
 		return;
 	}
-	if (f->log_read)
+	if (f->log_read && c->log.peer_deleted) {
+		d = doctor_add(r, "conn_down", c->name, DOCTOR_SEV_CRIT, 60,
+		               "configured but not established: the peer deleted the IKE SA, and "
+		               "nothing brought it up again");
+		if (c->log.peer_delete_time >= 0 && f->now >= c->log.peer_delete_time)
+			doctor_evidence(d, "log, %.0f s ago: %s", f->now - c->log.peer_delete_time,
+			                c->log.peer_delete);
+		else
+			doctor_evidence(d, "log: %s", c->log.peer_delete);
+		doctor_next(d, "ask at the peer why it closed the SA (swanctl --terminate there, "
+		               "its start_action or close_action)");
+	} else if (f->log_read)
 		d = doctor_add(r, "conn_down", c->name, DOCTOR_SEV_CRIT, 60,
 		               "configured but not established, and the log read shows no attempt");
 	else
@@ -253,11 +292,13 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 {
 	const struct doctor_log_facts *l = &c->log;
 	struct doctor_finding *d;
+	bool proposal = l->fails[LOG_FAIL_INVALID_KE] || l->fails[LOG_FAIL_NO_PROPOSAL];
+	bool overdue = false;
 
 	if (l->retx_outstanding && l->retransmits) {
 		/* IKE looks up but its newest request is unanswered: DPD is about to give up;
 		 * ESP may still flow (the control plane only), which the probes tell */
-		check_down(r, c);
+		check_down(r, f, c);
 		check_dataplane(r, f, c);
 		return;
 	}
@@ -278,6 +319,7 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 			            c->name);
 		}
 		if (ch->up && ch->rekey_time != SNAP_NONE && ch->rekey_time < 0) {
+			overdue = true;
 			d = doctor_add(r, "rekey_overdue", c->name, DOCTOR_SEV_WARN, 70,
 			               "CHILD SA %s rekey overdue by %" PRId64 " s", ch->name,
 			               -ch->rekey_time);
@@ -288,10 +330,14 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 			doctor_next(d, SUDO_SWANCTL " --rekey --child %s", ch->name);
 		}
 	}
+	/* the log tells why a rekey is overdue: the cause ranks above the symptom */
 	if (l->fails[LOG_FAIL_REKEY_FAILED] || l->fails[LOG_FAIL_INVALID_KE]) {
-		d = doctor_add(r, "rekey_failed", c->name, DOCTOR_SEV_WARN, 65,
-		               "rekeying failed %u times since the IKE SA was established",
-		               l->fails[LOG_FAIL_REKEY_FAILED] + l->fails[LOG_FAIL_INVALID_KE]);
+		d = doctor_add(r, "rekey_failed", c->name, DOCTOR_SEV_WARN, overdue ? 72 : 65,
+		               "rekeying failed %u times since the IKE SA was established%s",
+		               l->fails[LOG_FAIL_REKEY_FAILED] + l->fails[LOG_FAIL_INVALID_KE],
+		               proposal ? ": the peer refuses the proposal (check the PFS group of "
+		                          "esp_proposals on both sides)"
+		                        : "");
 		if (l->last_error[0])
 			doctor_evidence(d, "log: %s", l->last_error);
 		doctor_next(d, "compare esp_proposals (the DH group for PFS) on both gateways");

@@ -58,6 +58,11 @@ struct doctor_log_facts {
 	enum log_exchange last_req_exchange;
 	uint32_t last_req_msgid;
 	bool has_req;
+	/* the peer deleted the IKE SA ("received DELETE for IKE_SA a-b[1]") since the last
+	 * establishment: the line, and its log time (-1 unknown) */
+	bool peer_deleted;
+	char peer_delete[160];
+	double peer_delete_time;
 };
 
 struct doctor_conn_facts {
@@ -77,8 +82,14 @@ struct doctor_conn_facts {
 	bool probed;
 	char probe_target[64];
 	uint32_t probe_sent, probe_received;
+	/* ICMP port unreachable (or ECONNREFUSED) answers to the probes: the target host got
+	 * them, and nothing listens on the port */
+	uint32_t probe_refused;
 	bool probe_counters; /* CHILD packet counters were read before and after */
 	uint64_t probe_out_delta, probe_in_delta;
+	/* our CHILD SA was replaced (rekeyed) during the probe run: the traffic the old SA
+	 * carried after the first read is not in the deltas, so they are not the run's */
+	bool probe_sa_changed;
 	char probe_child[64]; /* the CHILD SA the probes went through ("" unknown) */
 	bool mtu_ran, mtu_blackhole, mtu_icmp_seen;
 	uint32_t path_mtu;

@@ -16,6 +16,7 @@
 #include "doctor/doctor_xfrm.h"
 #include "exporter/charon_retx.h"
 #include "exporter/collector.h"
+#include "probe/probe_icmp_text.h"
 #include "probe/probe_mtu.h"
 #include "stamp/stamp_addr.h"
 #include "vici/vici_conn.h"
@@ -224,11 +225,12 @@ static void gather_xfrm(struct doctor_facts *f)
 }
 
 /* A short stream of probes: counts what came back. */
-static int probe_run(const struct doctor_options *o, uint32_t *ret_sent, uint32_t *ret_recv)
+static int probe_run(const struct doctor_options *o, uint32_t *ret_sent, uint32_t *ret_recv,
+                     uint32_t *ret_refused)
 {
 	struct probe_sess *s;
 	uint64_t start, last = 0;
-	uint32_t sent = 0, recv = 0, count = o->probe_count ? o->probe_count : 400;
+	uint32_t sent = 0, recv = 0, refused = 0, count = o->probe_count ? o->probe_count : 400;
 	bool got[DOCTOR_PROBE_RUN_MAX] = {false};
 	int r;
 
@@ -258,11 +260,14 @@ static int probe_run(const struct doctor_options *o, uint32_t *ret_sent, uint32_
 			    !got[ev.reply.seq]) {
 				got[ev.reply.seq] = true;
 				recv++;
+			} else if (probe_event_port_unreachable(&ev)) {
+				refused++;
 			}
 	}
 	probe_sess_free(s);
 	*ret_sent = sent;
 	*ret_recv = recv;
+	*ret_refused = refused;
 	return 0;
 }
 
@@ -337,8 +342,9 @@ static void gather_probe(const struct doctor_options *o, struct collector *col,
 	struct doctor_peer_reading p0 = {0};
 	struct doctor_prom_state ps = {0};
 	uint64_t out0 = 0, in0 = 0, out1 = 0, in1 = 0;
-	bool counters;
-	uint32_t sent = 0, recv = 0;
+	uint32_t sa0 = 0;
+	bool counters, changed = false;
+	uint32_t sent = 0, recv = 0, refused = 0;
 	int r;
 
 	f->probe_configured = true;
@@ -357,20 +363,25 @@ static void gather_probe(const struct doctor_options *o, struct collector *col,
 	}
 	ch = child[0] ? doctor_conn_child(c, child) : NULL;
 	counters = child[0] && collector_child_packets(col, conn, child, &out0, &in0) == 0;
+	if (counters)
+		sa0 = collector_child_newest(col, conn, child);
 	peer_before(o, f, ch, &p0, &ps);
-	r = probe_run(o, &sent, &recv);
+	r = probe_run(o, &sent, &recv, &refused);
 	if (r < 0) {
 		snprintf(f->probe_error, sizeof(f->probe_error), "%s: %s", target, strerror(-r));
 		return;
 	}
 	counters = counters && collector_child_packets(col, conn, child, &out1, &in1) == 0;
+	changed = counters && collector_child_newest(col, conn, child) != sa0;
 	peer_after(o, f, ch, &p0, &ps);
 	copy_z(c->probe_child, sizeof(c->probe_child), child);
 	c->probed = true;
 	copy_z(c->probe_target, sizeof(c->probe_target), target);
 	c->probe_sent = sent;
 	c->probe_received = recv;
-	c->probe_counters = counters;
+	c->probe_refused = refused;
+	c->probe_counters = counters && !changed;
+	c->probe_sa_changed = changed;
 	c->probe_out_delta = counters && out1 > out0 ? out1 - out0 : 0;
 	c->probe_in_delta = counters && in1 > in0 ? in1 - in0 : 0;
 	/* an MTU search only means something when small probes pass */

@@ -30,13 +30,23 @@ static void reset_window(struct doctor_log_facts *l)
 	l->failed_last = false;
 	l->retx_outstanding = false;
 	l->last_error[0] = '\0';
+	l->peer_deleted = false;
 }
 
-static void note_proposals(struct doctor_log_facts *l, const struct log_span *msg)
+/* Lines no failure or event names, but that tell the doctor why: the peer answering, our
+ * proposals and the peer's, and the peer deleting the IKE SA (an INFORMATIONAL with a DELETE
+ * for the IKE SA: RFC 7296 1.4.1). */
+static void note_proposals(struct doctor_log_facts *l, const struct log_span *msg, const char *line,
+                           size_t len, double now)
 {
 	size_t off;
 
-	if (starts_with(msg, "parsed ", &off) && memmem(msg->p, msg->len, " response ", 10)) {
+	if (starts_with(msg, "received DELETE for IKE_SA ", &off)) {
+		l->peer_deleted = true;
+		l->peer_delete_time = doctor_log_time(line, len, now);
+		doctor_copy(l->peer_delete, sizeof(l->peer_delete), msg->p, msg->len);
+	} else if (starts_with(msg, "parsed ", &off) &&
+	           memmem(msg->p, msg->len, " response ", 10)) {
 		l->retx_outstanding = false;
 	} else if (starts_with(msg, "configured proposals: ", &off)) {
 		const char *p = msg->p + off;
@@ -134,7 +144,7 @@ void doctor_log_feed(struct doctor_facts *f, const char *line, size_t len)
 	switch (lc.cat) {
 	case LOG_CAT_NONE:
 	case LOG_CAT_RESPONSE: /* "parsed ... response": note_proposals() clears retx_outstanding */
-		note_proposals(l, &lc.msg);
+		note_proposals(l, &lc.msg, line, len, f->now);
 		break;
 	case LOG_CAT_REQUEST:
 		if (!lc.inbound) {

@@ -91,16 +91,19 @@ static struct path_drop *add_drop(struct path_verdict *v, enum path_point from, 
  * - elsewhere, the probes still travelling (flow) against the count at the next point that
  *   carries nothing but probes. A point whose count exceeds the flow carries other traffic
  *   too, so it cannot show where probes were lost: it is skipped, and a later drop spans it.
+ *   A count below the flow may still hold other traffic (other[]): it bounds the probes that
+ *   passed from above, so a fall before it is a drop; a fall after it is one only beyond
+ *   what the other traffic explains.
  */
 int path_judge(const struct path_counts *c, struct path_verdict *ret)
 {
 	struct path_verdict v = {0};
 	enum path_point prev_any = PATH_SENT, prev_exact = PATH_SENT;
-	uint64_t flow;
+	uint64_t flow, least; /* the probes still travelling: at most, at least */
 
 	if (!c->known[PATH_SENT])
 		return -EINVAL;
-	flow = c->n[PATH_SENT];
+	flow = least = c->n[PATH_SENT];
 	for (int i = PATH_SENT + 1; i < PATH_POINTS; i++) {
 		enum path_point p = (enum path_point)i;
 		uint64_t n = c->n[p];
@@ -114,14 +117,22 @@ int path_judge(const struct path_counts *c, struct path_verdict *ret)
 				add_drop(&v, prev_any, p, before, n);
 				/* the probes lost their share of what this direction lost */
 				flow = (uint64_t)((double)flow * (double)n / (double)before + 0.5);
+				least = least < flow ? least : flow;
 			}
 		}
 		prev_any = p;
 		if (n > flow + slack(flow))
 			continue; /* carries other traffic too */
-		if (n + slack(flow) < flow) {
+		if (n + slack(flow) < least) {
 			add_drop(&v, prev_exact, p, flow, n)->spans_unknown |= p - prev_exact > 1;
-			flow = n;
+			flow = least = n;
+		}
+		/* what passed here may be other traffic in part: later points compare with the
+		 * probes that passed here for sure */
+		if (c->other[p] > 0) {
+			uint64_t m = n < flow ? n : flow;
+
+			least = m > c->other[p] ? m - c->other[p] : 0;
 		}
 		prev_exact = p;
 	}

@@ -40,6 +40,12 @@ struct path_counts {
 	 * because the two were read at different moments (scrapes of two targets): added to
 	 * the slack of that comparison. 0 when both were read around the run. */
 	uint64_t skew[PATH_POINTS];
+	/* packets a point may have counted beyond the probes: the other traffic the tunnel
+	 * carries, measured apart from the comparison (our SA's outbound excess over the probes
+	 * sent). A count bounds the probes that passed from above only; the probes that passed
+	 * are at least the count less this, so a fall after the point is a drop only when the
+	 * other traffic cannot explain it. 0 when the point counts nothing but probes. */
+	uint64_t other[PATH_POINTS];
 };
 
 /* One segment where the count fell: between points @from and @to (adjacent among the known). */

@@ -48,13 +48,32 @@ static bool reflector_is_target(const struct doctor_peer_facts *p,
 	return p->reflector_known && (double)p->reflector_delta + slack >= (double)answers;
 }
 
+/*
+ * The other traffic the tunnel carries besides the probes (the peer's probes and our answers
+ * to them, anything routed through it): what our SA encrypted beyond the probes sent. Traffic
+ * through a tunnel is mostly request and answer, so the same is taken for every ESP point of
+ * either direction; the reflector counts our prober's packets only.
+ */
+static void other_traffic(struct path_counts *pc)
+{
+	static const enum path_point esp[] = {PATH_OUR_SA_OUT, PATH_PEER_SA_IN, PATH_PEER_SA_OUT,
+	                                      PATH_OUR_SA_IN};
+	uint64_t sent = pc->n[PATH_SENT], out = pc->n[PATH_OUR_SA_OUT];
+
+	if (!pc->known[PATH_OUR_SA_OUT] || out <= sent)
+		return;
+	for (size_t i = 0; i < sizeof(esp) / sizeof(esp[0]); i++)
+		pc->other[esp[i]] = out - sent;
+}
+
 void doctor_path_ledger(const struct doctor_facts *f, const struct doctor_conn_facts *c,
                         struct path_counts *ret)
 {
 	*ret = (struct path_counts){0};
 	path_set(ret, PATH_SENT, c->probe_sent);
 	path_set(ret, PATH_RECEIVED, c->probe_received);
-	if (c->probe_counters) {
+	/* counters across a rekey miss what the old SA carried: not the run's */
+	if (c->probe_counters && !c->probe_sa_changed) {
 		path_set(ret, PATH_OUR_SA_OUT, c->probe_out_delta);
 		path_set(ret, PATH_OUR_SA_IN, c->probe_in_delta);
 	}
@@ -71,6 +90,7 @@ void doctor_path_ledger(const struct doctor_facts *f, const struct doctor_conn_f
 			ret->skew[PATH_OUR_SA_IN] = f->peer.skew_back;
 		}
 	}
+	other_traffic(ret);
 }
 
 /* What a drop between @from and @to is, in the ids above. */
@@ -93,14 +113,24 @@ static const char *segment_id(const struct path_drop *d, bool peer)
 	return "path_loss";
 }
 
-/* " loses 2.0 % (95 % interval 1.0-3.9 %)" or " is lost" */
-static void loss_words(const struct path_drop *d, char *out, size_t cap)
+/*
+ * " loses 2.0 % (95 % interval 1.0-3.9 %)" or " is lost": the share of the probes that did not
+ * come back, what doctor sent and got back. The counters only bound where they were lost: they
+ * count other traffic too, so their fall is not the probes' loss.
+ */
+static void loss_words(const struct path_drop *d, const struct doctor_conn_facts *c, char *out,
+                       size_t cap)
 {
-	if (d->total)
+	uint32_t lost = c->probe_sent > c->probe_received ? c->probe_sent - c->probe_received : 0;
+	double lo, hi;
+
+	if (d->total || !c->probe_sent) {
 		snprintf(out, cap, "is lost");
-	else
-		snprintf(out, cap, "loses %.1f %% (95 %% interval %.1f-%.1f %%)", d->loss * 100,
-		         d->loss_lo * 100, d->loss_hi * 100);
+		return;
+	}
+	path_wilson(lost, c->probe_sent, &lo, &hi);
+	snprintf(out, cap, "loses %.1f %% (95 %% interval %.1f-%.1f %%)",
+	         100.0 * lost / c->probe_sent, lo * 100, hi * 100);
 }
 
 static void title(struct doctor_finding **dp, struct doctor_report *r, const char *id,
@@ -110,7 +140,7 @@ static void title(struct doctor_finding **dp, struct doctor_report *r, const cha
 	enum doctor_severity sev = d->total ? DOCTOR_SEV_CRIT : DOCTOR_SEV_WARN;
 	char loss[96];
 
-	loss_words(d, loss, sizeof(loss));
+	loss_words(d, c, loss, sizeof(loss));
 	if (strcmp(id, "before_our_sa") == 0)
 		*dp = doctor_add(r, id, c->name, sev, score,
 		                 "probes do not enter the CHILD SA at %s (before our SA): %s sent "
@@ -171,8 +201,19 @@ static struct doctor_finding *one_end(struct doctor_report *r, const struct doct
 	struct doctor_finding *x;
 	char loss[96];
 
-	loss_words(d, loss, sizeof(loss));
-	if (d->total)
+	loss_words(d, c, loss, sizeof(loss));
+	/* ESP from the peer arrived during the run (its probes, our serve's answers): the tunnel
+	 * is not down both ways. From one end this reads the same whether ESP towards the peer
+	 * is lost or the peer's reflector does not answer (fault matrix: esp-a-b-total and
+	 * serve-b-down gave out +436/+418, in +18), so the finding names all three. */
+	if (d->total && c->probe_counters && c->probe_in_delta > 0)
+		x = doctor_add(
+		    r, "dataplane_down", c->name, DOCTOR_SEV_CRIT, score,
+		    "no probe to %s came back, but ESP from %s still arrives (in +%" PRIu64
+		    " during the run): ESP towards %s is lost, or nothing behind %s "
+		    "answers (is the reflector there running?)",
+		    c->probe_target, b, c->probe_in_delta, b, b);
+	else if (d->total)
 		x = doctor_add(r, one_way ? "dataplane_one_way" : "dataplane_down", c->name,
 		               DOCTOR_SEV_CRIT, score,
 		               one_way ? "data plane broken while IKE is up: probes leave %s "
@@ -379,15 +420,19 @@ static void check_peer(struct doctor_report *r, const struct doctor_facts *f,
 
 /*
  * A drop spans the points that carried other traffic too (path_judge skips them for the
- * probes' flow). Those points passed at least as much as the flow, so the probes were lost
- * after the last of them: the drop is named from there, with that point's count.
+ * probes' flow). A point whose count, less the other traffic it may hold, is still the whole
+ * flow passed every probe, so the probes were lost after the last such point: the drop is
+ * named from there, with that point's count. A point that other traffic may have filled up
+ * tells nothing.
  */
 static struct path_drop narrow(const struct path_counts *pc, const struct path_drop *d)
 {
 	struct path_drop n = *d;
 
 	for (int p = (int)d->to - 1; p > (int)d->from; p--)
-		if (pc->known[p]) {
+		if (pc->known[p] &&
+		    (double)pc->n[p] + PATH_SLACK_MIN + (double)d->before * PATH_SLACK_SHARE >=
+		        (double)(d->before + pc->other[p])) {
 			n.from = (enum path_point)p;
 			n.before = pc->n[p];
 			break;
@@ -416,6 +461,24 @@ static void control_plane_only(struct doctor_report *r, const struct doctor_fact
 	doctor_next(x, "the SAs go down when the retransmits run out: fix the path before then");
 }
 
+/* No probe answered, but the target said that nothing listens on the port: the probes reached
+ * it and its answer came back, so the path works both ways and the reflector is not running. */
+static void refused(struct doctor_report *r, const struct doctor_facts *f,
+                    const struct doctor_conn_facts *c)
+{
+	struct doctor_finding *x;
+
+	x = doctor_add(r, "reflector_not_listening", c->name, DOCTOR_SEV_WARN, 60,
+	               "the probes reach %s, but nothing listens there: %u of %u probes were "
+	               "answered with ICMP port unreachable (the reflector does not run)",
+	               c->probe_target, c->probe_refused, c->probe_sent);
+	evidence(x, f, c);
+	doctor_next(x,
+	            "on %s's side: is ikewatch serve (its reflector) or another STAMP "
+	            "reflector running on %s?",
+	            peer_name(c), c->probe_target);
+}
+
 void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
                        const struct doctor_conn_facts *c)
 {
@@ -424,9 +487,22 @@ void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
 	struct doctor_finding *x;
 
 	check_peer(r, f, c);
+	if (c->probe_sa_changed) {
+		x = doctor_add(r, "probe_sa_changed", c->name, DOCTOR_SEV_INFO, 20,
+		               "our CHILD SA %s was replaced during the probe run (a rekey): its "
+		               "counters are not used, the verdict stands on the probes alone; run "
+		               "doctor again",
+		               c->probe_child[0] ? c->probe_child : "?");
+		doctor_evidence(x, "%u of %u probes to %s answered", c->probe_received,
+		                c->probe_sent, c->probe_target);
+	}
 	doctor_path_ledger(f, c, &pc);
 	if (path_judge(&pc, &v) < 0 || !c->probe_sent)
 		return;
+	if (!c->probe_received && c->probe_refused) {
+		refused(r, f, c);
+		return;
+	}
 	if (v.clean) {
 		x = doctor_add(r, "path_clean", c->name, DOCTOR_SEV_INFO, 20,
 		               "all is well on the data plane: %u of %u probes to %s came back%s",

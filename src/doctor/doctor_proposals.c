@@ -69,6 +69,7 @@ enum doctor_peer_status doctor_proposals_judge_peer(const char *text, size_t len
 	int r;
 
 	pf->n_rows = pf->n_sas = 0;
+	pf->peer_charon_up = -1;
 	prom_scrape_init(&s);
 	r = prom_parse(&s, text, len, &line, &why);
 	if (r < 0) {
@@ -87,12 +88,15 @@ enum doctor_peer_status doctor_proposals_judge_peer(const char *text, size_t len
 			add_row(pf, p);
 		else if (strcmp(p->name, "ipsec_child_sa_info") == 0)
 			add_sa(pf, p);
+		else if (strcmp(p->name, "ipsec_up") == 0 && (p->value == 0 || p->value == 1))
+			pf->peer_charon_up = (int)p->value;
 	}
 	prom_scrape_done(&s);
 	if (!ikewatch) {
 		snprintf(pf->peer_error, sizeof(pf->peer_error),
 		         "no ikewatch_build_info: not ikewatch");
 		pf->n_rows = pf->n_sas = 0;
+		pf->peer_charon_up = -1;
 		return DOCTOR_PEER_NOT_IKEWATCH;
 	}
 	return DOCTOR_PEER_OK;
@@ -105,6 +109,7 @@ struct doctor_proposal_facts *doctor_proposals_gather(const char *swanctl_conf,
 
 	if (!pf)
 		return NULL;
+	pf->peer_charon_up = -1;
 	copy_label(pf->path, sizeof(pf->path), swanctl_conf ? swanctl_conf : SWANCTL_DEFAULT_CONF);
 	pf->ours_read =
 	    swanctl_file_load(pf->path, &pf->ours, pf->ours_error, sizeof(pf->ours_error)) == 0;

@@ -43,6 +43,9 @@ struct doctor_proposal_facts {
 	struct swanctl_conf ours;
 	enum doctor_peer_status peer; /* DOCTOR_PEER_NONE without --peer */
 	char peer_url[160], peer_error[160];
+	/* the peer's ipsec_up in the same answer: 1 its charon answers its ikewatch, 0 not,
+	 * -1 not known (no --peer, or not read) */
+	int peer_charon_up;
 	struct doctor_peer_proposals *rows;
 	size_t n_rows, cap_rows;
 	struct doctor_peer_sa *sas;

@@ -673,6 +673,16 @@ int collector_child_packets(struct collector *c, const char *conn, const char *c
 	return 0;
 }
 
+uint32_t collector_child_newest(struct collector *c, const char *conn, const char *child)
+{
+	uint32_t id;
+
+	pthread_mutex_lock(&c->lock);
+	id = sa_lookup_child_newest(&c->probe_snap, conn, child);
+	pthread_mutex_unlock(&c->lock);
+	return id;
+}
+
 /* Read charon now if it never answered a full read yet, so that a probe started before the
  * first scrape finds its tunnel without waiting for Prometheus. */
 static void ensure_published(struct collector *c)

@@ -69,6 +69,9 @@ struct sa_counters *collector_counters(struct collector *c);
 
 /* Refresh the snapshot now (list-sas) and give a CHILD config's monotonic packet counters;
  * 0 or -ENOENT (no such conn/child) or a VICI error. For the probes' in-tunnel check. */
+/* The newest unique id of (@conn, @child)'s CHILD SAs in the last collector_child_packets()
+ * refresh, 0 if none: a doctor run compares it before and after its probes (a rekey). */
+uint32_t collector_child_newest(struct collector *c, const char *conn, const char *child);
 int collector_child_packets(struct collector *c, const char *conn, const char *child,
                             uint64_t *ret_out, uint64_t *ret_in);
 /* The CHILD SA (from the last snapshot charon answered, so that a probe keeps its tunnel while

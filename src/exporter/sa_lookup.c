@@ -86,6 +86,19 @@ size_t sa_lookup_missing_ikes(const struct sa_snapshot *prev, const struct sa_sn
 	return n;
 }
 
+uint32_t sa_lookup_child_newest(const struct sa_snapshot *s, const char *conn, const char *child)
+{
+	uint32_t id = 0;
+
+	for (uint32_t i = 0; i < s->n_ikes; i++)
+		for (uint32_t j = 0; j < s->ikes[i].n_children; j++)
+			if (strcmp(s->ikes[i].conn, conn) == 0 &&
+			    strcmp(s->ikes[i].children[j].name, child) == 0 &&
+			    s->ikes[i].children[j].uniqueid > id)
+				id = s->ikes[i].children[j].uniqueid;
+	return id;
+}
+
 bool sa_lookup_has_child(const struct sa_snapshot *s, const char *conn, const char *child)
 {
 	for (uint32_t i = 0; i < s->n_ikes; i++)

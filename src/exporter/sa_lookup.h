@@ -37,4 +37,8 @@ size_t sa_lookup_missing_ikes(const struct sa_snapshot *prev, const struct sa_sn
 /* Does @s list a CHILD SA of (@conn, @child), in any state? */
 bool sa_lookup_has_child(const struct sa_snapshot *s, const char *conn, const char *child);
 
+/* The newest (highest) unique id of the CHILD SAs of (@conn, @child) that @s lists, 0 if none: a
+ * rekey between two snapshots shows as a new one. */
+uint32_t sa_lookup_child_newest(const struct sa_snapshot *s, const char *conn, const char *child);
+
 #endif

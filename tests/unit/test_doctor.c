@@ -8,6 +8,7 @@
 
 #include "common/file_read.h"
 #include "doctor/doctor_checks.h"
+#include "doctor/doctor_proposals.h"
 #include "doctor/doctor_gather.h"
 #include "doctor/doctor_log.h"
 
@@ -144,6 +145,110 @@ static void test_history_forgotten_after_establish(void)
 	T_EQ_INT(F.conns[0].log.established, 1);
 	doctor_diagnose(&F, "a-b", &R);
 	T_ASSERT(!doctor_find(&R, "auth_failed", NULL));
+}
+
+/* fault matrix, pfs-rekey: the log says why the CHILD rekey is overdue, and the cause ranks
+ * above the symptom */
+static void test_rekey_cause_first(void)
+{
+	static const char *lines[] = {
+	    "Dec  6 05:22:06 10[IKE] <a-b|2> received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built",
+	    "Dec  6 05:22:06 10[IKE] <a-b|2> failed to establish CHILD_SA, keeping IKE_SA",
+	    "Dec  6 05:22:06 10[IKE] <a-b|2> CHILD_SA rekeying failed, trying again in 14 seconds",
+	};
+	struct doctor_conn_facts *c;
+
+	reset();
+	c = lab_conn(true);
+	c->children[0].rekey_time = -7;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		doctor_log_feed(&F, lines[i], strlen(lines[i]));
+	doctor_diagnose(&F, "a-b", &R);
+	T_ASSERT(doctor_find(&R, "rekey_overdue", NULL) != NULL);
+	T_EQ_STR(R.f[0].id, "rekey_failed");
+	T_CONTAINS(R.f[0].title, "check the PFS group");
+	/* overdue without a failure in the log: the symptom alone */
+	reset();
+	c = lab_conn(true);
+	c->children[0].rekey_time = -7;
+	doctor_diagnose(&F, "a-b", &R);
+	T_EQ_STR(R.f[0].id, "rekey_overdue");
+	T_ASSERT(!doctor_find(&R, "rekey_failed", NULL));
+}
+
+/* fault matrix, b-terminates: the peer deleted the IKE SA, which our log shows; an
+ * establishment after it forgets it */
+static void test_peer_deleted(void)
+{
+	static const char *lines[] = {
+	    "Nov 14 22:12:56 14[IKE] <a-b|1> received DELETE for ESP CHILD_SA with SPI 04fd1090",
+	    "Nov 14 22:13:10 10[IKE] <a-b|1> received DELETE for IKE_SA a-b[1]",
+	    "Nov 14 22:13:10 10[IKE] <a-b|1> deleting IKE_SA a-b[1] between "
+	    "192.0.2.1[gw-a.lab]...198.51.100.1[gw-b.lab]",
+	    "Nov 14 22:13:12 10[IKE] <a-b|2> IKE_SA a-b[2] established between "
+	    "192.0.2.1[gw-a.lab]...198.51.100.1[gw-b.lab]",
+	};
+	const struct doctor_finding *d;
+
+	utc();
+	reset();
+	lab_conn(false);
+	for (size_t i = 0; i < 3; i++)
+		doctor_log_feed(&F, lines[i], strlen(lines[i]));
+	doctor_diagnose(&F, "a-b", &R);
+	d = doctor_find(&R, "conn_down", "a-b");
+	T_ASSERT(d != NULL);
+	T_EQ_STR(R.f[0].id, "conn_down");
+	T_CONTAINS(d->title, "the peer deleted the IKE SA");
+	T_ASSERT(strstr(d->title, "no attempt") == NULL);
+	T_ASSERT(d->n_evidence > 0);
+	T_CONTAINS(d->evidence[0], "10 s ago: received DELETE for IKE_SA a-b[1]");
+	/* established again afterwards, and down again for another reason: not the peer's DELETE */
+	reset();
+	lab_conn(false);
+	for (size_t i = 0; i < 4; i++)
+		doctor_log_feed(&F, lines[i], strlen(lines[i]));
+	doctor_diagnose(&F, "a-b", &R);
+	d = doctor_find(&R, "conn_down", "a-b");
+	T_ASSERT(d != NULL);
+	T_ASSERT(strstr(d->title, "peer deleted") == NULL);
+}
+
+/* --peer: the peer's ikewatch answers and says whether its charon is up, which tells a path that
+ * drops IKE from a dead peer (fault matrix, ike-both and ike-b-a; charon-b-killed) */
+static void test_peer_charon_tells_path(void)
+{
+	static const struct {
+		const char *body;
+		const char *title;
+	} m[] = {
+	    {"ikewatch_build_info{version=\"1\"} 1\nipsec_up 1\n",
+	     "the path drops IKE (UDP 500/4500)"},
+	    {"ikewatch_build_info{version=\"1\"} 1\nipsec_up 0\n", "the peer's charon is down"},
+	    {"ipsec_up 1\n", "it is down"}, /* not ikewatch */
+	    {NULL, "it is down"},           /* no --peer */
+	};
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		const struct doctor_finding *d;
+
+		reset();
+		lab_conn(false);
+		T_EQ_INT(feed_fixture(LOGS "drop_ike.a.log"), 0);
+		F.proposals = calloc(1, sizeof(*F.proposals));
+		T_ASSERT(F.proposals != NULL);
+		F.proposals->peer_charon_up = -1;
+		if (m[i].body) {
+			snprintf(F.proposals->peer_url, sizeof(F.proposals->peer_url),
+			         "http://198.51.100.1:9917/metrics");
+			F.proposals->peer =
+			    doctor_proposals_judge_peer(m[i].body, strlen(m[i].body), F.proposals);
+		}
+		doctor_diagnose(&F, "a-b", &R);
+		T_EQ_STR(R.f[0].id, "peer_unreachable");
+		d = &R.f[0];
+		T_CONTAINS(d->title, m[i].title);
+	}
 }
 
 static void test_one_way_dataplane(void)
@@ -430,6 +535,7 @@ static void test_malformed_log(void)
 }
 
 TEST_MAIN("doctor", TEST(test_lab_fault_logs), TEST(test_proposals_in_evidence),
+          TEST(test_rekey_cause_first), TEST(test_peer_deleted), TEST(test_peer_charon_tells_path),
           TEST(test_history_forgotten_after_establish), TEST(test_one_way_dataplane),
           TEST(test_peer_dying_beats_dataplane), TEST(test_no_log_no_claims), TEST(test_log_time),
           TEST(test_mtu_blackhole), TEST(test_certs_and_clock),

@@ -133,6 +133,60 @@ static void test_other_traffic(void)
 	T_CONTAINS(R.f[0].title, A " sent 430 packets, " B " received 12");
 }
 
+/*
+ * The tunnel carries the peer's probes and our answers too (fault matrix, loss-a-b-10 and
+ * loss-b-a-3): the loss in the title is the probes', and a fall of our SA's counters that the
+ * other traffic explains is no segment verdict.
+ */
+static void test_probes_not_counters(void)
+{
+	struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_NONE);
+
+	/* 10 % lost A->B: 36 other packets each way */
+	counts(c, 436, 0, 0, 391, 356);
+	T_EQ_STR(R.f[0].id, "dataplane_loss");
+	T_CONTAINS(R.f[0].title, "loses 11.0 %");
+	T_ASSERT(!doctor_find(&R, "after_our_sa", NULL));
+	/* 3 % lost B->A */
+	c = probed(400, DOCTOR_PEER_NONE);
+	counts(c, 436, 0, 0, 423, 387);
+	T_EQ_STR(R.f[0].id, "dataplane_loss");
+	T_CONTAINS(R.f[0].title, "loses 3.2 %");
+	T_ASSERT(!doctor_find(&R, "after_our_sa", NULL));
+	/* a fall beyond what the other traffic explains is still named */
+	c = probed(400, DOCTOR_PEER_NONE);
+	counts(c, 436, 0, 0, 436, 300);
+	T_EQ_STR(R.f[0].id, "after_our_sa");
+	T_CONTAINS(R.f[0].title, "SA decrypted 436, prober received 300");
+	/* with the peer: the ESP direction from the raw counts, the loss from the probes */
+	c = probed(400, DOCTOR_PEER_OK);
+	counts(c, 440, 406, 409, 409, 370);
+	T_EQ_STR(R.f[0].id, "esp_out_lost");
+	T_CONTAINS(R.f[0].title, "loses 7.5 %");
+	T_CONTAINS(R.f[0].title, A " sent 440 packets, " B " received 406");
+}
+
+/* our CHILD SA rekeyed during the run (fault matrix, healthy): its counters miss what the old SA
+ * carried, so they name no segment */
+static void test_rekey_during_run(void)
+{
+	struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_NONE);
+
+	c->probe_sa_changed = true;
+	counts(c, 212, 0, 0, 212, 400);
+	T_ASSERT(doctor_find(&R, "path_clean", NULL) != NULL);
+	T_ASSERT(doctor_find(&R, "probe_sa_changed", NULL) != NULL);
+	T_ASSERT(!doctor_find(&R, "before_our_sa", NULL));
+	T_ASSERT(!doctor_find(&R, "after_our_sa", NULL));
+	/* probes lost as well: the one-end verdict from the probes, no segment */
+	c = probed(400, DOCTOR_PEER_NONE);
+	c->probe_sa_changed = true;
+	counts(c, 212, 0, 0, 150, 300);
+	T_EQ_STR(R.f[0].id, "dataplane_loss");
+	T_CONTAINS(R.f[0].title, "loses 25.0 %");
+	T_ASSERT(doctor_find(&R, "probe_sa_changed", NULL) != NULL);
+}
+
 /* 2 % lost on the way back: a warning with the direction and a stated confidence */
 static void test_partial(void)
 {
@@ -153,6 +207,45 @@ static void test_partial(void)
 	/* within timing slack: not loss */
 	c = probed(400, DOCTOR_PEER_OK);
 	counts(c, 400, 400, 400, 399, 399);
+	T_EQ_STR(R.f[0].id, "path_clean");
+}
+
+/* fault matrix, serve-b-down (and esp-a-b-total, which reads the same from one end): no probe
+ * answered while ESP from the peer still arrives: not "the data plane is down" */
+static void test_inbound_alive(void)
+{
+	struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_NONE);
+
+	counts(c, 418, 0, 0, 18, 0);
+	T_EQ_STR(R.f[0].id, "dataplane_down");
+	T_ASSERT(strstr(R.f[0].title, "data plane broken") == NULL);
+	T_CONTAINS(R.f[0].title, "ESP from " B " still arrives (in +18 during the run)");
+	T_CONTAINS(R.f[0].title, "is the reflector there running?");
+	T_ASSERT(has_evidence(&R.f[0], "one cannot tell"));
+	/* nothing in either: the old verdict */
+	c = probed(400, DOCTOR_PEER_NONE);
+	c->probe_counters = false;
+	counts(c, 0, 0, 0, 0, 0);
+	T_EQ_STR(R.f[0].id, "dataplane_down");
+	T_CONTAINS(R.f[0].title, "data plane broken while IKE is up");
+}
+
+/* the target answered the probes with ICMP port unreachable: the reflector is gone, the path
+ * works */
+static void test_reflector_refused(void)
+{
+	struct doctor_conn_facts *c = probed(400, DOCTOR_PEER_NONE);
+
+	c->probe_refused = 20;
+	counts(c, 418, 0, 0, 38, 0);
+	T_EQ_STR(R.f[0].id, "reflector_not_listening");
+	T_EQ_INT(R.f[0].severity, DOCTOR_SEV_WARN);
+	T_CONTAINS(R.f[0].title, "20 of 400 probes were answered with ICMP port unreachable");
+	T_ASSERT(!doctor_find(&R, "dataplane_down", NULL));
+	/* some probes answered: the refusals are not the verdict */
+	c = probed(400, DOCTOR_PEER_NONE);
+	c->probe_refused = 3;
+	counts(c, 400, 0, 0, 400, 400);
 	T_EQ_STR(R.f[0].id, "path_clean");
 }
 
@@ -267,5 +360,7 @@ static void teardown(void)
 }
 
 TEST_MAIN_TEARDOWN("doctor_path_checks", teardown, TEST(test_healthy), TEST(test_segments),
-                   TEST(test_other_traffic), TEST(test_partial), TEST(test_without_peer),
+                   TEST(test_other_traffic), TEST(test_probes_not_counters),
+                   TEST(test_rekey_during_run), TEST(test_inbound_alive),
+                   TEST(test_reflector_refused), TEST(test_partial), TEST(test_without_peer),
                    TEST(test_peer_trouble), TEST(test_bodies))

@@ -121,6 +121,28 @@ static void has_child(void)
 	T_ASSERT(!sa_lookup_has_child(&snap, "a-b", "c-net"));
 }
 
+/* the newest CHILD SA of a pair: a rekey (old and new listed, or the new alone) is a new id */
+static void child_newest(void)
+{
+	static struct snap_child old_new[] = {
+	    {.name = "net", .uniqueid = 7, .state = "REKEYED"},
+	    {.name = "net", .uniqueid = 9, .state = "INSTALLED"},
+	    {.name = "voice", .uniqueid = 12, .state = "INSTALLED"},
+	};
+	static struct snap_ike two[] = {
+	    {.conn = "a-b", .children = old_new, .n_children = 3},
+	    {.conn = "a-c", .children = old_new, .n_children = 3},
+	};
+	struct sa_snapshot s = {.ikes = two, .n_ikes = 2};
+
+	T_EQ_INT(sa_lookup_child_newest(&s, "a-b", "net"), 9);
+	T_EQ_INT(sa_lookup_child_newest(&s, "a-b", "voice"), 12);
+	T_EQ_INT(sa_lookup_child_newest(&s, "a-b", "nope"), 0);
+	T_EQ_INT(sa_lookup_child_newest(&s, "x-y", "net"), 0);
+	s.n_ikes = 0;
+	T_EQ_INT(sa_lookup_child_newest(&s, "a-b", "net"), 0);
+}
+
 /* Which IKE SAs of the last snapshot to ask about again: those whose connection lost every IKE
  * SA, not those rekeyed away (a successor under the same connection) nor one of several SAs of
  * a road-warrior connection. */
@@ -153,4 +175,4 @@ static void missing_ikes(void)
 }
 
 TEST_MAIN("sa_lookup", TEST(missing_ikes), TEST(find_child), TEST(empty_snapshot),
-          TEST(source_in_local_ts), TEST(has_child))
+          TEST(source_in_local_ts), TEST(has_child), TEST(child_newest))
