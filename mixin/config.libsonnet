@@ -128,20 +128,35 @@
     esp_lost_min_packets: 10,
     esp_lost_for: '15s',
     // Part of the ESP from the peer to us is lost: more than esp_loss_ratio of what the peer
-    // sent in peer_rate_window did not arrive (and some did), for esp_loss_for: a ticket within
-    // 15 + 15 + 60 + 180 + 30 s = 5 minutes.
-    esp_loss_ratio: 0.05,
-    esp_loss_for: '3m',
+    // sent in esp_loss_window (more than esp_loss_min_packets) did not arrive (and some did), for
+    // esp_loss_for. Both ends' raw counters are read over the window; the two ends' scrapes,
+    // up to one interval apart, shift the counts by the change in rate across one interval, a
+    // small share of 5 minutes (a 1-minute window jittered around the threshold). The ratio
+    // over the window ramps up as lossy minutes fill it: a loss L crosses the ratio after
+    // window * ratio / L (3 %: 200 s, 10 %: 60 s), then one or two evaluations and `for`: 3 %
+    // fires within 5 minutes, 10 % within 2.5 (mixin/tests/peers_test.yaml). Detection floor: at
+    // esp_loss_min_packets (1 packet/s) a 2 % ratio is 6 packets; the lab's probes send about
+    // 4 packets/s each way (1200 in 5 minutes).
+    esp_loss_window: '5m',
+    esp_loss_median_window: '90s',
+    esp_loss_min_packets: 300,
+    esp_loss_ratio: 0.015,
+    esp_loss_for: '30s',
     // Our ESP reaches the peer (its inbound counter grows) but the peer sends nothing back
     // through the tunnel (all over esp_lost_window, like IPsecESPLost), for far_side_silent_for:
     // nothing behind the peer answers.
     far_side_silent_for: '15s',
     // IKE is unanswered while ESP still flows: charon retransmitted more than
-    // ike_unanswered_retransmits IKE requests (or a DPD or rekey failed) within
-    // ike_unanswered_window while packets went both ways through the connection's CHILD SAs.
+    // ike_unanswered_retransmits IKE requests within ike_unanswered_window, or a request is
+    // still unanswered (ipsec_ike_sa_rekey_failure_expected_timestamp_seconds{reason="peer_silent"},
+    // from the first retransmit on), while packets went both ways through the connection's CHILD
+    // SAs, for ike_unanswered_for. `for` is two evaluations past the first: a single lost IKE
+    // packet, answered at its first retransmit (peer_silent for a second or so, one retransmit),
+    // never fires. With charon's default retransmissions (4 s, 1.8, 5 tries: gives up after
+    // about 165 s) the alert fires 45 to 60 s after the first retransmit, 105 s before the give-up.
     ike_unanswered_retransmits: 2,
     ike_unanswered_window: '5m',
-    ike_unanswered_for: '1m',
+    ike_unanswered_for: '30s',
 
     // --- charon's own health, address pools, kernel drops (alerts/daemon.libsonnet) ----------
     // IPsecDaemonSaturated: no idle worker thread at any scrape of daemon_saturated_window
