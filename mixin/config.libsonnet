@@ -113,7 +113,8 @@
     peer_pair_window: '1m',
     // Window of the packet rates of both ends (ipsec_pair:*:rate). The two ends are scraped at
     // different moments (up to one interval apart), so a ratio of the two is exact only for
-    // steady traffic: the partial-loss ticket below needs its ratio for a while.
+    // steady traffic (the dashboard shows them; the partial-loss ticket below reads 5-minute
+    // counts instead).
     peer_rate_window: '1m',
     // ESP from the peer to us is lost: the peer sent more than esp_lost_min_packets packets in
     // esp_lost_window and we received none, for esp_lost_for. Both ends' raw counters are read
@@ -128,15 +129,18 @@
     esp_lost_min_packets: 10,
     esp_lost_for: '15s',
     // Part of the ESP from the peer to us is lost: more than esp_loss_ratio of what the peer
-    // sent in esp_loss_window (more than esp_loss_min_packets) did not arrive (and some did), for
-    // esp_loss_for. Both ends' raw counters are read over the window; the two ends' scrapes,
-    // up to one interval apart, shift the counts by the change in rate across one interval, a
-    // small share of 5 minutes (a 1-minute window jittered around the threshold). The ratio
-    // over the window ramps up as lossy minutes fill it: a loss L crosses the ratio after
-    // window * ratio / L (3 %: 200 s, 10 %: 60 s), then one or two evaluations and `for`: 3 %
-    // fires within 5 minutes, 10 % within 2.5 (mixin/tests/peers_test.yaml). Detection floor: at
-    // esp_loss_min_packets (1 packet/s) a 2 % ratio is 6 packets; the lab's probes send about
-    // 4 packets/s each way (1200 in 5 minutes).
+    // sent in esp_loss_window (more than esp_loss_min_packets) did not arrive (and some did), as
+    // the median over esp_loss_median_window of evaluations, for esp_loss_for. Both ends' raw
+    // counters are read over the window: increase() extrapolates each end to the window's edges,
+    // so the two ends' scrapes, up to one interval apart, shift the counts only by the change in
+    // rate across that gap, a small share of 5 minutes (1-minute rates jittered around the
+    // threshold, and every evaluation below it reset `for`). A burst entering or leaving the
+    // window at each end at a different scrape swings the ratio for an evaluation or two: the
+    // median ignores that both ways. A loss L crosses the ratio after window * ratio / L (3 %:
+    // 150 s), then about half the median window and `for`: 10 % fires 119 s, 3 % 164 s after the
+    // loss began in mixin/tests/partial_test.yaml (4 packets/s, as the lab's probes). Detection
+    // floor (docs/runbooks/IPsecESPLossPartial.md): at esp_loss_min_packets (1 packet/s) the
+    // ratio is 5 packets, about what one odd scrape misplaces; from 4 packets/s on it is reliable.
     esp_loss_window: '5m',
     esp_loss_median_window: '90s',
     esp_loss_min_packets: 300,
