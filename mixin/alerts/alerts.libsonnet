@@ -339,6 +339,9 @@
         // the change in rate across one interval, a small share of a 5-minute window (1-minute
         // rates of the two ends jittered around the threshold, and one evaluation below it reset
         // `for`: the fault matrix saw it pending in healthy runs and never firing on 10 % loss).
+        // The pairing must be a window old: while the window reaches back before the first
+        // scrape of either end (a new Prometheus, a new tunnel), each end extrapolates from a
+        // few samples taken at different moments (the fault matrix's data read 17 % there).
         {
           alert: 'IPsecESPLossPartial',
           expr: |||
@@ -350,6 +353,7 @@
                 %(peer)s) > %(esp_loss_min_packets)s)
               )
             )[%(esp_loss_median_window)s:]) > %(esp_loss_ratio)s
+            and on (job, instance, conn, child, peer_instance, peer_conn, peer_child) ipsec_pair:child_sa_peer:info offset %(esp_loss_window)s
             and on (job, instance, conn, child) %(own)s > 0
             and on (job, instance, conn, child) ipsec_child_sa_up{%(selector)s} == 1
           ||| % (c { peer: indent(indent(indent(peerIncrease('ipsec_child_sa_packets_out_total', c.esp_loss_window)))),
