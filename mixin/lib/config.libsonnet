@@ -75,7 +75,7 @@
     assert n('frequent_rekeys_factor') > 1 : 'frequent_rekeys_factor must be above 1 (1: the configured rate)';
     assert 0 < n('esp_loss_ratio') && n('esp_loss_ratio') < 1 : 'esp_loss_ratio must lie between 0 and 1';
     assert 0 < n('pool_full_ratio') && n('pool_full_ratio') <= 1 : 'pool_full_ratio must lie between 0 and 1';
-    assert std.foldl(function(a, b) a && b, [std.isNumber(n(k)) for k in ['probe_loss_ratio', 'probe_latency_seconds', 'frequent_rekeys_max', 'esp_lost_min_packets', 'ike_unanswered_retransmits', 'daemon_queue_min', 'half_open_max', 'invalid_ike_max']], true);
+    assert std.foldl(function(a, b) a && b, [std.isNumber(n(k)) for k in ['probe_loss_ratio', 'probe_latency_seconds', 'frequent_rekeys_max', 'esp_lost_min_packets', 'esp_loss_min_packets', 'ike_unanswered_retransmits', 'daemon_queue_min', 'half_open_max', 'invalid_ike_max']], true);
     // How long a condition read over WINDOW (max_over_time, min_over_time) then held for FOR
     // has lasted when the alert fires: what the annotations quote.
     local held(window, for_) = $.formatDuration($.durationSeconds(t[window]) + $.durationSeconds(t[for_]));
