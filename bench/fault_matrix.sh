@@ -142,15 +142,19 @@ run_fault() {
 	local name=$1 D=$RUN/$1
 	mkdir -p "$D"
 	: >"$D/pids"
-	track() { echo "$1" >>"$D/pids"; }
+	# A PID with its start time (/proc/PID/stat field 22): a process that ended early frees its
+	# PID for another fault's lab (four run at once), which must not be stopped in its place.
+	started() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null; }
+	track() { echo "$1 $(started "$1")" >>"$D/pids"; }
+	ours() { [ -n "$2" ] && [ "$(started "$1")" = "$2" ]; }
 	fault_cleanup() {
-		local p
+		local p t
 		trap - EXIT INT TERM
-		for p in $(tac "$D/pids" 2>/dev/null); do kill "$p" 2>/dev/null; done
-		for p in $(cat "$D/pids" 2>/dev/null); do
-			for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
-			kill -KILL "$p" 2>/dev/null
-		done
+		while read -r p t; do ours "$p" "$t" && kill "$p" 2>/dev/null; done < <(tac "$D/pids" 2>/dev/null)
+		while read -r p t; do
+			for _ in 1 2 3 4 5 6 7 8 9 10; do ours "$p" "$t" || break; sleep 0.2; done
+			ours "$p" "$t" && kill -KILL "$p" 2>/dev/null
+		done <"$D/pids"
 		[ -z "${LAB_DIR:-}" ] || lab_down >/dev/null 2>&1
 	}
 	trap fault_cleanup EXIT
