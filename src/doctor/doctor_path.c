@@ -136,6 +136,12 @@ int path_judge(const struct path_counts *c, struct path_verdict *ret)
 		}
 		prev_exact = p;
 	}
+	/* the prober's own count is exact: what it did not get back was lost somewhere, even
+	 * where other traffic leaves no counter to say where (a drop across the whole path) */
+	if (v.n_drops == 0 && c->known[PATH_RECEIVED] &&
+	    c->n[PATH_RECEIVED] + slack(c->n[PATH_SENT]) < c->n[PATH_SENT])
+		add_drop(&v, PATH_SENT, PATH_RECEIVED, c->n[PATH_SENT], c->n[PATH_RECEIVED])
+		    ->spans_unknown = true;
 	v.clean = v.n_drops == 0;
 	*ret = v;
 	return 0;

@@ -162,6 +162,32 @@ static void partial_loss_has_a_confidence(void)
 	T_EQ_INT(v.drops[0].after, 392);
 }
 
+/* The fault matrix's loss-a-b-10 seen from A alone: 10 % of A's ESP lost, B's probes and A's
+ * replies to them in the same SA. The counters cannot place the loss, but the prober's own
+ * count says that probes were lost: never "clean". */
+static void loss_hidden_by_other_traffic(void)
+{
+	struct path_counts c = {0};
+	struct path_verdict v;
+
+	path_set(&c, PATH_SENT, 400);
+	path_set(&c, PATH_OUR_SA_OUT, 436);
+	path_set(&c, PATH_OUR_SA_IN, 402);
+	path_set(&c, PATH_RECEIVED, 367);
+	for (int p = PATH_OUR_SA_OUT; p <= PATH_OUR_SA_IN; p++)
+		c.other[p] = 36;
+	T_EQ_INT(path_judge(&c, &v), 0);
+	T_ASSERT(!v.clean);
+	T_EQ_INT(v.n_drops, 1);
+	T_EQ_INT(v.drops[0].before, 400);
+	T_EQ_INT(v.drops[0].after, 367);
+	T_ASSERT(!v.drops[0].total);
+	/* and within the slack, clean */
+	path_set(&c, PATH_RECEIVED, 399);
+	T_EQ_INT(path_judge(&c, &v), 0);
+	T_ASSERT(v.clean);
+}
+
 static void wilson_interval(void)
 {
 	double lo, hi;
@@ -191,4 +217,4 @@ static void needs_what_was_sent(void)
 }
 
 TEST_MAIN("doctor_path", TEST(fault_matrix), TEST(partial_loss_has_a_confidence),
-          TEST(wilson_interval), TEST(needs_what_was_sent))
+          TEST(loss_hidden_by_other_traffic), TEST(wilson_interval), TEST(needs_what_was_sent))
