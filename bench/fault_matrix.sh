@@ -67,7 +67,7 @@ mtu-blackhole|path MTU A->B, data, partial (large packets)|router link to B at M
 psk-reauth|control plane; bites at reauthentication|B's PSK changed (no re-establish); A reauthenticates every 120 s|auth_failed|auth_failed
 pfs-rekey|control plane; bites at the first CHILD rekey|B's esp_proposals get modp3072 (re-established; initiation works)|rekey_will_fail,rekey_failed,proposal_mismatch|rekey_will_fail,rekey_failed,proposal_mismatch
 life-short|configuration; bites when the CHILD SA expires|A's CHILD life_time 40 s, rekey_time 60 s (re-established)|rekey_will_fail,rekey_time|rekey_will_fail,rekey_time
-serve-b-down|monitoring: only one end watched|B's ikewatch serve (and the reflector it runs) killed|path_clean,probe_error|peer_metrics_unreachable,peer_metrics_malformed
+serve-b-down|monitoring: only one end watched|B's ikewatch serve (and the reflector it runs) killed|path_clean,probe_error,reflector_not_listening|peer_metrics_unreachable,peer_metrics_malformed
 cert-expiring|credentials; bites at expiry|a certificate expiring in 2 days loaded into A's charon|cert_expiring|cert_expiring
 EOF
 )
