@@ -80,7 +80,8 @@ out=$(ping_a -q -c 200 -i 0.01 -W 0.5 "$B" 2>&1)
 lab_heal_net
 fwd=$(echo "$out" | field forward) rev=$(echo "$out" | field reverse)
 unk=$(echo "$out" | field unknown)
-if [ "${fwd:-1}" -eq 0 ] && [ "${rev:-0}" -gt 10 ] && [ "${unk:-1}" -le 2 ]; then
+# (a few trailing losses stay unknown: no later reply tells their direction)
+if [ "${fwd:-1}" -eq 0 ] && [ "${rev:-0}" -gt 10 ] && [ "${unk:-99}" -le $((rev / 4)) ]; then
 	t_ok "esp-loss-by-direction-without-flag"
 else
 	t_fail "esp-loss-by-direction-without-flag" "$(echo "$out" | grep -E 'transmitted|lost')"

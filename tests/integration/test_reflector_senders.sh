@@ -77,7 +77,10 @@ hi=$((40 + sent2 - fwd2))
 lo=$((hi - unk2))
 t_check "loss-run-sent-200" test "$sent2" = 200
 t_check "loss-run-some-forward-loss" test "$fwd2" -gt 0
-t_check "loss-run-few-unknown" test "$unk2" -le 3
+# the trailing losses have no later reply to tell their direction: at 20 % each way a probe is
+# lost with p = 0.36, so 4 or more trailing ones happen in about 2 % of runs (seen in CI); 7 or
+# more in 0.08 %
+t_check "loss-run-few-unknown" test "$unk2" -le 6
 t_eventually 5 "under-loss-reflector-count-is-sent-minus-forward-loss" \
 	within 203.0.113.1 "$lo" "$hi" ||
 	{ cat "$work/ping2.out" >&2; scrape | grep sender_packets >&2; }
