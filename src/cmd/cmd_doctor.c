@@ -121,6 +121,42 @@ struct doctor_flags {
 	bool json, has_source;
 };
 
+/* The HTTP client options --peer.* and --prometheus.* share, in the same order after each
+ * one's USER id (opt.h): @k is the place after it. */
+static void take_client(int k, const struct opt_val *v, struct http_client_opts *h,
+                        const char **password_file)
+{
+	switch (k) {
+	case OPT_DOCTOR_PEER_USER - OPT_DOCTOR_PEER_USER:
+		h->username = v->text;
+		break;
+	case OPT_DOCTOR_PEER_PASSWORD_FILE - OPT_DOCTOR_PEER_USER:
+		*password_file = v->text;
+		break;
+	case OPT_DOCTOR_PEER_CA_FILE - OPT_DOCTOR_PEER_USER:
+		h->ca_file = v->text;
+		break;
+	case OPT_DOCTOR_PEER_CERT_FILE - OPT_DOCTOR_PEER_USER:
+		h->cert_file = v->text;
+		break;
+	case OPT_DOCTOR_PEER_KEY_FILE - OPT_DOCTOR_PEER_USER:
+		h->key_file = v->text;
+		break;
+	case OPT_DOCTOR_PEER_INSECURE - OPT_DOCTOR_PEER_USER:
+		h->insecure_skip_verify = true;
+		break;
+	case OPT_DOCTOR_PEER_TIMEOUT - OPT_DOCTOR_PEER_USER:
+		h->timeout_ms = (unsigned)(v->num / MS);
+		break;
+	default:
+		break;
+	}
+}
+
+_Static_assert(OPT_DOCTOR_PEER_TIMEOUT - OPT_DOCTOR_PEER_USER ==
+                   OPT_DOCTOR_PROM_TIMEOUT - OPT_DOCTOR_PROM_USER,
+               "--peer.* and --prometheus.* client options in the same order");
+
 static int doctor_take(void *ctx, const struct opt *o, const struct opt_val *v, char *err,
                        size_t errlen)
 {
@@ -130,6 +166,15 @@ static int doctor_take(void *ctx, const struct opt *o, const struct opt_val *v, 
 	(void)errlen;
 	if (charon_flags_take(&f->charon, o, v) || probe_opts_take(&f->spec, o, v))
 		return 0;
+	if (o->id >= OPT_DOCTOR_PEER_USER && o->id <= OPT_DOCTOR_PEER_TIMEOUT) {
+		take_client(o->id - OPT_DOCTOR_PEER_USER, v, &f->o->peer.http, &f->password_file);
+		return 0;
+	}
+	if (o->id >= OPT_DOCTOR_PROM_USER && o->id <= OPT_DOCTOR_PROM_TIMEOUT) {
+		take_client(o->id - OPT_DOCTOR_PROM_USER, v, &f->o->prom.http,
+		            &f->prom_password_file);
+		return 0;
+	}
 	switch (o->id) {
 	case OPT_JSON:
 		f->json = true;
@@ -155,53 +200,11 @@ static int doctor_take(void *ctx, const struct opt *o, const struct opt_val *v, 
 	case OPT_DOCTOR_PEER:
 		f->o->peer.url = v->text;
 		break;
-	case OPT_DOCTOR_PEER_USER:
-		f->o->peer.http.username = v->text;
-		break;
-	case OPT_DOCTOR_PEER_PASSWORD_FILE:
-		f->password_file = v->text;
-		break;
-	case OPT_DOCTOR_PEER_CA_FILE:
-		f->o->peer.http.ca_file = v->text;
-		break;
-	case OPT_DOCTOR_PEER_CERT_FILE:
-		f->o->peer.http.cert_file = v->text;
-		break;
-	case OPT_DOCTOR_PEER_KEY_FILE:
-		f->o->peer.http.key_file = v->text;
-		break;
-	case OPT_DOCTOR_PEER_INSECURE:
-		f->o->peer.http.insecure_skip_verify = true;
-		break;
-	case OPT_DOCTOR_PEER_TIMEOUT:
-		f->o->peer.http.timeout_ms = (unsigned)(v->num / MS);
-		break;
 	case OPT_DOCTOR_PROM:
 		f->o->prom.url = v->text;
 		break;
 	case OPT_DOCTOR_PROM_INSTANCE:
 		f->o->prom.instance = v->text;
-		break;
-	case OPT_DOCTOR_PROM_USER:
-		f->o->prom.http.username = v->text;
-		break;
-	case OPT_DOCTOR_PROM_PASSWORD_FILE:
-		f->prom_password_file = v->text;
-		break;
-	case OPT_DOCTOR_PROM_CA_FILE:
-		f->o->prom.http.ca_file = v->text;
-		break;
-	case OPT_DOCTOR_PROM_CERT_FILE:
-		f->o->prom.http.cert_file = v->text;
-		break;
-	case OPT_DOCTOR_PROM_KEY_FILE:
-		f->o->prom.http.key_file = v->text;
-		break;
-	case OPT_DOCTOR_PROM_INSECURE:
-		f->o->prom.http.insecure_skip_verify = true;
-		break;
-	case OPT_DOCTOR_PROM_TIMEOUT:
-		f->o->prom.http.timeout_ms = (unsigned)(v->num / MS);
 		break;
 	case OPT_DOCTOR_PROM_WAIT:
 		f->o->prom.wait_ms = (unsigned)(v->num / MS);
