@@ -19,6 +19,12 @@
 
 #define SUDO_SWANCTL "swanctl"
 
+/* Answered IKE retransmissions make a warning from this many on, when they are at least this
+ * share (in %) of our requests: 5 % is one in twenty, far above what a sound path with a
+ * peer that is merely slow now and then gives. */
+#define RETX_LOSSY_MIN 2
+#define RETX_LOSSY_PCT 5
+
 static void add_state_fact(struct doctor_report *r, const struct doctor_facts *f,
                            const struct doctor_conn_facts *c)
 {
@@ -343,10 +349,22 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 		doctor_next(d, "compare esp_proposals (the DH group for PFS) on both gateways");
 	}
 	if (l->retransmits && !l->retx_outstanding) {
-		d = doctor_add(r, "retransmits", c->name, DOCTOR_SEV_WARN, 40,
-		               "%u IKE retransmissions since establishment: the control path "
-		               "loses packets",
-		               l->retransmits);
+		/* Every one was answered. A lone retransmit among many requests is a late answer
+		 * (a busy peer, a short retransmit_timeout), not a lossy path: only a share of them
+		 * (or a count, when the log held too few of our requests to tell) is a warning. */
+		bool lossy = l->retransmits >= RETX_LOSSY_MIN &&
+		             (uint64_t)l->retransmits * 100 >= (uint64_t)l->requests * RETX_LOSSY_PCT;
+
+		if (lossy)
+			d = doctor_add(r, "retransmits", c->name, DOCTOR_SEV_WARN, 40,
+			               "%u IKE retransmissions in %u requests since establishment: the "
+			               "control path loses packets",
+			               l->retransmits, l->requests);
+		else
+			d = doctor_add(r, "retransmits", c->name, DOCTOR_SEV_INFO, 12,
+			               "%u IKE retransmission%s in %u requests since establishment, all "
+			               "answered: an isolated late answer or lost packet",
+			               l->retransmits, l->retransmits == 1 ? "" : "s", l->requests);
 		doctor_next(d, "check loss on the path between the gateways (UDP 500/4500)");
 	}
 	if (c->tasks_pending) {

@@ -38,6 +38,7 @@ struct doctor_log_facts {
 	uint32_t fails[LOG_FAIL_COUNT];
 	int last_fail;        /* enum log_failure of the newest failure, -1 none */
 	uint16_t last_notify; /* newest notify error, 0 none */
+	uint32_t requests;    /* IKE requests we generated (retransmits of one count once) */
 	uint32_t retransmits;
 	uint32_t setup_retransmits; /* of IKE_SA_INIT / IKE_AUTH requests: never answered */
 	uint32_t giveups;

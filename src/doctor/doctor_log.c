@@ -26,7 +26,7 @@ static void reset_window(struct doctor_log_facts *l)
 	memset(l->fails, 0, sizeof(l->fails));
 	l->last_fail = -1;
 	l->last_notify = 0;
-	l->retransmits = l->setup_retransmits = l->giveups = 0;
+	l->requests = l->retransmits = l->setup_retransmits = l->giveups = 0;
 	l->failed_last = false;
 	l->retx_outstanding = false;
 	l->last_error[0] = '\0';
@@ -148,6 +148,7 @@ void doctor_log_feed(struct doctor_facts *f, const char *line, size_t len)
 		break;
 	case LOG_CAT_REQUEST:
 		if (!lc.inbound) {
+			l->requests++;
 			l->last_req_exchange = lc.exchange;
 			l->last_req_msgid = lc.msgid;
 			l->has_req = true;
