@@ -13,7 +13,9 @@
 #  - 5 % ESP loss each way (lab_loss 5): esp_out_lost as a warning with its loss and interval,
 #    then esp_back_lost; without --peer dataplane_loss;
 #  - a peer that is not ikewatch, answers 401 or 500, is oversized, refuses the connection or
-#    never answers (--peer.timeout 1s) gives its own finding, within the timeout.
+#    never answers (--peer.timeout 1s) gives its own finding, within the timeout;
+#  - a peer behind basic auth is read with --peer.user and --peer.password-file, and a wrong
+#    password or none is peer_metrics_auth.
 # Figures (time per run, first finding) go to stderr with T_VERBOSE=1.
 
 . "$(dirname "$0")/lib.sh"
@@ -38,15 +40,16 @@ t_cleanup kill $!
 
 # B's ikewatch on its WAN address, and A's own (the wrong peer). Not called in $(...): its
 # t_cleanup must register in this shell, or the serve outlives the test.
-start_serve() { # NS VICI ADDR LOG -> SERVE_METRICS_URL
-	local port
+start_serve() { # NS VICI ADDR LOG [SERVE ARGS...] -> SERVE_METRICS_URL
+	local port ns=$1 vici=$2 addr=$3 log=$4
+	shift 4
 	port=$(free_port)
-	ip netns exec "$1" "$IKEWATCH" serve --vici.socket "$2" \
-		--web.listen-address "$3:$port" >"$4" 2>&1 &
+	ip netns exec "$ns" "$IKEWATCH" serve --vici.socket "$vici" \
+		--web.listen-address "$addr:$port" "$@" >"$log" 2>&1 &
 	t_cleanup kill $!
 	for _ in $(seq 100); do
-		if ip netns exec "$nsa" curl -fsS "http://$3:$port/-/healthy" >/dev/null 2>&1; then
-			SERVE_METRICS_URL="http://$3:$port/metrics"
+		if ip netns exec "$nsa" curl -sS -o /dev/null "http://$addr:$port/-/healthy" 2>/dev/null; then
+			SERVE_METRICS_URL="http://$addr:$port/metrics"
 			return 0
 		fi
 		sleep 0.05
@@ -59,6 +62,15 @@ PEER_B=$SERVE_METRICS_URL
 start_serve "$nsa" "$(lab_vici_path A)" "$WAN_A" "$work/serve_a.log" ||
 	t_bail "A's serve did not start: $(tail -n 2 "$work/serve_a.log")"
 PEER_A=$SERVE_METRICS_URL
+# B's metrics behind basic auth (--peer.user, --peer.password-file)
+hash=$(htpasswd -nbBC 10 doctor 'peer-password' | cut -d: -f2) || t_bail "htpasswd"
+printf 'basic_auth_users:\n  doctor: %s\n' "'$hash'" >"$work/web.yml"
+printf 'peer-password\n' >"$work/peer.pass"
+printf 'not-the-password\n' >"$work/wrong.pass"
+start_serve "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b_auth.log" \
+	--web.config.file "$work/web.yml" ||
+	t_bail "B's serve with basic auth did not start: $(tail -n 2 "$work/serve_b_auth.log")"
+PEER_B_AUTH=$SERVE_METRICS_URL
 
 # A web server in B that is not ikewatch: /text a foreign exposition, /401, /500, /big 20 MB,
 # /slow never answers
@@ -175,6 +187,14 @@ run peer-not-ikewatch peer_not_ikewatch path_clean "" --peer "$FAKE/text" --prob
 run peer-401 peer_metrics_auth path_clean "" --peer "$FAKE/401" --probe-count 50
 run peer-500 peer_metrics_http path_clean "" --peer "$FAKE/500" --probe-count 50
 run peer-oversized peer_metrics_oversized path_clean "" --peer "$FAKE/big" --probe-count 50
+# with the right credentials the peer is read (nothing peer_* is said), with wrong or none not
+run peer-auth-right path_clean "" peer_metrics_auth --peer "$PEER_B_AUTH" --peer.user doctor \
+	--peer.password-file "$work/peer.pass" --probe-count 50
+has_text peer-auth-right "both ends counted them" && t_ok "peer-auth-right-read" ||
+	t_fail "peer-auth-right-read" "$(head -c 400 "$work/peer-auth-right.json")"
+run peer-auth-wrong peer_metrics_auth path_clean "" --peer "$PEER_B_AUTH" --peer.user doctor \
+	--peer.password-file "$work/wrong.pass" --probe-count 50
+run peer-auth-none peer_metrics_auth path_clean "" --peer "$PEER_B_AUTH" --probe-count 50
 run peer-refused peer_metrics_unreachable path_clean "" --peer "http://$WAN_B:$closed/metrics" \
 	--probe-count 50
 run peer-slow peer_metrics_timeout path_clean "" --peer "$FAKE/slow" --peer.timeout 1s \
