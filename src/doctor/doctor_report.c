@@ -91,6 +91,23 @@ const struct doctor_finding *doctor_find(const struct doctor_report *r, const ch
 	return NULL;
 }
 
+bool doctor_fold(struct doctor_report *r, struct doctor_finding *into, const char *id,
+                 const char *conn)
+{
+	const struct doctor_finding *from = doctor_find(r, id, conn);
+	uint32_t i;
+
+	if (!into || !from || from == into)
+		return false;
+	doctor_evidence(into, "%s", from->title);
+	for (uint32_t k = 0; k < from->n_evidence; k++)
+		doctor_evidence(into, "%s", from->evidence[k]);
+	i = (uint32_t)(from - r->f);
+	memmove(&r->f[i], &r->f[i + 1], (r->n - i - 1) * sizeof(r->f[0]));
+	r->n--;
+	return true;
+}
+
 static int cmp_finding(const void *a, const void *b)
 {
 	const struct doctor_finding *x = a, *y = b;

@@ -10,6 +10,8 @@
 
 #include "common/buf.h"
 
+#include <stdbool.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +59,12 @@ void doctor_next(struct doctor_finding *f, const char *fmt, ...)
 /* The first finding with @id for @conn (NULL conn: any), or NULL. */
 const struct doctor_finding *doctor_find(const struct doctor_report *r, const char *id,
                                          const char *conn);
+
+/* One idea, two findings: the finding @id of @conn (its title and evidence) becomes evidence of
+ * @into and leaves the report. Pointers to the findings after the removed one (@into among
+ * them, when it was added later) are no longer valid. True when one was folded. */
+bool doctor_fold(struct doctor_report *r, struct doctor_finding *into, const char *id,
+                 const char *conn);
 
 /* Sort: score descending, then severity descending, then insertion order. */
 void doctor_rank(struct doctor_report *r);

@@ -69,4 +69,7 @@ void doctor_silent_findings(struct doctor_report *r, const struct doctor_facts *
 	            c->remote_addrs[0] ? c->remote_addrs : "the peer");
 	doctor_next(d, "ikewatch doctor %s --peer http://<peer>:9917/metrics   # the peer's side",
 	            c->name);
+	/* the probes that came back through the tunnel say the same from the data plane: one
+	 * finding with both evidences, not two critical ones (the path checks ran before) */
+	doctor_fold(r, d, "control_plane_only", c->name);
 }

@@ -17,7 +17,8 @@
 # and a Prometheus that cannot be used gives its own finding within its timeout, never a
 # segment: refused, never answers (--prometheus.timeout 1s), HTTP 503, status "error", not
 # JSON, oversized, no series of the peer, one target holding both ends, the peer's series with
-# other SPIs (another gateway), no scrape after the run (--prometheus.wait 2s). The broken
+# other SPIs (another gateway), no scrape after the run (--prometheus.wait 2s), basic auth
+# with a wrong password or none (and the right one reads it). The broken
 # ones are a proxy in front of the real Prometheus that alters its answers.
 # With DOCPROM_RECORD=DIR the proxy keeps the real answers of the fault runs, named by case,
 # number, kind and the time the query came (tests/fixtures/prometheus/ holds some).
@@ -118,6 +119,8 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.reply(200, b'{"status":"error","errorType":"bad_data","error":"parse error at char 3"}')
         if mode == "garbage":
             return self.reply(200, b'{"status":"success","data":{"resultType":"vector","result":[{"metric":{')
+        if mode == "auth" and self.headers.get("Authorization") != "Basic ZG9jOnByb20tcGFzcw==":
+            return self.reply(401, b'{"status":"error","errorType":"unauthorized","error":"x"}')
         if mode == "big":
             return self.reply(200, b'{"status":"success","warnings":["' + b"x" * (20 << 20) + b'"]}')
         body = urllib.request.urlopen(prom + "/" + rest, timeout=10).read()
@@ -291,6 +294,19 @@ has_text prom-one-target "holds both ends" && t_ok prom-one-target-says ||
 	t_fail prom-one-target-says "$(head -c 400 "$work/prom-one-target.json")"
 bad prom-another-gateway prometheus_no_peer 5000 --prometheus "$PROXY/another"
 bad prom-stale prometheus_stale 8000 --prometheus "$PROXY/stale" --prometheus.wait 2s
+# basic auth (--prometheus.user, --prometheus.password-file; the proxy wants doc:prom-pass)
+printf 'prom-pass\n' >"$work/prom.pass"
+printf 'wrong\n' >"$work/prom.wrong"
+bad prom-auth-wrong prometheus_auth 5000 --prometheus "$PROXY/auth" --prometheus.user doc \
+	--prometheus.password-file "$work/prom.wrong"
+bad prom-auth-none prometheus_auth 5000 --prometheus "$PROXY/auth"
+one prom-auth-right --prometheus "$PROXY/auth" --prometheus.user doc \
+	--prometheus.password-file "$work/prom.pass" --probe-count 50
+if [ "$FIRST" = path_clean ] && has_text prom-auth-right "read from Prometheus at $PROXY/auth"; then
+	t_ok prom-auth-right
+else
+	t_fail prom-auth-right "first $FIRST (all: $ALL) $(head -c 400 "$work/prom-auth-right.json")"
+fi
 bad prom-wrong-instance prometheus_no_self 5000 --prometheus "$PROXY/pass" \
 	--prometheus.instance 192.0.2.99:1
 
@@ -312,8 +328,9 @@ ike_only ike-only-peer --peer "http://$TARGET_B/metrics"
 peer=$FIRST
 ike_only ike-only-prom --prometheus "$PROXY/pass"
 # control_plane_only (the probes came back while IKE is retransmitted) and peer_silent (the
-# log's retransmits while the CHILD SA's counters still grow) tell the same thing; which one
-# ranks first depends on how long charon has been retransmitting when doctor runs.
+# log's retransmits while the CHILD SA's counters still grow) tell the same thing: when both
+# hold, peer_silent carries the probes' evidence; control_plane_only alone when the forecast
+# cannot be made yet (no inbound ESP seen since the request left).
 cp_first() { case $1 in control_plane_only | peer_silent) return 0 ;; esac; return 1; }
 if cp_first "$FIRST" && cp_first "$peer"; then
 	t_ok ike-only
@@ -324,7 +341,7 @@ for n in ike-only-peer ike-only-prom; do
 	printf ' %s ' "$(ids <"$work/$n.json")" | grep -q ' path_clean ' && t_ok "$n-data-plane-clean" ||
 		t_fail "$n-data-plane-clean" "$(ids <"$work/$n.json")"
 done
-has_text_in ike-only-prom control_plane_only path_clean -- "read from Prometheus at $PROXY/pass" &&
+has_text_in ike-only-prom peer_silent control_plane_only path_clean -- "read from Prometheus at $PROXY/pass" &&
 	t_ok ike-only-prom-used ||
 	t_fail ike-only-prom-used "$(ids <"$work/ike-only-prom.json"): $(python3 -c 'import json,sys; print([f["evidence"] for f in json.load(sys.stdin)["findings"]])' <"$work/ike-only-prom.json" | head -c 1500)"
 lab_undrop_ike

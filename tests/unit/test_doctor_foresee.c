@@ -269,5 +269,56 @@ static void peer_silent_finding(void)
 	}
 }
 
+/* peer_silent and control_plane_only are one idea (IKE unanswered while the data plane works)
+ * seen from ESP counters and from probes: when both hold, one finding carries both evidences */
+static void silent_folds_probes(void)
+{
+	for (int outstanding = 0; outstanding <= 1; outstanding++) {
+		struct doctor_facts f;
+		struct doctor_report r;
+		struct doctor_conn_facts *c;
+		struct doctor_child_facts *ch;
+		const struct doctor_finding *d;
+
+		doctor_facts_init(&f);
+		doctor_report_init(&r);
+		f.now = 1e9;
+		f.charon_up = f.log_read = true;
+		c = doctor_facts_conn(&f, "a-b", 3);
+		c->up = c->configured = true;
+		snprintf(c->ike_state, sizeof(c->ike_state), "ESTABLISHED");
+		c->rekey_time = c->reauth_time = SNAP_NONE;
+		c->log.retx_outstanding = outstanding;
+		c->log.retransmits = c->log.retx_count = 4;
+		c->log.retx_silent_s = 9;
+		ch = doctor_conn_child(c, "net");
+		ch->up = ch->configured = true;
+		snprintf(ch->state, sizeof(ch->state), "INSTALLED");
+		ch->rekey_time = ch->life_time = SNAP_NONE;
+		ch->use_in = 0;
+		/* what the path checks added before */
+		doctor_add(&r, "path_clean", "a-b", DOCTOR_SEV_INFO, 20, "all is well");
+		doctor_evidence(doctor_add(&r, "control_plane_only", "a-b", DOCTOR_SEV_CRIT, 93,
+		                           "IKE from A to B is unanswered while ESP still flows: "
+		                           "50 of 50 probes"),
+		                "probe evidence");
+		doctor_foresee_findings(&r, &f, c);
+		d = doctor_find(&r, "peer_silent", "a-b");
+		T_ASSERT(doctor_find(&r, "path_clean", "a-b") != NULL);
+		if (outstanding) {
+			T_ASSERT(d != NULL);
+			T_ASSERT(doctor_find(&r, "control_plane_only", NULL) == NULL);
+			T_EQ_STR(d->evidence[d->n_evidence - 2],
+			         "IKE from A to B is unanswered while ESP still flows: 50 of 50 probes");
+			T_EQ_STR(d->evidence[d->n_evidence - 1], "probe evidence");
+		} else {
+			T_ASSERT(d == NULL);
+			T_ASSERT(doctor_find(&r, "control_plane_only", "a-b") != NULL);
+		}
+		doctor_report_done(&r);
+		doctor_facts_done(&f);
+	}
+}
+
 TEST_MAIN("doctor_foresee", TEST(vectors), TEST(symmetric), TEST(long_reason),
-          TEST(lifetime_finding), TEST(peer_silent_finding))
+          TEST(lifetime_finding), TEST(peer_silent_finding), TEST(silent_folds_probes))
