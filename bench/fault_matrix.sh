@@ -56,7 +56,7 @@ esp-both-total|ESP both ways, data, total|router drops all ESP, IKE passes|datap
 loss-a-b-10|our ESP out (A->B), data, partial|router drops 10 % of ESP from A|dataplane_loss|esp_out_lost
 loss-b-a-3|their ESP out (B->A), data, partial|router drops 3 % of ESP from B|dataplane_loss|esp_back_lost
 lan-b-silent|beyond the far gateway, data, total|B's LAN address (reflector, ICMP) stops answering tunnel traffic|dataplane_down,dataplane_one_way,path_loss|beyond_peer,peer_reflector
-lan-a-silent|behind us (B's probes to A), data, total|A's LAN address (A's reflector) stops answering B's probes|path_clean|peer_reflector,before_our_sa,after_our_sa
+lan-a-silent|behind us (B's probes to A), data, total|A's LAN address (A's reflector) stops answering B's probes|path_clean|behind_us,peer_reflector,before_our_sa,after_our_sa
 egress-a|before ours (A's LAN into the tunnel), data, total|A drops what its LAN sends into the tunnel, before ESP|before_our_sa|before_our_sa
 ike-both|control plane only, both ways; bites at the next rekey|router drops IKE (UDP 500, 4500 non-ESP), ESP flows|peer_unreachable,rekey_failed,ike_failed,tasks_in_flight|peer_unreachable,rekey_failed,ike_failed,tasks_in_flight
 ike-b-a|control plane only, B->A; bites at the next rekey|router drops IKE sent by B only|peer_unreachable,rekey_failed,ike_failed,tasks_in_flight|peer_unreachable,rekey_failed,ike_failed,tasks_in_flight

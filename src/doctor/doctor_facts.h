@@ -138,6 +138,12 @@ struct doctor_peer_facts {
 	bool reflector_known;
 	uint64_t reflector_delta, reflected_delta; /* received, and of them reflected */
 	char sender[64];                           /* the sender looked for */
+	/* the peer's own probes through the paired CHILD SA (toward us) during the run, and how
+	 * many of its probe streams succeed at the second reading (--peer only) */
+	bool probes_known;
+	uint64_t probes_sent_delta, probes_received_delta;
+	uint32_t probe_streams, probe_streams_succeeding;
+	char probe_target[64];
 	enum doctor_peer_source source;
 	/* --prometheus: the two scrape targets (job/instance) and our own SA's counters over
 	 * the same samples, so that both ends' windows hold the whole run */

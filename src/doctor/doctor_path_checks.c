@@ -461,6 +461,44 @@ static void control_plane_only(struct doctor_report *r, const struct doctor_fact
 	doctor_next(x, "the SAs go down when the retransmits run out: fix the path before then");
 }
 
+/* Our probes all came back, so ESP works both ways between the two SAs. When the peer's own
+ * probes through the same CHILD SA got no answer during the run, what they meet behind our SA
+ * does not answer them: our LAN host or reflector, its firewall, or its answers' way back into
+ * our SA. Only the peer can see this, so only --peer tells it (the fault matrix's
+ * lan-a-silent). */
+static void behind_us(struct doctor_report *r, const struct doctor_facts *f,
+                      const struct doctor_conn_facts *c)
+{
+	const struct doctor_peer_facts *p = &f->peer;
+	const char *a = our_name(c), *b = peer_name(c);
+	const char *t = p->probe_target[0] ? p->probe_target : "their targets";
+	struct doctor_finding *x;
+
+	if (!peer_ok(f) || !p->probes_known || p->probes_sent_delta < 2 ||
+	    p->probes_received_delta > 0 || p->probe_streams_succeeding > 0)
+		return;
+	x = doctor_add(r, "behind_us", c->name, DOCTOR_SEV_CRIT, 88,
+	               "the peer's probes to %s come through the tunnel and get no answer behind "
+	               "%s: %s sent %" PRIu64 " during the run, none was answered, while our own "
+	               "probes came back",
+	               t, a, b, p->probes_sent_delta);
+	doctor_evidence(x, "%u of %s's %u probe stream%s through %s/%s succeed%s",
+	                p->probe_streams_succeeding, b, p->probe_streams,
+	                p->probe_streams == 1 ? "" : "s", p->conn, p->child,
+	                p->probe_streams == 1 ? "s" : "");
+	if (c->probe_counters && !c->probe_sa_changed && c->probe_in_delta >= c->probe_received &&
+	    c->probe_out_delta >= c->probe_sent)
+		doctor_evidence(x,
+		                "our SA decrypted %" PRIu64 " packets besides the answers to our "
+		                "probes, and encrypted %" PRIu64 " besides our probes",
+		                c->probe_in_delta - c->probe_received,
+		                c->probe_out_delta - c->probe_sent);
+	doctor_next(x,
+	            "check %s on this side: is its reflector or host up, does its firewall accept "
+	            "what comes out of the tunnel, does its answer route back into the CHILD SA",
+	            t);
+}
+
 /* No probe answered, but the target said that nothing listens on the port: the probes reached
  * it and its answer came back, so the path works both ways and the reflector is not running. */
 static void refused(struct doctor_report *r, const struct doctor_facts *f,
@@ -510,6 +548,7 @@ void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
 		               peer_ok(f) ? ", and both ends counted them" : "");
 		evidence(x, f, c);
 		control_plane_only(r, f, c);
+		behind_us(r, f, c);
 		return;
 	}
 	for (size_t i = 0; i < v.n_drops; i++) {

@@ -8,6 +8,7 @@
 #include "common/num.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 int peer_parse_spi(const char *text, uint32_t *ret)
@@ -92,6 +93,36 @@ struct peer_counter peer_sum(const struct prom_scrape *s, const char *name, cons
 		c.v += p->value;
 	}
 	return c;
+}
+
+void peer_probes_read(const struct prom_scrape *s, const char *conn, const char *child,
+                      struct peer_probes *ret)
+{
+	*ret = (struct peer_probes){0};
+	for (size_t i = 0; i < s->n; i++) {
+		const struct prom_parsed_sample *p = &s->samples[i];
+		const char *t;
+
+		if (strncmp(p->name, "ipsec_probe_", 12) != 0 || !label_is(p, "conn", conn) ||
+		    !label_is(p, "child", child))
+			continue;
+		if (strcmp(p->name + 12, "sent_total") == 0) {
+			ret->sent += p->value;
+		} else if (strcmp(p->name + 12, "received_total") == 0) {
+			ret->received += p->value;
+		} else if (strcmp(p->name + 12, "success") == 0) {
+			ret->known = true;
+			ret->succeeding += p->value;
+			ret->streams++;
+			t = prom_sample_label(p, "target");
+			if (t && !ret->target[0])
+				snprintf(ret->target, sizeof(ret->target), "%s", t);
+		}
+	}
+	/* a stream needs all three, as counts */
+	if (!(ret->sent >= 0 && ret->sent <= 9.0e15 && ret->received >= 0 &&
+	      ret->received <= 9.0e15 && ret->succeeding >= 0 && ret->succeeding <= ret->streams))
+		*ret = (struct peer_probes){0};
 }
 
 /* A count as a counter holds it; NaN, negative or beyond exact doubles is no count. */

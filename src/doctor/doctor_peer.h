@@ -81,6 +81,20 @@ void peer_reflector_read(const struct prom_scrape *s, const char *sender,
 bool peer_reflector_delta(const struct peer_reflector *before, const struct peer_reflector *after,
                           uint64_t *ret_rx, uint64_t *ret_reflected);
 
+/*
+ * The peer's own probes through the paired CHILD SA (ipsec_probe_* whose conn and child are
+ * that SA's): what the far end sees of the path toward us and of what lies behind us. Summed
+ * over its targets and modules.
+ */
+struct peer_probes {
+	bool known;                 /* at least one probe series on that CHILD SA */
+	double sent, received;      /* ipsec_probe_sent_total, ipsec_probe_received_total */
+	double succeeding, streams; /* ipsec_probe_success summed, and how many streams */
+	char target[64];            /* one target's address, for the words */
+};
+void peer_probes_read(const struct prom_scrape *s, const char *conn, const char *child,
+                      struct peer_probes *ret);
+
 /* An SPI as ikewatch and swanctl write it (hex, optionally 0x), into a number. */
 int peer_parse_spi(const char *text, uint32_t *ret);
 

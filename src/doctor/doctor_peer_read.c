@@ -84,6 +84,7 @@ enum doctor_peer_status doctor_peer_judge_scrape(const struct prom_scrape *s, ui
 		goto out;
 	}
 	peer_reflector_read(s, pf->sender[0] ? pf->sender : NULL, &ret->refl);
+	peer_probes_read(s, pc->conn, pc->child, &ret->probes);
 	st = DOCTOR_PEER_OK;
 out:
 	free(v);
@@ -128,6 +129,19 @@ enum doctor_peer_status doctor_peer_delta(struct doctor_peer_facts *pf,
 	pf->out_delta = p1->out - p0->out;
 	pf->reflector_known =
 	    peer_reflector_delta(&p0->refl, &p1->refl, &pf->reflector_delta, &pf->reflected_delta);
+	/* the peer's probes: only when both readings have them and they did not go back (a
+	 * restarted peer starts its counters again) */
+	pf->probes_known = p0->probes.known && p1->probes.known &&
+	                   p1->probes.sent >= p0->probes.sent &&
+	                   p1->probes.received >= p0->probes.received;
+	if (pf->probes_known) {
+		pf->probes_sent_delta = (uint64_t)(p1->probes.sent - p0->probes.sent);
+		pf->probes_received_delta = (uint64_t)(p1->probes.received - p0->probes.received);
+		pf->probe_streams = (uint32_t)p1->probes.streams;
+		pf->probe_streams_succeeding = (uint32_t)p1->probes.succeeding;
+		doctor_copy(pf->probe_target, sizeof(pf->probe_target), p1->probes.target,
+		            strlen(p1->probes.target));
+	}
 	return DOCTOR_PEER_OK;
 }
 

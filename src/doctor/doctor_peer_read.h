@@ -27,6 +27,7 @@ struct doctor_peer_reading {
 	char conn[64], child[64];
 	uint64_t in, out;           /* the paired SA's packets */
 	struct peer_reflector refl; /* the far reflector's counts of pf->sender */
+	struct peer_probes probes;  /* the peer's own probes through that SA */
 };
 
 /*

@@ -15,7 +15,9 @@
 #  - a peer that is not ikewatch, answers 401 or 500, is oversized, refuses the connection or
 #    never answers (--peer.timeout 1s) gives its own finding, within the timeout;
 #  - a peer behind basic auth is read with --peer.user and --peer.password-file, and a wrong
-#    password or none is peer_metrics_auth.
+#    password or none is peer_metrics_auth;
+#  - A's LAN silent to the tunnel (lab_lan_silent A): behind_us with a peer whose probes to A's
+#    LAN fail (only the peer sees it), path_clean alone.
 # Figures (time per run, first finding) go to stderr with T_VERBOSE=1.
 
 . "$(dirname "$0")/lib.sh"
@@ -202,6 +204,32 @@ run peer-slow peer_metrics_timeout path_clean "" --peer "$FAKE/slow" --peer.time
 # 50 probes at 20 ms and one read of 1 s (the second is not made): well under 5 s
 [ "$ELAPSED" -lt 5000 ] && t_ok "peer-slow-within-timeout" ||
 	t_fail "peer-slow-within-timeout" "took $ELAPSED ms"
+
+# 6. A's LAN silent to the tunnel (lab_lan_silent A): A's own probes come back, B's probes to
+# A's LAN die behind A. Only B's probe results can tell, so only --peer says behind_us; a
+# healthy run with the same peer says nothing of it. B's serve probes A's LAN for this part
+# only (its ICMP would add to the SA counters of the cases above).
+cat >"$work/b_probes.yml" <<YML
+probes:
+  - {target: 203.0.113.1, source: 203.0.113.129, module: icmp, interval: 200ms, window: 1s, timeout: 500ms}
+YML
+start_serve "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b_probes.log" \
+	--config "$work/b_probes.yml" ||
+	t_bail "B's serve with probes did not start: $(tail -n 2 "$work/serve_b_probes.log")"
+PEER_B_PROBES=$SERVE_METRICS_URL
+b_probe_success() { # 1|0: B's probe stream to A's LAN answers (or not) in its last window
+	ip netns exec "$nsa" curl -fsS "$PEER_B_PROBES" |
+		grep -qE "^ipsec_probe_success\{target=\"203.0.113.1\",[^}]*\} $1\$"
+}
+t_eventually 20 lan-a/b-probes-answer b_probe_success 1
+run lan-a-healthy path_clean "" behind_us --peer "$PEER_B_PROBES" --probe-count 100
+lab_lan_silent A || t_bail "lab_lan_silent A"
+t_eventually 20 lan-a/b-probes-fail b_probe_success 0
+run lan-a-silent-peer behind_us path_clean "" --peer "$PEER_B_PROBES" --probe-count 100
+has_text lan-a-silent-peer "get no answer behind" && t_ok "lan-a-silent-words" ||
+	t_fail "lan-a-silent-words" "$(head -c 400 "$work/lan-a-silent-peer.json")"
+run lan-a-silent-alone path_clean "" behind_us --probe-count 100
+lab_lan_heal A
 
 for l in "$work"/serve_*.log; do
 	grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$l" && t_fail "sanitizers" "$l"

@@ -353,6 +353,91 @@ static void test_bodies(void)
 	}
 }
 
+/* The peer's own probes through the paired SA (lan-a-silent): read from its body, turned into
+ * deltas over the run, and behind_us only when ours came back and none of its was answered */
+#define PEER_PROBES(sent, recv, ok)                                                                \
+	"ipsec_probe_sent_total{target=\"203.0.113.1\",conn=\"a-b\",child=\"net\",module=\"icmp\"} " \
+	sent "\n"                                                                                    \
+	"ipsec_probe_received_total{target=\"203.0.113.1\",conn=\"a-b\",child=\"net\",module=\"icmp\"} " \
+	recv "\n"                                                                                    \
+	"ipsec_probe_success{target=\"203.0.113.1\",conn=\"a-b\",child=\"net\",module=\"icmp\"} " ok \
+	"\n"                                                                                         \
+	"ipsec_probe_sent_total{target=\"10.9.9.9\",conn=\"other\",child=\"net\",module=\"icmp\"} 99\n"
+
+static void test_peer_probes(void)
+{
+	struct doctor_peer_reading r0, r1;
+	struct doctor_peer_facts pf = {0};
+	struct doctor_conn_facts *c;
+
+	/* read: only the paired SA's streams (conn "other" is not summed) */
+	T_EQ_INT(judge(INFO SA("0fb08200", "dc108123") PKTS PEER_PROBES("100", "95", "1"), &r0),
+	         DOCTOR_PEER_OK);
+	T_ASSERT(r0.probes.known);
+	T_ASSERT(r0.probes.sent == 100 && r0.probes.received == 95);
+	T_ASSERT(r0.probes.streams == 1 && r0.probes.succeeding == 1);
+	T_EQ_STR(r0.probes.target, "203.0.113.1");
+	T_EQ_INT(judge(INFO SA("0fb08200", "dc108123") PKTS PEER_PROBES("140", "95", "0"), &r1),
+	         DOCTOR_PEER_OK);
+	T_EQ_INT(doctor_peer_delta(&pf, &r0, &r1), DOCTOR_PEER_OK);
+	T_ASSERT(pf.probes_known);
+	T_EQ_INT(pf.probes_sent_delta, 40);
+	T_EQ_INT(pf.probes_received_delta, 0);
+	T_EQ_INT(pf.probe_streams_succeeding, 0);
+	/* counters that went back (a restarted peer) or are not counts: not known */
+	T_EQ_INT(doctor_peer_delta(&pf, &r1, &r0), DOCTOR_PEER_OK);
+	T_ASSERT(!pf.probes_known);
+	T_EQ_INT(judge(INFO SA("0fb08200", "dc108123") PKTS PEER_PROBES("NaN", "1", "0"), &r1),
+	         DOCTOR_PEER_OK);
+	T_ASSERT(!r1.probes.known);
+	T_EQ_INT(judge(INFO SA("0fb08200", "dc108123") PKTS PEER_PROBES("5", "1", "7"), &r1),
+	         DOCTOR_PEER_OK);
+	T_ASSERT(!r1.probes.known);
+	/* a peer without probes on that SA */
+	T_EQ_INT(judge(INFO SA("0fb08200", "dc108123") PKTS, &r1), DOCTOR_PEER_OK);
+	T_ASSERT(!r1.probes.known);
+
+	/* the finding: ours clean, the peer's all lost */
+	c = probed(400, DOCTOR_PEER_OK);
+	F.peer.probes_known = true;
+	F.peer.probes_sent_delta = 40;
+	F.peer.probe_streams = 1;
+	memcpy(F.peer.probe_target, "203.0.113.1", 12);
+	counts(c, 440, 440, 400, 440, 400);
+	T_EQ_STR(R.f[0].id, "behind_us");
+	T_EQ_INT(R.f[0].severity, DOCTOR_SEV_CRIT);
+	T_CONTAINS(R.f[0].title, "the peer's probes to 203.0.113.1 come through the tunnel and get "
+	                         "no answer behind " A ": " B " sent 40");
+	T_ASSERT(has_evidence(&R.f[0], "0 of " B "'s 1 probe stream through a-b/net succeeds"));
+	T_ASSERT(has_evidence(&R.f[0], "decrypted 40 packets besides the answers to our probes, "
+	                               "and encrypted 40 besides our probes"));
+	T_ASSERT(doctor_find(&R, "path_clean", "a-b") != NULL);
+	/* one of its probes answered, or a stream succeeding: not this */
+	c = probed(400, DOCTOR_PEER_OK);
+	F.peer.probes_known = true;
+	F.peer.probes_sent_delta = 40;
+	F.peer.probes_received_delta = 1;
+	F.peer.probe_streams = 1;
+	counts(c, 440, 440, 400, 440, 400);
+	T_EQ_STR(R.f[0].id, "path_clean");
+	T_ASSERT(!doctor_find(&R, "behind_us", NULL));
+	c = probed(400, DOCTOR_PEER_OK);
+	F.peer.probes_known = true;
+	F.peer.probes_sent_delta = 40;
+	F.peer.probe_streams = 2;
+	F.peer.probe_streams_succeeding = 1;
+	counts(c, 440, 440, 400, 440, 400);
+	T_ASSERT(!doctor_find(&R, "behind_us", NULL));
+	/* our own probes lost too: the path verdict, not this */
+	c = probed(400, DOCTOR_PEER_OK);
+	F.peer.probes_known = true;
+	F.peer.probes_sent_delta = 40;
+	F.peer.probe_streams = 1;
+	counts(c, 440, 0, 0, 0, 0);
+	T_ASSERT(!doctor_find(&R, "behind_us", NULL));
+	T_EQ_STR(R.f[0].id, "esp_out_lost");
+}
+
 static void teardown(void)
 {
 	doctor_facts_done(&F);
@@ -363,4 +448,4 @@ TEST_MAIN_TEARDOWN("doctor_path_checks", teardown, TEST(test_healthy), TEST(test
                    TEST(test_other_traffic), TEST(test_probes_not_counters),
                    TEST(test_rekey_during_run), TEST(test_inbound_alive),
                    TEST(test_reflector_refused), TEST(test_partial), TEST(test_without_peer),
-                   TEST(test_peer_trouble), TEST(test_bodies))
+                   TEST(test_peer_trouble), TEST(test_bodies), TEST(test_peer_probes))
