@@ -352,19 +352,22 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 		/* Every one was answered. A lone retransmit among many requests is a late answer
 		 * (a busy peer, a short retransmit_timeout), not a lossy path: only a share of them
 		 * (or a count, when the log held too few of our requests to tell) is a warning. */
-		bool lossy = l->retransmits >= RETX_LOSSY_MIN &&
-		             (uint64_t)l->retransmits * 100 >= (uint64_t)l->requests * RETX_LOSSY_PCT;
+		bool lossy =
+		    l->retransmits >= RETX_LOSSY_MIN &&
+		    (uint64_t)l->retransmits * 100 >= (uint64_t)l->requests * RETX_LOSSY_PCT;
 
 		if (lossy)
-			d = doctor_add(r, "retransmits", c->name, DOCTOR_SEV_WARN, 40,
-			               "%u IKE retransmissions in %u requests since establishment: the "
-			               "control path loses packets",
-			               l->retransmits, l->requests);
+			d = doctor_add(
+			    r, "retransmits", c->name, DOCTOR_SEV_WARN, 40,
+			    "%u IKE retransmissions in %u requests since establishment: the "
+			    "control path loses packets",
+			    l->retransmits, l->requests);
 		else
-			d = doctor_add(r, "retransmits", c->name, DOCTOR_SEV_INFO, 12,
-			               "%u IKE retransmission%s in %u requests since establishment, all "
-			               "answered: an isolated late answer or lost packet",
-			               l->retransmits, l->retransmits == 1 ? "" : "s", l->requests);
+			d = doctor_add(
+			    r, "retransmits", c->name, DOCTOR_SEV_INFO, 12,
+			    "%u IKE retransmission%s in %u requests since establishment, all "
+			    "answered: an isolated late answer or lost packet",
+			    l->retransmits, l->retransmits == 1 ? "" : "s", l->requests);
 		doctor_next(d, "check loss on the path between the gateways (UDP 500/4500)");
 	}
 	if (c->tasks_pending) {

@@ -541,9 +541,10 @@ static void feed_dpds(unsigned n, unsigned every_nth_retransmitted)
 	char line[160];
 
 	for (unsigned id = 1; id <= n; id++) {
-		snprintf(line, sizeof(line),
-		         "Dec  6 07:%02u:%02u 05[ENC] <a-b|2> generating INFORMATIONAL request %u [ ]",
-		         id * 2 / 60, id * 2 % 60, id);
+		snprintf(
+		    line, sizeof(line),
+		    "Dec  6 07:%02u:%02u 05[ENC] <a-b|2> generating INFORMATIONAL request %u [ ]",
+		    id * 2 / 60, id * 2 % 60, id);
 		doctor_log_feed(&F, line, strlen(line));
 		if (every_nth_retransmitted && id % every_nth_retransmitted == 0) {
 			snprintf(line, sizeof(line),

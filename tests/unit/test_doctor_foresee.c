@@ -308,8 +308,9 @@ static void silent_folds_probes(void)
 		if (outstanding) {
 			T_ASSERT(d != NULL);
 			T_ASSERT(doctor_find(&r, "control_plane_only", NULL) == NULL);
-			T_EQ_STR(d->evidence[d->n_evidence - 2],
-			         "IKE from A to B is unanswered while ESP still flows: 50 of 50 probes");
+			T_EQ_STR(
+			    d->evidence[d->n_evidence - 2],
+			    "IKE from A to B is unanswered while ESP still flows: 50 of 50 probes");
 			T_EQ_STR(d->evidence[d->n_evidence - 1], "probe evidence");
 		} else {
 			T_ASSERT(d == NULL);

@@ -356,13 +356,14 @@ static void test_bodies(void)
 /* The peer's own probes through the paired SA (lan-a-silent): read from its body, turned into
  * deltas over the run, and behind_us only when ours came back and none of its was answered */
 #define PEER_PROBES(sent, recv, ok)                                                                \
-	"ipsec_probe_sent_total{target=\"203.0.113.1\",conn=\"a-b\",child=\"net\",module=\"icmp\"} " \
-	sent "\n"                                                                                    \
-	"ipsec_probe_received_total{target=\"203.0.113.1\",conn=\"a-b\",child=\"net\",module=\"icmp\"} " \
-	recv "\n"                                                                                    \
-	"ipsec_probe_success{target=\"203.0.113.1\",conn=\"a-b\",child=\"net\",module=\"icmp\"} " ok \
-	"\n"                                                                                         \
-	"ipsec_probe_sent_total{target=\"10.9.9.9\",conn=\"other\",child=\"net\",module=\"icmp\"} 99\n"
+	"ipsec_probe_sent_total{target=\"203.0.113.1\",conn=\"a-b\",child=\"net\",module="         \
+	"\"icmp\"} " sent "\n"                                                                     \
+	"ipsec_probe_received_total{target=\"203.0.113.1\",conn=\"a-b\",child=\"net\",module="     \
+	"\"icmp\"} " recv "\n"                                                                     \
+	"ipsec_probe_success{target=\"203.0.113.1\",conn=\"a-b\",child=\"net\",module=\"icmp\"}"   \
+	" " ok "\n"                                                                                \
+	"ipsec_probe_sent_total{target=\"10.9.9.9\",conn=\"other\",child=\"net\",module=\"icmp\"}" \
+	" 99\n"
 
 static void test_peer_probes(void)
 {
