@@ -27,6 +27,10 @@ static const char *const families[] = {
     "ipsec_child_sa_packets_out_total",
     "ipsec_reflector_packets_total",
     "ipsec_reflector_sender_packets_total",
+    /* the peer's own probes through the pair (behind_us) */
+    "ipsec_probe_sent_total",
+    "ipsec_probe_received_total",
+    "ipsec_probe_success",
 };
 
 static void copy_z(char *dst, size_t cap, const char *src)

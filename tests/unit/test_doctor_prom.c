@@ -384,6 +384,8 @@ static void duplicated_targets(void)
  * @bg packets a second of other traffic both ways, @probes packets a second from @from to
  * @to, of which B receives a share @b_in and A a share @a_in.
  */
+static int matrix_peer_probes; /* b's own probes through the pair: 0 none, 1 answered, 2 lost */
+
 static char *matrix(int n, double bg, double probes, int from, int to, double b_in, double a_in)
 {
 	struct buf b;
@@ -428,6 +430,24 @@ static char *matrix(int n, double bg, double probes, int from, int to, double b_
 				else
 					v += probes * b_in * in_run;
 				buf_printf(&b, "%s[%.1f,\"%.0f\"]", t ? "," : "", at, v);
+			}
+		}
+		for (int k = 0; e == 1 && matrix_peer_probes && k < 3; k++) {
+			static const char *const fam[3] = {"sent_total", "received_total",
+			                                   "success"};
+
+			buf_printf(
+			    &b,
+			    "]},{\"metric\":{\"__name__\":\"ipsec_probe_%s\",\"instance\":\"%s\","
+			    "\"job\":\"j\",\"target\":\"203.0.113.1\",\"conn\":\"c\","
+			    "\"child\":\"net\",\"module\":\"icmp\"},\"values\":[",
+			    fam[k], ends[e]);
+			for (int t = 0; t <= n; t++) {
+				double v = k == 0   ? 5 * t
+				           : k == 1 ? (matrix_peer_probes == 1 ? 5 * t : 20)
+				                    : matrix_peer_probes == 1;
+
+				buf_printf(&b, "%s[%.1f,\"%.0f\"]", t ? "," : "", t + off, v);
 			}
 		}
 		buf_puts(&b, "]}");
@@ -485,6 +505,44 @@ static void skew_between_targets(void)
 	T_EQ_STR(first_id(), "esp_out_lost");
 	prom_api_done(&r);
 	free(doc);
+}
+
+/* --prometheus reads the peer's own probes through the pair too: lost behind us while ours
+ * came back is behind_us, answered is nothing (lan-a-silent through Prometheus) */
+static void peer_probes_through_prometheus(void)
+{
+	struct doctor_prom_state st = {0};
+	struct prom_api_result r;
+	struct doctor_conn_facts *c;
+	char *doc;
+	bool ready;
+
+	memcpy(st.self_instance, "a:1", 4);
+	memcpy(st.self_job, "j", 2);
+	memcpy(st.peer_instance, "b:1", 4);
+	memcpy(st.peer_job, "j", 2);
+	st.t0 = 10.2;
+	for (int mode = 1; mode <= 2; mode++) {
+		matrix_peer_probes = mode;
+		doc = matrix(20, 10, 50, 10, 14, 1, 1);
+		c = conn(200, 200);
+		F.peer.spi_in = 0xa;
+		F.peer.spi_out = 0xb;
+		T_EQ_INT(parse(&r, doc), 0);
+		F.peer.status = doctor_prom_judge(&r, &st, 14.3, &F.peer, &ready);
+		T_EQ_INT(F.peer.status, DOCTOR_PEER_OK);
+		T_ASSERT(F.peer.probes_known);
+		T_ASSERT(F.peer.probes_sent_delta >= 20);
+		T_EQ_INT(F.peer.probes_received_delta, mode == 1 ? F.peer.probes_sent_delta : 0);
+		c->probe_counters = true;
+		c->probe_out_delta = F.peer.self_out_delta;
+		c->probe_in_delta = F.peer.self_in_delta;
+		doctor_diagnose(&F, NULL, &R);
+		T_EQ_STR(first_id(), mode == 1 ? "path_clean" : "behind_us");
+		prom_api_done(&r);
+		free(doc);
+	}
+	matrix_peer_probes = 0;
 }
 
 /* The far reflector's rows, as serve exports them (docs/metrics.md). */
@@ -605,4 +663,5 @@ static void teardown(void)
 
 TEST_MAIN_TEARDOWN("doctor_prom", teardown, TEST(recorded_faults_name_their_segment),
                    TEST(lying_prometheus), TEST(our_instance), TEST(duplicated_targets),
-                   TEST(skew_between_targets), TEST(reflector_counts), TEST(reflector_point))
+                   TEST(skew_between_targets), TEST(reflector_counts), TEST(reflector_point),
+                   TEST(peer_probes_through_prometheus))
