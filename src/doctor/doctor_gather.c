@@ -58,10 +58,22 @@ static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_vi
 			continue;
 		c->configured = vc->configured;
 		c->up = vc->up;
-		for (uint32_t k = 0; k < s->n_conns; k++)
-			if (strcmp(s->conns[k].name, vc->name) == 0)
-				copy_z(c->remote_addrs, sizeof(c->remote_addrs),
-				       s->conns[k].remote_addrs);
+		for (uint32_t k = 0; k < s->n_conns; k++) {
+			const struct snap_conn *sc = &s->conns[k];
+
+			if (strcmp(sc->name, vc->name) != 0)
+				continue;
+			copy_z(c->remote_addrs, sizeof(c->remote_addrs), sc->remote_addrs);
+			/* the configured remote traffic selectors, for a daemon read without
+			 * list-conns (charon's list-conns replaces them, with the local ones) */
+			for (uint32_t j = 0; j < sc->n_children; j++) {
+				struct doctor_child_facts *ch = doctor_conn_child(c, sc->children[j]);
+
+				if (ch && !ch->remote_ts[0])
+					copy_z(ch->remote_ts, sizeof(ch->remote_ts),
+					       sc->children_remote_ts[j]);
+			}
+		}
 		if (ike) {
 			copy_z(c->ike_state, sizeof(c->ike_state), ike->state);
 			c->tasks_pending = ike->tasks_pending;

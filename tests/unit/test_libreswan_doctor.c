@@ -139,6 +139,8 @@ static void ike_up_child_missing(void)
 	doctor_on("", true, 157, 161, "a-b", &r);
 	T_ASSERT(r.n > 0);
 	T_EQ_STR(r.f[0].id, "child_down");
+	/* the remote traffic selector pluto configures, from --status */
+	T_CONTAINS(r.f[0].evidence[0], "=== 203.0.113.128/25");
 	T_ASSERT(!doctor_find(&r, "auth_failed", NULL));
 	T_ASSERT(!doctor_find(&r, "peer_unreachable", NULL));
 	doctor_report_done(&r);
