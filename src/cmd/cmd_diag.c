@@ -10,12 +10,15 @@
 #include "cmd/cmd.h"
 #include "build_config.h"
 #include "cmd/charon_opts.h"
+#include "cmd/daemon_source.h"
 
 #include "common/atomic_file.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "diag/diag_gather.h"
 #include "diag/diag_http.h"
+#include "libreswan/lsw_diag.h"
+#include "libreswan/lsw_doctor.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,7 +35,7 @@ static int diag_run(int argc, char **argv);
 static const struct opt diag_opts[] = {
     {OPT_OUTPUT, 'o', "output", OPT_T_PATH, "FILE", "the bundle to write (required; mode 0600)"},
     {OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
-     "charon's log file (default: events.log_file of --config)"},
+     "the IPsec daemon's log file: charon's or pluto's\n(default: events.log_file of --config)"},
     {OPT_DIAG_LOG_LINES, 0, "log-lines", OPT_T_COUNT, "N", "newest log lines kept (default 2000)",
      1, DOCTOR_LOG_TAIL_LINES * 20},
     {OPT_DIAG_EXPORTER, 0, "exporter", OPT_T_TEXT, "URL",
@@ -45,7 +48,7 @@ static const struct opt diag_opts[] = {
     {OPT_END},
 };
 
-static const struct opt *const diag_tables[] = {charon_opts, diag_opts, NULL};
+static const struct opt *const diag_tables[] = {charon_opts, daemon_opts, diag_opts, NULL};
 
 const struct cmd cmd_diag = {
     .name = "diag",
@@ -58,7 +61,10 @@ const struct cmd cmd_diag = {
         "rules, links and addresses; conntrack entries and sockets of UDP 500/4500; the\n"
         "newest lines of charon's log; the exporter's /metrics; the doctor's findings;\n"
         "and, with --capture, a tcpdump of IKE and ESP. MANIFEST.txt in the bundle lists\n"
-        "each file and every item that could not be gathered, with the reason.\n",
+        "each file and every item that could not be gathered, with the reason.\n"
+        "On a Libreswan gateway (--libreswan.ctl, or pluto's socket found and charon's\n"
+        "absent), whack --status, --trafficstatus and --globalstatus, pluto's ipsec.conf\n"
+        "and ipsec.d/*.conf (never a secrets file) and pluto's log replace the VICI items.\n",
     .opts = diag_tables,
     .footer = "Exit status: 0 written, 1 could not write, 2 usage.\n",
 };
@@ -125,9 +131,11 @@ static void header(struct buf *h, const struct diag_options *o, time_t now)
 	           IKEWATCH_VERSION, IKEWATCH_REVISION);
 	if (uname(&u) == 0)
 		buf_printf(h, "host: %s, %s %s %s\n", u.nodename, u.sysname, u.release, u.machine);
-	buf_printf(h, "vici socket: %s\nlog file: %s\nexporter: %s\nconnection: %s\n",
-	           o->vici_socket, o->log_file ? o->log_file : "-",
-	           o->exporter_url ? o->exporter_url : "-", o->conn ? o->conn : "(all)");
+	buf_printf(h, "%s: %s\nlog file: %s\nexporter: %s\nconnection: %s\n",
+	           o->daemon ? "pluto control socket" : "vici socket",
+	           o->daemon ? o->daemon->doctor->where : o->vici_socket,
+	           o->log_file ? o->log_file : "-", o->exporter_url ? o->exporter_url : "-",
+	           o->conn ? o->conn : "(all)");
 }
 
 static int diag_run(int argc, char **argv)
@@ -136,6 +144,10 @@ static int diag_run(int argc, char **argv)
 	struct diag_flags flags = {.o = &o};
 	const char *output;
 	struct diag_bundle b;
+	const struct collector_source *src = NULL;
+	struct doctor_daemon_source pluto_doctor;
+	struct diag_daemon pluto;
+	struct lsw_source *lsw = NULL;
 	struct buf h, gz;
 	struct config cfg;
 	time_t now;
@@ -153,6 +165,15 @@ static int diag_run(int argc, char **argv)
 	o.vici_timeout_ms = cfg.vici_timeout_ms;
 	if (!o.log_file)
 		o.log_file = charon_config_log_file(&cfg);
+	if (daemon_source_open(&cmd_diag, &flags.charon, &cfg, &src, &lsw) != 0) {
+		config_done(&cfg);
+		return 1;
+	}
+	if (lsw) {
+		lsw_doctor_source(lsw, &pluto_doctor);
+		lsw_diag_daemon(lsw, &pluto_doctor, &pluto);
+		o.daemon = &pluto;
+	}
 
 	ret = 1;
 	now = time(NULL);
@@ -182,6 +203,7 @@ out:
 	buf_done(&gz);
 	buf_done(&h);
 	diag_bundle_done(&b);
+	lsw_source_free(lsw);
 	config_done(&cfg);
 	return ret;
 }

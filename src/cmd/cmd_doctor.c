@@ -8,12 +8,14 @@
  */
 #include "cmd/cmd.h"
 #include "cmd/charon_opts.h"
+#include "cmd/daemon_source.h"
 #include "cmd/probe_opts.h"
 
 #include "common/buf.h"
 #include "common/file_read.h"
 #include "doctor/doctor_checks.h"
 #include "doctor/doctor_gather.h"
+#include "libreswan/lsw_doctor.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +30,7 @@ static const char *const doctor_modules[] = {"stamp", "udp", "icmp", NULL};
 static const struct opt doctor_opts[] = {
     {OPT_JSON, 0, "json", OPT_T_FLAG, NULL, "findings as JSON: {\"findings\": [...]}, ranked"},
     {OPT_LOG_FILE, 0, "log-file", OPT_T_PATH, "PATH",
-     "charon's log file (default: events.log_file of --config)"},
+     "the IPsec daemon's log file: charon's or pluto's\n(default: events.log_file of --config)"},
     {OPT_DOCTOR_PROBE, 0, "probe", OPT_T_TEXT, "ADDR[:PORT]",
      "a host behind the peer to probe through the tunnel\n(an IP address or a host name)"},
     {OPT_PROBE_SOURCE, 0, "source", OPT_T_IP, "ADDR",
@@ -86,7 +88,7 @@ static const struct opt doctor_opts[] = {
     {OPT_END},
 };
 
-static const struct opt *const doctor_tables[] = {charon_opts, doctor_opts, NULL};
+static const struct opt *const doctor_tables[] = {charon_opts, daemon_opts, doctor_opts, NULL};
 
 const struct cmd cmd_doctor = {
     .name = "doctor",
@@ -99,7 +101,10 @@ const struct cmd cmd_doctor = {
         "(failures, retransmits, notify errors, proposals), the kernel's XFRM counts and,\n"
         "with --probe, a short probe run and a path-MTU search through the tunnel (with\n"
         "--peer or --prometheus, counted at both ends of the CHILD SA); prints\n"
-        "findings ranked most likely first, each with evidence and the next command.\n",
+        "findings ranked most likely first, each with evidence and the next command.\n"
+        "On a Libreswan gateway (--libreswan.ctl, or pluto's socket found and charon's\n"
+        "absent) it reads pluto through whack (--status, --trafficstatus, --globalstatus)\n"
+        "and pluto's log instead of charon, and judges them by the same rules.\n",
     .opts = doctor_tables,
     .operands_max = 1,
     .operand = "CONN",
@@ -255,6 +260,9 @@ int doctor_run(int argc, char **argv)
 	struct doctor_flags flags = {.o = &o};
 	struct probe_target t;
 	struct doctor_facts *f = NULL;
+	const struct collector_source *src = NULL;
+	struct doctor_daemon_source pluto;
+	struct lsw_source *lsw = NULL;
 	struct doctor_report r;
 	struct config cfg;
 	struct buf out;
@@ -317,6 +325,12 @@ int doctor_run(int argc, char **argv)
 	if (!o.log_file)
 		o.log_file = charon_config_log_file(&cfg);
 	ret = 1;
+	if (daemon_source_open(&cmd_doctor, &flags.charon, &cfg, &src, &lsw) != 0)
+		goto out_config;
+	if (lsw) {
+		lsw_doctor_source(lsw, &pluto);
+		o.daemon = &pluto;
+	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		goto out_config;
@@ -346,6 +360,7 @@ out_free:
 	doctor_facts_done(f);
 	free(f);
 out_config:
+	lsw_source_free(lsw);
 	config_done(&cfg);
 	forget(password);
 	forget(prom_password);

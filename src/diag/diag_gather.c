@@ -251,13 +251,15 @@ static void gather_file(struct diag_bundle *b, const char *src, const char *path
 
 static void gather_log(const struct diag_options *o, struct diag_bundle *b)
 {
-	const char *what = "charon log, newest lines";
-	char why[320], *text;
+	const char *daemon = o->daemon ? o->daemon->name : "charon";
+	char what[64], path[64], why[320], *text;
 	size_t len;
 	int err;
 
+	snprintf(what, sizeof(what), "%s log, newest lines", daemon);
+	snprintf(path, sizeof(path), "logs/%s.log", daemon);
 	if (!o->log_file) {
-		diag_bundle_missing(b, "logs/charon.log", what, DIAG_SKIPPED,
+		diag_bundle_missing(b, path, what, DIAG_SKIPPED,
 		                    "no --log-file (nor events.log_file in --config)");
 		return;
 	}
@@ -265,11 +267,11 @@ static void gather_log(const struct diag_options *o, struct diag_bundle *b)
 	err = file_read_tail_lines(o->log_file, DOCTOR_LOG_TAIL_BYTES, o->log_lines, &text, &len);
 	if (err < 0) {
 		snprintf(why, sizeof(why), "%s: %s", o->log_file, strerror(-err));
-		diag_bundle_missing(b, "logs/charon.log", what, DIAG_FAILED, why);
+		diag_bundle_missing(b, path, what, DIAG_FAILED, why);
 		return;
 	}
-	snprintf(why, sizeof(why), "charon log %s, newest %u lines", o->log_file, o->log_lines);
-	diag_bundle_add_text(b, "logs/charon.log", why, text, len, NULL);
+	snprintf(why, sizeof(why), "%s log %s, newest %u lines", daemon, o->log_file, o->log_lines);
+	diag_bundle_add_text(b, path, why, text, len, NULL);
 	free(text);
 }
 
@@ -309,6 +311,7 @@ static void gather_doctor(const struct diag_options *o, struct diag_bundle *b)
 	    .vici_timeout_ms = o->vici_timeout_ms,
 	    .log_file = o->log_file,
 	    .conn = o->conn,
+	    .daemon = o->daemon ? o->daemon->doctor : NULL,
 	};
 	struct doctor_facts *f = calloc(1, sizeof(*f));
 	struct doctor_report r;
@@ -383,7 +386,10 @@ static void gather_capture(const struct diag_options *o, struct diag_bundle *b)
 
 int diag_gather(const struct diag_options *o, struct diag_bundle *b)
 {
-	gather_vici(o, b);
+	if (o->daemon)
+		o->daemon->items(o->daemon->ctx, o, b);
+	else
+		gather_vici(o, b);
 	for (size_t i = 0; i < sizeof(kernel_cmds) / sizeof(kernel_cmds[0]); i++)
 		run_spec(o, b, &kernel_cmds[i]);
 	gather_file(b, "/proc/net/xfrm_stat", "kernel/xfrm-stat.txt",

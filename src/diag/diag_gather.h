@@ -14,6 +14,19 @@
 
 #include <stdint.h>
 
+struct diag_options;
+struct doctor_daemon_source;
+
+/* Another daemon than charon (Libreswan's pluto: src/libreswan/lsw_diag.h; the command wires
+ * it, since libreswan sits above diag): its items replace VICI's, its log is named for it and
+ * the doctor reads it. */
+struct diag_daemon {
+	const char *name; /* "pluto": logs/pluto.log */
+	void (*items)(void *ctx, const struct diag_options *o, struct diag_bundle *b);
+	void *ctx;
+	const struct doctor_daemon_source *doctor;
+};
+
 struct diag_options {
 	const char *vici_socket;
 	unsigned vici_timeout_ms;
@@ -23,6 +36,7 @@ struct diag_options {
 	unsigned capture_s;       /* 0: no capture */
 	const char *conn;         /* NULL: everything; else list-sas/list-conns/doctor narrowed */
 	unsigned cmd_timeout_ms;  /* per outside command (default 10 s) */
+	const struct diag_daemon *daemon; /* NULL: charon over VICI */
 };
 
 /* Gather every item into @b. Returns 0, or -ENOMEM when not even the bookkeeping fits. */

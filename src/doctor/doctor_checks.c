@@ -25,6 +25,47 @@
 #define RETX_LOSSY_MIN 2
 #define RETX_LOSSY_PCT 5
 
+/* What the findings tell the operator to run depends on the daemon (doctor_facts.daemon_name):
+ * one row per daemon, the checks are the same. A command is its prefix, then the connection (or
+ * the socket), then its suffix. */
+struct daemon_words {
+	const char *name;
+	const char *down_id, *down_title, *down_next; /* down_next: before the socket */
+	const char *show_sa, *show_sa_end;            /* around the connection */
+	const char *show_conns;
+	const char *creds, *proposals, *up; /* up: before the connection */
+	const char *autostart, *retx, *log_default;
+};
+
+static const struct daemon_words words[] = {
+    {"charon", "charon_down", "charon does not answer on its VICI socket",
+     "systemctl status strongswan; ls -l ", SUDO_SWANCTL " --list-sas --ike ", "",
+     SUDO_SWANCTL " --list-conns",
+     "compare the secrets and identities on both gateways: " SUDO_SWANCTL
+     " --list-conns; " SUDO_SWANCTL " --load-creds",
+     "align 'proposals' / 'esp_proposals' in swanctl.conf on both sides, then " SUDO_SWANCTL
+     " --load-conns",
+     SUDO_SWANCTL " --initiate --ike ",
+     "check start_action in swanctl.conf (none: nothing brings it up)",
+     "charon gives up after retransmit_tries (5 by default)", "/var/log/charon.log"},
+    {"pluto", "pluto_down", "pluto does not answer on its control socket",
+     "systemctl status ipsec; ls -l ", "ipsec whack --status | grep '\"", "\"'",
+     "ipsec whack --status; ipsec whack --trafficstatus",
+     "compare the PSK in ipsec.secrets and leftid/rightid in ipsec.conf on both gateways; "
+     "ipsec whack --rereadsecrets",
+     "align ike= / esp= in ipsec.conf on both sides, then ipsec auto --replace the connection",
+     "ipsec auto --up ", "check auto= in ipsec.conf (add: nothing brings it up from here)",
+     "pluto gives up after retransmit-timeout (60 s by default)", "/var/log/pluto.log"},
+};
+
+static const struct daemon_words *daemon_words(const struct doctor_facts *f)
+{
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(f->daemon_name, words[i].name) == 0)
+			return &words[i];
+	return &words[0];
+}
+
 static void add_state_fact(struct doctor_report *r, const struct doctor_facts *f,
                            const struct doctor_conn_facts *c)
 {
@@ -67,8 +108,8 @@ static void add_state_fact(struct doctor_report *r, const struct doctor_facts *f
 		                ch->cfg_rekey_time == SNAP_NONE ? -1 : ch->cfg_rekey_time,
 		                ch->local_ts, ch->remote_ts);
 	}
-	doctor_next(d, SUDO_SWANCTL " --list-sas --ike %s", c->name);
-	doctor_next(d, SUDO_SWANCTL " --list-conns");
+	doctor_next(d, "%s%s%s", daemon_words(f)->show_sa, c->name, daemon_words(f)->show_sa_end);
+	doctor_next(d, "%s", daemon_words(f)->show_conns);
 }
 
 /* The control plane failed to come up: which failure the log names decides the cause. */
@@ -92,8 +133,7 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_facts *f
 		    r, "auth_failed", c->name, DOCTOR_SEV_CRIT, 95 - penalty,
 		    "authentication failed: the pre-shared key or the certificate/identity "
 		    "does not match the peer's");
-		doctor_next(d, "compare the secrets and identities on both gateways: " SUDO_SWANCTL
-		               " --list-conns; " SUDO_SWANCTL " --load-creds");
+		doctor_next(d, "%s", daemon_words(f)->creds);
 		doctor_next(d, "look at the peer's log for 'MAC mismatched' or 'no matching peer "
 		               "config'");
 	} else if (k == LOG_FAIL_CERT_INVALID) {
@@ -109,8 +149,7 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_facts *f
 			doctor_evidence(d, "we offer %s", l->esp_proposals);
 		if (l->peer_proposals[0])
 			doctor_evidence(d, "the peer offered %s", l->peer_proposals);
-		doctor_next(d, "align 'proposals' / 'esp_proposals' in swanctl.conf on both sides, "
-		               "then " SUDO_SWANCTL " --load-conns");
+		doctor_next(d, "%s", daemon_words(f)->proposals);
 	} else if (k == LOG_FAIL_TS_UNACCEPTABLE) {
 		d = doctor_add(r, "ts_mismatch", c->name, DOCTOR_SEV_CRIT, 92 - penalty,
 		               "traffic selectors refused: local_ts/remote_ts differ between the "
@@ -156,19 +195,18 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_facts *f
 			doctor_evidence(
 			    d,
 			    "peer silent%s: %s request (message ID %u) retransmitted %u "
-			    "times and still unanswered; charon gives up after "
-			    "retransmit_tries (5 by default) and then %s",
+			    "times and still unanswered; %s and then %s",
 			    silent,
 			    l->retx_liveness   ? "DPD"
 			    : l->retx_exchange ? log_exchange_name(l->retx_exchange)
 			                       : "its",
-			    l->retx_msgid, l->retx_count,
+			    l->retx_msgid, l->retx_count, daemon_words(f)->retx,
 			    c->up ? "closes the IKE SA" : "stops trying");
 		}
 		if (c->remote_addrs[0])
 			doctor_evidence(d, "peer address %s", c->remote_addrs);
 		doctor_next(d,
-		            "ping %s; check the peer's charon and firewalls for UDP 500 and 4500",
+		            "ping %s; check the peer's IKE daemon and firewalls for UDP 500 and 4500",
 		            c->remote_addrs[0] ? c->remote_addrs : "<peer>");
 		doctor_next(d, "conntrack -L -p udp --dport 500; conntrack -L -p udp --dport 4500");
 	} else if (k == LOG_FAIL_INSTALL_FAILED) {
@@ -190,7 +228,7 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_facts *f
 			doctor_evidence(
 			    d, "the log line names no connection (a responder logs "
 			       "IKE_SA_INIT before it picks a config): likely, not certain");
-		doctor_next(d, "grep '%s' in charon's log on both gateways", c->name);
+		doctor_next(d, "grep '%s' in %s's log on both gateways", c->name, f->daemon_name);
 		return true;
 	}
 	return false;
@@ -233,14 +271,17 @@ static void check_conn_down(struct doctor_report *r, const struct doctor_facts *
 		               "configured but not established, and the log read shows no attempt");
 	else
 		d = doctor_add(r, "conn_down", c->name, DOCTOR_SEV_CRIT, 60,
-		               "configured but not established; charon's log was not read, so "
-		               "whether it was attempted is not known");
+		               "configured but not established; %s's log was not read, so "
+		               "whether it was attempted is not known",
+		               f->daemon_name);
 	if (c->remote_addrs[0])
 		doctor_evidence(d, "peer address %s", c->remote_addrs);
-	if (c->n_children)
+	if (strcmp(f->daemon_name, "charon") != 0)
+		doctor_next(d, "%s%s", daemon_words(f)->up, c->name);
+	else if (c->n_children)
 		doctor_next(d, SUDO_SWANCTL " --initiate --child %s --ike %s", c->children[0].name,
 		            c->name);
-	doctor_next(d, "check start_action in swanctl.conf (none: nothing brings it up)");
+	doctor_next(d, "%s", daemon_words(f)->autostart);
 }
 
 /* The data plane, judged by the probe run and the CHILD SA counters during it. */
@@ -321,8 +362,11 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 			if (l->last_error[0])
 				doctor_evidence(d, "log: %s", l->last_error);
 			doctor_evidence(d, "configured %s === %s", ch->local_ts, ch->remote_ts);
-			doctor_next(d, SUDO_SWANCTL " --initiate --child %s --ike %s", ch->name,
-			            c->name);
+			if (strcmp(f->daemon_name, "charon") == 0)
+				doctor_next(d, SUDO_SWANCTL " --initiate --child %s --ike %s",
+				            ch->name, c->name);
+			else
+				doctor_next(d, "%s%s", daemon_words(f)->up, c->name);
 		}
 		if (ch->up && ch->rekey_time != SNAP_NONE && ch->rekey_time < 0) {
 			overdue = true;
@@ -374,9 +418,10 @@ static void check_up(struct doctor_report *r, const struct doctor_facts *f,
 		d = doctor_add(r, "tasks_in_flight", c->name, DOCTOR_SEV_INFO, 10,
 		               "an exchange (rekey or DPD) is in flight right now");
 		doctor_evidence(d, "%s",
-		                f->log_read ? "the log shows no retransmit of it: the peer answers"
-		                            : "charon's log was not read: whether the peer answers "
-		                              "it is not known");
+		                f->log_read
+		                    ? "the log shows no retransmit of it: the peer answers"
+		                    : "the daemon's log was not read: whether the peer answers "
+		                      "it is not known");
 	}
 	check_dataplane(r, f, c);
 }
@@ -442,10 +487,11 @@ void doctor_diagnose(const struct doctor_facts *f, const char *only, struct doct
 	uint32_t seen = 0;
 
 	if (!f->charon_up) {
-		d = doctor_add(r, "charon_down", "", DOCTOR_SEV_CRIT, 100,
-		               "charon does not answer on its VICI socket");
+		const struct daemon_words *w = daemon_words(f);
+
+		d = doctor_add(r, w->down_id, "", DOCTOR_SEV_CRIT, 100, "%s", w->down_title);
 		doctor_evidence(d, "%s: %s", f->vici_socket, f->charon_error);
-		doctor_next(d, "systemctl status strongswan; ls -l %s", f->vici_socket);
+		doctor_next(d, "%s%s", w->down_next, f->vici_socket);
 	}
 	for (uint32_t i = 0; i < f->n_conns; i++) {
 		const struct doctor_conn_facts *c = &f->conns[i];
@@ -467,7 +513,7 @@ void doctor_diagnose(const struct doctor_facts *f, const char *only, struct doct
 	}
 	if (only && seen == 0 && f->charon_up)
 		doctor_add(r, "unknown_conn", only, DOCTOR_SEV_CRIT, 99,
-		           "charon has no connection named '%s' loaded", only);
+		           "%s has no connection named '%s' loaded", f->daemon_name, only);
 	check_certs(r, f);
 	check_xfrm(r, f);
 	doctor_daemon_check(r, &f->daemon);
@@ -482,10 +528,11 @@ void doctor_diagnose(const struct doctor_facts *f, const char *only, struct doct
 	}
 	if (!f->log_read) {
 		d = doctor_add(r, "no_log", "", DOCTOR_SEV_INFO, 1,
-		               "charon's log was not read: failures and retransmits not checked");
+		               "%s's log was not read: failures and retransmits not checked",
+		               f->daemon_name);
 		doctor_evidence(d, "%s%s%s", f->log_path[0] ? f->log_path : "no --log-file given",
 		                f->log_error[0] ? ": " : "", f->log_error);
-		doctor_next(d, "ikewatch doctor --log-file /var/log/charon.log");
+		doctor_next(d, "ikewatch doctor --log-file %s", daemon_words(f)->log_default);
 	}
 	doctor_rank(r);
 }

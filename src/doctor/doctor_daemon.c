@@ -166,10 +166,10 @@ static void check_invalid(struct doctor_report *r, const struct doctor_daemon_fa
 
 void doctor_daemon_check(struct doctor_report *r, const struct doctor_daemon_facts *d)
 {
-	if (d->stats_read) {
+	if (d->stats_read)
 		check_workers(r, &d->stats);
+	if (d->stats_read || d->sas_read)
 		check_half_open(r, d);
-	}
 	check_pools(r, d);
 	check_invalid(r, d);
 }

@@ -24,6 +24,8 @@ struct doctor_pool_facts {
 
 struct doctor_daemon_facts {
 	bool stats_read;
+	/* only stats.ike_sas and ike_sas_half_open are known (pluto's --globalstatus) */
+	bool sas_read;
 	struct daemon_stats stats;
 	bool counters_read; /* the counters plugin answered (totals below) */
 	uint64_t invalid_spi, invalid, init_in;

@@ -17,6 +17,7 @@ void doctor_facts_init(struct doctor_facts *f)
 	f->anon.last_fail = -1;
 	f->anon.last_req_time = f->anon.retx_silent_s = -1;
 	f->retx = SA_RETX_TIMING_DEFAULT;
+	doctor_copy(f->daemon_name, sizeof(f->daemon_name), "charon", 6);
 }
 
 void doctor_facts_done(struct doctor_facts *f)

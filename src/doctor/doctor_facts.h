@@ -166,6 +166,9 @@ struct doctor_cert_facts {
 
 struct doctor_facts {
 	double now; /* wall clock, epoch seconds */
+	/* the daemon read: "charon" (doctor_facts_init) or "pluto"; charon_up, charon_error and
+	 * vici_socket are its state, whichever it is (vici_socket: pluto's control socket) */
+	char daemon_name[16];
 	bool charon_up;
 	char charon_error[128];
 	char vici_socket[128];

@@ -58,10 +58,22 @@ static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_vi
 			continue;
 		c->configured = vc->configured;
 		c->up = vc->up;
-		for (uint32_t k = 0; k < s->n_conns; k++)
-			if (strcmp(s->conns[k].name, vc->name) == 0)
-				copy_z(c->remote_addrs, sizeof(c->remote_addrs),
-				       s->conns[k].remote_addrs);
+		for (uint32_t k = 0; k < s->n_conns; k++) {
+			const struct snap_conn *sc = &s->conns[k];
+
+			if (strcmp(sc->name, vc->name) != 0)
+				continue;
+			copy_z(c->remote_addrs, sizeof(c->remote_addrs), sc->remote_addrs);
+			/* the configured remote traffic selectors, for a daemon read without
+			 * list-conns (charon's list-conns replaces them, with the local ones) */
+			for (uint32_t j = 0; j < sc->n_children; j++) {
+				struct doctor_child_facts *ch = doctor_conn_child(c, sc->children[j]);
+
+				if (ch && !ch->remote_ts[0])
+					copy_z(ch->remote_ts, sizeof(ch->remote_ts),
+					       sc->children_remote_ts[j]);
+			}
+		}
 		if (ike) {
 			copy_z(c->ike_state, sizeof(c->ike_state), ike->state);
 			c->tasks_pending = ike->tasks_pending;
@@ -400,33 +412,51 @@ static void gather_probe(const struct doctor_options *o, struct collector *col,
 	}
 }
 
+/* The daemon's own state: charon's over VICI, or what the other daemon's source gives. */
+static void daemon_gather(const struct doctor_options *o, double now, struct doctor_daemon_facts *d)
+{
+	if (!o->daemon)
+		doctor_daemon_gather(o->vici_socket, o->vici_timeout_ms, now, d);
+	else if (o->daemon->gather)
+		o->daemon->gather(o->daemon->ctx, now, d);
+}
+
 int doctor_gather(const struct doctor_options *o, struct doctor_facts *f)
 {
 	struct view_ctx vctx = {.f = f};
 	struct collector *col;
 
+	const struct doctor_daemon_source *ds = o->daemon;
+	bool charon = !ds;
+
 	f->now = clock_real_s();
-	copy_z(f->vici_socket, sizeof(f->vici_socket), o->vici_socket);
-	col = collector_new(&(struct collector_config){.vici_socket = o->vici_socket,
+	copy_z(f->vici_socket, sizeof(f->vici_socket), charon ? o->vici_socket : ds->where);
+	if (!charon)
+		copy_z(f->daemon_name, sizeof(f->daemon_name), ds->name);
+	col = collector_new(&(struct collector_config){.source = charon ? NULL : ds->collector,
+	                                               .vici_socket = o->vici_socket,
 	                                               .vici_timeout_ms = o->vici_timeout_ms,
 	                                               .cert_interval_s = 0});
 	if (!col)
 		return -ENOMEM;
 	collector_with_view(col, take_view, &vctx);
-	if (f->charon_up)
+	if (f->charon_up && charon)
 		gather_conns(o, f);
 	if (f->charon_up)
-		doctor_daemon_gather(o->vici_socket, o->vici_timeout_ms, f->now, &f->daemon);
+		daemon_gather(o, f->now, &f->daemon);
 	gather_log(o, f);
 	gather_xfrm(f);
-	f->proposals = doctor_proposals_gather(o->swanctl_conf, &o->peer);
-	charon_retx_load(o->strongswan_conf, &f->retx, (char[200]){0}, 200); /* else defaults */
+	/* swanctl.conf's proposals and strongswan.conf's retransmits are charon's (when they
+	 * cannot be read, the defaults stay) */
+	if (charon) {
+		f->proposals = doctor_proposals_gather(o->swanctl_conf, &o->peer);
+		charon_retx_load(o->strongswan_conf, &f->retx, (char[200]){0}, 200);
+	}
 	if (o->probe && f->charon_up)
 		gather_probe(o, col, f);
 	/* again: what the IKE counters gained during the run */
 	if (f->charon_up)
-		doctor_daemon_gather(o->vici_socket, o->vici_timeout_ms, clock_real_s(),
-		                     &f->daemon);
+		daemon_gather(o, clock_real_s(), &f->daemon);
 	collector_free(col);
 	return 0;
 }

@@ -14,6 +14,21 @@
 #include "doctor/doctor_prom_read.h"
 #include "probe/probe_sess.h"
 
+struct collector_source;
+
+/* Another daemon than charon (Libreswan's pluto: src/libreswan/lsw_doctor.h builds one, and
+ * the command wires it, since libreswan sits above doctor): its SAs and connections come through
+ * the collector's source, its daemon-wide facts through @gather; VICI, swanctl.conf and
+ * strongswan.conf are not read. */
+struct doctor_daemon_source {
+	const char *name;  /* "pluto": the findings name it */
+	const char *where; /* its control socket, for the evidence */
+	const struct collector_source *collector;
+	/* called at the start and again after the probe run, as charon's stats are */
+	void (*gather)(void *ctx, double now, struct doctor_daemon_facts *d);
+	void *ctx;
+};
+
 struct doctor_options {
 	const char *vici_socket;
 	unsigned vici_timeout_ms;
@@ -30,6 +45,7 @@ struct doctor_options {
 	const char *swanctl_conf;        /* our configured proposals; NULL: swanctl's default */
 	const char *strongswan_conf;     /* charon's retransmit settings; NULL: the default */
 	struct doctor_prom_options prom; /* --prometheus: both ends, around the probe run */
+	const struct doctor_daemon_source *daemon; /* NULL: charon over VICI */
 };
 
 #define DOCTOR_PROBE_RUN_MAX 2000

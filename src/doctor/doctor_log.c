@@ -170,15 +170,24 @@ void doctor_log_feed(struct doctor_facts *f, const char *line, size_t len)
 			if (l->last_req_time >= 0 && f->now >= l->last_req_time)
 				l->retx_silent_s = f->now - l->last_req_time;
 		}
-		if (l->has_req && lc.has_msgid && lc.msgid == l->last_req_msgid &&
-		    (l->last_req_exchange == LOG_EXCH_IKE_SA_INIT ||
-		     l->last_req_exchange == LOG_EXCH_IKE_AUTH))
+		/* pluto logs no message ID but names the exchange by its state
+		 * ("STATE_V2_PARENT_I1: retransmission") */
+		if (!lc.has_msgid && lc.exchange != LOG_EXCH_UNKNOWN)
+			l->retx_exchange = lc.exchange;
+		if ((l->has_req && lc.has_msgid && lc.msgid == l->last_req_msgid &&
+		     (l->last_req_exchange == LOG_EXCH_IKE_SA_INIT ||
+		      l->last_req_exchange == LOG_EXCH_IKE_AUTH)) ||
+		    (!lc.has_msgid &&
+		     (lc.exchange == LOG_EXCH_IKE_SA_INIT || lc.exchange == LOG_EXCH_IKE_AUTH)))
 			l->setup_retransmits++;
 		break;
 	case LOG_CAT_FAILURE: {
 		enum log_failure k = lc.failure < LOG_FAIL_COUNT ? lc.failure : LOG_FAIL_OTHER;
 
-		if (lc.giveup) {
+		/* pluto's give-up is its timeout line ("6 second timeout exceeded after 4
+		 * retransmits"), already named dpd_timeout or peer_unreachable by its state */
+		if (lc.giveup ||
+		    (lc.count && (k == LOG_FAIL_DPD_TIMEOUT || k == LOG_FAIL_PEER_UNREACHABLE))) {
 			l->giveups++;
 			l->retx_outstanding = false;
 			/* the same rule as the event counters: a set-up that was never answered

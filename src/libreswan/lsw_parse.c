@@ -443,6 +443,22 @@ static void spi_line(struct sa_snapshot *s, struct pending_child *kids, size_t n
 	}
 }
 
+/* The value of "@key" up to ", " in @l into @out; nothing when absent or too long. A key is
+ * only taken where it starts the line's text or follows ", " (not inside another key). */
+static void take_field(struct span l, const char *key, char *out, size_t cap)
+{
+	const char *p = find(l, key);
+	struct span v;
+
+	if (!p || (p > l.p && p[-1] != ' '))
+		return;
+	v = until(l, p + strlen(key), ", ");
+	if (v.len == 0 || v.len >= cap || memchr(v.p, '\0', v.len))
+		return;
+	memcpy(out, v.p, v.len);
+	out[v.len] = '\0';
+}
+
 int lsw_parse_status(struct sa_snapshot *s, const char *text, size_t len, struct lsw_info *info)
 {
 	struct parse ps = {.s = s};
@@ -452,7 +468,7 @@ int lsw_parse_status(struct sa_snapshot *s, const char *text, size_t len, struct
 	int err = 0;
 
 	if (info)
-		info->version[0] = '\0';
+		info->version[0] = info->configfile[0] = info->ipsecdir[0] = '\0';
 	if (!text)
 		len = 0;
 	/* pass 1: the daemon and its connections (listed before the states) */
@@ -460,6 +476,11 @@ int lsw_parse_status(struct sa_snapshot *s, const char *text, size_t len, struct
 		struct span name, rest;
 		const char *after, *p;
 
+		if (info && find(l, "configfile=")) {
+			take_field(l, "configfile=", info->configfile, sizeof(info->configfile));
+			take_field(l, "ipsecdir=", info->ipsecdir, sizeof(info->ipsecdir));
+			continue;
+		}
 		if (info && (p = find(l, "pluto_version="))) {
 			struct span v = until(l, p + 14, ", ");
 

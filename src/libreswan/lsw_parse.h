@@ -23,6 +23,9 @@
 /* What --status says about pluto itself. */
 struct lsw_info {
 	char version[32]; /* "4.10", "" unknown */
+	/* where pluto read its configuration ("config setup options": configfile=, ipsecdir=,
+	 * the directory of ipsec.d/), "" unknown; paths longer than the field are dropped */
+	char configfile[256], ipsecdir[256];
 };
 
 /* Lines of --status: connections into s->conns, IKE states into s->ikes, CHILD states under

@@ -36,8 +36,7 @@ static void first_line(const struct buf *b, char *why, size_t why_len)
 	snprintf(why, why_len, "%.*s", (int)n, p);
 }
 
-/* `whack --ctlsocket CTL @what`: 0 with *ret to release, or -errno with @why. */
-static int run_whack(struct lsw_source *l, const char *what, struct diag_exec_result *ret,
+int lsw_source_whack(struct lsw_source *l, const char *what, struct diag_exec_result *ret,
                      char *why, size_t why_len)
 {
 	char *argv[] = {l->whack, (char *)"--ctlsocket", l->ctl, (char *)what, NULL};
@@ -72,20 +71,20 @@ static int lsw_read(void *ctx, struct sa_snapshot *into, char *version, size_t v
 	struct lsw_info info;
 	int err;
 
-	if ((err = run_whack(l, "--status", &r, why, why_len)) < 0)
+	if ((err = lsw_source_whack(l, "--status", &r, why, why_len)) < 0)
 		return err;
 	err = lsw_parse_status(into, (const char *)r.out.data, r.out.len, &info);
 	diag_exec_result_done(&r);
 	if (err < 0)
 		return err;
 	snprintf(version, version_len, "%s", info.version);
-	if ((err = run_whack(l, "--trafficstatus", &r, why, why_len)) < 0)
+	if ((err = lsw_source_whack(l, "--trafficstatus", &r, why, why_len)) < 0)
 		return err;
 	lsw_parse_traffic(into, (const char *)r.out.data, r.out.len);
 	diag_exec_result_done(&r);
 	lsw_global_reset(&l->global);
 	l->have_global = false;
-	if ((err = run_whack(l, "--globalstatus", &r, why, why_len)) < 0)
+	if ((err = lsw_source_whack(l, "--globalstatus", &r, why, why_len)) < 0)
 		return err;
 	err = lsw_parse_global(&l->global, (const char *)r.out.data, r.out.len);
 	diag_exec_result_done(&r);
@@ -189,4 +188,9 @@ void lsw_source_free(struct lsw_source *l)
 const struct collector_source *lsw_source_collector(struct lsw_source *l)
 {
 	return &l->cs;
+}
+
+const char *lsw_source_ctl(const struct lsw_source *l)
+{
+	return l->ctl;
 }

@@ -28,5 +28,14 @@ struct lsw_source *lsw_source_new(const char *ctl, const char *whack, unsigned t
 void lsw_source_free(struct lsw_source *l);
 /* For collector_config.source; lives as long as @l. */
 const struct collector_source *lsw_source_collector(struct lsw_source *l);
+/* pluto's control socket as given to lsw_source_new(). */
+const char *lsw_source_ctl(const struct lsw_source *l);
+
+struct diag_exec_result;
+/* `whack --ctlsocket CTL @what` (e.g. "--globalstatus"), bounded as every read: 0 with *ret
+ * to release with diag_exec_result_done(), or -errno with one line in @why (whack's own
+ * message when it exited non-zero: -ECONNREFUSED; -ETIMEDOUT). */
+int lsw_source_whack(struct lsw_source *l, const char *what, struct diag_exec_result *ret,
+                     char *why, size_t why_len);
 
 #endif

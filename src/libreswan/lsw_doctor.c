@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * pluto's daemon facts for the doctor (see lsw_doctor.h).
+ */
+#include "libreswan/lsw_doctor.h"
+
+#include "diag/diag_exec.h"
+
+void lsw_doctor_daemon_facts(const struct lsw_global *g, struct doctor_daemon_facts *d)
+{
+	uint64_t ike, half_open;
+
+	if (lsw_global_get(g, "current.states.ike", &ike) < 0)
+		return;
+	/* 4.x and 5.x both count half-open IKE SAs (IKE_SA_INIT done, IKE_AUTH not) here */
+	if (lsw_global_get(g, "current.states.iketype.halfopen", &half_open) < 0)
+		half_open = 0;
+	d->sas_read = true;
+	d->stats.ike_sas = ike;
+	d->stats.ike_sas_half_open = half_open;
+}
+
+static void gather(void *ctx, double now, struct doctor_daemon_facts *d)
+{
+	struct lsw_source *l = ctx;
+	struct diag_exec_result r;
+	struct lsw_global g;
+	char why[160];
+
+	(void)now;
+	if (lsw_source_whack(l, "--globalstatus", &r, why, sizeof(why)) < 0)
+		return; /* pluto's state was read a moment ago: its absence is already a finding */
+	lsw_global_init(&g);
+	if (lsw_parse_global(&g, (const char *)r.out.data, r.out.len) == 0)
+		lsw_doctor_daemon_facts(&g, d);
+	lsw_global_done(&g);
+	diag_exec_result_done(&r);
+}
+
+void lsw_doctor_source(struct lsw_source *l, struct doctor_daemon_source *ret)
+{
+	*ret = (struct doctor_daemon_source){
+	    .name = "pluto",
+	    .where = lsw_source_ctl(l),
+	    .collector = lsw_source_collector(l),
+	    .gather = gather,
+	    .ctx = l,
+	};
+}
