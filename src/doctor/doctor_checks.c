@@ -205,9 +205,9 @@ static bool check_down_log(struct doctor_report *r, const struct doctor_facts *f
 		}
 		if (c->remote_addrs[0])
 			doctor_evidence(d, "peer address %s", c->remote_addrs);
-		doctor_next(d,
-		            "ping %s; check the peer's IKE daemon and firewalls for UDP 500 and 4500",
-		            c->remote_addrs[0] ? c->remote_addrs : "<peer>");
+		doctor_next(
+		    d, "ping %s; check the peer's IKE daemon and firewalls for UDP 500 and 4500",
+		    c->remote_addrs[0] ? c->remote_addrs : "<peer>");
 		doctor_next(d, "conntrack -L -p udp --dport 500; conntrack -L -p udp --dport 4500");
 	} else if (k == LOG_FAIL_INSTALL_FAILED) {
 		d = doctor_add(r, "install_failed", c->name, DOCTOR_SEV_CRIT, 85 - penalty,

@@ -67,7 +67,8 @@ static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_vi
 			/* the configured remote traffic selectors, for a daemon read without
 			 * list-conns (charon's list-conns replaces them, with the local ones) */
 			for (uint32_t j = 0; j < sc->n_children; j++) {
-				struct doctor_child_facts *ch = doctor_conn_child(c, sc->children[j]);
+				struct doctor_child_facts *ch =
+				    doctor_conn_child(c, sc->children[j]);
 
 				if (ch && !ch->remote_ts[0])
 					copy_z(ch->remote_ts, sizeof(ch->remote_ts),
