@@ -18,6 +18,7 @@ number of ipsec_ike_sa_info series (fakevici gives every SA its own conn and one
 """
 import argparse
 import collections
+import gzip
 import os
 import re
 import shutil
@@ -61,15 +62,21 @@ def sas_in(fam):
     return fam.get("ipsec_ike_sa_info", [0])[0]
 
 
-def report(label, text, top, markdown):
+def report(label, text, top, markdown, only=()):
     fam = families(text)
     series = sum(f[0] for f in fam.values())
     total = len(text.encode())
     sas = sas_in(fam)
     per = max(sas, 1)
-    print(f"## {label}: {sas} SAs, {series} series, {total} bytes "
-          f"({series / per:.1f} series and {total / per:.0f} bytes per SA)")
+    # what a scrape costs on the wire: Prometheus asks for gzip (level 6 is what Go's and
+    # ikewatch's compressors default to, close enough for a comparison)
+    zipped = len(gzip.compress(text.encode(), 6))
+    print(f"## {label}: {sas} SAs, {series} series, {total} bytes, {zipped} gzipped "
+          f"({series / per:.1f} series, {total / per:.0f} bytes and {zipped / per:.0f} gzipped "
+          f"bytes per SA)")
     rows = sorted(fam.items(), key=lambda kv: -(kv[1][1] + kv[1][2]))
+    if only:
+        rows = [r for r in rows if r[0] in only]
     if top:
         rows = rows[:top]
     if markdown:
@@ -83,7 +90,7 @@ def report(label, text, top, markdown):
             print(f"{name:60s} {n:7d} {b:9d} {meta:5d} {share:5.1f}% "
                   f"{n / per:7.2f}/SA {b / per:8.1f} B/SA")
     print()
-    return sas, series, total
+    return sas, series, total, zipped
 
 
 def free_port():
@@ -164,27 +171,31 @@ def main():
     ap.add_argument("-b", "--build")
     ap.add_argument("-s", "--sas", default="1 100 1000 10000")
     ap.add_argument("--top", type=int, default=0, help="only the N largest families")
+    ap.add_argument("--families", default="",
+                    help="only these families (comma-separated), e.g. the ones a change is about")
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--summary", action="store_true",
                     help="one line per size: SAs, series, bytes, per SA (markdown table)")
     a = ap.parse_args()
     if not a.files and not a.build:
         ap.error("give FILE.prom or -b BUILD")
+    only = set(x for x in a.families.split(",") if x)
     rows = []
     for f in a.files:
         with open(f) as fh:
-            rows.append((f, report(f, fh.read(), a.top, a.markdown)))
+            rows.append((f, report(f, fh.read(), a.top, a.markdown, only)))
     if a.build:
         for n in a.sas.split():
             text = scrape_fake(a.build, int(n))
             rows.append((f"fakevici --sas {n}",
-                         report(f"fakevici --sas {n}", text, a.top, a.markdown)))
+                         report(f"fakevici --sas {n}", text, a.top, a.markdown, only)))
     if a.summary:
-        print("| source | SAs | series | bytes | series/SA | bytes/SA |")
-        print("|---|---:|---:|---:|---:|---:|")
-        for label, (sas, series, total) in rows:
+        print("| source | SAs | series | bytes | gzip bytes | series/SA | bytes/SA | gzip bytes/SA |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for label, (sas, series, total, zipped) in rows:
             per = max(sas, 1)
-            print(f"| {label} | {sas} | {series} | {total} | {series / per:.1f} | {total / per:.0f} |")
+            print(f"| {label} | {sas} | {series} | {total} | {zipped} | {series / per:.1f} "
+                  f"| {total / per:.0f} | {zipped / per:.0f} |")
     return 0
 
 
