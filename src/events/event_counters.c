@@ -639,7 +639,7 @@ static const char *exchange_name(int x)
  * A breakdown series never goes back once written, as its counter never decreases.
  */
 struct split_family {
-	const char *total, *total_help; /* {conn}, always */
+	const char *total, *total_help;  /* {conn}, always */
 	const char *name, *help, *label; /* {conn, label}, once non-zero */
 	size_t offset;                   /* of the uint64_t[n] counts in struct conn_entry */
 	int n;

@@ -76,21 +76,24 @@ static bool split_adds_up(const char *m)
 			       strcmp(prom_sample_label(&sc.samples[b], "conn"), conn) == 0;
 			     b++) {
 				if (sc.samples[b].value <= 0) {
-					test_fail(__FILE__, __LINE__, "%s{conn=\"%s\"}: a zero series",
-					          split[f][1], conn);
+					test_fail(__FILE__, __LINE__,
+					          "%s{conn=\"%s\"}: a zero series", split[f][1],
+					          conn);
 					ok = false;
 				}
 				sum += sc.samples[b].value;
 			}
 			if (sum != sc.samples[t].value) {
-				test_fail(__FILE__, __LINE__, "%s{conn=\"%s\"} %g, its breakdown adds to %g",
+				test_fail(__FILE__, __LINE__,
+				          "%s{conn=\"%s\"} %g, its breakdown adds to %g",
 				          split[f][0], conn, sc.samples[t].value, sum);
 				ok = false;
 			}
 		}
 		for (; ok && b < sc.n; b++)
 			if (strcmp(sc.samples[b].name, split[f][1]) == 0) {
-				test_fail(__FILE__, __LINE__, "%s{conn=\"%s\"} out of order or without a total",
+				test_fail(__FILE__, __LINE__,
+				          "%s{conn=\"%s\"} out of order or without a total",
 				          split[f][1], prom_sample_label(&sc.samples[b], "conn"));
 				ok = false;
 			}
@@ -155,8 +158,8 @@ static bool never_back(const char *before, const char *after)
 		if (!found)
 			ok = false;
 		if (!ok)
-			test_fail(__FILE__, __LINE__, "%s (%zu labels, %g) gone or smaller", s->name,
-			          s->nlabels, s->value);
+			test_fail(__FILE__, __LINE__, "%s (%zu labels, %g) gone or smaller",
+			          s->name, s->nlabels, s->value);
 	}
 	prom_scrape_done(&a);
 	prom_scrape_done(&b);
@@ -553,9 +556,8 @@ static void touched_conn_reads_zero_until_first_event(void)
 {
 	static const char retx[] =
 	    "Nov 23 08:00:01 06[IKE] <site-x|4> retransmit 1 of request with message ID 7";
-	struct log_class dpd = {.cat = LOG_CAT_FAILURE,
-	                        .failure = LOG_FAIL_DPD_TIMEOUT,
-	                        .conn = {"site-x", 6}};
+	struct log_class dpd = {
+	    .cat = LOG_CAT_FAILURE, .failure = LOG_FAIL_DPD_TIMEOUT, .conn = {"site-x", 6}};
 	struct log_class rc;
 	struct event_counters *ec = event_counters_new();
 	char *m0, *m1, *m2;
@@ -706,6 +708,6 @@ TEST_MAIN("event_counters", TEST(healthy_rekeys_count_rekeys_only),
           TEST(giveup_in_ike_sa_init_is_unreachable), TEST(vici_events),
           TEST(summaries_for_the_status_page), TEST(rekey_collision_counts_one_rekey),
           TEST(giveup_named_by_request), TEST(outstanding_request),
-          TEST(failed_rekey_leaves_nothing_pending), TEST(touched_conn_reads_zero_until_first_event),
-          TEST(unknown_conn_and_escaping), TEST(conn_limit_overflows_to_other),
-          TEST(concurrent_feeding))
+          TEST(failed_rekey_leaves_nothing_pending),
+          TEST(touched_conn_reads_zero_until_first_event), TEST(unknown_conn_and_escaping),
+          TEST(conn_limit_overflows_to_other), TEST(concurrent_feeding))

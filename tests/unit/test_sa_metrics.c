@@ -136,7 +136,8 @@ static bool state_series_read_one(const char *t)
 		const char *conn = p + sizeof(key) - 1, *eol = strchr(conn, '\n');
 		const char *comma = strstr(conn, "\",state=\"");
 
-		if (!eol || !comma || comma > eol || eol - conn < 4 || memcmp(eol - 4, "\"} 1", 4) != 0)
+		if (!eol || !comma || comma > eol || eol - conn < 4 ||
+		    memcmp(eol - 4, "\"} 1", 4) != 0)
 			return false;
 		if (prev_conn && prev_len == (size_t)(comma - conn) &&
 		    memcmp(prev_conn, conn, prev_len) == 0)
