@@ -20,6 +20,16 @@ import time
 import urllib.parse
 import urllib.request
 
+
+
+def grew(series, window):
+    """increase(SERIES[WINDOW]) > 0, also for a series that appeared inside the window: ikewatch
+    writes a failure kind, retransmitted exchange or IKE SA event from its first event on
+    (docs/metrics.md, "Which series exist when"; the mixin's lib/counters.libsonnet)."""
+    return (f"(({series} unless {series} offset {window} and on (job, instance) ipsec_up offset "
+            f"{window}) or increase({series}[{window}])) > 0")
+
+
 # The candidate series: each expression is empty while the tunnel is healthy.
 CANDIDATES = [
     ("scrape_failed", 'up{job="ikewatch"} == 0'),
@@ -34,9 +44,9 @@ CANDIDATES = [
     ("pair_gone", 'absent(ipsec_pair:child_sa_peer:info)'),
     ("reflector_rx_stopped",
      'sum by (instance) (rate(ipsec_reflector_sender_packets_total{result="reflected"}[1m])) == 0'),
-    ("retransmits", 'increase(ipsec_retransmits_total[1m]) > 0'),
-    ("failures", 'increase(ipsec_failures_total[2m]) > 0'),
-    ("ike_events", 'increase(ipsec_ike_sa_events_total{event!="rekeyed"}[1m]) > 0'),
+    ("retransmits", grew('ipsec_retransmits_total', '1m')),
+    ("failures", grew('ipsec_failures_total', '2m')),
+    ("ike_events", grew('ipsec_ike_sa_events_total{event!="rekeyed"}', '1m')),
     ("child_events", 'increase(ipsec_child_sa_events_total{event!="rekeyed"}[1m]) > 0'),
     ("rekey_will_fail", 'ipsec_child_sa_rekey_failure_expected_timestamp_seconds < time() + 86400'
      ' or ipsec_ike_sa_rekey_failure_expected_timestamp_seconds < time() + 86400'),

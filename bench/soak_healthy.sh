@@ -95,7 +95,8 @@ end=$(($(date +%s) + minutes * 60))
 while [ "$(date +%s)" -lt "$end" ]; do sleep 30; done
 
 count() { # count URL 'series' -> value
-	curl -fsS "$1/metrics" | awk -v s="$2" 'index($0, s " ") == 1 { print $2; exit }'
+	# 0 when absent: a breakdown series exists only from its first event (docs/metrics.md)
+	curl -fsS "$1/metrics" | awk -v s="$2" 'index($0, s " ") == 1 { v = $2 } END { print v + 0 }'
 }
 crk_a=$(count "$A_URL" 'ipsec_child_sa_events_total{conn="a-b",child="net",event="rekeyed"}')
 crk_b=$(count "$B_URL" 'ipsec_child_sa_events_total{conn="a-b",child="net",event="rekeyed"}')

@@ -12,13 +12,19 @@
 // - one cause, one page: a CHILD SA alert is suppressed while its IKE SA is down, an IKE SA
 //   alert while the daemon is down (Alertmanager inhibit rules in
 //   mixin/alertmanager/ikewatch.example.yml quieten the rest);
-// - failure counters that appear for the first time (first failure since ikewatch started)
-//   fire too: increase() needs two samples, so "> 0 now, absent one window ago although
-//   ikewatch was scraped then" is added. The last condition keeps a new Prometheus (or a
-//   gateway just added to it) from paging for failures that happened long ago.
+// - event counters whose series appear at their first event (ikewatch writes a failure kind,
+//   a retransmitted exchange or an IKE SA event only once non-zero) fire on that first event
+//   too: increase() needs two samples, so "a series now that was absent one window ago
+//   although ikewatch was scraped then" counts at its value (mixin/lib/counters.libsonnet).
+//   The last condition keeps a new Prometheus (or a gateway just added to it) from paging
+//   for failures that happened long ago.
 {
   prometheusAlerts+:: {
     local c = (import '../lib/config.libsonnet').values($._config),
+    // The event counters' increase() with the first event of a series that appears at it
+    // (mixin/lib/counters.libsonnet); ec(metric, matchers, window_key).
+    local counters = import '../lib/counters.libsonnet',
+    local ec(metric, matchers, window) = counters.increase(metric, c.selector, matchers, c[window]),
     // increase() of one of the peer's packet counters over esp_lost_window, on our paired
     // CHILD SA's labels (ipsec_pair:child_sa_peer:info): read from the raw counters, so that
     // an outage alert does not wait for the recording group's next evaluation.
@@ -110,7 +116,7 @@
           alert: 'IPsecFrequentRekeys',
           expr: |||
             sum by (job, instance, conn) (
-              increase(ipsec_ike_sa_events_total{%(selector)s,event="rekeyed"}[%(frequent_rekeys_window)s])
+              %(ike_rekeys)s
             )
             > on (job, instance, conn) (
               clamp_min(%(frequent_rekeys_factor)s * %(frequent_rekeys_window_seconds)s / ipsec_conn:ike_sa_rekey_config_seconds:min + 1, %(frequent_rekeys_threshold)s)
@@ -118,13 +124,13 @@
             )
             or
             sum by (job, instance, conn, child) (
-              increase(ipsec_child_sa_events_total{%(selector)s,event="rekeyed"}[%(frequent_rekeys_window)s])
+              %(child_rekeys)s
             )
             > on (job, instance, conn, child) (
               clamp_min(%(frequent_rekeys_factor)s * %(frequent_rekeys_window_seconds)s / ipsec_tunnel:child_sa_rekey_config_seconds:min + 1, %(frequent_rekeys_threshold)s)
               or ipsec_child_sa_rekey_config_seconds{%(selector)s} * 0 + %(frequent_rekeys_threshold)s
             )
-          ||| % c,
+          ||| % (c { ike_rekeys: ec('ipsec_ike_sa_events_total', 'event="rekeyed"', 'frequent_rekeys_window'), child_rekeys: ec('ipsec_child_sa_events_total', 'event="rekeyed"', 'frequent_rekeys_window') }),
           labels: {
             severity: 'warning',
           },
@@ -137,14 +143,8 @@
         {
           alert: 'IPsecRekeyFailing',
           expr: |||
-            increase(ipsec_failures_total{%(selector)s,kind="rekey_failed"}[%(rekey_failing_window)s]) > 0
-            or
-            (
-              ipsec_failures_total{%(selector)s,kind="rekey_failed"} > 0
-              unless ipsec_failures_total{%(selector)s,kind="rekey_failed"} offset %(rekey_failing_window)s
-              and on (job, instance) ipsec_up{%(selector)s} offset %(rekey_failing_window)s
-            )
-          ||| % c,
+            %(failures)s > 0
+          ||| % (c { failures: ec('ipsec_failures_total', 'kind="rekey_failed"', 'rekey_failing_window') }),
           labels: {
             severity: 'warning',
           },
@@ -248,14 +248,8 @@
         {
           alert: 'IPsecDPDTimeouts',
           expr: |||
-            increase(ipsec_failures_total{%(selector)s,kind="dpd_timeout"}[%(dpd_timeouts_window)s]) > 0
-            or
-            (
-              ipsec_failures_total{%(selector)s,kind="dpd_timeout"} > 0
-              unless ipsec_failures_total{%(selector)s,kind="dpd_timeout"} offset %(dpd_timeouts_window)s
-              and on (job, instance) ipsec_up{%(selector)s} offset %(dpd_timeouts_window)s
-            )
-          ||| % c,
+            %(failures)s > 0
+          ||| % (c { failures: ec('ipsec_failures_total', 'kind="dpd_timeout"', 'dpd_timeouts_window') }),
           labels: {
             severity: 'warning',
           },
@@ -268,14 +262,8 @@
         {
           alert: 'IPsecAuthFailures',
           expr: |||
-            increase(ipsec_failures_total{%(selector)s,kind=~"auth_failed|cert_invalid"}[%(auth_failures_window)s]) > 0
-            or
-            (
-              ipsec_failures_total{%(selector)s,kind=~"auth_failed|cert_invalid"} > 0
-              unless ipsec_failures_total{%(selector)s,kind=~"auth_failed|cert_invalid"} offset %(auth_failures_window)s
-              and on (job, instance) ipsec_up{%(selector)s} offset %(auth_failures_window)s
-            )
-          ||| % c,
+            %(failures)s > 0
+          ||| % (c { failures: ec('ipsec_failures_total', 'kind=~"auth_failed|cert_invalid"', 'auth_failures_window') }),
           labels: {
             severity: 'warning',
           },
@@ -405,21 +393,21 @@
           alert: 'IPsecIKEUnanswered',
           expr: |||
             (
-              sum by (job, instance, conn) (increase(ipsec_retransmits_total{%(selector)s}[%(ike_unanswered_window)s])) > %(ike_unanswered_retransmits)s
+              sum by (job, instance, conn) %(retransmits)s > %(ike_unanswered_retransmits)s
               or
               max by (job, instance, conn) (ipsec_ike_sa_rekey_failure_expected_timestamp_seconds{%(selector)s,reason="peer_silent"}) * 0 + 1
             )
             and on (job, instance, conn) sum by (job, instance, conn) (rate(ipsec_child_sa_packets_in_total{%(selector)s}[%(peer_rate_window)s])) > 0
             and on (job, instance, conn) sum by (job, instance, conn) (rate(ipsec_child_sa_packets_out_total{%(selector)s}[%(peer_rate_window)s])) > 0
             and on (job, instance, conn) ipsec_ike_sa_up{%(selector)s} == 1
-          ||| % c,
+          ||| % (c { retransmits: ec('ipsec_retransmits_total', '', 'ike_unanswered_window') }),
           'for': '%(ike_unanswered_for)s' % c,
           labels: {
             severity: 'warning',
           },
           annotations: {
             summary: 'Tunnel {{ $labels.conn }} on {{ $labels.instance }}: IKE is unanswered while ESP still flows',
-            description: 'IKE is unanswered while ESP still flows: {{ $labels.instance }} retransmitted {{ with printf `sum(increase(ipsec_retransmits_total{%(selector)s,instance=%%q,conn=%%q}[%(ike_unanswered_window)s])) or vector(0)` $labels.instance $labels.conn | query }}{{ . | first | value | printf "%%.0f" }}{{ end }} IKE requests of {{ $labels.conn }} in %(ike_unanswered_window)s (alert above %(ike_unanswered_retransmits)s, or at once while a request is still unanswered) while its CHILD SAs pass packets both ways. The peer (or the path for UDP 500/4500) does not answer IKE: the next rekey or reauthentication will fail and take the tunnel down.' % c,
+            description: 'IKE is unanswered while ESP still flows: {{ $labels.instance }} retransmitted {{ with printf `sum(increase(ipsec_conn_retransmits_total{%(selector)s,instance=%%q,conn=%%q}[%(ike_unanswered_window)s])) or sum(increase(ipsec_retransmits_total{%(selector)s,instance=%%q,conn=%%q}[%(ike_unanswered_window)s])) or vector(0)` $labels.instance $labels.conn $labels.instance $labels.conn | query }}{{ . | first | value | printf "%%.0f" }}{{ end }} IKE requests of {{ $labels.conn }} in %(ike_unanswered_window)s (alert above %(ike_unanswered_retransmits)s, or at once while a request is still unanswered) while its CHILD SAs pass packets both ways. The peer (or the path for UDP 500/4500) does not answer IKE: the next rekey or reauthentication will fail and take the tunnel down.' % c,
             runbook_url: '%(runbook_url_base)s/IPsecIKEUnanswered.md' % c,
           },
         },

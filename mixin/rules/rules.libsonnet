@@ -13,6 +13,9 @@
 {
   prometheusRules+:: {
     local c = (import '../lib/config.libsonnet').values($._config),
+    // rate() of an event counter whose series appear at their first event, that event included
+    // (mixin/lib/counters.libsonnet).
+    local eventRate(metric) = (import '../lib/counters.libsonnet').rate(metric, c.selector, '', c.recording_window, c.recording_window_seconds),
     groups+: [
     {
       name: 'ikewatch.recording',
@@ -86,26 +89,26 @@
         {
           record: 'ipsec_conn:ike_sa_events:rate',
           expr: |||
-            sum by (job, instance, conn, event) (rate(ipsec_ike_sa_events_total{%(selector)s}[%(recording_window)s]))
-          ||| % c,
+            sum by (job, instance, conn, event) %(rate)s
+          ||| % (c { rate: eventRate('ipsec_ike_sa_events_total') }),
         },
         {
           record: 'ipsec_tunnel:child_sa_events:rate',
           expr: |||
-            sum by (job, instance, conn, child, event) (rate(ipsec_child_sa_events_total{%(selector)s}[%(recording_window)s]))
-          ||| % c,
+            sum by (job, instance, conn, child, event) %(rate)s
+          ||| % (c { rate: eventRate('ipsec_child_sa_events_total') }),
         },
         {
           record: 'ipsec_conn:failures:rate',
           expr: |||
-            sum by (job, instance, conn, kind) (rate(ipsec_failures_total{%(selector)s}[%(recording_window)s]))
-          ||| % c,
+            sum by (job, instance, conn, kind) %(rate)s
+          ||| % (c { rate: eventRate('ipsec_failures_total') }),
         },
         {
           record: 'ipsec_conn:retransmits:rate',
           expr: |||
-            sum by (job, instance, conn) (rate(ipsec_retransmits_total{%(selector)s}[%(recording_window)s]))
-          ||| % c,
+            sum by (job, instance, conn) %(rate)s
+          ||| % (c { rate: eventRate('ipsec_retransmits_total') }),
         },
         // -- Fleet overview (one series per gateway; what a global Prometheus federates) ----------
         {

@@ -167,15 +167,19 @@ static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s
 		l = block_at(&lb, i, &len);
 		prom_sample_at_u64(w, l, len, v->conns[i].n_ikes);
 	}
+	/* Only the current state's series (a state set would write seven zeros per connection,
+	 * an eighth of a scrape at 1,000 SAs); a connection without an SA has none: ipsec_ike_sa_up
+	 * and ipsec_ike_sas read 0 for it. A state outside ike_states is not written, which keeps
+	 * the label bounded. */
 	prom_family(w, "ipsec_ike_sa_state", PROM_GAUGE,
-	            "State of the connection's representative IKE SA (state set: 1 for the "
-	            "current state; all 0 without an SA).");
+	            "State of the connection's representative IKE SA: one series, value 1, for "
+	            "its state; none without an SA.");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *best = v->conns[i].best;
 		char ls[LABEL_VALUE_MAX * 6 + 64];
 
 		l = block_at(&lb, i, &len);
-		if (len < 2 || len > sizeof(ls) - 32)
+		if (!best || len < 2 || len > sizeof(ls) - 32)
 			continue;
 		/* {conn="x"} + ,state="S" before the closing brace; state names need no escaping */
 		memcpy(ls, l, len - 1);
@@ -183,10 +187,12 @@ static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s
 		for (size_t k = 0; k < sizeof(ike_states) / sizeof(ike_states[0]); k++) {
 			size_t sl = strlen(ike_states[k]), at = len - 1 + 8;
 
+			if (strcmp(best->state, ike_states[k]) != 0)
+				continue;
 			memcpy(ls + at, ike_states[k], sl);
 			memcpy(ls + at + sl, "\"}", 2);
-			prom_sample_at_u64(w, ls, at + sl + 2,
-			                   best && strcmp(best->state, ike_states[k]) == 0);
+			prom_sample_at_u64(w, ls, at + sl + 2, 1);
+			break;
 		}
 	}
 	prom_family(w, "ipsec_ike_sa_established_timestamp_seconds", PROM_GAUGE,

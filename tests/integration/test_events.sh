@@ -59,6 +59,31 @@ serving() { curl -sf "http://127.0.0.1:$1/metrics" | grep -q '^ikewatch_log_line
 t_eventually 10 "vici-stream-up" eq "$P1" 'ikewatch_event_stream_up' 0 1
 t_eventually 10 "file-serve-up" serving "$P2"
 
+# split_ok PORT: the event families' two parts agree (docs/metrics.md, "Which series exist
+# when"): no breakdown series reads 0, and per connection the breakdown of ipsec_failures_total,
+# ipsec_retransmits_total and ipsec_ike_sa_events_total adds up to its ipsec_conn_*_total,
+# which every connection with a breakdown has. Prints what differs.
+split_ok() {
+	curl -sf "http://127.0.0.1:$1/metrics" | awk '
+		function conn(s) { sub(/^[^{]*\{conn="/, "", s); sub(/".*/, "", s); return s }
+		/^ipsec_conn_(failures|retransmits|ike_sa_events)_total\{/ {
+			f = $1; sub(/^ipsec_conn_/, "", f); sub(/\{.*/, "", f); total[f SUBSEP conn($1)] = $2 }
+		/^ipsec_(failures|retransmits|ike_sa_events)_total\{/ {
+			f = $1; sub(/^ipsec_/, "", f); sub(/\{.*/, "", f)
+			if ($2 == 0) { print "zero series " $1; bad = 1 }
+			sum[f SUBSEP conn($1)] += $2 }
+		END {
+			for (k in sum) if (!(k in total) || total[k] != sum[k]) {
+				split(k, p, SUBSEP); print p[1] " of " p[2] ": total " total[k] ", breakdown " sum[k]; bad = 1 }
+			for (k in total) if (total[k] != 0 && !(k in sum)) {
+				split(k, p, SUBSEP); print p[1] " of " p[2] ": total " total[k] " without breakdown"; bad = 1 }
+			exit bad }'
+}
+has_series() { curl -sf "http://127.0.0.1:$1/metrics" | grep -q "^$2 "; }
+t_check "conn-totals-before-events/vici" has_series "$P1" 'ipsec_conn_failures_total{conn="a-b"}'
+t_check "conn-totals-before-events/file" has_series "$P2" 'ipsec_conn_retransmits_total{conn="a-b"}'
+t_check "split-adds-up-at-start/vici" split_ok "$P1"
+
 fail_sum() { # port -> sum of ipsec_failures_total
 	curl -sf "http://127.0.0.1:$1/metrics" | awk '/^ipsec_failures_total\{/ { s += $2 } END { print s + 0 }'
 }
@@ -121,5 +146,7 @@ t_eventually 10 "file-restart-counts-missed-line" eq "$P2" "ipsec_failures_total
 sleep 1
 t_check "file-restart-no-recount" test "$(fail_sum "$P2")" = 1
 t_check "file-state-written" test -s "$work/file.state"
+t_check "split-adds-up-at-end/vici" split_ok "$P1"
+t_check "split-adds-up-at-end/file" split_ok "$P2"
 
 t_done

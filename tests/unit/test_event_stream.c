@@ -133,7 +133,7 @@ static void recorded_child_rekey(void)
 	           "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"rekeyed\"} 1\n");
 	T_CONTAINS(
 	    m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\",event=\"installed\"} 0\n");
-	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"rekeyed\"} 0\n");
+	T_NOT_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"rekeyed\"} ");
 	T_NOT_CONTAINS(m, "kind=\"rekey_failed\"} 1");
 	free(m);
 	sa_counters_free(sac);
@@ -196,7 +196,7 @@ static void recorded_ike_rekey(void)
 	T_ASSERT(replay(ec, "ike-rekey", NULL) > 10);
 	m = render(ec, NULL);
 	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"rekeyed\"} 1\n");
-	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"deleted\"} 0\n");
+	T_NOT_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"deleted\"} ");
 	T_NOT_CONTAINS(m, "} 1\nipsec_failures_total");
 	free(m);
 	event_counters_free(ec);
@@ -215,7 +215,7 @@ static void recorded_peer_killed(void)
 	T_EQ_INT(sa_counters_tracked(sac), 1);
 	m = render(ec, NULL);
 	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"dpd_timeout\"} 1\n");
-	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"peer_unreachable\"} 0\n");
+	T_NOT_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"peer_unreachable\"} ");
 	T_CONTAINS(m, "ipsec_retransmits_total{conn=\"a-b\",exchange=\"informational\"} 3\n");
 	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"deleted\"} 1\n");
 	T_CONTAINS(m,

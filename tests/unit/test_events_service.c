@@ -163,7 +163,7 @@ static void service_follows_file(void)
 	T_ASSERT(
 	    wait_contains(s, "ipsec_failures_total{conn=\"a-b\",kind=\"dpd_timeout\"} 1\n", 3000));
 	m = render(s);
-	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"auth_failed\"} 0\n");
+	T_NOT_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"auth_failed\"} ");
 	T_CONTAINS(m, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"established\"} 1\n");
 	T_NOT_CONTAINS(m, "ikewatch_event_stream_up");
 	free(m);
@@ -178,7 +178,7 @@ static void service_follows_file(void)
 	T_ASSERT(s);
 	T_ASSERT(wait_contains(s, "kind=\"no_proposal\"} 1\n", 3000));
 	m = render(s);
-	T_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"dpd_timeout\"} 0\n");
+	T_NOT_CONTAINS(m, "ipsec_failures_total{conn=\"a-b\",kind=\"dpd_timeout\"} ");
 	free(m);
 	events_service_stop(s);
 	events_service_stop(NULL);
