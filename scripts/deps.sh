@@ -19,6 +19,7 @@ PACKAGES=(
 	gcc clang clang-format meson ninja-build pkg-config
 	libmicrohttpd-dev libyaml-dev nettle-dev libgnutls28-dev libmnl-dev libsystemd-dev
 	libcrypt-dev zlib1g-dev locales libjson-c-dev libcurl4-gnutls-dev
+	libprotobuf-c-dev protobuf-c-compiler  # the protobuf exposition (src/prom/metrics.proto)
 	# fuzzing and sanitizers with clang
 	libclang-rt-14-dev
 	# the lab: real strongSwan in network namespaces
