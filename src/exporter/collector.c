@@ -77,7 +77,7 @@ struct collector {
 	/* read by renderers without ->lock */
 	_Atomic bool ready;
 	_Atomic uint64_t scrapes, scrape_errors, reconnects, dropped, relisted;
-	_Atomic size_t last_len[PROM_FORMAT_N]; /* per format: protobuf is a third of text */
+	_Atomic size_t last_len[PROM_FORMAT_N]; /* per format: their sizes differ */
 	/* the single flight of scrapes: one gather at a time, the others wait for its end */
 	pthread_mutex_t flight_lock;
 	pthread_cond_t flight_done;
