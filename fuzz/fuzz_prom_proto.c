@@ -170,11 +170,12 @@ static void strip_headers(struct buf *b, bool all)
 			prev_help = false;
 			continue;
 		}
+		/* before the move: it may overwrite the line where it was */
+		prev_help = hdr && strncmp(p, "# HELP ", 7) == 0;
 		memmove(out, p, n);
 		out += n;
 		if (!hdr)
 			block = NULL;
-		prev_help = hdr && strncmp(p, "# HELP ", 7) == 0;
 		p += n;
 	}
 	if (block)

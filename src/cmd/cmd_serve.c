@@ -52,6 +52,7 @@ static int serve_metrics(void *ctx, const struct http_request *rq, struct http_r
 	int err, end;
 
 	reply->content_type = ex.content_type;
+	reply->vary = "Accept";
 	err = prom_writer_init_format(&w, out, ex.format);
 	if (err == 0)
 		err = collector_scrape(s->collector, &w);
