@@ -19,9 +19,10 @@ PACKAGES=(
 	gcc clang clang-format meson ninja-build pkg-config
 	libmicrohttpd-dev libyaml-dev nettle-dev libgnutls28-dev libmnl-dev libsystemd-dev
 	libcrypt-dev zlib1g-dev locales libjson-c-dev libcurl4-gnutls-dev
-	libprotobuf-c-dev protobuf-c-compiler  # the protobuf exposition (src/prom/metrics.proto)
 	# fuzzing and sanitizers with clang
 	libclang-rt-14-dev
+	# the protobuf exposition (src/prom/metrics.proto, compiled by protoc-c)
+	libprotobuf-c-dev protobuf-c-compiler
 	# the lab: real strongSwan in network namespaces
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins charon-systemd
 	iproute2 nftables iputils-ping procps psmisc util-linux socat
