@@ -374,6 +374,22 @@ static pb_metric *alloc_metric(struct prom_writer *w)
 	return m;
 }
 
+/* Append @m, whose labels were read with result @r, to the family; NULL (counted) when @r
+ * says they could not be. */
+static pb_metric *add_metric(struct prom_writer *w, pb_metric *m, int r)
+{
+	if (r == -ENOMEM) {
+		fail(w);
+		return NULL;
+	}
+	if (r < 0) {
+		w->dropped++;
+		return NULL;
+	}
+	w->proto->metrics[w->proto->n++] = m;
+	return m;
+}
+
 /* A new metric of the current family with the rendered labels; NULL (counted) on failure. */
 static pb_metric *new_metric(struct prom_writer *w, const char *labels, size_t len)
 {
@@ -384,16 +400,7 @@ static pb_metric *new_metric(struct prom_writer *w, const char *labels, size_t l
 	if (!m)
 		return NULL;
 	r = cached_labels(p, labels, len, m);
-	if (r == -ENOMEM) {
-		fail(w);
-		return NULL;
-	}
-	if (r < 0) {
-		w->dropped++;
-		return NULL;
-	}
-	p->metrics[p->n++] = m;
-	return m;
+	return add_metric(w, m, r);
 }
 
 /* Give @m (the last metric of the family) its value, by the family's type. */
@@ -520,16 +527,7 @@ static pb_metric *labelled_metric(struct prom_writer *w, const struct prom_label
 			return NULL;
 		r = read_labels(&p->arena, p->scratch.data, p->scratch.len, m);
 	}
-	if (r == -ENOMEM) {
-		fail(w);
-		return NULL;
-	}
-	if (r < 0) {
-		w->dropped++;
-		return NULL;
-	}
-	p->metrics[p->n++] = m;
-	return m;
+	return add_metric(w, m, r);
 }
 
 void prom_proto_sample(struct prom_writer *w, const struct prom_label *labels, size_t n, double v)
