@@ -83,16 +83,17 @@ YAML
 		--web.listen-address="127.0.0.1:$port" "$@" >"$W/$name.log" 2>&1 &
 	t_cleanup kill $!
 	printf -v "$name" 'http://127.0.0.1:%s' "$port"
+	printf -v "${name}_PID" '%s' "$!"
 }
 start_prom NATIVE --enable-feature=native-histograms
 start_prom CLASSIC
-value() { # BASE QUERY: the first sample's value, empty if none
+value() { # BASE QUERY: the first sample's value, empty if none; fails if the query does
 	curl -fsS --data-urlencode "query=$2" "$1/api/v1/query" 2>/dev/null | python3 -c '
 import json, sys
 r = json.load(sys.stdin)["data"]["result"]
 print(r[0]["value"][1] if r and "value" in r[0] else "")'
 }
-is() { test "$(value "$1" "$2")" = "$3"; }
+is() { local v; v=$(value "$1" "$2") && test "$v" = "$3"; }
 t_eventually 30 "native-server-scrapes-protobuf-up" is "$NATIVE" 'up{job="ikewatch"}' 1 ||
 	tail -n 3 "$W/NATIVE.log" >&2
 t_eventually 10 "classic-server-scrapes-openmetrics-up" is "$CLASSIC" 'up{job="ikewatch"}' 1 ||
@@ -102,6 +103,12 @@ t_eventually 10 "classic-server-scrapes-openmetrics-up" is "$CLASSIC" 'up{job="i
 enough() { awk -v v="$(value "$CLASSIC" 'min(ipsec_probe_rtt_seconds_count)')" 'BEGIN { exit !(v + 0 >= 500) }'; }
 t_eventually 60 "probes-filled-the-histograms" enough
 sleep 20 # 20 s of scrapes with a steady series set for the comparisons
+# the checks below need both servers: say so once if one went away (on this shared machine one
+# was once SIGKILLed from outside mid-test) rather than as a run of unrelated failures
+for n in NATIVE CLASSIC; do
+	pid=${n}_PID
+	kill -0 "${!pid}" 2>/dev/null || t_bail "prometheus $n (pid ${!pid}) is gone: $(tail -n 2 "$W/$n.log")"
+done
 
 native_is_histogram() {
 	curl -fsS --data-urlencode 'query=ipsec_probe_rtt_seconds{module="stamp"}' \
@@ -112,7 +119,7 @@ sys.exit(0 if len(r) == 1 and "histogram" in r[0] and float(r[0]["histogram"][1]
 }
 t_check "rtt-is-a-native-histogram" native_is_histogram
 t_check "no-classic-buckets-in-native-server" is "$NATIVE" 'count(ipsec_probe_rtt_seconds_bucket)' ""
-t_check "classic-buckets-in-classic-server" test -n "$(value "$CLASSIC" 'count(ipsec_probe_rtt_seconds_bucket)')"
+t_check "classic-buckets-in-classic-server" is "$CLASSIC" 'count(ipsec_probe_rtt_seconds_bucket) > bool 0' 1
 t_check "series-per-probe-stream" compare series "$NATIVE" "$CLASSIC" ikewatch 203.0.113.129 stamp icmp
 
 curl -fsS -H 'Accept: text/plain;version=0.0.4' "$SERVE_URL/metrics" >"$W/text.prom" ||
