@@ -11,11 +11,13 @@
 #       "# series-per-stream module=M classic=N native=N"; exit 1 unless the native server holds
 #       exactly the classic one's series but the RTT histogram's (_bucket x buckets, _sum,
 #       _count: one native series instead).
-#   prom_compare.py values NATIVE CLASSIC JOB TEXTFILE SECONDS
-#       every series whose value did not change in CLASSIC over the last SECONDS must have the
-#       same value in NATIVE and in the text scrape TEXTFILE; and every series name of the text
-#       scrape must be in both servers (the RTT histogram's parts as native, in NATIVE). Prints
-#       how many series were compared.
+#   prom_compare.py values NATIVE CLASSIC JOB TEXT_BEFORE TEXT_AFTER SECONDS
+#       every series whose value did not change in CLASSIC over the last SECONDS, nor between
+#       the text scrapes TEXT_BEFORE and TEXT_AFTER taken around that time, must have the same
+#       value in NATIVE and in the text scrapes (a timestamp derived from a remaining time can
+#       move by a second between any two scrapes: such a series is not steady, and is left
+#       out); and every series name of the text scrape must be in both servers (the RTT
+#       histogram's parts as native, in NATIVE). Prints how many series were compared.
 #   prom_compare.py quantile NATIVE CLASSIC MODULE Q WINDOW BOUNDS
 #       histogram_quantile(Q) over the native histogram of stream MODULE agrees with the one over
 #       its classic buckets: the native estimate lies in the classic bucket (BOUNDS: the
@@ -97,8 +99,9 @@ def same(a, b):
     return a == b or (a != a and b != b)  # NaN equals NaN here
 
 
-def values(native, classic, job, textfile, seconds):
-    text = parse_text(textfile, job)
+def values(native, classic, job, before, after, seconds):
+    text = parse_text(after, job)
+    first = parse_text(before, job)
     sel = f'{{job="{job}"}}'
     rng = query(classic, sel, "query_range", start=f"{now(classic) - seconds}",
                 end=f"{now(classic)}", step="1")
@@ -122,6 +125,8 @@ def values(native, classic, job, textfile, seconds):
         name = dict(k)["__name__"]
         if is_rtt_part(name) or name.startswith("scrape_") or name == "up":
             continue
+        if k in text and (k not in first or not same(first[k], text[k])):
+            continue  # moved between the text scrapes
         if k not in nat or not same(nat[k], v):
             print(f"{dict(k)}: classic {v}, native {nat.get(k)}")
             ok = False
@@ -172,7 +177,7 @@ def main(argv):
     if cmd == "series":
         ok = series(argv[2], argv[3], argv[4], argv[5], argv[6:])
     elif cmd == "values":
-        ok = values(argv[2], argv[3], argv[4], argv[5], int(argv[6]))
+        ok = values(argv[2], argv[3], argv[4], argv[5], argv[6], int(argv[7]))
     elif cmd == "quantile":
         ok = quantile(argv[2], argv[3], argv[4], argv[5], argv[6], argv[7])
     else:

@@ -102,6 +102,8 @@ t_eventually 10 "classic-server-scrapes-openmetrics-up" is "$CLASSIC" 'up{job="i
 # enough observations for quantiles: 30 s of probes every 50 ms
 enough() { awk -v v="$(value "$CLASSIC" 'min(ipsec_probe_rtt_seconds_count)')" 'BEGIN { exit !(v + 0 >= 500) }'; }
 t_eventually 60 "probes-filled-the-histograms" enough
+curl -fsS -H 'Accept: text/plain;version=0.0.4' "$SERVE_URL/metrics" >"$W/text-before.prom" ||
+	t_bail "text scrape failed"
 sleep 20 # 20 s of scrapes with a steady series set for the comparisons
 # the checks below need both servers: say so once if one went away (on this shared machine one
 # was once SIGKILLed from outside mid-test) rather than as a run of unrelated failures
@@ -124,7 +126,8 @@ t_check "series-per-probe-stream" compare series "$NATIVE" "$CLASSIC" ikewatch 2
 
 curl -fsS -H 'Accept: text/plain;version=0.0.4' "$SERVE_URL/metrics" >"$W/text.prom" ||
 	t_bail "text scrape failed"
-t_check "same-values-as-text-scrape" compare values "$NATIVE" "$CLASSIC" ikewatch "$W/text.prom" 15
+t_check "same-values-as-text-scrape" \
+	compare values "$NATIVE" "$CLASSIC" ikewatch "$W/text-before.prom" "$W/text.prom" 15
 
 bounds=$(sed -n 's/^ipsec_probe_rtt_seconds_bucket{[^}]*module="stamp"[^}]*le="\([0-9.e+-]*\)"}.*/\1/p' \
 	"$W/text.prom" | paste -sd,)
