@@ -9,12 +9,13 @@
 # size and round by round, so that both see the same machine load; the ratio is printed.
 #
 # Usage: bench/bench_scrape_cpu.sh [-b BUILD] [-B BASELINE_BUILD] [-s "1 100 1000 10000"]
-#                                  [-k ROUNDS] [-z]
+#                                  [-k ROUNDS] [-z] [-f text|openmetrics|protobuf]
 #   -b  build directory (default: build; use buildtype=release, no sanitizers)
 #   -B  a baseline build (e.g. main's) measured interleaved with -b
 #   -s  SA counts (RUNS: 200 scrapes at 1 SA, 100 at 100, 30 at 1,000, 5 at 10,000 and more)
 #   -k  rounds per size; the median is printed (default 3)
 #   -z  ask for gzip (Accept-Encoding: gzip), as Prometheus does
+#   -f  the exposition format asked for with Accept (default text: no Accept header)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build
@@ -22,13 +23,20 @@ base=
 sizes="1 100 1000 10000"
 rounds=3
 gzip=
-while getopts 'b:B:s:k:z' o; do
+accept=
+while getopts 'b:B:s:k:zf:' o; do
 	case $o in
 	b) build=$(cd "$OPTARG" && pwd) ;;
 	B) base=$(cd "$OPTARG" && pwd) ;;
 	s) sizes=$OPTARG ;;
 	k) rounds=$OPTARG ;;
 	z) gzip=1 ;;
+	f) case $OPTARG in
+		text) accept= ;;
+		openmetrics) accept='application/openmetrics-text;version=1.0.0' ;;
+		protobuf) accept='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited' ;;
+		*) echo "bench_scrape_cpu: -f text|openmetrics|protobuf" >&2; exit 2 ;;
+		esac ;;
 	*) sed -n '2,20p' "$0"; exit 2 ;;
 	esac
 done
@@ -57,6 +65,7 @@ one() {
 	sv=$!
 	for _ in $(seq 200); do curl -fs "http://127.0.0.1:$port/-/healthy" >/dev/null && break; sleep 0.05; done
 	[ -n "$gzip" ] && h=(-H 'Accept-Encoding: gzip')
+	[ -n "$accept" ] && h+=(-H "Accept: $accept")
 	for _ in $(seq "$runs"); do urls+=(-o /dev/null "http://127.0.0.1:$port/metrics"); done
 	curl -s "${h[@]}" -o /dev/null "http://127.0.0.1:$port/metrics" -o /dev/null "http://127.0.0.1:$port/metrics"
 	perf stat -x, -e task-clock -p "$sv" -o "$work/stat" -- curl -s "${h[@]}" "${urls[@]}"

@@ -21,6 +21,8 @@ PACKAGES=(
 	libcrypt-dev zlib1g-dev locales libjson-c-dev libcurl4-gnutls-dev
 	# fuzzing and sanitizers with clang
 	libclang-rt-14-dev
+	# the protobuf exposition (src/prom/metrics.proto, compiled by protoc-c)
+	libprotobuf-c-dev protobuf-c-compiler
 	# the lab: real strongSwan in network namespaces
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins charon-systemd
 	iproute2 nftables iputils-ping procps psmisc util-linux socat

@@ -13,6 +13,7 @@
 #include "events/event_silence.h"
 #include "events/events_service.h"
 #include "exporter/collector.h"
+#include "http/http_negotiate.h"
 #include "http/http_server.h"
 #include "probe/probe_set.h"
 #include "probe/reflect_service.h"
@@ -45,21 +46,25 @@ static int serve_metrics(void *ctx, const struct http_request *rq, struct http_r
 {
 	struct serve *s = ctx;
 	struct buf *out = &reply->body;
+	const char *accept = http_request_header(rq, "Accept");
+	struct http_exposition ex = http_negotiate_exposition(accept, accept ? strlen(accept) : 0);
 	struct prom_writer w;
-	int err;
+	int err, end;
 
-	(void)rq;
-	reply->content_type = PROM_CONTENT_TYPE;
-	prom_writer_init(&w, out);
-	err = collector_scrape(s->collector, &w);
-	if (err < 0)
-		return err;
-	if (s->probes)
-		probe_set_write_metrics(s->probes, &w);
-	if (s->reflector)
-		reflect_service_write_metrics(s->reflector, &w);
-	events_service_write_metrics(s->events, &w);
-	return out->err;
+	reply->content_type = ex.content_type;
+	reply->vary = "Accept";
+	err = prom_writer_init_format(&w, out, ex.format);
+	if (err == 0)
+		err = collector_scrape(s->collector, &w);
+	if (err == 0) {
+		if (s->probes)
+			probe_set_write_metrics(s->probes, &w);
+		if (s->reflector)
+			reflect_service_write_metrics(s->reflector, &w);
+		events_service_write_metrics(s->events, &w);
+	}
+	end = prom_writer_finish(&w);
+	return err < 0 ? err : end;
 }
 
 /* The probes' view of the tunnels, answered by the collector. */

@@ -77,7 +77,7 @@ struct collector {
 	/* read by renderers without ->lock */
 	_Atomic bool ready;
 	_Atomic uint64_t scrapes, scrape_errors, reconnects, dropped, relisted;
-	_Atomic size_t last_len;
+	_Atomic size_t last_len[PROM_FORMAT_N]; /* per format: their sizes differ */
 	/* the single flight of scrapes: one gather at a time, the others wait for its end */
 	pthread_mutex_t flight_lock;
 	pthread_cond_t flight_done;
@@ -593,7 +593,7 @@ static int render(struct collector *c, struct prom_writer *w, bool up, uint64_t 
 {
 	struct sa_view view = {0};
 	uint64_t dropped = 0;
-	size_t last = atomic_load(&c->last_len);
+	size_t last = atomic_load(&c->last_len[w->format]);
 	int err = 0;
 
 	up = up && c->pub.have_snap;
@@ -631,7 +631,7 @@ static int render(struct collector *c, struct prom_writer *w, bool up, uint64_t 
 	prom_family(w, "ikewatch_scrape_duration_seconds", PROM_GAUGE,
 	            "Time this scrape took to read the daemon and render the metrics.");
 	prom_sample(w, NULL, 0, (double)(clock_mono_ns() - t0) / 1e9);
-	atomic_store(&c->last_len, w->out->len);
+	atomic_store(&c->last_len[w->format], w->out->len);
 out:
 	sa_view_done(&view);
 	return err;

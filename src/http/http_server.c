@@ -215,10 +215,15 @@ static enum MHD_Result serve_route(struct http_server *s, struct MHD_Connection 
 				return MHD_NO;
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+			if (rp.vary)
+				MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, rp.vary);
 			return queue(s, c, rp.status, rp.content_type, resp);
 		}
 	}
-	return queue(s, c, rp.status, rp.content_type, response_from_buf(&rp.body));
+	resp = response_from_buf(&rp.body);
+	if (resp && rp.vary)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, rp.vary);
+	return queue(s, c, rp.status, rp.content_type, resp);
 }
 
 const char *http_request_header(const struct http_request *rq, const char *name)

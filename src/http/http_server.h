@@ -36,6 +36,9 @@ const char *http_request_header(const struct http_request *rq, const char *name)
 struct http_reply {
 	unsigned status;
 	const char *content_type; /* a static string */
+	/* NULL, or the request headers (a static string: "Accept") the body was chosen by, for
+	 * Vary (RFC 9110 section 12.5.5) */
+	const char *vary;
 	struct buf body;
 };
 

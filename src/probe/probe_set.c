@@ -349,6 +349,7 @@ struct snap {
 	char conn[PROBE_NAME_MAX], child[PROBE_NAME_MAX];
 	uint64_t sent, received, dup, reord, lost[3];
 	uint64_t cum[PROBE_RTT_BUCKETS], rtt_count;
+	struct prom_native rtt_native;
 	double rtt_sum, jitter, loss_ratio, owd[2];
 	bool success, owd_valid, have_mtu, blackhole;
 	uint32_t path_mtu;
@@ -369,6 +370,7 @@ static void take(struct tstate *ts, struct snap *p)
 	p->lost[2] = ts->st.lost_unknown;
 	probe_stats_rtt_cumulative(&ts->st, p->cum);
 	p->rtt_count = ts->st.rtt_count;
+	p->rtt_native = ts->st.rtt_native;
 	p->rtt_sum = ts->st.rtt_sum;
 	p->jitter = ts->st.jitter_s;
 	p->loss_ratio = probe_stats_window_loss(&ts->st);
@@ -450,8 +452,9 @@ void probe_set_write_metrics(struct probe_set *s, struct prom_writer *w)
 	for (size_t i = 0; i < s->n; i++) {
 		struct prom_label l[5] = LBL(&s->t[i], &sn[i]);
 
-		prom_histogram(w, l, 4, probe_stats_rtt_bounds(), sn[i].cum, PROBE_RTT_BUCKETS,
-		               sn[i].rtt_sum, sn[i].rtt_count);
+		prom_histogram_native(w, l, 4, probe_stats_rtt_bounds(), sn[i].cum,
+		                      PROBE_RTT_BUCKETS, sn[i].rtt_sum, sn[i].rtt_count,
+		                      &sn[i].rtt_native);
 	}
 	prom_family(w, "ipsec_probe_jitter_seconds", PROM_GAUGE,
 	            "Interarrival jitter of the round-trip time (RFC 3550 A.8).");

@@ -180,6 +180,7 @@ static void rtt_add(struct probe_stats *st, double rtt)
 	while (i < PROBE_RTT_BUCKETS && rtt > b[i])
 		i++;
 	st->rtt_buckets[i]++;
+	prom_native_observe(&st->rtt_native, rtt);
 	if (st->rtt_count == 0 || rtt < st->rtt_min)
 		st->rtt_min = rtt;
 	if (st->rtt_count == 0 || rtt > st->rtt_max)

@@ -14,7 +14,8 @@
  *    "unknown". Losses whose direction stayed unknown because no reply came for a while (an
  *    outage) end the span: the next reply starts a new one, so that the requests lost in the
  *    outage are not charged to later losses as forward;
- *  - RTT histogram (exponential buckets from 50 us, doubling), min/avg/max/mdev, RFC 3550
+ *  - RTT histogram (exponential buckets from 50 us, doubling, and the finer buckets of a
+ *    native histogram, prom_native.h), min/avg/max/mdev, RFC 3550
  *    section 6.4.1/A.8 interarrival jitter over successive round-trip times;
  *  - the outcome of the last `window` probes, for ipsec_probe_success and _loss_ratio.
  */
@@ -22,6 +23,7 @@
 #define IKEWATCH_PROBE_STATS_H
 
 #include "common/limits.h"
+#include "prom/prom_native.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -101,6 +103,7 @@ struct probe_stats {
 
 	/* RTT */
 	uint64_t rtt_buckets[PROBE_RTT_BUCKETS + 1]; /* non-cumulative; last is +Inf */
+	struct prom_native rtt_native;               /* the same observations in native buckets */
 	uint64_t rtt_count;
 	double rtt_sum, rtt_sumsq, rtt_min, rtt_max, rtt_last;
 	double jitter_s;

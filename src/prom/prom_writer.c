@@ -11,6 +11,7 @@
  * writes "0.5" and not "0,5".
  */
 #include "prom/prom_writer.h"
+#include "prom/prom_writer_int.h"
 
 #include "common/limits.h"
 
@@ -191,6 +192,14 @@ void prom_family(struct prom_writer *w, const char *name, enum prom_type type, c
 	w->family = name;
 	w->family_len = strlen(name);
 	w->type = type;
+	if (w->format == PROM_FORMAT_OPENMETRICS) {
+		prom_om_family(w, help);
+		return;
+	}
+	if (w->format == PROM_FORMAT_PROTOBUF) {
+		prom_proto_family(w, help);
+		return;
+	}
 	if (help) {
 		buf_puts(w->out, "# HELP ");
 		buf_puts(w->out, name);
@@ -298,6 +307,10 @@ void prom_sample(struct prom_writer *w, const struct prom_label *labels, size_t 
 {
 	if (!sample_ok(w, labels, nlabels))
 		return;
+	if (w->proto) {
+		prom_proto_sample(w, labels, nlabels, v);
+		return;
+	}
 	put_series(w, NULL, labels, nlabels, false);
 	close_series(w, nlabels);
 	prom_write_double(w->out, v);
@@ -338,6 +351,10 @@ void prom_sample_at(struct prom_writer *w, const char *labels, size_t len, doubl
 {
 	if (!sample_at_ok(w))
 		return;
+	if (w->proto) {
+		prom_proto_sample_at(w, labels, len, v);
+		return;
+	}
 	buf_append(w->out, w->family, w->family_len);
 	buf_append(w->out, labels, len);
 	buf_putc(w->out, ' ');
@@ -349,6 +366,10 @@ void prom_sample_at_u64(struct prom_writer *w, const char *labels, size_t len, u
 {
 	if (!sample_at_ok(w))
 		return;
+	if (w->proto) {
+		prom_proto_sample_at(w, labels, len, (double)v);
+		return;
+	}
 	buf_append(w->out, w->family, w->family_len);
 	buf_append(w->out, labels, len);
 	buf_putc(w->out, ' ');
@@ -361,6 +382,10 @@ void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, siz
 {
 	if (!sample_ok(w, labels, nlabels))
 		return;
+	if (w->proto) {
+		prom_proto_sample(w, labels, nlabels, (double)v);
+		return;
+	}
 	put_series(w, NULL, labels, nlabels, false);
 	close_series(w, nlabels);
 	buf_put_u64(w->out, v);
@@ -372,6 +397,10 @@ void prom_sample_i64(struct prom_writer *w, const struct prom_label *labels, siz
 {
 	if (!sample_ok(w, labels, nlabels))
 		return;
+	if (w->proto) {
+		prom_proto_sample(w, labels, nlabels, (double)v);
+		return;
+	}
 	put_series(w, NULL, labels, nlabels, false);
 	close_series(w, nlabels);
 	buf_put_i64(w->out, v);
@@ -398,6 +427,11 @@ void prom_histogram(struct prom_writer *w, const struct prom_label *labels, size
 			return;
 		}
 	}
+	if (w->proto) {
+		prom_proto_histogram(w, labels, nlabels, bounds, cumulative_counts, nbounds, sum,
+		                     count);
+		return;
+	}
 	for (size_t i = 0; i < nbounds; i++) {
 		put_series(w, "_bucket", labels, nlabels, true);
 		buf_puts(w->out, nlabels ? ",le=\"" : "le=\"");
@@ -418,6 +452,12 @@ void prom_histogram(struct prom_writer *w, const struct prom_label *labels, size
 	close_series(w, nlabels);
 	buf_put_u64(w->out, count);
 	buf_putc(w->out, '\n');
+}
+
+/* For the other formats (prom_writer_int.h): OpenMetrics escapes HELP as a label value. */
+void prom_escape_quoted(struct buf *out, const char *s, size_t len)
+{
+	put_escaped(out, s, len, true, SIZE_MAX);
 }
 
 static locale_t c_locale;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Prometheus text exposition format 0.0.4 writer. Takes values, writes bytes into a struct buf;
+ * Prometheus exposition writer: text format 0.0.4 by default, or OpenMetrics text 1.0.0 or the
+ * protobuf format (delimited io.prometheus.client.MetricFamily messages) when initialised with
+ * prom_writer_init_format() (the callers do not change: the format is dispatched inside, see
+ * prom_openmetrics.c and prom_proto.c). Takes values, writes bytes into a struct buf;
  * does no I/O and never logs. Metric and label names are validated (a bad name is a programming
  * error: the family/sample is skipped and counted in ->dropped); label values are escaped (\\, ",
  * newline), cut to LABEL_VALUE_MAX at a UTF-8 boundary, and invalid UTF-8 is replaced with
@@ -18,6 +21,13 @@
 #include <stdint.h>
 
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+enum prom_format {
+	PROM_FORMAT_TEXT,        /* text 0.0.4 */
+	PROM_FORMAT_OPENMETRICS, /* OpenMetrics text 1.0.0 (and 0.0.1, the same body) */
+	PROM_FORMAT_PROTOBUF,    /* varint-delimited io.prometheus.client.MetricFamily messages */
+	PROM_FORMAT_N,
+};
 
 enum prom_type {
 	PROM_GAUGE,
@@ -38,6 +48,9 @@ struct prom_label {
 
 #define PROM_CHECKED_LABELS_MAX 16
 
+struct prom_proto;
+struct prom_native;
+
 struct prom_writer {
 	struct buf *out;
 	const char *family; /* name of the current family */
@@ -50,9 +63,18 @@ struct prom_writer {
 	const char *checked[8][PROM_CHECKED_LABELS_MAX];
 	size_t checked_n[8];
 	unsigned checked_next;
+	enum prom_format format;
+	struct prom_proto *proto;         /* PROM_FORMAT_PROTOBUF: the family being built */
+	const struct prom_native *native; /* set by prom_histogram_native() for its call */
 };
 
+/* A text 0.0.4 writer (needs no prom_writer_finish()). */
 void prom_writer_init(struct prom_writer *w, struct buf *out);
+/* A writer of @format: 0, or -ENOMEM. It must be ended with prom_writer_finish(). */
+int prom_writer_init_format(struct prom_writer *w, struct buf *out, enum prom_format format);
+/* End the exposition: the last protobuf family is written, OpenMetrics gets its "# EOF", and
+ * what the writer holds is freed. 0, or the first error of the output (out->err, -ENOMEM). */
+int prom_writer_finish(struct prom_writer *w);
 
 /* Start a family: "# HELP name help" and "# TYPE name type". Counter names end in _total. */
 void prom_family(struct prom_writer *w, const char *name, enum prom_type type, const char *help);
@@ -79,6 +101,12 @@ void prom_sample_at_u64(struct prom_writer *w, const char *labels, size_t len, u
 void prom_histogram(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
                     const double *bounds, const uint64_t *cumulative_counts, size_t nbounds,
                     double sum, uint64_t count);
+/* The same with the observations also kept in exponential buckets (prom_native.h): the
+ * protobuf format carries them as a native histogram beside the classic buckets; the text
+ * formats, which cannot, write the classic histogram only. @nh NULL: as prom_histogram(). */
+void prom_histogram_native(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
+                           const double *bounds, const uint64_t *cumulative_counts, size_t nbounds,
+                           double sum, uint64_t count, const struct prom_native *nh);
 
 /* Validation helpers, exposed for tests and for config checks. */
 bool prom_metric_name_valid(const char *name);

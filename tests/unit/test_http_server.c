@@ -34,6 +34,7 @@ struct fixture {
 	size_t body_size;  /* 0: a small exposition */
 	unsigned sleep_ms; /* a slow scrape */
 	unsigned calls;
+	bool vary; /* the body depends on Accept */
 };
 
 static int fx_metrics(void *ctx, const struct http_request *rq, struct http_reply *reply)
@@ -49,6 +50,8 @@ static int fx_metrics(void *ctx, const struct http_request *rq, struct http_repl
 	if (f->metrics_ret < 0)
 		return f->metrics_ret;
 	reply->content_type = PROM_CONTENT_TYPE;
+	if (f->vary)
+		reply->vary = "Accept";
 	prom_writer_init(&w, out);
 	prom_family(&w, "ikewatch_up", PROM_GAUGE, "Test.");
 	prom_sample(&w, NULL, 0, 1);
@@ -328,6 +331,30 @@ static void gzip_when_accepted(void)
 		T_EQ_INT(unz_len, plain_len);
 		T_ASSERT(memcmp(unz, plain, plain_len) == 0);
 	}
+	buf_done(&r);
+	http_server_free(s);
+}
+
+/* A reply chosen by a request header says so in Vary, beside gzip's own Vary; others do not. */
+static void vary_is_sent(void)
+{
+	struct fixture f = {.ready = true, .body_size = 20000, .vary = true};
+	struct http_server *s = start(&f, NULL, 0, 0, NULL);
+	struct buf r;
+
+	T_ASSERT(s != NULL);
+	buf_init(&r, 1 << 22);
+	T_EQ_INT(request(http_server_port(s), "GET", "/metrics", NULL, &r), 0);
+	T_EQ_INT(status_of(&r), 200);
+	T_CONTAINS(r.data, "\r\nVary: Accept\r\n");
+	T_NOT_CONTAINS(r.data, "Accept-Encoding");
+	T_EQ_INT(request(http_server_port(s), "GET", "/metrics", "Accept-Encoding: gzip\r\n", &r),
+	         0);
+	T_CONTAINS(r.data, "\r\nVary: Accept\r\n");
+	T_CONTAINS(r.data, "\r\nVary: Accept-Encoding\r\n");
+	f.vary = false;
+	T_EQ_INT(request(http_server_port(s), "GET", "/metrics", NULL, &r), 0);
+	T_NOT_CONTAINS(r.data, "Vary");
 	buf_done(&r);
 	http_server_free(s);
 }
@@ -990,7 +1017,7 @@ static void tls_client_certificates(void)
 }
 
 TEST_MAIN_TEARDOWN("http_server", cleanup_tmpdir, TEST(routes_and_headers),
-                   TEST(large_body_and_keepalive), TEST(gzip_when_accepted),
+                   TEST(large_body_and_keepalive), TEST(gzip_when_accepted), TEST(vary_is_sent),
                    TEST(accept_encoding_vectors), TEST(bind_errors_are_returned),
                    TEST(connection_limit_and_timeout), TEST(post_routes_take_bodies),
                    TEST(bearer_token_enforced), TEST(trickling_client_is_closed),

@@ -161,6 +161,30 @@ static void jitter_and_rtt(void)
 	T_EQ_INT(cum[9], 4);
 	T_EQ_INT(cum[PROBE_RTT_BUCKETS - 1], 4);
 	T_ASSERT(probe_stats_rtt_bounds()[0] == 50e-6 && probe_stats_rtt_bounds()[16] == 3.2768);
+	/* the native buckets hold the same observations: 10 ms twice in one bucket (key -53),
+	 * 12 ms (-51) and 14 ms (-49) */
+	T_EQ_INT(prom_native_total(&st.rtt_native), st.rtt_count);
+	T_EQ_INT(st.rtt_native.counts[-53 - PROM_NATIVE_KEY_MIN], 2);
+	T_EQ_INT(st.rtt_native.counts[-51 - PROM_NATIVE_KEY_MIN], 1);
+	T_EQ_INT(st.rtt_native.counts[-49 - PROM_NATIVE_KEY_MIN], 1);
+}
+
+/* Whatever the RTT (0, a clock step backwards, beyond the top bucket), native and classic count
+ * every observation once. */
+static void native_counts_every_rtt(void)
+{
+	static const double rtts[] = {0, -0.5, 1e-9, 0.3, 200.0, 5.0};
+	bool ro;
+
+	init(PROBE_FAR_STATELESS);
+	for (uint32_t i = 0; i < sizeof(rtts) / sizeof(rtts[0]); i++) {
+		probe_stats_sent(&st, i * MS);
+		reply(i, i, rtts[i], i * MS + 20 * MS, &ro);
+	}
+	T_EQ_INT(st.rtt_count, 6);
+	T_EQ_INT(prom_native_total(&st.rtt_native), 6);
+	T_EQ_INT(st.rtt_native.zero_count, 3);
+	T_EQ_INT(st.rtt_native.counts[PROM_NATIVE_BUCKETS - 1], 1);
 }
 
 static void window_forgets(void)
@@ -398,5 +422,5 @@ static void outage_unknown_then_recovery(void)
 TEST_MAIN("probe_stats", TEST(partial_loss_attributed), TEST(outage_unknown_then_recovery),
           TEST(head_and_tail_unknown), TEST(direction_split_stateful), TEST(stateless_is_unknown),
           TEST(pending_then_attributed), TEST(duplicates_reordering_late), TEST(jitter_and_rtt),
-          TEST(window_forgets), TEST(reflector_restart_rebases), TEST(sent_before_cutoff),
-          TEST(quantiles))
+          TEST(native_counts_every_rtt), TEST(window_forgets), TEST(reflector_restart_rebases),
+          TEST(sent_before_cutoff), TEST(quantiles))
