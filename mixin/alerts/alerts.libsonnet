@@ -457,13 +457,10 @@
         },
         {
           alert: 'IPsecProbeLatencyHigh',
-          expr: |||
-            histogram_quantile(%(probe_latency_quantile)s,
-              sum by (job, instance, target, conn, child, module, le) (
-                rate(ipsec_probe_rtt_seconds_bucket{%(selector)s}[%(probe_latency_window)s])
-              )
-            ) > %(probe_latency_seconds)s
-          ||| % c,
+          expr: '(%s) > %s' % [
+            (import '../lib/histograms.libsonnet').quantile(c.probe_latency_quantile, 'ipsec_probe_rtt_seconds', c.selector, 'job, instance, target, conn, child, module', c.probe_latency_window),
+            c.probe_latency_seconds,
+          ],
           'for': '%(probe_latency_for)s' % c,
           labels: {
             severity: 'warning',

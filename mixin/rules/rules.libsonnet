@@ -15,6 +15,7 @@
     local c = (import '../lib/config.libsonnet').values($._config),
     // rate() of an event counter whose series appear at their first event, that event included
     // (mixin/lib/counters.libsonnet).
+    local rttQuantile(q) = (import '../lib/histograms.libsonnet').quantile(q, 'ipsec_probe_rtt_seconds', c.selector, 'job, instance, target, conn, child, module', c.recording_window),
     local eventRate(metric) = (import '../lib/counters.libsonnet').rate(metric, c.selector, '', c.recording_window, c.recording_window_seconds),
     groups+: [
     {
@@ -35,30 +36,21 @@
           labels: {
             quantile: '0.5',
           },
-          expr: |||
-            histogram_quantile(0.5, sum by (job, instance, target, conn, child, module, le) (
-              rate(ipsec_probe_rtt_seconds_bucket{%(selector)s}[%(recording_window)s])))
-          ||| % c,
+          expr: rttQuantile('0.5'),
         },
         {
           record: 'ipsec_tunnel:probe_rtt_seconds:quantile',
           labels: {
             quantile: '0.95',
           },
-          expr: |||
-            histogram_quantile(0.95, sum by (job, instance, target, conn, child, module, le) (
-              rate(ipsec_probe_rtt_seconds_bucket{%(selector)s}[%(recording_window)s])))
-          ||| % c,
+          expr: rttQuantile('0.95'),
         },
         {
           record: 'ipsec_tunnel:probe_rtt_seconds:quantile',
           labels: {
             quantile: '0.99',
           },
-          expr: |||
-            histogram_quantile(0.99, sum by (job, instance, target, conn, child, module, le) (
-              rate(ipsec_probe_rtt_seconds_bucket{%(selector)s}[%(recording_window)s])))
-          ||| % c,
+          expr: rttQuantile('0.99'),
         },
         // -- Traffic per tunnel (counters carry across rekeys, so rate() sees no resets) ----------
         {
