@@ -389,7 +389,8 @@ static int check_policies(struct prom_writer *w, const struct xfrm_table *t,
 		if (!st->reqid || has(tmpls, np, st->reqid))
 			continue;
 		m->states_without_policy++;
-		if ((c = find_spi(spi, n_spi, st)) && (slot = conn_slot(cc, &ncc, cap_cc, &idx, c->conn)))
+		if ((c = find_spi(spi, n_spi, st)) &&
+		    (slot = conn_slot(cc, &ncc, cap_cc, &idx, c->conn)))
 			slot->state_no_pol++;
 	}
 	prom_family(w, "ipsec_xfrm_policies_without_state", PROM_GAUGE,

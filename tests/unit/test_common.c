@@ -121,8 +121,7 @@ static void num_parse_rejects_junk(void)
 	T_EQ_INT(num_parse_i64("-9223372036854775809", 20, INT64_MIN, INT64_MAX, &i), -ERANGE);
 	T_EQ_INT(num_parse_i64("9223372036854775808", 19, INT64_MIN, INT64_MAX, &i), -ERANGE);
 	T_EQ_INT(num_parse_i64("-5", 2, 0, 10, &i), -ERANGE);
-	T_ASSERT(num_parse_u64("18446744073709551615", 20, UINT64_MAX, &u) == 0 &&
-	         u == UINT64_MAX);
+	T_ASSERT(num_parse_u64("18446744073709551615", 20, UINT64_MAX, &u) == 0 && u == UINT64_MAX);
 	T_EQ_INT(num_parse_u64("18446744073709551616", 20, UINT64_MAX, &u), -ERANGE);
 	T_ASSERT(num_parse_u64("000000000000000000000000042", 27, 100, &u) == 0 && u == 42);
 	T_EQ_INT(num_parse_u64("1\0", 2, 1000, &u), -EINVAL);

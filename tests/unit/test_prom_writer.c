@@ -270,8 +270,8 @@ static void label_values_are_cut(void)
  * prom_sample_u64() and by prom_labels_render() + prom_sample_at_u64() (always escaped). */
 static void plain_path_matches_escaping(void)
 {
-	static const unsigned char odd[] = {0x00, 0x0a, 0x1f, 0x20, '"', '\\', 0x7e,
-	                                    0x7f, 0x80, 0xc3, 0xff, 'a'};
+	static const unsigned char odd[] = {0x00, 0x0a, 0x1f, 0x20, '"',  '\\',
+	                                    0x7e, 0x7f, 0x80, 0xc3, 0xff, 'a'};
 	char v[24];
 
 	for (size_t len = 0; len <= sizeof(v); len++) {
@@ -295,9 +295,11 @@ static void plain_path_matches_escaping(void)
 				prom_sample_u64(&wa, lab, 2, 18446744073709551615ull);
 				T_EQ_INT(prom_labels_render(&l, lab, 2), 0);
 				prom_sample_at_u64(&wb, l.data, l.len, 18446744073709551615ull);
-				if (a.err || b.err || a.len != b.len || memcmp(a.data, b.data, a.len)) {
-					test_fail(__FILE__, __LINE__, "len %zu, byte 0x%02x at %zu: %s",
-					          len, odd[k], at, a.data ? a.data : "");
+				if (a.err || b.err || a.len != b.len ||
+				    memcmp(a.data, b.data, a.len)) {
+					test_fail(__FILE__, __LINE__,
+					          "len %zu, byte 0x%02x at %zu: %s", len, odd[k],
+					          at, a.data ? a.data : "");
 					len = sizeof(v) + 1, at = len, k = sizeof(odd);
 				}
 				buf_done(&a);
