@@ -43,13 +43,28 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Metric names: [a-zA-Z_:][a-zA-Z0-9_:]* (data model, "Metric names and labels"). */
+/* Bytes of names: 1 a letter or '_', 2 a digit, 4 ':' (metric names only). */
+static const unsigned char name_class[256] = {
+    ['_'] = 1, ['0'] = 2, ['1'] = 2, ['2'] = 2, ['3'] = 2, ['4'] = 2, ['5'] = 2, ['6'] = 2,
+    ['7'] = 2, ['8'] = 2, ['9'] = 2, [':'] = 4, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+    ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['A'] = 1, ['B'] = 1,
+    ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+};
+
+/* Metric names: [a-zA-Z_:][a-zA-Z0-9_:]* (data model, "Metric names and labels"); a family
+ * per scrape checks each, so one table load a byte. */
 bool prom_metric_name_valid(const char *name)
 {
-	if (!name || !(is_alpha_(name[0]) || name[0] == ':'))
+	const unsigned char *p = (const unsigned char *)name;
+
+	if (!name || !(name_class[p[0]] & 5))
 		return false;
-	for (const char *p = name + 1; *p; p++)
-		if (!is_alpha_(*p) && !is_digit(*p) && *p != ':')
+	while (*++p)
+		if (!name_class[*p])
 			return false;
 	return true;
 }
@@ -216,6 +231,9 @@ static void put_escaped(struct buf *out, const char *s, size_t len, bool quote, 
 
 void prom_family(struct prom_writer *w, const char *name, enum prom_type type, const char *help)
 {
+	size_t help_len = help ? strlen(help) : 0, tlen;
+	char *p;
+
 	if (!prom_metric_name_valid(name) || (unsigned)type > PROM_UNTYPED ||
 	    (type == PROM_COUNTER && !has_suffix(name, "_total"))) {
 		w->family = NULL;
@@ -225,11 +243,30 @@ void prom_family(struct prom_writer *w, const char *name, enum prom_type type, c
 	w->family = name;
 	w->family_len = strlen(name);
 	w->type = type;
+	/* plain help text (nearly all of it): both lines in one reservation; a small scrape is
+	 * mostly these lines */
+	tlen = strlen(prom_type_names[type]);
+	if (help && plain_prefix((const unsigned char *)help, help_len) == help_len &&
+	    (p = buf_room(w->out, 2 * w->family_len + help_len + tlen + 18))) {
+		char *start = p;
+
+		memcpy(p, "# HELP ", 7);
+		memcpy(p += 7, name, w->family_len);
+		*(p += w->family_len) = ' ';
+		memcpy(++p, help, help_len);
+		memcpy(p += help_len, "\n# TYPE ", 8);
+		memcpy(p += 8, name, w->family_len);
+		*(p += w->family_len) = ' ';
+		memcpy(++p, prom_type_names[type], tlen);
+		*(p += tlen) = '\n';
+		buf_commit(w->out, (size_t)(p + 1 - start));
+		return;
+	}
 	if (help) {
 		buf_puts(w->out, "# HELP ");
 		buf_puts(w->out, name);
 		buf_putc(w->out, ' ');
-		put_escaped(w->out, help, strlen(help), false, SIZE_MAX);
+		put_escaped(w->out, help, help_len, false, SIZE_MAX);
 		buf_putc(w->out, '\n');
 	}
 	buf_puts(w->out, "# TYPE ");
