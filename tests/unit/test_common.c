@@ -129,6 +129,20 @@ static void num_parse_rejects_junk(void)
 	T_ASSERT(num_parse_hex_u64("c1a0b2ff", 8, UINT32_MAX, &u) == 0 && u == 0xc1a0b2ff);
 	T_EQ_INT(num_parse_hex_u64("0x", 2, UINT32_MAX, &u), -EINVAL);
 	T_EQ_INT(num_parse_hex_u64("1g", 2, UINT32_MAX, &u), -EINVAL);
+	T_ASSERT(num_parse_hex_u64("0XaBcDeF09", 10, UINT32_MAX, &u) == 0 && u == 0xabcdef09);
+	T_ASSERT(num_parse_hex_u64("0", 1, UINT32_MAX, &u) == 0 && u == 0);
+	T_ASSERT(num_parse_hex_u64("0000000000000000000ffffffffffffffff", 35, UINT64_MAX, &u) ==
+	             0 &&
+	         u == UINT64_MAX);
+	T_EQ_INT(num_parse_hex_u64("10000000000000000", 17, UINT64_MAX, &u), -ERANGE);
+	T_EQ_INT(num_parse_hex_u64("100000000", 9, UINT32_MAX, &u), -ERANGE);
+	T_EQ_INT(num_parse_hex_u64(" 1", 2, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("+1", 2, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("0x0x1", 5, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("@", 1, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("`", 1, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("G", 1, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("", 0, UINT32_MAX, &u), -EINVAL);
 }
 
 static void num_parse_durations(void)
