@@ -7,15 +7,19 @@
 # process's task-clock (perf stat -p) over RUNS scrapes on one kept-alive connection, after two
 # warm-up scrapes. With -B, a second (baseline) build is measured in turn with the first, size by
 # size and round by round, so that both see the same machine load; the ratio is printed.
+# With -c, serve's user-space instructions per scrape are counted instead (valgrind's callgrind
+# around serve_route, counters zeroed after the warm-up): slow, but the same at any load, so
+# small changes show (debugoptimized builds give the function names callgrind needs).
 #
 # Usage: bench/bench_scrape_cpu.sh [-b BUILD] [-B BASELINE_BUILD] [-s "1 100 1000 10000"]
-#                                  [-k ROUNDS] [-z] [-f text|openmetrics|protobuf]
+#                                  [-k ROUNDS] [-z] [-f text|openmetrics|protobuf] [-c]
 #   -b  build directory (default: build; use buildtype=release, no sanitizers)
 #   -B  a baseline build (e.g. main's) measured interleaved with -b
 #   -s  SA counts (RUNS: 200 scrapes at 1 SA, 100 at 100, 30 at 1,000, 5 at 10,000 and more)
 #   -k  rounds per size; the median is printed (default 3)
 #   -z  ask for gzip (Accept-Encoding: gzip), as Prometheus does
 #   -f  the exposition format asked for with Accept (default text: no Accept header)
+#   -c  count instructions (callgrind; RUNS: 50, 30, 5 and 3; one round is enough)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build
@@ -24,7 +28,8 @@ sizes="1 100 1000 10000"
 rounds=3
 gzip=
 accept=
-while getopts 'b:B:s:k:zf:' o; do
+count=
+while getopts 'b:B:s:k:zf:c' o; do
 	case $o in
 	b) build=$(cd "$OPTARG" && pwd) ;;
 	B) base=$(cd "$OPTARG" && pwd) ;;
@@ -37,10 +42,15 @@ while getopts 'b:B:s:k:zf:' o; do
 		protobuf) accept='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited' ;;
 		*) echo "bench_scrape_cpu: -f text|openmetrics|protobuf" >&2; exit 2 ;;
 		esac ;;
-	*) sed -n '2,20p' "$0"; exit 2 ;;
+	c) count=1 ;;
+	*) sed -n '2,26p' "$0"; exit 2 ;;
 	esac
 done
-command -v perf >/dev/null || { echo "bench_scrape_cpu: perf is needed (apt-get install linux-perf)" >&2; exit 1; }
+if [ -n "$count" ]; then
+	command -v valgrind >/dev/null || { echo "bench_scrape_cpu: -c needs valgrind" >&2; exit 1; }
+else
+	command -v perf >/dev/null || { echo "bench_scrape_cpu: perf is needed (apt-get install linux-perf)" >&2; exit 1; }
+fi
 work=$(mktemp -d /tmp/iw-bench-cpu.XXXXXX)
 sv='' fv=''
 cleanup() {
@@ -60,23 +70,38 @@ one() {
 	fv=$!
 	for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
 	port=$(free_port)
-	"$b/ikewatch" serve --vici.socket "$sock" --events.stream false --events.log-source none \
-		--web.listen-address "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+	local pre=()
+	[ -n "$count" ] && pre=(valgrind --tool=callgrind --callgrind-out-file="$work/cg.out"
+		--collect-atstart=no --toggle-collect=serve_route)
+	"${pre[@]}" "$b/ikewatch" serve --vici.socket "$sock" --events.stream false \
+		--events.log-source none --web.listen-address "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 	sv=$!
-	for _ in $(seq 200); do curl -fs "http://127.0.0.1:$port/-/healthy" >/dev/null && break; sleep 0.05; done
+	for _ in $(seq 600); do curl -fs "http://127.0.0.1:$port/-/healthy" >/dev/null && break; sleep 0.05; done
 	[ -n "$gzip" ] && h=(-H 'Accept-Encoding: gzip')
 	[ -n "$accept" ] && h+=(-H "Accept: $accept")
 	for _ in $(seq "$runs"); do urls+=(-o /dev/null "http://127.0.0.1:$port/metrics"); done
 	curl -s "${h[@]}" -o /dev/null "http://127.0.0.1:$port/metrics" -o /dev/null "http://127.0.0.1:$port/metrics"
-	perf stat -x, -e task-clock -p "$sv" -o "$work/stat" -- curl -s "${h[@]}" "${urls[@]}"
-	ms=$(awk -F, '/task-clock/ {print $1}' "$work/stat")
-	hwm=$(awk '/VmHWM/ {print $2}' "/proc/$sv/status")
-	kill "$sv" "$fv"; wait "$sv" "$fv" 2>/dev/null
+	if [ -n "$count" ]; then
+		callgrind_control -z "$sv" >/dev/null 2>&1
+		curl -s "${h[@]}" "${urls[@]}"
+		hwm=0
+		kill "$sv"; wait "$sv" 2>/dev/null
+		# millions of instructions, in the place of milliseconds
+		ms=$(awk '/^(summary|totals):/ {print $2 / 1e6; exit}' "$work/cg.out")
+		rm -f "$work/cg.out"
+	else
+		perf stat -x, -e task-clock -p "$sv" -o "$work/stat" -- curl -s "${h[@]}" "${urls[@]}"
+		ms=$(awk -F, '/task-clock/ {print $1}' "$work/stat")
+		hwm=$(awk '/VmHWM/ {print $2}' "/proc/$sv/status")
+		kill "$sv"; wait "$sv" 2>/dev/null
+	fi
+	kill "$fv"; wait "$fv" 2>/dev/null
 	sv='' fv=''
 	awk -v ms="$ms" -v r="$runs" -v h="$hwm" 'BEGIN { printf "%.4f %d\n", ms / r, h }'
 }
 
 echo "# ikewatch serve CPU per scrape against fakevici; ${gzip:+gzip, }$rounds rounds, median; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -n "$count" ] && echo "# -c: user-space instructions (callgrind): read \"ms\" as millions of instructions, \"us\" as thousands"
 if [ -n "$base" ]; then
 	echo "| SAs | CPU ms/scrape (base) | CPU ms/scrape | us per SA (base) | us per SA | after/before | VmHWM MiB (base) | VmHWM MiB |"
 	echo "|---|---|---|---|---|---|---|---|"
@@ -89,6 +114,12 @@ for n in $sizes; do
 	[ "$n" -lt 10000 ] && runs=30
 	[ "$n" -lt 1000 ] && runs=100
 	[ "$n" -lt 100 ] && runs=200
+	if [ -n "$count" ]; then
+		runs=3
+		[ "$n" -lt 10000 ] && runs=5
+		[ "$n" -lt 1000 ] && runs=30
+		[ "$n" -lt 100 ] && runs=50
+	fi
 	: >"$work/a"; : >"$work/ah"; : >"$work/b"; : >"$work/bh"
 	for _ in $(seq "$rounds"); do
 		if [ -n "$base" ]; then

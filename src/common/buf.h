@@ -40,6 +40,24 @@ static inline int buf_append(struct buf *b, const void *p, size_t len)
 	}
 	return buf_append_slow(b, p, len);
 }
+/*
+ * Room for @n more bytes: where to write them, to be followed by buf_commit() of the bytes
+ * written (at most @n). NULL after a failure, and also (without failing) when @n would pass the
+ * cap: @n is usually a bound, and the caller then falls back to exact appends, which fail only
+ * if the bytes themselves do not fit. A writer of many small pieces reserves and checks once.
+ */
+char *buf_room_slow(struct buf *b, size_t n);
+static inline char *buf_room(struct buf *b, size_t n)
+{
+	if (!b->err && b->data && n < b->cap - b->len)
+		return b->data + b->len;
+	return buf_room_slow(b, n);
+}
+static inline void buf_commit(struct buf *b, size_t n)
+{
+	b->len += n;
+	b->data[b->len] = '\0';
+}
 static inline int buf_putc(struct buf *b, char c)
 {
 	return buf_append(b, &c, 1);
@@ -51,6 +69,9 @@ static inline int buf_puts(struct buf *b, const char *s)
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Decimal integers, without printf's locale and parsing cost (hot path of the exposition). */
+#define BUF_U64_DIGITS_MAX 20
+/* @v in decimal at @out (no NUL); returns the number of bytes written. */
+size_t buf_fmt_u64(char out[BUF_U64_DIGITS_MAX], uint64_t v);
 int buf_put_u64(struct buf *b, uint64_t v);
 int buf_put_i64(struct buf *b, int64_t v);
 int buf_put_u8(struct buf *b, uint8_t v);

@@ -100,10 +100,23 @@ static const char *const snap_key_names[K_COUNT] = {
 
 #define SNAP_KEY_LEN_MAX 16
 
-/* Keys of each length, built once. */
+/* A name's slot in snap_buckets.slot: from its length and its first and last bytes, which tell
+ * the keys apart (and most names that are no key from them, without a memcmp). */
+#define SNAP_SLOTS 256
+static unsigned snap_slot(const char *name, size_t len)
+{
+	return (unsigned)(len * 37 + (unsigned char)name[0] * 5 + (unsigned char)name[len - 1]) &
+	       (SNAP_SLOTS - 1);
+}
+#define SNAP_SLOT_SHARED 0xff
+
+/* Keys of each length, and the slot table, built once. */
 static struct {
 	uint8_t first[SNAP_KEY_LEN_MAX + 2]; /* keys of length L are order[first[L]..first[L+1]) */
 	uint8_t order[K_COUNT];
+	uint8_t len[K_COUNT];
+	/* 0: no key; k + 1: only key k; SNAP_SLOT_SHARED: several (search the length's bucket) */
+	uint8_t slot[SNAP_SLOTS];
 } snap_buckets;
 static pthread_once_t snap_buckets_once = PTHREAD_ONCE_INIT;
 
@@ -111,6 +124,7 @@ static void snap_buckets_init(void)
 {
 	unsigned n = 0;
 
+	_Static_assert(K_COUNT < SNAP_SLOT_SHARED, "slot values are key numbers + 1");
 	for (size_t len = 0; len <= SNAP_KEY_LEN_MAX; len++) {
 		snap_buckets.first[len] = (uint8_t)n;
 		for (unsigned k = 0; k < K_COUNT; k++)
@@ -118,6 +132,13 @@ static void snap_buckets_init(void)
 				snap_buckets.order[n++] = (uint8_t)k;
 	}
 	snap_buckets.first[SNAP_KEY_LEN_MAX + 1] = (uint8_t)n;
+	for (unsigned k = 0; k < K_COUNT; k++) {
+		size_t len = strlen(snap_key_names[k]);
+		uint8_t *v = &snap_buckets.slot[snap_slot(snap_key_names[k], len)];
+
+		snap_buckets.len[k] = (uint8_t)len;
+		*v = *v ? SNAP_SLOT_SHARED : (uint8_t)(k + 1);
+	}
 }
 
 /* A section's children by key: the first element with each name, or 0. */
@@ -134,12 +155,23 @@ static void sec_index(struct sec_ix *x, const struct vici_msg *m, uint32_t sec)
 	vici_foreach_child(m, sec, i)
 	{
 		const struct vici_elem *e = &m->elems[i];
+		unsigned k;
 
-		if (!e->name || e->name_len > SNAP_KEY_LEN_MAX)
+		if (!e->name || e->name_len > SNAP_KEY_LEN_MAX || e->name_len == 0)
 			continue;
+		k = snap_buckets.slot[snap_slot(e->name, e->name_len)];
+		if (k == 0)
+			continue;
+		if (k != SNAP_SLOT_SHARED) {
+			k--;
+			if (!x->at[k] && snap_buckets.len[k] == e->name_len &&
+			    memcmp(snap_key_names[k], e->name, e->name_len) == 0)
+				x->at[k] = i;
+			continue;
+		}
 		for (unsigned b = snap_buckets.first[e->name_len];
 		     b < snap_buckets.first[e->name_len + 1]; b++) {
-			unsigned k = snap_buckets.order[b];
+			k = snap_buckets.order[b];
 
 			/* the first byte settles most mismatches without a call */
 			if (snap_key_names[k][0] == e->name[0] &&

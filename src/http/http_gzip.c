@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 /* Does Accept-Encoding (RFC 9110 section 12.5.3) list gzip with a non-zero weight? A bounded
  * scan of the header value: tokens separated by commas, each with optional ";q=..." params. */
@@ -65,31 +65,30 @@ bool http_accepts_gzip(const char *v, size_t len)
 	return false;
 }
 
-/* gzip (RFC 1952) @in into a new buffer at level 1: on a scrape, speed beats ratio, and the
- * exposition's repetitive text still shrinks about tenfold. */
+/* gzip (RFC 1952) @in into a new buffer at libdeflate's level 1: on a scrape, speed beats
+ * ratio. Measured on 1,000- and 10,000-SA expositions (3.1 and 23.8 MB): 1.6x the speed of
+ * zlib's level 1 (830 against 525 MB/s) and 6-11 % smaller, and without zlib's 256 KiB of
+ * state to set up, which was half the cost of a small scrape's gzip. libdeflate wants the whole
+ * input at once, which the exposition is. */
 int http_gzip(const struct buf *in, struct buf *out)
 {
-	z_stream z;
-	int r;
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
+	size_t bound, n;
 
-	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (!c)
 		return -ENOMEM;
 	buf_init(out, HTTP_BODY_MAX);
-	if (buf_reserve(out, deflateBound(&z, in->len)) < 0) {
-		deflateEnd(&z);
+	bound = libdeflate_gzip_compress_bound(c, in->len);
+	if (buf_reserve(out, bound) < 0) {
+		libdeflate_free_compressor(c);
 		return out->err;
 	}
-	z.next_in = (Bytef *)in->data;
-	z.avail_in = (uInt)in->len;
-	z.next_out = (Bytef *)out->data;
-	z.avail_out = (uInt)(out->cap - 1);
-	r = deflate(&z, Z_FINISH);
-	out->len = z.total_out;
-	deflateEnd(&z);
-	if (r != Z_STREAM_END) {
+	n = libdeflate_gzip_compress(c, in->data ? in->data : "", in->len, out->data, bound);
+	libdeflate_free_compressor(c);
+	if (n == 0) {
 		buf_done(out);
 		return -EIO;
 	}
+	out->len = n;
 	return 0;
 }

@@ -25,6 +25,8 @@
 
 #define PROM_DOUBLE_TEXT_MAX 32
 
+static size_t double_text(double v, char out[PROM_DOUBLE_TEXT_MAX]);
+
 static const char *const prom_type_names[] = {
     [PROM_GAUGE] = "gauge",
     [PROM_COUNTER] = "counter",
@@ -42,13 +44,28 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Metric names: [a-zA-Z_:][a-zA-Z0-9_:]* (data model, "Metric names and labels"). */
+/* Bytes of names: 1 a letter or '_', 2 a digit, 4 ':' (metric names only). */
+static const unsigned char name_class[256] = {
+    ['_'] = 1, ['0'] = 2, ['1'] = 2, ['2'] = 2, ['3'] = 2, ['4'] = 2, ['5'] = 2, ['6'] = 2,
+    ['7'] = 2, ['8'] = 2, ['9'] = 2, [':'] = 4, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+    ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['A'] = 1, ['B'] = 1,
+    ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+};
+
+/* Metric names: [a-zA-Z_:][a-zA-Z0-9_:]* (data model, "Metric names and labels"); a family
+ * per scrape checks each, so one table load a byte. */
 bool prom_metric_name_valid(const char *name)
 {
-	if (!name || !(is_alpha_(name[0]) || name[0] == ':'))
+	const unsigned char *p = (const unsigned char *)name;
+
+	if (!name || !(name_class[p[0]] & 5))
 		return false;
-	for (const char *p = name + 1; *p; p++)
-		if (!is_alpha_(*p) && !is_digit(*p) && *p != ':')
+	while (*++p)
+		if (!name_class[*p])
 			return false;
 	return true;
 }
@@ -112,6 +129,44 @@ static size_t utf8_seq_len(const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* Bytes that a label value carries as they are: printable ASCII other than \\ and " (DEL too,
+ * as the escaping below lets it through). One table load a byte instead of four compares. */
+static const unsigned char label_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x80-0xff: UTF-8 to check */
+};
+
+/* Does any byte of @x need work: 0x80 or above, below 0x20, \\ or "? Eight bytes at once
+ * (the "haszero"/"hasless" tricks of Sean Anderson's bit hacks: exact for "any byte"). */
+static bool word_unplain(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t quote = x ^ (ones * '"'), bslash = x ^ (ones * '\\');
+
+	return ((x & high) | ((x - ones * 0x20) & ~x & high) | ((quote - ones) & ~quote & high) |
+	        ((bslash - ones) & ~bslash & high)) != 0;
+}
+
+/* Length of the run of plain bytes at the start of @p: words while they are clean, then
+ * bytes. */
+static size_t plain_prefix(const unsigned char *p, size_t len)
+{
+	size_t k = 0;
+	uint64_t x;
+
+	for (; len - k >= 8; k += 8) {
+		memcpy(&x, p + k, 8);
+		if (word_unplain(x))
+			break;
+	}
+	while (k < len && label_plain[p[k]])
+		k++;
+	return k;
+}
+
 /*
  * Append @s[0..len) escaped for a label value (@quote true: \\, \" and \n) or for HELP text
  * (@quote false: \\ and \n only, as the format says), with invalid UTF-8 replaced by U+FFFD and
@@ -124,15 +179,9 @@ static void put_escaped(struct buf *out, const char *s, size_t len, bool quote, 
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, span = 0, used = 0;
 
-	if (len <= max) {
-		size_t k = 0;
-
-		while (k < len && p[k] >= 0x20 && p[k] < 0x80 && p[k] != '\\' && p[k] != '"')
-			k++;
-		if (k == len) {
-			buf_append(out, s, len);
-			return;
-		}
+	if (len <= max && plain_prefix(p, len) == len) {
+		buf_append(out, s, len);
+		return;
 	}
 	while (i < len) {
 		unsigned char c = p[i];
@@ -183,6 +232,9 @@ static void put_escaped(struct buf *out, const char *s, size_t len, bool quote, 
 
 void prom_family(struct prom_writer *w, const char *name, enum prom_type type, const char *help)
 {
+	size_t help_len = help ? strlen(help) : 0, tlen;
+	char *p;
+
 	if (!prom_metric_name_valid(name) || (unsigned)type > PROM_UNTYPED ||
 	    (type == PROM_COUNTER && !has_suffix(name, "_total"))) {
 		w->family = NULL;
@@ -200,11 +252,30 @@ void prom_family(struct prom_writer *w, const char *name, enum prom_type type, c
 		prom_proto_family(w, help);
 		return;
 	}
+	/* plain help text (nearly all of it): both lines in one reservation; a small scrape is
+	 * mostly these lines */
+	tlen = strlen(prom_type_names[type]);
+	if (help && plain_prefix((const unsigned char *)help, help_len) == help_len &&
+	    (p = buf_room(w->out, 2 * w->family_len + help_len + tlen + 18))) {
+		char *start = p;
+
+		memcpy(p, "# HELP ", 7);
+		memcpy(p += 7, name, w->family_len);
+		*(p += w->family_len) = ' ';
+		memcpy(++p, help, help_len);
+		memcpy(p += help_len, "\n# TYPE ", 8);
+		memcpy(p += 8, name, w->family_len);
+		*(p += w->family_len) = ' ';
+		memcpy(++p, prom_type_names[type], tlen);
+		*(p += tlen) = '\n';
+		buf_commit(w->out, (size_t)(p + 1 - start));
+		return;
+	}
 	if (help) {
 		buf_puts(w->out, "# HELP ");
 		buf_puts(w->out, name);
 		buf_putc(w->out, ' ');
-		put_escaped(w->out, help, strlen(help), false, SIZE_MAX);
+		put_escaped(w->out, help, help_len, false, SIZE_MAX);
 		buf_putc(w->out, '\n');
 	}
 	buf_puts(w->out, "# TYPE ");
@@ -260,6 +331,85 @@ static void close_series(struct prom_writer *w, size_t n)
 	buf_putc(w->out, ' ');
 }
 
+/*
+ * The fast path of a sample: "name{a="x",b="y"} " written at once, into room reserved for it
+ * and for the value and newline that follow, when every label value is plain and within
+ * LABEL_VALUE_MAX (nearly always: connection and CHILD names, directions), so that escaping
+ * and cutting would leave it as it is. Returns where the value goes, with *ret_start where the
+ * sample begins (for buf_commit()), or NULL when a value needs put_escaped() or the buffer
+ * cannot grow by the bound: the caller then writes the sample piece by piece.
+ */
+static char *series_plain(struct prom_writer *w, const struct prom_label *l, size_t n,
+                          char **ret_start)
+{
+	size_t vlen[PROM_CHECKED_LABELS_MAX], nlen[PROM_CHECKED_LABELS_MAX];
+	size_t need = w->family_len + 2 + PROM_DOUBLE_TEXT_MAX + 2;
+	char *p;
+
+	if (n > PROM_CHECKED_LABELS_MAX)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		vlen[i] = l[i].len == SIZE_MAX ? strlen(l[i].value) : l[i].len;
+		if (vlen[i] > LABEL_VALUE_MAX ||
+		    plain_prefix((const unsigned char *)l[i].value, vlen[i]) != vlen[i])
+			return NULL;
+		nlen[i] = strlen(l[i].name);
+		need += nlen[i] + vlen[i] + 4; /* =" " and a comma */
+	}
+	if (!(p = *ret_start = buf_room(w->out, need)))
+		return NULL;
+	memcpy(p, w->family, w->family_len);
+	p += w->family_len;
+	if (n) {
+		*p++ = '{';
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				*p++ = ',';
+			memcpy(p, l[i].name, nlen[i]);
+			p += nlen[i];
+			*p++ = '=';
+			*p++ = '"';
+			memcpy(p, l[i].value, vlen[i]);
+			p += vlen[i];
+			*p++ = '"';
+		}
+		*p++ = '}';
+	}
+	*p++ = ' ';
+	return p;
+}
+
+/* The same for a label set rendered by prom_labels_render(). */
+static char *series_at(struct prom_writer *w, const char *labels, size_t len, char **ret_start)
+{
+	char *p = *ret_start = buf_room(w->out, w->family_len + len + PROM_DOUBLE_TEXT_MAX + 2);
+
+	if (!p)
+		return NULL;
+	memcpy(p, w->family, w->family_len);
+	p += w->family_len;
+	memcpy(p, labels, len);
+	p += len;
+	*p++ = ' ';
+	return p;
+}
+
+/* End a sample written at @p (after its value) that began at @start. */
+static void sample_end(struct prom_writer *w, char *start, char *p)
+{
+	*p++ = '\n';
+	buf_commit(w->out, (size_t)(p - start));
+}
+
+static size_t i64_text(int64_t v, char *out)
+{
+	if (v >= 0)
+		return buf_fmt_u64(out, (uint64_t)v);
+	/* negate in unsigned arithmetic: INT64_MIN has no positive twin */
+	out[0] = '-';
+	return 1 + buf_fmt_u64(out + 1, (uint64_t)0 - (uint64_t)v);
+}
+
 /* Were exactly these label-name pointers checked before? */
 static bool labels_checked(const struct prom_writer *w, const struct prom_label *labels, size_t n)
 {
@@ -305,10 +455,16 @@ static bool sample_ok(struct prom_writer *w, const struct prom_label *labels, si
 
 void prom_sample(struct prom_writer *w, const struct prom_label *labels, size_t nlabels, double v)
 {
+	char *start, *p;
+
 	if (!sample_ok(w, labels, nlabels))
 		return;
 	if (w->proto) {
 		prom_proto_sample(w, labels, nlabels, v);
+		return;
+	}
+	if ((p = series_plain(w, labels, nlabels, &start))) {
+		sample_end(w, start, p + double_text(v, p));
 		return;
 	}
 	put_series(w, NULL, labels, nlabels, false);
@@ -349,10 +505,16 @@ static bool sample_at_ok(struct prom_writer *w)
 
 void prom_sample_at(struct prom_writer *w, const char *labels, size_t len, double v)
 {
+	char *start, *p;
+
 	if (!sample_at_ok(w))
 		return;
 	if (w->proto) {
 		prom_proto_sample_at(w, labels, len, v);
+		return;
+	}
+	if ((p = series_at(w, labels, len, &start))) {
+		sample_end(w, start, p + double_text(v, p));
 		return;
 	}
 	buf_append(w->out, w->family, w->family_len);
@@ -364,10 +526,16 @@ void prom_sample_at(struct prom_writer *w, const char *labels, size_t len, doubl
 
 void prom_sample_at_u64(struct prom_writer *w, const char *labels, size_t len, uint64_t v)
 {
+	char *start, *p;
+
 	if (!sample_at_ok(w))
 		return;
 	if (w->proto) {
 		prom_proto_sample_at(w, labels, len, (double)v);
+		return;
+	}
+	if ((p = series_at(w, labels, len, &start))) {
+		sample_end(w, start, p + buf_fmt_u64(p, v));
 		return;
 	}
 	buf_append(w->out, w->family, w->family_len);
@@ -380,10 +548,16 @@ void prom_sample_at_u64(struct prom_writer *w, const char *labels, size_t len, u
 void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
                      uint64_t v)
 {
+	char *start, *p;
+
 	if (!sample_ok(w, labels, nlabels))
 		return;
 	if (w->proto) {
 		prom_proto_sample(w, labels, nlabels, (double)v);
+		return;
+	}
+	if ((p = series_plain(w, labels, nlabels, &start))) {
+		sample_end(w, start, p + buf_fmt_u64(p, v));
 		return;
 	}
 	put_series(w, NULL, labels, nlabels, false);
@@ -395,10 +569,16 @@ void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, siz
 void prom_sample_i64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
                      int64_t v)
 {
+	char *start, *p;
+
 	if (!sample_ok(w, labels, nlabels))
 		return;
 	if (w->proto) {
 		prom_proto_sample(w, labels, nlabels, (double)v);
+		return;
+	}
+	if ((p = series_plain(w, labels, nlabels, &start))) {
+		sample_end(w, start, p + i64_text(v, p));
 		return;
 	}
 	put_series(w, NULL, labels, nlabels, false);
@@ -496,30 +676,35 @@ static size_t format_double(double v, char out[PROM_DOUBLE_TEXT_MAX])
 	return (size_t)n;
 }
 
-void prom_write_double(struct buf *out, double v)
+/* @v as the exposition format writes it, at @out (no NUL); returns the length. */
+static size_t double_text(double v, char out[PROM_DOUBLE_TEXT_MAX])
 {
-	char text[PROM_DOUBLE_TEXT_MAX];
 	size_t n;
 
 	if (isnan(v)) {
-		buf_append(out, "NaN", 3);
-		return;
+		memcpy(out, "NaN", 3);
+		return 3;
 	}
 	if (isinf(v)) {
-		buf_puts(out, v > 0 ? "+Inf" : "-Inf");
-		return;
+		memcpy(out, v > 0 ? "+Inf" : "-Inf", 4);
+		return 4;
 	}
 	/* Exact integers within int64 take the cheap path; the range check comes first because
 	 * converting an out-of-range double to an integer is undefined behaviour. */
-	if (v >= -9223372036854775808.0 && v < 9223372036854775808.0 && v == trunc(v)) {
-		buf_put_i64(out, (int64_t)v);
-		return;
-	}
-	n = format_double(v, text);
+	if (v >= -9223372036854775808.0 && v < 9223372036854775808.0 && v == trunc(v))
+		return i64_text((int64_t)v, out);
+	n = format_double(v, out);
 	if (n == 0) {
 		/* cannot happen for a finite double; keep the output parseable anyway */
-		buf_append(out, "NaN", 3);
-		return;
+		memcpy(out, "NaN", 3);
+		return 3;
 	}
-	buf_append(out, text, n);
+	return n;
+}
+
+void prom_write_double(struct buf *out, double v)
+{
+	char text[PROM_DOUBLE_TEXT_MAX];
+
+	buf_append(out, text, double_text(v, text));
 }

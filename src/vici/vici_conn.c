@@ -398,6 +398,10 @@ int vici_conn_command(struct vici_conn *c, const uint8_t *req, size_t req_len,
 		return err;
 	if ((err = vici_send(c, req, req_len, deadline)) < 0)
 		return err;
+	/* the answer cannot be there yet: wait for it rather than read nothing first (a system
+	 * call saved per command, six per scrape) */
+	if (c->rlen - c->rpos < 4 && (err = vici_wait(c, POLLIN, deadline)) < 0)
+		return vici_fail(c, err, "read");
 	for (;;) {
 		const uint8_t *pkt;
 		size_t len;

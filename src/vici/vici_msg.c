@@ -49,12 +49,16 @@ int vici_frame_len(const uint8_t hdr[4], uint32_t *ret_len)
 	return 0;
 }
 
-static int vici_push(struct vici_msg *m, struct vici_elem **ret)
+/* One more element. The array is reused from message to message, so it nearly always has
+ * room: only then is the capacity (never above VICI_ELEMS_MAX) worth a call. */
+static inline int vici_push(struct vici_msg *m, struct vici_elem **ret)
 {
-	int r = ARRAY_GROW(m->elems, m->n_elems, m->cap_elems, 64, VICI_ELEMS_MAX);
+	if (m->n_elems >= m->cap_elems) {
+		int r = ARRAY_GROW(m->elems, m->n_elems, m->cap_elems, 64, VICI_ELEMS_MAX);
 
-	if (r < 0)
-		return r;
+		if (r < 0)
+			return r;
+	}
 	*ret = &m->elems[m->n_elems++];
 	memset(*ret, 0, sizeof(**ret));
 	return 0;

@@ -12,12 +12,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct mnl_socket;
+
 struct xfrm_table {
 	struct xfrm_state_info *states;
 	size_t n_states, cap_states;
 	struct xfrm_policy_info *policies;
 	size_t n_policies, cap_policies;
 	uint64_t dropped; /* entries beyond XFRM_STATES_MAX / XFRM_POLICIES_MAX, or malformed */
+	/* the netlink socket of xfrm_table_read(), kept from read to read (NULL until the first
+	 * and after a failure), with its next sequence number and its receive buffer */
+	struct mnl_socket *nl;
+	uint32_t seq;
+	char *buf;
 };
 
 void xfrm_table_reset(struct xfrm_table *t);

@@ -71,6 +71,29 @@ static void buf_integers(void)
 	T_EQ_INT(b.err, 0);
 	T_EQ_STR(b.data, "0 18446744073709551615 -9223372036854775808");
 	buf_done(&b);
+	/* every length, at both ends of it (two digits a step, then one or two) */
+	for (uint64_t p = 1, i = 0; i < 20; i++, p *= 10) {
+		char want[48], got[BUF_U64_DIGITS_MAX + 1];
+		size_t n;
+
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)p);
+		n = buf_fmt_u64(got, p);
+		got[n] = '\0';
+		T_EQ_STR(got, want);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)(p - 1));
+		n = buf_fmt_u64(got, p - 1);
+		got[n] = '\0';
+		T_EQ_STR(got, want);
+	}
+	/* the room a fast writer asks for is a bound: past the cap it is refused without failing
+	 * the buffer, and the exact digits still fit */
+	buf_init(&b, 4);
+	T_ASSERT(buf_room(&b, BUF_U64_DIGITS_MAX) == NULL);
+	T_EQ_INT(b.err, 0);
+	T_EQ_INT(buf_put_u64(&b, 1234), 0);
+	T_EQ_STR(b.data, "1234");
+	T_EQ_INT(buf_put_u64(&b, 5), -E2BIG);
+	buf_done(&b);
 }
 
 static void num_parse_rejects_junk(void)
@@ -89,9 +112,37 @@ static void num_parse_rejects_junk(void)
 	T_ASSERT(num_parse_u64("4567", 2, 1000, &u) == 0 && u == 45);
 	T_ASSERT(num_parse_i64("-12", 3, INT64_MIN, INT64_MAX, &i) == 0 && i == -12);
 	T_EQ_INT(num_parse_i64("--1", 3, INT64_MIN, INT64_MAX, &i), -EINVAL);
+	T_EQ_INT(num_parse_i64("-", 1, INT64_MIN, INT64_MAX, &i), -EINVAL);
+	T_EQ_INT(num_parse_i64("+1", 2, INT64_MIN, INT64_MAX, &i), -EINVAL);
+	T_ASSERT(num_parse_i64("-9223372036854775808", 20, INT64_MIN, INT64_MAX, &i) == 0 &&
+	         i == INT64_MIN);
+	T_ASSERT(num_parse_i64("9223372036854775807", 19, INT64_MIN, INT64_MAX, &i) == 0 &&
+	         i == INT64_MAX);
+	T_EQ_INT(num_parse_i64("-9223372036854775809", 20, INT64_MIN, INT64_MAX, &i), -ERANGE);
+	T_EQ_INT(num_parse_i64("9223372036854775808", 19, INT64_MIN, INT64_MAX, &i), -ERANGE);
+	T_EQ_INT(num_parse_i64("-5", 2, 0, 10, &i), -ERANGE);
+	T_ASSERT(num_parse_u64("18446744073709551615", 20, UINT64_MAX, &u) == 0 && u == UINT64_MAX);
+	T_EQ_INT(num_parse_u64("18446744073709551616", 20, UINT64_MAX, &u), -ERANGE);
+	T_ASSERT(num_parse_u64("000000000000000000000000042", 27, 100, &u) == 0 && u == 42);
+	T_EQ_INT(num_parse_u64("1\0", 2, 1000, &u), -EINVAL);
+	T_EQ_INT(num_parse_u64("99999999999999999999x", 21, UINT64_MAX, &u), -EINVAL);
 	T_ASSERT(num_parse_hex_u64("c1a0b2ff", 8, UINT32_MAX, &u) == 0 && u == 0xc1a0b2ff);
 	T_EQ_INT(num_parse_hex_u64("0x", 2, UINT32_MAX, &u), -EINVAL);
 	T_EQ_INT(num_parse_hex_u64("1g", 2, UINT32_MAX, &u), -EINVAL);
+	T_ASSERT(num_parse_hex_u64("0XaBcDeF09", 10, UINT32_MAX, &u) == 0 && u == 0xabcdef09);
+	T_ASSERT(num_parse_hex_u64("0", 1, UINT32_MAX, &u) == 0 && u == 0);
+	T_ASSERT(num_parse_hex_u64("0000000000000000000ffffffffffffffff", 35, UINT64_MAX, &u) ==
+	             0 &&
+	         u == UINT64_MAX);
+	T_EQ_INT(num_parse_hex_u64("10000000000000000", 17, UINT64_MAX, &u), -ERANGE);
+	T_EQ_INT(num_parse_hex_u64("100000000", 9, UINT32_MAX, &u), -ERANGE);
+	T_EQ_INT(num_parse_hex_u64(" 1", 2, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("+1", 2, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("0x0x1", 5, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("@", 1, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("`", 1, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("G", 1, UINT32_MAX, &u), -EINVAL);
+	T_EQ_INT(num_parse_hex_u64("", 0, UINT32_MAX, &u), -EINVAL);
 }
 
 static void num_parse_durations(void)

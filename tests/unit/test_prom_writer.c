@@ -265,6 +265,73 @@ static void label_values_are_cut(void)
 	T_EQ_INT(strlen(out), 2 * LABEL_VALUE_MAX);
 }
 
+/* The one-reservation path of plain values must write what the escaping path writes: every
+ * byte that needs work, at every place of values around the 8-byte word size, rendered both by
+ * prom_sample_u64() and by prom_labels_render() + prom_sample_at_u64() (always escaped). */
+static void plain_path_matches_escaping(void)
+{
+	static const unsigned char odd[] = {0x00, 0x0a, 0x1f, 0x20, '"',  '\\',
+	                                    0x7e, 0x7f, 0x80, 0xc3, 0xff, 'a'};
+	char v[24];
+
+	for (size_t len = 0; len <= sizeof(v); len++) {
+		for (size_t at = 0; at < (len ? len : 1); at++) {
+			for (size_t k = 0; k < sizeof(odd); k++) {
+				struct buf a, b, l;
+				struct prom_writer wa, wb;
+				struct prom_label lab[2] = {PROM_LABEL("x", "y"),
+				                            PROM_LABEL_SPAN("v", v, len)};
+
+				memset(v, 'q', sizeof(v));
+				if (len)
+					v[at] = (char)odd[k];
+				buf_init(&a, 1 << 16);
+				buf_init(&b, 1 << 16);
+				buf_init(&l, 1 << 16);
+				prom_writer_init(&wa, &a);
+				prom_writer_init(&wb, &b);
+				prom_family(&wa, "m", PROM_GAUGE, NULL);
+				prom_family(&wb, "m", PROM_GAUGE, NULL);
+				prom_sample_u64(&wa, lab, 2, 18446744073709551615ull);
+				T_EQ_INT(prom_labels_render(&l, lab, 2), 0);
+				prom_sample_at_u64(&wb, l.data, l.len, 18446744073709551615ull);
+				if (a.err || b.err || a.len != b.len ||
+				    memcmp(a.data, b.data, a.len)) {
+					test_fail(__FILE__, __LINE__,
+					          "len %zu, byte 0x%02x at %zu: %s", len, odd[k],
+					          at, a.data ? a.data : "");
+					len = sizeof(v) + 1, at = len, k = sizeof(odd);
+				}
+				buf_done(&a);
+				buf_done(&b);
+				buf_done(&l);
+			}
+		}
+	}
+}
+
+/* A sample that fits the cap exactly is written, though the fast path's reservation (a bound
+ * on the value's length) would not fit: the bound must not fail the buffer. */
+static void cap_fits_exact_sample(void)
+{
+	static const char want[] = "m{conn=\"a\"} 7\n";
+	const char *fam = "# TYPE m gauge\n";
+	struct prom_label l = PROM_LABEL("conn", "a");
+	struct buf b;
+	struct prom_writer w;
+
+	buf_init(&b, strlen(fam) + strlen(want) + strlen(want));
+	prom_writer_init(&w, &b);
+	prom_family(&w, "m", PROM_GAUGE, NULL);
+	prom_sample_u64(&w, &l, 1, 7);
+	prom_sample(&w, &l, 1, 7.0);
+	T_EQ_INT(b.err, 0);
+	T_EQ_INT(b.len, strlen(fam) + 2 * strlen(want));
+	prom_sample_i64(&w, &l, 1, 7);
+	T_EQ_INT(b.err, -E2BIG);
+	buf_done(&b);
+}
+
 static void bad_names_are_dropped(void)
 {
 	struct buf b;
@@ -439,5 +506,6 @@ static void renders_fast(void)
 
 TEST_MAIN("prom_writer", TEST(names_are_validated), TEST(doubles_render), TEST(doubles_round_trip),
           TEST(doubles_ignore_locale), TEST(label_values_are_escaped), TEST(label_utf8_is_repaired),
-          TEST(label_values_are_cut), TEST(bad_names_are_dropped), TEST(histogram_renders),
+          TEST(label_values_are_cut), TEST(plain_path_matches_escaping),
+          TEST(cap_fits_exact_sample), TEST(bad_names_are_dropped), TEST(histogram_renders),
           TEST(buffer_cap_is_sticky), TEST(promtool_accepts_output), TEST(renders_fast))
