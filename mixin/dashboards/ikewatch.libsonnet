@@ -3,79 +3,21 @@
 // The ikewatch Grafana dashboard (classic JSON model, schemaVersion 39: Grafana 10.4 and 11),
 // as a function of the values of _config (mixin/lib/config.libsonnet). Written as data rather
 // than by hand so that every panel uses the same template variables, panels sit on the grid
-// without arithmetic mistakes (the layout below places them left to right, 24 columns wide),
+// without arithmetic mistakes (lib/grafana.libsonnet's layout places them left to right, 24
+// columns wide),
 // and the thresholds drawn on panels come from the same _config as the alerts. Panels read the
 // recording rules (rules/rules.libsonnet) where a raw query would be expensive.
-local DS = { type: 'prometheus', uid: '${datasource}' };
-
-local target(expr, legend, instant=false, format=null) =
-  { datasource: DS, expr: expr, legendFormat: legend }
-  + (if instant then { instant: true, range: false } else {})
-  + (if format != null then { format: format } else {});
-
-// A panel without id and gridPos (the layout adds them); W and H are its size on the grid.
-local panel(type, title, description, targets, w, h, unit=null, defaults={}, extra={}) = {
-  type: type,
-  title: title,
-  description: description,
-  datasource: DS,
-  targets: [targets[i] { refId: std.char(std.codepoint('A') + i) } for i in std.range(0, std.length(targets) - 1)],
-  fieldConfig: {
-    defaults: (if unit != null then { unit: unit } else {}) + defaults,
-    overrides: [],
-  },
-  options: {},
-  w:: w,
-  h:: h,
-} + extra;
-
-local row(title) = { type: 'row', title: title, collapsed: false, panels: [], w:: 24, h:: 1, isRow:: true };
-
-local thresholds(steps) = {
-  thresholds: { mode: 'absolute', steps: [{ value: s[0], color: s[1] } for s in steps] },
-};
-
-local updown = {
-  mappings: [{ type: 'value', options: {
-    '0': { text: 'down', color: 'red', index: 0 },
-    '1': { text: 'up', color: 'green', index: 1 },
-  } }],
-  color: { mode: 'thresholds' },
-} + thresholds([[null, 'red'], [1, 'green']]);
-
-local timeline = { options: { showValue: 'never', mergeValues: true } };
-local bars = { custom: { drawStyle: 'bars' } };
-
-// Places PANELS left to right, starting a new line when one does not fit; a row starts a new
-// line and takes one of its own. Ids count from 1 in order.
-local layout(panels) =
-  local step(st, p) =
-    local wrap = p.x0 != 0 && (std.objectHas(p.p, 'isRow') || st.x + p.p.w > 24);
-    local x = if wrap || st.x + p.p.w > 24 then 0 else st.x;
-    local y = if wrap || st.x + p.p.w > 24 then st.y + st.rowH else st.y;
-    local placed = p.p { id: std.length(st.out) + 1, gridPos: { h: p.p.h, w: p.p.w, x: x, y: y } };
-    if std.objectHas(p.p, 'isRow') then
-      { x: 0, y: y + 1, rowH: 0, out: st.out + [placed] }
-    else
-      { x: x + p.p.w, y: y, rowH: std.max(if x == 0 then 0 else st.rowH, p.p.h), out: st.out + [placed] };
-  local st = std.foldl(function(s, p) step(s, { p: p, x0: s.x }), panels, { x: 0, y: 0, rowH: 0, out: [] });
-  st.out;
-
-local variable(name, label, query) = {
-  name: name,
-  label: label,
-  type: 'query',
-  datasource: DS,
-  definition: query,
-  query: { query: query, refId: 'PrometheusVariableQueryEditor-VariableQuery' },
-  refresh: 2,
-  includeAll: true,
-  allValue: '.*',
-  multi: true,
-  sort: 1,
-  current: { selected: true, text: ['All'], value: ['$__all'] },
-  hide: 0,
-};
+local g = import '../lib/grafana.libsonnet';
+local DS = g.DS;
+local target = g.target;
+local panel = g.panel;
+local row = g.row;
+local thresholds = g.thresholds;
+local updown = g.updown;
+local timeline = g.timeline;
+local bars = g.bars;
+local layout = g.layout;
+local variable = g.variable;
 
 function(c)
   local sel = c.selector;
@@ -316,7 +258,7 @@ function(c)
       step: '60s',
     }] },
     templating: { list: [
-      { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1 },
+      g.datasourceVariable,
       variable('instance', 'Gateway', 'label_values(ipsec_up{%s}, instance)' % sel),
       variable('conn', 'Connection', 'label_values(ipsec_ike_sa_up{%s}, conn)' % inst),
       variable('child', 'CHILD SA', 'label_values(ipsec_child_sa_up{%s}, child)' % conn),
