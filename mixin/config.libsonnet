@@ -198,6 +198,10 @@
     cert_expiry_critical_days: 3,
     cert_expiry_for: '10m',
 
+    // --- Dashboards ------------------------------------------------------------------------------
+    // Rows of each "worst" list of the fleet dashboard (topk/bottomk across all gateways).
+    fleet_top: 10,
+
     // --- Recording rules (cheap dashboards) -----------------------------------------------------
     // Window of the rate()s the recording rules keep for the dashboard.
     recording_window: '5m',

@@ -12,6 +12,10 @@ local thresholds(steps) = {
 {
   DS:: DS,
 
+  // The dashboards' uids: data links between them use these (/d/UID), and
+  // scripts/check-mixin.sh checks that every link points at one of them.
+  uids:: { gateway: 'ikewatch-tunnels', fleet: 'ikewatch-fleet' },
+
   target(expr, legend, instant=false, format=null)::
     { datasource: DS, expr: expr, legendFormat: legend }
     + (if instant then { instant: true, range: false } else {})
