@@ -4,7 +4,7 @@
 //
 // Override by composition, without editing this file:
 //   (import 'mixin.libsonnet') + { _config+:: { selector: 'job="vpn"', probe_loss_ratio: 0.02 } }
-// mixin/build.sh renders the committed mixin/rules/*.yaml and mixin/dashboards/ikewatch.json
+// mixin/build.sh renders the committed mixin/rules/*.yaml and mixin/dashboards/*.json
 // from these defaults (CI fails while they are stale: run `mixin/build.sh` after an edit);
 // `mixin/build.sh --out DIR --set KEY=VALUE --for-scale 0.1` renders a variant (the end-to-end
 // test shrinks every duration that way).

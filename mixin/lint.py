@@ -80,7 +80,8 @@ DASHBOARDS = {
     "ikewatch-fleet.json": {
         "variables": ["datasource", "instance"],
         "titles": ["gateways up", "alerts firing", "sas down", "probe loss", "esp loss",
-                   "without ike sa", "child sas down", "rekey failures", "certificate expiry"],
+                   "without ike sa", "child sas down", "rekey failures", "certificate expiry",
+                   "certificates expiring"],
         "recorded_only": True,
     },
 }
@@ -348,7 +349,10 @@ def check_dashboard_json(boards):
                 problems.append("%s: panel %r has no query" % (name, p.get("title")))
         if len(ids) != len(set(ids)):
             problems.append("%s: duplicate panel ids" % name)
-        titles = " ".join(p.get("title", "").lower() for p in board.get("panels", []))
+        titles = [p.get("title", "") for p in all_panels(board)]
+        if len(titles) != len(set(titles)):
+            problems.append("%s: two panels with the same title" % name)
+        titles = " ".join(t.lower() for t in titles)
         for word in want["titles"]:
             if word not in titles:
                 problems.append("%s: no panel about %s" % (name, word))

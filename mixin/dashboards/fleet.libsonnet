@@ -174,7 +174,7 @@ function(c)
           ['topk(%s, 60 * max by (job, instance, conn) (ipsec_conn:failures:rate{%s, kind="rekey_failed"}) > 0)' % [top, inst]],
           8, 8, unit='opm', defaults=colored + thresholds([[null, 'red']]),
           rename={ Value: 'rekey failures' }, sortBy='rekey failures', links=[drill(gateway + [['conn', 'conn']])]),
-    table('Soonest certificate expiry',
+    table('Certificates expiring first',
           'Time left on the certificate of each gateway that expires first (bottom %s; ipsec_instance:cert_not_after_timestamp_seconds:min): orange below %s days, red below %s (IPsecCertExpiringSoon). The per-gateway dashboard names the certificate.' % [top, c.cert_expiry_warning_days, c.cert_expiry_critical_days],
           ['bottomk(%s, min by (job, instance) (ipsec_instance:cert_not_after_timestamp_seconds:min{%s}) - time())' % [top, inst]],
           12, 8, unit='s', defaults=colored + thresholds([[null, 'red'], [critS, 'orange'], [warnS, 'green']]),

@@ -19,12 +19,17 @@
       [if c.recording_interval != '' then 'interval']: c.recording_interval,
       rules: [
         // -- Probes -------------------------------------------------------------------------------
+        // A probe counts as lost only after its timeout, when the window already counts it as
+        // sent: at the window's edges the two rates can put a total loss a little above 1.
         {
           record: 'ipsec_tunnel:probe_loss:ratio',
           expr: |||
-            sum without (direction) (rate(ipsec_probe_lost_total{%(selector)s}[%(recording_window)s]))
-            /
-            rate(ipsec_probe_sent_total{%(selector)s}[%(recording_window)s])
+            clamp_max(
+              sum without (direction) (rate(ipsec_probe_lost_total{%(selector)s}[%(recording_window)s]))
+              /
+              rate(ipsec_probe_sent_total{%(selector)s}[%(recording_window)s]),
+              1
+            )
           ||| % c,
         },
         {
