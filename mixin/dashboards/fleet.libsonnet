@@ -34,7 +34,13 @@ local table(title, description, exprs, w, h, unit=null, defaults={}, hide=[], re
           fieldConfig+: { overrides: overrides },
         });
 
-local colored = { custom: { cellOptions: { type: 'color-background' } }, color: { mode: 'thresholds' } };
+// Colours a table's value column (renamed NAME) by the thresholds, and only it: the label
+// columns stay plain.
+local colored = { color: { mode: 'thresholds' } };
+local colorColumn(name) = {
+  matcher: { id: 'byName', options: name },
+  properties: [{ id: 'custom.cellOptions', value: { type: 'color-background' } }],
+};
 
 function(c)
   local sel = c.selector;
@@ -152,13 +158,14 @@ function(c)
           'Lost over sent probes per tunnel and target (top %s above 0; ipsec_tunnel:probe_loss:ratio). Red from the IPsecProbeLossHigh threshold. Click a row for the tunnel.' % top,
           ['topk(%s, max by (job, instance, conn, child, target) (ipsec_tunnel:probe_loss:ratio{%s}) > 0)' % [top, inst]],
           12, 8, defaults=percent + colored + thresholds([[null, 'green'], [lossThr, 'red']]),
-          rename={ Value: 'probes lost' }, sortBy='probes lost', links=[drill(tunnel)]),
+          rename={ Value: 'probes lost' }, sortBy='probes lost', links=[drill(tunnel)],
+          overrides=[colorColumn('probes lost')]),
     table('Highest ESP loss (both ends monitored)',
           'Share of the packets the peer sent through a paired CHILD SA that did not arrive here, over %s (top %s above 0; ipsec_pair:esp_loss:ratio). Needs ikewatch on both gateways. Red from the IPsecESPLossPartial threshold. Click a row for the receiving end, its peer_instance cell for the sending end.' % [c.esp_loss_window, top],
           ['topk(%s, max by (job, instance, conn, child, peer_instance) (ipsec_pair:esp_loss:ratio{%s}) > 0)' % [top, inst]],
           12, 8, defaults=percent + colored + thresholds([[null, 'green'], [espThr, 'red']]),
           rename={ Value: 'ESP lost' }, sortBy='ESP lost', links=[drill(tunnel)],
-          overrides=[{ matcher: { id: 'byName', options: 'peer_instance' }, properties: [
+          overrides=[colorColumn('ESP lost'), { matcher: { id: 'byName', options: 'peer_instance' }, properties: [
             { id: 'links', value: [drill([['instance', 'peer_instance']])] },
           ] }]),
     table('Connections without IKE SA',
@@ -173,17 +180,20 @@ function(c)
           'Failed rekeys per minute and connection over the recording window (top %s above 0; ipsec_conn:failures:rate{kind="rekey_failed"}; IPsecRekeyFailing). Click a row for the connection.' % top,
           ['topk(%s, 60 * max by (job, instance, conn) (ipsec_conn:failures:rate{%s, kind="rekey_failed"}) > 0)' % [top, inst]],
           8, 8, unit='opm', defaults=colored + thresholds([[null, 'red']]),
-          rename={ Value: 'rekey failures' }, sortBy='rekey failures', links=[drill(gateway + [['conn', 'conn']])]),
+          rename={ Value: 'rekey failures' }, sortBy='rekey failures', links=[drill(gateway + [['conn', 'conn']])],
+          overrides=[colorColumn('rekey failures')]),
     table('Certificates expiring first',
           'Time left on the certificate of each gateway that expires first (bottom %s; ipsec_instance:cert_not_after_timestamp_seconds:min): orange below %s days, red below %s (IPsecCertExpiringSoon). The per-gateway dashboard names the certificate.' % [top, c.cert_expiry_warning_days, c.cert_expiry_critical_days],
           ['bottomk(%s, min by (job, instance) (ipsec_instance:cert_not_after_timestamp_seconds:min{%s}) - time())' % [top, inst]],
           12, 8, unit='s', defaults=colored + thresholds([[null, 'red'], [critS, 'orange'], [warnS, 'green']]),
-          rename={ Value: 'expires in' }, sortBy='expires in', sortDesc=false, links=[drill(gateway)]),
+          rename={ Value: 'expires in' }, sortBy='expires in', sortDesc=false, links=[drill(gateway)],
+          overrides=[colorColumn('expires in')]),
     table('Highest probe round-trip time (p95)',
           '95th percentile of the probe RTT per tunnel and target (top %s; ipsec_tunnel:probe_rtt_seconds:quantile). Red from the IPsecProbeLatencyHigh threshold. Click a row for the tunnel.' % top,
           ['topk(%s, max by (job, instance, conn, child, target) (ipsec_tunnel:probe_rtt_seconds:quantile{%s, quantile="0.95"}))' % [top, inst]],
           12, 8, unit='s', defaults=colored + thresholds([[null, 'green'], [rttThr, 'red']]),
-          rename={ Value: 'p95 RTT' }, sortBy='p95 RTT', links=[drill(tunnel)]),
+          rename={ Value: 'p95 RTT' }, sortBy='p95 RTT', links=[drill(tunnel)],
+          overrides=[colorColumn('p95 RTT')]),
   ];
   {
     uid: g.uids.fleet,
