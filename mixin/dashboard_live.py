@@ -78,7 +78,21 @@ def substitute(expr, values):
 
 
 def queries(board):
-    """[(where, expr, labels the result must carry)]."""
+    """[(where, expr, labels the result must carry)]: a panel's data links (defaults and
+    overrides) name the labels every series of its targets needs; a variable's label_values()
+    the label it lists.
+
+    >>> link = {"url": "/d/x?var-instance=${__data.fields.instance}&var-c=${__field.labels.conn}"}
+    >>> board = {"panels": [{"type": "row", "title": "r", "panels": [{"title": "t",
+    ...     "targets": [{"expr": "a"}, {"expr": ""}],
+    ...     "fieldConfig": {"defaults": {"links": [link]}, "overrides": []}}]}],
+    ...     "templating": {"list": [{"name": "instance", "type": "query",
+    ...                             "query": {"query": "label_values(up{job='x'}, instance)"}},
+    ...                            {"name": "datasource", "type": "datasource"}]}}
+    >>> for q in queries(board): print(q)
+    ("panel 't'", 'a', ['conn', 'instance'])
+    ("variable 'instance'", "up{job='x'}", ['instance'])
+    """
     out = []
     for p in lint.all_panels(board):
         urls = [u for w, u in lint.dashboard_links({"panels": [dict(p, panels=[])]})]

@@ -81,6 +81,7 @@ done
 
 run thresholds-selftest python3 -B -m doctest "$mixin/thresholds.py"
 run lint-selftest python3 -B -m doctest "$mixin/lint.py"
+run dashboard-live-selftest python3 -B -m doctest "$mixin/dashboard_live.py"
 
 # Structural checks: one line each, printed by lint.py itself.
 python3 -B "$mixin/lint.py" promtool || failed=1
