@@ -22,8 +22,9 @@
 #         SAs with gw-b's. fakevici's counters grow one packet per list-sas, so gw-b sends twice
 #         what gw-c receives: half of the ESP towards gw-c is "lost".
 # Then mixin/dashboard_live.py runs every query of the fleet dashboard until each returns data
-# (and the per-gateway dashboard, where only errors fail), and a few values are checked: the
-# worst tunnels are the ones made bad above.
+# (and the per-gateway dashboard, where only errors fail), on that Prometheus and on a global
+# one that federates nothing but the recorded series; and a few values are checked: the worst
+# tunnels are the ones made bad above.
 #
 # Needs prometheus (scripts/deps.sh), python3, curl; no root. About a minute. Everything listens
 # on 127.0.0.1 (and probes 127.0.0.2); every process is stopped by its own PID.
@@ -171,6 +172,38 @@ live "$PROM" "$FLEET" >"$W/fleet.txt" 2>&1
 note "$(grep -v '^ok ' "$W/fleet.txt")"
 # The per-gateway dashboard on the same server: no query may fail (empty ones are listed).
 t_check gateway/no-query-fails live -q "$PROM" "$T_TOP/mixin/dashboards/ikewatch.json"
+
+# A global Prometheus that federates nothing but the recorded series (docs/scaling.md) serves
+# the fleet dashboard as well.
+GLOBAL_PORT=$(free_port)
+GLOBAL=http://127.0.0.1:$GLOBAL_PORT
+cat >"$W/global.yml" <<EOF
+global:
+  scrape_interval: 2s
+  scrape_timeout: 1s
+scrape_configs:
+- job_name: federate
+  honor_labels: true
+  metrics_path: /federate
+  params:
+    'match[]': ['{__name__=~"ipsec_[a-z]+:.+"}']
+  static_configs:
+  - targets: ['127.0.0.1:$PROM_PORT']
+EOF
+mkdir "$W/global"
+prometheus --config.file="$W/global.yml" --storage.tsdb.path="$W/global" \
+	--web.listen-address="127.0.0.1:$GLOBAL_PORT" >"$W/global.log" 2>&1 &
+t_cleanup kill $!
+global_ready() { curl -fsS "$GLOBAL/-/ready" >/dev/null 2>&1; }
+t_eventually 30 setup/global-ready global_ready || t_bail "global prometheus: $(tail -n 3 "$W/global.log")"
+T_POLL=2 t_eventually 60 federated/every-query-has-data live -q --require-data "$GLOBAL" "$FLEET"
+# ... and it holds nothing else (up and the scrape statistics of its own job aside).
+raw_series() {
+	curl -fsS --data-urlencode 'query=count({__name__=~".+", __name__!~"ipsec_[a-z]+:.+", job!="federate"})' \
+		"$GLOBAL/api/v1/query" |
+		python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)'
+}
+t_check federated/nothing-but-recorded-series eval '[ "$(raw_series)" = 0 ]'
 
 # ---- The worst are the ones made bad --------------------------------------------------------
 # query EXPR: "label=value,... value" lines of an instant query, sorted.
