@@ -169,7 +169,7 @@ FLEET=$T_TOP/mixin/dashboards/ikewatch-fleet.json
 live() { python3 -B "$T_TOP/mixin/dashboard_live.py" --rate-interval 10s "$@"; }
 T_POLL=2 t_eventually 150 fleet/every-query-has-data live -q --require-data "$PROM" "$FLEET"
 live "$PROM" "$FLEET" >"$W/fleet.txt" 2>&1
-note "$(grep -v '^ok ' "$W/fleet.txt")"
+note "$(grep -v '^ok ' "$W/fleet.txt" | sed 's/^# //')"
 # The per-gateway dashboard on the same server: no query may fail (empty ones are listed).
 t_check gateway/no-query-fails live -q "$PROM" "$T_TOP/mixin/dashboards/ikewatch.json"
 
@@ -204,6 +204,12 @@ raw_series() {
 		python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)'
 }
 t_check federated/nothing-but-recorded-series eval '[ "$(raw_series)" = 0 ]'
+series_count() {
+	curl -fsS --data-urlencode "query=count({__name__=~\"$2\", job=\"ikewatch\"})" "$1/api/v1/query" |
+		python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)'
+}
+note "series of job ikewatch: $(series_count "$PROM" '.+') on the scraping Prometheus," \
+	"$(series_count "$PROM" 'ipsec_[a-z]+:.+') of them recorded, $(series_count "$GLOBAL" '.+') federated"
 
 # ---- The worst are the ones made bad --------------------------------------------------------
 # query EXPR: "label=value,... value" lines of an instant query, sorted.
