@@ -3,8 +3,8 @@
 #
 # Render the ikewatch mixin (mixin.libsonnet) with jsonnet (Debian: jsonnet) into the files
 # that are committed, so that users need nothing but the files: mixin/rules/ikewatch-alerts.yaml,
-# mixin/rules/ikewatch-recording.yaml and mixin/dashboards/ikewatch.json, and rewrite the
-# thresholds the documents quote (mixin/thresholds.py). CI runs `build.sh --check`.
+# mixin/rules/ikewatch-recording.yaml and mixin/dashboards/*.json (one gateway, the fleet), and
+# rewrite the thresholds the documents quote (mixin/thresholds.py). CI runs `build.sh --check`.
 #
 #   mixin/build.sh                    # rewrite the committed files and documents
 #   mixin/build.sh --check            # exit 1 if one of them is stale

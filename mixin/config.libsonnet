@@ -4,7 +4,7 @@
 //
 // Override by composition, without editing this file:
 //   (import 'mixin.libsonnet') + { _config+:: { selector: 'job="vpn"', probe_loss_ratio: 0.02 } }
-// mixin/build.sh renders the committed mixin/rules/*.yaml and mixin/dashboards/ikewatch.json
+// mixin/build.sh renders the committed mixin/rules/*.yaml and mixin/dashboards/*.json
 // from these defaults (CI fails while they are stale: run `mixin/build.sh` after an edit);
 // `mixin/build.sh --out DIR --set KEY=VALUE --for-scale 0.1` renders a variant (the end-to-end
 // test shrinks every duration that way).
@@ -197,6 +197,10 @@
     cert_expiry_warning_days: 14,
     cert_expiry_critical_days: 3,
     cert_expiry_for: '10m',
+
+    // --- Dashboards ------------------------------------------------------------------------------
+    // Rows of each "worst" list of the fleet dashboard (topk/bottomk across all gateways).
+    fleet_top: 10,
 
     // --- Recording rules (cheap dashboards) -----------------------------------------------------
     // Window of the rate()s the recording rules keep for the dashboard.

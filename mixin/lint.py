@@ -10,10 +10,16 @@ exit status is 1 if any failed. The checks:
                          a description that name the tunnel, and a runbook_url
   alerts-tested          every alert has a promtool case that fires and one that stays quiet
   runbooks               docs/runbooks/<alert>.md exists for every alert, with the triage steps
-  dashboard-json         the dashboard loads and has the template variables and unique panels
-  dashboard-promql       every expression in it parses (promtool check rules on a scratch file)
-  dashboard-metrics      every metric it reads is documented in docs/metrics.md (or, for a
+  dashboard-json         every dashboard (mixin/dashboards/*.json) loads, has a unique uid, the
+                         template variables and panels it needs (DASHBOARDS) and unique panel ids
+  dashboard-promql       every expression in them parses (promtool check rules on a scratch file)
+  dashboard-metrics      every metric they read is documented in docs/metrics.md (or, for a
                          level:metric:op name, is recorded by mixin/rules/ikewatch-recording.yaml)
+  dashboard-recorded     a dashboard marked recorded_only (the fleet one) reads recorded series
+                         only, so that a central Prometheus that federates nothing else serves it
+  dashboard-links        every link to /d/UID names a dashboard rendered here, only template
+                         variables that dashboard has (var-NAME), and only variables Grafana
+                         knows in its own dashboard (${__data.fields.X}, ${NAME}, ...)
   rules-metrics          the same for the alerting rules
 
 Standard library only; the rule files are the ones mixin/build.sh renders, so a small line-based
@@ -31,7 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIXIN = os.path.join(ROOT, "mixin")
 ALERTS_FILE = os.path.join(MIXIN, "rules", "ikewatch-alerts.yaml")
 RECORDING_FILE = os.path.join(MIXIN, "rules", "ikewatch-recording.yaml")
-DASHBOARD_FILE = os.path.join(MIXIN, "dashboards", "ikewatch.json")
+DASHBOARDS_DIR = os.path.join(MIXIN, "dashboards")
 TESTS_DIR = os.path.join(MIXIN, "tests")
 RUNBOOKS_DIR = os.path.join(ROOT, "docs", "runbooks")
 METRICS_DOC = os.path.join(ROOT, "docs", "metrics.md")
@@ -56,9 +62,32 @@ NOT_PER_TUNNEL = {"IPsecExporterDown", "IPsecDaemonDown", "IPsecCertExpiringSoon
 RUNBOOK_SECTIONS = ["meaning", "impact", "triage", "control plane", "data plane", "logs",
                     "fix", "ikewatch"]
 # Series Prometheus makes itself.
-BUILTIN_METRICS = {"up", "scrape_duration_seconds", "scrape_samples_scraped",
+BUILTIN_METRICS = {"up", "ALERTS", "scrape_duration_seconds", "scrape_samples_scraped",
                    "scrape_series_added", "scrape_samples_post_metric_relabeling"}
 GRAFANA_INTERVALS = ("$__rate_interval", "$__interval", "$__range")
+
+# What each rendered dashboard must have: template variables, words its panel titles must
+# contain, and whether it may read recorded series only. A dashboard not listed here must have
+# the datasource and instance variables.
+DASHBOARDS = {
+    "ikewatch.json": {
+        "variables": ["datasource", "instance", "conn", "child"],
+        "titles": ["sa up", "round-trip", "loss", "events", "failures", "bytes", "packets",
+                   "path mtu", "certificate", "worker threads", "queued jobs", "half-open",
+                   "pool", "integrity"],
+        "recorded_only": False,
+    },
+    "ikewatch-fleet.json": {
+        "variables": ["datasource", "instance"],
+        "titles": ["gateways up", "alerts firing", "sas down", "probe loss", "esp loss",
+                   "without ike sa", "child sas down", "rekey failures", "certificate expiry",
+                   "certificates expiring"],
+        "recorded_only": True,
+    },
+}
+# Variables Grafana fills in a data link (besides the dashboard's own template variables).
+LINK_VARIABLES = re.compile(r"^(__data\.fields\.\w+|__field\.labels\.\w+|__url_time_range|"
+                            r"__from|__to|__value\.\w+|__series\.name)$")
 
 PROMQL_KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left",
                    "group_right", "bool", "offset", "inf", "nan", "start", "end"}
@@ -267,46 +296,70 @@ def dashboard_exprs(board):
     return out
 
 
-def check_dashboard_json():
-    problems = []
-    try:
-        with open(DASHBOARD_FILE) as f:
-            board = json.load(f)
-    except (OSError, ValueError) as e:
-        return None, ["cannot load: %s" % e]
-    for key in ("uid", "title", "panels", "templating"):
-        if key not in board:
-            problems.append("no %s" % key)
-    names = [v.get("name") for v in board.get("templating", {}).get("list", [])]
-    for want in ("datasource", "instance", "conn", "child"):
+def load_dashboards():
+    """{file name: dashboard} for every rendered dashboard, and the problems loading them."""
+    boards, problems = {}, []
+    names = sorted(n for n in os.listdir(DASHBOARDS_DIR) if n.endswith(".json"))
+    for name in names:
+        try:
+            with open(os.path.join(DASHBOARDS_DIR, name)) as f:
+                boards[name] = json.load(f)
+        except (OSError, ValueError) as e:
+            problems.append("%s: cannot load: %s" % (name, e))
+    for want in DASHBOARDS:
         if want not in names:
-            problems.append("no template variable %s" % want)
-    ids = []
+            problems.append("%s missing" % want)
+    return boards, problems
+
+
+def all_panels(board):
+    out = []
 
     def walk(panels):
         for p in panels:
-            ids.append(p.get("id"))
-            gp = p.get("gridPos", {})
-            if gp.get("x", 0) + gp.get("w", 0) > 24:
-                problems.append("panel %r wider than the grid" % p.get("title"))
-            if p.get("type") != "row" and not p.get("targets"):
-                problems.append("panel %r has no query" % p.get("title"))
+            out.append(p)
             walk(p.get("panels", []))
 
     walk(board.get("panels", []))
-    if len(ids) != len(set(ids)):
-        problems.append("duplicate panel ids")
-    titles = " ".join(p.get("title", "").lower() for p in board.get("panels", []))
-    for want in ("sa up", "round-trip", "loss", "events", "failures", "bytes", "packets",
-                 "path mtu", "certificate", "worker threads", "queued jobs", "half-open", "pool",
-                 "integrity"):
-        if want not in titles:
-            problems.append("no panel about %s" % want)
-    return board, problems
+    return out
 
 
-def check_dashboard_promql(board, promtool):
-    exprs = dashboard_exprs(board)
+def check_dashboard_json(boards):
+    problems = []
+    uids = {}
+    for name, board in sorted(boards.items()):
+        for key in ("uid", "title", "panels", "templating"):
+            if key not in board:
+                problems.append("%s: no %s" % (name, key))
+        if board.get("uid") in uids:
+            problems.append("%s: uid %r also in %s" % (name, board.get("uid"), uids[board["uid"]]))
+        uids[board.get("uid")] = name
+        want = DASHBOARDS.get(name, {"variables": ["datasource", "instance"], "titles": []})
+        names = [v.get("name") for v in board.get("templating", {}).get("list", [])]
+        for var in want["variables"]:
+            if var not in names:
+                problems.append("%s: no template variable %s" % (name, var))
+        ids = []
+        for p in all_panels(board):
+            ids.append(p.get("id"))
+            gp = p.get("gridPos", {})
+            if gp.get("x", 0) + gp.get("w", 0) > 24:
+                problems.append("%s: panel %r wider than the grid" % (name, p.get("title")))
+            if p.get("type") != "row" and not p.get("targets"):
+                problems.append("%s: panel %r has no query" % (name, p.get("title")))
+        if len(ids) != len(set(ids)):
+            problems.append("%s: duplicate panel ids" % name)
+        titles = [p.get("title", "") for p in all_panels(board)]
+        if len(titles) != len(set(titles)):
+            problems.append("%s: two panels with the same title" % name)
+        titles = " ".join(t.lower() for t in titles)
+        for word in want["titles"]:
+            if word not in titles:
+                problems.append("%s: no panel about %s" % (name, word))
+    return problems
+
+
+def check_dashboard_promql(exprs, promtool):
     problems = []
     bad = [w for w, e in exprs if e.startswith("label_values?(")]
     problems += ["%s: not label_values(selector, label)" % w for w in bad]
@@ -325,6 +378,78 @@ def check_dashboard_promql(board, promtool):
                 problems.append("%s: %s" % (where, msg[-1] if msg else "does not parse"))
     if not exprs:
         problems.append("no expressions found")
+    return problems
+
+
+def dashboard_links(board):
+    """[(where, url)] for every link in a dashboard: its own links, and the data links of every
+    panel (field defaults and overrides)."""
+    out = [("dashboard link %r" % l.get("title"), l.get("url", ""))
+           for l in board.get("links", []) if l.get("type") == "link"]
+    for p in all_panels(board):
+        where = "panel %r" % p.get("title")
+        fc = p.get("fieldConfig", {})
+        out += [(where, l.get("url", "")) for l in fc.get("defaults", {}).get("links", [])]
+        for o in fc.get("overrides", []):
+            for prop in o.get("properties", []):
+                if prop.get("id") == "links":
+                    out += [(where, l.get("url", "")) for l in prop.get("value", [])]
+        out += [(where, l.get("url", "")) for l in p.get("links", [])]
+    return out
+
+
+def check_dashboard_links(boards):
+    """Links to /d/UID must name a dashboard rendered here and only its template variables;
+    every ${...} in a link must be one Grafana fills in or a variable of the linking dashboard.
+
+    >>> b = {"uid": "a", "templating": {"list": [{"name": "instance"}]}, "links": [
+    ...     {"type": "link", "title": "x", "url": "/d/a?var-instance=${__data.fields.instance}"},
+    ...     {"type": "link", "title": "y", "url": "/d/b?var-conn=${conn}&${__url_time_range}"}]}
+    >>> for p in check_dashboard_links({"a.json": b}): print(p)
+    a.json: dashboard link 'y': ${conn} is neither a template variable nor a data link variable
+    a.json: dashboard link 'y': no dashboard with uid 'b'
+    >>> b["links"][1]["url"] = "/d/a?var-conn=x"
+    >>> check_dashboard_links({"a.json": b})
+    ["a.json: dashboard link 'y': a has no variable 'conn'"]
+    """
+    problems = []
+    by_uid = {b.get("uid"): b for b in boards.values()}
+
+    def variables(board):
+        return {v.get("name") for v in board.get("templating", {}).get("list", [])}
+
+    for name, board in sorted(boards.items()):
+        own = variables(board)
+        for where, url in dashboard_links(board):
+            for ref in re.findall(r"\$\{([^}:]+)(?::[^}]*)?\}", url):
+                if ref not in own and not LINK_VARIABLES.match(ref):
+                    problems.append("%s: %s: ${%s} is neither a template variable nor a data "
+                                    "link variable" % (name, where, ref))
+            m = re.match(r"^/d/([^/?#]+)", url)
+            if not m:
+                continue
+            target = by_uid.get(m.group(1))
+            if target is None:
+                problems.append("%s: %s: no dashboard with uid %r" % (name, where, m.group(1)))
+                continue
+            for var in re.findall(r"[?&]var-([^=&]+)=", url):
+                if var not in variables(target):
+                    problems.append("%s: %s: %s has no variable %r" % (name, where,
+                                                                      m.group(1), var))
+    return problems
+
+
+def check_recorded_only(boards, recorded):
+    """Dashboards marked recorded_only read nothing but recorded series."""
+    problems = []
+    for name, board in sorted(boards.items()):
+        if not DASHBOARDS.get(name, {}).get("recorded_only"):
+            continue
+        for where, expr in dashboard_exprs(board):
+            for metric in sorted(metric_names(grafana_to_promql(expr))):
+                if metric not in recorded:
+                    problems.append("%s: %s reads %s, not a recorded series" % (name, where,
+                                                                             metric))
     return problems
 
 
@@ -357,15 +482,14 @@ def main(argv):
     rep.result("alerts-complete", check_alerts_complete(alerts))
     rep.result("alerts-tested", check_alerts_tested(alert_names))
     rep.result("runbooks", check_runbooks(alert_names))
-    board, problems = check_dashboard_json()
-    rep.result("dashboard-json", problems)
-    if board is None:
-        rep.result("dashboard-promql", ["dashboard does not load"])
-        rep.result("dashboard-metrics", ["dashboard does not load"])
-    else:
-        rep.result("dashboard-promql", check_dashboard_promql(board, promtool))
-        rep.result("dashboard-metrics",
-                   check_metrics_documented(dashboard_exprs(board), recorded))
+    boards, problems = load_dashboards()
+    rep.result("dashboard-json", problems + check_dashboard_json(boards))
+    exprs = [("%s: %s" % (name, where), e) for name, b in sorted(boards.items())
+             for where, e in dashboard_exprs(b)]
+    rep.result("dashboard-promql", check_dashboard_promql(exprs, promtool))
+    rep.result("dashboard-metrics", check_metrics_documented(exprs, recorded))
+    rep.result("dashboard-recorded", check_recorded_only(boards, recorded))
+    rep.result("dashboard-links", check_dashboard_links(boards))
     rule_exprs = [("alert %s" % n, block_expr(b)) for n, b in alerts]
     rule_exprs += [("record %s" % n, block_expr(b))
                    for n, b in rule_blocks(RECORDING_FILE, "record")]

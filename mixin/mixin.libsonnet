@@ -5,7 +5,8 @@
 //   prometheusAlerts    {groups: [...]}: alerts/alerts.libsonnet (tunnels), alerts/daemon.libsonnet
 //                       (charon itself, pools, kernel drops)
 //   prometheusRules     {groups: [...]}: rules/rules.libsonnet (recording rules)
-//   grafanaDashboards   {'ikewatch.json': {...}}: dashboards/dashboards.libsonnet
+//   grafanaDashboards   {'ikewatch.json': {...}, 'ikewatch-fleet.json': {...}}:
+//                       dashboards/dashboards.libsonnet
 // Import and override by composition:
 //   (import 'mixin.libsonnet') + { _config+:: { selector: 'job="vpn-gateways"' } }
 (import 'config.libsonnet') +

@@ -5,8 +5,10 @@
 # and READMEs quote (their <!-- threshold:KEY --> markers), are up to date with
 # the jsonnet mixin (mixin/mixin.libsonnet, defaults in mixin/config.libsonnet), an override by
 # composition reaches every rule and the dashboard, promtool accepts them (default and lab variants), the promtool unit tests
-# pass, the Alertmanager example loads, the runbooks and dashboard are complete, every PromQL
-# expression in the dashboard parses and every metric it reads is documented.
+# pass, the Alertmanager example loads, the runbooks and dashboards are complete, every PromQL
+# expression in the dashboards parses, every metric they read is documented (the fleet
+# dashboard's are all recorded series), and every link between them names a dashboard and
+# variables that exist.
 # Prints one `ok - mixin/<name>` or `not ok - mixin/<name>: why` line per check and exits 1 if
 # any failed (2 if a tool is missing). Needs jsonnet (Debian: jsonnet), promtool (Debian:
 # prometheus), amtool (Debian: prometheus-alertmanager) and python3 (standard library only).
@@ -79,6 +81,7 @@ done
 
 run thresholds-selftest python3 -B -m doctest "$mixin/thresholds.py"
 run lint-selftest python3 -B -m doctest "$mixin/lint.py"
+run dashboard-live-selftest python3 -B -m doctest "$mixin/dashboard_live.py"
 
 # Structural checks: one line each, printed by lint.py itself.
 python3 -B "$mixin/lint.py" promtool || failed=1

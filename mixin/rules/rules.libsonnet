@@ -23,12 +23,17 @@
       [if c.recording_interval != '' then 'interval']: c.recording_interval,
       rules: [
         // -- Probes -------------------------------------------------------------------------------
+        // A probe counts as lost only after its timeout, when the window already counts it as
+        // sent: at the window's edges the two rates can put a total loss a little above 1.
         {
           record: 'ipsec_tunnel:probe_loss:ratio',
           expr: |||
-            sum without (direction) (rate(ipsec_probe_lost_total{%(selector)s}[%(recording_window)s]))
-            /
-            rate(ipsec_probe_sent_total{%(selector)s}[%(recording_window)s])
+            clamp_max(
+              sum without (direction) (rate(ipsec_probe_lost_total{%(selector)s}[%(recording_window)s]))
+              /
+              rate(ipsec_probe_sent_total{%(selector)s}[%(recording_window)s]),
+              1
+            )
           ||| % c,
         },
         {
@@ -133,6 +138,61 @@
             avg by (job, instance) (ipsec_probe_success{%(selector)s})
           ||| % c,
         },
+        // -- The fleet dashboard (dashboards/fleet.libsonnet) reads only recorded series, so that a
+        // central Prometheus that federates nothing but them (docs/scaling.md) can serve it.
+        // Gateways scraped, and with charon answering.
+        {
+          record: 'ipsec_instance:exporter_up:max',
+          expr: |||
+            max by (job, instance) (up{%(selector)s})
+          ||| % c,
+        },
+        {
+          record: 'ipsec_instance:daemon_up:max',
+          expr: |||
+            max by (job, instance) (ipsec_up{%(selector)s})
+          ||| % c,
+        },
+        // One series (value 1) per connection without an IKE SA and per CHILD SA configured but
+        // not installed; none while everything is up, so they cost nothing on a healthy fleet.
+        {
+          record: 'ipsec_conn:ike_sa_down:count',
+          expr: |||
+            count by (job, instance, conn) (ipsec_ike_sa_up{%(selector)s} == 0)
+          ||| % c,
+        },
+        {
+          record: 'ipsec_tunnel:child_sa_down:count',
+          expr: |||
+            count by (job, instance, conn, child) (ipsec_child_sa_up{%(selector)s} == 0)
+          ||| % c,
+        },
+        // The soonest end of validity among the gateway's certificates (the per-gateway
+        // dashboard names the certificate).
+        {
+          record: 'ipsec_instance:cert_not_after_timestamp_seconds:min',
+          expr: |||
+            min by (job, instance) (ipsec_cert_not_after_timestamp_seconds{%(selector)s})
+          ||| % c,
+        },
+        // The mixin's alerts (alertname IPsec*) firing per gateway and severity, 0 for every
+        // scraped gateway without one (so that "alerts firing" reads 0, not "no data"). An alert
+        // is counted for the gateway whose job and instance it carries (every ikewatch alert
+        // keeps both); ALERTS is matched by job and instance against up, not by the selector,
+        // because an alert keeps only the labels its rule aggregates by.
+        {
+          record: 'ipsec_instance:alerts_firing:count',
+          expr: |||
+            count by (job, instance, severity) (
+              ALERTS{alertstate="firing", alertname=~"IPsec.+"}
+              and on (job, instance) up{%(selector)s}
+            )
+            or on (job, instance, severity)
+            label_replace(0 * max by (job, instance) (up{%(selector)s}), "severity", "critical", "", "")
+            or on (job, instance, severity)
+            label_replace(0 * max by (job, instance) (up{%(selector)s}), "severity", "warning", "", "")
+          ||| % c,
+        },
       ],
     },
     // Both ends of each CHILD SA (every gateway runs ikewatch and is scraped as its own instance).
@@ -212,6 +272,32 @@
               sum by (instance, conn, child) (rate(ipsec_child_sa_packets_out_total{%(selector)s}[%(peer_rate_window)s])),
               "peer_instance", "$1", "instance", "(.*)"), "peer_conn", "$1", "conn", "(.*)"),
               "peer_child", "$1", "child", "(.*)")
+          ||| % c,
+        },
+        // The share of what the peer sent through a paired CHILD SA in esp_loss_window (more
+        // than esp_loss_min_packets) that did not arrive here: IPsecESPLossPartial's ratio,
+        // without its median (the fleet dashboard ranks tunnels by it). Both ends' raw counters
+        // over the same window, as the alert reads them; 0 when we count more than the peer sent
+        // (the two ends are scraped at different moments).
+        {
+          record: 'ipsec_pair:esp_loss:ratio',
+          expr: |||
+            clamp_min(
+              1 - (
+                sum by (job, instance, conn, child) (increase(ipsec_child_sa_packets_in_total{%(selector)s}[%(esp_loss_window)s]))
+                / on (job, instance, conn, child) group_right ()
+                (
+                  ipsec_pair:child_sa_peer:info
+                  * on (peer_instance, peer_conn, peer_child) group_left ()
+                  label_replace(label_replace(label_replace(
+                    sum by (instance, conn, child) (increase(ipsec_child_sa_packets_out_total{%(selector)s}[%(esp_loss_window)s])),
+                    "peer_instance", "$1", "instance", "(.*)"), "peer_conn", "$1", "conn", "(.*)"),
+                    "peer_child", "$1", "child", "(.*)")
+                  > %(esp_loss_min_packets)s
+                )
+              ),
+              0
+            )
           ||| % c,
         },
         // The shorter of both ends' configured rekey intervals (rekey_time > 0), on our labels: a

@@ -18,7 +18,8 @@ local rules = [r for g in m.prometheusAlerts.groups + m.prometheusRules.groups f
 local alerts = { [r.alert]: r for r in rules if std.objectHas(r, 'alert') && r.alert != 'IPsecCertExpiringSoon' };
 local has(s, sub) = std.length(std.findSubstr(sub, s)) > 0;
 local board = m.grafanaDashboards['ikewatch.json'];
-local exprs = [t.expr for p in board.panels if std.objectHas(p, 'targets') for t in p.targets];
+local fleet = m.grafanaDashboards['ikewatch-fleet.json'];
+local exprs = [t.expr for b in [board, fleet] for p in b.panels if std.objectHas(p, 'targets') for t in p.targets];
 local steps = [p.fieldConfig.defaults.thresholds.steps for p in board.panels if std.objectHas(p, 'title') && p.title == 'Probe loss'][0];
 local every(arr) = std.foldl(function(a, b) a && b, arr, true);
 // Every rule reads ikewatch series only through the selector (up{...} included).
@@ -29,6 +30,8 @@ assert has(alerts.IPsecProbeLossHigh.expr, ') > 0.02\n') : 'probe_loss_ratio not
 assert alerts.IPsecESPLost['for'] == '1m' : 'esp_lost_for not applied';
 assert alerts.IPsecESPLost.annotations.runbook_url == 'https://wiki.example/ipsec/IPsecESPLost.md' : 'runbook_url_base not applied';
 assert steps[1].value == 0.02 : 'dashboard threshold not applied';
+assert [p.fieldConfig.defaults.thresholds.steps[1].value for p in fleet.panels if std.objectHas(p, 'title') && p.title == 'Highest probe loss'] == [0.02] : 'fleet threshold not applied';
+assert std.length(fleet.templating.list[1].query.query) > 0 && has(fleet.templating.list[1].query.query, 'job="vpn-gateways"') : 'fleet variable kept the default selector';
 // charon's own alerts (alerts/daemon.libsonnet) follow too, annotations and dashboard included.
 assert has(alerts.IPsecPoolNearlyFull.expr, '>= 0.8\n') : 'pool_full_ratio not applied: ' + alerts.IPsecPoolNearlyFull.expr;
 assert has(alerts.IPsecPoolNearlyFull.annotations.description, 'at least 80% of') : 'pool_full_ratio not in the description';
