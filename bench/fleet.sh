@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # fleet.sh - a fleet of ikewatch gateways on Prometheus, measured (issue 15; figures in
-# docs/scaling.md). Not part of scripts/test.sh or CI: about 12 minutes, 2 cores, loopback only.
+# docs/scaling.md). Not part of scripts/test.sh or CI: 10 to 12 minutes, 2 cores, loopback only.
 #
 #   Gateways: each is `ikewatch serve` against its own tests/fakevici/fakevici (recorded charon
 #   answers; --sas N synthesises N conns of one IKE and one CHILD SA each, --one-conn puts them
