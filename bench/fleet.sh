@@ -287,7 +287,7 @@ specs=(
 	"b,IPsecDaemonDown,gw-010,-,${URL[shard$(hash_of gw-010)]}"
 	"b,IPsecIKESADown,gw-003,a-b,${URL[shard$(hash_of gw-003)]}"
 )
-python3 bench/fleet_alerts.py "$HOOK_FILE" "$t0" 300 "$W/faults.json" "${specs[@]}"
+python3 bench/fleet_alerts.py "$HOOK_FILE" "http://$AM_ADDR" "$t0" 300 "$W/faults.json" "${specs[@]}"
 note "fault timing done"
 
 # ---- Dashboards' PromQL on the central and the global server ----------------------------------

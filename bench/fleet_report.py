@@ -173,15 +173,16 @@ def main():
     print("\n## Scaled from the slope\n")
     print("\n".join(scaled(steps)))
     print("\n## Fault to alert (%d gateways)\n" % steps[-1]["gateways"])
-    print("| topology | fault | alert | firing in Prometheus (s) | at the webhook (s) |")
-    print("|---|---|---|---|---|")
+    print("| topology | fault | alert | firing in Prometheus (s) | at Alertmanager (s) | at the webhook (s) |")
+    print("|---|---|---|---|---|---|")
     try:
         with open(faults_file) as f:
             for x in json.load(f):
                 fault = ("fakevici killed" if x["alert"] == "IPsecDaemonDown"
                          else "restarted with no IKE SA for a-b")
-                print("| %s | %s: %s | %s | %s | %s |" % (x["topo"], x["instance"], fault, x["alert"],
-                                                        x["firing_s"], x["webhook_s"]))
+                print("| %s | %s: %s | %s | %s | %s | %s |" % (
+                    x["topo"], x["instance"], fault, x["alert"], x["firing_s"],
+                    x.get("alertmanager_s"), x["webhook_s"]))
     except (OSError, ValueError) as e:
         print("(no fault timing: %s)" % e)
     print("\n## Dashboards' PromQL\n")
