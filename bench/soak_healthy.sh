@@ -52,21 +52,9 @@ B_ADDR=${SERVE_URL#http://}
 B_URL=$SERVE_URL
 
 # ---- webhook, Alertmanager, Prometheus: as shipped --------------------------------------------
-HOOK_PORT=$(free_port)
-HOOK_FILE=$W/webhook.jsonl
-: >"$HOOK_FILE"
-python3 tests/integration/webhook_sink.py "$HOOK_PORT" "$HOOK_FILE" >"$W/webhook.log" 2>&1 &
-t_cleanup kill $!
-AM_PORT=$(free_port)
-sed -e "s|url: 'http://127.0.0.1:9/[a-z]*'|url: 'http://127.0.0.1:$HOOK_PORT/hook'|" \
-	mixin/alertmanager/ikewatch.example.yml >"$W/alertmanager.yml"
-mkdir -p "$W/am"
-prometheus-alertmanager --config.file="$W/alertmanager.yml" --storage.path="$W/am" \
-	--web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= \
-	>"$W/alertmanager.log" 2>&1 &
-t_cleanup kill $!
-PROM_PORT=$(free_port)
-PROM=http://127.0.0.1:$PROM_PORT
+. tests/integration/prom_lib.sh
+prom_hook_start "$W"
+prom_am_start "$W" "$HOOK_URL"
 cat >"$W/prometheus.yml" <<EOF
 global:
   scrape_interval: 15s
@@ -77,17 +65,15 @@ rule_files:
 alerting:
   alertmanagers:
   - static_configs:
-    - targets: ['127.0.0.1:$AM_PORT']
+    - targets: ['$AM_ADDR']
 scrape_configs:
 - job_name: ikewatch
   static_configs:
   - targets: ['$A_ADDR', '$B_ADDR']
 EOF
-mkdir -p "$W/prom"
-prometheus --config.file="$W/prometheus.yml" --storage.tsdb.path="$W/prom" \
-	--web.listen-address="127.0.0.1:$PROM_PORT" >"$W/prometheus.log" 2>&1 &
-t_cleanup kill $!
-for _ in $(seq 100); do curl -fsS "$PROM/-/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+prom_start "$W" prom "$W/prometheus.yml"
+PROM=$PROM_URL
+prom_ready "$PROM" 20
 
 # ---- soak ---------------------------------------------------------------------------------
 echo "# soak: $minutes min, CHILD rekey ${SOAK_CHILD_REKEY:-60} s, IKE rekey ${SOAK_IKE_REKEY:-180} s, scrape 15 s" >&2

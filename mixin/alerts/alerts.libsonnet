@@ -111,7 +111,10 @@
         // on both ends, whichever started it; ipsec_*:rekey_config_seconds:min of ikewatch.peers):
         // more than factor * window / rekey_time + 1 rekeys (at least N + 1; N + 1 alone when
         // rekeying by time is disabled on both ends). Without our own configured interval (an older
-        // ikewatch) nothing can be called frequent.
+        // ikewatch) nothing can be called frequent. The fallback is aggregated to the labels of the
+        // recorded series: a target label (file_sd's region, site) or an agent's external label
+        // on the raw series made the two arms of `or` two series per conn, and the whole rule
+        // failed many-to-many (bench/fleet.sh found it).
         {
           alert: 'IPsecFrequentRekeys',
           expr: |||
@@ -120,7 +123,7 @@
             )
             > on (job, instance, conn) (
               clamp_min(%(frequent_rekeys_factor)s * %(frequent_rekeys_window_seconds)s / ipsec_conn:ike_sa_rekey_config_seconds:min + 1, %(frequent_rekeys_threshold)s)
-              or ipsec_ike_sa_rekey_config_seconds{%(selector)s} * 0 + %(frequent_rekeys_threshold)s
+              or max by (job, instance, conn) (ipsec_ike_sa_rekey_config_seconds{%(selector)s}) * 0 + %(frequent_rekeys_threshold)s
             )
             or
             sum by (job, instance, conn, child) (
@@ -128,7 +131,7 @@
             )
             > on (job, instance, conn, child) (
               clamp_min(%(frequent_rekeys_factor)s * %(frequent_rekeys_window_seconds)s / ipsec_tunnel:child_sa_rekey_config_seconds:min + 1, %(frequent_rekeys_threshold)s)
-              or ipsec_child_sa_rekey_config_seconds{%(selector)s} * 0 + %(frequent_rekeys_threshold)s
+              or max by (job, instance, conn, child) (ipsec_child_sa_rekey_config_seconds{%(selector)s}) * 0 + %(frequent_rekeys_threshold)s
             )
           ||| % (c { ike_rekeys: ec('ipsec_ike_sa_events_total', 'event="rekeyed"', 'frequent_rekeys_window'), child_rekeys: ec('ipsec_child_sa_events_total', 'event="rekeyed"', 'frequent_rekeys_window') }),
           labels: {

@@ -49,7 +49,7 @@ struct fv_opts {
 	const char *socket_path, *fixtures, *sas_rec, *conns_rec, *count_file;
 	uint32_t sas;
 	bool synth, one_conn, malformed, oversized, hang, verbose;
-	uint64_t slow_ms, close_after, busy_every;
+	uint64_t slow_ms, close_after, busy_every, seed;
 };
 
 /* Everything prepared at start-up; read-only afterwards (clients copy what they patch). */
@@ -89,6 +89,8 @@ static void fv_usage(FILE *f)
 	      "  --fixtures DIR       recorded packets (default " FAKEVICI_FIXTURES ")\n"
 	      "  --sas N              synthesise N IKE SAs (one CHILD each) and N conns\n"
 	      "  --one-conn           with --sas: one conn 'a-b' holding all N IKE SAs\n"
+	      "  --seed N             with --sas: SPIs that no fakevici with another seed has\n"
+	      "                       (a fleet of them, as bench/fleet.sh runs; default 0)\n"
 	      "  --list-sas-rec REC   replay recording REC for list-sas (default\n"
 	      "                       list-sas.established.a)\n"
 	      "  --list-conns-rec REC replay recording REC for list-conns (default list-conns.a)\n"
@@ -120,7 +122,8 @@ static int fv_parse(int argc, char **argv, struct fv_opts *o)
 		O_HANG,
 		O_CLOSE,
 		O_BUSY,
-		O_COUNT
+		O_COUNT,
+		O_SEED
 	};
 	static const struct option longopts[] = {
 	    {"fixtures", required_argument, NULL, O_FIX},
@@ -135,6 +138,7 @@ static int fv_parse(int argc, char **argv, struct fv_opts *o)
 	    {"close-after", required_argument, NULL, O_CLOSE},
 	    {"busy-every", required_argument, NULL, O_BUSY},
 	    {"count-file", required_argument, NULL, O_COUNT},
+	    {"seed", required_argument, NULL, O_SEED},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -160,6 +164,13 @@ static int fv_parse(int argc, char **argv, struct fv_opts *o)
 			break;
 		case O_ONE:
 			o->one_conn = true;
+			break;
+		case O_SEED:
+			if (num_parse_u64_str(optarg, UINT32_MAX, &o->seed) < 0) {
+				fprintf(stderr, "fakevici: --seed wants 0..%" PRIu32 "\n",
+				        UINT32_MAX);
+				return -EINVAL;
+			}
 			break;
 		case O_SASREC:
 			o->sas_rec = optarg;
@@ -276,9 +287,10 @@ static int fv_world_init(struct fv_world *w)
 		rd_init(&r, sa_rec.data, sa_rec.len);
 		err = rd_u32(&r, &ev_len);
 		if (!err)
-			err = fv_synth_sas(
-			    sa_rec.data, 4 + (size_t)ev_len, sa_rec.data + sa_rec.resp_off,
-			    sa_rec.len - sa_rec.resp_off, w->o.sas, w->o.one_conn, &w->list_sas);
+			err = fv_synth_sas(sa_rec.data, 4 + (size_t)ev_len,
+			                   sa_rec.data + sa_rec.resp_off,
+			                   sa_rec.len - sa_rec.resp_off, w->o.sas, w->o.one_conn,
+			                   w->o.seed, &w->list_sas);
 		rd_init(&r, conn_rec.data, conn_rec.len);
 		if (!err)
 			err = rd_u32(&r, &ev_len);

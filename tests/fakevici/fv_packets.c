@@ -237,7 +237,8 @@ static void fv_put_digits(uint8_t *p, uint64_t v)
 
 struct fv_synth {
 	struct vici_builder b;
-	uint32_t sa; /* 0-based SA number */
+	uint32_t sa;   /* 0-based SA number */
+	uint64_t seed; /* set apart the SPIs of fakevicis with different seeds (a fleet) */
 	bool one_conn, conns;
 	char host[16];
 	/* counters of this packet, offsets from its first byte */
@@ -288,22 +289,23 @@ static void fv_sa_value(struct fv_synth *s, unsigned depth, const char *name,
                         const struct vici_elem *e)
 {
 	uint32_t id = s->sa + 1;
+	uint64_t spi = (s->seed << 32) + 4ull * id; /* 4 SPIs per SA */
 	unsigned kind;
 
 	if (depth == 2 && strcmp(name, "uniqueid") == 0) {
 		fv_kv_u64(s, name, id, FV_DEC);
 	} else if (depth == 2 && strcmp(name, "initiator-spi") == 0) {
-		fv_kv_u64(s, name, fv_mix(4ull * id), FV_HEX16);
+		fv_kv_u64(s, name, fv_mix(spi), FV_HEX16);
 	} else if (depth == 2 && strcmp(name, "responder-spi") == 0) {
-		fv_kv_u64(s, name, fv_mix(4ull * id + 1), FV_HEX16);
+		fv_kv_u64(s, name, fv_mix(spi + 1), FV_HEX16);
 	} else if (depth == 2 && strcmp(name, "remote-host") == 0) {
 		vici_build_kv_str(&s->b, name, s->host);
 	} else if (depth == 4 && (strcmp(name, "uniqueid") == 0 || strcmp(name, "reqid") == 0)) {
 		fv_kv_u64(s, name, id, FV_DEC);
 	} else if (depth == 4 && strcmp(name, "spi-in") == 0) {
-		fv_kv_u64(s, name, (uint32_t)fv_mix(4ull * id + 2) | 0xc0000000u, FV_HEX8);
+		fv_kv_u64(s, name, (uint32_t)fv_mix(spi + 2) | 0xc0000000u, FV_HEX8);
 	} else if (depth == 4 && strcmp(name, "spi-out") == 0) {
-		fv_kv_u64(s, name, (uint32_t)fv_mix(4ull * id + 3) | 0xc0000000u, FV_HEX8);
+		fv_kv_u64(s, name, (uint32_t)fv_mix(spi + 3) | 0xc0000000u, FV_HEX8);
 	} else if (depth == 4 && fv_counter_kind(name, &kind) && s->n_rel < 8) {
 		fv_kv_u64(s, name, fv_counter_value(s->sa, kind, 0), FV_DEC);
 		s->rel[s->n_rel] = (uint32_t)(s->b.out.len - FV_COUNTER_DIGITS);
@@ -390,7 +392,7 @@ static int fv_patch_push(struct fv_stream *st, uint32_t off, uint32_t sa, uint8_
 }
 
 static int fv_synth(const uint8_t *event, size_t event_len, const uint8_t *resp, size_t resp_len,
-                    uint32_t n, bool one_conn, bool conns, struct fv_stream *ret)
+                    uint32_t n, bool one_conn, bool conns, uint64_t seed, struct fv_stream *ret)
 {
 	struct fv_stream st = {0};
 	struct vici_msg m = {0};
@@ -412,7 +414,7 @@ static int fv_synth(const uint8_t *event, size_t event_len, const uint8_t *resp,
 	fv_name(m.name, m.name_len, ev_name);
 	buf_init(&out, FV_STREAM_MAX);
 	for (uint32_t i = 0; i < n_packets && !err; i++) {
-		struct fv_synth s = {.sa = i, .one_conn = one_conn, .conns = conns};
+		struct fv_synth s = {.sa = i, .seed = seed, .one_conn = one_conn, .conns = conns};
 		uint8_t *pkt;
 		size_t len, at = out.len;
 
@@ -445,15 +447,15 @@ static int fv_synth(const uint8_t *event, size_t event_len, const uint8_t *resp,
 }
 
 int fv_synth_sas(const uint8_t *event, size_t event_len, const uint8_t *resp, size_t resp_len,
-                 uint32_t n, bool one_conn, struct fv_stream *ret)
+                 uint32_t n, bool one_conn, uint64_t seed, struct fv_stream *ret)
 {
-	return fv_synth(event, event_len, resp, resp_len, n, one_conn, false, ret);
+	return fv_synth(event, event_len, resp, resp_len, n, one_conn, false, seed, ret);
 }
 
 int fv_synth_conns(const uint8_t *event, size_t event_len, const uint8_t *resp, size_t resp_len,
                    uint32_t n, bool one_conn, struct fv_stream *ret)
 {
-	return fv_synth(event, event_len, resp, resp_len, n, one_conn, true, ret);
+	return fv_synth(event, event_len, resp, resp_len, n, one_conn, true, 0, ret);
 }
 
 void fv_stream_advance(const struct fv_stream *s, uint8_t *data, uint64_t gen)

@@ -54,10 +54,11 @@ int fv_stream_from_response(const uint8_t *resp, size_t len, struct fv_stream *r
  * Synthesise @n IKE SAs from one recorded list-sa EVENT packet (framed) plus @resp: IKE SA i
  * (0-based) is named "a-b-<i+1>" (all "a-b" if @one_conn), has unique ids i+1, distinct SPIs, a
  * remote host in 198.18.0.0/15 (RFC 2544 benchmark range), CHILD section "<child>-<i+1>", and
- * growing fixed-width counters.
+ * growing fixed-width counters. The SPIs depend on @seed too, so that fakevicis started with
+ * different seeds never share one (as the gateways of a fleet).
  */
 int fv_synth_sas(const uint8_t *event, size_t event_len, const uint8_t *resp, size_t resp_len,
-                 uint32_t n, bool one_conn, struct fv_stream *ret);
+                 uint32_t n, bool one_conn, uint64_t seed, struct fv_stream *ret);
 
 /* The matching list-conns: @n conns "a-b-<i+1>" (one "a-b" if @one_conn) from one recorded
  * list-conn EVENT, with remote_addrs set to the SA's remote host (198.18.0.0/15 if one conn). */

@@ -31,6 +31,7 @@ struct seen {
 	char first_name[64], last_name[64];
 	uint64_t uid_sum;
 	uint64_t bytes_in_first; /* bytes-in of the first CHILD SA of the first event */
+	char spi_in_first[24];   /* spi-in of the same CHILD SA */
 	bool hosts_in_bench_range;
 };
 
@@ -65,8 +66,16 @@ static int on_event(void *ctx, const struct vici_msg *m)
 		s->hosts_in_bench_range = false;
 	uint32_t kids = vici_find(m, ike, "child-sas");
 
-	if (!s->events && kids && vici_child_first(m, kids))
-		vici_get_u64(m, vici_child_first(m, kids), "bytes-in", &s->bytes_in_first);
+	if (!s->events && kids && vici_child_first(m, kids)) {
+		uint32_t child = vici_child_first(m, kids);
+
+		vici_get_u64(m, child, "bytes-in", &s->bytes_in_first);
+		if (vici_get_str(m, child, "spi-in", &host, &len) == 0 &&
+		    len < sizeof(s->spi_in_first)) {
+			memcpy(s->spi_in_first, host, len);
+			s->spi_in_first[len] = '\0';
+		}
+	}
 	s->events++;
 	return 0;
 }
@@ -181,6 +190,40 @@ static void test_one_conn(void)
 	fake_stop(&f);
 }
 
+/* The first CHILD SA's spi-in from fakevici --sas 3 --seed @seed, into @out. */
+static void spi_with_seed(const char *seed, char out[24])
+{
+	const char *const args[] = {"--sas", "3", "--seed", seed, NULL};
+	struct fake f = {0};
+	struct vici_conn *c;
+	struct seen s;
+
+	out[0] = '\0';
+	T_ASSERT(fake_start(&f, args));
+	c = vici_conn_new(f.sock, 5000);
+	T_ASSERT(c);
+	T_EQ_INT(run(c, "list-sas", "list-sa", &s), 0);
+	T_EQ_INT(s.events, 3);
+	memcpy(out, s.spi_in_first, 24);
+	vici_conn_free(c);
+	fake_stop(&f);
+}
+
+/* A fleet of fakevicis (bench/fleet.sh) gives each a seed: the same seed gives the same SPIs,
+ * another seed others (the peers rules of the mixin pair CHILD SAs across gateways by SPI). */
+static void test_seed(void)
+{
+	char a[24], b[24], c[24];
+
+	spi_with_seed("0", a);
+	spi_with_seed("7", b);
+	spi_with_seed("7", c);
+	T_EQ_INT(strlen(a), 8);
+	T_EQ_INT(strlen(b), 8);
+	T_ASSERT(strcmp(a, b) != 0);
+	T_EQ_STR(b, c);
+}
+
 /* Run list-sas against fakevici started with @flag; return the error and the time it took. */
 static int fault(const char *const *args, unsigned timeout_ms, uint64_t *ret_ms)
 {
@@ -272,6 +315,7 @@ static void test_fault_close_after(void)
 }
 
 TEST_MAIN("fakevici", TEST(test_replays_recording), TEST(test_events_only_when_registered),
-          TEST(test_synthesised_sas), TEST(test_one_conn), TEST(test_fault_malformed),
-          TEST(test_fault_oversized), TEST(test_fault_slow_within_deadline),
-          TEST(test_fault_slow_past_deadline), TEST(test_fault_hang), TEST(test_fault_close_after))
+          TEST(test_synthesised_sas), TEST(test_one_conn), TEST(test_seed),
+          TEST(test_fault_malformed), TEST(test_fault_oversized),
+          TEST(test_fault_slow_within_deadline), TEST(test_fault_slow_past_deadline),
+          TEST(test_fault_hang), TEST(test_fault_close_after))

@@ -95,31 +95,11 @@ t_cleanup kill "$PING_PID"
 "$T_TOP/mixin/build.sh" --out "$W/rules" --for-scale 0.1 >"$W/build.log" 2>&1 ||
 	t_bail "mixin/build.sh: $(cat "$W/build.log")"
 
-# ---- Webhook receiver ----------------------------------------------------------------------
-HOOK_PORT=$(free_port)
-HOOK_FILE=$W/webhook.jsonl
-: >"$HOOK_FILE"
-python3 "$T_TOP/tests/integration/webhook_sink.py" "$HOOK_PORT" "$HOOK_FILE" >"$W/webhook.log" 2>&1 &
-HOOK_PID=$!
-t_cleanup kill "$HOOK_PID"
-
-# ---- Alertmanager: the mixin's example config, pointed at the webhook, fast timers ----------
-AM_PORT=$(free_port)
-sed -e "s|url: 'http://127.0.0.1:9/[a-z]*'|url: 'http://127.0.0.1:$HOOK_PORT/hook'|" \
-	-e 's/group_wait: .*/group_wait: 1s/' -e 's/group_interval: .*/group_interval: 2s/' \
-	-e 's/repeat_interval: .*/repeat_interval: 1h/' \
-	"$T_TOP/mixin/alertmanager/ikewatch.example.yml" >"$W/alertmanager.yml"
-mkdir -p "$W/am"
-# --cluster.listen-address= (empty): no gossip on 0.0.0.0:9094.
-prometheus-alertmanager --config.file="$W/alertmanager.yml" --storage.path="$W/am" \
-	--web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= \
-	>"$W/alertmanager.log" 2>&1 &
-AM_PID=$!
-t_cleanup kill "$AM_PID"
-
-# ---- Prometheus -------------------------------------------------------------------------------
-PROM_PORT=$(free_port)
-PROM=http://127.0.0.1:$PROM_PORT
+# ---- Webhook receiver, Alertmanager (the mixin's example, fast timers), Prometheus -----------
+. "$T_TOP/tests/integration/prom_lib.sh"
+prom_hook_start "$W"
+prom_am_start "$W" "$HOOK_URL" 's/group_wait: .*/group_wait: 1s/' \
+	's/group_interval: .*/group_interval: 2s/' 's/repeat_interval: .*/repeat_interval: 1h/'
 cat >"$W/prometheus.yml" <<EOF
 global:
   scrape_interval: 2s
@@ -131,23 +111,20 @@ rule_files:
 alerting:
   alertmanagers:
   - static_configs:
-    - targets: ['127.0.0.1:$AM_PORT']
+    - targets: ['$AM_ADDR']
 scrape_configs:
 - job_name: ikewatch
   static_configs:
   - targets: ['$SERVE_ADDR']
 EOF
-mkdir -p "$W/prom"
-prometheus --config.file="$W/prometheus.yml" --storage.tsdb.path="$W/prom" \
-	--web.listen-address="127.0.0.1:$PROM_PORT" >"$W/prometheus.log" 2>&1 &
-PROM_PID=$!
-t_cleanup kill "$PROM_PID"
+prom_start "$W" prom "$W/prometheus.yml"
+PROM=$PROM_URL
 
 ready() { curl -fsS "$1" >/dev/null 2>&1; }
-t_eventually 15 setup/alertmanager-ready ready "http://127.0.0.1:$AM_PORT/-/ready" ||
+t_eventually 15 setup/alertmanager-ready ready "http://$AM_ADDR/-/ready" ||
 	t_bail "alertmanager: $(tail -n 3 "$W/alertmanager.log")"
 t_eventually 15 setup/prometheus-ready ready "$PROM/-/ready" ||
-	t_bail "prometheus: $(tail -n 3 "$W/prometheus.log")"
+	t_bail "prometheus: $(tail -n 3 "$W/prom.log")"
 
 # ---- Helpers ----------------------------------------------------------------------------------
 # The value of an instant query (first sample), empty if none.
