@@ -29,7 +29,7 @@
 #   #3's is restarted replaying "no IKE SA" (a-b configured, not up: IPsecIKESADown); the time
 #   to each alert at the webhook is measured in both topologies (fleet_alerts.py). Last, every
 #   PromQL expression of the rendered dashboards runs against the central and the global server
-#   (fleet_promql.py). fleet_report.py prints the tables and the slopes scaled to 300 and 3,000
+#   (mixin/dashboard_live.py). fleet_report.py prints the tables and the slopes scaled to 300 and 3,000
 #   gateways; the load average is printed with each figure (the machine may be shared).
 #
 # Usage: bench/fleet.sh [-b BUILD_DIR] [-s "50 100"] [-w WARM_S] [-m MEASURE_S] [-o FILE]
@@ -294,7 +294,7 @@ note "fault timing done"
 boards=("$W"/mixin/*.json)
 for r in central global; do
 	echo "# dashboards against $r (${URL[$r]}):"
-	python3 bench/fleet_promql.py "${URL[$r]}" "${boards[@]}" | tee "$W/promql-$r.txt"
+	python3 mixin/dashboard_live.py -q "${URL[$r]}" "${boards[@]}" | tee "$W/promql-$r.txt"
 done
 
 # ---- Report -----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@
 
 . "$(dirname "$0")/lib.sh"
 . "$T_TOP/tests/integration/serve_lib.sh"
+. "$T_TOP/tests/integration/prom_lib.sh"
 
 for tool in prometheus python3 curl; do
 	command -v "$tool" >/dev/null 2>&1 || t_bail "$tool not installed (scripts/deps.sh)"
@@ -121,8 +122,6 @@ t_cleanup kill $!
 # ---- Prometheus with the mixin's rules, every duration / 10 ---------------------------------
 "$T_TOP/mixin/build.sh" --out "$W/rules" --for-scale 0.1 --min-window 5s \
 	--set esp_loss_min_packets=5 >"$W/build.log" 2>&1 || t_bail "mixin/build.sh: $(tail -n 1 "$W/build.log")"
-PROM_PORT=$(free_port)
-PROM=http://127.0.0.1:$PROM_PORT
 cat >"$W/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
@@ -157,12 +156,10 @@ scrape_configs:
   - regex: __tmp_spi
     action: labeldrop
 EOF
-mkdir "$W/prom"
-prometheus --config.file="$W/prometheus.yml" --storage.tsdb.path="$W/prom" \
-	--web.listen-address="127.0.0.1:$PROM_PORT" >"$W/prometheus.log" 2>&1 &
-t_cleanup kill $!
-ready() { curl -fsS "$PROM/-/ready" >/dev/null 2>&1; }
-t_eventually 30 setup/prometheus-ready ready || t_bail "prometheus: $(tail -n 3 "$W/prometheus.log")"
+prom_start "$W" prom "$W/prometheus.yml"
+PROM=$PROM_URL
+t_eventually 30 setup/prometheus-ready prom_ready "$PROM" 1 ||
+	t_bail "prometheus: $(tail -n 3 "$W/prom.log")"
 
 # ---- Every query of the fleet dashboard returns data ----------------------------------------
 FLEET=$T_TOP/mixin/dashboards/ikewatch-fleet.json
@@ -175,8 +172,6 @@ t_check gateway/no-query-fails live -q "$PROM" "$T_TOP/mixin/dashboards/ikewatch
 
 # A global Prometheus that federates nothing but the recorded series (docs/scaling.md) serves
 # the fleet dashboard as well.
-GLOBAL_PORT=$(free_port)
-GLOBAL=http://127.0.0.1:$GLOBAL_PORT
 cat >"$W/global.yml" <<EOF
 global:
   scrape_interval: 2s
@@ -188,14 +183,12 @@ scrape_configs:
   params:
     'match[]': ['{__name__=~"ipsec_[a-z]+:.+"}']
   static_configs:
-  - targets: ['127.0.0.1:$PROM_PORT']
+  - targets: ['${PROM#http://}']
 EOF
-mkdir "$W/global"
-prometheus --config.file="$W/global.yml" --storage.tsdb.path="$W/global" \
-	--web.listen-address="127.0.0.1:$GLOBAL_PORT" >"$W/global.log" 2>&1 &
-t_cleanup kill $!
-global_ready() { curl -fsS "$GLOBAL/-/ready" >/dev/null 2>&1; }
-t_eventually 30 setup/global-ready global_ready || t_bail "global prometheus: $(tail -n 3 "$W/global.log")"
+prom_start "$W" global "$W/global.yml"
+GLOBAL=$PROM_URL
+t_eventually 30 setup/global-ready prom_ready "$GLOBAL" 1 ||
+	t_bail "global prometheus: $(tail -n 3 "$W/global.log")"
 T_POLL=2 t_eventually 60 federated/every-query-has-data live -q --require-data "$GLOBAL" "$FLEET"
 # ... and it holds nothing else (up and the scrape statistics of its own job aside).
 raw_series() {
