@@ -200,6 +200,39 @@ static void lifetime_finding(void)
 	}
 }
 
+/* a-b up with net INSTALLED, 4 retransmits of a request sent 9 s ago (@outstanding: none
+ * answered), the IKE rekey in @ike_rekey s, the last inbound ESP @use_in s ago */
+static struct doctor_conn_facts *silent_conn(struct doctor_facts *f, bool log_read,
+                                             bool outstanding, int64_t ike_rekey, int64_t use_in)
+{
+	struct doctor_conn_facts *c;
+	struct doctor_child_facts *ch;
+
+	doctor_facts_init(f);
+	f->now = 1e9;
+	f->charon_up = true;
+	f->log_read = log_read;
+	c = doctor_facts_conn(f, "a-b", 3);
+	if (!c)
+		return NULL;
+	c->up = c->configured = true;
+	snprintf(c->ike_state, sizeof(c->ike_state), "ESTABLISHED");
+	c->rekey_time = ike_rekey;
+	c->reauth_time = SNAP_NONE;
+	c->log.retx_outstanding = outstanding;
+	c->log.retransmits = c->log.retx_count = 4;
+	c->log.retx_silent_s = 9;
+	ch = doctor_conn_child(c, "net");
+	if (!ch)
+		return NULL;
+	ch->up = ch->configured = true;
+	snprintf(ch->state, sizeof(ch->state), "INSTALLED");
+	ch->rekey_time = ch->life_time = SNAP_NONE;
+	ch->use_in = use_in;
+	ch->packets_in = 312;
+	return c;
+}
+
 /* The peer silent on IKE while its ESP arrives (doctor_silent.c): when charon gives up, with the
  * evidence; nothing without ESP since the request left, without the log, or when answered. */
 static void peer_silent_finding(void)
@@ -223,31 +256,12 @@ static void peer_silent_finding(void)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct doctor_facts f;
 		struct doctor_report r;
-		struct doctor_conn_facts *c;
-		struct doctor_child_facts *ch;
+		struct doctor_conn_facts *c = silent_conn(&f, rows[i].log_read, rows[i].outstanding,
+		                                          rows[i].ike_rekey, rows[i].use_in);
 		const struct doctor_finding *d;
 
-		doctor_facts_init(&f);
-		doctor_report_init(&r);
-		f.now = 1e9;
-		f.charon_up = true;
-		f.log_read = rows[i].log_read;
-		c = doctor_facts_conn(&f, "a-b", 3);
 		T_ASSERT(c != NULL);
-		c->up = c->configured = true;
-		snprintf(c->ike_state, sizeof(c->ike_state), "ESTABLISHED");
-		c->rekey_time = rows[i].ike_rekey;
-		c->reauth_time = SNAP_NONE;
-		c->log.retx_outstanding = rows[i].outstanding;
-		c->log.retransmits = c->log.retx_count = 4;
-		c->log.retx_silent_s = 9;
-		ch = doctor_conn_child(c, "net");
-		T_ASSERT(ch != NULL);
-		ch->up = ch->configured = true;
-		snprintf(ch->state, sizeof(ch->state), "INSTALLED");
-		ch->rekey_time = ch->life_time = SNAP_NONE;
-		ch->use_in = rows[i].use_in;
-		ch->packets_in = 312;
+		doctor_report_init(&r);
 		doctor_foresee_findings(&r, &f, c);
 		d = doctor_find(&r, "peer_silent", "a-b");
 		if (rows[i].title) {
@@ -276,26 +290,11 @@ static void silent_folds_probes(void)
 	for (int outstanding = 0; outstanding <= 1; outstanding++) {
 		struct doctor_facts f;
 		struct doctor_report r;
-		struct doctor_conn_facts *c;
-		struct doctor_child_facts *ch;
+		struct doctor_conn_facts *c = silent_conn(&f, true, outstanding, SNAP_NONE, 0);
 		const struct doctor_finding *d;
 
-		doctor_facts_init(&f);
+		T_ASSERT(c != NULL);
 		doctor_report_init(&r);
-		f.now = 1e9;
-		f.charon_up = f.log_read = true;
-		c = doctor_facts_conn(&f, "a-b", 3);
-		c->up = c->configured = true;
-		snprintf(c->ike_state, sizeof(c->ike_state), "ESTABLISHED");
-		c->rekey_time = c->reauth_time = SNAP_NONE;
-		c->log.retx_outstanding = outstanding;
-		c->log.retransmits = c->log.retx_count = 4;
-		c->log.retx_silent_s = 9;
-		ch = doctor_conn_child(c, "net");
-		ch->up = ch->configured = true;
-		snprintf(ch->state, sizeof(ch->state), "INSTALLED");
-		ch->rekey_time = ch->life_time = SNAP_NONE;
-		ch->use_in = 0;
 		/* what the path checks added before */
 		doctor_add(&r, "path_clean", "a-b", DOCTOR_SEV_INFO, 20, "all is well");
 		doctor_evidence(doctor_add(&r, "control_plane_only", "a-b", DOCTOR_SEV_CRIT, 93,

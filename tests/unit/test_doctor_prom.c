@@ -457,90 +457,58 @@ static char *matrix(int n, double bg, double probes, int from, int to, double b_
 	return buf_steal(&b, &len);
 }
 
-static void skew_between_targets(void)
+/* Judge @doc (from matrix(), freed here) as a run of @sent probes with @received back between
+ * a:1 (ours) and b:1, with our counters read from it, and diagnose: F and R hold the outcome. */
+static void judge_matrix(char *doc, uint32_t sent, uint32_t received)
 {
-	struct doctor_prom_state st = {0};
+	struct doctor_prom_state st = {.t0 = 10.2};
 	struct prom_api_result r;
 	struct doctor_conn_facts *c;
-	char *doc;
 	bool ready;
 
 	memcpy(st.self_instance, "a:1", 4);
 	memcpy(st.self_job, "j", 2);
 	memcpy(st.peer_instance, "b:1", 4);
 	memcpy(st.peer_job, "j", 2);
-	st.t0 = 10.2;
-	/* 100 packets/s of other traffic, 50 probes/s from 10.2 s to 14.2 s, all answered */
-	doc = matrix(20, 100, 50, 10, 14, 1, 1);
-	c = conn(200, 200);
+	c = conn(sent, received);
 	F.peer.spi_in = 0xa;
 	F.peer.spi_out = 0xb;
 	T_EQ_INT(parse(&r, doc), 0);
 	F.peer.status = doctor_prom_judge(&r, &st, 14.3, &F.peer, &ready);
 	T_EQ_INT(F.peer.status, DOCTOR_PEER_OK);
 	T_ASSERT(ready);
+	c->probe_counters = true;
+	c->probe_out_delta = F.peer.self_out_delta;
+	c->probe_in_delta = F.peer.self_in_delta;
+	doctor_diagnose(&F, NULL, &R);
+	prom_api_done(&r);
+	free(doc);
+}
+
+static void skew_between_targets(void)
+{
+	/* 100 packets/s of other traffic, 50 probes/s from 10.2 s to 14.2 s, all answered */
+	judge_matrix(matrix(20, 100, 50, 10, 14, 1, 1), 200, 200);
 	/* a's window 9..15, b's 9.5..15.5: the edges differ by half a second each */
 	T_ASSERT(F.peer.self_out_delta > F.peer.in_delta + 20);
 	T_ASSERT(F.peer.skew_out >= 100);
-	c->probe_counters = true;
-	c->probe_out_delta = F.peer.self_out_delta;
-	c->probe_in_delta = F.peer.self_in_delta;
-	doctor_diagnose(&F, NULL, &R);
 	T_EQ_STR(first_id(), "path_clean");
-	prom_api_done(&r);
-	free(doc);
-
 	/* the same traffic, but nothing reaches b: an outage in spite of the slack */
-	doc = matrix(20, 0, 50, 10, 14, 0, 0);
-	c = conn(200, 0);
-	F.peer.spi_in = 0xa;
-	F.peer.spi_out = 0xb;
-	T_EQ_INT(parse(&r, doc), 0);
-	F.peer.status = doctor_prom_judge(&r, &st, 14.3, &F.peer, &ready);
-	T_EQ_INT(F.peer.status, DOCTOR_PEER_OK);
-	c->probe_counters = true;
-	c->probe_out_delta = F.peer.self_out_delta;
-	c->probe_in_delta = F.peer.self_in_delta;
-	doctor_diagnose(&F, NULL, &R);
+	judge_matrix(matrix(20, 0, 50, 10, 14, 0, 0), 200, 0);
 	T_EQ_STR(first_id(), "esp_out_lost");
-	prom_api_done(&r);
-	free(doc);
 }
 
 /* --prometheus reads the peer's own probes through the pair too: lost behind us while ours
  * came back is behind_us, answered is nothing (lan-a-silent through Prometheus) */
 static void peer_probes_through_prometheus(void)
 {
-	struct doctor_prom_state st = {0};
-	struct prom_api_result r;
-	struct doctor_conn_facts *c;
-	char *doc;
-	bool ready;
-
-	memcpy(st.self_instance, "a:1", 4);
-	memcpy(st.self_job, "j", 2);
-	memcpy(st.peer_instance, "b:1", 4);
-	memcpy(st.peer_job, "j", 2);
-	st.t0 = 10.2;
 	for (int mode = 1; mode <= 2; mode++) {
 		matrix_peer_probes = mode;
-		doc = matrix(20, 10, 50, 10, 14, 1, 1);
-		c = conn(200, 200);
-		F.peer.spi_in = 0xa;
-		F.peer.spi_out = 0xb;
-		T_EQ_INT(parse(&r, doc), 0);
-		F.peer.status = doctor_prom_judge(&r, &st, 14.3, &F.peer, &ready);
-		T_EQ_INT(F.peer.status, DOCTOR_PEER_OK);
+		judge_matrix(matrix(20, 10, 50, 10, 14, 1, 1), 200, 200);
 		T_ASSERT(F.peer.probes_known);
 		T_ASSERT(F.peer.probes_sent_delta >= 20);
 		T_EQ_INT(F.peer.probes_received_delta, mode == 1 ? F.peer.probes_sent_delta : 0);
-		c->probe_counters = true;
-		c->probe_out_delta = F.peer.self_out_delta;
-		c->probe_in_delta = F.peer.self_in_delta;
-		doctor_diagnose(&F, NULL, &R);
 		T_EQ_STR(first_id(), mode == 1 ? "path_clean" : "behind_us");
-		prom_api_done(&r);
-		free(doc);
 	}
 	matrix_peer_probes = 0;
 }
