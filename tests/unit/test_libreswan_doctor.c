@@ -38,7 +38,7 @@ static char *load(const char *name, size_t *len)
  * scratch directory; its path into @out. */
 static bool log_slice(int from, int to, const char *name, char *out, size_t cap)
 {
-	size_t len, pos = 0;
+	size_t len;
 	char *text = load(DIR "pluto.log", &len);
 	FILE *fp;
 	int line = 1;
@@ -47,14 +47,11 @@ static bool log_slice(int from, int to, const char *name, char *out, size_t cap)
 		free(text);
 		return false;
 	}
-	while (pos < len) {
-		char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) + 1 : len;
-
+	for (size_t i = 0; i < len; i++) {
 		if (line >= from && line <= to)
-			fwrite(text + pos, 1, end - pos, fp);
-		pos = end;
-		line++;
+			fputc(text[i], fp);
+		if (text[i] == '\n')
+			line++;
 	}
 	free(text);
 	return fclose(fp) == 0;
