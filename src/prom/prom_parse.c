@@ -261,6 +261,27 @@ static int take_labels(struct cursor *c, struct arena *a, struct prom_label *lab
 	return 0;
 }
 
+int prom_parse_labels(const char *s, size_t len, struct arena *a, struct prom_label *labels,
+                      size_t *ret_n, const char **ret_why)
+{
+	struct cursor c = {s, s + len};
+	int r;
+
+	*ret_n = 0;
+	if (len == 0)
+		return 0;
+	if (s[0] != '{') {
+		*ret_why = "a label set starts with '{'";
+		return -EBADMSG;
+	}
+	r = take_labels(&c, a, labels, ret_n, ret_why);
+	if (r == 0 && c.p != c.end) {
+		*ret_why = "text after the label set";
+		return -EBADMSG;
+	}
+	return r;
+}
+
 static bool has_suffix(const char *name, size_t len, const struct family *f, const char *suffix)
 {
 	size_t sl = strlen(suffix);

@@ -58,6 +58,13 @@ int prom_parse(struct prom_scrape *s, const char *text, size_t len, size_t *ret_
  * NaN, +Inf, -Inf, Inf. 0 or -EBADMSG. */
 int prom_parse_value(const char *p, size_t len, double *ret);
 
+/* A label set as the exposition writes it ("{name=\"value\",...}", or "" for none: what
+ * prom_labels_render() writes): at most PROM_PARSE_LABELS_MAX names and unescaped,
+ * NUL-terminated values into @labels, the strings in @a. 0, -EBADMSG (why in *ret_why), -E2BIG
+ * or -ENOMEM. */
+int prom_parse_labels(const char *s, size_t len, struct arena *a, struct prom_label *labels,
+                      size_t *ret_n, const char **ret_why);
+
 /* Append one sample (untyped) to @s, its name and labels copied into the arena: for readers
  * that build a scrape from another source than text (Prometheus' HTTP API). 0, -E2BIG past the
  * bounds above, or -ENOMEM. */

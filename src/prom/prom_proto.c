@@ -28,6 +28,7 @@
 #include "common/limits.h"
 #include "prom/metrics.pb-c.h"
 #include "prom/prom_native.h"
+#include "prom/prom_parse.h"
 #include "prom/prom_writer_int.h"
 
 #include <errno.h>
@@ -209,67 +210,48 @@ void prom_proto_family(struct prom_writer *w, const char *help)
 	p->open = true;
 }
 
-static bool is_name_char(char c)
+/* @m's label pairs from @labels (@n of them), the strings copied into @a when @copy, else
+ * taken as they are (they live in @a already). 0 or -ENOMEM. */
+static int put_pairs(struct arena *a, const struct prom_label *labels, size_t n, bool copy,
+                     pb_metric *m)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_';
-}
-
-/*
- * Read back a label set written by prom_labels_render(): "" or {name="value",...} with \\, \"
- * and \n escaped in values. Fills @m's labels from @a. 0, -EINVAL when it is not of that form
- * (a caller's bug: prom_sample_at() takes only rendered sets), -ENOMEM.
- */
-static int read_labels(struct arena *a, const char *s, size_t len, pb_metric *m)
-{
-	size_t i = 1, max = len / 5 + 1;
-
 	m->n_label = 0;
-	if (len == 0)
+	if (n == 0)
 		return 0;
-	if (s[0] != '{' || s[len - 1] != '}')
-		return -EINVAL;
-	m->label = arena_alloc(a, max * sizeof(*m->label));
+	m->label = arena_alloc(a, n * sizeof(*m->label));
 	if (!m->label)
 		return -ENOMEM;
-	while (i < len - 1) {
-		size_t name = i, vlen = 0;
-		pb_label *l;
-		char *v;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = labels[i].len == SIZE_MAX ? strlen(labels[i].value) : labels[i].len;
+		pb_label *l = arena_alloc(a, sizeof(*l));
 
-		while (i < len && is_name_char(s[i]))
-			i++;
-		if (i == name || i + 2 > len || s[i] != '=' || s[i + 1] != '"' || m->n_label == max)
-			return -EINVAL;
-		l = arena_alloc(a, sizeof(*l));
-		v = arena_alloc(a, len - i);
-		if (!l || !v)
+		if (!l)
 			return -ENOMEM;
 		io__prometheus__client__label_pair__init(l);
-		l->name = arena_strndup(a, s + name, i - name);
-		if (!l->name)
+		l->name = copy ? arena_strndup(a, labels[i].name, strlen(labels[i].name))
+		               : (char *)(uintptr_t)labels[i].name;
+		l->value = copy ? arena_strndup(a, labels[i].value, len)
+		                : (char *)(uintptr_t)labels[i].value;
+		if (!l->name || !l->value)
 			return -ENOMEM;
-		for (i += 2; i < len && s[i] != '"'; i++) {
-			if (s[i] == '\\') {
-				if (++i >= len || (s[i] != '\\' && s[i] != '"' && s[i] != 'n'))
-					return -EINVAL;
-				v[vlen++] = s[i] == 'n' ? '\n' : s[i];
-			} else {
-				v[vlen++] = s[i];
-			}
-		}
-		if (i >= len)
-			return -EINVAL;
-		v[vlen] = '\0';
-		l->value = v;
 		m->label[m->n_label++] = l;
-		i++; /* the closing quote */
-		if (s[i] == ',' && i + 1 < len - 1)
-			i++;
-		else if (i != len - 1)
-			return -EINVAL;
 	}
 	return 0;
+}
+
+/* Read back a label set written by prom_labels_render() into @m, from @a (the exposition's
+ * own label parser). 0, -EINVAL when it is not of that form (a caller's bug: prom_sample_at()
+ * takes only rendered sets), -ENOMEM. */
+static int read_labels(struct arena *a, const char *s, size_t len, pb_metric *m)
+{
+	struct prom_label parsed[PROM_PARSE_LABELS_MAX];
+	const char *why = NULL;
+	size_t n;
+	int r = prom_parse_labels(s, len, a, parsed, &n, &why);
+
+	if (r < 0)
+		return r == -ENOMEM ? r : -EINVAL;
+	return put_pairs(a, parsed, n, false, m);
 }
 
 static size_t cache_slot(const struct prom_proto *p, const char *at, size_t len)
@@ -480,34 +462,14 @@ static bool value_plain(const char *v, size_t len)
  * one is not, and the text writer's path must repair it. -ENOMEM as < 0. */
 static int direct_labels(struct arena *a, const struct prom_label *labels, size_t n, pb_metric *m)
 {
-	size_t len[PROM_CHECKED_LABELS_MAX];
-
 	if (n > PROM_CHECKED_LABELS_MAX)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
-		len[i] = labels[i].len == SIZE_MAX ? strlen(labels[i].value) : labels[i].len;
-		if (!value_plain(labels[i].value, len[i]))
+	for (size_t i = 0; i < n; i++)
+		if (!value_plain(labels[i].value, labels[i].len == SIZE_MAX
+		                                      ? strlen(labels[i].value)
+		                                      : labels[i].len))
 			return 0;
-	}
-	m->n_label = 0;
-	if (n == 0)
-		return 1;
-	m->label = arena_alloc(a, n * sizeof(*m->label));
-	if (!m->label)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		pb_label *l = arena_alloc(a, sizeof(*l));
-
-		if (!l)
-			return -ENOMEM;
-		io__prometheus__client__label_pair__init(l);
-		l->name = arena_strndup(a, labels[i].name, strlen(labels[i].name));
-		l->value = arena_strndup(a, labels[i].value, len[i]);
-		if (!l->name || !l->value)
-			return -ENOMEM;
-		m->label[m->n_label++] = l;
-	}
-	return 1;
+	return put_pairs(a, labels, n, true, m) < 0 ? -ENOMEM : 1;
 }
 
 /* A new metric of the current family with @labels (validated by the caller); NULL (counted)
