@@ -15,12 +15,10 @@
 #include "stamp/stamp_addr.h"
 #include "stamp/stamp_clock.h"
 #include "stamp/stamp_keyfile.h"
-#include "stamp/stamp_reflect_loop.h"
+#include "stamp/stamp_reflect_pool.h"
 #include "stamp/stamp_reflector.h"
-#include "stamp/stamp_sock.h"
 
 #include <arpa/inet.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,69 +128,28 @@ static int reflect_take(void *ctx, const struct opt *o, const struct opt_val *v,
 	return 0;
 }
 
-/* "sender ADDRESS RESULT N": reflected always, other results when they happened. With several
- * threads a sender may have a row in more than one reflector (one per source port's socket):
- * rows of the same name are summed. */
-static void print_senders(struct stamp_reflector *const *r, unsigned n_r)
+/* "sender ADDRESS RESULT N": reflected always, other results when they happened; with several
+ * threads one row per address (the pool merges them). */
+static void print_senders(const struct stamp_reflect_pool *p)
 {
-	size_t cap = (size_t)n_r * (REFLECT_SENDERS_MAX + 1), n = 0;
-	struct stamp_sender_count *rows = calloc(cap, sizeof(*rows));
-	char(*names)[INET6_ADDRSTRLEN] = calloc(cap, sizeof(*names));
+	struct stamp_sender_count rows[REFLECT_SENDERS_MAX + 1];
+	size_t n = stamp_reflect_pool_senders(p, rows, REFLECT_SENDERS_MAX + 1);
 
-	if (!rows || !names)
-		goto out;
-	for (unsigned t = 0; t < n_r; t++) {
-		struct stamp_sender_count one[REFLECT_SENDERS_MAX + 1];
-		size_t got = stamp_reflector_senders(r[t], one, REFLECT_SENDERS_MAX + 1);
+	for (size_t k = 0; k < n; k++) {
+		char name[INET6_ADDRSTRLEN];
 
-		for (size_t k = 0; k < got; k++) {
-			char name[INET6_ADDRSTRLEN];
-			size_t j = 0;
-
-			stamp_sender_name(&one[k], name, sizeof(name));
-			while (j < n && strcmp(names[j], name) != 0)
-				j++;
-			if (j == n) {
-				rows[n] = one[k];
-				memcpy(names[n++], name, sizeof(name));
-				continue;
-			}
-			for (int i = 0; i < STAMP_REFL_N; i++)
-				rows[j].c[i] += one[k].c[i];
-		}
-	}
-	for (size_t k = 0; k < n; k++)
+		stamp_sender_name(&rows[k], name, sizeof(name));
 		for (int i = 0; i < STAMP_REFL_N; i++)
 			if (stamp_sender_shown(&rows[k], i))
-				printf("sender %s %s %llu\n", names[k], stamp_refl_result_name(i),
+				printf("sender %s %s %llu\n", name, stamp_refl_result_name(i),
 				       (unsigned long long)rows[k].c[i]);
-out:
-	free(rows);
-	free(names);
-}
-
-/* One reflector and its socket per thread (--threads). */
-struct reflect_worker {
-	struct stamp_reflector *r;
-	int fd;
-	int err;
-	pthread_t thread;
-	bool started;
-};
-
-static void *reflect_worker_run(void *arg)
-{
-	struct reflect_worker *w = arg;
-
-	w->err = stamp_reflect_run(w->r, w->fd, &stop_flag);
-	return NULL;
+	}
 }
 
 int reflect_run(int argc, char **argv)
 {
 	struct stamp_reflector_config *cfg;
-	struct reflect_worker *w = NULL;
-	struct stamp_reflector **rs = NULL;
+	struct stamp_reflect_pool *pool = NULL;
 	struct reflect_flags f = {.listen = "0.0.0.0:862", .threads = 1};
 	struct sockaddr_storage addr;
 	enum log_format lf = LOG_FORMAT_LOGFMT;
@@ -227,71 +184,34 @@ int reflect_run(int argc, char **argv)
 		    cmd_usage_error(&cmd_reflect, "--listen %s: %s", f.listen, netaddr_strerror(e));
 		goto out;
 	}
-	w = calloc(f.threads, sizeof(*w));
-	rs = calloc(f.threads, sizeof(*rs));
-	if (!w || !rs)
+	e = stamp_reflect_pool_new(cfg, (struct sockaddr *)&addr, f.threads, &pool);
+	if (e < 0) {
+		log_msg_err(LOG_LEVEL_ERR, strerror(-e), "reflect: cannot listen on %s", f.listen);
 		goto out;
-	for (unsigned t = 0; t < f.threads; t++)
-		w[t].fd = -1;
-	for (unsigned t = 0; t < f.threads; t++) {
-		w[t].r = rs[t] = stamp_reflector_new(cfg);
-		if (!w[t].r)
-			goto out;
-		/* one thread: a plain socket, so that a second reflector on the port fails */
-		e = f.threads > 1 ? stamp_sock_open_shared((struct sockaddr *)&addr, &w[t].fd)
-		                  : stamp_sock_open((struct sockaddr *)&addr, &w[t].fd);
-		if (e < 0) {
-			log_msg_err(LOG_LEVEL_ERR, strerror(-e), "reflect: cannot listen on %s",
-			            f.listen);
-			goto out;
-		}
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	log_info("reflect: listening on %s (%s, %s, %u thread%s)", f.listen,
 	         cfg->authenticated ? "authenticated" : "unauthenticated",
 	         cfg->stateless ? "stateless" : "stateful", f.threads, f.threads > 1 ? "s" : "");
-	for (unsigned t = 1; t < f.threads; t++) {
-		e = -pthread_create(&w[t].thread, NULL, reflect_worker_run, &w[t]);
-		if (e < 0) {
-			log_msg_err(LOG_LEVEL_ERR, strerror(-e), "reflect: cannot start a thread");
-			__atomic_store_n(&stop_flag, 1, __ATOMIC_RELAXED);
-			break;
-		}
-		w[t].started = true;
-	}
-	reflect_worker_run(&w[0]);
-	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELAXED);
-	for (unsigned t = 1; t < f.threads; t++)
-		if (w[t].started)
-			pthread_join(w[t].thread, NULL);
-	for (unsigned t = 0; t < f.threads; t++) {
-		uint64_t one[STAMP_REFL_N];
-
-		if (w[t].err < 0 && e == 0)
-			e = w[t].err;
-		stamp_reflector_counters(w[t].r, one);
-		for (int i = 0; i < STAMP_REFL_N; i++)
-			c[i] += one[i];
-		/* how the kernel spread the senders */
-		if (f.threads > 1)
-			log_info("reflect: thread %u reflected %llu", t + 1,
-			         (unsigned long long)one[STAMP_REFL_REFLECTED]);
-	}
+	e = stamp_reflect_pool_start(pool, &stop_flag);
+	if (e < 0)
+		log_msg_err(LOG_LEVEL_ERR, strerror(-e), "reflect: cannot start a thread");
+	else
+		e = stamp_reflect_pool_join(pool);
+	/* how the kernel spread the senders */
+	for (unsigned t = 0; f.threads > 1 && t < f.threads; t++)
+		log_info("reflect: thread %u reflected %llu", t + 1,
+		         (unsigned long long)stamp_reflect_pool_reflected_by(pool, t));
 	if (e < 0)
 		log_msg_err(LOG_LEVEL_ERR, strerror(-e), "reflect: stopped");
+	stamp_reflect_pool_counters(pool, c);
 	for (int i = 0; i < STAMP_REFL_N; i++)
 		printf("%s %llu\n", stamp_refl_result_name(i), (unsigned long long)c[i]);
-	print_senders(rs, f.threads);
+	print_senders(pool);
 	ret = e < 0 ? 1 : 0;
 out:
-	for (unsigned t = 0; w && t < f.threads; t++) {
-		if (w[t].fd >= 0)
-			close(w[t].fd);
-		stamp_reflector_free(w[t].r);
-	}
-	free(w);
-	free(rs);
+	stamp_reflect_pool_free(pool);
 	explicit_bzero(cfg, sizeof(*cfg));
 	free(cfg);
 	return ret;

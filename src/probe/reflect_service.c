@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Reflector configuration and thread for `serve`. Keys: listen, hmac_key_file, stateless,
- * rate, burst, allow (list of prefixes), ipsec_only. Unknown keys are errors.
+ * Reflector configuration and threads for `serve`. Keys: listen, hmac_key_file, stateless,
+ * rate, burst, allow (list of prefixes), ipsec_only, threads. Unknown keys are errors.
  */
 #include "probe/reflect_service.h"
 
@@ -12,27 +12,24 @@
 #include "prom/prom_writer.h"
 #include "stamp/stamp_addr.h"
 #include "stamp/stamp_keyfile.h"
-#include "stamp/stamp_reflect_loop.h"
+#include "stamp/stamp_reflect_pool.h"
 #include "stamp/stamp_reflector.h"
-#include "stamp/stamp_sock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 struct reflect_config {
 	struct sockaddr_storage listen;
 	struct stamp_reflector_config rc;
+	unsigned threads;
 };
 
 struct reflect_service {
-	struct stamp_reflector *r;
-	int fd, stop;
-	pthread_t thread;
+	struct stamp_reflect_pool *pool;
+	int stop;
 };
 
 /* "line N: reflector: ..." through the one YAML error helper (the format is a literal) */
@@ -75,6 +72,7 @@ int reflect_config_parse(yaml_document_t *doc, yaml_node_t *node, struct reflect
 	if (!c)
 		return -ENOMEM;
 	c->rc.rate_pps = REFLECT_RATE_PPS_DEFAULT;
+	c->threads = 1;
 	stamp_addr_parse("0.0.0.0", STAMP_PORT, &c->listen, &sl);
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
 	     p++) {
@@ -120,6 +118,13 @@ int reflect_config_parse(yaml_document_t *doc, yaml_node_t *node, struct reflect
 				goto out_free;
 			}
 			*(k[0] == 'r' ? &c->rc.rate_pps : &c->rc.burst) = (uint32_t)x;
+		} else if (strcmp(k, "threads") == 0) {
+			if (num_parse_u64_str(v, REFLECT_THREADS_MAX, &x) < 0 || x == 0) {
+				fail(err, errlen, vn, "threads: 1..%d expected",
+				     REFLECT_THREADS_MAX);
+				goto out_free;
+			}
+			c->threads = (unsigned)x;
 		} else {
 			fail(err, errlen, vn, "unknown key '%s'", k);
 			goto out_free;
@@ -140,14 +145,6 @@ void reflect_config_free(struct reflect_config *c)
 	free(c);
 }
 
-static void *reflect_thread(void *arg)
-{
-	struct reflect_service *s = arg;
-
-	stamp_reflect_run(s->r, s->fd, &s->stop);
-	return NULL;
-}
-
 int reflect_service_start(const struct reflect_config *c, struct reflect_service **ret)
 {
 	struct reflect_service *s;
@@ -156,36 +153,27 @@ int reflect_service_start(const struct reflect_config *c, struct reflect_service
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->fd = -1;
-	s->r = stamp_reflector_new(&c->rc);
-	if (!s->r) {
-		e = -ENOMEM;
-		goto out_free;
+	e = stamp_reflect_pool_new(&c->rc, (const struct sockaddr *)&c->listen, c->threads,
+	                           &s->pool);
+	if (e == 0)
+		e = stamp_reflect_pool_start(s->pool, &s->stop);
+	if (e < 0) {
+		stamp_reflect_pool_free(s->pool);
+		free(s);
+		return e;
 	}
-	e = stamp_sock_open((const struct sockaddr *)&c->listen, &s->fd);
-	if (e < 0)
-		goto out_free;
-	e = -pthread_create(&s->thread, NULL, reflect_thread, s);
-	if (e < 0)
-		goto out_free;
 	*ret = s;
 	return 0;
-out_free:
-	if (s->fd >= 0)
-		close(s->fd);
-	stamp_reflector_free(s->r);
-	free(s);
-	return e;
 }
 
 /*
  * Per sender: "reflected" always, the other results once they happened (most senders never
  * see them), so at most (REFLECT_SENDERS_MAX + 1) * STAMP_REFL_N series.
  */
-static void write_senders(const struct stamp_reflector *r, struct prom_writer *w)
+static void write_senders(const struct stamp_reflect_pool *p, struct prom_writer *w)
 {
 	struct stamp_sender_count rows[REFLECT_SENDERS_MAX + 1];
-	size_t n = stamp_reflector_senders(r, rows, REFLECT_SENDERS_MAX + 1);
+	size_t n = stamp_reflect_pool_senders(p, rows, REFLECT_SENDERS_MAX + 1);
 
 	prom_family(w, "ipsec_reflector_sender_packets_total", PROM_COUNTER,
 	            "STAMP test packets received by the reflector from each sender address, by "
@@ -211,7 +199,7 @@ void reflect_service_write_metrics(struct reflect_service *s, struct prom_writer
 
 	if (!s)
 		return;
-	stamp_reflector_counters(s->r, c);
+	stamp_reflect_pool_counters(s->pool, c);
 	prom_family(w, "ipsec_reflector_packets_total", PROM_COUNTER,
 	            "STAMP test packets received by the reflector, by what became of them.");
 	for (int i = 0; i < STAMP_REFL_N; i++) {
@@ -219,16 +207,13 @@ void reflect_service_write_metrics(struct reflect_service *s, struct prom_writer
 
 		prom_sample_u64(w, &l, 1, c[i]);
 	}
-	write_senders(s->r, w);
+	write_senders(s->pool, w);
 }
 
 void reflect_service_free(struct reflect_service *s)
 {
 	if (!s)
 		return;
-	__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
-	pthread_join(s->thread, NULL);
-	close(s->fd);
-	stamp_reflector_free(s->r);
+	stamp_reflect_pool_free(s->pool);
 	free(s);
 }

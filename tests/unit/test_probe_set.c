@@ -201,6 +201,21 @@ static void reflector_config_errors(void)
 	T_EQ_INT(reflect_config_parse(&doc, root, &rc, err, sizeof(err)), -EINVAL);
 	yaml_document_delete(&doc);
 	T_CONTAINS(err, "unknown key 'lisen'");
+	/* threads: 1 to REFLECT_THREADS_MAX */
+	root = load("threads: 4\n");
+	T_EQ_INT(reflect_config_parse(&doc, root, &rc, err, sizeof(err)), 0);
+	yaml_document_delete(&doc);
+	reflect_config_free(rc);
+	for (const char *const *bad =
+	         (const char *const[]){"threads: 0\n", "threads: 65\n", "threads: two\n",
+	                               "threads: -1\n", NULL};
+	     *bad; bad++) {
+		err[0] = '\0';
+		root = load(*bad);
+		T_EQ_INT(reflect_config_parse(&doc, root, &rc, err, sizeof(err)), -EINVAL);
+		yaml_document_delete(&doc);
+		T_CONTAINS(err, "threads: 1..64 expected");
+	}
 }
 
 TEST_MAIN("probe_set", TEST(config_good_and_bad), TEST(probe_set_against_reflector),
