@@ -7,7 +7,8 @@
 # Why: integration scripts start daemons and namespaces; one that hangs or is killed must not
 # hang the run, hide its failure, or leave a lab behind. A script that ends without printing any
 # result line, exits non-zero without a "not ok" line, or times out, becomes a "not ok" line here.
-# Each script gets its own LAB_ROOT; after it ends, every lab still recorded there is taken down
+# Each script gets its own output directory (T_OUT, where serve_lib.sh keeps serve's log) and
+# LAB_ROOT; after it ends, every lab still recorded there is taken down
 # (tests/lab/lab.sh lab_down), so even a SIGKILLed script leaves nothing running.
 #
 # Usage: tests/integration/run.sh [-t SECONDS] [-k] [FILTER...]
@@ -50,7 +51,7 @@ for t in "$top"/tests/integration/test_*.sh; do
 	mkdir -p "$out/labs"
 	start=$(date +%s)
 	# setsid: the script and everything it starts form one group that a timeout can kill.
-	LAB_ROOT="$out/labs" timeout -k 10 "$timeout_s" setsid bash "$t" >"$out/stdout" 2>"$out/stderr" </dev/null
+	T_OUT="$out" LAB_ROOT="$out/labs" timeout -k 10 "$timeout_s" setsid bash "$t" >"$out/stdout" 2>"$out/stderr" </dev/null
 	rc=$?
 	dur=$(($(date +%s) - start))
 	# Take down any lab the script left (killed, timed out, or forgot).

@@ -16,6 +16,17 @@
 #   metric_is 'NAME{labels}' VALUE           true if the series has that value
 #   free_port                                print a free TCP port on 127.0.0.1
 
+# Set SERVE_LOG: in the script's output directory under run.sh (T_OUT, kept when a check
+# fails), else a temporary file removed at exit
+serve_log() {
+	if [ -n "${T_OUT:-}" ]; then
+		SERVE_LOG=$(mktemp "$T_OUT/serve.XXXXXX.log")
+	else
+		SERVE_LOG=$(mktemp /tmp/iw-serve.XXXXXX.log)
+		t_cleanup rm -f "$SERVE_LOG"
+	fi
+}
+
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
@@ -25,7 +36,7 @@ serve_start() {
 	shift
 	port=$(free_port)
 	SERVE_URL="http://127.0.0.1:$port"
-	SERVE_LOG=$(mktemp /tmp/iw-serve.XXXXXX.log)
+	serve_log
 	"$IKEWATCH" serve --vici.socket "$vici" --web.listen-address "127.0.0.1:$port" "$@" \
 		>"$SERVE_LOG" 2>&1 &
 	SERVE_PID=$!
@@ -45,7 +56,7 @@ serve_start_in() {
 	inner=$(free_port) # a port inside NS: any free one will do there
 	sock=$(mktemp -u /tmp/iw-bridge.XXXXXX.sock)
 	SERVE_URL="http://127.0.0.1:$port"
-	SERVE_LOG=$(mktemp /tmp/iw-serve.XXXXXX.log)
+	serve_log
 	ip netns exec "$ns" "$IKEWATCH" serve --vici.socket "$vici" \
 		--web.listen-address "127.0.0.1:$inner" "$@" >"$SERVE_LOG" 2>&1 &
 	SERVE_PID=$!

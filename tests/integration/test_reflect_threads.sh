@@ -88,5 +88,4 @@ t_check serve-other-row-empty metric_is \
 	'ipsec_reflector_sender_packets_total{sender="_other",result="reflected"}' 0
 if serve_stop; then t_ok serve-no-sanitizer-report; else t_fail serve-no-sanitizer-report; fi
 t_check serve-clean-exit test "$SERVE_RC" = 0
-rm -f "$SERVE_LOG"
 t_done

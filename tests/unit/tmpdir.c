@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The per-binary scratch directory (see tmpdir.h). Files only: tests that make directories
- * inside it remove them themselves.
+ * The per-binary scratch directory (see tmpdir.h), removed with everything in it when the
+ * binary exits.
  */
 #include "tmpdir.h"
 
-#include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -13,21 +13,17 @@
 static char dir[] = "/tmp/ikewatch-test-XXXXXX";
 static bool made;
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Everything under it, depth first and without following links. */
 static void remove_dir(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[sizeof(dir) + 256 + 1];
-
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.' ||
-		    (e->d_name[1] && (e->d_name[1] != '.' || e->d_name[2]))) {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 const char *tmpdir(void)
