@@ -517,6 +517,38 @@ static void refused(struct doctor_report *r, const struct doctor_facts *f,
 	            peer_name(c), c->probe_target);
 }
 
+/*
+ * The peer's ikewatch does not answer, none of our probes came back, and yet ESP from the peer
+ * still arrives: the peer gateway is up and its side of the tunnel sends, and the metrics are
+ * asked over another path than the tunnel. One process that is down explains both: the peer's
+ * ikewatch, whose serve usually runs the reflector our probes ask (fault matrix: serve-b-down).
+ * The unreachable peer becomes the first finding and the outage of the probes its evidence;
+ * lost ESP towards the peer stays named there, as the other reading.
+ */
+static void peer_down_explains(struct doctor_report *r, const struct doctor_facts *f,
+                               const struct doctor_conn_facts *c)
+{
+	const char *id = f->peer.status == DOCTOR_PEER_UNREACHABLE ? "peer_metrics_unreachable"
+	                 : f->peer.status == DOCTOR_PEER_TIMEOUT   ? "peer_metrics_timeout"
+	                                                           : NULL;
+	struct doctor_finding *peer = id ? doctor_find_edit(r, id, c->name) : NULL;
+	const struct doctor_finding *down = doctor_find(r, "dataplane_down", c->name);
+	const char *b = peer_name(c);
+
+	if (!peer || !down || c->probe_received || !c->probe_counters || !c->probe_in_delta)
+		return;
+	peer->severity = DOCTOR_SEV_CRIT;
+	peer->score = down->score + 1;
+	doctor_evidence(peer,
+	                "%s is up and sends through the tunnel, but neither its ikewatch nor the "
+	                "reflector our probes ask answers: most likely that ikewatch (its serve "
+	                "runs the reflector) is down",
+	                b);
+	doctor_next(peer, "on %s: systemctl status ikewatch; journalctl -u ikewatch", b);
+	/* last: the fold moves the findings after the folded one */
+	doctor_fold(r, peer, "dataplane_down", c->name);
+}
+
 void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
                        const struct doctor_conn_facts *c)
 {
@@ -573,4 +605,5 @@ void doctor_check_path(struct doctor_report *r, const struct doctor_facts *f,
 			one_end_hint(x, f, c);
 		next_steps(x, id, c);
 	}
+	peer_down_explains(r, f, c);
 }

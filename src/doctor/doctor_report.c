@@ -91,6 +91,13 @@ const struct doctor_finding *doctor_find(const struct doctor_report *r, const ch
 	return NULL;
 }
 
+struct doctor_finding *doctor_find_edit(struct doctor_report *r, const char *id, const char *conn)
+{
+	const struct doctor_finding *f = doctor_find(r, id, conn);
+
+	return f ? &r->f[f - r->f] : NULL;
+}
+
 bool doctor_fold(struct doctor_report *r, struct doctor_finding *into, const char *id,
                  const char *conn)
 {

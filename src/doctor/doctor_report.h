@@ -59,6 +59,8 @@ void doctor_next(struct doctor_finding *f, const char *fmt, ...)
 /* The first finding with @id for @conn (NULL conn: any), or NULL. */
 const struct doctor_finding *doctor_find(const struct doctor_report *r, const char *id,
                                          const char *conn);
+/* The same, to change a finding that later ones may have moved (doctor_add reallocates). */
+struct doctor_finding *doctor_find_edit(struct doctor_report *r, const char *id, const char *conn);
 
 /* One idea, two findings: the finding @id of @conn (its title and evidence) becomes evidence of
  * @into and leaves the report. Pointers to the findings after the removed one (@into among

@@ -17,7 +17,9 @@
 #  - a peer behind basic auth is read with --peer.user and --peer.password-file, and a wrong
 #    password or none is peer_metrics_auth;
 #  - A's LAN silent to the tunnel (lab_lan_silent A): behind_us with a peer whose probes to A's
-#    LAN fail (only the peer sees it), path_clean alone.
+#    LAN fail (only the peer sees it), path_clean alone;
+#  - B's ikewatch hung (SIGSTOP) with the reflector doctor probes, while B's LAN still sends:
+#    peer_metrics_timeout first (that process explains the lost probes), dataplane_down alone.
 # Figures (time per run, first finding) go to stderr with T_VERBOSE=1.
 
 . "$(dirname "$0")/lib.sh"
@@ -101,9 +103,10 @@ t_cleanup kill $!
 FAKE="http://$WAN_B:$fport"
 closed=$(free_port) # nothing listens there in B
 
+PROBE_AT=203.0.113.129 # the reflector doctor probes (case 7 moves it)
 doctor() {
 	ip netns exec "$nsa" "$IKEWATCH" doctor --vici.socket "$(lab_vici_path A)" \
-		--log-file "$(lab_log_path A)" --probe 203.0.113.129 --source 203.0.113.1 --no-mtu \
+		--log-file "$(lab_log_path A)" --probe "$PROBE_AT" --source 203.0.113.1 --no-mtu \
 		--json "$@" a-b
 }
 # the first finding's id, and every id
@@ -230,6 +233,33 @@ has_text lan-a-silent-peer "get no answer behind" && t_ok "lan-a-silent-words" |
 	t_fail "lan-a-silent-words" "$(head -c 400 "$work/lan-a-silent-peer.json")"
 run lan-a-silent-alone path_clean "" behind_us --probe-count 100
 lab_lan_heal A
+
+# 7. B's ikewatch hangs (SIGSTOP): its metrics time out and the reflector its serve runs stays
+# silent (no ICMP either), while B's LAN still sends through the tunnel. One process down
+# explains both: peer_metrics_timeout first, critical, the lost probes its evidence.
+rport=$(free_port)
+cat >"$work/b_refl.yml" <<YML
+reflector:
+  listen: 203.0.113.129:$rport
+YML
+start_serve "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b_refl.log" \
+	--config "$work/b_refl.yml" ||
+	t_bail "B's serve with a reflector did not start: $(tail -n 2 "$work/serve_b_refl.log")"
+b_serve=$!
+PEER_B_REFL=$SERVE_METRICS_URL
+t_cleanup kill -CONT "$b_serve" # before its kill (cleanups run last first): a stopped one waits
+PROBE_AT=203.0.113.129:$rport
+ip netns exec "$nsb" ping -n -q -i 0.2 -I 203.0.113.129 203.0.113.1 >/dev/null 2>&1 &
+t_cleanup kill $!
+run hung-healthy path_clean "" "" --peer "$PEER_B_REFL" --peer.timeout 1s --probe-count 100
+kill -STOP "$b_serve"
+run hung-peer peer_metrics_timeout "" dataplane_down --peer "$PEER_B_REFL" --peer.timeout 1s \
+	--probe-count 100
+has_text hung-peer "most likely that ikewatch" && t_ok "hung-peer-words" ||
+	t_fail "hung-peer-words" "$(head -c 400 "$work/hung-peer.json")"
+run hung-alone dataplane_down "" "" --probe-count 100
+kill -CONT "$b_serve"
+PROBE_AT=203.0.113.129
 
 for l in "$work"/serve_*.log; do
 	grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$l" && t_fail "sanitizers" "$l"

@@ -230,6 +230,44 @@ static void test_inbound_alive(void)
 	T_CONTAINS(R.f[0].title, "data plane broken while IKE is up");
 }
 
+/* serve-b-down with --peer: the peer's ikewatch does not answer either, while its gateway still
+ * sends ESP: that one process being down explains both, and comes first */
+static void test_peer_ikewatch_down(void)
+{
+	static const struct {
+		enum doctor_peer_status st;
+		const char *id;
+	} m[] = {
+	    {DOCTOR_PEER_UNREACHABLE, "peer_metrics_unreachable"},
+	    {DOCTOR_PEER_TIMEOUT, "peer_metrics_timeout"},
+	};
+	struct doctor_conn_facts *c;
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		c = probed(400, m[i].st);
+		counts(c, 418, 0, 0, 18, 0);
+		T_EQ_STR(R.f[0].id, m[i].id);
+		T_EQ_INT(R.f[0].severity, DOCTOR_SEV_CRIT);
+		T_ASSERT(has_evidence(&R.f[0], "ESP from " B " still arrives (in +18"));
+		T_ASSERT(has_evidence(&R.f[0], "most likely that ikewatch"));
+		T_ASSERT(!doctor_find(&R, "dataplane_down", NULL)); /* folded in, not twice */
+		T_CONTAINS(R.f[0].next[R.f[0].n_next - 1], "systemctl status ikewatch");
+	}
+	/* the peer answered (here: refused our credentials), so it runs: the outage stands */
+	c = probed(400, DOCTOR_PEER_AUTH);
+	counts(c, 418, 0, 0, 18, 0);
+	T_EQ_STR(R.f[0].id, "dataplane_down");
+	/* nothing from the peer either: not a sign that the peer is up */
+	c = probed(400, DOCTOR_PEER_UNREACHABLE);
+	counts(c, 400, 0, 0, 0, 0);
+	T_EQ_STR(R.f[0].id, "dataplane_one_way");
+	T_ASSERT(doctor_find(&R, "peer_metrics_unreachable", "a-b")->severity == DOCTOR_SEV_WARN);
+	/* some probes answered: no outage to explain */
+	c = probed(400, DOCTOR_PEER_UNREACHABLE);
+	counts(c, 400, 0, 0, 200, 200);
+	T_ASSERT(doctor_find(&R, "peer_metrics_unreachable", "a-b")->severity == DOCTOR_SEV_WARN);
+}
+
 /* the target answered the probes with ICMP port unreachable: the reflector is gone, the path
  * works */
 static void test_reflector_refused(void)
@@ -448,5 +486,6 @@ static void teardown(void)
 TEST_MAIN_TEARDOWN("doctor_path_checks", teardown, TEST(test_healthy), TEST(test_segments),
                    TEST(test_other_traffic), TEST(test_probes_not_counters),
                    TEST(test_rekey_during_run), TEST(test_inbound_alive),
-                   TEST(test_reflector_refused), TEST(test_partial), TEST(test_without_peer),
-                   TEST(test_peer_trouble), TEST(test_bodies), TEST(test_peer_probes))
+                   TEST(test_peer_ikewatch_down), TEST(test_reflector_refused), TEST(test_partial),
+                   TEST(test_without_peer), TEST(test_peer_trouble), TEST(test_bodies),
+                   TEST(test_peer_probes))
