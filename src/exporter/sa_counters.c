@@ -77,6 +77,20 @@ static void totals_add(struct sa_totals *a, const struct sa_totals *b)
 	a->packets_out += b->packets_out;
 }
 
+/* Per counter, the larger of @a and @b into @a: two readings of the same SA, whose counters
+ * only grow, so the larger one is the later. */
+static void totals_max(struct sa_totals *a, const struct sa_totals *b)
+{
+	if (b->bytes_in > a->bytes_in)
+		a->bytes_in = b->bytes_in;
+	if (b->bytes_out > a->bytes_out)
+		a->bytes_out = b->bytes_out;
+	if (b->packets_in > a->packets_in)
+		a->packets_in = b->packets_in;
+	if (b->packets_out > a->packets_out)
+		a->packets_out = b->packets_out;
+}
+
 static bool totals_below(const struct sa_totals *a, const struct sa_totals *b)
 {
 	return a->bytes_in < b->bytes_in || a->bytes_out < b->bytes_out ||
@@ -155,13 +169,12 @@ static int live_track(struct sa_counters *c, struct pair *p, uint32_t id,
 	}
 	if (l->gone && final) {
 		/* a late final report: the carry already has ->last, add only what is new */
-		if (!totals_below(now, &l->last)) {
-			struct sa_totals diff = *now;
+		struct sa_totals before = l->last, grown;
 
-			totals_sub(&diff, &l->last);
-			totals_add(&p->carry, &diff);
-			l->last = *now;
-		}
+		totals_max(&l->last, now);
+		grown = l->last;
+		totals_sub(&grown, &before);
+		totals_add(&p->carry, &grown);
 		l->final = true;
 		return 0;
 	}
@@ -171,11 +184,16 @@ static int live_track(struct sa_counters *c, struct pair *p, uint32_t id,
 		l->gone = false;
 	}
 	if (final) {
-		if (!totals_below(now, &l->last))
-			l->last = *now;
+		totals_max(&l->last, now);
 		l->final = true;
 	} else {
-		if (!l->final)
+		/* After the event an SA may still pass traffic: a rekey's responder sends on the
+		 * old SA until the initiator's DELETE arrives (seconds when it is retransmitted),
+		 * and scrapes see it grow. A DELETED SA may be listed with stale smaller values:
+		 * the larger reading of each counter is the later one. */
+		if (l->final)
+			totals_max(&l->last, now);
+		else
 			l->last = *now;
 		l->gen = c->gen;
 	}

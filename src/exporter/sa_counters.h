@@ -3,8 +3,10 @@
  * Byte and packet counters per (connection, CHILD config) that never go backwards. charon's
  * counters belong to one CHILD SA and restart at zero on every rekey; this keeps the last values
  * seen of every CHILD SA (by unique id) and, when an SA goes away, adds them to a carried
- * total. Final values reported by child-rekey / child-updown events (sa_counters_retire) replace
- * the last scraped ones, so the traffic between the last scrape and the SA's end is not lost.
+ * total. Final values reported by child-rekey / child-updown events (sa_counters_retire) are
+ * merged with the scraped ones, before and after the event, counter by counter (the larger is
+ * the later reading), so neither the traffic between the last scrape and the event nor what
+ * the old SA still passes after it (a rekey's responder until the DELETE) is lost.
  * Thread-safe: scrapes update, the event thread retires.
  */
 #ifndef IKEWATCH_SA_COUNTERS_H

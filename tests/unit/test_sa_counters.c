@@ -149,6 +149,36 @@ static void retire_adds_the_difference_once(void)
 	sa_counters_free(c);
 }
 
+/* The responder of a CHILD rekey reports the old SA at child-rekey, then keeps sending on it
+ * until the initiator's DELETE arrives (seconds when it is retransmitted under loss): what the
+ * scrapes see it pass after the event counts, and nothing twice. */
+static void old_sa_grows_after_the_event(void)
+{
+	struct sa_counters *c = sa_counters_new();
+	struct sa_totals f = fin(160), late = fin(230);
+
+	T_ASSERT(c);
+	last_total = 0;
+	SCRAPE(c, CH(1, "INSTALLED", 100));
+	T_EQ_INT(sa_counters_retire(c, "a-b", "net", 1, &f), 0);
+	T_TOTAL(c, 160);
+	SCRAPE(c, CH(1, "REKEYED", 200), CH(2, "INSTALLED", 0));
+	T_TOTAL(c, 200);
+	SCRAPE(c, CH(1, "REKEYED", 220), CH(2, "INSTALLED", 10));
+	T_TOTAL(c, 230);
+	/* gone: its last reading is carried once */
+	SCRAPE(c, CH(2, "INSTALLED", 20));
+	T_TOTAL(c, 240);
+	/* a child-updown after it left the listing, with what it passed after the last scrape */
+	T_EQ_INT(sa_counters_retire(c, "a-b", "net", 1, &late), 0);
+	T_TOTAL(c, 250);
+	T_EQ_INT(sa_counters_retire(c, "a-b", "net", 1, &late), 0);
+	T_TOTAL(c, 250);
+	SCRAPE(c, CH(2, "INSTALLED", 25));
+	T_TOTAL(c, 255);
+	sa_counters_free(c);
+}
+
 static void retire_of_an_sa_never_scraped(void)
 {
 	struct sa_counters *c = sa_counters_new();
@@ -276,5 +306,6 @@ static void skipped_sa_comes_back(void)
 
 TEST_MAIN("sa_counters", TEST(late_retire_adds_only_the_rest), TEST(skipped_sa_comes_back),
           TEST(rekey_is_monotonic), TEST(deleted_sa_not_counted_twice),
-          TEST(retire_adds_the_difference_once), TEST(retire_of_an_sa_never_scraped),
-          TEST(charon_restart_reuses_ids), TEST(pairs_are_separate))
+          TEST(retire_adds_the_difference_once), TEST(old_sa_grows_after_the_event),
+          TEST(retire_of_an_sa_never_scraped), TEST(charon_restart_reuses_ids),
+          TEST(pairs_are_separate))
