@@ -415,32 +415,80 @@ static int state_line(struct parse *ps, struct span l, struct pending_child **ki
 	return 0;
 }
 
-/* "#N: "name" esp.SPI@ADDR esp.SPI@ADDR ...": the SPIs of a CHILD state listed before. */
+/* One "PROTO.SPI@ADDR" token ("PROTO:SPI@ADDR" when ADDR is IPv6): its protocol word and hex
+ * SPI. false for anything else (the instance's address, "Traffic:", "ESPin=0B", ...). */
+static bool said(struct span tok, struct span *ret_proto, struct span *ret_spi)
+{
+	const char *at = memchr(tok.p, '@', tok.len), *p = tok.p;
+
+	if (!at)
+		return false;
+	while (p < at && *p >= 'a' && *p <= 'z')
+		p++;
+	if (p == tok.p || p == at || (*p != '.' && *p != ':'))
+		return false;
+	*ret_proto = (struct span){tok.p, (size_t)(p - tok.p)};
+	*ret_spi = (struct span){p + 1, (size_t)(at - p - 1)};
+	if (ret_spi->len == 0 || ret_spi->len > 8)
+		return false;
+	for (size_t i = 0; i < ret_spi->len; i++)
+		if (!memchr("0123456789abcdefABCDEF", ret_spi->p[i], 22))
+			return false;
+	return true;
+}
+
+/* "#N: "name"[inst] [used Ss ago;] SAID SAID ... Traffic: ...": the SPIs of a CHILD state
+ * listed before. Per protocol of the SA bundle (ah, esp, comp; then tun in tunnel mode) pluto
+ * prints the outbound SA (at the peer's address), then the inbound one (at ours); the CHILD
+ * SA's SPIs are its ESP pair, or its AH pair when it has no ESP. "used Ss ago" is the last
+ * outbound traffic pluto noticed. */
 static void spi_line(struct sa_snapshot *s, struct pending_child *kids, size_t n_kids,
                      struct span l)
 {
-	uint64_t serial;
+	struct span name, esp[2] = {{0}}, ah[2] = {{0}}, rest;
+	unsigned n_esp = 0, n_ah = 0;
+	const char *after, *e = span_end(l), *p, *first_said = NULL;
+	struct snap_child *c = NULL;
+	uint64_t serial, used;
 	size_t off;
-	const char *p, *q;
 
-	if (state_serial(l, &serial, &off) < 0 || !(p = find(l, " esp.")))
+	if (state_serial(l, &serial, &off) < 0 || quoted_name(l, off, &name, &after) < 0)
 		return;
-	for (size_t i = 0; i < n_kids; i++) {
-		struct span rest, a, b;
+	for (size_t i = 0; i < n_kids && !c; i++)
+		if (kids[i].c.uniqueid == serial)
+			c = &kids[i].c;
+	if (!c)
+		return;
+	rest = (struct span){after, (size_t)(e - after)};
+	for (p = after; p < e;) {
+		struct span tok = until(rest, p, " "), proto, spi;
 
-		if (kids[i].c.uniqueid != serial)
-			continue;
-		rest = (struct span){p + 5, (size_t)(span_end(l) - p - 5)};
-		a = until(rest, rest.p, "@ ");
-		q = find(rest, " esp.");
-		if (!q)
-			return;
-		b = until(rest, q + 5, "@ ");
-		/* outbound SA first (the peer's SPI at the peer), then inbound */
-		kids[i].c.spi_out = dup(s, a);
-		kids[i].c.spi_in = dup(s, b);
-		return;
+		if (tok.len == 8 && memcmp(tok.p, "Traffic:", 8) == 0)
+			break;
+		if (tok.len && said(tok, &proto, &spi)) {
+			if (!first_said)
+				first_said = tok.p;
+			if (span_is(proto, "esp") && n_esp < 2)
+				esp[n_esp++] = spi;
+			else if (span_is(proto, "ah") && n_ah < 2)
+				ah[n_ah++] = spi;
+		}
+		p = span_end(tok) + (span_end(tok) < e);
 	}
+	if (n_esp < 2 && n_ah == 2) {
+		esp[0] = ah[0];
+		esp[1] = ah[1];
+		n_esp = 2;
+		c->protocol = "AH";
+	}
+	if (n_esp == 2) {
+		c->spi_out = dup(s, esp[0]);
+		c->spi_in = dup(s, esp[1]);
+	}
+	/* before the SAIDs only: the line ends with "username=..." of XAUTH, the peer's word */
+	if (first_said &&
+	    num_after((struct span){after, (size_t)(first_said - after)}, " used ", &used) == 0)
+		c->use_out = (int64_t)used;
 }
 
 /* The value of "@key" up to ", " in @l into @out; nothing when absent or too long. A key is
