@@ -26,6 +26,9 @@ struct doctor_daemon_source {
 	const struct collector_source *collector;
 	/* called at the start and again after the probe run, as charon's stats are */
 	void (*gather)(void *ctx, double now, struct doctor_daemon_facts *d);
+	/* the retransmission settings of connection @conn, or the daemon's defaults for @conn
+	 * NULL (the callback NULL: charon's defaults stand) */
+	void (*retx)(void *ctx, const char *conn, struct sa_retx_timing *ret);
 	void *ctx;
 };
 

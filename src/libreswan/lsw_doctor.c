@@ -37,6 +37,21 @@ static void gather(void *ctx, double now, struct doctor_daemon_facts *d)
 	diag_exec_result_done(&r);
 }
 
+/* pluto's defaults, or what whack --status shows for @conn (pluto's defaults when it shows
+ * nothing: the doctor reads one connection at a time, and whack answers in milliseconds). */
+static void retx(void *ctx, const char *conn, struct sa_retx_timing *ret)
+{
+	struct lsw_source *l = ctx;
+	struct diag_exec_result r;
+	char why[160];
+
+	*ret = SA_RETX_TIMING_PLUTO;
+	if (!conn || lsw_source_whack(l, "--status", &r, why, sizeof(why)) < 0)
+		return;
+	(void)lsw_parse_retx((const char *)r.out.data, r.out.len, conn, ret);
+	diag_exec_result_done(&r);
+}
+
 void lsw_doctor_source(struct lsw_source *l, struct doctor_daemon_source *ret)
 {
 	*ret = (struct doctor_daemon_source){
@@ -44,6 +59,7 @@ void lsw_doctor_source(struct lsw_source *l, struct doctor_daemon_source *ret)
 	    .where = lsw_source_ctl(l),
 	    .collector = lsw_source_collector(l),
 	    .gather = gather,
+	    .retx = retx,
 	    .ctx = l,
 	};
 }

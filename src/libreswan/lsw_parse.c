@@ -613,6 +613,65 @@ void lsw_parse_traffic(struct sa_snapshot *s, const char *text, size_t len)
 	}
 }
 
+/* "KEY: 500ms" / "KEY:60s" in @l: seconds, > 0. */
+static int duration_after(struct span l, const char *key, double *ret)
+{
+	const char *p = find(l, key), *e = span_end(l);
+	struct span d;
+	uint64_t v;
+
+	if (!p)
+		return -ENOENT;
+	p += strlen(key);
+	while (p < e && *p == ' ')
+		p++;
+	d = until(l, p, "ms;, ");
+	if (num_parse_u64(d.p, d.len, 1000000000, &v) < 0 || v == 0)
+		return -EBADMSG;
+	p = span_end(d);
+	if (e - p >= 2 && p[0] == 'm' && p[1] == 's')
+		*ret = (double)v / 1000.0;
+	else if (p < e && *p == 's')
+		*ret = (double)v;
+	else
+		return -EBADMSG;
+	return 0;
+}
+
+int lsw_parse_retx(const char *text, size_t len, const char *conn, struct sa_retx_timing *ret)
+{
+	size_t pos = 0, n = strlen(conn);
+	bool interval = false, timeout = false, seen = false;
+	struct span l;
+
+	*ret = SA_RETX_TIMING_PLUTO;
+	if (!text)
+		len = 0;
+	while (next_line(text, len, &pos, &l)) {
+		struct span name, rest;
+		const char *after;
+		double v;
+
+		if (quoted_name(l, 0, &name, &after) < 0 || name.len != n ||
+		    memcmp(name.p, conn, n) != 0 || after >= span_end(l) || *after != ':' ||
+		    !find(l, "retransmit-interval:"))
+			continue;
+		seen = true;
+		rest = (struct span){after, (size_t)(span_end(l) - after)};
+		if (duration_after(rest, "retransmit-interval:", &v) == 0) {
+			ret->timeout = v;
+			interval = true;
+		}
+		if (duration_after(rest, "retransmit-timeout:", &v) == 0) {
+			ret->limit = v;
+			timeout = true;
+		}
+		break;
+	}
+	ret->configured = interval && timeout;
+	return seen ? 0 : -ENOENT;
+}
+
 void lsw_global_init(struct lsw_global *g)
 {
 	memset(g, 0, sizeof(*g));

@@ -15,6 +15,7 @@
 #ifndef IKEWATCH_LSW_PARSE_H
 #define IKEWATCH_LSW_PARSE_H
 
+#include "exporter/sa_foresee.h"
 #include "exporter/sa_snapshot.h"
 
 #include <stddef.h>
@@ -35,6 +36,12 @@ int lsw_parse_status(struct sa_snapshot *s, const char *text, size_t len, struct
 /* Lines of --trafficstatus: byte counters and install times of the CHILD SAs already in @s (by
  * state number). Lines naming an unknown CHILD SA are skipped. Never fails. */
 void lsw_parse_traffic(struct sa_snapshot *s, const char *text, size_t len);
+
+/* The retransmission settings of connection @conn in --status ("retransmit-interval: 500ms;
+ * retransmit-timeout: 60s;"), into *ret (SA_RETX_TIMING_PLUTO first: pluto's defaults, which
+ * stay for what is absent or malformed; ret->configured when both were read). 0, or -ENOENT
+ * when @conn has no such line. */
+int lsw_parse_retx(const char *text, size_t len, const char *conn, struct sa_retx_timing *ret);
 
 /* --globalstatus: "name=value" lines. */
 struct lsw_counter {

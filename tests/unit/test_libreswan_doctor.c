@@ -102,6 +102,36 @@ static void doctor_on(const char *suffix, bool running, int from, int to, const 
 	lsw_source_free(l);
 }
 
+/* The retransmission settings the doctor judges peer_silent with: pluto's own (whack --status
+ * per connection), not charon's. */
+static void pluto_retransmits(void)
+{
+	struct doctor_options o = {.vici_socket = "/nonexistent/charon.vici"};
+	struct doctor_daemon_source ds;
+	struct doctor_facts *f = calloc(1, sizeof(*f));
+	struct lsw_source *l = fake_pluto(true);
+	const struct doctor_conn_facts *c;
+
+	T_ASSERT(f && l);
+	setenv("FAKE_WHACK_SUFFIX", "-child-up.synth.txt", 1);
+	lsw_doctor_source(l, &ds);
+	o.daemon = &ds;
+	doctor_facts_init(f);
+	T_EQ_INT(doctor_gather(&o, f), 0);
+	T_EQ_INT(f->retx.model, SA_RETX_PLUTO);
+	T_ASSERT(f->retx.timeout == 0.5 && f->retx.limit == 60 && !f->retx.configured);
+	c = doctor_facts_find(f, "a-b");
+	T_ASSERT(c);
+	if (c) {
+		T_EQ_INT(c->retx.model, SA_RETX_PLUTO);
+		T_ASSERT(c->retx.timeout == 0.5 && c->retx.limit == 60 && c->retx.configured);
+		T_ASSERT(sa_retx_giveup_s(&c->retx) == 64);
+	}
+	doctor_facts_done(f);
+	free(f);
+	lsw_source_free(l);
+}
+
 static bool any_critical(const struct doctor_report *r)
 {
 	for (uint32_t i = 0; i < r->n; i++)
@@ -364,6 +394,7 @@ static void diag_items(void)
 	lsw_source_free(l);
 }
 
-TEST_MAIN("libreswan_doctor", TEST(healthy_child_up), TEST(ike_up_child_missing), TEST(pluto_gone),
-          TEST(faults_from_log), TEST(retransmits_from_log), TEST(global_daemon_facts),
-          TEST(config_paths), TEST(conf_names), TEST(diag_items))
+TEST_MAIN("libreswan_doctor", TEST(pluto_retransmits), TEST(healthy_child_up),
+          TEST(ike_up_child_missing), TEST(pluto_gone), TEST(faults_from_log),
+          TEST(retransmits_from_log), TEST(global_daemon_facts), TEST(config_paths),
+          TEST(conf_names), TEST(diag_items))
