@@ -5,7 +5,8 @@
  * --globalstatus); checks that every string of the snapshot is NUL-terminated within the label
  * limit, that CHILD SAs sit under IKE SAs the status listed, and that nothing leaks (ASan). The
  * CHILD SAs found are then joined to kernel SAs with their SPIs (exporter/xfrm_join.c, as
- * lsw_source.c does), and again with no kernel read: the counters may not go down.
+ * lsw_source.c does), and again with no kernel read: the counters may not go down; and the
+ * first connection's retransmit settings are read (lsw_parse_retx).
  */
 #include "common/limits.h"
 #include "exporter/xfrm_join.h"
@@ -98,6 +99,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 		join(&s, size);
+		/* the retransmit settings of the first connection (pluto's own in doctor) */
+		if (s.n_conns) {
+			struct sa_retx_timing t;
+
+			(void)lsw_parse_retx(text, size, s.conns[0].name, &t);
+			if (t.model != SA_RETX_PLUTO || !(t.timeout > 0) || !(t.limit > 0) ||
+			    sa_retx_giveup_s(&t) < 0)
+				abort();
+		}
 	}
 	sa_snapshot_done(&s);
 	lsw_global_init(&g);
