@@ -6,11 +6,14 @@
  * limit, that CHILD SAs sit under IKE SAs the status listed, and that nothing leaks (ASan). The
  * CHILD SAs found are then joined to kernel SAs with their SPIs (exporter/xfrm_join.c, as
  * lsw_source.c does), and again with no kernel read: the counters may not go down; and the
- * first connection's retransmit settings are read (lsw_parse_retx).
+ * first connection's retransmit settings are read (lsw_parse_retx), and the configured
+ * algorithm lists converted to charon's notation (lsw_proposals.c).
  */
 #include "common/limits.h"
 #include "exporter/xfrm_join.h"
 #include "libreswan/lsw_parse.h"
+#include "libreswan/lsw_proposals.h"
+#include "swanctl/swanctl_proposal.h"
 
 #include <netinet/in.h>
 #include <stdint.h>
@@ -63,6 +66,31 @@ static void join(struct sa_snapshot *s, size_t size)
 	xfrm_join_done(&j);
 }
 
+/* The configured lists in charon's notation, and read back by its parser. */
+static void proposals(const char *text, size_t size)
+{
+	struct swanctl_conf c;
+	static struct proposal_list l;
+	char out[512], why[160];
+
+	/* a converted list is in charon's notation: its parser reads it (or refuses it whole) */
+	if (lsw_proposals_to_charon(size & 1, text, size, "MODP_2048", out, sizeof(out)) == 0)
+		(void)proposal_list_parse(size & 1 ? PROPOSAL_IKE : PROPOSAL_CHILD, out, &l, "our",
+		                          why, sizeof(why));
+	if (lsw_parse_proposals(text, size, &c) < 0)
+		return;
+	for (size_t i = 0; i < c.n_conns; i++) {
+		check_str(c.conns[i].name);
+		if (c.conns[i].n_children != 1 ||
+		    strcmp(c.conns[i].children[0].name, c.conns[i].name))
+			abort();
+		if (c.conns[i].proposals)
+			(void)proposal_list_parse(PROPOSAL_IKE, c.conns[i].proposals, &l, "our",
+			                          why, sizeof(why));
+	}
+	swanctl_conf_done(&c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
@@ -110,6 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	sa_snapshot_done(&s);
+	proposals(text, size);
 	lsw_global_init(&g);
 	if (lsw_parse_global(&g, text, size) == 0)
 		for (uint32_t i = 0; i < g.n; i++)

@@ -452,8 +452,12 @@ int doctor_gather(const struct doctor_options *o, struct doctor_facts *f)
 	if (charon) {
 		f->proposals = doctor_proposals_gather(o->swanctl_conf, &o->peer);
 		charon_retx_load(o->strongswan_conf, &f->retx, (char[200]){0}, 200);
-	} else if (ds->retx) {
-		ds->retx(ds->ctx, NULL, &f->retx);
+	} else {
+		if (ds->proposals)
+			f->proposals = doctor_proposals_gather_daemon(
+			    ds->proposals, ds->ctx, &ds->proposal_words, &o->peer);
+		if (ds->retx)
+			ds->retx(ds->ctx, NULL, &f->retx);
 	}
 	for (uint32_t i = 0; i < f->n_conns; i++) {
 		f->conns[i].retx = f->retx;

@@ -6,6 +6,9 @@
 
 #include "diag/diag_exec.h"
 
+#include <stdio.h>
+#include <string.h>
+
 void lsw_doctor_daemon_facts(const struct lsw_global *g, struct doctor_daemon_facts *d)
 {
 	uint64_t ike, half_open;
@@ -52,6 +55,22 @@ static void retx(void *ctx, const char *conn, struct sa_retx_timing *ret)
 	diag_exec_result_done(&r);
 }
 
+/* Our configured lists, as whack --status shows them (lsw_parse_proposals()). */
+static int proposals(void *ctx, struct swanctl_conf *ret, char *why, size_t why_len)
+{
+	struct lsw_source *l = ctx;
+	struct diag_exec_result r;
+	int err;
+
+	if ((err = lsw_source_whack(l, "--status", &r, why, why_len)) < 0)
+		return err;
+	err = lsw_parse_proposals((const char *)r.out.data, r.out.len, ret);
+	diag_exec_result_done(&r);
+	if (err < 0)
+		snprintf(why, why_len, "whack --status: %s", strerror(-err));
+	return err;
+}
+
 void lsw_doctor_source(struct lsw_source *l, struct doctor_daemon_source *ret)
 {
 	*ret = (struct doctor_daemon_source){
@@ -60,6 +79,11 @@ void lsw_doctor_source(struct lsw_source *l, struct doctor_daemon_source *ret)
 	    .collector = lsw_source_collector(l),
 	    .gather = gather,
 	    .retx = retx,
+	    .proposals = proposals,
+	    .proposal_words = {"whack --status",
+	                       {"ike=", "esp=", "ah="},
+	                       "ipsec auto --replace",
+	                       true},
 	    .ctx = l,
 	};
 }

@@ -22,6 +22,7 @@
 #include "common/array.h"
 #include "common/limits.h"
 #include "common/num.h"
+#include "libreswan/lsw_proposals.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -670,6 +671,94 @@ int lsw_parse_retx(const char *text, size_t len, const char *conn, struct sa_ret
 	}
 	ret->configured = interval && timeout;
 	return seen ? 0 : -ENOENT;
+}
+
+/* One connection's configured lists, as --status shows them. */
+struct conf_lists {
+	struct span name, ike, esp, ah;
+	bool pfs;
+};
+
+/* @list converted (lsw_proposals.h), NULL when absent or not convertible; -ENOMEM. */
+static int converted(bool ike, struct span list, const char *pfs_groups, char **ret)
+{
+	char out[SWANCTL_VALUE_MAX];
+
+	*ret = NULL;
+	if (!list.p ||
+	    lsw_proposals_to_charon(ike, list.p, list.len, pfs_groups, out, sizeof(out)) < 0)
+		return 0;
+	return (*ret = strdup(out)) ? 0 : -ENOMEM;
+}
+
+int lsw_parse_proposals(const char *text, size_t len, struct swanctl_conf *ret)
+{
+	struct conf_lists *cl = NULL;
+	size_t n = 0, cap = 0, pos = 0;
+	struct span l;
+	int err = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!text)
+		len = 0;
+	while (err == 0 && next_line(text, len, &pos, &l)) {
+		struct span name, rest;
+		const char *after, *p;
+		struct conf_lists *c = NULL;
+
+		/* a name swanctl.conf could not hold either (SWANCTL_NAME_MAX) is not compared */
+		if (quoted_name(l, 0, &name, &after) < 0 || after >= span_end(l) || *after != ':' ||
+		    name.len >= SWANCTL_NAME_MAX || memchr(name.p, '\0', name.len))
+			continue;
+		rest = (struct span){after + 1, (size_t)(span_end(l) - after - 1)};
+		for (size_t i = 0; i < n && !c; i++)
+			if (cl[i].name.len == name.len &&
+			    memcmp(cl[i].name.p, name.p, name.len) == 0)
+				c = &cl[i];
+		if (!c) {
+			if (ARRAY_GROW(cl, n, cap, 16, SWANCTL_CONNS_MAX) < 0) {
+				err = n >= SWANCTL_CONNS_MAX ? 0 : -ENOMEM;
+				break;
+			}
+			c = &cl[n++];
+			memset(c, 0, sizeof(*c));
+			c->name = name;
+		}
+		if ((p = find(rest, "IKE algorithms: ")))
+			c->ike = until(rest, p + 16, ";");
+		else if ((p = find(rest, "ESP algorithms: ")))
+			c->esp = until(rest, p + 16, ";");
+		else if ((p = find(rest, "AH algorithms: ")))
+			c->ah = until(rest, p + 15, ";");
+		else if ((p = find(rest, "policy: ")))
+			c->pfs = find(until(rest, p, ";"), "+PFS") != NULL;
+	}
+	if (err == 0 && n && !(ret->conns = calloc(n, sizeof(*ret->conns))))
+		err = -ENOMEM;
+	for (size_t i = 0; err == 0 && i < n; i++) {
+		struct swanctl_conn *sc = &ret->conns[ret->n_conns++];
+		char groups[256] = "";
+
+		/* pfs=yes: a CHILD rekey without its own group uses the IKE SA's */
+		if (cl[i].pfs && cl[i].ike.p)
+			(void)lsw_proposals_groups(cl[i].ike.p, cl[i].ike.len, groups,
+			                           sizeof(groups));
+		if (!(sc->name = strndup(cl[i].name.p, cl[i].name.len)) ||
+		    !(sc->children = calloc(1, sizeof(*sc->children))) ||
+		    !(sc->children[0].name = strdup(sc->name))) {
+			err = -ENOMEM;
+			break;
+		}
+		sc->n_children = 1;
+		if ((err = converted(true, cl[i].ike, NULL, &sc->proposals)) < 0 ||
+		    (err = converted(false, cl[i].esp, groups, &sc->children[0].esp)) < 0 ||
+		    (err = converted(false, cl[i].ah, groups, &sc->children[0].ah)) < 0)
+			break;
+	}
+	free(cl);
+	if (err < 0)
+		swanctl_conf_done(ret);
+	return err;
 }
 
 void lsw_global_init(struct lsw_global *g)

@@ -17,6 +17,7 @@
 
 #include "exporter/sa_foresee.h"
 #include "exporter/sa_snapshot.h"
+#include "swanctl/swanctl_conf.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,14 @@ void lsw_parse_traffic(struct sa_snapshot *s, const char *text, size_t len);
  * stay for what is absent or malformed; ret->configured when both were read). 0, or -ENOENT
  * when @conn has no such line. */
 int lsw_parse_retx(const char *text, size_t len, const char *conn, struct sa_retx_timing *ret);
+
+/* The configured algorithm lists of every connection of --status (ike=, esp=, ah= as pluto
+ * shows them: "IKE algorithms: ...") into *ret (owned: swanctl_conf_done()), in charon's
+ * notation (lsw_proposals.h), so that doctor compares them as it compares a swanctl.conf: one
+ * connection per pluto connection with its IKE list, and one CHILD config of the same name with
+ * its ESP (AH) list; a list that is absent or that cannot be read stays NULL (unknown). 0 or
+ * -ENOMEM. */
+int lsw_parse_proposals(const char *text, size_t len, struct swanctl_conf *ret);
 
 /* --globalstatus: "name=value" lines. */
 struct lsw_counter {

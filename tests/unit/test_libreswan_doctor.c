@@ -156,6 +156,28 @@ static void healthy_child_up(void)
 	doctor_report_done(&r);
 }
 
+/* Our configured lists come from whack --status (no swanctl.conf on a Libreswan gateway):
+ * without --peer, what this end alone can say about the next CHILD rekey, in pluto's words. */
+static void pluto_proposals(void)
+{
+	struct doctor_report r;
+	const struct doctor_finding *d;
+
+	doctor_report_init(&r);
+	doctor_on("-child-up.synth.txt", true, 157, 161, "a-b", &r);
+	d = doctor_find(&r, "proposals_one_end", "a-b");
+	T_ASSERT(d != NULL);
+	if (d) {
+		T_EQ_STR(d->title,
+		         "our PFS groups for a-b/a-b are modp2048; the peer's are unknown: "
+		         "run with --peer");
+		T_EQ_STR(d->evidence[0], "our esp= (whack --status): "
+		                         "ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048");
+	}
+	T_ASSERT(!doctor_find(&r, "proposals_unreadable", ""));
+	doctor_report_done(&r);
+}
+
 /* The lab's IKE SA up without a CHILD SA (this kernel has no ESP): the IKE SA is fine, the
  * CHILD SA pluto has configured is missing, and the doctor says so rather than "healthy". */
 static void ike_up_child_missing(void)
@@ -394,7 +416,7 @@ static void diag_items(void)
 	lsw_source_free(l);
 }
 
-TEST_MAIN("libreswan_doctor", TEST(pluto_retransmits), TEST(healthy_child_up),
-          TEST(ike_up_child_missing), TEST(pluto_gone), TEST(faults_from_log),
-          TEST(retransmits_from_log), TEST(global_daemon_facts), TEST(config_paths),
-          TEST(conf_names), TEST(diag_items))
+TEST_MAIN("libreswan_doctor", TEST(pluto_retransmits), TEST(pluto_proposals),
+          TEST(healthy_child_up), TEST(ike_up_child_missing), TEST(pluto_gone),
+          TEST(faults_from_log), TEST(retransmits_from_log), TEST(global_daemon_facts),
+          TEST(config_paths), TEST(conf_names), TEST(diag_items))
