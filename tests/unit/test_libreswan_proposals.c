@@ -5,16 +5,21 @@
  * comparison doctor makes between two strongSwan ends (doctor/doctor_foresee.h): what pluto and
  * charon would agree on agrees, what they would not fails on the transform that differs. The
  * lists are the recorded Libreswan 4.10 output and lines in the shapes pluto prints
- * (jam_proposal: proposals ", " apart, transforms "-", alternatives "+").
+ * (jam_proposal: proposals ", " apart, transforms "-", alternatives "+"); and doctor --peer's
+ * finding on a Libreswan gateway against a strongSwan peer's exposition.
  */
 #include "test.h"
 
 #include "common/file_read.h"
+#include "doctor/doctor_facts.h"
 #include "doctor/doctor_foresee.h"
+#include "doctor/doctor_proposals.h"
+#include "doctor/doctor_report.h"
 #include "libreswan/lsw_parse.h"
 #include "libreswan/lsw_proposals.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,4 +195,82 @@ static void from_status(void)
 	swanctl_conf_done(&c);
 }
 
-TEST_MAIN("libreswan_proposals", TEST(to_charon), TEST(against_charon), TEST(from_status))
+/* pluto's lists as doctor's daemon source reads them (lsw_doctor.c does the same through
+ * whack): a-b offers MODP3072 for PFS. */
+static int load(void *ctx, struct swanctl_conf *ret, char *why, size_t why_len)
+{
+	static const char status[] =
+	    "000 \"a-b\":   policy: IKEv2+PSK+ENCRYPT+TUNNEL+PFS+IKE_FRAG_ALLOW;\n"
+	    "000 \"a-b\":   IKE algorithms: AES_CBC_128-HMAC_SHA2_256-MODP2048\n"
+	    "000 \"a-b\":   ESP algorithms: AES_CBC_128-HMAC_SHA2_256_128-MODP3072\n";
+
+	(void)ctx;
+	(void)why;
+	(void)why_len;
+	return lsw_parse_proposals(status, sizeof(status) - 1, ret);
+}
+
+/* doctor --peer on a Libreswan gateway against a strongSwan peer's ikewatch: the PFS group
+ * mismatch foreseen as between two strongSwan ends, in pluto's words; the IKE lists agree. */
+static void doctor_against_strongswan_peer(void)
+{
+	static const char peer[] =
+	    "# TYPE ikewatch_build_info gauge\n"
+	    "ikewatch_build_info{version=\"0.1.0\",revision=\"x\"} 1\n"
+	    "ipsec_child_sa_info{conn=\"b-a\",child=\"lan\",spi_in=\"c0000002\","
+	    "spi_out=\"c0000001\"} 1\n"
+	    "ipsec_conn_proposals_info{conn=\"b-a\",child=\"\",exchange=\"ike\","
+	    "proposals=\"aes128-sha256-modp2048\"} 1\n"
+	    "ipsec_conn_proposals_info{conn=\"b-a\",child=\"lan\",exchange=\"child\","
+	    "proposals=\"aes128-sha256-modp2048\"} 1\n";
+	static const struct doctor_proposal_words words = {
+	    "whack --status", {"ike=", "esp=", "ah="}, "ipsec auto --replace", true};
+	struct doctor_proposal_facts *pf = doctor_proposals_gather_daemon(load, NULL, &words, NULL);
+	struct doctor_facts f;
+	struct doctor_report r;
+	struct doctor_conn_facts *c;
+	struct doctor_child_facts *ch;
+	const struct doctor_finding *d;
+
+	T_ASSERT(pf && pf->ours_read);
+	if (!pf)
+		return;
+	snprintf(pf->peer_url, sizeof(pf->peer_url), "http://198.51.100.1:9917/metrics");
+	pf->peer = doctor_proposals_judge_peer(peer, sizeof(peer) - 1, pf);
+	T_EQ_INT(pf->peer, DOCTOR_PEER_OK);
+	doctor_facts_init(&f);
+	doctor_report_init(&r);
+	f.now = 1e9;
+	f.charon_up = true;
+	f.proposals = pf;
+	c = doctor_facts_conn(&f, "a-b", 3);
+	T_ASSERT(c);
+	c->up = c->configured = true;
+	c->rekey_time = 170;
+	c->reauth_time = SNAP_NONE;
+	ch = doctor_conn_child(c, "a-b"); /* pluto's CHILD is named as its connection */
+	T_ASSERT(ch);
+	ch->up = ch->configured = true;
+	snprintf(ch->state, sizeof(ch->state), "INSTALLED");
+	ch->rekey_time = 42;
+	ch->life_time = 100;
+	ch->spis = true;
+	ch->spi_in = 0xc0000001;
+	ch->spi_out = 0xc0000002;
+	doctor_foresee_findings(&r, &f, c);
+	d = doctor_find(&r, "rekey_will_fail", "a-b");
+	T_ASSERT(d != NULL);
+	if (d) {
+		T_EQ_STR(d->title, "the next CHILD rekey of a-b/a-b in 42 s will fail: no "
+		                   "key-exchange group in common (we: modp3072, peer: modp2048)");
+		T_EQ_STR(d->evidence[0], "our esp= (whack --status): "
+		                         "ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_3072");
+		T_CONTAINS(d->next[0], "then ipsec auto --replace a-b");
+	}
+	T_EQ_INT(r.n, 1); /* the IKE lists agree */
+	doctor_report_done(&r);
+	doctor_facts_done(&f); /* frees pf */
+}
+
+TEST_MAIN("libreswan_proposals", TEST(to_charon), TEST(against_charon), TEST(from_status),
+          TEST(doctor_against_strongswan_peer))
