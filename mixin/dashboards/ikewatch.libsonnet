@@ -55,7 +55,7 @@ function(c)
            target('ipsec_daemon_info{%s}' % inst, '', true, 'table')], 4, 4,
           extra={ transformations: [
             { id: 'merge', options: {} },
-            { id: 'organize', options: { excludeByName: { Time: true, 'Value #A': true, 'Value #B': true, __name__: true } } },
+            { id: 'organize', options: { excludeByName: { Time: true, 'Value #A': true, 'Value #B': true, __name__: true, implementation: true } } },
           ] }),
 
     // ---- SA status over time ---------------------------------------------------------------

@@ -67,6 +67,7 @@ struct doctor_conn_facts *doctor_facts_conn(struct doctor_facts *f, const char *
 	c->cfg_rekey_time = c->cfg_reauth_time = c->cfg_dpd_delay = SNAP_NONE;
 	c->log.last_fail = -1;
 	c->log.last_req_time = c->log.retx_silent_s = -1;
+	c->retx = f->retx; /* the daemon's, until its own are read */
 	return c;
 }
 

@@ -79,6 +79,7 @@ struct doctor_conn_facts {
 	struct doctor_child_facts children[DOCTOR_CHILDREN_MAX];
 	uint32_t n_children;
 	struct doctor_log_facts log;
+	struct sa_retx_timing retx; /* the daemon's retransmissions for this connection */
 	/* the probe run and MTU search, attached to the connection the target belongs to */
 	bool probed;
 	char probe_target[64];
@@ -186,7 +187,8 @@ struct doctor_facts {
 	char probe_error[128];
 	struct doctor_peer_facts peer;
 	struct doctor_proposal_facts *proposals; /* doctor_proposals.h; NULL: not gathered */
-	struct sa_retx_timing retx;              /* charon's retransmit settings (charon_retx.h) */
+	struct sa_retx_timing retx; /* the daemon's retransmit settings: charon's (charon_retx.h) or
+	                             * pluto's defaults; each connection's are in its facts */
 	/* failures in lines that name no connection: a responder logs IKE_SA_INIT trouble before
 	 * it has matched a config ("<2> received proposals unacceptable") */
 	struct doctor_log_facts anon;

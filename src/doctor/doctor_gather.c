@@ -448,10 +448,21 @@ int doctor_gather(const struct doctor_options *o, struct doctor_facts *f)
 	gather_log(o, f);
 	gather_xfrm(f);
 	/* swanctl.conf's proposals and strongswan.conf's retransmits are charon's (when they
-	 * cannot be read, the defaults stay) */
+	 * cannot be read, the defaults stay); another daemon's retransmits are its own */
 	if (charon) {
 		f->proposals = doctor_proposals_gather(o->swanctl_conf, &o->peer);
 		charon_retx_load(o->strongswan_conf, &f->retx, (char[200]){0}, 200);
+	} else {
+		if (ds->proposals)
+			f->proposals = doctor_proposals_gather_daemon(
+			    ds->proposals, ds->ctx, &ds->proposal_words, &o->peer);
+		if (ds->retx)
+			ds->retx(ds->ctx, NULL, &f->retx);
+	}
+	for (uint32_t i = 0; i < f->n_conns; i++) {
+		f->conns[i].retx = f->retx;
+		if (!charon && ds->retx)
+			ds->retx(ds->ctx, f->conns[i].name, &f->conns[i].retx);
 	}
 	if (o->probe && f->charon_up)
 		gather_probe(o, col, f);

@@ -12,6 +12,7 @@
 #include "doctor/doctor_facts.h"
 #include "doctor/doctor_peer_read.h"
 #include "doctor/doctor_prom_read.h"
+#include "doctor/doctor_proposals.h"
 #include "probe/probe_sess.h"
 
 struct collector_source;
@@ -26,6 +27,13 @@ struct doctor_daemon_source {
 	const struct collector_source *collector;
 	/* called at the start and again after the probe run, as charon's stats are */
 	void (*gather)(void *ctx, double now, struct doctor_daemon_facts *d);
+	/* the retransmission settings of connection @conn, or the daemon's defaults for @conn
+	 * NULL (the callback NULL: charon's defaults stand) */
+	void (*retx)(void *ctx, const char *conn, struct sa_retx_timing *ret);
+	/* our configured proposals as the daemon shows them (NULL: not compared), named by
+	 * ->proposal_words (doctor_proposals_gather_daemon()) */
+	int (*proposals)(void *ctx, struct swanctl_conf *ret, char *why, size_t why_len);
+	struct doctor_proposal_words proposal_words;
 	void *ctx;
 };
 

@@ -102,17 +102,18 @@ enum doctor_peer_status doctor_proposals_judge_peer(const char *text, size_t len
 	return DOCTOR_PEER_OK;
 }
 
-struct doctor_proposal_facts *doctor_proposals_gather(const char *swanctl_conf,
-                                                      const struct doctor_peer_options *peer)
-{
-	struct doctor_proposal_facts *pf = calloc(1, sizeof(*pf));
+static const struct doctor_proposal_words charon_words = {
+    NULL, {"proposals", "esp_proposals", "ah_proposals"}, "swanctl --load-conns", false};
 
-	if (!pf)
-		return NULL;
-	pf->peer_charon_up = -1;
-	copy_label(pf->path, sizeof(pf->path), swanctl_conf ? swanctl_conf : SWANCTL_DEFAULT_CONF);
-	pf->ours_read =
-	    swanctl_file_load(pf->path, &pf->ours, pf->ours_error, sizeof(pf->ours_error)) == 0;
+/* The words of @pf: charon's unless a daemon gave its own. */
+static const struct doctor_proposal_words *words_of(const struct doctor_proposal_facts *pf)
+{
+	return pf->words.reload ? &pf->words : &charon_words;
+}
+
+/* The peer's lists and SAs, with --peer. */
+static void read_peer(struct doctor_proposal_facts *pf, const struct doctor_peer_options *peer)
+{
 	if (peer && peer->url) {
 		struct doctor_peer_facts tmp = {0};
 		struct buf body;
@@ -126,6 +127,36 @@ struct doctor_proposal_facts *doctor_proposals_gather(const char *swanctl_conf,
 			copy_label(pf->peer_error, sizeof(pf->peer_error), tmp.error);
 		buf_done(&body);
 	}
+}
+
+struct doctor_proposal_facts *doctor_proposals_gather(const char *swanctl_conf,
+                                                      const struct doctor_peer_options *peer)
+{
+	struct doctor_proposal_facts *pf = calloc(1, sizeof(*pf));
+
+	if (!pf)
+		return NULL;
+	pf->peer_charon_up = -1;
+	copy_label(pf->path, sizeof(pf->path), swanctl_conf ? swanctl_conf : SWANCTL_DEFAULT_CONF);
+	pf->ours_read =
+	    swanctl_file_load(pf->path, &pf->ours, pf->ours_error, sizeof(pf->ours_error)) == 0;
+	read_peer(pf, peer);
+	return pf;
+}
+
+struct doctor_proposal_facts *doctor_proposals_gather_daemon(
+    int (*load)(void *ctx, struct swanctl_conf *ret, char *why, size_t why_len), void *ctx,
+    const struct doctor_proposal_words *words, const struct doctor_peer_options *peer)
+{
+	struct doctor_proposal_facts *pf = calloc(1, sizeof(*pf));
+
+	if (!pf)
+		return NULL;
+	pf->peer_charon_up = -1;
+	pf->words = *words;
+	copy_label(pf->path, sizeof(pf->path), words->from ? words->from : "");
+	pf->ours_read = load(ctx, &pf->ours, pf->ours_error, sizeof(pf->ours_error)) == 0;
+	read_peer(pf, peer);
 	return pf;
 }
 
@@ -247,8 +278,9 @@ static void compare(struct doctor_report *r, const struct doctor_proposal_facts 
 		                "answers with NO_PROPOSAL_CHOSEN");
 	if (k->due != SNAP_NONE)
 		doctor_evidence(d, "list-sas: %s due in %" PRId64 " s", k->what, k->due);
-	doctor_next(d, "make %s of %s share a %s on both ends, then swanctl --load-conns", k->key,
-	            k->subject, proposal_transform_name(res.transform));
+	doctor_next(d, "make %s of %s share a %s on both ends, then %s%s%s", k->key, k->subject,
+	            proposal_transform_name(res.transform), words_of(pf)->reload,
+	            words_of(pf)->reload_conn ? " " : "", words_of(pf)->reload_conn ? k->conn : "");
 }
 
 /* Without a peer: what this end alone can say about a CHILD SA's next rekey. */
@@ -267,7 +299,7 @@ static void one_end(struct doctor_report *r, const struct doctor_proposal_facts 
 		               "our PFS groups for %s/%s are %s; the peer's are unknown: run with "
 		               "--peer",
 		               c->name, child, groups);
-		doctor_evidence(d, "our esp_proposals (%s): %s", pf->path, ours);
+		doctor_evidence(d, "our %s (%s): %s", words_of(pf)->key[1], pf->path, ours);
 		doctor_evidence(d, "a PFS group mismatch shows only at the first CHILD rekey, "
 		                   "which one end cannot foresee");
 		doctor_next(d, "ikewatch doctor %s --peer http://<peer>:9917/metrics", c->name);
@@ -351,7 +383,7 @@ void doctor_proposals_findings(struct doctor_report *r, const struct doctor_fact
 			any_pair = pair;
 			compare(r, pf,
 			        &(struct cmp){FORESEE_CHILD_REKEY, c->name, subject, "CHILD rekey",
-			                      oh->ah && !oh->esp ? "ah_proposals" : "esp_proposals",
+			                      words_of(pf)->key[oh->ah && !oh->esp ? 2 : 1],
 			                      ch->rekey_time, ours ? ours : "default", pair,
 			                      peer_row(pf, pair->conn, pair->child, false)});
 		}
@@ -361,7 +393,8 @@ void doctor_proposals_findings(struct doctor_report *r, const struct doctor_fact
 		int64_t due = next_ike(c, &what);
 
 		compare(r, pf,
-		        &(struct cmp){FORESEE_IKE_REKEY, c->name, c->name, what, "proposals", due,
+		        &(struct cmp){FORESEE_IKE_REKEY, c->name, c->name, what,
+		                      words_of(pf)->key[0], due,
 		                      oc->proposals ? oc->proposals : "default", any_pair,
 		                      peer_row(pf, any_pair->conn, "", true)});
 	}

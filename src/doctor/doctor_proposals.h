@@ -36,8 +36,17 @@ struct doctor_peer_sa {
 	uint32_t spi_in, spi_out;
 };
 
+/* How the daemon names what the comparison is about (charon's words by default). */
+struct doctor_proposal_words {
+	const char *from;   /* where our lists were read: NULL our swanctl.conf's path */
+	const char *key[3]; /* the IKE, ESP and AH list: "proposals", "esp_proposals", ... */
+	const char *reload; /* what loads a change: "swanctl --load-conns" */
+	bool reload_conn;   /* ->reload takes the connection's name */
+};
+
 struct doctor_proposal_facts {
-	char path[256]; /* our swanctl.conf */
+	char path[256]; /* our swanctl.conf, or where the daemon's lists were read */
+	struct doctor_proposal_words words;
 	bool ours_read;
 	char ours_error[256];
 	struct swanctl_conf ours;
@@ -61,6 +70,12 @@ struct doctor_proposal_facts *doctor_proposals_gather(const char *swanctl_conf,
  * status (DOCTOR_PEER_OK, _MALFORMED, _OVERSIZED, _NOT_IKEWATCH) with @pf->peer_error set. */
 enum doctor_peer_status doctor_proposals_judge_peer(const char *text, size_t len,
                                                     struct doctor_proposal_facts *pf);
+/* The same with our lists read from the daemon by @load (0 and *ret owned by the facts, or
+ * -errno with a sentence in @why), named by @words (pluto: "whack --status", ike=/esp=/ah=,
+ * "ipsec auto --replace CONN"). */
+struct doctor_proposal_facts *doctor_proposals_gather_daemon(
+    int (*load)(void *ctx, struct swanctl_conf *ret, char *why, size_t why_len), void *ctx,
+    const struct doctor_proposal_words *words, const struct doctor_peer_options *peer);
 void doctor_proposal_facts_free(struct doctor_proposal_facts *pf);
 
 struct doctor_report;

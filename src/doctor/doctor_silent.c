@@ -43,23 +43,22 @@ void doctor_silent_findings(struct doctor_report *r, const struct doctor_facts *
 			esp = ch;
 	}
 	q = (struct sa_silence){0, f->now - l->retx_silent_s, l->retx_count};
-	if (!esp || !sa_foresee_silent(&s, &ike, &q, &f->retx, &fc))
+	if (!esp || !sa_foresee_silent(&s, &ike, &q, &c->retx, &fc))
 		return;
-	giveup = q.first_sent + sa_retx_giveup_s(&f->retx) - f->now;
+	giveup = q.first_sent + sa_retx_giveup_s(&c->retx) - f->now;
 	d = doctor_add(r, "peer_silent", c->name, DOCTOR_SEV_CRIT, 94,
 	               "the IKE SA %s will fail in about %.0f s: the peer stopped answering IKE "
 	               "although its ESP still arrives",
 	               c->name, fmax(0, fc.fail_at - f->now));
-	doctor_evidence(d,
-	                "peer silent for %.0f s, %u retransmits, charon gives up in about %.0f s",
-	                l->retx_silent_s, l->retx_count, fmax(0, giveup));
+	doctor_evidence(d, "peer silent for %.0f s, %u retransmits, %s gives up in about %.0f s",
+	                l->retx_silent_s, l->retx_count, f->daemon_name, fmax(0, giveup));
 	doctor_evidence(d,
 	                "ESP still arrives: the last inbound packet on %s/%s %" PRId64
 	                " s ago, %" PRIu64 " packets in on that CHILD SA",
 	                c->name, esp->name, esp->use_in, esp->packets_in);
-	charon_retx_describe(&f->retx, timing, sizeof(timing));
+	charon_retx_describe(&c->retx, timing, sizeof(timing));
 	doctor_evidence(d, "%s", timing);
-	if (fc.fail_at < q.first_sent + sa_retx_giveup_s(&f->retx) - 0.5)
+	if (fc.fail_at < q.first_sent + sa_retx_giveup_s(&c->retx) - 0.5)
 		doctor_evidence(
 		    d, "the IKE SA's next rekey or reauthentication comes first, in %.0f s",
 		    fc.fail_at - f->now);

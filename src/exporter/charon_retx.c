@@ -42,6 +42,13 @@ int charon_retx_load(const char *path, struct sa_retx_timing *ret, char *err, si
 
 void charon_retx_describe(const struct sa_retx_timing *t, char *out, size_t cap)
 {
+	/* the one description of a retransmission schedule, pluto's too (ipsec.conf's words) */
+	if (t->model == SA_RETX_PLUTO) {
+		snprintf(out, cap, "retransmit-interval %g ms, retransmit-timeout %g s (%s)",
+		         t->timeout * 1000, t->limit,
+		         t->configured ? "whack --status" : "pluto's defaults");
+		return;
+	}
 	snprintf(out, cap, "retransmit_timeout %g s, base %g, %u tries (%s)", t->timeout, t->base,
 	         t->tries, t->configured ? "strongswan.conf" : "charon's defaults");
 }

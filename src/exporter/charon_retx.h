@@ -20,7 +20,8 @@
  * *ret and the reason in @err. */
 int charon_retx_load(const char *path, struct sa_retx_timing *ret, char *err, size_t errlen);
 
-/* "retransmit_timeout 4 s, base 1.8, 5 tries (charon's defaults)" / "(strongswan.conf)". */
+/* "retransmit_timeout 4 s, base 1.8, 5 tries (charon's defaults)" / "(strongswan.conf)"; for
+ * pluto's model "retransmit-interval 500 ms, retransmit-timeout 60 s (pluto's defaults)". */
 void charon_retx_describe(const struct sa_retx_timing *t, char *out, size_t cap);
 
 #endif

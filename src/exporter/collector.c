@@ -485,14 +485,16 @@ static void write_self(struct prom_writer *w, struct collector *c, bool up)
 	            "Always 1: the version and git revision of this ikewatch.");
 	prom_sample_u64(w, bl, 2, 1);
 	if (up) {
-		struct prom_label dl[2] = {
-		    PROM_LABEL("implementation",
-		               c->cfg.source ? c->cfg.source->implementation : "strongswan"),
-		    PROM_LABEL("version", c->pub.version)};
+		const char *daemon = c->cfg.source ? c->cfg.source->implementation : "strongswan";
+		/* "implementation": the label's first name, kept for dashboards that use it */
+		struct prom_label dl[3] = {PROM_LABEL("daemon", daemon),
+		                           PROM_LABEL("implementation", daemon),
+		                           PROM_LABEL("version", c->pub.version)};
 
 		prom_family(w, "ipsec_daemon_info", PROM_GAUGE,
-		            "Always 1: the IPsec daemon's implementation and version.");
-		prom_sample_u64(w, dl, 2, 1);
+		            "Always 1: the IPsec daemon (strongswan, libreswan) and its version; "
+		            "implementation is the deprecated name of daemon.");
+		prom_sample_u64(w, dl, 3, 1);
 	}
 	prom_family(w, "ikewatch_scrapes_total", PROM_COUNTER, "Scrapes served.");
 	prom_sample_u64(w, NULL, 0, c->scrapes);

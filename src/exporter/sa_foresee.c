@@ -100,9 +100,28 @@ bool sa_foresee_ike(const struct sa_snapshot *s, const struct snap_ike *ike,
 	return false;
 }
 
+/* pluto's schedule (see enum sa_retx_model): the time of the event that finds the waits at
+ * retransmit-timeout. */
+static double pluto_giveup_s(const struct sa_retx_timing *t)
+{
+	double delay = t->timeout, waited = t->timeout;
+
+	if (!(delay > 0) || !(t->limit > 0))
+		return 0;
+	for (unsigned n = 0; n < t->tries && n < 64 && waited < t->limit; n++) {
+		if (n > 0 && delay * 2 < t->limit)
+			delay *= 2;
+		waited += delay;
+	}
+	return waited;
+}
+
 double sa_retx_giveup_s(const struct sa_retx_timing *t)
 {
 	double sum = 0, step = t->timeout;
+
+	if (t->model == SA_RETX_PLUTO)
+		return pluto_giveup_s(t);
 
 	/* the first send and each retransmit wait timeout * base^i (charon's task_manager) */
 	for (unsigned i = 0; i <= t->tries && i < 64; i++) {

@@ -34,16 +34,26 @@ enum sa_foresee_reason {
 	SA_FORESEE_PEER_SILENT,
 };
 
-/* charon's retransmission settings (strongswan.conf charon.retransmit_*). */
+/* Whose retransmission schedule: charon waits timeout * base^i after the i-th send and gives up
+ * after `tries` retransmits; pluto waits retransmit-interval twice, then doubles the wait
+ * (while it stays below retransmit-timeout) and gives up once its waits add up to
+ * retransmit-timeout, or after 12 retransmits (programs/pluto/retransmit.c). */
+enum sa_retx_model { SA_RETX_CHARON, SA_RETX_PLUTO };
+
+/* A daemon's retransmission settings (charon: strongswan.conf charon.retransmit_*; pluto:
+ * ipsec.conf retransmit-interval and retransmit-timeout, as whack --status shows them). */
 struct sa_retx_timing {
-	double timeout;  /* retransmit_timeout, s */
-	double base;     /* retransmit_base */
-	unsigned tries;  /* retransmit_tries */
-	bool configured; /* read from strongswan.conf; false: charon's defaults */
+	double timeout;  /* charon: retransmit_timeout; pluto: retransmit-interval; s */
+	double base;     /* retransmit_base; pluto: 2 */
+	unsigned tries;  /* retransmit_tries; pluto: its cap of 12 per exchange */
+	bool configured; /* read from the daemon's configuration; false: its defaults */
+	enum sa_retx_model model;
+	double limit; /* pluto: retransmit-timeout, s */
 };
 #define SA_RETX_TIMING_DEFAULT ((struct sa_retx_timing){4.0, 1.8, 5, false})
+#define SA_RETX_TIMING_PLUTO ((struct sa_retx_timing){0.5, 2.0, 12, false, SA_RETX_PLUTO, 60.0})
 
-/* Seconds from a request's first send until charon gives up on it. */
+/* Seconds from a request's first send until the daemon gives up on it. */
 double sa_retx_giveup_s(const struct sa_retx_timing *t);
 
 /* An IKE request of the connection that charon retransmits and the peer has not answered. */

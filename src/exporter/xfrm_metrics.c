@@ -12,7 +12,7 @@
 #include "exporter/xfrm_metrics.h"
 
 #include "common/limits.h"
-#include "common/num.h"
+#include "exporter/xfrm_join.h"
 
 #include <errno.h>
 #include <linux/xfrm.h>
@@ -37,6 +37,7 @@ struct child_ref {
 	const char *conn, *child;
 	bool out;
 	uint32_t reqid;
+	uint8_t proto; /* IPPROTO_ESP or IPPROTO_AH */
 };
 
 struct group {
@@ -120,17 +121,23 @@ static int index_children(const struct sa_snapshot *s, struct child_ref **ret_sp
 			const char *spis[2] = {c->spi_in, c->spi_out};
 
 			for (int d = 0; d < 2; d++) {
-				uint64_t v;
+				uint32_t v = xfrm_child_spi(spis[d]);
 
-				if (!spis[d] ||
-				    num_parse_hex_u64(spis[d], strlen(spis[d]), UINT32_MAX, &v) < 0)
+				if (!v)
 					continue;
-				spi[n++] = (struct child_ref){(uint32_t)v, s->ikes[i].conn, c->name,
-				                              d == 1, c->reqid};
+				spi[n++] =
+				    (struct child_ref){.key = v,
+				                       .conn = s->ikes[i].conn,
+				                       .child = c->name,
+				                       .out = d == 1,
+				                       .reqid = c->reqid,
+				                       .proto = xfrm_child_proto(c->protocol)};
 			}
 			if (c->reqid)
-				req[nr++] = (struct child_ref){c->reqid, s->ikes[i].conn, c->name,
-				                               false, c->reqid};
+				req[nr++] = (struct child_ref){.key = c->reqid,
+				                               .conn = s->ikes[i].conn,
+				                               .child = c->name,
+				                               .reqid = c->reqid};
 		}
 	qsort(spi, n, sizeof(*spi), cmp_ref);
 	qsort(req, nr, sizeof(*req), cmp_ref);
@@ -141,20 +148,27 @@ static int index_children(const struct sa_snapshot *s, struct child_ref **ret_sp
 	return 0;
 }
 
-/* The CHILD SA of a kernel SA: by SPI, preferring one whose reqid matches. */
+/* The CHILD SA of a kernel SA: by SPI and protocol (an AH or IPComp SA may share the number
+ * of an ESP SA's SPI), preferring one whose reqid matches. */
 static const struct child_ref *find_spi(const struct child_ref *idx, size_t n,
                                         const struct xfrm_state_info *st)
 {
 	struct child_ref key = {.key = st->spi};
-	const struct child_ref *hit = bsearch(&key, idx, n, sizeof(*idx), cmp_ref), *best;
+	const struct child_ref *hit = n ? bsearch(&key, idx, n, sizeof(*idx), cmp_ref) : NULL;
+	const struct child_ref *best = NULL;
 
 	if (!hit)
 		return NULL;
 	while (hit > idx && hit[-1].key == st->spi)
 		hit--;
-	for (best = hit; hit < idx + n && hit->key == st->spi; hit++)
+	for (; hit < idx + n && hit->key == st->spi; hit++) {
+		if (hit->proto != st->proto)
+			continue;
 		if (st->reqid && hit->reqid == st->reqid)
 			return hit;
+		if (!best)
+			best = hit;
+	}
 	return best;
 }
 

@@ -6,6 +6,9 @@
 
 #include "diag/diag_exec.h"
 
+#include <stdio.h>
+#include <string.h>
+
 void lsw_doctor_daemon_facts(const struct lsw_global *g, struct doctor_daemon_facts *d)
 {
 	uint64_t ike, half_open;
@@ -37,6 +40,37 @@ static void gather(void *ctx, double now, struct doctor_daemon_facts *d)
 	diag_exec_result_done(&r);
 }
 
+/* pluto's defaults, or what whack --status shows for @conn (pluto's defaults when it shows
+ * nothing: the doctor reads one connection at a time, and whack answers in milliseconds). */
+static void retx(void *ctx, const char *conn, struct sa_retx_timing *ret)
+{
+	struct lsw_source *l = ctx;
+	struct diag_exec_result r;
+	char why[160];
+
+	*ret = SA_RETX_TIMING_PLUTO;
+	if (!conn || lsw_source_whack(l, "--status", &r, why, sizeof(why)) < 0)
+		return;
+	(void)lsw_parse_retx((const char *)r.out.data, r.out.len, conn, ret);
+	diag_exec_result_done(&r);
+}
+
+/* Our configured lists, as whack --status shows them (lsw_parse_proposals()). */
+static int proposals(void *ctx, struct swanctl_conf *ret, char *why, size_t why_len)
+{
+	struct lsw_source *l = ctx;
+	struct diag_exec_result r;
+	int err;
+
+	if ((err = lsw_source_whack(l, "--status", &r, why, why_len)) < 0)
+		return err;
+	err = lsw_parse_proposals((const char *)r.out.data, r.out.len, ret);
+	diag_exec_result_done(&r);
+	if (err < 0)
+		snprintf(why, why_len, "whack --status: %s", strerror(-err));
+	return err;
+}
+
 void lsw_doctor_source(struct lsw_source *l, struct doctor_daemon_source *ret)
 {
 	*ret = (struct doctor_daemon_source){
@@ -44,6 +78,12 @@ void lsw_doctor_source(struct lsw_source *l, struct doctor_daemon_source *ret)
 	    .where = lsw_source_ctl(l),
 	    .collector = lsw_source_collector(l),
 	    .gather = gather,
+	    .retx = retx,
+	    .proposals = proposals,
+	    .proposal_words = {"whack --status",
+	                       {"ike=", "esp=", "ah="},
+	                       "ipsec auto --replace",
+	                       true},
 	    .ctx = l,
 	};
 }

@@ -22,6 +22,7 @@
 #include "common/array.h"
 #include "common/limits.h"
 #include "common/num.h"
+#include "libreswan/lsw_proposals.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -415,32 +416,80 @@ static int state_line(struct parse *ps, struct span l, struct pending_child **ki
 	return 0;
 }
 
-/* "#N: "name" esp.SPI@ADDR esp.SPI@ADDR ...": the SPIs of a CHILD state listed before. */
+/* One "PROTO.SPI@ADDR" token ("PROTO:SPI@ADDR" when ADDR is IPv6): its protocol word and hex
+ * SPI. false for anything else (the instance's address, "Traffic:", "ESPin=0B", ...). */
+static bool said(struct span tok, struct span *ret_proto, struct span *ret_spi)
+{
+	const char *at = memchr(tok.p, '@', tok.len), *p = tok.p;
+
+	if (!at)
+		return false;
+	while (p < at && *p >= 'a' && *p <= 'z')
+		p++;
+	if (p == tok.p || p == at || (*p != '.' && *p != ':'))
+		return false;
+	*ret_proto = (struct span){tok.p, (size_t)(p - tok.p)};
+	*ret_spi = (struct span){p + 1, (size_t)(at - p - 1)};
+	if (ret_spi->len == 0 || ret_spi->len > 8)
+		return false;
+	for (size_t i = 0; i < ret_spi->len; i++)
+		if (!memchr("0123456789abcdefABCDEF", ret_spi->p[i], 22))
+			return false;
+	return true;
+}
+
+/* "#N: "name"[inst] [used Ss ago;] SAID SAID ... Traffic: ...": the SPIs of a CHILD state
+ * listed before. Per protocol of the SA bundle (ah, esp, comp; then tun in tunnel mode) pluto
+ * prints the outbound SA (at the peer's address), then the inbound one (at ours); the CHILD
+ * SA's SPIs are its ESP pair, or its AH pair when it has no ESP. "used Ss ago" is the last
+ * outbound traffic pluto noticed. */
 static void spi_line(struct sa_snapshot *s, struct pending_child *kids, size_t n_kids,
                      struct span l)
 {
-	uint64_t serial;
+	struct span name, esp[2] = {{0}}, ah[2] = {{0}}, rest;
+	unsigned n_esp = 0, n_ah = 0;
+	const char *after, *e = span_end(l), *p, *first_said = NULL;
+	struct snap_child *c = NULL;
+	uint64_t serial, used;
 	size_t off;
-	const char *p, *q;
 
-	if (state_serial(l, &serial, &off) < 0 || !(p = find(l, " esp.")))
+	if (state_serial(l, &serial, &off) < 0 || quoted_name(l, off, &name, &after) < 0)
 		return;
-	for (size_t i = 0; i < n_kids; i++) {
-		struct span rest, a, b;
+	for (size_t i = 0; i < n_kids && !c; i++)
+		if (kids[i].c.uniqueid == serial)
+			c = &kids[i].c;
+	if (!c)
+		return;
+	rest = (struct span){after, (size_t)(e - after)};
+	for (p = after; p < e;) {
+		struct span tok = until(rest, p, " "), proto, spi;
 
-		if (kids[i].c.uniqueid != serial)
-			continue;
-		rest = (struct span){p + 5, (size_t)(span_end(l) - p - 5)};
-		a = until(rest, rest.p, "@ ");
-		q = find(rest, " esp.");
-		if (!q)
-			return;
-		b = until(rest, q + 5, "@ ");
-		/* outbound SA first (the peer's SPI at the peer), then inbound */
-		kids[i].c.spi_out = dup(s, a);
-		kids[i].c.spi_in = dup(s, b);
-		return;
+		if (tok.len == 8 && memcmp(tok.p, "Traffic:", 8) == 0)
+			break;
+		if (tok.len && said(tok, &proto, &spi)) {
+			if (!first_said)
+				first_said = tok.p;
+			if (span_is(proto, "esp") && n_esp < 2)
+				esp[n_esp++] = spi;
+			else if (span_is(proto, "ah") && n_ah < 2)
+				ah[n_ah++] = spi;
+		}
+		p = span_end(tok) + (span_end(tok) < e);
 	}
+	if (n_esp < 2 && n_ah == 2) {
+		esp[0] = ah[0];
+		esp[1] = ah[1];
+		n_esp = 2;
+		c->protocol = "AH";
+	}
+	if (n_esp == 2) {
+		c->spi_out = dup(s, esp[0]);
+		c->spi_in = dup(s, esp[1]);
+	}
+	/* before the SAIDs only: the line ends with "username=..." of XAUTH, the peer's word */
+	if (first_said &&
+	    num_after((struct span){after, (size_t)(first_said - after)}, " used ", &used) == 0)
+		c->use_out = (int64_t)used;
 }
 
 /* The value of "@key" up to ", " in @l into @out; nothing when absent or too long. A key is
@@ -563,6 +612,153 @@ void lsw_parse_traffic(struct sa_snapshot *s, const char *text, size_t len)
 					c->install_time = (int64_t)(s->now - (double)v);
 			}
 	}
+}
+
+/* "KEY: 500ms" / "KEY:60s" in @l: seconds, > 0. */
+static int duration_after(struct span l, const char *key, double *ret)
+{
+	const char *p = find(l, key), *e = span_end(l);
+	struct span d;
+	uint64_t v;
+
+	if (!p)
+		return -ENOENT;
+	p += strlen(key);
+	while (p < e && *p == ' ')
+		p++;
+	d = until(l, p, "ms;, ");
+	if (num_parse_u64(d.p, d.len, 1000000000, &v) < 0 || v == 0)
+		return -EBADMSG;
+	p = span_end(d);
+	if (e - p >= 2 && p[0] == 'm' && p[1] == 's')
+		*ret = (double)v / 1000.0;
+	else if (p < e && *p == 's')
+		*ret = (double)v;
+	else
+		return -EBADMSG;
+	return 0;
+}
+
+int lsw_parse_retx(const char *text, size_t len, const char *conn, struct sa_retx_timing *ret)
+{
+	size_t pos = 0, n = strlen(conn);
+	bool interval = false, timeout = false, seen = false;
+	struct span l;
+
+	*ret = SA_RETX_TIMING_PLUTO;
+	if (!text)
+		len = 0;
+	while (next_line(text, len, &pos, &l)) {
+		struct span name, rest;
+		const char *after;
+		double v;
+
+		if (quoted_name(l, 0, &name, &after) < 0 || name.len != n ||
+		    memcmp(name.p, conn, n) != 0 || after >= span_end(l) || *after != ':' ||
+		    !find(l, "retransmit-interval:"))
+			continue;
+		seen = true;
+		rest = (struct span){after, (size_t)(span_end(l) - after)};
+		if (duration_after(rest, "retransmit-interval:", &v) == 0) {
+			ret->timeout = v;
+			interval = true;
+		}
+		if (duration_after(rest, "retransmit-timeout:", &v) == 0) {
+			ret->limit = v;
+			timeout = true;
+		}
+		break;
+	}
+	ret->configured = interval && timeout;
+	return seen ? 0 : -ENOENT;
+}
+
+/* One connection's configured lists, as --status shows them. */
+struct conf_lists {
+	struct span name, ike, esp, ah;
+	bool pfs;
+};
+
+/* @list converted (lsw_proposals.h), NULL when absent or not convertible; -ENOMEM. */
+static int converted(bool ike, struct span list, const char *pfs_groups, char **ret)
+{
+	char out[SWANCTL_VALUE_MAX];
+
+	*ret = NULL;
+	if (!list.p ||
+	    lsw_proposals_to_charon(ike, list.p, list.len, pfs_groups, out, sizeof(out)) < 0)
+		return 0;
+	return (*ret = strdup(out)) ? 0 : -ENOMEM;
+}
+
+int lsw_parse_proposals(const char *text, size_t len, struct swanctl_conf *ret)
+{
+	struct conf_lists *cl = NULL;
+	size_t n = 0, cap = 0, pos = 0;
+	struct span l;
+	int err = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!text)
+		len = 0;
+	while (err == 0 && next_line(text, len, &pos, &l)) {
+		struct span name, rest;
+		const char *after, *p;
+		struct conf_lists *c = NULL;
+
+		/* a name swanctl.conf could not hold either (SWANCTL_NAME_MAX) is not compared */
+		if (quoted_name(l, 0, &name, &after) < 0 || after >= span_end(l) || *after != ':' ||
+		    name.len >= SWANCTL_NAME_MAX || memchr(name.p, '\0', name.len))
+			continue;
+		rest = (struct span){after + 1, (size_t)(span_end(l) - after - 1)};
+		for (size_t i = 0; i < n && !c; i++)
+			if (cl[i].name.len == name.len &&
+			    memcmp(cl[i].name.p, name.p, name.len) == 0)
+				c = &cl[i];
+		if (!c) {
+			if (ARRAY_GROW(cl, n, cap, 16, SWANCTL_CONNS_MAX) < 0) {
+				err = n >= SWANCTL_CONNS_MAX ? 0 : -ENOMEM;
+				break;
+			}
+			c = &cl[n++];
+			memset(c, 0, sizeof(*c));
+			c->name = name;
+		}
+		if ((p = find(rest, "IKE algorithms: ")))
+			c->ike = until(rest, p + 16, ";");
+		else if ((p = find(rest, "ESP algorithms: ")))
+			c->esp = until(rest, p + 16, ";");
+		else if ((p = find(rest, "AH algorithms: ")))
+			c->ah = until(rest, p + 15, ";");
+		else if ((p = find(rest, "policy: ")))
+			c->pfs = find(until(rest, p, ";"), "+PFS") != NULL;
+	}
+	if (err == 0 && n && !(ret->conns = calloc(n, sizeof(*ret->conns))))
+		err = -ENOMEM;
+	for (size_t i = 0; err == 0 && i < n; i++) {
+		struct swanctl_conn *sc = &ret->conns[ret->n_conns++];
+		char groups[256] = "";
+
+		/* pfs=yes: a CHILD rekey without its own group uses the IKE SA's */
+		if (cl[i].pfs && cl[i].ike.p)
+			(void)lsw_proposals_groups(cl[i].ike.p, cl[i].ike.len, groups,
+			                           sizeof(groups));
+		if (!(sc->name = strndup(cl[i].name.p, cl[i].name.len)) ||
+		    !(sc->children = calloc(1, sizeof(*sc->children))) ||
+		    !(sc->children[0].name = strdup(sc->name))) {
+			err = -ENOMEM;
+			break;
+		}
+		sc->n_children = 1;
+		if ((err = converted(true, cl[i].ike, NULL, &sc->proposals)) < 0 ||
+		    (err = converted(false, cl[i].esp, groups, &sc->children[0].esp)) < 0 ||
+		    (err = converted(false, cl[i].ah, groups, &sc->children[0].ah)) < 0)
+			break;
+	}
+	free(cl);
+	if (err < 0)
+		swanctl_conf_done(ret);
+	return err;
 }
 
 void lsw_global_init(struct lsw_global *g)

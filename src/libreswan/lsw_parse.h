@@ -15,7 +15,9 @@
 #ifndef IKEWATCH_LSW_PARSE_H
 #define IKEWATCH_LSW_PARSE_H
 
+#include "exporter/sa_foresee.h"
 #include "exporter/sa_snapshot.h"
+#include "swanctl/swanctl_conf.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +37,20 @@ int lsw_parse_status(struct sa_snapshot *s, const char *text, size_t len, struct
 /* Lines of --trafficstatus: byte counters and install times of the CHILD SAs already in @s (by
  * state number). Lines naming an unknown CHILD SA are skipped. Never fails. */
 void lsw_parse_traffic(struct sa_snapshot *s, const char *text, size_t len);
+
+/* The retransmission settings of connection @conn in --status ("retransmit-interval: 500ms;
+ * retransmit-timeout: 60s;"), into *ret (SA_RETX_TIMING_PLUTO first: pluto's defaults, which
+ * stay for what is absent or malformed; ret->configured when both were read). 0, or -ENOENT
+ * when @conn has no such line. */
+int lsw_parse_retx(const char *text, size_t len, const char *conn, struct sa_retx_timing *ret);
+
+/* The configured algorithm lists of every connection of --status (ike=, esp=, ah= as pluto
+ * shows them: "IKE algorithms: ...") into *ret (owned: swanctl_conf_done()), in charon's
+ * notation (lsw_proposals.h), so that doctor compares them as it compares a swanctl.conf: one
+ * connection per pluto connection with its IKE list, and one CHILD config of the same name with
+ * its ESP (AH) list; a list that is absent or that cannot be read stays NULL (unknown). 0 or
+ * -ENOMEM. */
+int lsw_parse_proposals(const char *text, size_t len, struct swanctl_conf *ret);
 
 /* --globalstatus: "name=value" lines. */
 struct lsw_counter {

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Reading pluto by running whack (see lsw_source.h). Called under the collector's lock, so
- * ->global needs no lock of its own: read() fills it, write_metrics() renders it in the same
- * scrape.
+ * Reading pluto by running whack (see lsw_source.h), and the kernel's SAs for the packet
+ * counters. Called under the collector's lock, so ->global needs no lock of its own: read()
+ * fills it, write_metrics() renders it in the same scrape.
  */
 #include "libreswan/lsw_source.h"
 
 #include "diag/diag_exec.h"
+#include "exporter/xfrm_join.h"
 #include "libreswan/lsw_parse.h"
 #include "prom/prom_writer.h"
 
@@ -22,6 +23,9 @@ struct lsw_source {
 	struct collector_source cs;
 	struct lsw_global global;
 	bool have_global;
+	/* the kernel's SAs, for the packet counters whack does not show (xfrm_join.h) */
+	struct xfrm_table xfrm;
+	struct xfrm_join join;
 };
 
 /* The first line of what whack wrote to stderr (or stdout), for the log and the status page:
@@ -82,6 +86,12 @@ static int lsw_read(void *ctx, struct sa_snapshot *into, char *version, size_t v
 		return err;
 	lsw_parse_traffic(into, (const char *)r.out.data, r.out.len);
 	diag_exec_result_done(&r);
+	/* pluto installs its CHILD SAs in the kernel, which counts their packets. Without
+	 * CAP_NET_ADMIN the dump fails: the packets stay as last read (0 at first), and
+	 * ikewatch_xfrm_up says why (the collector's own dump logs it). */
+	err = xfrm_table_read(&l->xfrm, l->timeout_ms);
+	if ((err = xfrm_join_children(&l->join, err == 0 ? &l->xfrm : NULL, into, NULL)) < 0)
+		return err;
 	lsw_global_reset(&l->global);
 	l->have_global = false;
 	if ((err = lsw_source_whack(l, "--globalstatus", &r, why, why_len)) < 0)
@@ -169,6 +179,7 @@ struct lsw_source *lsw_source_new(const char *ctl, const char *whack, unsigned t
 	snprintf(l->whack, sizeof(l->whack), "%s", whack ? whack : LSW_DEFAULT_WHACK);
 	l->timeout_ms = timeout_ms;
 	lsw_global_init(&l->global);
+	xfrm_join_init(&l->join);
 	l->cs = (struct collector_source){.implementation = "libreswan",
 	                                  .where = l->ctl,
 	                                  .read = lsw_read,
@@ -182,6 +193,8 @@ void lsw_source_free(struct lsw_source *l)
 	if (!l)
 		return;
 	lsw_global_done(&l->global);
+	xfrm_table_done(&l->xfrm);
+	xfrm_join_done(&l->join);
 	free(l);
 }
 

@@ -3,7 +3,9 @@
  * Libreswan's pluto as a source of the collector (collector.h, struct collector_source): each
  * read runs `whack --ctlsocket CTL --status`, `--trafficstatus` and `--globalstatus` through
  * diag_exec() (posix_spawn with an argv, never a shell; a deadline; a size cap), parses them
- * (lsw_parse.h), and renders the --globalstatus counters as libreswan_* metrics.
+ * (lsw_parse.h), completes the CHILD SAs' packet counters from the kernel's SAs with the same
+ * SPIs (an XFRM dump, exporter/xfrm_join.h), and renders the --globalstatus counters as
+ * libreswan_* metrics.
  *
  * Why whack and not pluto's control socket: the socket carries struct whack_message, a C struct
  * copied byte for byte whose layout and magic number change with every Libreswan release (4.x

@@ -67,7 +67,7 @@ t_cleanup rm -f "$SERVE_LOG"
 t_check "b-initiates-childless" b_initiate
 t_eventually 10 "ike-sa-up" eq 'ipsec_ike_sa_up{conn="a-b"}' 1
 t_check "ipsec-up" eq 'ipsec_up' 1
-t_check "daemon-info" eq "ipsec_daemon_info{implementation=\"libreswan\",version=\"$want_version\"}" 1
+t_check "daemon-info" eq "ipsec_daemon_info{daemon=\"libreswan\",implementation=\"libreswan\",version=\"$want_version\"}" 1
 t_check "configured-but-down" eq 'ipsec_ike_sa_up{conn="a-c"}' 0
 t_check "configured-but-down-child" eq 'ipsec_child_sa_up{conn="a-c",child="a-c"}' 0
 t_check "algorithms" eval 'scrape | grep -q "^ipsec_ike_sa_info{conn=\"a-b\".*encr=\"AES_CBC_128\".*dh_group=\"MODP2048\""'

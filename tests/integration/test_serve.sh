@@ -34,7 +34,7 @@ reauth_in() {
 	[ -n "$at" ] && awk -v at="$at" -v now="$(date +%s)" 'BEGIN { d = at - now; exit !(d > 6400 && d <= 7200) }'
 }
 t_check reauth_scheduled reauth_in
-t_check daemon_info sh -c "curl -fsS '$SERVE_URL/metrics' | grep -q '^ipsec_daemon_info{implementation=\"strongswan\",version=\"5\.'"
+t_check daemon_info sh -c "curl -fsS '$SERVE_URL/metrics' | grep -q '^ipsec_daemon_info{daemon=\"strongswan\",implementation=\"strongswan\",version=\"5\.'"
 
 # SPIs: the ones swanctl shows for the INSTALLED CHILD SA are in ipsec_child_sa_info, and no
 # other family carries them.

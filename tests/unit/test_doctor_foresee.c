@@ -283,6 +283,33 @@ static void peer_silent_finding(void)
 	}
 }
 
+/* The same on a Libreswan gateway: pluto's schedule (64 s with its defaults), not charon's. */
+static void peer_silent_pluto(void)
+{
+	struct doctor_facts f;
+	struct doctor_report r;
+	struct doctor_conn_facts *c = silent_conn(&f, true, true, SNAP_NONE, 0);
+	const struct doctor_finding *d;
+
+	T_ASSERT(c != NULL);
+	snprintf(f.daemon_name, sizeof(f.daemon_name), "pluto");
+	c->retx = SA_RETX_TIMING_PLUTO;
+	doctor_report_init(&r);
+	doctor_foresee_findings(&r, &f, c);
+	d = doctor_find(&r, "peer_silent", "a-b");
+	T_ASSERT(d != NULL);
+	if (d) {
+		T_EQ_STR(d->title, "the IKE SA a-b will fail in about 55 s: the peer stopped "
+		                   "answering IKE although its ESP still arrives");
+		T_EQ_STR(d->evidence[0],
+		         "peer silent for 9 s, 4 retransmits, pluto gives up in about 55 s");
+		T_EQ_STR(d->evidence[2],
+		         "retransmit-interval 500 ms, retransmit-timeout 60 s (pluto's defaults)");
+	}
+	doctor_report_done(&r);
+	doctor_facts_done(&f);
+}
+
 /* peer_silent and control_plane_only are one idea (IKE unanswered while the data plane works)
  * seen from ESP counters and from probes: when both hold, one finding carries both evidences */
 static void silent_folds_probes(void)
@@ -321,4 +348,5 @@ static void silent_folds_probes(void)
 }
 
 TEST_MAIN("doctor_foresee", TEST(vectors), TEST(symmetric), TEST(long_reason),
-          TEST(lifetime_finding), TEST(peer_silent_finding), TEST(silent_folds_probes))
+          TEST(lifetime_finding), TEST(peer_silent_finding), TEST(peer_silent_pluto),
+          TEST(silent_folds_probes))

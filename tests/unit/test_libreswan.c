@@ -283,6 +283,52 @@ static void traffic_malformed(void)
 	sa_snapshot_done(&s);
 }
 
+/* retransmit-interval and retransmit-timeout of one connection (pluto's defaults otherwise). */
+static void retransmit_settings(void)
+{
+	static const struct {
+		const char *line;
+		double interval, timeout;
+		bool configured;
+		int ret;
+	} v[] = {
+	    {"000 \"x\":   retransmit-interval: 500ms; retransmit-timeout: 60s; iketcp:no;", 0.5,
+	     60, true, 0},
+	    {"\"x\":   retransmit-interval: 2s; retransmit-timeout: 6s;", 2, 6, true, 0},
+	    {"\"x\":   retransmit-interval:750ms; retransmit-timeout:90s", 0.75, 90, true, 0},
+	    /* malformed: that value is pluto's default */
+	    {"\"x\":   retransmit-interval: 0ms; retransmit-timeout: 6s;", 0.5, 6, false, 0},
+	    {"\"x\":   retransmit-interval: 500xs; retransmit-timeout: -6s;", 0.5, 60, false, 0},
+	    {"\"x\":   retransmit-interval: ms; retransmit-timeout: 99999999999999999999s;", 0.5,
+	     60, false, 0},
+	    {"\"x\":   retransmit-interval: 500", 0.5, 60, false, 0},
+	    {"\"x\":   retransmit-interval: 500m", 0.5, 60, false, 0},
+	    /* another connection, a prefix of the name, no quotes, nothing */
+	    {"\"y\":   retransmit-interval: 2s; retransmit-timeout: 6s;", 0.5, 60, false, -ENOENT},
+	    {"\"xx\":   retransmit-interval: 2s; retransmit-timeout: 6s;", 0.5, 60, false, -ENOENT},
+	    {"x:   retransmit-interval: 2s; retransmit-timeout: 6s;", 0.5, 60, false, -ENOENT},
+	    {"\"x\"[3]:   retransmit-interval: 2s;", 0.5, 60, false, -ENOENT},
+	    {"", 0.5, 60, false, -ENOENT},
+	};
+	struct sa_retx_timing t;
+	size_t len;
+	char *text = load(DIR "status-ike-up.txt", &len);
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		T_EQ_INT(lsw_parse_retx(v[i].line, strlen(v[i].line), "x", &t), v[i].ret);
+		T_EQ_INT(t.model, SA_RETX_PLUTO);
+		T_ASSERT(t.timeout == v[i].interval);
+		T_ASSERT(t.limit == v[i].timeout);
+		T_EQ_INT(t.configured, v[i].configured);
+	}
+	/* the recording: both connections at pluto's defaults, as whack prints them */
+	T_ASSERT(text);
+	T_EQ_INT(lsw_parse_retx(text, len, "a-c", &t), 0);
+	T_ASSERT(t.timeout == 0.5 && t.limit == 60 && t.configured);
+	T_EQ_INT(lsw_parse_retx(NULL, 0, "a-c", &t), -ENOENT);
+	free(text);
+}
+
 static void global_counters(void)
 {
 	static const char junk[] = "a=1\nb\n=3\nc d=4\ne=-5\nf=x\ng=18446744073709551615\n";
@@ -316,4 +362,4 @@ static void global_counters(void)
 TEST_MAIN("libreswan", TEST(status_ike_up), TEST(status_halfopen), TEST(showstates_alone),
           TEST(child_up_4x), TEST(child_up_5x), TEST(child_order_and_orphans),
           TEST(malformed_status), TEST(nul_bytes), TEST(cut_anywhere), TEST(traffic_malformed),
-          TEST(global_counters))
+          TEST(retransmit_settings), TEST(global_counters))

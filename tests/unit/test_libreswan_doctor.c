@@ -102,6 +102,36 @@ static void doctor_on(const char *suffix, bool running, int from, int to, const 
 	lsw_source_free(l);
 }
 
+/* The retransmission settings the doctor judges peer_silent with: pluto's own (whack --status
+ * per connection), not charon's. */
+static void pluto_retransmits(void)
+{
+	struct doctor_options o = {.vici_socket = "/nonexistent/charon.vici"};
+	struct doctor_daemon_source ds;
+	struct doctor_facts *f = calloc(1, sizeof(*f));
+	struct lsw_source *l = fake_pluto(true);
+	const struct doctor_conn_facts *c;
+
+	T_ASSERT(f && l);
+	setenv("FAKE_WHACK_SUFFIX", "-child-up.synth.txt", 1);
+	lsw_doctor_source(l, &ds);
+	o.daemon = &ds;
+	doctor_facts_init(f);
+	T_EQ_INT(doctor_gather(&o, f), 0);
+	T_EQ_INT(f->retx.model, SA_RETX_PLUTO);
+	T_ASSERT(f->retx.timeout == 0.5 && f->retx.limit == 60 && !f->retx.configured);
+	c = doctor_facts_find(f, "a-b");
+	T_ASSERT(c);
+	if (c) {
+		T_EQ_INT(c->retx.model, SA_RETX_PLUTO);
+		T_ASSERT(c->retx.timeout == 0.5 && c->retx.limit == 60 && c->retx.configured);
+		T_ASSERT(sa_retx_giveup_s(&c->retx) == 64);
+	}
+	doctor_facts_done(f);
+	free(f);
+	lsw_source_free(l);
+}
+
 static bool any_critical(const struct doctor_report *r)
 {
 	for (uint32_t i = 0; i < r->n; i++)
@@ -123,6 +153,28 @@ static void healthy_child_up(void)
 	T_ASSERT(!any_critical(&r));
 	T_ASSERT(doctor_find(&r, "state", "a-b"));
 	T_CONTAINS(doctor_find(&r, "state", "a-b")->title, "ESTABLISHED");
+	doctor_report_done(&r);
+}
+
+/* Our configured lists come from whack --status (no swanctl.conf on a Libreswan gateway):
+ * without --peer, what this end alone can say about the next CHILD rekey, in pluto's words. */
+static void pluto_proposals(void)
+{
+	struct doctor_report r;
+	const struct doctor_finding *d;
+
+	doctor_report_init(&r);
+	doctor_on("-child-up.synth.txt", true, 157, 161, "a-b", &r);
+	d = doctor_find(&r, "proposals_one_end", "a-b");
+	T_ASSERT(d != NULL);
+	if (d) {
+		T_EQ_STR(d->title,
+		         "our PFS groups for a-b/a-b are modp2048; the peer's are unknown: "
+		         "run with --peer");
+		T_EQ_STR(d->evidence[0], "our esp= (whack --status): "
+		                         "ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048");
+	}
+	T_ASSERT(!doctor_find(&r, "proposals_unreadable", ""));
 	doctor_report_done(&r);
 }
 
@@ -364,6 +416,7 @@ static void diag_items(void)
 	lsw_source_free(l);
 }
 
-TEST_MAIN("libreswan_doctor", TEST(healthy_child_up), TEST(ike_up_child_missing), TEST(pluto_gone),
+TEST_MAIN("libreswan_doctor", TEST(pluto_retransmits), TEST(pluto_proposals),
+          TEST(healthy_child_up), TEST(ike_up_child_missing), TEST(pluto_gone),
           TEST(faults_from_log), TEST(retransmits_from_log), TEST(global_daemon_facts),
           TEST(config_paths), TEST(conf_names), TEST(diag_items))

@@ -197,6 +197,41 @@ static void peer_silent(void)
 	T_ASSERT(!sa_foresee_silent(&s, &ike, NULL, &def, &f));
 }
 
+/* pluto's schedule (programs/pluto/retransmit.c): retransmit-interval twice, then doubling while
+ * below retransmit-timeout, given up once the waits reach it or after 12 retransmits. */
+static void pluto_giveup(void)
+{
+	struct sa_retx_timing def = SA_RETX_TIMING_PLUTO, t = def;
+
+	/* 0.5 + 0.5 + 1 + 2 + 4 + 8 + 16 + 32: 7 retransmits ("60 second timeout exceeded after 7
+	 * retransmits") */
+	T_ASSERT(sa_retx_giveup_s(&def) == 64.0);
+	/* the lab's retransmit-timeout=6s: 0.5 + 0.5 + 1 + 2 + 4, as recorded in
+	 * tests/fixtures/libreswan/pluto.log (first send 04:59:33.9, gave up at 04:59:41.9 "after 4
+	 * retransmits") */
+	t.limit = 6;
+	T_ASSERT(sa_retx_giveup_s(&t) == 8.0);
+	/* the waits always add up to twice the last one, so a doubled wait never passes the
+	 * timeout before the total does: 1 s interval, 10 s timeout: 1 1 2 4 8 */
+	t = def;
+	t.timeout = 1;
+	t.limit = 10;
+	T_ASSERT(sa_retx_giveup_s(&t) == 16.0);
+	/* the cap of 12 retransmits: 0.1 s interval, 1000 s timeout */
+	t.timeout = 0.125;
+	t.limit = 1000;
+	T_ASSERT(sa_retx_giveup_s(&t) ==
+	         0.125 * 2 + 0.25 + 0.5 + 1 + 2 + 4 + 8 + 16 + 32 + 64 + 128 + 256);
+	/* nonsense gives no time rather than a loop or a negative one */
+	t.limit = 0;
+	T_ASSERT(sa_retx_giveup_s(&t) == 0);
+	t = def;
+	t.timeout = -1;
+	T_ASSERT(sa_retx_giveup_s(&t) == 0);
+	/* charon's model is unchanged by the new fields */
+	T_ASSERT(sa_retx_giveup_s(&(struct sa_retx_timing)SA_RETX_TIMING_DEFAULT) > 165.0);
+}
+
 /* charon's retransmit settings from strongswan.conf (its includes too); what is missing or out of
  * range stays the default, and an unreadable file says why. */
 static void retx_from_strongswan_conf(void)
@@ -232,4 +267,4 @@ static void retx_from_strongswan_conf(void)
 }
 
 TEST_MAIN("sa_foresee", TEST(child_forecasts), TEST(ike_forecasts), TEST(series), TEST(peer_silent),
-          TEST(retx_from_strongswan_conf))
+          TEST(pluto_giveup), TEST(retx_from_strongswan_conf))

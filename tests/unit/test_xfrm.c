@@ -10,6 +10,7 @@
 
 #include "exporter/xfrm_metrics.h"
 #include "fixture.h"
+#include "xfrm_vec.h"
 #include "xfrm/xfrm_dump.h"
 
 #include <arpa/inet.h>
@@ -21,133 +22,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* 36 distinct bytes that no counter, address or SPI below contains. */
-static const uint8_t KEY[36] = {0xd7, 0x3a, 0x91, 0x5e, 0xc4, 0x2b, 0x8f, 0x66, 0x19,
-                                0xe2, 0x47, 0xb0, 0x7d, 0x13, 0xfa, 0x58, 0xa9, 0x34,
-                                0xcb, 0x06, 0x9e, 0x71, 0xdd, 0x42, 0xb5, 0x2f, 0x88,
-                                0x6a, 0xf3, 0x1c, 0xe9, 0x50, 0x97, 0x3e, 0xac, 0x25};
-
-struct nlbuf {
-	uint8_t b[4096];
-	size_t len;
-};
-
-static void put(struct nlbuf *m, const void *p, size_t n)
-{
-	memcpy(m->b + m->len, p, n);
-	m->len += NLA_ALIGN(n);
-}
-
-static void put_attr(struct nlbuf *m, uint16_t type, const void *p, size_t n)
-{
-	struct nlattr a = {.nla_len = (uint16_t)(NLA_HDRLEN + n), .nla_type = type};
-
-	memcpy(m->b + m->len, &a, sizeof(a));
-	memcpy(m->b + m->len + NLA_HDRLEN, p, n);
-	m->len += NLA_ALIGN(NLA_HDRLEN + n);
-}
-
-static void finish(struct nlbuf *m, uint16_t type)
-{
-	struct nlmsghdr h = {.nlmsg_len = (uint32_t)m->len,
-	                     .nlmsg_type = type,
-	                     .nlmsg_flags = NLM_F_MULTI,
-	                     .nlmsg_seq = 1};
-
-	memcpy(m->b, &h, sizeof(h));
-}
-
-/* An ESP SA as the kernel dumps it, with every key-bearing attribute holding KEY. */
-static void build_state(struct nlbuf *m, uint32_t spi, uint32_t reqid, const char *dst,
-                        uint64_t bytes, uint32_t integ_failed, bool keys)
-{
-	struct xfrm_usersa_info sa = {0};
-	uint8_t algo[sizeof(struct xfrm_algo_aead) + sizeof(KEY) + 64];
-
-	memset(m, 0, sizeof(*m));
-	m->len = NLMSG_HDRLEN;
-	sa.id.spi = htonl(spi);
-	sa.id.proto = IPPROTO_ESP;
-	inet_pton(AF_INET, dst, &sa.id.daddr.a4);
-	inet_pton(AF_INET, "192.0.2.1", &sa.saddr.a4);
-	sa.family = AF_INET;
-	sa.mode = XFRM_MODE_TUNNEL;
-	sa.reqid = reqid;
-	sa.curlft.bytes = bytes;
-	sa.curlft.packets = bytes / 100;
-	sa.curlft.add_time = 1700000000;
-	sa.stats.replay_window = 3;
-	sa.stats.replay = 2;
-	sa.stats.integrity_failed = integ_failed;
-	sa.lft.hard_byte_limit = XFRM_INF;
-	sa.lft.hard_packet_limit = XFRM_INF;
-	put(m, &sa, sizeof(sa));
-	if (keys) {
-		struct xfrm_algo a = {.alg_key_len = sizeof(KEY) * 8};
-		struct xfrm_algo_auth au = {.alg_key_len = 32 * 8, .alg_trunc_len = 128};
-		struct xfrm_algo_aead ae = {.alg_key_len = sizeof(KEY) * 8, .alg_icv_len = 128};
-
-		snprintf(a.alg_name, sizeof(a.alg_name), "cbc(aes)");
-		memcpy(algo, &a, sizeof(a));
-		memcpy(algo + sizeof(a), KEY, sizeof(KEY));
-		put_attr(m, XFRMA_ALG_CRYPT, algo, sizeof(a) + sizeof(KEY));
-		snprintf(a.alg_name, sizeof(a.alg_name), "hmac(sha256)");
-		memcpy(algo, &a, sizeof(a));
-		put_attr(m, XFRMA_ALG_AUTH, algo, sizeof(a) + 32);
-		snprintf(au.alg_name, sizeof(au.alg_name), "hmac(sha256)");
-		memcpy(algo, &au, sizeof(au));
-		memcpy(algo + sizeof(au), KEY + 4, 32);
-		put_attr(m, XFRMA_ALG_AUTH_TRUNC, algo, sizeof(au) + 32);
-		snprintf(ae.alg_name, sizeof(ae.alg_name), "rfc4106(gcm(aes))");
-		memcpy(algo, &ae, sizeof(ae));
-		memcpy(algo + sizeof(ae), KEY, sizeof(KEY));
-		put_attr(m, XFRMA_ALG_AEAD, algo, sizeof(ae) + sizeof(KEY));
-		put_attr(m, XFRMA_SEC_CTX, KEY, sizeof(KEY));
-	}
-	finish(m, XFRM_MSG_NEWSA);
-}
-
-static void build_policy(struct nlbuf *m, uint8_t dir, const uint32_t *reqids, size_t n,
-                         uint8_t action)
-{
-	struct xfrm_userpolicy_info p = {0};
-	struct xfrm_user_tmpl t[8];
-
-	memset(m, 0, sizeof(*m));
-	memset(t, 0, sizeof(t));
-	m->len = NLMSG_HDRLEN;
-	p.sel.family = AF_INET;
-	inet_pton(AF_INET, "203.0.113.0", &p.sel.saddr.a4);
-	inet_pton(AF_INET, "203.0.113.128", &p.sel.daddr.a4);
-	p.sel.prefixlen_s = p.sel.prefixlen_d = 25;
-	p.dir = dir;
-	p.action = action;
-	p.index = 8 + dir;
-	p.priority = 375423;
-	put(m, &p, sizeof(p));
-	for (size_t i = 0; i < n; i++) {
-		t[i].id.proto = IPPROTO_ESP;
-		t[i].family = AF_INET;
-		t[i].reqid = reqids[i];
-		t[i].mode = XFRM_MODE_TUNNEL;
-	}
-	if (n)
-		put_attr(m, XFRMA_TMPL, t, n * sizeof(t[0]));
-	finish(m, XFRM_MSG_NEWPOLICY);
-}
-
-/* Does any 4-byte window of KEY occur in @p, raw or as lower/upper-case hex? */
+/* Does any 4-byte window of XFRM_VEC_KEY occur in @p, raw or as lower/upper-case hex? */
 static bool leaks(const void *p, size_t n)
 {
-	for (size_t k = 0; k + 4 <= sizeof(KEY); k++) {
+	for (size_t k = 0; k + 4 <= sizeof(XFRM_VEC_KEY); k++) {
 		char hex[2][9];
 
-		if (memmem(p, n, KEY + k, 4))
+		if (memmem(p, n, XFRM_VEC_KEY + k, 4))
 			return true;
-		snprintf(hex[0], sizeof(hex[0]), "%02x%02x%02x%02x", KEY[k], KEY[k + 1], KEY[k + 2],
-		         KEY[k + 3]);
-		snprintf(hex[1], sizeof(hex[1]), "%02X%02X%02X%02X", KEY[k], KEY[k + 1], KEY[k + 2],
-		         KEY[k + 3]);
+		snprintf(hex[0], sizeof(hex[0]), "%02x%02x%02x%02x", XFRM_VEC_KEY[k],
+		         XFRM_VEC_KEY[k + 1], XFRM_VEC_KEY[k + 2], XFRM_VEC_KEY[k + 3]);
+		snprintf(hex[1], sizeof(hex[1]), "%02X%02X%02X%02X", XFRM_VEC_KEY[k],
+		         XFRM_VEC_KEY[k + 1], XFRM_VEC_KEY[k + 2], XFRM_VEC_KEY[k + 3]);
 		if (memmem(p, n, hex[0], 8) || memmem(p, n, hex[1], 8))
 			return true;
 	}
@@ -179,7 +65,7 @@ static void state_vector(void)
 	struct xfrm_state_info s;
 	uint8_t want[4] = {198, 51, 100, 1};
 
-	build_state(&m, 0xd0efa7ae, 1, "198.51.100.1", 67200, 5, true);
+	xfrm_vec_state(&m, 0xd0efa7ae, 1, "198.51.100.1", 67200, 5, true);
 	T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), 0);
 	T_EQ_INT(s.spi, 0xd0efa7ae);
 	T_EQ_INT(s.proto, IPPROTO_ESP);
@@ -212,7 +98,7 @@ static void policy_vector(void)
 	struct xfrm_policy_info p;
 	struct xfrm_state_info s;
 
-	build_policy(&m, XFRM_POLICY_OUT, reqids, 2, XFRM_POLICY_ALLOW);
+	xfrm_vec_policy(&m, XFRM_POLICY_OUT, reqids, 2, XFRM_POLICY_ALLOW);
 	T_EQ_INT(xfrm_msg_parse_policy(m.b, m.len, &p), 0);
 	T_EQ_INT(p.dir, XFRM_POLICY_OUT);
 	T_EQ_INT(p.action, XFRM_POLICY_ALLOW);
@@ -225,7 +111,7 @@ static void policy_vector(void)
 	T_EQ_INT(p.tmpl[1].reqid, 9);
 	T_EQ_INT(p.tmpl[1].proto, IPPROTO_ESP);
 	T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), -EPROTO);
-	build_policy(&m, XFRM_POLICY_IN, NULL, 0, XFRM_POLICY_BLOCK);
+	xfrm_vec_policy(&m, XFRM_POLICY_IN, NULL, 0, XFRM_POLICY_BLOCK);
 	T_EQ_INT(xfrm_msg_parse_policy(m.b, m.len, &p), 0);
 	T_EQ_INT(p.n_tmpl, 0);
 }
@@ -239,7 +125,7 @@ static void malformed(void)
 	struct nlmsghdr h;
 	struct nlattr a;
 
-	build_state(&g, 1, 1, "198.51.100.1", 1, 0, true);
+	xfrm_vec_state(&g, 1, 1, "198.51.100.1", 1, 0, true);
 	/* every cut of a good message fails, none reads past it (ASan) */
 	for (size_t cut = 0; cut < g.len; cut++) {
 		uint8_t *copy = malloc(cut ? cut : 1);
@@ -281,9 +167,9 @@ static void malformed(void)
 	memcpy(m.b, &h, sizeof(h));
 	T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), -EBADMSG);
 	/* templates: more than the kernel's depth, a partial one, two template lists */
-	build_policy(&m, XFRM_POLICY_OUT, many, 7, XFRM_POLICY_ALLOW);
+	xfrm_vec_policy(&m, XFRM_POLICY_OUT, many, 7, XFRM_POLICY_ALLOW);
 	T_EQ_INT(xfrm_msg_parse_policy(m.b, m.len, &p), -EBADMSG);
-	build_policy(&m, XFRM_POLICY_OUT, many, 1, XFRM_POLICY_ALLOW);
+	xfrm_vec_policy(&m, XFRM_POLICY_OUT, many, 1, XFRM_POLICY_ALLOW);
 	{
 		size_t at = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct xfrm_userpolicy_info)));
 
@@ -295,7 +181,7 @@ static void malformed(void)
 		memcpy(m.b + at, &a, sizeof(a));
 		memcpy(m.b + m.len, m.b + at, a.nla_len);
 		m.len += a.nla_len;
-		finish(&m, XFRM_MSG_NEWPOLICY);
+		xfrm_vec_finish(&m, XFRM_MSG_NEWPOLICY);
 		T_EQ_INT(xfrm_msg_parse_policy(m.b, m.len, &p), -EBADMSG);
 	}
 	/* a table counts what it cannot parse and carries on */
@@ -354,7 +240,7 @@ static int add_state(struct xfrm_table *t, uint32_t spi, uint32_t reqid, const c
 {
 	struct nlbuf m;
 
-	build_state(&m, spi, reqid, dst, bytes, integ, true);
+	xfrm_vec_state(&m, spi, reqid, dst, bytes, integ, true);
 	return xfrm_table_add(t, m.b, m.len);
 }
 
@@ -362,7 +248,7 @@ static int add_policy(struct xfrm_table *t, uint8_t dir, uint32_t reqid)
 {
 	struct nlbuf m;
 
-	build_policy(&m, dir, &reqid, 1, XFRM_POLICY_ALLOW);
+	xfrm_vec_policy(&m, dir, &reqid, 1, XFRM_POLICY_ALLOW);
 	return xfrm_table_add(t, m.b, m.len);
 }
 
