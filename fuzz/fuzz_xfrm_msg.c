@@ -4,11 +4,14 @@
  * netlink messages (as one dump datagram holds them), each parsed as an SA and as a policy and
  * added to a table, which is then joined to a small fixed snapshot (one CHILD SA with SPIs 1
  * and 2, reqid 1) and rendered twice (the second time folds the first into the carried
- * counters). The output must be complete text.
+ * counters). The same table is also joined to a copy of that CHILD SA as a Libreswan read joins
+ * it (exporter/xfrm_join.h: packets, reqid, last use from XFRMA_LASTUSED), which must leave
+ * its last uses absent or not negative. The output must be complete text.
  * Seeds (fuzz/corpus/xfrm_msg/): SAs with keys in every key attribute and policies built from
  * the UAPI structs as tests/unit/test_xfrm.c builds them, and a policy dump read from a lab
  * namespace's kernel.
  */
+#include "exporter/xfrm_join.h"
 #include "exporter/xfrm_metrics.h"
 
 #include <linux/netlink.h>
@@ -48,6 +51,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (xfrm_table_add(&t, data + off, len) < 0)
 			abort();
 		off += NLMSG_ALIGN(len) < size - off ? NLMSG_ALIGN(len) : size - off;
+	}
+	{
+		struct snap_child c = child;
+		struct snap_ike i = ike;
+		struct sa_snapshot js = {.ikes = &i, .n_ikes = 1, .now = 1765000000};
+		struct xfrm_join j;
+
+		c.use_in = c.use_out = SNAP_NONE;
+		i.children = &c;
+		xfrm_join_init(&j);
+		for (int round = 0; round < 2; round++)
+			if (xfrm_join_children(&j, round ? NULL : &t, &js, NULL) == 0 &&
+			    ((c.use_in != SNAP_NONE && c.use_in < 0) ||
+			     (c.use_out != SNAP_NONE && c.use_out < 0)))
+				abort();
+		xfrm_join_done(&j);
 	}
 	xfrm_metrics_init(&x);
 	for (int round = 0; round < 2; round++) {

@@ -9,14 +9,17 @@
 #include "common/num.h"
 
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One CHILD SA of the last read: its identity and what was exported for it. */
+/* One CHILD SA of the last read: its identity and what was exported for it (last uses as
+ * seconds since the epoch, 0 none). */
 struct xfrm_join_seen {
 	uint32_t uniqueid, spi_in, spi_out;
 	struct sa_totals totals;
+	int64_t in_at, out_at;
 };
 
 struct kref {
@@ -93,6 +96,24 @@ static void keep_max(uint64_t *now, uint64_t before)
 		*now = before;
 }
 
+/* *ago (seconds before @now, SNAP_NONE: never) becomes the newer of itself and a use at @at
+ * (seconds since the epoch, 0: none); a kernel clock a moment ahead of ours gives 0. */
+static void newest_use(int64_t *ago, uint64_t at, int64_t now)
+{
+	int64_t a;
+
+	if (at == 0 || at > (uint64_t)INT64_MAX)
+		return;
+	a = (int64_t)at > now ? 0 : now - (int64_t)at;
+	if (*ago == SNAP_NONE || *ago < 0 || a < *ago)
+		*ago = a;
+}
+
+static int64_t use_at(int64_t ago, int64_t now)
+{
+	return ago == SNAP_NONE || ago < 0 || ago > now ? 0 : now - ago;
+}
+
 int xfrm_join_children(struct xfrm_join *j, const struct xfrm_table *t, struct sa_snapshot *s,
                        uint32_t *ret_joined)
 {
@@ -100,6 +121,7 @@ int xfrm_join_children(struct xfrm_join *j, const struct xfrm_table *t, struct s
 	struct kref *idx = NULL;
 	struct xfrm_join_seen *seen;
 	uint32_t joined = 0;
+	int64_t now = (int64_t)floor(s->now);
 
 	for (uint32_t i = 0; i < s->n_ikes; i++)
 		n_children += s->ikes[i].n_children;
@@ -139,6 +161,10 @@ int xfrm_join_children(struct xfrm_join *j, const struct xfrm_table *t, struct s
 			}
 			if (!c->reqid)
 				c->reqid = in && in->reqid ? in->reqid : out ? out->reqid : 0;
+			/* the kernel's newest packet on each SA, where the daemon says nothing newer
+			 * (whack shows no inbound use, and its "used Ns ago" can be older) */
+			newest_use(&c->use_in, in ? in->last_used : 0, now);
+			newest_use(&c->use_out, out ? out->last_used : 0, now);
 			/* the same SA as last time: nothing it counted goes back */
 			before = j->n_seen ? bsearch(me, j->seen, j->n_seen, sizeof(*me), cmp_seen)
 			                   : NULL;
@@ -147,8 +173,12 @@ int xfrm_join_children(struct xfrm_join *j, const struct xfrm_table *t, struct s
 				keep_max(&c->totals.bytes_out, before->totals.bytes_out);
 				keep_max(&c->totals.packets_in, before->totals.packets_in);
 				keep_max(&c->totals.packets_out, before->totals.packets_out);
+				newest_use(&c->use_in, (uint64_t)before->in_at, now);
+				newest_use(&c->use_out, (uint64_t)before->out_at, now);
 			}
 			me->totals = c->totals;
+			me->in_at = use_at(c->use_in, now);
+			me->out_at = use_at(c->use_out, now);
 		}
 	if (ns)
 		qsort(seen, ns, sizeof(*seen), cmp_seen);

@@ -2,7 +2,9 @@
 /*
  * A daemon's CHILD SAs completed from the kernel's SAs (an XFRM dump, src/xfrm/): each direction
  * of a CHILD SA gets the packet count of the kernel SA with its SPI and protocol (spi_in: the
- * inbound SA, spi_out: the outbound one), and its reqid when the daemon did not give one. For a
+ * inbound SA, spi_out: the outbound one), its last inbound and outbound use (XFRMA_LASTUSED)
+ * where the daemon gives none or an older one, and its reqid when the daemon did not give one.
+ * For a
  * daemon whose own interface reports bytes only (Libreswan's whack), so that
  * ipsec_child_sa_packets_*_total and everything built on it (the probes' in-tunnel check, the
  * mixin's packet-rate alerts) mean for it what they mean for charon.
@@ -11,7 +13,7 @@
  * rekeys, and which takes a CHILD SA whose counters went down for a new SA (counting the old
  * values once more). So a CHILD SA's totals never go down here: when a dump fails, or misses an
  * SA that the daemon still lists (it was being replaced between the two reads), the values of
- * the last read of the same SA (state number and SPIs) stand. No I/O.
+ * the last read of the same SA (state number and SPIs) stand, its last uses too. No I/O.
  */
 #ifndef IKEWATCH_XFRM_JOIN_H
 #define IKEWATCH_XFRM_JOIN_H

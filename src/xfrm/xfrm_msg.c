@@ -95,10 +95,16 @@ int xfrm_msg_parse_state(const void *msg, size_t len, struct xfrm_state_info *re
 
 	if ((err = open_msg(msg, len, XFRM_MSG_NEWSA, &sa, sizeof(sa), &attrs)) < 0)
 		return err;
-	/* Only the framing of the attributes is checked: none is read. Keys (XFRMA_ALG_*) and
-	 * security contexts stay in the caller's buffer. */
-	while ((err = next_attr(&attrs, &type, &payload)) > 0)
-		;
+	/* The framing of every attribute is checked; only XFRMA_LASTUSED (a u64 the kernel puts
+	 * with nla_put_u64_64bit(), after an XFRMA_PAD where the u64 needs aligning) is read. Keys
+	 * (XFRMA_ALG_*) and security contexts stay in the caller's buffer. */
+	while ((err = next_attr(&attrs, &type, &payload)) > 0) {
+		if (type != XFRMA_LASTUSED)
+			continue;
+		if (rd_left(&payload) != sizeof(uint64_t) ||
+		    rd_copy(&payload, &s.last_used, sizeof(s.last_used)) < 0)
+			return -EBADMSG;
+	}
 	if (err < 0)
 		return err;
 	s.spi = ntohl(sa.id.spi);

@@ -28,7 +28,11 @@ struct xfrm_state_info {
 	uint8_t daddr[16], saddr[16];
 	uint32_t reqid;
 	uint64_t bytes, packets;     /* lifetime current: what the kernel counted */
-	uint64_t add_time, use_time; /* seconds since the epoch; use_time 0 = never used */
+	uint64_t add_time, use_time; /* seconds since the epoch; use_time (the first use) 0 =
+	                              * never used */
+	uint64_t last_used; /* XFRMA_LASTUSED: seconds since the epoch of the newest packet through
+	                     * the SA (inbound: received, outbound: sent); 0 = never, or a kernel
+	                     * that does not send it */
 	uint32_t replay_window;      /* packets dropped: outside the replay window */
 	uint32_t replay;             /* packets dropped: replayed (seen before) */
 	uint32_t integrity_failed;   /* packets dropped: integrity check failed */
@@ -60,8 +64,8 @@ int xfrm_msg_build_dump(uint16_t type, uint32_t seq, void *buf, size_t cap, size
 
 /* One netlink message (header included, @len bytes available, host byte order as the kernel
  * sends it) of type XFRM_MSG_NEWSA / XFRM_MSG_NEWPOLICY. 0, -EBADMSG (short, framing of an
- * attribute wrong, a policy with more than XFRM_INFO_TMPL_MAX templates) or -EPROTO (another
- * message type). */
+ * attribute wrong, an XFRMA_LASTUSED that is not one u64, a policy with more than
+ * XFRM_INFO_TMPL_MAX templates) or -EPROTO (another message type). */
 int xfrm_msg_parse_state(const void *msg, size_t len, struct xfrm_state_info *ret);
 int xfrm_msg_parse_policy(const void *msg, size_t len, struct xfrm_policy_info *ret);
 

@@ -3,7 +3,8 @@
  * Libreswan's CHILD SAs completed from the kernel's SAs (src/exporter/xfrm_join.c, called by
  * src/libreswan/lsw_source.c): the SAIDs of whack --status in every form pluto prints, the
  * packets of the kernel SA with the same SPI, and counters that stay monotonic across a failed
- * dump, an SA missing from a dump and a rekey. whack's text is the recorded Libreswan 4.10
+ * dump, an SA missing from a dump and a rekey, and the last inbound and outbound use of the
+ * kernel SA (XFRMA_LASTUSED), which whack does not show. whack's text is the recorded Libreswan 4.10
  * output with the synthesized CHILD SA (tests/fixtures/libreswan/, the synth files); the kernel's
  * answers are built from the UAPI structs (xfrm_vec.c): this kernel has no ESP, so pluto cannot
  * install a CHILD SA here and no SA can be dumped for real.
@@ -12,6 +13,7 @@
 
 #include "common/file_read.h"
 #include "exporter/sa_counters.h"
+#include "exporter/sa_metrics.h"
 #include "exporter/xfrm_join.h"
 #include "exporter/xfrm_metrics.h"
 #include "libreswan/lsw_parse.h"
@@ -204,6 +206,126 @@ static void packets_from_kernel(void)
 	sa_snapshot_done(&s);
 }
 
+static void add_used(struct xfrm_table *t, uint32_t spi, const char *dst, uint64_t last_used)
+{
+	struct nlbuf m;
+
+	xfrm_vec_state_proto(&m, IPPROTO_ESP, spi, 1, dst, 1000, 0, false);
+	if (last_used)
+		xfrm_vec_state_attr(&m, XFRMA_LASTUSED, &last_used, sizeof(last_used));
+	T_EQ_INT(xfrm_table_add(t, m.b, m.len), 0);
+}
+
+/* The last uses as the tunnel metrics render them. */
+static char *render_sa(const struct sa_snapshot *s)
+{
+	struct sa_counters *sc = sa_counters_new();
+	struct sa_metrics_opts o = {0};
+	struct sa_view v;
+	struct prom_writer w;
+	struct buf out;
+	size_t len;
+	uint64_t dropped;
+	char *text = NULL;
+
+	buf_init(&out, 1 << 20);
+	prom_writer_init(&w, &out);
+	if (sc && sa_view_build(s, &v) == 0) {
+		if (sa_counters_update(sc, s) == 0 && sa_metrics_write(&w, s, &v, sc, &o, &dropped) == 0 &&
+		    !out.err)
+			text = buf_steal(&out, &len);
+		sa_view_done(&v);
+	}
+	buf_done(&out);
+	sa_counters_free(sc);
+	return text;
+}
+
+/* The kernel's last use of each SA is the CHILD SA's last inbound and outbound use: whack shows
+ * none inbound, so the inbound one is the kernel's alone; of whack's "used Ns ago" and the
+ * kernel's, the newer stands; a dump that fails or misses the SA keeps the last read's. */
+static void last_use_from_kernel(void)
+{
+	struct sa_snapshot s;
+	struct xfrm_table t = {0};
+	struct xfrm_join j;
+	const struct snap_child *c;
+	int64_t now = (int64_t)NOW;
+	char *text;
+
+	sa_snapshot_init(&s);
+	xfrm_join_init(&j);
+	T_EQ_INT(read_pluto(&s, NULL, NULL, 0), 0);
+	c = &s.ikes[0].children[0];
+	T_ASSERT(c->use_in == SNAP_NONE && c->use_out == SNAP_NONE);
+	/* SAs the kernel never used carry no XFRMA_LASTUSED: still nothing */
+	add_used(&t, 0x5d4c2b1a, "192.0.2.1", 0);
+	add_used(&t, 0xc8e1a1f3, "198.51.100.1", 0);
+	T_EQ_INT(xfrm_join_children(&j, &t, &s, NULL), 0);
+	T_ASSERT(c->use_in == SNAP_NONE && c->use_out == SNAP_NONE);
+	text = render_sa(&s);
+	T_ASSERT(text);
+	T_NOT_CONTAINS(text, "ipsec_child_sa_last_in_timestamp_seconds{");
+	free(text);
+
+	xfrm_table_reset(&t);
+	add_used(&t, 0x5d4c2b1a, "192.0.2.1", (uint64_t)now - 7);
+	add_used(&t, 0xc8e1a1f3, "198.51.100.1", (uint64_t)now - 3);
+	T_EQ_INT(read_pluto(&s, NULL, NULL, 0), 0);
+	c = &s.ikes[0].children[0];
+	T_EQ_INT(xfrm_join_children(&j, &t, &s, NULL), 0);
+	T_EQ_INT(c->use_in, 7);
+	T_EQ_INT(c->use_out, 3);
+	text = render_sa(&s);
+	T_ASSERT(text);
+	T_CONTAINS(text, "ipsec_child_sa_last_in_timestamp_seconds{conn=\"a-b\",child=\"a-b\"} "
+	                 "1796536153\n");
+	T_CONTAINS(text, "ipsec_child_sa_last_out_timestamp_seconds{conn=\"a-b\",child=\"a-b\"} "
+	                 "1796536157\n");
+	free(text);
+
+	/* whack's "used 1s ago" is newer than the kernel's outbound use: it stands; the other way
+	 * round the kernel's does */
+	T_EQ_INT(read_pluto(&s, NULL, NULL, 0), 0);
+	c = &s.ikes[0].children[0];
+	s.ikes[0].children[0].use_out = 1;
+	T_EQ_INT(xfrm_join_children(&j, &t, &s, NULL), 0);
+	T_EQ_INT(c->use_out, 1);
+	s.ikes[0].children[0].use_out = 30;
+	T_EQ_INT(xfrm_join_children(&j, &t, &s, NULL), 0);
+	T_EQ_INT(c->use_out, 1); /* nor does the last read's go back */
+
+	/* the dump fails, then misses the SAs, a minute later: the last uses stand, older now */
+	T_EQ_INT(read_pluto(&s, NULL, NULL, 0), 0);
+	s.now = NOW + 60;
+	c = &s.ikes[0].children[0];
+	T_EQ_INT(xfrm_join_children(&j, NULL, &s, NULL), 0);
+	T_EQ_INT(c->use_in, 67);
+	T_EQ_INT(c->use_out, 61);
+	xfrm_table_reset(&t);
+	T_EQ_INT(xfrm_join_children(&j, &t, &s, NULL), 0);
+	T_EQ_INT(c->use_in, 67);
+
+	/* a kernel clock a moment ahead of ours: used now, never in the future */
+	add_used(&t, 0x5d4c2b1a, "192.0.2.1", (uint64_t)now + 62);
+	T_EQ_INT(xfrm_join_children(&j, &t, &s, NULL), 0);
+	T_EQ_INT(c->use_in, 0);
+
+	/* a rekeyed CHILD SA (other state and SPIs) does not inherit the old one's uses */
+	{
+		static const char *const from[] = {"#2:", "c8e1a1f3", "5d4c2b1a"};
+		static const char *const to[] = {"#3:", "c8e1a1f4", "5d4c2b1b"};
+
+		T_EQ_INT(read_pluto(&s, from, to, 3), 0);
+		c = &s.ikes[0].children[0];
+		T_EQ_INT(xfrm_join_children(&j, &t, &s, NULL), 0);
+		T_ASSERT(c->use_in == SNAP_NONE && c->use_out == SNAP_NONE);
+	}
+	xfrm_table_done(&t);
+	xfrm_join_done(&j);
+	sa_snapshot_done(&s);
+}
+
 /* One read of pluto plus the kernel into the counter store, as lsw_read() and the collector
  * do; the pair's totals. */
 static void scrape(struct sa_counters *sc, struct xfrm_join *j, struct sa_snapshot *s,
@@ -282,4 +404,5 @@ static void monotonic(void)
 	sa_counters_free(sc);
 }
 
-TEST_MAIN("libreswan_xfrm", TEST(saids), TEST(packets_from_kernel), TEST(monotonic))
+TEST_MAIN("libreswan_xfrm", TEST(saids), TEST(packets_from_kernel),
+          TEST(last_use_from_kernel), TEST(monotonic))

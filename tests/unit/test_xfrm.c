@@ -91,6 +91,57 @@ static void state_vector(void)
 	}
 }
 
+/* XFRMA_LASTUSED (the newest packet's time): absent is 0; after an XFRMA_PAD as
+ * nla_put_u64_64bit() puts it; last of several (the kernel sends one); a payload that is not one
+ * u64 makes the message malformed, never a partial read. */
+static void state_lastused(void)
+{
+	struct nlbuf m, g;
+	struct xfrm_state_info s;
+	uint64_t at = 1765000123, later = 1765000200;
+	uint8_t nine[9] = {0};
+
+	xfrm_vec_state(&g, 0xc1, 7, "198.51.100.1", 6400, 0, true);
+	T_EQ_INT(xfrm_msg_parse_state(g.b, g.len, &s), 0);
+	T_EQ_INT(s.last_used, 0);
+	m = g;
+	xfrm_vec_state_attr(&m, XFRMA_LASTUSED, &at, sizeof(at));
+	T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), 0);
+	T_ASSERT(s.last_used == at);
+	T_EQ_INT(s.packets, 64);
+	T_EQ_INT(s.spi, 0xc1);
+	m = g;
+	xfrm_vec_state_attr(&m, XFRMA_PAD, NULL, 0);
+	xfrm_vec_state_attr(&m, XFRMA_LASTUSED, &at, sizeof(at));
+	xfrm_vec_state_attr(&m, XFRMA_LASTUSED, &later, sizeof(later));
+	T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), 0);
+	T_ASSERT(s.last_used == later);
+	T_ASSERT(!leaks(&s, sizeof(s)));
+	for (size_t n = 0; n <= sizeof(nine); n++) {
+		if (n == sizeof(uint64_t))
+			continue;
+		m = g;
+		xfrm_vec_state_attr(&m, XFRMA_LASTUSED, nine, n);
+		T_EQ_INT(xfrm_msg_parse_state(m.b, m.len, &s), -EBADMSG);
+	}
+	/* every cut of a message ending in XFRMA_LASTUSED fails (ASan: no read past it) */
+	m = g;
+	xfrm_vec_state_attr(&m, XFRMA_LASTUSED, &at, sizeof(at));
+	for (size_t cut = 0; cut < m.len; cut++) {
+		uint8_t *copy = malloc(cut ? cut : 1);
+		int r;
+
+		T_ASSERT(copy);
+		memcpy(copy, m.b, cut);
+		r = xfrm_msg_parse_state(copy, cut, &s);
+		free(copy);
+		if (r != -EBADMSG) {
+			test_fail(__FILE__, __LINE__, "cut at %zu: %d", cut, r);
+			return;
+		}
+	}
+}
+
 static void policy_vector(void)
 {
 	static const uint32_t reqids[2] = {1, 9};
@@ -358,5 +409,5 @@ static void socket_kept_across_reads(void)
 	T_EQ_INT(WEXITSTATUS(status), 0);
 }
 
-TEST_MAIN("xfrm", TEST(dump_request), TEST(state_vector), TEST(policy_vector), TEST(malformed),
+TEST_MAIN("xfrm", TEST(dump_request), TEST(state_vector), TEST(state_lastused), TEST(policy_vector), TEST(malformed),
           TEST(joined_metrics), TEST(socket_kept_across_reads))

@@ -122,6 +122,12 @@ void xfrm_vec_policy(struct nlbuf *m, uint8_t dir, const uint32_t *reqids, size_
 	xfrm_vec_finish(m, XFRM_MSG_NEWPOLICY);
 }
 
+void xfrm_vec_state_attr(struct nlbuf *m, uint16_t type, const void *p, size_t n)
+{
+	put_attr(m, type, p, n);
+	xfrm_vec_finish(m, XFRM_MSG_NEWSA);
+}
+
 void xfrm_vec_state(struct nlbuf *m, uint32_t spi, uint32_t reqid, const char *dst, uint64_t bytes,
                     uint32_t integ_failed, bool keys)
 {

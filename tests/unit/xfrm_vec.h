@@ -26,6 +26,9 @@ void xfrm_vec_state(struct nlbuf *m, uint32_t spi, uint32_t reqid, const char *d
 /* A NEWPOLICY 203.0.113.0/25 -> 203.0.113.128/25 with one ESP template per reqid. */
 void xfrm_vec_policy(struct nlbuf *m, uint8_t dir, const uint32_t *reqids, size_t n,
                      uint8_t action);
+/* Append attribute @type with @n bytes of @p to state @m (built above) and rewrite its header:
+ * XFRMA_LASTUSED, or a malformed one. */
+void xfrm_vec_state_attr(struct nlbuf *m, uint16_t type, const void *p, size_t n);
 /* Write the netlink header of @m (its length so far) as message @type. */
 void xfrm_vec_finish(struct nlbuf *m, uint16_t type);
 
