@@ -161,8 +161,8 @@ int xfrm_join_children(struct xfrm_join *j, const struct xfrm_table *t, struct s
 			}
 			if (!c->reqid)
 				c->reqid = in && in->reqid ? in->reqid : out ? out->reqid : 0;
-			/* the kernel's newest packet on each SA, where the daemon says nothing newer
-			 * (whack shows no inbound use, and its "used Ns ago" can be older) */
+			/* the kernel's newest packet on each SA, where the daemon says nothing
+			 * newer (whack shows no inbound use, and its "used Ns ago" can be older) */
 			newest_use(&c->use_in, in ? in->last_used : 0, now);
 			newest_use(&c->use_out, out ? out->last_used : 0, now);
 			/* the same SA as last time: nothing it counted goes back */

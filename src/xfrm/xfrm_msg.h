@@ -33,9 +33,9 @@ struct xfrm_state_info {
 	uint64_t last_used; /* XFRMA_LASTUSED: seconds since the epoch of the newest packet through
 	                     * the SA (inbound: received, outbound: sent); 0 = never, or a kernel
 	                     * that does not send it */
-	uint32_t replay_window;      /* packets dropped: outside the replay window */
-	uint32_t replay;             /* packets dropped: replayed (seen before) */
-	uint32_t integrity_failed;   /* packets dropped: integrity check failed */
+	uint32_t replay_window;    /* packets dropped: outside the replay window */
+	uint32_t replay;           /* packets dropped: replayed (seen before) */
+	uint32_t integrity_failed; /* packets dropped: integrity check failed */
 	uint64_t hard_byte_limit, hard_packet_limit; /* XFRM_INF when none */
 };
 

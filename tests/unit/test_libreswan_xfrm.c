@@ -4,10 +4,10 @@
  * src/libreswan/lsw_source.c): the SAIDs of whack --status in every form pluto prints, the
  * packets of the kernel SA with the same SPI, and counters that stay monotonic across a failed
  * dump, an SA missing from a dump and a rekey, and the last inbound and outbound use of the
- * kernel SA (XFRMA_LASTUSED), which whack does not show. whack's text is the recorded Libreswan 4.10
- * output with the synthesized CHILD SA (tests/fixtures/libreswan/, the synth files); the kernel's
- * answers are built from the UAPI structs (xfrm_vec.c): this kernel has no ESP, so pluto cannot
- * install a CHILD SA here and no SA can be dumped for real.
+ * kernel SA (XFRMA_LASTUSED), which whack does not show. whack's text is the recorded
+ * Libreswan 4.10 output with the synthesized CHILD SA (tests/fixtures/libreswan/, the synth files);
+ * the kernel's answers are built from the UAPI structs (xfrm_vec.c): this kernel has no ESP, so
+ * pluto cannot install a CHILD SA here and no SA can be dumped for real.
  */
 #include "test.h"
 
@@ -231,8 +231,8 @@ static char *render_sa(const struct sa_snapshot *s)
 	buf_init(&out, 1 << 20);
 	prom_writer_init(&w, &out);
 	if (sc && sa_view_build(s, &v) == 0) {
-		if (sa_counters_update(sc, s) == 0 && sa_metrics_write(&w, s, &v, sc, &o, &dropped) == 0 &&
-		    !out.err)
+		if (sa_counters_update(sc, s) == 0 &&
+		    sa_metrics_write(&w, s, &v, sc, &o, &dropped) == 0 && !out.err)
 			text = buf_steal(&out, &len);
 		sa_view_done(&v);
 	}
@@ -404,5 +404,5 @@ static void monotonic(void)
 	sa_counters_free(sc);
 }
 
-TEST_MAIN("libreswan_xfrm", TEST(saids), TEST(packets_from_kernel),
-          TEST(last_use_from_kernel), TEST(monotonic))
+TEST_MAIN("libreswan_xfrm", TEST(saids), TEST(packets_from_kernel), TEST(last_use_from_kernel),
+          TEST(monotonic))

@@ -409,5 +409,5 @@ static void socket_kept_across_reads(void)
 	T_EQ_INT(WEXITSTATUS(status), 0);
 }
 
-TEST_MAIN("xfrm", TEST(dump_request), TEST(state_vector), TEST(state_lastused), TEST(policy_vector), TEST(malformed),
-          TEST(joined_metrics), TEST(socket_kept_across_reads))
+TEST_MAIN("xfrm", TEST(dump_request), TEST(state_vector), TEST(state_lastused), TEST(policy_vector),
+          TEST(malformed), TEST(joined_metrics), TEST(socket_kept_across_reads))
