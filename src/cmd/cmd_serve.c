@@ -326,7 +326,7 @@ static int serve_run(int argc, char **argv)
 		goto out_probes;
 	}
 	collector_on_conn(s.collector, touch_conn, s.events);
-	event_silence_attach(s.collector, s.events, s.cfg.strongswan_conf);
+	event_silence_attach(s.collector, s.events, s.cfg.strongswan_conf, src != NULL);
 	if (serve_start_probes(&s) < 0) {
 		r = 1;
 		goto out_probes;

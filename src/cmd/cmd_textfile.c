@@ -135,7 +135,7 @@ static int textfile_run(int argc, char **argv)
 			goto out;
 		}
 		collector_on_conn(col, touch_conn, events);
-		event_silence_attach(col, events, cfg.strongswan_conf);
+		event_silence_attach(col, events, cfg.strongswan_conf, src != NULL);
 	}
 	signal(SIGINT, textfile_on_signal);
 	signal(SIGTERM, textfile_on_signal);

@@ -395,6 +395,12 @@ static void note_retransmit(struct conn_entry *c, const struct log_class *lc,
 		                         .first_sent = rq && rq->sent > 0 ? rq->sent : now_s,
 		                         .exchange = rq ? rq->exchange : lc->exchange};
 	}
+	/* pluto logs no first send of most requests, but its announced wait is the time since
+	 * then (log_classify_pluto.c), at every retransmit, so a new request on the same SA
+	 * (which pluto does not number in its log) starts its own series */
+	if (!rq && lc->wait_s > 0)
+		o->first_sent = now_s - lc->wait_s;
+	o->next_by = lc->wait_s > 0 ? now_s + lc->wait_s : 0;
 	o->count = lc->count;
 	o->last_retx = now_s;
 }

@@ -73,6 +73,8 @@ struct event_retx {
 	enum log_exchange exchange; /* of the request, LOG_EXCH_UNKNOWN when not seen */
 	double first_sent; /* wall clock of its first send (else of its first retransmit) */
 	double last_retx;  /* wall clock of the newest retransmit */
+	double next_by;    /* when the daemon said it would retransmit again or give up (pluto's
+	                    * "will wait N seconds"), 0 unknown; see struct sa_silence */
 };
 /* @conn's outstanding request into *ret: true, or false when there is none. */
 bool event_counters_retx(struct event_counters *ec, const char *conn, size_t conn_len,

@@ -131,6 +131,16 @@ double sa_retx_giveup_s(const struct sa_retx_timing *t)
 	return sum;
 }
 
+/* The schedule the daemon follows for @ike: its connection's own (pluto) or @t. */
+static const struct sa_retx_timing *
+conn_retx(const struct sa_snapshot *s, const struct snap_ike *ike, const struct sa_retx_timing *t)
+{
+	for (uint32_t i = 0; ike->conn && i < s->n_conns; i++)
+		if (s->conns[i].name && strcmp(s->conns[i].name, ike->conn) == 0)
+			return s->conns[i].retx.timeout > 0 ? &s->conns[i].retx : t;
+	return t;
+}
+
 bool sa_foresee_silent(const struct sa_snapshot *s, const struct snap_ike *ike,
                        const struct sa_silence *q, const struct sa_retx_timing *t,
                        struct sa_forecast *f)
@@ -142,6 +152,8 @@ bool sa_foresee_silent(const struct sa_snapshot *s, const struct snap_ike *ike,
 	if (!q || (q->ike_id && q->ike_id != ike->uniqueid) ||
 	    (strcmp(ike->state, "ESTABLISHED") != 0 && strcmp(ike->state, "REKEYING") != 0))
 		return false;
+	if (q->next_by > 0 && s->now > q->next_by + SA_SILENCE_SLACK_S)
+		return false; /* neither the retransmit nor the give-up announced came: answered */
 	/* ESP from the peer after our request left: the peer lives, only its IKE is lost */
 	for (uint32_t i = 0; i < ike->n_children && !esp; i++) {
 		const struct snap_child *c = &ike->children[i];
@@ -151,7 +163,7 @@ bool sa_foresee_silent(const struct sa_snapshot *s, const struct snap_ike *ike,
 	}
 	if (!esp)
 		return false;
-	fail_at = q->first_sent + sa_retx_giveup_s(t);
+	fail_at = q->first_sent + sa_retx_giveup_s(conn_retx(s, ike, t));
 	if (ike->reauth_time != SNAP_NONE && ike->reauth_time > 0)
 		next = now + (double)ike->reauth_time;
 	if (ike->rekey_time != SNAP_NONE && ike->rekey_time > 0 &&

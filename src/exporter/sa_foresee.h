@@ -9,12 +9,13 @@
  *                  at its hard lifetime, an IKE SA now;
  *   cert_expiry    the connection authenticates with a certificate of ours that expires before
  *                  the IKE SA's next reauthentication (or its next rekey when reauth is off);
- *   peer_silent    charon retransmits an IKE request that the peer leaves unanswered, while ESP
- *                  from the peer still arrives on the IKE SA's CHILD SAs (the peer is alive,
- *                  its IKE does not reach us): the IKE SA fails when charon's retransmissions
- *                  give up (retransmit_timeout * sum of retransmit_base^i, i = 0..tries, from
- *                  the first send: about 165 s with charon's defaults), or at its next rekey or
- *                  reauthentication if that comes first.
+ *   peer_silent    the daemon retransmits an IKE request that the peer leaves unanswered, while
+ *                  ESP from the peer still arrives on the IKE SA's CHILD SAs (the peer is alive,
+ *                  its IKE does not reach us): the IKE SA fails when the retransmissions give
+ *                  up (charon: retransmit_timeout * sum of retransmit_base^i, i = 0..tries, from
+ *                  the first send, about 165 s with its defaults; pluto: sa_retx_giveup_s(), 64 s
+ *                  with its defaults), or at its next rekey or reauthentication if that comes
+ *                  first.
  * What needs both ends (proposals with nothing in common) is src/doctor/doctor_foresee.h.
  * Pure: the metrics (ipsec_*_rekey_failure_expected_timestamp_seconds) and doctor's findings
  * both come from here, so they always agree.
@@ -34,34 +35,23 @@ enum sa_foresee_reason {
 	SA_FORESEE_PEER_SILENT,
 };
 
-/* Whose retransmission schedule: charon waits timeout * base^i after the i-th send and gives up
- * after `tries` retransmits; pluto waits retransmit-interval twice, then doubles the wait
- * (while it stays below retransmit-timeout) and gives up once its waits add up to
- * retransmit-timeout, or after 12 retransmits (programs/pluto/retransmit.c). */
-enum sa_retx_model { SA_RETX_CHARON, SA_RETX_PLUTO };
-
-/* A daemon's retransmission settings (charon: strongswan.conf charon.retransmit_*; pluto:
- * ipsec.conf retransmit-interval and retransmit-timeout, as whack --status shows them). */
-struct sa_retx_timing {
-	double timeout;  /* charon: retransmit_timeout; pluto: retransmit-interval; s */
-	double base;     /* retransmit_base; pluto: 2 */
-	unsigned tries;  /* retransmit_tries; pluto: its cap of 12 per exchange */
-	bool configured; /* read from the daemon's configuration; false: its defaults */
-	enum sa_retx_model model;
-	double limit; /* pluto: retransmit-timeout, s */
-};
-#define SA_RETX_TIMING_DEFAULT ((struct sa_retx_timing){4.0, 1.8, 5, false})
-#define SA_RETX_TIMING_PLUTO ((struct sa_retx_timing){0.5, 2.0, 12, false, SA_RETX_PLUTO, 60.0})
+/* struct sa_retx_timing (a daemon's retransmission schedule) is in sa_snapshot.h: pluto gives
+ * one per connection (snap_conn.retx). */
 
 /* Seconds from a request's first send until the daemon gives up on it. */
 double sa_retx_giveup_s(const struct sa_retx_timing *t);
 
-/* An IKE request of the connection that charon retransmits and the peer has not answered. */
+/* An IKE request of the connection that the daemon retransmits and the peer has not answered. */
 struct sa_silence {
 	uint32_t ike_id;   /* the IKE SA's unique id, 0 unknown (then any of the connection) */
 	double first_sent; /* wall clock, seconds since the epoch */
 	uint32_t retransmits;
+	/* when the daemon said it would retransmit again or give up, 0 unknown. pluto logs both but
+	 * not every answer (a liveness request's): past this time by SA_SILENCE_SLACK_S with
+	 * neither seen, the peer answered */
+	double next_by;
 };
+#define SA_SILENCE_SLACK_S 3.0
 
 struct sa_forecast {
 	enum sa_foresee_reason reason;
@@ -94,8 +84,10 @@ struct sa_silence_source {
 };
 
 /* peer_silent for IKE SA @ike and the unanswered request @q: true when ESP arrived on one of
- * its CHILD SAs after the request was first sent (list-sas use_in); ret->fail_at is the earlier
- * of the give-up and the next rekey or reauthentication. */
+ * its CHILD SAs after the request was first sent (use_in: list-sas, or the kernel SA for pluto)
+ * and @q is not known to be answered (next_by); ret->fail_at is the earlier of the give-up, by
+ * the schedule of @ike's connection where the daemon gives one (snap_conn.retx) or else @t,
+ * and the next rekey or reauthentication. */
 bool sa_foresee_silent(const struct sa_snapshot *s, const struct snap_ike *ike,
                        const struct sa_silence *q, const struct sa_retx_timing *t,
                        struct sa_forecast *ret);

@@ -53,6 +53,25 @@ struct snap_ike {
 	uint32_t n_children;
 };
 
+/* Whose retransmission schedule: charon waits timeout * base^i after the i-th send and gives up
+ * after `tries` retransmits; pluto waits retransmit-interval twice, then doubles the wait
+ * (while it stays below retransmit-timeout) and gives up once its waits add up to
+ * retransmit-timeout, or after 12 retransmits (programs/pluto/retransmit.c). */
+enum sa_retx_model { SA_RETX_CHARON, SA_RETX_PLUTO };
+
+/* A daemon's retransmission settings (charon: strongswan.conf charon.retransmit_*; pluto:
+ * ipsec.conf retransmit-interval and retransmit-timeout, as whack --status shows them). */
+struct sa_retx_timing {
+	double timeout;  /* charon: retransmit_timeout; pluto: retransmit-interval; s */
+	double base;     /* retransmit_base; pluto: 2 */
+	unsigned tries;  /* retransmit_tries; pluto: its cap of 12 per exchange */
+	bool configured; /* read from the daemon's configuration; false: its defaults */
+	enum sa_retx_model model;
+	double limit; /* pluto: retransmit-timeout, s */
+};
+#define SA_RETX_TIMING_DEFAULT ((struct sa_retx_timing){4.0, 1.8, 5, false})
+#define SA_RETX_TIMING_PLUTO ((struct sa_retx_timing){0.5, 2.0, 12, false, SA_RETX_PLUTO, 60.0})
+
 struct snap_conn {
 	const char *name;
 	const char *version;
@@ -63,6 +82,10 @@ struct snap_conn {
 	int64_t rekey_time;              /* configured IKE rekey_time (s); SNAP_NONE if absent */
 	bool local_pubkey;               /* a local auth round uses a public key (certificate) */
 	uint32_t n_children;
+	/* the daemon's retransmission schedule for this connection where it reports one per
+	 * connection (pluto's --status); retx.timeout 0: not reported (charon's is one setting
+	 * for all, strongswan.conf) */
+	struct sa_retx_timing retx;
 };
 
 struct snap_cert {

@@ -143,6 +143,7 @@ struct conn_extra {
 	struct span name, local_host, remote_host, local_ts, remote_ts, local_id, remote_id;
 	struct span ike_alg, esp_alg, version;
 	uint64_t ike_life, ipsec_life;
+	uint32_t snap; /* its index in s->conns, UINT32_MAX when dropped there */
 };
 
 struct parse {
@@ -176,6 +177,7 @@ static int conn_main(struct parse *ps, struct span name, struct span rest)
 	x = &ps->conns[ps->n_conns++];
 	memset(x, 0, sizeof(*x));
 	x->name = name;
+	x->snap = UINT32_MAX;
 	left = (struct span){body.p, (size_t)(dots - body.p)};
 	right = (struct span){dots + 3, (size_t)(span_end(body) - dots - 3)};
 	/* left: [TS===]HOST[<ID>][---NEXTHOP] */
@@ -202,6 +204,7 @@ static int conn_main(struct parse *ps, struct span name, struct span rest)
 		return 0;
 	}
 	memset(c, 0, sizeof(*c));
+	x->snap = ps->s->n_conns - 1;
 	c->name = dup(ps->s, name);
 	c->version = "IKEv2";
 	c->remote_addrs = dup(ps->s, x->remote_host);
@@ -219,6 +222,8 @@ static int conn_main(struct parse *ps, struct span name, struct span rest)
 	return 0;
 }
 
+static bool retx_fields(struct span rest, struct sa_retx_timing *ret);
+
 /* The indented detail lines of a connection. */
 static void conn_detail(struct parse *ps, struct span name, struct span rest)
 {
@@ -227,6 +232,9 @@ static void conn_detail(struct parse *ps, struct span name, struct span rest)
 
 	if (!x)
 		return;
+	/* its retransmission schedule, for peer_silent (exporter/sa_foresee.h) */
+	if (x->snap != UINT32_MAX && find(rest, "retransmit-interval:"))
+		(void)retx_fields(rest, &ps->s->conns[x->snap].retx);
 	(void)num_after(rest, "ike_life: ", &x->ike_life);
 	(void)num_after(rest, "ipsec_life: ", &x->ipsec_life);
 	if ((p = find(rest, "our id=")))
@@ -639,38 +647,46 @@ static int duration_after(struct span l, const char *key, double *ret)
 	return 0;
 }
 
+/* "retransmit-interval: 500ms; retransmit-timeout: 60s;" of @rest into *ret, which starts as
+ * pluto's defaults (what is absent or malformed keeps them); true when both were read. */
+static bool retx_fields(struct span rest, struct sa_retx_timing *ret)
+{
+	bool interval = false, timeout = false;
+	double v;
+
+	*ret = SA_RETX_TIMING_PLUTO;
+	if (duration_after(rest, "retransmit-interval:", &v) == 0) {
+		ret->timeout = v;
+		interval = true;
+	}
+	if (duration_after(rest, "retransmit-timeout:", &v) == 0) {
+		ret->limit = v;
+		timeout = true;
+	}
+	ret->configured = interval && timeout;
+	return ret->configured;
+}
+
 int lsw_parse_retx(const char *text, size_t len, const char *conn, struct sa_retx_timing *ret)
 {
 	size_t pos = 0, n = strlen(conn);
-	bool interval = false, timeout = false, seen = false;
 	struct span l;
 
 	*ret = SA_RETX_TIMING_PLUTO;
 	if (!text)
 		len = 0;
 	while (next_line(text, len, &pos, &l)) {
-		struct span name, rest;
+		struct span name;
 		const char *after;
-		double v;
 
 		if (quoted_name(l, 0, &name, &after) < 0 || name.len != n ||
 		    memcmp(name.p, conn, n) != 0 || after >= span_end(l) || *after != ':' ||
 		    !find(l, "retransmit-interval:"))
 			continue;
-		seen = true;
-		rest = (struct span){after, (size_t)(span_end(l) - after)};
-		if (duration_after(rest, "retransmit-interval:", &v) == 0) {
-			ret->timeout = v;
-			interval = true;
-		}
-		if (duration_after(rest, "retransmit-timeout:", &v) == 0) {
-			ret->limit = v;
-			timeout = true;
-		}
-		break;
+		(void)retx_fields((struct span){after, (size_t)(span_end(l) - after)}, ret);
+		return 0;
 	}
-	ret->configured = interval && timeout;
-	return seen ? 0 : -ENOENT;
+	return -ENOENT;
 }
 
 /* One connection's configured lists, as --status shows them. */

@@ -30,7 +30,8 @@ struct lsw_info {
 	char configfile[256], ipsecdir[256];
 };
 
-/* Lines of --status: connections into s->conns, IKE states into s->ikes, CHILD states under
+/* Lines of --status: connections into s->conns (with their retransmission schedule in
+ * snap_conn.retx, as lsw_parse_retx() reads it), IKE states into s->ikes, CHILD states under
  * their IKE SA. 0, or -ENOMEM. Times are relative to s->now (which the caller sets). */
 int lsw_parse_status(struct sa_snapshot *s, const char *text, size_t len, struct lsw_info *info);
 

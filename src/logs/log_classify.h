@@ -101,6 +101,9 @@ struct log_class {
 	bool giveup;           /* "giving up after N retransmits": the counter store names the
 	                        * kind by what the unanswered request was (see event_counters.c) */
 	bool truncated;        /* the line was longer than LOGLINE_MAX; its head was used */
+	double wait_s;         /* RETRANSMIT: the wait until the next retransmit or the give-up
+	                        * as the daemon announces it (pluto's "will wait 0.5 seconds"),
+	                        * 0 unknown (charon does not say) */
 	struct log_span conn;  /* connection name from "<conn|id>" or the SA name in the text */
 	struct log_span child; /* CHILD SA name for CHILD events */
 	uint32_t ike_id;       /* unique id from "<conn|id>", 0 when absent */

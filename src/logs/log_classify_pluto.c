@@ -170,6 +170,24 @@ static enum log_exchange state_exchange(const char *msg, const char *colon)
 	return LOG_EXCH_UNKNOWN;
 }
 
+/* "0.5 seconds for response" (Libreswan 3.x to 5.x) or "20s for response" (older pluto): the
+ * wait in seconds, 0 when it cannot be read. pluto doubles its wait from the second retransmit
+ * on, so that the wait it announces is also the time since the request's first send: what
+ * event_counters.c takes for that time when it saw no first send. */
+static double announced_wait(const char *p, const char *end)
+{
+	size_t n = 0;
+	double v;
+
+	while (p + n < end && n < 16 && ((p[n] >= '0' && p[n] <= '9') || p[n] == '.'))
+		n++;
+	if (n == 0 || p + n >= end || num_parse_double(p, n, 0.001, 86400.0, &v) < 0)
+		return 0;
+	if (p[n] == 's' || (end - (p + n) >= 7 && memcmp(p + n, " second", 7) == 0))
+		return v;
+	return 0;
+}
+
 static bool extract(const struct prow *r, const char *msg, const char *end, const char *hit,
                     struct log_class *c)
 {
@@ -184,6 +202,7 @@ static bool extract(const struct prow *r, const char *msg, const char *end, cons
 		return true;
 	case PX_STATE_EXCH:
 		c->exchange = state_exchange(msg, hit);
+		c->wait_s = announced_wait(after, end);
 		return true;
 	case PX_TIMEOUT:
 		colon = memchr(msg, ':', (size_t)(hit - msg));

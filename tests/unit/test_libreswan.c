@@ -321,11 +321,45 @@ static void retransmit_settings(void)
 		T_ASSERT(t.limit == v[i].timeout);
 		T_EQ_INT(t.configured, v[i].configured);
 	}
+	/* the same lines in a whole --status: each connection's schedule in the snapshot (serve's
+	 * peer_silent), none (timeout 0) where whack shows no line for it */
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char st[512];
+		struct sa_snapshot s;
+
+		snprintf(
+		    st, sizeof(st),
+		    "\"x\": 10.0.0.0/24===192.0.2.1...198.51.100.1===10.0.1.0/24; unrouted;\n%s\n",
+		    v[i].line);
+		sa_snapshot_init(&s);
+		T_EQ_INT(lsw_parse_status(&s, st, strlen(st), NULL), 0);
+		T_EQ_INT(s.n_conns, 1);
+		if (v[i].ret == 0 && (s.conns[0].retx.model != SA_RETX_PLUTO ||
+		                      s.conns[0].retx.timeout != v[i].interval ||
+		                      s.conns[0].retx.limit != v[i].timeout ||
+		                      s.conns[0].retx.configured != v[i].configured))
+			test_fail(__FILE__, __LINE__, "vector %zu: %g %g", i,
+			          s.conns[0].retx.timeout, s.conns[0].retx.limit);
+		if (v[i].ret != 0 && s.conns[0].retx.timeout != 0)
+			test_fail(__FILE__, __LINE__, "vector %zu: a schedule", i);
+		sa_snapshot_done(&s);
+	}
 	/* the recording: both connections at pluto's defaults, as whack prints them */
 	T_ASSERT(text);
 	T_EQ_INT(lsw_parse_retx(text, len, "a-c", &t), 0);
 	T_ASSERT(t.timeout == 0.5 && t.limit == 60 && t.configured);
 	T_EQ_INT(lsw_parse_retx(NULL, 0, "a-c", &t), -ENOENT);
+	{
+		struct sa_snapshot s;
+
+		sa_snapshot_init(&s);
+		T_EQ_INT(lsw_parse_status(&s, text, len, NULL), 0);
+		T_EQ_INT(s.n_conns, 2);
+		for (uint32_t i = 0; i < s.n_conns; i++)
+			T_ASSERT(s.conns[i].retx.timeout == 0.5 && s.conns[i].retx.limit == 60 &&
+			         s.conns[i].retx.configured);
+		sa_snapshot_done(&s);
+	}
 	free(text);
 }
 

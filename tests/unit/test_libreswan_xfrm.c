@@ -12,11 +12,14 @@
 #include "test.h"
 
 #include "common/file_read.h"
+#include "events/event_counters.h"
+#include "exporter/sa_foresee.h"
 #include "exporter/sa_counters.h"
 #include "exporter/sa_metrics.h"
 #include "exporter/xfrm_join.h"
 #include "exporter/xfrm_metrics.h"
 #include "libreswan/lsw_parse.h"
+#include "logs/log_classify.h"
 #include "xfrm_vec.h"
 
 #include <errno.h>
@@ -326,6 +329,119 @@ static void last_use_from_kernel(void)
 	sa_snapshot_done(&s);
 }
 
+/* serve's source of unanswered requests, over the event counters (events/event_silence.c's,
+ * which needs a running events service) */
+static bool retx_lookup(void *ctx, const char *conn, struct sa_silence *ret)
+{
+	struct event_retx r;
+
+	if (!event_counters_retx(ctx, conn, strlen(conn), &r))
+		return false;
+	*ret = (struct sa_silence){r.ike_id, r.first_sent, r.count, r.next_by};
+	return true;
+}
+
+static char *render_foresee(const struct sa_snapshot *s, const struct sa_silence_source *src)
+{
+	struct sa_view v;
+	struct prom_writer w;
+	struct buf out;
+	size_t len;
+	char *text = NULL;
+
+	buf_init(&out, 1 << 20);
+	prom_writer_init(&w, &out);
+	if (sa_view_build(s, &v) == 0) {
+		sa_metrics_write_foresee(&w, s, &v, NULL, src);
+		if (!out.err)
+			text = buf_steal(&out, &len);
+		sa_view_done(&v);
+	}
+	buf_done(&out);
+	return text;
+}
+
+/* peer_silent on a pluto gateway, from end to end: pluto retransmits a request of IKE SA #1
+ * (its log lines through the classifier and the event counters, as serve feeds them) while the
+ * kernel's inbound SA of its CHILD SA was used after the first send (XFRMA_LASTUSED): the IKE SA
+ * is expected to fail when pluto gives up, by the connection's own schedule of --status (here
+ * retransmit-timeout 6 s: 8 s after the first send); no forecast without that ESP, nor once the
+ * retransmit pluto announced did not come (the peer answered). */
+static void peer_silent_from_kernel(void)
+{
+	static const char *const from[] = {"retransmit-timeout: 60s;"};
+	static const char *const to[] = {"retransmit-timeout:  6s;"};
+	static const char *const lines[] = {
+	    "\"a-b\" #1: STATE_V2_ESTABLISHED_IKE_SA: retransmission; will wait 0.5 seconds for "
+	    "response",
+	    "\"a-b\" #1: STATE_V2_ESTABLISHED_IKE_SA: retransmission; will wait 1 seconds for "
+	    "response",
+	    "\"a-b\" #1: STATE_V2_ESTABLISHED_IKE_SA: retransmission; will wait 2 seconds for "
+	    "response",
+	};
+	const char *want = "ipsec_ike_sa_rekey_failure_expected_timestamp_seconds{conn=\"a-b\","
+	                   "reason=\"peer_silent\"} 1796536164\n";
+	struct event_counters *ec = event_counters_new();
+	struct sa_silence_source src = {retx_lookup, ec, SA_RETX_TIMING_DEFAULT};
+	struct sa_snapshot s;
+	struct xfrm_table t = {0};
+	struct xfrm_join j;
+	char *text;
+
+	T_ASSERT(ec);
+	sa_snapshot_init(&s);
+	xfrm_join_init(&j);
+	/* first sent at NOW - 4: retransmits at NOW - 3.5, - 3 and - 2 */
+	for (size_t i = 0; i < 3; i++) {
+		struct log_class c;
+		static const double at[] = {NOW - 3.5, NOW - 3, NOW - 2};
+
+		T_EQ_INT(log_classify_line(lines[i], strlen(lines[i]), &c), 0);
+		event_counters_feed_log(ec, &c, true, at[i]);
+	}
+	/* ESP from the peer 1 s ago */
+	add_used(&t, 0x5d4c2b1a, "192.0.2.1", (uint64_t)NOW - 1);
+	add_used(&t, 0xc8e1a1f3, "198.51.100.1", (uint64_t)NOW - 1);
+	T_EQ_INT(read_pluto(&s, from, to, 1), 0);
+	T_EQ_INT(xfrm_join_children(&j, &t, &s, NULL), 0);
+	text = render_foresee(&s, &src);
+	T_ASSERT(text);
+	T_CONTAINS(text, want);
+	free(text);
+	/* the connection's line at pluto's defaults: 64 s after the first send */
+	T_EQ_INT(read_pluto(&s, NULL, NULL, 0), 0);
+	T_EQ_INT(xfrm_join_children(&j, &t, &s, NULL), 0);
+	text = render_foresee(&s, &src);
+	T_ASSERT(text);
+	T_CONTAINS(text, "reason=\"peer_silent\"} 1796536220\n");
+	free(text);
+	/* no ESP since the request left (the kernel's last use before it): no forecast */
+	xfrm_join_done(&j);
+	xfrm_table_reset(&t);
+	add_used(&t, 0x5d4c2b1a, "192.0.2.1", (uint64_t)NOW - 9);
+	T_EQ_INT(read_pluto(&s, from, to, 1), 0);
+	T_EQ_INT(xfrm_join_children(&j, &t, &s, NULL), 0);
+	text = render_foresee(&s, &src);
+	T_ASSERT(text);
+	T_NOT_CONTAINS(text, "reason=\"peer_silent\"");
+	free(text);
+	/* ESP again, but past the retransmit announced at NOW - 2 for NOW (and the slack): the
+	 * peer answered */
+	xfrm_table_reset(&t);
+	add_used(&t, 0x5d4c2b1a, "192.0.2.1", (uint64_t)NOW + 4);
+	T_EQ_INT(read_pluto(&s, from, to, 1), 0);
+	s.now = NOW + SA_SILENCE_SLACK_S + 1;
+	T_EQ_INT(xfrm_join_children(&j, &t, &s, NULL), 0);
+	text = render_foresee(&s, &src);
+	T_ASSERT(text);
+	T_NOT_CONTAINS(text, "reason=\"peer_silent\"");
+	free(text);
+	xfrm_table_done(&t);
+	xfrm_join_done(&j);
+	sa_snapshot_done(&s);
+	event_counters_free(ec);
+}
+
 /* One read of pluto plus the kernel into the counter store, as lsw_read() and the collector
  * do; the pair's totals. */
 static void scrape(struct sa_counters *sc, struct xfrm_join *j, struct sa_snapshot *s,
@@ -405,4 +521,4 @@ static void monotonic(void)
 }
 
 TEST_MAIN("libreswan_xfrm", TEST(saids), TEST(packets_from_kernel), TEST(last_use_from_kernel),
-          TEST(monotonic))
+          TEST(peer_silent_from_kernel), TEST(monotonic))

@@ -6,13 +6,20 @@
  * pluto's. The whole recording is classified too, and its counts per kind are checked against
  * what the lab did (one PSK mismatch each way, one proposal mismatch each way, a killed peer, a
  * dead peer that never answered, two CHILD SAs the kernel could not install), so that a row that
- * stops matching real pluto output fails the build.
+ * stops matching real pluto output fails the build. The recording also goes through the event
+ * counters as serve feeds them, for what the peer_silent forecast needs of each unanswered
+ * request: its first send (pluto's announced wait), the retransmit or give-up it announces, and
+ * the give-up when the model of pluto's schedule (exporter/sa_foresee.h) says.
  */
 #include "test.h"
 
 #include "common/file_read.h"
+#include "common/num.h"
+#include "events/event_counters.h"
+#include "exporter/sa_foresee.h"
 #include "logs/log_classify.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +194,126 @@ static void recording_counts(void)
 	T_EQ_INT(req, 2);
 }
 
+/* The wait a retransmit announces: both of pluto's forms; a wait that cannot be read is 0
+ * (unknown), the line still a retransmit. */
+static void announced_waits(void)
+{
+	static const struct {
+		const char *line;
+		double wait;
+	} v[] = {
+	    {"\"a-c\" #5: STATE_V2_PARENT_I1: retransmission; will wait 0.5 seconds for response",
+	     0.5},
+	    {"\"a-b\" #4: STATE_V2_ESTABLISHED_IKE_SA: retransmission; will wait 32 seconds for "
+	     "response",
+	     32},
+	    {"\"x\" #2: STATE_QUICK_I1: retransmission; will wait 20s for response", 20},
+	    {"\"x\" #2: IKE_SA_INIT_I: retransmission; will wait 0.25 seconds for response", 0.25},
+	    {"\"x\" #2: S: retransmission; will wait 0.5 parsecs for response", 0},
+	    {"\"x\" #2: S: retransmission; will wait x seconds for response", 0},
+	    {"\"x\" #2: S: retransmission; will wait 1.5.2 seconds for response", 0},
+	    {"\"x\" #2: S: retransmission; will wait 0 seconds for response", 0},
+	    {"\"x\" #2: S: retransmission; will wait 100000 seconds for response", 0},
+	    {"\"x\" #2: S: retransmission; will wait 12345678901234567890 seconds", 0},
+	    {"\"x\" #2: S: retransmission; will wait 0.5", 0},
+	    {"\"x\" #2: S: retransmission; will wait ", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct log_class c;
+
+		T_EQ_INT(log_classify_line(v[i].line, strlen(v[i].line), &c), 0);
+		if (c.cat != LOG_CAT_RETRANSMIT || c.wait_s != v[i].wait)
+			test_fail(__FILE__, __LINE__, "vector %zu: cat %d wait %g", i, c.cat,
+			          c.wait_s);
+	}
+}
+
+/* "Dec  6 05:00:03.760900: ...": seconds of the day, -1 when the line has no such time. */
+static double line_time(const char *l, size_t n)
+{
+	uint64_t h, m;
+	double sec;
+
+	if (n < 23 || l[22] != ':' || num_parse_u64(l + 7, 2, 23, &h) < 0 ||
+	    num_parse_u64(l + 10, 2, 59, &m) < 0 || num_parse_double(l + 13, 9, 0, 60, &sec) < 0)
+		return -1;
+	return (double)(h * 3600 + m * 60) + sec;
+}
+
+/* Every retransmit of the recording, through the event counters: the outstanding request's
+ * first send is the time of the "sent ... request" line it repeats (pluto logs none for a
+ * liveness request, so it cannot come from there), its next_by is the wait announced, and each
+ * give-up comes when pluto said and when the model of its schedule (the lab's 500 ms, 6 s)
+ * says; after the dead peer's IKE SA is deleted, nothing is outstanding. */
+static void recording_silence(void)
+{
+	struct event_counters *ec = event_counters_new();
+	struct sa_retx_timing lab = SA_RETX_TIMING_PLUTO;
+	double sent[2] = {-1, -1}; /* a-b, a-c: the newest "sent ... request" */
+	struct event_retx r, last[2] = {{0}};
+	unsigned checked = 0, giveups = 0;
+	char *text;
+	size_t len, pos = 0;
+
+	T_ASSERT(ec);
+	lab.limit = 6;
+	if (file_read_all("../fixtures/libreswan/pluto.log", 1u << 22, &text, &len) < 0 || !text) {
+		test_fail(__FILE__, __LINE__, "pluto.log not read");
+		event_counters_free(ec);
+		return;
+	}
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - text - pos) : len - pos;
+		char l[1024];
+		double t;
+		struct log_class c;
+		int k;
+
+		T_ASSERT(n < sizeof(l));
+		memcpy(l, text + pos, n < sizeof(l) ? n : 0);
+		l[n < sizeof(l) ? n : 0] = '\0';
+		n = strlen(l);
+		pos += (nl ? (size_t)(nl - text - pos) : len - pos) + 1;
+		t = line_time(l, n);
+		T_EQ_INT(log_classify_line(l, n, &c), 0);
+		if (t < 0 || !c.conn.p || c.conn.len != 3)
+			continue;
+		k = memcmp(c.conn.p, "a-b", 3) == 0 ? 0 : memcmp(c.conn.p, "a-c", 3) == 0 ? 1 : -1;
+		if (k < 0)
+			continue;
+		if (strstr(l, ": sent IKE_SA_INIT request") ||
+		    strstr(l, ": sent CREATE_CHILD_SA request"))
+			sent[k] = t;
+		event_counters_feed_log(ec, &c, true, t);
+		if (c.cat == LOG_CAT_RETRANSMIT) {
+			T_ASSERT(event_counters_retx(ec, c.conn.p, c.conn.len, &r));
+			if (r.ike_id != c.ike_id || fabs(r.first_sent - sent[k]) > 0.02 ||
+			    fabs(r.next_by - (t + c.wait_s)) > 1e-6 || c.wait_s <= 0)
+				test_fail(__FILE__, __LINE__, "%.*s: first sent %.3f, sent %.3f",
+				          (int)n, l, r.first_sent, sent[k]);
+			last[k] = r;
+			checked++;
+		}
+		if (c.cat == LOG_CAT_FAILURE && strstr(l, "timeout exceeded")) {
+			/* as announced, and as modelled */
+			if (fabs(t - last[k].next_by) > 0.05 ||
+			    fabs(t - (last[k].first_sent + sa_retx_giveup_s(&lab))) > 0.05)
+				test_fail(__FILE__, __LINE__, "%.*s: expected at %.3f / %.3f",
+				          (int)n, l, last[k].next_by,
+				          last[k].first_sent + sa_retx_giveup_s(&lab));
+			giveups++;
+		}
+		if (strstr(l, "\"a-b\" #4: deleting state (STATE_V2_ESTABLISHED_IKE_SA)"))
+			T_ASSERT(!event_counters_retx(ec, "a-b", 3, &r));
+	}
+	free(text);
+	T_EQ_INT(checked, 21);
+	T_EQ_INT(giveups, 4); /* a-c #5 and #6, the dead peer's #4, a-b's refused #15 */
+	event_counters_free(ec);
+}
+
 /* Cut lines: never a read past the end (ASan), never a span outside the line. */
 static void cut_lines(void)
 {
@@ -210,4 +337,5 @@ static void cut_lines(void)
 	}
 }
 
-TEST_MAIN("log_classify_pluto", TEST(vectors_classify), TEST(recording_counts), TEST(cut_lines))
+TEST_MAIN("log_classify_pluto", TEST(vectors_classify), TEST(recording_counts),
+          TEST(announced_waits), TEST(recording_silence), TEST(cut_lines))

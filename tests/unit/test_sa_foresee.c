@@ -197,6 +197,52 @@ static void peer_silent(void)
 	T_ASSERT(!sa_foresee_silent(&s, &ike, NULL, &def, &f));
 }
 
+/* On a pluto gateway: the schedule is the connection's own (whack --status, snap_conn.retx),
+ * charon's settings stay for a connection without one; a request past the retransmit or give-up
+ * pluto announced, with neither logged, was answered (pluto does not log a liveness answer). */
+static void peer_silent_pluto(void)
+{
+	struct sa_retx_timing charon = SA_RETX_TIMING_DEFAULT;
+	struct snap_child ch = {.name = "a-b", .state = "INSTALLED", .use_in = 1};
+	struct snap_ike ike = {.conn = "a-b",
+	                       .uniqueid = 4,
+	                       .state = "ESTABLISHED",
+	                       .rekey_time = SNAP_NONE,
+	                       .reauth_time = SNAP_NONE,
+	                       .children = &ch,
+	                       .n_children = 1};
+	struct snap_conn conns[2] = {{.name = "a-c"}, {.name = "a-b"}};
+	struct sa_snapshot s = {.now = NOW, .conns = conns, .n_conns = 2};
+	/* the recording's #4: first sent 4 s ago, its 4th retransmit says "will wait 4 seconds" */
+	struct sa_silence q = {4, NOW - 4, 0, NOW + 4};
+	struct sa_forecast f;
+
+	conns[1].retx = SA_RETX_TIMING_PLUTO;
+	conns[1].retx.limit = 6; /* the lab's retransmit-timeout=6s: given up 8 s after */
+	T_ASSERT(sa_foresee_silent(&s, &ike, &q, &charon, &f));
+	T_ASSERT(f.fail_at == NOW - 4 + 8);
+	/* pluto's defaults (500 ms, 60 s): 64 s */
+	conns[1].retx = SA_RETX_TIMING_PLUTO;
+	T_ASSERT(sa_foresee_silent(&s, &ike, &q, &charon, &f));
+	T_ASSERT(f.fail_at == NOW - 4 + 64);
+	/* no schedule for the connection (charon, or a line whack did not print): the source's */
+	memset(&conns[1].retx, 0, sizeof(conns[1].retx));
+	T_ASSERT(sa_foresee_silent(&s, &ike, &q, &charon, &f));
+	T_ASSERT(f.fail_at > NOW - 4 + 165.0 && f.fail_at < NOW - 4 + 165.1);
+	conns[1].retx = SA_RETX_TIMING_PLUTO;
+	/* the announced time passed, within the slack of a log read: still outstanding */
+	s.now = NOW + 4 + SA_SILENCE_SLACK_S;
+	ch.use_in = 0;
+	T_ASSERT(sa_foresee_silent(&s, &ike, &q, &charon, &f));
+	/* past it, with no retransmit and no give-up logged: answered */
+	s.now = NOW + 4 + SA_SILENCE_SLACK_S + 1;
+	T_ASSERT(!sa_foresee_silent(&s, &ike, &q, &charon, &f));
+	T_EQ_INT(f.reason, SA_FORESEE_NONE);
+	/* charon announces nothing (0): only its log's answer or give-up ends the request */
+	q.next_by = 0;
+	T_ASSERT(sa_foresee_silent(&s, &ike, &q, &charon, &f));
+}
+
 /* pluto's schedule (programs/pluto/retransmit.c): retransmit-interval twice, then doubling while
  * below retransmit-timeout, given up once the waits reach it or after 12 retransmits. */
 static void pluto_giveup(void)
@@ -267,4 +313,4 @@ static void retx_from_strongswan_conf(void)
 }
 
 TEST_MAIN("sa_foresee", TEST(child_forecasts), TEST(ike_forecasts), TEST(series), TEST(peer_silent),
-          TEST(pluto_giveup), TEST(retx_from_strongswan_conf))
+          TEST(peer_silent_pluto), TEST(pluto_giveup), TEST(retx_from_strongswan_conf))
