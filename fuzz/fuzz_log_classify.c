@@ -3,7 +3,8 @@
  * libFuzzer target for the charon log classifier. The input is split at newlines and each piece
  * goes through both entry points: as a full line (filelog/syslog shape) and as a bare message
  * with the first three bytes as the group (VICI `log` events, journal fields). Checks that every
- * span in the result lies inside the input and that enum fields stay in range.
+ * span in the result lies inside the input, that enum fields stay in range and that a
+ * retransmit's announced wait is a sane number.
  */
 #include "logs/log_classify.h"
 
@@ -28,6 +29,9 @@ static void check(const struct log_class *c, const char *base, size_t len)
 	    (unsigned)c->exchange >= LOG_EXCH_COUNT)
 		abort();
 	if (c->cat == LOG_CAT_FAILURE && !log_failure_name(c->failure)[0])
+		abort();
+	/* a retransmit's announced wait: a number of seconds in range, or 0, never NaN */
+	if (!(c->wait_s >= 0 && c->wait_s <= 86400) || (c->wait_s && c->cat != LOG_CAT_RETRANSMIT))
 		abort();
 }
 

@@ -73,6 +73,8 @@ t_check "configured-but-down-child" eq 'ipsec_child_sa_up{conn="a-c",child="a-c"
 t_check "algorithms" eval 'scrape | grep -q "^ipsec_ike_sa_info{conn=\"a-b\".*encr=\"AES_CBC_128\".*dh_group=\"MODP2048\""'
 t_check "established-age" eval '[ -n "$(value "ipsec_ike_sa_established_timestamp_seconds{conn=\"a-b\"}")" ] && ge "ipsec_ike_sa_established_timestamp_seconds{conn=\"a-b\"}" 1000000000'
 t_check "global-established" ge 'libreswan_ike_sas_total{version="ikev2",result="established"}' 1
+# peer_silent on pluto: pluto's schedule per connection, not charon's strongswan.conf
+t_check "peer-silent-pluto-schedule" grep -q "peer_silent forecasts assume each connection's retransmit-interval and retransmit-timeout of whack --status, else retransmit-interval 500 ms, retransmit-timeout 60 s (pluto's defaults)" "$SERVE_LOG"
 t_eventually 10 "event-established" ge 'ipsec_ike_sa_events_total{conn="a-b",event="established"}' 1
 
 # status reads the same source: a-b up, a-c down (exit 3)
