@@ -4,10 +4,10 @@
  * of a CHILD SA gets the packet count of the kernel SA with its SPI and protocol (spi_in: the
  * inbound SA, spi_out: the outbound one), its last inbound and outbound use (XFRMA_LASTUSED)
  * where the daemon gives none or an older one, and its reqid when the daemon did not give one.
- * For a
- * daemon whose own interface reports bytes only (Libreswan's whack), so that
- * ipsec_child_sa_packets_*_total and everything built on it (the probes' in-tunnel check, the
- * mixin's packet-rate alerts) mean for it what they mean for charon.
+ * For a daemon whose own interface reports bytes only (Libreswan's whack), so that
+ * ipsec_child_sa_packets_*_total, ipsec_child_sa_last_in_timestamp_seconds and everything built
+ * on them (the probes' in-tunnel check, the mixin's packet-rate alerts, peer_silent) mean for it
+ * what they mean for charon.
  *
  * The completed values then go through sa_counters like charon's, which carries them across
  * rekeys, and which takes a CHILD SA whose counters went down for a new SA (counting the old
