@@ -90,8 +90,8 @@ int buf_reserve(struct buf *b, size_t extra)
 	}
 	/* a safe point: the caller writes only after this returns. Hand over what is there when
 	 * the content and @extra would reach the mark, so that the storage stays at the mark */
-	if (b->sink && !b->hold && b->len && extra >= b->mark - (b->len < b->mark ? b->len : b->mark) &&
-	    sink_take(b) < 0)
+	if (b->sink && !b->hold && b->len &&
+	    extra >= b->mark - (b->len < b->mark ? b->len : b->mark) && sink_take(b) < 0)
 		return b->err;
 	/* the content and its NUL */
 	b->err = array_reserve(&b->data, 1, b->len, extra + 1, &b->cap, 256,
@@ -107,7 +107,8 @@ void buf_hint(struct buf *b, size_t n)
 		return;
 	/* with a sink, the storage the mark allows (a power of two stays one) and no more */
 	if (b->sink)
-		n = b->len + 1 < b->mark ? (n < b->mark - b->len - 1 ? n : b->mark - b->len - 1) : 0;
+		n = b->len + 1 < b->mark ? (n < b->mark - b->len - 1 ? n : b->mark - b->len - 1)
+		                         : 0;
 	if (n > limit)
 		n = limit;
 	if (n < b->cap - b->len)

@@ -101,7 +101,7 @@ struct collector {
 	int flight_err;   /* the last one's outcome */
 	pthread_rwlock_t pub_lock;
 	struct pub_gen *_Atomic spare; /* a generation nobody holds, for the next publish */
-	char source_why[200]; /* why ->cfg.source's last read failed */
+	char source_why[200];          /* why ->cfg.source's last read failed */
 	pthread_mutex_t
 	    source_lock;           /* the source's state: its read, and renderers of its metrics */
 	pthread_mutex_t xfrm_lock; /* ->xfrm: its write carries state, and renders run at once */
@@ -820,7 +820,8 @@ int collector_find_child(struct collector *c, const struct sockaddr *target, cha
 
 	ensure_published(c);
 	pthread_rwlock_rdlock(&c->pub_lock);
-	err = sa_lookup_find_child(&c->pub.gen->snap, target, ret_conn, conn_len, ret_child, child_len);
+	err = sa_lookup_find_child(&c->pub.gen->snap, target, ret_conn, conn_len, ret_child,
+	                           child_len);
 	pthread_rwlock_unlock(&c->pub_lock);
 	return err;
 }

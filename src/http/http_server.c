@@ -283,7 +283,7 @@ static enum MHD_Result serve_route(struct http_server *s, struct MHD_Connection 
 		rq.body = body->data ? body->data : "";
 		rq.body_len = body->len;
 	}
-	if (rt->r.flags & HTTP_ROUTE_STREAM)
+	if ((rt->r.flags & HTTP_ROUTE_STREAM) && s->stream_mark < HTTP_BODY_MAX)
 		return serve_streamed(s, c, rt, &rq, gzip);
 	buf_init(&rp.body, HTTP_BODY_MAX);
 	buf_hint(&rp.body, body_hint(rt));

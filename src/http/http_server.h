@@ -95,7 +95,7 @@ struct http_config {
 	unsigned max_clients; /* 0: HTTP_MAX_CLIENTS */
 	unsigned timeout_s;   /* 0: HTTP_CLIENT_TIMEOUT_S */
 	size_t stream_mark;   /* HTTP_ROUTE_STREAM: stream bodies from this size on; 0:
-	                       * HTTP_STREAM_MARK */
+	                       * HTTP_STREAM_MARK; HTTP_BODY_MAX or more: never */
 };
 
 struct http_server;

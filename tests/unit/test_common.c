@@ -295,6 +295,5 @@ static void num_parse_durations(void)
 }
 
 TEST_MAIN("common", TEST(rd_reads_big_endian_and_stops_short), TEST(rd_short_read_leaves_cursor),
-          TEST(buf_caps_and_sticks), TEST(buf_sink_streams),
-          TEST(buf_sink_holds_and_fails), TEST(buf_integers), TEST(num_parse_rejects_junk),
-          TEST(num_parse_durations))
+          TEST(buf_caps_and_sticks), TEST(buf_sink_streams), TEST(buf_sink_holds_and_fails),
+          TEST(buf_integers), TEST(num_parse_rejects_junk), TEST(num_parse_durations))

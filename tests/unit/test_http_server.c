@@ -1025,7 +1025,7 @@ static void tls_client_certificates(void)
 /* The handler of the streamed routes: X-Size bytes of a fixed pattern in pieces of varying
  * size (appends and room/commit), failing with -EIO after X-Fail-After bytes when asked. */
 struct big {
-	atomic_uint ended;  /* handler calls that returned */
+	atomic_uint ended;   /* handler calls that returned */
 	atomic_int last_err; /* the body's error when the last one returned */
 };
 
@@ -1073,7 +1073,8 @@ static int fx_big(void *ctx, const struct http_request *rq, struct http_reply *r
 		piece = piece % 509 + 1;
 	}
 	/* the request's headers are not the handler's once the answer streams */
-	if (size >= STREAM_MARK && strcmp(rq->path, "/big") == 0 && http_request_header(rq, "X-Size"))
+	if (size >= STREAM_MARK && strcmp(rq->path, "/big") == 0 &&
+	    http_request_header(rq, "X-Size"))
 		r = -EPROTO;
 	atomic_store(&b->last_err, out->err);
 	atomic_fetch_add(&b->ended, 1);
@@ -1136,8 +1137,8 @@ static int get_body(unsigned port, const char *method, const char *path, size_t 
 		goto out;
 	}
 	b = body_of(&r);
-	*ret_streamed = strstr(r.data, "\r\nTransfer-Encoding: chunked\r\n") &&
-	                strstr(r.data, "\r\n\r\n") < b;
+	*ret_streamed =
+	    strstr(r.data, "\r\nTransfer-Encoding: chunked\r\n") && strstr(r.data, "\r\n\r\n") < b;
 	if (*ret_streamed && strcmp(method, "HEAD") != 0) {
 		if (dechunk(b, r.data + r.len, &raw) < 0) {
 			st = -1;
@@ -1178,8 +1179,8 @@ static bool is_pattern(const struct buf *b, size_t size)
  * mark on. */
 static void stream_same_bytes_as_whole(void)
 {
-	static const size_t sizes[] = {0,     1,     1023,  1024,  1025,   2047,   2048,   4097,
-	                               16383, 16384, 16385, 32767, 32768,  32769,  65535,  65536,
+	static const size_t sizes[] = {0,     1,     1023,   1024,   1025,    2047,   2048,  4097,
+	                               16383, 16384, 16385,  32767,  32768,   32769,  65535, 65536,
 	                               65537, 98304, 131073, 300001, 1048576, 3000000};
 	static const char *const enc[] = {NULL, "Accept-Encoding: gzip\r\n"};
 	struct big b = {0};
@@ -1191,8 +1192,8 @@ static void stream_same_bytes_as_whole(void)
 	buf_init(&body, 1 << 27);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		for (size_t e = 0; e < 2; e++) {
-			T_EQ_INT(get_body(http_server_port(s), "GET", "/big", sizes[i], enc[e], &body,
-			                  &streamed),
+			T_EQ_INT(get_body(http_server_port(s), "GET", "/big", sizes[i], enc[e],
+			                  &body, &streamed),
 			         200);
 			T_ASSERT(is_pattern(&body, sizes[i]));
 			T_EQ_INT(streamed, sizes[i] >= STREAM_MARK);
@@ -1345,8 +1346,8 @@ static void *stream_client_run(void *arg)
 	for (unsigned i = 0; i < 6; i++) {
 		size_t size = 50000 + 77777 * ((c->id + i) % 5);
 
-		if (get_body(c->port, "GET", "/big", size, i % 2 ? "Accept-Encoding: gzip\r\n" : NULL,
-		             &body, &streamed) != 200 ||
+		if (get_body(c->port, "GET", "/big", size,
+		             i % 2 ? "Accept-Encoding: gzip\r\n" : NULL, &body, &streamed) != 200 ||
 		    !streamed || !is_pattern(&body, size))
 			c->failures++;
 	}
@@ -1374,9 +1375,9 @@ static void stream_concurrent(void)
 	http_server_free(s);
 }
 
-TEST_MAIN_TEARDOWN("http_server", cleanup_tmpdir, TEST(routes_and_headers), TEST(stream_same_bytes_as_whole),
-                   TEST(stream_failure_breaks_transfer), TEST(stream_client_gone_or_stuck),
-                   TEST(stream_head), TEST(stream_concurrent),
+TEST_MAIN_TEARDOWN("http_server", cleanup_tmpdir, TEST(routes_and_headers),
+                   TEST(stream_same_bytes_as_whole), TEST(stream_failure_breaks_transfer),
+                   TEST(stream_client_gone_or_stuck), TEST(stream_head), TEST(stream_concurrent),
                    TEST(large_body_and_keepalive), TEST(gzip_when_accepted), TEST(vary_is_sent),
                    TEST(accept_encoding_vectors), TEST(bind_errors_are_returned),
                    TEST(connection_limit_and_timeout), TEST(post_routes_take_bodies),
