@@ -222,9 +222,10 @@ static size_t body_hint(const struct route *rt)
 }
 
 /* A HTTP_ROUTE_STREAM route: the handler on its own thread; its answer whole if it stays under
- * the mark, streamed (chunked, no Content-Length) if not. */
-static enum MHD_Result serve_streamed(struct http_server *s, struct MHD_Connection *c,
-                                      struct route *rt, const struct http_request *rq, bool gzip)
+ * the mark, streamed (chunked, no Content-Length) if not. false when no thread could be had:
+ * the caller answers whole. */
+static bool serve_streamed(struct http_server *s, struct MHD_Connection *c, struct route *rt,
+                           const struct http_request *rq, bool gzip, enum MHD_Result *ret)
 {
 	struct http_stream_params p = {
 	    .fn = rt->r.fn,
@@ -242,16 +243,19 @@ static enum MHD_Result serve_streamed(struct http_server *s, struct MHD_Connecti
 	struct http_reply *rp;
 	const char *ctype, *vary;
 	unsigned status;
-	enum MHD_Result ret;
 	int r;
 
-	if ((r = http_stream_start(&p, &st)) < 0)
-		return MHD_NO;
+	if ((r = http_stream_start(&p, &st)) < 0) {
+		log_warn("%s: no thread to stream the answer (%s): answering it whole", rt->what,
+		         strerror(-r));
+		return false;
+	}
+	*ret = MHD_NO;
 	if (!http_stream_streaming(st)) {
 		r = http_stream_whole(st, &rp);
-		ret = queue_whole(s, c, rt, rp, r, gzip);
+		*ret = queue_whole(s, c, rt, rp, r, gzip);
 		http_stream_free(st);
-		return ret;
+		return true;
 	}
 	http_stream_head(st, &status, &ctype, &vary);
 	/* the response owns the stream from here: freeing it stops and joins the producer */
@@ -259,7 +263,7 @@ static enum MHD_Result serve_streamed(struct http_server *s, struct MHD_Connecti
 	                                         http_stream_read, st, http_stream_free);
 	if (!resp) {
 		http_stream_free(st);
-		return MHD_NO;
+		return true;
 	}
 	if (gzip) {
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
@@ -267,7 +271,8 @@ static enum MHD_Result serve_streamed(struct http_server *s, struct MHD_Connecti
 	}
 	if (vary)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, vary);
-	return queue(s, c, status, ctype, resp);
+	*ret = queue(s, c, status, ctype, resp);
+	return true;
 }
 
 /* Run @rt's handler and queue its reply (gzipped when the route allows and the client accepts). */
@@ -277,14 +282,16 @@ static enum MHD_Result serve_route(struct http_server *s, struct MHD_Connection 
 	struct http_request rq = {.method = method, .path = rt->r.path, .conn = c};
 	struct http_reply rp = {.status = MHD_HTTP_OK, .content_type = "text/plain; charset=utf-8"};
 	bool gzip = (rt->r.flags & HTTP_ROUTE_GZIP) && accepts_gzip(c);
+	enum MHD_Result ret;
 	int r;
 
 	if (body) {
 		rq.body = body->data ? body->data : "";
 		rq.body_len = body->len;
 	}
-	if ((rt->r.flags & HTTP_ROUTE_STREAM) && s->stream_mark < HTTP_BODY_MAX)
-		return serve_streamed(s, c, rt, &rq, gzip);
+	if ((rt->r.flags & HTTP_ROUTE_STREAM) && s->stream_mark < HTTP_BODY_MAX &&
+	    serve_streamed(s, c, rt, &rq, gzip, &ret))
+		return ret;
 	buf_init(&rp.body, HTTP_BODY_MAX);
 	buf_hint(&rp.body, body_hint(rt));
 	r = rt->r.fn(rt->r.ctx, &rq, &rp);
