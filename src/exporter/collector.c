@@ -47,8 +47,8 @@ struct pub_certs {
 	struct sa_snapshot s;
 };
 
-/* One published read, held by reference by the scrapes that render it; the last reference
- * leaves its storage to the next publish (->spare). */
+/* One published read, held by reference by the scrapes that render it. When nobody holds the
+ * one a publish replaces, its storage is the next read's; otherwise its last reader frees it. */
 struct pub_gen {
 	atomic_uint refs;
 	struct sa_snapshot snap;   /* the last snapshot charon answered completely */
@@ -100,7 +100,6 @@ struct collector {
 	uint64_t flights; /* gathers ended */
 	int flight_err;   /* the last one's outcome */
 	pthread_rwlock_t pub_lock;
-	struct pub_gen *_Atomic spare; /* a generation nobody holds, for the next publish */
 	char source_why[200];          /* why ->cfg.source's last read failed */
 	pthread_mutex_t
 	    source_lock;           /* the source's state: its read, and renderers of its metrics */
@@ -162,14 +161,10 @@ static struct pub_gen *gen_ref(struct collector *c, bool *ret_have)
 	return g;
 }
 
-/* The last reference keeps the storage for the next publish (one spare; more are freed). */
-static void gen_unref(struct collector *c, struct pub_gen *g)
+static void gen_unref(struct pub_gen *g)
 {
-	if (atomic_fetch_sub(&g->refs, 1) != 1)
-		return;
-	certs_unref(g->certs);
-	g->certs = NULL;
-	gen_free(atomic_exchange(&c->spare, g));
+	if (atomic_fetch_sub(&g->refs, 1) == 1)
+		gen_free(g);
 }
 
 struct collector *collector_new(const struct collector_config *cfg)
@@ -224,7 +219,6 @@ void collector_free(struct collector *c)
 	sa_snapshot_done(&c->certs);
 	sa_snapshot_done(&c->probe_snap);
 	gen_free(c->pub.gen);
-	gen_free(atomic_load(&c->spare));
 	daemon_collect_done(&c->own);
 	xfrm_collect_done(&c->xfrm);
 	pthread_mutex_destroy(&c->source_lock);
@@ -515,29 +509,21 @@ static int op_collect(struct collector *c, void *arg)
 }
 
 /* ->snap (and ->certs when read anew), just read and used, become a new generation that readers
- * see; the scratch gets the storage of one nobody holds any more. Under ->lock, after a
- * successful op_collect. Out of memory: readers keep the last generation. */
+ * see. The read before gets the storage of the generation replaced when no scrape holds it any
+ * more (the usual case: two snapshots' worth, as before generations), else starts empty. Under
+ * ->lock, after a successful op_collect. Out of memory: readers keep the last generation. */
 static void publish(struct collector *c)
 {
-	struct pub_gen *g = atomic_exchange(&c->spare, NULL), *old;
+	struct pub_gen *g = gen_new(), *old;
 	struct pub_certs *certs = NULL;
 	struct sa_snapshot snap;
-	struct daemon_collect own;
 
-	if (!g && !(g = gen_new()))
-		return;
-	atomic_store(&g->refs, 1); /* the published pointer's; a spare has none */
-	if (c->certs_fresh && !(certs = certs_new())) {
-		gen_unref(c, g);
+	if (!g || (c->certs_fresh && !(certs = certs_new()))) {
+		gen_free(g);
 		return;
 	}
-	snap = g->snap;
 	g->snap = c->snap;
-	c->snap = snap;
-	own = g->own;
 	g->own = c->own;
-	c->own = own;
-	c->own.logged = g->own.logged; /* what was logged stays with the reading side */
 	if (certs) {
 		snap = certs->s;
 		certs->s = c->certs;
@@ -554,7 +540,16 @@ static void publish(struct collector *c)
 	c->pub.gen = g;
 	c->pub.have_snap = true;
 	pthread_rwlock_unlock(&c->pub_lock);
-	gen_unref(c, old);
+	if (atomic_fetch_sub(&old->refs, 1) == 1) {
+		c->snap = old->snap;
+		c->own = old->own;
+		certs_unref(old->certs);
+		free(old);
+	} else {
+		sa_snapshot_init(&c->snap);
+		daemon_collect_init(&c->own);
+	}
+	c->own.logged = g->own.logged; /* what was logged stays with the reading side */
 }
 
 bool collector_ready(struct collector *c)
@@ -761,7 +756,7 @@ int collector_scrape(struct collector *c, struct prom_writer *w)
 		c->scrape_errors++;
 	g = gen_ref(c, &have);
 	err = render(c, w, g, err == 0 && have, t0);
-	gen_unref(c, g);
+	gen_unref(g);
 	return err;
 }
 
