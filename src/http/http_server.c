@@ -41,7 +41,7 @@
 
 #define HTTP_REALM "ikewatch"
 /* what libmicrohttpd asks a streamed answer's reader for at most, per call */
-#define HTTP_STREAM_BLOCK (32u * 1024u)
+#define HTTP_STREAM_BLOCK (64u * 1024u)
 
 struct route {
 	struct http_route r;
@@ -290,10 +290,10 @@ static enum MHD_Result serve_route(struct http_server *s, struct MHD_Connection 
 		rq.body_len = body->len;
 	}
 	/* a producer thread costs about 0.1 ms a request: taken when the route's last answer
-	 * (or none yet) says this one may pass the mark; one that passes it unforeseen is
-	 * answered whole, and the next streams */
+	 * (or none yet) passed the mark; one that passes it unforeseen is answered whole, and
+	 * the next streams */
 	if ((rt->r.flags & HTTP_ROUTE_STREAM) && s->stream_mark < HTTP_BODY_MAX &&
-	    (rt->last_body == 0 || rt->last_body >= s->stream_mark / 2) &&
+	    (rt->last_body == 0 || rt->last_body >= s->stream_mark) &&
 	    serve_streamed(s, c, rt, &rq, gzip, &ret))
 		return ret;
 	buf_init(&rp.body, HTTP_BODY_MAX);

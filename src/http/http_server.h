@@ -56,9 +56,9 @@ enum {
 	 * whole; the handler then must not read the request's headers after its first
 	 * stream_mark bytes (http_request_header() answers NULL), and should buf_hold() its body
 	 * while it writes under a lock that others need. While the route's answers stay under
-	 * half the mark they are answered on the connection thread, as other routes' (a thread
-	 * per request costs more than such an answer): the first one past it is whole, the
-	 * next streams */
+	 * the mark they are answered on the connection thread, as other routes' (a thread per
+	 * request costs more than such an answer): the first one past it is whole, the next
+	 * streams */
 	HTTP_ROUTE_STREAM = 1u << 2,
 };
 

@@ -19,8 +19,9 @@
 #include <string.h>
 #include <zlib.h>
 
-/* The ring between the producer and the reader: a few of libmicrohttpd's writes. */
-#define STREAM_RING_SIZE (64u * 1024u)
+/* The ring between the producer and the reader: a mark's worth, so that a flush seldom waits
+ * for the reader, and the two threads do not take turns at every block. */
+#define STREAM_RING_SIZE (256u * 1024u)
 /* deflate's output per call, before it goes into the ring */
 #define STREAM_ZOUT_SIZE (16u * 1024u)
 
