@@ -100,7 +100,7 @@ struct collector {
 	uint64_t flights; /* gathers ended */
 	int flight_err;   /* the last one's outcome */
 	pthread_rwlock_t pub_lock;
-	char source_why[200];          /* why ->cfg.source's last read failed */
+	char source_why[200]; /* why ->cfg.source's last read failed */
 	pthread_mutex_t
 	    source_lock;           /* the source's state: its read, and renderers of its metrics */
 	pthread_mutex_t xfrm_lock; /* ->xfrm: its write carries state, and renders run at once */
