@@ -41,7 +41,9 @@
 
 #define HTTP_REALM "ikewatch"
 /* what libmicrohttpd asks a streamed answer's reader for at most, per call */
-#define HTTP_STREAM_BLOCK (64u * 1024u)
+#define HTTP_STREAM_BLOCK (128u * 1024u)
+/* libmicrohttpd's memory pool per connection: the request's headers and the write buffer */
+#define HTTP_CONN_MEMORY (160u * 1024u)
 
 struct route {
 	struct http_route r;
@@ -798,6 +800,11 @@ static int start_daemon(struct http_server *s, const struct http_listener *l, un
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 2 * max_clients, NULL};
 	/* idle timeout; the request deadline (http_deadline.h) catches the tricklers */
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, NULL};
+	/* a streamed answer is sent from the connection's memory pool (32 KiB by default, most
+	 * of it the write buffer): one send and one reader call per 32 KiB of a 2 MB scrape. A
+	 * pool of HTTP_CONN_MEMORY sends in larger pieces; its pages are touched only as used */
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY,
+	                                    NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
 	opts[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s};
