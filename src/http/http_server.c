@@ -802,9 +802,10 @@ static int start_daemon(struct http_server *s, const struct http_listener *l, un
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, NULL};
 	/* a streamed answer is sent from the connection's memory pool (32 KiB by default, most
 	 * of it the write buffer): one send and one reader call per 32 KiB of a 2 MB scrape. A
-	 * pool of HTTP_CONN_MEMORY sends in larger pieces; its pages are touched only as used */
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY,
-	                                    NULL};
+	 * pool of HTTP_CONN_MEMORY sends in larger pieces (RssAnon at 1 SA unchanged; at most
+	 * max_clients of them) */
+	opts[n++] =
+	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
 	opts[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s};

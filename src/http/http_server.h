@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The one HTTP server of ikewatch (exporter and heal), on libmicrohttpd with a thread per
- * connection (http_server.c says why). The caller gives a table of routes (exact path + method + handler);
- * the server does everything else the same way for every route: optional TLS, client
+ * connection (http_server.c says why). The caller gives a table of routes (exact path + method +
+ * handler); the server does everything else the same way for every route: optional TLS, client
  * certificates and basic auth from an exporter-toolkit web-config file (web_config.h), an
  * optional bearer token, 401/403/404/405/413, gzip, security headers, and the limits that keep
  * slow clients from starving the others: HTTP_MAX_CLIENTS connections, of which the one that
