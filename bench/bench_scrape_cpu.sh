@@ -5,7 +5,8 @@
 # tests/fakevici --sas N (answers from prepared bytes, so charon's share is nil and all the CPU
 # counted is ikewatch's: VICI decode, grouping, rendering, HTTP, gzip). The CPU is the serve
 # process's task-clock (perf stat -p) over RUNS scrapes on one kept-alive connection, after two
-# warm-up scrapes. With -B, a second (baseline) build is measured in turn with the first, size by
+# warm-up scrapes; VmHWM is serve's peak RSS, RssAnon its anonymous memory after the scrapes (the
+# 8 MB of shared libraries that every VmHWM includes are file pages, not in it). With -B, a second (baseline) build is measured in turn with the first, size by
 # size and round by round, so that both see the same machine load; the ratio is printed.
 # With -c, serve's user-space instructions per scrape are counted instead (valgrind's callgrind
 # around serve_route, counters zeroed after the warm-up): slow, but the same at any load, so
@@ -62,9 +63,9 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 median() { sort -g | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-# one B N RUNS: prints "cpu_ms_per_scrape vmhwm_kib"
+# one B N RUNS: prints "cpu_ms_per_scrape vmhwm_kib rssanon_kib"
 one() {
-	local b=$1 n=$2 runs=$3 sock=$work/vici port urls=() h=() ms hwm
+	local b=$1 n=$2 runs=$3 sock=$work/vici port urls=() h=() ms hwm anon
 	rm -f "$sock"
 	"$b/tests/fakevici/fakevici" --sas "$n" "$sock" 2>/dev/null &
 	fv=$!
@@ -84,7 +85,7 @@ one() {
 	if [ -n "$count" ]; then
 		callgrind_control -z "$sv" >/dev/null 2>&1
 		curl -s "${h[@]}" "${urls[@]}"
-		hwm=0
+		hwm=0 anon=0
 		kill "$sv"; wait "$sv" 2>/dev/null
 		# millions of instructions, in the place of milliseconds
 		ms=$(awk '/^(summary|totals):/ {print $2 / 1e6; exit}' "$work/cg.out")
@@ -93,21 +94,22 @@ one() {
 		perf stat -x, -e task-clock -p "$sv" -o "$work/stat" -- curl -s "${h[@]}" "${urls[@]}"
 		ms=$(awk -F, '/task-clock/ {print $1}' "$work/stat")
 		hwm=$(awk '/VmHWM/ {print $2}' "/proc/$sv/status")
+		anon=$(awk '/RssAnon/ {print $2}' "/proc/$sv/status")
 		kill "$sv"; wait "$sv" 2>/dev/null
 	fi
 	kill "$fv"; wait "$fv" 2>/dev/null
 	sv='' fv=''
-	awk -v ms="$ms" -v r="$runs" -v h="$hwm" 'BEGIN { printf "%.4f %d\n", ms / r, h }'
+	awk -v ms="$ms" -v r="$runs" -v h="$hwm" -v a="$anon" 'BEGIN { printf "%.4f %d %d\n", ms / r, h, a }'
 }
 
 echo "# ikewatch serve CPU per scrape against fakevici; ${gzip:+gzip, }$rounds rounds, median; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -n "$count" ] && echo "# -c: user-space instructions (callgrind): read \"ms\" as millions of instructions, \"us\" as thousands"
 if [ -n "$base" ]; then
-	echo "| SAs | CPU ms/scrape (base) | CPU ms/scrape | us per SA (base) | us per SA | after/before | VmHWM MiB (base) | VmHWM MiB |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| SAs | CPU ms/scrape (base) | CPU ms/scrape | us per SA (base) | us per SA | after/before | VmHWM MiB (base) | VmHWM MiB | RssAnon MiB (base) | RssAnon MiB |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 else
-	echo "| SAs | CPU ms/scrape | us per SA | VmHWM MiB |"
-	echo "|---|---|---|---|"
+	echo "| SAs | CPU ms/scrape | us per SA | VmHWM MiB | RssAnon MiB |"
+	echo "|---|---|---|---|---|"
 fi
 for n in $sizes; do
 	runs=5
@@ -120,24 +122,26 @@ for n in $sizes; do
 		[ "$n" -lt 1000 ] && runs=30
 		[ "$n" -lt 100 ] && runs=50
 	fi
-	: >"$work/a"; : >"$work/ah"; : >"$work/b"; : >"$work/bh"
+	: >"$work/a"; : >"$work/ah"; : >"$work/aa"; : >"$work/b"; : >"$work/bh"; : >"$work/ba"
 	for _ in $(seq "$rounds"); do
 		if [ -n "$base" ]; then
-			read -r ms h < <(one "$base" "$n" "$runs")
-			echo "$ms" >>"$work/b"; echo "$h" >>"$work/bh"
+			read -r ms h an < <(one "$base" "$n" "$runs")
+			echo "$ms" >>"$work/b"; echo "$h" >>"$work/bh"; echo "$an" >>"$work/ba"
 		fi
-		read -r ms h < <(one "$build" "$n" "$runs")
-		echo "$ms" >>"$work/a"; echo "$h" >>"$work/ah"
+		read -r ms h an < <(one "$build" "$n" "$runs")
+		echo "$ms" >>"$work/a"; echo "$h" >>"$work/ah"; echo "$an" >>"$work/aa"
 	done
-	a=$(median <"$work/a") ah=$(median <"$work/ah")
+	a=$(median <"$work/a") ah=$(median <"$work/ah") aa=$(median <"$work/aa")
 	if [ -n "$base" ]; then
-		b=$(median <"$work/b") bh=$(median <"$work/bh")
-		awk -v n="$n" -v a="$a" -v b="$b" -v ah="$ah" -v bh="$bh" 'BEGIN {
-			printf "| %d | %.3f | %.3f | %.2f | %.2f | %.2f | %.1f | %.1f |\n",
-				n, b, a, b / n * 1000, a / n * 1000, a / b, bh / 1024, ah / 1024 }'
+		b=$(median <"$work/b") bh=$(median <"$work/bh") ba=$(median <"$work/ba")
+		awk -v n="$n" -v a="$a" -v b="$b" -v ah="$ah" -v bh="$bh" -v aa="$aa" -v ba="$ba" 'BEGIN {
+			printf "| %d | %.3f | %.3f | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | %.1f |\n",
+				n, b, a, b / n * 1000, a / n * 1000, a / b, bh / 1024, ah / 1024,
+				ba / 1024, aa / 1024 }'
 	else
-		awk -v n="$n" -v a="$a" -v ah="$ah" 'BEGIN {
-			printf "| %d | %.3f | %.2f | %.1f |\n", n, a, a / n * 1000, ah / 1024 }'
+		awk -v n="$n" -v a="$a" -v ah="$ah" -v aa="$aa" 'BEGIN {
+			printf "| %d | %.3f | %.2f | %.1f | %.1f |\n", n, a, a / n * 1000, ah / 1024,
+				aa / 1024 }'
 	fi
 done
 echo "# load afterwards $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -40,6 +40,7 @@ struct serve {
 	struct http_server *http;
 	struct events_config events_cfg;
 	struct events_service *events;
+	size_t stream_mark; /* --web.stream-threshold; 0: the server's default */
 };
 
 static int serve_metrics(void *ctx, const struct http_request *rq, struct http_reply *reply)
@@ -57,11 +58,15 @@ static int serve_metrics(void *ctx, const struct http_request *rq, struct http_r
 	if (err == 0)
 		err = collector_scrape(s->collector, &w);
 	if (err == 0) {
+		/* written under their modules' locks: kept in memory until complete, so that a
+		 * client reading the streamed answer slowly holds up none of them */
+		buf_hold(out);
 		if (s->probes)
 			probe_set_write_metrics(s->probes, &w);
 		if (s->reflector)
 			reflect_service_write_metrics(s->reflector, &w);
 		events_service_write_metrics(s->events, &w);
+		buf_unhold(out);
 	}
 	end = prom_writer_finish(&w);
 	return err < 0 ? err : end;
@@ -168,7 +173,7 @@ static int serve_ready(void *ctx, const struct http_request *rq, struct http_rep
 static int serve_start_http(struct serve *s)
 {
 	const struct http_route routes[] = {
-	    {"/metrics", "GET", serve_metrics, s, HTTP_ROUTE_GZIP, 0},
+	    {"/metrics", "GET", serve_metrics, s, HTTP_ROUTE_GZIP | HTTP_ROUTE_STREAM, 0},
 	    {"/", "GET", serve_landing, s, 0, 0},
 	    {"/-/healthy", "GET", http_handle_healthy, NULL, 0, 0},
 	    {"/-/ready", "GET", serve_ready, s, 0, 0},
@@ -180,7 +185,8 @@ static int serve_start_http(struct serve *s)
 	                          .systemd_socket = s->cfg.web_systemd_socket,
 	                          .web_config_file = s->cfg.web_config_file,
 	                          .routes = routes,
-	                          .n_routes = sizeof(routes) / sizeof(routes[0])},
+	                          .n_routes = sizeof(routes) / sizeof(routes[0]),
+	                          .stream_mark = s->stream_mark},
 	    &s->http);
 }
 
@@ -194,6 +200,7 @@ struct serve_flags {
 	struct charon_flags charon;
 	struct serve_event_flag ev[SERVE_EVENT_FLAGS_MAX];
 	size_t n_ev;
+	size_t stream_mark;
 };
 
 static const char *const log_sources[] = {"vici", "journal", "file", "stdin", "none", NULL};
@@ -210,6 +217,11 @@ static const struct opt serve_opts[] = {
      "--web.listen-address"},
     {OPT_WEB_CONFIG, 0, "web.config.file", OPT_T_FILE, "FILE",
      "TLS and basic auth, exporter-toolkit format\n(docs/security.md)"},
+    {OPT_WEB_STREAM_THRESHOLD, 0, "web.stream-threshold", OPT_T_SIZE, "BYTES",
+     "send /metrics as it is written (chunked) once it\n"
+     "grows past this size, in flat memory (default\n"
+     "262144; 4096 to 67108864, where it never streams)",
+     4096, HTTP_BODY_MAX},
     {OPT_EVENTS_STREAM, 0, "events.stream", OPT_T_BOOL, "BOOL",
      "VICI event connection for rekeys and up/down events\n(default true)"},
     {OPT_EVENTS_LOG_SOURCE, 0, "events.log-source", OPT_T_CHOICE, "SRC",
@@ -237,6 +249,10 @@ static int serve_take(void *ctx, const struct opt *o, const struct opt_val *v, c
 	}
 	if (charon_flags_take(&f->charon, o, v))
 		return 0;
+	if (o->id == OPT_WEB_STREAM_THRESHOLD) {
+		f->stream_mark = (size_t)v->num;
+		return 0;
+	}
 	if (f->n_ev >= SERVE_EVENT_FLAGS_MAX) {
 		snprintf(err, errlen, "too many --events.* flags");
 		return -1;
@@ -269,6 +285,7 @@ static int serve_run(int argc, char **argv)
 		return 2;
 	if ((r = charon_flags_resolve(&cmd_serve, &flags.charon, &s.cfg)) != 0)
 		return r;
+	s.stream_mark = flags.stream_mark;
 	log_setup(s.cfg.log_level);
 	log_set_format(s.cfg.log_format);
 	stamp_clock_assume_synced(s.cfg.clock_max_error_us);

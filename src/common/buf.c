@@ -29,28 +29,98 @@ void buf_done(struct buf *b)
 void buf_reset(struct buf *b)
 {
 	b->len = 0;
-	b->err = 0;
+	/* what the sink took is gone: the content cannot start over */
+	b->err = b->flushed ? (b->err ? b->err : -ESPIPE) : 0;
 	if (b->data)
 		b->data[0] = '\0';
 }
 
+void buf_set_sink(struct buf *b, size_t mark, buf_sink_fn fn, void *ctx)
+{
+	b->sink = fn;
+	b->sink_ctx = ctx;
+	b->mark = mark ? mark : 1;
+}
+
+static int sink_take(struct buf *b)
+{
+	int r = b->sink(b->sink_ctx, b->data, b->len);
+
+	if (r < 0) {
+		b->err = r;
+		return r;
+	}
+	b->flushed += b->len;
+	b->len = 0;
+	b->data[0] = '\0';
+	/* the fast paths check only ->cap: near the cap on the total, use less of the storage */
+	if (b->max - b->flushed < b->cap - 1)
+		b->cap = b->max - b->flushed + 1;
+	return 0;
+}
+
+int buf_flush(struct buf *b)
+{
+	if (b->err || !b->sink || !b->len)
+		return b->err;
+	return sink_take(b);
+}
+
+void buf_unhold(struct buf *b)
+{
+	if (--b->hold == 0 && b->sink && !b->err && b->len >= b->mark)
+		sink_take(b);
+}
+
+/* The bytes the buffer itself may still hold under the cap. */
+static size_t buf_limit(const struct buf *b)
+{
+	return b->max - b->flushed;
+}
+
 int buf_reserve(struct buf *b, size_t extra)
 {
+	size_t limit = buf_limit(b);
+
 	if (b->err)
 		return b->err;
-	if (extra > b->max - b->len || extra == SIZE_MAX) {
+	if (extra > limit - b->len || extra == SIZE_MAX) {
 		b->err = -E2BIG;
 		return b->err;
 	}
+	/* a safe point: the caller writes only after this returns. Hand over what is there when
+	 * the content and @extra would reach the mark, so that the storage stays at the mark */
+	if (b->sink && !b->hold && b->len &&
+	    extra >= b->mark - (b->len < b->mark ? b->len : b->mark) && sink_take(b) < 0)
+		return b->err;
 	/* the content and its NUL */
 	b->err = array_reserve(&b->data, 1, b->len, extra + 1, &b->cap, 256,
-	                       b->max < SIZE_MAX ? b->max + 1 : SIZE_MAX);
+	                       limit < SIZE_MAX ? limit + 1 : SIZE_MAX);
 	return b->err;
+}
+
+void buf_hint(struct buf *b, size_t n)
+{
+	size_t limit = buf_limit(b) - b->len;
+
+	if (b->err)
+		return;
+	/* with a sink, the storage the mark allows (a power of two stays one) and no more */
+	if (b->sink)
+		n = b->len + 1 < b->mark ? (n < b->mark - b->len - 1 ? n : b->mark - b->len - 1)
+		                         : 0;
+	if (n > limit)
+		n = limit;
+	if (n < b->cap - b->len)
+		return;
+	/* best effort: a hint that cannot be had leaves no error for the writes that follow */
+	array_reserve(&b->data, 1, b->len, n + 1, &b->cap, 256,
+	              limit < SIZE_MAX - b->len ? b->len + limit + 1 : SIZE_MAX);
 }
 
 char *buf_room_slow(struct buf *b, size_t n)
 {
-	if (b->err || n > b->max - b->len || n == SIZE_MAX)
+	if (b->err || n > buf_limit(b) - b->len || n == SIZE_MAX)
 		return NULL;
 	return buf_reserve(b, n) < 0 ? NULL : b->data + b->len;
 }

@@ -4,6 +4,13 @@
  * failure (out of memory, or the cap) is sticky in ->err and every later append is a no-op, so a
  * writer checks once at the end (curl's dynbuf "toobig" idea). Always NUL-terminated when
  * ->len > 0, so text can be handed to C string functions.
+ *
+ * A buffer may stream (buf_set_sink()): once its content would pass a mark, it is handed to a
+ * sink and the buffer starts over, so a long answer is written in bounded memory. The hand-over
+ * happens only where the buffer may move anyway (the slow paths of buf_append(), buf_room() and
+ * buf_reserve(), which may reallocate), so the buf_room()/buf_commit() contract holds as it is:
+ * a pointer from buf_room() is good until the next call that may grow the buffer. A writer that
+ * remembers offsets into the buffer (to go back and change bytes) must not write to a sink.
  */
 #ifndef IKEWATCH_BUF_H
 #define IKEWATCH_BUF_H
@@ -13,18 +20,29 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Takes @len bytes that left the buffer: 0, or a negative errno that becomes the buffer's
+ * sticky error (the reader went away: the writer's later appends are no-ops). */
+typedef int (*buf_sink_fn)(void *ctx, const char *data, size_t len);
+
 struct buf {
 	char *data;
 	size_t len;
 	size_t cap;
-	size_t max; /* hard cap on len; appends past it fail with -E2BIG */
-	int err;    /* 0, -ENOMEM or -E2BIG: the first failure */
+	size_t max; /* hard cap on the bytes written (len + flushed); past it -E2BIG */
+	int err;    /* 0, -ENOMEM, -E2BIG or the sink's error: the first failure */
+	/* streaming (buf_set_sink()); all zero otherwise */
+	buf_sink_fn sink;
+	void *sink_ctx;
+	size_t mark;    /* hand the content to the sink before it would reach this */
+	size_t flushed; /* bytes the sink took so far */
+	unsigned hold;  /* > 0: keep the bytes (buf_hold()) */
 };
 
 void buf_init(struct buf *b, size_t max);
 /* Free the storage; the struct may be reused after buf_init(). */
 void buf_done(struct buf *b);
-/* Forget the content and any error, keep the storage. */
+/* Forget the content and any error, keep the storage. Bytes a sink took cannot be taken back:
+ * after a flush this fails the buffer with -ESPIPE instead. */
 void buf_reset(struct buf *b);
 /* Ensure room for @extra more bytes (plus the terminating NUL). */
 int buf_reserve(struct buf *b, size_t extra);
@@ -77,6 +95,32 @@ int buf_put_i64(struct buf *b, int64_t v);
 int buf_put_u8(struct buf *b, uint8_t v);
 int buf_put_u16be(struct buf *b, uint16_t v);
 int buf_put_u32be(struct buf *b, uint32_t v);
+
+/*
+ * Streaming. From here on, whenever an append or a reservation would take the content to @mark
+ * bytes or more, the content is first handed to @fn (and ->len starts over at 0), unless a hold
+ * is on. @mark > 0. The buffer's own storage then stays about @mark bytes (a single larger
+ * piece still grows it).
+ */
+void buf_set_sink(struct buf *b, size_t mark, buf_sink_fn fn, void *ctx);
+/* Hand what is in the buffer to the sink now (the end of a stream). 0 or the sticky error. */
+int buf_flush(struct buf *b);
+/* A writer that holds a lock others need brackets its writes with these: the sink may wait for a
+ * slow reader, and must not while the lock is held. Held bytes stay in memory. They nest; the
+ * last buf_unhold() hands over what passed the mark meanwhile. */
+static inline void buf_hold(struct buf *b)
+{
+	b->hold++;
+}
+void buf_unhold(struct buf *b);
+/* All bytes written: those the sink took and those still in the buffer. */
+static inline size_t buf_total(const struct buf *b)
+{
+	return b->flushed + b->len;
+}
+/* About @n more bytes will come: make room for them in one allocation, no more than a sink's
+ * mark, never past the cap. Best effort: a failure leaves no error behind. */
+void buf_hint(struct buf *b, size_t n);
 
 /* Hand the storage to the caller (who frees it); the buffer is left empty. */
 char *buf_steal(struct buf *b, size_t *ret_len);

@@ -14,7 +14,9 @@
  * arrives while another one is reading charon waits for that read and renders its result, which
  * is fresh enough by definition (it ended after the scrape arrived). So two Prometheus servers
  * and a curl by hand cost charon one read, and none of them queues behind the others' reads.
- * Every scrape renders on its own, under ->pub_lock held for reading, from what was published.
+ * Every scrape renders on its own from what was published: a generation (struct pub_gen) it
+ * holds by reference, not under ->pub_lock, because a streamed answer (http_stream.h) renders at
+ * the pace of its client, and a slow client must not hold up the next publish or anyone else.
  */
 #include "exporter/collector.h"
 
@@ -39,16 +41,29 @@
 #include <string.h>
 #include <time.h>
 
+/* The last list-certs charon answered, shared by the generations published until the next. */
+struct pub_certs {
+	atomic_uint refs;
+	struct sa_snapshot s;
+};
+
+/* One published read, held by reference by the scrapes that render it. When nobody holds the
+ * one a publish replaces, its storage is the next read's; otherwise its last reader frees it. */
+struct pub_gen {
+	atomic_uint refs;
+	struct sa_snapshot snap;   /* the last snapshot charon answered completely */
+	struct daemon_collect own; /* charon's stats, IKE counters and pools, read with ->snap */
+	struct pub_certs *certs;
+};
+
 /* What readers see, under ->pub_lock. */
 struct collector_pub {
-	struct sa_snapshot snap;  /* the last snapshot charon answered completely */
-	struct sa_snapshot certs; /* the last list-certs charon answered */
+	struct pub_gen *gen; /* never NULL; empty until have_snap */
 	bool have_snap;
 	bool up;           /* the last exchange with charon succeeded */
 	double checked_at; /* wall clock of that exchange, 0 = never */
 	char error[200];   /* why it failed, when !up */
 	char daemon[64], version[64];
-	struct daemon_collect own; /* charon's stats, IKE counters and pools, read with ->snap */
 };
 
 struct collector {
@@ -92,6 +107,66 @@ struct collector {
 	struct collector_pub pub;
 };
 
+static struct pub_certs *certs_new(void)
+{
+	struct pub_certs *p = calloc(1, sizeof(*p));
+
+	if (p) {
+		atomic_init(&p->refs, 1);
+		sa_snapshot_init(&p->s);
+	}
+	return p;
+}
+
+static void certs_unref(struct pub_certs *p)
+{
+	if (p && atomic_fetch_sub(&p->refs, 1) == 1) {
+		sa_snapshot_done(&p->s);
+		free(p);
+	}
+}
+
+static struct pub_gen *gen_new(void)
+{
+	struct pub_gen *g = calloc(1, sizeof(*g));
+
+	if (g) {
+		atomic_init(&g->refs, 1);
+		sa_snapshot_init(&g->snap);
+		daemon_collect_init(&g->own);
+	}
+	return g;
+}
+
+static void gen_free(struct pub_gen *g)
+{
+	if (!g)
+		return;
+	sa_snapshot_done(&g->snap);
+	daemon_collect_done(&g->own);
+	certs_unref(g->certs);
+	free(g);
+}
+
+/* The published generation, held until gen_unref(). */
+static struct pub_gen *gen_ref(struct collector *c, bool *ret_have)
+{
+	struct pub_gen *g;
+
+	pthread_rwlock_rdlock(&c->pub_lock);
+	g = c->pub.gen;
+	atomic_fetch_add(&g->refs, 1);
+	*ret_have = c->pub.have_snap;
+	pthread_rwlock_unlock(&c->pub_lock);
+	return g;
+}
+
+static void gen_unref(struct pub_gen *g)
+{
+	if (atomic_fetch_sub(&g->refs, 1) == 1)
+		gen_free(g);
+}
+
 struct collector *collector_new(const struct collector_config *cfg)
 {
 	struct collector *c = calloc(1, sizeof(*c));
@@ -107,10 +182,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 	sa_snapshot_init(&c->snap);
 	sa_snapshot_init(&c->certs);
 	sa_snapshot_init(&c->probe_snap);
-	sa_snapshot_init(&c->pub.snap);
-	sa_snapshot_init(&c->pub.certs);
 	daemon_collect_init(&c->own);
-	daemon_collect_init(&c->pub.own);
 	xfrm_collect_init(&c->xfrm);
 	pthread_mutex_init(&c->source_lock, NULL);
 	pthread_mutex_init(&c->xfrm_lock, NULL);
@@ -123,7 +195,12 @@ struct collector *collector_new(const struct collector_config *cfg)
 			return NULL;
 		}
 	}
-	if (!c->vici || !c->counters) {
+	c->pub.gen = gen_new();
+	if (c->pub.gen && !(c->pub.gen->certs = certs_new())) {
+		gen_free(c->pub.gen);
+		c->pub.gen = NULL;
+	}
+	if (!c->vici || !c->counters || !c->pub.gen) {
 		collector_free(c);
 		return NULL;
 	}
@@ -141,10 +218,8 @@ void collector_free(struct collector *c)
 	sa_snapshot_done(&c->snap);
 	sa_snapshot_done(&c->certs);
 	sa_snapshot_done(&c->probe_snap);
-	sa_snapshot_done(&c->pub.snap);
-	sa_snapshot_done(&c->pub.certs);
+	gen_free(c->pub.gen);
 	daemon_collect_done(&c->own);
-	daemon_collect_done(&c->pub.own);
 	xfrm_collect_done(&c->xfrm);
 	pthread_mutex_destroy(&c->source_lock);
 	pthread_mutex_destroy(&c->xfrm_lock);
@@ -358,7 +433,7 @@ static int relist_skipped(struct collector *c)
 
 	pthread_rwlock_rdlock(&c->pub_lock);
 	if (c->pub.have_snap)
-		n = sa_lookup_missing_ikes(&c->pub.snap, &c->snap, ids, RELIST_MAX);
+		n = sa_lookup_missing_ikes(&c->pub.gen->snap, &c->snap, ids, RELIST_MAX);
 	pthread_rwlock_unlock(&c->pub_lock);
 	if (n > RELIST_MAX)
 		return 0;
@@ -433,29 +508,48 @@ static int op_collect(struct collector *c, void *arg)
 	return sa_counters_update(c->counters, &c->snap);
 }
 
-/* ->snap (and ->certs when read anew), just read and used, become what readers see; what they
- * saw is reused for the next read. Under ->lock, after a successful op_collect. */
+/* ->snap (and ->certs when read anew), just read and used, become a new generation that readers
+ * see. The read before gets the storage of the generation replaced when no scrape holds it any
+ * more (the usual case: two snapshots' worth, as before generations), else starts empty. Under
+ * ->lock, after a successful op_collect. Out of memory: readers keep the last generation. */
 static void publish(struct collector *c)
 {
-	struct sa_snapshot old, old_certs;
-	struct daemon_collect own;
+	struct pub_gen *g = gen_new(), *old;
+	struct pub_certs *certs = NULL;
+	struct sa_snapshot snap;
 
-	pthread_rwlock_wrlock(&c->pub_lock);
-	old = c->pub.snap;
-	c->pub.snap = c->snap;
-	c->pub.have_snap = true;
-	own = c->pub.own;
-	c->pub.own = c->own;
-	c->own = own;
-	c->own.logged = c->pub.own.logged; /* what was logged stays with the reading side */
-	if (c->certs_fresh) {
-		old_certs = c->pub.certs;
-		c->pub.certs = c->certs;
-		c->certs = old_certs;
+	if (!g || (c->certs_fresh && !(certs = certs_new()))) {
+		gen_free(g);
+		return;
+	}
+	g->snap = c->snap;
+	g->own = c->own;
+	if (certs) {
+		snap = certs->s;
+		certs->s = c->certs;
+		c->certs = snap;
 		c->certs_fresh = false;
 	}
+	pthread_rwlock_wrlock(&c->pub_lock);
+	old = c->pub.gen;
+	if (!certs) {
+		certs = old->certs;
+		atomic_fetch_add(&certs->refs, 1);
+	}
+	g->certs = certs;
+	c->pub.gen = g;
+	c->pub.have_snap = true;
 	pthread_rwlock_unlock(&c->pub_lock);
-	c->snap = old;
+	if (atomic_fetch_sub(&old->refs, 1) == 1) {
+		c->snap = old->snap;
+		c->own = old->own;
+		certs_unref(old->certs);
+		free(old);
+	} else {
+		sa_snapshot_init(&c->snap);
+		daemon_collect_init(&c->own);
+	}
+	c->own.logged = g->own.logged; /* what was logged stays with the reading side */
 }
 
 bool collector_ready(struct collector *c)
@@ -590,50 +684,62 @@ static int gather_shared(struct collector *c)
 	return err;
 }
 
-/* Render the published state; @up: the gather succeeded. Under ->pub_lock held for reading. */
-static int render(struct collector *c, struct prom_writer *w, bool up, uint64_t t0)
+/* Render generation @g; @up: the gather succeeded and @g holds a snapshot. Without ->pub_lock:
+ * the output may stream at a client's pace, so what is written under a lock others need is
+ * held in the buffer (buf_hold()) until the lock is released. */
+static int render(struct collector *c, struct prom_writer *w, struct pub_gen *g, bool up,
+                  uint64_t t0)
 {
 	struct sa_view view = {0};
 	uint64_t dropped = 0;
 	size_t last = atomic_load(&c->last_len[w->format]);
 	int err = 0;
 
-	up = up && c->pub.have_snap;
-	if (up && (err = sa_view_build(&c->pub.snap, &view)) < 0)
+	if (up && (err = sa_view_build(&g->snap, &view)) < 0)
 		return err;
 	/* the exposition of the last scrape says how much this one needs: one allocation */
 	if (last)
-		buf_reserve(w->out, last + last / 8);
+		buf_hint(w->out, last + last / 8);
 	if (up) {
 		struct sa_metrics_opts opts = {.redact_ids = c->cfg.redact_ids};
 
-		err = sa_metrics_write(w, &c->pub.snap, &view, c->counters, &opts, &dropped);
+		err = sa_metrics_write(w, &g->snap, &view, c->counters, &opts, &dropped);
 		if (err < 0)
 			goto out;
-		sa_metrics_write_certs(w, &c->pub.certs);
-		sa_metrics_write_foresee(w, &c->pub.snap, &view, &c->pub.certs,
+		sa_metrics_write_certs(w, &g->certs->s);
+		sa_metrics_write_foresee(w, &g->snap, &view, &g->certs->s,
 		                         c->silence.lookup ? &c->silence : NULL);
-		daemon_collect_write(w, &c->pub.own);
+		daemon_collect_write(w, &g->own);
 		if (c->cfg.source && c->cfg.source->write_metrics) {
+			buf_hold(w->out);
 			pthread_mutex_lock(&c->source_lock);
 			c->cfg.source->write_metrics(c->cfg.source->ctx, w);
 			pthread_mutex_unlock(&c->source_lock);
+			buf_unhold(w->out);
 		}
 		c->dropped += dropped;
 	}
+	buf_hold(w->out);
 	err = write_proposals(w, c);
+	buf_unhold(w->out);
 	if (err < 0)
 		goto out;
+	buf_hold(w->out);
 	pthread_mutex_lock(&c->xfrm_lock);
-	err = xfrm_collect_write(w, &c->xfrm, up ? &c->pub.snap : NULL);
+	err = xfrm_collect_write(w, &c->xfrm, up ? &g->snap : NULL);
 	pthread_mutex_unlock(&c->xfrm_lock);
+	buf_unhold(w->out);
 	if (err < 0)
 		goto out;
+	buf_hold(w->out);
+	pthread_rwlock_rdlock(&c->pub_lock);
 	write_self(w, c, up);
+	pthread_rwlock_unlock(&c->pub_lock);
+	buf_unhold(w->out);
 	prom_family(w, "ikewatch_scrape_duration_seconds", PROM_GAUGE,
 	            "Time this scrape took to read the daemon and render the metrics.");
 	prom_sample(w, NULL, 0, (double)(clock_mono_ns() - t0) / 1e9);
-	atomic_store(&c->last_len[w->format], w->out->len);
+	atomic_store(&c->last_len[w->format], buf_total(w->out));
 out:
 	sa_view_done(&view);
 	return err;
@@ -642,15 +748,17 @@ out:
 int collector_scrape(struct collector *c, struct prom_writer *w)
 {
 	uint64_t t0 = clock_mono_ns();
+	struct pub_gen *g;
+	bool have;
 	int err;
 
 	c->scrapes++;
 	err = gather_shared(c);
 	if (err < 0)
 		c->scrape_errors++;
-	pthread_rwlock_rdlock(&c->pub_lock);
-	err = render(c, w, err == 0, t0);
-	pthread_rwlock_unlock(&c->pub_lock);
+	g = gen_ref(c, &have);
+	err = render(c, w, g, err == 0 && have, t0);
+	gen_unref(g);
 	return err;
 }
 
@@ -709,7 +817,8 @@ int collector_find_child(struct collector *c, const struct sockaddr *target, cha
 
 	ensure_published(c);
 	pthread_rwlock_rdlock(&c->pub_lock);
-	err = sa_lookup_find_child(&c->pub.snap, target, ret_conn, conn_len, ret_child, child_len);
+	err = sa_lookup_find_child(&c->pub.gen->snap, target, ret_conn, conn_len, ret_child,
+	                           child_len);
 	pthread_rwlock_unlock(&c->pub_lock);
 	return err;
 }
@@ -720,7 +829,7 @@ int collector_source_in_local_ts(struct collector *c, const char *conn, const ch
 	int r;
 
 	pthread_rwlock_rdlock(&c->pub_lock);
-	r = sa_lookup_source_in_local_ts(&c->pub.snap, conn, child, source);
+	r = sa_lookup_source_in_local_ts(&c->pub.gen->snap, conn, child, source);
 	pthread_rwlock_unlock(&c->pub_lock);
 	return r;
 }
@@ -755,8 +864,8 @@ int collector_with_last(struct collector *c, collector_last_fn fn, void *ctx)
 	int err = 0;
 
 	pthread_rwlock_rdlock(&c->pub_lock);
-	if (c->pub.have_snap && (err = sa_view_build(&c->pub.snap, &v)) == 0) {
-		l.snap = &c->pub.snap;
+	if (c->pub.have_snap && (err = sa_view_build(&c->pub.gen->snap, &v)) == 0) {
+		l.snap = &c->pub.gen->snap;
 		l.view = &v;
 	}
 	l.up = c->pub.up;

@@ -21,6 +21,7 @@
 #include "http/http_deadline.h"
 #include "http/http_gzip.h"
 #include "http/http_listen.h"
+#include "http/http_stream.h"
 #include "http/web_config.h"
 
 #include <arpa/inet.h>
@@ -39,12 +40,17 @@
 #include <unistd.h>
 
 #define HTTP_REALM "ikewatch"
+/* what libmicrohttpd asks a streamed answer's reader for at most, per call */
+#define HTTP_STREAM_BLOCK (128u * 1024u)
+/* libmicrohttpd's memory pool per connection: the request's headers and the write buffer */
+#define HTTP_CONN_MEMORY (160u * 1024u)
 
 struct route {
 	struct http_route r;
 	/* size of the previous body, to size the next buffer; several server threads read and
 	 * write it, a stale value only costs a realloc */
 	_Atomic size_t last_body;
+	char what[200]; /* "http LISTEN: PATH", for log lines off the connection thread */
 };
 
 struct http_server {
@@ -62,6 +68,7 @@ struct http_server {
 	char *cert_pem, *key_pem, *ca_pem;
 	char priorities[160];
 	struct http_deadlines *deadlines;
+	size_t stream_mark; /* HTTP_ROUTE_STREAM bodies from this size on stream */
 };
 
 /* A request with a body, between the first and the last call of the access handler. */
@@ -171,64 +178,135 @@ static bool accepts_gzip(struct MHD_Connection *c)
 	return v && http_accepts_gzip(v, strlen(v));
 }
 
+/* Queue a handler's whole reply, or 500 for its failure @r (gzipped when @gzip). */
+static enum MHD_Result queue_whole(struct http_server *s, struct MHD_Connection *c,
+                                   struct route *rt, struct http_reply *rp, int r, bool gzip)
+{
+	struct MHD_Response *resp;
+
+	if (r >= 0 && rp->body.err)
+		r = rp->body.err;
+	if (r < 0) {
+		buf_done(&rp->body);
+		log_warn("http %s: %s failed: %s", s->listen, rt->r.path, strerror(-r));
+		return reply_text(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		                  "An error occurred while serving the request.\n");
+	}
+	rt->last_body = rp->body.len;
+	if (gzip && rp->body.len > 0 && rp->body.len < UINT32_MAX) {
+		struct buf z;
+
+		if (http_gzip(&rp->body, &z) == 0) {
+			resp = response_from_buf(&z);
+			buf_done(&rp->body);
+			if (!resp)
+				return MHD_NO;
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+			if (rp->vary)
+				MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, rp->vary);
+			return queue(s, c, rp->status, rp->content_type, resp);
+		}
+	}
+	resp = response_from_buf(&rp->body);
+	if (resp && rp->vary)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, rp->vary);
+	return queue(s, c, rp->status, rp->content_type, resp);
+}
+
+/* The body size to expect: most answers are the size of the last one (one allocation instead of
+ * a doubling run). */
+static size_t body_hint(const struct route *rt)
+{
+	size_t last = rt->last_body;
+
+	return last + last / 8;
+}
+
+/* A HTTP_ROUTE_STREAM route: the handler on its own thread; its answer whole if it stays under
+ * the mark, streamed (chunked, no Content-Length) if not. false when no thread could be had:
+ * the caller answers whole. */
+static bool serve_streamed(struct http_server *s, struct MHD_Connection *c, struct route *rt,
+                           const struct http_request *rq, bool gzip, enum MHD_Result *ret)
+{
+	struct http_stream_params p = {
+	    .fn = rt->r.fn,
+	    .ctx = rt->r.ctx,
+	    .rq = *rq,
+	    .mark = s->stream_mark,
+	    .hint = body_hint(rt),
+	    .gzip = gzip,
+	    .head = strcmp(rq->method, MHD_HTTP_METHOD_HEAD) == 0,
+	    .last_body = &rt->last_body,
+	    .what = rt->what,
+	};
+	struct MHD_Response *resp;
+	struct http_stream *st;
+	struct http_reply *rp;
+	const char *ctype, *vary;
+	unsigned status;
+	int r;
+
+	if ((r = http_stream_start(&p, &st)) < 0) {
+		log_warn("%s: no thread to stream the answer (%s): answering it whole", rt->what,
+		         strerror(-r));
+		return false;
+	}
+	*ret = MHD_NO;
+	if (!http_stream_streaming(st)) {
+		r = http_stream_whole(st, &rp);
+		*ret = queue_whole(s, c, rt, rp, r, gzip);
+		http_stream_free(st);
+		return true;
+	}
+	http_stream_head(st, &status, &ctype, &vary);
+	/* the response owns the stream from here: freeing it stops and joins the producer */
+	resp = MHD_create_response_from_callback(http_stream_length(st), HTTP_STREAM_BLOCK,
+	                                         http_stream_read, st, http_stream_free);
+	if (!resp) {
+		http_stream_free(st);
+		return true;
+	}
+	if (gzip) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	}
+	if (vary)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, vary);
+	*ret = queue(s, c, status, ctype, resp);
+	return true;
+}
+
 /* Run @rt's handler and queue its reply (gzipped when the route allows and the client accepts). */
 static enum MHD_Result serve_route(struct http_server *s, struct MHD_Connection *c,
                                    struct route *rt, const char *method, const struct buf *body)
 {
 	struct http_request rq = {.method = method, .path = rt->r.path, .conn = c};
 	struct http_reply rp = {.status = MHD_HTTP_OK, .content_type = "text/plain; charset=utf-8"};
-	struct MHD_Response *resp;
-	size_t last = rt->last_body;
+	bool gzip = (rt->r.flags & HTTP_ROUTE_GZIP) && accepts_gzip(c);
+	enum MHD_Result ret;
 	int r;
 
 	if (body) {
 		rq.body = body->data ? body->data : "";
 		rq.body_len = body->len;
 	}
+	/* a producer thread costs about 0.1 ms a request: taken when the route's last answer
+	 * (or none yet) passed the mark; one that passes it unforeseen is answered whole, and
+	 * the next streams */
+	if ((rt->r.flags & HTTP_ROUTE_STREAM) && s->stream_mark < HTTP_BODY_MAX &&
+	    (rt->last_body == 0 || rt->last_body >= s->stream_mark) &&
+	    serve_streamed(s, c, rt, &rq, gzip, &ret))
+		return ret;
 	buf_init(&rp.body, HTTP_BODY_MAX);
-	/* most scrapes are the size of the last one: one allocation instead of a doubling run */
-	if (last) {
-		size_t hint = last + last / 8;
-
-		/* a hint past the cap must not leave the buffer's sticky -E2BIG behind */
-		buf_reserve(&rp.body, hint < HTTP_BODY_MAX ? hint : HTTP_BODY_MAX);
-		buf_reset(&rp.body);
-	}
+	buf_hint(&rp.body, body_hint(rt));
 	r = rt->r.fn(rt->r.ctx, &rq, &rp);
-	if (r >= 0 && rp.body.err)
-		r = rp.body.err;
-	if (r < 0) {
-		buf_done(&rp.body);
-		log_warn("http %s: %s failed: %s", s->listen, rt->r.path, strerror(-r));
-		return reply_text(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		                  "An error occurred while serving the request.\n");
-	}
-	rt->last_body = rp.body.len;
-	if ((rt->r.flags & HTTP_ROUTE_GZIP) && rp.body.len > 0 && rp.body.len < UINT32_MAX &&
-	    accepts_gzip(c)) {
-		struct buf z;
-
-		if (http_gzip(&rp.body, &z) == 0) {
-			resp = response_from_buf(&z);
-			buf_done(&rp.body);
-			if (!resp)
-				return MHD_NO;
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-			if (rp.vary)
-				MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, rp.vary);
-			return queue(s, c, rp.status, rp.content_type, resp);
-		}
-	}
-	resp = response_from_buf(&rp.body);
-	if (resp && rp.vary)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, rp.vary);
-	return queue(s, c, rp.status, rp.content_type, resp);
+	return queue_whole(s, c, rt, &rp, r, gzip);
 }
 
 const char *http_request_header(const struct http_request *rq, const char *name)
 {
-	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+	return rq->conn ? MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name) : NULL;
 }
 
 int http_reply_text(struct http_reply *reply, unsigned status, const char *text)
@@ -722,6 +800,12 @@ static int start_daemon(struct http_server *s, const struct http_listener *l, un
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 2 * max_clients, NULL};
 	/* idle timeout; the request deadline (http_deadline.h) catches the tricklers */
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, NULL};
+	/* a streamed answer is sent from the connection's memory pool (32 KiB by default, most
+	 * of it the write buffer): one send and one reader call per 32 KiB of a 2 MB scrape. A
+	 * pool of HTTP_CONN_MEMORY sends in larger pieces (RssAnon at 1 SA unchanged; at most
+	 * max_clients of them) */
+	opts[n++] =
+	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
 	opts[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s};
@@ -806,6 +890,10 @@ int http_server_start(const struct http_config *cfg, struct http_server **ret_se
 	for (size_t i = 0; i < nl && len < sizeof(s->listen); i++)
 		len += (size_t)snprintf(s->listen + len, sizeof(s->listen) - len, "%s%s",
 		                        i ? ", " : "", ls[i].name);
+	s->stream_mark = cfg->stream_mark ? cfg->stream_mark : HTTP_STREAM_MARK;
+	for (size_t i = 0; i < s->n_routes; i++)
+		snprintf(s->routes[i].what, sizeof(s->routes[i].what), "http %s: %s", s->listen,
+		         s->routes[i].r.path);
 	for (size_t i = 0; i < nl; i++) {
 		r = start_daemon(s, &ls[i], max_clients, timeout_s);
 		if (r < 0) {

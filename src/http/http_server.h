@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The one HTTP server of ikewatch (exporter and heal), on libmicrohttpd with a small pool of
- * internal polling threads. The caller gives a table of routes (exact path + method + handler);
- * the server does everything else the same way for every route: optional TLS, client
+ * The one HTTP server of ikewatch (exporter and heal), on libmicrohttpd with a thread per
+ * connection (http_server.c says why). The caller gives a table of routes (exact path + method +
+ * handler); the server does everything else the same way for every route: optional TLS, client
  * certificates and basic auth from an exporter-toolkit web-config file (web_config.h), an
  * optional bearer token, 401/403/404/405/413, gzip, security headers, and the limits that keep
  * slow clients from starving the others: HTTP_MAX_CLIENTS connections, of which the one that
@@ -10,6 +10,7 @@
  * HTTP_CLIENT_TIMEOUT_S both as an idle timeout and as a deadline for a whole request or
  * response (a client trickling a byte at a time is closed too; http_deadline.h). Request bodies
  * only for POST routes, capped per route and read only once the client is authenticated.
+ * Routes whose answers can be large stream them (HTTP_ROUTE_STREAM).
  */
 #ifndef IKEWATCH_HTTP_SERVER_H
 #define IKEWATCH_HTTP_SERVER_H
@@ -28,7 +29,8 @@ struct http_request {
 	void *conn; /* the server's; for http_request_header() */
 };
 
-/* The value of request header @name (case-insensitive), or NULL. */
+/* The value of request header @name (case-insensitive), or NULL (also once a streamed answer
+ * has begun to be sent). */
 const char *http_request_header(const struct http_request *rq, const char *name);
 
 /* What a handler answers: the server starts with 200, "text/plain; charset=utf-8" and an empty
@@ -49,7 +51,20 @@ typedef int (*http_handler_fn)(void *ctx, const struct http_request *rq, struct 
 enum {
 	HTTP_ROUTE_PUBLIC = 1u << 0, /* no basic auth or token (client certificates still apply) */
 	HTTP_ROUTE_GZIP = 1u << 1,   /* gzip the body when Accept-Encoding allows it */
+	/* the answer may be large: the handler runs on a thread of its own, and a body that
+	 * grows past http_config.stream_mark is sent as it is written (http_stream.h) instead of
+	 * whole; the handler then must not read the request's headers after its first
+	 * stream_mark bytes (http_request_header() answers NULL), and should buf_hold() its body
+	 * while it writes under a lock that others need. While the route's answers stay under
+	 * the mark they are answered on the connection thread, as other routes' (a thread per
+	 * request costs more than such an answer): the first one past it is whole, the next
+	 * streams */
+	HTTP_ROUTE_STREAM = 1u << 2,
 };
+
+/* The default http_config.stream_mark: answers above it stream. A few hundred KiB keeps serve's
+ * memory flat at any size, and everything smaller is answered whole, gzipped by libdeflate. */
+#define HTTP_STREAM_MARK (256u * 1024u)
 
 struct http_route {
 	const char *path;   /* exact match, e.g. "/metrics" */
@@ -82,6 +97,8 @@ struct http_config {
 	bool require_auth;
 	unsigned max_clients; /* 0: HTTP_MAX_CLIENTS */
 	unsigned timeout_s;   /* 0: HTTP_CLIENT_TIMEOUT_S */
+	size_t stream_mark;   /* HTTP_ROUTE_STREAM: stream bodies from this size on; 0:
+	                       * HTTP_STREAM_MARK; HTTP_BODY_MAX or more: never */
 };
 
 struct http_server;

@@ -58,6 +58,141 @@ static void buf_caps_and_sticks(void)
 	buf_done(&b);
 }
 
+/* What a sink saw: the bytes, how many calls, the largest buffer it was handed. */
+struct sink_seen {
+	struct buf all;
+	unsigned calls;
+	size_t largest;
+	unsigned fail_at; /* fail the n-th call (1-based); 0: never */
+};
+
+static int sink_take_all(void *ctx, const char *data, size_t len)
+{
+	struct sink_seen *s = ctx;
+
+	s->calls++;
+	if (len > s->largest)
+		s->largest = len;
+	if (s->fail_at && s->calls == s->fail_at)
+		return -EPIPE;
+	return buf_append(&s->all, data, len);
+}
+
+/* Write the same pieces (appends, printf, room/commit, reserve) with and without a sink: the
+ * sink gets exactly the bytes, the buffer never holds a mark's worth, and a hold keeps them. */
+static void write_pieces(struct buf *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		char *p;
+
+		buf_puts(b, "name{label=\"");
+		buf_put_u64(b, i * 7919u);
+		buf_printf(b, "\"} %u", i % 13);
+		if ((p = buf_room(b, 24))) {
+			memcpy(p, " room", 5);
+			buf_commit(b, 5);
+		}
+		if (buf_reserve(b, 3) == 0) {
+			memcpy(b->data + b->len, "\n", 1);
+			buf_commit(b, 1);
+		}
+		if (i % 97 == 0) {
+			char big[700];
+
+			memset(big, 'x', sizeof(big));
+			buf_append(b, big, sizeof(big)); /* larger than a small mark */
+		}
+	}
+}
+
+static void buf_sink_streams(void)
+{
+	static const size_t marks[] = {1, 2, 16, 64, 100, 256, 1000, 4096, 1 << 20};
+	struct buf whole;
+
+	buf_init(&whole, SIZE_MAX);
+	write_pieces(&whole, 500);
+	T_EQ_INT(whole.err, 0);
+	for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
+		struct sink_seen seen = {0};
+		struct buf b;
+
+		buf_init(&seen.all, SIZE_MAX);
+		buf_init(&b, SIZE_MAX);
+		buf_set_sink(&b, marks[m], sink_take_all, &seen);
+		buf_hint(&b, 10u << 20);
+		T_ASSERT(b.cap <= (marks[m] < 256 ? 256 : 2 * marks[m]));
+		write_pieces(&b, 500);
+		/* the buffer never held a mark's worth, but for a single larger piece */
+		T_ASSERT(b.len < marks[m] || b.len <= 700 + 24);
+		T_ASSERT(b.cap <= (marks[m] < 1024 ? 1024 : 2 * marks[m]));
+		T_EQ_INT(buf_total(&b), whole.len);
+		T_EQ_INT(buf_flush(&b), 0);
+		T_EQ_INT(b.len, 0);
+		T_EQ_INT(b.err, 0);
+		T_EQ_INT(seen.all.len, whole.len);
+		T_ASSERT(memcmp(seen.all.data, whole.data, whole.len) == 0);
+		T_ASSERT(marks[m] >= whole.len ? seen.calls == 1 : seen.calls > 1);
+		/* bytes the sink took cannot be forgotten */
+		buf_reset(&b);
+		T_EQ_INT(b.err, -ESPIPE);
+		buf_done(&b);
+		buf_done(&seen.all);
+	}
+	buf_done(&whole);
+}
+
+static void buf_sink_holds_and_fails(void)
+{
+	struct sink_seen seen = {0};
+	struct buf b;
+
+	buf_init(&seen.all, SIZE_MAX);
+	buf_init(&b, 10000);
+	buf_set_sink(&b, 64, sink_take_all, &seen);
+	buf_hold(&b);
+	for (int i = 0; i < 100; i++)
+		buf_puts(&b, "0123456789");
+	/* held: nothing handed over, the buffer grew */
+	T_EQ_INT(seen.calls, 0);
+	T_EQ_INT(b.len, 1000);
+	buf_unhold(&b);
+	buf_puts(&b, "x");
+	T_EQ_INT(seen.calls, 1);
+	T_EQ_INT(seen.all.len, 1000);
+	/* the cap counts every byte written, those the sink took too */
+	for (int i = 0; i < 900 && !b.err; i++)
+		buf_puts(&b, "0123456789");
+	T_EQ_INT(b.err, -E2BIG);
+	T_ASSERT(buf_total(&b) <= 10000);
+	buf_done(&b);
+	buf_done(&seen.all);
+
+	/* a sink's failure is the buffer's sticky error: later writes are no-ops */
+	memset(&seen, 0, sizeof(seen));
+	buf_init(&seen.all, SIZE_MAX);
+	seen.fail_at = 2;
+	buf_init(&b, SIZE_MAX);
+	buf_set_sink(&b, 32, sink_take_all, &seen);
+	for (int i = 0; i < 100; i++)
+		buf_puts(&b, "0123456789");
+	T_EQ_INT(b.err, -EPIPE);
+	T_EQ_INT(seen.calls, 2);
+	T_EQ_INT(buf_flush(&b), -EPIPE);
+	T_EQ_INT(seen.calls, 2);
+	T_ASSERT(buf_room(&b, 4) == NULL);
+	buf_done(&b);
+	buf_done(&seen.all);
+
+	/* a hint without a sink reserves, and past the cap leaves no error */
+	buf_init(&b, 100);
+	buf_hint(&b, 1000);
+	T_EQ_INT(b.err, 0);
+	T_ASSERT(b.cap >= 100);
+	T_EQ_INT(buf_puts(&b, "ok"), 0);
+	buf_done(&b);
+}
+
 static void buf_integers(void)
 {
 	struct buf b;
@@ -160,5 +295,5 @@ static void num_parse_durations(void)
 }
 
 TEST_MAIN("common", TEST(rd_reads_big_endian_and_stops_short), TEST(rd_short_read_leaves_cursor),
-          TEST(buf_caps_and_sticks), TEST(buf_integers), TEST(num_parse_rejects_junk),
-          TEST(num_parse_durations))
+          TEST(buf_caps_and_sticks), TEST(buf_sink_streams), TEST(buf_sink_holds_and_fails),
+          TEST(buf_integers), TEST(num_parse_rejects_junk), TEST(num_parse_durations))

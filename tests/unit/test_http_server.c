@@ -22,6 +22,8 @@
 #include <gnutls/x509.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -1016,7 +1018,370 @@ static void tls_client_certificates(void)
 	http_server_free(s);
 }
 
+/* ---- streamed answers (HTTP_ROUTE_STREAM, http_stream.c) ---- */
+
+#define STREAM_MARK 1024u /* tiny, so that small bodies stream and every edge is cheap */
+
+/* The handler of the streamed routes: X-Size bytes of a fixed pattern in pieces of varying
+ * size (appends and room/commit), failing with -EIO after X-Fail-After bytes when asked. */
+struct big {
+	atomic_uint ended;   /* handler calls that returned */
+	atomic_int last_err; /* the body's error when the last one returned */
+};
+
+static char pattern_at(size_t i)
+{
+	static const char abc[] = "0123456789abcdefghijklmnopqrstuvwxyz\n";
+
+	return abc[(i * 7 + i / 37) % (sizeof(abc) - 1)];
+}
+
+static size_t header_size(const struct http_request *rq, const char *name)
+{
+	const char *v = http_request_header(rq, name);
+
+	return v ? (size_t)strtoull(v, NULL, 10) : 0;
+}
+
+static int fx_big(void *ctx, const struct http_request *rq, struct http_reply *reply)
+{
+	struct big *b = ctx;
+	struct buf *out = &reply->body;
+	size_t size = header_size(rq, "X-Size"), fail = header_size(rq, "X-Fail-After");
+	size_t i = 0, piece = 1;
+	int r = 0;
+
+	reply->content_type = "text/x-test";
+	reply->vary = "Accept";
+	while (i < size && !out->err) {
+		size_t n = size - i < piece ? size - i : piece;
+		char *p;
+
+		if (fail && i >= fail) {
+			r = -EIO;
+			break;
+		}
+		if (piece % 3 == 0 && (p = buf_room(out, n))) {
+			for (size_t k = 0; k < n; k++)
+				p[k] = pattern_at(i + k);
+			buf_commit(out, n);
+		} else {
+			for (size_t k = 0; k < n; k++)
+				buf_putc(out, pattern_at(i + k));
+		}
+		i += n;
+		piece = piece % 509 + 1;
+	}
+	/* the request's headers are not the handler's once the answer streams */
+	if (out->flushed && http_request_header(rq, "X-Size"))
+		r = -EPROTO;
+	atomic_store(&b->last_err, out->err);
+	atomic_fetch_add(&b->ended, 1);
+	return r;
+}
+
+static struct http_server *start_stream(struct big *b, unsigned timeout_s)
+{
+	const struct http_route routes[] = {
+	    {"/big", "GET", fx_big, b, HTTP_ROUTE_GZIP | HTTP_ROUTE_STREAM, 0},
+	    {"/whole", "GET", fx_big, b, HTTP_ROUTE_GZIP, 0},
+	    {"/", "GET", fx_landing, NULL, 0, 0},
+	};
+	struct http_config cfg = {.listen = "127.0.0.1:0",
+	                          .routes = routes,
+	                          .n_routes = sizeof(routes) / sizeof(routes[0]),
+	                          .timeout_s = timeout_s,
+	                          .stream_mark = STREAM_MARK};
+	struct http_server *s = NULL;
+
+	return http_server_start(&cfg, &s) == 0 ? s : NULL;
+}
+
+/* The body of a chunked response into @out; -1 when the last chunk never came (a broken
+ * transfer) or the framing is wrong. */
+static int dechunk(const char *p, const char *end, struct buf *out)
+{
+	for (;;) {
+		char *e;
+		unsigned long n = strtoul(p, &e, 16);
+
+		if (e == p || end - e < 2 || memcmp(e, "\r\n", 2) != 0)
+			return -1;
+		p = e + 2;
+		if (n == 0)
+			return end - p >= 2 && memcmp(p, "\r\n", 2) == 0 ? 0 : -1;
+		if ((size_t)(end - p) < n + 2 || memcmp(p + n, "\r\n", 2) != 0)
+			return -1;
+		buf_append(out, p, n);
+		p += n + 2;
+	}
+}
+
+/* GET @path with X-Size: @size (and @extra headers) into @body, dechunked and gunzipped.
+ * Returns the status, or -1; *ret_streamed: the answer was chunked. */
+static int get_body(unsigned port, const char *method, const char *path, size_t size,
+                    const char *extra, struct buf *body, bool *ret_streamed)
+{
+	char hdrs[256];
+	struct buf r, raw;
+	const char *b;
+	int st;
+
+	buf_init(&r, 1 << 27);
+	buf_init(&raw, 1 << 27);
+	buf_reset(body);
+	snprintf(hdrs, sizeof(hdrs), "X-Size: %zu\r\n%s", size, extra ? extra : "");
+	if (request(port, method, path, hdrs, &r) < 0 || (st = status_of(&r)) < 0) {
+		st = -1;
+		goto out;
+	}
+	b = body_of(&r);
+	*ret_streamed =
+	    strstr(r.data, "\r\nTransfer-Encoding: chunked\r\n") && strstr(r.data, "\r\n\r\n") < b;
+	if (*ret_streamed && strcmp(method, "HEAD") != 0) {
+		if (dechunk(b, r.data + r.len, &raw) < 0) {
+			st = -1;
+			goto out;
+		}
+	} else {
+		buf_append(&raw, b, (size_t)(r.data + r.len - b));
+	}
+	if (strstr(r.data, "\r\nContent-Encoding: gzip\r\n")) {
+		size_t n = 0;
+
+		if (buf_reserve(body, 2 * size + 16) < 0 ||
+		    gunzip(raw.data ? raw.data : "", raw.len, body->data, 2 * size + 16, &n) < 0)
+			st = -1;
+		else
+			buf_commit(body, n);
+	} else {
+		buf_append(body, raw.data ? raw.data : "", raw.len);
+	}
+out:
+	buf_done(&r);
+	buf_done(&raw);
+	return st;
+}
+
+static bool is_pattern(const struct buf *b, size_t size)
+{
+	if (b->len != size)
+		return false;
+	for (size_t i = 0; i < size; i++)
+		if (b->data[i] != pattern_at(i))
+			return false;
+	return true;
+}
+
+/* Around the mark, the ring (256 KiB), libmicrohttpd's block (64 KiB) and deflate's output
+ * (16 KiB): the same bytes streamed as whole, plain and gzipped; streamed from the mark on,
+ * when the route's last answer streamed too (or there was none): the first one past the mark
+ * after a smaller one is whole. */
+static void stream_same_bytes_as_whole(void)
+{
+	static const size_t sizes[] = {0,     1,     1023,   1024,   1025,    2047,   2048,  4097,
+	                               16383, 16384, 16385,  32767,  32768,   32769,  65535, 65536,
+	                               65537, 98304, 131073, 300001, 1048576, 3000000};
+	static const char *const enc[] = {NULL, "Accept-Encoding: gzip\r\n"};
+	struct big b = {0};
+	struct http_server *s = start_stream(&b, 0);
+	struct buf body;
+	size_t prev = 0;
+	bool streamed;
+
+	T_ASSERT(s != NULL);
+	buf_init(&body, 1 << 27);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (size_t e = 0; e < 2; e++) {
+			bool expect = sizes[i] >= STREAM_MARK && (prev == 0 || prev >= STREAM_MARK);
+
+			T_EQ_INT(get_body(http_server_port(s), "GET", "/big", sizes[i], enc[e],
+			                  &body, &streamed),
+			         200);
+			T_ASSERT(is_pattern(&body, sizes[i]));
+			T_EQ_INT(streamed, expect);
+			prev = sizes[i];
+			T_EQ_INT(get_body(http_server_port(s), "GET", "/whole", sizes[i], enc[e],
+			                  &body, &streamed),
+			         200);
+			T_ASSERT(is_pattern(&body, sizes[i]));
+			T_ASSERT(!streamed);
+		}
+	}
+	T_EQ_INT(atomic_load(&b.last_err), 0);
+	buf_done(&body);
+	http_server_free(s);
+}
+
+/* A handler that fails before the mark answers 500; after it, the transfer breaks (no last
+ * chunk), so that no client takes the first part for the whole. */
+static void stream_failure_breaks_transfer(void)
+{
+	static const char *const enc[] = {"", "Accept-Encoding: gzip\r\n"};
+	struct big b = {0};
+	struct http_server *s = start_stream(&b, 0);
+	struct buf r, body;
+	char hdrs[128];
+
+	T_ASSERT(s != NULL);
+	buf_init(&r, 1 << 24);
+	buf_init(&body, 1 << 24);
+	for (size_t e = 0; e < 2; e++) {
+		snprintf(hdrs, sizeof(hdrs), "X-Size: 200000\r\nX-Fail-After: 500\r\n%s", enc[e]);
+		T_EQ_INT(request(http_server_port(s), "GET", "/big", hdrs, &r), 0);
+		T_EQ_INT(status_of(&r), 500);
+		snprintf(hdrs, sizeof(hdrs), "X-Size: 200000\r\nX-Fail-After: 100000\r\n%s",
+		         enc[e]);
+		T_EQ_INT(request(http_server_port(s), "GET", "/big", hdrs, &r), 0);
+		T_EQ_INT(status_of(&r), 200);
+		T_CONTAINS(r.data, "\r\nTransfer-Encoding: chunked\r\n");
+		buf_reset(&body);
+		T_EQ_INT(dechunk(body_of(&r), r.data + r.len, &body), -1);
+		T_ASSERT(body.len < 200000);
+	}
+	/* and the server goes on serving */
+	T_EQ_INT(get_body(http_server_port(s), "GET", "/big", 5000, NULL, &body, &(bool){0}), 200);
+	T_ASSERT(is_pattern(&body, 5000));
+	buf_done(&r);
+	buf_done(&body);
+	http_server_free(s);
+}
+
+static bool wait_ended(struct big *b, unsigned n, unsigned ms)
+{
+	for (unsigned t = 0; t < ms / 10 && atomic_load(&b->ended) < n; t++)
+		usleep(10000);
+	return atomic_load(&b->ended) >= n;
+}
+
+/* A client that goes away mid-stream, or reads nothing until its deadline closes it: the
+ * handler's writes fail, it returns, its thread is joined (ASan: nothing leaks), and the
+ * others are served meanwhile. */
+static void stream_client_gone_or_stuck(void)
+{
+	struct big b = {0};
+	struct http_server *s = start_stream(&b, 2);
+	const char req[] = "GET /big HTTP/1.1\r\nHost: x\r\nX-Size: 60000000\r\n\r\n";
+	unsigned long expired = 0, evicted = 0;
+	static char big[65536];
+	struct buf body;
+	char got[4096];
+	int fd;
+
+	T_ASSERT(s != NULL);
+	buf_init(&body, 1 << 24);
+	/* gone after the first bytes */
+	fd = connect_port(http_server_port(s));
+	T_ASSERT(fd >= 0);
+	T_EQ_INT(write(fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
+	T_ASSERT(read(fd, got, sizeof(got)) > 0);
+	close(fd);
+	T_ASSERT(wait_ended(&b, 1, 5000));
+	T_EQ_INT(atomic_load(&b.last_err), -EPIPE);
+	/* slow: reads a little now and then, never idle long enough for the idle timeout; the
+	 * 2 s deadline for the whole response closes it */
+	fd = connect_port(http_server_port(s));
+	T_ASSERT(fd >= 0);
+	T_EQ_INT(write(fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
+	/* others are served while it hangs */
+	T_EQ_INT(get_body(http_server_port(s), "GET", "/big", 70000, NULL, &body, &(bool){0}), 200);
+	T_ASSERT(is_pattern(&body, 70000));
+	for (unsigned t = 0; t < 200 && read(fd, big, sizeof(big)) > 0; t++)
+		usleep(50000);
+	T_ASSERT(wait_ended(&b, 3, 5000));
+	T_EQ_INT(atomic_load(&b.last_err), -EPIPE);
+	http_server_closes(s, &expired, &evicted);
+	T_EQ_INT(expired, 1);
+	close(fd);
+	buf_done(&body);
+	http_server_free(s);
+}
+
+/* HEAD: the headers a GET would get, no body; whole below the mark (with its length). */
+static void stream_head(void)
+{
+	struct big b = {0};
+	struct http_server *s = start_stream(&b, 0);
+	struct buf r;
+
+	T_ASSERT(s != NULL);
+	buf_init(&r, 1 << 20);
+	T_EQ_INT(request(http_server_port(s), "HEAD", "/big", "X-Size: 500000\r\n", &r), 0);
+	T_EQ_INT(status_of(&r), 200);
+	T_CONTAINS(r.data, "\r\nContent-Type: text/x-test\r\n");
+	T_CONTAINS(r.data, "\r\nVary: Accept\r\n");
+	T_CONTAINS(r.data, "\r\nContent-Length: 500000\r\n");
+	T_EQ_STR(body_of(&r), "");
+	/* gzipped: the compressed length, as deflate makes it for a GET */
+	T_EQ_INT(request(http_server_port(s), "HEAD", "/big",
+	                 "X-Size: 500000\r\nAccept-Encoding: gzip\r\n", &r),
+	         0);
+	T_EQ_INT(status_of(&r), 200);
+	T_CONTAINS(r.data, "\r\nContent-Encoding: gzip\r\n");
+	T_ASSERT(strstr(r.data, "\r\nContent-Length: ") &&
+	         strtoul(strstr(r.data, "\r\nContent-Length: ") + 18, NULL, 10) < 100000);
+	T_EQ_STR(body_of(&r), "");
+	/* a failure after the mark is still a 500: nothing was sent */
+	T_EQ_INT(request(http_server_port(s), "HEAD", "/big",
+	                 "X-Size: 500000\r\nX-Fail-After: 300000\r\n", &r),
+	         0);
+	T_EQ_INT(status_of(&r), 500);
+	T_EQ_INT(request(http_server_port(s), "HEAD", "/big", "X-Size: 1000\r\n", &r), 0);
+	T_EQ_INT(status_of(&r), 200);
+	T_CONTAINS(r.data, "\r\nContent-Length: 1000\r\n");
+	T_EQ_STR(body_of(&r), "");
+	T_ASSERT(wait_ended(&b, 4, 5000));
+	buf_done(&r);
+	http_server_free(s);
+}
+
+struct stream_client {
+	unsigned port, id;
+	int failures;
+};
+
+static void *stream_client_run(void *arg)
+{
+	struct stream_client *c = arg;
+	struct buf body;
+	bool streamed;
+
+	buf_init(&body, 1 << 24);
+	for (unsigned i = 0; i < 6; i++) {
+		size_t size = 50000 + 77777 * ((c->id + i) % 5);
+
+		if (get_body(c->port, "GET", "/big", size,
+		             i % 2 ? "Accept-Encoding: gzip\r\n" : NULL, &body, &streamed) != 200 ||
+		    !streamed || !is_pattern(&body, size))
+			c->failures++;
+	}
+	buf_done(&body);
+	return NULL;
+}
+
+static void stream_concurrent(void)
+{
+	struct big b = {0};
+	struct http_server *s = start_stream(&b, 0);
+	struct stream_client c[4];
+	pthread_t t[4];
+
+	T_ASSERT(s != NULL);
+	for (unsigned i = 0; i < 4; i++) {
+		c[i] = (struct stream_client){.port = http_server_port(s), .id = i};
+		T_EQ_INT(pthread_create(&t[i], NULL, stream_client_run, &c[i]), 0);
+	}
+	for (unsigned i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (unsigned i = 0; i < 4; i++)
+		T_EQ_INT(c[i].failures, 0);
+	T_EQ_INT(atomic_load(&b.ended), 24);
+	http_server_free(s);
+}
+
 TEST_MAIN_TEARDOWN("http_server", cleanup_tmpdir, TEST(routes_and_headers),
+                   TEST(stream_same_bytes_as_whole), TEST(stream_failure_breaks_transfer),
+                   TEST(stream_client_gone_or_stuck), TEST(stream_head), TEST(stream_concurrent),
                    TEST(large_body_and_keepalive), TEST(gzip_when_accepted), TEST(vary_is_sent),
                    TEST(accept_encoding_vectors), TEST(bind_errors_are_returned),
                    TEST(connection_limit_and_timeout), TEST(post_routes_take_bodies),
