@@ -44,6 +44,8 @@ struct vici_conn {
 	uint8_t *rbuf; /* read buffer: [rpos, rlen) holds unread bytes */
 	size_t rpos, rlen, rcap;
 	uint64_t bytes_read;
+	uint8_t *wbuf; /* requests not sent yet: they go out together at the next read */
+	size_t wlen, wcap;
 	bool sent_unread; /* sent since the last read brought data: an answer cannot be here */
 	char registered[VICI_REGISTERED_MAX][VICI_EVENT_NAME_MAX]; /* stream events registered */
 	unsigned n_registered;
@@ -96,6 +98,7 @@ void vici_conn_close(struct vici_conn *c)
 	c->rpos = c->rlen = 0;
 	c->n_registered = 0;
 	c->n_owed = c->owed_head = 0;
+	c->wlen = 0;
 	c->sent_unread = false;
 	vici_queue_clear(c);
 }
@@ -106,6 +109,7 @@ void vici_conn_free(struct vici_conn *c)
 		return;
 	vici_conn_close(c);
 	free(c->rbuf);
+	free(c->wbuf);
 	free(c->path);
 	free(c);
 }
@@ -360,29 +364,50 @@ static void vici_forget_registered(struct vici_conn *c, const char *event)
 		}
 }
 
-/* Send a framed packet and note the answer it is owed (see struct vici_owed). */
+/* Queue a framed packet for the next vici_flush() and note the answer it is owed (see struct
+ * vici_owed). */
 static int vici_send_owed(struct vici_conn *c, const uint8_t *pkt, size_t len, bool confirm,
-                          bool stream_reg, const char *event, uint64_t deadline)
+                          bool stream_reg, const char *event)
 {
 	struct vici_owed *o;
-	int err;
 
 	if (c->n_owed >= VICI_PIPELINE_MAX)
 		return -EBUSY;
-	if ((err = vici_send(c, pkt, len, deadline)) < 0)
-		return err;
+	if (c->wlen + len > c->wcap) {
+		size_t ncap = c->wlen + len + 256;
+		uint8_t *nb = realloc(c->wbuf, ncap);
+
+		if (!nb)
+			return -ENOMEM;
+		c->wbuf = nb;
+		c->wcap = ncap;
+	}
+	memcpy(c->wbuf + c->wlen, pkt, len);
+	c->wlen += len;
 	o = &c->owed[(c->owed_head + c->n_owed++) % VICI_PIPELINE_MAX];
 	o->confirm = confirm;
 	o->stream_reg = stream_reg;
 	snprintf(o->event, sizeof(o->event), "%s", event ? event : "");
+	return 0;
+}
+
+/* Send what was queued, in one write: the daemon wakes once for all of it. */
+static int vici_flush(struct vici_conn *c, uint64_t deadline)
+{
+	int err;
+
+	if (!c->wlen)
+		return 0;
+	if ((err = vici_send(c, c->wbuf, c->wlen, deadline)) < 0)
+		return err;
+	c->wlen = 0;
 	c->sent_unread = true;
 	return 0;
 }
 
 /* EVENT_REGISTER for @event. A stream event counts as registered from here on, so that the
  * commands sent behind it do not register again; an EVENT_UNKNOWN answer takes that back. */
-static int vici_send_register(struct vici_conn *c, const char *event, bool stream,
-                              uint64_t deadline)
+static int vici_send_register(struct vici_conn *c, const char *event, bool stream)
 {
 	struct vici_builder b;
 	uint8_t *req;
@@ -392,7 +417,7 @@ static int vici_send_register(struct vici_conn *c, const char *event, bool strea
 	vici_build_init(&b, VICI_PKT_EVENT_REGISTER, event);
 	if ((err = vici_build_finish(&b, &req, &len)) < 0)
 		return err;
-	err = vici_send_owed(c, req, len, true, stream, event, deadline);
+	err = vici_send_owed(c, req, len, true, stream, event);
 	free(req);
 	if (err == 0 && stream)
 		snprintf(c->registered[c->n_registered++], sizeof(c->registered[0]), "%s", event);
@@ -462,7 +487,6 @@ static int vici_read_owed(struct vici_conn *c, uint64_t deadline, vici_event_cb 
 int vici_conn_send(struct vici_conn *c, const uint8_t *req, size_t req_len,
                    const char *stream_event)
 {
-	uint64_t deadline = clock_mono_ms() + c->timeout_ms;
 	bool reg;
 	int err;
 
@@ -475,9 +499,9 @@ int vici_conn_send(struct vici_conn *c, const uint8_t *req, size_t req_len,
 		return -EINVAL;
 	if (c->n_owed + reg + 1 > VICI_PIPELINE_MAX)
 		return -EBUSY;
-	if (reg && (err = vici_send_register(c, stream_event, true, deadline)) < 0)
+	if (reg && (err = vici_send_register(c, stream_event, true)) < 0)
 		return err;
-	return vici_send_owed(c, req, req_len, false, false, stream_event, deadline);
+	return vici_send_owed(c, req, req_len, false, false, stream_event);
 }
 
 int vici_conn_recv(struct vici_conn *c, vici_event_cb cb, void *ctx, struct vici_msg *resp)
@@ -490,6 +514,8 @@ int vici_conn_recv(struct vici_conn *c, vici_event_cb cb, void *ctx, struct vici
 		return -ENOTCONN;
 	if (!c->n_owed)
 		return -EINVAL;
+	if ((err = vici_flush(c, deadline)) < 0)
+		return err;
 	/* the registrations sent ahead of the command (or alone: vici_conn_register()) */
 	while (c->n_owed && c->owed[c->owed_head].confirm) {
 		err = vici_read_owed(c, deadline, NULL, NULL, NULL);
@@ -564,8 +590,7 @@ int vici_conn_register(struct vici_conn *c, const char *event)
 		return -EBUSY;
 	if (strlen(event) >= VICI_EVENT_NAME_MAX)
 		return -EINVAL;
-	if ((err = vici_conn_connect(c)) < 0 ||
-	    (err = vici_send_register(c, event, false, clock_mono_ms() + c->timeout_ms)) < 0)
+	if ((err = vici_conn_connect(c)) < 0 || (err = vici_send_register(c, event, false)) < 0)
 		return err;
 	return vici_conn_recv(c, NULL, NULL, NULL);
 }

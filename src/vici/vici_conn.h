@@ -47,14 +47,15 @@ const char *vici_conn_path(const struct vici_conn *c);
 typedef int (*vici_event_cb)(void *ctx, const struct vici_msg *msg);
 
 /*
- * Pipelined commands. vici_conn_send() sends a framed CMD_REQUEST (connecting, and registering
- * @stream_event once per connection, as vici_conn_command() does) without waiting for its
- * answer; at most VICI_PIPELINE_MAX packets may be unanswered (else -EBUSY). vici_conn_recv()
- * reads the answer to the oldest request not yet read, with the same results as
+ * Pipelined commands. vici_conn_send() queues a framed CMD_REQUEST (connecting, and registering
+ * @stream_event once per connection, as vici_conn_command() does); at most VICI_PIPELINE_MAX
+ * packets may be unanswered (else -EBUSY). vici_conn_recv() sends everything queued in one
+ * write, then reads the answer to the oldest request not yet read, with the same results as
  * vici_conn_command() (its streamed events to @cb; -ENOSYS for CMD_UNKNOWN, or for a stream
- * event charon does not know, the connection staying up). Any other error closes the
- * connection and forgets every unanswered request: then vici_conn_recv() returns -ENOTCONN
- * until the next vici_conn_send() connects afresh. -EINVAL when nothing is owed.
+ * event charon does not know, the connection staying up; a failed send shows here). Any other
+ * error closes the connection and forgets every unanswered request: then vici_conn_recv()
+ * returns -ENOTCONN until the next vici_conn_send() connects afresh. -EINVAL when nothing is
+ * owed.
  */
 int vici_conn_send(struct vici_conn *c, const uint8_t *req, size_t req_len,
                    const char *stream_event);

@@ -772,31 +772,41 @@ static void pipelined_answers_matched(void)
 	SRV_FINISH(s);
 }
 
-/* At most VICI_PIPELINE_MAX packets unanswered; a registration counts as one. */
+/* At most VICI_PIPELINE_MAX packets unanswered; a registration counts as one. The requests
+ * go out together, in one write, when the first answer is read. */
 static void pipeline_bounded(void)
 {
 	static const struct step steps[] = {
 	    {OP_ACCEPT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT},
 	    {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT},
-	    {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_WAIT_EOF},
+	    {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT},
+	    {OP_WRITE, "version.a.0002.rx-cmd-response.bin", .repeat = 16},
+	    {OP_WAIT_EOF},
 	};
 	struct srv s;
 	struct vici_conn *c;
+	struct vici_msg resp = {0};
 
+	T_EQ_INT(VICI_PIPELINE_MAX, 16); /* as many OP_EXPECT as that above */
 	SRV_START(s, steps);
 	c = vici_conn_new(s.path, 2000);
 	T_ASSERT(c);
 	for (int i = 0; i < VICI_PIPELINE_MAX - 1; i++)
 		T_EQ_INT(vici_conn_send_simple(c, "version", NULL), 0);
-	/* the command and its registration do not both fit: neither is sent */
+	/* the command and its registration do not both fit: neither is queued */
 	T_EQ_INT(vici_conn_send_simple(c, "list-sas", "list-sa"), -EBUSY);
 	T_EQ_INT(vici_conn_pending(c), VICI_PIPELINE_MAX - 1);
 	T_EQ_INT(vici_conn_send_simple(c, "version", NULL), 0);
 	T_EQ_INT(vici_conn_send_simple(c, "version", NULL), -EBUSY);
 	T_EQ_INT(vici_conn_pending(c), VICI_PIPELINE_MAX);
+	for (int i = 0; i < VICI_PIPELINE_MAX; i++) {
+		T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+		T_ASSERT(vici_find(&resp, 0, "daemon"));
+	}
+	T_EQ_INT(vici_conn_pending(c), 0);
 	T_ASSERT(vici_conn_connected(c));
-	T_EQ_INT(VICI_PIPELINE_MAX, 16); /* as many OP_EXPECT as that above */
 	vici_conn_free(c);
+	vici_msg_done(&resp);
 	SRV_FINISH(s);
 }
 
