@@ -777,10 +777,15 @@ static void pipelined_answers_matched(void)
 static void pipeline_bounded(void)
 {
 	static const struct step steps[] = {
-	    {OP_ACCEPT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT},
-	    {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT},
-	    {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT}, {OP_EXPECT},
-	    {OP_WRITE, "version.a.0002.rx-cmd-response.bin", .repeat = 16},
+	    {OP_ACCEPT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_WRITE, "version.a.0002.rx-cmd-response.bin", .repeat = 16},
 	    {OP_WAIT_EOF},
 	};
 	struct srv s;
