@@ -499,9 +499,12 @@ int vici_conn_send(struct vici_conn *c, const uint8_t *req, size_t req_len,
 		return -EINVAL;
 	if (c->n_owed + reg + 1 > VICI_PIPELINE_MAX)
 		return -EBUSY;
-	if (reg && (err = vici_send_register(c, stream_event, true)) < 0)
-		return err;
-	return vici_send_owed(c, req, req_len, false, false, stream_event);
+	/* only memory can fail here; a registration queued without its command would leave
+	 * the owed answers out of step, so the connection goes */
+	if ((reg && (err = vici_send_register(c, stream_event, true)) < 0) ||
+	    (err = vici_send_owed(c, req, req_len, false, false, stream_event)) < 0)
+		return vici_fail(c, err, "queueing request");
+	return 0;
 }
 
 int vici_conn_recv(struct vici_conn *c, vici_event_cb cb, void *ctx, struct vici_msg *resp)
