@@ -692,8 +692,9 @@ static uint64_t values_hash(const struct prom_label *l, size_t n)
 bool prom_sample_once(struct prom_writer *w, struct prom_seen *seen,
                       const struct prom_label *labels, size_t nlabels, double v)
 {
+	struct buf t, *out;
 	char *start, *p;
-	size_t mark;
+	bool fresh;
 
 	if (!sample_ok(w, labels, nlabels))
 		return false;
@@ -712,18 +713,24 @@ bool prom_sample_once(struct prom_writer *w, struct prom_seen *seen,
 		sample_end(w, start, p + double_text(v, p));
 		return true;
 	}
-	mark = w->out->len;
+	/* a label value to escape or cut (rare): the series is rendered apart first, since what
+	 * is appended to the output may be handed on at once (a streamed answer) */
+	out = w->out;
+	buf_init(&t, HTTP_BODY_MAX);
+	w->out = &t;
 	put_series(w, NULL, labels, nlabels, false);
 	close_series(w, nlabels);
-	if (!w->out->err &&
-	    !seen_insert(seen, strmap_hash(w->out->data + mark, w->out->len - mark))) {
-		w->out->len = mark; /* taken back: nothing was written after it */
-		w->out->data[mark] = '\0';
-		return false;
+	w->out = out;
+	fresh = !t.err && seen_insert(seen, strmap_hash(t.data, t.len));
+	if (fresh) {
+		buf_append(out, t.data, t.len);
+		prom_write_double(out, v);
+		buf_putc(out, '\n');
+	} else if (t.err) {
+		w->dropped++;
 	}
-	prom_write_double(w->out, v);
-	buf_putc(w->out, '\n');
-	return true;
+	buf_done(&t);
+	return fresh;
 }
 
 void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,
