@@ -16,6 +16,10 @@
 #define VICI_ELEMS_MAX (VICI_MSG_MAX / 3 + 1)
 /* Default time one VICI command may take end to end before the connection is reset. */
 #define VICI_TIMEOUT_MS 5000
+/* Packets sent on one VICI connection whose answers are not read yet (vici_conn_send()); a
+ * scrape pipelines at most nine (list-conns, list-sas, stats, get-counters twice, get-pools,
+ * list-certs, and the registrations of the first scrape). */
+#define VICI_PIPELINE_MAX 16
 /* Events queued while a command is running, before older ones are dropped and counted. */
 #define VICI_EVENT_QUEUE_MAX 1024
 

@@ -680,62 +680,87 @@ static const uint64_t *split_counts(const struct conn_entry *c, const struct spl
 	return (const uint64_t *)(const void *)((const char *)c + f->offset);
 }
 
+/* @lb: block i is {conn="..."} of ec->conns[i]. */
 static void write_split(const struct event_counters *ec, const struct split_family *f,
-                        struct prom_writer *w)
+                        const struct prom_blocks *lb, struct prom_writer *w)
 {
+	const char *l;
+	size_t len;
+
 	prom_family(w, f->total, PROM_COUNTER, f->total_help);
 	for (size_t i = 0; i < ec->nconns; i++) {
-		const struct conn_entry *c = ec->conns[i];
-		const uint64_t *v = split_counts(c, f);
-		struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len)};
+		const uint64_t *v = split_counts(ec->conns[i], f);
 		uint64_t sum = 0;
 
 		for (int k = 0; k < f->n; k++)
 			sum += v[k];
-		prom_sample_u64(w, l, 1, sum);
+		l = prom_blocks_at(lb, i, &len);
+		prom_sample_at_u64(w, l, len, sum);
 	}
 
 	prom_family(w, f->name, PROM_COUNTER, f->help);
 	for (size_t i = 0; i < ec->nconns; i++) {
-		const struct conn_entry *c = ec->conns[i];
-		const uint64_t *v = split_counts(c, f);
+		const uint64_t *v = split_counts(ec->conns[i], f);
 
-		for (int k = 0; k < f->n; k++) {
-			struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len),
-			                         PROM_LABEL(f->label, f->value(k))};
-
+		l = prom_blocks_at(lb, i, &len);
+		for (int k = 0; k < f->n; k++)
 			if (v[k])
-				prom_sample_u64(w, l, 2, v[k]);
-		}
+				prom_sample_at_plus_u64(w, l, len, f->label, f->value(k), v[k]);
 	}
 }
 
 void event_counters_write_metrics(struct event_counters *ec, struct prom_writer *w)
 {
+	struct prom_blocks lb, child_lb;
+	size_t len, n_children = 0;
+	const char *l;
+	int err;
+
 	if (!ec || !w)
 		return;
 	pthread_mutex_lock(&ec->lock);
+	/* each connection's {conn="..."} (and each CHILD's {conn="...",child="..."}) is rendered
+	 * once and used by every family below */
+	for (size_t i = 0; i < ec->nconns; i++)
+		n_children += ec->conns[i]->nchildren;
+	err = prom_blocks_init(&lb, ec->nconns);
+	if (prom_blocks_init(&child_lb, n_children) < 0 || err < 0) {
+		w->dropped++;
+		goto out;
+	}
+	for (size_t i = 0; i < ec->nconns; i++) {
+		const struct conn_entry *c = ec->conns[i];
+
+		prom_blocks_add(&lb, &PROM_LABEL_SPAN("conn", c->name, c->len), 1);
+		for (size_t k = 0; k < c->nchildren; k++)
+			prom_blocks_add(
+			    &child_lb,
+			    (struct prom_label[]){
+			        PROM_LABEL_SPAN("conn", c->name, c->len),
+			        PROM_LABEL_SPAN("child", c->children[k].name, c->children[k].len)},
+			    2);
+	}
+
+	if (lb.text.err ||
+	    child_lb.text.err) { /* out of memory: no series rather than wrong ones */
+		w->dropped++;
+		goto out;
+	}
 
 	for (size_t f = 0; f < sizeof(split_families) / sizeof(split_families[0]); f++)
-		write_split(ec, &split_families[f], w);
+		write_split(ec, &split_families[f], &lb, w);
 
 	prom_family(w, "ipsec_child_sa_events_total", PROM_COUNTER,
 	            "CHILD SA lifecycle events per connection and CHILD SA name: installed, "
 	            "deleted, rekeyed.");
-	for (size_t i = 0; i < ec->nconns; i++) {
+	for (size_t i = 0, b = 0; i < ec->nconns; i++) {
 		const struct conn_entry *c = ec->conns[i];
 
-		for (size_t k = 0; k < c->nchildren; k++) {
-			const struct child_entry *ch = &c->children[k];
-
-			for (int e = 0; e < 3; e++) {
-				struct prom_label l[] = {
-				    PROM_LABEL_SPAN("conn", c->name, c->len),
-				    PROM_LABEL_SPAN("child", ch->name, ch->len),
-				    PROM_LABEL("event", child_event_names[e])};
-
-				prom_sample_u64(w, l, 3, ch->events[e]);
-			}
+		for (size_t k = 0; k < c->nchildren; k++, b++) {
+			l = prom_blocks_at(&child_lb, b, &len);
+			for (int e = 0; e < 3; e++)
+				prom_sample_at_plus_u64(w, l, len, "event", child_event_names[e],
+				                        c->children[k].events[e]);
 		}
 	}
 
@@ -743,21 +768,20 @@ void event_counters_write_metrics(struct event_counters *ec, struct prom_writer 
 	            "IKEv2 notify error type (RFC 7296 section 3.10.1) of the last error received "
 	            "or sent on this connection.");
 	for (size_t i = 0; i < ec->nconns; i++) {
-		const struct conn_entry *c = ec->conns[i];
-		struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len)};
-
-		if (c->has_error)
-			prom_sample_u64(w, l, 1, c->last_error);
+		l = prom_blocks_at(&lb, i, &len);
+		if (ec->conns[i]->has_error)
+			prom_sample_at_u64(w, l, len, ec->conns[i]->last_error);
 	}
 	prom_family(w, "ipsec_ike_last_error_timestamp_seconds", PROM_GAUGE,
 	            "When ipsec_ike_last_error_code last changed (seconds since the epoch).");
 	for (size_t i = 0; i < ec->nconns; i++) {
-		const struct conn_entry *c = ec->conns[i];
-		struct prom_label l[] = {PROM_LABEL_SPAN("conn", c->name, c->len)};
-
-		if (c->has_error)
-			prom_sample(w, l, 1, c->last_error_ts);
+		l = prom_blocks_at(&lb, i, &len);
+		if (ec->conns[i]->has_error)
+			prom_sample_at(w, l, len, ec->conns[i]->last_error_ts);
 	}
+out:
+	prom_blocks_done(&lb);
+	prom_blocks_done(&child_lb);
 
 	prom_family(w, "ikewatch_log_lines_total", PROM_COUNTER,
 	            "charon log lines read by ikewatch from any log source.");

@@ -375,7 +375,7 @@ static int op_none(struct collector *c, void *arg)
  * full list (@ike_id 0), never one narrowed to a connection: the counter store must see every
  * SA of every pair, or it would take the missing ones for ended. With @ike_id, only that IKE
  * SA (relist_skipped()). */
-static int list_sas(struct collector *c, struct sa_snapshot *into, uint32_t ike_id, bool block)
+static int list_sas_send(struct collector *c, uint32_t ike_id, bool block)
 {
 	struct vici_builder b;
 	char id[16];
@@ -392,9 +392,16 @@ static int list_sas(struct collector *c, struct sa_snapshot *into, uint32_t ike_
 	}
 	if ((err = vici_build_finish(&b, &req, &len)) < 0)
 		return err;
-	err = vici_conn_command(c->vici, req, len, "list-sa", on_list_sa, into, &c->msg);
+	err = vici_conn_send(c->vici, req, len, "list-sa");
 	free(req);
 	return err;
+}
+
+static int list_sas(struct collector *c, struct sa_snapshot *into, uint32_t ike_id, bool block)
+{
+	int err = list_sas_send(c, ike_id, block);
+
+	return err < 0 ? err : vici_conn_recv(c->vici, on_list_sa, into, &c->msg);
 }
 
 /* The SAs alone, into ->probe_snap: the probes' fresh counters. */
@@ -466,16 +473,15 @@ static int relist_skipped(struct collector *c)
 	return 0;
 }
 
-/* charon's own answers (stats, get-counters, get-pools), after the SAs. */
-static int read_own(struct collector *c)
-{
-	return daemon_collect_read(&c->own, c->vici, &c->msg, c->snap.now, c->snap.n_conns);
-}
-
-/* A whole read into ->snap: loaded connections, SAs, and now and then the certificates. */
+/* A whole read into ->snap: loaded connections, SAs, charon's own answers (stats, get-counters,
+ * get-pools), and now and then the certificates. The requests are pipelined (vici_conn.h):
+ * list-conns and list-sas go out together, the rest as soon as list-conns has told how many
+ * connections there are (get-counters depends on it), and the answers are read in that order:
+ * two waits for charon per scrape instead of six. */
 static int op_collect(struct collector *c, void *arg)
 {
 	uint64_t now_ms = clock_mono_ms();
+	bool certs_due;
 	int err;
 
 	(void)arg;
@@ -488,23 +494,29 @@ static int op_collect(struct collector *c, void *arg)
 	}
 	sa_snapshot_reset(&c->snap);
 	c->snap.now = clock_real_s();
-	if ((err = vici_conn_simple(c->vici, "list-conns", "list-conn", on_list_conn, &c->snap,
-	                            &c->msg)) < 0)
+	if ((err = vici_conn_send_simple(c->vici, "list-conns", "list-conn")) < 0 ||
+	    (err = list_sas_send(c, 0, false)) < 0 ||
+	    (err = vici_conn_recv(c->vici, on_list_conn, &c->snap, &c->msg)) < 0)
 		return err;
 	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
 		c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
-	if ((err = list_sas(c, &c->snap, 0, false)) < 0 || (err = relist_skipped(c)) < 0 ||
-	    (err = read_own(c)) < 0)
+	certs_due =
+	    !c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000;
+	if ((err = daemon_collect_send(&c->own, c->vici, c->snap.n_conns)) < 0 ||
+	    (certs_due && (err = vici_conn_send_simple(c->vici, "list-certs", "list-cert")) < 0) ||
+	    (err = vici_conn_recv(c->vici, on_list_sa, &c->snap, &c->msg)) < 0 ||
+	    (err = daemon_collect_recv(&c->own, c->vici, &c->msg, c->snap.now)) < 0)
 		return err;
-	if (!c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000) {
+	if (certs_due) {
 		sa_snapshot_reset(&c->certs);
 		c->certs_fresh = false;
-		if ((err = vici_conn_simple(c->vici, "list-certs", "list-cert", on_list_cert,
-		                            &c->certs, &c->msg)) < 0)
+		if ((err = vici_conn_recv(c->vici, on_list_cert, &c->certs, &c->msg)) < 0)
 			return err;
 		c->certs_fresh = true;
 		c->certs_at_ms = now_ms ? now_ms : 1;
 	}
+	if ((err = relist_skipped(c)) < 0)
+		return err;
 	return sa_counters_update(c->counters, &c->snap);
 }
 

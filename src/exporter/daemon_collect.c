@@ -55,7 +55,8 @@ static void note(struct daemon_collect *d, unsigned src, int err, const char *wh
 		         strerror(-err));
 }
 
-static int command(struct vici_conn *v, struct vici_msg *msg, const char *cmd, const char *key)
+/* Send @cmd (with @key = yes) without waiting for its answer. */
+static int send_command(struct vici_conn *v, const char *cmd, const char *key)
 {
 	struct vici_builder b;
 	uint8_t *req;
@@ -67,42 +68,62 @@ static int command(struct vici_conn *v, struct vici_msg *msg, const char *cmd, c
 		vici_build_kv_str(&b, key, "yes");
 	if ((err = vici_build_finish(&b, &req, &len)) < 0)
 		return err;
-	err = vici_conn_command(v, req, len, NULL, NULL, NULL, msg);
+	err = vici_conn_send(v, req, len, NULL);
 	free(req);
 	return err;
 }
 
-static int read_counters(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg,
-                         uint32_t n_conns)
+int daemon_collect_send(struct daemon_collect *d, struct vici_conn *v, uint32_t n_conns)
 {
 	int err;
 
-	ike_counters_reset(&d->counters);
-	if ((err = command(v, msg, "get-counters", NULL)) < 0 ||
-	    (err = ike_counters_add(&d->counters, msg)) < 0)
-		return err;
-	if (n_conns > IKE_COUNTERS_CONNS_MAX) {
+	d->asked_all = n_conns <= IKE_COUNTERS_CONNS_MAX;
+	if (!d->asked_all) {
 		if (!(d->logged & SRC_TOO_MANY))
 			log_info("vici: %" PRIu32 " connections loaded, more than %d: IKE counters "
 			         "exported daemon-wide only (a per-connection answer would pass "
 			         "VICI's message size limit)",
 			         n_conns, IKE_COUNTERS_CONNS_MAX);
 		d->logged |= SRC_TOO_MANY;
-		return 0;
+	} else {
+		d->logged &= ~SRC_TOO_MANY;
 	}
-	d->logged &= ~SRC_TOO_MANY;
-	if ((err = command(v, msg, "get-counters", "all")) < 0)
+	if ((err = send_command(v, "stats", NULL)) < 0 ||
+	    (err = send_command(v, "get-counters", NULL)) < 0 ||
+	    (d->asked_all && (err = send_command(v, "get-counters", "all")) < 0) ||
+	    (err = send_command(v, "get-pools", NULL)) < 0)
 		return err;
-	return ike_counters_add(&d->counters, msg);
+	return 0;
 }
 
-int daemon_collect_read(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg,
-                        double now, uint32_t n_conns)
+static int read_counters(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg)
+{
+	int err, err_all = 0;
+
+	ike_counters_reset(&d->counters);
+	err = vici_conn_recv(v, NULL, NULL, msg);
+	if (err == 0)
+		err = ike_counters_add(&d->counters, msg);
+	if (err < 0 && is_fatal(v, err))
+		return err;
+	if (d->asked_all) {
+		/* read even when the daemon-wide answer failed: it is on the wire */
+		err_all = vici_conn_recv(v, NULL, NULL, msg);
+		if (err_all == 0 && err == 0)
+			err_all = ike_counters_add(&d->counters, msg);
+		if (err_all < 0 && is_fatal(v, err_all))
+			return err_all;
+	}
+	return err < 0 ? err : err_all;
+}
+
+int daemon_collect_recv(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg,
+                        double now)
 {
 	int err;
 
 	d->have_stats = d->have_counters = d->have_pools = false;
-	err = command(v, msg, "stats", NULL);
+	err = vici_conn_recv(v, NULL, NULL, msg);
 	if (err == 0)
 		err = daemon_stats_parse(msg, now, &d->stats);
 	if (err < 0 && is_fatal(v, err))
@@ -110,14 +131,14 @@ int daemon_collect_read(struct daemon_collect *d, struct vici_conn *v, struct vi
 	d->have_stats = err == 0;
 	note(d, SRC_STATS, err, "stats");
 
-	err = read_counters(d, v, msg, n_conns);
+	err = read_counters(d, v, msg);
 	if (err < 0 && is_fatal(v, err))
 		return err;
 	d->have_counters = err == 0;
 	note(d, SRC_COUNTERS, err, "get-counters");
 
 	addr_pools_reset(&d->pools);
-	err = command(v, msg, "get-pools", NULL);
+	err = vici_conn_recv(v, NULL, NULL, msg);
 	if (err == 0)
 		err = addr_pools_add(&d->pools, msg);
 	if (err < 0 && is_fatal(v, err))

@@ -24,17 +24,21 @@ struct daemon_collect {
 	bool have_counters;
 	struct addr_pools pools;
 	bool have_pools;
+	bool asked_all;  /* get-counters all = yes was sent with the last daemon_collect_send() */
 	unsigned logged; /* bit per optional source whose absence was logged */
 };
 
 void daemon_collect_init(struct daemon_collect *d);
 void daemon_collect_done(struct daemon_collect *d);
 
-/* Read all three over @v (decode space @msg); @n_conns, the loaded connections, decides whether
- * per-connection IKE counters are asked for (IKE_COUNTERS_CONNS_MAX). 0 or a VICI transport
+/* Send the commands over @v without waiting (vici_conn_send(): behind any other requests
+ * still unanswered, whose answers the caller reads first); @n_conns, the loaded connections,
+ * decides whether per-connection IKE counters are asked for (IKE_COUNTERS_CONNS_MAX). Then read
+ * their answers with daemon_collect_recv() (decode space @msg). 0 or a VICI transport
  * error. */
-int daemon_collect_read(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg,
-                        double now, uint32_t n_conns);
+int daemon_collect_send(struct daemon_collect *d, struct vici_conn *v, uint32_t n_conns);
+int daemon_collect_recv(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg,
+                        double now);
 
 void daemon_collect_write(struct prom_writer *w, const struct daemon_collect *d);
 

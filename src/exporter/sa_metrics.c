@@ -38,133 +38,53 @@ static double abs_time(const struct sa_snapshot *s, int64_t rel, int sign)
 	return floor(s->now) + (double)sign * (double)rel;
 }
 
-/*
- * Label sets already written, as 64-bit hashes (a scrape writes thousands of _info series: a
- * string set cost a malloc and a copy per series). Two different label sets with the same hash
- * would lose one series, at odds of about n^2 / 2^65.
- */
-struct seen_set {
-	uint64_t *slots; /* 0 = empty */
-	size_t cap, len;
-};
-
-static void seen_done(struct seen_set *s)
+/* {conn="..."} of each connection of the view, and {conn="...",child="..."} of each of their
+ * CHILD configs (the first EXPORT_CHILDREN_MAX, in view order). */
+static int blocks_build(const struct sa_view *v, uint32_t n_children, struct prom_blocks *conns,
+                        struct prom_blocks *children)
 {
-	free(s->slots);
-	memset(s, 0, sizeof(*s));
-}
-
-static bool seen_insert(struct seen_set *s, uint64_t h)
-{
-	h |= 1; /* never 0 */
-	if ((s->len + 1) * 2 > s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 64;
-		uint64_t *n = calloc(ncap, sizeof(*n));
-
-		if (!n)
-			return true; /* out of memory: write it, a duplicate is the lesser harm */
-		for (size_t i = 0; i < s->cap; i++) {
-			size_t j = s->slots[i] & (ncap - 1);
-
-			if (!s->slots[i])
-				continue;
-			while (n[j])
-				j = (j + 1) & (ncap - 1);
-			n[j] = s->slots[i];
-		}
-		free(s->slots);
-		s->slots = n;
-		s->cap = ncap;
+	if (prom_blocks_init(conns, v->n_conns) < 0)
+		return -ENOMEM;
+	if (prom_blocks_init(children, n_children) < 0) {
+		prom_blocks_done(conns);
+		return -ENOMEM;
 	}
-	for (size_t j = h & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
-		if (s->slots[j] == h)
-			return false;
-		if (!s->slots[j]) {
-			s->slots[j] = h;
-			s->len++;
-			return true;
-		}
+	for (uint32_t i = 0, k = 0; i < v->n_conns; i++) {
+		prom_blocks_add(conns, &PROM_LABEL("conn", v->conns[i].name), 1);
+		for (uint32_t j = 0; j < v->conns[i].n_children && k < n_children; j++, k++)
+			prom_blocks_add(children,
+			                (struct prom_label[]){
+			                    PROM_LABEL("conn", v->conns[i].name),
+			                    PROM_LABEL("child", v->conns[i].children[j].name)},
+			                2);
 	}
-}
+	if (conns->text.err || children->text.err) {
+		int err = conns->text.err ? conns->text.err : children->text.err;
 
-/* Is this label set new? */
-static bool first_time(struct seen_set *seen, const struct prom_label *l, size_t n)
-{
-	uint64_t h = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(l[i].value);
-
-		h = (h ^ strmap_hash(l[i].value, len > LABEL_VALUE_MAX ? LABEL_VALUE_MAX : len)) *
-		    0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
+		prom_blocks_done(conns);
+		prom_blocks_done(children);
+		return err;
 	}
-	return seen_insert(seen, h);
+	return 0;
 }
 
-/*
- * Label sets rendered once per scrape: each connection's {conn="..."} and each CHILD config's
- * {conn="...",child="..."} appear in up to ten families, and escaping them once instead of ten
- * times is a fifth of a scrape at a thousand SAs.
- */
-struct label_blocks {
-	struct buf text;
-	size_t *off; /* block i is text.data[off[i] .. off[i + 1]) */
-	size_t n;
-};
-
-static int blocks_init(struct label_blocks *b, size_t n)
+static void write_ike_families(struct prom_writer *w, const struct sa_snapshot *s,
+                               const struct sa_view *v, const struct prom_blocks *lb)
 {
-	buf_init(&b->text, HTTP_BODY_MAX);
-	b->n = 0;
-	b->off = calloc(n + 1, sizeof(*b->off));
-	return b->off ? 0 : -ENOMEM;
-}
-
-static void blocks_add(struct label_blocks *b, const struct prom_label *l, size_t nl)
-{
-	prom_labels_render(&b->text, l, nl);
-	b->off[++b->n] = b->text.len;
-}
-
-static const char *block_at(const struct label_blocks *b, size_t i, size_t *ret_len)
-{
-	*ret_len = b->off[i + 1] - b->off[i];
-	return b->text.data ? b->text.data + b->off[i] : "";
-}
-
-static void blocks_done(struct label_blocks *b)
-{
-	buf_done(&b->text);
-	free(b->off);
-}
-
-static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s,
-                              const struct sa_view *v)
-{
-	struct label_blocks lb;
 	size_t len;
 	const char *l;
 
-	if (blocks_init(&lb, v->n_conns) < 0)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < v->n_conns; i++)
-		blocks_add(&lb, &PROM_LABEL("conn", v->conns[i].name), 1);
-	if (lb.text.err) {
-		blocks_done(&lb);
-		return lb.text.err;
-	}
 	prom_family(w, "ipsec_ike_sa_up", PROM_GAUGE,
 	            "1 while an IKE SA of the connection is established (rekeying included), 0 "
 	            "when the connection is loaded but has none.");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
-		l = block_at(&lb, i, &len);
+		l = prom_blocks_at(lb, i, &len);
 		prom_sample_at_u64(w, l, len, v->conns[i].up);
 	}
 	prom_family(w, "ipsec_ike_sas", PROM_GAUGE,
 	            "Number of IKE SAs of the connection, in any state.");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
-		l = block_at(&lb, i, &len);
+		l = prom_blocks_at(lb, i, &len);
 		prom_sample_at_u64(w, l, len, v->conns[i].n_ikes);
 	}
 	/* Only the current state's series (a state set would write seven zeros per connection,
@@ -176,23 +96,13 @@ static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s
 	            "its state; none without an SA.");
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *best = v->conns[i].best;
-		char ls[LABEL_VALUE_MAX * 6 + 64];
 
-		l = block_at(&lb, i, &len);
-		if (!best || len < 2 || len > sizeof(ls) - 32)
-			continue;
-		/* {conn="x"} + ,state="S" before the closing brace; state names need no escaping */
-		memcpy(ls, l, len - 1);
-		memcpy(ls + len - 1, ",state=\"", 8);
-		for (size_t k = 0; k < sizeof(ike_states) / sizeof(ike_states[0]); k++) {
-			size_t sl = strlen(ike_states[k]), at = len - 1 + 8;
-
-			if (strcmp(best->state, ike_states[k]) != 0)
-				continue;
-			memcpy(ls + at, ike_states[k], sl);
-			memcpy(ls + at + sl, "\"}", 2);
-			prom_sample_at_u64(w, ls, at + sl + 2, 1);
-			break;
+		l = prom_blocks_at(lb, i, &len);
+		for (size_t k = 0; best && k < sizeof(ike_states) / sizeof(ike_states[0]); k++) {
+			if (strcmp(best->state, ike_states[k]) == 0) {
+				prom_sample_at_plus_u64(w, l, len, "state", ike_states[k], 1);
+				break;
+			}
 		}
 	}
 	prom_family(w, "ipsec_ike_sa_established_timestamp_seconds", PROM_GAUGE,
@@ -200,7 +110,7 @@ static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *b = v->conns[i].best;
 
-		l = block_at(&lb, i, &len);
+		l = prom_blocks_at(lb, i, &len);
 		if (b && b->established != SNAP_NONE)
 			prom_sample_at(w, l, len, abs_time(s, b->established, -1));
 	}
@@ -210,7 +120,7 @@ static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *b = v->conns[i].best;
 
-		l = block_at(&lb, i, &len);
+		l = prom_blocks_at(lb, i, &len);
 		if (b && b->rekey_time != SNAP_NONE)
 			prom_sample_at(w, l, len, abs_time(s, b->rekey_time, +1));
 	}
@@ -219,33 +129,29 @@ static int write_ike_families(struct prom_writer *w, const struct sa_snapshot *s
 	for (uint32_t i = 0; i < v->n_conns; i++) {
 		const struct snap_ike *b = v->conns[i].best;
 
-		l = block_at(&lb, i, &len);
+		l = prom_blocks_at(lb, i, &len);
 		if (b && b->reauth_time != SNAP_NONE)
 			prom_sample_at(w, l, len, abs_time(s, b->reauth_time, +1));
 	}
-	blocks_done(&lb);
-	return 0;
 }
 
 /* One _info series (value 1), unless the same label set was written already or the family
  * holds EXPORT_CHILDREN_MAX series (then it is counted in *dropped). */
-static void write_info(struct prom_writer *w, struct seen_set *seen, const struct prom_label *l,
+static void write_info(struct prom_writer *w, struct prom_seen *seen, const struct prom_label *l,
                        size_t nl, uint32_t *n, uint64_t *dropped)
 {
 	if (*n >= EXPORT_CHILDREN_MAX) {
 		(*dropped)++;
 		return;
 	}
-	if (!first_time(seen, l, nl))
-		return;
-	prom_sample_u64(w, l, nl, 1);
-	(*n)++;
+	if (prom_sample_once(w, seen, l, nl, 1))
+		(*n)++;
 }
 
 static int write_ike_info(struct prom_writer *w, const struct sa_snapshot *s,
                           const struct sa_metrics_opts *o, uint64_t *dropped)
 {
-	struct seen_set seen = {0};
+	struct prom_seen seen = {0};
 	uint32_t n = 0;
 
 	prom_family(w, "ipsec_ike_sa_info", PROM_GAUGE,
@@ -269,7 +175,7 @@ static int write_ike_info(struct prom_writer *w, const struct sa_snapshot *s,
 
 		write_info(w, &seen, l, sizeof(l) / sizeof(l[0]), &n, dropped);
 	}
-	seen_done(&seen);
+	prom_seen_done(&seen);
 	return 0;
 }
 
@@ -366,40 +272,19 @@ static void write_child_sample(struct prom_writer *w, const struct sa_snapshot *
 	}
 }
 
+/* @lb: the first @total (conn, child) blocks of blocks_build(). */
 static int write_child_families(struct prom_writer *w, const struct sa_snapshot *s,
-                                const struct sa_view *v, struct sa_counters *ctr, uint64_t *dropped)
+                                const struct sa_view *v, struct sa_counters *ctr,
+                                const struct prom_blocks *lb, uint32_t total)
 {
-	uint32_t total = 0;
-	struct sa_totals *totals;
-	struct label_blocks lb;
-	int err = -ENOMEM;
+	struct sa_totals *totals = calloc(total ? total : 1, sizeof(*totals));
 
-	for (uint32_t i = 0; i < v->n_conns; i++)
-		total += v->conns[i].n_children;
-	if (total > EXPORT_CHILDREN_MAX) {
-		*dropped += total - EXPORT_CHILDREN_MAX;
-		total = EXPORT_CHILDREN_MAX;
-	}
-	totals = calloc(total ? total : 1, sizeof(*totals));
-	if (!totals || blocks_init(&lb, total) < 0) {
-		free(totals);
+	if (!totals)
 		return -ENOMEM;
-	}
-	for (uint32_t i = 0, k = 0; i < v->n_conns; i++) {
-		for (uint32_t j = 0; j < v->conns[i].n_children && k < total; j++, k++) {
-			const char *child = v->conns[i].children[j].name;
-
-			sa_counters_get(ctr, v->conns[i].name, child, &totals[k]);
-			blocks_add(&lb,
-			           (struct prom_label[]){PROM_LABEL("conn", v->conns[i].name),
-			                                 PROM_LABEL("child", child)},
-			           2);
-		}
-	}
-	if (lb.text.err) {
-		err = lb.text.err;
-		goto out;
-	}
+	for (uint32_t i = 0, k = 0; i < v->n_conns; i++)
+		for (uint32_t j = 0; j < v->conns[i].n_children && k < total; j++, k++)
+			sa_counters_get(ctr, v->conns[i].name, v->conns[i].children[j].name,
+			                &totals[k]);
 	for (int m = 0; m < CM_COUNT; m++) {
 		uint32_t k = 0;
 
@@ -407,23 +292,20 @@ static int write_child_families(struct prom_writer *w, const struct sa_snapshot 
 		for (uint32_t i = 0; i < v->n_conns; i++) {
 			for (uint32_t j = 0; j < v->conns[i].n_children && k < total; j++, k++) {
 				size_t len;
-				const char *l = block_at(&lb, k, &len);
+				const char *l = prom_blocks_at(lb, k, &len);
 
 				write_child_sample(w, s, m, l, len, &v->conns[i].children[j],
 				                   &totals[k]);
 			}
 		}
 	}
-	err = 0;
-out:
-	blocks_done(&lb);
 	free(totals);
-	return err;
+	return 0;
 }
 
 static int write_child_info(struct prom_writer *w, const struct sa_snapshot *s, uint64_t *dropped)
 {
-	struct seen_set seen = {0};
+	struct prom_seen seen = {0};
 	uint32_t n = 0;
 
 	prom_family(w, "ipsec_child_sa_info", PROM_GAUGE,
@@ -449,13 +331,13 @@ static int write_child_info(struct prom_writer *w, const struct sa_snapshot *s, 
 			write_info(w, &seen, l, sizeof(l) / sizeof(l[0]), &n, dropped);
 		}
 	}
-	seen_done(&seen);
+	prom_seen_done(&seen);
 	return 0;
 }
 
 void sa_metrics_write_certs(struct prom_writer *w, const struct sa_snapshot *s)
 {
-	struct seen_set seen = {0};
+	struct prom_seen seen = {0};
 
 	prom_family(w, "ipsec_cert_not_after_timestamp_seconds", PROM_GAUGE,
 	            "End of validity of each loaded X.509 certificate (Unix time).");
@@ -464,34 +346,64 @@ void sa_metrics_write_certs(struct prom_writer *w, const struct sa_snapshot *s)
 		struct prom_label l[2] = {PROM_LABEL("subject", c->subject),
 		                          PROM_LABEL("serial", c->serial)};
 
-		if (c->not_after == SNAP_NONE || !first_time(&seen, l, 2))
-			continue;
-		prom_sample_i64(w, l, 2, c->not_after);
+		if (c->not_after != SNAP_NONE)
+			prom_sample_once(w, &seen, l, 2, (double)c->not_after);
 	}
-	seen_done(&seen);
+	prom_seen_done(&seen);
 }
 
 /* The configured rekey intervals (list-conns rekey_time): what the mixin compares the rate of
- * rekeys with, so that a rekey on the configured schedule is never "frequent". */
-static void write_rekey_config(struct prom_writer *w, const struct sa_snapshot *s)
+ * rekeys with, so that a rekey on the configured schedule is never "frequent". In list-conns
+ * order, which is the view's (sa_view_build() lists the loaded connections first, each with
+ * its configured children first): so the view's label blocks serve, found by position and
+ * checked by name pointer; a config the view folded (a name listed twice) gets its labels
+ * rendered here. */
+static void write_rekey_config(struct prom_writer *w, const struct sa_snapshot *s,
+                               const struct sa_view *v, const struct prom_blocks *conn_lb,
+                               const struct prom_blocks *child_lb, uint32_t n_child_blocks)
 {
+	size_t len;
+	const char *l;
+
 	prom_family(w, "ipsec_ike_sa_rekey_config_seconds", PROM_GAUGE,
 	            "Configured IKE SA rekey interval of the connection (swanctl rekey_time; 0: "
 	            "no rekeying).");
-	for (uint32_t i = 0; i < s->n_conns; i++)
-		if (s->conns[i].rekey_time != SNAP_NONE)
+	for (uint32_t i = 0; i < s->n_conns; i++) {
+		if (s->conns[i].rekey_time == SNAP_NONE)
+			continue;
+		if (i < v->n_conns && v->conns[i].config == &s->conns[i]) {
+			l = prom_blocks_at(conn_lb, i, &len);
+			prom_sample_at(w, l, len, (double)s->conns[i].rekey_time);
+		} else {
 			prom_sample(w, &PROM_LABEL("conn", s->conns[i].name), 1,
 			            (double)s->conns[i].rekey_time);
+		}
+	}
 	prom_family(w, "ipsec_child_sa_rekey_config_seconds", PROM_GAUGE,
 	            "Configured CHILD SA rekey interval (swanctl rekey_time; 0: no rekeying).");
-	for (uint32_t i = 0; i < s->n_conns; i++)
-		for (uint32_t j = 0; j < s->conns[i].n_children; j++)
-			if (s->conns[i].children_rekey_time[j] != SNAP_NONE)
+	for (uint32_t i = 0, base = 0; i < s->n_conns; i++) {
+		const struct sa_view_conn *vc = i < v->n_conns ? &v->conns[i] : NULL;
+
+		for (uint32_t j = 0; j < s->conns[i].n_children; j++) {
+			if (s->conns[i].children_rekey_time[j] == SNAP_NONE)
+				continue;
+			if (vc && vc->config == &s->conns[i] && j < vc->n_children &&
+			    vc->children[j].name == s->conns[i].children[j] &&
+			    base + j < n_child_blocks) {
+				l = prom_blocks_at(child_lb, base + j, &len);
+				prom_sample_at(w, l, len,
+				               (double)s->conns[i].children_rekey_time[j]);
+			} else {
 				prom_sample(w,
 				            (struct prom_label[]){
 				                PROM_LABEL("conn", s->conns[i].name),
 				                PROM_LABEL("child", s->conns[i].children[j])},
 				            2, (double)s->conns[i].children_rekey_time[j]);
+			}
+		}
+		if (vc)
+			base += vc->n_children;
+	}
 }
 
 int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const struct sa_view *v,
@@ -499,22 +411,34 @@ int sa_metrics_write(struct prom_writer *w, const struct sa_snapshot *s, const s
                      uint64_t *ret_dropped)
 {
 	static const struct sa_metrics_opts no_opts;
+	struct prom_blocks conn_lb, child_lb;
 	uint64_t dropped = s->dropped;
+	uint32_t total = 0;
 	int err;
 
 	if (!opts)
 		opts = &no_opts;
-	err = write_ike_families(w, s, v);
-	if (err < 0)
+	for (uint32_t i = 0; i < v->n_conns; i++)
+		total += v->conns[i].n_children;
+	if (total > EXPORT_CHILDREN_MAX) {
+		dropped += total - EXPORT_CHILDREN_MAX;
+		total = EXPORT_CHILDREN_MAX;
+	}
+	/* each label block is rendered once and used by every family of its connection or
+	 * CHILD config */
+	if ((err = blocks_build(v, total, &conn_lb, &child_lb)) < 0)
 		return err;
+	write_ike_families(w, s, v, &conn_lb);
 	write_ike_info(w, s, opts, &dropped);
-	err = write_child_families(w, s, v, ctr, &dropped);
-	if (err < 0)
-		return err;
-	write_child_info(w, s, &dropped);
-	write_rekey_config(w, s);
-	*ret_dropped = dropped;
-	return 0;
+	err = write_child_families(w, s, v, ctr, &child_lb, total);
+	if (err == 0) {
+		write_child_info(w, s, &dropped);
+		write_rekey_config(w, s, v, &conn_lb, &child_lb, total);
+		*ret_dropped = dropped;
+	}
+	prom_blocks_done(&conn_lb);
+	prom_blocks_done(&child_lb);
+	return err;
 }
 
 /* Expected rekey failures that one end can tell alone (sa_foresee.h): one series per

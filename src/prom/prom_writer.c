@@ -14,6 +14,7 @@
 #include "prom/prom_writer_int.h"
 
 #include "common/limits.h"
+#include "common/strmap.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -543,6 +544,193 @@ void prom_sample_at_u64(struct prom_writer *w, const char *labels, size_t len, u
 	buf_putc(w->out, ' ');
 	buf_put_u64(w->out, v);
 	buf_putc(w->out, '\n');
+}
+
+int prom_blocks_init(struct prom_blocks *b, size_t n)
+{
+	buf_init(&b->text, HTTP_BODY_MAX);
+	b->n = 0;
+	b->cap = n;
+	b->off = calloc(n + 1, sizeof(*b->off));
+	return b->off ? 0 : -ENOMEM;
+}
+
+void prom_blocks_add(struct prom_blocks *b, const struct prom_label *labels, size_t nlabels)
+{
+	if (b->n >= b->cap) {
+		b->text.err = b->text.err ? b->text.err : -E2BIG;
+		return;
+	}
+	if (prom_labels_render(&b->text, labels, nlabels) < 0 && !b->text.err)
+		b->text.err = -EINVAL;
+	b->off[++b->n] = b->text.len;
+}
+
+const char *prom_blocks_at(const struct prom_blocks *b, size_t i, size_t *ret_len)
+{
+	*ret_len = b->off[i + 1] - b->off[i];
+	return b->text.data ? b->text.data + b->off[i] : "";
+}
+
+void prom_blocks_done(struct prom_blocks *b)
+{
+	buf_done(&b->text);
+	free(b->off);
+	memset(b, 0, sizeof(*b));
+}
+
+void prom_sample_at_plus_u64(struct prom_writer *w, const char *labels, size_t len,
+                             const char *name, const char *value, uint64_t v)
+{
+	size_t nlen = strlen(name), vlen = strlen(value);
+	char *start, *p;
+
+	if (!sample_at_ok(w))
+		return;
+	/* the rare cases (protobuf, a value to escape or cut): the label set is put together in
+	 * a buffer of its own first */
+	if (w->proto || vlen > LABEL_VALUE_MAX ||
+	    plain_prefix((const unsigned char *)value, vlen) != vlen ||
+	    !(p = start =
+	          buf_room(w->out, w->family_len + len + nlen + vlen + 8 + PROM_DOUBLE_TEXT_MAX))) {
+		struct buf t;
+
+		buf_init(&t, HTTP_BODY_MAX);
+		if (len) {
+			buf_append(&t, labels, len - 1);
+			buf_putc(&t, ',');
+		} else {
+			buf_putc(&t, '{');
+		}
+		buf_puts(&t, name);
+		buf_append(&t, "=\"", 2);
+		put_escaped(&t, value, vlen, true, LABEL_VALUE_MAX);
+		buf_append(&t, "\"}", 2);
+		if (t.err)
+			w->dropped++;
+		else
+			prom_sample_at_u64(w, t.data, t.len, v);
+		buf_done(&t);
+		return;
+	}
+	memcpy(p, w->family, w->family_len);
+	p += w->family_len;
+	if (len) {
+		memcpy(p, labels, len - 1); /* without its closing brace */
+		p += len - 1;
+		*p++ = ',';
+	} else {
+		*p++ = '{';
+	}
+	memcpy(p, name, nlen);
+	p += nlen;
+	*p++ = '=';
+	*p++ = '"';
+	memcpy(p, value, vlen);
+	p += vlen;
+	*p++ = '"';
+	*p++ = '}';
+	*p++ = ' ';
+	sample_end(w, start, p + buf_fmt_u64(p, v));
+}
+
+void prom_seen_done(struct prom_seen *s)
+{
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Add @h; false if it was there. Out of memory: true (a duplicate is the lesser harm). */
+static bool seen_insert(struct prom_seen *s, uint64_t h)
+{
+	h |= 1; /* never 0 */
+	if ((s->len + 1) * 2 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		uint64_t *n = calloc(ncap, sizeof(*n));
+
+		if (!n)
+			return true;
+		for (size_t i = 0; i < s->cap; i++) {
+			size_t j = s->slots[i] & (ncap - 1);
+
+			if (!s->slots[i])
+				continue;
+			while (n[j])
+				j = (j + 1) & (ncap - 1);
+			n[j] = s->slots[i];
+		}
+		free(s->slots);
+		s->slots = n;
+		s->cap = ncap;
+	}
+	for (size_t j = h & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
+		if (s->slots[j] == h)
+			return false;
+		if (!s->slots[j]) {
+			s->slots[j] = h;
+			s->len++;
+			return true;
+		}
+	}
+}
+
+/* The label values as protobuf identifies a series (no rendered text there). */
+static uint64_t values_hash(const struct prom_label *l, size_t n)
+{
+	uint64_t h = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = l[i].len == SIZE_MAX ? strlen(l[i].value) : l[i].len;
+
+		h = (h ^ strmap_hash(l[i].value, len > LABEL_VALUE_MAX ? LABEL_VALUE_MAX : len)) *
+		    0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+bool prom_sample_once(struct prom_writer *w, struct prom_seen *seen,
+                      const struct prom_label *labels, size_t nlabels, double v)
+{
+	struct buf t, *out;
+	char *start, *p;
+	bool fresh;
+
+	if (!sample_ok(w, labels, nlabels))
+		return false;
+	if (w->proto) {
+		if (!seen_insert(seen, values_hash(labels, nlabels)))
+			return false;
+		prom_proto_sample(w, labels, nlabels, v);
+		return true;
+	}
+	/* the series is rendered into reserved room and committed only when it is new */
+	if ((p = series_plain(w, labels, nlabels, &start))) {
+		if (!seen_insert(seen, strmap_hash(start, (size_t)(p - start)))) {
+			*start = '\0'; /* the buffer stays a string */
+			return false;
+		}
+		sample_end(w, start, p + double_text(v, p));
+		return true;
+	}
+	/* a label value to escape or cut (rare): the series is rendered apart first, since what
+	 * is appended to the output may be handed on at once (a streamed answer) */
+	out = w->out;
+	buf_init(&t, HTTP_BODY_MAX);
+	w->out = &t;
+	put_series(w, NULL, labels, nlabels, false);
+	close_series(w, nlabels);
+	w->out = out;
+	fresh = !t.err && seen_insert(seen, strmap_hash(t.data, t.len));
+	if (fresh) {
+		buf_append(out, t.data, t.len);
+		prom_write_double(out, v);
+		buf_putc(out, '\n');
+	} else if (t.err) {
+		w->dropped++;
+	}
+	buf_done(&t);
+	return fresh;
 }
 
 void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,

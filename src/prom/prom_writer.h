@@ -96,6 +96,44 @@ int prom_labels_render(struct buf *out, const struct prom_label *labels, size_t 
 void prom_sample_at(struct prom_writer *w, const char *labels, size_t len, double v);
 void prom_sample_at_u64(struct prom_writer *w, const char *labels, size_t len, uint64_t v);
 
+/*
+ * Samples written at most once per label set: an _info family can meet the same labels twice
+ * (an IKE SA and its rekeyed predecessor to the same peer), and a repeated series would make
+ * the exposition invalid. The set holds 64-bit hashes of what identifies a series: its rendered
+ * name and labels in the text formats (computed from the bytes just written, so no second pass
+ * over the label values), the label values in protobuf. Two different label sets with the same
+ * hash would lose one series, at odds of about n^2 / 2^65. Zero-initialise; prom_seen_done().
+ */
+struct prom_seen {
+	uint64_t *slots; /* 0 = empty */
+	size_t cap, len;
+};
+void prom_seen_done(struct prom_seen *s);
+/* prom_sample(), unless @seen already holds this label set; true when the sample was written. */
+bool prom_sample_once(struct prom_writer *w, struct prom_seen *seen,
+                      const struct prom_label *labels, size_t nlabels, double v);
+
+/*
+ * Label sets rendered once (prom_labels_render()) for many families: block @i is the label set
+ * of the i-th prom_blocks_add(). The exporter renders each connection's {conn="..."} and each
+ * CHILD config's {conn="...",child="..."} once per scrape and writes them into a dozen families.
+ * A failed render (memory, invalid names) shows as ->text.err.
+ */
+struct prom_blocks {
+	struct buf text;
+	size_t *off; /* block i is text.data[off[i] .. off[i + 1]) */
+	size_t n, cap;
+};
+/* Room for @n blocks: 0 or -ENOMEM. */
+int prom_blocks_init(struct prom_blocks *b, size_t n);
+void prom_blocks_add(struct prom_blocks *b, const struct prom_label *labels, size_t nlabels);
+const char *prom_blocks_at(const struct prom_blocks *b, size_t i, size_t *ret_len);
+void prom_blocks_done(struct prom_blocks *b);
+/* A sample with the label set @labels (from prom_labels_render(), "" for none) and one more
+ * label after it, @name (a valid label name, not in @labels) = @value. */
+void prom_sample_at_plus_u64(struct prom_writer *w, const char *labels, size_t len,
+                             const char *name, const char *value, uint64_t v);
+
 /* A whole histogram of the current family (type PROM_HISTOGRAM): @counts[i] is the number of
  * observations <= @bounds[i] (cumulative, as exposed); the +Inf bucket is @count. */
 void prom_histogram(struct prom_writer *w, const struct prom_label *labels, size_t nlabels,

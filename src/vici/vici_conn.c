@@ -21,11 +21,20 @@
 
 #define VICI_READ_CHUNK (64u * 1024u)
 #define VICI_REGISTERED_MAX 8
+#define VICI_EVENT_NAME_MAX 64
 
 struct vici_queued {
 	struct vici_queued *next;
 	size_t len;
 	uint8_t pkt[];
+};
+
+/* What a packet sent and not yet answered is owed: a confirmation of an (un)registration, or
+ * a command's response, preceded by its streamed events if it has a stream event. */
+struct vici_owed {
+	bool confirm;
+	bool stream_reg;                 /* confirm: of a stream event (kept in ->registered) */
+	char event[VICI_EVENT_NAME_MAX]; /* confirm: the event; response: its stream event or "" */
 };
 
 struct vici_conn {
@@ -35,8 +44,13 @@ struct vici_conn {
 	uint8_t *rbuf; /* read buffer: [rpos, rlen) holds unread bytes */
 	size_t rpos, rlen, rcap;
 	uint64_t bytes_read;
-	char registered[VICI_REGISTERED_MAX][64]; /* stream events registered on this socket */
+	uint8_t *wbuf; /* requests not sent yet: they go out together at the next read */
+	size_t wlen, wcap;
+	bool sent_unread; /* sent since the last read brought data: an answer cannot be here */
+	char registered[VICI_REGISTERED_MAX][VICI_EVENT_NAME_MAX]; /* stream events registered */
 	unsigned n_registered;
+	struct vici_owed owed[VICI_PIPELINE_MAX]; /* ring, oldest at owed_head */
+	unsigned owed_head, n_owed;
 	struct vici_queued *queue_head, *queue_tail, *queue_current;
 	unsigned queue_len;
 	char last_error[160];
@@ -83,6 +97,9 @@ void vici_conn_close(struct vici_conn *c)
 	c->fd = -1;
 	c->rpos = c->rlen = 0;
 	c->n_registered = 0;
+	c->n_owed = c->owed_head = 0;
+	c->wlen = 0;
+	c->sent_unread = false;
 	vici_queue_clear(c);
 }
 
@@ -92,6 +109,7 @@ void vici_conn_free(struct vici_conn *c)
 		return;
 	vici_conn_close(c);
 	free(c->rbuf);
+	free(c->wbuf);
 	free(c->path);
 	free(c);
 }
@@ -148,6 +166,11 @@ const char *vici_conn_last_error(const struct vici_conn *c)
 const char *vici_conn_path(const struct vici_conn *c)
 {
 	return c->path;
+}
+
+unsigned vici_conn_pending(const struct vici_conn *c)
+{
+	return c->n_owed;
 }
 
 bool vici_conn_is_stale_error(int err)
@@ -246,6 +269,7 @@ static int vici_fill(struct vici_conn *c, size_t need, uint64_t deadline)
 		if (n > 0) {
 			c->rlen += (size_t)n;
 			c->bytes_read += (uint64_t)n;
+			c->sent_unread = false;
 			continue;
 		}
 		if (n == 0)
@@ -322,32 +346,68 @@ static bool vici_pkt_name_is(const uint8_t *pkt, size_t len, const char *name)
 	return len >= 2 + n && pkt[1] == n && memcmp(pkt + 2, name, n) == 0;
 }
 
-/* Wait for an EVENT_CONFIRM (or EVENT_UNKNOWN) after a (un)registration. */
-static int vici_await_confirm(struct vici_conn *c, uint64_t deadline)
+static bool vici_is_registered(const struct vici_conn *c, const char *event)
 {
-	for (;;) {
-		const uint8_t *pkt;
-		size_t len;
-		int err = vici_read_packet(c, deadline, &pkt, &len);
-
-		if (err < 0)
-			return err;
-		switch (pkt[0]) {
-		case VICI_PKT_EVENT_CONFIRM:
-			return 0;
-		case VICI_PKT_EVENT_UNKNOWN:
-			snprintf(c->last_error, sizeof(c->last_error), "event unknown to charon");
-			return -ENOSYS;
-		case VICI_PKT_EVENT:
-			vici_queue_event(c, pkt, len);
-			break;
-		default:
-			return vici_fail(c, -EBADMSG, "unexpected packet while registering");
-		}
-	}
+	for (unsigned i = 0; i < c->n_registered; i++)
+		if (strcmp(c->registered[i], event) == 0)
+			return true;
+	return false;
 }
 
-static int vici_send_register(struct vici_conn *c, const char *event, uint64_t deadline)
+static void vici_forget_registered(struct vici_conn *c, const char *event)
+{
+	for (unsigned i = 0; i < c->n_registered; i++)
+		if (strcmp(c->registered[i], event) == 0) {
+			memcpy(c->registered[i], c->registered[--c->n_registered],
+			       sizeof(c->registered[i]));
+			return;
+		}
+}
+
+/* Queue a framed packet for the next vici_flush() and note the answer it is owed (see struct
+ * vici_owed). */
+static int vici_send_owed(struct vici_conn *c, const uint8_t *pkt, size_t len, bool confirm,
+                          bool stream_reg, const char *event)
+{
+	struct vici_owed *o;
+
+	if (c->n_owed >= VICI_PIPELINE_MAX)
+		return -EBUSY;
+	if (c->wlen + len > c->wcap) {
+		size_t ncap = c->wlen + len + 256;
+		uint8_t *nb = realloc(c->wbuf, ncap);
+
+		if (!nb)
+			return -ENOMEM;
+		c->wbuf = nb;
+		c->wcap = ncap;
+	}
+	memcpy(c->wbuf + c->wlen, pkt, len);
+	c->wlen += len;
+	o = &c->owed[(c->owed_head + c->n_owed++) % VICI_PIPELINE_MAX];
+	o->confirm = confirm;
+	o->stream_reg = stream_reg;
+	snprintf(o->event, sizeof(o->event), "%s", event ? event : "");
+	return 0;
+}
+
+/* Send what was queued, in one write: the daemon wakes once for all of it. */
+static int vici_flush(struct vici_conn *c, uint64_t deadline)
+{
+	int err;
+
+	if (!c->wlen)
+		return 0;
+	if ((err = vici_send(c, c->wbuf, c->wlen, deadline)) < 0)
+		return err;
+	c->wlen = 0;
+	c->sent_unread = true;
+	return 0;
+}
+
+/* EVENT_REGISTER for @event. A stream event counts as registered from here on, so that the
+ * commands sent behind it do not register again; an EVENT_UNKNOWN answer takes that back. */
+static int vici_send_register(struct vici_conn *c, const char *event, bool stream)
 {
 	struct vici_builder b;
 	uint8_t *req;
@@ -357,94 +417,168 @@ static int vici_send_register(struct vici_conn *c, const char *event, uint64_t d
 	vici_build_init(&b, VICI_PKT_EVENT_REGISTER, event);
 	if ((err = vici_build_finish(&b, &req, &len)) < 0)
 		return err;
-	err = vici_send(c, req, len, deadline);
+	err = vici_send_owed(c, req, len, true, stream, event);
 	free(req);
-	if (err < 0)
-		return err;
-	return vici_await_confirm(c, deadline);
+	if (err == 0 && stream)
+		snprintf(c->registered[c->n_registered++], sizeof(c->registered[0]), "%s", event);
+	return err;
 }
 
-static bool vici_is_registered(const struct vici_conn *c, const char *event)
+/*
+ * Read the answer owed to the oldest packet not yet answered: its confirmation, or its
+ * streamed events (to @cb) and response (into *resp). Events of other kinds that arrive
+ * meanwhile are queued. charon answers a connection's packets strictly in the order they came
+ * (vici_socket.c queues them and one job per connection processes the queue; each command's
+ * events and response go out before the next command is looked at), so the next answer always
+ * belongs to the oldest packet. 0, -ENOSYS (charon does not know the command or event; the
+ * connection stays), or an error (the connection is closed).
+ */
+static int vici_read_owed(struct vici_conn *c, uint64_t deadline, vici_event_cb cb, void *ctx,
+                          struct vici_msg *resp)
 {
-	for (unsigned i = 0; i < c->n_registered; i++)
-		if (strcmp(c->registered[i], event) == 0)
-			return true;
-	return false;
-}
-
-static int vici_ensure_registered(struct vici_conn *c, const char *event, uint64_t deadline)
-{
+	struct vici_owed *o = &c->owed[c->owed_head];
+	const char *odd = o->confirm ? "unexpected packet while registering"
+	                             : "unexpected packet type in response";
+	const uint8_t *pkt;
+	size_t len;
 	int err;
 
-	if (vici_is_registered(c, event))
+	/* right after sending, the answer cannot be there yet: wait for it rather than read
+	 * nothing first (a system call saved per exchange) */
+	if (c->sent_unread && c->rlen - c->rpos < 4 && (err = vici_wait(c, POLLIN, deadline)) < 0)
+		return vici_fail(c, err, "read");
+	for (;;) {
+		if ((err = vici_read_packet(c, deadline, &pkt, &len)) < 0)
+			return err;
+		if (pkt[0] != VICI_PKT_EVENT)
+			break;
+		if (o->confirm || !o->event[0] || !cb || !vici_pkt_name_is(pkt, len, o->event)) {
+			vici_queue_event(c, pkt, len);
+			continue;
+		}
+		if ((err = vici_msg_decode(resp, pkt, len)) < 0)
+			return vici_fail(c, err, "decoding streamed event");
+		if ((err = cb(ctx, resp)) < 0)
+			return vici_fail(c, err, "streamed event rejected");
+	}
+	if (o->confirm ? pkt[0] != VICI_PKT_EVENT_CONFIRM && pkt[0] != VICI_PKT_EVENT_UNKNOWN
+	               : pkt[0] != VICI_PKT_CMD_RESPONSE && pkt[0] != VICI_PKT_CMD_UNKNOWN)
+		return vici_fail(c, -EBADMSG, odd);
+	c->owed_head = (c->owed_head + 1) % VICI_PIPELINE_MAX;
+	c->n_owed--;
+	switch (pkt[0]) {
+	case VICI_PKT_EVENT_CONFIRM:
 		return 0;
-	if (c->n_registered >= VICI_REGISTERED_MAX || strlen(event) >= sizeof(c->registered[0]))
+	case VICI_PKT_EVENT_UNKNOWN:
+		if (o->stream_reg)
+			vici_forget_registered(c, o->event);
+		snprintf(c->last_error, sizeof(c->last_error), "event unknown to charon");
+		return -ENOSYS;
+	case VICI_PKT_CMD_UNKNOWN:
+		snprintf(c->last_error, sizeof(c->last_error), "command unknown to charon");
+		return -ENOSYS;
+	default:
+		if ((err = vici_msg_decode(resp, pkt, len)) < 0)
+			return vici_fail(c, err, "decoding response");
+		return 0;
+	}
+}
+
+int vici_conn_send(struct vici_conn *c, const uint8_t *req, size_t req_len,
+                   const char *stream_event)
+{
+	bool reg;
+	int err;
+
+	if (stream_event && strlen(stream_event) >= VICI_EVENT_NAME_MAX)
 		return -EINVAL;
-	if ((err = vici_send_register(c, event, deadline)) < 0)
+	if ((err = vici_conn_connect(c)) < 0)
 		return err;
-	snprintf(c->registered[c->n_registered++], sizeof(c->registered[0]), "%s", event);
+	reg = stream_event && !vici_is_registered(c, stream_event);
+	if (reg && c->n_registered >= VICI_REGISTERED_MAX)
+		return -EINVAL;
+	if (c->n_owed + reg + 1 > VICI_PIPELINE_MAX)
+		return -EBUSY;
+	/* only memory can fail here; a registration queued without its command would leave
+	 * the owed answers out of step, so the connection goes */
+	if ((reg && (err = vici_send_register(c, stream_event, true)) < 0) ||
+	    (err = vici_send_owed(c, req, req_len, false, false, stream_event)) < 0)
+		return vici_fail(c, err, "queueing request");
 	return 0;
+}
+
+int vici_conn_recv(struct vici_conn *c, vici_event_cb cb, void *ctx, struct vici_msg *resp)
+{
+	uint64_t deadline = clock_mono_ms() + c->timeout_ms;
+	bool unknown_event = false;
+	int err;
+
+	if (c->fd < 0)
+		return -ENOTCONN;
+	if (!c->n_owed)
+		return -EINVAL;
+	if ((err = vici_flush(c, deadline)) < 0)
+		return err;
+	/* the registrations sent ahead of the command (or alone: vici_conn_register()) */
+	while (c->n_owed && c->owed[c->owed_head].confirm) {
+		err = vici_read_owed(c, deadline, NULL, NULL, NULL);
+		if (err < 0 && err != -ENOSYS)
+			return err;
+		unknown_event = unknown_event || err == -ENOSYS;
+	}
+	if (!c->n_owed)
+		return unknown_event ? -ENOSYS : 0;
+	err = vici_read_owed(c, deadline, cb, ctx, resp);
+	if (err == 0 && unknown_event) {
+		/* answered, but without the events it was to stream */
+		snprintf(c->last_error, sizeof(c->last_error), "stream event unknown to charon");
+		return -ENOSYS;
+	}
+	return err;
 }
 
 int vici_conn_command(struct vici_conn *c, const uint8_t *req, size_t req_len,
                       const char *stream_event, vici_event_cb cb, void *ctx, struct vici_msg *resp)
 {
-	uint64_t deadline = clock_mono_ms() + c->timeout_ms;
 	int err;
 
-	if ((err = vici_conn_connect(c)) < 0)
+	if (c->n_owed)
+		return -EBUSY;
+	if ((err = vici_conn_send(c, req, req_len, stream_event)) < 0)
 		return err;
-	if (stream_event && (err = vici_ensure_registered(c, stream_event, deadline)) < 0)
-		return err;
-	if ((err = vici_send(c, req, req_len, deadline)) < 0)
-		return err;
-	/* the answer cannot be there yet: wait for it rather than read nothing first (a system
-	 * call saved per command, six per scrape) */
-	if (c->rlen - c->rpos < 4 && (err = vici_wait(c, POLLIN, deadline)) < 0)
-		return vici_fail(c, err, "read");
-	for (;;) {
-		const uint8_t *pkt;
-		size_t len;
+	return vici_conn_recv(c, cb, ctx, resp);
+}
 
-		if ((err = vici_read_packet(c, deadline, &pkt, &len)) < 0)
-			return err;
-		switch (pkt[0]) {
-		case VICI_PKT_CMD_RESPONSE:
-			err = vici_msg_decode(resp, pkt, len);
-			if (err < 0)
-				return vici_fail(c, err, "decoding response");
-			return 0;
-		case VICI_PKT_CMD_UNKNOWN:
-			snprintf(c->last_error, sizeof(c->last_error), "command unknown to charon");
-			return -ENOSYS;
-		case VICI_PKT_EVENT:
-			if (stream_event && cb && vici_pkt_name_is(pkt, len, stream_event)) {
-				err = vici_msg_decode(resp, pkt, len);
-				if (err < 0)
-					return vici_fail(c, err, "decoding streamed event");
-				err = cb(ctx, resp);
-				if (err < 0)
-					return vici_fail(c, err, "streamed event rejected");
-			} else {
-				vici_queue_event(c, pkt, len);
-			}
-			break;
-		default:
-			return vici_fail(c, -EBADMSG, "unexpected packet type in response");
-		}
-	}
+/* A request with no arguments ("version", "stats", "list-sas"…), framed into *ret. */
+static int vici_build_simple(const char *cmd, uint8_t **ret, size_t *ret_len)
+{
+	struct vici_builder b;
+
+	vici_build_init(&b, VICI_PKT_CMD_REQUEST, cmd);
+	return vici_build_finish(&b, ret, ret_len);
+}
+
+int vici_conn_send_simple(struct vici_conn *c, const char *cmd, const char *stream_event)
+{
+	uint8_t *req;
+	size_t len;
+	int err;
+
+	if ((err = vici_build_simple(cmd, &req, &len)) < 0)
+		return err;
+	err = vici_conn_send(c, req, len, stream_event);
+	free(req);
+	return err;
 }
 
 int vici_conn_simple(struct vici_conn *c, const char *cmd, const char *stream_event,
                      vici_event_cb cb, void *ctx, struct vici_msg *resp)
 {
-	struct vici_builder b;
 	uint8_t *req;
 	size_t len;
 	int err;
 
-	vici_build_init(&b, VICI_PKT_CMD_REQUEST, cmd);
-	if ((err = vici_build_finish(&b, &req, &len)) < 0)
+	if ((err = vici_build_simple(cmd, &req, &len)) < 0)
 		return err;
 	err = vici_conn_command(c, req, len, stream_event, cb, ctx, resp);
 	free(req);
@@ -455,9 +589,13 @@ int vici_conn_register(struct vici_conn *c, const char *event)
 {
 	int err;
 
-	if ((err = vici_conn_connect(c)) < 0)
+	if (c->n_owed)
+		return -EBUSY;
+	if (strlen(event) >= VICI_EVENT_NAME_MAX)
+		return -EINVAL;
+	if ((err = vici_conn_connect(c)) < 0 || (err = vici_send_register(c, event, false)) < 0)
 		return err;
-	return vici_send_register(c, event, clock_mono_ms() + c->timeout_ms);
+	return vici_conn_recv(c, NULL, NULL, NULL);
 }
 
 int vici_conn_next_event(struct vici_conn *c, int timeout_ms, struct vici_msg *ret)
@@ -480,6 +618,8 @@ int vici_conn_next_event(struct vici_conn *c, int timeout_ms, struct vici_msg *r
 	}
 	if (c->fd < 0)
 		return -ENOTCONN;
+	if (c->n_owed)
+		return -EBUSY; /* the next packets are answers, not events */
 	for (;;) {
 		const uint8_t *pkt;
 		size_t len;

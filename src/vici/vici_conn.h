@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A VICI client connection over charon's unix socket: one command at a time (VICI has no
- * sequence numbers), streamed commands (list-sas, list-conns, list-certs) whose EVENT packets
- * are handed to a callback as they arrive, event registration, a deadline per command, and
- * reconnecting on the next call after any failure.
+ * A VICI client connection over charon's unix socket: commands, streamed commands (list-sas,
+ * list-conns, list-certs) whose EVENT packets are handed to a callback as they arrive, event
+ * registration, a deadline per command, and reconnecting on the next call after any failure.
+ *
+ * Pipelining: VICI has no sequence numbers, but charon answers one connection's packets
+ * strictly in the order they arrived (vici_socket.c queues them, one job per connection works
+ * through the queue, and each command's streamed events and response are sent before the next
+ * command is looked at). So several requests may be sent (vici_conn_send()) before their
+ * answers are read (vici_conn_recv(), oldest first): one wait for all of them instead of one
+ * each. The client keeps the list of what it is owed, so each answer, and each streamed event,
+ * is matched to its request in one place.
  *
  * Any protocol violation, oversized packet, or deadline overrun closes the socket: after a
  * partial read the stream position is unknown, so the only safe state is a fresh connection.
@@ -40,11 +47,30 @@ const char *vici_conn_path(const struct vici_conn *c);
 typedef int (*vici_event_cb)(void *ctx, const struct vici_msg *msg);
 
 /*
+ * Pipelined commands. vici_conn_send() queues a framed CMD_REQUEST (connecting, and registering
+ * @stream_event once per connection, as vici_conn_command() does); at most VICI_PIPELINE_MAX
+ * packets may be unanswered (else -EBUSY). vici_conn_recv() sends everything queued in one
+ * write, then reads the answer to the oldest request not yet read, with the same results as
+ * vici_conn_command() (its streamed events to @cb; -ENOSYS for CMD_UNKNOWN, or for a stream
+ * event charon does not know, the connection staying up; a failed send shows here). Any other
+ * error closes the connection and forgets every unanswered request: then vici_conn_recv()
+ * returns -ENOTCONN until the next vici_conn_send() connects afresh. -EINVAL when nothing is
+ * owed.
+ */
+int vici_conn_send(struct vici_conn *c, const uint8_t *req, size_t req_len,
+                   const char *stream_event);
+int vici_conn_send_simple(struct vici_conn *c, const char *cmd, const char *stream_event);
+int vici_conn_recv(struct vici_conn *c, vici_event_cb cb, void *ctx, struct vici_msg *resp);
+/* Requests sent whose answers are not read yet. */
+unsigned vici_conn_pending(const struct vici_conn *c);
+
+/*
  * Send a command and wait for its CMD_RESPONSE, decoded into *resp (valid until the next call
  * on this connection; the caller owns *resp's element array and calls vici_msg_done() at the
  * end). @req is a framed CMD_REQUEST from vici_build_finish(). If @stream_event is set, the
  * connection is registered for that event once (registration is kept across commands, as only
  * this connection's own commands raise it) and each such EVENT is passed to @cb first.
+ * -EBUSY while pipelined answers are unread (here and in the two calls below).
  */
 int vici_conn_command(struct vici_conn *c, const uint8_t *req, size_t req_len,
                       const char *stream_event, vici_event_cb cb, void *ctx, struct vici_msg *resp);

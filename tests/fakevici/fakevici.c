@@ -6,12 +6,14 @@
  * scrape benchmark can run without root, namespaces or thousands of real tunnels, and so that
  * every fault (garbage, oversize, slowness, silence, hang-up) can be produced on demand.
  *
- * One thread per client (VICI is one command at a time per connection, so a client never needs
- * more), answers prepared once at start-up, one write per answer: the fake costs little per
- * request, so a benchmark against it measures the client. The wire format is strongSwan's
- * src/libcharon/plugins/vici/README.md; like charon, streamed events are sent only to clients
- * that registered for them, and an EVENT_REGISTER of an event charon does not know is answered
- * EVENT_UNKNOWN.
+ * One thread per client, answers prepared once at start-up, one write per answer: the fake costs
+ * little per request, so a benchmark against it measures the client. Like charon (vici_socket.c
+ * queues a connection's requests and works through them one at a time), a client's requests
+ * are answered strictly in the order they came, so a client may send several before reading
+ * (pipelining), and a command that stalls (--slow, --hang) holds up every request behind it. The
+ * wire format is strongSwan's src/libcharon/plugins/vici/README.md; like charon, streamed events
+ * are sent only to clients that registered for them, and an EVENT_REGISTER of an event charon does
+ * not know is answered EVENT_UNKNOWN.
  */
 #include "fv_packets.h"
 
@@ -69,6 +71,7 @@ struct fv_client {
 	int fd;
 	unsigned id;
 	bool reg_sa, reg_conn, reg_cert; /* registered for the streamed events */
+	bool stalled;                    /* --hang: stuck in a list-sas, answers no more */
 	uint8_t *sas_copy;               /* this client's list-sas bytes, counters advanced */
 	uint64_t full_lists;             /* list-sas requests not narrowed by ike-id */
 	uint8_t *pkt;                    /* receive buffer, VICI_MSG_MAX */
@@ -99,7 +102,7 @@ static void fv_usage(FILE *f)
 	      "  --slow MS            sleep MS milliseconds before answering list-sas\n"
 	      "  --count-file FILE    write the number of list-sas requests received so far\n"
 	      "                       into FILE at each one (a test counts VICI round trips)\n"
-	      "  --hang               never answer list-sas\n"
+	      "  --hang               never answer list-sas, nor anything sent after it\n"
 	      "  --close-after N      close each connection after answering N commands\n"
 	      "  --busy-every N       every Nth list-sas of a connection lists no IKE SA, as\n"
 	      "                       charon's noblock=yes skips SAs another thread holds; one\n"
@@ -402,8 +405,12 @@ static int fv_list_sas(struct fv_client *c, bool narrowed)
 	uint64_t gen;
 
 	fv_count_request(w);
-	if (w->o.hang)
-		return 0; /* the request is swallowed; the client's deadline must save it */
+	if (w->o.hang) {
+		/* the request is swallowed, and so is every request behind it, as in charon
+		 * (its one job per connection stuck): the client's deadline must save it */
+		c->stalled = true;
+		return 0;
+	}
 	if (w->o.slow_ms)
 		fv_sleep_ms(w->o.slow_ms);
 	if (w->o.oversized) {
@@ -477,6 +484,10 @@ static int fv_handle(struct fv_client *c, const uint8_t *pkt, size_t len, uint64
 	 * as charon does */
 	if ((err = vici_msg_decode(&m, pkt, len)) < 0)
 		return err;
+	if (c->stalled) {
+		vici_msg_done(&m);
+		return 0;
+	}
 	if (m.name_len)
 		memcpy(name, m.name, m.name_len);
 	name[m.name_len] = '\0';

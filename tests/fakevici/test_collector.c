@@ -343,6 +343,46 @@ static void gone_sa_reads_down(void)
 	fake_stop(&f);
 }
 
+/*
+ * A scrape's requests are pipelined (list-conns and list-sas together, then stats,
+ * get-counters and get-pools): a failure in the middle, with answers still owed, fails that
+ * scrape only. Once charon answers again, the next scrape reads every answer in full on a new
+ * connection (no answer of the broken one mistaken for another's). The failures: list-sas past
+ * the deadline with the rest queued behind it, and charon hanging up after the fourth command
+ * (version, list-conns, list-sas, stats answered; get-counters never).
+ */
+static void pipeline_broken_midway_recovers(void)
+{
+	static const char *const slow[] = {"--slow", "1500", NULL};
+	static const char *const close_after[] = {"--close-after", "4", NULL};
+	const char *const *faults[] = {slow, close_after};
+
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		struct fake f = {0};
+		struct collector *c;
+		char *m;
+
+		T_ASSERT(fake_start(&f, faults[i]));
+		c = collector_on(&f, 300);
+		T_ASSERT(c);
+		m = scrape(c);
+		T_CONTAINS(m, "\nipsec_up 0\n");
+		T_CONTAINS(m, "\nikewatch_scrape_errors_total 1\n");
+		free(m);
+		fake_stop_keep(&f, true);
+		T_ASSERT(fake_start(&f, NULL));
+		m = scrape(c);
+		T_CONTAINS(m, "\nipsec_up 1\n");
+		T_CONTAINS(m, "\nipsec_ike_sa_up{conn=\"a-b\"} 1\n");
+		T_CONTAINS(m, "\nipsec_ike_sa_up{conn=\"a-c\"} 0\n"); /* list-conns read */
+		T_CONTAINS(m, "\nipsec_daemon_workers{state=\"idle\"} 6\n");
+		T_CONTAINS(m, "\nikewatch_scrape_errors_total 1\n");
+		free(m);
+		collector_free(c);
+		fake_stop(&f);
+	}
+}
+
 /* charon's own answers ride on the scrape's connection: stats is read, and the commands this
  * charon does not know (fakevici answers get-counters and get-pools with CMD_UNKNOWN, as a
  * charon without them would) cost only their families, not the scrape or the connection. */
@@ -373,4 +413,5 @@ static void daemon_answers_optional(void)
 TEST_MAIN("collector", TEST(daemon_answers_optional), TEST(busy_sa_keeps_its_state),
           TEST(concurrent_scrapes_share_one_read), TEST(gone_sa_reads_down),
           TEST(labels_kept_while_charon_is_down), TEST(never_answered_no_labels),
-          TEST(restart_is_not_an_outage), TEST(status_read_never_waits))
+          TEST(pipeline_broken_midway_recovers), TEST(restart_is_not_an_outage),
+          TEST(status_read_never_waits))

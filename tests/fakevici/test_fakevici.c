@@ -4,7 +4,8 @@
  * recorded charon (version, streamed list-sas/list-conns/list-certs, CMD_UNKNOWN, EVENT_UNKNOWN,
  * events only for registered clients), that --sas N really gives N distinct SAs with growing
  * counters, and that each fault mode produces the error the failure tests and the lead's code
- * rely on (-EBADMSG, -E2BIG, -ETIMEDOUT, a hang-up). Each case starts its own fakevici on a
+ * rely on (-EBADMSG, -E2BIG, -ETIMEDOUT, a hang-up), and that pipelined requests are answered
+ * in order, as charon answers them. Each case starts its own fakevici on a
  * socket in a fresh temporary directory and stops it by PID.
  */
 #include "../unit/test.h"
@@ -224,6 +225,95 @@ static void test_seed(void)
 	T_EQ_STR(b, c);
 }
 
+/*
+ * Like charon, requests sent back to back before any answer is read (pipelined) are answered
+ * in their order, each streamed command's events before its response: the answers match
+ * their requests however many are in flight.
+ */
+static void test_pipelined_in_order(void)
+{
+	static const char *const args[] = {"--sas", "7", NULL};
+	struct fake f = {0};
+	struct vici_conn *c;
+	struct vici_msg resp = {0};
+	struct seen conns, sas, sas2;
+
+	memset(&conns, 0, sizeof(conns));
+	memset(&sas, 0, sizeof(sas));
+	memset(&sas2, 0, sizeof(sas2));
+	T_ASSERT(fake_start(&f, args));
+	c = vici_conn_new(f.sock, 5000);
+	T_ASSERT(c);
+	for (int round = 0; round < 2; round++) {
+		T_EQ_INT(vici_conn_send_simple(c, "list-conns", "list-conn"), 0);
+		T_EQ_INT(vici_conn_send_simple(c, "list-sas", "list-sa"), 0);
+		T_EQ_INT(vici_conn_send_simple(c, "stats", NULL), 0);
+		T_EQ_INT(vici_conn_send_simple(c, "get-counters", NULL), 0);
+		T_EQ_INT(vici_conn_send_simple(c, "version", NULL), 0);
+		T_EQ_INT(vici_conn_send_simple(c, "list-sas", "list-sa"), 0);
+		T_EQ_INT(vici_conn_recv(c, on_event, &conns, &resp), 0);
+		T_EQ_INT(conns.events, 7 * (round + 1));
+		T_EQ_INT(vici_conn_recv(c, on_event, &sas, &resp), 0);
+		T_EQ_INT(sas.events, 7 * (round + 1));
+		T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+		T_ASSERT(vici_find(&resp, 0, "ikesas"));
+		T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), -ENOSYS); /* as charon without it */
+		T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+		T_ASSERT(vici_find(&resp, 0, "daemon"));
+		T_EQ_INT(vici_conn_recv(c, on_event, &sas2, &resp), 0);
+		T_EQ_INT(sas2.events, 7 * (round + 1));
+		T_EQ_INT(vici_conn_pending(c), 0);
+	}
+	T_EQ_STR(conns.last_name, "a-b-7");
+	T_EQ_STR(sas.first_name, "a-b-1");
+	T_EQ_STR(sas2.last_name, "a-b-7");
+	T_EQ_INT(vici_conn_next_event(c, 0, &resp), -EAGAIN); /* no event went astray */
+	vici_msg_done(&resp);
+	vici_conn_free(c);
+	fake_stop(&f);
+}
+
+/* As in charon, a command that stalls holds up the requests behind it: with --slow they wait
+ * their turn, with --hang they are never answered, and the client's deadline ends the
+ * connection; a fresh one is served again. */
+static void test_pipelined_behind_stall(void)
+{
+	static const char *const slow[] = {"--slow", "300", NULL};
+	static const char *const hang[] = {"--hang", NULL};
+	struct fake f = {0};
+	struct vici_conn *c;
+	struct vici_msg resp = {0};
+	struct seen s;
+	uint64_t t0;
+
+	memset(&s, 0, sizeof(s));
+	T_ASSERT(fake_start(&f, slow));
+	c = vici_conn_new(f.sock, 3000);
+	T_ASSERT(c);
+	t0 = clock_mono_ms();
+	T_EQ_INT(vici_conn_send_simple(c, "list-sas", "list-sa"), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "version", NULL), 0);
+	T_EQ_INT(vici_conn_recv(c, on_event, &s, &resp), 0);
+	T_EQ_INT(s.events, 1);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+	T_ASSERT(vici_find(&resp, 0, "daemon"));
+	T_ASSERT(clock_mono_ms() - t0 >= 300);
+	vici_conn_free(c);
+	fake_stop(&f);
+
+	T_ASSERT(fake_start(&f, hang));
+	c = vici_conn_new(f.sock, 300);
+	T_ASSERT(c);
+	T_EQ_INT(vici_conn_send_simple(c, "list-sas", "list-sa"), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "version", NULL), 0);
+	T_EQ_INT(vici_conn_recv(c, on_event, &s, &resp), -ETIMEDOUT);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), -ENOTCONN);
+	T_EQ_INT(vici_conn_simple(c, "version", NULL, NULL, NULL, &resp), 0);
+	vici_msg_done(&resp);
+	vici_conn_free(c);
+	fake_stop(&f);
+}
+
 /* Run list-sas against fakevici started with @flag; return the error and the time it took. */
 static int fault(const char *const *args, unsigned timeout_ms, uint64_t *ret_ms)
 {
@@ -318,4 +408,5 @@ TEST_MAIN("fakevici", TEST(test_replays_recording), TEST(test_events_only_when_r
           TEST(test_synthesised_sas), TEST(test_one_conn), TEST(test_seed),
           TEST(test_fault_malformed), TEST(test_fault_oversized),
           TEST(test_fault_slow_within_deadline), TEST(test_fault_slow_past_deadline),
-          TEST(test_fault_hang), TEST(test_fault_close_after))
+          TEST(test_fault_hang), TEST(test_fault_close_after), TEST(test_pipelined_in_order),
+          TEST(test_pipelined_behind_stall))

@@ -8,6 +8,7 @@
 #include "test.h"
 
 #include "common/limits.h"
+#include "prom/prom_proto_read.h"
 #include "prom/prom_writer.h"
 
 #include <errno.h>
@@ -332,6 +333,131 @@ static void cap_fits_exact_sample(void)
 	buf_done(&b);
 }
 
+/* prom_sample_once(): a label set is written once per set, whichever path renders it (plain,
+ * escaped, or protobuf, read back here as text); what tells series apart in the text formats
+ * is the series as written, so two values that render alike (invalid UTF-8, each replaced
+ * with U+FFFD) are one series there, not a repeated one. */
+static void samples_once(void)
+{
+	static const char want[] = "# HELP t_info Info.\n"
+	                           "# TYPE t_info gauge\n"
+	                           "t_info{conn=\"a\",peer=\"p1\"} 1\n"
+	                           "t_info{conn=\"a\",peer=\"p2\"} 1\n"
+	                           "t_info{conn=\"q\\\"x\",peer=\"p1\"} 1\n"
+	                           "t_info{conn=\"\xef\xbf\xbd\",peer=\"p1\"} 1\n"
+	                           "# HELP t_cert_timestamp_seconds Cert.\n"
+	                           "# TYPE t_cert_timestamp_seconds gauge\n"
+	                           "t_cert_timestamp_seconds{subject=\"a\"} 1767225600\n";
+	struct prom_label a1[] = {PROM_LABEL("conn", "a"), PROM_LABEL("peer", "p1")};
+	struct prom_label a2[] = {PROM_LABEL("conn", "a"), PROM_LABEL("peer", "p2")};
+	struct prom_label q[] = {PROM_LABEL("conn", "q\"x"), PROM_LABEL("peer", "p1")};
+	struct prom_label bad1[] = {PROM_LABEL("conn", "\xff"), PROM_LABEL("peer", "p1")};
+	struct prom_label bad2[] = {PROM_LABEL("conn", "\xfe"), PROM_LABEL("peer", "p1")};
+	struct prom_label cert[] = {PROM_LABEL("subject", "a")};
+
+	for (int f = 0; f < 2; f++) {
+		struct prom_seen seen = {0}, seen2 = {0};
+		struct prom_writer w;
+		struct buf b, back;
+		size_t fams;
+
+		buf_init(&b, 1 << 20);
+		T_EQ_INT(
+		    prom_writer_init_format(&w, &b, f ? PROM_FORMAT_PROTOBUF : PROM_FORMAT_TEXT),
+		    0);
+		prom_family(&w, "t_info", PROM_GAUGE, "Info.");
+		T_ASSERT(prom_sample_once(&w, &seen, a1, 2, 1));
+		T_ASSERT(!prom_sample_once(&w, &seen, a1, 2, 1));
+		T_ASSERT(prom_sample_once(&w, &seen, a2, 2, 1));
+		T_ASSERT(prom_sample_once(&w, &seen, q, 2, 1));
+		T_ASSERT(!prom_sample_once(&w, &seen, q, 2, 1));
+		T_ASSERT(!prom_sample_once(&w, &seen, a2, 2, 1));
+		T_ASSERT(prom_sample_once(&w, &seen, bad1, 2, 1));
+		T_ASSERT(!prom_sample_once(&w, &seen, bad1, 2, 1));
+		if (!f) /* protobuf tells them apart by value, as written: two series there */
+			T_ASSERT(!prom_sample_once(&w, &seen, bad2, 2, 1));
+		/* the value is no part of what identifies a series */
+		prom_family(&w, "t_cert_timestamp_seconds", PROM_GAUGE, "Cert.");
+		T_ASSERT(prom_sample_once(&w, &seen2, cert, 1, 1767225600));
+		T_ASSERT(!prom_sample_once(&w, &seen2, cert, 1, 1767225601));
+		T_EQ_INT(prom_writer_finish(&w), 0);
+		T_EQ_INT(w.dropped, 0);
+		if (f) {
+			buf_init(&back, 1 << 20);
+			prom_writer_init(&w, &back);
+			T_EQ_INT(prom_proto_read((const uint8_t *)b.data, b.len, &w, &fams), 0);
+			T_EQ_INT(fams, 2);
+			T_EQ_STR(back.data, want);
+			buf_done(&back);
+		} else {
+			T_EQ_STR(b.data, want);
+		}
+		prom_seen_done(&seen);
+		prom_seen_done(&seen2);
+		buf_done(&b);
+	}
+}
+
+/* Label blocks rendered once, and a sample of a block plus one label: the same text as the
+ * labels written whole, on the fast path and on the escaping one, in text and protobuf. */
+static void blocks_plus_label(void)
+{
+	static const char want[] = "# HELP t_events_total Events.\n"
+	                           "# TYPE t_events_total counter\n"
+	                           "t_events_total{conn=\"a\",event=\"up\"} 3\n"
+	                           "t_events_total{conn=\"q\\\"x\",event=\"a\\\\b\"} 4\n"
+	                           "t_events_total{event=\"up\"} 5\n"
+	                           "t_events_total{conn=\"a\"} 6\n";
+	struct prom_blocks lb;
+	size_t len;
+	const char *l;
+
+	T_EQ_INT(prom_blocks_init(&lb, 3), 0);
+	prom_blocks_add(&lb, &PROM_LABEL("conn", "a"), 1);
+	prom_blocks_add(&lb, &PROM_LABEL("conn", "q\"x"), 1);
+	prom_blocks_add(&lb, NULL, 0);
+	T_EQ_INT(lb.text.err, 0);
+	l = prom_blocks_at(&lb, 1, &len);
+	T_EQ_INT(len, strlen("{conn=\"q\\\"x\"}"));
+	T_ASSERT(memcmp(l, "{conn=\"q\\\"x\"}", len) == 0);
+	prom_blocks_add(&lb, &PROM_LABEL("conn", "more"), 1); /* past the room asked for */
+	T_EQ_INT(lb.text.err, -E2BIG);
+	lb.text.err = 0;
+	for (int f = 0; f < 2; f++) {
+		struct prom_writer w;
+		struct buf b, back;
+		size_t fams;
+
+		buf_init(&b, 1 << 20);
+		T_EQ_INT(
+		    prom_writer_init_format(&w, &b, f ? PROM_FORMAT_PROTOBUF : PROM_FORMAT_TEXT),
+		    0);
+		prom_family(&w, "t_events_total", PROM_COUNTER, "Events.");
+		l = prom_blocks_at(&lb, 0, &len);
+		prom_sample_at_plus_u64(&w, l, len, "event", "up", 3);
+		l = prom_blocks_at(&lb, 1, &len);
+		prom_sample_at_plus_u64(&w, l, len, "event", "a\\b", 4);
+		l = prom_blocks_at(&lb, 2, &len);
+		T_EQ_INT(len, 0);
+		prom_sample_at_plus_u64(&w, l, len, "event", "up", 5);
+		l = prom_blocks_at(&lb, 0, &len);
+		prom_sample_at_u64(&w, l, len, 6);
+		T_EQ_INT(prom_writer_finish(&w), 0);
+		T_EQ_INT(w.dropped, 0);
+		if (f) {
+			buf_init(&back, 1 << 20);
+			prom_writer_init(&w, &back);
+			T_EQ_INT(prom_proto_read((const uint8_t *)b.data, b.len, &w, &fams), 0);
+			T_EQ_STR(back.data, want);
+			buf_done(&back);
+		} else {
+			T_EQ_STR(b.data, want);
+		}
+		buf_done(&b);
+	}
+	prom_blocks_done(&lb);
+}
+
 static void bad_names_are_dropped(void)
 {
 	struct buf b;
@@ -508,4 +634,5 @@ TEST_MAIN("prom_writer", TEST(names_are_validated), TEST(doubles_render), TEST(d
           TEST(doubles_ignore_locale), TEST(label_values_are_escaped), TEST(label_utf8_is_repaired),
           TEST(label_values_are_cut), TEST(plain_path_matches_escaping),
           TEST(cap_fits_exact_sample), TEST(bad_names_are_dropped), TEST(histogram_renders),
-          TEST(buffer_cap_is_sticky), TEST(promtool_accepts_output), TEST(renders_fast))
+          TEST(buffer_cap_is_sticky), TEST(promtool_accepts_output), TEST(renders_fast),
+          TEST(samples_once), TEST(blocks_plus_label))

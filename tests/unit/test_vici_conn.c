@@ -5,7 +5,8 @@
  * steps (accept, read and compare a request, write recorded charon packets whole or byte by
  * byte, stall, hang up). Covers plain and streamed commands, events queued while a command or
  * a registration runs, CMD_UNKNOWN / EVENT_UNKNOWN, a daemon that stops mid-packet, deadlines,
- * oversized and zero length headers, and reconnecting on the next call after a failure.
+ * oversized and zero length headers, reconnecting on the next call after a failure, and
+ * pipelined requests (answers matched to their requests; a failure midway).
  */
 #include "test.h"
 
@@ -660,6 +661,295 @@ static void event_connection(void)
 	SRV_FINISH(s);
 }
 
+/* Streamed-event callback for list-conns: counts list-conn events. */
+static int count_list_conn(void *arg, const struct vici_msg *m)
+{
+	struct stream_ctx *ctx = arg;
+
+	ctx->events++;
+	if (m->type != VICI_PKT_EVENT || m->name_len != 9 || memcmp(m->name, "list-conn", 9) != 0)
+		ctx->bad++;
+	return 0;
+}
+
+/*
+ * Several requests sent before any answer is read, as charon allows (it answers a connection's
+ * packets in order): the fake reads all seven packets (two registrations, five commands)
+ * before it writes a byte, so a client that waited for an answer after sending would time
+ * out here. The answers, with unrelated events between them and one trickling in byte by
+ * byte, are each matched to their own request: streamed events to that command's callback,
+ * CMD_UNKNOWN to its command only.
+ */
+static void pipelined_answers_matched(void)
+{
+	static const struct step steps[] = {
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "list-conns.a.0001.tx-event-register.bin"},
+	    {OP_EXPECT, "list-conns.a.0003.tx-cmd-request.bin"},
+	    {OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
+	    {OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_EXPECT, "unknown-command.a.0001.tx-cmd-request.bin"},
+	    {OP_EXPECT, "stats.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "list-conns.a.0002.rx-event-confirm.bin"},
+	    {OP_WRITE, "list-conns.a.0004.rx-event.bin"},
+	    {OP_WRITE, "events.peer-restarted.a.0028.rx-event.bin"},
+	    {OP_WRITE, "list-conns.a.0005.rx-event.bin"},
+	    {OP_WRITE, "list-conns.a.0006.rx-cmd-response.bin"},
+	    {OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
+	    {OP_WRITE, "list-sas.established.a.0004.rx-event.bin", .repeat = 3},
+	    {OP_WRITE_SLOW, "list-sas.established.a.0005.rx-cmd-response.bin"},
+	    {OP_WRITE, "events.peer-restarted.a.0032.rx-event.bin"},
+	    {OP_WRITE, "version.a.0002.rx-cmd-response.bin"},
+	    {OP_WRITE, "unknown-command.a.0002.rx-cmd-unknown.bin"},
+	    {OP_SLEEP, .ms = 50},
+	    {OP_WRITE_SLOW, "stats.a.0002.rx-cmd-response.bin"},
+	    /* the registrations were kept: a second round registers nothing */
+	    {OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "list-sas.established.a.0004.rx-event.bin"},
+	    {OP_WRITE, "list-sas.established.a.0005.rx-cmd-response.bin"},
+	    {OP_WRITE, "version.a.0002.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
+	};
+	struct srv s;
+	struct vici_conn *c;
+	struct vici_msg resp = {0}, ev = {0};
+	struct stream_ctx conns = {0}, sas = {0};
+	uint8_t *req;
+	size_t len;
+
+	SRV_START(s, steps);
+	T_EQ_INT(build_list_sas(&req, &len), 0);
+	c = vici_conn_new(s.path, 2000);
+	T_ASSERT(c);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), -ENOTCONN);
+	T_EQ_INT(vici_conn_send_simple(c, "list-conns", "list-conn"), 0);
+	T_EQ_INT(vici_conn_send(c, req, len, "list-sa"), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "version", NULL), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "no-such-command", NULL), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "stats", NULL), 0);
+	T_EQ_INT(vici_conn_pending(c), 7);
+	/* while answers are owed, nothing that would read the next packet as its own */
+	T_EQ_INT(vici_conn_simple(c, "version", NULL, NULL, NULL, &resp), -EBUSY);
+	T_EQ_INT(vici_conn_register(c, "log"), -EBUSY);
+	T_EQ_INT(vici_conn_next_event(c, 0, &ev), -EBUSY);
+
+	T_EQ_INT(vici_conn_recv(c, count_list_conn, &conns, &resp), 0);
+	T_EQ_INT(conns.events, 2);
+	T_EQ_INT(conns.bad, 0);
+	T_EQ_INT(resp.type, VICI_PKT_CMD_RESPONSE);
+	T_EQ_INT(vici_conn_pending(c), 5); /* list-sa's registration is owed too */
+	T_EQ_INT(vici_conn_recv(c, count_list_sa, &sas, &resp), 0);
+	T_EQ_INT(sas.events, 3);
+	T_EQ_INT(sas.bad, 0);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+	T_ASSERT(vici_find(&resp, 0, "daemon"));
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), -ENOSYS);
+	T_ASSERT(vici_conn_connected(c));
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+	T_ASSERT(vici_find(&resp, 0, "ikesas"));
+	T_EQ_INT(vici_conn_pending(c), 0);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), -EINVAL);
+	/* the two unrelated events were queued in their order */
+	T_EQ_INT(vici_conn_next_event(c, 0, &ev), 0);
+	T_ASSERT(msg_named(&ev, "ike-updown"));
+	T_EQ_INT(vici_conn_next_event(c, 0, &ev), 0);
+	T_ASSERT(msg_named(&ev, "child-updown"));
+
+	sas.events = 0;
+	T_EQ_INT(vici_conn_send(c, req, len, "list-sa"), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "version", NULL), 0);
+	T_EQ_INT(vici_conn_pending(c), 2);
+	T_EQ_INT(vici_conn_recv(c, count_list_sa, &sas, &resp), 0);
+	T_EQ_INT(sas.events, 1);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+	T_ASSERT(vici_find(&resp, 0, "daemon"));
+	free(req);
+	vici_conn_free(c);
+	vici_msg_done(&resp);
+	vici_msg_done(&ev);
+	SRV_FINISH(s);
+}
+
+/* At most VICI_PIPELINE_MAX packets unanswered; a registration counts as one. The requests
+ * go out together, in one write, when the first answer is read. */
+static void pipeline_bounded(void)
+{
+	static const struct step steps[] = {
+	    {OP_ACCEPT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_EXPECT},
+	    {OP_EXPECT},   {OP_WRITE, "version.a.0002.rx-cmd-response.bin", .repeat = 16},
+	    {OP_WAIT_EOF},
+	};
+	struct srv s;
+	struct vici_conn *c;
+	struct vici_msg resp = {0};
+
+	T_EQ_INT(VICI_PIPELINE_MAX, 16); /* as many OP_EXPECT as that above */
+	SRV_START(s, steps);
+	c = vici_conn_new(s.path, 2000);
+	T_ASSERT(c);
+	for (int i = 0; i < VICI_PIPELINE_MAX - 1; i++)
+		T_EQ_INT(vici_conn_send_simple(c, "version", NULL), 0);
+	/* the command and its registration do not both fit: neither is queued */
+	T_EQ_INT(vici_conn_send_simple(c, "list-sas", "list-sa"), -EBUSY);
+	T_EQ_INT(vici_conn_pending(c), VICI_PIPELINE_MAX - 1);
+	T_EQ_INT(vici_conn_send_simple(c, "version", NULL), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "version", NULL), -EBUSY);
+	T_EQ_INT(vici_conn_pending(c), VICI_PIPELINE_MAX);
+	for (int i = 0; i < VICI_PIPELINE_MAX; i++) {
+		T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+		T_ASSERT(vici_find(&resp, 0, "daemon"));
+	}
+	T_EQ_INT(vici_conn_pending(c), 0);
+	T_ASSERT(vici_conn_connected(c));
+	vici_conn_free(c);
+	vici_msg_done(&resp);
+	SRV_FINISH(s);
+}
+
+/*
+ * A failure in the middle of a pipeline: the connection and everything still owed on it are
+ * dropped (the next answers could no longer be told apart), the owed answers read -ENOTCONN
+ * instead of some other request's bytes, and the next send starts a fresh connection that
+ * registers again. Once for a daemon that hangs up mid-stream, once for a deadline.
+ */
+static void pipeline_broken_midway(void)
+{
+	static const struct step steps[] = {
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
+	    {OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
+	    {OP_EXPECT, "stats.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "version.a.0002.rx-cmd-response.bin"},
+	    {OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
+	    {OP_WRITE, "list-sas.established.a.0004.rx-event.bin"},
+	    {OP_WRITE_HALF, "list-sas.established.a.0004.rx-event.bin"},
+	    {OP_CLOSE},
+	    /* the second connection: stats answered, then silence past the deadline */
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "stats.a.0001.tx-cmd-request.bin"},
+	    {OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
+	    {OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "stats.a.0002.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
+	    /* the third: served in full */
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "list-sas.established.a.0001.tx-event-register.bin"},
+	    {OP_EXPECT, "list-sas.established.a.0003.tx-cmd-request.bin"},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "list-sas.established.a.0002.rx-event-confirm.bin"},
+	    {OP_WRITE, "list-sas.established.a.0004.rx-event.bin"},
+	    {OP_WRITE, "list-sas.established.a.0005.rx-cmd-response.bin"},
+	    {OP_WRITE, "version.a.0002.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
+	};
+	struct srv s;
+	struct vici_conn *c;
+	struct vici_msg resp = {0};
+	struct stream_ctx ctx = {0};
+	uint8_t *req;
+	size_t len;
+	uint64_t t0, took;
+
+	SRV_START(s, steps);
+	T_EQ_INT(build_list_sas(&req, &len), 0);
+	c = vici_conn_new(s.path, 300);
+	T_ASSERT(c);
+	T_EQ_INT(vici_conn_send_simple(c, "version", NULL), 0);
+	T_EQ_INT(vici_conn_send(c, req, len, "list-sa"), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "stats", NULL), 0);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+	T_ASSERT(vici_find(&resp, 0, "daemon"));
+	T_EQ_INT(vici_conn_recv(c, count_list_sa, &ctx, &resp), -ECONNRESET);
+	T_EQ_INT(ctx.events, 1);
+	T_ASSERT(!vici_conn_connected(c));
+	T_EQ_INT(vici_conn_pending(c), 0);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), -ENOTCONN);
+
+	T_EQ_INT(vici_conn_send_simple(c, "stats", NULL), 0);
+	T_EQ_INT(vici_conn_send(c, req, len, "list-sa"), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "version", NULL), 0);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+	T_ASSERT(vici_find(&resp, 0, "ikesas"));
+	t0 = clock_mono_ms();
+	T_EQ_INT(vici_conn_recv(c, count_list_sa, &ctx, &resp), -ETIMEDOUT);
+	took = clock_mono_ms() - t0;
+	if (took < 295 || took > 1500)
+		test_fail(__FILE__, __LINE__, "timeout after %llu ms, want 300",
+		          (unsigned long long)took);
+	T_ASSERT(!vici_conn_connected(c));
+	T_EQ_INT(vici_conn_pending(c), 0);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), -ENOTCONN);
+
+	ctx.events = 0;
+	T_EQ_INT(vici_conn_send(c, req, len, "list-sa"), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "version", NULL), 0);
+	T_EQ_INT(vici_conn_recv(c, count_list_sa, &ctx, &resp), 0);
+	T_EQ_INT(ctx.events, 1);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+	T_ASSERT(vici_find(&resp, 0, "daemon"));
+	free(req);
+	vici_conn_free(c);
+	vici_msg_done(&resp);
+	SRV_FINISH(s);
+}
+
+/*
+ * A stream event charon does not know, registered in the same pipeline as its command: the
+ * command's answer is taken off the wire, reported -ENOSYS (it came without its events), and
+ * the connection goes on; the next use registers again. An answer of the wrong kind for what
+ * is owed (a response where a registration's confirmation is due) breaks the stream.
+ */
+static void pipelined_unknown_stream_event(void)
+{
+	static const struct step steps[] = {
+	    {OP_ACCEPT},
+	    {OP_EXPECT},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_EXPECT, "stats.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "unknown-event.a.0002.rx-event-unknown.bin"},
+	    {OP_WRITE, "version.a.0002.rx-cmd-response.bin"},
+	    {OP_WRITE, "stats.a.0002.rx-cmd-response.bin"},
+	    {OP_EXPECT},
+	    {OP_EXPECT, "version.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "version.a.0002.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
+	};
+	struct srv s;
+	struct vici_conn *c;
+	struct vici_msg resp = {0};
+	struct stream_ctx ctx = {0};
+
+	SRV_START(s, steps);
+	c = vici_conn_new(s.path, 2000);
+	T_ASSERT(c);
+	T_EQ_INT(vici_conn_send_simple(c, "version", "no-such-event"), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "stats", NULL), 0);
+	T_EQ_INT(vici_conn_recv(c, count_list_sa, &ctx, &resp), -ENOSYS);
+	T_ASSERT(strstr(vici_conn_last_error(c), "unknown"));
+	T_ASSERT(vici_conn_connected(c));
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+	T_ASSERT(vici_find(&resp, 0, "ikesas"));
+	/* registered again; this time a response comes where the confirmation is due */
+	T_EQ_INT(vici_conn_send_simple(c, "version", "no-such-event"), 0);
+	T_EQ_INT(vici_conn_recv(c, count_list_sa, &ctx, &resp), -EBADMSG);
+	T_ASSERT(!vici_conn_connected(c));
+	T_EQ_INT(ctx.events, 0);
+	vici_conn_free(c);
+	vici_msg_done(&resp);
+	SRV_FINISH(s);
+}
+
 static void no_daemon(void)
 {
 	char dir[] = "/tmp/ikewatch-test-vici-XXXXXX", path[100];
@@ -698,4 +988,5 @@ TEST_MAIN("vici_conn", TEST(simple_command), TEST(streamed_command),
           TEST(events_during_command_are_queued), TEST(unknown_command_and_event),
           TEST(stop_mid_packet_then_reconnect), TEST(timeout), TEST(bad_length_headers),
           TEST(callback_abort_resets), TEST(large_response), TEST(event_connection),
-          TEST(no_daemon))
+          TEST(pipelined_answers_matched), TEST(pipeline_bounded), TEST(pipeline_broken_midway),
+          TEST(pipelined_unknown_stream_event), TEST(no_daemon))
