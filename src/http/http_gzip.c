@@ -5,62 +5,41 @@
 #include "http/http_gzip.h"
 
 #include "common/limits.h"
-#include "common/rd.h"
+#include "http/http_header.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <string.h>
 #include <libdeflate.h>
 
-/* Does Accept-Encoding (RFC 9110 section 12.5.3) list gzip with a non-zero weight? A bounded
- * scan of the header value: tokens separated by commas, each with optional ";q=..." params. */
+/* A weight that says "not acceptable": 0, 0., 0.0, 0.00, 0.000 (RFC 9110 section 12.4.2). Any
+ * other value, also one that does not parse ("q=", "q=abc"), leaves the coding acceptable: a
+ * scraper that asked for gzip at all gets it. */
+static bool weight_zero(struct http_span q)
+{
+	if (q.n == 0 || q.p[0] != '0')
+		return false;
+	for (size_t i = 1; i < q.n; i++)
+		if (q.p[i] != '.' && q.p[i] != '0')
+			return false;
+	return true;
+}
+
+/* Does Accept-Encoding (RFC 9110 section 12.5.3) list gzip with a non-zero weight? */
 bool http_accepts_gzip(const char *v, size_t len)
 {
-	struct rd r;
+	struct http_span rest = {v, len}, element;
 
-	rd_init(&r, v, len);
-	while (rd_left(&r)) {
-		char tok[8], q[8];
-		size_t nt = 0, nq = 0;
-		bool in_q = false, in_param = false, tok_end = false;
-		uint8_t ch;
+	while (http_span_next(&rest, ',', &element)) {
+		struct http_span coding, param, key, val;
+		bool zero = false;
 
-		while (rd_u8(&r, &ch) == 0 && ch != ',') {
-			if (ch == ' ' || ch == '\t') {
-				/* whitespace around a token, never inside one ("g zip") */
-				tok_end = nt > 0;
-				continue;
-			}
-			if (ch == ';') {
-				in_param = true;
-				in_q = false;
-				nq = 0;
-				continue;
-			}
-			if (in_param && !in_q && (ch | 0x20) == 'q') {
-				uint8_t eq;
-
-				if (rd_u8(&r, &eq) == 0 && eq == '=')
-					in_q = true;
-				continue;
-			}
-			if (in_q && nq < sizeof(q) - 1)
-				q[nq++] = (char)ch;
-			else if (!in_param && tok_end)
-				nt = sizeof(tok); /* a second word: not a coding */
-			else if (!in_param && nt < sizeof(tok) - 1)
-				tok[nt++] = (char)(ch | 0x20);
-			else if (!in_param)
-				nt = sizeof(tok); /* too long to be "gzip" */
-		}
-		if (nt == 4 && memcmp(tok, "gzip", 4) == 0) {
-			/* q=0, q=0.0, q=0.00, q=0.000 mean "not acceptable" */
-			bool zero = nq > 0 && q[0] == '0';
-
-			for (size_t i = 1; zero && i < nq; i++)
-				zero = q[i] == '.' || q[i] == '0';
-			return !zero;
-		}
+		http_span_next(&element, ';', &coding);
+		if (!http_span_eq_nocase(http_span_trim(coding), "gzip"))
+			continue;
+		while (http_span_next(&element, ';', &param))
+			if (http_param_split(param, &key, &val) && http_span_eq_nocase(key, "q"))
+				zero = weight_zero(val);
+		return !zero;
 	}
 	return false;
 }
