@@ -275,7 +275,8 @@ static void pluto_giveup(void)
 	t.timeout = -1;
 	T_ASSERT(sa_retx_giveup_s(&t) == 0);
 	/* charon's model is unchanged by the new fields */
-	T_ASSERT(sa_retx_giveup_s(&(struct sa_retx_timing)SA_RETX_TIMING_DEFAULT) > 165.0);
+	t = SA_RETX_TIMING_DEFAULT;
+	T_ASSERT(sa_retx_giveup_s(&t) > 165.0);
 }
 
 /* charon's retransmit settings from strongswan.conf (its includes too); what is missing or out of

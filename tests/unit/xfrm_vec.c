@@ -29,7 +29,8 @@ static void put_attr(struct nlbuf *m, uint16_t type, const void *p, size_t n)
 	struct nlattr a = {.nla_len = (uint16_t)(NLA_HDRLEN + n), .nla_type = type};
 
 	memcpy(m->b + m->len, &a, sizeof(a));
-	memcpy(m->b + m->len + NLA_HDRLEN, p, n);
+	if (n) /* an empty attribute may come without a payload pointer */
+		memcpy(m->b + m->len + NLA_HDRLEN, p, n);
 	m->len += NLA_ALIGN(NLA_HDRLEN + n);
 }
 
