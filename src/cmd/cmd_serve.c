@@ -46,27 +46,22 @@ struct serve {
 static int serve_metrics(void *ctx, const struct http_request *rq, struct http_reply *reply)
 {
 	struct serve *s = ctx;
-	struct buf *out = &reply->body;
-	const char *accept = http_request_header(rq, "Accept");
-	struct http_exposition ex = http_negotiate_exposition(accept, accept ? strlen(accept) : 0);
 	struct prom_writer w;
 	int err, end;
 
-	reply->content_type = ex.content_type;
-	reply->vary = "Accept";
-	err = prom_writer_init_format(&w, out, ex.format);
+	err = http_reply_exposition(rq, reply, &w);
 	if (err == 0)
 		err = collector_scrape(s->collector, &w);
 	if (err == 0) {
 		/* written under their modules' locks: kept in memory until complete, so that a
 		 * client reading the streamed answer slowly holds up none of them */
-		buf_hold(out);
+		buf_hold(&reply->body);
 		if (s->probes)
 			probe_set_write_metrics(s->probes, &w);
 		if (s->reflector)
 			reflect_service_write_metrics(s->reflector, &w);
 		events_service_write_metrics(s->events, &w);
-		buf_unhold(out);
+		buf_unhold(&reply->body);
 	}
 	end = prom_writer_finish(&w);
 	return err < 0 ? err : end;

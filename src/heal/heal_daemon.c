@@ -405,13 +405,10 @@ void heal_daemon_tick(struct heal_daemon *d, uint64_t now_ms)
 	pthread_mutex_unlock(&d->lock);
 }
 
-void heal_daemon_metrics(struct heal_daemon *d, struct buf *out)
+void heal_daemon_metrics(struct heal_daemon *d, struct prom_writer *w)
 {
-	struct prom_writer w;
-
-	prom_writer_init(&w, out);
 	pthread_mutex_lock(&d->lock);
-	prom_family(&w, "ikewatch_heal_actions_total", PROM_COUNTER,
+	prom_family(w, "ikewatch_heal_actions_total", PROM_COUNTER,
 	            "Repair actions by connection, action and result (ok, failed, dry_run).");
 	for (uint32_t i = 0; i < d->n_conns; i++)
 		for (int a = HEAL_ACT_BUNDLE; a < HEAL_ACT_COUNT; a++)
@@ -422,9 +419,9 @@ void heal_daemon_metrics(struct heal_daemon *d, struct buf *out)
 				    PROM_LABEL("result", result_names[r]),
 				};
 
-				prom_sample_u64(&w, l, 3, d->conns[i].actions[a][r]);
+				prom_sample_u64(w, l, 3, d->conns[i].actions[a][r]);
 			}
-	prom_family(&w, "ikewatch_heal_ladder_state", PROM_GAUGE,
+	prom_family(w, "ikewatch_heal_ladder_state", PROM_GAUGE,
 	            "1 for the state each connection's repair ladder is in.");
 	for (uint32_t i = 0; i < d->n_conns; i++)
 		for (int s = 0; s < HEAL_ST_COUNT; s++) {
@@ -433,26 +430,26 @@ void heal_daemon_metrics(struct heal_daemon *d, struct buf *out)
 			    PROM_LABEL("state", heal_state_name((enum heal_state)s)),
 			};
 
-			prom_sample(&w, l, 2, d->conns[i].ladder.state == (enum heal_state)s);
+			prom_sample(w, l, 2, d->conns[i].ladder.state == (enum heal_state)s);
 		}
-	prom_family(&w, "ikewatch_heal_ladder_step", PROM_GAUGE,
+	prom_family(w, "ikewatch_heal_ladder_step", PROM_GAUGE,
 	            "Rungs taken in the current episode of each connection's ladder.");
 	for (uint32_t i = 0; i < d->n_conns; i++) {
 		struct prom_label l[1] = {PROM_LABEL("conn", d->conns[i].name)};
 
-		prom_sample_u64(&w, l, 1, d->conns[i].ladder.actions);
+		prom_sample_u64(w, l, 1, d->conns[i].ladder.actions);
 	}
-	prom_family(&w, "ikewatch_heal_webhook_requests_total", PROM_COUNTER,
+	prom_family(w, "ikewatch_heal_webhook_requests_total", PROM_COUNTER,
 	            "Webhook requests by outcome (accepted, unauthorized, bad_request).");
 	for (int i = 0; i < 3; i++) {
 		struct prom_label l[1] = {PROM_LABEL("result", request_names[i])};
 
-		prom_sample_u64(&w, l, 1, d->requests[i]);
+		prom_sample_u64(w, l, 1, d->requests[i]);
 	}
-	prom_family(&w, "ikewatch_heal_dry_run", PROM_GAUGE, "1 when heal only pretends to act.");
-	prom_sample(&w, NULL, 0, d->cfg->dry_run);
-	prom_family(&w, "ikewatch_heal_charon_up", PROM_GAUGE,
+	prom_family(w, "ikewatch_heal_dry_run", PROM_GAUGE, "1 when heal only pretends to act.");
+	prom_sample(w, NULL, 0, d->cfg->dry_run);
+	prom_family(w, "ikewatch_heal_charon_up", PROM_GAUGE,
 	            "1 when the last check could read charon.");
-	prom_sample(&w, NULL, 0, d->charon_up);
+	prom_sample(w, NULL, 0, d->charon_up);
 	pthread_mutex_unlock(&d->lock);
 }

@@ -31,7 +31,9 @@ void heal_daemon_note_request(struct heal_daemon *d, const char *result);
 /* One check of every connection, and the actions it calls for. */
 void heal_daemon_tick(struct heal_daemon *d, uint64_t now_ms);
 
-/* Prometheus exposition of heal's own metrics (docs/metrics-heal.md). */
-void heal_daemon_metrics(struct heal_daemon *d, struct buf *out);
+struct prom_writer;
+/* Prometheus exposition of heal's own metrics (docs/metrics.md, "ikewatch heal") into @w, in the
+ * format the scraper asked for (heal_server.c). */
+void heal_daemon_metrics(struct heal_daemon *d, struct prom_writer *w);
 
 #endif

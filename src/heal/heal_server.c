@@ -11,6 +11,7 @@
 #include "common/limits.h"
 #include "heal/heal_config.h"
 #include "heal/heal_webhook.h"
+#include "http/http_negotiate.h"
 #include "http/http_server.h"
 #include "prom/prom_writer.h"
 
@@ -40,10 +41,13 @@ static int on_webhook(void *ctx, const struct http_request *rq, struct http_repl
 
 static int on_metrics(void *ctx, const struct http_request *rq, struct http_reply *reply)
 {
-	(void)rq;
-	reply->content_type = PROM_CONTENT_TYPE;
-	heal_daemon_metrics(ctx, &reply->body);
-	return 0;
+	struct prom_writer w;
+	int err = http_reply_exposition(rq, reply, &w), end;
+
+	if (err == 0)
+		heal_daemon_metrics(ctx, &w);
+	end = prom_writer_finish(&w);
+	return err < 0 ? err : end;
 }
 
 /* Requests the server refused before a handler ran: those heal's counters know. */

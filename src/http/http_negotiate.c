@@ -10,6 +10,7 @@
 
 #include "common/num.h"
 #include "http/http_header.h"
+#include "http/http_server.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -135,4 +136,15 @@ struct http_exposition http_negotiate_exposition(const char *v, size_t len)
 		if (range_format(&ranges[i], &ex))
 			return ex;
 	return ex;
+}
+
+int http_reply_exposition(const struct http_request *rq, struct http_reply *reply,
+                          struct prom_writer *w)
+{
+	const char *accept = http_request_header(rq, "Accept");
+	struct http_exposition ex = http_negotiate_exposition(accept, accept ? strlen(accept) : 0);
+
+	reply->content_type = ex.content_type;
+	reply->vary = "Accept";
+	return prom_writer_init_format(w, &reply->body, ex.format);
 }

@@ -40,4 +40,12 @@ struct http_exposition {
 /* The format for Accept value @v (@len bytes; NULL: no header). */
 struct http_exposition http_negotiate_exposition(const char *v, size_t len);
 
+struct http_request;
+struct http_reply;
+/* Start @w on @reply's body in the format @rq's Accept header chooses, and set the reply's
+ * content type and Vary: Accept: every /metrics route answers the same way (serve, heal).
+ * 0 or -ENOMEM; the caller ends with prom_writer_finish(). */
+int http_reply_exposition(const struct http_request *rq, struct http_reply *reply,
+                          struct prom_writer *w);
+
 #endif

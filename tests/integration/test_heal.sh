@@ -151,6 +151,16 @@ if printf '%s' "$metrics" | grep -q 'ikewatch_heal_actions_total{conn="a-b",acti
 else
 	t_fail "metrics" "$(printf '%s' "$metrics" | grep heal_actions | head -n 3)"
 fi
+# the exposition format as serve chooses it: OpenMetrics when asked (ends with # EOF), text
+# by default
+om_type=$(curl -s -o "$work/om" -w '%{content_type}' -H "Authorization: Bearer s3cret-token-0123456789" \
+	-H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;q=0.5' "$URL/metrics")
+if [ "${om_type%%;*}" = application/openmetrics-text ] && [ "$(tail -n 1 "$work/om")" = "# EOF" ] &&
+	grep -q '^ikewatch_heal_actions_total{conn="a-b",action="restart",result="ok"} 1' "$work/om"; then
+	t_ok "metrics-openmetrics"
+else
+	t_fail "metrics-openmetrics" "content type '$om_type', last line '$(tail -n 1 "$work/om")'"
+fi
 
 # 4. Second episode within restart_interval: climbs again but gets no second restart.
 lab_undrop_esp
