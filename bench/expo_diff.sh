@@ -11,6 +11,7 @@
 # Usage: bench/expo_diff.sh BUILD_A BUILD_B [-s "1 100 1000 10000"] [-f text|openmetrics]
 # (protobuf is left out: its time-dependent values cannot be masked in the binary)
 set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -ge 2 ] || { sed -n '2,13p' "$0"; exit 2; }
 a=$(cd "$1" && pwd) b=$(cd "$2" && pwd)
 shift 2
@@ -35,7 +36,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$top/tests/integration/serve_lib.sh" # free_port
 
 # scrape BUILD N OUT: the second scrape of BUILD's serve against A's fakevici --sas N
 scrape() {

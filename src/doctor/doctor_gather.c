@@ -64,6 +64,10 @@ static void take_view(void *ctx, const struct sa_snapshot *s, const struct sa_vi
 			if (strcmp(sc->name, vc->name) != 0)
 				continue;
 			copy_z(c->remote_addrs, sizeof(c->remote_addrs), sc->remote_addrs);
+			/* the daemon's schedule for this connection, where it reports one (pluto);
+			 * else the daemon's settings, below */
+			if (sc->retx.timeout > 0)
+				c->retx = sc->retx;
 			/* the configured remote traffic selectors, for a daemon read without
 			 * list-conns (charon's list-conns replaces them, with the local ones) */
 			for (uint32_t j = 0; j < sc->n_children; j++) {
@@ -456,14 +460,12 @@ int doctor_gather(const struct doctor_options *o, struct doctor_facts *f)
 		if (ds->proposals)
 			f->proposals = doctor_proposals_gather_daemon(
 			    ds->proposals, ds->ctx, &ds->proposal_words, &o->peer);
-		if (ds->retx)
-			ds->retx(ds->ctx, NULL, &f->retx);
+		if (ds->retx_default.timeout > 0)
+			f->retx = ds->retx_default;
 	}
-	for (uint32_t i = 0; i < f->n_conns; i++) {
-		f->conns[i].retx = f->retx;
-		if (!charon && ds->retx)
-			ds->retx(ds->ctx, f->conns[i].name, &f->conns[i].retx);
-	}
+	for (uint32_t i = 0; i < f->n_conns; i++)
+		if (f->conns[i].retx.timeout <= 0)
+			f->conns[i].retx = f->retx;
 	if (o->probe && f->charon_up)
 		gather_probe(o, col, f);
 	/* again: what the IKE counters gained during the run */

@@ -27,9 +27,9 @@ struct doctor_daemon_source {
 	const struct collector_source *collector;
 	/* called at the start and again after the probe run, as charon's stats are */
 	void (*gather)(void *ctx, double now, struct doctor_daemon_facts *d);
-	/* the retransmission settings of connection @conn, or the daemon's defaults for @conn
-	 * NULL (the callback NULL: charon's defaults stand) */
-	void (*retx)(void *ctx, const char *conn, struct sa_retx_timing *ret);
+	/* the daemon's retransmission defaults (timeout 0: charon's, from strongswan.conf); a
+	 * connection's own schedule comes with the snapshot (snap_conn.retx) */
+	struct sa_retx_timing retx_default;
 	/* our configured proposals as the daemon shows them (NULL: not compared), named by
 	 * ->proposal_words (doctor_proposals_gather_daemon()) */
 	int (*proposals)(void *ctx, struct swanctl_conf *ret, char *why, size_t why_len);

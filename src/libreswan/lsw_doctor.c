@@ -40,21 +40,6 @@ static void gather(void *ctx, double now, struct doctor_daemon_facts *d)
 	diag_exec_result_done(&r);
 }
 
-/* pluto's defaults, or what whack --status shows for @conn (pluto's defaults when it shows
- * nothing: the doctor reads one connection at a time, and whack answers in milliseconds). */
-static void retx(void *ctx, const char *conn, struct sa_retx_timing *ret)
-{
-	struct lsw_source *l = ctx;
-	struct diag_exec_result r;
-	char why[160];
-
-	*ret = SA_RETX_TIMING_PLUTO;
-	if (!conn || lsw_source_whack(l, "--status", &r, why, sizeof(why)) < 0)
-		return;
-	(void)lsw_parse_retx((const char *)r.out.data, r.out.len, conn, ret);
-	diag_exec_result_done(&r);
-}
-
 /* Our configured lists, as whack --status shows them (lsw_parse_proposals()). */
 static int proposals(void *ctx, struct swanctl_conf *ret, char *why, size_t why_len)
 {
@@ -78,7 +63,7 @@ void lsw_doctor_source(struct lsw_source *l, struct doctor_daemon_source *ret)
 	    .where = lsw_source_ctl(l),
 	    .collector = lsw_source_collector(l),
 	    .gather = gather,
-	    .retx = retx,
+	    .retx_default = SA_RETX_TIMING_PLUTO,
 	    .proposals = proposals,
 	    .proposal_words = {"whack --status",
 	                       {"ike=", "esp=", "ah="},

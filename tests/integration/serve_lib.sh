@@ -9,6 +9,11 @@
 #                                            (so that its probes cross the lab's tunnel); a socat
 #                                            bridge over a unix socket makes it reachable on
 #                                            127.0.0.1 here
+#   serve_start_at NS VICI ADDR LOG [flags...]
+#                                            serve inside NS on ADDR (one of NS's addresses, so
+#                                            that a peer gateway reaches it) and a free port, its
+#                                            log in LOG; sets SERVE_PID, SERVE_TARGET (ADDR:PORT)
+#                                            and SERVE_METRICS_URL; waits until it answers in NS
 #   serve_stop                               SIGTERM, wait; sets SERVE_RC; fails on a sanitizer
 #                                            report in the log
 #   scrape                                   print /metrics
@@ -70,6 +75,26 @@ serve_start_in() {
 	t_cleanup kill $!
 	for _ in $(seq 100); do
 		curl -fsS "$SERVE_URL/-/healthy" >/dev/null 2>&1 && return 0
+		kill -0 "$SERVE_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	return 1
+}
+
+serve_start_at() {
+	local ns=$1 vici=$2 addr=$3 log=$4 port
+	shift 4
+	port=$(free_port)
+	ip netns exec "$ns" "$IKEWATCH" serve --vici.socket "$vici" \
+		--web.listen-address "$addr:$port" "$@" >"$log" 2>&1 &
+	SERVE_PID=$!
+	t_cleanup kill "$SERVE_PID"
+	SERVE_TARGET=$addr:$port
+	SERVE_METRICS_URL=http://$SERVE_TARGET/metrics
+	for _ in $(seq 100); do
+		# any answer will do: behind basic auth /-/healthy answers 401
+		ip netns exec "$ns" curl -sS -o /dev/null "http://$SERVE_TARGET/-/healthy" 2>/dev/null &&
+			return 0
 		kill -0 "$SERVE_PID" 2>/dev/null || break
 		sleep 0.05
 	done

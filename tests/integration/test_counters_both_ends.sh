@@ -29,23 +29,12 @@ lab_up || t_bail "lab_up failed"
 work=$(mktemp -d /tmp/iw-counters-ends.XXXXXX)
 t_cleanup rm -rf "$work"
 
-# serve NS ADDR NAME: serve in NS on ADDR:free port; sets URL_<NAME>
-serve() {
-	local ns=$1 addr=$2 name=$3 port
-	port=$(free_port)
-	ip netns exec "$ns" "$IKEWATCH" serve --vici.socket "$(lab_vici_path "$name")" \
-		--web.listen-address "$addr:$port" >"$work/serve_$name.log" 2>&1 &
-	t_cleanup kill $!
-	printf -v "URL_$name" '%s' "http://$addr:$port/metrics"
-	for _ in $(seq 100); do
-		ip netns exec "$ns" curl -fsS -o /dev/null "http://$addr:$port/-/healthy" 2>/dev/null &&
-			return 0
-		sleep 0.05
-	done
-	return 1
-}
-serve "${LAB_PREFIX}a" 192.0.2.1 A || t_bail "A's serve did not start"
-serve "${LAB_PREFIX}b" 198.51.100.1 B || t_bail "B's serve did not start"
+serve_start_at "${LAB_PREFIX}a" "$(lab_vici_path A)" 192.0.2.1 "$work/serve_A.log" ||
+	t_bail "A's serve did not start"
+URL_A=$SERVE_METRICS_URL
+serve_start_at "${LAB_PREFIX}b" "$(lab_vici_path B)" 198.51.100.1 "$work/serve_B.log" ||
+	t_bail "B's serve did not start"
+URL_B=$SERVE_METRICS_URL
 scrape() { # A|B
 	local url
 	url=URL_$1

@@ -42,28 +42,12 @@ WAN_B=198.51.100.1
 ip netns exec "$nsb" "$IKEWATCH" reflect --listen "203.0.113.129:862" >"$work/refl.out" 2>&1 &
 t_cleanup kill $!
 
-# B's ikewatch on its WAN address, and A's own (the wrong peer). Not called in $(...): its
-# t_cleanup must register in this shell, or the serve outlives the test.
-start_serve() { # NS VICI ADDR LOG [SERVE ARGS...] -> SERVE_METRICS_URL
-	local port ns=$1 vici=$2 addr=$3 log=$4
-	shift 4
-	port=$(free_port)
-	ip netns exec "$ns" "$IKEWATCH" serve --vici.socket "$vici" \
-		--web.listen-address "$addr:$port" "$@" >"$log" 2>&1 &
-	t_cleanup kill $!
-	for _ in $(seq 100); do
-		if ip netns exec "$nsa" curl -sS -o /dev/null "http://$addr:$port/-/healthy" 2>/dev/null; then
-			SERVE_METRICS_URL="http://$addr:$port/metrics"
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
-}
-start_serve "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b.log" ||
+# B's ikewatch on its WAN address, and A's own (the wrong peer): serve_start_at. Not called in
+# $(...): its t_cleanup must register in this shell, or the serve outlives the test.
+serve_start_at "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b.log" ||
 	t_bail "B's serve did not start: $(tail -n 2 "$work/serve_b.log")"
 PEER_B=$SERVE_METRICS_URL
-start_serve "$nsa" "$(lab_vici_path A)" "$WAN_A" "$work/serve_a.log" ||
+serve_start_at "$nsa" "$(lab_vici_path A)" "$WAN_A" "$work/serve_a.log" ||
 	t_bail "A's serve did not start: $(tail -n 2 "$work/serve_a.log")"
 PEER_A=$SERVE_METRICS_URL
 # B's metrics behind basic auth (--peer.user, --peer.password-file)
@@ -71,7 +55,7 @@ hash=$(htpasswd -nbBC 10 doctor 'peer-password' | cut -d: -f2) || t_bail "htpass
 printf 'basic_auth_users:\n  doctor: %s\n' "'$hash'" >"$work/web.yml"
 printf 'peer-password\n' >"$work/peer.pass"
 printf 'not-the-password\n' >"$work/wrong.pass"
-start_serve "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b_auth.log" \
+serve_start_at "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b_auth.log" \
 	--web.config.file "$work/web.yml" ||
 	t_bail "B's serve with basic auth did not start: $(tail -n 2 "$work/serve_b_auth.log")"
 PEER_B_AUTH=$SERVE_METRICS_URL
@@ -216,7 +200,7 @@ cat >"$work/b_probes.yml" <<YML
 probes:
   - {target: 203.0.113.1, source: 203.0.113.129, module: icmp, interval: 200ms, window: 1s, timeout: 500ms}
 YML
-start_serve "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b_probes.log" \
+serve_start_at "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b_probes.log" \
 	--config "$work/b_probes.yml" ||
 	t_bail "B's serve with probes did not start: $(tail -n 2 "$work/serve_b_probes.log")"
 PEER_B_PROBES=$SERVE_METRICS_URL
@@ -242,10 +226,10 @@ cat >"$work/b_refl.yml" <<YML
 reflector:
   listen: 203.0.113.129:$rport
 YML
-start_serve "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b_refl.log" \
+serve_start_at "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b_refl.log" \
 	--config "$work/b_refl.yml" ||
 	t_bail "B's serve with a reflector did not start: $(tail -n 2 "$work/serve_b_refl.log")"
-b_serve=$!
+b_serve=$SERVE_PID
 PEER_B_REFL=$SERVE_METRICS_URL
 t_cleanup kill -CONT "$b_serve" # before its kill (cleanups run last first): a stopped one waits
 PROBE_AT=203.0.113.129:$rport

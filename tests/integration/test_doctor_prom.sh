@@ -48,26 +48,10 @@ cat >"$work/b.yml" <<'YAML'
 reflector:
   listen: 203.0.113.129:862
 YAML
-start_serve() { # NS VICI ADDR LOG [ARGS] -> SERVE_TARGET
-	local ns=$1 vici=$2 addr=$3 log=$4 port
-	shift 4
-	port=$(free_port)
-	ip netns exec "$ns" "$IKEWATCH" serve --vici.socket "$vici" \
-		--web.listen-address "$addr:$port" "$@" >"$log" 2>&1 &
-	t_cleanup kill $!
-	for _ in $(seq 100); do
-		if ip netns exec "$nsa" curl -fsS "http://$addr:$port/-/healthy" >/dev/null 2>&1; then
-			SERVE_TARGET="$addr:$port"
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
-}
-start_serve "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b.log" --config "$work/b.yml" ||
+serve_start_at "$nsb" "$(lab_vici_path B)" "$WAN_B" "$work/serve_b.log" --config "$work/b.yml" ||
 	t_bail "B's serve did not start: $(tail -n 2 "$work/serve_b.log")"
 TARGET_B=$SERVE_TARGET
-start_serve "$nsa" "$(lab_vici_path A)" "$WAN_A" "$work/serve_a.log" ||
+serve_start_at "$nsa" "$(lab_vici_path A)" "$WAN_A" "$work/serve_a.log" ||
 	t_bail "A's serve did not start: $(tail -n 2 "$work/serve_a.log")"
 TARGET_A=$SERVE_TARGET
 
