@@ -371,14 +371,13 @@ static int op_none(struct collector *c, void *arg)
 	return c->cfg.source ? source_read(c, &c->probe_snap) : 0;
 }
 
-/* list-sas into @into (appended); noblock so that a busy IKE SA does not stall us. Always the
- * full list (@ike_id 0), never one narrowed to a connection: the counter store must see every
- * SA of every pair, or it would take the missing ones for ended. With @ike_id, only that IKE
- * SA (relist_skipped()). */
-static int list_sas_send(struct collector *c, uint32_t ike_id, bool block)
+/* list-sas into @into (appended); noblock unless @block, so that a busy IKE SA does not stall
+ * us. Always the full list (@conn NULL), never one narrowed to a connection: the counter store
+ * must see every SA of every pair, or it would take the missing ones for ended. With @conn, only
+ * that connection's IKE SAs (relist_skipped()). */
+static int list_sas_send(struct collector *c, const char *conn, bool block)
 {
 	struct vici_builder b;
-	char id[16];
 	uint8_t *req;
 	size_t len;
 	int err;
@@ -386,10 +385,8 @@ static int list_sas_send(struct collector *c, uint32_t ike_id, bool block)
 	vici_build_init(&b, VICI_PKT_CMD_REQUEST, "list-sas");
 	if (!block)
 		vici_build_kv_str(&b, "noblock", "yes");
-	if (ike_id) {
-		snprintf(id, sizeof(id), "%" PRIu32, ike_id);
-		vici_build_kv_str(&b, "ike-id", id);
-	}
+	if (conn)
+		vici_build_kv_str(&b, "ike", conn);
 	if ((err = vici_build_finish(&b, &req, &len)) < 0)
 		return err;
 	err = vici_conn_send(c->vici, req, len, "list-sa");
@@ -397,9 +394,9 @@ static int list_sas_send(struct collector *c, uint32_t ike_id, bool block)
 	return err;
 }
 
-static int list_sas(struct collector *c, struct sa_snapshot *into, uint32_t ike_id, bool block)
+static int list_sas(struct collector *c, struct sa_snapshot *into, const char *conn, bool block)
 {
-	int err = list_sas_send(c, ike_id, block);
+	int err = list_sas_send(c, conn, block);
 
 	return err < 0 ? err : vici_conn_recv(c->vici, on_list_sa, into, &c->msg);
 }
@@ -415,7 +412,7 @@ static int op_list_sas(struct collector *c, void *arg)
 	if (c->cfg.source)
 		err = source_read(c, &c->probe_snap);
 	else
-		err = list_sas(c, &c->probe_snap, 0, false);
+		err = list_sas(c, &c->probe_snap, NULL, false);
 	if (err < 0)
 		return err;
 	return sa_counters_update(c->counters, &c->probe_snap);
@@ -424,10 +421,12 @@ static int op_list_sas(struct collector *c, void *arg)
 /*
  * list-sas with noblock=yes skips an IKE SA that another thread holds at that moment (a DPD or
  * a rekey in flight: with a thousand SAs and DPD every 5 s, one scrape in five missed some).
- * Such an SA is not down. Ask again, by unique id and after a short pause, for each IKE SA that
- * the last snapshot listed and this one lacks, where that leaves its connection without any IKE
- * SA (sa_lookup_missing_ikes()); what charon still does not list after that is gone. More than
+ * Such an SA is not down. Ask again, by connection name and after a short pause, for each
+ * connection that the last snapshot listed an IKE SA of and this one lists none of
+ * (sa_lookup_missing_conns()); what charon still does not list after that is gone. More than
  * RELIST_MAX missing at once is no busy SA but a real change (charon restarted): taken as it is.
+ * The names point into the published snapshot, which only publish() replaces, under ->lock as
+ * this is.
  */
 #define RELIST_MAX 64
 #define RELIST_TRIES 3
@@ -435,12 +434,12 @@ static int op_list_sas(struct collector *c, void *arg)
 
 static int relist_skipped(struct collector *c)
 {
-	uint32_t ids[RELIST_MAX];
+	const char *conns[RELIST_MAX];
 	size_t n = 0;
 
 	pthread_rwlock_rdlock(&c->pub_lock);
 	if (c->pub.have_snap)
-		n = sa_lookup_missing_ikes(&c->pub.gen->snap, &c->snap, ids, RELIST_MAX);
+		n = sa_lookup_missing_conns(&c->pub.gen->snap, &c->snap, conns, RELIST_MAX);
 	pthread_rwlock_unlock(&c->pub_lock);
 	if (n > RELIST_MAX)
 		return 0;
@@ -458,15 +457,15 @@ static int relist_skipped(struct collector *c)
 			          NULL);
 		for (size_t i = 0; i < n; i++) {
 			uint32_t from = c->snap.n_ikes;
-			int err = list_sas(c, &c->snap, ids[i], last);
+			int err = list_sas(c, &c->snap, conns[i], last);
 
 			if (err < 0)
 				return err;
-			sa_snapshot_keep_ike(&c->snap, from, ids[i]);
+			sa_snapshot_keep_conn(&c->snap, from, conns[i]);
 			if (c->snap.n_ikes > from)
 				c->relisted++;
 			else
-				ids[left++] = ids[i];
+				conns[left++] = conns[i];
 		}
 		n = left;
 	}
@@ -481,7 +480,7 @@ static int relist_skipped(struct collector *c)
 static int op_collect(struct collector *c, void *arg)
 {
 	uint64_t now_ms = clock_mono_ms();
-	bool certs_due;
+	bool certs_due, first;
 	int err;
 
 	(void)arg;
@@ -494,8 +493,13 @@ static int op_collect(struct collector *c, void *arg)
 	}
 	sa_snapshot_reset(&c->snap);
 	c->snap.now = clock_real_s();
+	/* The first read has no earlier list to find a skipped SA by (relist_skipped()): it waits
+	 * for busy SAs instead, so that no connection reads down in it for a DPD in flight. */
+	pthread_rwlock_rdlock(&c->pub_lock);
+	first = !c->pub.have_snap;
+	pthread_rwlock_unlock(&c->pub_lock);
 	if ((err = vici_conn_send_simple(c->vici, "list-conns", "list-conn")) < 0 ||
-	    (err = list_sas_send(c, 0, false)) < 0 ||
+	    (err = list_sas_send(c, NULL, first)) < 0 ||
 	    (err = vici_conn_recv(c->vici, on_list_conn, &c->snap, &c->msg)) < 0)
 		return err;
 	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)

@@ -58,29 +58,29 @@ int sa_lookup_source_in_local_ts(const struct sa_snapshot *s, const char *conn, 
 	return -ENOENT;
 }
 
-static bool lists_ike(const struct sa_snapshot *s, uint32_t uniqueid, const char *conn)
+static bool lists_conn(const struct sa_snapshot *s, uint32_t upto, const char *conn)
 {
-	for (uint32_t i = 0; i < s->n_ikes; i++)
-		if (s->ikes[i].uniqueid == uniqueid || strcmp(s->ikes[i].conn, conn) == 0)
+	for (uint32_t i = 0; i < upto; i++)
+		if (strcmp(s->ikes[i].conn, conn) == 0)
 			return true;
 	return false;
 }
 
-size_t sa_lookup_missing_ikes(const struct sa_snapshot *prev, const struct sa_snapshot *cur,
-                              uint32_t *ret, size_t cap)
+size_t sa_lookup_missing_conns(const struct sa_snapshot *prev, const struct sa_snapshot *cur,
+                               const char **ret, size_t cap)
 {
 	size_t n = 0;
 
 	/* quadratic at worst; in the common case of an unchanged order each listed SA is found
 	 * at once */
 	for (uint32_t i = 0; i < prev->n_ikes; i++) {
-		const struct snap_ike *p = &prev->ikes[i];
+		const char *conn = prev->ikes[i].conn;
 
-		if (p->uniqueid == 0 || (i < cur->n_ikes && cur->ikes[i].uniqueid == p->uniqueid) ||
-		    lists_ike(cur, p->uniqueid, p->conn))
+		if ((i < cur->n_ikes && strcmp(cur->ikes[i].conn, conn) == 0) ||
+		    lists_conn(cur, cur->n_ikes, conn) || lists_conn(prev, i, conn))
 			continue;
 		if (n < cap)
-			ret[n] = p->uniqueid;
+			ret[n] = conn;
 		n++;
 	}
 	return n;

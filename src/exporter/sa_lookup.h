@@ -25,14 +25,14 @@ int sa_lookup_find_child(const struct sa_snapshot *s, const struct sockaddr *tar
 int sa_lookup_source_in_local_ts(const struct sa_snapshot *s, const char *conn, const char *child,
                                  const struct sockaddr *source);
 
-/* The unique ids of the IKE SAs that @prev lists and @cur does not, of connections for which
- * @cur lists no IKE SA at all; the first @cap of them into @ret; returns how many there are (may
- * exceed @cap). list-sas with noblock=yes skips an IKE SA that another thread holds at that
- * moment (a DPD, a rekey): these are the ones to ask about again before a connection reads
- * down. (A connection that still has an IKE SA reads up either way, and an SA rekeyed away has
- * its successor listed under the same connection.) */
-size_t sa_lookup_missing_ikes(const struct sa_snapshot *prev, const struct sa_snapshot *cur,
-                              uint32_t *ret, size_t cap);
+/* The connections that @prev lists an IKE SA of and @cur lists none of, each once; the first
+ * @cap of their names into @ret (pointers into @prev); returns how many there are (may exceed
+ * @cap). list-sas with noblock=yes skips an IKE SA that another thread holds at that moment (a
+ * DPD, a rekey): these are the connections to ask about again before one reads down. Asked by
+ * name, not by the missing SA's unique id: an IKE SA rekeyed since @prev has a new id, and it
+ * may be the one that was busy. (A connection that still has an IKE SA reads up either way.) */
+size_t sa_lookup_missing_conns(const struct sa_snapshot *prev, const struct sa_snapshot *cur,
+                               const char **ret, size_t cap);
 
 /* Does @s list a CHILD SA of (@conn, @child), in any state? */
 bool sa_lookup_has_child(const struct sa_snapshot *s, const char *conn, const char *child);

@@ -450,13 +450,21 @@ int sa_snapshot_add_ike(struct sa_snapshot *s, const struct vici_msg *m)
 	return 0;
 }
 
-void sa_snapshot_keep_ike(struct sa_snapshot *s, uint32_t from, uint32_t uniqueid)
+static bool lists_uniqueid(const struct sa_snapshot *s, uint32_t upto, uint32_t uniqueid)
+{
+	for (uint32_t i = 0; i < upto; i++)
+		if (s->ikes[i].uniqueid == uniqueid)
+			return true;
+	return false;
+}
+
+void sa_snapshot_keep_conn(struct sa_snapshot *s, uint32_t from, const char *conn)
 {
 	uint32_t n = from;
 
 	/* what is dropped stays in the arena until the next reset */
 	for (uint32_t i = from; i < s->n_ikes; i++)
-		if (s->ikes[i].uniqueid == uniqueid)
+		if (strcmp(s->ikes[i].conn, conn) == 0 && !lists_uniqueid(s, n, s->ikes[i].uniqueid))
 			s->ikes[n++] = s->ikes[i];
 	if (n < s->n_ikes)
 		s->n_ikes = n;

@@ -118,9 +118,10 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *list_conn
 int sa_snapshot_add_ike(struct sa_snapshot *s, const struct vici_msg *list_sa_event);
 int sa_snapshot_add_cert(struct sa_snapshot *s, const struct vici_msg *list_cert_event);
 
-/* Keep, of the IKE SAs from index @from on, only those with unique id @uniqueid (the answer to
- * a list-sas narrowed by ike-id, from a charon that might have ignored the narrowing). */
-void sa_snapshot_keep_ike(struct sa_snapshot *s, uint32_t from, uint32_t uniqueid);
+/* Keep, of the IKE SAs from index @from on, only those of connection @conn whose unique id no
+ * SA before @from has: the answer to a list-sas narrowed by connection name, from a charon that
+ * might have ignored the narrowing, appended to a list that may already hold some of them. */
+void sa_snapshot_keep_conn(struct sa_snapshot *s, uint32_t from, const char *conn);
 
 /* Parse one IKE SA section (list-sas, or the same data in ike-updown / child-updown events)
  * into *ret; exposed for the event stream. */

@@ -73,7 +73,7 @@ struct fv_client {
 	bool reg_sa, reg_conn, reg_cert; /* registered for the streamed events */
 	bool stalled;                    /* --hang: stuck in a list-sas, answers no more */
 	uint8_t *sas_copy;               /* this client's list-sas bytes, counters advanced */
-	uint64_t full_lists;             /* list-sas requests not narrowed by ike-id */
+	uint64_t full_lists;             /* noblock list-sas requests not narrowed */
 	uint8_t *pkt;                    /* receive buffer, VICI_MSG_MAX */
 };
 
@@ -104,9 +104,9 @@ static void fv_usage(FILE *f)
 	      "                       into FILE at each one (a test counts VICI round trips)\n"
 	      "  --hang               never answer list-sas, nor anything sent after it\n"
 	      "  --close-after N      close each connection after answering N commands\n"
-	      "  --busy-every N       every Nth list-sas of a connection lists no IKE SA, as\n"
-	      "                       charon's noblock=yes skips SAs another thread holds; one\n"
-	      "                       narrowed by ike-id answers in full\n"
+	      "  --busy-every N       every Nth list-sas with noblock=yes of a connection lists\n"
+	      "                       no IKE SA, as charon skips SAs another thread holds; one\n"
+	      "                       narrowed by ike or ike-id, or blocking, answers in full\n"
 	      "  -v, --verbose        log every packet to stderr\n",
 	      f);
 }
@@ -399,7 +399,7 @@ static void fv_count_request(struct fv_world *w)
 	pthread_mutex_unlock(&w->count_lock);
 }
 
-static int fv_list_sas(struct fv_client *c, bool narrowed)
+static int fv_list_sas(struct fv_client *c, bool may_skip)
 {
 	struct fv_world *w = c->w;
 	uint64_t gen;
@@ -434,7 +434,7 @@ static int fv_list_sas(struct fv_client *c, bool narrowed)
 	}
 	gen = atomic_fetch_add(&w->generation, 1) + 1;
 	fv_stream_advance(&w->list_sas, c->sas_copy, gen);
-	if (w->o.busy_every && !narrowed && ++c->full_lists % w->o.busy_every == 0)
+	if (w->o.busy_every && may_skip && ++c->full_lists % w->o.busy_every == 0)
 		return fv_send_stream(c, &w->list_sas, c->sas_copy, false); /* all "busy" */
 	return fv_send_stream(c, &w->list_sas, c->sas_copy, c->reg_sa);
 }
@@ -448,7 +448,8 @@ static int fv_command(struct fv_client *c, const char *name, const struct vici_m
 	if (strcmp(name, "stats") == 0)
 		return fv_write_full(c->fd, w->stats, w->stats_len);
 	if (strcmp(name, "list-sas") == 0)
-		return fv_list_sas(c, vici_find(m, 0, "ike-id") != 0);
+		return fv_list_sas(c, vici_find(m, 0, "noblock") && !vici_find(m, 0, "ike") &&
+		                          !vici_find(m, 0, "ike-id"));
 	if (strcmp(name, "list-conns") == 0)
 		return fv_send_stream(c, &w->list_conns, w->list_conns.data, c->reg_conn);
 	if (strcmp(name, "list-certs") == 0)

@@ -143,36 +143,39 @@ static void child_newest(void)
 	T_EQ_INT(sa_lookup_child_newest(&s, "a-b", "net"), 0);
 }
 
-/* Which IKE SAs of the last snapshot to ask about again: those whose connection lost every IKE
- * SA, not those rekeyed away (a successor under the same connection) nor one of several SAs of
- * a road-warrior connection. */
-static void missing_ikes(void)
+/* Which connections of the last snapshot to ask about again: those that lost every IKE SA,
+ * each once, not those rekeyed meanwhile (a successor under the same connection) nor a
+ * road-warrior connection that still has one of several SAs. */
+static void missing_conns(void)
 {
 	static struct snap_ike prev_ikes[] = {
 	    {.conn = "a-b", .uniqueid = 1}, {.conn = "a-c", .uniqueid = 2},
 	    {.conn = "s1", .uniqueid = 3},  {.conn = "rw", .uniqueid = 4},
-	    {.conn = "rw", .uniqueid = 5},  {.conn = "s2", .uniqueid = 0}, /* no id: skip */
+	    {.conn = "rw", .uniqueid = 5},  {.conn = "s1", .uniqueid = 7}, /* two SAs, one name */
+	    {.conn = "s2", .uniqueid = 0},
 	};
 	static struct snap_ike cur_ikes[] = {
 	    {.conn = "rw", .uniqueid = 5},
 	    {.conn = "a-b", .uniqueid = 6}, /* a-b rekeyed: #1 replaced by #6 */
 	};
-	const struct sa_snapshot prev = {.ikes = prev_ikes, .n_ikes = 6};
+	const struct sa_snapshot prev = {.ikes = prev_ikes, .n_ikes = 7};
 	const struct sa_snapshot cur = {.ikes = cur_ikes, .n_ikes = 2};
-	uint32_t ids[4] = {0};
+	const char *names[4] = {0};
 
-	T_EQ_INT(sa_lookup_missing_ikes(&prev, &cur, ids, 4), 2);
-	T_EQ_INT(ids[0], 2);
-	T_EQ_INT(ids[1], 3);
+	T_EQ_INT(sa_lookup_missing_conns(&prev, &cur, names, 4), 3);
+	T_EQ_STR(names[0], "a-c");
+	T_EQ_STR(names[1], "s1");
+	T_EQ_STR(names[2], "s2");
+	T_ASSERT(names[3] == NULL);
 	/* more than fit: counted, the first ones given */
-	ids[0] = ids[1] = 0;
-	T_EQ_INT(sa_lookup_missing_ikes(&prev, &cur, ids, 1), 2);
-	T_EQ_INT(ids[0], 2);
-	T_EQ_INT(ids[1], 0);
+	names[0] = names[1] = NULL;
+	T_EQ_INT(sa_lookup_missing_conns(&prev, &cur, names, 1), 3);
+	T_EQ_STR(names[0], "a-c");
+	T_ASSERT(names[1] == NULL);
 	/* nothing missing from itself, in any order */
-	T_EQ_INT(sa_lookup_missing_ikes(&prev, &prev, ids, 4), 0);
-	T_EQ_INT(sa_lookup_missing_ikes(&cur, &prev, ids, 4), 0);
+	T_EQ_INT(sa_lookup_missing_conns(&prev, &prev, names, 4), 0);
+	T_EQ_INT(sa_lookup_missing_conns(&cur, &prev, names, 4), 0);
 }
 
-TEST_MAIN("sa_lookup", TEST(missing_ikes), TEST(find_child), TEST(empty_snapshot),
+TEST_MAIN("sa_lookup", TEST(missing_conns), TEST(find_child), TEST(empty_snapshot),
           TEST(source_in_local_ts), TEST(has_child), TEST(child_newest))

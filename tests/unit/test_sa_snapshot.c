@@ -543,32 +543,41 @@ static void view_unloaded_conn_still_appears(void)
 	sa_snapshot_done(&s);
 }
 
-/* The answer to a list-sas narrowed by ike-id, from a charon that may have ignored the
- * narrowing: of the IKE SAs it added, only the one asked for stays. */
-static void keep_one_ike(void)
+/* The answer to a list-sas narrowed by connection name, from a charon that may have ignored
+ * the narrowing: of the IKE SAs it added, those of that connection stay, including one with an
+ * id the list had never seen (rekeyed since), but none listed before or twice. */
+static void keep_conn_ikes(void)
 {
-	struct snap_ike ikes[5] = {
+	struct snap_ike ikes[7] = {
 	    {.conn = "a", .uniqueid = 1}, {.conn = "b", .uniqueid = 2}, /* listed before */
 	    {.conn = "a", .uniqueid = 1}, {.conn = "c", .uniqueid = 3}, /* the answer */
-	    {.conn = "b", .uniqueid = 2},
+	    {.conn = "b", .uniqueid = 2}, {.conn = "c", .uniqueid = 8}, {.conn = "c", .uniqueid = 3},
 	};
-	struct sa_snapshot s = {.ikes = ikes, .n_ikes = 5};
+	struct sa_snapshot s = {.ikes = ikes, .n_ikes = 7};
 
-	sa_snapshot_keep_ike(&s, 2, 3);
-	T_EQ_INT(s.n_ikes, 3);
+	sa_snapshot_keep_conn(&s, 2, "c");
+	T_EQ_INT(s.n_ikes, 4);
 	T_EQ_INT(s.ikes[0].uniqueid, 1);
 	T_EQ_INT(s.ikes[1].uniqueid, 2);
 	T_EQ_STR(s.ikes[2].conn, "c");
-	/* an answer without it: nothing added stays */
+	T_EQ_INT(s.ikes[2].uniqueid, 3);
+	T_EQ_INT(s.ikes[3].uniqueid, 8);
+	/* one already listed is not added again */
+	ikes[4] = (struct snap_ike){.conn = "c", .uniqueid = 3};
 	s.n_ikes = 5;
-	ikes[2].uniqueid = ikes[3].uniqueid = 4;
-	sa_snapshot_keep_ike(&s, 2, 3);
-	T_EQ_INT(s.n_ikes, 2);
+	sa_snapshot_keep_conn(&s, 4, "c");
+	T_EQ_INT(s.n_ikes, 4);
+	/* an answer without it: nothing added stays */
+	ikes[4] = (struct snap_ike){.conn = "b", .uniqueid = 2};
+	ikes[5] = (struct snap_ike){.conn = "a", .uniqueid = 9};
+	s.n_ikes = 6;
+	sa_snapshot_keep_conn(&s, 4, "d");
+	T_EQ_INT(s.n_ikes, 4);
 	/* nothing added at all */
-	sa_snapshot_keep_ike(&s, 2, 3);
-	T_EQ_INT(s.n_ikes, 2);
-	sa_snapshot_keep_ike(&s, 7, 3);
-	T_EQ_INT(s.n_ikes, 2);
+	sa_snapshot_keep_conn(&s, 4, "c");
+	T_EQ_INT(s.n_ikes, 4);
+	sa_snapshot_keep_conn(&s, 9, "c");
+	T_EQ_INT(s.n_ikes, 4);
 }
 
 /* Which connections authenticate us with a certificate: any "local" or "local-N" round whose
@@ -609,7 +618,7 @@ static void conn_local_pubkey(void)
 	sa_snapshot_done(&s);
 }
 
-TEST_MAIN("sa_snapshot", TEST(keep_one_ike), TEST(conn_local_pubkey), TEST(established_every_field),
+TEST_MAIN("sa_snapshot", TEST(keep_conn_ikes), TEST(conn_local_pubkey), TEST(established_every_field),
           TEST(list_conns), TEST(two_ike_one_connecting), TEST(child_deleted_after_rekey),
           TEST(empty_and_malformed), TEST(hand_built_fields), TEST(cert_from_der),
           TEST(view_configured_but_down), TEST(view_picks_established_ike),
