@@ -27,7 +27,9 @@
 #       (plus a-b), ike = N-1 IKE SAs with one CHILD SA each (plus a-b), as fakevici's shape
 #   -o  also append the markdown tables to FILE
 # Prints markdown tables: median milliseconds of (a) a scrape (curl's time_total for GET
-# /metrics on a kept-alive connection), (b) the bare VICI round trip, (c) swanctl --list-sas
+# /metrics on a kept-alive connection), (b) the bare VICI round trip (list-conns, then list-sas),
+# (b') the bare round trip of every command a scrape sends, pipelined (vici_bare -a: the same
+# bytes as the scrape reads from charon, waited for once), (c) swanctl --list-sas
 # --raw (a whole process, as an operator or a cron job runs it); the ratios; swanctl --list-conns
 # --raw alone (the other half of a scrape's VICI work, which swanctl --list-sas skips); the IKE and CHILD
 # SAs the scrape saw; the bytes of charon's answers and of the scrape; and the peak RSS (VmHWM)
@@ -109,7 +111,7 @@ stop_serve() {
 # measure LABEL SOCKET RUNS: one table row (and a check that the scrape saw every SA).
 measure() {
 	local label=$1 sock=$2 n=$3 url urls=() i scrape_ms bare_ms swan_ms t0 t1 hwm size ikes children
-	local vici_bytes conns_ms
+	local vici_bytes conns_ms all_ms all_bytes
 	start_serve "$sock" || return 1
 	url="http://127.0.0.1:$port/metrics"
 	# warm-up: the first scrape also reads version and list-certs, and sizes the buffers
@@ -132,6 +134,10 @@ measure() {
 	"$bare" -n "$n" -w 2 "$sock" >"$work/bare"
 	bare_ms=$(awk '{print $1 / 1000}' "$work/bare" | median)
 	vici_bytes=$(awk '{b = $2} END {print b + 0}' "$work/bare")
+	# the floor for the same bytes as a scrape: all six of its commands, pipelined at once
+	"$bare" -a -n "$n" -w 2 "$sock" >"$work/bare_all"
+	all_ms=$(awk '{print $1 / 1000}' "$work/bare_all" | median)
+	all_bytes=$(awk '{b = $2} END {print b + 0}' "$work/bare_all")
 	for ((i = 0; i < n; i++)); do
 		t0=$EPOCHREALTIME
 		swanctl --list-sas --raw --uri "unix://$sock" >/dev/null 2>&1
@@ -150,13 +156,13 @@ measure() {
 	conns_ms=$(cat "$work/conns")
 	awk -v l="$label" -v n="$n" -v s="$scrape_ms" -v b="$bare_ms" -v w="$swan_ms" \
 		-v h="$hwm" -v z="$size" -v k="$ikes" -v c="$children" -v v="$vici_bytes" \
-		-v lc="$conns_ms" 'BEGIN {
-		printf "| %s | %d | %.3f | %.3f | %.3f | %.2f | %.3f | %.3f | %d / %d | %s | %s | %.1f |\n",
-			l, n, s, b, w, s / b, s / w, lc, k, c, v, z, h / 1024 }'
+		-v lc="$conns_ms" -v a="$all_ms" -v ab="$all_bytes" 'BEGIN {
+		printf "| %s | %d | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f | %.3f | %.3f | %d / %d | %s / %s | %s | %.1f |\n",
+			l, n, s, b, a, w, s / b, s / a, s / w, lc, k, c, v, ab, z, h / 1024 }'
 }
 
-header='| SAs (source) | runs | scrape ms | bare VICI ms | swanctl ms | scrape/bare | scrape/swanctl | swanctl --list-conns ms | IKE / CHILD SAs in scrape | VICI bytes (list-conns + list-sas) | scrape bytes | serve VmHWM MiB |
-|---|---|---|---|---|---|---|---|---|---|---|---|'
+header='| SAs (source) | runs | scrape ms | bare VICI ms | bare, all commands ms | swanctl ms | scrape/bare | scrape/bare all | scrape/swanctl | swanctl --list-conns ms | IKE / CHILD SAs in scrape | VICI bytes (list-conns + list-sas / all) | scrape bytes | serve VmHWM MiB |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
 fake_table=$header
 fake_largest=
 echo "$header"

@@ -7,7 +7,12 @@
  * to see the CMD_RESPONSE that ends a command, and skips everything else unread. The scrape
  * benchmark (bench_scrape.sh) compares ikewatch's whole scrape with this.
  *
- * Usage: vici_bare [-n RUNS] [-w WARMUP] SOCKET_PATH
+ * With -a, the floor for the same bytes a scrape reads: every command the collector sends
+ * (list-conns, list-sas, stats, get-counters, get-counters all=yes, get-pools; list-certs only
+ * once a minute, left out), all pipelined at once, so that charon is waited for once: the
+ * fastest a client could fetch those answers.
+ *
+ * Usage: vici_bare [-a] [-n RUNS] [-w WARMUP] SOCKET_PATH
  * Prints one line per run: microseconds for the round trip, then the bytes received.
  */
 #include "common/limits.h"
@@ -32,8 +37,9 @@ struct bare_framer {
 	uint8_t hdr[5];
 	unsigned have;
 	uint64_t skip;
-	bool response_seen; /* the packet being skipped (or just ended) is the wanted one */
-	uint8_t want;       /* packet type that ends the exchange */
+	unsigned left;      /* packets of type @want still to come (the last one may be being
+	                     * skipped) */
+	uint8_t want;       /* packet type that ends each command */
 	uint64_t bytes;
 };
 
@@ -45,8 +51,8 @@ static uint64_t bare_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Feed @n bytes; 1 once the wanted packet has been read to its end, 0 for more, <0 on a bad
- * length prefix. Bytes after the wanted packet would belong to no command: none are sent. */
+/* Feed @n bytes; 1 once the last wanted packet has been read to its end, 0 for more, <0 on a
+ * bad length prefix. Bytes after it would belong to no command: none are sent. */
 static int bare_feed(struct bare_framer *f, const uint8_t *p, size_t n)
 {
 	f->bytes += n;
@@ -72,13 +78,17 @@ static int bare_feed(struct bare_framer *f, const uint8_t *p, size_t n)
 				return err;
 			f->skip = len - 1; /* the type byte is read */
 			f->have = 0;
-			if (f->hdr[4] == f->want)
-				f->response_seen = true;
+			/* a command charon does not have (get-counters without the counters
+			 * plugin) ends with CMD_UNKNOWN instead */
+			if ((f->hdr[4] == f->want || (f->want == VICI_PKT_CMD_RESPONSE &&
+			                              f->hdr[4] == VICI_PKT_CMD_UNKNOWN)) &&
+			    f->left > 0)
+				f->left--;
 		}
-		if (f->response_seen && f->skip == 0 && f->have == 0)
+		if (f->left == 0 && f->skip == 0 && f->have == 0)
 			return n == 0 ? 1 : -EPROTO;
 	}
-	return f->response_seen && f->skip == 0 && f->have == 0 ? 1 : 0;
+	return f->left == 0 && f->skip == 0 && f->have == 0 ? 1 : 0;
 }
 
 static int bare_send(int fd, const uint8_t *p, size_t len)
@@ -96,11 +106,12 @@ static int bare_send(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
-/* Send one packet and read until a packet of type @want has been read whole. */
-static int bare_exchange(int fd, const uint8_t *req, size_t len, uint8_t want, uint8_t *buf,
-                         uint64_t *bytes)
+/* Send @len bytes of requests and read until @count packets of type @want have been read
+ * whole. */
+static int bare_exchange(int fd, const uint8_t *req, size_t len, uint8_t want, unsigned count,
+                         uint8_t *buf, uint64_t *bytes)
 {
-	struct bare_framer f = {.want = want};
+	struct bare_framer f = {.want = want, .left = count};
 	int err;
 
 	if ((err = bare_send(fd, req, len)) < 0)
@@ -122,35 +133,79 @@ static int bare_exchange(int fd, const uint8_t *req, size_t len, uint8_t want, u
 	return 0;
 }
 
-static int bare_build(uint8_t type, const char *name, bool noblock, uint8_t **ret, size_t *len)
+/* One request, with @key = yes when given. */
+static int bare_build(uint8_t type, const char *name, const char *key, uint8_t **ret,
+                      size_t *len)
 {
 	struct vici_builder b;
 
 	vici_build_init(&b, type, name);
-	if (noblock)
-		vici_build_kv_str(&b, "noblock", "yes");
+	if (key)
+		vici_build_kv_str(&b, key, "yes");
 	return vici_build_finish(&b, ret, len);
 }
+
+/* The requests of a scrape, in the collector's order, one after the other in one buffer. */
+static const struct {
+	const char *name, *key;
+} bare_scrape[] = {
+    {"list-conns", NULL},   {"list-sas", "noblock"}, {"stats", NULL},
+    {"get-counters", NULL}, {"get-counters", "all"}, {"get-pools", NULL},
+};
+#define BARE_SCRAPE_N (sizeof(bare_scrape) / sizeof(bare_scrape[0]))
+
+static int bare_build_scrape(uint8_t **ret, size_t *len)
+{
+	uint8_t *all = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < BARE_SCRAPE_N; i++) {
+		uint8_t *one, *grown;
+		size_t k;
+
+		if (bare_build(VICI_PKT_CMD_REQUEST, bare_scrape[i].name, bare_scrape[i].key, &one,
+		               &k) < 0 ||
+		    !(grown = realloc(all, n + k))) {
+			free(all);
+			return -ENOMEM;
+		}
+		memcpy(grown + n, one, k);
+		free(one);
+		all = grown;
+		n += k;
+	}
+	*ret = all;
+	*len = n;
+	return 0;
+}
+
+#define BARE_USAGE "usage: vici_bare [-a] [-n RUNS] [-w WARMUP] SOCKET_PATH\n"
 
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	uint8_t *reg_conn = NULL, *reg_sa = NULL, *list_conns = NULL, *list_sas = NULL, *buf;
-	size_t reg_conn_len, reg_sa_len, list_conns_len, list_sas_len;
+	uint8_t *reg_conn = NULL, *reg_sa = NULL, *list_conns = NULL, *list_sas = NULL;
+	uint8_t *scrape = NULL, *buf;
+	size_t reg_conn_len, reg_sa_len, list_conns_len, list_sas_len, scrape_len;
 	uint64_t runs = 30, warmup = 3;
+	bool all = false;
 	const char *path;
 	int opt, fd, err = 0, r = 1;
 
-	while ((opt = getopt(argc, argv, "n:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "an:w:")) != -1) {
+		if (opt == 'a') {
+			all = true;
+			continue;
+		}
 		if (opt == 'n' && num_parse_u64_str(optarg, BARE_RUNS_MAX, &runs) == 0)
 			continue;
 		if (opt == 'w' && num_parse_u64_str(optarg, BARE_RUNS_MAX, &warmup) == 0)
 			continue;
-		fprintf(stderr, "usage: vici_bare [-n RUNS] [-w WARMUP] SOCKET_PATH\n");
+		fprintf(stderr, BARE_USAGE);
 		return 2;
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: vici_bare [-n RUNS] [-w WARMUP] SOCKET_PATH\n");
+		fprintf(stderr, BARE_USAGE);
 		return 2;
 	}
 	path = argv[optind];
@@ -163,11 +218,12 @@ int main(int argc, char **argv)
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	buf = malloc(BARE_READ_CHUNK);
 	if (!buf ||
-	    bare_build(VICI_PKT_EVENT_REGISTER, "list-conn", false, &reg_conn, &reg_conn_len) < 0 ||
-	    bare_build(VICI_PKT_EVENT_REGISTER, "list-sa", false, &reg_sa, &reg_sa_len) < 0 ||
-	    bare_build(VICI_PKT_CMD_REQUEST, "list-conns", false, &list_conns, &list_conns_len) <
+	    bare_build(VICI_PKT_EVENT_REGISTER, "list-conn", NULL, &reg_conn, &reg_conn_len) < 0 ||
+	    bare_build(VICI_PKT_EVENT_REGISTER, "list-sa", NULL, &reg_sa, &reg_sa_len) < 0 ||
+	    bare_build(VICI_PKT_CMD_REQUEST, "list-conns", NULL, &list_conns, &list_conns_len) <
 	        0 ||
-	    bare_build(VICI_PKT_CMD_REQUEST, "list-sas", true, &list_sas, &list_sas_len) < 0) {
+	    bare_build(VICI_PKT_CMD_REQUEST, "list-sas", "noblock", &list_sas, &list_sas_len) < 0 ||
+	    bare_build_scrape(&scrape, &scrape_len) < 0) {
 		fprintf(stderr, "vici_bare: out of memory\n");
 		goto out_free;
 	}
@@ -181,17 +237,22 @@ int main(int argc, char **argv)
 	uint64_t dummy = 0;
 
 	/* registration once, as ikewatch's persistent connection does */
-	if ((err = bare_exchange(fd, reg_conn, reg_conn_len, VICI_PKT_EVENT_CONFIRM, buf, &dummy)) <
-	        0 ||
-	    (err = bare_exchange(fd, reg_sa, reg_sa_len, VICI_PKT_EVENT_CONFIRM, buf, &dummy)) < 0)
+	if ((err = bare_exchange(fd, reg_conn, reg_conn_len, VICI_PKT_EVENT_CONFIRM, 1, buf,
+	                         &dummy)) < 0 ||
+	    (err = bare_exchange(fd, reg_sa, reg_sa_len, VICI_PKT_EVENT_CONFIRM, 1, buf, &dummy)) <
+	        0)
 		goto out_err;
 	for (uint64_t i = 0; i < warmup + runs; i++) {
 		uint64_t bytes = 0, t0 = bare_now_ns();
 
-		if ((err = bare_exchange(fd, list_conns, list_conns_len, VICI_PKT_CMD_RESPONSE, buf,
-		                         &bytes)) < 0 ||
-		    (err = bare_exchange(fd, list_sas, list_sas_len, VICI_PKT_CMD_RESPONSE, buf,
-		                         &bytes)) < 0)
+		if (all)
+			err = bare_exchange(fd, scrape, scrape_len, VICI_PKT_CMD_RESPONSE,
+			                    BARE_SCRAPE_N, buf, &bytes);
+		else if ((err = bare_exchange(fd, list_conns, list_conns_len, VICI_PKT_CMD_RESPONSE,
+		                              1, buf, &bytes)) == 0)
+			err = bare_exchange(fd, list_sas, list_sas_len, VICI_PKT_CMD_RESPONSE, 1, buf,
+			                    &bytes);
+		if (err < 0)
 			goto out_err;
 		if (i >= warmup)
 			printf("%.1f %llu\n", (double)(bare_now_ns() - t0) / 1e3,
@@ -207,6 +268,7 @@ out_free:
 	free(reg_sa);
 	free(list_conns);
 	free(list_sas);
+	free(scrape);
 	free(buf);
 	return r;
 }
