@@ -141,6 +141,34 @@ static void snap_buckets_init(void)
 	}
 }
 
+/* Are the @len bytes (1..SNAP_KEY_LEN_MAX) at @a and @b equal? Inline, with two overlapping
+ * loads from each end instead of a call to memcmp(), which cost as much as the whole rest of
+ * sec_index() for names this short. Never reads outside either span. */
+static inline bool key_eq(const char *a, const char *b, size_t len)
+{
+	_Static_assert(SNAP_KEY_LEN_MAX <= 16, "two 8-byte loads cover a key");
+	if (len >= 8) {
+		uint64_t a0, a1, b0, b1;
+
+		memcpy(&a0, a, 8);
+		memcpy(&b0, b, 8);
+		memcpy(&a1, a + len - 8, 8);
+		memcpy(&b1, b + len - 8, 8);
+		return a0 == b0 && a1 == b1;
+	}
+	if (len >= 4) {
+		uint32_t a0, a1, b0, b1;
+
+		memcpy(&a0, a, 4);
+		memcpy(&b0, b, 4);
+		memcpy(&a1, a + len - 4, 4);
+		memcpy(&b1, b + len - 4, 4);
+		return a0 == b0 && a1 == b1;
+	}
+	/* 1 to 3 bytes: the first, middle and last cover them all */
+	return a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1];
+}
+
 /* A section's children by key: the first element with each name, or 0. */
 struct sec_ix {
 	const struct vici_msg *m;
@@ -165,7 +193,7 @@ static void sec_index(struct sec_ix *x, const struct vici_msg *m, uint32_t sec)
 		if (k != SNAP_SLOT_SHARED) {
 			k--;
 			if (!x->at[k] && snap_buckets.len[k] == e->name_len &&
-			    memcmp(snap_key_names[k], e->name, e->name_len) == 0)
+			    key_eq(snap_key_names[k], e->name, e->name_len))
 				x->at[k] = i;
 			continue;
 		}
@@ -173,9 +201,7 @@ static void sec_index(struct sec_ix *x, const struct vici_msg *m, uint32_t sec)
 		     b < snap_buckets.first[e->name_len + 1]; b++) {
 			k = snap_buckets.order[b];
 
-			/* the first byte settles most mismatches without a call */
-			if (snap_key_names[k][0] == e->name[0] &&
-			    memcmp(snap_key_names[k], e->name, e->name_len) == 0) {
+			if (key_eq(snap_key_names[k], e->name, e->name_len)) {
 				if (!x->at[k])
 					x->at[k] = i;
 				break;
