@@ -20,7 +20,10 @@ void arena_reset(struct arena *a);
 void arena_done(struct arena *a);
 /* Aligned for any type; NULL on out of memory. */
 void *arena_alloc(struct arena *a, size_t size);
-/* A NUL-terminated copy of a span. */
+/* @n bytes for text, not aligned (strings are packed one after another); NULL on out of
+ * memory. */
+char *arena_alloc_chars(struct arena *a, size_t n);
+/* A NUL-terminated copy of a span (not aligned, as arena_alloc_chars()). */
 char *arena_strndup(struct arena *a, const char *s, size_t len);
 
 #endif

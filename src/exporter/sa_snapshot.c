@@ -26,6 +26,7 @@ void sa_snapshot_init(struct sa_snapshot *s)
 void sa_snapshot_reset(struct sa_snapshot *s)
 {
 	arena_reset(&s->arena);
+	memset(s->recent, 0, sizeof(s->recent));
 	s->n_conns = s->n_ikes = s->n_certs = 0;
 	s->dropped = 0;
 }
@@ -141,6 +142,42 @@ static void snap_buckets_init(void)
 	}
 }
 
+/* Are the @len bytes (1 to 16) at @a and @b equal? Inline, with two overlapping
+ * loads from each end instead of a call to memcmp(), which cost as much as the whole rest of
+ * sec_index() for names this short. Never reads outside either span. */
+static inline bool key_eq(const char *a, const char *b, size_t len)
+{
+	_Static_assert(SNAP_KEY_LEN_MAX <= 16, "two 8-byte loads cover a key");
+	if (len >= 8) {
+		uint64_t a0, a1, b0, b1;
+
+		memcpy(&a0, a, 8);
+		memcpy(&b0, b, 8);
+		memcpy(&a1, a + len - 8, 8);
+		memcpy(&b1, b + len - 8, 8);
+		return a0 == b0 && a1 == b1;
+	}
+	if (len >= 4) {
+		uint32_t a0, a1, b0, b1;
+
+		memcpy(&a0, a, 4);
+		memcpy(&b0, b, 4);
+		memcpy(&a1, a + len - 4, 4);
+		memcpy(&b1, b + len - 4, 4);
+		return a0 == b0 && a1 == b1;
+	}
+	/* 1 to 3 bytes: the first, middle and last cover them all */
+	return a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1];
+}
+
+/* Equal spans of any length: short ones (most values a snapshot keeps) inline, as key_eq(). */
+static inline bool bytes_eq(const char *a, const char *b, size_t len)
+{
+	if (len == 0)
+		return true;
+	return len <= 16 ? key_eq(a, b, len) : memcmp(a, b, len) == 0;
+}
+
 /* A section's children by key: the first element with each name, or 0. */
 struct sec_ix {
 	const struct vici_msg *m;
@@ -165,7 +202,7 @@ static void sec_index(struct sec_ix *x, const struct vici_msg *m, uint32_t sec)
 		if (k != SNAP_SLOT_SHARED) {
 			k--;
 			if (!x->at[k] && snap_buckets.len[k] == e->name_len &&
-			    memcmp(snap_key_names[k], e->name, e->name_len) == 0)
+			    key_eq(snap_key_names[k], e->name, e->name_len))
 				x->at[k] = i;
 			continue;
 		}
@@ -173,9 +210,7 @@ static void sec_index(struct sec_ix *x, const struct vici_msg *m, uint32_t sec)
 		     b < snap_buckets.first[e->name_len + 1]; b++) {
 			k = snap_buckets.order[b];
 
-			/* the first byte settles most mismatches without a call */
-			if (snap_key_names[k][0] == e->name[0] &&
-			    memcmp(snap_key_names[k], e->name, e->name_len) == 0) {
+			if (key_eq(snap_key_names[k], e->name, e->name_len)) {
 				if (!x->at[k])
 					x->at[k] = i;
 				break;
@@ -199,15 +234,80 @@ static bool ix_value(const struct sec_ix *x, enum snap_key k, const char **ret, 
 	return true;
 }
 
-static const char *snap_str(struct sa_snapshot *s, const struct sec_ix *x, enum snap_key k)
+/*
+ * Text fields whose value the SA before most likely had too: each keeps its last copy in
+ * s->recent[], and an equal value shares it. At ten thousand SAs this halves the strings of a
+ * snapshot (two of them are held) and spares most copies. Fields that differ from SA to SA
+ * (SPIs, the peer's address and identity) are copied without looking (F_NONE).
+ */
+enum snap_field {
+	F_IKE_CONN,
+	F_IKE_STATE,
+	F_IKE_VERSION,
+	F_IKE_LOCAL_HOST,
+	F_IKE_LOCAL_ID,
+	F_IKE_ENCR,
+	F_IKE_INTEG,
+	F_IKE_PRF,
+	F_IKE_DH,
+	F_CHILD_NAME,
+	F_CHILD_STATE,
+	F_CHILD_MODE,
+	F_CHILD_PROTOCOL,
+	F_CHILD_ENCR,
+	F_CHILD_INTEG,
+	F_CHILD_DH,
+	F_CHILD_LOCAL_TS,
+	F_CHILD_REMOTE_TS,
+	F_CONN_VERSION,
+	F_CONN_CHILD,
+	F_CONN_CHILD_TS,
+	F_CERT_TYPE,
+	F_CERT_FLAG,
+	F_COUNT,
+	F_NONE = F_COUNT,
+};
+_Static_assert(F_COUNT <= SNAP_RECENT_MAX, "a recent[] slot per field");
+
+/* The text @a, or "@a-@b" when @blen > 0, as a NUL-terminated string of @s: the field's last
+ * copy when it is the same text, else a new copy (NULL: out of memory). */
+static const char *snap_keep(struct sa_snapshot *s, enum snap_field f, const char *a, size_t alen,
+                             const char *b, size_t blen)
 {
-	const char *v;
-	size_t len;
+	size_t len = blen ? alen + 1 + blen : alen;
+	struct snap_recent *r = f < F_COUNT ? &s->recent[f] : NULL;
 	char *out;
+
+	if (len == 0)
+		return "";
+	if (r && r->s && r->len == len && bytes_eq(r->s, a, alen) &&
+	    (!blen || (r->s[alen] == '-' && bytes_eq(r->s + alen + 1, b, blen))))
+		return r->s;
+	out = arena_alloc_chars(&s->arena, len + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, a, alen);
+	if (blen) {
+		out[alen] = '-';
+		memcpy(out + alen + 1, b, blen);
+	}
+	out[len] = '\0';
+	if (r) {
+		r->s = out;
+		r->len = len;
+	}
+	return out;
+}
+
+static const char *snap_str(struct sa_snapshot *s, const struct sec_ix *x, enum snap_key k,
+                            enum snap_field f)
+{
+	const char *v, *out;
+	size_t len;
 
 	if (!ix_value(x, k, &v, &len))
 		return "";
-	out = arena_strndup(&s->arena, v, len);
+	out = snap_keep(s, f, v, len, NULL, 0);
 	return out ? out : "";
 }
 
@@ -244,20 +344,48 @@ static uint32_t ix_list(const struct sec_ix *x, enum snap_key k)
 	return l && x->m->elems[l].type == VICI_ELEM_LIST_START ? l : 0;
 }
 
+/* Is the recent copy @r the items of list @l joined with "," (@len bytes)? */
+static bool recent_is_list(const struct snap_recent *r, const struct vici_msg *m, uint32_t l,
+                           size_t len)
+{
+	size_t off = 0;
+
+	if (!r->s || r->len != len)
+		return false;
+	vici_foreach_child(m, l, i)
+	{
+		if (off && r->s[off++] != ',')
+			return false;
+		if (!bytes_eq(r->s + off, m->elems[i].value, m->elems[i].value_len))
+			return false;
+		off += m->elems[i].value_len;
+	}
+	return true;
+}
+
 /* A list's items joined with ","; "" for an absent or empty list. */
-static const char *snap_list(struct sa_snapshot *s, const struct sec_ix *x, enum snap_key k)
+static const char *snap_list(struct sa_snapshot *s, const struct sec_ix *x, enum snap_key k,
+                             enum snap_field f)
 {
 	const struct vici_msg *m = x->m;
-	uint32_t l = ix_list(x, k);
+	struct snap_recent *r = f < F_COUNT ? &s->recent[f] : NULL;
+	uint32_t l = ix_list(x, k), first;
 	size_t len = 0, off = 0;
 	char *out;
 
-	if (!l)
+	if (!l || !(first = vici_child_first(m, l)))
 		return "";
+	if (!vici_child_next(m, l, first)) {
+		/* one item, the usual traffic selector or address */
+		out = (char *)snap_keep(s, f, m->elems[first].value, m->elems[first].value_len,
+		                        NULL, 0);
+		return out ? out : "";
+	}
 	vici_foreach_child(m, l, i) len += m->elems[i].value_len + 1u;
-	if (len == 0)
-		return "";
-	out = arena_alloc(&s->arena, len);
+	len--; /* no "," after the last */
+	if (r && recent_is_list(r, m, l, len))
+		return r->s;
+	out = arena_alloc_chars(&s->arena, len + 1);
 	if (!out)
 		return "";
 	vici_foreach_child(m, l, i)
@@ -268,31 +396,26 @@ static const char *snap_list(struct sa_snapshot *s, const struct sec_ix *x, enum
 		off += m->elems[i].value_len;
 	}
 	out[off] = '\0';
+	if (r) {
+		r->s = out;
+		r->len = len;
+	}
 	return out;
 }
 
 /* "AES_CBC" + "256" -> "AES_CBC-256", as swanctl prints algorithms. */
 static const char *snap_alg(struct sa_snapshot *s, const struct sec_ix *x, enum snap_key alg_key,
-                            enum snap_key size_key)
+                            enum snap_key size_key, enum snap_field f)
 {
-	const char *alg, *size;
+	const char *alg, *size = NULL, *out;
 	size_t alen, slen;
-	char *out;
 
 	if (!ix_value(x, alg_key, &alg, &alen))
 		return "";
-	if (!ix_value(x, size_key, &size, &slen) || slen == 0) {
-		out = arena_strndup(&s->arena, alg, alen);
-		return out ? out : "";
-	}
-	out = arena_alloc(&s->arena, alen + slen + 2);
-	if (!out)
-		return "";
-	memcpy(out, alg, alen);
-	out[alen] = '-';
-	memcpy(out + alen + 1, size, slen);
-	out[alen + 1 + slen] = '\0';
-	return out;
+	if (!ix_value(x, size_key, &size, &slen))
+		slen = 0;
+	out = snap_keep(s, f, alg, alen, size, slen);
+	return out ? out : "";
 }
 
 static const char *snap_nat(const struct sec_ix *x)
@@ -326,7 +449,7 @@ static const char *snap_child_name(struct sa_snapshot *s, const struct sec_ix *x
 	size_t len;
 
 	if (ix_value(x, K_NAME, &v, &len) && len > 0)
-		return arena_strndup(&s->arena, v, len);
+		return snap_keep(s, F_CHILD_NAME, v, len, NULL, 0);
 	len = e->name_len;
 	for (size_t i = len; i > 0; i--) {
 		char c = e->name[i - 1];
@@ -338,7 +461,7 @@ static const char *snap_child_name(struct sa_snapshot *s, const struct sec_ix *x
 		if (c < '0' || c > '9')
 			break;
 	}
-	v = arena_strndup(&s->arena, e->name, len);
+	v = snap_keep(s, F_CHILD_NAME, e->name, len, NULL, 0);
 	return v ? v : "";
 }
 
@@ -352,15 +475,15 @@ void sa_snapshot_parse_child(struct sa_snapshot *s, const struct vici_msg *m, ui
 	c->name = snap_child_name(s, x, &m->elems[name_sec]);
 	c->uniqueid = (uint32_t)snap_u64(x, K_UNIQUEID);
 	c->reqid = (uint32_t)snap_u64(x, K_REQID);
-	c->state = snap_str(s, x, K_STATE);
-	c->mode = snap_str(s, x, K_MODE);
-	c->protocol = snap_str(s, x, K_PROTOCOL);
+	c->state = snap_str(s, x, K_STATE, F_CHILD_STATE);
+	c->mode = snap_str(s, x, K_MODE, F_CHILD_MODE);
+	c->protocol = snap_str(s, x, K_PROTOCOL, F_CHILD_PROTOCOL);
 	c->encap = snap_yes(x, K_ENCAP);
-	c->spi_in = snap_str(s, x, K_SPI_IN);
-	c->spi_out = snap_str(s, x, K_SPI_OUT);
-	c->encr = snap_alg(s, x, K_ENCR_ALG, K_ENCR_KEYSIZE);
-	c->integ = snap_alg(s, x, K_INTEG_ALG, K_INTEG_KEYSIZE);
-	c->dh_group = snap_str(s, x, K_DH_GROUP);
+	c->spi_in = snap_str(s, x, K_SPI_IN, F_NONE);
+	c->spi_out = snap_str(s, x, K_SPI_OUT, F_NONE);
+	c->encr = snap_alg(s, x, K_ENCR_ALG, K_ENCR_KEYSIZE, F_CHILD_ENCR);
+	c->integ = snap_alg(s, x, K_INTEG_ALG, K_INTEG_KEYSIZE, F_CHILD_INTEG);
+	c->dh_group = snap_str(s, x, K_DH_GROUP, F_CHILD_DH);
 	c->totals.bytes_in = snap_u64(x, K_BYTES_IN);
 	c->totals.bytes_out = snap_u64(x, K_BYTES_OUT);
 	c->totals.packets_in = snap_u64(x, K_PACKETS_IN);
@@ -370,8 +493,8 @@ void sa_snapshot_parse_child(struct sa_snapshot *s, const struct vici_msg *m, ui
 	c->install_time = snap_i64(x, K_INSTALL_TIME);
 	c->rekey_time = snap_i64(x, K_REKEY_TIME);
 	c->life_time = snap_i64(x, K_LIFE_TIME);
-	c->local_ts = snap_list(s, x, K_LOCAL_TS);
-	c->remote_ts = snap_list(s, x, K_REMOTE_TS);
+	c->local_ts = snap_list(s, x, K_LOCAL_TS, F_CHILD_LOCAL_TS);
+	c->remote_ts = snap_list(s, x, K_REMOTE_TS, F_CHILD_REMOTE_TS);
 }
 
 int sa_snapshot_parse_ike(struct sa_snapshot *s, const struct vici_msg *m, uint32_t sec,
@@ -385,20 +508,20 @@ int sa_snapshot_parse_ike(struct sa_snapshot *s, const struct vici_msg *m, uint3
 		return -EBADMSG;
 	memset(ike, 0, sizeof(*ike));
 	sec_index(x, m, sec);
-	ike->conn = arena_strndup(&s->arena, e->name, e->name_len);
+	ike->conn = snap_keep(s, F_IKE_CONN, e->name, e->name_len, NULL, 0);
 	if (!ike->conn)
 		return -ENOMEM;
 	ike->uniqueid = (uint32_t)snap_u64(x, K_UNIQUEID);
-	ike->state = snap_str(s, x, K_STATE);
-	ike->version = snap_str(s, x, K_VERSION);
-	ike->local_host = snap_str(s, x, K_LOCAL_HOST);
-	ike->remote_host = snap_str(s, x, K_REMOTE_HOST);
-	ike->local_id = snap_str(s, x, K_LOCAL_ID);
-	ike->remote_id = snap_str(s, x, K_REMOTE_ID);
-	ike->encr = snap_alg(s, x, K_ENCR_ALG, K_ENCR_KEYSIZE);
-	ike->integ = snap_alg(s, x, K_INTEG_ALG, K_INTEG_KEYSIZE);
-	ike->prf = snap_str(s, x, K_PRF_ALG);
-	ike->dh_group = snap_str(s, x, K_DH_GROUP);
+	ike->state = snap_str(s, x, K_STATE, F_IKE_STATE);
+	ike->version = snap_str(s, x, K_VERSION, F_IKE_VERSION);
+	ike->local_host = snap_str(s, x, K_LOCAL_HOST, F_IKE_LOCAL_HOST);
+	ike->remote_host = snap_str(s, x, K_REMOTE_HOST, F_NONE);
+	ike->local_id = snap_str(s, x, K_LOCAL_ID, F_IKE_LOCAL_ID);
+	ike->remote_id = snap_str(s, x, K_REMOTE_ID, F_NONE);
+	ike->encr = snap_alg(s, x, K_ENCR_ALG, K_ENCR_KEYSIZE, F_IKE_ENCR);
+	ike->integ = snap_alg(s, x, K_INTEG_ALG, K_INTEG_KEYSIZE, F_IKE_INTEG);
+	ike->prf = snap_str(s, x, K_PRF_ALG, F_IKE_PRF);
+	ike->dh_group = snap_str(s, x, K_DH_GROUP, F_IKE_DH);
 	ike->nat = snap_nat(x);
 	ike->initiator = snap_yes(x, K_INITIATOR);
 	ike->tasks_pending = snap_list_nonempty(x, K_TASKS_QUEUED) ||
@@ -509,8 +632,8 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 		memset(c, 0, sizeof(*c));
 		sec_index(x, m, i);
 		c->name = arena_strndup(&s->arena, e->name, e->name_len);
-		c->version = snap_str(s, x, K_VERSION);
-		c->remote_addrs = snap_list(s, x, K_REMOTE_ADDRS);
+		c->version = snap_str(s, x, K_VERSION, F_CONN_VERSION);
+		c->remote_addrs = snap_list(s, x, K_REMOTE_ADDRS, F_NONE);
 		c->rekey_time = snap_i64(x, K_CONF_REKEY_TIME);
 		if (!c->name)
 			return -ENOMEM;
@@ -534,13 +657,13 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 			if (ce->type != VICI_ELEM_SECTION_START)
 				continue;
 			c->children[c->n_children] =
-			    arena_strndup(&s->arena, ce->name, ce->name_len);
+			    snap_keep(s, F_CONN_CHILD, ce->name, ce->name_len, NULL, 0);
 			{
 				struct sec_ix cx;
 
 				sec_index(&cx, m, j);
 				c->children_remote_ts[c->n_children] =
-				    snap_list(s, &cx, K_REMOTE_TS);
+				    snap_list(s, &cx, K_REMOTE_TS, F_CONN_CHILD_TS);
 				c->children_rekey_time[c->n_children] =
 				    snap_i64(&cx, K_CONF_REKEY_TIME);
 			}
@@ -615,8 +738,8 @@ int sa_snapshot_add_cert(struct sa_snapshot *s, const struct vici_msg *m)
 	c->subject = c->serial = "";
 	c->not_before = c->not_after = SNAP_NONE;
 	sec_index(x, m, 0);
-	c->type = snap_str(s, x, K_TYPE);
-	c->flag = snap_str(s, x, K_FLAG);
+	c->type = snap_str(s, x, K_TYPE, F_CERT_TYPE);
+	c->flag = snap_str(s, x, K_FLAG, F_CERT_FLAG);
 	c->has_privkey = snap_yes(x, K_HAS_PRIVKEY);
 	if (strcmp(c->type, "X509") == 0 && ix_value(x, K_DATA, &data, &len))
 		snap_cert_x509(s, (const uint8_t *)data, len, c);

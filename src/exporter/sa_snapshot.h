@@ -5,8 +5,9 @@
  * plain structs. Filling it is pure parsing (no I/O, no logging), so that unit tests and the
  * fuzzer feed recorded messages straight in; metrics and `ikewatch status` both render from it.
  *
- * All strings live in the snapshot's arena and are NUL-terminated; absent values are "" (text)
- * or SNAP_NONE (times). Times are as VICI gives them: seconds relative to ->now.
+ * All strings live in the snapshot's arena and are NUL-terminated, and SAs with the same value
+ * in a field may share one copy (never write through them); absent values are "" (text) or
+ * SNAP_NONE (times). Times are as VICI gives them: seconds relative to ->now.
  */
 #ifndef IKEWATCH_SA_SNAPSHOT_H
 #define IKEWATCH_SA_SNAPSHOT_H
@@ -96,8 +97,18 @@ struct snap_cert {
 	int64_t not_before, not_after; /* seconds since the epoch, or SNAP_NONE */
 };
 
+/* The last copy kept of one text field (see sa_snapshot.c snap_keep()). */
+struct snap_recent {
+	const char *s; /* in ->arena; NULL: none yet */
+	size_t len;
+};
+#define SNAP_RECENT_MAX 24
+
 struct sa_snapshot {
 	struct arena arena;
+	/* consecutive SAs mostly repeat a field's value (states, algorithms, versions, our own
+	 * address): they share one copy instead of each taking its own */
+	struct snap_recent recent[SNAP_RECENT_MAX];
 	double now; /* wall clock at collection, seconds since the epoch */
 	struct snap_conn *conns;
 	uint32_t n_conns, cap_conns;

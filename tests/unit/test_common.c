@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Vectors for src/common: the bounded reader, the capped buffer and checked number parsing.
+ * Vectors for src/common: the bounded reader, the capped buffer, checked number parsing and the
+ * arena.
  */
 #include "test.h"
 
+#include "common/arena.h"
 #include "common/buf.h"
 #include "common/num.h"
 #include "common/rd.h"
 
 #include <errno.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 static void rd_reads_big_endian_and_stops_short(void)
 {
@@ -294,6 +300,43 @@ static void num_parse_durations(void)
 	T_EQ_INT(num_parse_duration_ms_str("nan", 1000, &ms), -EINVAL);
 }
 
+/* Strings are packed (one byte after another), yet every arena_alloc() after them is aligned
+ * for any type, in the chunk it shares with them and across new chunks; reset keeps working. */
+static void arena_packs_strings_and_aligns_blocks(void)
+{
+	struct arena a;
+	char big[40000];
+
+	memset(big, 'x', sizeof(big));
+	arena_init(&a);
+	for (int round = 0; round < 2; round++) {
+		char *s1 = arena_strndup(&a, "abc", 3), *s2 = arena_strndup(&a, "de", 2);
+		uint64_t *blk;
+		char *huge;
+
+		T_ASSERT(s1 && s2);
+		T_EQ_STR(s1, "abc");
+		T_EQ_STR(s2, "de");
+		T_ASSERT(s2 == s1 + 4); /* no padding between strings */
+		T_EQ_INT((int)a.used, 7);
+		blk = arena_alloc(&a, 3 * sizeof(*blk));
+		T_ASSERT(blk && (uintptr_t)blk % alignof(max_align_t) == 0);
+		blk[0] = blk[1] = blk[2] = UINT64_MAX;
+		T_EQ_STR(arena_strndup(&a, "", 0), "");
+		/* beyond the first chunk: a larger one, still aligned, earlier strings intact */
+		huge = arena_strndup(&a, big, sizeof(big));
+		T_ASSERT(huge && huge[0] == 'x' && huge[sizeof(big) - 1] == 'x' &&
+		         huge[sizeof(big)] == '\0');
+		blk = arena_alloc(&a, 1);
+		T_ASSERT(blk && (uintptr_t)blk % alignof(max_align_t) == 0);
+		T_EQ_STR(s1, "abc");
+		arena_reset(&a);
+		T_EQ_INT((int)a.used, 0);
+	}
+	arena_done(&a);
+}
+
 TEST_MAIN("common", TEST(rd_reads_big_endian_and_stops_short), TEST(rd_short_read_leaves_cursor),
           TEST(buf_caps_and_sticks), TEST(buf_sink_streams), TEST(buf_sink_holds_and_fails),
-          TEST(buf_integers), TEST(num_parse_rejects_junk), TEST(num_parse_durations))
+          TEST(buf_integers), TEST(num_parse_rejects_junk), TEST(num_parse_durations),
+          TEST(arena_packs_strings_and_aligns_blocks))

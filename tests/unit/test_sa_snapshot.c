@@ -17,6 +17,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Decode a recording and add it to @s as a list-sa (kind 's'), list-conn ('c') or list-cert
  * ('x') event. */
@@ -240,6 +241,79 @@ static void empty_and_malformed(void)
 }
 
 /* NAT flags, signed times, CHILD names without a "name" key, ts lists of several items. */
+/* One IKE SA with one CHILD SA, for shared_copies(). */
+static void build_one_sa(struct vici_builder *b, const char *conn, const char *state,
+                         const char *keysize, const char *ts1, const char *ts2)
+{
+	vici_build_init(b, VICI_PKT_EVENT, "list-sa");
+	vici_build_section_start(b, conn);
+	vici_build_kv_str(b, "state", state);
+	vici_build_kv_str(b, "encr-alg", "AES_CBC");
+	if (keysize)
+		vici_build_kv_str(b, "encr-keysize", keysize);
+	vici_build_section_start(b, "child-sas");
+	vici_build_section_start(b, "net-1");
+	vici_build_kv_str(b, "state", "INSTALLED");
+	vici_build_list_start(b, "local-ts");
+	vici_build_list_item(b, ts1, strlen(ts1));
+	if (ts2)
+		vici_build_list_item(b, ts2, strlen(ts2));
+	vici_build_list_end(b);
+	vici_build_section_end(b);
+	vici_build_section_end(b);
+	vici_build_section_end(b);
+}
+
+/* SAs that repeat a field's value share its copy; a value that differs, even by one byte at the
+ * same length or only in how it is split into list items, gets its own; a reset forgets them. */
+static void shared_copies(void)
+{
+	static const struct {
+		const char *conn, *state, *keysize, *ts1, *ts2;
+		const char *want_encr, *want_ts;
+	} sa[] = {
+	    {"a", "ESTABLISHED", "128", "10.0.0.0/8", NULL, "AES_CBC-128", "10.0.0.0/8"},
+	    {"a", "ESTABLISHED", "128", "10.0.0.0/8", NULL, "AES_CBC-128", "10.0.0.0/8"},
+	    {"b", "ESTABLISHED", "256", "10.0.0.0/9", NULL, "AES_CBC-256", "10.0.0.0/9"},
+	    {"b", "CONNECTING", NULL, "10.0.0.0/9", "::/0", "AES_CBC", "10.0.0.0/9,::/0"},
+	    {"b", "CONNECTING", NULL, "10.0.0.0/9", "::/0", "AES_CBC", "10.0.0.0/9,::/0"},
+	    {"b", "CONNECTING", NULL, "10.0.0.0/9,", ":/0", "AES_CBC", "10.0.0.0/9,,:/0"},
+	    {"b", "CONNECTING", "", "10.0.0.0/9,::/0", NULL, "AES_CBC", "10.0.0.0/9,::/0"},
+	};
+	size_t n = sizeof(sa) / sizeof(sa[0]);
+	struct sa_snapshot s;
+	struct vici_builder b;
+
+	sa_snapshot_init(&s);
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < n; i++) {
+			build_one_sa(&b, sa[i].conn, sa[i].state, sa[i].keysize, sa[i].ts1,
+			             sa[i].ts2);
+			T_EQ_INT(add_built(&s, &b, 's'), 0);
+		}
+		T_EQ_INT((int)s.n_ikes, (int)n);
+		for (size_t i = 0; i < n; i++) {
+			const struct snap_ike *ike = &s.ikes[i];
+
+			T_EQ_STR(ike->conn, sa[i].conn);
+			T_EQ_STR(ike->state, sa[i].state);
+			T_EQ_STR(ike->encr, sa[i].want_encr);
+			T_EQ_INT((int)ike->n_children, 1);
+			T_EQ_STR(ike->children[0].name, "net");
+			T_EQ_STR(ike->children[0].state, "INSTALLED");
+			T_EQ_STR(ike->children[0].local_ts, sa[i].want_ts);
+		}
+		/* the repeats share, what differs does not */
+		T_ASSERT(s.ikes[1].conn == s.ikes[0].conn && s.ikes[1].encr == s.ikes[0].encr);
+		T_ASSERT(s.ikes[1].children[0].local_ts == s.ikes[0].children[0].local_ts);
+		T_ASSERT(s.ikes[4].children[0].local_ts == s.ikes[3].children[0].local_ts);
+		T_ASSERT(s.ikes[2].encr != s.ikes[1].encr);
+		T_ASSERT(s.ikes[6].children[0].name == s.ikes[0].children[0].name);
+		sa_snapshot_reset(&s);
+	}
+	sa_snapshot_done(&s);
+}
+
 static void hand_built_fields(void)
 {
 	static const struct {
@@ -622,4 +696,5 @@ TEST_MAIN("sa_snapshot", TEST(keep_conn_ikes), TEST(conn_local_pubkey), TEST(est
           TEST(list_conns), TEST(two_ike_one_connecting), TEST(child_deleted_after_rekey),
           TEST(empty_and_malformed), TEST(hand_built_fields), TEST(cert_from_der),
           TEST(view_configured_but_down), TEST(view_picks_established_ike),
-          TEST(view_picks_installed_child), TEST(view_unloaded_conn_still_appears))
+          TEST(view_picks_installed_child), TEST(view_unloaded_conn_still_appears),
+          TEST(shared_copies))
