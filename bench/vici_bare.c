@@ -37,9 +37,9 @@ struct bare_framer {
 	uint8_t hdr[5];
 	unsigned have;
 	uint64_t skip;
-	unsigned left;      /* packets of type @want still to come (the last one may be being
-	                     * skipped) */
-	uint8_t want;       /* packet type that ends each command */
+	unsigned left; /* packets of type @want still to come (the last one may be being
+	                * skipped) */
+	uint8_t want;  /* packet type that ends each command */
 	uint64_t bytes;
 };
 
@@ -134,8 +134,7 @@ static int bare_exchange(int fd, const uint8_t *req, size_t len, uint8_t want, u
 }
 
 /* One request, with @key = yes when given. */
-static int bare_build(uint8_t type, const char *name, const char *key, uint8_t **ret,
-                      size_t *len)
+static int bare_build(uint8_t type, const char *name, const char *key, uint8_t **ret, size_t *len)
 {
 	struct vici_builder b;
 
@@ -250,8 +249,8 @@ int main(int argc, char **argv)
 			                    BARE_SCRAPE_N, buf, &bytes);
 		else if ((err = bare_exchange(fd, list_conns, list_conns_len, VICI_PKT_CMD_RESPONSE,
 		                              1, buf, &bytes)) == 0)
-			err = bare_exchange(fd, list_sas, list_sas_len, VICI_PKT_CMD_RESPONSE, 1, buf,
-			                    &bytes);
+			err = bare_exchange(fd, list_sas, list_sas_len, VICI_PKT_CMD_RESPONSE, 1,
+			                    buf, &bytes);
 		if (err < 0)
 			goto out_err;
 		if (i >= warmup)

@@ -587,7 +587,8 @@ void sa_snapshot_keep_conn(struct sa_snapshot *s, uint32_t from, const char *con
 
 	/* what is dropped stays in the arena until the next reset */
 	for (uint32_t i = from; i < s->n_ikes; i++)
-		if (strcmp(s->ikes[i].conn, conn) == 0 && !lists_uniqueid(s, n, s->ikes[i].uniqueid))
+		if (strcmp(s->ikes[i].conn, conn) == 0 &&
+		    !lists_uniqueid(s, n, s->ikes[i].uniqueid))
 			s->ikes[n++] = s->ikes[i];
 	if (n < s->n_ikes)
 		s->n_ikes = n;

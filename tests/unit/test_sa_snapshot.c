@@ -625,7 +625,8 @@ static void keep_conn_ikes(void)
 	struct snap_ike ikes[7] = {
 	    {.conn = "a", .uniqueid = 1}, {.conn = "b", .uniqueid = 2}, /* listed before */
 	    {.conn = "a", .uniqueid = 1}, {.conn = "c", .uniqueid = 3}, /* the answer */
-	    {.conn = "b", .uniqueid = 2}, {.conn = "c", .uniqueid = 8}, {.conn = "c", .uniqueid = 3},
+	    {.conn = "b", .uniqueid = 2}, {.conn = "c", .uniqueid = 8},
+	    {.conn = "c", .uniqueid = 3},
 	};
 	struct sa_snapshot s = {.ikes = ikes, .n_ikes = 7};
 
@@ -692,9 +693,9 @@ static void conn_local_pubkey(void)
 	sa_snapshot_done(&s);
 }
 
-TEST_MAIN("sa_snapshot", TEST(keep_conn_ikes), TEST(conn_local_pubkey), TEST(established_every_field),
-          TEST(list_conns), TEST(two_ike_one_connecting), TEST(child_deleted_after_rekey),
-          TEST(empty_and_malformed), TEST(hand_built_fields), TEST(cert_from_der),
-          TEST(view_configured_but_down), TEST(view_picks_established_ike),
+TEST_MAIN("sa_snapshot", TEST(keep_conn_ikes), TEST(conn_local_pubkey),
+          TEST(established_every_field), TEST(list_conns), TEST(two_ike_one_connecting),
+          TEST(child_deleted_after_rekey), TEST(empty_and_malformed), TEST(hand_built_fields),
+          TEST(cert_from_der), TEST(view_configured_but_down), TEST(view_picks_established_ike),
           TEST(view_picks_installed_child), TEST(view_unloaded_conn_still_appears),
           TEST(shared_copies))
