@@ -692,33 +692,65 @@ static const struct split_family split_families[] = {
      "exchange", offsetof(struct conn_entry, retransmits), LOG_EXCH_COUNT, exchange_name},
 };
 
+#define SPLIT_N (sizeof(split_families) / sizeof(split_families[0]))
+
 static const uint64_t *split_counts(const struct conn_entry *c, const struct split_family *f)
 {
 	return (const uint64_t *)(const void *)((const char *)c + f->offset);
 }
 
-/* @lb: block i is {conn="..."} of ec->conns[i]. */
-static void write_split(const struct event_counters *ec, const struct split_family *f,
+/* What the families below read of a connection, gathered in one pass: each connection is a
+ * cold allocation of its own by the time a scrape renders, and reading it once per family cost
+ * a cache miss per connection and family (3 % of a 1,000-SA scrape in perf, on the loads of
+ * the totals' sums). */
+struct conn_sums {
+	uint64_t total[SPLIT_N];
+	bool any[SPLIT_N]; /* a breakdown series to write: a count that is not 0 */
+	bool has_error;
+	uint16_t last_error;
+	double last_error_ts;
+};
+
+static void conn_sums_get(const struct conn_entry *c, struct conn_sums *r)
+{
+	for (size_t f = 0; f < SPLIT_N; f++) {
+		const uint64_t *v = split_counts(c, &split_families[f]);
+		uint64_t sum = 0;
+		bool any = false;
+
+		for (int k = 0; k < split_families[f].n; k++) {
+			sum += v[k];
+			any = any || v[k];
+		}
+		r->total[f] = sum;
+		r->any[f] = any;
+	}
+	r->has_error = c->has_error;
+	r->last_error = c->last_error;
+	r->last_error_ts = c->last_error_ts;
+}
+
+/* @lb: block i is {conn="..."} of ec->conns[i]; @sums[i] its conn_sums. */
+static void write_split(const struct event_counters *ec, size_t fi, const struct conn_sums *sums,
                         const struct prom_blocks *lb, struct prom_writer *w)
 {
+	const struct split_family *f = &split_families[fi];
 	const char *l;
 	size_t len;
 
 	prom_family(w, f->total, PROM_COUNTER, f->total_help);
 	for (size_t i = 0; i < ec->nconns; i++) {
-		const uint64_t *v = split_counts(ec->conns[i], f);
-		uint64_t sum = 0;
-
-		for (int k = 0; k < f->n; k++)
-			sum += v[k];
 		l = prom_blocks_at(lb, i, &len);
-		prom_sample_at_u64(w, l, len, sum);
+		prom_sample_at_u64(w, l, len, sums[i].total[fi]);
 	}
 
 	prom_family(w, f->name, PROM_COUNTER, f->help);
 	for (size_t i = 0; i < ec->nconns; i++) {
-		const uint64_t *v = split_counts(ec->conns[i], f);
+		const uint64_t *v;
 
+		if (!sums[i].any[fi])
+			continue;
+		v = split_counts(ec->conns[i], f);
 		l = prom_blocks_at(lb, i, &len);
 		for (int k = 0; k < f->n; k++)
 			if (v[k])
@@ -729,6 +761,7 @@ static void write_split(const struct event_counters *ec, const struct split_fami
 void event_counters_write_metrics(struct event_counters *ec, struct prom_writer *w)
 {
 	struct prom_blocks lb, child_lb;
+	struct conn_sums *sums = NULL;
 	size_t len, n_children = 0;
 	const char *l;
 	int err;
@@ -741,13 +774,15 @@ void event_counters_write_metrics(struct event_counters *ec, struct prom_writer 
 	for (size_t i = 0; i < ec->nconns; i++)
 		n_children += ec->conns[i]->nchildren;
 	err = prom_blocks_init(&lb, ec->nconns);
-	if (prom_blocks_init(&child_lb, n_children) < 0 || err < 0) {
+	if (prom_blocks_init(&child_lb, n_children) < 0 || err < 0 ||
+	    !(sums = calloc(ec->nconns ? ec->nconns : 1, sizeof(*sums)))) {
 		w->dropped++;
 		goto out;
 	}
 	for (size_t i = 0; i < ec->nconns; i++) {
 		const struct conn_entry *c = ec->conns[i];
 
+		conn_sums_get(c, &sums[i]);
 		prom_blocks_add(&lb, &PROM_LABEL_SPAN("conn", c->name, c->len), 1);
 		for (size_t k = 0; k < c->nchildren; k++)
 			prom_blocks_add(
@@ -764,8 +799,8 @@ void event_counters_write_metrics(struct event_counters *ec, struct prom_writer 
 		goto out;
 	}
 
-	for (size_t f = 0; f < sizeof(split_families) / sizeof(split_families[0]); f++)
-		write_split(ec, &split_families[f], &lb, w);
+	for (size_t f = 0; f < SPLIT_N; f++)
+		write_split(ec, f, sums, &lb, w);
 
 	prom_family(w, "ipsec_child_sa_events_total", PROM_COUNTER,
 	            "CHILD SA lifecycle events per connection and CHILD SA name: installed, "
@@ -786,17 +821,18 @@ void event_counters_write_metrics(struct event_counters *ec, struct prom_writer 
 	            "or sent on this connection.");
 	for (size_t i = 0; i < ec->nconns; i++) {
 		l = prom_blocks_at(&lb, i, &len);
-		if (ec->conns[i]->has_error)
-			prom_sample_at_u64(w, l, len, ec->conns[i]->last_error);
+		if (sums[i].has_error)
+			prom_sample_at_u64(w, l, len, sums[i].last_error);
 	}
 	prom_family(w, "ipsec_ike_last_error_timestamp_seconds", PROM_GAUGE,
 	            "When ipsec_ike_last_error_code last changed (seconds since the epoch).");
 	for (size_t i = 0; i < ec->nconns; i++) {
 		l = prom_blocks_at(&lb, i, &len);
-		if (ec->conns[i]->has_error)
-			prom_sample_at(w, l, len, ec->conns[i]->last_error_ts);
+		if (sums[i].has_error)
+			prom_sample_at(w, l, len, sums[i].last_error_ts);
 	}
 out:
+	free(sums);
 	prom_blocks_done(&lb);
 	prom_blocks_done(&child_lb);
 
