@@ -372,8 +372,7 @@ static void joined_metrics(void)
 }
 
 /* Many CHILD SAs whose SPIs differ in every byte: every kernel SA joins its own CHILD SA
- * (the index is sorted a byte at a time). */
-#define MANY_SAS 300
+ * (the index is sorted a byte at a time; a short one by insertion). */
 
 static uint32_t many_spi(unsigned i, int out)
 {
@@ -381,7 +380,7 @@ static uint32_t many_spi(unsigned i, int out)
 	return (2u * i + 1u + (unsigned)out) * 0x9e3779b1u;
 }
 
-static void many_joined(void)
+static void many_joined_n(unsigned n_sas)
 {
 	struct sa_snapshot s;
 	struct xfrm_metrics x;
@@ -391,7 +390,7 @@ static void many_joined(void)
 	char *text;
 
 	sa_snapshot_init(&s);
-	for (unsigned i = 0; i < MANY_SAS; i++) {
+	for (unsigned i = 0; i < n_sas; i++) {
 		char conn[32], spi_in[16], spi_out[16], reqid[16], uid[16];
 		struct vici_msg m = {0};
 		uint8_t *pkt;
@@ -426,15 +425,15 @@ static void many_joined(void)
 	}
 	xfrm_metrics_init(&x);
 	/* the kernel's SAs in another order than charon's */
-	for (unsigned k = 0; k < MANY_SAS; k++) {
-		unsigned i = (k * 7) % MANY_SAS;
+	for (unsigned k = 0; k < n_sas; k++) {
+		unsigned i = (k * 7) % n_sas; /* 7 is prime to every n_sas below */
 
 		T_EQ_INT(add_state(&t, many_spi(i, 0), i + 1, "192.0.2.1", 1000 + i, 0), 0);
 		T_EQ_INT(add_state(&t, many_spi(i, 1), i + 1, "198.51.100.1", 5000 + i, 0), 0);
 	}
 	text = render(&x, &t, &s, &mm);
 	T_ASSERT(text);
-	for (unsigned i = 0; i < MANY_SAS; i++) {
+	for (unsigned i = 0; i < n_sas; i++) {
 		char want[160];
 
 		snprintf(want, sizeof(want),
@@ -453,6 +452,14 @@ static void many_joined(void)
 	xfrm_table_done(&t);
 	xfrm_metrics_done(&x);
 	sa_snapshot_done(&s);
+}
+
+static void many_joined(void)
+{
+	/* 10 and 30 refs (insertion), 600 (radix) */
+	many_joined_n(5);
+	many_joined_n(15);
+	many_joined_n(300);
 }
 
 /* In a network namespace of its own (a child process): one kernel policy (this kernel has no
