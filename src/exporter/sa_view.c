@@ -25,11 +25,13 @@ void sa_view_done(struct sa_view *v)
  * the view's lifetime. A strmap would copy every name into an allocation of its own and free
  * them all again, once per connection and scrape (a fifth of the view's cost at 1,000 SAs).
  */
+struct conn_slot {
+	uint64_t hash;
+	uint32_t conn; /* index + 1; 0: empty */
+};
+
 struct conn_index {
-	struct conn_slot {
-		uint64_t hash;
-		uint32_t conn; /* index + 1; 0: empty */
-	} *slots;
+	struct conn_slot *slots;
 	size_t cap, len;
 };
 

@@ -350,7 +350,8 @@ static void ids_reused_in_bulk(void)
 	T_ASSERT(c && ch);
 	for (uint32_t k = 0; k < SCRAPES; k++) {
 		for (uint32_t i = 0; i < N; i++) {
-			ch[i] = (struct snap_child)CH(i + 1, "INSTALLED", 1000 * (uint64_t)k + i + 1);
+			ch[i] =
+			    (struct snap_child)CH(i + 1, "INSTALLED", 1000 * (uint64_t)k + i + 1);
 			want[k % 2] += 1000 * (uint64_t)k + i + 1;
 		}
 		T_EQ_INT(scrape_conn(c, conns[k % 2], ch, N), 0);
@@ -371,5 +372,4 @@ TEST_MAIN("sa_counters", TEST(late_retire_adds_only_the_rest), TEST(skipped_sa_c
           TEST(rekey_is_monotonic), TEST(deleted_sa_not_counted_twice),
           TEST(retire_adds_the_difference_once), TEST(old_sa_grows_after_the_event),
           TEST(retire_of_an_sa_never_scraped), TEST(charon_restart_reuses_ids),
-          TEST(pairs_are_separate), TEST(many_sas_churn),
-          TEST(ids_reused_in_bulk))
+          TEST(pairs_are_separate), TEST(many_sas_churn), TEST(ids_reused_in_bulk))

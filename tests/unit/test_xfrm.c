@@ -502,5 +502,4 @@ static void socket_kept_across_reads(void)
 }
 
 TEST_MAIN("xfrm", TEST(dump_request), TEST(state_vector), TEST(state_lastused), TEST(policy_vector),
-          TEST(malformed), TEST(joined_metrics), TEST(many_joined),
-          TEST(socket_kept_across_reads))
+          TEST(malformed), TEST(joined_metrics), TEST(many_joined), TEST(socket_kept_across_reads))
