@@ -9,7 +9,8 @@
 # 8 MB of shared libraries that every VmHWM includes are file pages, not in it). With -B, a second (baseline) build is measured in turn with the first, size by
 # size and round by round, so that both see the same machine load; the ratio is printed.
 # With -c, serve's user-space instructions per scrape are counted instead (valgrind's callgrind
-# around serve_route, counters zeroed after the warm-up): slow, but the same at any load, so
+# around serve_route, and around the producer thread that renders a streamed answer, counters
+# zeroed after the warm-up): slow, but the same at any load, so
 # small changes show (debugoptimized builds give the function names callgrind needs).
 #
 # Usage: bench/bench_scrape_cpu.sh [-b BUILD] [-B BASELINE_BUILD] [-s "1 100 1000 10000"]
@@ -73,7 +74,7 @@ one() {
 	port=$(free_port)
 	local pre=()
 	[ -n "$count" ] && pre=(valgrind --tool=callgrind --callgrind-out-file="$work/cg.out"
-		--collect-atstart=no --toggle-collect=serve_route)
+		--collect-atstart=no --toggle-collect=serve_route --toggle-collect=producer)
 	"${pre[@]}" "$b/ikewatch" serve --vici.socket "$sock" --events.stream false \
 		--events.log-source none --web.listen-address "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 	sv=$!

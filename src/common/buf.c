@@ -168,32 +168,40 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	return r;
 }
 
+/* The number of decimal digits of @v. */
+static size_t u64_digits(uint64_t v)
+{
+	size_t n = 1;
+
+	for (; v >= 10000; v /= 10000)
+		n += 4;
+	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
 /* Two digits a step from a table: half the divisions of the digit-by-digit loop, and the
- * exposition writes an integer into every sample. */
+ * exposition writes an integer into every sample. The length is counted first so that the
+ * digits go straight to @out, back to front (a copy from a scratch array of a length known
+ * only at run time was a call to memmove per sample). */
 size_t buf_fmt_u64(char out[BUF_U64_DIGITS_MAX], uint64_t v)
 {
 	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
 	                               "25262728293031323334353637383940414243444546474849"
 	                               "50515253545556575859606162636465666768697071727374"
 	                               "75767778798081828384858687888990919293949596979899";
-	char tmp[BUF_U64_DIGITS_MAX];
-	size_t i = sizeof(tmp);
+	size_t n = u64_digits(v), i = n;
 
 	while (v >= 100) {
 		unsigned r = (unsigned)(v % 100);
 
 		v /= 100;
 		i -= 2;
-		memcpy(tmp + i, pairs + 2 * r, 2);
+		memcpy(out + i, pairs + 2 * r, 2);
 	}
-	if (v >= 10) {
-		i -= 2;
-		memcpy(tmp + i, pairs + 2 * v, 2);
-	} else {
-		tmp[--i] = (char)('0' + v);
-	}
-	memcpy(out, tmp + i, sizeof(tmp) - i);
-	return sizeof(tmp) - i;
+	if (v >= 10)
+		memcpy(out, pairs + 2 * v, 2);
+	else
+		out[0] = (char)('0' + v);
+	return n;
 }
 
 int buf_put_u64(struct buf *b, uint64_t v)

@@ -19,22 +19,78 @@ void sa_view_done(struct sa_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static struct sa_view_conn *view_conn(struct sa_view *v, struct strmap *idx, const char *name)
+/*
+ * The view's connections by name, for the one build: an open-addressed table of (hash, index
+ * into v->conns) that compares with the connection's own name, which the snapshot keeps for
+ * the view's lifetime. A strmap would copy every name into an allocation of its own and free
+ * them all again, once per connection and scrape (a fifth of the view's cost at 1,000 SAs).
+ */
+struct conn_slot {
+	uint64_t hash;
+	uint32_t conn; /* index + 1; 0: empty */
+};
+
+struct conn_index {
+	struct conn_slot *slots;
+	size_t cap, len;
+};
+
+static struct conn_slot *conn_index_find(const struct conn_index *x, const struct sa_view *v,
+                                         const char *name, uint64_t h)
 {
-	size_t len = strlen(name);
-	uintptr_t i = (uintptr_t)strmap_get(idx, name, len);
+	size_t mask = x->cap - 1;
+
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct conn_slot *s = &x->slots[i];
+
+		if (!s->conn || (s->hash == h && strcmp(v->conns[s->conn - 1].name, name) == 0))
+			return s;
+	}
+}
+
+/* Room for one more: the load stays under one half. 0 or -ENOMEM. */
+static int conn_index_reserve(struct conn_index *x)
+{
+	size_t ncap = x->cap ? x->cap * 2 : 64;
+	struct conn_slot *n;
+
+	if ((x->len + 1) * 2 <= x->cap)
+		return 0;
+	if (!(n = calloc(ncap, sizeof(*n))))
+		return -ENOMEM;
+	for (size_t i = 0; i < x->cap; i++) {
+		size_t j = x->slots[i].hash & (ncap - 1);
+
+		if (!x->slots[i].conn)
+			continue;
+		while (n[j].conn)
+			j = (j + 1) & (ncap - 1);
+		n[j] = x->slots[i];
+	}
+	free(x->slots);
+	x->slots = n;
+	x->cap = ncap;
+	return 0;
+}
+
+static struct sa_view_conn *view_conn(struct sa_view *v, struct conn_index *idx, const char *name)
+{
+	uint64_t h = strmap_hash(name, strlen(name));
+	struct conn_slot *s;
 	struct sa_view_conn *c;
 
-	if (i)
-		return &v->conns[i - 1];
-	if (ARRAY_GROW(v->conns, v->n_conns, v->cap_conns, 16, UINT32_MAX) < 0)
+	if (idx->cap && (s = conn_index_find(idx, v, name, h))->conn)
+		return &v->conns[s->conn - 1];
+	if (conn_index_reserve(idx) < 0 ||
+	    ARRAY_GROW(v->conns, v->n_conns, v->cap_conns, 16, UINT32_MAX) < 0)
 		return NULL;
 	c = &v->conns[v->n_conns];
 	memset(c, 0, sizeof(*c));
 	c->name = name;
-	if (strmap_put(idx, name, len, (void *)(uintptr_t)(v->n_conns + 1)) < 0)
-		return NULL;
-	v->n_conns++;
+	s = conn_index_find(idx, v, name, h);
+	s->hash = h;
+	s->conn = ++v->n_conns;
+	idx->len++;
 	return c;
 }
 
@@ -98,11 +154,10 @@ static int64_t min_age(int64_t a, int64_t b)
 
 int sa_view_build(const struct sa_snapshot *s, struct sa_view *v)
 {
-	struct strmap idx;
+	struct conn_index idx = {0};
 	int err = -ENOMEM;
 
 	memset(v, 0, sizeof(*v));
-	strmap_init(&idx);
 	for (uint32_t i = 0; i < s->n_conns; i++) {
 		struct sa_view_conn *c = view_conn(v, &idx, s->conns[i].name);
 
@@ -146,7 +201,7 @@ int sa_view_build(const struct sa_snapshot *s, struct sa_view *v)
 	}
 	err = 0;
 out:
-	strmap_done(&idx);
+	free(idx.slots);
 	if (err < 0)
 		sa_view_done(v);
 	return err;

@@ -99,20 +99,66 @@ static int cmp_group(const void *a, const void *b)
 	return c ? c : (x->key_len > y->key_len) - (x->key_len < y->key_len);
 }
 
+/*
+ * Sort @a by key, stably (as glibc's merge sort did; find_spi() takes the first of equal keys
+ * that fits): a radix sort, a byte a pass, skipping the bytes that all keys share. qsort()
+ * with its comparison callback was 2.5 % of a 1,000-SA scrape, for three refs per SA.
+ * @tmp has room for @n refs. Returns @a or @tmp, whichever holds the result.
+ */
+static struct child_ref *sort_refs(struct child_ref *a, struct child_ref *tmp, size_t n)
+{
+	/* a few refs (a small gateway): an insertion sort, stable too, costs less than the
+	 * radix sort's four 256-entry counts */
+	if (n < 32) {
+		for (size_t i = 1; i < n; i++) {
+			struct child_ref r = a[i];
+			size_t j = i;
+
+			for (; j > 0 && a[j - 1].key > r.key; j--)
+				a[j] = a[j - 1];
+			a[j] = r;
+		}
+		return a;
+	}
+	for (unsigned shift = 0; shift < 32; shift += 8) {
+		size_t count[256] = {0}, pos = 0;
+		struct child_ref *t;
+
+		for (size_t i = 0; i < n; i++)
+			count[(a[i].key >> shift) & 0xff]++;
+		if (n == 0 || count[(a[0].key >> shift) & 0xff] == n)
+			continue; /* one value of this byte: the order stands */
+		for (size_t b = 0; b < 256; b++) {
+			size_t c = count[b];
+
+			count[b] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(a[i].key >> shift) & 0xff]++] = a[i];
+		t = a;
+		a = tmp;
+		tmp = t;
+	}
+	return a;
+}
+
 /* The CHILD SAs of @s by SPI (@by_spi, two per SA) and by reqid. Caller frees both. */
 static int index_children(const struct sa_snapshot *s, struct child_ref **ret_spi, size_t *ret_n,
                           struct child_ref **ret_reqid, size_t *ret_nr)
 {
 	size_t n = 0, cap = 0, nr = 0;
-	struct child_ref *spi = NULL, *req = NULL;
+	struct child_ref *spi = NULL, *req = NULL, *tmp = NULL, *sorted;
 
 	for (uint32_t i = 0; i < s->n_ikes; i++)
 		cap += s->ikes[i].n_children;
 	spi = calloc(2 * cap + 1, sizeof(*spi));
 	req = calloc(cap + 1, sizeof(*req));
-	if (!spi || !req) {
+	tmp = malloc((2 * cap + 1) * sizeof(*tmp));
+	if (!spi || !req || !tmp) {
 		free(spi);
 		free(req);
+		free(tmp);
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < s->n_ikes; i++)
@@ -139,8 +185,14 @@ static int index_children(const struct sa_snapshot *s, struct child_ref **ret_sp
 				                               .child = c->name,
 				                               .reqid = c->reqid};
 		}
-	qsort(spi, n, sizeof(*spi), cmp_ref);
-	qsort(req, nr, sizeof(*req), cmp_ref);
+	/* each result ends where it is: the other buffer of the pair is freed */
+	if ((sorted = sort_refs(spi, tmp, n)) != spi) {
+		tmp = spi;
+		spi = sorted;
+	}
+	if ((sorted = sort_refs(req, tmp, nr)) != req)
+		memcpy(req, sorted, nr * sizeof(*req));
+	free(tmp);
 	*ret_spi = spi;
 	*ret_n = n;
 	*ret_reqid = req;

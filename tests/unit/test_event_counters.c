@@ -432,6 +432,45 @@ static void outstanding_request(void)
 	}
 }
 
+/* Two connections' outstanding requests end one at a time, in every way, and start again: the
+ * count that lets event_counters_retx() skip the lookup when none is outstanding must follow. */
+static void outstanding_two_conns(void)
+{
+	static const char *const retx[2] = {
+	    "Dec  6 01:46:04 14[IKE] <a-b|1> retransmit 1 of request with message ID 5",
+	    "Dec  6 01:46:04 14[IKE] <c-d|2> retransmit 1 of request with message ID 7",
+	};
+	static const char *const answer = "Dec  6 01:46:09 14[ENC] <a-b|1> parsed INFORMATIONAL "
+	                                  "response 5 [ ]";
+	struct event_counters *ec = event_counters_new();
+	struct event_retx r;
+	struct log_class c;
+
+	T_ASSERT(ec != NULL);
+	for (int round = 0; round < 2; round++) {
+		for (int k = 0; k < 2; k++) {
+			/* twice: a second retransmit of the same request counts no second time */
+			for (int again = 0; again < 2; again++) {
+				T_EQ_INT(log_classify_line(retx[k], strlen(retx[k]), &c), 0);
+				event_counters_feed_log(ec, &c, true, 1000.0);
+			}
+		}
+		T_ASSERT(event_counters_retx(ec, "a-b", 3, &r));
+		T_ASSERT(event_counters_retx(ec, "c-d", 3, &r));
+		T_EQ_INT(r.msgid, 7);
+		T_EQ_INT(log_classify_line(answer, strlen(answer), &c), 0);
+		event_counters_feed_log(ec, &c, true, 1001.0);
+		T_ASSERT(!event_counters_retx(ec, "a-b", 3, &r));
+		T_ASSERT(event_counters_retx(ec, "c-d", 3, &r));
+		/* an SA established again (a VICI event), twice: the second ends nothing */
+		event_counters_ike_event(ec, "c-d", 3, LOG_EV_IKE_ESTABLISHED);
+		event_counters_ike_event(ec, "c-d", 3, LOG_EV_IKE_ESTABLISHED);
+		T_ASSERT(!event_counters_retx(ec, "c-d", 3, &r));
+		T_ASSERT(!event_counters_retx(ec, "a-b", 3, &r));
+	}
+	event_counters_free(ec);
+}
+
 static void giveup_named_by_request(void)
 {
 	static const struct {
@@ -707,7 +746,7 @@ TEST_MAIN("event_counters", TEST(healthy_rekeys_count_rekeys_only),
           TEST(psk_fixture_sets_last_error), TEST(fault_fixtures_move_one_counter),
           TEST(giveup_in_ike_sa_init_is_unreachable), TEST(vici_events),
           TEST(summaries_for_the_status_page), TEST(rekey_collision_counts_one_rekey),
-          TEST(giveup_named_by_request), TEST(outstanding_request),
+          TEST(giveup_named_by_request), TEST(outstanding_request), TEST(outstanding_two_conns),
           TEST(failed_rekey_leaves_nothing_pending),
           TEST(touched_conn_reads_zero_until_first_event), TEST(unknown_conn_and_escaping),
           TEST(conn_limit_overflows_to_other), TEST(concurrent_feeding))

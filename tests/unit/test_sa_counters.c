@@ -304,8 +304,72 @@ static void skipped_sa_comes_back(void)
 	sa_counters_free(c);
 }
 
+/* Hundreds of SAs at once, a window of unique ids that moves on at every scrape: the map of
+ * live SAs grows, and SAs end in every scrape. The total is every SA's last reading, and the SAs
+ * tracked are the window. */
+static void many_sas_churn(void)
+{
+	enum { WINDOW = 400, STEP = 57, SCRAPES = 30 };
+	struct sa_counters *c = sa_counters_new();
+	struct snap_child *ch = calloc(WINDOW, sizeof(*ch));
+	uint64_t want = 0;
+
+	T_ASSERT(c && ch);
+	last_total = 0;
+	for (uint32_t k = 0; k < SCRAPES; k++) {
+		for (uint32_t i = 0; i < WINDOW; i++) {
+			uint32_t id = k * STEP + i + 1;
+
+			ch[i] = (struct snap_child)CH(id, "INSTALLED", (uint64_t)id + k);
+		}
+		T_EQ_INT(scrape_conn(c, "a-b", ch, WINDOW), 0);
+		/* the ids that left the window: their last reading (the scrape before) */
+		want = 0;
+		for (uint32_t id = 1; id <= k * STEP; id++)
+			want += id + (id - 1) / STEP;
+		for (uint32_t i = 0; i < WINDOW; i++)
+			want += (uint64_t)k * STEP + i + 1 + k;
+		T_TOTAL(c, want);
+		T_EQ_INT(sa_counters_tracked(c), WINDOW);
+	}
+	free(ch);
+	sa_counters_free(c);
+}
+
+/* Every unique id comes back under the other connection at every scrape (charon restarted,
+ * and restarted again): each SA is forgotten and a new one takes its id, hundreds at a time.
+ * Each connection's total is the sum of its SAs' last readings. */
+static void ids_reused_in_bulk(void)
+{
+	enum { N = 300, SCRAPES = 10 };
+	struct sa_counters *c = sa_counters_new();
+	struct snap_child *ch = calloc(N, sizeof(*ch));
+	const char *conns[2] = {"a-b", "x-y"};
+	uint64_t want[2] = {0, 0};
+
+	T_ASSERT(c && ch);
+	for (uint32_t k = 0; k < SCRAPES; k++) {
+		for (uint32_t i = 0; i < N; i++) {
+			ch[i] =
+			    (struct snap_child)CH(i + 1, "INSTALLED", 1000 * (uint64_t)k + i + 1);
+			want[k % 2] += 1000 * (uint64_t)k + i + 1;
+		}
+		T_EQ_INT(scrape_conn(c, conns[k % 2], ch, N), 0);
+		for (int p = 0; p < 2; p++) {
+			struct sa_totals t;
+
+			sa_counters_get(c, conns[p], "net", &t);
+			T_EQ_INT(t.bytes_in, want[p]);
+			T_EQ_INT(t.bytes_out, 2 * want[p]);
+		}
+		T_EQ_INT(sa_counters_tracked(c), N);
+	}
+	free(ch);
+	sa_counters_free(c);
+}
+
 TEST_MAIN("sa_counters", TEST(late_retire_adds_only_the_rest), TEST(skipped_sa_comes_back),
           TEST(rekey_is_monotonic), TEST(deleted_sa_not_counted_twice),
           TEST(retire_adds_the_difference_once), TEST(old_sa_grows_after_the_event),
           TEST(retire_of_an_sa_never_scraped), TEST(charon_restart_reuses_ids),
-          TEST(pairs_are_separate))
+          TEST(pairs_are_separate), TEST(many_sas_churn), TEST(ids_reused_in_bulk))

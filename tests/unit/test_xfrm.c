@@ -18,6 +18,7 @@
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -370,6 +371,97 @@ static void joined_metrics(void)
 	sa_snapshot_done(&s);
 }
 
+/* Many CHILD SAs whose SPIs differ in every byte: every kernel SA joins its own CHILD SA
+ * (the index is sorted a byte at a time; a short one by insertion). */
+
+static uint32_t many_spi(unsigned i, int out)
+{
+	/* an odd multiplier is a bijection: 600 distinct SPIs, none 0, spread over all bytes */
+	return (2u * i + 1u + (unsigned)out) * 0x9e3779b1u;
+}
+
+static void many_joined_n(unsigned n_sas)
+{
+	struct sa_snapshot s;
+	struct xfrm_metrics x;
+	struct xfrm_table t = {0};
+	struct xfrm_mismatch mm;
+	struct vici_builder b;
+	char *text;
+
+	sa_snapshot_init(&s);
+	for (unsigned i = 0; i < n_sas; i++) {
+		char conn[32], spi_in[16], spi_out[16], reqid[16], uid[16];
+		struct vici_msg m = {0};
+		uint8_t *pkt;
+		size_t len;
+
+		snprintf(conn, sizeof(conn), "c%u", i);
+		snprintf(spi_in, sizeof(spi_in), "%08x", many_spi(i, 0));
+		snprintf(spi_out, sizeof(spi_out), "%08x", many_spi(i, 1));
+		snprintf(reqid, sizeof(reqid), "%u", i + 1);
+		snprintf(uid, sizeof(uid), "%u", i + 1);
+		vici_build_init(&b, VICI_PKT_EVENT, "list-sa");
+		vici_build_section_start(&b, conn);
+		vici_build_kv_str(&b, "uniqueid", uid);
+		vici_build_kv_str(&b, "state", "ESTABLISHED");
+		vici_build_section_start(&b, "child-sas");
+		vici_build_section_start(&b, "net-1");
+		vici_build_kv_str(&b, "name", "net");
+		vici_build_kv_str(&b, "uniqueid", uid);
+		vici_build_kv_str(&b, "reqid", reqid);
+		vici_build_kv_str(&b, "state", "INSTALLED");
+		vici_build_kv_str(&b, "protocol", "ESP");
+		vici_build_kv_str(&b, "spi-in", spi_in);
+		vici_build_kv_str(&b, "spi-out", spi_out);
+		vici_build_section_end(&b);
+		vici_build_section_end(&b);
+		vici_build_section_end(&b);
+		T_EQ_INT(vici_build_finish(&b, &pkt, &len), 0);
+		T_EQ_INT(vici_msg_decode(&m, pkt + 4, len - 4), 0);
+		T_EQ_INT(sa_snapshot_add_ike(&s, &m), 0);
+		vici_msg_done(&m);
+		free(pkt);
+	}
+	xfrm_metrics_init(&x);
+	/* the kernel's SAs in another order than charon's */
+	for (unsigned k = 0; k < n_sas; k++) {
+		unsigned i = (k * 7) % n_sas; /* 7 is prime to every n_sas below */
+
+		T_EQ_INT(add_state(&t, many_spi(i, 0), i + 1, "192.0.2.1", 1000 + i, 0), 0);
+		T_EQ_INT(add_state(&t, many_spi(i, 1), i + 1, "198.51.100.1", 5000 + i, 0), 0);
+	}
+	text = render(&x, &t, &s, &mm);
+	T_ASSERT(text);
+	for (unsigned i = 0; i < n_sas; i++) {
+		char want[160];
+
+		snprintf(want, sizeof(want),
+		         "ipsec_child_sa_kernel_bytes_total{conn=\"c%u\",child=\"net\","
+		         "direction=\"in\"} %u\n",
+		         i, 1000 + i);
+		T_CONTAINS(text, want);
+		snprintf(want, sizeof(want),
+		         "ipsec_child_sa_kernel_bytes_total{conn=\"c%u\",child=\"net\","
+		         "direction=\"out\"} %u\n",
+		         i, 5000 + i);
+		T_CONTAINS(text, want);
+	}
+	T_CONTAINS(text, "ipsec_xfrm_orphan_states 0\n");
+	free(text);
+	xfrm_table_done(&t);
+	xfrm_metrics_done(&x);
+	sa_snapshot_done(&s);
+}
+
+static void many_joined(void)
+{
+	/* 10 and 30 refs (insertion), 600 (radix) */
+	many_joined_n(5);
+	many_joined_n(15);
+	many_joined_n(300);
+}
+
 /* In a network namespace of its own (a child process): one kernel policy (this kernel has no
  * ESP, so no SA can be added: tests/lab's notes), read three times over the socket that
  * xfrm_table_read() keeps; 0 when each read found it. */
@@ -410,4 +502,4 @@ static void socket_kept_across_reads(void)
 }
 
 TEST_MAIN("xfrm", TEST(dump_request), TEST(state_vector), TEST(state_lastused), TEST(policy_vector),
-          TEST(malformed), TEST(joined_metrics), TEST(socket_kept_across_reads))
+          TEST(malformed), TEST(joined_metrics), TEST(many_joined), TEST(socket_kept_across_reads))
