@@ -463,7 +463,7 @@ static int relist_skipped(struct collector *c)
 				return err;
 			sa_snapshot_keep_conn(&c->snap, from, conns[i]);
 			if (c->snap.n_ikes > from)
-				c->relisted++;
+				c->relisted += c->snap.n_ikes - from;
 			else
 				conns[left++] = conns[i];
 		}
