@@ -93,6 +93,14 @@ deb=$(ls "$work"/ikewatch_*.deb 2>/dev/null | head -1)
 changes=$(ls "$work"/ikewatch_*.changes 2>/dev/null | head -1)
 [ -n "$deb" ] && [ -n "$changes" ] || t_bail "no .deb or .changes in $work"
 
+# libcurl is loaded when doctor, diag or heal first fetch a URL (src/http/http_client.c), not
+# linked, so dh_shlibdeps cannot see it: debian/control names it, and the package must too.
+deps=$(dpkg-deb -f "$deb" Depends)
+case ", $deps," in
+*", libcurl3-gnutls"[,\ ]*) t_ok depends_libcurl ;;
+*) t_fail depends_libcurl "Depends: $deps" ;;
+esac
+
 # lintian at its default level (errors and warnings). The man pages come from `meson install`;
 # until the build installs one, lintian's no-manual-page is the one tag expected.
 tl=$(date +%s)

@@ -22,6 +22,8 @@ t_check landing_page sh -c "curl -fsS '$SERVE_URL/' | grep -q 'a-b'"
 out=$(scrape)
 t_check promtool_check_metrics sh -c "printf '%s\n' \"\$1\" | promtool check metrics" _ "$out"
 t_check ipsec_up metric_is 'ipsec_up' 1
+# serve fetches no URL: libcurl (and libcrypto, Kerberos, LDAP behind it) stays unloaded
+t_check no_libcurl_mapped sh -c "! grep -E 'libcurl|libcrypto|libkrb5' /proc/$SERVE_PID/maps"
 t_check ike_up metric_is 'ipsec_ike_sa_up{conn="a-b"}' 1
 t_check child_up metric_is 'ipsec_child_sa_up{conn="a-b",child="net"}' 1
 t_check configured_but_down_ike metric_is 'ipsec_ike_sa_up{conn="a-c"}' 0

@@ -3,14 +3,18 @@
  * The HTTP client (src/http/http_client.c) against a canned server on 127.0.0.1 run by this
  * test (a thread that answers one connection with fixed bytes and keeps the request): bodies,
  * statuses, basic auth on the wire, the size cap, the deadline, refused connections, and the
- * URLs it must refuse (file:, a redirect elsewhere).
+ * URLs it must refuse (file:, a redirect elsewhere); and without libcurl to load.
  */
 #include "test.h"
 
 #include "http/http_client.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -86,6 +90,52 @@ static int get(struct canned *c, const struct http_client_opts *o, struct buf *o
 }
 
 static const struct http_client_opts defaults = {.timeout_ms = 3000, .max_body = 1 << 20};
+
+/* In a child with its own mount namespace, every libcurl the client would load is /dev/null:
+ * a request fails with an error that names what to install, and nothing crashes. The first
+ * case, so that this process has not loaded libcurl before the fork. */
+static int without_libcurl(void)
+{
+	static const char *const sonames[] = {"libcurl-gnutls.so.4", "libcurl.so.4"};
+	char dir[512], path[600], err[HTTP_CLIENT_ERR_MAX] = "";
+	struct buf b;
+	Dl_info libc;
+	char *slash;
+	int r;
+
+	/* the libraries' directory: libc's (Debian's multiarch directory) */
+	if (!dladdr((void *)printf, &libc) || !libc.dli_fname ||
+	    snprintf(dir, sizeof(dir), "%s", libc.dli_fname) >= (int)sizeof(dir) ||
+	    !(slash = strrchr(dir, '/')))
+		return 1;
+	*slash = '\0';
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return 2;
+	for (size_t i = 0; i < sizeof(sonames) / sizeof(sonames[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sonames[i]);
+		if (access(path, F_OK) == 0 && mount("/dev/null", path, NULL, MS_BIND, NULL) < 0)
+			return 3;
+	}
+	buf_init(&b, 1 << 20);
+	r = http_get("http://127.0.0.1:9/metrics", &defaults, &b, NULL, err); /* never connects */
+	buf_done(&b);
+	fprintf(stderr, "# without libcurl: %d %s\n", r, err);
+	return r == -EIO && strstr(err, "libcurl not found") && strstr(err, "libcurl3-gnutls") ? 0
+	                                                                                        : 4;
+}
+
+static void libcurl_missing_is_a_clear_error(void)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	T_ASSERT(pid >= 0);
+	if (pid == 0)
+		_exit(without_libcurl());
+	T_ASSERT(waitpid(pid, &status, 0) == pid);
+	T_ASSERT(WIFEXITED(status));
+	T_EQ_INT(WEXITSTATUS(status), 0);
+}
 
 static void body_of_a_200(void)
 {
@@ -242,5 +292,5 @@ static void post_and_cut_answers(void)
 	buf_done(&b);
 }
 
-TEST_MAIN("http_client", TEST(body_of_a_200), TEST(basic_auth_and_statuses),
+TEST_MAIN("http_client", TEST(libcurl_missing_is_a_clear_error), TEST(body_of_a_200), TEST(basic_auth_and_statuses),
           TEST(bounded_in_size_and_time), TEST(refused_and_not_http), TEST(post_and_cut_answers))
