@@ -121,7 +121,7 @@ static int without_libcurl(void)
 	buf_done(&b);
 	fprintf(stderr, "# without libcurl: %d %s\n", r, err);
 	return r == -EIO && strstr(err, "libcurl not found") && strstr(err, "libcurl3-gnutls") ? 0
-	                                                                                        : 4;
+	                                                                                       : 4;
 }
 
 static void libcurl_missing_is_a_clear_error(void)
@@ -292,5 +292,6 @@ static void post_and_cut_answers(void)
 	buf_done(&b);
 }
 
-TEST_MAIN("http_client", TEST(libcurl_missing_is_a_clear_error), TEST(body_of_a_200), TEST(basic_auth_and_statuses),
-          TEST(bounded_in_size_and_time), TEST(refused_and_not_http), TEST(post_and_cut_answers))
+TEST_MAIN("http_client", TEST(libcurl_missing_is_a_clear_error), TEST(body_of_a_200),
+          TEST(basic_auth_and_statuses), TEST(bounded_in_size_and_time), TEST(refused_and_not_http),
+          TEST(post_and_cut_answers))
