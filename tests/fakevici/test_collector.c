@@ -333,36 +333,6 @@ static void busy_sa_keeps_its_state(void)
 	}
 }
 
-/* The kernel's tables are read while charon works on a scrape's first requests; when charon
- * cannot be reached at all, they are read all the same (ikewatch_xfrm_up 1: the tests run
- * with CAP_NET_ADMIN, and a read never tried would say 0). */
-static void xfrm_read_with_and_without_charon(void)
-{
-	static const char *const gone = "/nonexistent/ikewatch-test.vici";
-	struct fake f = {0};
-	struct collector *c;
-	char *m;
-
-	T_ASSERT(fake_start(&f, NULL));
-	c = collector_on(&f, 2000);
-	T_ASSERT(c);
-	m = scrape(c);
-	T_CONTAINS(m, "\nipsec_up 1\n");
-	T_CONTAINS(m, "\nikewatch_xfrm_up 1\n");
-	free(m);
-	collector_free(c);
-	fake_stop(&f);
-
-	c = collector_new(&(struct collector_config){
-	    .vici_socket = gone, .vici_timeout_ms = 500, .cert_interval_s = 3600});
-	T_ASSERT(c);
-	m = scrape(c);
-	T_CONTAINS(m, "\nipsec_up 0\n");
-	T_CONTAINS(m, "\nikewatch_xfrm_up 1\n");
-	free(m);
-	collector_free(c);
-}
-
 /* An IKE SA that is really gone reads down at once, though it is asked about again. */
 static void gone_sa_reads_down(void)
 {
@@ -449,8 +419,8 @@ static void daemon_answers_optional(void)
 	fake_stop(&f);
 }
 
-TEST_MAIN("collector", TEST(xfrm_read_with_and_without_charon), TEST(daemon_answers_optional),
-          TEST(busy_sa_keeps_its_state), TEST(concurrent_scrapes_share_one_read),
-          TEST(gone_sa_reads_down), TEST(labels_kept_while_charon_is_down),
-          TEST(never_answered_no_labels), TEST(pipeline_broken_midway_recovers),
-          TEST(restart_is_not_an_outage), TEST(status_read_never_waits))
+TEST_MAIN("collector", TEST(daemon_answers_optional), TEST(busy_sa_keeps_its_state),
+          TEST(concurrent_scrapes_share_one_read), TEST(gone_sa_reads_down),
+          TEST(labels_kept_while_charon_is_down), TEST(never_answered_no_labels),
+          TEST(pipeline_broken_midway_recovers), TEST(restart_is_not_an_outage),
+          TEST(status_read_never_waits))
