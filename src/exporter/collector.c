@@ -22,6 +22,7 @@
 
 #include "build_config.h"
 #include "common/clock.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "exporter/conn_proposals.h"
 #include "exporter/daemon_collect.h"
@@ -104,6 +105,8 @@ struct collector {
 	pthread_mutex_t
 	    source_lock;           /* the source's state: its read, and renderers of its metrics */
 	pthread_mutex_t xfrm_lock; /* ->xfrm: its write carries state, and renders run at once */
+	bool xfrm_read;            /* under ->lock: this gather's read_xfrm() ran */
+	uint32_t last_n_conns;     /* under ->lock: connections of the last list-conns, 0 unknown */
 	struct collector_pub pub;
 };
 
@@ -472,19 +475,51 @@ static int relist_skipped(struct collector *c)
 	return 0;
 }
 
-/* A whole read into ->snap: loaded connections, SAs, charon's own answers (stats, get-counters,
- * get-pools), and now and then the certificates. The requests are pipelined (vici_conn.h):
- * list-conns and list-sas go out together, the rest as soon as list-conns has told how many
- * connections there are (get-counters depends on it), and the answers are read in that order:
- * two waits for charon per scrape instead of six. */
+/* The kernel's tables: a netlink dump, never a wait for charon. Done while charon works on the
+ * scrape's first request, so that the two overlap instead of adding up. Under ->lock. */
+static void read_xfrm(struct collector *c)
+{
+	if (c->xfrm_read)
+		return;
+	pthread_mutex_lock(&c->xfrm_lock);
+	xfrm_collect_read(&c->xfrm);
+	pthread_mutex_unlock(&c->xfrm_lock);
+	c->xfrm_read = true;
+}
+
+/* The requests after list-conns and list-sas: get-counters and get-pools, and the certificates
+ * when due. get-counters asks per connection only up to IKE_COUNTERS_CONNS_MAX of them
+ * (@n_conns). */
+static int send_rest(struct collector *c, uint32_t n_conns, bool certs_due)
+{
+	int err = daemon_collect_send(&c->own, c->vici, n_conns);
+
+	if (err == 0 && certs_due)
+		err = vici_conn_send_simple(c->vici, "list-certs", "list-cert");
+	return err;
+}
+
+/*
+ * A whole read into ->snap: loaded connections, SAs, charon's own answers (stats, get-counters,
+ * get-pools), and now and then the certificates.
+ * - `stats` goes first and alone (daemon_collect_send_stats() says why); the kernel's tables
+ *   are dumped while charon answers it.
+ * - The rest is pipelined (vici_conn.h) and the answers read in the order sent. get-counters
+ *   depends on how many connections there are, which list-conns tells: with the last read's
+ *   count under half the per-connection bound, everything goes out at once, one wait for
+ *   charon; else (and at the first read) the rest goes out once list-conns has answered, two
+ *   waits. (The connections would have to double between two scrapes for a per-connection
+ *   answer to pass VICI's size limit: that scrape fails, the next one asks in two steps.)
+ */
 static int op_collect(struct collector *c, void *arg)
 {
 	uint64_t now_ms = clock_mono_ms();
-	bool certs_due, first;
+	bool certs_due, first, early;
 	int err;
 
 	(void)arg;
 	if (c->cfg.source) {
+		read_xfrm(c);
 		if ((err = source_read(c, &c->snap)) < 0)
 			return err;
 		for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
@@ -493,23 +528,30 @@ static int op_collect(struct collector *c, void *arg)
 	}
 	sa_snapshot_reset(&c->snap);
 	c->snap.now = clock_real_s();
+	if ((err = daemon_collect_send_stats(c->vici)) < 0)
+		return err;
+	read_xfrm(c);
+	if ((err = daemon_collect_recv_stats(&c->own, c->vici, &c->msg, c->snap.now)) < 0)
+		return err;
 	/* The first read has no earlier list to find a skipped SA by (relist_skipped()): it waits
 	 * for busy SAs instead, so that no connection reads down in it for a DPD in flight. */
 	pthread_rwlock_rdlock(&c->pub_lock);
 	first = !c->pub.have_snap;
 	pthread_rwlock_unlock(&c->pub_lock);
-	if ((err = vici_conn_send_simple(c->vici, "list-conns", "list-conn")) < 0 ||
-	    (err = list_sas_send(c, NULL, first)) < 0 ||
-	    (err = vici_conn_recv(c->vici, on_list_conn, &c->snap, &c->msg)) < 0)
-		return err;
-	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
-		c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
 	certs_due =
 	    !c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000;
-	if ((err = daemon_collect_send(&c->own, c->vici, c->snap.n_conns)) < 0 ||
-	    (certs_due && (err = vici_conn_send_simple(c->vici, "list-certs", "list-cert")) < 0) ||
+	early = c->last_n_conns && c->last_n_conns <= IKE_COUNTERS_CONNS_MAX / 2;
+	if ((err = vici_conn_send_simple(c->vici, "list-conns", "list-conn")) < 0 ||
+	    (err = list_sas_send(c, NULL, first)) < 0 ||
+	    (early && (err = send_rest(c, c->last_n_conns, certs_due)) < 0) ||
+	    (err = vici_conn_recv(c->vici, on_list_conn, &c->snap, &c->msg)) < 0)
+		return err;
+	c->last_n_conns = c->snap.n_conns;
+	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
+		c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
+	if ((!early && (err = send_rest(c, c->snap.n_conns, certs_due)) < 0) ||
 	    (err = vici_conn_recv(c->vici, on_list_sa, &c->snap, &c->msg)) < 0 ||
-	    (err = daemon_collect_recv(&c->own, c->vici, &c->msg, c->snap.now)) < 0)
+	    (err = daemon_collect_recv(&c->own, c->vici, &c->msg)) < 0)
 		return err;
 	if (certs_due) {
 		sa_snapshot_reset(&c->certs);
@@ -682,14 +724,12 @@ static int gather_shared(struct collector *c)
 	pthread_mutex_unlock(&c->flight_lock);
 
 	pthread_mutex_lock(&c->lock);
-	err = vici_do(c, op_collect, NULL);
+	c->xfrm_read = false;
+	err = vici_do(c, op_collect, NULL); /* the kernel's tables too (read_xfrm()) */
 	if (err == 0)
 		publish(c);
+	read_xfrm(c); /* charon unreachable: the kernel's tables all the same */
 	pthread_mutex_unlock(&c->lock);
-	/* the kernel's tables: a netlink dump, never a wait for charon */
-	pthread_mutex_lock(&c->xfrm_lock);
-	xfrm_collect_read(&c->xfrm);
-	pthread_mutex_unlock(&c->xfrm_lock);
 
 	pthread_mutex_lock(&c->flight_lock);
 	c->in_flight = false;

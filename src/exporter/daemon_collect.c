@@ -88,8 +88,7 @@ int daemon_collect_send(struct daemon_collect *d, struct vici_conn *v, uint32_t 
 	} else {
 		d->logged &= ~SRC_TOO_MANY;
 	}
-	if ((err = send_command(v, "stats", NULL)) < 0 ||
-	    (err = send_command(v, "get-counters", NULL)) < 0 ||
+	if ((err = send_command(v, "get-counters", NULL)) < 0 ||
 	    (d->asked_all && (err = send_command(v, "get-counters", "all")) < 0) ||
 	    (err = send_command(v, "get-pools", NULL)) < 0)
 		return err;
@@ -117,20 +116,31 @@ static int read_counters(struct daemon_collect *d, struct vici_conn *v, struct v
 	return err < 0 ? err : err_all;
 }
 
-int daemon_collect_recv(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg,
-                        double now)
+int daemon_collect_send_stats(struct vici_conn *v)
 {
-	int err;
+	return send_command(v, "stats", NULL);
+}
 
-	d->have_stats = d->have_counters = d->have_pools = false;
-	err = vici_conn_recv(v, NULL, NULL, msg);
+int daemon_collect_recv_stats(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg,
+                              double now)
+{
+	int err = vici_conn_recv(v, NULL, NULL, msg);
+
+	d->have_stats = false;
 	if (err == 0)
 		err = daemon_stats_parse(msg, now, &d->stats);
 	if (err < 0 && is_fatal(v, err))
 		return err;
 	d->have_stats = err == 0;
 	note(d, SRC_STATS, err, "stats");
+	return 0;
+}
 
+int daemon_collect_recv(struct daemon_collect *d, struct vici_conn *v, struct vici_msg *msg)
+{
+	int err;
+
+	d->have_counters = d->have_pools = false;
 	err = read_counters(d, v, msg);
 	if (err < 0 && is_fatal(v, err))
 		return err;

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -50,7 +51,7 @@
 struct fv_opts {
 	const char *socket_path, *fixtures, *sas_rec, *conns_rec, *count_file;
 	uint32_t sas;
-	bool synth, one_conn, malformed, oversized, hang, verbose;
+	bool synth, one_conn, malformed, oversized, hang, stats_alone, verbose;
 	uint64_t slow_ms, close_after, busy_every, seed;
 };
 
@@ -107,6 +108,8 @@ static void fv_usage(FILE *f)
 	      "  --busy-every N       every Nth list-sas with noblock=yes of a connection lists\n"
 	      "                       no IKE SA, as charon skips SAs another thread holds; one\n"
 	      "                       narrowed by ike or ike-id, or blocking, answers in full\n"
+	      "  --stats-alone        close the connection when a request already waits behind\n"
+	      "                       a stats request (charon would count it as a queued job)\n"
 	      "  -v, --verbose        log every packet to stderr\n",
 	      f);
 }
@@ -126,7 +129,8 @@ static int fv_parse(int argc, char **argv, struct fv_opts *o)
 		O_CLOSE,
 		O_BUSY,
 		O_COUNT,
-		O_SEED
+		O_SEED,
+		O_STATS_ALONE
 	};
 	static const struct option longopts[] = {
 	    {"fixtures", required_argument, NULL, O_FIX},
@@ -142,6 +146,7 @@ static int fv_parse(int argc, char **argv, struct fv_opts *o)
 	    {"busy-every", required_argument, NULL, O_BUSY},
 	    {"count-file", required_argument, NULL, O_COUNT},
 	    {"seed", required_argument, NULL, O_SEED},
+	    {"stats-alone", no_argument, NULL, O_STATS_ALONE},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -212,6 +217,9 @@ static int fv_parse(int argc, char **argv, struct fv_opts *o)
 			break;
 		case O_COUNT:
 			o->count_file = optarg;
+			break;
+		case O_STATS_ALONE:
+			o->stats_alone = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -439,6 +447,19 @@ static int fv_list_sas(struct fv_client *c, bool may_skip)
 	return fv_send_stream(c, &w->list_sas, c->sas_copy, c->reg_sa);
 }
 
+/* charon counts the jobs waiting for a worker when it runs stats, the client's own requests
+ * that wait behind it among them: with --stats-alone such a request ends the connection. */
+static int fv_stats(struct fv_client *c)
+{
+	int waiting = 0;
+
+	if (c->w->o.stats_alone && ioctl(c->fd, FIONREAD, &waiting) == 0 && waiting > 0) {
+		fprintf(stderr, "fakevici: stats with %d bytes of requests behind it\n", waiting);
+		return -EPROTO;
+	}
+	return fv_write_full(c->fd, c->w->stats, c->w->stats_len);
+}
+
 static int fv_command(struct fv_client *c, const char *name, const struct vici_msg *m)
 {
 	struct fv_world *w = c->w;
@@ -446,7 +467,7 @@ static int fv_command(struct fv_client *c, const char *name, const struct vici_m
 	if (strcmp(name, "version") == 0)
 		return fv_write_full(c->fd, w->version, w->version_len);
 	if (strcmp(name, "stats") == 0)
-		return fv_write_full(c->fd, w->stats, w->stats_len);
+		return fv_stats(c);
 	if (strcmp(name, "list-sas") == 0)
 		return fv_list_sas(c, vici_find(m, 0, "noblock") && !vici_find(m, 0, "ike") &&
 		                          !vici_find(m, 0, "ike-id"));

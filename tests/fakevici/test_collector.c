@@ -419,7 +419,62 @@ static void daemon_answers_optional(void)
 	fake_stop(&f);
 }
 
-TEST_MAIN("collector", TEST(daemon_answers_optional), TEST(busy_sa_keeps_its_state),
+/* stats is asked alone: charon counts the jobs waiting for a worker when it runs stats, and a
+ * request of ours queued behind it would be one (fakevici --stats-alone ends the connection
+ * then). Every scrape, the first (two waits) and the later ones (one wait) alike. */
+static void stats_asked_alone(void)
+{
+	struct fake f = {0};
+	struct collector *c;
+	char *m;
+
+	T_ASSERT(fake_start(&f, (const char *const[]){"--stats-alone", "--sas", "3", NULL}));
+	c = collector_on(&f, 2000);
+	T_ASSERT(c);
+	for (int i = 0; i < 20; i++) {
+		m = scrape(c);
+		T_CONTAINS(m, "\nipsec_up 1\n");
+		T_CONTAINS(m, "\nipsec_daemon_workers{state=\"idle\"} 6\n");
+		T_CONTAINS(m, "\nikewatch_scrape_errors_total 0\n");
+		T_CONTAINS(m, "\nikewatch_vici_connects_total 1\n");
+		free(m);
+	}
+	collector_free(c);
+	fake_stop(&f);
+}
+
+/* The kernel's tables are read while charon answers a scrape's first request; when charon
+ * cannot be reached at all, they are read all the same (ikewatch_xfrm_up 1: the tests run
+ * with CAP_NET_ADMIN, and a read never tried would say 0). */
+static void xfrm_read_with_and_without_charon(void)
+{
+	static const char *const gone = "/nonexistent/ikewatch-test.vici";
+	struct fake f = {0};
+	struct collector *c;
+	char *m;
+
+	T_ASSERT(fake_start(&f, NULL));
+	c = collector_on(&f, 2000);
+	T_ASSERT(c);
+	m = scrape(c);
+	T_CONTAINS(m, "\nipsec_up 1\n");
+	T_CONTAINS(m, "\nikewatch_xfrm_up 1\n");
+	free(m);
+	collector_free(c);
+	fake_stop(&f);
+
+	c = collector_new(&(struct collector_config){
+	    .vici_socket = gone, .vici_timeout_ms = 500, .cert_interval_s = 3600});
+	T_ASSERT(c);
+	m = scrape(c);
+	T_CONTAINS(m, "\nipsec_up 0\n");
+	T_CONTAINS(m, "\nikewatch_xfrm_up 1\n");
+	free(m);
+	collector_free(c);
+}
+
+TEST_MAIN("collector", TEST(stats_asked_alone), TEST(xfrm_read_with_and_without_charon),
+          TEST(daemon_answers_optional), TEST(busy_sa_keeps_its_state),
           TEST(concurrent_scrapes_share_one_read), TEST(gone_sa_reads_down),
           TEST(labels_kept_while_charon_is_down), TEST(never_answered_no_labels),
           TEST(pipeline_broken_midway_recovers), TEST(restart_is_not_an_outage),
