@@ -350,7 +350,19 @@ static int vici_do(struct collector *c, int (*op)(struct collector *c, void *arg
 	return err;
 }
 
-/* One read of the other daemon into @into: the source's counterpart of list-conns + list-sas. */
+/* The kernel's tables: a netlink dump, never a wait for charon. Done while charon works on the
+ * scrape's first request, so that the two overlap instead of adding up. Under ->lock. */
+static void read_xfrm(struct collector *c)
+{
+	pthread_mutex_lock(&c->xfrm_lock);
+	xfrm_collect_read(&c->xfrm);
+	pthread_mutex_unlock(&c->xfrm_lock);
+	c->xfrm_read = true;
+}
+
+/* One read of the other daemon into @into: the source's counterpart of list-conns + list-sas.
+ * The kernel's tables are read first, and the source joins its SAs to them (its packet
+ * counters) instead of dumping them again. */
 static int source_read(struct collector *c, struct sa_snapshot *into)
 {
 	const struct collector_source *src = c->cfg.source;
@@ -360,9 +372,11 @@ static int source_read(struct collector *c, struct sa_snapshot *into)
 	into->now = clock_real_s();
 	c->source_why[0] = '\0';
 	snprintf(c->daemon, sizeof(c->daemon), "%s", src->implementation);
+	read_xfrm(c);
 	pthread_mutex_lock(&c->source_lock);
-	err = src->read(src->ctx, into, c->version, sizeof(c->version), c->source_why,
-	                sizeof(c->source_why));
+	/* ->xfrm is written only under ->lock, as this runs: no render changes it meanwhile */
+	err = src->read(src->ctx, into, c->xfrm.err == 0 ? &c->xfrm.table : NULL, c->version,
+	                sizeof(c->version), c->source_why, sizeof(c->source_why));
 	pthread_mutex_unlock(&c->source_lock);
 	return err;
 }
@@ -475,18 +489,6 @@ static int relist_skipped(struct collector *c)
 	return 0;
 }
 
-/* The kernel's tables: a netlink dump, never a wait for charon. Done while charon works on the
- * scrape's first request, so that the two overlap instead of adding up. Under ->lock. */
-static void read_xfrm(struct collector *c)
-{
-	if (c->xfrm_read)
-		return;
-	pthread_mutex_lock(&c->xfrm_lock);
-	xfrm_collect_read(&c->xfrm);
-	pthread_mutex_unlock(&c->xfrm_lock);
-	c->xfrm_read = true;
-}
-
 /* The requests after list-conns and list-sas: get-counters and get-pools, and the certificates
  * when due. get-counters asks per connection only up to IKE_COUNTERS_CONNS_MAX of them
  * (@n_conns). */
@@ -519,7 +521,6 @@ static int op_collect(struct collector *c, void *arg)
 
 	(void)arg;
 	if (c->cfg.source) {
-		read_xfrm(c);
 		if ((err = source_read(c, &c->snap)) < 0)
 			return err;
 		for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
@@ -728,7 +729,8 @@ static int gather_shared(struct collector *c)
 	err = vici_do(c, op_collect, NULL); /* the kernel's tables too (read_xfrm()) */
 	if (err == 0)
 		publish(c);
-	read_xfrm(c); /* charon unreachable: the kernel's tables all the same */
+	if (!c->xfrm_read) /* charon unreachable: the kernel's tables all the same */
+		read_xfrm(c);
 	pthread_mutex_unlock(&c->lock);
 
 	pthread_mutex_lock(&c->flight_lock);

@@ -18,15 +18,18 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+struct xfrm_table;
+
 /* A daemon other than charon (Libreswan's pluto), read by the layer that knows it: the
  * collector calls ->read where it would ask charon over VICI, and everything downstream (counter
  * store, metrics, status page) works on the snapshot it fills. */
 struct collector_source {
 	const char *implementation; /* ipsec_daemon_info's label value: "libreswan" */
 	const char *where;          /* what the status page and the log name (the control socket) */
-	/* Fill @into (reset, ->now set); its version into @version. 0, or -errno with @why set. */
-	int (*read)(void *ctx, struct sa_snapshot *into, char *version, size_t version_len,
-	            char *why, size_t why_len);
+	/* Fill @into (reset, ->now set); its version into @version. 0, or -errno with @why set.
+	 * @kernel: the kernel's SAs and policies, dumped just before (NULL: that dump failed). */
+	int (*read)(void *ctx, struct sa_snapshot *into, const struct xfrm_table *kernel,
+	            char *version, size_t version_len, char *why, size_t why_len);
 	/* The daemon's own metrics after the tunnel metrics of a scrape; may be NULL */
 	void (*write_metrics)(void *ctx, struct prom_writer *w);
 	void *ctx;

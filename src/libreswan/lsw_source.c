@@ -23,8 +23,7 @@ struct lsw_source {
 	struct collector_source cs;
 	struct lsw_global global;
 	bool have_global;
-	/* the kernel's SAs, for the packet counters whack does not show (xfrm_join.h) */
-	struct xfrm_table xfrm;
+	/* what was joined from the kernel's SAs: the packet counters whack does not show */
 	struct xfrm_join join;
 };
 
@@ -67,8 +66,8 @@ int lsw_source_whack(struct lsw_source *l, const char *what, struct diag_exec_re
 	return 0;
 }
 
-static int lsw_read(void *ctx, struct sa_snapshot *into, char *version, size_t version_len,
-                    char *why, size_t why_len)
+static int lsw_read(void *ctx, struct sa_snapshot *into, const struct xfrm_table *kernel,
+                    char *version, size_t version_len, char *why, size_t why_len)
 {
 	struct lsw_source *l = ctx;
 	struct diag_exec_result r;
@@ -86,11 +85,10 @@ static int lsw_read(void *ctx, struct sa_snapshot *into, char *version, size_t v
 		return err;
 	lsw_parse_traffic(into, (const char *)r.out.data, r.out.len);
 	diag_exec_result_done(&r);
-	/* pluto installs its CHILD SAs in the kernel, which counts their packets. Without
-	 * CAP_NET_ADMIN the dump fails: the packets stay as last read (0 at first), and
-	 * ikewatch_xfrm_up says why (the collector's own dump logs it). */
-	err = xfrm_table_read(&l->xfrm, l->timeout_ms);
-	if ((err = xfrm_join_children(&l->join, err == 0 ? &l->xfrm : NULL, into, NULL)) < 0)
+	/* pluto installs its CHILD SAs in the kernel, which counts their packets (the
+	 * collector's dump of this scrape). Without CAP_NET_ADMIN the dump fails: the packets
+	 * stay as last read (0 at first), and ikewatch_xfrm_up says why. */
+	if ((err = xfrm_join_children(&l->join, kernel, into, NULL)) < 0)
 		return err;
 	lsw_global_reset(&l->global);
 	l->have_global = false;
@@ -193,7 +191,6 @@ void lsw_source_free(struct lsw_source *l)
 	if (!l)
 		return;
 	lsw_global_done(&l->global);
-	xfrm_table_done(&l->xfrm);
 	xfrm_join_done(&l->join);
 	free(l);
 }
