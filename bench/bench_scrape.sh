@@ -28,8 +28,9 @@
 #   -o  also append the markdown tables to FILE
 # Prints markdown tables: median milliseconds of (a) a scrape (curl's time_total for GET
 # /metrics on a kept-alive connection), (b) the bare VICI round trip (list-conns, then list-sas),
-# (b') the bare round trip of every command a scrape sends, pipelined (vici_bare -a: the same
-# bytes as the scrape reads from charon, waited for once), (c) swanctl --list-sas
+# (b') the bare round trip of every command a scrape sends, as it sends them (vici_bare -a: the
+# same bytes as the scrape reads from charon; stats alone, then the other five pipelined),
+# (c) swanctl --list-sas
 # --raw (a whole process, as an operator or a cron job runs it); the ratios; swanctl --list-conns
 # --raw alone (the other half of a scrape's VICI work, which swanctl --list-sas skips); the IKE and CHILD
 # SAs the scrape saw; the bytes of charon's answers and of the scrape; and the peak RSS (VmHWM)
@@ -134,7 +135,7 @@ measure() {
 	"$bare" -n "$n" -w 2 "$sock" >"$work/bare"
 	bare_ms=$(awk '{print $1 / 1000}' "$work/bare" | median)
 	vici_bytes=$(awk '{b = $2} END {print b + 0}' "$work/bare")
-	# the floor for the same bytes as a scrape: all six of its commands, pipelined at once
+	# the floor for the same bytes as a scrape: its six commands, stats alone, then the rest
 	"$bare" -a -n "$n" -w 2 "$sock" >"$work/bare_all"
 	all_ms=$(awk '{print $1 / 1000}' "$work/bare_all" | median)
 	all_bytes=$(awk '{b = $2} END {print b + 0}' "$work/bare_all")
