@@ -20,10 +20,12 @@
 struct snap_conns_ev {
 	uint64_t hash;
 	uint32_t len;
-	uint32_t first;
-	uint32_t dropped;
+	uint16_t first;
+	uint16_t dropped; /* EV_DROPPED_MANY: so many that the event is decoded again */
 };
 #define EV_NONE UINT32_MAX
+#define EV_DROPPED_MANY UINT16_MAX
+_Static_assert(EXPORT_CONNS_MAX <= UINT16_MAX, "a connection's index fits ->first");
 
 struct snap_conns {
 	atomic_uint refs;
@@ -67,15 +69,34 @@ static bool ev_is(const struct snap_conns_ev *e, uint64_t hash, size_t len)
 static int ev_add(struct snap_conns *t, uint64_t hash, size_t len, uint32_t first,
                   uint64_t dropped_before)
 {
+	uint64_t dropped = t->s.dropped - dropped_before;
+
 	if (ARRAY_GROW(t->ev, t->n_ev, t->cap_ev, 64, UINT32_MAX) < 0)
 		return -ENOMEM;
 	t->ev[t->n_ev++] = (struct snap_conns_ev){
 	    .hash = hash,
 	    .len = (uint32_t)len,
-	    .first = first,
-	    .dropped = (uint32_t)(t->s.dropped - dropped_before),
+	    .first = (uint16_t)first,
+	    .dropped = dropped < EV_DROPPED_MANY ? (uint16_t)dropped : EV_DROPPED_MANY,
 	};
 	return 0;
+}
+
+/* A complete table never grows again: give back what the arrays' doubling left over. */
+static void table_fit(struct snap_conns *t)
+{
+	struct snap_conns_ev *ev;
+	struct snap_conn *conns;
+
+	if (t->n_ev && t->n_ev < t->cap_ev && (ev = realloc(t->ev, t->n_ev * sizeof(*ev)))) {
+		t->ev = ev;
+		t->cap_ev = t->n_ev;
+	}
+	if (t->s.n_conns && t->s.n_conns < t->s.cap_conns &&
+	    (conns = realloc(t->s.conns, t->s.n_conns * sizeof(*conns)))) {
+		t->s.conns = conns;
+		t->s.cap_conns = t->s.n_conns;
+	}
 }
 
 void snap_conns_reader_init(struct snap_conns_reader *r)
@@ -165,7 +186,8 @@ static int take_ev(struct snap_conns_reader *r, uint32_t e)
 	uint64_t dropped = t->s.dropped;
 	int err;
 
-	if (l->ev[e].dropped && EXPORT_CONNS_MAX - t->s.n_conns > b - a)
+	if ((l->ev[e].dropped && EXPORT_CONNS_MAX - t->s.n_conns > b - a) ||
+	    l->ev[e].dropped == EV_DROPPED_MANY)
 		return 1;
 	for (uint32_t i = a; i < b; i++)
 		if ((err = sa_snapshot_copy_conn(&t->s, &l->s.conns[i])) < 0)
@@ -243,6 +265,7 @@ int snap_conns_end(struct snap_conns_reader *r, struct sa_snapshot *into)
 		return err;
 	}
 	if (r->fresh) {
+		table_fit(r->fresh);
 		snap_conns_unref(r->last);
 		r->last = r->fresh;
 		r->fresh = NULL;
