@@ -192,26 +192,32 @@ static void unchanged_answer_is_shared(void)
 
 static void changed_in_the_middle(void)
 {
-	struct pkt e[4] = {ev("a", 10), ev("b", 20), ev("c", 30), ev("b", 21)};
-	struct pkt now[3] = {e[0], e[3], e[2]};
+	/* "b" 22: the same length as "b" 20, one byte differs; "b" 21: another length (and a
+	 * public key) */
+	struct pkt e[5] = {ev("a", 10), ev("b", 20), ev("c", 30), ev("b", 22), ev("b", 21)};
+	struct pkt now[3] = {e[0], e[3], e[2]}, then[3] = {e[0], e[4], e[2]};
 	struct snap_conns_reader r;
 	struct sa_snapshot old, s;
 	uint32_t dec[16];
 
+	T_EQ_INT(e[3].len, e[1].len);
 	snap_conns_reader_init(&r);
 	sa_snapshot_init(&old);
 	sa_snapshot_init(&s);
 	T_EQ_INT(read_conns(&r, &old, e, 3, dec), 3);
 	T_EQ_INT(read_conns(&r, &s, now, 3, dec), 1);
 	T_EQ_INT(dec[0], 1);
-	T_EQ_INT(s.conns[1].rekey_time, 21);
-	T_ASSERT(s.conns[1].local_pubkey); /* 21 is odd: a public key in the changed event */
+	T_EQ_INT(s.conns[1].rekey_time, 22);
 	T_EQ_INT(s.conns[2].rekey_time, 30);
-	/* the snapshot of the read before still shows what it read */
+	T_EQ_INT(read_conns(&r, &s, then, 3, dec), 1);
+	T_EQ_INT(dec[0], 1);
+	T_EQ_INT(s.conns[1].rekey_time, 21);
+	T_ASSERT(s.conns[1].local_pubkey);
+	/* the snapshot of the first read still shows what it read */
 	T_ASSERT(old.conn_table != s.conn_table);
 	T_EQ_INT(old.conns[1].rekey_time, 20);
 	T_ASSERT(!old.conns[1].local_pubkey);
-	/* and back: the old event is no longer known (the last answer had "b" 21) */
+	/* and back: "b" 20 is no longer known (the last answer had "b" 21) */
 	T_EQ_INT(read_conns(&r, &s, e, 3, dec), 1);
 	T_EQ_INT(s.conns[1].rekey_time, 20);
 	sa_snapshot_done(&s);
@@ -219,7 +225,7 @@ static void changed_in_the_middle(void)
 	snap_conns_reader_done(&r);
 	T_EQ_STR(old.conns[2].children_remote_ts[0], "203.0.113.0/24");
 	sa_snapshot_done(&old);
-	pkts_free(e, 4);
+	pkts_free(e, 5);
 }
 
 static void added_and_removed(void)
