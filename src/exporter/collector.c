@@ -29,6 +29,7 @@
 #include "exporter/sa_foresee.h"
 #include "exporter/sa_lookup.h"
 #include "exporter/sa_metrics.h"
+#include "exporter/snap_conns.h"
 #include "exporter/xfrm_collect.h"
 #include "swanctl/swanctl_file.h"
 #include "vici/vici_conn.h"
@@ -73,6 +74,7 @@ struct collector {
 	struct vici_conn *vici;
 	struct vici_msg msg; /* decode space, reused */
 	struct sa_snapshot snap;
+	struct snap_conns_reader conns; /* list-conns, decoded only where it changed */
 	struct sa_snapshot certs;
 	bool certs_fresh;              /* ->certs read completely and not published yet */
 	struct sa_snapshot probe_snap; /* the probes' refreshes, kept apart from the scrape's */
@@ -183,6 +185,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 	pthread_cond_init(&c->flight_done, NULL);
 	pthread_rwlock_init(&c->pub_lock, NULL);
 	sa_snapshot_init(&c->snap);
+	snap_conns_reader_init(&c->conns);
 	sa_snapshot_init(&c->certs);
 	sa_snapshot_init(&c->probe_snap);
 	daemon_collect_init(&c->own);
@@ -219,6 +222,7 @@ void collector_free(struct collector *c)
 	swanctl_file_free(c->swanctl);
 	vici_msg_done(&c->msg);
 	sa_snapshot_done(&c->snap);
+	snap_conns_reader_done(&c->conns);
 	sa_snapshot_done(&c->certs);
 	sa_snapshot_done(&c->probe_snap);
 	gen_free(c->pub.gen);
@@ -237,11 +241,6 @@ void collector_free(struct collector *c)
 struct sa_counters *collector_counters(struct collector *c)
 {
 	return c->counters;
-}
-
-static int on_list_conn(void *ctx, const struct vici_msg *m)
-{
-	return sa_snapshot_add_conn(ctx, m);
 }
 
 static int on_list_sa(void *ctx, const struct vici_msg *m)
@@ -516,6 +515,8 @@ static int send_rest(struct collector *c, uint32_t n_conns, bool certs_due)
 static int op_collect(struct collector *c, void *arg)
 {
 	uint64_t now_ms = clock_mono_ms();
+	const uint32_t *decoded;
+	uint32_t n_decoded;
 	bool certs_due, first, early;
 	int err;
 
@@ -542,14 +543,18 @@ static int op_collect(struct collector *c, void *arg)
 	certs_due =
 	    !c->certs_at_ms || now_ms - c->certs_at_ms >= (uint64_t)c->cfg.cert_interval_s * 1000;
 	early = c->last_n_conns && c->last_n_conns <= IKE_COUNTERS_CONNS_MAX / 2;
+	snap_conns_begin(&c->conns);
 	if ((err = vici_conn_send_simple(c->vici, "list-conns", "list-conn")) < 0 ||
 	    (err = list_sas_send(c, NULL, first)) < 0 ||
 	    (early && (err = send_rest(c, c->last_n_conns, certs_due)) < 0) ||
-	    (err = vici_conn_recv(c->vici, on_list_conn, &c->snap, &c->msg)) < 0)
+	    (err = vici_conn_recv_raw(c->vici, snap_conns_event, &c->conns, &c->msg)) < 0 ||
+	    (err = snap_conns_end(&c->conns, &c->snap)) < 0)
 		return err;
 	c->last_n_conns = c->snap.n_conns;
-	for (uint32_t i = 0; c->on_conn && i < c->snap.n_conns; i++)
-		c->on_conn(c->on_conn_ctx, c->snap.conns[i].name);
+	/* only connections new or changed since the last read: the callee keeps what it heard */
+	decoded = snap_conns_decoded(&c->conns, &n_decoded);
+	for (uint32_t i = 0; c->on_conn && i < n_decoded; i++)
+		c->on_conn(c->on_conn_ctx, c->snap.conns[decoded[i]].name);
 	if ((!early && (err = send_rest(c, c->snap.n_conns, certs_due)) < 0) ||
 	    (err = vici_conn_recv(c->vici, on_list_sa, &c->snap, &c->msg)) < 0 ||
 	    (err = daemon_collect_recv(&c->own, c->vici, &c->msg)) < 0)
@@ -677,6 +682,7 @@ void collector_on_conn(struct collector *c, void (*fn)(void *ctx, const char *co
 	pthread_mutex_lock(&c->lock);
 	c->on_conn = fn;
 	c->on_conn_ctx = ctx;
+	snap_conns_reader_forget(&c->conns); /* so that @fn hears of every connection */
 	pthread_mutex_unlock(&c->lock);
 }
 

@@ -10,6 +10,7 @@
 #include "common/array.h"
 #include "common/limits.h"
 #include "common/num.h"
+#include "exporter/snap_conns.h"
 
 #include <errno.h>
 #include <gnutls/x509.h>
@@ -23,8 +24,20 @@ void sa_snapshot_init(struct sa_snapshot *s)
 	arena_init(&s->arena);
 }
 
+/* Give back a shared table of connections (the snapshot's own array went when it was taken). */
+static void snap_drop_table(struct sa_snapshot *s)
+{
+	if (!s->conn_table)
+		return;
+	snap_conns_unref(s->conn_table);
+	s->conn_table = NULL;
+	s->conns = NULL;
+	s->n_conns = s->cap_conns = 0;
+}
+
 void sa_snapshot_reset(struct sa_snapshot *s)
 {
+	snap_drop_table(s);
 	arena_reset(&s->arena);
 	memset(s->recent, 0, sizeof(s->recent));
 	s->n_conns = s->n_ikes = s->n_certs = 0;
@@ -33,6 +46,7 @@ void sa_snapshot_reset(struct sa_snapshot *s)
 
 void sa_snapshot_done(struct sa_snapshot *s)
 {
+	snap_drop_table(s);
 	arena_done(&s->arena);
 	free(s->conns);
 	free(s->ikes);
@@ -615,6 +629,8 @@ static bool snap_conn_local_pubkey(const struct vici_msg *m, uint32_t conn)
 
 int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 {
+	if (s->conn_table)
+		return -EBUSY;
 	vici_foreach_child(m, 0, i)
 	{
 		const struct vici_elem *e = &m->elems[i];
@@ -674,6 +690,78 @@ int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *m)
 		}
 	}
 	return 0;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+bool sa_snapshot_conn_equal(const struct snap_conn *a, const struct snap_conn *b)
+{
+	if (!str_eq(a->name, b->name) || !str_eq(a->version, b->version) ||
+	    !str_eq(a->remote_addrs, b->remote_addrs) || a->rekey_time != b->rekey_time ||
+	    a->local_pubkey != b->local_pubkey || a->n_children != b->n_children ||
+	    a->retx.timeout != b->retx.timeout || a->retx.base != b->retx.base ||
+	    a->retx.tries != b->retx.tries || a->retx.configured != b->retx.configured ||
+	    a->retx.model != b->retx.model || a->retx.limit != b->retx.limit)
+		return false;
+	for (uint32_t j = 0; j < a->n_children; j++)
+		if (!str_eq(a->children[j], b->children[j]) ||
+		    !str_eq(a->children_remote_ts[j], b->children_remote_ts[j]) ||
+		    a->children_rekey_time[j] != b->children_rekey_time[j])
+			return false;
+	return true;
+}
+
+int sa_snapshot_copy_conn(struct sa_snapshot *s, const struct snap_conn *src)
+{
+	struct snap_conn *c;
+	uint32_t n = src->n_children;
+
+	if (s->conn_table)
+		return -EBUSY;
+	c = snap_grow((void **)&s->conns, &s->n_conns, &s->cap_conns, sizeof(*s->conns),
+	              EXPORT_CONNS_MAX);
+	if (!c) {
+		s->dropped++;
+		return 0;
+	}
+	*c = *src;
+	c->children = NULL;
+	c->children_remote_ts = NULL;
+	c->children_rekey_time = NULL;
+	c->n_children = 0;
+	c->name = snap_keep(s, F_NONE, src->name, strlen(src->name), NULL, 0);
+	c->version = snap_keep(s, F_CONN_VERSION, src->version, strlen(src->version), NULL, 0);
+	c->remote_addrs =
+	    snap_keep(s, F_NONE, src->remote_addrs, strlen(src->remote_addrs), NULL, 0);
+	if (!c->name || !c->version || !c->remote_addrs)
+		goto nomem;
+	if (n == 0)
+		return 0;
+	c->children = arena_alloc(&s->arena, n * sizeof(*c->children));
+	c->children_remote_ts = arena_alloc(&s->arena, n * sizeof(*c->children_remote_ts));
+	c->children_rekey_time = arena_alloc(&s->arena, n * sizeof(*c->children_rekey_time));
+	if (!c->children || !c->children_remote_ts || !c->children_rekey_time)
+		goto nomem;
+	memcpy(c->children_rekey_time, src->children_rekey_time,
+	       n * sizeof(*c->children_rekey_time));
+	for (uint32_t j = 0; j < n; j++) {
+		const char *ts = src->children_remote_ts[j];
+
+		c->children[j] =
+		    snap_keep(s, F_CONN_CHILD, src->children[j], strlen(src->children[j]), NULL, 0);
+		c->children_remote_ts[j] = snap_keep(s, F_CONN_CHILD_TS, ts, strlen(ts), NULL, 0);
+		if (!c->children[j] || !c->children_remote_ts[j])
+			goto nomem;
+	}
+	c->n_children = n;
+	return 0;
+nomem:
+	/* never half a connection: the caller's read fails and its snapshot is not published */
+	s->n_conns--;
+	return -ENOMEM;
 }
 
 /* Certificate details through GnuTLS; a certificate it cannot read is kept with its type only,

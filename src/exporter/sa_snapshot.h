@@ -7,7 +7,9 @@
  *
  * All strings live in the snapshot's arena and are NUL-terminated, and SAs with the same value
  * in a field may share one copy (never write through them); absent values are "" (text) or
- * SNAP_NONE (times). Times are as VICI gives them: seconds relative to ->now.
+ * SNAP_NONE (times). Times are as VICI gives them: seconds relative to ->now. The collector's
+ * connections are the exception: they live in a table shared by the snapshots that show them
+ * (->conn_table, exporter/snap_conns.h), and are as read-only as the rest.
  */
 #ifndef IKEWATCH_SA_SNAPSHOT_H
 #define IKEWATCH_SA_SNAPSHOT_H
@@ -104,6 +106,8 @@ struct snap_recent {
 };
 #define SNAP_RECENT_MAX 24
 
+struct snap_conns; /* exporter/snap_conns.h */
+
 struct sa_snapshot {
 	struct arena arena;
 	/* consecutive SAs mostly repeat a field's value (states, algorithms, versions, our own
@@ -112,6 +116,9 @@ struct sa_snapshot {
 	double now; /* wall clock at collection, seconds since the epoch */
 	struct snap_conn *conns;
 	uint32_t n_conns, cap_conns;
+	/* set: ->conns are this table's, shared with other snapshots (snap_conns_end()), and the
+	 * snapshot holds a reference that reset and done drop; NULL: ->conns are its own */
+	struct snap_conns *conn_table;
 	struct snap_ike *ikes;
 	uint32_t n_ikes, cap_ikes;
 	struct snap_cert *certs;
@@ -124,8 +131,14 @@ void sa_snapshot_init(struct sa_snapshot *s);
 void sa_snapshot_reset(struct sa_snapshot *s);
 void sa_snapshot_done(struct sa_snapshot *s);
 
-/* Add what one streamed event carries. 0, -EBADMSG (not the expected shape) or -ENOMEM. */
+/* Add what one streamed event carries. 0, -EBADMSG (not the expected shape) or -ENOMEM;
+ * -EBUSY for a list-conn event into a snapshot whose connections are a shared table's. */
 int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *list_conn_event);
+/* Do two connections say the same (every field, strings by their text)? */
+bool sa_snapshot_conn_equal(const struct snap_conn *a, const struct snap_conn *b);
+/* Append a copy of @src, strings and all, to @s's own connections: 0, -ENOMEM, or 0 with
+ * ->dropped counted past EXPORT_CONNS_MAX (-EBUSY as above). */
+int sa_snapshot_copy_conn(struct sa_snapshot *s, const struct snap_conn *src);
 int sa_snapshot_add_ike(struct sa_snapshot *s, const struct vici_msg *list_sa_event);
 int sa_snapshot_add_cert(struct sa_snapshot *s, const struct vici_msg *list_cert_event);
 

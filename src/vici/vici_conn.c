@@ -433,8 +433,8 @@ static int vici_send_register(struct vici_conn *c, const char *event, bool strea
  * belongs to the oldest packet. 0, -ENOSYS (charon does not know the command or event; the
  * connection stays), or an error (the connection is closed).
  */
-static int vici_read_owed(struct vici_conn *c, uint64_t deadline, vici_event_cb cb, void *ctx,
-                          struct vici_msg *resp)
+static int vici_read_owed(struct vici_conn *c, uint64_t deadline, vici_event_cb cb, vici_raw_cb raw,
+                          void *ctx, struct vici_msg *resp)
 {
 	struct vici_owed *o = &c->owed[c->owed_head];
 	const char *odd = o->confirm ? "unexpected packet while registering"
@@ -452,8 +452,14 @@ static int vici_read_owed(struct vici_conn *c, uint64_t deadline, vici_event_cb 
 			return err;
 		if (pkt[0] != VICI_PKT_EVENT)
 			break;
-		if (o->confirm || !o->event[0] || !cb || !vici_pkt_name_is(pkt, len, o->event)) {
+		if (o->confirm || !o->event[0] || (!cb && !raw) ||
+		    !vici_pkt_name_is(pkt, len, o->event)) {
 			vici_queue_event(c, pkt, len);
+			continue;
+		}
+		if (raw) {
+			if ((err = raw(ctx, pkt, len)) < 0)
+				return vici_fail(c, err, "streamed event rejected");
 			continue;
 		}
 		if ((err = vici_msg_decode(resp, pkt, len)) < 0)
@@ -507,7 +513,8 @@ int vici_conn_send(struct vici_conn *c, const uint8_t *req, size_t req_len,
 	return 0;
 }
 
-int vici_conn_recv(struct vici_conn *c, vici_event_cb cb, void *ctx, struct vici_msg *resp)
+static int vici_recv(struct vici_conn *c, vici_event_cb cb, vici_raw_cb raw, void *ctx,
+                     struct vici_msg *resp)
 {
 	uint64_t deadline = clock_mono_ms() + c->timeout_ms;
 	bool unknown_event = false;
@@ -521,20 +528,30 @@ int vici_conn_recv(struct vici_conn *c, vici_event_cb cb, void *ctx, struct vici
 		return err;
 	/* the registrations sent ahead of the command (or alone: vici_conn_register()) */
 	while (c->n_owed && c->owed[c->owed_head].confirm) {
-		err = vici_read_owed(c, deadline, NULL, NULL, NULL);
+		err = vici_read_owed(c, deadline, NULL, NULL, NULL, NULL);
 		if (err < 0 && err != -ENOSYS)
 			return err;
 		unknown_event = unknown_event || err == -ENOSYS;
 	}
 	if (!c->n_owed)
 		return unknown_event ? -ENOSYS : 0;
-	err = vici_read_owed(c, deadline, cb, ctx, resp);
+	err = vici_read_owed(c, deadline, cb, raw, ctx, resp);
 	if (err == 0 && unknown_event) {
 		/* answered, but without the events it was to stream */
 		snprintf(c->last_error, sizeof(c->last_error), "stream event unknown to charon");
 		return -ENOSYS;
 	}
 	return err;
+}
+
+int vici_conn_recv(struct vici_conn *c, vici_event_cb cb, void *ctx, struct vici_msg *resp)
+{
+	return vici_recv(c, cb, NULL, ctx, resp);
+}
+
+int vici_conn_recv_raw(struct vici_conn *c, vici_raw_cb cb, void *ctx, struct vici_msg *resp)
+{
+	return vici_recv(c, NULL, cb, ctx, resp);
 }
 
 int vici_conn_command(struct vici_conn *c, const uint8_t *req, size_t req_len,

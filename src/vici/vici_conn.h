@@ -61,6 +61,12 @@ int vici_conn_send(struct vici_conn *c, const uint8_t *req, size_t req_len,
                    const char *stream_event);
 int vici_conn_send_simple(struct vici_conn *c, const char *cmd, const char *stream_event);
 int vici_conn_recv(struct vici_conn *c, vici_event_cb cb, void *ctx, struct vici_msg *resp);
+/* The same, but each streamed event goes to @cb undecoded: the packet (type byte, name and
+ * body, without the length prefix), valid only during the call; a negative return aborts as
+ * above. For a caller that recognises packets it has seen before by their bytes and decodes only
+ * the others (exporter/snap_conns.h). */
+typedef int (*vici_raw_cb)(void *ctx, const uint8_t *pkt, size_t len);
+int vici_conn_recv_raw(struct vici_conn *c, vici_raw_cb cb, void *ctx, struct vici_msg *resp);
 /* Requests sent whose answers are not read yet. */
 unsigned vici_conn_pending(const struct vici_conn *c);
 

@@ -419,6 +419,175 @@ static void daemon_answers_optional(void)
 	fake_stop(&f);
 }
 
+/* on_conn hears of a connection when it is new or changed, once, not at every scrape. */
+struct touched {
+	unsigned n;
+	char last[64];
+};
+
+static void count_touch(void *ctx, const char *conn)
+{
+	struct touched *t = ctx;
+
+	t->n++;
+	snprintf(t->last, sizeof(t->last), "%s", conn);
+}
+
+#define A_C_REKEY "\nipsec_ike_sa_rekey_config_seconds{conn=\"a-c\"} "
+
+/* list-conns decoded only where it changed (exporter/snap_conns.h), seen from the scrape: the
+ * same answer again, after charon restarted with the same configuration too, shows the same
+ * connections and tells on_conn nothing; another configuration (gateway B's: a-b changed, a-c
+ * gone) shows at once, and on_conn hears of the changed connection only. */
+static void conns_decoded_when_changed(void)
+{
+	static const char *const conf_b[] = {"--list-conns-rec", "list-conns.b", NULL};
+	struct touched t = {0};
+	struct fake f = {0};
+	struct collector *c;
+	char *m;
+
+	T_ASSERT(fake_start(&f, NULL));
+	c = collector_on(&f, 2000);
+	T_ASSERT(c);
+	collector_on_conn(c, count_touch, &t);
+	m = scrape(c);
+	T_CONTAINS(m, A_C_REKEY);
+	free(m);
+	T_EQ_INT(t.n, 2);
+	m = scrape(c);
+	T_CONTAINS(m, A_C_REKEY);
+	T_CONTAINS(m, "\nipsec_ike_sa_up{conn=\"a-c\"} 0\n");
+	free(m);
+	lookup(c, 0, "a-b", "net"); /* a-b/net's remote ts, from the table kept */
+	T_EQ_INT(t.n, 2);
+	/* charon restarted, same configuration */
+	fake_stop_keep(&f, true);
+	T_ASSERT(fake_start(&f, NULL));
+	m = scrape(c);
+	T_CONTAINS(m, "\nikewatch_vici_connects_total 2\n");
+	T_CONTAINS(m, A_C_REKEY);
+	free(m);
+	T_EQ_INT(t.n, 2);
+	/* restarted with another one */
+	fake_stop_keep(&f, true);
+	T_ASSERT(fake_start(&f, conf_b));
+	m = scrape(c);
+	T_CONTAINS(m, "\nipsec_up 1\n");
+	T_NOT_CONTAINS(m, A_C_REKEY);
+	T_NOT_CONTAINS(m, "conn=\"a-c\"");
+	free(m);
+	T_EQ_INT(t.n, 3);
+	T_EQ_STR(t.last, "a-b");
+	/* a callback set anew hears of every connection */
+	collector_on_conn(c, count_touch, &t);
+	free(scrape(c));
+	T_EQ_INT(t.n, 4);
+	collector_free(c);
+	fake_stop(&f);
+}
+
+/* A scrape that renders a generation (held by reference, streamed at its client's pace) while
+ * charon's configuration changes and newer generations are published: what it renders is the
+ * configuration of its own read, whole, and the connections' table it uses stays alive until
+ * it is done (ASan); then the scrapes after it show the new configuration. */
+struct held {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool paused, go;
+	struct collector *c;
+	struct buf got; /* what the sink took */
+	char *out;
+};
+
+static int hold_sink(void *ctx, const char *data, size_t len)
+{
+	struct held *h = ctx;
+
+	buf_append(&h->got, data, len);
+	pthread_mutex_lock(&h->lock);
+	h->paused = true;
+	pthread_cond_broadcast(&h->cond);
+	while (!h->go)
+		pthread_cond_wait(&h->cond, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+}
+
+static void *held_scrape(void *arg)
+{
+	struct held *h = arg;
+	struct prom_writer w;
+	struct buf b;
+
+	buf_init(&b, 1u << 22);
+	/* the first hand-over comes after a few lines: the render then waits in the sink */
+	buf_set_sink(&b, 256, hold_sink, h);
+	prom_writer_init(&w, &b);
+	if (collector_scrape(h->c, &w) == 0 && buf_flush(&b) == 0 && !h->got.err)
+		h->out = buf_steal(&h->got, NULL);
+	buf_done(&b);
+	return NULL;
+}
+
+static void old_generation_outlives_new_ones(void)
+{
+	static const char *const conf_b[] = {"--list-conns-rec", "list-conns.b", NULL};
+	struct held h = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+	struct bg more[3];
+	pthread_t t, tm[3];
+	struct fake f = {0};
+	struct last_seen last = {0};
+	char *m;
+
+	T_ASSERT(fake_start(&f, NULL));
+	h.c = collector_on(&f, 2000);
+	T_ASSERT(h.c);
+	free(scrape(h.c));
+	buf_init(&h.got, 1u << 22);
+	T_EQ_INT(pthread_create(&t, NULL, held_scrape, &h), 0);
+	pthread_mutex_lock(&h.lock);
+	while (!h.paused)
+		pthread_cond_wait(&h.cond, &h.lock);
+	pthread_mutex_unlock(&h.lock);
+	/* the held render has configuration A; publish B, then A again, then B, three at once */
+	for (int round = 0; round < 3; round++) {
+		fake_stop_keep(&f, true);
+		T_ASSERT(fake_start(&f, round % 2 ? NULL : conf_b));
+		for (int i = 0; i < 3; i++) {
+			more[i] = (struct bg){.c = h.c};
+			T_EQ_INT(pthread_create(&tm[i], NULL, bg_scrape, &more[i]), 0);
+		}
+		for (int i = 0; i < 3; i++) {
+			pthread_join(tm[i], NULL);
+			T_CONTAINS(more[i].out, "\nipsec_up 1\n");
+			if (round % 2)
+				T_CONTAINS(more[i].out, A_C_REKEY);
+			else
+				T_NOT_CONTAINS(more[i].out, A_C_REKEY);
+			free(more[i].out);
+		}
+		T_EQ_INT(collector_with_last(h.c, take_last, &last), 0);
+		T_EQ_INT(last.n_conns, round % 2 ? 2 : 1);
+	}
+	pthread_mutex_lock(&h.lock);
+	h.go = true;
+	pthread_cond_broadcast(&h.cond);
+	pthread_mutex_unlock(&h.lock);
+	pthread_join(t, NULL);
+	buf_done(&h.got);
+	T_ASSERT(h.out);
+	T_CONTAINS(h.out, A_C_REKEY);
+	T_CONTAINS(h.out, "\nipsec_ike_sa_up{conn=\"a-c\"} 0\n");
+	T_CONTAINS(h.out, "\nikewatch_scrape_duration_seconds ");
+	free(h.out);
+	m = scrape(h.c);
+	T_NOT_CONTAINS(m, A_C_REKEY);
+	free(m);
+	collector_free(h.c);
+	fake_stop(&f);
+}
+
 /* stats is asked alone: charon counts the jobs waiting for a worker when it runs stats, and a
  * request of ours queued behind it would be one (fakevici --stats-alone ends the connection
  * then). Every scrape, the first (two waits) and the later ones (one wait) alike. */
@@ -474,6 +643,7 @@ static void xfrm_read_with_and_without_charon(void)
 }
 
 TEST_MAIN("collector", TEST(stats_asked_alone), TEST(xfrm_read_with_and_without_charon),
+          TEST(conns_decoded_when_changed), TEST(old_generation_outlives_new_ones),
           TEST(daemon_answers_optional), TEST(busy_sa_keeps_its_state),
           TEST(concurrent_scrapes_share_one_read), TEST(gone_sa_reads_down),
           TEST(labels_kept_while_charon_is_down), TEST(never_answered_no_labels),

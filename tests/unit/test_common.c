@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Vectors for src/common: the bounded reader, the capped buffer, checked number parsing and the
- * arena.
+ * Vectors for src/common: the bounded reader, the capped buffer, checked number parsing, the
+ * arena and XXH64.
  */
 #include "test.h"
 
@@ -9,6 +9,7 @@
 #include "common/buf.h"
 #include "common/num.h"
 #include "common/rd.h"
+#include "common/xxh64.h"
 
 #include <errno.h>
 #include <stdalign.h>
@@ -336,7 +337,48 @@ static void arena_packs_strings_and_aligns_blocks(void)
 	arena_done(&a);
 }
 
+/* Against the reference library (libxxhash 0.8.1's XXH64), at every length class: the tail
+ * bytes, 4 and 8 bytes at a time, and the 32-byte stripes; seeds 0, small, large and all ones.
+ * The input is bytes (i * 7 + 3) & 0xff. */
+static void xxh64_matches_reference(void)
+{
+	static const struct {
+		size_t len;
+		uint64_t seed, want;
+	} v[] = {
+	    {0, 0x0000000000000000ull, 0xef46db3751d8e999ull},
+	    {1, 0x0000000000000000ull, 0x1f25c8d0bc1f4bb6ull},
+	    {3, 0x0000000000000000ull, 0x31d2363f52e564c9ull},
+	    {4, 0x0000000000000000ull, 0x9bb64b7d66ee9fdaull},
+	    {7, 0x0000000000000000ull, 0x9a7b149959ce60d8ull},
+	    {8, 0x0000000000000000ull, 0xdab99d95c6f90092ull},
+	    {31, 0x0000000000000000ull, 0xa2aa5f33cc4a6119ull},
+	    {32, 0x0000000000000000ull, 0x23c3c17ef790fd97ull},
+	    {33, 0x0000000000000000ull, 0x50a7cfc7ba588784ull},
+	    {63, 0x0000000000000001ull, 0xb1abb4a5ad0e2943ull},
+	    {64, 0x9e3779b97f4a7c15ull, 0x4af341f14e3a6fc9ull},
+	    {100, 0x0000000000003039ull, 0xacb8a02891fea7d2ull},
+	    {200, 0xffffffffffffffffull, 0x9a3430329ce82c6full},
+	};
+	uint8_t in[200];
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)((i * 7 + 3) & 0xff);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		T_ASSERT(xxh64(in, v[i].len, v[i].seed) == v[i].want);
+	T_ASSERT(xxh64("abc", 3, 0) == 0x44bc2cf5ad770999ull);
+	/* the seed changes the hash; the hash reads every byte */
+	T_ASSERT(xxh64(in, 100, 1) != xxh64(in, 100, 2));
+	for (size_t i = 0; i < 100; i++) {
+		uint64_t h = xxh64(in, 100, 7);
+
+		in[i] ^= 1;
+		T_ASSERT(xxh64(in, 100, 7) != h);
+		in[i] ^= 1;
+	}
+}
+
 TEST_MAIN("common", TEST(rd_reads_big_endian_and_stops_short), TEST(rd_short_read_leaves_cursor),
           TEST(buf_caps_and_sticks), TEST(buf_sink_streams), TEST(buf_sink_holds_and_fails),
           TEST(buf_integers), TEST(num_parse_rejects_junk), TEST(num_parse_durations),
-          TEST(arena_packs_strings_and_aligns_blocks))
+          TEST(arena_packs_strings_and_aligns_blocks), TEST(xxh64_matches_reference))

@@ -340,6 +340,68 @@ static void streamed_command(void)
 	SRV_FINISH(s);
 }
 
+/* vici_conn_recv_raw(): each streamed event reaches the callback as the bytes charon sent
+ * (the recorded packets, without their length), in order, and the response is decoded as
+ * with vici_conn_recv(); a callback's error aborts and closes the connection. */
+struct raw_ctx {
+	unsigned events, bad;
+	int fail_with;
+};
+
+static int raw_list_conn(void *arg, const uint8_t *pkt, size_t len)
+{
+	static const char *const want[] = {"list-conns.a.0004.rx-event.bin",
+	                                   "list-conns.a.0005.rx-event.bin"};
+	struct raw_ctx *x = arg;
+	uint8_t *rec = NULL;
+	size_t rec_len = 0;
+
+	if (x->fail_with)
+		return x->fail_with;
+	if (x->events >= 2 || fixture_packet(want[x->events], &rec, &rec_len) < 0 ||
+	    rec_len != len || memcmp(rec, pkt, len) != 0)
+		x->bad++;
+	free(rec);
+	x->events++;
+	return 0;
+}
+
+static void streamed_raw(void)
+{
+	static const struct step steps[] = {
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "list-conns.a.0001.tx-event-register.bin"},
+	    {OP_WRITE, "list-conns.a.0002.rx-event-confirm.bin"},
+	    {OP_EXPECT, "list-conns.a.0003.tx-cmd-request.bin"},
+	    {OP_WRITE, "list-conns.a.0004.rx-event.bin"},
+	    {OP_WRITE_SLOW, "list-conns.a.0005.rx-event.bin"},
+	    {OP_WRITE, "list-conns.a.0006.rx-cmd-response.bin"},
+	    {OP_EXPECT, "list-conns.a.0003.tx-cmd-request.bin"},
+	    {OP_WRITE, "list-conns.a.0004.rx-event.bin"},
+	    {OP_WAIT_EOF},
+	};
+	struct srv s;
+	struct vici_conn *c;
+	struct vici_msg resp = {0};
+	struct raw_ctx x = {0};
+
+	SRV_START(s, steps);
+	c = vici_conn_new(s.path, 2000);
+	T_ASSERT(c);
+	T_EQ_INT(vici_conn_send_simple(c, "list-conns", "list-conn"), 0);
+	T_EQ_INT(vici_conn_recv_raw(c, raw_list_conn, &x, &resp), 0);
+	T_EQ_INT(x.events, 2);
+	T_EQ_INT(x.bad, 0);
+	T_EQ_INT(resp.type, VICI_PKT_CMD_RESPONSE);
+	x.fail_with = -EBADMSG;
+	T_EQ_INT(vici_conn_send_simple(c, "list-conns", "list-conn"), 0);
+	T_EQ_INT(vici_conn_recv_raw(c, raw_list_conn, &x, &resp), -EBADMSG);
+	T_ASSERT(!vici_conn_connected(c));
+	vici_conn_free(c);
+	vici_msg_done(&resp);
+	SRV_FINISH(s);
+}
+
 static void events_during_command_are_queued(void)
 {
 	static const struct step steps[] = {
@@ -984,7 +1046,7 @@ static void no_daemon(void)
 	vici_msg_done(&resp);
 }
 
-TEST_MAIN("vici_conn", TEST(simple_command), TEST(streamed_command),
+TEST_MAIN("vici_conn", TEST(simple_command), TEST(streamed_command), TEST(streamed_raw),
           TEST(events_during_command_are_queued), TEST(unknown_command_and_event),
           TEST(stop_mid_packet_then_reconnect), TEST(timeout), TEST(bad_length_headers),
           TEST(callback_abort_resets), TEST(large_response), TEST(event_connection),
