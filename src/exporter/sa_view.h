@@ -27,13 +27,17 @@ struct sa_view_conn {
 	bool up;
 	uint32_t n_ikes;
 	const struct snap_ike *best;
-	struct sa_view_child *children;
-	uint32_t n_children, cap_children;
+	struct sa_view_child *children; /* in sa_view.children, n_children of them */
+	uint32_t n_children;
 };
 
+/* One allocation for all connections' children (a scrape of ten thousand connections made ten
+ * thousand small ones), each connection's in a run of its own, in the order they were found. */
 struct sa_view {
 	struct sa_view_conn *conns;
 	uint32_t n_conns, cap_conns;
+	struct sa_view_child *children;
+	uint32_t n_children, cap_children;
 };
 
 int sa_view_build(const struct sa_snapshot *s, struct sa_view *ret);
