@@ -558,6 +558,8 @@ static void publish(struct collector *c)
 	pthread_rwlock_unlock(&c->pub_lock);
 	if (atomic_fetch_sub(&old->refs, 1) == 1) {
 		c->snap = old->snap;
+		/* not resident until the next read needs it: renders peak on one snapshot */
+		sa_snapshot_release(&c->snap);
 		c->own = old->own;
 		certs_unref(old->certs);
 		free(old);

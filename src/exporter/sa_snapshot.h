@@ -114,6 +114,7 @@ struct sa_snapshot {
 	uint32_t n_conns, cap_conns;
 	struct snap_ike *ikes;
 	uint32_t n_ikes, cap_ikes;
+	uint32_t ikes_hint; /* sa_snapshot_release(): the room to take at the first IKE SA */
 	struct snap_cert *certs;
 	uint32_t n_certs, cap_certs;
 	uint64_t dropped; /* items beyond the EXPORT_* limits, not kept */
@@ -123,6 +124,10 @@ void sa_snapshot_init(struct sa_snapshot *s);
 /* Empty for the next scrape, keeping allocations. */
 void sa_snapshot_reset(struct sa_snapshot *s);
 void sa_snapshot_done(struct sa_snapshot *s);
+/* Empty, as sa_snapshot_reset(), but give back the memory of the IKE and CHILD SAs and of the
+ * strings, remembering their sizes: the next fill takes about as much again at once. For a
+ * snapshot that waits for the next scrape, so that its memory is not resident in between. */
+void sa_snapshot_release(struct sa_snapshot *s);
 
 /* Add what one streamed event carries. 0, -EBADMSG (not the expected shape) or -ENOMEM. */
 int sa_snapshot_add_conn(struct sa_snapshot *s, const struct vici_msg *list_conn_event);

@@ -336,7 +336,40 @@ static void arena_packs_strings_and_aligns_blocks(void)
 	arena_done(&a);
 }
 
+/* arena_release() gives every chunk back and remembers the size: what comes next is in one
+ * chunk of about the size used before (consecutive strings, never a gap of a new chunk). */
+static void arena_release_remembers_size(void)
+{
+	struct arena a;
+	char piece[1000];
+	const char *prev = NULL;
+
+	memset(piece, 'y', sizeof(piece));
+	arena_init(&a);
+	arena_release(&a); /* empty: nothing to give back, the default first chunk after it */
+	T_EQ_INT((int)a.hint, 0);
+	for (int i = 0; i < 200; i++)
+		T_ASSERT(arena_strndup(&a, piece, sizeof(piece) - 1));
+	T_EQ_INT((int)a.used, 200 * 1000);
+	arena_release(&a);
+	T_ASSERT(a.head == NULL);
+	T_EQ_INT((int)a.used, 0);
+	T_ASSERT(a.hint >= 200 * 1000);
+	for (int i = 0; i < 200; i++) {
+		const char *p = arena_strndup(&a, piece, sizeof(piece) - 1);
+
+		T_ASSERT(p && p[0] == 'y' && p[998] == 'y' && p[999] == '\0');
+		T_ASSERT(!prev || p == prev + 1000); /* one chunk */
+		prev = p;
+	}
+	arena_reset(&a);
+	T_EQ_INT((int)a.used, 0);
+	T_ASSERT(arena_strndup(&a, "z", 1));
+	arena_done(&a);
+	T_EQ_INT((int)a.hint, 0);
+}
+
 TEST_MAIN("common", TEST(rd_reads_big_endian_and_stops_short), TEST(rd_short_read_leaves_cursor),
           TEST(buf_caps_and_sticks), TEST(buf_sink_streams), TEST(buf_sink_holds_and_fails),
           TEST(buf_integers), TEST(num_parse_rejects_junk), TEST(num_parse_durations),
-          TEST(arena_packs_strings_and_aligns_blocks))
+          TEST(arena_packs_strings_and_aligns_blocks), TEST(arena_release_remembers_size))

@@ -750,6 +750,39 @@ static void view_groups_children(void)
 	sa_snapshot_done(&s);
 }
 
+/* sa_snapshot_release() gives the SAs' memory back and the next fill takes room for as many at
+ * once; what is read after it is read as before (no copy kept from before the release). */
+static void release_and_refill(void)
+{
+	struct vici_builder b;
+	struct sa_snapshot s;
+
+	sa_snapshot_init(&s);
+	for (int round = 0; round < 3; round++) {
+		for (unsigned i = 0; i < 100; i++) {
+			char conn[16];
+
+			snprintf(conn, sizeof(conn), "c%u", i);
+			build_sa_child(&b, conn, round == 1 ? "net" : "lan", i + 1);
+			T_EQ_INT(add_built(&s, &b, 's'), 0);
+		}
+		T_EQ_INT(s.n_ikes, 100);
+		if (round > 0)
+			T_EQ_INT(s.cap_ikes, 112); /* the hint: 100 and an eighth, taken at once */
+		for (unsigned i = 0; i < 100; i++) {
+			T_EQ_INT(s.ikes[i].uniqueid, i + 1);
+			T_EQ_STR(s.ikes[i].children[0].name, round == 1 ? "net" : "lan");
+			T_EQ_STR(s.ikes[i].children[0].state, "INSTALLED");
+		}
+		sa_snapshot_release(&s);
+		T_ASSERT(s.ikes == NULL && s.arena.head == NULL);
+		T_EQ_INT(s.n_ikes, 0);
+		T_EQ_INT(s.cap_ikes, 0);
+		T_EQ_INT(s.ikes_hint, 112);
+	}
+	sa_snapshot_done(&s);
+}
+
 /* The answer to a list-sas narrowed by connection name, from a charon that may have ignored
  * the narrowing: of the IKE SAs it added, those of that connection stay, including one with an
  * id the list had never seen (rekeyed since), but none listed before or twice. */
@@ -831,4 +864,4 @@ TEST_MAIN("sa_snapshot", TEST(keep_conn_ikes), TEST(conn_local_pubkey),
           TEST(child_deleted_after_rekey), TEST(empty_and_malformed), TEST(hand_built_fields),
           TEST(cert_from_der), TEST(view_configured_but_down), TEST(view_picks_established_ike),
           TEST(view_picks_installed_child), TEST(view_unloaded_conn_still_appears),
-          TEST(view_groups_children), TEST(shared_copies))
+          TEST(view_groups_children), TEST(shared_copies), TEST(release_and_refill))
