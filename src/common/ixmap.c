@@ -53,7 +53,7 @@ int ixmap_add(struct ixmap *m, uint32_t hash, uint32_t ix)
 {
 	if (ix == UINT32_MAX)
 		return -ENOMEM; /* index + 1 would not fit */
-	if ((m->len + 1) * 2 > m->cap) {
+	if ((m->len + 1) * 4 > m->cap * 3) {
 		size_t ncap = m->cap ? m->cap * 2 : 16;
 		struct ixmap_slot *n;
 

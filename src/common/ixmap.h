@@ -3,7 +3,7 @@
  * A hash index over an array the caller owns: slots of (32-bit hash, index + 1), open
  * addressing with linear probing, no keys of its own. The caller keeps its entries in a plain
  * array (no allocation per entry, no copied key) and tells whether the entry at an index is the
- * one looked for. 8 bytes a slot, at most half of them used.
+ * one looked for. 8 bytes a slot, at most three quarters of them used.
  *
  *	uint32_t i = ixmap_get(&m, h, eq, ctx);      // index + 1 of the match, 0: none
  *	if (!i && ixmap_add(&m, h, n) == 0)           // entry n (the caller's) is now found by h

@@ -422,7 +422,7 @@ static void ixmap_against_a_plain_search(void)
 			m.n++;
 		}
 		T_EQ_INT(x.len, m.n);
-		T_ASSERT(x.len * 2 <= x.cap);
+		T_ASSERT(x.len * 4 <= x.cap * 3);
 	}
 	for (uint32_t i = 0; i < m.n; i++) {
 		uint32_t k = m.key[i];
