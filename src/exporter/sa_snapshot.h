@@ -40,18 +40,20 @@ struct snap_child {
 	int64_t rekey_time, life_time; /* seconds until rekey / expiry (may be negative) */
 };
 
+/* The 32-bit and bool fields together at the end: 144 bytes, not 152 (two snapshots of
+ * ten thousand are held while a read fills the second). */
 struct snap_ike {
 	const char *conn;
-	uint32_t uniqueid;
 	const char *state; /* ESTABLISHED, CONNECTING, REKEYING, ... */
 	const char *version, *local_host, *remote_host, *local_id, *remote_id;
 	const char *encr, *integ, *prf, *dh_group;
 	const char *nat; /* none, local, remote, both, fake */
-	bool initiator;
-	bool tasks_pending; /* any queued, active or passive task (a rekey or DPD in flight) */
 	int64_t established, rekey_time, reauth_time;
 	struct snap_child *children;
 	uint32_t n_children;
+	uint32_t uniqueid;
+	bool initiator;
+	bool tasks_pending; /* any queued, active or passive task (a rekey or DPD in flight) */
 };
 
 /* Whose retransmission schedule: charon waits timeout * base^i after the i-th send and gives up

@@ -22,13 +22,13 @@ struct sa_view_child {
 
 struct sa_view_conn {
 	const char *name;
-	bool configured;
 	const struct snap_conn *config; /* its list-conns entry, NULL when not loaded */
-	bool up;
-	uint32_t n_ikes;
 	const struct snap_ike *best;
 	struct sa_view_child *children; /* in sa_view.children, n_children of them */
 	uint32_t n_children;
+	uint32_t n_ikes;
+	bool configured;
+	bool up;
 };
 
 /* One allocation for all connections' children (a scrape of ten thousand connections made ten
