@@ -525,9 +525,10 @@ static int op_collect(struct collector *c, void *arg)
 }
 
 /* ->snap (and ->certs when read anew), just read and used, become a new generation that readers
- * see. The read before gets the storage of the generation replaced when no scrape holds it any
- * more (the usual case: two snapshots' worth, as before generations), else starts empty. Under
- * ->lock, after a successful op_collect. Out of memory: readers keep the last generation. */
+ * see. The next read gets the snapshot of the generation replaced when no scrape holds it any
+ * more (the usual case), its memory given back until that read (sa_snapshot_release()), else
+ * starts empty. Under ->lock, after a successful op_collect. Out of memory: readers keep the
+ * last generation. */
 static void publish(struct collector *c)
 {
 	struct pub_gen *g = gen_new(), *old;
