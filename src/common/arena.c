@@ -22,6 +22,7 @@ void arena_init(struct arena *a)
 {
 	a->head = NULL;
 	a->used = 0;
+	a->hint = 0;
 }
 
 void arena_done(struct arena *a)
@@ -34,6 +35,17 @@ void arena_done(struct arena *a)
 	}
 	a->head = NULL;
 	a->used = 0;
+	a->hint = 0;
+}
+
+void arena_release(struct arena *a)
+{
+	/* an eighth more: the next use is likely about as large, and a second chunk would double
+	 * it */
+	size_t hint = a->used + a->used / 8;
+
+	arena_done(a);
+	a->hint = hint;
 }
 
 void arena_reset(struct arena *a)
@@ -65,6 +77,9 @@ static void *arena_take(struct arena *a, size_t size, size_t align)
 
 	if (!c || at > c->size || c->size - at < size) {
 		size_t csize = c ? c->size * 2 : ARENA_FIRST_CHUNK;
+
+		if (!c && a->hint > csize)
+			csize = a->hint;
 
 		while (csize < size)
 			csize *= 2;

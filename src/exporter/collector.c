@@ -573,9 +573,10 @@ static int op_collect(struct collector *c, void *arg)
 }
 
 /* ->snap (and ->certs when read anew), just read and used, become a new generation that readers
- * see. The read before gets the storage of the generation replaced when no scrape holds it any
- * more (the usual case: two snapshots' worth, as before generations), else starts empty. Under
- * ->lock, after a successful op_collect. Out of memory: readers keep the last generation. */
+ * see. The next read gets the snapshot of the generation replaced when no scrape holds it any
+ * more (the usual case), its memory given back until that read (sa_snapshot_release()), else
+ * starts empty. Under ->lock, after a successful op_collect. Out of memory: readers keep the
+ * last generation. */
 static void publish(struct collector *c)
 {
 	struct pub_gen *g = gen_new(), *old;
@@ -606,6 +607,8 @@ static void publish(struct collector *c)
 	pthread_rwlock_unlock(&c->pub_lock);
 	if (atomic_fetch_sub(&old->refs, 1) == 1) {
 		c->snap = old->snap;
+		/* not resident until the next read needs it: renders peak on one snapshot */
+		sa_snapshot_release(&c->snap);
 		c->own = old->own;
 		certs_unref(old->certs);
 		free(old);

@@ -2,14 +2,19 @@
 /*
  * Monotonic per-(conn, child) counters across rekeys (see sa_counters.h).
  *
- * Two maps: pairs ("conn\0child" -> struct pair: the carried total) and live CHILD SAs (unique
- * id -> struct live: last values, owning pair, last scrape generation). An SA absent from a
- * scrape is folded into its pair's carry and forgotten. Unique ids restart when charon does:
- * a known id that shows up under another pair or with smaller counters is a new SA.
+ * Two tables: pairs ("conn\0child" -> the carried total) and live CHILD SAs (unique id -> last
+ * values, owning pair, last scrape generation), each a plain array found through a hash index
+ * (ixmap.h): no allocation per SA, and the pairs' keys packed in an arena of their own (pairs are
+ * never forgotten). An SA absent from a scrape is folded into its pair's carry and forgotten.
+ * Unique ids restart when charon does: a known id that shows up under another pair or with
+ * smaller counters is a new SA.
  */
 #include "exporter/sa_counters.h"
 
+#include "common/arena.h"
+#include "common/array.h"
 #include "common/clock.h"
+#include "common/ixmap.h"
 #include "common/limits.h"
 #include "common/strmap.h"
 
@@ -19,18 +24,20 @@
 #include <string.h>
 
 struct pair {
+	const char *key; /* "conn\0child", in ->keys */
+	uint32_t key_len;
 	struct sa_totals carry;
 	struct sa_totals live_sum; /* recomputed per scrape */
 };
 
 struct live {
 	uint32_t uniqueid;
-	struct pair *pair;
+	uint32_t pair; /* index into ->pairs */
 	struct sa_totals last;
 	uint64_t gen;
+	uint64_t gone_at_ms;
 	bool final; /* retired by an event: values are final, scrapes don't change them */
 	bool gone;  /* not listed by the last scrape: ->last is already in the pair's carry */
-	uint64_t gone_at_ms;
 };
 
 /* How long an SA that left the listing is remembered. A busy IKE SA that list-sas skipped
@@ -40,8 +47,13 @@ struct live {
 
 struct sa_counters {
 	pthread_mutex_t lock;
-	struct strmap pairs; /* -> struct pair * */
-	struct strmap live;  /* 4-byte unique id -> struct live * */
+	struct pair *pairs;
+	uint32_t n_pairs, cap_pairs;
+	struct ixmap pair_ix;
+	struct arena keys;
+	struct live *live;
+	uint32_t n_live, cap_live;
+	struct ixmap live_ix;
 	uint64_t gen;
 };
 
@@ -52,8 +64,9 @@ struct sa_counters *sa_counters_new(void)
 	if (!c)
 		return NULL;
 	pthread_mutex_init(&c->lock, NULL);
-	strmap_init(&c->pairs);
-	strmap_init(&c->live);
+	ixmap_init(&c->pair_ix);
+	ixmap_init(&c->live_ix);
+	arena_init(&c->keys);
 	return c;
 }
 
@@ -61,10 +74,11 @@ void sa_counters_free(struct sa_counters *c)
 {
 	if (!c)
 		return;
-	strmap_foreach(&c->pairs, s) free(s->value);
-	strmap_foreach(&c->live, s) free(s->value);
-	strmap_done(&c->pairs);
-	strmap_done(&c->live);
+	free(c->pairs);
+	free(c->live);
+	ixmap_done(&c->pair_ix);
+	ixmap_done(&c->live_ix);
+	arena_done(&c->keys);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -110,24 +124,76 @@ static size_t pair_key(char *out, size_t cap, const char *conn, const char *chil
 	return a + 1 + b;
 }
 
-static struct pair *pair_get(struct sa_counters *c, const char *conn, const char *child,
-                             bool create)
+struct pair_want {
+	const struct sa_counters *c;
+	const char *key;
+	size_t len;
+};
+
+static bool pair_is(const void *ctx, uint32_t ix)
+{
+	const struct pair_want *w = ctx;
+	const struct pair *p = &w->c->pairs[ix];
+
+	return p->key_len == w->len && memcmp(p->key, w->key, w->len) == 0;
+}
+
+/* The pair's index + 1 (0: none, or no room for a new one); valid until the next pair_get(). */
+static uint32_t pair_get(struct sa_counters *c, const char *conn, const char *child, bool create)
 {
 	char key[2 * LABEL_VALUE_MAX + 2];
-	size_t len = pair_key(key, sizeof(key), conn, child);
+	struct pair_want w = {.c = c, .key = key};
+	uint32_t h, i;
 	struct pair *p;
+	char *k;
 
-	if (!len)
-		return NULL;
-	p = strmap_get(&c->pairs, key, len);
-	if (p || !create || c->pairs.len >= EXPORT_CHILDREN_MAX)
-		return p;
-	p = calloc(1, sizeof(*p));
-	if (!p || strmap_put(&c->pairs, key, len, p) < 0) {
-		free(p);
-		return NULL;
-	}
-	return p;
+	if (!(w.len = pair_key(key, sizeof(key), conn, child)))
+		return 0;
+	h = (uint32_t)strmap_hash(key, w.len);
+	if ((i = ixmap_get(&c->pair_ix, h, pair_is, &w)) || !create ||
+	    c->n_pairs >= EXPORT_CHILDREN_MAX)
+		return i;
+	if (ARRAY_GROW(c->pairs, c->n_pairs, c->cap_pairs, 64, EXPORT_CHILDREN_MAX) < 0 ||
+	    !(k = arena_alloc_chars(&c->keys, w.len)) || ixmap_add(&c->pair_ix, h, c->n_pairs) < 0)
+		return 0; /* a key left in the arena: out of memory anyway */
+	memcpy(k, key, w.len);
+	p = &c->pairs[c->n_pairs];
+	memset(p, 0, sizeof(*p));
+	p->key = k;
+	p->key_len = (uint32_t)w.len;
+	return ++c->n_pairs;
+}
+
+/* A unique id's hash (lowbias32): ids are mostly consecutive, and the index takes low bits. */
+static uint32_t id_hash(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	x ^= x >> 16;
+	return x;
+}
+
+struct live_want {
+	const struct sa_counters *c;
+	uint32_t id;
+};
+
+static bool live_is(const void *ctx, uint32_t ix)
+{
+	const struct live_want *w = ctx;
+
+	return w->c->live[ix].uniqueid == w->id;
+}
+
+/* The live entry of unique id @id, or NULL; valid until an entry is added or dropped. */
+static struct live *live_get(struct sa_counters *c, uint32_t id)
+{
+	struct live_want w = {c, id};
+	uint32_t i = ixmap_get(&c->live_ix, id_hash(id), live_is, &w);
+
+	return i ? &c->live[i - 1] : NULL;
 }
 
 static void totals_sub(struct sa_totals *a, const struct sa_totals *b)
@@ -138,34 +204,43 @@ static void totals_sub(struct sa_totals *a, const struct sa_totals *b)
 	a->packets_out -= b->packets_out;
 }
 
-/* Forget an entry; if it was live, its last values go into the carry first. */
+/* Forget an entry; if it was live, its last values go into the carry first. The last entry
+ * takes its place. */
 static void live_drop(struct sa_counters *c, struct live *l)
 {
+	uint32_t at = (uint32_t)(l - c->live), last = c->n_live - 1;
+
 	if (!l->gone)
-		totals_add(&l->pair->carry, &l->last);
-	free(strmap_del(&c->live, (const char *)&l->uniqueid, sizeof(l->uniqueid)));
+		totals_add(&c->pairs[l->pair].carry, &l->last);
+	ixmap_del(&c->live_ix, id_hash(l->uniqueid), at);
+	if (at != last) {
+		c->live[at] = c->live[last];
+		ixmap_move(&c->live_ix, id_hash(c->live[at].uniqueid), last, at);
+	}
+	c->n_live = last;
 }
 
-static int live_track(struct sa_counters *c, struct pair *p, uint32_t id,
+static int live_track(struct sa_counters *c, uint32_t pair, uint32_t id,
                       const struct sa_totals *now, bool final)
 {
-	struct live *l = strmap_get(&c->live, (const char *)&id, sizeof(id));
+	struct live *l = live_get(c, id);
+	struct pair *p = &c->pairs[pair];
 
-	if (l && (l->pair != p || (!final && !l->final && totals_below(now, &l->last)))) {
+	if (l && (l->pair != pair || (!final && !l->final && totals_below(now, &l->last)))) {
 		/* same id, different SA (charon restarted and reuses ids) */
 		live_drop(c, l);
 		l = NULL;
 	}
 	if (!l) {
-		if (c->live.len >= 4 * EXPORT_CHILDREN_MAX)
+		if (c->n_live >= 4 * EXPORT_CHILDREN_MAX)
 			return -ENOSPC;
-		l = calloc(1, sizeof(*l));
-		if (!l || strmap_put(&c->live, (const char *)&id, sizeof(id), l) < 0) {
-			free(l);
+		if (ARRAY_GROW(c->live, c->n_live, c->cap_live, 64, 4 * EXPORT_CHILDREN_MAX) < 0 ||
+		    ixmap_add(&c->live_ix, id_hash(id), c->n_live) < 0)
 			return -ENOMEM;
-		}
+		l = &c->live[c->n_live++];
+		memset(l, 0, sizeof(*l));
 		l->uniqueid = id;
-		l->pair = p;
+		l->pair = pair;
 	}
 	if (l->gone && final) {
 		/* a late final report: the carry already has ->last, add only what is new */
@@ -204,15 +279,11 @@ static int live_track(struct sa_counters *c, struct pair *p, uint32_t id,
  * after anything that changes, adds or folds a live entry. */
 static void live_sums_recompute(struct sa_counters *c)
 {
-	strmap_foreach(&c->pairs, slot)
-	    memset(&((struct pair *)slot->value)->live_sum, 0, sizeof(struct sa_totals));
-	strmap_foreach(&c->live, slot)
-	{
-		struct live *l = slot->value;
-
-		if (!l->gone)
-			totals_add(&l->pair->live_sum, &l->last);
-	}
+	for (uint32_t i = 0; i < c->n_pairs; i++)
+		memset(&c->pairs[i].live_sum, 0, sizeof(c->pairs[i].live_sum));
+	for (uint32_t i = 0; i < c->n_live; i++)
+		if (!c->live[i].gone)
+			totals_add(&c->pairs[c->live[i].pair].live_sum, &c->live[i].last);
 }
 
 int sa_counters_update(struct sa_counters *c, const struct sa_snapshot *s)
@@ -227,29 +298,28 @@ int sa_counters_update(struct sa_counters *c, const struct sa_snapshot *s)
 	for (uint32_t i = 0; i < s->n_ikes; i++) {
 		for (uint32_t j = 0; j < s->ikes[i].n_children; j++) {
 			const struct snap_child *ch = &s->ikes[i].children[j];
-			struct pair *p = pair_get(c, s->ikes[i].conn, ch->name, true);
+			uint32_t p = pair_get(c, s->ikes[i].conn, ch->name, true);
 
-			if (p && live_track(c, p, ch->uniqueid, &ch->totals, false) == -ENOMEM)
+			if (p && live_track(c, p - 1, ch->uniqueid, &ch->totals, false) == -ENOMEM)
 				err = -ENOMEM;
 		}
 	}
 	/* what this scrape did not list has ended: carry it */
-	if (c->live.len) {
-		gone = calloc(c->live.len, sizeof(*gone));
+	if (c->n_live) {
+		gone = calloc(c->n_live, sizeof(*gone));
 		if (!gone) {
 			err = -ENOMEM;
 			goto out;
 		}
 	}
-	strmap_foreach(&c->live, slot)
-	{
-		struct live *l = slot->value;
+	for (uint32_t i = 0; i < c->n_live; i++) {
+		struct live *l = &c->live[i];
 
 		if (l->gen == c->gen)
 			continue;
 		if (!l->gone) {
 			/* not listed any more: it ended, carry its last values */
-			totals_add(&l->pair->carry, &l->last);
+			totals_add(&c->pairs[l->pair].carry, &l->last);
 			l->gone = true;
 			l->gone_at_ms = now_ms;
 		} else if (now_ms - l->gone_at_ms > SA_GONE_KEEP_MS) {
@@ -257,7 +327,7 @@ int sa_counters_update(struct sa_counters *c, const struct sa_snapshot *s)
 		}
 	}
 	for (size_t i = 0; i < n_gone; i++)
-		live_drop(c, strmap_get(&c->live, (const char *)&gone[i], sizeof(gone[i])));
+		live_drop(c, live_get(c, gone[i]));
 	live_sums_recompute(c);
 out:
 	free(gone);
@@ -268,14 +338,14 @@ out:
 void sa_counters_get(struct sa_counters *c, const char *conn, const char *child,
                      struct sa_totals *ret)
 {
-	struct pair *p;
+	uint32_t p;
 
 	memset(ret, 0, sizeof(*ret));
 	pthread_mutex_lock(&c->lock);
 	p = pair_get(c, conn, child, false);
 	if (p) {
-		*ret = p->carry;
-		totals_add(ret, &p->live_sum);
+		*ret = c->pairs[p - 1].carry;
+		totals_add(ret, &c->pairs[p - 1].live_sum);
 	}
 	pthread_mutex_unlock(&c->lock);
 }
@@ -283,7 +353,7 @@ void sa_counters_get(struct sa_counters *c, const char *conn, const char *child,
 int sa_counters_retire(struct sa_counters *c, const char *conn, const char *child,
                        uint32_t uniqueid, const struct sa_totals *final)
 {
-	struct pair *p;
+	uint32_t p;
 	int err = -ENOMEM;
 
 	pthread_mutex_lock(&c->lock);
@@ -291,7 +361,7 @@ int sa_counters_retire(struct sa_counters *c, const char *conn, const char *chil
 	if (p) {
 		/* keep the entry (marked final) until a scrape no longer lists it, so the
 		 * DELETED SA that charon shows for a few seconds is not counted twice */
-		err = live_track(c, p, uniqueid, final, true);
+		err = live_track(c, p - 1, uniqueid, final, true);
 		/* live_track() may also have folded an older SA with this id into a carry:
 		 * recompute rather than patch one pair's live sum, or that SA counts twice
 		 * until the next scrape and the total then goes down */
@@ -307,7 +377,8 @@ uint32_t sa_counters_tracked(struct sa_counters *c)
 	uint32_t n = 0;
 
 	pthread_mutex_lock(&c->lock);
-	strmap_foreach(&c->live, slot) n += !((struct live *)slot->value)->gone;
+	for (uint32_t i = 0; i < c->n_live; i++)
+		n += !c->live[i].gone;
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }

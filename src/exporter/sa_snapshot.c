@@ -44,6 +44,18 @@ void sa_snapshot_reset(struct sa_snapshot *s)
 	s->dropped = 0;
 }
 
+void sa_snapshot_release(struct sa_snapshot *s)
+{
+	uint32_t n = s->n_ikes;
+
+	sa_snapshot_reset(s);
+	arena_release(&s->arena);
+	free(s->ikes);
+	s->ikes = NULL;
+	s->cap_ikes = 0;
+	s->ikes_hint = n > EXPORT_CHILDREN_MAX / 9 * 8 ? EXPORT_CHILDREN_MAX : n + n / 8;
+}
+
 void sa_snapshot_done(struct sa_snapshot *s)
 {
 	snap_drop_table(s);
@@ -572,6 +584,10 @@ int sa_snapshot_add_ike(struct sa_snapshot *s, const struct vici_msg *m)
 
 		if (m->elems[i].type != VICI_ELEM_SECTION_START)
 			return -EBADMSG;
+		/* after sa_snapshot_release(): as many as last time at once (or grow as usual) */
+		if (!s->cap_ikes && s->ikes_hint)
+			array_reserve_u32((void **)&s->ikes, sizeof(*s->ikes), 0, 1, &s->cap_ikes,
+			                  s->ikes_hint, EXPORT_CHILDREN_MAX);
 		ike = snap_grow((void **)&s->ikes, &s->n_ikes, &s->cap_ikes, sizeof(*s->ikes),
 		                EXPORT_CHILDREN_MAX);
 		if (!ike) {

@@ -42,18 +42,20 @@ struct snap_child {
 	int64_t rekey_time, life_time; /* seconds until rekey / expiry (may be negative) */
 };
 
+/* The 32-bit and bool fields together at the end: 144 bytes, not 152 (two snapshots of
+ * ten thousand are held while a read fills the second). */
 struct snap_ike {
 	const char *conn;
-	uint32_t uniqueid;
 	const char *state; /* ESTABLISHED, CONNECTING, REKEYING, ... */
 	const char *version, *local_host, *remote_host, *local_id, *remote_id;
 	const char *encr, *integ, *prf, *dh_group;
 	const char *nat; /* none, local, remote, both, fake */
-	bool initiator;
-	bool tasks_pending; /* any queued, active or passive task (a rekey or DPD in flight) */
 	int64_t established, rekey_time, reauth_time;
 	struct snap_child *children;
 	uint32_t n_children;
+	uint32_t uniqueid;
+	bool initiator;
+	bool tasks_pending; /* any queued, active or passive task (a rekey or DPD in flight) */
 };
 
 /* Whose retransmission schedule: charon waits timeout * base^i after the i-th send and gives up
@@ -121,6 +123,7 @@ struct sa_snapshot {
 	struct snap_conns *conn_table;
 	struct snap_ike *ikes;
 	uint32_t n_ikes, cap_ikes;
+	uint32_t ikes_hint; /* sa_snapshot_release(): the room to take at the first IKE SA */
 	struct snap_cert *certs;
 	uint32_t n_certs, cap_certs;
 	uint64_t dropped; /* items beyond the EXPORT_* limits, not kept */
@@ -130,6 +133,10 @@ void sa_snapshot_init(struct sa_snapshot *s);
 /* Empty for the next scrape, keeping allocations. */
 void sa_snapshot_reset(struct sa_snapshot *s);
 void sa_snapshot_done(struct sa_snapshot *s);
+/* Empty, as sa_snapshot_reset(), but give back the memory of the IKE and CHILD SAs and of the
+ * strings, remembering their sizes: the next fill takes about as much again at once. For a
+ * snapshot that waits for the next scrape, so that its memory is not resident in between. */
+void sa_snapshot_release(struct sa_snapshot *s);
 
 /* Add what one streamed event carries. 0, -EBADMSG (not the expected shape) or -ENOMEM;
  * -EBUSY for a list-conn event into a snapshot whose connections are a shared table's. */

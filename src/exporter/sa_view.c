@@ -5,6 +5,7 @@
 #include "exporter/sa_view.h"
 
 #include "common/array.h"
+#include "common/ixmap.h"
 #include "common/strmap.h"
 
 #include <errno.h>
@@ -13,100 +14,88 @@
 
 void sa_view_done(struct sa_view *v)
 {
-	for (uint32_t i = 0; i < v->n_conns; i++)
-		free(v->conns[i].children);
 	free(v->conns);
+	free(v->children);
 	memset(v, 0, sizeof(*v));
 }
 
+/* The view's connections by name, for the one build: a hash index (ixmap.h) that compares with
+ * the connection's own name, which the snapshot keeps for the view's lifetime. A strmap would
+ * copy every name into an allocation of its own and free them all again, once per connection
+ * and scrape (a fifth of the view's cost at 1,000 SAs). */
+struct conn_want {
+	const struct sa_view *v;
+	const char *name;
+};
+
+static bool conn_is(const void *ctx, uint32_t ix)
+{
+	const struct conn_want *w = ctx;
+
+	return strcmp(w->v->conns[ix].name, w->name) == 0;
+}
+
 /*
- * The view's connections by name, for the one build: an open-addressed table of (hash, index
- * into v->conns) that compares with the connection's own name, which the snapshot keeps for
- * the view's lifetime. A strmap would copy every name into an allocation of its own and free
- * them all again, once per connection and scrape (a fifth of the view's cost at 1,000 SAs).
+ * While the view is built, every child is appended to v->children as it is found, and a
+ * connection's children are chained from its ->ends through their ->meta. At the end
+ * group_children() lays each connection's children out in a run of its own.
  */
-struct conn_slot {
-	uint64_t hash;
-	uint32_t conn; /* index + 1; 0: empty */
+struct child_meta {
+	uint32_t link; /* the connection's next child, index + 1; 0: the last */
+	uint32_t conn; /* its connection's index */
 };
 
-struct conn_index {
-	struct conn_slot *slots;
-	size_t cap, len;
+struct view_build {
+	struct ixmap idx;
+	struct child_meta *meta; /* per child */
+	uint32_t (*ends)[2];     /* per connection: its first and last child, index + 1; 0: none */
+	size_t cap_meta, cap_ends;
 };
 
-static struct conn_slot *conn_index_find(const struct conn_index *x, const struct sa_view *v,
-                                         const char *name, uint64_t h)
+static struct sa_view_conn *view_conn(struct sa_view *v, struct view_build *b, const char *name)
 {
-	size_t mask = x->cap - 1;
-
-	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		struct conn_slot *s = &x->slots[i];
-
-		if (!s->conn || (s->hash == h && strcmp(v->conns[s->conn - 1].name, name) == 0))
-			return s;
-	}
-}
-
-/* Room for one more: the load stays under one half. 0 or -ENOMEM. */
-static int conn_index_reserve(struct conn_index *x)
-{
-	size_t ncap = x->cap ? x->cap * 2 : 64;
-	struct conn_slot *n;
-
-	if ((x->len + 1) * 2 <= x->cap)
-		return 0;
-	if (!(n = calloc(ncap, sizeof(*n))))
-		return -ENOMEM;
-	for (size_t i = 0; i < x->cap; i++) {
-		size_t j = x->slots[i].hash & (ncap - 1);
-
-		if (!x->slots[i].conn)
-			continue;
-		while (n[j].conn)
-			j = (j + 1) & (ncap - 1);
-		n[j] = x->slots[i];
-	}
-	free(x->slots);
-	x->slots = n;
-	x->cap = ncap;
-	return 0;
-}
-
-static struct sa_view_conn *view_conn(struct sa_view *v, struct conn_index *idx, const char *name)
-{
-	uint64_t h = strmap_hash(name, strlen(name));
-	struct conn_slot *s;
+	uint32_t h = (uint32_t)strmap_hash(name, strlen(name));
+	uint32_t i = ixmap_get(&b->idx, h, conn_is, &(struct conn_want){v, name});
 	struct sa_view_conn *c;
 
-	if (idx->cap && (s = conn_index_find(idx, v, name, h))->conn)
-		return &v->conns[s->conn - 1];
-	if (conn_index_reserve(idx) < 0 ||
-	    ARRAY_GROW(v->conns, v->n_conns, v->cap_conns, 16, UINT32_MAX) < 0)
+	if (i)
+		return &v->conns[i - 1];
+	if (ARRAY_GROW(v->conns, v->n_conns, v->cap_conns, 16, UINT32_MAX) < 0 ||
+	    ARRAY_GROW(b->ends, v->n_conns, b->cap_ends, 16, UINT32_MAX) < 0 ||
+	    ixmap_add(&b->idx, h, v->n_conns) < 0)
 		return NULL;
 	c = &v->conns[v->n_conns];
 	memset(c, 0, sizeof(*c));
 	c->name = name;
-	s = conn_index_find(idx, v, name, h);
-	s->hash = h;
-	s->conn = ++v->n_conns;
-	idx->len++;
+	b->ends[v->n_conns][0] = b->ends[v->n_conns][1] = 0;
+	v->n_conns++;
 	return c;
 }
 
-static struct sa_view_child *view_child(struct sa_view_conn *c, const char *name)
+static struct sa_view_child *view_child(struct sa_view *v, struct view_build *b,
+                                        struct sa_view_conn *c, const char *name)
 {
+	uint32_t ci = (uint32_t)(c - v->conns), n = v->n_children;
 	struct sa_view_child *ch;
 
-	for (uint32_t i = 0; i < c->n_children; i++)
-		if (strcmp(c->children[i].name, name) == 0)
-			return &c->children[i];
-	if (ARRAY_GROW(c->children, c->n_children, c->cap_children, 4, UINT32_MAX) < 0)
+	for (uint32_t i = b->ends[ci][0]; i; i = b->meta[i - 1].link)
+		if (strcmp(v->children[i - 1].name, name) == 0)
+			return &v->children[i - 1];
+	if (ARRAY_GROW(v->children, n, v->cap_children, 16, UINT32_MAX) < 0 ||
+	    ARRAY_GROW(b->meta, n, b->cap_meta, 16, UINT32_MAX) < 0)
 		return NULL;
-	ch = &c->children[c->n_children++];
+	ch = &v->children[n];
 	memset(ch, 0, sizeof(*ch));
 	ch->name = name;
 	ch->use_in = ch->use_out = SNAP_NONE;
+	b->meta[n] = (struct child_meta){.link = 0, .conn = ci};
+	if (b->ends[ci][1])
+		b->meta[b->ends[ci][1] - 1].link = n + 1;
+	else
+		b->ends[ci][0] = n + 1;
+	b->ends[ci][1] = n + 1;
+	c->n_children++;
+	v->n_children = n + 1;
 	return ch;
 }
 
@@ -152,21 +141,51 @@ static int64_t min_age(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
+/* Each connection's children in a run of its own, in the connections' order, and in the order
+ * they were found within a connection: the places follow from the counts, and the children are
+ * moved there in place (nothing moves in the usual case, the loaded connections' children
+ * having been found one connection after the other). */
+static void group_children(struct sa_view *v, struct view_build *b)
+{
+	uint32_t at = 0;
+	bool moved = false;
+
+	for (uint32_t i = 0; i < v->n_conns; i++) {
+		b->ends[i][0] = at; /* from now on: where the connection's next child goes */
+		v->conns[i].children = v->conns[i].n_children ? v->children + at : NULL;
+		at += v->conns[i].n_children;
+	}
+	for (uint32_t i = 0; i < v->n_children; i++) {
+		b->meta[i].link = b->ends[b->meta[i].conn][0]++; /* now: the child's place */
+		moved |= b->meta[i].link != i;
+	}
+	for (uint32_t i = 0; moved && i < v->n_children; i++)
+		while (b->meta[i].link != i) {
+			uint32_t j = b->meta[i].link;
+			struct sa_view_child t = v->children[j];
+
+			v->children[j] = v->children[i];
+			v->children[i] = t;
+			b->meta[i].link = b->meta[j].link;
+			b->meta[j].link = j;
+		}
+}
+
 int sa_view_build(const struct sa_snapshot *s, struct sa_view *v)
 {
-	struct conn_index idx = {0};
+	struct view_build b = {0};
 	int err = -ENOMEM;
 
 	memset(v, 0, sizeof(*v));
 	for (uint32_t i = 0; i < s->n_conns; i++) {
-		struct sa_view_conn *c = view_conn(v, &idx, s->conns[i].name);
+		struct sa_view_conn *c = view_conn(v, &b, s->conns[i].name);
 
 		if (!c)
 			goto out;
 		c->configured = true;
 		c->config = &s->conns[i];
 		for (uint32_t j = 0; j < s->conns[i].n_children; j++) {
-			struct sa_view_child *ch = view_child(c, s->conns[i].children[j]);
+			struct sa_view_child *ch = view_child(v, &b, c, s->conns[i].children[j]);
 
 			if (!ch)
 				goto out;
@@ -175,7 +194,7 @@ int sa_view_build(const struct sa_snapshot *s, struct sa_view *v)
 	}
 	for (uint32_t i = 0; i < s->n_ikes; i++) {
 		const struct snap_ike *ike = &s->ikes[i];
-		struct sa_view_conn *c = view_conn(v, &idx, ike->conn);
+		struct sa_view_conn *c = view_conn(v, &b, ike->conn);
 
 		if (!c)
 			goto out;
@@ -186,7 +205,7 @@ int sa_view_build(const struct sa_snapshot *s, struct sa_view *v)
 			c->best = ike;
 		for (uint32_t j = 0; j < ike->n_children; j++) {
 			const struct snap_child *sc = &ike->children[j];
-			struct sa_view_child *ch = view_child(c, sc->name);
+			struct sa_view_child *ch = view_child(v, &b, c, sc->name);
 
 			if (!ch)
 				goto out;
@@ -199,9 +218,12 @@ int sa_view_build(const struct sa_snapshot *s, struct sa_view *v)
 			ch->use_out = min_age(ch->use_out, sc->use_out);
 		}
 	}
+	group_children(v, &b);
 	err = 0;
 out:
-	free(idx.slots);
+	ixmap_done(&b.idx);
+	free(b.meta);
+	free(b.ends);
 	if (err < 0)
 		sa_view_done(v);
 	return err;

@@ -22,18 +22,22 @@ struct sa_view_child {
 
 struct sa_view_conn {
 	const char *name;
-	bool configured;
 	const struct snap_conn *config; /* its list-conns entry, NULL when not loaded */
-	bool up;
-	uint32_t n_ikes;
 	const struct snap_ike *best;
-	struct sa_view_child *children;
-	uint32_t n_children, cap_children;
+	struct sa_view_child *children; /* in sa_view.children, n_children of them */
+	uint32_t n_children;
+	uint32_t n_ikes;
+	bool configured;
+	bool up;
 };
 
+/* One allocation for all connections' children (a scrape of ten thousand connections made ten
+ * thousand small ones), each connection's in a run of its own, in the order they were found. */
 struct sa_view {
 	struct sa_view_conn *conns;
 	uint32_t n_conns, cap_conns;
+	struct sa_view_child *children;
+	uint32_t n_children, cap_children;
 };
 
 int sa_view_build(const struct sa_snapshot *s, struct sa_view *ret);

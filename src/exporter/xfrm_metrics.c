@@ -32,11 +32,13 @@ struct last_sa {
 };
 
 /* A CHILD SA's SPI or reqid, with whose it is. */
+/* 32 bytes, not 40 (the two 32-bit fields side by side): three arrays of them per render, 2 MB
+ * at 10,000 SAs */
 struct child_ref {
 	uint32_t key;
+	uint32_t reqid;
 	const char *conn, *child;
 	bool out;
-	uint32_t reqid;
 	uint8_t proto; /* IPPROTO_ESP or IPPROTO_AH */
 };
 

@@ -6,6 +6,7 @@
 #include "test.h"
 
 #include "common/arena.h"
+#include "common/ixmap.h"
 #include "common/buf.h"
 #include "common/num.h"
 #include "common/rd.h"
@@ -378,7 +379,103 @@ static void xxh64_matches_reference(void)
 	}
 }
 
+/* arena_release() gives every chunk back and remembers the size: what comes next is in one
+ * chunk of about the size used before (consecutive strings, never a gap of a new chunk). */
+static void arena_release_remembers_size(void)
+{
+	struct arena a;
+	char piece[1000];
+	const char *prev = NULL;
+
+	memset(piece, 'y', sizeof(piece));
+	arena_init(&a);
+	arena_release(&a); /* empty: nothing to give back, the default first chunk after it */
+	T_EQ_INT((int)a.hint, 0);
+	for (int i = 0; i < 200; i++)
+		T_ASSERT(arena_strndup(&a, piece, sizeof(piece) - 1));
+	T_EQ_INT((int)a.used, 200 * 1000);
+	arena_release(&a);
+	T_ASSERT(a.head == NULL);
+	T_EQ_INT((int)a.used, 0);
+	T_ASSERT(a.hint >= 200 * 1000);
+	for (int i = 0; i < 200; i++) {
+		const char *p = arena_strndup(&a, piece, sizeof(piece) - 1);
+
+		T_ASSERT(p && p[0] == 'y' && p[998] == 'y' && p[999] == '\0');
+		T_ASSERT(!prev || p == prev + 1000); /* one chunk */
+		prev = p;
+	}
+	arena_reset(&a);
+	T_EQ_INT((int)a.used, 0);
+	T_ASSERT(arena_strndup(&a, "z", 1));
+	arena_done(&a);
+	T_EQ_INT((int)a.hint, 0);
+}
+
+struct ix_model {
+	uint32_t key[600]; /* the caller's array: entry i's key */
+	uint32_t n;
+};
+static const struct ix_model *ix_cur;
+
+static bool ix_key_is(const void *ctx, uint32_t ix)
+{
+	return ix < ix_cur->n && ix_cur->key[ix] == *(const uint32_t *)ctx;
+}
+
+/* Random adds, deletions (the last entry moved into the hole, as a caller that keeps its array
+ * dense does) and lookups against the array itself, with hashes that collide on purpose (few
+ * distinct low bits) so that probes wrap and deletions shift runs. */
+static void ixmap_against_a_plain_search(void)
+{
+	static struct ix_model m;
+	struct ixmap x;
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+
+	ix_cur = &m;
+	ixmap_init(&x);
+	T_EQ_INT(ixmap_get(&x, 5, ix_key_is, &(uint32_t){5}), 0); /* empty, no table */
+	T_ASSERT(!ixmap_del(&x, 5, 0));
+	for (int step = 0; step < 20000; step++) {
+		uint32_t k, h, found = 0;
+
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		k = (uint32_t)(r % 700);
+		h = k * 2654435761u & 0x8000003fu; /* 64 low values and the top bit */
+		for (uint32_t i = 0; i < m.n; i++)
+			if (m.key[i] == k)
+				found = i + 1;
+		T_EQ_INT(ixmap_get(&x, h, ix_key_is, &k), found);
+		if (found && (r >> 20) % 2) {
+			uint32_t at = found - 1, last = m.n - 1;
+
+			T_ASSERT(ixmap_del(&x, h, at));
+			T_ASSERT(!ixmap_del(&x, h, at) || at != last);
+			if (at != last) {
+				uint32_t hl = m.key[last] * 2654435761u & 0x8000003fu;
+
+				m.key[at] = m.key[last];
+				T_ASSERT(ixmap_move(&x, hl, last, at));
+			}
+			m.n--;
+		} else if (!found && m.n < 600) {
+			m.key[m.n] = k;
+			T_EQ_INT(ixmap_add(&x, h, m.n), 0);
+			m.n++;
+		}
+		T_EQ_INT(x.len, m.n);
+		T_ASSERT(x.len * 4 <= x.cap * 3);
+	}
+	for (uint32_t i = 0; i < m.n; i++) {
+		uint32_t k = m.key[i];
+
+		T_EQ_INT(ixmap_get(&x, k * 2654435761u & 0x8000003fu, ix_key_is, &k), i + 1);
+	}
+	ixmap_done(&x);
+}
+
 TEST_MAIN("common", TEST(rd_reads_big_endian_and_stops_short), TEST(rd_short_read_leaves_cursor),
           TEST(buf_caps_and_sticks), TEST(buf_sink_streams), TEST(buf_sink_holds_and_fails),
           TEST(buf_integers), TEST(num_parse_rejects_junk), TEST(num_parse_durations),
-          TEST(arena_packs_strings_and_aligns_blocks), TEST(xxh64_matches_reference))
+          TEST(arena_packs_strings_and_aligns_blocks), TEST(xxh64_matches_reference),
+          TEST(arena_release_remembers_size), TEST(ixmap_against_a_plain_search))

@@ -368,8 +368,58 @@ static void ids_reused_in_bulk(void)
 	sa_counters_free(c);
 }
 
+/* Two thousand connections, each with its SA, over scrapes in which every SA grows and then
+ * half of them are replaced by new ones (a rekey: another unique id under the same pair): the
+ * pairs' table and index grow past many reallocations and every pair keeps its own total. */
+static void many_pairs(void)
+{
+	enum { N = 2000, SCRAPES = 4 };
+	struct sa_counters *c = sa_counters_new();
+	struct snap_ike *ikes = calloc(N, sizeof(*ikes));
+	struct snap_child *ch = calloc(N, sizeof(*ch));
+	char(*names)[16] = calloc(N, sizeof(*names));
+	uint64_t *want = calloc(N, sizeof(*want)), *last = calloc(N, sizeof(*last));
+
+	T_ASSERT(c && ikes && ch && names && want && last);
+	for (uint32_t i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "c-%u", i);
+		ikes[i] = (struct snap_ike){.conn = names[i], .children = &ch[i], .n_children = 1};
+	}
+	for (uint32_t k = 0; k < SCRAPES; k++) {
+		struct sa_snapshot s = {.ikes = ikes, .n_ikes = N};
+
+		for (uint32_t i = 0; i < N; i++) {
+			/* odd connections rekey at every scrape: a new id, counting from 0 again */
+			bool rekeyed = k > 0 && i % 2;
+			uint32_t id = i % 2 ? k * N + i + 1 : i + 1;
+			uint64_t n = rekeyed ? i + k : 10 * (uint64_t)(k + 1) + i;
+
+			if (rekeyed)
+				want[i] += last[i]; /* the old SA's last reading is carried */
+			ch[i] = (struct snap_child)CH(id, "INSTALLED", n);
+			last[i] = n;
+		}
+		T_EQ_INT(sa_counters_update(c, &s), 0);
+		for (uint32_t i = 0; i < N; i++) {
+			struct sa_totals t;
+
+			sa_counters_get(c, names[i], "net", &t);
+			T_EQ_INT(t.bytes_in, want[i] + last[i]);
+			T_EQ_INT(t.bytes_out, 2 * (want[i] + last[i]));
+		}
+		T_EQ_INT(sa_counters_tracked(c), N);
+	}
+	free(ikes);
+	free(ch);
+	free(names);
+	free(want);
+	free(last);
+	sa_counters_free(c);
+}
+
 TEST_MAIN("sa_counters", TEST(late_retire_adds_only_the_rest), TEST(skipped_sa_comes_back),
           TEST(rekey_is_monotonic), TEST(deleted_sa_not_counted_twice),
           TEST(retire_adds_the_difference_once), TEST(old_sa_grows_after_the_event),
           TEST(retire_of_an_sa_never_scraped), TEST(charon_restart_reuses_ids),
-          TEST(pairs_are_separate), TEST(many_sas_churn), TEST(ids_reused_in_bulk))
+          TEST(pairs_are_separate), TEST(many_sas_churn), TEST(ids_reused_in_bulk),
+          TEST(many_pairs))

@@ -617,6 +617,172 @@ static void view_unloaded_conn_still_appears(void)
 	sa_snapshot_done(&s);
 }
 
+/* A loaded connection @conn with CHILD configs @children (NULL-terminated). */
+static void build_conn(struct vici_builder *b, const char *conn, const char *const *children)
+{
+	vici_build_init(b, VICI_PKT_EVENT, "list-conn");
+	vici_build_section_start(b, conn);
+	vici_build_section_start(b, "children");
+	for (; *children; children++) {
+		vici_build_section_start(b, *children);
+		vici_build_section_end(b);
+	}
+	vici_build_section_end(b);
+	vici_build_section_end(b);
+}
+
+/* An IKE SA of @conn with one CHILD SA of config @child. */
+static void build_sa_child(struct vici_builder *b, const char *conn, const char *child, unsigned id)
+{
+	char sec[64], uid[16];
+
+	snprintf(sec, sizeof(sec), "%s-%u", child, id);
+	snprintf(uid, sizeof(uid), "%u", id);
+	vici_build_init(b, VICI_PKT_EVENT, "list-sa");
+	vici_build_section_start(b, conn);
+	vici_build_kv_str(b, "uniqueid", uid);
+	vici_build_kv_str(b, "state", "ESTABLISHED");
+	vici_build_section_start(b, "child-sas");
+	vici_build_section_start(b, sec);
+	vici_build_kv_str(b, "name", child);
+	vici_build_kv_str(b, "uniqueid", uid);
+	vici_build_kv_str(b, "state", "INSTALLED");
+	vici_build_section_end(b);
+	vici_build_section_end(b);
+	vici_build_section_end(b);
+}
+
+/* Children found out of their connections' order (SAs of unloaded connections and of CHILD
+ * configs that are not loaded, between others) still end up in one run per connection, in the
+ * order they were found; checked against a plain search over many random snapshots. */
+static void view_groups_children(void)
+{
+	static const char *const conn_children[][4] = {{"x", NULL}, {"y", "y2", NULL}};
+	static const struct {
+		const char *conn, *child;
+	} sas[] = {{"c", "z"}, {"a", "w"}, {"b", "y"}, {"c", "z2"}, {"a", "x"}, {"a", "w"}};
+	static const struct {
+		const char *conn, *child;
+		bool configured;
+		uint32_t n_sas;
+	} want[] = {{"a", "x", true, 1},  {"a", "w", false, 2}, {"b", "y", true, 1},
+	            {"b", "y2", true, 0}, {"c", "z", false, 1}, {"c", "z2", false, 1}};
+	struct vici_builder b;
+	struct sa_snapshot s;
+	struct sa_view v;
+	uint64_t rnd = 88172645463325252ull;
+
+	sa_snapshot_init(&s);
+	build_conn(&b, "a", conn_children[0]);
+	T_EQ_INT(add_built(&s, &b, 'c'), 0);
+	build_conn(&b, "b", conn_children[1]);
+	T_EQ_INT(add_built(&s, &b, 'c'), 0);
+	for (unsigned i = 0; i < sizeof(sas) / sizeof(sas[0]); i++) {
+		build_sa_child(&b, sas[i].conn, sas[i].child, i + 1);
+		T_EQ_INT(add_built(&s, &b, 's'), 0);
+	}
+	T_EQ_INT(sa_view_build(&s, &v), 0);
+	T_EQ_INT(v.n_conns, 3);
+	T_EQ_INT(v.n_children, 6);
+	for (unsigned i = 0, k = 0; i < v.n_conns; i++)
+		for (uint32_t j = 0; j < v.conns[i].n_children; j++, k++) {
+			const struct sa_view_child *ch = &v.conns[i].children[j];
+
+			T_ASSERT(ch == &v.children[k]); /* one run per connection, in order */
+			T_EQ_STR(v.conns[i].name, want[k].conn);
+			T_EQ_STR(ch->name, want[k].child);
+			T_EQ_INT(ch->configured, want[k].configured);
+			T_EQ_INT(ch->n_sas, want[k].n_sas);
+			T_EQ_INT(ch->up, want[k].n_sas > 0);
+		}
+	sa_view_done(&v);
+
+	for (int round = 0; round < 40; round++) {
+		static const char *const names[] = {"n0", "n1", "n2", "n3", "n4"};
+		char conn[16], child[16];
+		unsigned n_sas;
+
+		sa_snapshot_reset(&s);
+		for (unsigned c = 0; c < 20; c++) {
+			snprintf(conn, sizeof(conn), "c%u", c);
+			build_conn(&b, conn, (const char *const[]){names[c % 5], NULL});
+			T_EQ_INT(add_built(&s, &b, 'c'), 0);
+		}
+		n_sas = 1 + (unsigned)(round * 7 % 120);
+		for (unsigned i = 0; i < n_sas; i++) {
+			rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+			snprintf(conn, sizeof(conn), "c%u", (unsigned)(rnd % 30)); /* 10 unloaded */
+			snprintf(child, sizeof(child), "%s", names[(rnd >> 8) % 5]);
+			build_sa_child(&b, conn, child, i + 1);
+			T_EQ_INT(add_built(&s, &b, 's'), 0);
+		}
+		T_EQ_INT(sa_view_build(&s, &v), 0);
+		/* each connection's children: the configured one first, then as SAs name them */
+		for (uint32_t i = 0, k = 0; i < v.n_conns; i++) {
+			const struct sa_view_conn *vc = &v.conns[i];
+			const char *seen[8];
+			uint32_t n_seen = 0, sas_of[8] = {0};
+
+			for (uint32_t c = 0; c < s.n_conns; c++)
+				if (strcmp(s.conns[c].name, vc->name) == 0)
+					seen[n_seen++] = s.conns[c].children[0];
+			for (uint32_t e = 0; e < s.n_ikes; e++) {
+				uint32_t f;
+
+				if (strcmp(s.ikes[e].conn, vc->name) != 0)
+					continue;
+				for (f = 0; f < n_seen; f++)
+					if (strcmp(seen[f], s.ikes[e].children[0].name) == 0)
+						break;
+				if (f == n_seen)
+					seen[n_seen++] = s.ikes[e].children[0].name;
+				sas_of[f]++;
+			}
+			T_EQ_INT(vc->n_children, n_seen);
+			for (uint32_t j = 0; j < vc->n_children; j++, k++) {
+				T_ASSERT(&vc->children[j] == &v.children[k]);
+				T_EQ_STR(vc->children[j].name, seen[j]);
+				T_EQ_INT(vc->children[j].n_sas, sas_of[j]);
+			}
+		}
+		sa_view_done(&v);
+	}
+	sa_snapshot_done(&s);
+}
+
+/* sa_snapshot_release() gives the SAs' memory back and the next fill takes room for as many at
+ * once; what is read after it is read as before (no copy kept from before the release). */
+static void release_and_refill(void)
+{
+	struct vici_builder b;
+	struct sa_snapshot s;
+
+	sa_snapshot_init(&s);
+	for (int round = 0; round < 3; round++) {
+		for (unsigned i = 0; i < 100; i++) {
+			char conn[16];
+
+			snprintf(conn, sizeof(conn), "c%u", i);
+			build_sa_child(&b, conn, round == 1 ? "net" : "lan", i + 1);
+			T_EQ_INT(add_built(&s, &b, 's'), 0);
+		}
+		T_EQ_INT(s.n_ikes, 100);
+		if (round > 0)
+			T_EQ_INT(s.cap_ikes, 112); /* the hint: 100 and an eighth, taken at once */
+		for (unsigned i = 0; i < 100; i++) {
+			T_EQ_INT(s.ikes[i].uniqueid, i + 1);
+			T_EQ_STR(s.ikes[i].children[0].name, round == 1 ? "net" : "lan");
+			T_EQ_STR(s.ikes[i].children[0].state, "INSTALLED");
+		}
+		sa_snapshot_release(&s);
+		T_ASSERT(s.ikes == NULL && s.arena.head == NULL);
+		T_EQ_INT(s.n_ikes, 0);
+		T_EQ_INT(s.cap_ikes, 0);
+		T_EQ_INT(s.ikes_hint, 112);
+	}
+	sa_snapshot_done(&s);
+}
+
 /* The answer to a list-sas narrowed by connection name, from a charon that may have ignored
  * the narrowing: of the IKE SAs it added, those of that connection stay, including one with an
  * id the list had never seen (rekeyed since), but none listed before or twice. */
@@ -698,4 +864,4 @@ TEST_MAIN("sa_snapshot", TEST(keep_conn_ikes), TEST(conn_local_pubkey),
           TEST(child_deleted_after_rekey), TEST(empty_and_malformed), TEST(hand_built_fields),
           TEST(cert_from_der), TEST(view_configured_but_down), TEST(view_picks_established_ike),
           TEST(view_picks_installed_child), TEST(view_unloaded_conn_still_appears),
-          TEST(shared_copies))
+          TEST(view_groups_children), TEST(shared_copies), TEST(release_and_refill))
