@@ -532,7 +532,8 @@ static int op_collect(struct collector *c, void *arg)
 	c->snap.now = clock_real_s();
 	if ((err = daemon_collect_send_stats(c->vici)) < 0)
 		return err;
-	read_xfrm(c);
+	if (!c->xfrm_read) /* once per gather, though vici_do() may run this twice */
+		read_xfrm(c);
 	if ((err = daemon_collect_recv_stats(&c->own, c->vici, &c->msg, c->snap.now)) < 0)
 		return err;
 	/* The first read has no earlier list to find a skipped SA by (relist_skipped()): it waits
