@@ -530,7 +530,8 @@ static int op_collect(struct collector *c, void *arg)
 	}
 	sa_snapshot_reset(&c->snap);
 	c->snap.now = clock_real_s();
-	if ((err = daemon_collect_send_stats(c->vici)) < 0)
+	/* sent now, not with the first read: the kernel's tables are dumped while charon answers */
+	if ((err = daemon_collect_send_stats(c->vici)) < 0 || (err = vici_conn_flush(c->vici)) < 0)
 		return err;
 	if (!c->xfrm_read) /* once per gather, though vici_do() may run this twice */
 		read_xfrm(c);

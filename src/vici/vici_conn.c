@@ -549,6 +549,13 @@ int vici_conn_recv(struct vici_conn *c, vici_event_cb cb, void *ctx, struct vici
 	return vici_recv(c, cb, NULL, ctx, resp);
 }
 
+int vici_conn_flush(struct vici_conn *c)
+{
+	if (c->fd < 0)
+		return -ENOTCONN;
+	return vici_flush(c, clock_mono_ms() + c->timeout_ms);
+}
+
 int vici_conn_recv_raw(struct vici_conn *c, vici_raw_cb cb, void *ctx, struct vici_msg *resp)
 {
 	return vici_recv(c, NULL, cb, ctx, resp);

@@ -61,6 +61,9 @@ int vici_conn_send(struct vici_conn *c, const uint8_t *req, size_t req_len,
                    const char *stream_event);
 int vici_conn_send_simple(struct vici_conn *c, const char *cmd, const char *stream_event);
 int vici_conn_recv(struct vici_conn *c, vici_event_cb cb, void *ctx, struct vici_msg *resp);
+/* Send what is queued now rather than at the next vici_conn_recv(), for a caller with other work
+ * to do while charon answers. 0, or the send's error (the connection then closed, as above). */
+int vici_conn_flush(struct vici_conn *c);
 /* The same, but each streamed event goes to @cb undecoded: the packet (type byte, name and
  * body, without the length prefix), valid only during the call; a negative return aborts as
  * above. For a caller that recognises packets it has seen before by their bytes and decodes only

@@ -135,7 +135,7 @@ static int srv_step(struct srv *s, const struct step *st)
 			err = err ? err : -ENOMEM;
 			break;
 		}
-		s->reads++;
+		__atomic_add_fetch(&s->reads, 1, __ATOMIC_SEQ_CST);
 		if (data && (plen + 4 != len || memcmp(hdr, data, 4) != 0 ||
 		             memcmp(pkt, data + 4, plen) != 0)) {
 			snprintf(s->why, sizeof(s->why), "read %u: request differs from %s",
@@ -834,6 +834,41 @@ static void pipelined_answers_matched(void)
 	SRV_FINISH(s);
 }
 
+/* vici_conn_flush() sends what is queued at once: charon has the request before the client
+ * reads (the collector dumps the kernel's tables meanwhile); the answer is read as usual. */
+static void flush_sends_before_recv(void)
+{
+	static const struct step steps[] = {
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "stats.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "stats.a.0002.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
+	};
+	struct srv s;
+	struct vici_conn *c;
+	struct vici_msg resp = {0};
+	int waited_ms = 0;
+
+	SRV_START(s, steps);
+	c = vici_conn_new(s.path, 2000);
+	T_ASSERT(c);
+	T_EQ_INT(vici_conn_flush(c), -ENOTCONN);
+	T_EQ_INT(vici_conn_send_simple(c, "stats", NULL), 0);
+	T_EQ_INT(vici_conn_flush(c), 0);
+	T_EQ_INT(vici_conn_flush(c), 0); /* nothing left to send */
+	while (__atomic_load_n(&s.reads, __ATOMIC_SEQ_CST) == 0 && waited_ms < 5000) {
+		srv_sleep_ms(5);
+		waited_ms += 5;
+	}
+	T_EQ_INT(__atomic_load_n(&s.reads, __ATOMIC_SEQ_CST), 1);
+	T_EQ_INT(vici_conn_pending(c), 1);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+	T_ASSERT(vici_find(&resp, 0, "uptime"));
+	vici_conn_free(c);
+	vici_msg_done(&resp);
+	SRV_FINISH(s);
+}
+
 /* At most VICI_PIPELINE_MAX packets unanswered; a registration counts as one. The requests
  * go out together, in one write, when the first answer is read. */
 static void pipeline_bounded(void)
@@ -1051,4 +1086,4 @@ TEST_MAIN("vici_conn", TEST(simple_command), TEST(streamed_command), TEST(stream
           TEST(stop_mid_packet_then_reconnect), TEST(timeout), TEST(bad_length_headers),
           TEST(callback_abort_resets), TEST(large_response), TEST(event_connection),
           TEST(pipelined_answers_matched), TEST(pipeline_bounded), TEST(pipeline_broken_midway),
-          TEST(pipelined_unknown_stream_event), TEST(no_daemon))
+          TEST(pipelined_unknown_stream_event), TEST(flush_sends_before_recv), TEST(no_daemon))
