@@ -5,6 +5,8 @@
  */
 #include "common/strmap.h"
 
+#include "common/xxh64.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <sys/random.h>
@@ -22,12 +24,16 @@ static void strmap_seed_init(void)
 		strmap_seed = (uint64_t)(uintptr_t)&strmap_seed ^ 0x9e3779b97f4a7c15ull;
 }
 
-/* Eight bytes a step (FNV's one byte a step was a twentieth of a scrape). */
+/* Eight bytes a step (FNV's one byte a step was a twentieth of a scrape). From 32 bytes on
+ * (whole series, which prom_sample_once() hashes to find repeats), XXH64's four independent
+ * lanes: one chain of multiplications waited for each previous step. */
 uint64_t strmap_hash(const char *key, size_t len)
 {
 	uint64_t h, w;
 
 	pthread_once(&strmap_seed_once, strmap_seed_init);
+	if (len >= 32)
+		return xxh64(key, len, strmap_seed);
 	h = strmap_seed ^ ((uint64_t)len * 0xff51afd7ed558ccdull);
 	for (; len >= 8; key += 8, len -= 8) {
 		memcpy(&w, key, 8);

@@ -332,6 +332,33 @@ static void close_series(struct prom_writer *w, size_t n)
 	buf_putc(w->out, ' ');
 }
 
+/* @n bytes from @src to @dst, which do not overlap. Label names and values are mostly shorter
+ * than 16 bytes, and a call to memcpy for each cost more than the copy: two loads and two stores
+ * that may overlap cover 1 to 16 bytes without reading outside either span. */
+static inline void copy_short(char *dst, const char *src, size_t n)
+{
+	uint64_t a, b;
+	uint32_t c, d;
+
+	if (n > 16) {
+		memcpy(dst, src, n);
+	} else if (n >= 8) {
+		memcpy(&a, src, 8);
+		memcpy(&b, src + n - 8, 8);
+		memcpy(dst, &a, 8);
+		memcpy(dst + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&c, src, 4);
+		memcpy(&d, src + n - 4, 4);
+		memcpy(dst, &c, 4);
+		memcpy(dst + n - 4, &d, 4);
+	} else if (n) {
+		dst[0] = src[0];
+		dst[n / 2] = src[n / 2];
+		dst[n - 1] = src[n - 1];
+	}
+}
+
 /*
  * The fast path of a sample: "name{a="x",b="y"} " written at once, into room reserved for it
  * and for the value and newline that follow, when every label value is plain and within
@@ -341,7 +368,7 @@ static void close_series(struct prom_writer *w, size_t n)
  * cannot grow by the bound: the caller then writes the sample piece by piece.
  */
 static char *series_plain(struct prom_writer *w, const struct prom_label *l, size_t n,
-                          char **ret_start)
+                          const uint8_t *name_len, char **ret_start)
 {
 	size_t vlen[PROM_CHECKED_LABELS_MAX], nlen[PROM_CHECKED_LABELS_MAX];
 	size_t need = w->family_len + 2 + PROM_DOUBLE_TEXT_MAX + 2;
@@ -354,23 +381,23 @@ static char *series_plain(struct prom_writer *w, const struct prom_label *l, siz
 		if (vlen[i] > LABEL_VALUE_MAX ||
 		    plain_prefix((const unsigned char *)l[i].value, vlen[i]) != vlen[i])
 			return NULL;
-		nlen[i] = strlen(l[i].name);
+		nlen[i] = name_len ? name_len[i] : strlen(l[i].name);
 		need += nlen[i] + vlen[i] + 4; /* =" " and a comma */
 	}
 	if (!(p = *ret_start = buf_room(w->out, need)))
 		return NULL;
-	memcpy(p, w->family, w->family_len);
+	copy_short(p, w->family, w->family_len);
 	p += w->family_len;
 	if (n) {
 		*p++ = '{';
 		for (size_t i = 0; i < n; i++) {
 			if (i)
 				*p++ = ',';
-			memcpy(p, l[i].name, nlen[i]);
+			copy_short(p, l[i].name, nlen[i]);
 			p += nlen[i];
 			*p++ = '=';
 			*p++ = '"';
-			memcpy(p, l[i].value, vlen[i]);
+			copy_short(p, l[i].value, vlen[i]);
 			p += vlen[i];
 			*p++ = '"';
 		}
@@ -411,8 +438,9 @@ static size_t i64_text(int64_t v, char *out)
 	return 1 + buf_fmt_u64(out + 1, (uint64_t)0 - (uint64_t)v);
 }
 
-/* Were exactly these label-name pointers checked before? */
-static bool labels_checked(const struct prom_writer *w, const struct prom_label *labels, size_t n)
+/* Were exactly these label-name pointers checked before? Their lengths if so, else NULL. */
+static const uint8_t *labels_checked(const struct prom_writer *w, const struct prom_label *labels,
+                                     size_t n)
 {
 	for (unsigned k = 0; k < sizeof(w->checked_n) / sizeof(w->checked_n[0]); k++) {
 		size_t i;
@@ -422,49 +450,64 @@ static bool labels_checked(const struct prom_writer *w, const struct prom_label 
 		for (i = 0; i < n && w->checked[k][i] == labels[i].name && labels[i].value; i++)
 			;
 		if (i == n)
-			return true;
+			return w->checked_len[k];
 	}
-	return false;
+	return NULL;
 }
 
-static void labels_remember(struct prom_writer *w, const struct prom_label *labels, size_t n)
+/* Remember valid label names; their lengths, or NULL when the list is not kept. */
+static const uint8_t *labels_remember(struct prom_writer *w, const struct prom_label *labels,
+                                      size_t n)
 {
 	unsigned k = w->checked_next++ % (sizeof(w->checked_n) / sizeof(w->checked_n[0]));
 
 	if (n > PROM_CHECKED_LABELS_MAX)
-		return;
-	for (size_t i = 0; i < n; i++)
+		return NULL;
+	w->checked_n[k] = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(labels[i].name);
+
+		if (len > UINT8_MAX)
+			return NULL;
 		w->checked[k][i] = labels[i].name;
+		w->checked_len[k][i] = (uint8_t)len;
+	}
 	w->checked_n[k] = n;
+	return w->checked_len[k];
 }
 
-static bool sample_ok(struct prom_writer *w, const struct prom_label *labels, size_t n)
+/* May a sample with these labels be written? *ret_name_len: the names' lengths when known
+ * (for series_plain()), else NULL. */
+static bool sample_ok(struct prom_writer *w, const struct prom_label *labels, size_t n,
+                      const uint8_t **ret_name_len)
 {
+	*ret_name_len = NULL;
 	if (!w->family || w->type == PROM_HISTOGRAM || (n && !labels)) {
 		w->dropped++;
 		return false;
 	}
-	if (n == 0 || labels_checked(w, labels, n))
+	if (n == 0 || (*ret_name_len = labels_checked(w, labels, n)))
 		return true;
 	if (!labels_valid(labels, n, NULL)) {
 		w->dropped++;
 		return false;
 	}
-	labels_remember(w, labels, n);
+	*ret_name_len = labels_remember(w, labels, n);
 	return true;
 }
 
 void prom_sample(struct prom_writer *w, const struct prom_label *labels, size_t nlabels, double v)
 {
 	char *start, *p;
+	const uint8_t *name_len;
 
-	if (!sample_ok(w, labels, nlabels))
+	if (!sample_ok(w, labels, nlabels, &name_len))
 		return;
 	if (w->proto) {
 		prom_proto_sample(w, labels, nlabels, v);
 		return;
 	}
-	if ((p = series_plain(w, labels, nlabels, &start))) {
+	if ((p = series_plain(w, labels, nlabels, name_len, &start))) {
 		sample_end(w, start, p + double_text(v, p));
 		return;
 	}
@@ -694,9 +737,10 @@ bool prom_sample_once(struct prom_writer *w, struct prom_seen *seen,
 {
 	struct buf t, *out;
 	char *start, *p;
+	const uint8_t *name_len;
 	bool fresh;
 
-	if (!sample_ok(w, labels, nlabels))
+	if (!sample_ok(w, labels, nlabels, &name_len))
 		return false;
 	if (w->proto) {
 		if (!seen_insert(seen, values_hash(labels, nlabels)))
@@ -705,7 +749,7 @@ bool prom_sample_once(struct prom_writer *w, struct prom_seen *seen,
 		return true;
 	}
 	/* the series is rendered into reserved room and committed only when it is new */
-	if ((p = series_plain(w, labels, nlabels, &start))) {
+	if ((p = series_plain(w, labels, nlabels, name_len, &start))) {
 		if (!seen_insert(seen, strmap_hash(start, (size_t)(p - start)))) {
 			*start = '\0'; /* the buffer stays a string */
 			return false;
@@ -737,14 +781,15 @@ void prom_sample_u64(struct prom_writer *w, const struct prom_label *labels, siz
                      uint64_t v)
 {
 	char *start, *p;
+	const uint8_t *name_len;
 
-	if (!sample_ok(w, labels, nlabels))
+	if (!sample_ok(w, labels, nlabels, &name_len))
 		return;
 	if (w->proto) {
 		prom_proto_sample(w, labels, nlabels, (double)v);
 		return;
 	}
-	if ((p = series_plain(w, labels, nlabels, &start))) {
+	if ((p = series_plain(w, labels, nlabels, name_len, &start))) {
 		sample_end(w, start, p + buf_fmt_u64(p, v));
 		return;
 	}
@@ -758,14 +803,15 @@ void prom_sample_i64(struct prom_writer *w, const struct prom_label *labels, siz
                      int64_t v)
 {
 	char *start, *p;
+	const uint8_t *name_len;
 
-	if (!sample_ok(w, labels, nlabels))
+	if (!sample_ok(w, labels, nlabels, &name_len))
 		return;
 	if (w->proto) {
 		prom_proto_sample(w, labels, nlabels, (double)v);
 		return;
 	}
-	if ((p = series_plain(w, labels, nlabels, &start))) {
+	if ((p = series_plain(w, labels, nlabels, name_len, &start))) {
 		sample_end(w, start, p + i64_text(v, p));
 		return;
 	}

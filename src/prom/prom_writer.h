@@ -61,6 +61,7 @@ struct prom_writer {
 	 * of the same pointers needs no second look (scrapes write them tens of thousands of
 	 * times) */
 	const char *checked[8][PROM_CHECKED_LABELS_MAX];
+	uint8_t checked_len[8][PROM_CHECKED_LABELS_MAX]; /* their lengths, for the fast path */
 	size_t checked_n[8];
 	unsigned checked_next;
 	enum prom_format format;

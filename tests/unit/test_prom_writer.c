@@ -311,6 +311,73 @@ static void plain_path_matches_escaping(void)
 	}
 }
 
+/* The fast path copies names and values of every length (1 to 16 bytes by overlapping word
+ * moves, longer by memcpy) and takes the names' lengths from the list checked before: each
+ * sample, the first and those after it, reads exactly as built by hand. A label name too long
+ * to keep a length for (300 bytes) takes strlen() instead. */
+static void every_length_copied(void)
+{
+	char fam[48], name[320], val[48], want[800];
+
+	for (size_t n = 1; n <= 40; n += (n < 20 ? 1 : 7)) {
+		for (size_t v = 0; v <= 40; v++) {
+			struct buf b;
+			struct prom_writer w;
+			struct prom_label l[2];
+			size_t flen = 1 + (n + v) % 33, wl;
+
+			memset(fam, 'f', flen);
+			fam[flen] = '\0';
+			for (size_t i = 0; i < n; i++)
+				name[i] = (char)('a' + i % 26);
+			name[n] = '\0';
+			for (size_t i = 0; i < v; i++)
+				val[i] = (char)('A' + (i * 7) % 26);
+			val[v] = '\0';
+			l[0] = PROM_LABEL("k", "x");
+			l[1] = PROM_LABEL(name, val);
+			wl = (size_t)snprintf(want, sizeof(want), "%s{k=\"x\",%s=\"%s\"} 42\n", fam,
+			                      name, val);
+			buf_init(&b, 1 << 16);
+			prom_writer_init(&w, &b);
+			prom_family(&w, fam, PROM_GAUGE, NULL);
+			for (int rep = 0; rep < 3; rep++)
+				prom_sample_u64(&w, l, 2, 42);
+			T_EQ_INT(b.err, 0);
+			if (b.len < 3 * wl || memcmp(b.data + b.len - 3 * wl, want, wl) != 0 ||
+			    memcmp(b.data + b.len - 2 * wl, want, wl) != 0 ||
+			    memcmp(b.data + b.len - wl, want, wl) != 0) {
+				test_fail(__FILE__, __LINE__, "name %zu, value %zu: %s", n, v,
+				          b.data ? b.data : "");
+				buf_done(&b);
+				return;
+			}
+			buf_done(&b);
+		}
+	}
+	{
+		struct buf b;
+		struct prom_writer w;
+		struct prom_label l;
+		size_t wl;
+
+		memset(name, 'n', 300);
+		name[300] = '\0';
+		l = PROM_LABEL(name, "v");
+		wl = (size_t)snprintf(want, sizeof(want), "m{%s=\"v\"} 1\n", name);
+		buf_init(&b, 1 << 16);
+		prom_writer_init(&w, &b);
+		prom_family(&w, "m", PROM_GAUGE, NULL);
+		prom_sample_u64(&w, &l, 1, 1);
+		prom_sample_u64(&w, &l, 1, 1);
+		T_EQ_INT(b.err, 0);
+		T_ASSERT(b.len >= 2 * wl);
+		T_ASSERT(memcmp(b.data + b.len - 2 * wl, want, wl) == 0);
+		T_ASSERT(memcmp(b.data + b.len - wl, want, wl) == 0);
+		buf_done(&b);
+	}
+}
+
 /* A sample that fits the cap exactly is written, though the fast path's reservation (a bound
  * on the value's length) would not fit: the bound must not fail the buffer. */
 static void cap_fits_exact_sample(void)
@@ -632,7 +699,7 @@ static void renders_fast(void)
 
 TEST_MAIN("prom_writer", TEST(names_are_validated), TEST(doubles_render), TEST(doubles_round_trip),
           TEST(doubles_ignore_locale), TEST(label_values_are_escaped), TEST(label_utf8_is_repaired),
-          TEST(label_values_are_cut), TEST(plain_path_matches_escaping),
+          TEST(label_values_are_cut), TEST(plain_path_matches_escaping), TEST(every_length_copied),
           TEST(cap_fits_exact_sample), TEST(bad_names_are_dropped), TEST(histogram_renders),
           TEST(buffer_cap_is_sticky), TEST(promtool_accepts_output), TEST(renders_fast),
           TEST(samples_once), TEST(blocks_plus_label))
