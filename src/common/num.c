@@ -44,9 +44,11 @@ static int parse_digits(const char *s, size_t len, uint64_t *ret)
 
 		if (d > 9)
 			return -EINVAL;
-		if (v > (UINT64_MAX - d) / 10)
+		/* 19 digits never pass UINT64_MAX (20 digits): only the later ones are checked */
+		if (i < 19)
+			v = v * 10 + d;
+		else if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v))
 			over = true;
-		v = v * 10 + d;
 	}
 	*ret = v;
 	return over ? -ERANGE : 0;

@@ -13,6 +13,7 @@
 #include "common/xxh64.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -269,6 +270,35 @@ static void num_parse_rejects_junk(void)
 	T_ASSERT(num_parse_u64("000000000000000000000000042", 27, 100, &u) == 0 && u == 42);
 	T_EQ_INT(num_parse_u64("1\0", 2, 1000, &u), -EINVAL);
 	T_EQ_INT(num_parse_u64("99999999999999999999x", 21, UINT64_MAX, &u), -EINVAL);
+	/* against strtoull: every length, with and without leading zeros, around 2^64 */
+	{
+		static const char *const tails[] = {"18446744073709551615", "18446744073709551616",
+		                                    "18446744073709551605", "28446744073709551615",
+		                                    "9999999999999999999",  "10000000000000000000"};
+		uint64_t seed = 0x9e3779b97f4a7c15ull;
+		char t[40];
+
+		for (size_t k = 0; k < 2000; k++) {
+			size_t len = 1 + k % 39, zeros = (k / 39) % 4 ? 0 : (k / 7) % len;
+			unsigned long long want;
+			char *end;
+
+			for (size_t j = 0; j < len; j++) {
+				seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+				t[j] = (char)(j < zeros ? '0' : '0' + (seed >> 33) % 10);
+			}
+			if (k % 13 == 0 && len >= 20) /* a value near 2^64 behind the zeros */
+				memcpy(t + len - strlen(tails[k % 6]), tails[k % 6],
+				       strlen(tails[k % 6]));
+			t[len] = '\0';
+			errno = 0;
+			want = strtoull(t, &end, 10);
+			if (errno == ERANGE)
+				T_EQ_INT(num_parse_u64(t, len, UINT64_MAX, &u), -ERANGE);
+			else
+				T_ASSERT(num_parse_u64(t, len, UINT64_MAX, &u) == 0 && u == want);
+		}
+	}
 	T_ASSERT(num_parse_hex_u64("c1a0b2ff", 8, UINT32_MAX, &u) == 0 && u == 0xc1a0b2ff);
 	T_EQ_INT(num_parse_hex_u64("0x", 2, UINT32_MAX, &u), -EINVAL);
 	T_EQ_INT(num_parse_hex_u64("1g", 2, UINT32_MAX, &u), -EINVAL);
