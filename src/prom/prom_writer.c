@@ -168,6 +168,17 @@ static size_t plain_prefix(const unsigned char *p, size_t len)
 	return k;
 }
 
+/* Is HELP text plain: written as it is? A quote needs no escape there (the format escapes
+ * only \\ and newline in HELP), and several of our HELP texts quote a label value. */
+static bool help_plain(const unsigned char *p, size_t len)
+{
+	size_t k = 0;
+
+	while ((k += plain_prefix(p + k, len - k)) < len && p[k] == '"')
+		k++;
+	return k == len;
+}
+
 /*
  * Append @s[0..len) escaped for a label value (@quote true: \\, \" and \n) or for HELP text
  * (@quote false: \\ and \n only, as the format says), with invalid UTF-8 replaced by U+FFFD and
@@ -256,7 +267,7 @@ void prom_family(struct prom_writer *w, const char *name, enum prom_type type, c
 	/* plain help text (nearly all of it): both lines in one reservation; a small scrape is
 	 * mostly these lines */
 	tlen = strlen(prom_type_names[type]);
-	if (help && plain_prefix((const unsigned char *)help, help_len) == help_len &&
+	if (help && help_plain((const unsigned char *)help, help_len) &&
 	    (p = buf_room(w->out, 2 * w->family_len + help_len + tlen + 18))) {
 		char *start = p;
 

@@ -189,6 +189,23 @@ static void label_values_are_escaped(void)
 	                 "# TYPE t_info gauge\n"
 	                 "t_info{conn=\"a\\\\b\\\"c\\nd\",id=\"xyz\",ok=\"plain text, tab\tand "
 	                 "\xc3\xa9\"} 1\n");
+	/* quotes alone are written as they are (the plain path); a backslash, newline or bad
+	 * byte after them still gets its escape or repair */
+	static const char *const helps[][2] = {
+	    {"\"q\"", "\"q\""},
+	    {"kind=\"other\" (each)", "kind=\"other\" (each)"},
+	    {"a \"b\" c\\", "a \"b\" c\\\\"},
+	    {"\"\"\"\n", "\"\"\"\\n"},
+	    {"x=\"\xff\"", "x=\"\xef\xbf\xbd\""},
+	};
+	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++) {
+		char want[64];
+
+		buf_reset(&b);
+		prom_family(&w, "h", PROM_GAUGE, helps[i][0]);
+		snprintf(want, sizeof(want), "# HELP h %s\n# TYPE h gauge\n", helps[i][1]);
+		T_EQ_STR(b.data, want);
+	}
 	buf_done(&b);
 }
 
