@@ -361,6 +361,18 @@ static void every_length_copied(void)
 			for (int rep = 0; rep < 3; rep++)
 				prom_sample_u64(&w, l, 2, 42);
 			T_EQ_INT(b.err, 0);
+			/* prom_labels_render() writes the same set as the block between the braces
+			 */
+			{
+				struct buf blk;
+				const char *open = strchr(want, '{'), *close = strrchr(want, '}');
+
+				buf_init(&blk, 1 << 16);
+				T_EQ_INT(prom_labels_render(&blk, l, 2), 0);
+				T_EQ_INT(blk.len, (size_t)(close + 1 - open));
+				T_ASSERT(memcmp(blk.data, open, blk.len) == 0);
+				buf_done(&blk);
+			}
 			if (b.len < 3 * wl || memcmp(b.data + b.len - 3 * wl, want, wl) != 0 ||
 			    memcmp(b.data + b.len - 2 * wl, want, wl) != 0 ||
 			    memcmp(b.data + b.len - wl, want, wl) != 0) {
