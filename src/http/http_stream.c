@@ -56,14 +56,13 @@ struct http_stream {
 	unsigned head, queued;
 	struct block spare[STREAM_BLOCKS]; /* drained, for the producer */
 	unsigned spares;
-	unsigned made; /* blocks the pool allocated (the buffer's own storage is not one) */
 	/* set by the producer before ->streaming, read by the connection thread after */
 	unsigned status;
 	const char *ctype, *vary;
 	/* the producer's own */
-	unsigned made_max; /* how many blocks the pool may allocate */
-	size_t block_size; /* and their size */
-	struct block zb;   /* gzip: deflate's output block being filled */
+	unsigned made, made_max; /* blocks allocated (not the buffer's own storage), the most */
+	size_t block_size;       /* their size */
+	struct block zb;         /* gzip: deflate's output block being filled */
 	z_stream z;
 	bool z_on;
 	uint64_t length; /* HEAD: the bytes a GET would have been sent */
@@ -71,19 +70,24 @@ struct http_stream {
 	size_t off; /* bytes of the queue's head block it has copied */
 };
 
-/* A block of the pool's size, ->made counted already (and uncounted when there is no memory). */
+/* A new block of the pool's size. */
 static int block_alloc(struct http_stream *st, struct block *ret)
 {
 	ret->data = malloc(st->block_size);
-	if (!ret->data) {
-		pthread_mutex_lock(&st->lock);
-		st->made--;
-		pthread_mutex_unlock(&st->lock);
+	if (!ret->data)
 		return -ENOMEM;
-	}
+	st->made++;
 	ret->len = 0;
 	ret->cap = st->block_size;
 	return 0;
+}
+
+/* Queue a filled block for the reader, under ->lock (there is always room: there are no more
+ * blocks than places). */
+static void queue_locked(struct http_stream *st, struct block b)
+{
+	st->queue[(st->head + st->queued++) % STREAM_BLOCKS] = b;
+	pthread_cond_broadcast(&st->cv);
 }
 
 /* A block for deflate to fill: a drained one, or a new one while the pool may still make one;
@@ -97,24 +101,14 @@ static int block_get(struct http_stream *st, struct block *ret)
 		pthread_mutex_unlock(&st->lock);
 		return -EPIPE;
 	}
-	if (st->spares) {
-		*ret = st->spare[--st->spares];
+	if (!st->spares) {
 		pthread_mutex_unlock(&st->lock);
-		ret->len = 0;
-		return 0;
+		return block_alloc(st, ret);
 	}
-	st->made++;
+	*ret = st->spare[--st->spares];
 	pthread_mutex_unlock(&st->lock);
-	return block_alloc(st, ret);
-}
-
-/* Queue a filled block for the reader (there is always room: there are no more blocks). */
-static void block_put(struct http_stream *st, struct block b)
-{
-	pthread_mutex_lock(&st->lock);
-	st->queue[(st->head + st->queued++) % STREAM_BLOCKS] = b;
-	pthread_cond_broadcast(&st->cv);
-	pthread_mutex_unlock(&st->lock);
+	ret->len = 0;
+	return 0;
 }
 
 /* A plain answer's flush: the reply buffer's filled storage goes to the reader as it is, and
@@ -133,13 +127,11 @@ static int block_swap(struct http_stream *st, char **data, size_t *cap, size_t l
 		return -EPIPE;
 	}
 	make = !st->spares && st->made < st->made_max;
-	st->made += make;
 	pthread_mutex_unlock(&st->lock);
 	if (make && (err = block_alloc(st, &b)) < 0)
 		return err;
 	pthread_mutex_lock(&st->lock);
-	st->queue[(st->head + st->queued++) % STREAM_BLOCKS] = (struct block){*data, len, *cap};
-	pthread_cond_broadcast(&st->cv);
+	queue_locked(st, (struct block){*data, len, *cap});
 	if (!make) {
 		while (!st->spares && !st->gone)
 			pthread_cond_wait(&st->cv, &st->lock);
@@ -168,7 +160,9 @@ static void zblock_out(struct http_stream *st)
 		st->zb.len = 0;
 		return;
 	}
-	block_put(st, st->zb);
+	pthread_mutex_lock(&st->lock);
+	queue_locked(st, st->zb);
+	pthread_mutex_unlock(&st->lock);
 	st->zb = (struct block){0};
 }
 
