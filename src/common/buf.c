@@ -44,7 +44,7 @@ void buf_set_sink(struct buf *b, size_t mark, buf_sink_fn fn, void *ctx)
 
 static int sink_take(struct buf *b)
 {
-	int r = b->sink(b->sink_ctx, b->data, b->len);
+	int r = b->sink(b->sink_ctx, &b->data, &b->cap, b->len);
 
 	if (r < 0) {
 		b->err = r;

@@ -20,9 +20,16 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Takes @len bytes that left the buffer: 0, or a negative errno that becomes the buffer's
- * sticky error (the reader went away: the writer's later appends are no-ops). */
-typedef int (*buf_sink_fn)(void *ctx, const char *data, size_t len);
+/*
+ * Takes the @len bytes at *@data, in storage of *@cap bytes that the buffer owns. Either it
+ * consumes them where they are (copies, counts, compresses them) and leaves *@data and *@cap
+ * alone, or it takes the storage itself and puts storage of its own in its place (malloc()ed,
+ * at least one byte, *@cap its size), which the buffer then owns and writes on in: the bytes
+ * change hands without a copy. 0, or a negative errno that becomes the buffer's sticky error
+ * (the reader went away: the writer's later appends are no-ops); the storage is then left as
+ * it was.
+ */
+typedef int (*buf_sink_fn)(void *ctx, char **data, size_t *cap, size_t len);
 
 struct buf {
 	char *data;
@@ -100,7 +107,7 @@ int buf_put_u32be(struct buf *b, uint32_t v);
  * Streaming. From here on, whenever an append or a reservation would take the content to @mark
  * bytes or more, the content is first handed to @fn (and ->len starts over at 0), unless a hold
  * is on. @mark > 0. The buffer's own storage then stays about @mark bytes (a single larger
- * piece still grows it).
+ * piece still grows it); a sink that takes the storage should give back about as much.
  */
 void buf_set_sink(struct buf *b, size_t mark, buf_sink_fn fn, void *ctx);
 /* Hand what is in the buffer to the sink now (the end of a stream). 0 or the sticky error. */

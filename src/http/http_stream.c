@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * A streamed answer: producer thread, bounded ring, incremental gzip (see http_stream.h).
+ * A streamed answer: producer thread, a pool of blocks, incremental gzip (see http_stream.h).
+ *
+ * The bytes pass from the producer to the reader in blocks, not through a ring: a plain answer
+ * is rendered straight into a block (the reply buffer's sink takes its filled storage and gives
+ * it a drained block to write on in), and deflate writes into a block too; the reader copies a
+ * block into libmicrohttpd's buffer and hands it back. So the rendered bytes are copied once, by
+ * the reader, as libmicrohttpd's reader callback needs. Two blocks per stream: the producer fills
+ * one while the reader drains the other, and waits when both are the reader's.
  *
  * One mutex and one condition variable guard the state the two sides share; the bytes are
- * copied outside the lock (the producer owns the ring's free part, the reader its filled part,
- * and only the indices change under the lock). gzip here is zlib's deflate at level 1, chunk by
- * chunk: libdeflate, which the whole answers use (http_gzip.c), needs its whole input at once.
+ * copied outside the lock (a block is either the producer's or the reader's; only the queue and
+ * the spare list change under the lock). gzip here is zlib's deflate at level 1, chunk by chunk:
+ * libdeflate, which the whole answers use (http_gzip.c), needs its whole input at once.
  */
 #include "http/http_stream.h"
 
@@ -19,11 +26,19 @@
 #include <string.h>
 #include <zlib.h>
 
-/* The ring between the producer and the reader: a mark's worth, so that a flush seldom waits
- * for the reader, and the two threads do not take turns at every block. */
-#define STREAM_RING_SIZE (256u * 1024u)
-/* deflate's output per call, before it goes into the ring */
-#define STREAM_ZOUT_SIZE (16u * 1024u)
+/* Blocks per stream. A plain answer's blocks are the reply buffer's storage (a mark each: the
+ * buffer's own and one more); a gzipped one keeps its buffer and deflates into two blocks of
+ * STREAM_ZBLOCK_SIZE. Either way about what a mark and a 256 KiB ring took before. */
+#define STREAM_BLOCKS 2u
+/* deflate's output block: half of the 256 KiB that the ring used to be, so that two of them are
+ * as much, and a block goes out every few hundred KiB of text at most */
+#define STREAM_ZBLOCK_SIZE (128u * 1024u)
+
+/* Bytes on their way to the reader: len of cap filled. */
+struct block {
+	char *data;
+	size_t len, cap;
+};
 
 struct http_stream {
 	struct http_stream_params p;
@@ -37,55 +52,121 @@ struct http_stream {
 	bool finished;  /* the handler ended (and, when streaming, the last bytes are in) */
 	bool gone;      /* the response was freed: the producer must stop */
 	int result;     /* the handler's outcome once finished: 0 or -errno */
-	size_t r, used; /* the ring: filled part [r, r + used) modulo the size */
+	struct block queue[STREAM_BLOCKS]; /* filled, for the reader: [head, head + queued) */
+	unsigned head, queued;
+	struct block spare[STREAM_BLOCKS]; /* drained, for the producer */
+	unsigned spares;
 	/* set by the producer before ->streaming, read by the connection thread after */
 	unsigned status;
 	const char *ctype, *vary;
 	/* the producer's own */
-	char *ring;
+	unsigned made, made_max; /* blocks allocated (not the buffer's own storage), the most */
+	size_t block_size;       /* their size */
+	struct block zb;         /* gzip: deflate's output block being filled */
 	z_stream z;
 	bool z_on;
 	uint64_t length; /* HEAD: the bytes a GET would have been sent */
-	unsigned char zout[STREAM_ZOUT_SIZE];
+	/* the reader's own */
+	size_t off; /* bytes of the queue's head block it has copied */
 };
 
-/* Put @len bytes into the ring, waiting for room. -EPIPE once the response is gone. HEAD:
- * only count them. */
-static int ring_put(struct http_stream *st, const char *data, size_t len)
+/* A new block of the pool's size. */
+static int block_alloc(struct http_stream *st, struct block *ret)
 {
-	if (st->p.head) {
-		st->length += len;
-		return 0;
-	}
-	while (len) {
-		size_t w, n;
-
-		pthread_mutex_lock(&st->lock);
-		while (st->used == STREAM_RING_SIZE && !st->gone)
-			pthread_cond_wait(&st->cv, &st->lock);
-		if (st->gone) {
-			pthread_mutex_unlock(&st->lock);
-			return -EPIPE;
-		}
-		w = (st->r + st->used) % STREAM_RING_SIZE;
-		n = STREAM_RING_SIZE - st->used;
-		if (n > STREAM_RING_SIZE - w)
-			n = STREAM_RING_SIZE - w;
-		pthread_mutex_unlock(&st->lock);
-		if (n > len)
-			n = len;
-		memcpy(st->ring + w, data, n);
-		pthread_mutex_lock(&st->lock);
-		st->used += n;
-		pthread_cond_broadcast(&st->cv);
-		pthread_mutex_unlock(&st->lock);
-		data += n;
-		len -= n;
-	}
+	ret->data = malloc(st->block_size);
+	if (!ret->data)
+		return -ENOMEM;
+	st->made++;
+	ret->len = 0;
+	ret->cap = st->block_size;
 	return 0;
 }
 
-/* Deflate @len bytes (Z_NO_FLUSH) or finish the stream (Z_FINISH) into the ring. */
+/* Queue a filled block for the reader, under ->lock (there is always room: there are no more
+ * blocks than places). */
+static void queue_locked(struct http_stream *st, struct block b)
+{
+	st->queue[(st->head + st->queued++) % STREAM_BLOCKS] = b;
+	pthread_cond_broadcast(&st->cv);
+}
+
+/* A block for deflate to fill: a drained one, or a new one while the pool may still make one;
+ * else wait for the reader to drain one. -EPIPE once the response is gone. */
+static int block_get(struct http_stream *st, struct block *ret)
+{
+	pthread_mutex_lock(&st->lock);
+	while (!st->spares && st->made == st->made_max && !st->gone)
+		pthread_cond_wait(&st->cv, &st->lock);
+	if (st->gone) {
+		pthread_mutex_unlock(&st->lock);
+		return -EPIPE;
+	}
+	if (!st->spares) {
+		pthread_mutex_unlock(&st->lock);
+		return block_alloc(st, ret);
+	}
+	*ret = st->spare[--st->spares];
+	pthread_mutex_unlock(&st->lock);
+	ret->len = 0;
+	return 0;
+}
+
+/* A plain answer's flush: the reply buffer's filled storage goes to the reader as it is, and
+ * the buffer writes on in a block of the pool: a new one while the pool may still make one,
+ * else one the reader drained (the filled one is queued first, so that the reader need not wait
+ * for the producer to wake up). -EPIPE once the response is gone: the buffer keeps its storage. */
+static int block_swap(struct http_stream *st, char **data, size_t *cap, size_t len)
+{
+	struct block b;
+	bool make;
+	int err;
+
+	pthread_mutex_lock(&st->lock);
+	if (st->gone) {
+		pthread_mutex_unlock(&st->lock);
+		return -EPIPE;
+	}
+	make = !st->spares && st->made < st->made_max;
+	pthread_mutex_unlock(&st->lock);
+	if (make && (err = block_alloc(st, &b)) < 0)
+		return err;
+	pthread_mutex_lock(&st->lock);
+	queue_locked(st, (struct block){*data, len, *cap});
+	if (!make) {
+		while (!st->spares && !st->gone)
+			pthread_cond_wait(&st->cv, &st->lock);
+		if (!st->spares) {
+			/* gone: the block just queued is still the last one there (a drained one
+			 * would be a spare); it stays the buffer's */
+			st->queued--;
+			pthread_mutex_unlock(&st->lock);
+			return -EPIPE;
+		}
+		b = st->spare[--st->spares];
+	}
+	pthread_mutex_unlock(&st->lock);
+	*data = b.data;
+	*cap = b.cap;
+	return 0;
+}
+
+/* deflate's output block is full or the stream ends: to the reader; HEAD only counts it. */
+static void zblock_out(struct http_stream *st)
+{
+	if (!st->zb.len)
+		return;
+	if (st->p.head) {
+		st->length += st->zb.len;
+		st->zb.len = 0;
+		return;
+	}
+	pthread_mutex_lock(&st->lock);
+	queue_locked(st, st->zb);
+	pthread_mutex_unlock(&st->lock);
+	st->zb = (struct block){0};
+}
+
+/* Deflate @len bytes (Z_NO_FLUSH) or finish the stream (Z_FINISH) into blocks. */
 static int deflate_put(struct http_stream *st, const char *data, size_t len, int flush)
 {
 	int zr, err;
@@ -98,22 +179,24 @@ static int deflate_put(struct http_stream *st, const char *data, size_t len, int
 		st->z.next_in = (unsigned char *)(uintptr_t)data;
 		st->z.avail_in = (uInt)take;
 		do {
-			size_t n;
-
-			st->z.next_out = st->zout;
-			st->z.avail_out = sizeof(st->zout);
+			if (!st->zb.data && (err = block_get(st, &st->zb)) < 0)
+				return err;
+			st->z.next_out = (unsigned char *)st->zb.data + st->zb.len;
+			st->z.avail_out = (uInt)(st->zb.cap - st->zb.len);
 			zr = deflate(&st->z, flush);
 			if (zr == Z_STREAM_ERROR)
 				return -EIO;
-			n = sizeof(st->zout) - st->z.avail_out;
-			if (n && (err = ring_put(st, (const char *)st->zout, n)) < 0)
-				return err;
+			st->zb.len = st->zb.cap - st->z.avail_out;
+			if (st->z.avail_out == 0)
+				zblock_out(st);
 		} while (st->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
 		if (flush == Z_FINISH)
 			break;
 		data += take;
 		len -= take;
 	}
+	if (flush == Z_FINISH)
+		zblock_out(st);
 	return 0;
 }
 
@@ -122,17 +205,20 @@ static int deflate_put(struct http_stream *st, const char *data, size_t len, int
  * handler's to read (the connection thread has the connection again). */
 static int stream_begin(struct http_stream *st)
 {
-	if (!st->p.head) {
-		st->ring = malloc(STREAM_RING_SIZE);
-		if (!st->ring)
-			return -ENOMEM;
-	}
 	if (st->p.gzip) {
 		/* level 1, a gzip header (windowBits 15 + 16), memLevel 8: zlib's defaults but
 		 * for the level; on a scrape, speed beats ratio */
 		if (deflateInit2(&st->z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 			return -ENOMEM;
 		st->z_on = true;
+		/* HEAD counts deflate's output in one block and drops it */
+		st->made_max = st->p.head ? 1 : STREAM_BLOCKS;
+		st->block_size = STREAM_ZBLOCK_SIZE;
+	} else {
+		/* the reply buffer's storage is the first block; the others are as large, as
+		 * the buffer keeps its content under the mark (and its NUL within it) */
+		st->made_max = STREAM_BLOCKS - 1;
+		st->block_size = st->p.mark;
 	}
 	st->p.rq.conn = NULL;
 	pthread_mutex_lock(&st->lock);
@@ -145,17 +231,34 @@ static int stream_begin(struct http_stream *st)
 	return 0;
 }
 
-/* The reply buffer's sink, on the producer thread. */
-static int on_flush(void *ctx, const char *data, size_t len)
+/* The reply buffer's sink, on the producer thread: a plain answer's filled storage goes to the
+ * reader as it is, and the buffer writes on in a drained block; gzip and HEAD consume the bytes
+ * where they are. */
+static int on_flush(void *ctx, char **data, size_t *cap, size_t len)
 {
 	struct http_stream *st = ctx;
+	bool idle;
 	int err;
 
 	if (!st->streaming && (err = stream_begin(st)) < 0)
 		return err;
-	if (st->z_on)
-		return deflate_put(st, data, len, Z_NO_FLUSH);
-	return ring_put(st, data, len);
+	if (st->z_on) {
+		if ((err = deflate_put(st, *data, len, Z_NO_FLUSH)) < 0)
+			return err;
+		/* deflate's output waits in its block until the block is full, unless the reader
+		 * has nothing to send meanwhile */
+		pthread_mutex_lock(&st->lock);
+		idle = !st->queued;
+		pthread_mutex_unlock(&st->lock);
+		if (idle && !st->p.head)
+			zblock_out(st);
+		return 0;
+	}
+	if (st->p.head || !len) {
+		st->length += len;
+		return 0;
+	}
+	return block_swap(st, data, cap, len);
 }
 
 static void finish(struct http_stream *st, int result)
@@ -269,34 +372,39 @@ void http_stream_head(struct http_stream *st, unsigned *ret_status, const char *
 ssize_t http_stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct http_stream *st = cls;
-	size_t r, n;
+	struct block b;
+	size_t n;
 
 	(void)pos;
 	pthread_mutex_lock(&st->lock);
-	while (!st->used && !st->finished)
+	while (!st->queued && !st->finished)
 		pthread_cond_wait(&st->cv, &st->lock);
 	if (st->finished && st->result < 0) {
 		/* no last chunk: the client sees a broken transfer, not a shorter answer */
 		pthread_mutex_unlock(&st->lock);
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
-	if (!st->used) {
+	if (!st->queued) {
 		pthread_mutex_unlock(&st->lock);
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	}
-	r = st->r;
-	n = st->used;
+	/* the head block is the reader's until it goes back to the spares */
+	b = st->queue[st->head];
 	pthread_mutex_unlock(&st->lock);
-	if (n > STREAM_RING_SIZE - r)
-		n = STREAM_RING_SIZE - r;
+	n = b.len - st->off;
 	if (n > max)
 		n = max;
-	memcpy(out, st->ring + r, n);
-	pthread_mutex_lock(&st->lock);
-	st->r = (r + n) % STREAM_RING_SIZE;
-	st->used -= n;
-	pthread_cond_broadcast(&st->cv);
-	pthread_mutex_unlock(&st->lock);
+	memcpy(out, b.data + st->off, n);
+	st->off += n;
+	if (st->off == b.len) {
+		st->off = 0;
+		pthread_mutex_lock(&st->lock);
+		st->head = (st->head + 1) % STREAM_BLOCKS;
+		st->queued--;
+		st->spare[st->spares++] = b;
+		pthread_cond_broadcast(&st->cv);
+		pthread_mutex_unlock(&st->lock);
+	}
 	return (ssize_t)n;
 }
 
@@ -315,7 +423,11 @@ void http_stream_free(void *cls)
 	buf_done(&st->rp.body);
 	if (st->z_on)
 		deflateEnd(&st->z);
-	free(st->ring);
+	for (unsigned i = 0; i < st->queued; i++)
+		free(st->queue[(st->head + i) % STREAM_BLOCKS].data);
+	for (unsigned i = 0; i < st->spares; i++)
+		free(st->spare[i].data);
+	free(st->zb.data);
 	pthread_mutex_destroy(&st->lock);
 	pthread_cond_destroy(&st->cv);
 	free(st);

@@ -6,13 +6,14 @@
  * differs from a whole answer (the connection thread gets the buffer and answers as before).
  * When the buffer would pass the mark, its sink (buf_set_sink()) hands the status and headers
  * to the connection thread, which queues a response of unknown length (chunked), and from then
- * on every flush goes, gzipped on the way by zlib's incremental deflate when asked, into a
- * bounded ring that the response's reader drains. Memory stays at the mark, the ring and zlib's
- * state, whatever the size of the answer.
+ * on every flush goes to the response's reader in blocks: the buffer's filled storage itself
+ * (the buffer writes on in a block the reader drained), or, gzipped, the blocks that zlib's
+ * incremental deflate writes into. Memory stays at two marks (or a mark, two deflate blocks and
+ * zlib's state), whatever the size of the answer.
  *
- * The producer waits when the ring is full (a slow client slows the rendering down, it does
- * not make it buffer); the reader waits when it is empty (thread-per-connection mode: the
- * connection thread may block). A handler that fails after the first flush ends the transfer
+ * The producer waits when the reader has every block (a slow client slows the rendering down,
+ * it does not make it buffer); the reader waits when it has none (thread-per-connection mode:
+ * the connection thread may block). A handler that fails after the first flush ends the transfer
  * with an error (the client sees a broken chunked body, never a shorter answer that looks
  * whole). When the client goes away, or its deadline closes it, libmicrohttpd frees the
  * response: the producer's next flush fails, the handler unwinds, and the thread is joined.

@@ -500,11 +500,12 @@ struct held {
 	char *out;
 };
 
-static int hold_sink(void *ctx, const char *data, size_t len)
+static int hold_sink(void *ctx, char **data, size_t *cap, size_t len)
 {
 	struct held *h = ctx;
 
-	buf_append(&h->got, data, len);
+	(void)cap;
+	buf_append(&h->got, *data, len);
 	pthread_mutex_lock(&h->lock);
 	h->paused = true;
 	pthread_cond_broadcast(&h->cond);

@@ -17,6 +17,7 @@
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void rd_reads_big_endian_and_stops_short(void)
@@ -67,24 +68,41 @@ static void buf_caps_and_sticks(void)
 	buf_done(&b);
 }
 
-/* What a sink saw: the bytes, how many calls, the largest buffer it was handed. */
+/* What a sink saw: the bytes, how many calls, the largest buffer it was handed. With ->give,
+ * the sink takes the buffer's storage (and frees it at once, so that ASan sees any later use of
+ * it by the buffer) and gives back new storage of that many bytes. */
 struct sink_seen {
 	struct buf all;
 	unsigned calls;
 	size_t largest;
 	unsigned fail_at; /* fail the n-th call (1-based); 0: never */
+	size_t give;      /* > 0: take the storage, give this many bytes in its place */
+	char *given;      /* the storage given last */
+	unsigned back;    /* calls that were handed the storage given last */
 };
 
-static int sink_take_all(void *ctx, const char *data, size_t len)
+static int sink_take_all(void *ctx, char **data, size_t *cap, size_t len)
 {
 	struct sink_seen *s = ctx;
+	char *fresh;
 
 	s->calls++;
 	if (len > s->largest)
 		s->largest = len;
 	if (s->fail_at && s->calls == s->fail_at)
 		return -EPIPE;
-	return buf_append(&s->all, data, len);
+	if (*cap <= len || buf_append(&s->all, *data, len) < 0)
+		return -EINVAL;
+	if (!s->give)
+		return 0;
+	if (*data == s->given)
+		s->back++;
+	if (!(fresh = malloc(s->give)))
+		return -ENOMEM;
+	free(*data);
+	*data = s->given = fresh;
+	*cap = s->give;
+	return 0;
 }
 
 /* Write the same pieces (appends, printf, room/commit, reserve) with and without a sink: the
@@ -114,6 +132,8 @@ static void write_pieces(struct buf *b, unsigned n)
 	}
 }
 
+/* Both kinds of sink (one that reads the bytes where they are, one that takes the storage and
+ * gives other storage back, smaller, as large or larger than the mark). */
 static void buf_sink_streams(void)
 {
 	static const size_t marks[] = {1, 2, 16, 64, 100, 256, 1000, 4096, 1 << 20};
@@ -123,75 +143,97 @@ static void buf_sink_streams(void)
 	write_pieces(&whole, 500);
 	T_EQ_INT(whole.err, 0);
 	for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
-		struct sink_seen seen = {0};
-		struct buf b;
+		const size_t gives[] = {0, 1, marks[m] / 2 + 1, marks[m], 3 * marks[m]};
 
-		buf_init(&seen.all, SIZE_MAX);
-		buf_init(&b, SIZE_MAX);
-		buf_set_sink(&b, marks[m], sink_take_all, &seen);
-		buf_hint(&b, 10u << 20);
-		T_ASSERT(b.cap <= (marks[m] < 256 ? 256 : 2 * marks[m]));
-		write_pieces(&b, 500);
-		/* the buffer never held a mark's worth, but for a single larger piece */
-		T_ASSERT(b.len < marks[m] || b.len <= 700 + 24);
-		T_ASSERT(b.cap <= (marks[m] < 1024 ? 1024 : 2 * marks[m]));
-		T_EQ_INT(buf_total(&b), whole.len);
-		T_EQ_INT(buf_flush(&b), 0);
-		T_EQ_INT(b.len, 0);
-		T_EQ_INT(b.err, 0);
-		T_EQ_INT(seen.all.len, whole.len);
-		T_ASSERT(memcmp(seen.all.data, whole.data, whole.len) == 0);
-		T_ASSERT(marks[m] >= whole.len ? seen.calls == 1 : seen.calls > 1);
-		/* bytes the sink took cannot be forgotten */
-		buf_reset(&b);
-		T_EQ_INT(b.err, -ESPIPE);
-		buf_done(&b);
-		buf_done(&seen.all);
+		for (size_t g = 0; g < sizeof(gives) / sizeof(gives[0]); g++) {
+			struct sink_seen seen = {.give = gives[g]};
+			size_t bound = marks[m] < 1024 ? 1024 : 2 * marks[m];
+			struct buf b;
+
+			buf_init(&seen.all, SIZE_MAX);
+			buf_init(&b, SIZE_MAX);
+			buf_set_sink(&b, marks[m], sink_take_all, &seen);
+			buf_hint(&b, 10u << 20);
+			T_ASSERT(b.cap <= (marks[m] < 256 ? 256 : 2 * marks[m]));
+			write_pieces(&b, 500);
+			/* the buffer never held a mark's worth, but for a single larger piece */
+			T_ASSERT(b.len < marks[m] || b.len <= 700 + 24);
+			T_ASSERT(b.cap <= (gives[g] > bound ? gives[g] : bound));
+			T_EQ_INT(buf_total(&b), whole.len);
+			T_EQ_INT(buf_flush(&b), 0);
+			T_EQ_INT(b.len, 0);
+			T_EQ_INT(b.err, 0);
+			T_EQ_INT(seen.all.len, whole.len);
+			T_ASSERT(memcmp(seen.all.data, whole.data, whole.len) == 0);
+			T_ASSERT(marks[m] >= whole.len ? seen.calls == 1 : seen.calls > 1);
+			/* storage given at least the mark is written on in place and handed back
+			 * as it is: no copy, no reallocation */
+			if (gives[g] >= marks[m] && gives[g] > 700 + 24)
+				T_EQ_INT(seen.back, seen.calls - 1);
+			/* bytes the sink took cannot be forgotten */
+			buf_reset(&b);
+			T_EQ_INT(b.err, -ESPIPE);
+			buf_done(&b);
+			buf_done(&seen.all);
+		}
 	}
 	buf_done(&whole);
 }
 
 static void buf_sink_holds_and_fails(void)
 {
-	struct sink_seen seen = {0};
 	struct buf b;
 
-	buf_init(&seen.all, SIZE_MAX);
-	buf_init(&b, 10000);
-	buf_set_sink(&b, 64, sink_take_all, &seen);
-	buf_hold(&b);
-	for (int i = 0; i < 100; i++)
-		buf_puts(&b, "0123456789");
-	/* held: nothing handed over, the buffer grew */
-	T_EQ_INT(seen.calls, 0);
-	T_EQ_INT(b.len, 1000);
-	buf_unhold(&b);
-	buf_puts(&b, "x");
-	T_EQ_INT(seen.calls, 1);
-	T_EQ_INT(seen.all.len, 1000);
-	/* the cap counts every byte written, those the sink took too */
-	for (int i = 0; i < 900 && !b.err; i++)
-		buf_puts(&b, "0123456789");
-	T_EQ_INT(b.err, -E2BIG);
-	T_ASSERT(buf_total(&b) <= 10000);
-	buf_done(&b);
-	buf_done(&seen.all);
+	for (size_t give = 0; give <= 64; give += 64) {
+		struct sink_seen seen = {.give = give};
 
-	/* a sink's failure is the buffer's sticky error: later writes are no-ops */
-	memset(&seen, 0, sizeof(seen));
-	buf_init(&seen.all, SIZE_MAX);
-	seen.fail_at = 2;
-	buf_init(&b, SIZE_MAX);
-	buf_set_sink(&b, 32, sink_take_all, &seen);
-	for (int i = 0; i < 100; i++)
-		buf_puts(&b, "0123456789");
-	T_EQ_INT(b.err, -EPIPE);
-	T_EQ_INT(seen.calls, 2);
-	T_EQ_INT(buf_flush(&b), -EPIPE);
-	T_EQ_INT(seen.calls, 2);
-	T_ASSERT(buf_room(&b, 4) == NULL);
-	buf_done(&b);
-	buf_done(&seen.all);
+		buf_init(&seen.all, SIZE_MAX);
+		buf_init(&b, 10000);
+		buf_set_sink(&b, 64, sink_take_all, &seen);
+		buf_hold(&b);
+		for (int i = 0; i < 100; i++)
+			buf_puts(&b, "0123456789");
+		/* held: nothing handed over, the buffer grew */
+		T_EQ_INT(seen.calls, 0);
+		T_EQ_INT(b.len, 1000);
+		buf_unhold(&b);
+		T_EQ_INT(seen.calls, 1);
+		T_EQ_INT(seen.all.len, 1000);
+		T_EQ_INT(b.len, 0);
+		T_ASSERT(give ? b.cap == give : b.cap >= 1000);
+		buf_puts(&b, "x");
+		T_EQ_INT(seen.calls, 1);
+		/* the cap counts every byte written, those the sink took too */
+		for (int i = 0; i < 900 && !b.err; i++)
+			buf_puts(&b, "0123456789");
+		T_EQ_INT(b.err, -E2BIG);
+		T_ASSERT(buf_total(&b) <= 10000);
+		T_EQ_INT(seen.all.len, b.flushed);
+		buf_done(&b);
+		buf_done(&seen.all);
+
+		/* a sink's failure is the buffer's sticky error: later writes are no-ops, and the
+		 * buffer keeps the storage it had (freed by buf_done(): ASan sees a leak) */
+		seen = (struct sink_seen){.fail_at = 2, .give = give};
+		buf_init(&seen.all, SIZE_MAX);
+		buf_init(&b, SIZE_MAX);
+		buf_set_sink(&b, 32, sink_take_all, &seen);
+		for (int i = 0; i < 100; i++)
+			buf_puts(&b, "0123456789");
+		T_EQ_INT(b.err, -EPIPE);
+		T_EQ_INT(seen.calls, 2);
+		T_EQ_INT(buf_flush(&b), -EPIPE);
+		T_EQ_INT(seen.calls, 2);
+		T_ASSERT(buf_room(&b, 4) == NULL);
+		/* the bytes the failed call was handed stay where they were: the storage the
+		 * sink gave (64 bytes), or the first one (256: only the slow paths look at the
+		 * mark), full to the last whole piece */
+		T_EQ_INT(b.len, give ? 60 : 250);
+		for (size_t i = 0; i < b.len; i++)
+			T_EQ_INT(b.data[i], '0' + i % 10);
+		buf_done(&b);
+		buf_done(&seen.all);
+	}
 
 	/* a hint without a sink reserves, and past the cap leaves no error */
 	buf_init(&b, 100);

@@ -1173,8 +1173,8 @@ static bool is_pattern(const struct buf *b, size_t size)
 	return true;
 }
 
-/* Around the mark, the ring (256 KiB), libmicrohttpd's block (64 KiB) and deflate's output
- * (16 KiB): the same bytes streamed as whole, plain and gzipped; streamed from the mark on,
+/* Around the mark (the plain answers' blocks), deflate's blocks (128 KiB) and libmicrohttpd's
+ * block (64 KiB): the same bytes streamed as whole, plain and gzipped; streamed from the mark on,
  * when the route's last answer streamed too (or there was none): the first one past the mark
  * after a smaller one is whole. */
 static void stream_same_bytes_as_whole(void)
