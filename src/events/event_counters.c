@@ -70,6 +70,22 @@ struct child_entry {
 	unsigned rekeyed_next;
 };
 
+/* What a connection's log lines about requests leave to be matched by later lines: the
+ * requests sent, the newest retransmitted one, the CHILD SAs a rekey created. Allocated at the
+ * first such line (track_get()): every configured connection has an entry (up to 4,096), and
+ * those that only exist in the configuration, or whose events come from VICI alone (no log
+ * source), never need these 416 bytes (1.7 MB at 4,096 connections; docs/benchmarks.md,
+ * issue 16). */
+struct conn_track {
+	struct req_slot reqs[REQ_RING];
+	unsigned req_next;
+	uint32_t retx_ike_id;
+	enum req_purpose retx_purpose;
+	bool has_retx;
+	struct event_retx outstanding; /* the newest retransmitted request, until answered */
+	struct repl_slot repls[REQ_RING];
+};
+
 struct conn_entry {
 	char *name;
 	size_t len;
@@ -79,15 +95,9 @@ struct conn_entry {
 	uint16_t last_error;
 	double last_error_ts;
 	bool has_error;
-	struct req_slot reqs[REQ_RING];
-	unsigned req_next;
-	uint32_t retx_ike_id;
-	enum req_purpose retx_purpose;
-	bool has_retx;
-	struct event_retx outstanding; /* the newest retransmitted request, until answered */
-	unsigned ike_delete_suppress;  /* "deleting IKE_SA" lines that end a rekey */
-	unsigned child_rekey_pending;  /* REKEY_SA requests whose new CHILD SA is not up yet */
-	struct repl_slot repls[REQ_RING];
+	unsigned ike_delete_suppress; /* "deleting IKE_SA" lines that end a rekey */
+	unsigned child_rekey_pending; /* REKEY_SA requests whose new CHILD SA is not up yet */
+	struct conn_track *track;     /* NULL until the first request or rekey */
 	struct child_entry *children;
 	size_t nchildren, cap;
 };
@@ -103,6 +113,7 @@ struct event_counters {
 	 * connection with an SA at every scrape, and nearly always none is; with none, it answers
 	 * without a lookup by name (a hash of the name and a cold key compared: 3 % of a scrape) */
 	size_t n_outstanding;
+	size_t n_track; /* connections with ->track */
 	uint64_t lines;
 	uint64_t truncated;
 	struct event_failure recent[EVENT_RECENT_MAX]; /* a ring, ->recent_next is the oldest */
@@ -128,6 +139,7 @@ static void conn_free(struct conn_entry *c)
 	for (size_t i = 0; i < c->nchildren; i++)
 		free(c->children[i].name);
 	free(c->children);
+	free(c->track);
 	free(c->name);
 	free(c);
 }
@@ -237,12 +249,23 @@ static struct child_entry *child_get(struct event_counters *ec, struct conn_entr
 	return e;
 }
 
+/* @c's request tracking, allocated at its first use; NULL only when out of memory (the
+ * line is then counted without being matched to its request). */
+static struct conn_track *track_get(struct event_counters *ec, struct conn_entry *c)
+{
+	if (!c->track && (c->track = calloc(1, sizeof(*c->track))))
+		ec->n_track++;
+	return c->track;
+}
+
 static const struct req_slot *request_find(const struct conn_entry *c, uint32_t ike_id,
                                            uint32_t msgid)
 {
-	for (unsigned i = 0; i < REQ_RING; i++)
-		if (c->reqs[i].used && c->reqs[i].ike_id == ike_id && c->reqs[i].msgid == msgid)
-			return &c->reqs[i];
+	const struct conn_track *t = c->track;
+
+	for (unsigned i = 0; t && i < REQ_RING; i++)
+		if (t->reqs[i].used && t->reqs[i].ike_id == ike_id && t->reqs[i].msgid == msgid)
+			return &t->reqs[i];
 	return NULL;
 }
 
@@ -257,12 +280,13 @@ static enum log_failure count_failure(struct conn_entry *c, const struct log_cla
 		 * the task whose request went unanswered: a DPD, a rekey, or anything else (set-up,
 		 * delete, MOBIKE, or a request no ENC line described), which says only that the
 		 * peer could not be reached. */
-		bool known = c->has_retx && c->retx_ike_id == lc->ike_id;
+		const struct conn_track *t = c->track;
+		bool known = t && t->has_retx && t->retx_ike_id == lc->ike_id;
 
 		kind = LOG_FAIL_PEER_UNREACHABLE;
-		if (known && c->retx_purpose == REQ_DPD)
+		if (known && t->retx_purpose == REQ_DPD)
 			kind = LOG_FAIL_DPD_TIMEOUT;
-		else if (known && c->retx_purpose == REQ_REKEY)
+		else if (known && t->retx_purpose == REQ_REKEY)
 			kind = LOG_FAIL_REKEY_FAILED;
 	}
 	if ((unsigned)kind >= LOG_FAIL_COUNT)
@@ -291,27 +315,30 @@ static void remember_failure(struct event_counters *ec, const struct conn_entry 
 		ec->recent_n++;
 }
 
-static void repl_add(struct conn_entry *c, uint32_t uid, uint32_t child)
+static void repl_add(struct event_counters *ec, struct conn_entry *c, uint32_t uid, uint32_t child)
 {
+	struct conn_track *t = track_get(ec, c);
 	struct repl_slot *free_slot = NULL;
 
+	if (!t)
+		return; /* out of memory: its old SA's close will count as a delete */
 	for (unsigned i = 0; i < REQ_RING; i++)
-		if (!c->repls[i].used) {
-			free_slot = &c->repls[i];
+		if (!t->repls[i].used) {
+			free_slot = &t->repls[i];
 			break;
 		}
 	/* a full ring (replacements whose old SA never closed in our log): reuse the first */
 	if (!free_slot)
-		free_slot = &c->repls[0];
+		free_slot = &t->repls[0];
 	*free_slot = (struct repl_slot){uid, child, true, false};
 }
 
 /* A new rekey starts: replacements of earlier, settled rekeys are ordinary SAs now. */
 static void repl_forget_settled(struct conn_entry *c)
 {
-	for (unsigned i = 0; i < REQ_RING; i++)
-		if (c->repls[i].settled)
-			c->repls[i].used = false;
+	for (unsigned i = 0; c->track && i < REQ_RING; i++)
+		if (c->track->repls[i].settled)
+			c->track->repls[i].used = false;
 }
 
 /*
@@ -322,10 +349,11 @@ static void repl_forget_settled(struct conn_entry *c)
 static void count_child_close(struct conn_entry *c, struct child_entry *ch, uint32_t child,
                               uint32_t uid)
 {
+	struct conn_track *t = c->track;
 	bool waiting = false;
 
-	for (unsigned i = 0; i < REQ_RING; i++) {
-		struct repl_slot *r = &c->repls[i];
+	for (unsigned i = 0; t && i < REQ_RING; i++) {
+		struct repl_slot *r = &t->repls[i];
 
 		if (!r->used || r->child != child)
 			continue;
@@ -340,9 +368,9 @@ static void count_child_close(struct conn_entry *c, struct child_entry *ch, uint
 		return;
 	}
 	ch->events[2]++;
-	for (unsigned i = 0; i < REQ_RING; i++)
-		if (c->repls[i].used && c->repls[i].child == child)
-			c->repls[i].settled = true;
+	for (unsigned i = 0; i < REQ_RING; i++) /* waiting: t is not NULL */
+		if (t->repls[i].used && t->repls[i].child == child)
+			t->repls[i].settled = true;
 }
 
 static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
@@ -371,7 +399,7 @@ static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
 		if (c->child_rekey_pending) {
 			/* a replacement: counted when the SA it replaces closes */
 			c->child_rekey_pending--;
-			repl_add(c, lc->sa_id, (uint32_t)(ch - c->children));
+			repl_add(ec, c, lc->sa_id, (uint32_t)(ch - c->children));
 		} else {
 			ch->events[0]++;
 		}
@@ -389,18 +417,16 @@ static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
 /* @c's request is answered, given up, or its SA is gone or new. */
 static void outstanding_end(struct event_counters *ec, struct conn_entry *c)
 {
-	if (c->outstanding.active) {
-		c->outstanding.active = false;
+	if (c->track && c->track->outstanding.active) {
+		c->track->outstanding.active = false;
 		ec->n_outstanding--;
 	}
 }
 
 /* A retransmit: the same request again, or a new one that is now the outstanding one. */
-static void note_retransmit(struct event_counters *ec, struct conn_entry *c,
+static void note_retransmit(struct event_counters *ec, struct event_retx *o,
                             const struct log_class *lc, const struct req_slot *rq, double now_s)
 {
-	struct event_retx *o = &c->outstanding;
-
 	if (!o->active || o->ike_id != lc->ike_id || o->msgid != lc->msgid) {
 		ec->n_outstanding += !o->active;
 		*o = (struct event_retx){.active = true,
@@ -448,14 +474,18 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 		const struct req_slot *rq =
 		    lc->has_msgid ? request_find(c, lc->ike_id, lc->msgid) : NULL;
 		enum log_exchange x = lc->exchange;
+		struct conn_track *t;
 
 		if (x == LOG_EXCH_UNKNOWN && rq)
 			x = rq->exchange;
 		c->retransmits[x]++;
-		note_retransmit(ec, c, lc, rq, now_s);
-		c->retx_ike_id = lc->ike_id;
-		c->retx_purpose = rq ? rq->purpose : REQ_OTHER;
-		c->has_retx = true;
+		/* rq points into c->track, which track_get() then returns unchanged */
+		if (!(t = track_get(ec, c)))
+			break;
+		note_retransmit(ec, &t->outstanding, lc, rq, now_s);
+		t->retx_ike_id = lc->ike_id;
+		t->retx_purpose = rq ? rq->purpose : REQ_OTHER;
+		t->has_retx = true;
 		break;
 	}
 	case LOG_CAT_REQUEST:
@@ -463,10 +493,13 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 			enum req_purpose p = lc->liveness                 ? REQ_DPD
 			                     : lc->rekey || lc->ike_rekey ? REQ_REKEY
 			                                                  : REQ_OTHER;
+			struct conn_track *t = track_get(ec, c);
 
-			c->reqs[c->req_next] =
-			    (struct req_slot){lc->ike_id, lc->msgid, lc->exchange, p, true, now_s};
-			c->req_next = (c->req_next + 1) % REQ_RING;
+			if (t) {
+				t->reqs[t->req_next] = (struct req_slot){
+				    lc->ike_id, lc->msgid, lc->exchange, p, true, now_s};
+				t->req_next = (t->req_next + 1) % REQ_RING;
+			}
 		}
 		if (lifecycle && lc->rekey) {
 			if (!c->child_rekey_pending)
@@ -525,8 +558,8 @@ bool event_counters_retx(struct event_counters *ec, const char *conn, size_t con
 	        ? NULL
 	        : strmap_get(&ec->by_name, conn,
 	                     conn_len > LABEL_VALUE_MAX ? LABEL_VALUE_MAX : conn_len);
-	if (c && c->outstanding.active) {
-		*ret = c->outstanding;
+	if (c && c->track && c->track->outstanding.active) {
+		*ret = c->track->outstanding;
 		active = true;
 	}
 	pthread_mutex_unlock(&ec->lock);
@@ -574,6 +607,18 @@ int event_counters_child_rekeyed(struct event_counters *ec, const char *conn, si
 out_unlock:
 	pthread_mutex_unlock(&ec->lock);
 	return r;
+}
+
+size_t event_counters_tracked(struct event_counters *ec)
+{
+	size_t n;
+
+	if (!ec)
+		return 0;
+	pthread_mutex_lock(&ec->lock);
+	n = ec->n_track;
+	pthread_mutex_unlock(&ec->lock);
+	return n;
 }
 
 int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_t conn_len)
