@@ -472,9 +472,10 @@ static void outstanding_two_conns(void)
 }
 
 /* Request tracking (sent requests, the outstanding retransmit, rekey replacements) is allocated
- * at a connection's first request, retransmit or rekey line, not for every connection: touched
- * connections, VICI events, failures and CHILD SAs from the log leave none; the lines after the
- * first are matched to their request as before. */
+ * at a connection's first request, retransmit or rekey line, and failure counts at its first
+ * failure or retransmit, not for every connection: touched connections, VICI events and CHILD
+ * SAs from the log leave none; the lines after the first are matched to their request and
+ * counted as before, and the connections without read zeros. */
 static void tracking_allocated_at_first_request(void)
 {
 	static const char *const quiet[] = {
@@ -492,9 +493,12 @@ static void tracking_allocated_at_first_request(void)
 	    "Dec  6 01:46:02 14[IKE] <a-b|1> retransmit 1 of request with message ID 5",
 	    "Dec  6 01:46:03 14[IKE] <c-d|2> retransmit 1 of request with message ID 7",
 	    "Dec  6 01:46:10 10[IKE] <a-b|1> giving up after 1 retransmits",
+	    "Dec  6 01:46:11 09[IKE] <e-f|3> received AUTHENTICATION_FAILED notify error",
 	};
-	static const size_t busy_tracked[] = {1, 1, 2, 2};
+	static const size_t busy_tracked[] = {1, 1, 2, 2, 2}, busy_faults[] = {0, 1, 2, 2, 3};
 	struct event_counters *ec = event_counters_new();
+	struct event_counters_alloc a;
+	struct event_conn_errors errs[110];
 	struct event_retx r;
 	struct log_class c;
 	char name[16], *m;
@@ -511,13 +515,29 @@ static void tracking_allocated_at_first_request(void)
 		T_EQ_INT(log_classify_line(quiet[k], strlen(quiet[k]), &c), 0);
 		event_counters_feed_log(ec, &c, true, 1.0);
 	}
-	T_EQ_INT(event_counters_tracked(ec), 0);
+	event_counters_allocated(ec, &a);
+	T_EQ_INT(a.conns, 102); /* and a-b, c-d */
+	T_EQ_INT(a.tracked, 0);
+	T_EQ_INT(a.faults, 0);
 	T_ASSERT(!event_counters_retx(ec, "a-b", 3, &r));
 
 	for (size_t k = 0; k < sizeof(busy) / sizeof(busy[0]); k++) {
 		T_EQ_INT(log_classify_line(busy[k], strlen(busy[k]), &c), 0);
 		event_counters_feed_log(ec, &c, true, 2.0 + (double)k);
-		T_EQ_INT(event_counters_tracked(ec), busy_tracked[k]);
+		event_counters_allocated(ec, &a);
+		T_EQ_INT(a.tracked, busy_tracked[k]);
+		T_EQ_INT(a.faults, busy_faults[k]);
+	}
+	T_EQ_INT(event_counters_conn_errors(ec, errs, 110), 103);
+	for (size_t i = 0; i < 103; i++) {
+		bool ef = strcmp(errs[i].conn, "e-f") == 0;
+		bool ab = strcmp(errs[i].conn, "a-b") == 0;
+
+		T_EQ_INT(errs[i].failures[LOG_FAIL_AUTH_FAILED], ef);
+		T_EQ_INT(errs[i].failures[LOG_FAIL_DPD_TIMEOUT], ab);
+		T_EQ_INT(errs[i].has_error, ef);
+		if (ef)
+			T_EQ_INT(errs[i].last_error, 24); /* AUTHENTICATION_FAILED */
 	}
 	T_ASSERT(!event_counters_retx(ec, "a-b", 3, &r)); /* given up */
 	T_ASSERT(event_counters_retx(ec, "c-d", 3, &r));
@@ -531,6 +551,13 @@ static void tracking_allocated_at_first_request(void)
 	T_CONTAINS(m, "\nipsec_conn_retransmits_total{conn=\"c-d\"} 1\n");
 	T_CONTAINS(m, "\nipsec_conn_ike_sa_events_total{conn=\"conn-1\"} 1\n");
 	T_CONTAINS(m, "\nipsec_conn_ike_sa_events_total{conn=\"conn-99\"} 0\n");
+	T_CONTAINS(m, "\nipsec_conn_failures_total{conn=\"conn-99\"} 0\n");
+	T_CONTAINS(m, "\nipsec_conn_retransmits_total{conn=\"conn-99\"} 0\n");
+	T_CONTAINS(m, "\nipsec_failures_total{conn=\"e-f\",kind=\"auth_failed\"} 1\n");
+	T_CONTAINS(m, "\nipsec_ike_last_error_code{conn=\"e-f\"} 24\n");
+	T_NOT_CONTAINS(m, "\nipsec_ike_last_error_code{conn=\"a-b\"}");
+	T_NOT_CONTAINS(m, "\nipsec_ike_last_error_code{conn=\"conn-1\"}");
+	T_NOT_CONTAINS(m, "\nipsec_failures_total{conn=\"conn-");
 	/* the CHILD SA closed with no rekey tracked: a delete */
 	T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\","
 	              "event=\"deleted\"} 1\n");
