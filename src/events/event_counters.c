@@ -87,7 +87,7 @@ struct conn_track {
 };
 
 /* A connection's failures and retransmits, counted from the log alone: allocated at its first
- * failure or retransmit (faults_get()), as a healthy connection has none (144 bytes, 590 KB at
+ * failure or retransmit (faults_get()), as a healthy connection has none (152 bytes, 620 KB at
  * 4,096 connections). Until then it reads as zeros. */
 struct conn_faults {
 	uint64_t failures[LOG_FAIL_COUNT];
