@@ -72,10 +72,10 @@ struct child_entry {
 
 /* What a connection's log lines about requests leave to be matched by later lines: the
  * requests sent, the newest retransmitted one, the CHILD SAs a rekey created. Allocated at the
- * first such line (track_get()): every configured connection has an entry (up to 4,096), and
- * those that only exist in the configuration, or whose events come from VICI alone (no log
- * source), never need these 416 bytes (1.7 MB at 4,096 connections; docs/benchmarks.md,
- * issue 16). */
+ * first such line (track_get()) and freed when nothing in it waits for a later line any more
+ * (requests_end()): every configured connection has an entry (up to 4,096), and most of them,
+ * most of the time, have no request in flight (416 bytes, 1.7 MB at 4,096 connections;
+ * docs/benchmarks.md, issue 16). */
 struct conn_track {
 	struct req_slot reqs[REQ_RING];
 	unsigned req_next;
@@ -274,6 +274,33 @@ static struct conn_faults *faults_get(struct event_counters *ec, struct conn_ent
 	if (!c->faults && (c->faults = calloc(1, sizeof(*c->faults))))
 		ec->n_faults++;
 	return c->faults;
+}
+
+/* Requests of IKE SA @ike_id that no later line will be about: @msgid's (answered), or all of
+ * them (@all: the SA gave up or is gone). Then @c's tracking is freed if nothing in it waits
+ * for a later line, so that a connection holds it only while it has requests in flight or a
+ * rekey to settle: DPDs and rekeys would otherwise give it to every connection the log
+ * mentions. */
+static void requests_end(struct event_counters *ec, struct conn_entry *c, uint32_t ike_id,
+                         uint32_t msgid, bool all)
+{
+	struct conn_track *t = c->track;
+	bool busy = false;
+
+	if (!t)
+		return;
+	for (unsigned i = 0; i < REQ_RING; i++) {
+		struct req_slot *r = &t->reqs[i];
+
+		if (r->used && r->ike_id == ike_id && (all || r->msgid == msgid))
+			r->used = false;
+		busy = busy || r->used || t->repls[i].used;
+	}
+	if (busy || t->outstanding.active)
+		return;
+	free(t);
+	c->track = NULL;
+	ec->n_track--;
 }
 
 static const struct req_slot *request_find(const struct conn_entry *c, uint32_t ike_id,
@@ -480,11 +507,17 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 	if (lc->cat == LOG_CAT_RESPONSE || (lc->cat == LOG_CAT_FAILURE && lc->giveup) ||
 	    (lc->cat == LOG_CAT_IKE_EVENT && lc->event != LOG_EV_IKE_REKEYED))
 		outstanding_end(ec, c); /* answered, given up, or the SA is gone or new */
+	if (lc->cat == LOG_CAT_RESPONSE && lc->has_msgid)
+		requests_end(ec, c, lc->ike_id, lc->msgid, false);
+	else if (lc->cat == LOG_CAT_IKE_EVENT && lc->event == LOG_EV_IKE_DELETED && lc->ike_id)
+		requests_end(ec, c, lc->ike_id, 0, true);
 	if (!lifecycle && (lc->cat == LOG_CAT_IKE_EVENT || lc->cat == LOG_CAT_CHILD_EVENT))
 		goto out_unlock;
 	switch (lc->cat) {
 	case LOG_CAT_FAILURE:
 		remember_failure(ec, c, count_failure(ec, c, lc, now_s), lc->notify, now_s);
+		if (lc->giveup)
+			requests_end(ec, c, lc->ike_id, 0, true);
 		/* a CHILD rekey that failed (our side, or the peer's request we refused) will not
 		 * establish a replacement: the next new CHILD SA is no rekey */
 		if (c->child_rekey_pending && lc->failure != LOG_FAIL_AUTH_FAILED &&
