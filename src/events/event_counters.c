@@ -70,24 +70,41 @@ struct child_entry {
 	unsigned rekeyed_next;
 };
 
-struct conn_entry {
-	char *name;
-	size_t len;
-	uint64_t ike_events[3]; /* established, deleted, rekeyed */
-	uint64_t failures[LOG_FAIL_COUNT];
-	uint64_t retransmits[LOG_EXCH_COUNT];
-	uint16_t last_error;
-	double last_error_ts;
-	bool has_error;
+/* What a connection's log lines about requests leave to be matched by later lines: the
+ * requests sent, the newest retransmitted one, the CHILD SAs a rekey created. Allocated at the
+ * first such line (track_get()) and freed when nothing in it waits for a later line any more
+ * (requests_end()): every configured connection has an entry (up to 4,096), and most of them,
+ * most of the time, have no request in flight (416 bytes, 1.7 MB at 4,096 connections;
+ * docs/benchmarks.md, issue 16). */
+struct conn_track {
 	struct req_slot reqs[REQ_RING];
 	unsigned req_next;
 	uint32_t retx_ike_id;
 	enum req_purpose retx_purpose;
 	bool has_retx;
 	struct event_retx outstanding; /* the newest retransmitted request, until answered */
-	unsigned ike_delete_suppress;  /* "deleting IKE_SA" lines that end a rekey */
-	unsigned child_rekey_pending;  /* REKEY_SA requests whose new CHILD SA is not up yet */
 	struct repl_slot repls[REQ_RING];
+};
+
+/* A connection's failures and retransmits, counted from the log alone: allocated at its first
+ * failure or retransmit (faults_get()), as a healthy connection has none (152 bytes, 620 KB at
+ * 4,096 connections). Until then it reads as zeros. */
+struct conn_faults {
+	uint64_t failures[LOG_FAIL_COUNT];
+	uint64_t retransmits[LOG_EXCH_COUNT];
+	uint16_t last_error;
+	double last_error_ts;
+	bool has_error;
+};
+
+struct conn_entry {
+	char *name;
+	size_t len;
+	uint64_t ike_events[3];       /* established, deleted, rekeyed */
+	struct conn_faults *faults;   /* NULL until the first failure or retransmit */
+	unsigned ike_delete_suppress; /* "deleting IKE_SA" lines that end a rekey */
+	unsigned child_rekey_pending; /* REKEY_SA requests whose new CHILD SA is not up yet */
+	struct conn_track *track;     /* NULL until the first request or rekey */
 	struct child_entry *children;
 	size_t nchildren, cap;
 };
@@ -103,6 +120,8 @@ struct event_counters {
 	 * connection with an SA at every scrape, and nearly always none is; with none, it answers
 	 * without a lookup by name (a hash of the name and a cold key compared: 3 % of a scrape) */
 	size_t n_outstanding;
+	size_t n_track;  /* connections with ->track */
+	size_t n_faults; /* connections with ->faults */
 	uint64_t lines;
 	uint64_t truncated;
 	struct event_failure recent[EVENT_RECENT_MAX]; /* a ring, ->recent_next is the oldest */
@@ -128,6 +147,8 @@ static void conn_free(struct conn_entry *c)
 	for (size_t i = 0; i < c->nchildren; i++)
 		free(c->children[i].name);
 	free(c->children);
+	free(c->track);
+	free(c->faults);
 	free(c->name);
 	free(c);
 }
@@ -237,19 +258,67 @@ static struct child_entry *child_get(struct event_counters *ec, struct conn_entr
 	return e;
 }
 
+/* @c's request tracking, allocated at its first use; NULL only when out of memory (the
+ * line is then counted without being matched to its request). */
+static struct conn_track *track_get(struct event_counters *ec, struct conn_entry *c)
+{
+	if (!c->track && (c->track = calloc(1, sizeof(*c->track))))
+		ec->n_track++;
+	return c->track;
+}
+
+/* @c's failure counts, allocated at its first failure or retransmit; NULL only when out of
+ * memory (the line then counts nothing). */
+static struct conn_faults *faults_get(struct event_counters *ec, struct conn_entry *c)
+{
+	if (!c->faults && (c->faults = calloc(1, sizeof(*c->faults))))
+		ec->n_faults++;
+	return c->faults;
+}
+
+/* Requests of IKE SA @ike_id that no later line will be about: @msgid's (answered), or all of
+ * them (@all: the SA gave up or is gone). Then @c's tracking is freed if nothing in it waits
+ * for a later line, so that a connection holds it only while it has requests in flight or a
+ * rekey to settle: DPDs and rekeys would otherwise give it to every connection the log
+ * mentions. */
+static void requests_end(struct event_counters *ec, struct conn_entry *c, uint32_t ike_id,
+                         uint32_t msgid, bool all)
+{
+	struct conn_track *t = c->track;
+	bool busy = false;
+
+	if (!t)
+		return;
+	for (unsigned i = 0; i < REQ_RING; i++) {
+		struct req_slot *r = &t->reqs[i];
+
+		if (r->used && r->ike_id == ike_id && (all || r->msgid == msgid))
+			r->used = false;
+		busy = busy || r->used || t->repls[i].used;
+	}
+	if (busy || t->outstanding.active)
+		return;
+	free(t);
+	c->track = NULL;
+	ec->n_track--;
+}
+
 static const struct req_slot *request_find(const struct conn_entry *c, uint32_t ike_id,
                                            uint32_t msgid)
 {
-	for (unsigned i = 0; i < REQ_RING; i++)
-		if (c->reqs[i].used && c->reqs[i].ike_id == ike_id && c->reqs[i].msgid == msgid)
-			return &c->reqs[i];
+	const struct conn_track *t = c->track;
+
+	for (unsigned i = 0; t && i < REQ_RING; i++)
+		if (t->reqs[i].used && t->reqs[i].ike_id == ike_id && t->reqs[i].msgid == msgid)
+			return &t->reqs[i];
 	return NULL;
 }
 
 /* Count a failure; returns its kind. */
-static enum log_failure count_failure(struct conn_entry *c, const struct log_class *lc,
-                                      double now_s)
+static enum log_failure count_failure(struct event_counters *ec, struct conn_entry *c,
+                                      const struct log_class *lc, double now_s)
 {
+	struct conn_faults *f = faults_get(ec, c);
 	enum log_failure kind = lc->failure;
 
 	if (lc->giveup) {
@@ -257,21 +326,24 @@ static enum log_failure count_failure(struct conn_entry *c, const struct log_cla
 		 * the task whose request went unanswered: a DPD, a rekey, or anything else (set-up,
 		 * delete, MOBIKE, or a request no ENC line described), which says only that the
 		 * peer could not be reached. */
-		bool known = c->has_retx && c->retx_ike_id == lc->ike_id;
+		const struct conn_track *t = c->track;
+		bool known = t && t->has_retx && t->retx_ike_id == lc->ike_id;
 
 		kind = LOG_FAIL_PEER_UNREACHABLE;
-		if (known && c->retx_purpose == REQ_DPD)
+		if (known && t->retx_purpose == REQ_DPD)
 			kind = LOG_FAIL_DPD_TIMEOUT;
-		else if (known && c->retx_purpose == REQ_REKEY)
+		else if (known && t->retx_purpose == REQ_REKEY)
 			kind = LOG_FAIL_REKEY_FAILED;
 	}
 	if ((unsigned)kind >= LOG_FAIL_COUNT)
 		kind = LOG_FAIL_OTHER;
-	c->failures[kind]++;
+	if (!f)
+		return kind;
+	f->failures[kind]++;
 	if (lc->notify) {
-		c->last_error = lc->notify;
-		c->last_error_ts = now_s;
-		c->has_error = true;
+		f->last_error = lc->notify;
+		f->last_error_ts = now_s;
+		f->has_error = true;
 	}
 	return kind;
 }
@@ -291,27 +363,30 @@ static void remember_failure(struct event_counters *ec, const struct conn_entry 
 		ec->recent_n++;
 }
 
-static void repl_add(struct conn_entry *c, uint32_t uid, uint32_t child)
+static void repl_add(struct event_counters *ec, struct conn_entry *c, uint32_t uid, uint32_t child)
 {
+	struct conn_track *t = track_get(ec, c);
 	struct repl_slot *free_slot = NULL;
 
+	if (!t)
+		return; /* out of memory: its old SA's close will count as a delete */
 	for (unsigned i = 0; i < REQ_RING; i++)
-		if (!c->repls[i].used) {
-			free_slot = &c->repls[i];
+		if (!t->repls[i].used) {
+			free_slot = &t->repls[i];
 			break;
 		}
 	/* a full ring (replacements whose old SA never closed in our log): reuse the first */
 	if (!free_slot)
-		free_slot = &c->repls[0];
+		free_slot = &t->repls[0];
 	*free_slot = (struct repl_slot){uid, child, true, false};
 }
 
 /* A new rekey starts: replacements of earlier, settled rekeys are ordinary SAs now. */
 static void repl_forget_settled(struct conn_entry *c)
 {
-	for (unsigned i = 0; i < REQ_RING; i++)
-		if (c->repls[i].settled)
-			c->repls[i].used = false;
+	for (unsigned i = 0; c->track && i < REQ_RING; i++)
+		if (c->track->repls[i].settled)
+			c->track->repls[i].used = false;
 }
 
 /*
@@ -322,10 +397,11 @@ static void repl_forget_settled(struct conn_entry *c)
 static void count_child_close(struct conn_entry *c, struct child_entry *ch, uint32_t child,
                               uint32_t uid)
 {
+	struct conn_track *t = c->track;
 	bool waiting = false;
 
-	for (unsigned i = 0; i < REQ_RING; i++) {
-		struct repl_slot *r = &c->repls[i];
+	for (unsigned i = 0; t && i < REQ_RING; i++) {
+		struct repl_slot *r = &t->repls[i];
 
 		if (!r->used || r->child != child)
 			continue;
@@ -340,9 +416,9 @@ static void count_child_close(struct conn_entry *c, struct child_entry *ch, uint
 		return;
 	}
 	ch->events[2]++;
-	for (unsigned i = 0; i < REQ_RING; i++)
-		if (c->repls[i].used && c->repls[i].child == child)
-			c->repls[i].settled = true;
+	for (unsigned i = 0; i < REQ_RING; i++) /* waiting: t is not NULL */
+		if (t->repls[i].used && t->repls[i].child == child)
+			t->repls[i].settled = true;
 }
 
 static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
@@ -371,7 +447,7 @@ static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
 		if (c->child_rekey_pending) {
 			/* a replacement: counted when the SA it replaces closes */
 			c->child_rekey_pending--;
-			repl_add(c, lc->sa_id, (uint32_t)(ch - c->children));
+			repl_add(ec, c, lc->sa_id, (uint32_t)(ch - c->children));
 		} else {
 			ch->events[0]++;
 		}
@@ -389,18 +465,16 @@ static void count_lifecycle(struct event_counters *ec, struct conn_entry *c,
 /* @c's request is answered, given up, or its SA is gone or new. */
 static void outstanding_end(struct event_counters *ec, struct conn_entry *c)
 {
-	if (c->outstanding.active) {
-		c->outstanding.active = false;
+	if (c->track && c->track->outstanding.active) {
+		c->track->outstanding.active = false;
 		ec->n_outstanding--;
 	}
 }
 
 /* A retransmit: the same request again, or a new one that is now the outstanding one. */
-static void note_retransmit(struct event_counters *ec, struct conn_entry *c,
+static void note_retransmit(struct event_counters *ec, struct event_retx *o,
                             const struct log_class *lc, const struct req_slot *rq, double now_s)
 {
-	struct event_retx *o = &c->outstanding;
-
 	if (!o->active || o->ike_id != lc->ike_id || o->msgid != lc->msgid) {
 		ec->n_outstanding += !o->active;
 		*o = (struct event_retx){.active = true,
@@ -433,11 +507,17 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 	if (lc->cat == LOG_CAT_RESPONSE || (lc->cat == LOG_CAT_FAILURE && lc->giveup) ||
 	    (lc->cat == LOG_CAT_IKE_EVENT && lc->event != LOG_EV_IKE_REKEYED))
 		outstanding_end(ec, c); /* answered, given up, or the SA is gone or new */
+	if (lc->cat == LOG_CAT_RESPONSE && lc->has_msgid)
+		requests_end(ec, c, lc->ike_id, lc->msgid, false);
+	else if (lc->cat == LOG_CAT_IKE_EVENT && lc->event == LOG_EV_IKE_DELETED && lc->ike_id)
+		requests_end(ec, c, lc->ike_id, 0, true);
 	if (!lifecycle && (lc->cat == LOG_CAT_IKE_EVENT || lc->cat == LOG_CAT_CHILD_EVENT))
 		goto out_unlock;
 	switch (lc->cat) {
 	case LOG_CAT_FAILURE:
-		remember_failure(ec, c, count_failure(c, lc, now_s), lc->notify, now_s);
+		remember_failure(ec, c, count_failure(ec, c, lc, now_s), lc->notify, now_s);
+		if (lc->giveup)
+			requests_end(ec, c, lc->ike_id, 0, true);
 		/* a CHILD rekey that failed (our side, or the peer's request we refused) will not
 		 * establish a replacement: the next new CHILD SA is no rekey */
 		if (c->child_rekey_pending && lc->failure != LOG_FAIL_AUTH_FAILED &&
@@ -448,14 +528,20 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 		const struct req_slot *rq =
 		    lc->has_msgid ? request_find(c, lc->ike_id, lc->msgid) : NULL;
 		enum log_exchange x = lc->exchange;
+		struct conn_faults *f = faults_get(ec, c);
+		struct conn_track *t;
 
 		if (x == LOG_EXCH_UNKNOWN && rq)
 			x = rq->exchange;
-		c->retransmits[x]++;
-		note_retransmit(ec, c, lc, rq, now_s);
-		c->retx_ike_id = lc->ike_id;
-		c->retx_purpose = rq ? rq->purpose : REQ_OTHER;
-		c->has_retx = true;
+		if (f)
+			f->retransmits[x]++;
+		/* rq points into c->track, which track_get() then returns unchanged */
+		if (!(t = track_get(ec, c)))
+			break;
+		note_retransmit(ec, &t->outstanding, lc, rq, now_s);
+		t->retx_ike_id = lc->ike_id;
+		t->retx_purpose = rq ? rq->purpose : REQ_OTHER;
+		t->has_retx = true;
 		break;
 	}
 	case LOG_CAT_REQUEST:
@@ -463,10 +549,13 @@ void event_counters_feed_log(struct event_counters *ec, const struct log_class *
 			enum req_purpose p = lc->liveness                 ? REQ_DPD
 			                     : lc->rekey || lc->ike_rekey ? REQ_REKEY
 			                                                  : REQ_OTHER;
+			struct conn_track *t = track_get(ec, c);
 
-			c->reqs[c->req_next] =
-			    (struct req_slot){lc->ike_id, lc->msgid, lc->exchange, p, true, now_s};
-			c->req_next = (c->req_next + 1) % REQ_RING;
+			if (t) {
+				t->reqs[t->req_next] = (struct req_slot){
+				    lc->ike_id, lc->msgid, lc->exchange, p, true, now_s};
+				t->req_next = (t->req_next + 1) % REQ_RING;
+			}
 		}
 		if (lifecycle && lc->rekey) {
 			if (!c->child_rekey_pending)
@@ -525,8 +614,8 @@ bool event_counters_retx(struct event_counters *ec, const char *conn, size_t con
 	        ? NULL
 	        : strmap_get(&ec->by_name, conn,
 	                     conn_len > LABEL_VALUE_MAX ? LABEL_VALUE_MAX : conn_len);
-	if (c && c->outstanding.active) {
-		*ret = c->outstanding;
+	if (c && c->track && c->track->outstanding.active) {
+		*ret = c->track->outstanding;
 		active = true;
 	}
 	pthread_mutex_unlock(&ec->lock);
@@ -576,6 +665,18 @@ out_unlock:
 	return r;
 }
 
+void event_counters_allocated(struct event_counters *ec, struct event_counters_alloc *ret)
+{
+	*ret = (struct event_counters_alloc){0};
+	if (!ec)
+		return;
+	pthread_mutex_lock(&ec->lock);
+	ret->conns = ec->nconns;
+	ret->tracked = ec->n_track;
+	ret->faults = ec->n_faults;
+	pthread_mutex_unlock(&ec->lock);
+}
+
 int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_t conn_len)
 {
 	int r = 0;
@@ -609,10 +710,15 @@ size_t event_counters_conn_errors(struct event_counters *ec, struct event_conn_e
 
 		memcpy(r->conn, c->name, c->len);
 		r->conn[c->len] = '\0';
-		memcpy(r->failures, c->failures, sizeof(r->failures));
-		r->has_error = c->has_error;
-		r->last_error = c->last_error;
-		r->last_error_ts = c->last_error_ts;
+		if (c->faults) {
+			memcpy(r->failures, c->faults->failures, sizeof(r->failures));
+			r->has_error = c->faults->has_error;
+			r->last_error = c->faults->last_error;
+			r->last_error_ts = c->faults->last_error_ts;
+		} else {
+			memset(r->failures, 0, sizeof(r->failures));
+			r->has_error = false;
+		}
 	}
 	n = ec->nconns;
 	pthread_mutex_unlock(&ec->lock);
@@ -662,12 +768,31 @@ static const char *exchange_name(int x)
  * A breakdown series never goes back once written, as its counter never decreases.
  */
 struct split_family {
-	const char *total, *total_help;  /* {conn}, always */
-	const char *name, *help, *label; /* {conn, label}, once non-zero */
-	size_t offset;                   /* of the uint64_t[n] counts in struct conn_entry */
+	const char *total, *total_help;                        /* {conn}, always */
+	const char *name, *help, *label;                       /* {conn, label}, once non-zero */
+	const uint64_t *(*counts)(const struct conn_entry *c); /* its uint64_t[n] */
 	int n;
 	const char *(*value)(int i);
 };
+
+/* what a connection reads before its first failure or retransmit */
+static const uint64_t no_faults[(int)LOG_FAIL_COUNT > (int)LOG_EXCH_COUNT ? (int)LOG_FAIL_COUNT
+                                                                          : (int)LOG_EXCH_COUNT];
+
+static const uint64_t *ike_counts(const struct conn_entry *c)
+{
+	return c->ike_events;
+}
+
+static const uint64_t *failure_counts(const struct conn_entry *c)
+{
+	return c->faults ? c->faults->failures : no_faults;
+}
+
+static const uint64_t *retransmit_counts(const struct conn_entry *c)
+{
+	return c->faults ? c->faults->retransmits : no_faults;
+}
 
 static const struct split_family split_families[] = {
     {"ipsec_conn_ike_sa_events_total",
@@ -675,29 +800,24 @@ static const struct split_family split_families[] = {
      "ipsec_ike_sa_events_total",
      "IKE SA lifecycle events per connection: established, deleted, rekeyed (each present once "
      "non-zero).",
-     "event", offsetof(struct conn_entry, ike_events), 3, ike_event_name},
+     "event", ike_counts, 3, ike_event_name},
     {"ipsec_conn_failures_total",
      "IKE/IPsec failures per connection from charon's log, all kinds (present for every known "
      "connection).",
      "ipsec_failures_total",
      "IKE/IPsec failures per connection, by kind, from charon's log; unknown failures are "
      "counted as kind=\"other\" (each kind present once non-zero).",
-     "kind", offsetof(struct conn_entry, failures), LOG_FAIL_COUNT, failure_name},
+     "kind", failure_counts, LOG_FAIL_COUNT, failure_name},
     {"ipsec_conn_retransmits_total",
      "IKE requests retransmitted by charon per connection, all exchanges (present for every "
      "known connection).",
      "ipsec_retransmits_total",
      "IKE requests retransmitted by charon, per connection and exchange type (each present "
      "once non-zero).",
-     "exchange", offsetof(struct conn_entry, retransmits), LOG_EXCH_COUNT, exchange_name},
+     "exchange", retransmit_counts, LOG_EXCH_COUNT, exchange_name},
 };
 
 #define SPLIT_N (sizeof(split_families) / sizeof(split_families[0]))
-
-static const uint64_t *split_counts(const struct conn_entry *c, const struct split_family *f)
-{
-	return (const uint64_t *)(const void *)((const char *)c + f->offset);
-}
 
 /* What the families below read of a connection, gathered in one pass: each connection is a
  * cold allocation of its own by the time a scrape renders, and reading it once per family cost
@@ -714,7 +834,7 @@ struct conn_sums {
 static void conn_sums_get(const struct conn_entry *c, struct conn_sums *r)
 {
 	for (size_t f = 0; f < SPLIT_N; f++) {
-		const uint64_t *v = split_counts(c, &split_families[f]);
+		const uint64_t *v = split_families[f].counts(c);
 		uint64_t sum = 0;
 		bool any = false;
 
@@ -725,9 +845,11 @@ static void conn_sums_get(const struct conn_entry *c, struct conn_sums *r)
 		r->total[f] = sum;
 		r->any[f] = any;
 	}
-	r->has_error = c->has_error;
-	r->last_error = c->last_error;
-	r->last_error_ts = c->last_error_ts;
+	if (c->faults) {
+		r->has_error = c->faults->has_error;
+		r->last_error = c->faults->last_error;
+		r->last_error_ts = c->faults->last_error_ts;
+	}
 }
 
 /* @lb: block i is {conn="..."} of ec->conns[i]; @sums[i] its conn_sums. */
@@ -750,7 +872,7 @@ static void write_split(const struct event_counters *ec, size_t fi, const struct
 
 		if (!sums[i].any[fi])
 			continue;
-		v = split_counts(ec->conns[i], f);
+		v = f->counts(ec->conns[i]);
 		l = prom_blocks_at(lb, i, &len);
 		for (int k = 0; k < f->n; k++)
 			if (v[k])

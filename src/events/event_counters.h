@@ -64,6 +64,15 @@ int event_counters_child_rekeyed(struct event_counters *ec, const char *conn, si
  * rate() and increase() see the first one. 0, or -ENOSPC past EXPORT_CONNS_MAX. */
 int event_counters_touch_conn(struct event_counters *ec, const char *conn, size_t conn_len);
 
+/* How many connections the store holds, and how many of them have the parts allocated at
+ * their first use: request tracking (sent requests, the outstanding retransmit, rekey
+ * replacements: at the first request, retransmit or rekey line) and failure counts (at the
+ * first failure or retransmit). */
+struct event_counters_alloc {
+	size_t conns, tracked, faults;
+};
+void event_counters_allocated(struct event_counters *ec, struct event_counters_alloc *ret);
+
 /* The newest IKE request of a connection that charon retransmits and the peer has not
  * answered yet (no "parsed ... response", no give-up, no IKE SA up/down event since). */
 struct event_retx {

@@ -471,6 +471,122 @@ static void outstanding_two_conns(void)
 	event_counters_free(ec);
 }
 
+/* Request tracking (sent requests, the outstanding retransmit, rekey replacements) is allocated
+ * at a connection's first request, retransmit or rekey line and freed once its requests are
+ * answered, given up or their SA gone; failure counts at its first failure or retransmit. Not
+ * for every connection: touched connections, VICI events and CHILD SAs from the log leave none;
+ * the lines after the first are matched to their request and counted as before, and the
+ * connections without read zeros. */
+static void tracking_allocated_at_first_request(void)
+{
+	static const char *const quiet[] = {
+	    "Dec  6 01:45:00 10[IKE] <a-b|1> IKE_SA a-b[1] established between "
+	    "192.0.2.1[a]...198.51.100.1[b]",
+	    "Dec  6 01:45:01 08[IKE] <a-b|1> CHILD_SA net{9} established with SPIs c1_i c2_o and "
+	    "TS 10.1.0.0/16 === 10.2.0.0/16",
+	    "Dec  6 01:45:02 08[IKE] <a-b|1> closing CHILD_SA net{9} with SPIs c1_i (0 bytes) "
+	    "c2_o (0 bytes) and TS 10.1.0.0/16 === 10.2.0.0/16",
+	    "Dec  6 01:45:03 14[ENC] <a-b|1> parsed INFORMATIONAL response 4 [ ]",
+	    "Dec  6 01:45:04 14[ENC] <c-d|2> parsed INFORMATIONAL request 9 [ ]",
+	};
+	static const char *const busy[] = {
+	    /* a DPD answered: tracked only while in flight */
+	    "Dec  6 01:45:58 16[ENC] <a-b|1> generating INFORMATIONAL request 4 [ ]",
+	    "Dec  6 01:45:59 16[ENC] <a-b|1> generating INFORMATIONAL request 5 [ ]",
+	    "Dec  6 01:45:59 14[ENC] <a-b|1> parsed INFORMATIONAL response 4 [ ]",
+	    /* a request of another IKE SA ends with its SA */
+	    "Dec  6 01:46:00 16[ENC] <g-h|7> generating INFORMATIONAL request 2 [ ]",
+	    "Dec  6 01:46:00 10[IKE] <g-h|7> deleting IKE_SA g-h[7] between "
+	    "192.0.2.1...198.51.100.1",
+	    "Dec  6 01:46:01 14[ENC] <a-b|1> parsed INFORMATIONAL response 5 [ ]",
+	    /* a DPD that is retransmitted and given up: kept until the give-up names it */
+	    "Dec  6 01:46:01 16[ENC] <a-b|1> generating INFORMATIONAL request 6 [ ]",
+	    "Dec  6 01:46:02 14[IKE] <a-b|1> retransmit 1 of request with message ID 6",
+	    /* no request line: tracked from its retransmit until answered */
+	    "Dec  6 01:46:03 14[IKE] <c-d|2> retransmit 1 of request with message ID 7",
+	    "Dec  6 01:46:10 10[IKE] <a-b|1> giving up after 1 retransmits",
+	    "Dec  6 01:46:11 09[IKE] <e-f|3> received AUTHENTICATION_FAILED notify error",
+	};
+	static const char c_d_answer[] =
+	    "Dec  6 01:46:12 14[ENC] <c-d|2> parsed INFORMATIONAL response 7 [ ]";
+	static const size_t busy_tracked[] = {1, 1, 1, 2, 1, 0, 1, 1, 2, 1, 1};
+	static const size_t busy_faults[] = {0, 0, 0, 0, 0, 0, 0, 1, 2, 2, 3};
+	struct event_counters *ec = event_counters_new();
+	struct event_counters_alloc a;
+	struct event_conn_errors errs[120];
+	struct event_retx r;
+	struct log_class c;
+	char name[16], *m;
+
+	T_ASSERT(ec);
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "conn-%d", i);
+		T_EQ_INT(event_counters_touch_conn(ec, name, strlen(name)), 0);
+	}
+	event_counters_ike_event(ec, "conn-1", 6, LOG_EV_IKE_ESTABLISHED);
+	event_counters_child_event(ec, "conn-1", 6, "net", 3, LOG_EV_CHILD_INSTALLED);
+	T_EQ_INT(event_counters_child_rekeyed(ec, "conn-1", 6, "net", 3, 4), 0);
+	for (size_t k = 0; k < sizeof(quiet) / sizeof(quiet[0]); k++) {
+		T_EQ_INT(log_classify_line(quiet[k], strlen(quiet[k]), &c), 0);
+		event_counters_feed_log(ec, &c, true, 1.0);
+	}
+	event_counters_allocated(ec, &a);
+	T_EQ_INT(a.conns, 102); /* and a-b, c-d */
+	T_EQ_INT(a.tracked, 0);
+	T_EQ_INT(a.faults, 0);
+	T_ASSERT(!event_counters_retx(ec, "a-b", 3, &r));
+
+	for (size_t k = 0; k < sizeof(busy) / sizeof(busy[0]); k++) {
+		T_EQ_INT(log_classify_line(busy[k], strlen(busy[k]), &c), 0);
+		event_counters_feed_log(ec, &c, true, 2.0 + (double)k);
+		event_counters_allocated(ec, &a);
+		T_EQ_INT(a.tracked, busy_tracked[k]);
+		T_EQ_INT(a.faults, busy_faults[k]);
+	}
+	T_EQ_INT(event_counters_conn_errors(ec, errs, 120), 104);
+	for (size_t i = 0; i < 104; i++) {
+		bool ef = strcmp(errs[i].conn, "e-f") == 0;
+		bool ab = strcmp(errs[i].conn, "a-b") == 0;
+
+		T_EQ_INT(errs[i].failures[LOG_FAIL_AUTH_FAILED], ef);
+		T_EQ_INT(errs[i].failures[LOG_FAIL_DPD_TIMEOUT], ab);
+		T_EQ_INT(errs[i].has_error, ef);
+		if (ef)
+			T_EQ_INT(errs[i].last_error, 24); /* AUTHENTICATION_FAILED */
+	}
+	T_ASSERT(!event_counters_retx(ec, "a-b", 3, &r)); /* given up */
+	T_ASSERT(event_counters_retx(ec, "c-d", 3, &r));
+	T_EQ_INT(r.msgid, 7);
+	T_ASSERT(r.first_sent == 10.0); /* no request line: its first retransmit */
+	m = render(ec);
+	T_ASSERT(m);
+	/* the give-up is named by the tracked request: a DPD */
+	T_CONTAINS(m, "\nipsec_failures_total{conn=\"a-b\",kind=\"dpd_timeout\"} 1\n");
+	T_CONTAINS(m, "\nipsec_conn_retransmits_total{conn=\"a-b\"} 1\n");
+	T_CONTAINS(m, "\nipsec_conn_retransmits_total{conn=\"c-d\"} 1\n");
+	T_CONTAINS(m, "\nipsec_conn_ike_sa_events_total{conn=\"conn-1\"} 1\n");
+	T_CONTAINS(m, "\nipsec_conn_ike_sa_events_total{conn=\"conn-99\"} 0\n");
+	T_CONTAINS(m, "\nipsec_ike_sa_events_total{conn=\"g-h\",event=\"deleted\"} 1\n");
+	T_CONTAINS(m, "\nipsec_conn_failures_total{conn=\"conn-99\"} 0\n");
+	T_CONTAINS(m, "\nipsec_conn_retransmits_total{conn=\"conn-99\"} 0\n");
+	T_CONTAINS(m, "\nipsec_failures_total{conn=\"e-f\",kind=\"auth_failed\"} 1\n");
+	T_CONTAINS(m, "\nipsec_ike_last_error_code{conn=\"e-f\"} 24\n");
+	T_NOT_CONTAINS(m, "\nipsec_ike_last_error_code{conn=\"a-b\"}");
+	T_NOT_CONTAINS(m, "\nipsec_ike_last_error_code{conn=\"conn-1\"}");
+	T_NOT_CONTAINS(m, "\nipsec_failures_total{conn=\"conn-");
+	/* the CHILD SA closed with no rekey tracked: a delete */
+	T_CONTAINS(m, "ipsec_child_sa_events_total{conn=\"a-b\",child=\"net\","
+	              "event=\"deleted\"} 1\n");
+	free(m);
+	T_ASSERT(!event_counters_retx(ec, "a-b", 3, &r));
+	T_EQ_INT(log_classify_line(c_d_answer, strlen(c_d_answer), &c), 0);
+	event_counters_feed_log(ec, &c, true, 20.0);
+	event_counters_allocated(ec, &a);
+	T_EQ_INT(a.tracked, 0);
+	T_ASSERT(!event_counters_retx(ec, "c-d", 3, &r));
+	event_counters_free(ec);
+}
+
 static void giveup_named_by_request(void)
 {
 	static const struct {
@@ -747,6 +863,6 @@ TEST_MAIN("event_counters", TEST(healthy_rekeys_count_rekeys_only),
           TEST(giveup_in_ike_sa_init_is_unreachable), TEST(vici_events),
           TEST(summaries_for_the_status_page), TEST(rekey_collision_counts_one_rekey),
           TEST(giveup_named_by_request), TEST(outstanding_request), TEST(outstanding_two_conns),
-          TEST(failed_rekey_leaves_nothing_pending),
+          TEST(failed_rekey_leaves_nothing_pending), TEST(tracking_allocated_at_first_request),
           TEST(touched_conn_reads_zero_until_first_event), TEST(unknown_conn_and_escaping),
           TEST(conn_limit_overflows_to_other), TEST(concurrent_feeding))
