@@ -496,8 +496,8 @@ static void tracking_allocated_at_first_request(void)
 	    "Dec  6 01:45:59 14[ENC] <a-b|1> parsed INFORMATIONAL response 4 [ ]",
 	    /* a request of another IKE SA ends with its SA */
 	    "Dec  6 01:46:00 16[ENC] <g-h|7> generating INFORMATIONAL request 2 [ ]",
-	    "Dec  6 01:46:00 10[IKE] <g-h|7> deleting IKE_SA g-h[7] between "
-	    "192.0.2.1...198.51.100.1",
+	    ("Dec  6 01:46:00 10[IKE] <g-h|7> deleting IKE_SA g-h[7] between "
+	     "192.0.2.1...198.51.100.1"),
 	    "Dec  6 01:46:01 14[ENC] <a-b|1> parsed INFORMATIONAL response 5 [ ]",
 	    /* a DPD that is retransmitted and given up: kept until the give-up names it */
 	    "Dec  6 01:46:01 16[ENC] <a-b|1> generating INFORMATIONAL request 6 [ ]",
