@@ -370,50 +370,70 @@ static inline void copy_short(char *dst, const char *src, size_t n)
 	}
 }
 
+/* A label set measured for the fast paths below: every value plain and within
+ * LABEL_VALUE_MAX (nearly always: connection and CHILD names, directions), so that escaping
+ * and cutting would leave it as it is. */
+struct plain_set {
+	size_t vlen[PROM_CHECKED_LABELS_MAX], nlen[PROM_CHECKED_LABELS_MAX];
+	size_t len; /* of its block "{a="x",b="y"}"; 0 for no labels */
+};
+
+/* Measure @l[0..n) into *ps (the names' lengths from @name_len when known); false when a value
+ * needs put_escaped(). */
+static bool plain_measure(const struct prom_label *l, size_t n, const uint8_t *name_len,
+                          struct plain_set *ps)
+{
+	if (n > PROM_CHECKED_LABELS_MAX)
+		return false;
+	ps->len = n ? 1 : 0; /* the braces, with one comma fewer than labels */
+	for (size_t i = 0; i < n; i++) {
+		ps->vlen[i] = l[i].len == SIZE_MAX ? strlen(l[i].value) : l[i].len;
+		if (ps->vlen[i] > LABEL_VALUE_MAX ||
+		    plain_prefix((const unsigned char *)l[i].value, ps->vlen[i]) != ps->vlen[i])
+			return false;
+		ps->nlen[i] = name_len ? name_len[i] : strlen(l[i].name);
+		ps->len += ps->nlen[i] + ps->vlen[i] + 4; /* =" " and a comma */
+	}
+	return true;
+}
+
+/* Write the measured set's block at @p; returns its end. */
+static char *plain_put(char *p, const struct prom_label *l, size_t n, const struct plain_set *ps)
+{
+	if (!n)
+		return p;
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		copy_short(p, l[i].name, ps->nlen[i]);
+		p += ps->nlen[i];
+		*p++ = '=';
+		*p++ = '"';
+		copy_short(p, l[i].value, ps->vlen[i]);
+		p += ps->vlen[i];
+		*p++ = '"';
+		*p++ = i + 1 < n ? ',' : '}';
+	}
+	return p;
+}
+
 /*
  * The fast path of a sample: "name{a="x",b="y"} " written at once, into room reserved for it
- * and for the value and newline that follow, when every label value is plain and within
- * LABEL_VALUE_MAX (nearly always: connection and CHILD names, directions), so that escaping
- * and cutting would leave it as it is. Returns where the value goes, with *ret_start where the
- * sample begins (for buf_commit()), or NULL when a value needs put_escaped() or the buffer
- * cannot grow by the bound: the caller then writes the sample piece by piece.
+ * and for the value and newline that follow, when the label set is plain (plain_measure()).
+ * Returns where the value goes, with *ret_start where the sample begins (for buf_commit()), or
+ * NULL when a value needs put_escaped() or the buffer cannot grow by the bound: the caller then
+ * writes the sample piece by piece.
  */
 static char *series_plain(struct prom_writer *w, const struct prom_label *l, size_t n,
                           const uint8_t *name_len, char **ret_start)
 {
-	size_t vlen[PROM_CHECKED_LABELS_MAX], nlen[PROM_CHECKED_LABELS_MAX];
-	size_t need = w->family_len + 2 + PROM_DOUBLE_TEXT_MAX + 2;
+	struct plain_set ps;
 	char *p;
 
-	if (n > PROM_CHECKED_LABELS_MAX)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		vlen[i] = l[i].len == SIZE_MAX ? strlen(l[i].value) : l[i].len;
-		if (vlen[i] > LABEL_VALUE_MAX ||
-		    plain_prefix((const unsigned char *)l[i].value, vlen[i]) != vlen[i])
-			return NULL;
-		nlen[i] = name_len ? name_len[i] : strlen(l[i].name);
-		need += nlen[i] + vlen[i] + 4; /* =" " and a comma */
-	}
-	if (!(p = *ret_start = buf_room(w->out, need)))
+	if (!plain_measure(l, n, name_len, &ps) ||
+	    !(p = *ret_start = buf_room(w->out, w->family_len + ps.len + PROM_DOUBLE_TEXT_MAX + 2)))
 		return NULL;
 	copy_short(p, w->family, w->family_len);
-	p += w->family_len;
-	if (n) {
-		*p++ = '{';
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				*p++ = ',';
-			copy_short(p, l[i].name, nlen[i]);
-			p += nlen[i];
-			*p++ = '=';
-			*p++ = '"';
-			copy_short(p, l[i].value, vlen[i]);
-			p += vlen[i];
-			*p++ = '"';
-		}
-		*p++ = '}';
-	}
+	p = plain_put(p + w->family_len, l, n, &ps);
 	*p++ = ' ';
 	return p;
 }
@@ -528,38 +548,18 @@ void prom_sample(struct prom_writer *w, const struct prom_label *labels, size_t 
 	buf_putc(w->out, '\n');
 }
 
-/* The common case of prom_labels_render(): every value plain and within LABEL_VALUE_MAX, the
- * block written at once into room reserved for it (the connection's and CHILD SA's blocks of
- * a scrape). false, with nothing written, when a value needs put_escaped(). */
+/* The common case of prom_labels_render(): a plain set (plain_measure()), the block written
+ * at once into room reserved for it (the connection's and CHILD SA's blocks of a scrape). false,
+ * with nothing written, when a value needs put_escaped(). */
 static bool labels_plain(struct buf *out, const struct prom_label *l, size_t n)
 {
-	size_t vlen[PROM_CHECKED_LABELS_MAX], nlen[PROM_CHECKED_LABELS_MAX], need = 2;
+	struct plain_set ps;
 	char *p;
 
-	if (n > PROM_CHECKED_LABELS_MAX)
+	if (!plain_measure(l, n, NULL, &ps) || !(p = buf_room(out, ps.len)))
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		vlen[i] = l[i].len == SIZE_MAX ? strlen(l[i].value) : l[i].len;
-		if (vlen[i] > LABEL_VALUE_MAX ||
-		    plain_prefix((const unsigned char *)l[i].value, vlen[i]) != vlen[i])
-			return false;
-		nlen[i] = strlen(l[i].name);
-		need += nlen[i] + vlen[i] + 4;
-	}
-	if (!(p = buf_room(out, need)))
-		return false;
-	*p++ = '{';
-	for (size_t i = 0; i < n; i++) {
-		copy_short(p, l[i].name, nlen[i]);
-		p += nlen[i];
-		*p++ = '=';
-		*p++ = '"';
-		copy_short(p, l[i].value, vlen[i]);
-		p += vlen[i];
-		*p++ = '"';
-		*p++ = i + 1 < n ? ',' : '}';
-	}
-	buf_commit(out, need - 1);
+	plain_put(p, l, n, &ps);
+	buf_commit(out, ps.len);
 	return true;
 }
 
