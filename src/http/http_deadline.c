@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Request deadlines and eviction (see http_deadline.h). The connections form a list under one
- * mutex, newest first; the watcher wakes every HTTP_DEADLINE_TICK_MS, which bounds how late a
- * deadline fires. An fd stays valid while the mutex is held: libmicrohttpd reports a
- * connection closed (http_deadline_remove, which takes the mutex) before it closes the socket.
+ * mutex, newest first. The watcher sleeps until the earliest deadline, or for good while none is
+ * armed: a tick would wake an idle daemon several times a second for nothing (an exporter is
+ * idle between scrapes). Every deadline is "now + timeout", so a deadline armed later is never
+ * earlier than one already armed: the watcher needs waking only when it sleeps with none.
+ * An fd stays valid while the mutex is held: libmicrohttpd reports a connection closed
+ * (http_deadline_remove, which takes the mutex) before it closes the socket.
  */
 #include "http/http_deadline.h"
 
@@ -14,8 +17,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-
-#define HTTP_DEADLINE_TICK_MS 200
 
 struct http_deadline {
 	struct http_deadline *prev, *next;
@@ -33,6 +34,7 @@ struct http_deadlines {
 	unsigned timeout_ms, max_conns, live;
 	unsigned long expired, evicted;
 	bool stop;
+	bool asleep; /* the watcher waits with no deadline armed: arming one must wake it */
 };
 
 /* Under the lock. */
@@ -52,23 +54,41 @@ static void *watch(void *arg)
 
 	pthread_mutex_lock(&ds->lock);
 	while (!ds->stop) {
-		uint64_t now = clock_mono_ms(), wake_ns;
-		struct timespec ts;
+		uint64_t now = clock_mono_ms(), next = 0;
 
 		for (struct http_deadline *d = ds->head; d; d = d->next) {
-			if (d->due_ms && d->due_ms <= now) {
+			if (!d->due_ms)
+				continue;
+			if (d->due_ms <= now) {
 				shut(ds, d);
 				ds->expired++;
+			} else if (!next || d->due_ms < next) {
+				next = d->due_ms;
 			}
 		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		wake_ns = (uint64_t)ts.tv_nsec + HTTP_DEADLINE_TICK_MS * 1000000ull;
-		ts.tv_sec += (time_t)(wake_ns / 1000000000ull);
-		ts.tv_nsec = (long)(wake_ns % 1000000000ull);
-		pthread_cond_timedwait(&ds->wake, &ds->lock, &ts);
+		ds->asleep = !next;
+		if (!next) {
+			pthread_cond_wait(&ds->wake, &ds->lock);
+		} else {
+			/* clock_mono_ms() counts CLOCK_MONOTONIC, the condition's clock */
+			struct timespec ts = {.tv_sec = (time_t)(next / 1000),
+			                      .tv_nsec = (long)(next % 1000) * 1000000L};
+
+			pthread_cond_timedwait(&ds->wake, &ds->lock, &ts);
+		}
+		ds->asleep = false;
 	}
 	pthread_mutex_unlock(&ds->lock);
 	return NULL;
+}
+
+/* Under the lock, after arming a deadline. */
+static void armed(struct http_deadlines *ds)
+{
+	if (ds->asleep) {
+		ds->asleep = false;
+		pthread_cond_signal(&ds->wake);
+	}
 }
 
 struct http_deadlines *http_deadlines_new(unsigned timeout_ms, unsigned max_conns)
@@ -91,6 +111,8 @@ struct http_deadlines *http_deadlines_new(unsigned timeout_ms, unsigned max_conn
 		free(ds);
 		return NULL;
 	}
+	/* named for top -H and for the test that checks it stays asleep */
+	pthread_setname_np(ds->thread, "http-deadline");
 	return ds;
 }
 
@@ -144,6 +166,7 @@ struct http_deadline *http_deadline_add(struct http_deadlines *ds, int fd)
 	ds->head = d;
 	if (++ds->live > ds->max_conns)
 		make_room(ds, d);
+	armed(ds);
 	pthread_mutex_unlock(&ds->lock);
 	return d;
 }
@@ -165,14 +188,16 @@ void http_deadline_remove(struct http_deadlines *ds, struct http_deadline *d)
 	free(d);
 }
 
-static void set(struct http_deadlines *ds, struct http_deadline *d, bool armed, bool waiting)
+static void set(struct http_deadlines *ds, struct http_deadline *d, bool arm, bool waiting)
 {
 	if (!d)
 		return;
 	pthread_mutex_lock(&ds->lock);
 	if (!d->closing) {
-		d->due_ms = armed ? clock_mono_ms() + ds->timeout_ms : 0;
+		d->due_ms = arm ? clock_mono_ms() + ds->timeout_ms : 0;
 		d->waiting = waiting;
+		if (arm)
+			armed(ds);
 	}
 	pthread_mutex_unlock(&ds->lock);
 }
