@@ -21,11 +21,14 @@
 #include "vici/vici_conn.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { EV_IKE_UPDOWN, EV_IKE_REKEY, EV_CHILD_UPDOWN, EV_CHILD_REKEY, EV_LOG, EV_COUNT };
 
@@ -42,6 +45,7 @@ struct event_stream {
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
+	int wake_fd; /* an eventfd, readable once stop is set: ends the thread's waits at once */
 	atomic_bool up;
 	atomic_uint_fast64_t connects;
 	atomic_uint_fast64_t events[EV_COUNT];
@@ -248,19 +252,22 @@ struct event_stream *event_stream_new(const struct event_stream_opts *o, struct 
 		es->backoff_max_ms = es->backoff_min_ms;
 	es->ec = ec;
 	es->sac = o->sa_counters;
+	es->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (es->wake_fd < 0) {
+		free(es->socket);
+		free(es);
+		return NULL;
+	}
 	return es;
 }
 
-/* Sleep @ms in slices, returning early on stop. */
+/* Sleep @ms, returning early on stop. */
 static void nap(struct event_stream *es, unsigned ms)
 {
-	while (ms && !atomic_load(&es->stop)) {
-		unsigned s = ms < 100 ? ms : 100;
-		struct timespec ts = {0, (long)s * 1000000L};
+	struct pollfd p = {.fd = es->wake_fd, .events = POLLIN};
 
-		nanosleep(&ts, NULL);
-		ms -= s;
-	}
+	if (!atomic_load(&es->stop))
+		poll(&p, 1, (int)ms);
 }
 
 static int subscribe(struct event_stream *es, struct vici_conn *c)
@@ -287,6 +294,7 @@ static void *stream_main(void *arg)
 		log_err("event stream: out of memory");
 		return NULL;
 	}
+	vici_conn_set_wake_fd(c, es->wake_fd);
 	while (!atomic_load(&es->stop)) {
 		int r;
 
@@ -310,8 +318,9 @@ static void *stream_main(void *arg)
 			atomic_fetch_add(&es->connects, 1);
 			atomic_store(&es->up, true);
 		}
-		r = vici_conn_next_event(c, 250, &msg);
-		if (r == -EAGAIN)
+		/* no timeout: an idle stream sleeps until charon speaks or stop wakes it */
+		r = vici_conn_next_event(c, -1, &msg);
+		if (r == -EAGAIN || r == -EINTR)
 			continue;
 		if (r < 0) {
 			log_warn("event stream: %s: %s; reconnecting", es->socket,
@@ -334,6 +343,21 @@ static void *stream_main(void *arg)
 	return NULL;
 }
 
+static void wake(int fd)
+{
+	uint64_t one = 1;
+
+	/* cannot fail short of a full counter, and then the fd is readable anyway */
+	(void)!write(fd, &one, sizeof(one));
+}
+
+static void drain(int fd)
+{
+	uint64_t n;
+
+	(void)!read(fd, &n, sizeof(n));
+}
+
 int event_stream_start(struct event_stream *es)
 {
 	int r;
@@ -341,9 +365,11 @@ int event_stream_start(struct event_stream *es)
 	if (!es || es->started)
 		return -EINVAL;
 	atomic_store(&es->stop, false);
+	drain(es->wake_fd);
 	r = pthread_create(&es->thread, NULL, stream_main, es);
 	if (r != 0)
 		return -r;
+	pthread_setname_np(es->thread, "vici-events"); /* top -H; the idle test finds it so */
 	es->started = true;
 	return 0;
 }
@@ -353,6 +379,7 @@ void event_stream_stop(struct event_stream *es)
 	if (!es || !es->started)
 		return;
 	atomic_store(&es->stop, true);
+	wake(es->wake_fd);
 	pthread_join(es->thread, NULL);
 	es->started = false;
 }
@@ -362,6 +389,7 @@ void event_stream_free(struct event_stream *es)
 	if (!es)
 		return;
 	event_stream_stop(es);
+	close(es->wake_fd);
 	free(es->socket);
 	free(es);
 }

@@ -53,6 +53,7 @@ struct vici_conn {
 	unsigned owed_head, n_owed;
 	struct vici_queued *queue_head, *queue_tail, *queue_current;
 	unsigned queue_len;
+	int wake_fd; /* vici_conn_set_wake_fd(); -1: none */
 	char last_error[160];
 };
 
@@ -73,6 +74,7 @@ struct vici_conn *vici_conn_new(const char *path, unsigned timeout_ms)
 		return NULL;
 	}
 	c->fd = -1;
+	c->wake_fd = -1;
 	c->timeout_ms = timeout_ms ? timeout_ms : VICI_TIMEOUT_MS;
 	return c;
 }
@@ -622,6 +624,11 @@ int vici_conn_register(struct vici_conn *c, const char *event)
 	return vici_conn_recv(c, NULL, NULL, NULL);
 }
 
+void vici_conn_set_wake_fd(struct vici_conn *c, int fd)
+{
+	c->wake_fd = fd;
+}
+
 int vici_conn_next_event(struct vici_conn *c, int timeout_ms, struct vici_msg *ret)
 {
 	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : clock_mono_ms() + (uint64_t)timeout_ms;
@@ -650,13 +657,16 @@ int vici_conn_next_event(struct vici_conn *c, int timeout_ms, struct vici_msg *r
 
 		/* only wait when no whole packet is buffered; a timeout here is not an error */
 		if (c->rlen - c->rpos < 4) {
-			struct pollfd p = {.fd = c->fd, .events = POLLIN};
-			int r = poll(&p, 1, vici_remaining(deadline));
+			struct pollfd p[2] = {{.fd = c->fd, .events = POLLIN},
+			                      {.fd = c->wake_fd, .events = POLLIN}};
+			int r = poll(p, c->wake_fd >= 0 ? 2 : 1, vici_remaining(deadline));
 
 			if (r == 0)
 				return -EAGAIN;
 			if (r < 0)
 				return errno == EINTR ? -EAGAIN : vici_fail(c, -errno, "poll");
+			if (!p[0].revents)
+				return -EINTR; /* woken through the wake fd */
 		}
 		/* a packet has started: the rest gets the normal command deadline */
 		deadline = clock_mono_ms() + c->timeout_ms;

@@ -93,8 +93,13 @@ int vici_conn_simple(struct vici_conn *c, const char *cmd, const char *stream_ev
 int vici_conn_register(struct vici_conn *c, const char *event);
 
 /* Wait up to @timeout_ms (-1: forever) for the next EVENT packet and decode it into *ret.
- * Returns 0, -EAGAIN on timeout (the connection stays up), or an error (connection reset). */
+ * Returns 0, -EAGAIN on timeout (the connection stays up), -EINTR when the wake fd became
+ * readable first, or an error (connection reset). */
 int vici_conn_next_event(struct vici_conn *c, int timeout_ms, struct vici_msg *ret);
+/* A file descriptor (an eventfd, a pipe's end) that ends vici_conn_next_event()'s wait when it
+ * becomes readable, so that a thread waiting for events without a timeout can be told to stop
+ * (a timeout would wake an idle daemon only to check a flag). -1: none. Not read from. */
+void vici_conn_set_wake_fd(struct vici_conn *c, int fd);
 
 /* True for the errors a kept connection gives when charon went away since its last use
  * (-EPIPE, -ECONNRESET, -ENOTCONN): worth one retry on a fresh connection. */

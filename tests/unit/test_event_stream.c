@@ -7,6 +7,9 @@
  * events, counts what it is sent, and reconnects after the server drops it.
  */
 #include "test.h"
+#include "thread_stat.h"
+
+#include "common/clock.h"
 
 #include "common/buf.h"
 #include "events/event_counters.h"
@@ -348,6 +351,7 @@ struct server {
 	int lfd;
 	atomic_int registered; /* registrations seen, all sessions */
 	int sessions;
+	long hold_ms; /* how long the last session stays open after its event (0: 300 ms) */
 };
 
 static int read_full(int fd, void *p, size_t n)
@@ -408,7 +412,8 @@ static void *server_main(void *arg)
 		if (session + 1 < s->sessions) {
 			close(fd); /* drop the client: it must come back */
 		} else {
-			struct timespec ts = {0, 300 * 1000000L};
+			long ms = s->hold_ms ? s->hold_ms : 300;
+			struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 			nanosleep(&ts, NULL);
 			close(fd);
@@ -475,6 +480,55 @@ static void stream_thread_reconnects(void)
 	event_counters_free(ec);
 }
 
+/* Connected to a charon that says nothing: the thread sleeps (no timeout wakes it to look at
+ * a flag), and a stop ends its wait at once. */
+static void stream_thread_idle_sleeps(void)
+{
+	struct server s = {.sessions = 1, .hold_ms = 3000};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct event_counters *ec = event_counters_new();
+	struct event_stream_opts o = {.with_log = true, .backoff_min_ms = 50};
+	struct timespec second = {1, 0};
+	struct event_stream *es;
+	long before, after;
+	uint64_t t0;
+	pthread_t th;
+
+	T_ASSERT(ec);
+	snprintf(s.path, sizeof(s.path), "/tmp/iw-test-evi.%ld.sock", (long)getpid());
+	unlink(s.path);
+	s.lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	T_ASSERT(s.lfd >= 0);
+	memcpy(sa.sun_path, s.path, strlen(s.path) + 1);
+	T_EQ_INT(bind(s.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	T_EQ_INT(listen(s.lfd, 4), 0);
+	T_EQ_INT(pthread_create(&th, NULL, server_main, &s), 0);
+
+	o.socket = s.path;
+	es = event_stream_new(&o, ec);
+	T_ASSERT(es);
+	T_EQ_INT(event_stream_start(es), 0);
+	T_ASSERT(wait_for(ec, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"established\"} 1\n",
+	                  2000));
+	before = thread_switches("vici-events");
+	T_ASSERT(before >= 0);
+	nanosleep(&second, NULL);
+	after = thread_switches("vici-events");
+	T_ASSERT(after - before <= 1);
+	T_ASSERT(event_stream_connected(es));
+	t0 = clock_mono_ms();
+	event_stream_stop(es);
+	T_ASSERT(clock_mono_ms() - t0 < 100);
+	/* started again on the same object: the stop's wake-up is not left behind */
+	T_EQ_INT(event_stream_start(es), 0);
+	T_ASSERT(thread_switches("vici-events") >= 0);
+	event_stream_free(es);
+	pthread_join(th, NULL);
+	close(s.lfd);
+	unlink(s.path);
+	event_counters_free(ec);
+}
+
 /* No server at all: the thread keeps retrying and stops promptly when asked. */
 static void stream_thread_no_server(void)
 {
@@ -502,4 +556,5 @@ static void stream_thread_no_server(void)
 TEST_MAIN("event_stream", TEST(recorded_child_rekey), TEST(recorded_ike_rekey),
           TEST(recorded_rekey_collision), TEST(repeated_rekey_of_one_sa_counts_once),
           TEST(recorded_peer_killed), TEST(recorded_psk_mismatch), TEST(recorded_pfs_rekey_fails),
-          TEST(malformed_events), TEST(stream_thread_reconnects), TEST(stream_thread_no_server))
+          TEST(malformed_events), TEST(stream_thread_reconnects), TEST(stream_thread_idle_sleeps),
+          TEST(stream_thread_no_server))
