@@ -25,12 +25,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static int stop_flag;
+static struct stamp_reflect_pool *signal_pool; /* what SIGINT and SIGTERM stop */
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELAXED);
+	if (signal_pool)
+		stamp_reflect_pool_stop(signal_pool);
 }
 
 static int reflect_run(int argc, char **argv);
@@ -189,12 +190,13 @@ int reflect_run(int argc, char **argv)
 		log_msg_err(LOG_LEVEL_ERR, strerror(-e), "reflect: cannot listen on %s", f.listen);
 		goto out;
 	}
+	signal_pool = pool;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	log_info("reflect: listening on %s (%s, %s, %u thread%s)", f.listen,
 	         cfg->authenticated ? "authenticated" : "unauthenticated",
 	         cfg->stateless ? "stateless" : "stateful", f.threads, f.threads > 1 ? "s" : "");
-	e = stamp_reflect_pool_start(pool, &stop_flag);
+	e = stamp_reflect_pool_start(pool);
 	if (e < 0)
 		log_msg_err(LOG_LEVEL_ERR, strerror(-e), "reflect: cannot start a thread");
 	else
@@ -211,6 +213,7 @@ int reflect_run(int argc, char **argv)
 	print_senders(pool);
 	ret = e < 0 ? 1 : 0;
 out:
+	signal_pool = NULL; /* a late signal must not reach the freed pool */
 	stamp_reflect_pool_free(pool);
 	explicit_bzero(cfg, sizeof(*cfg));
 	free(cfg);

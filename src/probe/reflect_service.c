@@ -29,7 +29,6 @@ struct reflect_config {
 
 struct reflect_service {
 	struct stamp_reflect_pool *pool;
-	int stop;
 };
 
 /* "line N: reflector: ..." through the one YAML error helper (the format is a literal) */
@@ -156,7 +155,7 @@ int reflect_service_start(const struct reflect_config *c, struct reflect_service
 	e = stamp_reflect_pool_new(&c->rc, (const struct sockaddr *)&c->listen, c->threads,
 	                           &s->pool);
 	if (e == 0)
-		e = stamp_reflect_pool_start(s->pool, &s->stop);
+		e = stamp_reflect_pool_start(s->pool);
 	if (e < 0) {
 		stamp_reflect_pool_free(s->pool);
 		free(s);

@@ -59,7 +59,7 @@ struct batch {
 	struct stamp_tx tx[STAMP_SOCK_BATCH];
 };
 
-int stamp_reflect_run(struct stamp_reflector *r, int fd, const int *stop)
+int stamp_reflect_run(struct stamp_reflector *r, int fd, const int *stop, int wake_fd)
 {
 	struct batch *b = malloc(sizeof(*b));
 	struct ifcache cache = {0};
@@ -70,14 +70,17 @@ int stamp_reflect_run(struct stamp_reflector *r, int fd, const int *stop)
 	if (!b)
 		return -ENOMEM;
 	while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int e = poll(&p, 1, 200);
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+		                      {.fd = wake_fd, .events = POLLIN}};
+		/* no timeout: an idle reflector sleeps until a packet comes or the wake fd says
+		 * stop */
+		int e = poll(p, wake_fd >= 0 ? 2 : 1, -1);
 
 		if (e < 0 && errno != EINTR) {
 			ret = -errno;
 			break;
 		}
-		if (e <= 0)
+		if (e <= 0 || !p[0].revents)
 			continue;
 		/* drain the socket in batches: one recvmmsg and one sendmmsg per batch */
 		for (;;) {

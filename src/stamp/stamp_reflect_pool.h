@@ -26,13 +26,16 @@ struct stamp_reflect_pool;
  * it. 0 or -errno (-EINVAL for @n, the bind's error, -ENOMEM). */
 int stamp_reflect_pool_new(const struct stamp_reflector_config *cfg, const struct sockaddr *addr,
                            unsigned n, struct stamp_reflect_pool **ret);
-/* Start a thread per socket, each running until *@stop becomes non-zero (a signal handler may
- * set it). 0, or -errno when a thread could not start: then *@stop is set and the threads that
- * had started are joined. */
-int stamp_reflect_pool_start(struct stamp_reflect_pool *p, int *stop);
-/* Wait until every thread has stopped (once *stop is set); the first loop's error, or 0. */
+/* Start a thread per socket (named stamp-reflect), each running until
+ * stamp_reflect_pool_stop(). 0, or -errno when a thread could not start: then the threads
+ * that had started are stopped and joined. */
+int stamp_reflect_pool_start(struct stamp_reflect_pool *p);
+/* Tell the threads to stop; they wake at once (an eventfd), since they wait with no timeout.
+ * Async-signal-safe: a signal handler may call it. */
+void stamp_reflect_pool_stop(struct stamp_reflect_pool *p);
+/* Wait until every thread has stopped; the first loop's error, or 0. */
 int stamp_reflect_pool_join(struct stamp_reflect_pool *p);
-/* Sets *stop and joins the threads if they run, closes the sockets, frees. NULL is a no-op. */
+/* Stops and joins the threads if they run, closes the sockets, frees. NULL is a no-op. */
 void stamp_reflect_pool_free(struct stamp_reflect_pool *p);
 
 unsigned stamp_reflect_pool_size(const struct stamp_reflect_pool *p);

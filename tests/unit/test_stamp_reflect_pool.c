@@ -6,7 +6,9 @@
  * row per sender address, and no more listed senders than one reflector lists.
  */
 #include "test.h"
+#include "thread_stat.h"
 
+#include "common/clock.h"
 #include "common/limits.h"
 #include "stamp/stamp_pkt.h"
 #include "stamp/stamp_reflect_pool.h"
@@ -71,7 +73,6 @@ static void threads_share_a_port_and_sum(void)
 	uint64_t c[STAMP_REFL_N];
 	unsigned busy = 0, answered = 0;
 	uint16_t port;
-	int stop = 0;
 	size_t n;
 
 	T_EQ_INT(stamp_reflect_pool_new(&cfg, (struct sockaddr *)&at, 3, &p), 0);
@@ -81,12 +82,12 @@ static void threads_share_a_port_and_sum(void)
 	/* the port is taken for a reflector that does not share */
 	at = loopback("127.0.0.1", port);
 	T_ASSERT(stamp_reflect_pool_new(&cfg, (struct sockaddr *)&at, 1, &plain) < 0);
-	T_EQ_INT(stamp_reflect_pool_start(p, &stop), 0);
+	T_EQ_INT(stamp_reflect_pool_start(p), 0);
 	/* 8 source ports on each of two addresses: the kernel spreads the flows */
 	for (int i = 0; i < 16; i++)
 		answered += (unsigned)ask(i % 2 ? "127.0.0.2" : "127.0.0.1", port);
 	T_EQ_INT(answered, 16);
-	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	stamp_reflect_pool_stop(p);
 	T_EQ_INT(stamp_reflect_pool_join(p), 0);
 	stamp_reflect_pool_counters(p, c);
 	T_EQ_INT(c[STAMP_REFL_REFLECTED], 16);
@@ -114,11 +115,10 @@ static void merged_senders_keep_the_bound(void)
 	const unsigned senders = REFLECT_SENDERS_MAX + 16;
 	uint64_t listed = 0;
 	unsigned answered = 0;
-	int stop = 0;
 	size_t n;
 
 	T_EQ_INT(stamp_reflect_pool_new(&cfg, (struct sockaddr *)&at, 2, &p), 0);
-	T_EQ_INT(stamp_reflect_pool_start(p, &stop), 0);
+	T_EQ_INT(stamp_reflect_pool_start(p), 0);
 	for (unsigned i = 0; i < senders; i++) {
 		char ip[32];
 
@@ -139,5 +139,32 @@ static void merged_senders_keep_the_bound(void)
 	stamp_reflect_pool_free(p); /* stops and joins the running threads itself */
 }
 
+/* With nothing to reflect, the threads sleep (no timeout wakes them to look at a flag); a
+ * stop ends their wait at once, and a reflector answers right after waking from it. */
+static void idle_threads_sleep(void)
+{
+	struct stamp_reflector_config cfg = {0};
+	struct sockaddr_in at = loopback("127.0.0.1", 0);
+	struct stamp_reflect_pool *p = NULL;
+	struct timespec second = {1, 0};
+	long before, after;
+	uint64_t t0;
+
+	T_EQ_INT(stamp_reflect_pool_new(&cfg, (struct sockaddr *)&at, 1, &p), 0);
+	T_EQ_INT(stamp_reflect_pool_start(p), 0);
+	T_EQ_INT(ask("127.0.0.1", stamp_reflect_pool_port(p)), 1);
+	before = thread_switches("stamp-reflect");
+	T_ASSERT(before >= 0);
+	nanosleep(&second, NULL);
+	after = thread_switches("stamp-reflect");
+	T_ASSERT(after - before <= 1);
+	T_EQ_INT(ask("127.0.0.1", stamp_reflect_pool_port(p)), 1);
+	t0 = clock_mono_ms();
+	stamp_reflect_pool_stop(p);
+	T_EQ_INT(stamp_reflect_pool_join(p), 0);
+	T_ASSERT(clock_mono_ms() - t0 < 100);
+	stamp_reflect_pool_free(p);
+}
+
 TEST_MAIN("stamp_reflect_pool", TEST(bad_sizes_refused), TEST(threads_share_a_port_and_sum),
-          TEST(merged_senders_keep_the_bound))
+          TEST(merged_senders_keep_the_bound), TEST(idle_threads_sleep))
