@@ -423,6 +423,25 @@ static void *server_main(void *arg)
 	return NULL;
 }
 
+/* Listen at /tmp/iw-test-@tag.PID.sock and serve from a thread. 0 or -1. */
+static int server_start(struct server *s, const char *tag, pthread_t *th)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	snprintf(s->path, sizeof(s->path), "/tmp/iw-test-%s.%ld.sock", tag, (long)getpid());
+	unlink(s->path);
+	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0)
+		return -1;
+	memcpy(sa.sun_path, s->path, strlen(s->path) + 1);
+	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s->lfd, 4) < 0 ||
+	    pthread_create(th, NULL, server_main, s) != 0) {
+		close(s->lfd);
+		return -1;
+	}
+	return 0;
+}
+
 static bool wait_for(struct event_counters *ec, const char *needle, int ms)
 {
 	for (int i = 0; i < ms / 20; i++) {
@@ -441,7 +460,6 @@ static bool wait_for(struct event_counters *ec, const char *needle, int ms)
 static void stream_thread_reconnects(void)
 {
 	struct server s = {.sessions = 2};
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct event_counters *ec = event_counters_new();
 	struct event_stream_opts o = {
 	    .with_log = true, .backoff_min_ms = 50, .backoff_max_ms = 200};
@@ -450,14 +468,7 @@ static void stream_thread_reconnects(void)
 	char *m;
 
 	T_ASSERT(ec);
-	snprintf(s.path, sizeof(s.path), "/tmp/iw-test-evs.%ld.sock", (long)getpid());
-	unlink(s.path);
-	s.lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	T_ASSERT(s.lfd >= 0);
-	memcpy(sa.sun_path, s.path, strlen(s.path) + 1);
-	T_EQ_INT(bind(s.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	T_EQ_INT(listen(s.lfd, 4), 0);
-	T_EQ_INT(pthread_create(&th, NULL, server_main, &s), 0);
+	T_EQ_INT(server_start(&s, "evs", &th), 0);
 
 	o.socket = s.path;
 	es = event_stream_new(&o, ec);
@@ -485,7 +496,6 @@ static void stream_thread_reconnects(void)
 static void stream_thread_idle_sleeps(void)
 {
 	struct server s = {.sessions = 1, .hold_ms = 3000};
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct event_counters *ec = event_counters_new();
 	struct event_stream_opts o = {.with_log = true, .backoff_min_ms = 50};
 	struct timespec second = {1, 0};
@@ -495,14 +505,7 @@ static void stream_thread_idle_sleeps(void)
 	pthread_t th;
 
 	T_ASSERT(ec);
-	snprintf(s.path, sizeof(s.path), "/tmp/iw-test-evi.%ld.sock", (long)getpid());
-	unlink(s.path);
-	s.lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	T_ASSERT(s.lfd >= 0);
-	memcpy(sa.sun_path, s.path, strlen(s.path) + 1);
-	T_EQ_INT(bind(s.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	T_EQ_INT(listen(s.lfd, 4), 0);
-	T_EQ_INT(pthread_create(&th, NULL, server_main, &s), 0);
+	T_EQ_INT(server_start(&s, "evi", &th), 0);
 
 	o.socket = s.path;
 	es = event_stream_new(&o, ec);

@@ -32,6 +32,22 @@ static void nap_ms(long ms)
 	nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L}, NULL);
 }
 
+/* A connection over a socketpair: @sv[0] is the server's end, watched by @ds. 0 or -1. */
+static int conn_open(struct http_deadlines *ds, int sv[2], struct http_deadline **ret)
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return -1;
+	*ret = http_deadline_add(ds, sv[0]);
+	return *ret ? 0 : -1;
+}
+
+static void conn_close(struct http_deadlines *ds, int sv[2], struct http_deadline *d)
+{
+	http_deadline_remove(ds, d);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* A connection that never completes its request is shut at its deadline: not before, and not
  * much after (the watcher sleeps until the deadline itself, it does not poll). */
 static void deadline_fires_on_time(void)
@@ -43,19 +59,15 @@ static void deadline_fires_on_time(void)
 	long ms;
 
 	T_ASSERT(ds);
-	T_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	d = http_deadline_add(ds, sv[0]);
-	T_ASSERT(d);
+	T_EQ_INT(conn_open(ds, sv, &d), 0);
 	ms = ms_until_shut(sv[1], 2000);
 	T_ASSERT(ms >= 280);
 	T_ASSERT(ms <= 380);
 	http_deadlines_counts(ds, &expired, &evicted);
 	T_EQ_INT(expired, 1);
 	T_EQ_INT(evicted, 0);
-	http_deadline_remove(ds, d);
+	conn_close(ds, sv, d);
 	http_deadlines_free(ds);
-	close(sv[0]);
-	close(sv[1]);
 }
 
 /* A request being handled has no deadline; the response queued re-arms it, and the new deadline
@@ -69,9 +81,7 @@ static void handling_clears_sending_rearms(void)
 	long ms;
 
 	T_ASSERT(ds);
-	T_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	d = http_deadline_add(ds, sv[0]);
-	T_ASSERT(d);
+	T_EQ_INT(conn_open(ds, sv, &d), 0);
 	http_deadline_handling(ds, d);
 	T_EQ_INT(ms_until_shut(sv[1], 500), -1); /* a slow handler is never cut short */
 	http_deadline_sending(ds, d);
@@ -80,10 +90,8 @@ static void handling_clears_sending_rearms(void)
 	T_ASSERT(ms <= 280);
 	http_deadlines_counts(ds, &expired, &evicted);
 	T_EQ_INT(expired, 1);
-	http_deadline_remove(ds, d);
+	conn_close(ds, sv, d);
 	http_deadlines_free(ds);
-	close(sv[0]);
-	close(sv[1]);
 }
 
 /* A connection removed before its deadline is never touched; a later one still fires. */
@@ -95,24 +103,30 @@ static void removed_is_left_alone(void)
 	int sa[2], sb[2];
 
 	T_ASSERT(ds);
-	T_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sa), 0);
-	T_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sb), 0);
-	a = http_deadline_add(ds, sa[0]);
-	T_ASSERT(a);
+	T_EQ_INT(conn_open(ds, sa, &a), 0);
 	nap_ms(100);
-	b = http_deadline_add(ds, sb[0]);
-	T_ASSERT(b);
+	T_EQ_INT(conn_open(ds, sb, &b), 0);
 	http_deadline_remove(ds, a);
 	T_EQ_INT(ms_until_shut(sa[1], 400), -1);
 	T_ASSERT(ms_until_shut(sb[1], 1000) >= 0);
 	http_deadlines_counts(ds, &expired, &evicted);
 	T_EQ_INT(expired, 1);
-	http_deadline_remove(ds, b);
-	http_deadlines_free(ds);
 	close(sa[0]);
 	close(sa[1]);
-	close(sb[0]);
-	close(sb[1]);
+	conn_close(ds, sb, b);
+	http_deadlines_free(ds);
+}
+
+/* The watcher's wake-ups over a second, from @ms_before ms on. */
+static long wakes_in_a_second(long ms_before)
+{
+	long before, after;
+
+	nap_ms(ms_before);
+	before = thread_switches("http-deadline");
+	nap_ms(1000);
+	after = thread_switches("http-deadline");
+	return before < 0 || after < 0 ? -1 : after - before;
 }
 
 /* With no deadline armed, the watcher does not wake: not with no connection, not with one
@@ -121,40 +135,26 @@ static void idle_watcher_sleeps(void)
 {
 	struct http_deadlines *ds = http_deadlines_new(100, 8);
 	struct http_deadline *d;
-	long before, after;
+	long n;
 	int sv[2];
 
 	T_ASSERT(ds);
-	nap_ms(50); /* the watcher is running and has gone to sleep */
-	before = thread_switches("http-deadline");
-	T_ASSERT(before >= 0);
-	nap_ms(1000);
-	after = thread_switches("http-deadline");
-	T_ASSERT(after - before <= 1);
+	n = wakes_in_a_second(50); /* from when the watcher has started and gone to sleep */
+	T_ASSERT(n >= 0 && n <= 1);
 
-	T_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	d = http_deadline_add(ds, sv[0]);
-	T_ASSERT(d);
+	T_EQ_INT(conn_open(ds, sv, &d), 0);
 	http_deadline_handling(ds, d);
-	nap_ms(50);
-	before = thread_switches("http-deadline");
-	nap_ms(1000);
-	after = thread_switches("http-deadline");
-	T_ASSERT(after - before <= 1);
+	n = wakes_in_a_second(50);
+	T_ASSERT(n >= 0 && n <= 1);
 
 	/* one deadline: woken to arm it and once to fire it, then asleep again */
 	http_deadline_waiting(ds, d);
 	T_ASSERT(ms_until_shut(sv[1], 1000) >= 0);
-	nap_ms(50);
-	before = thread_switches("http-deadline");
-	nap_ms(1000);
-	after = thread_switches("http-deadline");
-	T_ASSERT(after - before <= 1);
+	n = wakes_in_a_second(50);
+	T_ASSERT(n >= 0 && n <= 1);
 
-	http_deadline_remove(ds, d);
+	conn_close(ds, sv, d);
 	http_deadlines_free(ds);
-	close(sv[0]);
-	close(sv[1]);
 }
 
 /* Over the limit, the connection that has waited longest for its request makes room. */
@@ -167,9 +167,7 @@ static void full_evicts_longest_waiting(void)
 
 	T_ASSERT(ds);
 	for (int i = 0; i < 3; i++) {
-		T_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
-		d[i] = http_deadline_add(ds, sv[i][0]);
-		T_ASSERT(d[i]);
+		T_EQ_INT(conn_open(ds, sv[i], &d[i]), 0);
 		nap_ms(5); /* distinct deadlines */
 	}
 	T_ASSERT(ms_until_shut(sv[0][1], 500) >= 0);
@@ -178,11 +176,8 @@ static void full_evicts_longest_waiting(void)
 	http_deadlines_counts(ds, &expired, &evicted);
 	T_EQ_INT(expired, 0);
 	T_EQ_INT(evicted, 1);
-	for (int i = 0; i < 3; i++) {
-		http_deadline_remove(ds, d[i]);
-		close(sv[i][0]);
-		close(sv[i][1]);
-	}
+	for (int i = 0; i < 3; i++)
+		conn_close(ds, sv[i], d[i]);
 	http_deadlines_free(ds);
 }
 
