@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "common/limits.h"
+#include "common/stopper.h"
 #include "exporter/sa_snapshot.h"
 #include "common/log.h"
 #include "logs/log_classify.h"
@@ -21,14 +22,11 @@
 #include "vici/vici_conn.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 
 enum { EV_IKE_UPDOWN, EV_IKE_REKEY, EV_CHILD_UPDOWN, EV_CHILD_REKEY, EV_LOG, EV_COUNT };
 
@@ -44,8 +42,7 @@ struct event_stream {
 	struct sa_counters *sac;
 	pthread_t thread;
 	bool started;
-	atomic_bool stop;
-	int wake_fd; /* an eventfd, readable once stop is set: ends the thread's waits at once */
+	struct stopper stop;
 	atomic_bool up;
 	atomic_uint_fast64_t connects;
 	atomic_uint_fast64_t events[EV_COUNT];
@@ -252,22 +249,13 @@ struct event_stream *event_stream_new(const struct event_stream_opts *o, struct 
 		es->backoff_max_ms = es->backoff_min_ms;
 	es->ec = ec;
 	es->sac = o->sa_counters;
-	es->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (es->wake_fd < 0) {
+	if (stopper_init(&es->stop) < 0) {
+		stopper_done(&es->stop);
 		free(es->socket);
 		free(es);
 		return NULL;
 	}
 	return es;
-}
-
-/* Sleep @ms, returning early on stop. */
-static void nap(struct event_stream *es, unsigned ms)
-{
-	struct pollfd p = {.fd = es->wake_fd, .events = POLLIN};
-
-	if (!atomic_load(&es->stop))
-		poll(&p, 1, (int)ms);
 }
 
 static int subscribe(struct event_stream *es, struct vici_conn *c)
@@ -294,8 +282,8 @@ static void *stream_main(void *arg)
 		log_err("event stream: out of memory");
 		return NULL;
 	}
-	vici_conn_set_wake_fd(c, es->wake_fd);
-	while (!atomic_load(&es->stop)) {
+	vici_conn_set_wake_fd(c, stopper_fd(&es->stop));
+	while (!stopper_stopped(&es->stop)) {
 		int r;
 
 		if (!atomic_load(&es->up)) {
@@ -306,7 +294,7 @@ static void *stream_main(void *arg)
 					         vici_conn_last_error(c));
 				last_err = r;
 				vici_conn_close(c);
-				nap(es, backoff);
+				stopper_nap(&es->stop, (int)backoff);
 				backoff = backoff * 2 > es->backoff_max_ms ? es->backoff_max_ms
 				                                           : backoff * 2;
 				continue;
@@ -328,7 +316,7 @@ static void *stream_main(void *arg)
 			atomic_store(&es->up, false);
 			last_err = r;
 			vici_conn_close(c);
-			nap(es, es->backoff_min_ms);
+			stopper_nap(&es->stop, (int)es->backoff_min_ms);
 			continue;
 		}
 		r = event_index(&msg);
@@ -343,29 +331,13 @@ static void *stream_main(void *arg)
 	return NULL;
 }
 
-static void wake(int fd)
-{
-	uint64_t one = 1;
-
-	/* cannot fail short of a full counter, and then the fd is readable anyway */
-	(void)!write(fd, &one, sizeof(one));
-}
-
-static void drain(int fd)
-{
-	uint64_t n;
-
-	(void)!read(fd, &n, sizeof(n));
-}
-
 int event_stream_start(struct event_stream *es)
 {
 	int r;
 
 	if (!es || es->started)
 		return -EINVAL;
-	atomic_store(&es->stop, false);
-	drain(es->wake_fd);
+	stopper_rearm(&es->stop);
 	r = pthread_create(&es->thread, NULL, stream_main, es);
 	if (r != 0)
 		return -r;
@@ -378,8 +350,7 @@ void event_stream_stop(struct event_stream *es)
 {
 	if (!es || !es->started)
 		return;
-	atomic_store(&es->stop, true);
-	wake(es->wake_fd);
+	stopper_stop(&es->stop);
 	pthread_join(es->thread, NULL);
 	es->started = false;
 }
@@ -389,7 +360,7 @@ void event_stream_free(struct event_stream *es)
 	if (!es)
 		return;
 	event_stream_stop(es);
-	close(es->wake_fd);
+	stopper_done(&es->stop);
 	free(es->socket);
 	free(es);
 }

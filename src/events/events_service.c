@@ -139,7 +139,7 @@ struct events_service {
 	struct log_journal_source *journal;
 	pthread_t thread;
 	bool thread_started;
-	atomic_bool stop;
+	struct stopper stop;
 	atomic_bool source_ended;
 };
 
@@ -156,11 +156,11 @@ static void *source_main(void *arg)
 		log_journal_source_run(s->journal, &s->stop);
 		break;
 	case EVENTS_LOG_STDIN: {
-		int r = log_stdin_source_run(STDIN_FILENO, &sink, &s->stop, 250, NULL);
+		int r = log_stdin_source_run(STDIN_FILENO, &sink, &s->stop, NULL);
 
 		if (r < 0)
 			log_warn("events: stdin: %s", strerror(-r));
-		else if (!atomic_load(&s->stop))
+		else if (!stopper_stopped(&s->stop))
 			log_info("events: end of stdin");
 		break;
 	}
@@ -181,6 +181,10 @@ struct events_service *events_service_start(const struct events_config *cfg,
 
 	if (!s)
 		goto out_err;
+	r = stopper_init(&s->stop);
+	if (r < 0)
+		goto out_free;
+	r = -ENOMEM;
 	s->ec = event_counters_new();
 	if (!s->ec)
 		goto out_free;
@@ -253,13 +257,14 @@ void events_service_stop(struct events_service *s)
 {
 	if (!s)
 		return;
-	atomic_store(&s->stop, true);
+	stopper_stop(&s->stop);
 	if (s->thread_started)
 		pthread_join(s->thread, NULL);
 	event_stream_free(s->stream);
 	log_file_source_free(s->file);
 	log_journal_source_free(s->journal);
 	event_counters_free(s->ec);
+	stopper_done(&s->stop);
 	free(s);
 }
 

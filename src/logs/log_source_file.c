@@ -244,12 +244,11 @@ int log_file_source_save(struct log_file_source *s)
 	return 0;
 }
 
-void log_file_source_run(struct log_file_source *s, const atomic_bool *stop)
+void log_file_source_run(struct log_file_source *s, const struct stopper *stop)
 {
 	int last_err = 0;
 
-	while (!atomic_load(stop)) {
-		struct timespec ts = {s->poll_ms / 1000, (long)(s->poll_ms % 1000) * 1000000L};
+	while (!stopper_stopped(stop)) {
 		int r = log_file_source_poll(s);
 		uint64_t now = clock_mono_ms();
 
@@ -263,7 +262,8 @@ void log_file_source_run(struct log_file_source *s, const atomic_bool *stop)
 				log_warn("log state %s: %s", s->state_path, strerror(-w));
 			s->last_save_ms = now;
 		}
-		nanosleep(&ts, NULL);
+		/* a file has no readiness to wait for: read it again after poll_ms, as tail -f */
+		stopper_nap(stop, (int)s->poll_ms);
 	}
 	log_file_source_save(s);
 }

@@ -9,6 +9,7 @@
 #ifndef IKEWATCH_LOG_SOURCE_FILE_H
 #define IKEWATCH_LOG_SOURCE_FILE_H
 
+#include "common/stopper.h"
 #include "logs/log_source.h"
 
 #include <stdatomic.h>
@@ -44,8 +45,9 @@ void log_file_source_free(struct log_file_source *s);
 int log_file_source_poll(struct log_file_source *s);
 /* Write the state file now (if there is one). 0 or -errno. */
 int log_file_source_save(struct log_file_source *s);
-/* Poll every poll_ms until *stop, saving the state at most every save_ms and once at the end. */
-void log_file_source_run(struct log_file_source *s, const atomic_bool *stop);
+/* Poll every poll_ms until @stop (which ends the wait between polls at once), saving the state
+ * at most every save_ms and once at the end. */
+void log_file_source_run(struct log_file_source *s, const struct stopper *stop);
 /* Counters as of the last poll; safe to call from any thread. */
 void log_file_source_stats(struct log_file_source *s, struct log_file_stats *ret);
 

@@ -14,6 +14,8 @@
 #include "logs/log_state.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
@@ -200,9 +202,29 @@ int log_journal_source_save(struct log_journal_source *s)
 	return 0;
 }
 
-void log_journal_source_run(struct log_journal_source *s, const atomic_bool *stop)
+/* Milliseconds to wait for the journal from @now: until its own timeout (sd_journal_get_timeout:
+ * none with inotify, a recheck on network file systems) or until the cursor is due to be saved,
+ * whichever comes first; -1 for no timeout. */
+static int wait_ms(struct log_journal_source *s, uint64_t now)
 {
-	while (!atomic_load(stop)) {
+	uint64_t due = UINT64_MAX, t_us;
+
+	if (sd_journal_get_timeout(s->j, &t_us) >= 0 && t_us != UINT64_MAX)
+		due = (t_us + 999) / 1000; /* CLOCK_MONOTONIC, as clock_mono_ms() */
+	if (s->state_path && s->cursor && !s->cursor_saved && s->last_save_ms + s->save_ms < due)
+		due = s->last_save_ms + s->save_ms;
+	if (due == UINT64_MAX)
+		return -1;
+	return due <= now ? 0 : (int)(due - now > INT_MAX ? INT_MAX : due - now);
+}
+
+void log_journal_source_run(struct log_journal_source *s, const struct stopper *stop)
+{
+	int jfd = sd_journal_get_fd(s->j);
+
+	while (!stopper_stopped(stop)) {
+		struct pollfd p[2] = {{.fd = jfd, .events = POLLIN},
+		                      {.fd = stopper_fd(stop), .events = POLLIN}};
 		int r = log_journal_source_poll(s);
 		uint64_t now = clock_mono_ms();
 
@@ -212,7 +234,16 @@ void log_journal_source_run(struct log_journal_source *s, const atomic_bool *sto
 			log_journal_source_save(s);
 			s->last_save_ms = now;
 		}
-		sd_journal_wait(s->j, (uint64_t)s->poll_ms * 1000u);
+		if (jfd < 0) {
+			/* no fd to wait on (cannot watch the journal): look again after poll_ms */
+			stopper_nap(stop, (int)s->poll_ms);
+			continue;
+		}
+		r = sd_journal_get_events(s->j);
+		p[0].events = (short)(r > 0 ? r : POLLIN);
+		/* no timeout while nothing is due: an idle journal source does not wake */
+		if (poll(p, 2, wait_ms(s, now)) > 0 && p[0].revents)
+			sd_journal_process(s->j); /* take in what inotify reported */
 	}
 	log_journal_source_save(s);
 }

@@ -9,6 +9,7 @@
 #ifndef IKEWATCH_LOG_SOURCE_JOURNAL_H
 #define IKEWATCH_LOG_SOURCE_JOURNAL_H
 
+#include "common/stopper.h"
 #include "logs/log_source.h"
 
 #include <stdatomic.h>
@@ -22,7 +23,7 @@ struct log_journal_opts {
 	const char *directory;
 	const char *const *files;
 	bool from_start;  /* without state: read what the journal holds (else only new) */
-	unsigned poll_ms; /* 0: 250 */
+	unsigned poll_ms; /* 0: 250; only where the journal's fd cannot be had to wait on */
 	unsigned save_ms; /* 0: 1000 */
 };
 
@@ -40,9 +41,9 @@ void log_journal_source_free(struct log_journal_source *s);
 /* Deliver every entry not yet seen. 0 or -errno. */
 int log_journal_source_poll(struct log_journal_source *s);
 int log_journal_source_save(struct log_journal_source *s);
-/* Wait for and deliver entries until *stop; saves the cursor at most every save_ms and at the end.
- */
-void log_journal_source_run(struct log_journal_source *s, const atomic_bool *stop);
+/* Wait for and deliver entries until @stop; the wait has no timeout while nothing is due (the
+ * journal's fd is watched), and the cursor is saved within save_ms of an entry and at the end. */
+void log_journal_source_run(struct log_journal_source *s, const struct stopper *stop);
 void log_journal_source_stats(const struct log_journal_source *s, struct log_journal_stats *ret);
 
 #endif

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The stdin log source (see log_source_stdin.h): poll(2) with a timeout so that a quiet pipe
- * does not keep serve from stopping, read(2), and the shared line assembler.
+ * The stdin log source (see log_source_stdin.h): poll(2) on the descriptor and on the stopper's
+ * fd, so that a quiet pipe neither wakes serve nor keeps it from stopping, read(2), and the
+ * shared line assembler.
  */
 #include "logs/log_source_stdin.h"
 
@@ -11,8 +12,8 @@
 #include <poll.h>
 #include <unistd.h>
 
-int log_stdin_source_run(int fd, const struct log_sink *sink, const atomic_bool *stop,
-                         unsigned poll_ms, uint64_t *ret_lines)
+int log_stdin_source_run(int fd, const struct log_sink *sink, const struct stopper *stop,
+                         uint64_t *ret_lines)
 {
 	struct log_lines lines;
 	char chunk[65536];
@@ -21,19 +22,20 @@ int log_stdin_source_run(int fd, const struct log_sink *sink, const atomic_bool 
 	if (fd < 0 || !sink)
 		return fd < 0 ? -EBADF : -EINVAL;
 	log_lines_init(&lines);
-	while (!stop || !atomic_load(stop)) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	while (!stop || !stopper_stopped(stop)) {
+		struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN},
+		                        {.fd = stop ? stopper_fd(stop) : -1, .events = POLLIN}};
 		ssize_t n;
 
-		r = poll(&pfd, 1, poll_ms ? (int)poll_ms : 250);
+		r = poll(pfd, 2, -1);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			r = -errno;
 			break;
 		}
-		if (r == 0)
-			continue;
+		if (!pfd[0].revents)
+			continue; /* the stopper */
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)

@@ -7,14 +7,15 @@
 #ifndef IKEWATCH_LOG_SOURCE_STDIN_H
 #define IKEWATCH_LOG_SOURCE_STDIN_H
 
+#include "common/stopper.h"
 #include "logs/log_source.h"
 
-#include <stdatomic.h>
 #include <stdint.h>
 
-/* Read @fd until EOF or *stop (checked at least every @poll_ms, 0: 250). Returns 0 at EOF or
- * stop, -errno on a read error; *ret_lines (may be NULL) gets the number of lines delivered. */
-int log_stdin_source_run(int fd, const struct log_sink *sink, const atomic_bool *stop,
-                         unsigned poll_ms, uint64_t *ret_lines);
+/* Read @fd until EOF or @stop (may be NULL: until EOF); a quiet pipe is waited for with no
+ * timeout. Returns 0 at EOF or stop, -errno on a read error; *ret_lines (may be NULL) gets the
+ * number of lines delivered. */
+int log_stdin_source_run(int fd, const struct log_sink *sink, const struct stopper *stop,
+                         uint64_t *ret_lines);
 
 #endif

@@ -59,7 +59,7 @@ struct batch {
 	struct stamp_tx tx[STAMP_SOCK_BATCH];
 };
 
-int stamp_reflect_run(struct stamp_reflector *r, int fd, const int *stop, int wake_fd)
+int stamp_reflect_run(struct stamp_reflector *r, int fd, const struct stopper *stop)
 {
 	struct batch *b = malloc(sizeof(*b));
 	struct ifcache cache = {0};
@@ -69,12 +69,11 @@ int stamp_reflect_run(struct stamp_reflector *r, int fd, const int *stop, int wa
 
 	if (!b)
 		return -ENOMEM;
-	while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
+	while (!stopper_stopped(stop)) {
 		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
-		                      {.fd = wake_fd, .events = POLLIN}};
-		/* no timeout: an idle reflector sleeps until a packet comes or the wake fd says
-		 * stop */
-		int e = poll(p, wake_fd >= 0 ? 2 : 1, -1);
+		                      {.fd = stopper_fd(stop), .events = POLLIN}};
+		/* no timeout: an idle reflector sleeps until a packet comes or a stop */
+		int e = poll(p, 2, -1);
 
 		if (e < 0 && errno != EINTR) {
 			ret = -errno;

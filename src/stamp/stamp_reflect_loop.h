@@ -7,6 +7,8 @@
 #ifndef IKEWATCH_STAMP_REFLECT_LOOP_H
 #define IKEWATCH_STAMP_REFLECT_LOOP_H
 
+#include "common/stopper.h"
+
 #include <stdbool.h>
 
 struct stamp_reflector;
@@ -18,9 +20,8 @@ struct stamp_reflector;
  */
 bool stamp_ifname_is_ipsec(const char *name);
 
-/* Run until *@stop becomes non-zero, checked whenever @wake_fd (an eventfd, or -1 for none)
- * becomes readable or a batch has been answered: set *@stop, then make @wake_fd readable. The
- * wait has no timeout, so that an idle reflector does not wake. 0 or -errno. */
-int stamp_reflect_run(struct stamp_reflector *r, int fd, const int *stop, int wake_fd);
+/* Run until @stop is stopped; the wait for packets has no timeout, so that an idle reflector
+ * does not wake. 0 or -errno. */
+int stamp_reflect_run(struct stamp_reflector *r, int fd, const struct stopper *stop);
 
 #endif

@@ -14,22 +14,20 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 struct pool_thread {
 	struct stamp_reflector *r;
 	int fd;
 	int err;
-	const int *stop, *wake_fd;
+	const struct stopper *stop;
 	pthread_t thread;
 	bool running;
 };
 
 struct stamp_reflect_pool {
 	unsigned n;
-	int stop;    /* set by stamp_reflect_pool_stop() */
-	int wake_fd; /* an eventfd made readable with it: the threads wait with no timeout */
+	struct stopper stop;
 	struct pool_thread t[];
 };
 
@@ -48,9 +46,7 @@ int stamp_reflect_pool_new(const struct stamp_reflector_config *cfg, const struc
 	p->n = n;
 	for (unsigned i = 0; i < n; i++)
 		p->t[i].fd = -1;
-	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (p->wake_fd < 0)
-		e = -errno;
+	e = stopper_init(&p->stop);
 	memset(&at, 0, sizeof(at));
 	memcpy(&at, addr, stamp_addr_len(addr));
 	for (unsigned i = 0; i < n && e == 0; i++) {
@@ -82,7 +78,7 @@ static void *pool_run(void *arg)
 {
 	struct pool_thread *t = arg;
 
-	t->err = stamp_reflect_run(t->r, t->fd, t->stop, *t->wake_fd);
+	t->err = stamp_reflect_run(t->r, t->fd, t->stop);
 	return NULL;
 }
 
@@ -92,7 +88,6 @@ int stamp_reflect_pool_start(struct stamp_reflect_pool *p)
 		int e;
 
 		p->t[i].stop = &p->stop;
-		p->t[i].wake_fd = &p->wake_fd;
 		e = pthread_create(&p->t[i].thread, NULL, pool_run, &p->t[i]);
 		if (e != 0) {
 			stamp_reflect_pool_stop(p);
@@ -107,11 +102,7 @@ int stamp_reflect_pool_start(struct stamp_reflect_pool *p)
 
 void stamp_reflect_pool_stop(struct stamp_reflect_pool *p)
 {
-	uint64_t one = 1;
-
-	__atomic_store_n(&p->stop, 1, __ATOMIC_RELAXED);
-	/* write() is async-signal-safe; a full counter would leave the fd readable anyway */
-	(void)!write(p->wake_fd, &one, sizeof(one));
+	stopper_stop(&p->stop);
 }
 
 int stamp_reflect_pool_join(struct stamp_reflect_pool *p)
@@ -133,11 +124,9 @@ void stamp_reflect_pool_free(struct stamp_reflect_pool *p)
 {
 	if (!p)
 		return;
-	if (p->wake_fd >= 0) {
-		stamp_reflect_pool_stop(p);
-		stamp_reflect_pool_join(p);
-		close(p->wake_fd);
-	}
+	stamp_reflect_pool_stop(p);
+	stamp_reflect_pool_join(p);
+	stopper_done(&p->stop);
 	for (unsigned i = 0; i < p->n; i++) {
 		if (p->t[i].fd >= 0)
 			close(p->t[i].fd);

@@ -10,15 +10,19 @@
 #include "common/buf.h"
 #include "common/num.h"
 #include "common/rd.h"
+#include "common/stopper.h"
+#include "common/clock.h"
 #include "common/xxh64.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void rd_reads_big_endian_and_stops_short(void)
 {
@@ -546,8 +550,45 @@ static void ixmap_against_a_plain_search(void)
 	ixmap_done(&x);
 }
 
+static void *stop_later(void *arg)
+{
+	nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
+	stopper_stop(arg);
+	return NULL;
+}
+
+/* A nap lasts its time unless stopped; a stop from another thread ends a nap with no timeout at
+ * once; a stopped stopper naps not at all; rearmed, it naps again. */
+static void stopper_naps_until_stopped(void)
+{
+	struct stopper st;
+	pthread_t th;
+	uint64_t t0;
+
+	T_EQ_INT(stopper_init(&st), 0);
+	t0 = clock_mono_ms();
+	T_ASSERT(!stopper_nap(&st, 50));
+	T_ASSERT(clock_mono_ms() - t0 >= 50);
+	T_EQ_INT(pthread_create(&th, NULL, stop_later, &st), 0);
+	t0 = clock_mono_ms();
+	T_ASSERT(stopper_nap(&st, -1));
+	T_ASSERT(clock_mono_ms() - t0 < 1000);
+	pthread_join(th, NULL);
+	T_ASSERT(stopper_stopped(&st));
+	t0 = clock_mono_ms();
+	T_ASSERT(stopper_nap(&st, 5000));
+	T_ASSERT(clock_mono_ms() - t0 < 100);
+	stopper_rearm(&st);
+	T_ASSERT(!stopper_stopped(&st));
+	T_ASSERT(!stopper_nap(&st, 10)); /* the earlier wake-up is not left in the fd */
+	stopper_done(&st);
+	T_EQ_INT(st.fd, -1);
+	stopper_done(&st); /* twice is harmless */
+}
+
 TEST_MAIN("common", TEST(rd_reads_big_endian_and_stops_short), TEST(rd_short_read_leaves_cursor),
           TEST(buf_caps_and_sticks), TEST(buf_sink_streams), TEST(buf_sink_holds_and_fails),
           TEST(buf_integers), TEST(num_parse_rejects_junk), TEST(num_parse_durations),
           TEST(arena_packs_strings_and_aligns_blocks), TEST(xxh64_matches_reference),
-          TEST(arena_release_remembers_size), TEST(ixmap_against_a_plain_search))
+          TEST(arena_release_remembers_size), TEST(ixmap_against_a_plain_search),
+          TEST(stopper_naps_until_stopped))

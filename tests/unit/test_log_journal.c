@@ -7,13 +7,17 @@
  * that the saved cursor makes a restarted source continue after the last entry it delivered.
  */
 #include "test.h"
+#include "thread_stat.h"
 
+#include "common/clock.h"
 #include "logs/log_source_journal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define JOURNAL_REMOTE "/lib/systemd/systemd-journal-remote"
@@ -48,10 +52,11 @@ static void on_msg(void *ctx, const char *group, size_t glen, const char *msg, s
 {
 	struct got *g = ctx;
 
-	g->msgs++;
 	add(g, group, glen);
 	add(g, conn ? conn : "-", conn ? clen : 1);
 	add(g, msg, len);
+	/* last, and a release: a test thread that sees the count sees the text */
+	__atomic_add_fetch(&g->msgs, 1, __ATOMIC_RELEASE);
 }
 
 static char dir[128];
@@ -72,8 +77,8 @@ static bool have_tools(void)
 	return true;
 }
 
-/* Append entries (export format, entries separated by blank lines) to DIR/t.journal. */
-static int write_entries(const char *export_text)
+/* Append entries (export format, entries separated by blank lines) to DIR/@name. */
+static int write_entries_to(const char *name, const char *export_text)
 {
 	char path[256], cmd[512];
 	FILE *f;
@@ -84,9 +89,14 @@ static int write_entries(const char *export_text)
 		return -errno;
 	fputs(export_text, f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "%s --output=%s/t.journal - < %s 2>/dev/null", JOURNAL_REMOTE,
-	         dir, path);
+	snprintf(cmd, sizeof(cmd), "%s --output=%s/%s - < %s 2>/dev/null", JOURNAL_REMOTE, dir,
+	         name, path);
 	return system(cmd) == 0 ? 0 : -EIO;
+}
+
+static int write_entries(const char *export_text)
+{
+	return write_entries_to("t.journal", export_text);
 }
 
 #define BOOT "_BOOT_ID=0123456789abcdef0123456789abcdef\n"
@@ -173,6 +183,77 @@ static void journal_tail_without_state(void)
 	log_journal_source_free(src);
 }
 
+struct runner {
+	struct log_journal_source *src;
+	struct stopper stop;
+};
+
+static void *run_source(void *arg)
+{
+	struct runner *r = arg;
+
+	pthread_setname_np(pthread_self(), "journal-test");
+	log_journal_source_run(r->src, &r->stop);
+	return NULL;
+}
+
+/* Until @g has @n messages or @ms pass; the count is written by the source's thread. */
+static bool wait_msgs(struct got *g, unsigned n, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		if (__atomic_load_n(&g->msgs, __ATOMIC_ACQUIRE) >= n)
+			return true;
+		nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+	}
+	return false;
+}
+
+/* The source's thread: entries written while it waits arrive (the journal's fd wakes it), it
+ * does not wake while nothing happens, the cursor is saved, and a stop ends it at once. */
+static void journal_run_waits_on_the_journal(void)
+{
+	char file[256], state[256];
+	const char *files[] = {file, NULL};
+	struct got g = {0};
+	struct log_sink s = {on_line, on_msg, &g};
+	struct log_journal_opts o = {
+	    .files = files, .from_start = true, .state_path = state, .save_ms = 100};
+	struct runner r = {0};
+	struct timespec settle = {0, 300 * 1000000L};
+	pthread_t th;
+	uint64_t t0;
+
+	if (!have_tools())
+		return;
+	snprintf(file, sizeof(file), "%s/run.journal", dir);
+	snprintf(state, sizeof(state), "%s/run.state", dir);
+	T_EQ_INT(write_entries_to("run.journal", batch1), 0);
+	r.src = log_journal_source_new(&o, &s, NULL);
+	T_ASSERT(r.src);
+	T_EQ_INT(stopper_init(&r.stop), 0);
+	T_EQ_INT(pthread_create(&th, NULL, run_source, &r), 0);
+	T_ASSERT(wait_msgs(&g, 2, 3000));
+	nanosleep(&settle, NULL); /* past the cursor's save */
+	T_ASSERT(thread_slept("journal-test", 1000));
+	T_EQ_INT(write_entries_to("run.journal", batch2), 0);
+	T_ASSERT(wait_msgs(&g, 3, 3000));
+	T_CONTAINS(g.text, "IKE|a-c|received AUTHENTICATION_FAILED notify error|");
+	t0 = clock_mono_ms();
+	stopper_stop(&r.stop);
+	pthread_join(th, NULL);
+	T_ASSERT(clock_mono_ms() - t0 < 100);
+	log_journal_source_free(r.src);
+	stopper_done(&r.stop);
+
+	/* the saved cursor: a restarted source has nothing new */
+	memset(&g, 0, sizeof(g));
+	r.src = log_journal_source_new(&o, &s, NULL);
+	T_ASSERT(r.src);
+	T_EQ_INT(log_journal_source_poll(r.src), 0);
+	T_EQ_INT(g.msgs + g.lines, 0);
+	log_journal_source_free(r.src);
+}
+
 static void journal_open_errors(void)
 {
 	const char *files[] = {"/nonexistent-iw/x.journal", NULL};
@@ -199,4 +280,5 @@ static void cleanup(void)
 }
 
 TEST_MAIN_TEARDOWN("log_journal", cleanup, TEST(journal_fields_and_cursor),
-                   TEST(journal_tail_without_state), TEST(journal_open_errors))
+                   TEST(journal_tail_without_state), TEST(journal_run_waits_on_the_journal),
+                   TEST(journal_open_errors))

@@ -6,8 +6,10 @@
  * file) and the stdin source over a pipe. Everything runs in a private temporary directory.
  */
 #include "test.h"
+#include "thread_stat.h"
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/limits.h"
 #include "logs/log_lines.h"
 #include "logs/log_source_file.h"
@@ -19,6 +21,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- a sink that records what it got ---- */
@@ -388,24 +391,111 @@ static void stdin_pipe(void)
 	struct writer_arg a;
 	struct got g;
 	struct log_sink s = sink_of(&g);
-	atomic_bool stop = false;
+	struct stopper stop;
 	uint64_t n = 0;
 
+	T_EQ_INT(stopper_init(&stop), 0);
 	T_EQ_INT(pipe(fds), 0);
 	a.fd = fds[1];
 	T_EQ_INT(pthread_create(&th, NULL, writer, &a), 0);
-	T_EQ_INT(log_stdin_source_run(fds[0], &s, &stop, 50, &n), 0);
+	T_EQ_INT(log_stdin_source_run(fds[0], &s, &stop, &n), 0);
 	pthread_join(th, NULL);
 	close(fds[0]);
 	T_EQ_INT(n, 3);
 	T_EQ_STR(g.text, "11[IKE] <a|1> one|two|three without newline|");
 	/* a stop request ends a quiet source */
 	T_EQ_INT(pipe(fds), 0);
-	atomic_store(&stop, true);
-	T_EQ_INT(log_stdin_source_run(fds[0], &s, &stop, 10, &n), 0);
+	stopper_stop(&stop);
+	T_EQ_INT(log_stdin_source_run(fds[0], &s, &stop, &n), 0);
 	close(fds[0]);
 	close(fds[1]);
-	T_EQ_INT(log_stdin_source_run(-1, &s, NULL, 10, &n), -EBADF);
+	stopper_done(&stop);
+	T_EQ_INT(log_stdin_source_run(-1, &s, NULL, &n), -EBADF);
+}
+
+static void nap_ms(long ms)
+{
+	nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
+}
+
+/* A source's thread: stdin (a pipe) or a file, run until its stopper says stop. */
+struct runner {
+	int fd;                       /* stdin source: the pipe's read end */
+	struct log_file_source *file; /* or a file source */
+	const struct log_sink *sink;
+	struct stopper stop;
+};
+
+static void *run_source(void *arg)
+{
+	struct runner *r = arg;
+
+	pthread_setname_np(pthread_self(), "source-test");
+	if (r->file)
+		log_file_source_run(r->file, &r->stop);
+	else
+		log_stdin_source_run(r->fd, r->sink, &r->stop, NULL);
+	return NULL;
+}
+
+/* Stop @r's thread and wait for it: true when that took under 100 ms. */
+static bool stops_at_once(struct runner *r, pthread_t th)
+{
+	uint64_t t0 = clock_mono_ms();
+
+	stopper_stop(&r->stop);
+	pthread_join(th, NULL);
+	return clock_mono_ms() - t0 < 100;
+}
+
+/* A quiet pipe: the thread sleeps (no timeout), a line still arrives, and a stop ends it at
+ * once. */
+static void stdin_quiet_pipe_sleeps(void)
+{
+	struct got g;
+	struct log_sink s = sink_of(&g);
+	struct runner r = {.sink = &s};
+	int fds[2];
+	pthread_t th;
+
+	T_EQ_INT(stopper_init(&r.stop), 0);
+	T_EQ_INT(pipe(fds), 0);
+	r.fd = fds[0];
+	T_EQ_INT(pthread_create(&th, NULL, run_source, &r), 0);
+	nap_ms(50);
+	T_ASSERT(thread_slept("source-test", 1000));
+	T_EQ_INT(write(fds[1], "one\n", 4), 4);
+	for (int i = 0; i < 100 && !__atomic_load_n(&g.n, __ATOMIC_ACQUIRE); i++)
+		nap_ms(10);
+	T_ASSERT(stops_at_once(&r, th));
+	T_EQ_STR(g.text, "one|");
+	close(fds[0]);
+	close(fds[1]);
+	stopper_done(&r.stop);
+}
+
+/* A file is read again every poll_ms, but a stop does not wait for the next read. */
+static void file_run_stops_at_once(void)
+{
+	char log[512];
+	struct got g;
+	struct log_sink s = sink_of(&g);
+	struct log_file_opts o = {.from_start = true, .poll_ms = 5000};
+	struct runner r = {.fd = -1};
+	pthread_t th;
+
+	path_in(log, sizeof(log), "charon-run.log");
+	append(log, "first\n");
+	o.path = log;
+	r.file = log_file_source_new(&o, &s);
+	T_ASSERT(r.file);
+	T_EQ_INT(stopper_init(&r.stop), 0);
+	T_EQ_INT(pthread_create(&th, NULL, run_source, &r), 0);
+	nap_ms(200);
+	T_ASSERT(stops_at_once(&r, th));
+	T_EQ_STR(g.text, "first|");
+	log_file_source_free(r.file);
+	stopper_done(&r.stop);
 }
 
 static void cleanup(void)
@@ -418,7 +508,8 @@ static void cleanup(void)
 	}
 }
 
-TEST_MAIN_TEARDOWN("log_sources", cleanup, TEST(lines_split_reads), TEST(lines_overlong),
+TEST_MAIN_TEARDOWN("log_sources", cleanup, TEST(stdin_quiet_pipe_sleeps),
+                   TEST(file_run_stops_at_once), TEST(lines_split_reads), TEST(lines_overlong),
                    TEST(state_vectors), TEST(state_malformed), TEST(state_save_load),
                    TEST(file_follow_and_resume), TEST(file_rotation_and_truncation),
                    TEST(file_missing_then_created), TEST(file_corrupt_state), TEST(stdin_pipe))
