@@ -100,6 +100,11 @@ int vici_conn_next_event(struct vici_conn *c, int timeout_ms, struct vici_msg *r
  * (-EPIPE, -ECONNRESET, -ENOTCONN): worth one retry on a fresh connection. */
 bool vici_conn_is_stale_error(int err);
 
+/* Give the read buffer back when it holds nothing unread (the next read takes a new one): for
+ * a caller that reads in bursts and does other work between them (serve's collector: its
+ * render). Packets read before are gone. */
+void vici_conn_trim(struct vici_conn *c);
+
 /* Bytes and packets read since creation, for the bench and for debugging. */
 uint64_t vici_conn_bytes_read(const struct vici_conn *c);
 
