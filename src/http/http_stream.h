@@ -36,9 +36,11 @@ struct http_stream;
 
 /* A plain answer's blocks once it streams (or the mark, if lower): it fills the buffer's own
  * storage up to the mark first, as an answer under the mark goes out whole, but no later block
- * need be that large. Smaller blocks cost more hand-overs between the threads; this is what
- * libmicrohttpd asks for at a time (http_server.c), so that each of its reads takes a block. */
-#define HTTP_STREAM_PLAIN_BLOCK (64u * 1024u)
+ * need be that large. Smaller blocks cost more hand-overs between the threads: the reader,
+ * faster than the render, waits for each block. At 64 KiB a 1,000-SA scrape took 70-80 context
+ * switches instead of 22-37, and 1.20-1.25x the CPU in two runs of three; at 128 KiB, 25-30
+ * and 1.02-1.04x (docs/benchmarks.md, "third pass"). */
+#define HTTP_STREAM_PLAIN_BLOCK (128u * 1024u)
 
 struct http_stream_params {
 	http_handler_fn fn;

@@ -1174,9 +1174,9 @@ static bool is_pattern(const struct buf *b, size_t size)
 }
 
 /* Around the mark (the plain answers' blocks), deflate's blocks (128 KiB) and libmicrohttpd's
- * block (64 KiB): the same bytes streamed as whole, plain and gzipped; streamed from the mark on,
- * when the route's last answer streamed too (or there was none): the first one past the mark
- * after a smaller one is whole. */
+ * block (128 KiB, HTTP/1.0): the same bytes streamed as whole, plain and gzipped; streamed from the
+ * mark on, when the route's last answer streamed too (or there was none): the first one past the
+ * mark after a smaller one is whole. */
 static void stream_same_bytes_as_whole(void)
 {
 	static const size_t sizes[] = {0,     1,     1023,   1024,   1025,    2047,   2048,  4097,
