@@ -242,7 +242,7 @@ static int stream_begin(struct http_stream *st)
 		 * HTTP_STREAM_PLAIN_BLOCK (or the mark, if lower), and the buffer now hands over
 		 * at that size, so that it keeps its content (and its NUL) within a block. The
 		 * first storage shrinks to that size once the reader has drained it (at 1,000
-		 * SAs, two blocks of the 256 KiB mark were an eighth of serve's heap). */
+		 * SAs, two blocks of the 256 KiB mark were a fifth of serve's heap). */
 		st->blocks = 1;
 		st->blocks_max = STREAM_BLOCKS;
 		st->block_size =

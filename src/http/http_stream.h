@@ -39,7 +39,7 @@ struct http_stream;
  * need be that large. Smaller blocks cost more hand-overs between the threads: the reader,
  * faster than the render, waits for each block. At 64 KiB a 1,000-SA scrape took 70-80 context
  * switches instead of 22-37, and 1.20-1.25x the CPU in two runs of three; at 128 KiB, 25-30
- * and 1.02-1.04x (docs/benchmarks.md, "third pass"). */
+ * and 0.92-1.04x (docs/benchmarks.md, "Peak memory of serve, third pass"). */
 #define HTTP_STREAM_PLAIN_BLOCK (128u * 1024u)
 
 struct http_stream_params {
