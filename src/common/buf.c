@@ -22,7 +22,7 @@ void buf_done(struct buf *b)
 {
 	free(b->data);
 	b->data = NULL;
-	b->len = b->cap = 0;
+	b->len = b->cap = b->hint = 0;
 	b->err = 0;
 }
 
@@ -44,8 +44,10 @@ void buf_set_sink(struct buf *b, size_t mark, buf_sink_fn fn, void *ctx)
 
 static int sink_take(struct buf *b)
 {
-	int r = b->sink(b->sink_ctx, &b->data, &b->cap, b->len);
+	int r = b->sink(b->sink_ctx, &b->data, &b->cap, b->len, b->hold > 0);
 
+	if (r == -EAGAIN && b->hold)
+		return 0; /* declined while held: the bytes stay, the storage grows */
 	if (r < 0) {
 		b->err = r;
 		return r;
@@ -89,10 +91,16 @@ int buf_reserve(struct buf *b, size_t extra)
 		return b->err;
 	}
 	/* a safe point: the caller writes only after this returns. Hand over what is there when
-	 * the content and @extra would reach the mark, so that the storage stays at the mark */
-	if (b->sink && !b->hold && b->len &&
-	    extra >= b->mark - (b->len < b->mark ? b->len : b->mark) && sink_take(b) < 0)
+	 * the content and @extra would reach the mark, so that the storage stays at the mark; held
+	 * bytes too if the sink can take them without waiting (the writer holds a lock), so that
+	 * a long held run does not grow the storage when the reader keeps up */
+	if (b->sink && b->len && extra >= b->mark - (b->len < b->mark ? b->len : b->mark) &&
+	    sink_take(b) < 0)
 		return b->err;
+	/* the first storage: what a hint asked for, if more */
+	if (!b->data && b->hint > extra)
+		extra = b->hint;
+	b->hint = 0;
 	/* the content and its NUL */
 	b->err = array_reserve(&b->data, 1, b->len, extra + 1, &b->cap, 256,
 	                       limit < SIZE_MAX ? limit + 1 : SIZE_MAX);
@@ -113,6 +121,10 @@ void buf_hint(struct buf *b, size_t n)
 		n = limit;
 	if (n < b->cap - b->len)
 		return;
+	if (!b->data) {
+		b->hint = n;
+		return;
+	}
 	/* best effort: a hint that cannot be had leaves no error for the writes that follow */
 	array_reserve(&b->data, 1, b->len, n + 1, &b->cap, 256,
 	              limit < SIZE_MAX - b->len ? b->len + limit + 1 : SIZE_MAX);

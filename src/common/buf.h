@@ -16,6 +16,7 @@
 #define IKEWATCH_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -28,8 +29,12 @@
  * change hands without a copy. 0, or a negative errno that becomes the buffer's sticky error
  * (the reader went away: the writer's later appends are no-ops); the storage is then left as
  * it was.
+ *
+ * @held: a hold is on (buf_hold()): the writer holds a lock others need, so the sink must not
+ * wait. It takes the bytes if it can at once, or declines with -EAGAIN (no error: the buffer
+ * keeps them and grows, and offers them again at its next growth or at the last buf_unhold()).
  */
-typedef int (*buf_sink_fn)(void *ctx, char **data, size_t *cap, size_t len);
+typedef int (*buf_sink_fn)(void *ctx, char **data, size_t *cap, size_t len, bool held);
 
 struct buf {
 	char *data;
@@ -43,6 +48,7 @@ struct buf {
 	size_t mark;    /* hand the content to the sink before it would reach this */
 	size_t flushed; /* bytes the sink took so far */
 	unsigned hold;  /* > 0: keep the bytes (buf_hold()) */
+	size_t hint;    /* buf_hint() before there was storage: what the first reservation takes */
 };
 
 void buf_init(struct buf *b, size_t max);
@@ -105,16 +111,19 @@ int buf_put_u32be(struct buf *b, uint32_t v);
 
 /*
  * Streaming. From here on, whenever an append or a reservation would take the content to @mark
- * bytes or more, the content is first handed to @fn (and ->len starts over at 0), unless a hold
- * is on. @mark > 0. The buffer's own storage then stays about @mark bytes (a single larger
- * piece still grows it); a sink that takes the storage should give back about as much.
+ * bytes or more, the content is first handed to @fn (and ->len starts over at 0); while a hold
+ * is on, only if @fn can take it without waiting. @mark > 0. The buffer's own storage then
+ * stays about @mark bytes (a single larger piece, or held bytes the sink declined, still grow
+ * it); a sink that takes the storage should give back about as much. Called again (from the
+ * sink too), it changes the mark for the bytes that follow.
  */
 void buf_set_sink(struct buf *b, size_t mark, buf_sink_fn fn, void *ctx);
 /* Hand what is in the buffer to the sink now (the end of a stream). 0 or the sticky error. */
 int buf_flush(struct buf *b);
 /* A writer that holds a lock others need brackets its writes with these: the sink may wait for a
- * slow reader, and must not while the lock is held. Held bytes stay in memory. They nest; the
- * last buf_unhold() hands over what passed the mark meanwhile. */
+ * slow reader, and must not while the lock is held. Held bytes stay in memory unless the sink
+ * can take them at once. They nest; the last buf_unhold() hands over what passed the mark
+ * meanwhile. */
 static inline void buf_hold(struct buf *b)
 {
 	b->hold++;
@@ -126,7 +135,9 @@ static inline size_t buf_total(const struct buf *b)
 	return b->flushed + b->len;
 }
 /* About @n more bytes will come: make room for them in one allocation, no more than a sink's
- * mark, never past the cap. Best effort: a failure leaves no error behind. */
+ * mark, never past the cap. Best effort: a failure leaves no error behind. A buffer without
+ * storage yet takes it at its first write, not now: a handler that hints and then waits (for
+ * charon, say) does not hold the memory meanwhile. */
 void buf_hint(struct buf *b, size_t n);
 
 /* Hand the storage to the caller (who frees it); the buffer is left empty. */

@@ -30,6 +30,10 @@
  * buffer's own and one more); a gzipped one keeps its buffer and deflates into two blocks of
  * STREAM_ZBLOCK_SIZE. Either way about what a mark and a 256 KiB ring took before. */
 #define STREAM_BLOCKS 2u
+/* Places in the reader's queue: the pool's blocks, and the blocks a plain answer's held bytes
+ * (buf_hold()) fill while the reader has none drained. Past that, held bytes wait in the
+ * buffer, which grows. */
+#define STREAM_QUEUE 32u
 /* deflate's output block: half of the 256 KiB that the ring used to be, so that two of them are
  * as much, and a block goes out every few hundred KiB of text at most */
 #define STREAM_ZBLOCK_SIZE (128u * 1024u)
@@ -52,7 +56,7 @@ struct http_stream {
 	bool finished;  /* the handler ended (and, when streaming, the last bytes are in) */
 	bool gone;      /* the response was freed: the producer must stop */
 	int result;     /* the handler's outcome once finished: 0 or -errno */
-	struct block queue[STREAM_BLOCKS]; /* filled, for the reader: [head, head + queued) */
+	struct block queue[STREAM_QUEUE]; /* filled, for the reader: [head, head + queued) */
 	unsigned head, queued;
 	struct block spare[STREAM_BLOCKS]; /* drained, for the producer */
 	unsigned spares;
@@ -60,9 +64,11 @@ struct http_stream {
 	unsigned status;
 	const char *ctype, *vary;
 	/* the producer's own */
-	unsigned made, made_max; /* blocks allocated (not the buffer's own storage), the most */
-	size_t block_size;       /* their size */
-	struct block zb;         /* gzip: deflate's output block being filled */
+	/* under ->lock: blocks there are (a plain answer's first one is the buffer's storage),
+	 * and the pool's size; held bytes may make more, which the reader frees once drained */
+	unsigned blocks, blocks_max;
+	size_t block_size; /* their size */
+	struct block zb;   /* gzip: deflate's output block being filled */
 	z_stream z;
 	bool z_on;
 	uint64_t length; /* HEAD: the bytes a GET would have been sent */
@@ -74,9 +80,13 @@ struct http_stream {
 static int block_alloc(struct http_stream *st, struct block *ret)
 {
 	ret->data = malloc(st->block_size);
-	if (!ret->data)
+	if (!ret->data) {
+		/* it was counted when the producer decided to make it */
+		pthread_mutex_lock(&st->lock);
+		st->blocks--;
+		pthread_mutex_unlock(&st->lock);
 		return -ENOMEM;
-	st->made++;
+	}
 	ret->len = 0;
 	ret->cap = st->block_size;
 	return 0;
@@ -86,7 +96,7 @@ static int block_alloc(struct http_stream *st, struct block *ret)
  * blocks than places). */
 static void queue_locked(struct http_stream *st, struct block b)
 {
-	st->queue[(st->head + st->queued++) % STREAM_BLOCKS] = b;
+	st->queue[(st->head + st->queued++) % STREAM_QUEUE] = b;
 	pthread_cond_broadcast(&st->cv);
 }
 
@@ -95,13 +105,14 @@ static void queue_locked(struct http_stream *st, struct block b)
 static int block_get(struct http_stream *st, struct block *ret)
 {
 	pthread_mutex_lock(&st->lock);
-	while (!st->spares && st->made == st->made_max && !st->gone)
+	while (!st->spares && st->blocks >= st->blocks_max && !st->gone)
 		pthread_cond_wait(&st->cv, &st->lock);
 	if (st->gone) {
 		pthread_mutex_unlock(&st->lock);
 		return -EPIPE;
 	}
 	if (!st->spares) {
+		st->blocks++;
 		pthread_mutex_unlock(&st->lock);
 		return block_alloc(st, ret);
 	}
@@ -114,8 +125,11 @@ static int block_get(struct http_stream *st, struct block *ret)
 /* A plain answer's flush: the reply buffer's filled storage goes to the reader as it is, and
  * the buffer writes on in a block of the pool: a new one while the pool may still make one,
  * else one the reader drained (the filled one is queued first, so that the reader need not wait
- * for the producer to wake up). -EPIPE once the response is gone: the buffer keeps its storage. */
-static int block_swap(struct http_stream *st, char **data, size_t *cap, size_t len)
+ * for the producer to wake up). -EPIPE once the response is gone: the buffer keeps its storage.
+ * @held (the writer holds a lock, it must not wait): a block beyond the pool while the queue has
+ * room (the held bytes are in memory either way; in blocks, the reader can send them meanwhile,
+ * and the buffer is not copied to grow), else -EAGAIN. */
+static int block_swap(struct http_stream *st, char **data, size_t *cap, size_t len, bool held)
 {
 	struct block b;
 	bool make;
@@ -126,7 +140,14 @@ static int block_swap(struct http_stream *st, char **data, size_t *cap, size_t l
 		pthread_mutex_unlock(&st->lock);
 		return -EPIPE;
 	}
-	make = !st->spares && st->made < st->made_max;
+	make = !st->spares && (st->blocks < st->blocks_max || held);
+	/* only the producer takes spares: one there now is still there below */
+	if (held && !st->spares && st->queued + 1 >= STREAM_QUEUE) {
+		pthread_mutex_unlock(&st->lock);
+		return -EAGAIN;
+	}
+	if (make)
+		st->blocks++;
 	pthread_mutex_unlock(&st->lock);
 	if (make && (err = block_alloc(st, &b)) < 0)
 		return err;
@@ -200,6 +221,8 @@ static int deflate_put(struct http_stream *st, const char *data, size_t len, int
 	return 0;
 }
 
+static int on_flush(void *ctx, char **data, size_t *cap, size_t len, bool held);
+
 /* The first flush: from here on the answer streams. The status and headers go to the
  * connection thread, which answers with them; the request's headers are no longer the
  * handler's to read (the connection thread has the connection again). */
@@ -212,13 +235,19 @@ static int stream_begin(struct http_stream *st)
 			return -ENOMEM;
 		st->z_on = true;
 		/* HEAD counts deflate's output in one block and drops it */
-		st->made_max = st->p.head ? 1 : STREAM_BLOCKS;
+		st->blocks_max = st->p.head ? 1 : STREAM_BLOCKS;
 		st->block_size = STREAM_ZBLOCK_SIZE;
 	} else {
-		/* the reply buffer's storage is the first block; the others are as large, as
-		 * the buffer keeps its content under the mark (and its NUL within it) */
-		st->made_max = STREAM_BLOCKS - 1;
-		st->block_size = st->p.mark;
+		/* the reply buffer's storage is the first block; the others are of
+		 * HTTP_STREAM_PLAIN_BLOCK (or the mark, if lower), and the buffer now hands over
+		 * at that size, so that it keeps its content (and its NUL) within a block. The
+		 * first storage shrinks to that size once the reader has drained it (at 1,000
+		 * SAs, two blocks of the 256 KiB mark were a fifth of serve's heap). */
+		st->blocks = 1;
+		st->blocks_max = STREAM_BLOCKS;
+		st->block_size =
+		    st->p.mark < HTTP_STREAM_PLAIN_BLOCK ? st->p.mark : HTTP_STREAM_PLAIN_BLOCK;
+		buf_set_sink(&st->rp.body, st->block_size, on_flush, st);
 	}
 	st->p.rq.conn = NULL;
 	pthread_mutex_lock(&st->lock);
@@ -233,13 +262,17 @@ static int stream_begin(struct http_stream *st)
 
 /* The reply buffer's sink, on the producer thread: a plain answer's filled storage goes to the
  * reader as it is, and the buffer writes on in a drained block; gzip and HEAD consume the bytes
- * where they are. */
-static int on_flush(void *ctx, char **data, size_t *cap, size_t len)
+ * where they are. Held bytes (@held) go only where nothing waits for the reader: HEAD counts
+ * them, a plain answer swaps blocks if one is free, gzip keeps them (deflate's output may have
+ * to wait for a block). */
+static int on_flush(void *ctx, char **data, size_t *cap, size_t len, bool held)
 {
 	struct http_stream *st = ctx;
 	bool idle;
 	int err;
 
+	if (held && st->p.gzip && !st->p.head)
+		return -EAGAIN;
 	if (!st->streaming && (err = stream_begin(st)) < 0)
 		return err;
 	if (st->z_on) {
@@ -258,7 +291,7 @@ static int on_flush(void *ctx, char **data, size_t *cap, size_t len)
 		st->length += len;
 		return 0;
 	}
-	return block_swap(st, data, cap, len);
+	return block_swap(st, data, cap, len, held);
 }
 
 static void finish(struct http_stream *st, int result)
@@ -311,8 +344,11 @@ int http_stream_start(const struct http_stream_params *p, struct http_stream **r
 	st->rp.content_type = "text/plain; charset=utf-8";
 	buf_init(&st->rp.body, HTTP_BODY_MAX);
 	buf_set_sink(&st->rp.body, p->mark, on_flush, st);
-	/* most answers are the size of the last one: one allocation, at most the mark */
-	buf_hint(&st->rp.body, p->hint);
+	/* most answers are the size of the last one: one allocation, at most the mark, taken at
+	 * the first write (buf_hint()). Without a last one, the mark: the storage doubling up to
+	 * it, a copy each time, touched 224 KiB more at serve's first scrape (its peak at 1,000
+	 * SAs), and a fresh allocation's pages count only once written */
+	buf_hint(&st->rp.body, p->hint ? p->hint : p->mark);
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->cv, NULL);
 	err = pthread_create(&st->thread, NULL, producer, st);
@@ -397,11 +433,33 @@ ssize_t http_stream_read(void *cls, uint64_t pos, char *out, size_t max)
 	memcpy(out, b.data + st->off, n);
 	st->off += n;
 	if (st->off == b.len) {
+		bool drop;
+
 		st->off = 0;
+		/* a block beyond the pool (held bytes made it): freed */
 		pthread_mutex_lock(&st->lock);
-		st->head = (st->head + 1) % STREAM_BLOCKS;
+		drop = st->blocks > st->blocks_max;
+		if (drop)
+			st->blocks--;
+		pthread_mutex_unlock(&st->lock);
+		if (drop) {
+			free(b.data);
+		} else if (b.cap > st->block_size) {
+			/* the buffer's first storage (the mark) or storage a hold grew: back to
+			 * the pool's size, the rest to the heap (shrinking stays in place; a
+			 * failure keeps it whole) */
+			char *p = realloc(b.data, st->block_size);
+
+			if (p) {
+				b.data = p;
+				b.cap = st->block_size;
+			}
+		}
+		pthread_mutex_lock(&st->lock);
+		st->head = (st->head + 1) % STREAM_QUEUE;
 		st->queued--;
-		st->spare[st->spares++] = b;
+		if (!drop)
+			st->spare[st->spares++] = b;
 		pthread_cond_broadcast(&st->cv);
 		pthread_mutex_unlock(&st->lock);
 	}
@@ -424,7 +482,7 @@ void http_stream_free(void *cls)
 	if (st->z_on)
 		deflateEnd(&st->z);
 	for (unsigned i = 0; i < st->queued; i++)
-		free(st->queue[(st->head + i) % STREAM_BLOCKS].data);
+		free(st->queue[(st->head + i) % STREAM_QUEUE].data);
 	for (unsigned i = 0; i < st->spares; i++)
 		free(st->spare[i].data);
 	free(st->zb.data);

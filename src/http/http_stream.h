@@ -8,8 +8,11 @@
  * to the connection thread, which queues a response of unknown length (chunked), and from then
  * on every flush goes to the response's reader in blocks: the buffer's filled storage itself
  * (the buffer writes on in a block the reader drained), or, gzipped, the blocks that zlib's
- * incremental deflate writes into. Memory stays at two marks (or a mark, two deflate blocks and
- * zlib's state), whatever the size of the answer.
+ * incremental deflate writes into. Memory stays at a mark and a block of
+ * HTTP_STREAM_PLAIN_BLOCK, then two of these once the first storage is drained (gzipped: a mark,
+ * two deflate blocks and zlib's state), whatever the size of the answer. Bytes the handler
+ * writes under a lock (buf_hold()) go to the reader only if a block is free; else they wait in
+ * the buffer until the hold ends.
  *
  * The producer waits when the reader has every block (a slow client slows the rendering down,
  * it does not make it buffer); the reader waits when it has none (thread-per-connection mode:
@@ -30,6 +33,14 @@
 #include <sys/types.h>
 
 struct http_stream;
+
+/* A plain answer's blocks once it streams (or the mark, if lower): it fills the buffer's own
+ * storage up to the mark first, as an answer under the mark goes out whole, but no later block
+ * need be that large. Smaller blocks cost more hand-overs between the threads: the reader,
+ * faster than the render, waits for each block. At 64 KiB a 1,000-SA scrape took 70-80 context
+ * switches instead of 22-37, and 1.20-1.25x the CPU in two runs of three; at 128 KiB, 25-30
+ * and 0.92-1.04x (docs/benchmarks.md, "Peak memory of serve, third pass"). */
+#define HTTP_STREAM_PLAIN_BLOCK (128u * 1024u)
 
 struct http_stream_params {
 	http_handler_fn fn;

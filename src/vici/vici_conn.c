@@ -180,6 +180,15 @@ bool vici_conn_is_stale_error(int err)
 	return err == -EPIPE || err == -ECONNRESET || err == -ENOTCONN;
 }
 
+void vici_conn_trim(struct vici_conn *c)
+{
+	if (c->rpos < c->rlen)
+		return;
+	free(c->rbuf);
+	c->rbuf = NULL;
+	c->rpos = c->rlen = c->rcap = 0;
+}
+
 uint64_t vici_conn_bytes_read(const struct vici_conn *c)
 {
 	return c->bytes_read;

@@ -105,6 +105,11 @@ void vici_conn_set_wake_fd(struct vici_conn *c, int fd);
  * (-EPIPE, -ECONNRESET, -ENOTCONN): worth one retry on a fresh connection. */
 bool vici_conn_is_stale_error(int err);
 
+/* Give the read buffer back when it holds nothing unread (the next read takes a new one): for
+ * a caller that reads in bursts and does other work between them (serve's collector: its
+ * render). Packets read before are gone. */
+void vici_conn_trim(struct vici_conn *c);
+
 /* Bytes and packets read since creation, for the bench and for debugging. */
 uint64_t vici_conn_bytes_read(const struct vici_conn *c);
 

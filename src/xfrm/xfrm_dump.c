@@ -35,7 +35,6 @@ static void xfrm_table_close(struct xfrm_table *t)
 void xfrm_table_done(struct xfrm_table *t)
 {
 	xfrm_table_close(t);
-	free(t->buf);
 	free(t->states);
 	free(t->policies);
 	memset(t, 0, sizeof(*t));
@@ -150,17 +149,19 @@ static struct mnl_socket *xfrm_open(unsigned timeout_ms)
 
 int xfrm_table_read(struct xfrm_table *t, unsigned timeout_ms)
 {
+	char *buf;
 	int err;
 
 	xfrm_table_reset(t);
-	if (!t->buf && !(t->buf = malloc(DUMP_BUF)))
-		return -ENOMEM;
 	if (!t->nl && !(t->nl = xfrm_open(timeout_ms)))
 		return -errno;
+	if (!(buf = malloc(DUMP_BUF)))
+		return -ENOMEM;
 	/* sequence numbers go on across reads: 0 is left out, as the kernel's own replies use it */
 	t->seq = t->seq + 2 < t->seq ? 1 : t->seq + 1;
-	if ((err = dump(t->nl, t->buf, XFRM_MSG_GETSA, t->seq, t)) == 0)
-		err = dump(t->nl, t->buf, XFRM_MSG_GETPOLICY, ++t->seq, t);
+	if ((err = dump(t->nl, buf, XFRM_MSG_GETSA, t->seq, t)) == 0)
+		err = dump(t->nl, buf, XFRM_MSG_GETPOLICY, ++t->seq, t);
+	free(buf);
 	if (err < 0)
 		xfrm_table_close(t);
 	return err;

@@ -21,10 +21,10 @@ struct xfrm_table {
 	size_t n_policies, cap_policies;
 	uint64_t dropped; /* entries beyond XFRM_STATES_MAX / XFRM_POLICIES_MAX, or malformed */
 	/* the netlink socket of xfrm_table_read(), kept from read to read (NULL until the first
-	 * and after a failure), with its next sequence number and its receive buffer */
+	 * and after a failure), with its next sequence number (the receive buffer is the read's
+	 * own: serve renders between reads, and 32 KiB less then is its peak's) */
 	struct mnl_socket *nl;
 	uint32_t seq;
-	char *buf;
 };
 
 void xfrm_table_reset(struct xfrm_table *t);

@@ -500,11 +500,13 @@ struct held {
 	char *out;
 };
 
-static int hold_sink(void *ctx, char **data, size_t *cap, size_t len)
+static int hold_sink(void *ctx, char **data, size_t *cap, size_t len, bool held)
 {
 	struct held *h = ctx;
 
 	(void)cap;
+	if (held)
+		return -EAGAIN; /* a sink must not wait under a hold */
 	buf_append(&h->got, *data, len);
 	pthread_mutex_lock(&h->lock);
 	h->paused = true;

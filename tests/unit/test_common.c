@@ -83,12 +83,18 @@ struct sink_seen {
 	size_t give;      /* > 0: take the storage, give this many bytes in its place */
 	char *given;      /* the storage given last */
 	unsigned back;    /* calls that were handed the storage given last */
+	bool take_held;   /* take bytes offered under a hold (else decline, -EAGAIN) */
+	unsigned held_calls;
 };
 
-static int sink_take_all(void *ctx, char **data, size_t *cap, size_t len)
+static int sink_take_all(void *ctx, char **data, size_t *cap, size_t len, bool held)
 {
 	struct sink_seen *s = ctx;
 	char *fresh;
+
+	if (held && !s->take_held)
+		return -EAGAIN;
+	s->held_calls += held;
 
 	s->calls++;
 	if (len > s->largest)
@@ -184,6 +190,40 @@ static void buf_sink_streams(void)
 	buf_done(&whole);
 }
 
+/* Under a hold the bytes go to a sink that can take them at once (it says so by not declining):
+ * at the mark, as without a hold, so the storage stays at the mark; a sink that declines keeps
+ * them in the buffer, which grows, until the hold ends (buf_sink_holds_and_fails). */
+static void buf_sink_takes_held(void)
+{
+	struct buf whole;
+
+	buf_init(&whole, SIZE_MAX);
+	write_pieces(&whole, 300);
+	for (size_t give = 0; give <= 64; give += 64) {
+		struct sink_seen seen = {.give = give, .take_held = true};
+		struct buf b;
+
+		buf_init(&seen.all, SIZE_MAX);
+		buf_init(&b, SIZE_MAX);
+		buf_set_sink(&b, 64, sink_take_all, &seen);
+		buf_hold(&b);
+		write_pieces(&b, 300);
+		/* every hand-over was offered as held, and the buffer kept under the mark but for
+		 * a single larger piece (write_pieces' largest is 724 bytes) */
+		T_ASSERT(seen.calls > 100);
+		T_EQ_INT(seen.held_calls, seen.calls);
+		T_ASSERT(b.len < 64 || b.len <= 724);
+		T_ASSERT(b.cap <= 2048);
+		buf_unhold(&b);
+		T_EQ_INT(buf_flush(&b), 0);
+		T_EQ_INT(seen.all.len, whole.len);
+		T_ASSERT(memcmp(seen.all.data, whole.data, whole.len) == 0);
+		buf_done(&b);
+		buf_done(&seen.all);
+	}
+	buf_done(&whole);
+}
+
 static void buf_sink_holds_and_fails(void)
 {
 	struct buf b;
@@ -239,13 +279,31 @@ static void buf_sink_holds_and_fails(void)
 		buf_done(&seen.all);
 	}
 
-	/* a hint without a sink reserves, and past the cap leaves no error */
+	/* a hint without a sink reserves, and past the cap leaves no error; on a buffer without
+	 * storage, at the first write (nothing is allocated before), in one allocation */
 	buf_init(&b, 100);
 	buf_hint(&b, 1000);
 	T_EQ_INT(b.err, 0);
-	T_ASSERT(b.cap >= 100);
+	T_ASSERT(b.data == NULL && b.cap == 0);
 	T_EQ_INT(buf_puts(&b, "ok"), 0);
+	T_ASSERT(b.cap >= 100);
+	T_ASSERT(b.cap <= 101);
 	buf_done(&b);
+	buf_init(&b, SIZE_MAX);
+	buf_hint(&b, 10000);
+	T_ASSERT(b.data == NULL);
+	T_ASSERT(buf_room(&b, 3) != NULL);
+	T_ASSERT(b.cap > 10000);
+	{
+		const char *was = b.data;
+
+		buf_hint(&b, 5000); /* there is room: nothing moves */
+		T_ASSERT(b.data == was);
+	}
+	buf_hint(&b, 20000); /* storage there: it grows now */
+	T_ASSERT(b.cap > 20000);
+	buf_done(&b);
+	T_EQ_INT(b.hint, 0);
 }
 
 static void buf_integers(void)
@@ -588,7 +646,7 @@ static void stopper_naps_until_stopped(void)
 
 TEST_MAIN("common", TEST(rd_reads_big_endian_and_stops_short), TEST(rd_short_read_leaves_cursor),
           TEST(buf_caps_and_sticks), TEST(buf_sink_streams), TEST(buf_sink_holds_and_fails),
-          TEST(buf_integers), TEST(num_parse_rejects_junk), TEST(num_parse_durations),
-          TEST(arena_packs_strings_and_aligns_blocks), TEST(xxh64_matches_reference),
-          TEST(arena_release_remembers_size), TEST(ixmap_against_a_plain_search),
-          TEST(stopper_naps_until_stopped))
+          TEST(buf_sink_takes_held), TEST(buf_integers), TEST(num_parse_rejects_junk),
+          TEST(num_parse_durations), TEST(arena_packs_strings_and_aligns_blocks),
+          TEST(xxh64_matches_reference), TEST(arena_release_remembers_size),
+          TEST(ixmap_against_a_plain_search), TEST(stopper_naps_until_stopped))

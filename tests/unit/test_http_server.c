@@ -1174,9 +1174,9 @@ static bool is_pattern(const struct buf *b, size_t size)
 }
 
 /* Around the mark (the plain answers' blocks), deflate's blocks (128 KiB) and libmicrohttpd's
- * block (64 KiB): the same bytes streamed as whole, plain and gzipped; streamed from the mark on,
- * when the route's last answer streamed too (or there was none): the first one past the mark
- * after a smaller one is whole. */
+ * block (128 KiB, HTTP/1.0): the same bytes streamed as whole, plain and gzipped; streamed from the
+ * mark on, when the route's last answer streamed too (or there was none): the first one past the
+ * mark after a smaller one is whole. */
 static void stream_same_bytes_as_whole(void)
 {
 	static const size_t sizes[] = {0,     1,     1023,   1024,   1025,    2047,   2048,  4097,
@@ -1209,6 +1209,37 @@ static void stream_same_bytes_as_whole(void)
 		}
 	}
 	T_EQ_INT(atomic_load(&b.last_err), 0);
+	buf_done(&body);
+	http_server_free(s);
+}
+
+/* An HTTP/1.0 client: no chunks, so libmicrohttpd reads the streamed answer into the response's
+ * own block (the chunked answers above read into the connection's pool and leave that block
+ * at its least) and ends it by closing the connection: the same bytes, across a block. */
+static void stream_http10(void)
+{
+	static const size_t sizes[] = {STREAM_MARK + 1, 65535, 65537, 300001};
+	struct big b = {0};
+	struct http_server *s = start_stream(&b, 0);
+	struct buf r, body;
+
+	T_ASSERT(s != NULL);
+	buf_init(&r, 1 << 27);
+	buf_init(&body, 1 << 27);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char req[256];
+
+		snprintf(req, sizeof(req), "GET /big HTTP/1.0\r\nX-Size: %zu\r\n\r\n", sizes[i]);
+		buf_reset(&r);
+		T_EQ_INT(http_raw(http_server_port(s), req, &r), 0);
+		T_EQ_INT(status_of(&r), 200);
+		T_ASSERT(!strstr(r.data, "\r\nTransfer-Encoding: chunked\r\n"));
+		buf_reset(&body);
+		buf_append(&body, body_of(&r), (size_t)(r.data + r.len - body_of(&r)));
+		T_ASSERT(is_pattern(&body, sizes[i]));
+	}
+	T_EQ_INT(atomic_load(&b.last_err), 0);
+	buf_done(&r);
 	buf_done(&body);
 	http_server_free(s);
 }
@@ -1380,12 +1411,13 @@ static void stream_concurrent(void)
 }
 
 TEST_MAIN_TEARDOWN("http_server", cleanup_tmpdir, TEST(routes_and_headers),
-                   TEST(stream_same_bytes_as_whole), TEST(stream_failure_breaks_transfer),
-                   TEST(stream_client_gone_or_stuck), TEST(stream_head), TEST(stream_concurrent),
-                   TEST(large_body_and_keepalive), TEST(gzip_when_accepted), TEST(vary_is_sent),
-                   TEST(accept_encoding_vectors), TEST(bind_errors_are_returned),
-                   TEST(connection_limit_and_timeout), TEST(post_routes_take_bodies),
-                   TEST(bearer_token_enforced), TEST(trickling_client_is_closed),
-                   TEST(newcomer_makes_room), TEST(busy_connections_are_kept),
-                   TEST(basic_auth_enforced), TEST(bad_web_config_fails_start),
-                   TEST(tls_serves_and_refuses_old_versions), TEST(tls_client_certificates))
+                   TEST(stream_same_bytes_as_whole), TEST(stream_http10),
+                   TEST(stream_failure_breaks_transfer), TEST(stream_client_gone_or_stuck),
+                   TEST(stream_head), TEST(stream_concurrent), TEST(large_body_and_keepalive),
+                   TEST(gzip_when_accepted), TEST(vary_is_sent), TEST(accept_encoding_vectors),
+                   TEST(bind_errors_are_returned), TEST(connection_limit_and_timeout),
+                   TEST(post_routes_take_bodies), TEST(bearer_token_enforced),
+                   TEST(trickling_client_is_closed), TEST(newcomer_makes_room),
+                   TEST(busy_connections_are_kept), TEST(basic_auth_enforced),
+                   TEST(bad_web_config_fails_start), TEST(tls_serves_and_refuses_old_versions),
+                   TEST(tls_client_certificates))

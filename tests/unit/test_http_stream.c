@@ -24,7 +24,11 @@
  * -EIO after @fail bytes, holding bytes [hold_from, hold_to) in the buffer. */
 struct gen {
 	size_t size, fail, hold_from, hold_to;
-	bool noisy; /* bytes deflate cannot shrink, so that its output fills blocks */
+	bool noisy;     /* bytes deflate cannot shrink, so that its output fills blocks */
+	size_t gate_at; /* with ->gate: wait there until the test opens it */
+	atomic_bool *gate;
+	unsigned held_flushes; /* hand-overs while a hold was on */
+	size_t cap_max;        /* the buffer's largest storage once streaming */
 	/* what the handler saw */
 	atomic_size_t written;
 	int err;          /* the body's error when it returned */
@@ -58,7 +62,7 @@ static int fx_gen(void *ctx, const struct http_request *rq, struct http_reply *r
 {
 	struct gen *g = ctx;
 	struct buf *out = &reply->body;
-	size_t i = 0, piece = 1;
+	size_t i = 0, piece = 1, flushed;
 	bool held = false;
 
 	(void)rq;
@@ -76,6 +80,10 @@ static int fx_gen(void *ctx, const struct http_request *rq, struct http_reply *r
 			buf_unhold(out);
 			held = false;
 		}
+		if (g->gate && i >= g->gate_at)
+			while (!atomic_load(g->gate))
+				usleep(1000);
+		flushed = out->flushed;
 		if (piece % 3 == 0 && (p = buf_room(out, n))) {
 			for (size_t k = 0; k < n; k++)
 				p[k] = byte_at(g, i + k);
@@ -86,6 +94,10 @@ static int fx_gen(void *ctx, const struct http_request *rq, struct http_reply *r
 		}
 		if (out->flushed)
 			saw_storage(g, out);
+		if (held && out->flushed != flushed)
+			g->held_flushes++;
+		if (out->flushed && out->cap > g->cap_max)
+			g->cap_max = out->cap;
 		i += n;
 		atomic_store(&g->written, i);
 		piece = piece % 509 + 1;
@@ -96,13 +108,13 @@ static int fx_gen(void *ctx, const struct http_request *rq, struct http_reply *r
 	return 0;
 }
 
-static struct http_stream *start(struct gen *g, bool gzip, bool head)
+static struct http_stream *start_at(struct gen *g, bool gzip, bool head, size_t mark)
 {
 	struct http_stream_params p = {
 	    .fn = fx_gen,
 	    .ctx = g,
 	    .rq = {.method = head ? "HEAD" : "GET", .path = "/x"},
-	    .mark = MARK,
+	    .mark = mark,
 	    .hint = g->size,
 	    .gzip = gzip,
 	    .head = head,
@@ -111,6 +123,11 @@ static struct http_stream *start(struct gen *g, bool gzip, bool head)
 	struct http_stream *st = NULL;
 
 	return http_stream_start(&p, &st) == 0 ? st : NULL;
+}
+
+static struct http_stream *start(struct gen *g, bool gzip, bool head)
+{
+	return start_at(g, gzip, head, MARK);
 }
 
 /* What a reader got: the bytes, the largest read, how the stream ended. */
@@ -172,6 +189,25 @@ static bool is_gen(const struct gen *g, const char *p, size_t len)
 	return true;
 }
 
+/* Read @st to its end (and free it): the stream ended well and carried @g's bytes, gzipped or
+ * not. What was read stays in @got (the caller frees got->raw). */
+static void read_whole_stream(struct http_stream *st, const struct gen *g, bool gzip,
+                              struct got *got)
+{
+	struct buf plain;
+
+	read_all(st, got);
+	http_stream_free(st);
+	T_EQ_INT(got->end, MHD_CONTENT_READER_END_OF_STREAM);
+	buf_init(&plain, 1u << 27);
+	if (gzip)
+		T_EQ_INT(gunzip(&got->raw, &plain), 0);
+	else
+		buf_append(&plain, got->raw.data, got->raw.len);
+	T_ASSERT(is_gen(g, plain.data, plain.len));
+	buf_done(&plain);
+}
+
 /* Around the mark and many marks, plain and gzipped, bytes deflate shrinks and bytes it cannot
  * (its blocks fill then): the same bytes, streamed from the mark on. Plain, the buffer wrote in
  * two storages in turn once streaming (its own and one block, handed back and forth), and no
@@ -220,6 +256,31 @@ static void stream_sizes(void)
 			}
 			T_ASSERT(is_gen(&g, plain.data, plain.len));
 			buf_done(&plain);
+			buf_done(&got.raw);
+		}
+	}
+}
+
+/* A mark above HTTP_STREAM_PLAIN_BLOCK (serve's 256 KiB): the answer fills the mark before it
+ * streams, then the buffer writes in blocks of HTTP_STREAM_PLAIN_BLOCK, the first storage too
+ * once the reader has drained it (it shrinks); the bytes are the same. gzip keeps its storage. */
+static void stream_blocks_under_mark(void)
+{
+	const size_t mark = 4 * HTTP_STREAM_PLAIN_BLOCK;
+
+	for (unsigned gzip = 0; gzip < 2; gzip++) {
+		for (size_t size = mark; size <= 4 * mark + 3; size += 3 * mark / 2 + 1) {
+			struct gen g = {.size = size};
+			struct http_stream *st = start_at(&g, gzip, false, mark);
+			struct got got;
+
+			T_ASSERT(st != NULL);
+			T_ASSERT(http_stream_streaming(st));
+			read_whole_stream(st, &g, gzip, &got);
+			if (gzip)
+				T_ASSERT(g.cap_max >= mark);
+			else
+				T_ASSERT(g.cap_max <= HTTP_STREAM_PLAIN_BLOCK);
 			buf_done(&got.raw);
 		}
 	}
@@ -335,33 +396,83 @@ static void stream_head(void)
 	}
 }
 
-/* A hold over many marks: the bytes stay in the buffer, which grows, and go to the reader as
- * one block when it ends; the bytes are the same, and the stream goes on in the blocks. */
+/* A hold over many marks while the reader reads nothing: the producer cannot wait (it holds a
+ * lock). Plain, the held bytes fill blocks beyond the pool's two while the reader's queue has
+ * room (32 places), then stay in the buffer, which grows, and go to the reader as one block
+ * when the hold ends; gzipped, they all stay in the buffer. The bytes are the same, and the
+ * stream goes on in the pool's blocks (ASan: the blocks beyond it are freed). */
 static void stream_hold(void)
 {
 	for (unsigned gzip = 0; gzip < 2; gzip++) {
-		struct gen g = {.size = 40 * MARK, .hold_from = 10 * MARK, .hold_to = 20 * MARK};
+		atomic_bool gate = false;
+		struct gen g = {.size = 80 * MARK,
+		                .hold_from = MARK + 100,
+		                .hold_to = 60 * MARK,
+		                .gate_at = 59 * MARK,
+		                .gate = &gate};
 		struct http_stream *st = start(&g, gzip, false);
 		struct got got;
-		struct buf plain;
+		unsigned stalled;
 
 		T_ASSERT(st != NULL);
-		read_all(st, &got);
-		http_stream_free(st);
-		T_EQ_INT(got.end, MHD_CONTENT_READER_END_OF_STREAM);
-		buf_init(&plain, 1u << 27);
-		if (gzip)
-			T_EQ_INT(gunzip(&got.raw, &plain), 0);
-		else
-			buf_append(&plain, got.raw.data, got.raw.len);
-		T_ASSERT(is_gen(&g, plain.data, plain.len));
-		/* plain: the held bytes (ten marks) went over as one block, read in a few
-		 * pieces larger than a mark */
-		T_ASSERT(gzip || got.largest >= 5 * MARK);
-		buf_done(&plain);
+		/* the held bytes written but the last mark, none read */
+		settled(&g, 59 * MARK);
+		stalled = g.held_flushes;
+		atomic_store(&gate, true);
+		read_whole_stream(st, &g, gzip, &got);
+		if (gzip) {
+			T_EQ_INT(stalled, 0);
+		} else {
+			/* a block a mark, up to the queue's places (less the pool's two) */
+			T_ASSERT(stalled >= 25 && stalled <= 31);
+			/* then the buffer grew: the rest went over as one block, read in a
+			 * few pieces larger than a mark */
+			T_ASSERT(g.cap_max >= 16 * MARK);
+			T_ASSERT(got.largest >= 5 * MARK);
+		}
 		buf_done(&got.raw);
 	}
 }
 
-TEST_MAIN("http_stream", TEST(stream_sizes), TEST(stream_fails_midway),
-          TEST(stream_gone_while_producer_waits), TEST(stream_head), TEST(stream_hold))
+/* A hold while the reader has drained a block: a plain answer's held bytes go to the reader in
+ * that block, as the producer need not wait for it (then in the drained ones or in blocks
+ * beyond the pool, as the reader keeps up or not). */
+static void stream_hold_block_free(void)
+{
+	static char out[1u << 20];
+	atomic_bool gate = false;
+	struct gen g = {.size = 40 * MARK,
+	                .hold_from = MARK + 100,
+	                .hold_to = 20 * MARK,
+	                .gate_at = MARK + 100,
+	                .gate = &gate};
+	struct http_stream *st = start(&g, false, false);
+	struct got got;
+	ssize_t n;
+
+	T_ASSERT(st != NULL);
+	T_ASSERT(http_stream_streaming(st));
+	/* the first block (the buffer's own storage), read whole: the reader's spare */
+	n = http_stream_read(st, 0, out, sizeof(out));
+	T_ASSERT(n > 0 && n < (ssize_t)MARK);
+	atomic_store(&gate, true);
+	read_all(st, &got);
+	http_stream_free(st);
+	T_EQ_INT(got.end, MHD_CONTENT_READER_END_OF_STREAM);
+	T_ASSERT(g.held_flushes >= 1);
+	T_ASSERT(got.raw.len + (size_t)n == g.size);
+	{
+		struct buf all;
+
+		buf_init(&all, 1u << 27);
+		buf_append(&all, out, (size_t)n);
+		buf_append(&all, got.raw.data, got.raw.len);
+		T_ASSERT(is_gen(&g, all.data, all.len));
+		buf_done(&all);
+	}
+	buf_done(&got.raw);
+}
+
+TEST_MAIN("http_stream", TEST(stream_sizes), TEST(stream_blocks_under_mark),
+          TEST(stream_fails_midway), TEST(stream_gone_while_producer_waits), TEST(stream_head),
+          TEST(stream_hold), TEST(stream_hold_block_free))

@@ -869,6 +869,53 @@ static void flush_sends_before_recv(void)
 	SRV_FINISH(s);
 }
 
+/* vici_conn_trim() gives the read buffer back only when nothing unread is in it: an answer
+ * that arrived with the one read before is still read whole, and after a trim the next command
+ * reads into a new buffer. */
+static void trim_keeps_unread(void)
+{
+	static const struct step steps[] = {
+	    {OP_ACCEPT},
+	    {OP_EXPECT, "stats.a.0001.tx-cmd-request.bin"},
+	    {OP_EXPECT, "stats.a.0001.tx-cmd-request.bin"},
+	    /* both answers in one write: the client's first read takes both */
+	    {OP_WRITE, "stats.a.0002.rx-cmd-response.bin", .repeat = 2},
+	    {OP_EXPECT, "stats.a.0001.tx-cmd-request.bin"},
+	    {OP_WRITE, "stats.a.0002.rx-cmd-response.bin"},
+	    {OP_WAIT_EOF},
+	};
+	struct srv s;
+	struct vici_conn *c;
+	struct vici_msg resp = {0};
+
+	SRV_START(s, steps);
+	c = vici_conn_new(s.path, 2000);
+	T_ASSERT(c);
+	vici_conn_trim(c); /* no buffer yet: nothing to do */
+	T_EQ_INT(vici_conn_connect(c), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "stats", NULL), 0);
+	T_EQ_INT(vici_conn_send_simple(c, "stats", NULL), 0);
+	T_EQ_INT(vici_conn_flush(c), 0);
+	/* both requests read by the server, then time for its answers to arrive */
+	for (int waited = 0; __atomic_load_n(&s.reads, __ATOMIC_SEQ_CST) < 2 && waited < 5000;
+	     waited += 5)
+		srv_sleep_ms(5);
+	srv_sleep_ms(200);
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+	T_ASSERT(vici_find(&resp, 0, "uptime"));
+	vici_msg_done(&resp);
+	vici_conn_trim(c); /* the second answer is in the buffer: kept */
+	T_EQ_INT(vici_conn_recv(c, NULL, NULL, &resp), 0);
+	T_ASSERT(vici_find(&resp, 0, "uptime"));
+	vici_msg_done(&resp);
+	vici_conn_trim(c); /* nothing unread: freed (ASan: no use of it after) */
+	T_EQ_INT(vici_conn_simple(c, "stats", NULL, NULL, NULL, &resp), 0);
+	T_ASSERT(vici_find(&resp, 0, "uptime"));
+	vici_msg_done(&resp);
+	vici_conn_free(c);
+	SRV_FINISH(s);
+}
+
 /* At most VICI_PIPELINE_MAX packets unanswered; a registration counts as one. The requests
  * go out together, in one write, when the first answer is read. */
 static void pipeline_bounded(void)
@@ -1086,4 +1133,5 @@ TEST_MAIN("vici_conn", TEST(simple_command), TEST(streamed_command), TEST(stream
           TEST(stop_mid_packet_then_reconnect), TEST(timeout), TEST(bad_length_headers),
           TEST(callback_abort_resets), TEST(large_response), TEST(event_connection),
           TEST(pipelined_answers_matched), TEST(pipeline_bounded), TEST(pipeline_broken_midway),
-          TEST(pipelined_unknown_stream_event), TEST(flush_sends_before_recv), TEST(no_daemon))
+          TEST(pipelined_unknown_stream_event), TEST(flush_sends_before_recv),
+          TEST(trim_keeps_unread), TEST(no_daemon))
