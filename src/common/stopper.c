@@ -38,6 +38,16 @@ void stopper_rearm(struct stopper *s)
 	(void)!read(s->fd, &n, sizeof(n)); /* EAGAIN when it was not stopped: fine */
 }
 
+int stopper_wait(const struct stopper *s, int fd, short events, int ms)
+{
+	struct pollfd p[2] = {{.fd = fd, .events = events},
+	                      {.fd = s ? s->fd : -1, .events = POLLIN}};
+
+	if (poll(p, 2, ms) < 0)
+		return -errno;
+	return p[0].revents;
+}
+
 bool stopper_nap(const struct stopper *s, int ms)
 {
 	struct pollfd p = {.fd = s->fd, .events = POLLIN};

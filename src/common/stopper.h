@@ -39,5 +39,9 @@ static inline int stopper_fd(const struct stopper *s)
 
 /* Sleep @ms milliseconds (-1: until stopped), or less if stopped meanwhile; true when stopped. */
 bool stopper_nap(const struct stopper *s, int ms);
+/* Wait up to @ms (-1: no timeout) for @events on @fd, or for a stop. @s may be NULL (no stop).
+ * Returns @fd's revents (> 0) when it is ready, 0 on timeout or stop (stopper_stopped() tells
+ * which), -errno when poll fails (-EINTR included: callers loop). */
+int stopper_wait(const struct stopper *s, int fd, short events, int ms);
 
 #endif

@@ -223,8 +223,6 @@ void log_journal_source_run(struct log_journal_source *s, const struct stopper *
 	int jfd = sd_journal_get_fd(s->j);
 
 	while (!stopper_stopped(stop)) {
-		struct pollfd p[2] = {{.fd = jfd, .events = POLLIN},
-		                      {.fd = stopper_fd(stop), .events = POLLIN}};
 		int r = log_journal_source_poll(s);
 		uint64_t now = clock_mono_ms();
 
@@ -240,9 +238,8 @@ void log_journal_source_run(struct log_journal_source *s, const struct stopper *
 			continue;
 		}
 		r = sd_journal_get_events(s->j);
-		p[0].events = (short)(r > 0 ? r : POLLIN);
 		/* no timeout while nothing is due: an idle journal source does not wake */
-		if (poll(p, 2, wait_ms(s, now)) > 0 && p[0].revents)
+		if (stopper_wait(stop, jfd, (short)(r > 0 ? r : POLLIN), wait_ms(s, now)) > 0)
 			sd_journal_process(s->j); /* take in what inotify reported */
 	}
 	log_journal_source_save(s);

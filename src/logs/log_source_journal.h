@@ -12,7 +12,6 @@
 #include "common/stopper.h"
 #include "logs/log_source.h"
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -23,19 +23,13 @@ int log_stdin_source_run(int fd, const struct log_sink *sink, const struct stopp
 		return fd < 0 ? -EBADF : -EINVAL;
 	log_lines_init(&lines);
 	while (!stop || !stopper_stopped(stop)) {
-		struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN},
-		                        {.fd = stop ? stopper_fd(stop) : -1, .events = POLLIN}};
 		ssize_t n;
 
-		r = poll(pfd, 2, -1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
+		r = stopper_wait(stop, fd, POLLIN, -1);
+		if (r == -EINTR || r == 0)
+			continue; /* a signal, or the stopper */
+		if (r < 0)
 			break;
-		}
-		if (!pfd[0].revents)
-			continue; /* the stopper */
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)

@@ -70,16 +70,14 @@ int stamp_reflect_run(struct stamp_reflector *r, int fd, const struct stopper *s
 	if (!b)
 		return -ENOMEM;
 	while (!stopper_stopped(stop)) {
-		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
-		                      {.fd = stopper_fd(stop), .events = POLLIN}};
 		/* no timeout: an idle reflector sleeps until a packet comes or a stop */
-		int e = poll(p, 2, -1);
+		int e = stopper_wait(stop, fd, POLLIN, -1);
 
-		if (e < 0 && errno != EINTR) {
-			ret = -errno;
+		if (e < 0 && e != -EINTR) {
+			ret = e;
 			break;
 		}
-		if (e <= 0 || !p[0].revents)
+		if (e <= 0)
 			continue;
 		/* drain the socket in batches: one recvmmsg and one sendmmsg per batch */
 		for (;;) {
