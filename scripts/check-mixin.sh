@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
 # CI check of the Prometheus mixin (mixin/): the rendered rules, and the thresholds the runbooks
@@ -18,7 +18,6 @@ set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 mixin=$root/mixin
-failed=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-mixin.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
@@ -29,19 +28,36 @@ for tool in jsonnet promtool amtool python3; do
 	fi
 done
 
+# The checks are independent and mostly single-threaded (jsonnet, promtool): they run one per CPU
+# at a time, each into its own numbered file, and their lines are printed in the order written.
+jobs_max=$(nproc 2>/dev/null || echo 1)
+n=0
 # run NAME CMD...: one result line for one command; its output becomes the reason.
 run() {
-	name=$1
+	local name=$1 id
 	shift
-	if "$@" >"$tmp/out" 2>&1; then
+	n=$((n + 1))
+	id=$(printf '%03d' "$n")
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+	result "$name" "$@" >"$tmp/$id.line" &
+}
+result() {
+	local name=$1 out why
+	shift
+	out=$(mktemp "$tmp/out.XXXXXX")
+	if "$@" >"$out" 2>&1; then
 		echo "ok - mixin/$name"
 	else
-		why=$(grep -v '^\s*$' "$tmp/out" | grep -iE 'error|fail|stale|not|unknown|exp|got' |
+		why=$(grep -v '^\s*$' "$out" | grep -iE 'error|fail|stale|not|unknown|exp|got' |
 			head -n 3 | tr '\n' ' ' | cut -c1-400)
-		[ -n "$why" ] || why=$(tail -n 3 "$tmp/out" | tr '\n' ' ' | cut -c1-400)
+		[ -n "$why" ] || why=$(tail -n 3 "$out" | tr '\n' ' ' | cut -c1-400)
 		echo "not ok - mixin/$name: $why"
-		failed=1
 	fi
+}
+# say LINE: a result line decided here, in its place among the others
+say() {
+	n=$((n + 1))
+	printf '%s\n' "$1" >"$tmp/$(printf '%03d' "$n").line"
 }
 
 # The committed files are what mixin/build.sh renders from the jsonnet now, and the documents
@@ -51,8 +67,7 @@ run build-current "$mixin/build.sh" --check
 run jsonnet-override jsonnet -J "$mixin" "$mixin/tests/override_test.jsonnet"
 if jsonnet -J "$mixin" -e "(import 'lib/config.libsonnet').values(((import 'mixin.libsonnet')
 	+ { _config+:: { cert_expiry_critical_days: 20 } })._config)" >"$tmp/bad" 2>&1; then
-	echo "not ok - mixin/jsonnet-refuses-bad-config: critical days above warning days accepted"
-	failed=1
+	say "not ok - mixin/jsonnet-refuses-bad-config: critical days above warning days accepted"
 else
 	run jsonnet-refuses-bad-config grep -q 'cert_expiry_critical_days must be below' "$tmp/bad"
 fi
@@ -62,14 +77,12 @@ for f in "$mixin"/rules/*.yaml; do
 done
 
 # The short-duration variant the end-to-end test loads must be valid too.
-mkdir -p "$tmp/lab"
-if "$mixin/build.sh" --out "$tmp/lab" --for-scale 0.1 >"$tmp/out" 2>&1; then
-	run rules-lab-variant promtool check rules "$tmp/lab/ikewatch-alerts.yaml" \
-		"$tmp/lab/ikewatch-recording.yaml"
-else
-	echo "not ok - mixin/rules-lab-variant: $(head -n 1 "$tmp/out")"
-	failed=1
-fi
+lab_variant() {
+	mkdir -p "$tmp/lab" &&
+		"$mixin/build.sh" --out "$tmp/lab" --for-scale 0.1 &&
+		promtool check rules "$tmp/lab/ikewatch-alerts.yaml" "$tmp/lab/ikewatch-recording.yaml"
+}
+run rules-lab-variant lab_variant
 
 for f in "$mixin"/tests/*_test.yaml; do
 	run "tests/$(basename "$f")" promtool test rules "$f"
@@ -84,6 +97,11 @@ run lint-selftest python3 -B -m doctest "$mixin/lint.py"
 run dashboard-live-selftest python3 -B -m doctest "$mixin/dashboard_live.py"
 
 # Structural checks: one line each, printed by lint.py itself.
-python3 -B "$mixin/lint.py" promtool || failed=1
-
-exit $failed
+lint_rc=0
+python3 -B "$mixin/lint.py" promtool >"$tmp/lint.lines" || lint_rc=1
+wait
+cat "$tmp"/[0-9]*.line "$tmp/lint.lines"
+if [ "$lint_rc" -ne 0 ] || grep -q '^not ok - ' "$tmp"/[0-9]*.line; then
+	exit 1
+fi
+exit 0
