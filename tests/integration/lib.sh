@@ -15,7 +15,8 @@
 #   t_ok NAME                      print "ok - integration/<file>/NAME"
 #   t_fail NAME WHY                print "not ok - integration/<file>/NAME: WHY" (returns 1)
 #   t_check NAME cmd...            run cmd; ok if it exits 0, else not ok with its exit code and
-#                                  the last line of its output
+#                                  the last line of its output (the command itself when it printed
+#                                  nothing, so that a failed `test` shows the values it compared)
 #   t_eventually SECONDS NAME cmd...   poll cmd every T_POLL (0.2) s until it succeeds or
 #                                  SECONDS pass; one ok/not ok line; prints the time it took
 #                                  to stderr when T_VERBOSE=1; exports T_ELAPSED_MS
@@ -90,6 +91,8 @@ t_check() {
 	if [ "$rc" -eq 0 ]; then
 		t_ok "$name"
 	else
+		# a command that failed silently (test, grep -q) is its own reason: the values it compared
+		[ -n "$out" ] || out="$*"
 		t_fail "$name" "exit $rc: $(printf '%s' "$out" | tail -n 1)"
 	fi
 }
