@@ -3,8 +3,9 @@
 #
 # bench_idle.sh - how often ikewatch wakes up when there is nothing to do: the voluntary
 # context switches of every thread of (a) `ikewatch serve` with its default event stream,
-# connected to tests/fakevici (1 SA) and scraped once, then left alone, and (b) `ikewatch
-# reflect --threads 2` on 127.0.0.1 with no sender; over SECS seconds each. The floor is 0: an
+# connected to tests/fakevici (1 SA) and scraped once, then left alone, (b) the same, its log
+# lines followed from a quiet file (--events.log-source file), and (c) `ikewatch reflect
+# --threads 2` on 127.0.0.1 with no sender; over SECS seconds each. The floor is 0: an
 # idle daemon has nothing to wake for (a timer that fires to look at a flag costs power and
 # shows in powertop on every gateway). With -B, a baseline build is measured in turn.
 #
@@ -24,7 +25,7 @@ while getopts 'b:B:t:' o; do
 	b) build=$(cd "$OPTARG" && pwd) ;;
 	B) base=$(cd "$OPTARG" && pwd) ;;
 	t) secs=$OPTARG ;;
-	*) sed -n '2,16p' "$0"; exit 2 ;;
+	*) sed -n '2,17p' "$0"; exit 2 ;;
 	esac
 done
 work=$(mktemp -d /tmp/iw-bench-idle.XXXXXX)
@@ -56,20 +57,22 @@ measure() {
 		'BEGIN { printf "| %s | %s | %d | %.2f | %s |\n", w, b, n, n / s, t }'
 }
 
+# serve_row BUILD LABEL [serve args...]
 serve_row() {
-	local b=$1 sock=$work/vici port fv sv
+	local b=$1 what=$2 sock=$work/vici port fv sv
+	shift 2
 	rm -f "$sock"
 	"$b/tests/fakevici/fakevici" --sas 1 "$sock" 2>/dev/null &
 	fv=$!
 	pids+=("$fv")
 	for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
 	port=$(free_port)
-	"$b/ikewatch" serve --vici.socket "$sock" --web.listen-address "127.0.0.1:$port" \
+	"$b/ikewatch" serve --vici.socket "$sock" --web.listen-address "127.0.0.1:$port" "$@" \
 		>"$work/serve.log" 2>&1 &
 	sv=$!
 	pids+=("$sv")
 	for _ in $(seq 200); do curl -fs -o /dev/null "http://127.0.0.1:$port/metrics" && break; sleep 0.05; done
-	measure "$sv" "serve (events on, scraped once)" "$b"
+	measure "$sv" "$what" "$b"
 	kill "$sv" "$fv"; wait "$sv" "$fv" 2>/dev/null
 }
 
@@ -86,7 +89,10 @@ reflect_row() {
 echo "# ikewatch idle wake-ups (voluntary context switches, all threads) over $secs s; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| process | build | wake-ups | per second | per thread (name count) |"
 echo "|---|---|---|---|---|"
+echo "Dec  7 00:00:00 gw charon: 00[DMN] quiet" >"$work/charon.log"
 for b in $base $build; do
-	serve_row "$b"
+	serve_row "$b" "serve (events on, scraped once)"
+	serve_row "$b" "serve, log lines from a file" --events.log-source file \
+		--events.log-file "$work/charon.log"
 	reflect_row "$b"
 done

@@ -2,18 +2,23 @@
 /*
  * The followed log file (see log_source_file.h). Rotation is noticed by comparing the open
  * descriptor's (st_dev, st_ino) with what the path names now; truncation by a size smaller than
- * our read offset. The saved offset is that of the end of the last whole line, so a line being
- * written while we stop is read again, complete, after a restart.
+ * our read offset. The run loop looks when inotify says the file or its directory changed
+ * (common/file_watch.h), and on a timer only where inotify cannot see every change. The saved
+ * offset is that of the end of the last whole line, so a line being written while we stop is read
+ * again, complete, after a restart.
  */
 #include "logs/log_source_file.h"
 
 #include "common/clock.h"
+#include "common/file_watch.h"
 #include "common/log.h"
 #include "logs/log_lines.h"
 #include "logs/log_state.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +36,7 @@ struct log_file_source {
 	struct log_sink sink;
 	int fd;
 	bool opened_once;
+	bool named; /* the last poll found the path naming a file (ours, or the next one) */
 	uint64_t dev, ino;
 	uint64_t read_off; /* bytes of the current file consumed by read() */
 	uint64_t saved_off;
@@ -193,6 +199,7 @@ int log_file_source_poll(struct log_file_source *s)
 	int r;
 
 	if (s->fd < 0) {
+		s->named = false;
 		r = open_file(s);
 		if (r < 0)
 			return r;
@@ -206,8 +213,8 @@ int log_file_source_poll(struct log_file_source *s)
 	if (r < 0)
 		return r;
 	/* replaced (rename + create): finish the old file, then follow the new one */
-	if (stat(s->path, &pst) == 0 &&
-	    ((uint64_t)pst.st_dev != s->dev || (uint64_t)pst.st_ino != s->ino)) {
+	s->named = stat(s->path, &pst) == 0;
+	if (s->named && ((uint64_t)pst.st_dev != s->dev || (uint64_t)pst.st_ino != s->ino)) {
 		drain(s);
 		log_lines_flush(&s->lines, &s->sink); /* nobody will finish it now */
 		close(s->fd);
@@ -244,27 +251,64 @@ int log_file_source_save(struct log_file_source *s)
 	return 0;
 }
 
+/* Milliseconds to wait for the file from @now: for good when inotify sees every change
+ * (@watched), else poll_ms; and no later than the state's save when an offset is unsaved. While
+ * the path names no file, poll_ms too: its directory may have been removed and made again
+ * without an event (file_watch_stale()). */
+static int wait_ms(const struct log_file_source *s, uint64_t now, bool watched)
+{
+	uint64_t due = watched && s->named ? UINT64_MAX : now + s->poll_ms;
+
+	if (s->state_path && s->fd >= 0 && safe_offset(s) != s->saved_off &&
+	    s->last_save_ms + s->save_ms < due)
+		due = s->last_save_ms + s->save_ms;
+	if (due == UINT64_MAX)
+		return -1;
+	return due <= now ? 0 : (int)(due - now > INT_MAX ? INT_MAX : due - now);
+}
+
 void log_file_source_run(struct log_file_source *s, const struct stopper *stop)
 {
+	struct file_watch w = {.fd = -1};
+	bool watching = false;
 	int last_err = 0;
 
 	while (!stopper_stopped(stop)) {
-		int r = log_file_source_poll(s);
-		uint64_t now = clock_mono_ms();
+		int r, followed = 0;
+		uint64_t now;
 
+		/* the watch before the look: what is written after the look raises an event */
+		if (watching && file_watch_stale(&w)) {
+			file_watch_done(&w);
+			watching = false;
+		}
+		if (!watching)
+			watching = file_watch_init(&w, s->path) == 0;
+		r = log_file_source_poll(s);
+		now = clock_mono_ms();
 		if (r < 0 && r != last_err)
 			log_warn("log file %s: %s (retrying)", s->path, strerror(-r));
 		last_err = r;
 		if (now - s->last_save_ms >= s->save_ms) {
-			int w = log_file_source_save(s);
+			int e = log_file_source_save(s);
 
-			if (w < 0)
-				log_warn("log state %s: %s", s->state_path, strerror(-w));
+			if (e < 0)
+				log_warn("log state %s: %s", s->state_path, strerror(-e));
 			s->last_save_ms = now;
 		}
-		/* a file has no readiness to wait for: read it again after poll_ms, as tail -f */
-		stopper_nap(stop, (int)s->poll_ms);
+		if (!watching) {
+			/* no inotify, or no directory yet: read it again after poll_ms, as tail -f
+			 */
+			stopper_nap(stop, (int)s->poll_ms);
+			continue;
+		}
+		if ((followed = file_watch_follow(&w, s->fd)) == 1)
+			continue; /* a file just opened: what came before its watch is read first */
+		if (stopper_wait(stop, file_watch_fd(&w), POLLIN,
+		                 wait_ms(s, now, followed == 0 && file_watch_local(&w))) > 0)
+			file_watch_drain(&w);
 	}
+	file_watch_done(&w);
 	log_file_source_save(s);
 }
 

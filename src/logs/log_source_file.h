@@ -21,7 +21,9 @@ struct log_file_opts {
 	/* Without state: read the existing file from its start (true) or only what is written
 	 * from now on (false, the default for serve: history is not news). */
 	bool from_start;
-	unsigned poll_ms; /* 0: 250 */
+	/* 0: 250. How often the run loop reads the file where inotify cannot tell it of a change
+	 * (no inotify, the directory missing, a network file system); elsewhere it waits for one */
+	unsigned poll_ms;
 	unsigned save_ms; /* least time between state writes; 0: 1000 */
 };
 
@@ -44,8 +46,9 @@ void log_file_source_free(struct log_file_source *s);
 int log_file_source_poll(struct log_file_source *s);
 /* Write the state file now (if there is one). 0 or -errno. */
 int log_file_source_save(struct log_file_source *s);
-/* Poll every poll_ms until @stop (which ends the wait between polls at once), saving the state
- * at most every save_ms and once at the end. */
+/* Read what is new whenever inotify reports a change of the file or of its directory (or every
+ * poll_ms where it cannot), until @stop, which ends a wait at once; save the state at most every
+ * save_ms, within save_ms of a read, and once at the end. An idle file costs no wake-up. */
 void log_file_source_run(struct log_file_source *s, const struct stopper *stop);
 /* Counters as of the last poll; safe to call from any thread. */
 void log_file_source_stats(struct log_file_source *s, struct log_file_stats *ret);

@@ -36,7 +36,6 @@ static void got_line(void *ctx, const char *line, size_t len)
 {
 	struct got *g = ctx;
 
-	g->n++;
 	if (len > g->longest)
 		g->longest = (unsigned)len;
 	if (len > 64)
@@ -47,6 +46,8 @@ static void got_line(void *ctx, const char *line, size_t len)
 		g->text[g->len++] = '|';
 		g->text[g->len] = '\0';
 	}
+	/* last, so that a test thread that sees the count sees the text (got_lines()) */
+	__atomic_store_n(&g->n, g->n + 1, __ATOMIC_RELEASE);
 }
 
 static struct log_sink sink_of(struct got *g)
@@ -474,28 +475,165 @@ static void stdin_quiet_pipe_sleeps(void)
 	stopper_done(&r.stop);
 }
 
-/* A file is read again every poll_ms, but a stop does not wait for the next read. */
+/* Run a file source over @log with @o (its path set here) in a thread of its own. */
+static void file_runner_start(struct runner *r, pthread_t *th, const char *log,
+                              struct log_file_opts o, const struct log_sink *sink)
+{
+	*r = (struct runner){.fd = -1};
+	o.path = log;
+	r->file = log_file_source_new(&o, sink);
+	T_ASSERT(r->file);
+	T_EQ_INT(stopper_init(&r->stop), 0);
+	T_EQ_INT(pthread_create(th, NULL, run_source, r), 0);
+}
+
+static void file_runner_end(struct runner *r, pthread_t th)
+{
+	T_ASSERT(stops_at_once(r, th));
+	log_file_source_free(r->file);
+	stopper_done(&r->stop);
+}
+
+/* Has @g got @n lines within @ms? (Each read of the file shows up within a few ms once it is
+ * woken.) */
+static bool got_lines(struct got *g, unsigned n, long ms)
+{
+	for (long t = 0; t < ms && __atomic_load_n(&g->n, __ATOMIC_ACQUIRE) < n; t += 5)
+		nap_ms(5);
+	return __atomic_load_n(&g->n, __ATOMIC_ACQUIRE) >= n;
+}
+
+/* A long poll_ms, and the stop does not wait for it. */
 static void file_run_stops_at_once(void)
 {
 	char log[512];
 	struct got g;
 	struct log_sink s = sink_of(&g);
-	struct log_file_opts o = {.from_start = true, .poll_ms = 5000};
-	struct runner r = {.fd = -1};
+	struct runner r;
 	pthread_t th;
 
 	path_in(log, sizeof(log), "charon-run.log");
 	append(log, "first\n");
-	o.path = log;
-	r.file = log_file_source_new(&o, &s);
-	T_ASSERT(r.file);
-	T_EQ_INT(stopper_init(&r.stop), 0);
-	T_EQ_INT(pthread_create(&th, NULL, run_source, &r), 0);
-	nap_ms(200);
-	T_ASSERT(stops_at_once(&r, th));
+	file_runner_start(&r, &th, log, (struct log_file_opts){.from_start = true, .poll_ms = 5000},
+	                  &s);
+	T_ASSERT(got_lines(&g, 1, 1000));
+	file_runner_end(&r, th);
 	T_EQ_STR(g.text, "first|");
-	log_file_source_free(r.file);
-	stopper_done(&r.stop);
+}
+
+/* An idle file costs no wake-up: the thread waits for inotify, and is woken by a write, a
+ * rotation by rename, a truncation in place and a file deleted and created again, each read
+ * well before poll_ms (5 s) would have come. */
+static void file_run_sleeps_until_changed(void)
+{
+	char log[512], old[512];
+	struct got g;
+	struct log_sink s = sink_of(&g);
+	struct runner r;
+	pthread_t th;
+
+	path_in(log, sizeof(log), "charon-watch.log");
+	path_in(old, sizeof(old), "charon-watch.log.1");
+	append(log, "first\n");
+	file_runner_start(&r, &th, log, (struct log_file_opts){.from_start = true, .poll_ms = 5000},
+	                  &s);
+	T_ASSERT(got_lines(&g, 1, 1000));
+	T_ASSERT(thread_slept("source-test", 1000));
+	append(log, "second\n");
+	T_ASSERT(got_lines(&g, 2, 500));
+	/* logrotate's default: rename, then a new file */
+	T_EQ_INT(rename(log, old), 0);
+	append(log, "third\n");
+	T_ASSERT(got_lines(&g, 3, 500));
+	/* copytruncate */
+	T_EQ_INT(truncate(log, 0), 0);
+	append(log, "4\n");
+	T_ASSERT(got_lines(&g, 4, 500));
+	/* deleted, and a while later written anew */
+	T_EQ_INT(unlink(log), 0);
+	nap_ms(50);
+	append(log, "fifth\n");
+	T_ASSERT(got_lines(&g, 5, 500));
+	/* the old file, written after its rotation, is not followed any more */
+	append(old, "late\n");
+	T_ASSERT(thread_slept("source-test", 500));
+	file_runner_end(&r, th);
+	T_EQ_STR(g.text, "first|second|third|4|fifth|");
+	unlink(old);
+}
+
+/* The offset read is saved within save_ms of the read, with no write after it to wake the
+ * thread; then the thread sleeps again. */
+static void file_run_saves_then_sleeps(void)
+{
+	char log[512], state[512];
+	struct got g;
+	struct log_sink s = sink_of(&g);
+	struct log_state st = {0};
+	struct runner r;
+	pthread_t th;
+
+	path_in(log, sizeof(log), "charon-save.log");
+	path_in(state, sizeof(state), "charon-save.state");
+	append(log, "one\n");
+	file_runner_start(
+	    &r, &th, log,
+	    (struct log_file_opts){
+	        .state_path = state, .from_start = true, .poll_ms = 5000, .save_ms = 300},
+	    &s);
+	T_ASSERT(got_lines(&g, 1, 1000));
+	nap_ms(50);
+	append(log, "two\n"); /* within save_ms of the first save: saved when that is up */
+	T_ASSERT(got_lines(&g, 2, 500));
+	nap_ms(600);
+	T_EQ_INT(log_state_load(state, &st), 0);
+	T_EQ_INT(st.offset, 8);
+	T_ASSERT(thread_slept("source-test", 1000));
+	file_runner_end(&r, th);
+	unlink(state);
+}
+
+/* No directory to watch yet: the source looks every poll_ms until it is there, then watches
+ * it; a directory removed and made again is watched again. */
+static void file_run_directory_comes_and_goes(void)
+{
+	char dir[512], log[600], old[600];
+	struct got g;
+	struct log_sink s = sink_of(&g);
+	struct runner r;
+	pthread_t th;
+
+	path_in(dir, sizeof(dir), "later");
+	snprintf(log, sizeof(log), "%s/charon.log", dir);
+	file_runner_start(&r, &th, log, (struct log_file_opts){.from_start = true, .poll_ms = 50},
+	                  &s);
+	nap_ms(100);
+	T_EQ_INT(mkdir(dir, 0700), 0);
+	append(log, "one\n");
+	T_ASSERT(got_lines(&g, 1, 1000));
+	/* watched now: no more polls every 50 ms */
+	T_ASSERT(thread_slept("source-test", 500));
+	append(log, "two\n");
+	T_ASSERT(got_lines(&g, 2, 500));
+	/* the file deleted first (the thread looks, and waits again), then its directory: held by
+	 * the deleted file still open, the directory raises no event as it goes */
+	T_EQ_INT(unlink(log), 0);
+	nap_ms(50);
+	T_EQ_INT(rmdir(dir), 0);
+	nap_ms(100);
+	T_EQ_INT(mkdir(dir, 0700), 0);
+	append(log, "three\n");
+	T_ASSERT(got_lines(&g, 3, 1000));
+	/* the new directory is the one watched: its rotation by rename is seen at once */
+	snprintf(old, sizeof(old), "%s/charon.log.1", dir);
+	T_EQ_INT(rename(log, old), 0);
+	append(log, "four\n");
+	T_ASSERT(got_lines(&g, 4, 500));
+	file_runner_end(&r, th);
+	T_EQ_STR(g.text, "one|two|three|four|");
+	unlink(log);
+	unlink(old);
+	rmdir(dir);
 }
 
 static void cleanup(void)
@@ -509,7 +647,9 @@ static void cleanup(void)
 }
 
 TEST_MAIN_TEARDOWN("log_sources", cleanup, TEST(stdin_quiet_pipe_sleeps),
-                   TEST(file_run_stops_at_once), TEST(lines_split_reads), TEST(lines_overlong),
-                   TEST(state_vectors), TEST(state_malformed), TEST(state_save_load),
-                   TEST(file_follow_and_resume), TEST(file_rotation_and_truncation),
-                   TEST(file_missing_then_created), TEST(file_corrupt_state), TEST(stdin_pipe))
+                   TEST(file_run_stops_at_once), TEST(file_run_sleeps_until_changed),
+                   TEST(file_run_saves_then_sleeps), TEST(file_run_directory_comes_and_goes),
+                   TEST(lines_split_reads), TEST(lines_overlong), TEST(state_vectors),
+                   TEST(state_malformed), TEST(state_save_load), TEST(file_follow_and_resume),
+                   TEST(file_rotation_and_truncation), TEST(file_missing_then_created),
+                   TEST(file_corrupt_state), TEST(stdin_pipe))

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Wake a follower of a file (the charon log that `tail -F` would follow) when the file may have
+ * changed, instead of reading it again on a timer: an inotify descriptor that turns readable
+ * when the open file is written or truncated (a watch on its inode, whatever its name is now)
+ * or when an entry of the directory named by the path is created, moved or deleted (rotation by
+ * rename, a file that appears). The follower still decides what changed by looking at the file:
+ * an event is only a reason to look, so events about other files of the directory cost one look
+ * and nothing else.
+ *
+ * inotify sees only what this machine's kernel does: on a network file system (NFS, SMB, FUSE,
+ * ...) another host's writes raise no event, and file_watch_local() says so, for the follower to
+ * keep a timer there.
+ *
+ *	if (file_watch_init(&w, path) == 0)             // -errno: no watch, read on a timer
+ *		...
+ *	if (file_watch_follow(&w, fd) == 1)             // after each look at the file
+ *		... look again before waiting
+ *	if (stopper_wait(stop, file_watch_fd(&w), POLLIN, ms) > 0)
+ *		file_watch_drain(&w);                    // then look at the file, and at
+ *	                                                 // file_watch_stale()
+ */
+#ifndef IKEWATCH_FILE_WATCH_H
+#define IKEWATCH_FILE_WATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct file_watch {
+	int fd;      /* inotify, non-blocking; -1: none */
+	char *dir;   /* the directory that names the path */
+	int dir_wd;  /* its watch */
+	int file_wd; /* the open file's inode; -1: none */
+	uint64_t dir_dev, dir_ino, file_dev, file_ino;
+	bool local; /* the directory is on a file system whose every write inotify sees */
+};
+
+/* Watch the directory that names @path (which need not exist yet). 0, or -errno (no inotify,
+ * or the directory is missing): @w is then empty, and file_watch_done() is still safe. */
+int file_watch_init(struct file_watch *w, const char *path);
+void file_watch_done(struct file_watch *w);
+/* The directory watched no longer names the path (removed, renamed, or another one in its
+ * place): its events say nothing of the path any more; file_watch_done() and init again. A
+ * removal is not always an event: while a file of the directory is still open (the followed
+ * file, deleted) its directory lingers, and so does its watch. */
+bool file_watch_stale(const struct file_watch *w);
+/* Watch the inode open as @fd (-1: no file open) instead of the one watched before. 1 when it
+ * watches a new inode now (what was written to it before the watch raised no event: look at it
+ * once more), 0 when nothing changed, -errno (then only the directory is watched). */
+int file_watch_follow(struct file_watch *w, int fd);
+/* Read the pending events (each one only a reason to look at the file). */
+void file_watch_drain(struct file_watch *w);
+
+static inline int file_watch_fd(const struct file_watch *w)
+{
+	return w->fd;
+}
+
+static inline bool file_watch_local(const struct file_watch *w)
+{
+	return w->local;
+}
+
+#endif
