@@ -239,6 +239,7 @@ struct events_service *events_service_start(const struct events_config *cfg,
 		r = -pthread_create(&s->thread, NULL, source_main, s);
 		if (r < 0)
 			goto out_free;
+		pthread_setname_np(s->thread, "log-source"); /* top -H, bench_idle.sh */
 		s->thread_started = true;
 	}
 	log_info("events: stream %s, log source %s", s->stream ? "on" : "off",
