@@ -60,6 +60,8 @@ int file_watch_init(struct file_watch *w, const char *path)
 	int r;
 
 	*w = (struct file_watch){.fd = -1, .dir_wd = -1, .file_wd = -1};
+	if (!(w->path = strdup(path)))
+		return -ENOMEM;
 	if (!slash)
 		w->dir = strdup(".");
 	else if (slash == path)
@@ -82,6 +84,7 @@ int file_watch_init(struct file_watch *w, const char *path)
 	w->dir_dev = (uint64_t)st.st_dev;
 	w->dir_ino = (uint64_t)st.st_ino;
 	w->local = fs_local(w->dir);
+	w->linked = lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
 	return 0;
 }
 
@@ -90,6 +93,7 @@ void file_watch_done(struct file_watch *w)
 	if (w->fd >= 0)
 		close(w->fd); /* ends every watch */
 	free(w->dir);
+	free(w->path);
 	*w = (struct file_watch){.fd = -1, .dir_wd = -1, .file_wd = -1};
 }
 
@@ -107,6 +111,8 @@ int file_watch_follow(struct file_watch *w, int fd)
 	struct stat st;
 	int wd;
 
+	/* made a link since init, or no longer one: the file's rotations may be elsewhere */
+	w->linked = lstat(w->path, &st) == 0 && S_ISLNK(st.st_mode);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		if (w->file_wd >= 0)
 			inotify_rm_watch(w->fd, w->file_wd);

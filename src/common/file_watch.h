@@ -8,9 +8,10 @@
  * an event is only a reason to look, so events about other files of the directory cost one look
  * and nothing else.
  *
- * inotify sees only what this machine's kernel does: on a network file system (NFS, SMB, FUSE,
- * ...) another host's writes raise no event, and file_watch_local() says so, for the follower to
- * keep a timer there.
+ * Two cases raise no event for some changes, and file_watch_complete() says so, for the follower
+ * to keep a timer there: a network file system (NFS, SMB, FUSE, ...), where inotify sees only
+ * this machine's writes, not another host's; and a path that is a symbolic link, whose file is
+ * rotated in the directory of the link's target, which is not the one watched.
  *
  *	if (file_watch_init(&w, path) == 0)             // -errno: no watch, read on a timer
  *		...
@@ -32,7 +33,9 @@ struct file_watch {
 	int dir_wd;  /* its watch */
 	int file_wd; /* the open file's inode; -1: none */
 	uint64_t dir_dev, dir_ino, file_dev, file_ino;
-	bool local; /* the directory is on a file system whose every write inotify sees */
+	char *path;
+	bool local;  /* the directory is on a file system whose every write inotify sees */
+	bool linked; /* the path was a symbolic link at the last file_watch_follow() */
 };
 
 /* Watch the directory that names @path (which need not exist yet). 0, or -errno (no inotify,
@@ -56,9 +59,10 @@ static inline int file_watch_fd(const struct file_watch *w)
 	return w->fd;
 }
 
-static inline bool file_watch_local(const struct file_watch *w)
+/* Does every change of the path's file raise an event (see above)? */
+static inline bool file_watch_complete(const struct file_watch *w)
 {
-	return w->local;
+	return w->local && !w->linked;
 }
 
 #endif

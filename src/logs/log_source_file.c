@@ -305,7 +305,7 @@ void log_file_source_run(struct log_file_source *s, const struct stopper *stop)
 		if ((followed = file_watch_follow(&w, s->fd)) == 1)
 			continue; /* a file just opened: what came before its watch is read first */
 		if (stopper_wait(stop, file_watch_fd(&w), POLLIN,
-		                 wait_ms(s, now, followed == 0 && file_watch_local(&w))) > 0)
+		                 wait_ms(s, now, followed == 0 && file_watch_complete(&w))) > 0)
 			file_watch_drain(&w);
 	}
 	file_watch_done(&w);

@@ -22,7 +22,8 @@ struct log_file_opts {
 	 * from now on (false, the default for serve: history is not news). */
 	bool from_start;
 	/* 0: 250. How often the run loop reads the file where inotify cannot tell it of a change
-	 * (no inotify, the directory missing, a network file system); elsewhere it waits for one */
+	 * (no inotify, the directory missing, a network file system, a path that is a symbolic
+	 * link: common/file_watch.h); elsewhere it waits for one */
 	unsigned poll_ms;
 	unsigned save_ms; /* least time between state writes; 0: 1000 */
 };

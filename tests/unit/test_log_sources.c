@@ -636,6 +636,37 @@ static void file_run_directory_comes_and_goes(void)
 	rmdir(dir);
 }
 
+/* A path that is a symbolic link: its file is rotated in the target's directory, which is not
+ * watched, so the source keeps reading every poll_ms and still follows the rotation. */
+static void file_run_symlink_keeps_a_timer(void)
+{
+	char dir[512], target[600], old[600], link[512];
+	struct got g;
+	struct log_sink s = sink_of(&g);
+	struct runner r;
+	pthread_t th;
+
+	path_in(dir, sizeof(dir), "elsewhere");
+	T_EQ_INT(mkdir(dir, 0700), 0);
+	snprintf(target, sizeof(target), "%s/charon.log", dir);
+	snprintf(old, sizeof(old), "%s/charon.log.1", dir);
+	path_in(link, sizeof(link), "charon-link.log");
+	append(target, "one\n");
+	T_EQ_INT(symlink(target, link), 0);
+	file_runner_start(&r, &th, link, (struct log_file_opts){.from_start = true, .poll_ms = 100},
+	                  &s);
+	T_ASSERT(got_lines(&g, 1, 1000));
+	T_EQ_INT(rename(target, old), 0);
+	append(target, "two\n");
+	T_ASSERT(got_lines(&g, 2, 1000));
+	file_runner_end(&r, th);
+	T_EQ_STR(g.text, "one|two|");
+	unlink(link);
+	unlink(target);
+	unlink(old);
+	rmdir(dir);
+}
+
 static void cleanup(void)
 {
 	char cmd[300];
@@ -649,7 +680,8 @@ static void cleanup(void)
 TEST_MAIN_TEARDOWN("log_sources", cleanup, TEST(stdin_quiet_pipe_sleeps),
                    TEST(file_run_stops_at_once), TEST(file_run_sleeps_until_changed),
                    TEST(file_run_saves_then_sleeps), TEST(file_run_directory_comes_and_goes),
-                   TEST(lines_split_reads), TEST(lines_overlong), TEST(state_vectors),
-                   TEST(state_malformed), TEST(state_save_load), TEST(file_follow_and_resume),
+                   TEST(file_run_symlink_keeps_a_timer), TEST(lines_split_reads),
+                   TEST(lines_overlong), TEST(state_vectors), TEST(state_malformed),
+                   TEST(state_save_load), TEST(file_follow_and_resume),
                    TEST(file_rotation_and_truncation), TEST(file_missing_then_created),
                    TEST(file_corrupt_state), TEST(stdin_pipe))
