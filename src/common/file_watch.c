@@ -57,11 +57,11 @@ int file_watch_init(struct file_watch *w, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	struct stat st;
-	int r;
+	int r = -ENOMEM;
 
 	*w = (struct file_watch){.fd = -1, .dir_wd = -1, .file_wd = -1};
 	if (!(w->path = strdup(path)))
-		return -ENOMEM;
+		goto fail;
 	if (!slash)
 		w->dir = strdup(".");
 	else if (slash == path)
@@ -69,23 +69,21 @@ int file_watch_init(struct file_watch *w, const char *path)
 	else
 		w->dir = strndup(path, (size_t)(slash - path));
 	if (!w->dir)
-		return -ENOMEM;
-	if ((w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
-		r = -errno;
-		file_watch_done(w);
-		return r;
-	}
-	if ((w->dir_wd = inotify_add_watch(w->fd, w->dir, DIR_EVENTS)) < 0 ||
+		goto fail;
+	if ((w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
+	    (w->dir_wd = inotify_add_watch(w->fd, w->dir, DIR_EVENTS)) < 0 ||
 	    stat(w->dir, &st) < 0) {
 		r = -errno;
-		file_watch_done(w);
-		return r;
+		goto fail;
 	}
 	w->dir_dev = (uint64_t)st.st_dev;
 	w->dir_ino = (uint64_t)st.st_ino;
 	w->local = fs_local(w->dir);
 	w->linked = lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
 	return 0;
+fail:
+	file_watch_done(w);
+	return r;
 }
 
 void file_watch_done(struct file_watch *w)
