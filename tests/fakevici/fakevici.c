@@ -337,11 +337,19 @@ static void fv_world_done(struct fv_world *w)
 	fv_stream_done(&w->list_certs);
 }
 
-/* Read exactly @len bytes; 0, or -ECONNRESET at EOF, or -errno. */
+/* Read exactly @len bytes; 0, or -ECONNRESET at EOF, or -errno. It waits in poll(), as charon's
+ * watcher does (libstrongswan's watcher.c), not in read(): a thread asleep in a unix socket's
+ * read() is woken each time the client takes in a message of ours (the kernel's "room to write
+ * again" wake-up is not filtered for a reader, as it is for a poller), and the client pays for
+ * those wake-ups; charon's clients do not. */
 static int fv_read_full(int fd, uint8_t *p, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = read(fd, p, len);
+		ssize_t n;
+
+		if (poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, -1) < 0 && errno != EINTR)
+			return -errno;
+		n = read(fd, p, len);
 
 		if (n > 0) {
 			p += n;
