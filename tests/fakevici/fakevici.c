@@ -340,8 +340,8 @@ static void fv_world_done(struct fv_world *w)
 /* Read exactly @len bytes; 0, or -ECONNRESET at EOF, or -errno. It waits in poll(), as charon's
  * watcher does (libstrongswan's watcher.c), not in read(): a thread asleep in a unix socket's
  * read() is woken each time the client takes in a message of ours (the kernel's "room to write
- * again" wake-up is not filtered for a reader, as it is for a poller), and the client pays for
- * those wake-ups; charon's clients do not. */
+ * again" wake-up is not filtered for a reader, as it is for a poller), in the client's read.
+ * charon's clients see no such wake-ups (perf: 9 % of serve's samples at 1 SA were in them). */
 static int fv_read_full(int fd, uint8_t *p, size_t len)
 {
 	while (len > 0) {
