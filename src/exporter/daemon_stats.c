@@ -15,6 +15,7 @@
 #include "common/num.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -130,9 +131,12 @@ static double parse_uptime(const struct vici_msg *m, uint32_t sec, double now)
 
 	if (!is_section(m, sec))
 		return -1;
+	/* to the millisecond: "since" is exact to the second, and what is finer than that is our
+	 * own clock's; the exposition then writes it in 15 digits or fewer, not 17 (format_double()
+	 * in prom_writer.c tries 15, 16 and 17, each with a strtod) */
 	if (vici_get_str(m, sec, "since", &v, &len) == 0 && parse_since(v, len, &since) == 0 &&
 	    now >= (double)since)
-		return now - (double)since;
+		return round((now - (double)since) * 1000) / 1000;
 	if (vici_get_str(m, sec, "running", &v, &len) == 0 && parse_running(v, len, &up) == 0)
 		return up;
 	return -1;

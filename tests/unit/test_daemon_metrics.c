@@ -197,6 +197,8 @@ static void stats_built(void)
 		double now, want;
 	} up[] = {
 	    {"Jan 01 00:00:10 UTC 2026", NULL, 1767225610.0 + 5, 5},
+	    /* to the millisecond: "since" is exact to the second, the rest is our clock */
+	    {"Jan 01 00:00:10 UTC 2026", NULL, 1767225610.0 + 12345.6789012, 12345.679},
 	    {NULL, "5 minutes", 0, 300},
 	    {NULL, "1 minute", 0, 60},
 	    {NULL, "3 hours", 0, 10800},
