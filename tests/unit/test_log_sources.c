@@ -3,7 +3,9 @@
  * The log sources and their saved position: the line assembler (split reads, overlong lines),
  * the state file codec (vectors, malformed input, atomic save), the followed file (appends,
  * partial lines, restart without double counting, rotation by rename, copytruncate, a missing
- * file) and the stdin source over a pipe. Everything runs in a private temporary directory.
+ * file; its run loop asleep on inotify until the file or its directory changes, a timer where
+ * inotify cannot see every change) and the stdin source over a pipe. Everything runs in a private
+ * temporary directory, removed at the end (cleanup()).
  */
 #include "test.h"
 #include "thread_stat.h"
@@ -559,7 +561,6 @@ static void file_run_sleeps_until_changed(void)
 	T_ASSERT(thread_slept("source-test", 500));
 	file_runner_end(&r, th);
 	T_EQ_STR(g.text, "first|second|third|4|fifth|");
-	unlink(old);
 }
 
 /* The offset read is saved within save_ms of the read, with no write after it to wake the
@@ -590,7 +591,6 @@ static void file_run_saves_then_sleeps(void)
 	T_EQ_INT(st.offset, 8);
 	T_ASSERT(thread_slept("source-test", 1000));
 	file_runner_end(&r, th);
-	unlink(state);
 }
 
 /* No directory to watch yet: the source looks every poll_ms until it is there, then watches
@@ -631,9 +631,6 @@ static void file_run_directory_comes_and_goes(void)
 	T_ASSERT(got_lines(&g, 4, 500));
 	file_runner_end(&r, th);
 	T_EQ_STR(g.text, "one|two|three|four|");
-	unlink(log);
-	unlink(old);
-	rmdir(dir);
 }
 
 /* A path that is a symbolic link: its file is rotated in the target's directory, which is not
@@ -661,10 +658,6 @@ static void file_run_symlink_keeps_a_timer(void)
 	T_ASSERT(got_lines(&g, 2, 1000));
 	file_runner_end(&r, th);
 	T_EQ_STR(g.text, "one|two|");
-	unlink(link);
-	unlink(target);
-	unlink(old);
-	rmdir(dir);
 }
 
 static void cleanup(void)
