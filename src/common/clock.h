@@ -25,6 +25,15 @@ static inline uint64_t clock_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A poll() timeout from the monotonic millisecond @due (UINT64_MAX: never) and @now: -1 for
+ * none, 0 when it has passed. */
+static inline int clock_poll_ms(uint64_t due, uint64_t now)
+{
+	if (due == UINT64_MAX)
+		return -1;
+	return due <= now ? 0 : (int)(due - now > INT32_MAX ? INT32_MAX : due - now);
+}
+
 /* Seconds since the epoch, with sub-second precision, for *_timestamp_seconds metrics. */
 static inline double clock_real_s(void)
 {

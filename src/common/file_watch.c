@@ -53,6 +53,14 @@ static bool fs_local(const char *dir)
 	return true;
 }
 
+/* Is the path a symbolic link (now)? */
+static bool path_linked(const struct file_watch *w)
+{
+	struct stat st;
+
+	return lstat(w->path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
 int file_watch_init(struct file_watch *w, const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -79,7 +87,7 @@ int file_watch_init(struct file_watch *w, const char *path)
 	w->dir_dev = (uint64_t)st.st_dev;
 	w->dir_ino = (uint64_t)st.st_ino;
 	w->local = fs_local(w->dir);
-	w->linked = lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+	w->linked = path_linked(w);
 	return 0;
 fail:
 	file_watch_done(w);
@@ -107,15 +115,14 @@ int file_watch_follow(struct file_watch *w, int fd)
 {
 	char proc[64];
 	struct stat st;
-	int wd;
+	int wd, r;
 
-	/* made a link since init, or no longer one: the file's rotations may be elsewhere */
-	w->linked = lstat(w->path, &st) == 0 && S_ISLNK(st.st_mode);
 	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = fd < 0 ? 0 : -errno;
 		if (w->file_wd >= 0)
 			inotify_rm_watch(w->fd, w->file_wd);
 		w->file_wd = -1;
-		return fd < 0 ? 0 : -errno;
+		return r;
 	}
 	if (w->file_wd >= 0 && w->file_dev == (uint64_t)st.st_dev &&
 	    w->file_ino == (uint64_t)st.st_ino)
@@ -123,19 +130,20 @@ int file_watch_follow(struct file_watch *w, int fd)
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	if ((wd = inotify_add_watch(w->fd, proc, FILE_EVENTS)) < 0)
 		return -errno;
-	/* the same inode under another watch descriptor cannot happen: inotify gives an inode one
-	 */
+	/* EINVAL when that watch ended already (IN_IGNORED not read yet): nothing to do. Another
+	 * watch descriptor for the same inode cannot happen: inotify gives an inode one. */
 	if (w->file_wd >= 0 && w->file_wd != wd)
-		inotify_rm_watch(w->fd, w->file_wd); /* EINVAL if it ended already: nothing to do */
+		inotify_rm_watch(w->fd, w->file_wd);
 	w->file_wd = wd;
 	w->file_dev = (uint64_t)st.st_dev;
 	w->file_ino = (uint64_t)st.st_ino;
 	return 1;
 }
 
-void file_watch_drain(struct file_watch *w)
+bool file_watch_drain(struct file_watch *w)
 {
 	alignas(struct inotify_event) char buf[4096];
+	bool dir = false;
 
 	for (;;) {
 		ssize_t n = read(w->fd, buf, sizeof(buf));
@@ -143,14 +151,20 @@ void file_watch_drain(struct file_watch *w)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return; /* EAGAIN: all read */
+			break; /* EAGAIN: all read */
 		for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
 			const struct inotify_event *e = (const void *)(buf + off);
 
+			/* the file is gone: file_watch_follow() adds the next */
 			if (e->wd == w->file_wd && (e->mask & IN_IGNORED))
-				w->file_wd =
-				    -1; /* the file is gone: file_watch_follow() adds the next */
+				w->file_wd = -1;
+			if (e->wd == w->dir_wd || (e->mask & IN_Q_OVERFLOW))
+				dir = true;
 			off += (ssize_t)sizeof(*e) + e->len;
 		}
 	}
+	/* an entry came or went: the path may be a link now, or no longer one */
+	if (dir)
+		w->linked = path_linked(w);
+	return dir;
 }

@@ -17,9 +17,9 @@
  *		...
  *	if (file_watch_follow(&w, fd) == 1)             // after each look at the file
  *		... look again before waiting
- *	if (stopper_wait(stop, file_watch_fd(&w), POLLIN, ms) > 0)
- *		file_watch_drain(&w);                    // then look at the file, and at
- *	                                                 // file_watch_stale()
+ *	if (stopper_wait(stop, file_watch_fd(&w), POLLIN, ms) > 0 &&
+ *	    file_watch_drain(&w))                        // then look at the file, and if the
+ *		... file_watch_stale()                   // directory changed, at it too
  */
 #ifndef IKEWATCH_FILE_WATCH_H
 #define IKEWATCH_FILE_WATCH_H
@@ -34,8 +34,9 @@ struct file_watch {
 	int file_wd; /* the open file's inode; -1: none */
 	uint64_t dir_dev, dir_ino, file_dev, file_ino;
 	char *path;
-	bool local;  /* the directory is on a file system whose every write inotify sees */
-	bool linked; /* the path was a symbolic link at the last file_watch_follow() */
+	bool local; /* the directory is on a file system whose every write inotify sees */
+	bool
+	    linked; /* the path was a symbolic link at init or at the last event of the directory */
 };
 
 /* Watch the directory that names @path (which need not exist yet). 0, or -errno (no inotify,
@@ -51,8 +52,10 @@ bool file_watch_stale(const struct file_watch *w);
  * watches a new inode now (what was written to it before the watch raised no event: look at it
  * once more), 0 when nothing changed, -errno (then only the directory is watched). */
 int file_watch_follow(struct file_watch *w, int fd);
-/* Read the pending events (each one only a reason to look at the file). */
-void file_watch_drain(struct file_watch *w);
+/* Read the pending events (each one only a reason to look at the file). True when one was of
+ * the directory (or events were lost): then the path may name another file, or the directory
+ * may be another one (file_watch_stale()); a write to the file alone leaves both as they were. */
+bool file_watch_drain(struct file_watch *w);
 
 static inline int file_watch_fd(const struct file_watch *w)
 {

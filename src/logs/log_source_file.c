@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -262,26 +261,28 @@ static int wait_ms(const struct log_file_source *s, uint64_t now, bool watched)
 	if (s->state_path && s->fd >= 0 && safe_offset(s) != s->saved_off &&
 	    s->last_save_ms + s->save_ms < due)
 		due = s->last_save_ms + s->save_ms;
-	if (due == UINT64_MAX)
-		return -1;
-	return due <= now ? 0 : (int)(due - now > INT_MAX ? INT_MAX : due - now);
+	return clock_poll_ms(due, now);
 }
 
 void log_file_source_run(struct log_file_source *s, const struct stopper *stop)
 {
 	struct file_watch w = {.fd = -1};
 	bool watching = false;
+	/* the directory may have changed since the last look: an event of it, or a timeout (a
+	 * directory removed and made again raises none); a write to the file alone cannot */
+	bool dir_changed = true;
 	int last_err = 0;
 
 	while (!stopper_stopped(stop)) {
-		int r, followed = 0;
+		int r, followed;
 		uint64_t now;
 
 		/* the watch before the look: what is written after the look raises an event */
-		if (watching && file_watch_stale(&w)) {
+		if (watching && dir_changed && file_watch_stale(&w)) {
 			file_watch_done(&w);
 			watching = false;
 		}
+		dir_changed = false;
 		if (!watching)
 			watching = file_watch_init(&w, s->path) == 0;
 		r = log_file_source_poll(s);
@@ -297,16 +298,16 @@ void log_file_source_run(struct log_file_source *s, const struct stopper *stop)
 			s->last_save_ms = now;
 		}
 		if (!watching) {
-			/* no inotify, or no directory yet: read it again after poll_ms, as tail -f
-			 */
+			/* no inotify, or no directory yet: read again after poll_ms, as tail -f
+			 * does */
 			stopper_nap(stop, (int)s->poll_ms);
 			continue;
 		}
 		if ((followed = file_watch_follow(&w, s->fd)) == 1)
 			continue; /* a file just opened: what came before its watch is read first */
-		if (stopper_wait(stop, file_watch_fd(&w), POLLIN,
-		                 wait_ms(s, now, followed == 0 && file_watch_complete(&w))) > 0)
-			file_watch_drain(&w);
+		r = stopper_wait(stop, file_watch_fd(&w), POLLIN,
+		                 wait_ms(s, now, followed == 0 && file_watch_complete(&w)));
+		dir_changed = r <= 0 || file_watch_drain(&w);
 	}
 	file_watch_done(&w);
 	log_file_source_save(s);

@@ -14,7 +14,6 @@
 #include "logs/log_state.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,9 +212,7 @@ static int wait_ms(struct log_journal_source *s, uint64_t now)
 		due = (t_us + 999) / 1000; /* CLOCK_MONOTONIC, as clock_mono_ms() */
 	if (s->state_path && s->cursor && !s->cursor_saved && s->last_save_ms + s->save_ms < due)
 		due = s->last_save_ms + s->save_ms;
-	if (due == UINT64_MAX)
-		return -1;
-	return due <= now ? 0 : (int)(due - now > INT_MAX ? INT_MAX : due - now);
+	return clock_poll_ms(due, now);
 }
 
 void log_journal_source_run(struct log_journal_source *s, const struct stopper *stop)

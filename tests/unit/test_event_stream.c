@@ -457,6 +457,31 @@ static bool wait_for(struct event_counters *ec, const char *needle, int ms)
 	return false;
 }
 
+/* A stream started on its thread against a fresh server @s (tag @tag), @o's socket set here:
+ * *@ret, or NULL after a failed check. */
+static void stream_to_server(struct server *s, const char *tag, struct event_stream_opts *o,
+                             struct event_counters *ec, pthread_t *th, struct event_stream **ret)
+{
+	struct event_stream *es;
+
+	*ret = NULL;
+	T_ASSERT(ec);
+	T_EQ_INT(server_start(s, tag, th), 0);
+	o->socket = s->path;
+	es = event_stream_new(o, ec);
+	T_ASSERT(es);
+	T_EQ_INT(event_stream_start(es), 0);
+	*ret = es;
+}
+
+/* The server's thread joined, its socket gone. */
+static void server_end(struct server *s, pthread_t th)
+{
+	pthread_join(th, NULL);
+	close(s->lfd);
+	unlink(s->path);
+}
+
 static void stream_thread_reconnects(void)
 {
 	struct server s = {.sessions = 2};
@@ -467,13 +492,8 @@ static void stream_thread_reconnects(void)
 	pthread_t th;
 	char *m;
 
-	T_ASSERT(ec);
-	T_EQ_INT(server_start(&s, "evs", &th), 0);
-
-	o.socket = s.path;
-	es = event_stream_new(&o, ec);
+	stream_to_server(&s, "evs", &o, ec, &th, &es);
 	T_ASSERT(es);
-	T_EQ_INT(event_stream_start(es), 0);
 	T_ASSERT(wait_for(ec, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"established\"} 2\n",
 	                  5000));
 	T_EQ_INT(atomic_load(&s.registered), 10);
@@ -485,9 +505,7 @@ static void stream_thread_reconnects(void)
 	T_ASSERT(!event_stream_connected(es));
 	event_stream_stop(es);
 	event_stream_free(es);
-	pthread_join(th, NULL);
-	close(s.lfd);
-	unlink(s.path);
+	server_end(&s, th);
 	event_counters_free(ec);
 }
 
@@ -502,13 +520,8 @@ static void stream_thread_idle_sleeps(void)
 	uint64_t t0;
 	pthread_t th;
 
-	T_ASSERT(ec);
-	T_EQ_INT(server_start(&s, "evi", &th), 0);
-
-	o.socket = s.path;
-	es = event_stream_new(&o, ec);
+	stream_to_server(&s, "evi", &o, ec, &th, &es);
 	T_ASSERT(es);
-	T_EQ_INT(event_stream_start(es), 0);
 	T_ASSERT(wait_for(ec, "ipsec_ike_sa_events_total{conn=\"a-b\",event=\"established\"} 1\n",
 	                  2000));
 	T_ASSERT(thread_slept("vici-events", 1000));
@@ -519,9 +532,7 @@ static void stream_thread_idle_sleeps(void)
 	/* started again on the same object: the stop's wake-up is not left behind */
 	T_EQ_INT(event_stream_start(es), 0);
 	event_stream_free(es);
-	pthread_join(th, NULL);
-	close(s.lfd);
-	unlink(s.path);
+	server_end(&s, th);
 	event_counters_free(ec);
 }
 
