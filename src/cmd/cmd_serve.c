@@ -10,6 +10,7 @@
 
 #include "common/limits.h"
 #include "common/log.h"
+#include "common/service_manager.h"
 #include "events/event_silence.h"
 #include "events/events_service.h"
 #include "exporter/collector.h"
@@ -26,8 +27,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 
 struct serve {
 	struct config cfg;
@@ -258,6 +259,18 @@ static int serve_take(void *ctx, const struct opt *o, const struct opt_val *v, c
 }
 
 /* Block the signals that end us before any thread starts, so that only sigwait() sees them. */
+/* Tells systemd (Type=notify) of a state change. A failure is only worth a warning, but one is
+ * due: a start never reported ready ends in systemd's start timeout, and this names why. */
+static void notify(const char *state)
+{
+	int r = service_notify(state);
+
+	if (r < 0)
+		log_msg_err(LOG_LEVEL_WARN, strerror(-r),
+		            "cannot tell systemd %s (NOTIFY_SOCKET=%s)", state,
+		            getenv("NOTIFY_SOCKET"));
+}
+
 static void serve_block_signals(sigset_t *set)
 {
 	sigemptyset(set);
@@ -364,7 +377,7 @@ static int serve_run(int argc, char **argv)
 	log_info("serving metrics at /metrics on %s (%s), reading %s",
 	         http_server_addresses(s.http), http_server_tls(s.http) ? "https" : "http",
 	         s.cfg.vici_socket);
-	sd_notify(0, "READY=1");
+	notify("READY=1");
 
 	do {
 		if (sigwait(&sigs, &sig) != 0)
@@ -374,7 +387,7 @@ static int serve_run(int argc, char **argv)
 			    "SIGHUP: nothing to reload yet; restart to apply a changed config");
 	} while (sig == SIGHUP);
 	log_info("signal %d: shutting down", sig);
-	sd_notify(0, "STOPPING=1");
+	notify("STOPPING=1");
 	r = 0;
 
 	http_server_free(s.http);

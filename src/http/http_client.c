@@ -12,8 +12,9 @@
  */
 #include "http/http_client.h"
 
+#include "common/dl_lib.h"
+
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@ struct sink {
 };
 
 /* Debian's GnuTLS flavour first, as the server's TLS; the OpenSSL one has the same ABI. */
-static const char *const curl_sonames[] = {"libcurl-gnutls.so.4", "libcurl.so.4"};
+static const char *const curl_sonames[] = {"libcurl-gnutls.so.4", "libcurl.so.4", NULL};
 
 /* The part of libcurl's ABI used here, found by name in the library loaded. */
 static struct {
@@ -47,10 +48,7 @@ static char global_err[HTTP_CLIENT_ERR_MAX]; /* empty: libcurl loaded and initia
 
 static int curl_load(void)
 {
-	const struct {
-		const char *name;
-		void **slot;
-	} syms[] = {
+	const struct dl_sym syms[] = {
 	    {"curl_global_init", (void **)&curl.global_init},
 	    {"curl_easy_strerror", (void **)&curl.easy_strerror},
 	    {"curl_easy_init", (void **)&curl.easy_init},
@@ -61,23 +59,13 @@ static int curl_load(void)
 	    {"curl_slist_append", (void **)&curl.slist_append},
 	    {"curl_slist_free_all", (void **)&curl.slist_free_all},
 	};
-	void *lib = NULL;
+	char err[HTTP_CLIENT_ERR_MAX - 64];
+	int r = dl_lib_load(curl_sonames, syms, sizeof(syms) / sizeof(syms[0]), err, sizeof(err));
 
-	for (size_t i = 0; !lib && i < sizeof(curl_sonames) / sizeof(curl_sonames[0]); i++)
-		lib = dlopen(curl_sonames[i], RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
+	if (r < 0)
 		snprintf(global_err, sizeof(global_err),
-		         "libcurl not found (%s or %s; Debian: apt-get install libcurl3-gnutls)",
-		         curl_sonames[0], curl_sonames[1]);
-		return -ENOENT;
-	}
-	/* never closed: later calls use it, and libcurl keeps global state */
-	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++)
-		if (!(*syms[i].slot = dlsym(lib, syms[i].name))) {
-			snprintf(global_err, sizeof(global_err), "libcurl lacks %s", syms[i].name);
-			return -ENOENT;
-		}
-	return 0;
+		         "libcurl %s; Debian: apt-get install libcurl3-gnutls", err);
+	return r;
 }
 
 static void global_init(void)

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/netaddr.h"
+#include "common/service_manager.h"
 #include "stamp/stamp_addr.h"
 
 #include <arpa/inet.h>
@@ -19,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #define HTTP_LISTEN_BACKLOG 64
@@ -120,7 +121,22 @@ int http_listen_address(const char *addr, int default_port, struct http_listener
 	return 0;
 }
 
-/* Why sd_listen_fds() found nothing for us (@r: what it returned), in the words of its two
+/* Whether @fd is a stream socket that listens: what MHD accepts on. */
+static bool is_listening_stream(int fd)
+{
+	struct stat st;
+	int type = 0, listening = 0;
+	socklen_t len = sizeof(type);
+
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
+		return false;
+	len = sizeof(listening);
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening;
+}
+
+/* Why service_listen_fds() found nothing for us (@r: what it returned), in the words of its two
  * variables. */
 static void log_none_passed(int r)
 {
@@ -147,27 +163,27 @@ int http_listen_systemd(struct http_listener *ret, size_t max, size_t *ret_n)
 {
 	int n, r = 0;
 
-	/* keep the variables until the error message has read them; sd_listen_fds() sets
+	/* keep the variables until the error message has read them; service_listen_fds() sets
 	 * close-on-exec on every passed descriptor */
-	n = sd_listen_fds(0);
+	n = service_listen_fds(false);
 	if (n <= 0) {
 		log_none_passed(n);
-		sd_listen_fds(1);
+		service_listen_fds(true);
 		return -ENOENT;
 	}
 	/* now that we know: no child of ours (heal's restart command) takes them for its own */
-	sd_listen_fds(1);
+	service_listen_fds(true);
 	if ((size_t)n > max) {
 		log_err("--web.systemd-socket: systemd passed %d sockets, at most %zu are taken", n,
 		        max);
 		r = -E2BIG;
 	}
 	for (int i = 0; i < n && r == 0; i++) {
-		int fd = SD_LISTEN_FDS_START + i;
+		int fd = SERVICE_LISTEN_FDS_START + i;
 
 		ret[i].fd = fd;
 		describe(&ret[i]);
-		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+		if (!is_listening_stream(fd)) {
 			log_err(
 			    "--web.systemd-socket: fd %d (%s) is not a listening stream socket: "
 			    "HTTP needs ListenStream= in the .socket unit",
@@ -177,7 +193,7 @@ int http_listen_systemd(struct http_listener *ret, size_t max, size_t *ret_n)
 	}
 	if (r < 0) {
 		for (int i = 0; i < n; i++)
-			close(SD_LISTEN_FDS_START + i);
+			close(SERVICE_LISTEN_FDS_START + i);
 		return r;
 	}
 	*ret_n = (size_t)n;

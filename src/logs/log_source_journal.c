@@ -11,15 +11,16 @@
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
+#include "logs/journal_lib.h"
 #include "logs/log_state.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-journal.h>
 
 struct log_journal_source {
+	const struct journal_lib *sd; /* libsystemd, loaded */
 	sd_journal *j;
 	char *state_path;
 	unsigned poll_ms, save_ms;
@@ -30,25 +31,28 @@ struct log_journal_source {
 	struct log_journal_stats st;
 };
 
-static int add_matches(sd_journal *j)
+static int add_matches(struct log_journal_source *s)
 {
+	const struct journal_lib *sd = s->sd;
+	sd_journal *j = s->j;
+
 	/* charon-systemd logs with sd_journal_send (structured fields); charon under a syslog
 	 * daemon or a unit's stdout shows up with its syslog identifier */
-	int r = sd_journal_add_match(j, "_COMM=charon-systemd", 0);
+	int r = sd->add_match(j, "_COMM=charon-systemd", 0);
 
 	if (r >= 0)
-		r = sd_journal_add_disjunction(j);
+		r = sd->add_disjunction(j);
 	if (r >= 0)
-		r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=charon-systemd", 0);
+		r = sd->add_match(j, "SYSLOG_IDENTIFIER=charon-systemd", 0);
 	if (r >= 0)
-		r = sd_journal_add_disjunction(j);
+		r = sd->add_disjunction(j);
 	if (r >= 0)
-		r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=charon", 0);
+		r = sd->add_match(j, "SYSLOG_IDENTIFIER=charon", 0);
 	/* Libreswan's pluto (log_classify_pluto.h) */
 	if (r >= 0)
-		r = sd_journal_add_disjunction(j);
+		r = sd->add_disjunction(j);
 	if (r >= 0)
-		r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=pluto", 0);
+		r = sd->add_match(j, "SYSLOG_IDENTIFIER=pluto", 0);
 	return r;
 }
 
@@ -63,19 +67,19 @@ static int seek_start(struct log_journal_source *s, bool from_start)
 		log_warn("log state %s unreadable (%s), reading only new journal entries",
 		         s->state_path, strerror(-r));
 	}
-	if (r == 0 && saved.has_cursor && sd_journal_seek_cursor(s->j, saved.cursor) >= 0) {
+	if (r == 0 && saved.has_cursor && s->sd->seek_cursor(s->j, saved.cursor) >= 0) {
 		/* seek_cursor lands on the entry or, if it is gone, near where it was */
-		if (sd_journal_next(s->j) > 0 && sd_journal_test_cursor(s->j, saved.cursor) <= 0)
-			sd_journal_previous(s->j); /* not the saved entry: deliver it too */
+		if (s->sd->next(s->j) > 0 && s->sd->test_cursor(s->j, saved.cursor) <= 0)
+			s->sd->previous(s->j); /* not the saved entry: deliver it too */
 		s->cursor = strdup(saved.cursor);
 		s->cursor_saved = true;
 		return 0;
 	}
 	if (from_start && r == -ENOENT)
-		return sd_journal_seek_head(s->j);
-	r = sd_journal_seek_tail(s->j);
+		return s->sd->seek_head(s->j);
+	r = s->sd->seek_tail(s->j);
 	if (r >= 0)
-		sd_journal_previous(s->j); /* so that next() returns only entries added from now */
+		s->sd->previous(s->j); /* so that next() returns only entries added from now */
 	return r;
 }
 
@@ -83,6 +87,7 @@ struct log_journal_source *log_journal_source_new(const struct log_journal_opts 
                                                   const struct log_sink *sink, int *ret_err)
 {
 	struct log_journal_source *s;
+	char err[256];
 	int r = -EINVAL;
 
 	if (!o || !sink || !sink->on_line)
@@ -96,16 +101,21 @@ struct log_journal_source *log_journal_source_new(const struct log_journal_opts 
 	s->save_ms = o->save_ms ? o->save_ms : 1000;
 	if (o->state_path && !(s->state_path = strdup(o->state_path)))
 		goto out_free;
+	if (!(s->sd = journal_lib(err, sizeof(err)))) {
+		log_err("journal log source: %s", err);
+		r = -ENOENT;
+		goto out_free;
+	}
 	if (o->files)
-		r = sd_journal_open_files(&s->j, (const char **)o->files, 0);
+		r = s->sd->open_files(&s->j, (const char **)o->files, 0);
 	else if (o->directory)
-		r = sd_journal_open_directory(&s->j, o->directory, 0);
+		r = s->sd->open_directory(&s->j, o->directory, 0);
 	else
-		r = sd_journal_open(&s->j, SD_JOURNAL_LOCAL_ONLY);
+		r = s->sd->open(&s->j, SD_JOURNAL_LOCAL_ONLY);
 	if (r < 0)
 		goto out_free;
-	sd_journal_set_data_threshold(s->j, LOGLINE_MAX + 64);
-	r = add_matches(s->j);
+	s->sd->set_data_threshold(s->j, LOGLINE_MAX + 64);
+	r = add_matches(s);
 	if (r < 0)
 		goto out_free;
 	r = seek_start(s, o->from_start);
@@ -126,19 +136,19 @@ void log_journal_source_free(struct log_journal_source *s)
 	if (!s)
 		return;
 	if (s->j)
-		sd_journal_close(s->j);
+		s->sd->close(s->j);
 	free(s->cursor);
 	free(s->state_path);
 	free(s);
 }
 
 /* One field's value as a span, or NULL. */
-static const char *field(sd_journal *j, const char *name, size_t *ret_len)
+static const char *field(struct log_journal_source *s, const char *name, size_t *ret_len)
 {
 	const void *d;
 	size_t len, n = strlen(name);
 
-	if (sd_journal_get_data(j, name, &d, &len) < 0 || len <= n || ((const char *)d)[n] != '=')
+	if (s->sd->get_data(s->j, name, &d, &len) < 0 || len <= n || ((const char *)d)[n] != '=')
 		return NULL;
 	*ret_len = len - n - 1;
 	return (const char *)d + n + 1;
@@ -149,11 +159,11 @@ static void deliver(struct log_journal_source *s)
 	const char *msg, *group, *conn;
 	size_t msg_len, group_len = 0, conn_len = 0;
 
-	msg = field(s->j, "MESSAGE", &msg_len);
+	msg = field(s, "MESSAGE", &msg_len);
 	if (!msg)
 		return;
-	group = field(s->j, "GROUP", &group_len);
-	conn = field(s->j, "IKE_SA_NAME", &conn_len);
+	group = field(s, "GROUP", &group_len);
+	conn = field(s, "IKE_SA_NAME", &conn_len);
 	s->st.entries++;
 	if (group && s->sink.on_msg)
 		s->sink.on_msg(s->sink.ctx, group, group_len, msg, msg_len, conn,
@@ -166,11 +176,11 @@ int log_journal_source_poll(struct log_journal_source *s)
 {
 	int r;
 
-	while ((r = sd_journal_next(s->j)) > 0) {
+	while ((r = s->sd->next(s->j)) > 0) {
 		char *c = NULL;
 
 		deliver(s);
-		if (sd_journal_get_cursor(s->j, &c) >= 0) {
+		if (s->sd->get_cursor(s->j, &c) >= 0) {
 			free(s->cursor);
 			s->cursor = c;
 			s->cursor_saved = false;
@@ -208,7 +218,7 @@ static int wait_ms(struct log_journal_source *s, uint64_t now)
 {
 	uint64_t due = UINT64_MAX, t_us;
 
-	if (sd_journal_get_timeout(s->j, &t_us) >= 0 && t_us != UINT64_MAX)
+	if (s->sd->get_timeout(s->j, &t_us) >= 0 && t_us != UINT64_MAX)
 		due = (t_us + 999) / 1000; /* CLOCK_MONOTONIC, as clock_mono_ms() */
 	if (s->state_path && s->cursor && !s->cursor_saved && s->last_save_ms + s->save_ms < due)
 		due = s->last_save_ms + s->save_ms;
@@ -217,7 +227,7 @@ static int wait_ms(struct log_journal_source *s, uint64_t now)
 
 void log_journal_source_run(struct log_journal_source *s, const struct stopper *stop)
 {
-	int jfd = sd_journal_get_fd(s->j);
+	int jfd = s->sd->get_fd(s->j);
 
 	while (!stopper_stopped(stop)) {
 		int r = log_journal_source_poll(s);
@@ -234,10 +244,10 @@ void log_journal_source_run(struct log_journal_source *s, const struct stopper *
 			stopper_nap(stop, (int)s->poll_ms);
 			continue;
 		}
-		r = sd_journal_get_events(s->j);
+		r = s->sd->get_events(s->j);
 		/* no timeout while nothing is due: an idle journal source does not wake */
 		if (stopper_wait(stop, jfd, (short)(r > 0 ? r : POLLIN), wait_ms(s, now)) > 0)
-			sd_journal_process(s->j); /* take in what inotify reported */
+			s->sd->process(s->j); /* take in what inotify reported */
 	}
 	log_journal_source_save(s);
 }

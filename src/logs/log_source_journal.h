@@ -33,7 +33,8 @@ struct log_journal_stats {
 
 struct log_journal_source;
 
-/* NULL on failure; *ret_err (may be NULL) then holds -errno (e.g. no journal). */
+/* NULL on failure; *ret_err (may be NULL) then holds -errno (e.g. no journal; -ENOENT, with the
+ * reason logged, when libsystemd cannot be loaded: see journal_lib.h). */
 struct log_journal_source *log_journal_source_new(const struct log_journal_opts *o,
                                                   const struct log_sink *sink, int *ret_err);
 void log_journal_source_free(struct log_journal_source *s);

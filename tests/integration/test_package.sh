@@ -100,6 +100,12 @@ case ", $deps," in
 *", libcurl3-gnutls"[,\ ]*) t_ok depends_libcurl ;;
 *) t_fail depends_libcurl "Depends: $deps" ;;
 esac
+# libsystemd the same way, for the journal log source only (src/logs/journal_lib.h): Recommends
+recs=$(dpkg-deb -f "$deb" Recommends)
+case ", $recs," in
+*", libsystemd0"[,\ ]*) t_ok recommends_libsystemd ;;
+*) t_fail recommends_libsystemd "Recommends: $recs" ;;
+esac
 
 # lintian at its default level (errors and warnings). The man pages come from `meson install`;
 # until the build installs one, lintian's no-manual-page is the one tag expected.

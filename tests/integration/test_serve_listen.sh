@@ -15,7 +15,9 @@
 #  - heal --web.systemd-socket serves its webhook on the passed socket;
 #  - packaging/ikewatch.service's ExecStart= (as systemd splits it) takes the sockets that
 #    ikewatch.socket passes, and binds web.listen_address itself when there are none; the same
-#    for ikewatch-heal.service.
+#    for ikewatch-heal.service;
+#  - readiness for Type=notify: READY=1 on $NOTIFY_SOCKET once serve answers, STOPPING=1 at
+#    SIGTERM; a NOTIFY_SOCKET it cannot use is a warning, and serve runs on.
 # charon is absent (serve reports ipsec_up 0; heal's checks fail quietly). No root needed; only
 # 127.0.0.1 and ::1, free ports.
 
@@ -280,5 +282,55 @@ start unit-heal.log "$sd" "tcp:127.0.0.1:$p4" -- "${exec_start[@]}"
 up "http://127.0.0.1:$p4" || t_bail "heal's ExecStart with a socket did not start: $(tail -n 3 unit-heal.log)"
 t_check unit/heal-socket-passed/log grep -qF "listening on http://127.0.0.1:$p4," unit-heal.log
 t_check unit/heal-socket-passed/sanitizers stop unit-heal.log
+
+# ---- 10. readiness, as packaging/ikewatch.service's Type=notify waits for it ----
+# A datagram socket stands in for systemd's: READY=1 once serve answers, STOPPING=1 at SIGTERM.
+# notify_run SOCKET PORT CMD...: what arrived, one "KEY VALUE" a line
+notify_run() {
+	python3 - "$@" <<'PY'
+import os, signal, socket, subprocess, sys, urllib.request
+path, port, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+s.settimeout(10)
+p = subprocess.Popen(cmd, env=dict(os.environ, NOTIFY_SOCKET=path))
+direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def say(key, value):
+    print(key, value, flush=True)
+try:
+    say("first", s.recv(256).decode())
+    try:
+        say("healthy-at-ready", direct.open(f"http://127.0.0.1:{port}/-/healthy", timeout=5).status)
+    except OSError as e:
+        say("healthy-at-ready", type(e).__name__)
+    p.send_signal(signal.SIGTERM)
+    say("second", s.recv(256).decode())
+except OSError as e:
+    say("error", type(e).__name__)
+finally:
+    try:
+        say("exit", p.wait(timeout=10))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        say("exit", "killed")
+PY
+}
+p4=$(free_port)
+notify_run "$work/notify.sock" "$p4" "$IKEWATCH" serve --vici.socket "$vici" \
+	--web.listen-address "127.0.0.1:$p4" >notify.out 2>notify.log
+field() { awk -v k="$1" '$1 == k { print $2 }' notify.out; }
+expect notify/ready READY=1 "$(field first)"
+expect notify/answers-when-ready 200 "$(field healthy-at-ready)"
+expect notify/stopping STOPPING=1 "$(field second)"
+expect notify/exit 0 "$(field exit)"
+! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:|cannot tell systemd' notify.log ||
+	t_fail notify/log-clean "$(grep -m1 -E 'Sanitizer|runtime error|cannot tell' notify.log)"
+# a NOTIFY_SOCKET serve cannot use: a warning that names it, and serve runs on
+p4=$(free_port)
+start notify-bad.log env NOTIFY_SOCKET=run/not-absolute "$IKEWATCH" serve --vici.socket "$vici" \
+	--web.listen-address "127.0.0.1:$p4"
+up "http://127.0.0.1:$p4" || t_bail "serve with a bad NOTIFY_SOCKET did not start: $(tail -n 3 notify-bad.log)"
+t_check notify/bad-socket-warns grep -qF 'cannot tell systemd READY=1 (NOTIFY_SOCKET=run/not-absolute)' notify-bad.log
+t_check notify/bad-socket/sanitizers stop notify-bad.log
 
 t_done

@@ -6,6 +6,8 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 bool test_failed;
 static char test_why[1024];
@@ -49,4 +51,19 @@ int test_run(const char *suite, const struct test_case *cases, size_t n, void (*
 		fflush(stdout);
 	}
 	return failures ? 1 : 0;
+}
+
+int test_in_child(int (*fn)(void))
+{
+	int status = -1;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0)
+		_exit(fn());
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }

@@ -25,6 +25,9 @@ struct test_case {
 extern bool test_failed;
 void test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Runs @fn in a forked child, for what must not touch the test process (a namespace, a hidden
+ * library), and returns the child's exit status, or -1 when it did not exit. */
+int test_in_child(int (*fn)(void));
 int test_run(const char *suite, const struct test_case *cases, size_t n, void (*teardown)(void));
 
 #define T_ASSERT(cond)                                                                             \

@@ -12,6 +12,7 @@
 #include "common/rd.h"
 #include "common/stopper.h"
 #include "common/clock.h"
+#include "common/dl_lib.h"
 #include "common/xxh64.h"
 
 #include <errno.h>
@@ -644,9 +645,35 @@ static void stopper_naps_until_stopped(void)
 	stopper_done(&st); /* twice is harmless */
 }
 
+/* The loader's three outcomes against libc itself: found and filled; a function it lacks; no
+ * such library, each soname tried named. (The features' own "not installed" errors are in
+ * test_http_client.c and test_log_journal.c.) */
+static void dl_lib_fills_or_names_what_is_missing(void)
+{
+	static const char *const libc[] = {"libiw-none.so.9", "libc.so.6", NULL};
+	static const char *const none[] = {"libiw-none.so.9", "libiw-none.so.8", NULL};
+	size_t (*len)(const char *) = NULL;
+	void *nothing = NULL;
+	const struct dl_sym good[] = {{"strlen", (void **)&len}};
+	const struct dl_sym bad[] = {{"strlen", (void **)&len}, {"iw_no_such_fn", &nothing}};
+	char err[128] = "";
+
+	T_EQ_INT(dl_lib_load(libc, good, 1, err, sizeof(err)), 0);
+	T_ASSERT(len != NULL);
+	T_EQ_INT((int)len("four"), 4);
+	T_EQ_INT(dl_lib_load(libc, bad, 2, err, sizeof(err)), -ENOENT);
+	T_EQ_STR(err, "libc.so.6 lacks iw_no_such_fn");
+	T_EQ_INT(dl_lib_load(none, good, 1, err, sizeof(err)), -ENOENT);
+	T_EQ_STR(err, "not found (libiw-none.so.9, libiw-none.so.8)");
+	/* a message cut by a small buffer stays terminated */
+	T_EQ_INT(dl_lib_load(none, good, 1, err, 12), -ENOENT);
+	T_EQ_STR(err, "not found (");
+}
+
 TEST_MAIN("common", TEST(rd_reads_big_endian_and_stops_short), TEST(rd_short_read_leaves_cursor),
           TEST(buf_caps_and_sticks), TEST(buf_sink_streams), TEST(buf_sink_holds_and_fails),
           TEST(buf_sink_takes_held), TEST(buf_integers), TEST(num_parse_rejects_junk),
           TEST(num_parse_durations), TEST(arena_packs_strings_and_aligns_blocks),
           TEST(xxh64_matches_reference), TEST(arena_release_remembers_size),
-          TEST(ixmap_against_a_plain_search), TEST(stopper_naps_until_stopped))
+          TEST(ixmap_against_a_plain_search), TEST(stopper_naps_until_stopped),
+          TEST(dl_lib_fills_or_names_what_is_missing))

@@ -5,16 +5,13 @@
  * statuses, basic auth on the wire, the size cap, the deadline, refused connections, and the
  * URLs it must refuse (file:, a redirect elsewhere); and without libcurl to load.
  */
+#include "hide_lib.h"
 #include "test.h"
 
 #include "http/http_client.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
-#include <sched.h>
-#include <sys/mount.h>
-#include <sys/wait.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -96,26 +93,13 @@ static const struct http_client_opts defaults = {.timeout_ms = 3000, .max_body =
  * case, so that this process has not loaded libcurl before the fork. */
 static int without_libcurl(void)
 {
-	static const char *const sonames[] = {"libcurl-gnutls.so.4", "libcurl.so.4"};
-	char dir[512], path[600], err[HTTP_CLIENT_ERR_MAX] = "";
+	static const char *const sonames[] = {"libcurl-gnutls.so.4", "libcurl.so.4", NULL};
+	char err[HTTP_CLIENT_ERR_MAX] = "";
 	struct buf b;
-	Dl_info libc;
-	char *slash;
-	int r;
+	int r = hide_libs(sonames);
 
-	/* the libraries' directory: libc's (Debian's multiarch directory) */
-	if (!dladdr((void *)printf, &libc) || !libc.dli_fname ||
-	    snprintf(dir, sizeof(dir), "%s", libc.dli_fname) >= (int)sizeof(dir) ||
-	    !(slash = strrchr(dir, '/')))
-		return 1;
-	*slash = '\0';
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return 2;
-	for (size_t i = 0; i < sizeof(sonames) / sizeof(sonames[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, sonames[i]);
-		if (access(path, F_OK) == 0 && mount("/dev/null", path, NULL, MS_BIND, NULL) < 0)
-			return 3;
-	}
+	if (r != 0)
+		return r;
 	buf_init(&b, 1 << 20);
 	r = http_get("http://127.0.0.1:9/metrics", &defaults, &b, NULL, err); /* never connects */
 	buf_done(&b);
@@ -126,15 +110,7 @@ static int without_libcurl(void)
 
 static void libcurl_missing_is_a_clear_error(void)
 {
-	int status = -1;
-	pid_t pid = fork();
-
-	T_ASSERT(pid >= 0);
-	if (pid == 0)
-		_exit(without_libcurl());
-	T_ASSERT(waitpid(pid, &status, 0) == pid);
-	T_ASSERT(WIFEXITED(status));
-	T_EQ_INT(WEXITSTATUS(status), 0);
+	T_EQ_INT(test_in_child(without_libcurl), 0);
 }
 
 static void body_of_a_200(void)

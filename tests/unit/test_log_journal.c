@@ -4,12 +4,15 @@
  * systemd-journal-remote) turns journal export text into a .journal file, which the source
  * opens with sd_journal_open_files(). Checks that charon-systemd entries arrive with their GROUP
  * and IKE_SA_NAME fields, syslog-style charon entries as lines, other programs not at all, and
- * that the saved cursor makes a restarted source continue after the last entry it delivered.
+ * that the saved cursor makes a restarted source continue after the last entry it delivered;
+ * and that a machine without libsystemd (loaded on first use, journal_lib.h) gets a clear error.
  */
+#include "hide_lib.h"
 #include "test.h"
 #include "thread_stat.h"
 
 #include "common/clock.h"
+#include "logs/journal_lib.h"
 #include "logs/log_source_journal.h"
 
 #include <errno.h>
@@ -269,6 +272,36 @@ static void journal_open_errors(void)
 	log_journal_source_free(NULL);
 }
 
+/* In a child where libsystemd.so.0 is /dev/null (hide_lib.h): the source is refused with
+ * -ENOENT, and the reason names the library and the package to install. The first case, so
+ * that this process has not loaded libsystemd before the fork. */
+static int without_libsystemd(void)
+{
+	static const char *const sonames[] = {"libsystemd.so.0", NULL};
+	const char *files[] = {"/nonexistent-iw/x.journal", NULL};
+	struct got g = {0};
+	struct log_sink s = {on_line, on_msg, &g};
+	struct log_journal_opts o = {.files = files};
+	char why[256] = "";
+	int r = hide_libs(sonames), err = 0;
+
+	if (r != 0)
+		return r;
+	if (log_journal_source_new(&o, &s, &err) != NULL || err != -ENOENT)
+		return 4;
+	if (journal_lib(why, sizeof(why)) != NULL)
+		return 5;
+	fprintf(stderr, "# without libsystemd: %s\n", why);
+	return strstr(why, "libsystemd not found (libsystemd.so.0)") && strstr(why, "libsystemd0")
+	           ? 0
+	           : 6;
+}
+
+static void journal_without_libsystemd(void)
+{
+	T_EQ_INT(test_in_child(without_libsystemd), 0);
+}
+
 static void cleanup(void)
 {
 	char cmd[200];
@@ -279,6 +312,6 @@ static void cleanup(void)
 	}
 }
 
-TEST_MAIN_TEARDOWN("log_journal", cleanup, TEST(journal_fields_and_cursor),
-                   TEST(journal_tail_without_state), TEST(journal_run_waits_on_the_journal),
-                   TEST(journal_open_errors))
+TEST_MAIN_TEARDOWN("log_journal", cleanup, TEST(journal_without_libsystemd),
+                   TEST(journal_fields_and_cursor), TEST(journal_tail_without_state),
+                   TEST(journal_run_waits_on_the_journal), TEST(journal_open_errors))

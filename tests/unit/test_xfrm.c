@@ -20,7 +20,6 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* Does any 4-byte window of XFRM_VEC_KEY occur in @p, raw or as lower/upper-case hex? */
@@ -490,15 +489,7 @@ static int reads_reuse_socket(void)
  * root for the namespace, as the lab does: without it this fails, it does not skip. */
 static void socket_kept_across_reads(void)
 {
-	int status = -1;
-	pid_t pid = fork();
-
-	T_ASSERT(pid >= 0);
-	if (pid == 0)
-		_exit(reads_reuse_socket());
-	T_ASSERT(waitpid(pid, &status, 0) == pid);
-	T_ASSERT(WIFEXITED(status));
-	T_EQ_INT(WEXITSTATUS(status), 0);
+	T_EQ_INT(test_in_child(reads_reuse_socket), 0);
 }
 
 TEST_MAIN("xfrm", TEST(dump_request), TEST(state_vector), TEST(state_lastused), TEST(policy_vector),
