@@ -258,7 +258,6 @@ static int serve_take(void *ctx, const struct opt *o, const struct opt_val *v, c
 	return 0;
 }
 
-/* Block the signals that end us before any thread starts, so that only sigwait() sees them. */
 /* Tells systemd (Type=notify) of a state change. A failure is only worth a warning, but one is
  * due: a start never reported ready ends in systemd's start timeout, and this names why. */
 static void notify(const char *state)
@@ -271,6 +270,7 @@ static void notify(const char *state)
 		            getenv("NOTIFY_SOCKET"));
 }
 
+/* Block the signals that end us before any thread starts, so that only sigwait() sees them. */
 static void serve_block_signals(sigset_t *set)
 {
 	sigemptyset(set);
