@@ -41,7 +41,7 @@ static const unsigned long remote_fs[] = {
     0x7461636F, /* OCFS2 */
 };
 
-static bool fs_local(const char *dir)
+bool file_watch_fs_local(const char *dir)
 {
 	struct statfs st;
 
@@ -86,7 +86,7 @@ int file_watch_init(struct file_watch *w, const char *path)
 	}
 	w->dir_dev = (uint64_t)st.st_dev;
 	w->dir_ino = (uint64_t)st.st_ino;
-	w->local = fs_local(w->dir);
+	w->local = file_watch_fs_local(w->dir);
 	w->linked = path_linked(w);
 	return 0;
 fail:

@@ -62,6 +62,10 @@ static inline int file_watch_fd(const struct file_watch *w)
 	return w->fd;
 }
 
+/* Does inotify see every change in @dir: false on a network file system (see above), or when
+ * statfs(2) fails. Also for other watchers of directories (swanctl/swanctl_file.c). */
+bool file_watch_fs_local(const char *dir);
+
 /* Does every change of the path's file raise an event (see above)? */
 static inline bool file_watch_complete(const struct file_watch *w)
 {

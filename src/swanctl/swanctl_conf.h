@@ -23,7 +23,7 @@
 #include <stddef.h>
 
 #define SWANCTL_FILE_MAX (1024u * 1024u) /* one file; a larger one is an error */
-#define SWANCTL_FILES_MAX 256            /* files read in all, includes included */
+#define SWANCTL_FILES_MAX 4096           /* files read in all: conf.d, one a connection */
 #define SWANCTL_INCLUDE_DEPTH 8          /* includes within includes */
 #define SWANCTL_NEST_MAX 16              /* sections within sections */
 #define SWANCTL_CONNS_MAX 4096           /* connections (EXPORT_CONNS_MAX) */

@@ -2,20 +2,38 @@
 /*
  * swanctl.conf from disk (contract in swanctl_file.h): the include callback of the parser, and
  * a cache keyed on the size and mtime of every file and directory the last read looked at.
+ *
+ * Looking at each of them is a stat(2) a path, at every scrape: with charon's conf.d layout,
+ * one file a connection, that was 259 calls a scrape at 256 files. So once a read's paths all
+ * exist, none is a symbolic link and their directories are on local file systems, inotify
+ * watches those directories and the paths are looked at only after an event, and at least
+ * every SWANCTL_RECHECK_MS: that bounds what inotify cannot see (a symbolic link higher up
+ * the path pointed elsewhere, a mount). Otherwise every path is looked at each time, as before.
  */
 #include "swanctl/swanctl_file.h"
 
 #include "common/array.h"
+#include "common/clock.h"
 #include "common/file_read.h"
+#include "common/file_watch.h"
 
 #include <errno.h>
 #include <glob.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define SWANCTL_STAMPS_MAX (2 * SWANCTL_FILES_MAX + 8)
+#define SWANCTL_RECHECK_MS 30000
+/* A file of a watched directory written, truncated, touched or re-permitted; an entry created,
+ * deleted or renamed; the directory itself going */
+#define SWANCTL_DIR_EVENTS                                                                         \
+	(IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |             \
+	 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
 /* What a path looked like when it was read: errno 0 and its identity, or the stat errno. */
 struct stamp {
@@ -39,6 +57,11 @@ struct swanctl_file {
 	struct swanctl_conf conf;
 	bool have_conf;
 	char error[512];
+	int ino_fd;         /* inotify on the directories of ->seen; -1: none */
+	bool watched;       /* every path of ->seen is in a directory ->ino_fd sees whole */
+	bool dirty;         /* a path changed before its watch began: look at the next refresh */
+	uint64_t looked_ms; /* the last look at every path (CLOCK_MONOTONIC) */
+	unsigned long looks;
 };
 
 static void stamp_take(struct stamp *s, const char *path)
@@ -181,6 +204,7 @@ struct swanctl_file *swanctl_file_new(const char *path)
 
 	if (!f)
 		return NULL;
+	f->ino_fd = -1;
 	f->path = strdup(path ? path : SWANCTL_DEFAULT_CONF);
 	if (!f->path) {
 		free(f);
@@ -196,6 +220,8 @@ void swanctl_file_free(struct swanctl_file *f)
 	if (f->have_conf)
 		swanctl_conf_done(&f->conf);
 	stamps_done(&f->seen);
+	if (f->ino_fd >= 0)
+		close(f->ino_fd);
 	free(f->path);
 	free(f);
 }
@@ -212,16 +238,85 @@ static bool unchanged(const struct swanctl_file *f)
 	return f->seen.n > 0;
 }
 
+/* Watch the directories of ->seen (see the top of this file); ->watched only if all of them are
+ * watched. Files of one directory come one after the other (glob's order): one watch each. */
+static void watch_seen(struct swanctl_file *f)
+{
+	char dir[4096 + 256], last[sizeof(dir)] = "";
+
+	f->watched = false;
+	if (f->ino_fd >= 0)
+		close(f->ino_fd);
+	f->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (f->ino_fd < 0)
+		return;
+	for (size_t i = 0; i < f->seen.n; i++) {
+		const char *path = f->seen.s[i].path, *slash = strrchr(path, '/');
+		struct stat st;
+
+		if (f->seen.s[i].err || lstat(path, &st) < 0 || S_ISLNK(st.st_mode))
+			return;
+		if (S_ISDIR(st.st_mode))
+			snprintf(dir, sizeof(dir), "%s", path);
+		else if (!slash)
+			snprintf(dir, sizeof(dir), ".");
+		else
+			snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path),
+			         path);
+		if (strcmp(dir, last) == 0)
+			continue;
+		if (!file_watch_fs_local(dir) ||
+		    inotify_add_watch(f->ino_fd, dir, SWANCTL_DIR_EVENTS) < 0)
+			return;
+		memcpy(last, dir, sizeof(last));
+	}
+	f->watched = f->seen.n > 0;
+}
+
+/* Read what the watches reported; true when anything was (or the watch failed: then the
+ * paths are looked at every time from now on). */
+static bool events_came(struct swanctl_file *f)
+{
+	alignas(struct inotify_event) char buf[4096];
+	bool came = false;
+	ssize_t n;
+
+	while ((n = read(f->ino_fd, buf, sizeof(buf))) > 0)
+		came = true;
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		f->watched = false;
+		return true;
+	}
+	return came;
+}
+
+/* Whether to look at every path now: unwatched, or an event, or a change before the watches,
+ * or the recheck is due. */
+static bool look_due(struct swanctl_file *f, uint64_t now)
+{
+	bool came = f->watched && events_came(f);
+
+	return !f->watched || came || f->dirty || now - f->looked_ms >= SWANCTL_RECHECK_MS;
+}
+
 bool swanctl_file_refresh(struct swanctl_file *f)
 {
 	struct swanctl_conf conf;
 	struct stamps seen = {0};
 	char error[sizeof(f->error)];
+	uint64_t now = clock_mono_ms();
 	bool changed;
 	int e;
 
-	if (f->loaded && unchanged(f))
-		return false;
+	if (f->loaded) {
+		if (!look_due(f, now))
+			return false;
+		f->looks++;
+		f->looked_ms = now;
+		f->dirty = false;
+		if (unchanged(f))
+			return false;
+	}
 	e = load(f->path, &seen, &conf, error, sizeof(error));
 	if (e == 0)
 		error[0] = '\0';
@@ -236,7 +331,16 @@ bool swanctl_file_refresh(struct swanctl_file *f)
 	stamps_done(&f->seen);
 	f->seen = seen;
 	f->loaded = true;
+	watch_seen(f);
+	f->looked_ms = now;
+	/* a change between the read and the watches raised no event */
+	f->dirty = f->watched && !unchanged(f);
 	return changed;
+}
+
+unsigned long swanctl_file_looks(const struct swanctl_file *f)
+{
+	return f->looks;
 }
 
 const struct swanctl_conf *swanctl_file_conf(const struct swanctl_file *f)

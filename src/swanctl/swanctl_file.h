@@ -7,7 +7,9 @@
  *
  * struct swanctl_file caches the result for a reader that asks often (the exporter, at every
  * scrape): the files read and the directories searched are remembered with their size and
- * mtime, and the file is read again only when one of them changed, appeared or went away.
+ * mtime, and the file is read again only when one of them changed, appeared or went away. They
+ * are looked at only after an inotify event of their directories, and at least every 30 s,
+ * where inotify sees every change (see swanctl_file.c), else at every call.
  */
 #ifndef IKEWATCH_SWANCTL_FILE_H
 #define IKEWATCH_SWANCTL_FILE_H
@@ -35,5 +37,7 @@ bool swanctl_file_refresh(struct swanctl_file *f);
 const struct swanctl_conf *swanctl_file_conf(const struct swanctl_file *f);
 const char *swanctl_file_error(const struct swanctl_file *f);
 const char *swanctl_file_path(const struct swanctl_file *f);
+/* How often a refresh looked at every path of the last read (tests, benchmarks). */
+unsigned long swanctl_file_looks(const struct swanctl_file *f);
 
 #endif

@@ -418,6 +418,117 @@ static void cache(void)
 	swanctl_file_free(NULL);
 }
 
+/* conf.d/cN.conf for N in [from, to], one connection each with @prop (charon's layout). */
+static bool write_conns(const char *d, int from, int to, const char *prop)
+{
+	char name[128], text[160];
+
+	for (int i = from; i <= to; i++) {
+		snprintf(name, sizeof(name), "%s/conf.d/c%d.conf", d, i);
+		snprintf(text, sizeof(text), "c%d { proposals = %s }\n", i, prop);
+		if (!write_file(name, text))
+			return false;
+	}
+	return true;
+}
+
+static const char *proposals_of(const struct swanctl_file *f, const char *name)
+{
+	const struct swanctl_conn *c =
+	    swanctl_file_conf(f) ? conn(swanctl_file_conf(f), name) : NULL;
+
+	return c && c->proposals ? c->proposals : "";
+}
+
+/* conf.d with 300 files (past the old cap of 256): watched, so that refreshes look at none of
+ * them until a directory reports a change; each kind of change is seen at the next refresh;
+ * an event about another file costs a look and reads nothing; a symbolic link among the files
+ * turns the watch off, and a change behind the link is still seen. */
+static void cache_watched(void)
+{
+	char path[512], a[512], b[512];
+	struct swanctl_file *f;
+	unsigned long looks;
+
+	T_ASSERT(tmpdir_path("w", path, sizeof(path)) && mkdir(path, 0700) == 0);
+	T_ASSERT(tmpdir_path("w/conf.d", path, sizeof(path)) && mkdir(path, 0700) == 0);
+	T_ASSERT(write_file("w/main.conf", "connections {\ninclude conf.d/*.conf\n}\n"));
+	T_ASSERT(write_conns("w", 1, 300, "aes128-sha256-modp2048"));
+	T_ASSERT(tmpdir_path("w/main.conf", path, sizeof(path)));
+	f = swanctl_file_new(path);
+	T_ASSERT(f != NULL);
+	T_ASSERT(swanctl_file_refresh(f));
+	T_EQ_STR(swanctl_file_error(f), "");
+	T_EQ_INT(swanctl_file_conf(f)->n_conns, 300);
+	for (int i = 0; i < 50; i++)
+		T_ASSERT(!swanctl_file_refresh(f));
+	T_EQ_INT(swanctl_file_looks(f), 0); /* no event: no stat() of 302 paths */
+	/* written in place */
+	T_ASSERT(write_conns("w", 7, 7, "aes256-sha384-ecp384"));
+	T_ASSERT(swanctl_file_refresh(f));
+	T_EQ_STR(proposals_of(f, "c7"), "aes256-sha384-ecp384");
+	/* an editor's save: a new file renamed over the old one */
+	T_ASSERT(
+	    write_file("w/conf.d/.c8.swp", "c8 { proposals = aes128gcm16-prfsha256-x25519 }\n"));
+	T_ASSERT(tmpdir_path("w/conf.d/.c8.swp", a, sizeof(a)) &&
+	         tmpdir_path("w/conf.d/c8.conf", b, sizeof(b)));
+	T_ASSERT(rename(a, b) == 0);
+	T_ASSERT(swanctl_file_refresh(f));
+	T_EQ_STR(proposals_of(f, "c8"), "aes128gcm16-prfsha256-x25519");
+	/* a file added, one deleted */
+	T_ASSERT(write_conns("w", 301, 301, "aes128-sha256-modp2048"));
+	T_ASSERT(swanctl_file_refresh(f));
+	T_EQ_INT(swanctl_file_conf(f)->n_conns, 301);
+	T_ASSERT(tmpdir_path("w/conf.d/c1.conf", a, sizeof(a)) && unlink(a) == 0);
+	T_ASSERT(swanctl_file_refresh(f));
+	T_EQ_INT(swanctl_file_conf(f)->n_conns, 300);
+	T_ASSERT(!swanctl_file_refresh(f));
+	/* another file of a watched directory: a reason to look, nothing to read */
+	looks = swanctl_file_looks(f);
+	T_ASSERT(write_file("w/notes.txt", "not included\n"));
+	T_ASSERT(!swanctl_file_refresh(f));
+	T_EQ_INT(swanctl_file_looks(f), looks + 1);
+	T_ASSERT(!swanctl_file_refresh(f));
+	T_EQ_INT(swanctl_file_looks(f), looks + 1);
+	/* a symbolic link among the files: its target's directory is not watched, so every
+	 * refresh looks, and a change behind the link is seen */
+	T_ASSERT(tmpdir_path("w-other", a, sizeof(a)) && mkdir(a, 0700) == 0);
+	T_ASSERT(write_file("w-other/x.conf", "x { proposals = aes128-sha256-modp2048 }\n"));
+	T_ASSERT(tmpdir_path("w-other/x.conf", a, sizeof(a)) &&
+	         tmpdir_path("w/conf.d/x.conf", b, sizeof(b)));
+	T_ASSERT(symlink(a, b) == 0);
+	T_ASSERT(swanctl_file_refresh(f));
+	T_EQ_STR(proposals_of(f, "x"), "aes128-sha256-modp2048");
+	looks = swanctl_file_looks(f);
+	T_ASSERT(!swanctl_file_refresh(f));
+	T_EQ_INT(swanctl_file_looks(f), looks + 1);
+	T_ASSERT(write_file("w-other/x.conf", "x { proposals = aes256-sha256-modp3072 }\n"));
+	T_ASSERT(swanctl_file_refresh(f));
+	T_EQ_STR(proposals_of(f, "x"), "aes256-sha256-modp3072");
+	swanctl_file_free(f);
+}
+
+/* The cap on files read is the number of connections (one file each in conf.d): 4,096 files
+ * are read, one more is refused with the reason. */
+static void files_cap(void)
+{
+	char path[512], err[256];
+	struct swanctl_conf c;
+
+	T_ASSERT(tmpdir_path("cap", path, sizeof(path)) && mkdir(path, 0700) == 0);
+	T_ASSERT(tmpdir_path("cap/conf.d", path, sizeof(path)) && mkdir(path, 0700) == 0);
+	T_ASSERT(write_file("cap/main.conf", "connections {\ninclude conf.d/*.conf\n}\n"));
+	T_ASSERT(write_conns("cap", 1, SWANCTL_FILES_MAX - 1, "aes128-sha256-modp2048"));
+	T_ASSERT(tmpdir_path("cap/main.conf", path, sizeof(path)));
+	T_EQ_INT(swanctl_file_load(path, &c, err, sizeof(err)), 0);
+	T_EQ_INT(c.n_conns, SWANCTL_FILES_MAX - 1);
+	swanctl_conf_done(&c);
+	T_ASSERT(
+	    write_conns("cap", SWANCTL_FILES_MAX, SWANCTL_FILES_MAX, "aes128-sha256-modp2048"));
+	T_EQ_INT(swanctl_file_load(path, &c, err, sizeof(err)), -E2BIG);
+	T_CONTAINS(err, "more than 4096 files");
+}
+
 /* The folding both the exporter and doctor use: the union per transform type. */
 static void proposal_union(void)
 {
@@ -461,4 +572,4 @@ static void proposal_union(void)
 
 TEST_MAIN("swanctl_conf", TEST(grammar), TEST(values), TEST(strongswan_conf), TEST(references),
           TEST(malformed), TEST(limits), TEST(secret_stays), TEST(includes), TEST(cache),
-          TEST(proposal_union))
+          TEST(cache_watched), TEST(files_cap), TEST(proposal_union))
