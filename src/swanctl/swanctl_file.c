@@ -5,10 +5,12 @@
  *
  * Looking at each of them is a stat(2) a path, at every scrape: with charon's conf.d layout,
  * one file a connection, that was 259 calls a scrape at 256 files. So once a read's paths all
- * exist, none is a symbolic link and their directories are on local file systems, inotify
- * watches those directories and the paths are looked at only after an event, and at least
- * every SWANCTL_RECHECK_MS: that bounds what inotify cannot see (a symbolic link higher up
- * the path pointed elsewhere, a mount). Otherwise every path is looked at each time, as before.
+ * exist, neither they nor their directories are symbolic links and the directories are on
+ * local file systems, inotify watches those directories and the paths are looked at only after
+ * an event, and at least every SWANCTL_RECHECK_MS (5 minutes, 20 scrapes of 15 s): that bounds
+ * what inotify cannot see (a link higher up the path pointed elsewhere, a mount), at little
+ * cost. Otherwise every path is looked at each time, as before. (A Kubernetes ConfigMap's files
+ * are links, re-pointed at an update: looked at each time.)
  */
 #include "swanctl/swanctl_file.h"
 
@@ -28,7 +30,7 @@
 #include <unistd.h>
 
 #define SWANCTL_STAMPS_MAX (2 * SWANCTL_FILES_MAX + 8)
-#define SWANCTL_RECHECK_MS 30000
+#define SWANCTL_RECHECK_MS 300000
 /* A file of a watched directory written, truncated, touched or re-permitted; an entry created,
  * deleted or renamed; the directory itself going */
 #define SWANCTL_DIR_EVENTS                                                                         \
@@ -265,7 +267,8 @@ static void watch_seen(struct swanctl_file *f)
 			         path);
 		if (strcmp(dir, last) == 0)
 			continue;
-		if (!file_watch_fs_local(dir) ||
+		/* a directory named through a link can be pointed elsewhere without an event */
+		if (lstat(dir, &st) < 0 || S_ISLNK(st.st_mode) || !file_watch_fs_local(dir) ||
 		    inotify_add_watch(f->ino_fd, dir, SWANCTL_DIR_EVENTS) < 0)
 			return;
 		memcpy(last, dir, sizeof(last));

@@ -8,7 +8,7 @@
  * struct swanctl_file caches the result for a reader that asks often (the exporter, at every
  * scrape): the files read and the directories searched are remembered with their size and
  * mtime, and the file is read again only when one of them changed, appeared or went away. They
- * are looked at only after an inotify event of their directories, and at least every 30 s,
+ * are looked at only after an inotify event of their directories, and at least every 5 min,
  * where inotify sees every change (see swanctl_file.c), else at every call.
  */
 #ifndef IKEWATCH_SWANCTL_FILE_H

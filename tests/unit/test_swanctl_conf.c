@@ -443,7 +443,7 @@ static const char *proposals_of(const struct swanctl_file *f, const char *name)
 /* conf.d with 300 files (past the old cap of 256): watched, so that refreshes look at none of
  * them until a directory reports a change; each kind of change is seen at the next refresh;
  * an event about another file costs a look and reads nothing; a symbolic link among the files
- * turns the watch off, and a change behind the link is still seen. */
+ * or as their directory turns the watch off, and a change behind the link is still seen. */
 static void cache_watched(void)
 {
 	char path[512], a[512], b[512];
@@ -505,6 +505,21 @@ static void cache_watched(void)
 	T_ASSERT(write_file("w-other/x.conf", "x { proposals = aes256-sha256-modp3072 }\n"));
 	T_ASSERT(swanctl_file_refresh(f));
 	T_EQ_STR(proposals_of(f, "x"), "aes256-sha256-modp3072");
+	swanctl_file_free(f);
+	/* the main file's directory named through a link (/etc/swanctl -> elsewhere): looked at
+	 * every time, since the link can be pointed at another directory without an event */
+	T_ASSERT(tmpdir_path("w", a, sizeof(a)) && tmpdir_path("w-link", b, sizeof(b)));
+	T_ASSERT(symlink(a, b) == 0);
+	T_ASSERT(tmpdir_path("w-link/main.conf", path, sizeof(path)));
+	/* (without the linked file above, which alone turns the watch off) */
+	T_ASSERT(tmpdir_path("w/conf.d/x.conf", a, sizeof(a)) && unlink(a) == 0);
+	f = swanctl_file_new(path);
+	T_ASSERT(f != NULL);
+	T_ASSERT(swanctl_file_refresh(f));
+	T_EQ_INT(swanctl_file_conf(f)->n_conns, 300);
+	T_ASSERT(!swanctl_file_refresh(f));
+	T_ASSERT(!swanctl_file_refresh(f));
+	T_EQ_INT(swanctl_file_looks(f), 2);
 	swanctl_file_free(f);
 }
 
