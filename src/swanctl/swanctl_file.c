@@ -240,24 +240,31 @@ static bool unchanged(const struct swanctl_file *f)
 	return f->seen.n > 0;
 }
 
+/* No watch: every path is looked at each time. The descriptor goes too, so that events of a
+ * busy directory do not pile up in the kernel unread. */
+static void watch_off(struct swanctl_file *f)
+{
+	if (f->ino_fd >= 0)
+		close(f->ino_fd);
+	f->ino_fd = -1;
+	f->watched = false;
+}
+
 /* Watch the directories of ->seen (see the top of this file); ->watched only if all of them are
  * watched. Files of one directory come one after the other (glob's order): one watch each. */
 static void watch_seen(struct swanctl_file *f)
 {
 	char dir[4096 + 256], last[sizeof(dir)] = "";
 
-	f->watched = false;
-	if (f->ino_fd >= 0)
-		close(f->ino_fd);
-	f->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (f->ino_fd < 0)
+	watch_off(f);
+	if (f->seen.n == 0 || (f->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
 		return;
 	for (size_t i = 0; i < f->seen.n; i++) {
 		const char *path = f->seen.s[i].path, *slash = strrchr(path, '/');
 		struct stat st;
 
 		if (f->seen.s[i].err || lstat(path, &st) < 0 || S_ISLNK(st.st_mode))
-			return;
+			goto off;
 		if (S_ISDIR(st.st_mode))
 			snprintf(dir, sizeof(dir), "%s", path);
 		else if (!slash)
@@ -270,10 +277,13 @@ static void watch_seen(struct swanctl_file *f)
 		/* a directory named through a link can be pointed elsewhere without an event */
 		if (lstat(dir, &st) < 0 || S_ISLNK(st.st_mode) || !file_watch_fs_local(dir) ||
 		    inotify_add_watch(f->ino_fd, dir, SWANCTL_DIR_EVENTS) < 0)
-			return;
+			goto off;
 		memcpy(last, dir, sizeof(last));
 	}
-	f->watched = f->seen.n > 0;
+	f->watched = true;
+	return;
+off:
+	watch_off(f);
 }
 
 /* Read what the watches reported; true when anything was (or the watch failed: then the
@@ -287,7 +297,7 @@ static bool events_came(struct swanctl_file *f)
 	while ((n = read(f->ino_fd, buf, sizeof(buf))) > 0)
 		came = true;
 	if (n < 0 && errno != EAGAIN && errno != EINTR) {
-		f->watched = false;
+		watch_off(f);
 		return true;
 	}
 	return came;
