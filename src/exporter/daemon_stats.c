@@ -98,6 +98,32 @@ static int parse_since(const char *s, size_t len, time_t *ret)
 	return 0;
 }
 
+/* parse_since() of the text last read, remembered: charon's start time does not change while
+ * it runs, and each mktime() looked at /etc/localtime again (a stat() a scrape). Per thread,
+ * as scrapes run on the HTTP server's threads. The cost: after the local time zone changes
+ * under a running charon, the time first read is kept while charon's text stays the same. */
+static int since_time(const char *s, size_t len, time_t *ret)
+{
+	static _Thread_local struct {
+		char text[32];
+		size_t len;
+		time_t t;
+	} memo;
+
+	if (len && len == memo.len && memcmp(memo.text, s, len) == 0) {
+		*ret = memo.t;
+		return 0;
+	}
+	if (parse_since(s, len, ret) < 0)
+		return -EINVAL;
+	if (len <= sizeof(memo.text)) {
+		memcpy(memo.text, s, len);
+		memo.len = len;
+		memo.t = *ret;
+	}
+	return 0;
+}
+
 /* "3 seconds", "1 minute", "5 hours", "2 days" to seconds. */
 static int parse_running(const char *s, size_t len, double *ret)
 {
@@ -134,7 +160,7 @@ static double parse_uptime(const struct vici_msg *m, uint32_t sec, double now)
 	/* to the millisecond: "since" is exact to the second, and what is finer than that is our
 	 * own clock's; the exposition then writes it in 15 digits or fewer, not 17 (format_double()
 	 * in prom_writer.c tries 15, 16 and 17, each with a strtod) */
-	if (vici_get_str(m, sec, "since", &v, &len) == 0 && parse_since(v, len, &since) == 0 &&
+	if (vici_get_str(m, sec, "since", &v, &len) == 0 && since_time(v, len, &since) == 0 &&
 	    now >= (double)since)
 		return round((now - (double)since) * 1000) / 1000;
 	if (vici_get_str(m, sec, "running", &v, &len) == 0 && parse_running(v, len, &up) == 0)

@@ -199,6 +199,10 @@ static void stats_built(void)
 	    {"Jan 01 00:00:10 UTC 2026", NULL, 1767225610.0 + 5, 5},
 	    /* to the millisecond: "since" is exact to the second, the rest is our clock */
 	    {"Jan 01 00:00:10 UTC 2026", NULL, 1767225610.0 + 12345.6789012, 12345.679},
+	    /* the text read last is remembered: another one is read anew */
+	    {"Jan 01 00:00:20 UTC 2026", NULL, 1767225610.0 + 15, 5},
+	    {"Jan 01 00:00:30 UTC 2026", NULL, 1767225630.0 + 7, 7}, /* one byte apart */
+	    {"Jan 01 00:00:20 UTC 2026", NULL, 1767225620.0 + 3, 3},
 	    {NULL, "5 minutes", 0, 300},
 	    {NULL, "1 minute", 0, 60},
 	    {NULL, "3 hours", 0, 10800},
