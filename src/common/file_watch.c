@@ -6,6 +6,8 @@
  */
 #include "common/file_watch.h"
 
+#include "common/path.h"
+
 #include <errno.h>
 #include <stdalign.h>
 #include <stdio.h>
@@ -63,19 +65,14 @@ static bool path_linked(const struct file_watch *w)
 
 int file_watch_init(struct file_watch *w, const char *path)
 {
-	const char *slash = strrchr(path, '/');
+	size_t dir_len = path_dir_len(path);
 	struct stat st;
 	int r = -ENOMEM;
 
 	*w = (struct file_watch){.fd = -1, .dir_wd = -1, .file_wd = -1};
 	if (!(w->path = strdup(path)))
 		goto fail;
-	if (!slash)
-		w->dir = strdup(".");
-	else if (slash == path)
-		w->dir = strdup("/");
-	else
-		w->dir = strndup(path, (size_t)(slash - path));
+	w->dir = dir_len ? strndup(path, dir_len) : strdup(".");
 	if (!w->dir)
 		goto fail;
 	if ((w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||

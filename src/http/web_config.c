@@ -12,6 +12,7 @@
 #include "common/array.h"
 #include "common/file_read.h"
 #include "common/limits.h"
+#include "common/path.h"
 #include "config/config_error.h"
 
 #include <errno.h>
@@ -606,7 +607,6 @@ static int resolve(char **path, const char *dir, size_t dirlen)
 int web_config_load(const char *path, char *err, size_t errlen, struct web_config **ret_cfg)
 {
 	struct web_config *c = NULL;
-	const char *slash;
 	char *data;
 	size_t got;
 	int r;
@@ -626,9 +626,8 @@ int web_config_load(const char *path, char *err, size_t errlen, struct web_confi
 	r = web_config_parse(data, got, err, errlen, &c);
 	if (r < 0)
 		goto out_free;
-	slash = strrchr(path, '/');
-	if (slash) {
-		size_t dirlen = slash == path ? 1 : (size_t)(slash - path);
+	if (strchr(path, '/')) {
+		size_t dirlen = path_dir_len(path);
 
 		if ((r = resolve(&c->cert_file, path, dirlen)) < 0 ||
 		    (r = resolve(&c->key_file, path, dirlen)) < 0 ||

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/file_read.h"
 #include "common/file_watch.h"
+#include "common/path.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -59,8 +60,8 @@ struct swanctl_file {
 	struct swanctl_conf conf;
 	bool have_conf;
 	char error[512];
-	int ino_fd;         /* inotify on the directories of ->seen; -1: none */
-	bool watched;       /* every path of ->seen is in a directory ->ino_fd sees whole */
+	/* inotify on the directories of ->seen, each seen whole; -1: no watch (see watch_seen()) */
+	int ino_fd;
 	bool dirty;         /* a path changed before its watch began: look at the next refresh */
 	uint64_t looked_ms; /* the last look at every path (CLOCK_MONOTONIC) */
 	unsigned long looks;
@@ -153,9 +154,8 @@ static int include_cb(void *ctx, struct swanctl_parser *p, const char *from, con
 	}
 	/* the directory searched: a file added there changes its mtime */
 	snprintf(dir, sizeof(dir), "%s", full);
-	slash = strrchr(dir, '/');
-	if (slash) {
-		dir[slash == dir ? 1 : slash - dir] = '\0';
+	if (strchr(dir, '/')) {
+		dir[path_dir_len(dir)] = '\0';
 		if (!strpbrk(dir, "*?["))
 			stamps_add(lc->seen, dir);
 	}
@@ -200,6 +200,21 @@ int swanctl_file_load(const char *path, struct swanctl_conf *ret, char *err, siz
 	return load(path, NULL, ret, err, errlen);
 }
 
+/* No watch: every path is looked at each time. The descriptor goes too, so that events of a
+ * busy directory do not pile up in the kernel unread. */
+static void watch_off(struct swanctl_file *f)
+{
+	if (f->ino_fd >= 0)
+		close(f->ino_fd);
+	f->ino_fd = -1;
+}
+
+/* Are the paths watched: is a look due only after an event? */
+static bool watching(const struct swanctl_file *f)
+{
+	return f->ino_fd >= 0;
+}
+
 struct swanctl_file *swanctl_file_new(const char *path)
 {
 	struct swanctl_file *f = calloc(1, sizeof(*f));
@@ -222,8 +237,7 @@ void swanctl_file_free(struct swanctl_file *f)
 	if (f->have_conf)
 		swanctl_conf_done(&f->conf);
 	stamps_done(&f->seen);
-	if (f->ino_fd >= 0)
-		close(f->ino_fd);
+	watch_off(f);
 	free(f->path);
 	free(f);
 }
@@ -240,18 +254,9 @@ static bool unchanged(const struct swanctl_file *f)
 	return f->seen.n > 0;
 }
 
-/* No watch: every path is looked at each time. The descriptor goes too, so that events of a
- * busy directory do not pile up in the kernel unread. */
-static void watch_off(struct swanctl_file *f)
-{
-	if (f->ino_fd >= 0)
-		close(f->ino_fd);
-	f->ino_fd = -1;
-	f->watched = false;
-}
-
-/* Watch the directories of ->seen (see the top of this file); ->watched only if all of them are
- * watched. Files of one directory come one after the other (glob's order): one watch each. */
+/* Watch the directories of ->seen (see the top of this file); the descriptor is kept only if all
+ * of them are watched. Files of one directory come one after the other (glob's order): one
+ * watch each. */
 static void watch_seen(struct swanctl_file *f)
 {
 	char dir[4096 + 256], last[sizeof(dir)] = "";
@@ -260,18 +265,17 @@ static void watch_seen(struct swanctl_file *f)
 	if (f->seen.n == 0 || (f->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
 		return;
 	for (size_t i = 0; i < f->seen.n; i++) {
-		const char *path = f->seen.s[i].path, *slash = strrchr(path, '/');
+		const char *path = f->seen.s[i].path;
+		size_t dir_len = path_dir_len(path);
 		struct stat st;
 
 		if (f->seen.s[i].err || lstat(path, &st) < 0 || S_ISLNK(st.st_mode))
 			goto off;
 		if (S_ISDIR(st.st_mode))
 			snprintf(dir, sizeof(dir), "%s", path);
-		else if (!slash)
-			snprintf(dir, sizeof(dir), ".");
 		else
-			snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path),
-			         path);
+			snprintf(dir, sizeof(dir), "%.*s", dir_len ? (int)dir_len : 1,
+			         dir_len ? path : ".");
 		if (strcmp(dir, last) == 0)
 			continue;
 		/* a directory named through a link can be pointed elsewhere without an event */
@@ -280,7 +284,6 @@ static void watch_seen(struct swanctl_file *f)
 			goto off;
 		memcpy(last, dir, sizeof(last));
 	}
-	f->watched = true;
 	return;
 off:
 	watch_off(f);
@@ -307,9 +310,9 @@ static bool events_came(struct swanctl_file *f)
  * or the recheck is due. */
 static bool look_due(struct swanctl_file *f, uint64_t now)
 {
-	bool came = f->watched && events_came(f);
+	bool came = watching(f) && events_came(f);
 
-	return !f->watched || came || f->dirty || now - f->looked_ms >= SWANCTL_RECHECK_MS;
+	return !watching(f) || came || f->dirty || now - f->looked_ms >= SWANCTL_RECHECK_MS;
 }
 
 bool swanctl_file_refresh(struct swanctl_file *f)
@@ -347,7 +350,7 @@ bool swanctl_file_refresh(struct swanctl_file *f)
 	watch_seen(f);
 	f->looked_ms = now;
 	/* a change between the read and the watches raised no event */
-	f->dirty = f->watched && !unchanged(f);
+	f->dirty = watching(f) && !unchanged(f);
 	return changed;
 }
 

@@ -9,6 +9,7 @@
 #include "common/ixmap.h"
 #include "common/buf.h"
 #include "common/num.h"
+#include "common/path.h"
 #include "common/rd.h"
 #include "common/stopper.h"
 #include "common/clock.h"
@@ -16,6 +17,7 @@
 #include "common/xxh64.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdalign.h>
@@ -670,10 +672,27 @@ static void dl_lib_fills_or_names_what_is_missing(void)
 	T_EQ_STR(err, "not found (");
 }
 
+/* The directory part, as dirname(3) names it, compared with dirname() itself. */
+static void path_dir_len_is_dirnames(void)
+{
+	static const char *const paths[] = {"a", "/a", "a/b", "/a/b", "a/b/c.conf", "./x", "/"};
+	static const size_t want[] = {0, 1, 1, 2, 3, 1, 1};
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char copy[32], part[32];
+		size_t n = path_dir_len(paths[i]);
+
+		snprintf(copy, sizeof(copy), "%s", paths[i]);
+		snprintf(part, sizeof(part), "%.*s", (int)n, paths[i]);
+		T_EQ_INT(n, want[i]);
+		T_EQ_STR(n ? part : ".", dirname(copy));
+	}
+}
+
 TEST_MAIN("common", TEST(rd_reads_big_endian_and_stops_short), TEST(rd_short_read_leaves_cursor),
           TEST(buf_caps_and_sticks), TEST(buf_sink_streams), TEST(buf_sink_holds_and_fails),
           TEST(buf_sink_takes_held), TEST(buf_integers), TEST(num_parse_rejects_junk),
           TEST(num_parse_durations), TEST(arena_packs_strings_and_aligns_blocks),
           TEST(xxh64_matches_reference), TEST(arena_release_remembers_size),
           TEST(ixmap_against_a_plain_search), TEST(stopper_naps_until_stopped),
-          TEST(dl_lib_fills_or_names_what_is_missing))
+          TEST(dl_lib_fills_or_names_what_is_missing), TEST(path_dir_len_is_dirnames))
