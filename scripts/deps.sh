@@ -18,7 +18,7 @@ PACKAGES=(
 	# build
 	gcc clang clang-format meson ninja-build pkg-config
 	libmicrohttpd-dev libyaml-dev nettle-dev libgnutls28-dev libmnl-dev libsystemd-dev
-	libcrypt-dev zlib1g-dev libdeflate-dev locales libjson-c-dev libcurl4-gnutls-dev
+	libcrypt-dev zlib1g-dev libisal-dev locales libjson-c-dev libcurl4-gnutls-dev
 	# fuzzing and sanitizers with clang
 	libclang-rt-14-dev
 	# the protobuf exposition (src/prom/metrics.proto, compiled by protoc-c)

@@ -63,7 +63,7 @@ enum {
 };
 
 /* The default http_config.stream_mark: answers above it stream. A few hundred KiB keeps serve's
- * memory flat at any size, and everything smaller is answered whole, gzipped by libdeflate. */
+ * memory flat at any size, and everything smaller is answered whole. */
 #define HTTP_STREAM_MARK (256u * 1024u)
 
 struct http_route {

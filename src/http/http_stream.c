@@ -11,20 +11,19 @@
  *
  * One mutex and one condition variable guard the state the two sides share; the bytes are
  * copied outside the lock (a block is either the producer's or the reader's; only the queue and
- * the spare list change under the lock). gzip here is zlib's deflate at level 1, chunk by chunk:
- * libdeflate, which the whole answers use (http_gzip.c), needs its whole input at once.
+ * the spare list change under the lock). gzip goes chunk by chunk (http_deflate.h).
  */
 #include "http/http_stream.h"
 
 #include "common/limits.h"
 #include "common/log.h"
+#include "http/http_deflate.h"
 
 #include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 /* Blocks per stream. A plain answer's blocks are the reply buffer's storage (a mark each: the
  * buffer's own and one more); a gzipped one keeps its buffer and deflates into two blocks of
@@ -67,11 +66,10 @@ struct http_stream {
 	/* under ->lock: blocks there are (a plain answer's first one is the buffer's storage),
 	 * and the pool's size; held bytes may make more, which the reader frees once drained */
 	unsigned blocks, blocks_max;
-	size_t block_size; /* their size */
-	struct block zb;   /* gzip: deflate's output block being filled */
-	z_stream z;
-	bool z_on;
-	uint64_t length; /* HEAD: the bytes a GET would have been sent */
+	size_t block_size;      /* their size */
+	struct block zb;        /* gzip: deflate's output block being filled */
+	struct http_deflate *z; /* gzip: the stream once it began */
+	uint64_t length;        /* HEAD: the bytes a GET would have been sent */
 	/* the reader's own */
 	size_t off; /* bytes of the queue's head block it has copied */
 };
@@ -187,36 +185,26 @@ static void zblock_out(struct http_stream *st)
 	st->zb = (struct block){0};
 }
 
-/* Deflate @len bytes (Z_NO_FLUSH) or finish the stream (Z_FINISH) into blocks. */
-static int deflate_put(struct http_stream *st, const char *data, size_t len, int flush)
+/* Deflate @len bytes, or (@finish) the last ones and the stream's end, into blocks. */
+static int deflate_put(struct http_stream *st, const char *data, size_t len, bool finish)
 {
-	int zr, err;
+	int r = 0, err;
 
-	/* zlib's avail_in is a uInt: a flush is at most a mark's worth plus one piece, but a
-	 * single piece may be larger */
-	while (len > 0 || flush == Z_FINISH) {
-		size_t take = len > UINT32_MAX ? UINT32_MAX : len;
+	while (len > 0 || (finish && r == 0)) {
+		char *out;
+		size_t room;
 
-		st->z.next_in = (unsigned char *)(uintptr_t)data;
-		st->z.avail_in = (uInt)take;
-		do {
-			if (!st->zb.data && (err = block_get(st, &st->zb)) < 0)
-				return err;
-			st->z.next_out = (unsigned char *)st->zb.data + st->zb.len;
-			st->z.avail_out = (uInt)(st->zb.cap - st->zb.len);
-			zr = deflate(&st->z, flush);
-			if (zr == Z_STREAM_ERROR)
-				return -EIO;
-			st->zb.len = st->zb.cap - st->z.avail_out;
-			if (st->z.avail_out == 0)
-				zblock_out(st);
-		} while (st->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
-		if (flush == Z_FINISH)
-			break;
-		data += take;
-		len -= take;
+		if (!st->zb.data && (err = block_get(st, &st->zb)) < 0)
+			return err;
+		out = st->zb.data + st->zb.len;
+		room = st->zb.cap - st->zb.len;
+		if ((r = http_deflate_step(st->z, &data, &len, &out, &room, finish)) < 0)
+			return r;
+		st->zb.len = st->zb.cap - room;
+		if (room == 0)
+			zblock_out(st);
 	}
-	if (flush == Z_FINISH)
+	if (finish)
 		zblock_out(st);
 	return 0;
 }
@@ -229,11 +217,8 @@ static int on_flush(void *ctx, char **data, size_t *cap, size_t len, bool held);
 static int stream_begin(struct http_stream *st)
 {
 	if (st->p.gzip) {
-		/* level 1, a gzip header (windowBits 15 + 16), memLevel 8: zlib's defaults but
-		 * for the level; on a scrape, speed beats ratio */
-		if (deflateInit2(&st->z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		if (!(st->z = http_deflate_new()))
 			return -ENOMEM;
-		st->z_on = true;
 		/* HEAD counts deflate's output in one block and drops it */
 		st->blocks_max = st->p.head ? 1 : STREAM_BLOCKS;
 		st->block_size = STREAM_ZBLOCK_SIZE;
@@ -275,8 +260,8 @@ static int on_flush(void *ctx, char **data, size_t *cap, size_t len, bool held)
 		return -EAGAIN;
 	if (!st->streaming && (err = stream_begin(st)) < 0)
 		return err;
-	if (st->z_on) {
-		if ((err = deflate_put(st, *data, len, Z_NO_FLUSH)) < 0)
+	if (st->z) {
+		if ((err = deflate_put(st, *data, len, false)) < 0)
 			return err;
 		/* deflate's output waits in its block until the block is full, unless the reader
 		 * has nothing to send meanwhile */
@@ -319,8 +304,8 @@ static void *producer(void *arg)
 	}
 	if (r >= 0)
 		r = buf_flush(body);
-	if (r >= 0 && st->z_on)
-		r = deflate_put(st, NULL, 0, Z_FINISH);
+	if (r >= 0 && st->z)
+		r = deflate_put(st, NULL, 0, true);
 	if (r >= 0 && st->p.last_body)
 		atomic_store(st->p.last_body, buf_total(body));
 	/* a client that went away (-EPIPE) is no failure of ours */
@@ -479,8 +464,7 @@ void http_stream_free(void *cls)
 	if (!st->joined)
 		pthread_join(st->thread, NULL);
 	buf_done(&st->rp.body);
-	if (st->z_on)
-		deflateEnd(&st->z);
+	http_deflate_free(st->z);
 	for (unsigned i = 0; i < st->queued; i++)
 		free(st->queue[(st->head + i) % STREAM_QUEUE].data);
 	for (unsigned i = 0; i < st->spares; i++)

@@ -7,10 +7,10 @@
  * When the buffer would pass the mark, its sink (buf_set_sink()) hands the status and headers
  * to the connection thread, which queues a response of unknown length (chunked), and from then
  * on every flush goes to the response's reader in blocks: the buffer's filled storage itself
- * (the buffer writes on in a block the reader drained), or, gzipped, the blocks that zlib's
- * incremental deflate writes into. Memory stays at a mark and a block of
+ * (the buffer writes on in a block the reader drained), or, gzipped, the blocks that the
+ * encoder (http_deflate.h) writes into. Memory stays at a mark and a block of
  * HTTP_STREAM_PLAIN_BLOCK, then two of these once the first storage is drained (gzipped: a mark,
- * two deflate blocks and zlib's state), whatever the size of the answer. Bytes the handler
+ * two deflate blocks and the encoder's state), whatever the size of the answer. Bytes the handler
  * writes under a lock (buf_hold()) go to the reader only if a block is free; else they wait in
  * the buffer until the hold ends.
  *

@@ -4,7 +4,7 @@
 # test_serve_stream.sh - a large /metrics is streamed, and streaming changes nothing but memory.
 #
 # Why: past --web.stream-threshold (256 KiB) serve sends /metrics as it renders it (chunked,
-# gzip by zlib's incremental deflate) instead of building it whole (docs/benchmarks.md, issue
+# gzipped piece by piece) instead of building it whole (docs/benchmarks.md, issue
 # 16). Against fakevici with 6,000 SAs (about 10 MB of exposition, more than the socket buffers hold), two serves read the same
 # fakevici: one streams, one never does (--web.stream-threshold at its largest). Checked:
 #  - the streaming one answers chunked, without Content-Length; the other with Content-Length;
