@@ -244,8 +244,12 @@ traced_start "$work/serve.strace" serve --config /etc/ikewatch/ikewatch.yml --vi
 	--web.listen-address "127.0.0.1:$port" || t_bail "traced serve did not start"
 t_eventually 10 traced_serve_scrapes sh -c "curl -fsS 'http://127.0.0.1:$port/metrics' | grep -q '^ipsec_up 1\$'"
 for _ in 1 2 3; do curl -fsS "http://127.0.0.1:$port/metrics" >/dev/null; done
+# gzip, as Prometheus asks: igzip is loaded then (src/http/igzip_lib.c), under the same filters
+t_check traced_serve_gzip sh -c "curl -fsS -H 'Accept-Encoding: gzip' 'http://127.0.0.1:$port/metrics' |
+	gzip -dc | grep -q '^ipsec_up 1\$'"
 # In this shell, not in t_check's subshell: it waits for strace and forgets the PIDs.
 if traced_stop; then t_ok traced_serve_stops; else t_fail traced_serve_stops "running 10 s after SIGTERM"; fi
+t_check traced_serve_loads_igzip grep -q 'libisal\.so\.2' "$work/serve.strace"
 # AF_NETLINK: the kernel SA read (XFRM), which the unit refuses unless the documented drop-in
 # grants CAP_NET_ADMIN; serve then reports ikewatch_xfrm_up 0.
 trace_check serve_within_unit_filters /lib/systemd/system/ikewatch.service "$work/serve.strace" AF_NETLINK
