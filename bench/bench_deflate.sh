@@ -18,31 +18,14 @@ while getopts 'b:s:k:' o; do
 	*) sed -n '2,8p' "$0"; exit 2 ;;
 	esac
 done
-work=$(mktemp -d /tmp/iw-bench-deflate.XXXXXX)
-sv='' fv=''
-cleanup() {
-	[ -n "$sv" ] && kill "$sv" 2>/dev/null && wait "$sv" 2>/dev/null
-	[ -n "$fv" ] && kill "$fv" 2>/dev/null && wait "$fv" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-. "$top/tests/integration/serve_lib.sh" # free_port
+. "$top/bench/fake_serve.sh"
 
 echo "# gzip codecs on serve's exposition (fakevici); $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in $sizes; do
-	rm -f "$work/vici"
-	"$build/tests/fakevici/fakevici" --sas "$n" "$work/vici" 2>/dev/null &
-	fv=$!
-	for _ in $(seq 200); do [ -S "$work/vici" ] && break; sleep 0.05; done
-	port=$(free_port)
-	"$build/ikewatch" serve --vici.socket "$work/vici" --events.stream false \
-		--events.log-source none --web.listen-address "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-	sv=$!
-	for _ in $(seq 600); do curl -fs "http://127.0.0.1:$port/-/healthy" >/dev/null && break; sleep 0.05; done
-	curl -fs -o "$work/expo" "http://127.0.0.1:$port/metrics" || { echo "bench_deflate: no exposition at $n SAs" >&2; exit 1; }
-	kill "$sv" "$fv"; wait "$sv" "$fv" 2>/dev/null
-	sv='' fv=''
+	fake_serve_start "$build" "$n" || { echo "bench_deflate: serve did not start at $n SAs" >&2; exit 1; }
+	curl -fs -o "$FS_WORK/expo" "$FS_URL/metrics" || { echo "bench_deflate: no exposition at $n SAs" >&2; exit 1; }
+	fake_serve_stop
 	echo
 	echo "## $n SAs"
-	"$build/bench/bench_deflate" "$work/expo" "$rounds"
+	"$build/bench/bench_deflate" "$FS_WORK/expo" "$rounds"
 done

@@ -53,41 +53,27 @@ if [ -n "$count" ]; then
 else
 	command -v perf >/dev/null || { echo "bench_scrape_cpu: perf is needed (apt-get install linux-perf)" >&2; exit 1; }
 fi
-work=$(mktemp -d /tmp/iw-bench-cpu.XXXXXX)
-sv='' fv=''
-cleanup() {
-	[ -n "$sv" ] && kill "$sv" 2>/dev/null && wait "$sv" 2>/dev/null
-	[ -n "$fv" ] && kill "$fv" 2>/dev/null && wait "$fv" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-. "$top/tests/integration/serve_lib.sh" # free_port
+. "$top/bench/fake_serve.sh"
+work=$FS_WORK
 median() { sort -g | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 # one B N RUNS: prints "cpu_ms_per_scrape vmhwm_kib rssanon_kib"
 one() {
-	local b=$1 n=$2 runs=$3 sock=$work/vici port urls=() h=() ms hwm anon
-	rm -f "$sock"
-	"$b/tests/fakevici/fakevici" --sas "$n" "$sock" 2>/dev/null &
-	fv=$!
-	for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
-	port=$(free_port)
-	local pre=()
-	[ -n "$count" ] && pre=(valgrind --tool=callgrind --callgrind-out-file="$work/cg.out"
+	local b=$1 n=$2 runs=$3 urls=() h=() ms hwm anon sv
+	FS_PRE=()
+	[ -n "$count" ] && FS_PRE=(valgrind --tool=callgrind --callgrind-out-file="$work/cg.out"
 		--collect-atstart=no --toggle-collect=serve_route --toggle-collect=producer)
-	"${pre[@]}" "$b/ikewatch" serve --vici.socket "$sock" --events.stream false \
-		--events.log-source none --web.listen-address "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-	sv=$!
-	for _ in $(seq 600); do curl -fs "http://127.0.0.1:$port/-/healthy" >/dev/null && break; sleep 0.05; done
+	fake_serve_start "$b" "$n"
+	sv=$FS_SV
 	[ -n "$gzip" ] && h=(-H 'Accept-Encoding: gzip')
 	[ -n "$accept" ] && h+=(-H "Accept: $accept")
-	for _ in $(seq "$runs"); do urls+=(-o /dev/null "http://127.0.0.1:$port/metrics"); done
-	curl -s "${h[@]}" -o /dev/null "http://127.0.0.1:$port/metrics" -o /dev/null "http://127.0.0.1:$port/metrics"
+	for _ in $(seq "$runs"); do urls+=(-o /dev/null "$FS_URL/metrics"); done
+	curl -s "${h[@]}" -o /dev/null "$FS_URL/metrics" -o /dev/null "$FS_URL/metrics"
 	if [ -n "$count" ]; then
 		callgrind_control -z "$sv" >/dev/null 2>&1
 		curl -s "${h[@]}" "${urls[@]}"
 		hwm=0 anon=0
-		kill "$sv"; wait "$sv" 2>/dev/null
+		fake_serve_stop
 		# millions of instructions, in the place of milliseconds
 		ms=$(awk '/^(summary|totals):/ {print $2 / 1e6; exit}' "$work/cg.out")
 		rm -f "$work/cg.out"
@@ -96,10 +82,8 @@ one() {
 		ms=$(awk -F, '/task-clock/ {print $1}' "$work/stat")
 		hwm=$(awk '/VmHWM/ {print $2}' "/proc/$sv/status")
 		anon=$(awk '/RssAnon/ {print $2}' "/proc/$sv/status")
-		kill "$sv"; wait "$sv" 2>/dev/null
+		fake_serve_stop
 	fi
-	kill "$fv"; wait "$fv" 2>/dev/null
-	sv='' fv=''
 	awk -v ms="$ms" -v r="$runs" -v h="$hwm" -v a="$anon" 'BEGIN { printf "%.4f %d %d\n", ms / r, h, a }'
 }
 

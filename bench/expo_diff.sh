@@ -28,47 +28,29 @@ while getopts 's:f:' o; do
 	*) sed -n '2,13p' "$0"; exit 2 ;;
 	esac
 done
-work=$(mktemp -d /tmp/iw-expo-diff.XXXXXX)
-sv='' fv=''
-cleanup() {
-	[ -n "$sv" ] && kill "$sv" 2>/dev/null && wait "$sv" 2>/dev/null
-	[ -n "$fv" ] && kill "$fv" 2>/dev/null && wait "$fv" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-. "$top/tests/integration/serve_lib.sh" # free_port
+. "$top/bench/fake_serve.sh"
 
 # scrape BUILD N OUT: the second scrape of BUILD's serve against A's fakevici --sas N
 scrape() {
-	local build=$1 n=$2 out=$3 sock=$work/vici port h=()
-	rm -f "$sock"
-	"$a/tests/fakevici/fakevici" --sas "$n" "$sock" 2>/dev/null &
-	fv=$!
-	for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
-	port=$(free_port)
-	"$build/ikewatch" serve --vici.socket "$sock" --events.stream false \
-		--events.log-source none --web.listen-address "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-	sv=$!
-	for _ in $(seq 600); do curl -fs "http://127.0.0.1:$port/-/healthy" >/dev/null && break; sleep 0.05; done
+	local build=$1 n=$2 out=$3 h=()
+	fake_serve_start "$build" "$n" "$a"
 	[ -n "$accept" ] && h=(-H "Accept: $accept")
-	curl -s "${h[@]}" -o /dev/null "http://127.0.0.1:$port/metrics"
-	curl -s "${h[@]}" -o "$out.raw" "http://127.0.0.1:$port/metrics"
-	kill "$sv"; wait "$sv" 2>/dev/null
-	kill "$fv"; wait "$fv" 2>/dev/null
-	sv='' fv=''
+	curl -s "${h[@]}" -o /dev/null "$FS_URL/metrics"
+	curl -s "${h[@]}" -o "$out.raw" "$FS_URL/metrics"
+	fake_serve_stop
 	sed -E '/^[a-z_:]*(timestamp_seconds|_seconds_total|scrape_duration|uptime)[^ ]* /s/ [^ ]+$/ MASKED/' \
 		"$out.raw" >"$out"
 }
 
 rc=0
 for n in $sizes; do
-	scrape "$a" "$n" "$work/a"
-	scrape "$b" "$n" "$work/b"
-	if cmp -s "$work/a" "$work/b"; then
-		echo "$n SAs: same ($(wc -c <"$work/a") bytes, $(grep -c MASKED "$work/a") values masked)"
+	scrape "$a" "$n" "$FS_WORK/a"
+	scrape "$b" "$n" "$FS_WORK/b"
+	if cmp -s "$FS_WORK/a" "$FS_WORK/b"; then
+		echo "$n SAs: same ($(wc -c <"$FS_WORK/a") bytes, $(grep -c MASKED "$FS_WORK/a") values masked)"
 	else
-		echo "$n SAs: DIFFERENT ($(wc -c <"$work/a") against $(wc -c <"$work/b") bytes)"
-		diff "$work/a" "$work/b" | head -10
+		echo "$n SAs: DIFFERENT ($(wc -c <"$FS_WORK/a") against $(wc -c <"$FS_WORK/b") bytes)"
+		diff "$FS_WORK/a" "$FS_WORK/b" | head -10
 		rc=1
 	fi
 done
