@@ -11,6 +11,7 @@
 #include "test.h"
 
 #include "fixture.h"
+#include "tmpdir.h"
 #include "common/clock.h"
 #include "common/limits.h"
 #include "vici/vici_conn.h"
@@ -20,6 +21,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -182,17 +184,30 @@ static void *srv_main(void *arg)
 	return NULL;
 }
 
+/* A directory of its own for each socket, in the binary's scratch directory (tmpdir.h), so that
+ * a case stopped by a failed assertion before SRV_FINISH leaves nothing in /tmp. */
+static int scratch_dir(char *out, size_t len)
+{
+	static unsigned made;
+	char name[32];
+
+	snprintf(name, sizeof(name), "vici-%u", made++);
+	if (!tmpdir_path(name, out, len))
+		return -ENAMETOOLONG;
+	return mkdir(out, 0700) < 0 ? -errno : 0;
+}
+
 static int srv_start(struct srv *s, const struct step *steps, size_t n)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->cfd = -1;
 	s->steps = steps;
 	s->n_steps = n;
-	snprintf(s->dir, sizeof(s->dir), "/tmp/ikewatch-test-vici-XXXXXX");
-	if (!mkdtemp(s->dir))
-		return -errno;
+	if ((err = scratch_dir(s->dir, sizeof(s->dir))) < 0)
+		return err;
 	snprintf(s->path, sizeof(s->path), "%s/charon.vici", s->dir);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", s->path);
 	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1096,14 +1111,14 @@ static void pipelined_unknown_stream_event(void)
 
 static void no_daemon(void)
 {
-	char dir[] = "/tmp/ikewatch-test-vici-XXXXXX", path[100];
+	char dir[64], path[100];
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct vici_conn *c;
 	struct vici_msg resp = {0};
 	char longpath[200];
 	int fd;
 
-	T_ASSERT(mkdtemp(dir));
+	T_EQ_INT(scratch_dir(dir, sizeof(dir)), 0);
 	snprintf(path, sizeof(path), "%s/charon.vici", dir);
 	c = vici_conn_new(path, 200);
 	T_ASSERT(c);
