@@ -112,6 +112,8 @@ run() {
 		echo "# $name: ${ELAPSED} ms, first: $(printf '%s' "$out" |
 			python3 -c 'import json,sys; f=json.load(sys.stdin)["findings"][0]; print(f["title"])' 2>/dev/null)" >&2
 	fi
+	# the whole report is kept beside the test's output (run.sh keeps it when a check fails)
+	[ -n "${T_OUT:-}" ] && cp "$work/$name.json" "$T_OUT/doctor-$name.json"
 	if [ "$got" != "$want" ]; then
 		t_fail "$name" "first '$got', want $want (all: $all); $(head -c 300 "$work/err")"
 	elif [ -n "$also" ] && ! printf ' %s ' "$all" | grep -q " $also "; then
