@@ -273,9 +273,10 @@ static void watch_seen(struct swanctl_file *f)
 			goto off;
 		if (S_ISDIR(st.st_mode))
 			snprintf(dir, sizeof(dir), "%s", path);
+		else if (dir_len)
+			snprintf(dir, sizeof(dir), "%.*s", (int)dir_len, path);
 		else
-			snprintf(dir, sizeof(dir), "%.*s", dir_len ? (int)dir_len : 1,
-			         dir_len ? path : ".");
+			snprintf(dir, sizeof(dir), ".");
 		if (strcmp(dir, last) == 0)
 			continue;
 		/* a directory named through a link can be pointed elsewhere without an event */
