@@ -3,8 +3,8 @@
  * Loading an optional library when its feature is first used, instead of linking it: a linked
  * library and everything it links are mapped into every command, and serve carries their pages
  * (docs/benchmarks.md, "Peak memory"). libcurl (doctor, diag, heal), libsystemd's journal
- * reader and ISA-L's igzip (serve's gzipped answers) are loaded this way. dh_shlibdeps cannot see a
- * dlopen(), so debian/control names each library by hand.
+ * reader and ISA-L's igzip (serve's gzipped answers) are loaded this way. dh_shlibdeps cannot
+ * see a dlopen(), so the package names each library by hand (debian/control, debian/rules).
  */
 #ifndef IKEWATCH_DL_LIB_H
 #define IKEWATCH_DL_LIB_H
